@@ -1,0 +1,342 @@
+//! The one entry point: files in, parse + check + diagnostics out.
+//!
+//! `compel check`, `compel eval`, the test runner and the language server
+//! all call [`analyze`]. The host gives file access through a
+//! [`SourceLoader`]; nothing in here touches the file system itself.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::check::{self, Model};
+use crate::diag::{self, Code, Diagnostic};
+use crate::stdlib;
+use crate::syntax::{self, ast, ParseLimits};
+use crate::text::{FileId, Files, SourceFile, Span};
+
+/// Gives the analysis the text of a file by path.
+pub trait SourceLoader {
+    /// The text at `path` (a normalised path with `/` separators), or a
+    /// plain-words reason why it cannot be read.
+    fn load(&self, path: &str) -> Result<String, String>;
+}
+
+/// A loader over files held in memory, for hosts that keep their own
+/// sources (and for tests).
+///
+/// ```
+/// use compel::analysis::{analyze, MemoryLoader};
+/// let mut files = MemoryLoader::default();
+/// files.insert("people.compel", "person dana { name \"Dana\" role CFO }");
+/// let analysis = analyze(&["people.compel".to_string()], &files);
+/// assert!(analysis.diagnostics.is_empty());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct MemoryLoader {
+    files: BTreeMap<String, String>,
+}
+
+impl MemoryLoader {
+    /// Adds or replaces a file.
+    pub fn insert(&mut self, path: impl Into<String>, text: impl Into<String>) {
+        self.files.insert(normalize_path(&path.into()), text.into());
+    }
+}
+
+impl SourceLoader for MemoryLoader {
+    fn load(&self, path: &str) -> Result<String, String> {
+        self.files.get(path).cloned().ok_or_else(|| "no such file".to_string())
+    }
+}
+
+/// The result of analysing a set of files.
+#[derive(Debug)]
+pub struct Analysis {
+    /// Every loaded file: the stdlib's, the roots, and what they import.
+    pub files: Files,
+    /// The parsed form of each file, indexed by `FileId`.
+    pub asts: Vec<ast::File>,
+    /// The files each file imports directly (resolved), indexed by `FileId`.
+    pub imports: Vec<Vec<FileId>>,
+    /// The files given as roots, in order.
+    pub roots: Vec<FileId>,
+    /// The checked model: declarations, gates, policies, scopes.
+    pub model: Model,
+    /// Every diagnostic, sorted by file and position, deduplicated.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    /// Whether any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Diagnostics outside the stdlib (the stdlib is tested to check clean,
+    /// but a user never needs to see its internals).
+    pub fn user_diagnostics(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| !stdlib::is_std_path(&self.files.get(d.primary.file).path))
+    }
+}
+
+/// Normalises a path lexically: `/` separators, no `.` parts, `..` folded
+/// where possible.
+pub fn normalize_path(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let absolute = path.starts_with('/');
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                if matches!(parts.last(), Some(p) if *p != "..") {
+                    parts.pop();
+                } else if !absolute {
+                    parts.push("..");
+                }
+            }
+            p => parts.push(p),
+        }
+    }
+    let joined = parts.join("/");
+    if absolute {
+        format!("/{joined}")
+    } else {
+        joined
+    }
+}
+
+/// Resolves an import written in `importer` to a normalised path.
+pub fn resolve_import(importer: &str, written: &str) -> String {
+    if stdlib::is_std_path(written) {
+        return stdlib::display_path(written);
+    }
+    let dir = match importer.rfind('/') {
+        Some(i) => &importer[..i],
+        None => "",
+    };
+    if dir.is_empty() {
+        normalize_path(written)
+    } else {
+        normalize_path(&format!("{dir}/{written}"))
+    }
+}
+
+/// Analyses `roots` (normalised paths the loader can read) and everything
+/// they import, plus the stdlib.
+pub fn analyze(roots: &[String], loader: &dyn SourceLoader) -> Analysis {
+    analyze_with(roots, loader, ParseLimits::default())
+}
+
+/// [`analyze`] with explicit parser limits.
+pub fn analyze_with(roots: &[String], loader: &dyn SourceLoader, limits: ParseLimits) -> Analysis {
+    let mut loading = Loading { files: Files::new(), asts: Vec::new(), imports: Vec::new(), diags: Vec::new(), limits };
+    for name in stdlib::PRELUDE {
+        loading.load_std(name);
+    }
+    let mut root_ids = Vec::new();
+    for root in roots {
+        let path = normalize_path(root);
+        match loading.load_path(&path, loader, None) {
+            Some(id) => {
+                if !root_ids.contains(&id) {
+                    root_ids.push(id);
+                }
+            }
+            None => {}
+        }
+    }
+    loading.report_cycles();
+    let Loading { files, asts, imports, mut diags, .. } = loading;
+    let (model, check_diags) = check::check(&files, &asts, &imports);
+    diags.extend(check_diags);
+    diag::sort(&mut diags);
+    diags.dedup();
+    Analysis { files, asts, imports, roots: root_ids, model, diagnostics: diags }
+}
+
+struct Loading {
+    files: Files,
+    asts: Vec<ast::File>,
+    imports: Vec<Vec<FileId>>,
+    diags: Vec<Diagnostic>,
+    limits: ParseLimits,
+}
+
+impl Loading {
+    fn add(&mut self, path: String, text: String) -> FileId {
+        let id = self.files.add(SourceFile::new(path, text));
+        let (ast, diags) = syntax::parse(id, &self.files.get(id).text, self.limits);
+        self.diags.extend(diags);
+        self.asts.push(ast);
+        self.imports.push(Vec::new());
+        id
+    }
+
+    fn load_std(&mut self, name: &str) -> Option<FileId> {
+        let path = stdlib::display_path(name);
+        if let Some(id) = self.files.find(&path) {
+            return Some(id);
+        }
+        let text = stdlib::module(name)?;
+        let id = self.add(path, text.to_string());
+        self.load_imports(id, &NoFiles);
+        Some(id)
+    }
+
+    /// Loads a file and, recursively, its imports. `from` is the import
+    /// that asked for it (for the error location).
+    fn load_path(&mut self, path: &str, loader: &dyn SourceLoader, from: Option<(FileId, Span)>) -> Option<FileId> {
+        if let Some(id) = self.files.find(path) {
+            return Some(id);
+        }
+        if stdlib::is_std_path(path) {
+            let name = path.strip_suffix(".compel").unwrap_or(path);
+            if let Some(id) = self.load_std(name) {
+                return Some(id);
+            }
+            if let Some((file, span)) = from {
+                let names: Vec<&str> = stdlib::MODULES.iter().map(|(n, _)| *n).collect();
+                let mut d = Diagnostic::at(Code::ImportNotFound, file, span, format!("there is no stdlib module `{name}`"));
+                d = match diag::did_you_mean(name, names.iter().copied()) {
+                    Some(s) => d.with_help(format!("did you mean `{s}`?")),
+                    None => d.with_help(format!("the stdlib modules are {}", names.join(", "))),
+                };
+                self.diags.push(d);
+            }
+            return None;
+        }
+        let text = match loader.load(path) {
+            Ok(text) => text,
+            Err(reason) => {
+                if let Some((file, span)) = from {
+                    self.diags.push(
+                        Diagnostic::at(Code::ImportNotFound, file, span, format!("cannot import `{path}`: {reason}"))
+                            .with_primary_label("imported here"),
+                    );
+                } else {
+                    // A root that cannot be read: the host reports it; keep
+                    // an empty file so positions still make sense.
+                    let id = self.add(path.to_string(), String::new());
+                    self.diags.push(Diagnostic::at(Code::ImportNotFound, id, Span::default(), format!("cannot read `{path}`: {reason}")));
+                    return Some(id);
+                }
+                return None;
+            }
+        };
+        let id = self.add(path.to_string(), text);
+        self.load_imports(id, loader);
+        Some(id)
+    }
+
+    fn load_imports(&mut self, id: FileId, loader: &dyn SourceLoader) {
+        let importer = self.files.get(id).path.clone();
+        let wanted: Vec<(String, Span)> = self.asts[id.0 as usize]
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                ast::Item::Import(i) => Some((resolve_import(&importer, &i.path.value), i.path.span)),
+                _ => None,
+            })
+            .collect();
+        let mut resolved = Vec::new();
+        for (path, span) in wanted {
+            if let Some(target) = self.load_path(&path, loader, Some((id, span))) {
+                resolved.push(target);
+            }
+        }
+        self.imports[id.0 as usize] = resolved;
+    }
+
+    /// Reports each import cycle once, at the import that closes it.
+    fn report_cycles(&mut self) {
+        let n = self.files.len();
+        let mut state = vec![0u8; n]; // 0 new, 1 on stack, 2 done
+        let mut stack: Vec<FileId> = Vec::new();
+        for start in 0..n {
+            if state[start] == 0 {
+                self.visit(FileId(start as u32), &mut state, &mut stack);
+            }
+        }
+    }
+
+    fn visit(&mut self, id: FileId, state: &mut [u8], stack: &mut Vec<FileId>) {
+        state[id.0 as usize] = 1;
+        stack.push(id);
+        for target in self.imports[id.0 as usize].clone() {
+            match state[target.0 as usize] {
+                0 => self.visit(target, state, stack),
+                1 => {
+                    let pos = stack.iter().position(|f| *f == target).unwrap_or(0);
+                    let mut names: Vec<String> = stack[pos..].iter().map(|f| self.files.get(*f).path.clone()).collect();
+                    names.push(self.files.get(target).path.clone());
+                    let span = self.import_span(id, target).unwrap_or_default();
+                    self.diags.push(
+                        Diagnostic::at(Code::ImportCycle, id, span, format!("import cycle: {}", names.join(" -> ")))
+                            .with_primary_label("this import closes the cycle")
+                            .with_help("move the shared declarations into a file that both import"),
+                    );
+                    // Break the cycle so later passes see a tree.
+                    self.imports[id.0 as usize].retain(|t| *t != target);
+                }
+                _ => {}
+            }
+        }
+        stack.pop();
+        state[id.0 as usize] = 2;
+    }
+
+    fn import_span(&self, from: FileId, target: FileId) -> Option<Span> {
+        let importer = &self.files.get(from).path;
+        let target_path = &self.files.get(target).path;
+        self.asts[from.0 as usize].items.iter().find_map(|item| match item {
+            ast::Item::Import(i) if &resolve_import(importer, &i.path.value) == target_path => Some(i.path.span),
+            _ => None,
+        })
+    }
+}
+
+struct NoFiles;
+
+impl SourceLoader for NoFiles {
+    fn load(&self, _path: &str) -> Result<String, String> {
+        Err("the stdlib imports only the stdlib".to_string())
+    }
+}
+
+/// The files visible from each file: itself, its transitive imports and the
+/// prelude, indexed by `FileId`.
+pub fn visible_files(files: &Files, imports: &[Vec<FileId>]) -> Vec<Vec<FileId>> {
+    let prelude: Vec<FileId> =
+        stdlib::PRELUDE.iter().filter_map(|name| files.find(&stdlib::display_path(name))).collect();
+    let mut memo: HashMap<FileId, Vec<FileId>> = HashMap::new();
+    (0..files.len())
+        .map(|i| {
+            let id = FileId(i as u32);
+            let mut seen = vec![id];
+            let mut todo = vec![id];
+            while let Some(f) = todo.pop() {
+                if let Some(done) = memo.get(&f) {
+                    for v in done {
+                        if !seen.contains(v) {
+                            seen.push(*v);
+                        }
+                    }
+                    continue;
+                }
+                for t in &imports[f.0 as usize] {
+                    if !seen.contains(t) {
+                        seen.push(*t);
+                        todo.push(*t);
+                    }
+                }
+            }
+            for p in &prelude {
+                if !seen.contains(p) {
+                    seen.push(*p);
+                }
+            }
+            seen.sort();
+            memo.insert(id, seen.clone());
+            seen
+        })
+        .collect()
+}

@@ -1,0 +1,436 @@
+//! The expression interpreter, shared by the checker and the evaluator.
+//!
+//! At check time there is no clock and no metric: anything that needs
+//! `today`, `now` or a KPI's data comes back [`Undecided::Deferred`] and is
+//! left to `compel eval`. At eval time the host supplies `now` and a
+//! [`Metrics`] implementation. Logic is three-valued: `false and X` is
+//! `false` and `true or X` is `true` whatever X is, so a decided criterion
+//! never waits on data it does not need; otherwise an undecided operand
+//! makes the result undecided, never a pass.
+//!
+//! Evaluation always terminates: expressions are trees, quantifiers iterate
+//! over finite lists, `let`s cannot refer to themselves (their values are
+//! computed once, in order), and nothing here performs I/O.
+
+use std::cell::Cell;
+
+use super::schema::Kind;
+use super::value::Value;
+use super::{DeclId, Model, Symbol};
+use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, LitUnit, UnOp};
+use crate::text::FileId;
+
+/// Why an expression has no value (yet).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Undecided {
+    /// Needs what only `eval` has: `today`, `now` or metrics.
+    Deferred(&'static str),
+    /// Reads an attribute the declaration does not set.
+    Absent {
+        /// The declaration.
+        decl: DeclId,
+        /// The attribute.
+        attr: String,
+    },
+    /// The data cannot decide it (missing series, stale data, NaN ...).
+    Unknown(String),
+}
+
+/// Where a KPI stands against its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KpiState {
+    /// Meets the target, outside the warn band.
+    Met,
+    /// Meets the target, inside the warn band.
+    AtRisk,
+    /// Misses the target.
+    Missed,
+}
+
+/// What the evaluator knows about metrics. Implementations record the
+/// evidence they use.
+pub trait Metrics {
+    /// The KPI's status against its target and warn thresholds.
+    fn status(&self, kpi: DeclId) -> Result<KpiState, Undecided>;
+    /// The KPI's latest value, converted from its unit.
+    fn latest(&self, kpi: DeclId) -> Result<Value, Undecided>;
+    /// A window function (`avg`, `p95`, `count` ...) over `[now - window, now]`.
+    fn window(&self, kpi: DeclId, func: &str, window_secs: f64) -> Result<Value, Undecided>;
+    /// A drift statistic (`psi`, `ks`, `wasserstein`) between the current
+    /// window and the reference window before it.
+    fn drift(&self, kpi: DeclId, func: &str, current_secs: f64, reference_secs: f64) -> Result<f64, Undecided>;
+    /// `KPI for D`: whether the target held throughout the last `secs`.
+    fn held_for(&self, kpi: DeclId, secs: f64) -> Result<bool, Undecided>;
+}
+
+/// The evaluation environment.
+pub struct Env<'a> {
+    /// The model.
+    pub model: &'a Model,
+    /// The file whose scope names resolve in.
+    pub file: FileId,
+    /// The subject whose attributes are in scope.
+    pub subject: Option<DeclId>,
+    /// `now`, seconds since the epoch, when known.
+    pub now: Option<i64>,
+    /// Metrics, when evaluating for real.
+    pub metrics: Option<&'a dyn Metrics>,
+    /// Set when a KPI used as a condition was at risk.
+    pub at_risk: Cell<bool>,
+}
+
+impl<'a> Env<'a> {
+    /// An environment for constants: no subject, no clock, no metrics.
+    pub fn constant(model: &'a Model, file: FileId) -> Env<'a> {
+        Env { model, file, subject: None, now: None, metrics: None, at_risk: Cell::new(false) }
+    }
+}
+
+/// Variables bound by quantifiers, innermost first.
+struct Bindings<'b> {
+    name: &'b str,
+    value: Value,
+    parent: Option<&'b Bindings<'b>>,
+}
+
+impl Bindings<'_> {
+    fn get(&self, name: &str) -> Option<&Value> {
+        if self.name == name {
+            Some(&self.value)
+        } else {
+            self.parent.and_then(|p| p.get(name))
+        }
+    }
+}
+
+/// Evaluates an expression to a value.
+pub fn eval(env: &Env, e: &Expr) -> Result<Value, Undecided> {
+    eval_in(env, None, e)
+}
+
+/// Evaluates a condition: a bare KPI means "its target is met".
+pub fn truth(env: &Env, e: &Expr) -> Result<bool, Undecided> {
+    truth_in(env, None, e)
+}
+
+fn truth_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<bool, Undecided> {
+    let v = eval_in(env, b, e)?;
+    as_bool(env, v)
+}
+
+fn as_bool(env: &Env, v: Value) -> Result<bool, Undecided> {
+    match v {
+        Value::Bool(b) => Ok(b),
+        Value::Decl(id) if env.model.decl(id).kind == Kind::Kpi => {
+            let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
+            match m.status(id)? {
+                KpiState::Met => Ok(true),
+                KpiState::AtRisk => {
+                    env.at_risk.set(true);
+                    Ok(true)
+                }
+                KpiState::Missed => Ok(false),
+            }
+        }
+        other => Err(Undecided::Unknown(format!("`{}` is not a condition", env.model.display_value(&other)))),
+    }
+}
+
+/// A KPI used as a number is its latest value.
+fn as_number(env: &Env, v: Value) -> Result<Value, Undecided> {
+    match v {
+        Value::Decl(id) if env.model.decl(id).kind == Kind::Kpi => {
+            let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
+            m.latest(id)
+        }
+        v => Ok(v),
+    }
+}
+
+fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided> {
+    Ok(match &e.kind {
+        ExprKind::Number { value, unit, .. } => match unit {
+            None => Value::Num(*value),
+            Some(LitUnit::Percent) => Value::Num(value / 100.0),
+            Some(LitUnit::Ms) => Value::Dur(value / 1000.0),
+            Some(u) => Value::Dur(value * u.seconds().unwrap_or(1.0)),
+        },
+        ExprKind::Money { value, currency, .. } => Value::Money(*value, currency.clone()),
+        ExprKind::Str(s) => Value::Str(s.clone()),
+        ExprKind::Bool(v) => Value::Bool(*v),
+        ExprKind::Date(d) => Value::Date(*d),
+        ExprKind::DateTime(t) => Value::Time(*t),
+        ExprKind::Today => Value::Date(env.now.ok_or(Undecided::Deferred("today"))?.div_euclid(86_400)),
+        ExprKind::Now => Value::Time(env.now.ok_or(Undecided::Deferred("now"))?),
+        ExprKind::Paren(inner) => eval_in(env, b, inner)?,
+        ExprKind::List(items) => Value::List(items.iter().map(|i| eval_in(env, b, i)).collect::<Result<_, _>>()?),
+        ExprKind::Name(ident) => name(env, b, &ident.name)?,
+        ExprKind::Field(base, field) => {
+            let v = eval_in(env, b, base)?;
+            match v {
+                Value::Decl(id) => attribute(env, id, &field.name)?,
+                other => {
+                    return Err(Undecided::Unknown(format!(
+                        "`{}` has no attribute `{}`",
+                        env.model.display_value(&other),
+                        field.name
+                    )))
+                }
+            }
+        }
+        ExprKind::Call(func, args) => call(env, b, &func.name, args)?,
+        ExprKind::Quantifier { func, var, list, pred } => {
+            let items = match eval_in(env, b, list)? {
+                Value::List(items) => items,
+                other => return Err(Undecided::Unknown(format!("`{}` is not a list", env.model.display_value(&other)))),
+            };
+            let mut undecided = None;
+            let mut count = 0usize;
+            for item in items {
+                let inner = Bindings { name: &var.name, value: item, parent: b };
+                match truth_in(env, Some(&inner), pred) {
+                    Ok(true) => {
+                        count += 1;
+                        if func.name == "any" {
+                            return Ok(Value::Bool(true));
+                        }
+                    }
+                    Ok(false) => {
+                        if func.name == "all" {
+                            return Ok(Value::Bool(false));
+                        }
+                    }
+                    Err(u) => {
+                        if undecided.is_none() {
+                            undecided = Some(u);
+                        }
+                    }
+                }
+            }
+            if let Some(u) = undecided {
+                return Err(u);
+            }
+            match func.name.as_str() {
+                "all" => Value::Bool(true),
+                "any" => Value::Bool(false),
+                _ => Value::Num(count as f64),
+            }
+        }
+        ExprKind::Unary(UnOp::Not, inner) => Value::Bool(!truth_in(env, b, inner)?),
+        ExprKind::Unary(UnOp::Neg, inner) => match as_number(env, eval_in(env, b, inner)?)? {
+            Value::Num(n) => Value::Num(-n),
+            Value::Dur(n) => Value::Dur(-n),
+            Value::Money(n, c) => Value::Money(-n, c),
+            other => return Err(Undecided::Unknown(format!("cannot negate `{other}`"))),
+        },
+        ExprKind::For(kpi, dur) => {
+            let k = eval_in(env, b, kpi)?;
+            let d = eval_in(env, b, dur)?;
+            match (k, d) {
+                (Value::Decl(id), Value::Dur(secs)) if env.model.decl(id).kind == Kind::Kpi => {
+                    let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
+                    Value::Bool(m.held_for(id, secs)?)
+                }
+                _ => return Err(Undecided::Unknown("`for` needs a KPI and a duration".into())),
+            }
+        }
+        ExprKind::Binary(op, l, r) => binary(env, b, *op, l, r)?,
+    })
+}
+
+fn name(env: &Env, b: Option<&Bindings>, name: &str) -> Result<Value, Undecided> {
+    if let Some(v) = b.and_then(|b| b.get(name)) {
+        return Ok(v.clone());
+    }
+    if let Some(subject) = env.subject {
+        let kind = env.model.decl(subject).kind;
+        if kind.attr(name).is_some() || kind.derived().iter().any(|(n, _)| *n == name) {
+            return attribute(env, subject, name);
+        }
+    }
+    match env.model.lookup(env.file, name) {
+        Some(Symbol::Decl(id)) => Ok(Value::Decl(id)),
+        Some(Symbol::Let(i)) => match &env.model.lets[i].value {
+            Some(v) => Ok(v.clone()),
+            None => {
+                let l = &env.model.lets[i];
+                let inner = Env { file: l.file, subject: None, ..clone_env(env) };
+                eval(&inner, &l.expr)
+            }
+        },
+        _ => Err(Undecided::Unknown(format!("`{name}` has no value"))),
+    }
+}
+
+fn clone_env<'a>(env: &Env<'a>) -> Env<'a> {
+    Env {
+        model: env.model,
+        file: env.file,
+        subject: env.subject,
+        now: env.now,
+        metrics: env.metrics,
+        at_risk: Cell::new(false),
+    }
+}
+
+/// Reads an attribute (or a derived list) of a declaration.
+pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> {
+    let d = env.model.decl(id);
+    if let Some((_, kind)) = d.kind.derived().iter().find(|(n, _)| *n == attr) {
+        return Ok(Value::List(
+            d.children.iter().copied().filter(|c| env.model.decl(*c).kind == *kind).map(Value::Decl).collect(),
+        ));
+    }
+    match d.value(attr) {
+        Some(v) => Ok(v.clone()),
+        None => Err(Undecided::Absent { decl: id, attr: attr.to_string() }),
+    }
+}
+
+fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Value, Undecided> {
+    let vals: Vec<Value> = args.iter().map(|a| eval_in(env, b, a)).collect::<Result<_, _>>()?;
+    if func == "count" && vals.len() == 1 {
+        return match &vals[0] {
+            Value::List(items) => Ok(Value::Num(items.len() as f64)),
+            other => Err(Undecided::Unknown(format!("cannot count `{}`", env.model.display_value(other)))),
+        };
+    }
+    let kpi = match vals.first() {
+        Some(Value::Decl(id)) if env.model.decl(*id).kind == Kind::Kpi => *id,
+        _ => return Err(Undecided::Unknown(format!("`{func}` needs a KPI"))),
+    };
+    let dur = |i: usize| match vals.get(i) {
+        Some(Value::Dur(s)) => Ok(*s),
+        _ => Err(Undecided::Unknown(format!("`{func}` needs a duration"))),
+    };
+    let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
+    match func {
+        "psi" | "ks" | "wasserstein" => Ok(Value::Num(m.drift(kpi, func, dur(1)?, dur(2)?)?)),
+        _ => m.window(kpi, func, dur(1)?),
+    }
+}
+
+fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Result<Value, Undecided> {
+    match op {
+        BinOp::And | BinOp::Or => {
+            let short = op == BinOp::Or; // the value that decides alone
+            let lv = truth_in(env, b, l);
+            if lv == Ok(short) {
+                return Ok(Value::Bool(short));
+            }
+            let rv = truth_in(env, b, r);
+            if rv == Ok(short) {
+                return Ok(Value::Bool(short));
+            }
+            lv?;
+            rv?;
+            Ok(Value::Bool(!short))
+        }
+        BinOp::In => {
+            let lv = eval_in(env, b, l)?;
+            let items = match eval_in(env, b, r)? {
+                Value::List(items) => items,
+                other => return Err(Undecided::Unknown(format!("`{}` is not a list", env.model.display_value(&other)))),
+            };
+            let lv = if matches!(items.first(), Some(Value::Decl(_))) { lv } else { as_number(env, lv)? };
+            for item in &items {
+                if compare(CmpOp::Eq, &lv, item)? {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            Ok(Value::Bool(false))
+        }
+        BinOp::Cmp(c) => {
+            let lv = eval_in(env, b, l)?;
+            let rv = eval_in(env, b, r)?;
+            let both_decls = matches!((&lv, &rv), (Value::Decl(_), Value::Decl(_)));
+            let (lv, rv) = if both_decls && matches!(c, CmpOp::Eq | CmpOp::Ne) {
+                (lv, rv)
+            } else {
+                (as_number(env, lv)?, as_number(env, rv)?)
+            };
+            Ok(Value::Bool(compare(c, &lv, &rv)?))
+        }
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
+            let lv = as_number(env, eval_in(env, b, l)?)?;
+            let rv = as_number(env, eval_in(env, b, r)?)?;
+            arith(op, lv, rv)
+        }
+    }
+}
+
+/// Arithmetic with units. Dates move by whole days (a duration's fraction
+/// of a day is dropped toward the past).
+pub fn arith(op: BinOp, l: Value, r: Value) -> Result<Value, Undecided> {
+    use Value::*;
+    let bad = |l: &Value, r: &Value| Err(Undecided::Unknown(format!("cannot apply `{}` to `{l}` and `{r}`", op.as_str())));
+    Ok(match (op, &l, &r) {
+        (BinOp::Add, Num(a), Num(b)) => Num(a + b),
+        (BinOp::Sub, Num(a), Num(b)) => Num(a - b),
+        (BinOp::Mul, Num(a), Num(b)) => Num(a * b),
+        (BinOp::Div, Num(a), Num(b)) => div(*a, *b).map(Num)?,
+        (BinOp::Add, Dur(a), Dur(b)) => Dur(a + b),
+        (BinOp::Sub, Dur(a), Dur(b)) => Dur(a - b),
+        (BinOp::Mul, Dur(a), Num(b)) | (BinOp::Mul, Num(b), Dur(a)) => Dur(a * b),
+        (BinOp::Div, Dur(a), Num(b)) => div(*a, *b).map(Dur)?,
+        (BinOp::Div, Dur(a), Dur(b)) => div(*a, *b).map(Num)?,
+        (BinOp::Add, Money(a, c), Money(b, d)) if c == d => Money(a + b, c.clone()),
+        (BinOp::Sub, Money(a, c), Money(b, d)) if c == d => Money(a - b, c.clone()),
+        (BinOp::Mul, Money(a, c), Num(b)) | (BinOp::Mul, Num(b), Money(a, c)) => Money(a * b, c.clone()),
+        (BinOp::Div, Money(a, c), Num(b)) => Money(div(*a, *b)?, c.clone()),
+        (BinOp::Div, Money(a, c), Money(b, d)) if c == d => Num(div(*a, *b)?),
+        (BinOp::Add, Date(d), Dur(s)) | (BinOp::Add, Dur(s), Date(d)) => Date(d + (s / 86_400.0).floor() as i64),
+        (BinOp::Sub, Date(d), Dur(s)) => Date(d - (s / 86_400.0).ceil() as i64),
+        (BinOp::Sub, Date(a), Date(b)) => Dur((a - b) as f64 * 86_400.0),
+        (BinOp::Add, Time(t), Dur(s)) | (BinOp::Add, Dur(s), Time(t)) => Time(t + s.floor() as i64),
+        (BinOp::Sub, Time(t), Dur(s)) => Time(t - s.ceil() as i64),
+        (BinOp::Sub, Time(a), Time(b)) => Dur((a - b) as f64),
+        _ => return bad(&l, &r),
+    })
+}
+
+fn div(a: f64, b: f64) -> Result<f64, Undecided> {
+    if b == 0.0 {
+        Err(Undecided::Unknown("division by zero".into()))
+    } else {
+        Ok(a / b)
+    }
+}
+
+/// Compares two values of one dimension. NaN never compares: it is unknown.
+pub fn compare(op: CmpOp, l: &Value, r: &Value) -> Result<bool, Undecided> {
+    use std::cmp::Ordering;
+    use Value::*;
+    let ord: Option<Ordering> = match (l, r) {
+        (Num(a), Num(b)) | (Dur(a), Dur(b)) => {
+            if a.is_nan() || b.is_nan() {
+                return Err(Undecided::Unknown("the value is NaN".into()));
+            }
+            a.partial_cmp(b)
+        }
+        (Money(a, c), Money(b, d)) if c == d => a.partial_cmp(b),
+        (Date(a), Date(b)) => Some(a.cmp(b)),
+        (Time(a), Time(b)) => Some(a.cmp(b)),
+        (Str(a), Str(b)) => Some(a.cmp(b)),
+        (Bool(a), Bool(b)) => Some(a.cmp(b)),
+        (Decl(a), Decl(b)) => {
+            return match op {
+                CmpOp::Eq => Ok(a == b),
+                CmpOp::Ne => Ok(a != b),
+                _ => Err(Undecided::Unknown("declarations have no order".into())),
+            }
+        }
+        _ => None,
+    };
+    let Some(ord) = ord else {
+        return Err(Undecided::Unknown(format!("cannot compare `{l}` with `{r}`")));
+    };
+    Ok(match op {
+        CmpOp::Eq => ord == Ordering::Equal,
+        CmpOp::Ne => ord != Ordering::Equal,
+        CmpOp::Lt => ord == Ordering::Less,
+        CmpOp::Le => ord != Ordering::Greater,
+        CmpOp::Gt => ord == Ordering::Greater,
+        CmpOp::Ge => ord != Ordering::Less,
+    })
+}

@@ -1,0 +1,7 @@
+//! Parsing: text in, [`ast::File`] plus diagnostics out. Never fails.
+
+pub mod ast;
+mod parser;
+pub mod split;
+
+pub use parser::{parse, ParseLimits};

@@ -1,0 +1,910 @@
+//! Lowers pest's parse tree into our AST. The only module that names pest's
+//! `Rule` or `Pairs`.
+//!
+//! The file is split into top-level pieces ([`super::split`]); each piece is
+//! parsed on its own and its spans are offset into the file. A piece that
+//! fails to parse becomes an [`Item::Error`] with one diagnostic whose
+//! message speaks in the user's words (`expected an expression`), never in
+//! rule names. Pieces nested deeper than [`ParseLimits::max_depth`] are
+//! refused before pest sees them, so no input can overflow the stack.
+
+use pest::iterators::Pair;
+use pest::Parser as _;
+
+use super::ast::*;
+use super::split::{split, Piece};
+use crate::diag::{Code, Diagnostic};
+use crate::text::{FileId, Span};
+
+#[derive(pest_derive::Parser)]
+#[grammar = "../grammar/compel.pest"]
+struct CompelParser;
+
+/// Bounds on what the parser accepts.
+#[derive(Clone, Copy, Debug)]
+pub struct ParseLimits {
+    /// Deepest bracket nesting of one item.
+    pub max_depth: usize,
+    /// Largest file, in bytes.
+    pub max_file_bytes: usize,
+}
+
+impl Default for ParseLimits {
+    fn default() -> Self {
+        ParseLimits { max_depth: 64, max_file_bytes: 8 * 1024 * 1024 }
+    }
+}
+
+/// Parses one file. Never fails: the result always holds every item that
+/// parsed, plus diagnostics for the rest.
+///
+/// ```
+/// use compel::syntax::{parse, ParseLimits};
+/// use compel::text::FileId;
+/// let (file, diags) = parse(FileId(0), "kpi a { metric \"m\" target >= 92% }", ParseLimits::default());
+/// assert!(diags.is_empty());
+/// assert_eq!(file.items.len(), 1);
+/// ```
+pub fn parse(file_id: FileId, text: &str, limits: ParseLimits) -> (File, Vec<Diagnostic>) {
+    let mut diags = Vec::new();
+    if text.len() > limits.max_file_bytes {
+        diags.push(Diagnostic::at(
+            Code::LimitExceeded,
+            file_id,
+            Span::new(0, 0),
+            format!("file is {} bytes, more than the limit of {} bytes", text.len(), limits.max_file_bytes),
+        ));
+        return (File::default(), diags);
+    }
+    let (pieces, comments) = split(text);
+    let mut items = Vec::new();
+    for piece in pieces {
+        parse_piece(file_id, text, &piece, limits, &mut items, &mut diags);
+    }
+    let mut file = File { items, comments };
+    attach_docs(text, &mut file);
+    (file, diags)
+}
+
+fn parse_piece(
+    file_id: FileId,
+    text: &str,
+    piece: &Piece,
+    limits: ParseLimits,
+    items: &mut Vec<Item>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let src = &text[piece.span.range()];
+    let base = piece.span.start as usize;
+    let content_span = trimmed_span(text, piece.span);
+    if piece.max_depth > limits.max_depth {
+        diags.push(
+            Diagnostic::at(
+                Code::LimitExceeded,
+                file_id,
+                first_line(text, content_span),
+                format!("brackets nested {} deep, more than the limit of {}", piece.max_depth, limits.max_depth),
+            )
+            .with_help("split the expression into smaller parts"),
+        );
+        items.push(Item::Error(content_span));
+        return;
+    }
+    match CompelParser::parse(Rule::item_piece, src) {
+        Ok(mut pairs) => {
+            let lower = Lower { base };
+            if let Some(piece_pair) = pairs.next() {
+                for pair in piece_pair.into_inner() {
+                    if pair.as_rule() == Rule::EOI {
+                        continue;
+                    }
+                    match lower.item(pair) {
+                        Ok(item) => items.push(item),
+                        Err((span, message)) => {
+                            diags.push(Diagnostic::at(Code::InvalidLiteral, file_id, span, message));
+                            items.push(Item::Error(content_span));
+                        }
+                    }
+                }
+            }
+        }
+        Err(err) => {
+            diags.push(syntax_error(file_id, src, base, &err));
+            items.push(Item::Error(content_span));
+        }
+    }
+}
+
+fn trimmed_span(text: &str, span: Span) -> Span {
+    let s = &text[span.range()];
+    let lead = s.len() - s.trim_start().len();
+    let trail = s.len() - s.trim_end().len();
+    Span::new(span.start as usize + lead, (span.end as usize - trail).max(span.start as usize + lead))
+}
+
+fn first_line(text: &str, span: Span) -> Span {
+    let s = &text[span.range()];
+    let end = s.find('\n').unwrap_or(s.len());
+    Span::new(span.start as usize, span.start as usize + end)
+}
+
+/// Turns a pest error into a diagnostic in the user's words.
+fn syntax_error(file_id: FileId, src: &str, base: usize, err: &pest::error::Error<Rule>) -> Diagnostic {
+    let pos = match err.location {
+        pest::error::InputLocation::Pos(p) => p,
+        pest::error::InputLocation::Span((s, _)) => s,
+    };
+    let found = describe_found(src, pos);
+    let token_end = pos + token_len(&src[pos..]);
+    let span = Span::new(base + pos, base + token_end.max(pos));
+    let expected = match &err.variant {
+        pest::error::ErrorVariant::ParsingError { positives, .. } => expected_words(positives),
+        pest::error::ErrorVariant::CustomError { message } => vec![message.clone()],
+    };
+    let message = if expected.is_empty() {
+        format!("unexpected {found}")
+    } else {
+        format!("expected {}, found {found}", join_or(&expected))
+    };
+    let mut d = Diagnostic::at(Code::SyntaxError, file_id, span, message);
+    if found == "the end of the declaration" && expected.iter().any(|e| e == "`}`") {
+        d = d.with_help("a `{` is not closed: add the missing `}`");
+    }
+    d
+}
+
+fn token_len(rest: &str) -> usize {
+    let mut chars = rest.char_indices();
+    match chars.next() {
+        None => 0,
+        Some((_, c)) if c.is_alphanumeric() || c == '_' => rest
+            .char_indices()
+            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_'))
+            .map_or(rest.len(), |(i, _)| i),
+        Some((_, c)) if c == '\n' || c == '\r' => 0,
+        Some((_, c)) => c.len_utf8(),
+    }
+}
+
+fn describe_found(src: &str, pos: usize) -> String {
+    let rest = &src[pos..];
+    if rest.trim().is_empty() {
+        return "the end of the declaration".to_string();
+    }
+    let len = token_len(rest);
+    if len == 0 {
+        return "the end of the line".to_string();
+    }
+    let token = &rest[..len];
+    if token.starts_with('"') {
+        return "a string".to_string();
+    }
+    format!("`{token}`")
+}
+
+fn join_or(words: &[String]) -> String {
+    match words.len() {
+        0 => String::new(),
+        1 => words[0].clone(),
+        n => format!("{} or {}", words[..n - 1].join(", "), words[n - 1]),
+    }
+}
+
+/// Maps the rules pest expected to words a user knows, deduplicated, in a
+/// stable order.
+fn expected_words(rules: &[Rule]) -> Vec<String> {
+    let mut words: Vec<&str> = Vec::new();
+    for rule in rules {
+        let w = match rule {
+            Rule::ident | Rule::word => "a name",
+            Rule::string => "a string",
+            Rule::number | Rule::decimal | Rule::digits | Rule::money => "a number",
+            Rule::date | Rule::datetime | Rule::datetime_expr => "a date",
+            Rule::expr
+            | Rule::or_expr
+            | Rule::and_expr
+            | Rule::not_expr
+            | Rule::for_expr
+            | Rule::cmp_expr
+            | Rule::add_expr
+            | Rule::mul_expr
+            | Rule::unary
+            | Rule::postfix
+            | Rule::boolean
+            | Rule::today
+            | Rule::now
+            | Rule::list
+            | Rule::paren
+            | Rule::call
+            | Rule::quantifier
+            | Rule::neg => "an expression",
+            Rule::cmp_op => "a comparison such as `>=`",
+            Rule::threshold => "a threshold such as `>= 92%`",
+            Rule::map => "`{`",
+            Rule::lbrace | Rule::body | Rule::criteria => "`{`",
+            Rule::rbrace => "`}`",
+            Rule::arrow => "`->`",
+            Rule::lparen => "`(`",
+            Rule::rparen => "`)`",
+            Rule::lbracket | Rule::list_type => "`[`",
+            Rule::rbracket => "`]`",
+            Rule::colon => "`:`",
+            Rule::comma => "`,`",
+            Rule::eqeq => "`==`",
+            Rule::equals => "`=`",
+            Rule::dot => "`.`",
+            Rule::unit => "a unit",
+            Rule::currency => "a currency code",
+            Rule::kw_or | Rule::kw_and => "an operator",
+            Rule::add_op | Rule::mul_op => "an operator",
+            Rule::kw_in => "`in`",
+            Rule::kw_for => "`for`",
+            Rule::kw_not => "`not`",
+            Rule::enforcement | Rule::criterion => "`require`, `expect` or `advise`",
+            Rule::because => "`because`",
+            Rule::kw_because => "`because`",
+            Rule::kw_where | Rule::where_clause => "`where`",
+            Rule::attr | Rule::decl | Rule::gate | Rule::kw_gate => "an attribute or a nested declaration",
+            Rule::import
+            | Rule::policy
+            | Rule::let_item
+            | Rule::builtin
+            | Rule::test
+            | Rule::kw_import
+            | Rule::kw_policy
+            | Rule::kw_let
+            | Rule::kw_builtin
+            | Rule::kw_test => "a declaration",
+            Rule::param => "a parameter",
+            Rule::type_name => "a type",
+            Rule::test_now
+            | Rule::test_metrics
+            | Rule::test_series
+            | Rule::expect_gate
+            | Rule::expect_kpi
+            | Rule::expect_policy => "a test statement (`now`, `metrics`, `series`, `expect`)",
+            Rule::series_labels | Rule::sample => "`labels` or `at`",
+            Rule::sample_value => "a number",
+            Rule::EOI => "the end of the declaration",
+            _ => continue,
+        };
+        if !words.contains(&w) {
+            words.push(w);
+        }
+    }
+    // "an attribute" subsumes "a name"; "an expression" subsumes literals.
+    if words.contains(&"an expression") {
+        words.retain(|w| !matches!(*w, "a name" | "a number" | "a string" | "a date" | "`[`" | "`(`"));
+    }
+    if words.contains(&"an attribute or a nested declaration") {
+        words.retain(|w| *w != "a name");
+    }
+    words.into_iter().map(str::to_string).collect()
+}
+
+type LowerResult<T> = Result<T, (Span, String)>;
+
+struct Lower {
+    base: usize,
+}
+
+impl Lower {
+    fn span(&self, pair: &Pair<Rule>) -> Span {
+        let s = pair.as_span();
+        Span::new(self.base + s.start(), self.base + s.end())
+    }
+
+    fn ident(&self, pair: Pair<Rule>) -> Ident {
+        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+    }
+
+    fn string(&self, pair: Pair<Rule>) -> LowerResult<StrLit> {
+        let span = self.span(&pair);
+        let raw = pair.as_str();
+        let value = unescape(&raw[1..raw.len() - 1]).map_err(|m| (span, m))?;
+        Ok(StrLit { value, span })
+    }
+
+    fn item(&self, pair: Pair<Rule>) -> LowerResult<Item> {
+        Ok(match pair.as_rule() {
+            Rule::import => {
+                let span = self.span(&pair);
+                let mut inner = pair.into_inner();
+                inner.next(); // keyword
+                let path = self.string(next(&mut inner)?)?;
+                Item::Import(Import { path, span })
+            }
+            Rule::decl => Item::Decl(self.decl(pair)?),
+            Rule::gate => Item::Gate(self.gate(pair)?),
+            Rule::policy => {
+                let span = self.span(&pair);
+                let mut inner = pair.into_inner();
+                inner.next();
+                let name = self.ident(next(&mut inner)?);
+                inner.next(); // for
+                let subject = self.ident(next(&mut inner)?);
+                let mut filter = None;
+                let mut criteria = Vec::new();
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::where_clause => {
+                            let mut w = p.into_inner();
+                            w.next();
+                            filter = Some(self.expr(next(&mut w)?)?);
+                        }
+                        Rule::criteria => criteria = self.criteria(p)?,
+                        _ => {}
+                    }
+                }
+                Item::Policy(Policy { doc: None, name, subject, filter, criteria, span })
+            }
+            Rule::let_item => {
+                let span = self.span(&pair);
+                let mut inner = pair.into_inner();
+                inner.next();
+                let name = self.ident(next(&mut inner)?);
+                inner.next(); // =
+                let value = self.expr(next(&mut inner)?)?;
+                Item::Let(Let { doc: None, name, value, span })
+            }
+            Rule::builtin => {
+                let span = self.span(&pair);
+                let mut inner = pair.into_inner();
+                inner.next();
+                let name = self.ident(next(&mut inner)?);
+                let mut params = Vec::new();
+                let mut ret = None;
+                for p in inner {
+                    match p.as_rule() {
+                        Rule::param => {
+                            let mut pi = p.into_inner();
+                            let pname = self.ident(next(&mut pi)?);
+                            pi.next(); // :
+                            let ty = self.type_name(next(&mut pi)?)?;
+                            params.push(Param { name: pname, ty });
+                        }
+                        Rule::type_name => ret = Some(self.type_name(p)?),
+                        _ => {}
+                    }
+                }
+                let ret = ret.ok_or((span, "missing result type".to_string()))?;
+                Item::Builtin(Builtin { doc: None, name, params, ret, span })
+            }
+            Rule::test => Item::Test(self.test(pair)?),
+            _ => return Err((self.span(&pair), "unexpected item".to_string())),
+        })
+    }
+
+    fn type_name(&self, pair: Pair<Rule>) -> LowerResult<TypeName> {
+        let span = self.span(&pair);
+        let inner = next(&mut pair.into_inner())?;
+        Ok(match inner.as_rule() {
+            Rule::list_type => {
+                let mut li = inner.into_inner();
+                li.next(); // [
+                TypeName::List(Box::new(self.type_name(next(&mut li)?)?), span)
+            }
+            _ => TypeName::Named(self.ident(inner)),
+        })
+    }
+
+    fn decl(&self, pair: Pair<Rule>) -> LowerResult<Decl> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let kind = self.ident(next(&mut inner)?);
+        let name = self.ident(next(&mut inner)?);
+        let body = next(&mut inner)?;
+        let body_span = self.span(&body);
+        let mut members = Vec::new();
+        for m in body.into_inner() {
+            match m.as_rule() {
+                Rule::attr => members.push(Member::Attr(self.attr(m)?)),
+                Rule::decl => members.push(Member::Decl(self.decl(m)?)),
+                Rule::gate => members.push(Member::Gate(self.gate(m)?)),
+                _ => {}
+            }
+        }
+        Ok(Decl { doc: None, kind, name, members, span, body_span })
+    }
+
+    fn attr(&self, pair: Pair<Rule>) -> LowerResult<Attr> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        let name = self.ident(next(&mut inner)?);
+        let v = next(&mut inner)?;
+        let value = match v.as_rule() {
+            Rule::map => AttrValue::Map(self.map(v)?),
+            Rule::threshold => {
+                let tspan = self.span(&v);
+                let mut ti = v.into_inner();
+                let op = cmp_op(next(&mut ti)?.as_str());
+                let value = self.expr(next(&mut ti)?)?;
+                AttrValue::Threshold(Threshold { op, value, span: tspan })
+            }
+            _ => AttrValue::Expr(self.expr(v)?),
+        };
+        Ok(Attr { name, value, span })
+    }
+
+    fn map(&self, pair: Pair<Rule>) -> LowerResult<MapLit> {
+        let span = self.span(&pair);
+        let mut entries = Vec::new();
+        let mut key = None;
+        for p in pair.into_inner() {
+            match p.as_rule() {
+                Rule::ident => key = Some(self.ident(p)),
+                Rule::string => {
+                    if let Some(k) = key.take() {
+                        entries.push((k, self.string(p)?));
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(MapLit { entries, span })
+    }
+
+    fn gate(&self, pair: Pair<Rule>) -> LowerResult<Gate> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        inner.next(); // gate
+        let from = self.ident(next(&mut inner)?);
+        inner.next(); // ->
+        let to = self.ident(next(&mut inner)?);
+        let criteria = self.criteria(next(&mut inner)?)?;
+        Ok(Gate { doc: None, from, to, criteria, span })
+    }
+
+    fn criteria(&self, pair: Pair<Rule>) -> LowerResult<Vec<Criterion>> {
+        let mut out = Vec::new();
+        for c in pair.into_inner() {
+            if c.as_rule() != Rule::criterion {
+                continue;
+            }
+            let span = self.span(&c);
+            let mut ci = c.into_inner();
+            let enforcement = match next(&mut ci)?.as_str() {
+                "require" => Enforcement::Require,
+                "expect" => Enforcement::Expect,
+                _ => Enforcement::Advise,
+            };
+            let expr = self.expr(next(&mut ci)?)?;
+            let because = match ci.next() {
+                Some(b) => {
+                    let mut bi = b.into_inner();
+                    bi.next();
+                    Some(self.string(next(&mut bi)?)?)
+                }
+                None => None,
+            };
+            out.push(Criterion { enforcement, expr, because, span });
+        }
+        Ok(out)
+    }
+
+    fn test(&self, pair: Pair<Rule>) -> LowerResult<Test> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        inner.next(); // test
+        let name = self.string(next(&mut inner)?)?;
+        let mut stmts = Vec::new();
+        for s in inner {
+            let sspan = self.span(&s);
+            match s.as_rule() {
+                Rule::test_now => {
+                    let dt = next(&mut s.into_inner())?;
+                    stmts.push(TestStmt::Now(self.expr_primary(next(&mut dt.into_inner())?)?));
+                }
+                Rule::test_metrics => stmts.push(TestStmt::Metrics(self.string(next(&mut s.into_inner())?)?)),
+                Rule::test_series => {
+                    let mut si = s.into_inner();
+                    let metric = self.string(next(&mut si)?)?;
+                    let mut labels = None;
+                    let mut samples = Vec::new();
+                    for p in si {
+                        match p.as_rule() {
+                            Rule::series_labels => labels = Some(self.map(next(&mut p.into_inner())?)?),
+                            Rule::sample => {
+                                let mut pi = p.into_inner();
+                                let dt = next(&mut pi)?;
+                                let time = self.expr_primary(next(&mut dt.into_inner())?)?;
+                                let v = next(&mut pi)?;
+                                let vspan = self.span(&v);
+                                let text: String = v.as_str().chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
+                                let value: f64 = text.parse().map_err(|_| (vspan, "invalid number".to_string()))?;
+                                let value = Expr {
+                                    kind: ExprKind::Number { raw: v.as_str().to_string(), value, unit: None },
+                                    span: vspan,
+                                };
+                                samples.push((time, value));
+                            }
+                            _ => {}
+                        }
+                    }
+                    stmts.push(TestStmt::Series(InlineSeries { metric, labels, samples, span: sspan }));
+                }
+                Rule::expect_gate => {
+                    let mut ids = s.into_inner().filter(|p| p.as_rule() == Rule::ident);
+                    let initiative = self.ident(next(&mut ids)?);
+                    let from = self.ident(next(&mut ids)?);
+                    let to = self.ident(next(&mut ids)?);
+                    let outcome = self.ident(next(&mut ids)?);
+                    stmts.push(TestStmt::ExpectGate { initiative, from, to, outcome, span: sspan });
+                }
+                Rule::expect_kpi => {
+                    let mut ids = s.into_inner().filter(|p| p.as_rule() == Rule::ident);
+                    let kpi = self.ident(next(&mut ids)?);
+                    let status = self.ident(next(&mut ids)?);
+                    stmts.push(TestStmt::ExpectKpi { kpi, status, span: sspan });
+                }
+                Rule::expect_policy => {
+                    let mut ids = s.into_inner().filter(|p| p.as_rule() == Rule::ident);
+                    let policy = self.ident(next(&mut ids)?);
+                    let subject = self.ident(next(&mut ids)?);
+                    let outcome = self.ident(next(&mut ids)?);
+                    stmts.push(TestStmt::ExpectPolicy { policy, subject, outcome, span: sspan });
+                }
+                _ => {}
+            }
+        }
+        Ok(Test { name, stmts, span })
+    }
+
+    fn expr(&self, pair: Pair<Rule>) -> LowerResult<Expr> {
+        let span = self.span(&pair);
+        match pair.as_rule() {
+            Rule::expr => self.expr(next(&mut pair.into_inner())?),
+            Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr => {
+                let mut inner = pair.into_inner();
+                let mut lhs = self.expr(next(&mut inner)?)?;
+                while let Some(op) = inner.next() {
+                    let rhs = self.expr(next(&mut inner)?)?;
+                    let op = match op.as_str() {
+                        "or" => BinOp::Or,
+                        "and" => BinOp::And,
+                        "+" => BinOp::Add,
+                        "-" => BinOp::Sub,
+                        "*" => BinOp::Mul,
+                        _ => BinOp::Div,
+                    };
+                    let s = lhs.span.to(rhs.span);
+                    lhs = Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span: s };
+                }
+                Ok(lhs)
+            }
+            Rule::not_expr => {
+                let mut inner = pair.into_inner();
+                let first = next(&mut inner)?;
+                if first.as_rule() == Rule::kw_not {
+                    let operand = self.expr(next(&mut inner)?)?;
+                    Ok(Expr { kind: ExprKind::Unary(UnOp::Not, Box::new(operand)), span })
+                } else {
+                    self.expr(first)
+                }
+            }
+            Rule::for_expr => {
+                let mut inner = pair.into_inner();
+                let lhs = self.expr(next(&mut inner)?)?;
+                match inner.next() {
+                    Some(_kw) => {
+                        let d = self.expr(next(&mut inner)?)?;
+                        Ok(Expr { kind: ExprKind::For(Box::new(lhs), Box::new(d)), span })
+                    }
+                    None => Ok(lhs),
+                }
+            }
+            Rule::cmp_expr => {
+                let mut inner = pair.into_inner();
+                let lhs = self.expr(next(&mut inner)?)?;
+                match inner.next() {
+                    Some(op) => {
+                        let rhs = self.expr(next(&mut inner)?)?;
+                        let op = if op.as_rule() == Rule::kw_in { BinOp::In } else { BinOp::Cmp(cmp_op(op.as_str())) };
+                        Ok(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span })
+                    }
+                    None => Ok(lhs),
+                }
+            }
+            Rule::unary => {
+                let mut inner = pair.into_inner();
+                let first = next(&mut inner)?;
+                if first.as_rule() == Rule::neg {
+                    let operand = self.expr(next(&mut inner)?)?;
+                    Ok(Expr { kind: ExprKind::Unary(UnOp::Neg, Box::new(operand)), span })
+                } else {
+                    self.expr(first)
+                }
+            }
+            Rule::postfix => {
+                let mut inner = pair.into_inner();
+                let mut base = self.expr_primary(next(&mut inner)?)?;
+                for p in inner {
+                    if p.as_rule() == Rule::ident {
+                        let field = self.ident(p);
+                        let s = base.span.to(field.span);
+                        base = Expr { kind: ExprKind::Field(Box::new(base), field), span: s };
+                    }
+                }
+                Ok(base)
+            }
+            _ => self.expr_primary(pair),
+        }
+    }
+
+    fn expr_primary(&self, pair: Pair<Rule>) -> LowerResult<Expr> {
+        let span = self.span(&pair);
+        let kind = match pair.as_rule() {
+            Rule::datetime => ExprKind::DateTime(
+                parse_datetime(pair.as_str()).ok_or((span, format!("`{}` is not a valid time", pair.as_str())))?,
+            ),
+            Rule::date => ExprKind::Date(
+                parse_date(pair.as_str()).ok_or((span, format!("`{}` is not a valid date", pair.as_str())))?,
+            ),
+            Rule::money => {
+                let mut inner = pair.into_inner();
+                let amount = next(&mut inner)?;
+                let currency = next(&mut inner)?.as_str().to_string();
+                let raw = amount.as_str().to_string();
+                let value = parse_decimal(&raw).ok_or((span, format!("`{raw}` is not a valid number")))?;
+                ExprKind::Money { raw, value, currency }
+            }
+            Rule::number => {
+                let mut inner = pair.into_inner();
+                let amount = next(&mut inner)?;
+                let raw = amount.as_str().to_string();
+                let value = parse_decimal(&raw).ok_or((span, format!("`{raw}` is not a valid number")))?;
+                let unit = inner.next().map(|u| match u.as_str() {
+                    "%" => LitUnit::Percent,
+                    "ms" => LitUnit::Ms,
+                    "s" => LitUnit::S,
+                    "m" => LitUnit::M,
+                    "h" => LitUnit::H,
+                    "d" => LitUnit::D,
+                    _ => LitUnit::W,
+                });
+                ExprKind::Number { raw, value, unit }
+            }
+            Rule::string => ExprKind::Str(self.string(pair)?.value),
+            Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
+            Rule::today => ExprKind::Today,
+            Rule::now => ExprKind::Now,
+            Rule::ident => ExprKind::Name(self.ident(pair)),
+            Rule::list => {
+                let items = pair
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::expr)
+                    .map(|p| self.expr(p))
+                    .collect::<LowerResult<Vec<_>>>()?;
+                ExprKind::List(items)
+            }
+            Rule::paren => {
+                let e = pair.into_inner().find(|p| p.as_rule() == Rule::expr).ok_or((span, "empty parentheses".to_string()))?;
+                ExprKind::Paren(Box::new(self.expr(e)?))
+            }
+            Rule::call => {
+                let mut inner = pair.into_inner();
+                let func = self.ident(next(&mut inner)?);
+                let args = inner.filter(|p| p.as_rule() == Rule::expr).map(|p| self.expr(p)).collect::<LowerResult<Vec<_>>>()?;
+                ExprKind::Call(func, args)
+            }
+            Rule::quantifier => {
+                let mut inner = pair.into_inner().filter(|p| matches!(p.as_rule(), Rule::ident | Rule::expr));
+                let func = self.ident(next(&mut inner)?);
+                let var = self.ident(next(&mut inner)?);
+                let list = self.expr(next(&mut inner)?)?;
+                let pred = self.expr(next(&mut inner)?)?;
+                ExprKind::Quantifier { func, var, list: Box::new(list), pred: Box::new(pred) }
+            }
+            _ => return self.expr(pair),
+        };
+        Ok(Expr { kind, span })
+    }
+}
+
+fn next<'i>(it: &mut impl Iterator<Item = Pair<'i, Rule>>) -> LowerResult<Pair<'i, Rule>> {
+    it.next().ok_or((Span::default(), "internal error: the parse tree is missing a part".to_string()))
+}
+
+fn cmp_op(s: &str) -> CmpOp {
+    match s {
+        "==" => CmpOp::Eq,
+        "!=" => CmpOp::Ne,
+        "<" => CmpOp::Lt,
+        "<=" => CmpOp::Le,
+        ">" => CmpOp::Gt,
+        _ => CmpOp::Ge,
+    }
+}
+
+fn parse_decimal(raw: &str) -> Option<f64> {
+    let clean: String = raw.chars().filter(|c| *c != '_').collect();
+    clean.parse::<f64>().ok().filter(|v| v.is_finite())
+}
+
+fn unescape(s: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('"') => out.push('"'),
+            Some('\\') => out.push('\\'),
+            Some(other) => return Err(format!("unknown escape `\\{other}` in a string")),
+            None => return Err("a string ends with a lone `\\`".to_string()),
+        }
+    }
+    Ok(out)
+}
+
+/// Days since 1970-01-01 of a civil date (proleptic Gregorian).
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = if y >= 0 { y } else { y - 399 } / 400;
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn days_in_month(y: i64, m: u32) -> u32 {
+    match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        _ if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        _ => 28,
+    }
+}
+
+/// Parses `YYYY-MM-DD` into days since the epoch.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let y: i64 = s.get(0..4)?.parse().ok()?;
+    let m: u32 = s.get(5..7)?.parse().ok()?;
+    let d: u32 = s.get(8..10)?.parse().ok()?;
+    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d))
+}
+
+/// Parses an RFC 3339 time (`2026-11-24T00:00:00Z`, optional fraction and
+/// offset) into seconds since the epoch, UTC. Fractions are truncated.
+pub fn parse_datetime(s: &str) -> Option<i64> {
+    let days = parse_date(s.get(0..10)?)?;
+    if s.as_bytes().get(10) != Some(&b'T') && s.as_bytes().get(10) != Some(&b't') {
+        return None;
+    }
+    let h: i64 = s.get(11..13)?.parse().ok()?;
+    let mi: i64 = s.get(14..16)?.parse().ok()?;
+    let se: i64 = s.get(17..19)?.parse().ok()?;
+    if h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let mut rest = &s[19..];
+    if let Some(r) = rest.strip_prefix('.') {
+        let n = r.chars().take_while(|c| c.is_ascii_digit()).count();
+        if n == 0 {
+            return None;
+        }
+        rest = &r[n..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ => {
+            let sign = match rest.as_bytes().first()? {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return None,
+            };
+            let oh: i64 = rest.get(1..3)?.parse().ok()?;
+            let om: i64 = rest.get(4..6)?.parse().ok()?;
+            if rest.len() != 6 {
+                return None;
+            }
+            sign * (oh * 3600 + om * 60)
+        }
+    };
+    Some(days * 86_400 + h * 3600 + mi * 60 + se - offset)
+}
+
+/// Attaches `///` comments to the declaration, gate, policy, let or builtin
+/// that follows them with nothing but whitespace in between.
+fn attach_docs(text: &str, file: &mut File) {
+    let docs: Vec<&Comment> = file.comments.iter().filter(|c| c.doc).collect();
+    if docs.is_empty() {
+        return;
+    }
+    let find = |start: u32| -> Option<Doc> {
+        // The doc comments that end right before `start`, walking backwards.
+        let idx = docs.partition_point(|c| c.span.end <= start);
+        let mut i = idx;
+        let mut cursor = start as usize;
+        let mut lines = Vec::new();
+        let mut first = None;
+        while i > 0 {
+            let c = docs[i - 1];
+            if !text[c.span.end as usize..cursor].trim().is_empty() {
+                break;
+            }
+            let line = &text[c.span.range()];
+            let body = line.strip_prefix("///").unwrap_or(line);
+            lines.push(body.strip_prefix(' ').unwrap_or(body).to_string());
+            first = Some(c.span.start);
+            cursor = c.span.start as usize;
+            i -= 1;
+        }
+        let first = first?;
+        let last_end = docs[idx - 1].span.end;
+        lines.reverse();
+        Some(Doc { text: lines.join("\n"), span: Span { start: first, end: last_end } })
+    };
+    for item in &mut file.items {
+        match item {
+            Item::Decl(d) => attach_decl(d, &find),
+            Item::Gate(g) => g.doc = find(g.span.start),
+            Item::Policy(p) => p.doc = find(p.span.start),
+            Item::Let(l) => l.doc = find(l.span.start),
+            Item::Builtin(b) => b.doc = find(b.span.start),
+            _ => {}
+        }
+    }
+}
+
+fn attach_decl(d: &mut Decl, find: &dyn Fn(u32) -> Option<Doc>) {
+    d.doc = find(d.span.start);
+    for m in &mut d.members {
+        match m {
+            Member::Decl(n) => attach_decl(n, find),
+            Member::Gate(g) => g.doc = find(g.span.start),
+            Member::Attr(_) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(src: &str) -> (File, Vec<Diagnostic>) {
+        parse(FileId(0), src, ParseLimits::default())
+    }
+
+    #[test]
+    fn parses_the_reference_example() {
+        let src = include_str!("../../../shared/examples/acme/acme.compel");
+        let (file, diags) = p(src);
+        assert!(diags.is_empty(), "{diags:?}");
+        assert_eq!(file.items.len(), 9);
+        let Item::Decl(program) = &file.items[2] else { panic!("not a decl") };
+        assert_eq!(program.doc.as_ref().map(|d| d.text.as_str()), Some("Fraud-loss reduction: the board-level AI program."));
+    }
+
+    #[test]
+    fn recovers_after_a_broken_declaration() {
+        let (file, diags) = p("kpi a {\n  target >=\n}\n\nkpi b {\n  metric \"m\"\n}\n");
+        assert_eq!(diags.len(), 1);
+        assert_eq!(diags[0].message, "expected an expression, found `}`");
+        assert!(matches!(file.items[0], Item::Error(_)));
+        assert!(matches!(file.items[1], Item::Decl(_)));
+    }
+
+    #[test]
+    fn deep_nesting_is_a_diagnostic() {
+        let src = format!("let x = {}1{}\n", "(".repeat(20_000), ")".repeat(20_000));
+        let (_, diags) = p(&src);
+        assert_eq!(diags[0].code, Code::LimitExceeded);
+    }
+
+    #[test]
+    fn dates_and_times() {
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        assert_eq!(parse_date("2026-02-29"), None);
+        assert_eq!(parse_datetime("2026-11-24T00:00:00Z"), Some(1_795_478_400));
+        assert_eq!(parse_datetime("2026-11-24T02:00:00+02:00"), Some(1_795_478_400));
+    }
+}

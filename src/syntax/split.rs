@@ -1,0 +1,152 @@
+//! The top-level scanner: splits a file into pieces, one per top-level item,
+//! and collects every comment.
+//!
+//! It knows strings, comments and bracket depth, nothing else. A piece
+//! starts at a line whose first character, in column 0, begins a word or a
+//! doc comment while no bracket is open. A line in column 0 that starts
+//! with an item keyword, or looks like `KIND NAME {`, starts a piece even
+//! inside unclosed brackets: that is how a missing `}` costs one
+//! declaration and not the rest of the file.
+
+use super::ast::Comment;
+use crate::text::Span;
+
+/// One piece of a file: a byte range and the deepest bracket nesting in it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Piece {
+    /// Byte range in the file.
+    pub span: Span,
+    /// Deepest nesting of `(`, `[`, `{` inside.
+    pub max_depth: usize,
+}
+
+const ITEM_KEYWORDS: &[&str] = &["import", "gate", "policy", "let", "builtin", "test"];
+
+/// Splits `text` into pieces and collects its comments.
+pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
+    let bytes = text.as_bytes();
+    let mut pieces = Vec::new();
+    let mut comments = Vec::new();
+    let mut depth: usize = 0;
+    let mut max_depth: usize = 0;
+    let mut start: Option<usize> = None;
+    let mut i = 0;
+    let mut line_start = true;
+    // Whether the current piece holds anything but comments yet: a doc
+    // comment and the declaration after it stay one piece.
+    let mut has_code = false;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if line_start {
+            line_start = false;
+            let begins_word = b.is_ascii_alphabetic() || b == b'_';
+            let doc = text[i..].starts_with("///") && !text[i..].starts_with("////");
+            let boundary = if depth == 0 {
+                begins_word || doc
+            } else {
+                doc || (begins_word && looks_like_item_start(&text[i..]))
+            };
+            if boundary && (has_code || start.is_none()) {
+                has_code = false;
+                if let Some(s) = start {
+                    if !text[s..i].trim().is_empty() {
+                        pieces.push(Piece { span: Span::new(s, i), max_depth });
+                    }
+                }
+                start = Some(i);
+                depth = 0;
+                max_depth = 0;
+            }
+        }
+        match b {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
+                let doc = text[i..end].starts_with("///") && !text[i..end].starts_with("////");
+                comments.push(Comment { span: Span::new(i, end), doc });
+                i = end;
+                continue;
+            }
+            b'"' => {
+                if start.is_none() {
+                    start = Some(i);
+                }
+                has_code = true;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
+                    if bytes[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                if i < bytes.len() && bytes[i] == b'"' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                max_depth = max_depth.max(depth);
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            b'\n' => line_start = true,
+            _ => {}
+        }
+        if !b.is_ascii_whitespace() {
+            has_code = true;
+            if start.is_none() {
+                start = Some(i);
+            }
+        }
+        i += 1;
+    }
+    if let Some(s) = start {
+        if !text[s..].trim().is_empty() {
+            pieces.push(Piece { span: Span::new(s, text.len()), max_depth });
+        }
+    }
+    (pieces, comments)
+}
+
+/// Whether a line begins a top-level item: an item keyword, or `WORD NAME {`.
+fn looks_like_item_start(line: &str) -> bool {
+    let line = line.split('\n').next().unwrap_or("");
+    let mut words = line.split_whitespace();
+    let Some(first) = words.next() else { return false };
+    if ITEM_KEYWORDS.contains(&first) {
+        return true;
+    }
+    let is_word = |w: &str| w.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    match (words.next(), words.next()) {
+        (Some(name), Some(brace)) => is_word(first) && is_word(name) && brace.starts_with('{'),
+        (Some(name), None) => is_word(first) && name.ends_with('{') && is_word(name.trim_end_matches('{')),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(src: &str) -> Vec<&str> {
+        split(src).0.iter().map(|p| &src[p.span.range()]).collect()
+    }
+
+    #[test]
+    fn splits_at_top_level_items() {
+        let src = "import \"a\"\n// c\nkpi a {\n  x 1\n}\n\n/// doc\nkpi b {\n}\n";
+        assert_eq!(texts(src), vec!["import \"a\"\n// c\n", "kpi a {\n  x 1\n}\n\n", "/// doc\nkpi b {\n}\n"]);
+        assert_eq!(split(src).1.len(), 2);
+    }
+
+    #[test]
+    fn recovers_from_a_missing_brace() {
+        let src = "kpi a {\n  x 1\nkpi b {\n}\n";
+        assert_eq!(texts(src), vec!["kpi a {\n  x 1\n", "kpi b {\n}\n"]);
+    }
+
+    #[test]
+    fn braces_in_strings_and_comments_do_not_count() {
+        let src = "kpi a {\n  x \"}\" // }\n}\nkpi b {}\n";
+        assert_eq!(texts(src).len(), 2);
+    }
+}

@@ -1,0 +1,204 @@
+//! Source text, spans and positions.
+//!
+//! Every node of the AST and every diagnostic carries a [`Span`]: a half-open
+//! range of **byte** offsets into one file's text. Lines and columns are
+//! derived on demand by a [`LineIndex`]; columns count Unicode scalar values
+//! (characters), as the command line's JSON output promises. The language
+//! server converts to UTF-16 itself; nothing else in the crate knows UTF-16.
+
+use std::fmt;
+
+/// A half-open range `[start, end)` of byte offsets into one file.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, PartialOrd, Ord)]
+pub struct Span {
+    /// First byte of the range.
+    pub start: u32,
+    /// One past the last byte of the range.
+    pub end: u32,
+}
+
+impl Span {
+    /// A span from byte offsets.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start: start as u32, end: end as u32 }
+    }
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span { start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+    /// This span moved right by `offset` bytes.
+    pub fn shift(self, offset: usize) -> Span {
+        Span { start: self.start + offset as u32, end: self.end + offset as u32 }
+    }
+    /// The span as a `usize` range, for slicing text.
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+    /// Whether `offset` lies inside the span (the end counts as inside, so a
+    /// cursor right after a name is "on" it).
+    pub fn touches(self, offset: usize) -> bool {
+        self.start as usize <= offset && offset <= self.end as usize
+    }
+    /// Length in bytes.
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+    /// Whether the span is empty.
+    pub fn is_empty(self) -> bool {
+        self.start == self.end
+    }
+}
+
+impl fmt::Debug for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}..{}", self.start, self.end)
+    }
+}
+
+/// Identifies one loaded file inside an analysis (an index into its file table).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
+pub struct FileId(pub u32);
+
+/// A span inside a particular file.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct FileSpan {
+    /// The file.
+    pub file: FileId,
+    /// The byte range inside it.
+    pub span: Span,
+}
+
+impl FileSpan {
+    /// Pairs a file with a span.
+    pub fn new(file: FileId, span: Span) -> FileSpan {
+        FileSpan { file, span }
+    }
+}
+
+/// A 1-based line and column, the column counted in characters.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct LineCol {
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column in characters.
+    pub column: u32,
+}
+
+/// Maps byte offsets to lines and columns for one text.
+#[derive(Clone, Debug)]
+pub struct LineIndex {
+    line_starts: Vec<u32>,
+}
+
+impl LineIndex {
+    /// Indexes the line starts of `text`.
+    pub fn new(text: &str) -> LineIndex {
+        let mut line_starts = vec![0u32];
+        for (i, b) in text.bytes().enumerate() {
+            if b == b'\n' {
+                line_starts.push(i as u32 + 1);
+            }
+        }
+        LineIndex { line_starts }
+    }
+
+    /// The 0-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(i) => i,
+            Err(i) => i - 1,
+        }
+    }
+
+    /// Byte offset where 0-based `line` starts (clamped to the last line).
+    pub fn line_start(&self, line: usize) -> usize {
+        self.line_starts[line.min(self.line_starts.len() - 1)] as usize
+    }
+
+    /// Number of lines.
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// 1-based line and character column of byte `offset` in `text`.
+    pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
+        let offset = clamp_to_char_boundary(text, offset);
+        let line = self.line_of(offset);
+        let start = self.line_starts[line] as usize;
+        let column = text[start..offset].chars().count() as u32 + 1;
+        LineCol { line: line as u32 + 1, column }
+    }
+}
+
+/// The largest char boundary of `text` at or before `offset`.
+pub fn clamp_to_char_boundary(text: &str, offset: usize) -> usize {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    offset
+}
+
+/// One loaded file: its display path, its text and its line index.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// The path shown to users (relative to where compel was run, with `/`
+    /// separators; stdlib files are `std/NAME.compel`).
+    pub path: String,
+    /// The full text.
+    pub text: String,
+    /// Line starts of `text`.
+    pub lines: LineIndex,
+}
+
+impl SourceFile {
+    /// Wraps a path and its text.
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        let text = text.into();
+        let lines = LineIndex::new(&text);
+        SourceFile { path: path.into(), text, lines }
+    }
+
+    /// 1-based line and character column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        self.lines.line_col(&self.text, offset)
+    }
+}
+
+/// The files of one analysis, indexed by [`FileId`].
+#[derive(Clone, Debug, Default)]
+pub struct Files {
+    files: Vec<SourceFile>,
+}
+
+impl Files {
+    /// An empty table.
+    pub fn new() -> Files {
+        Files::default()
+    }
+    /// Adds a file and returns its id.
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() as u32 - 1)
+    }
+    /// The file with this id.
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+    /// The id of the file with this path, if loaded.
+    pub fn find(&self, path: &str) -> Option<FileId> {
+        self.files.iter().position(|f| f.path == path).map(|i| FileId(i as u32))
+    }
+    /// All files with their ids.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files.iter().enumerate().map(|(i, f)| (FileId(i as u32), f))
+    }
+    /// Number of files.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+    /// Whether there are no files.
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
