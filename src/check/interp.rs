@@ -327,8 +327,8 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
             Ok(Value::Bool(!short))
         }
         BinOp::In => {
-            let lv = eval_in(env, b, l)?;
-            let items = match eval_in(env, b, r)? {
+            let (lv, rv) = both(eval_in(env, b, l), eval_in(env, b, r))?;
+            let items = match rv {
                 Value::List(items) => items,
                 other => return Err(Undecided::Unknown(format!("`{}` is not a list", env.model.display_value(&other)))),
             };
@@ -341,8 +341,7 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
             Ok(Value::Bool(false))
         }
         BinOp::Cmp(c) => {
-            let lv = eval_in(env, b, l)?;
-            let rv = eval_in(env, b, r)?;
+            let (lv, rv) = both(eval_in(env, b, l), eval_in(env, b, r))?;
             let both_decls = matches!((&lv, &rv), (Value::Decl(_), Value::Decl(_)));
             let (lv, rv) = if both_decls && matches!(c, CmpOp::Eq | CmpOp::Ne) {
                 (lv, rv)
@@ -352,10 +351,28 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
             Ok(Value::Bool(compare(c, &lv, &rv)?))
         }
         BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
-            let lv = as_number(env, eval_in(env, b, l)?)?;
-            let rv = as_number(env, eval_in(env, b, r)?)?;
+            let (lv, rv) = both(eval_in(env, b, l), eval_in(env, b, r))?;
+            let (lv, rv) = both(as_number(env, lv), as_number(env, rv))?;
             arith(op, lv, rv)
         }
+    }
+}
+
+/// Both operands, or the more telling reason why not: a missing attribute
+/// is reported before unknown data, and unknown data before a deferral, so
+/// `compel check` names an absent fact even next to `today`.
+fn both(l: Result<Value, Undecided>, r: Result<Value, Undecided>) -> Result<(Value, Value), Undecided> {
+    fn rank(u: &Undecided) -> u8 {
+        match u {
+            Undecided::Absent { .. } => 0,
+            Undecided::Unknown(_) => 1,
+            Undecided::Deferred(_) => 2,
+        }
+    }
+    match (l, r) {
+        (Ok(a), Ok(b)) => Ok((a, b)),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+        (Err(a), Err(b)) => Err(if rank(&b) < rank(&a) { b } else { a }),
     }
 }
 
