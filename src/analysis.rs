@@ -17,6 +17,13 @@ pub trait SourceLoader {
     /// The text at `path` (a normalised path with `/` separators), or a
     /// plain-words reason why it cannot be read.
     fn load(&self, path: &str) -> Result<String, String>;
+
+    /// The raw bytes at `path`. Hosts that read files should override this
+    /// so text that is not UTF-8 gets a diagnostic at the first bad byte
+    /// instead of a read error.
+    fn load_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
+        self.load(path).map(String::into_bytes)
+    }
 }
 
 /// A loader over files held in memory, for hosts that keep their own
@@ -204,8 +211,24 @@ impl Loading {
             }
             return None;
         }
-        let text = match loader.load(path) {
-            Ok(text) => text,
+        let text = match loader.load_bytes(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => text,
+                Err(e) => {
+                    let offset = e.utf8_error().valid_up_to();
+                    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                    let id = self.files.add(SourceFile::new(path.to_string(), text));
+                    self.asts.push(ast::File::default());
+                    self.imports.push(Vec::new());
+                    let at = crate::text::clamp_to_char_boundary(&self.files.get(id).text, offset);
+                    self.diags.push(
+                        Diagnostic::at(Code::NotUtf8, id, Span::new(at, at + 1), "this file is not valid UTF-8")
+                            .with_primary_label(format!("byte {offset} is not valid UTF-8"))
+                            .with_help("save the file as UTF-8"),
+                    );
+                    return Some(id);
+                }
+            },
             Err(reason) => {
                 if let Some((file, span)) = from {
                     self.diags.push(

@@ -34,6 +34,9 @@ pub enum Undecided {
     },
     /// The data cannot decide it (missing series, stale data, NaN ...).
     Unknown(String),
+    /// Values of incompatible units met (USD against EUR): only possible
+    /// where the static types were not precise, e.g. a policy's `budget`.
+    TypeError(String),
 }
 
 /// Where a KPI stands against its target.
@@ -364,7 +367,7 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
 fn both(l: Result<Value, Undecided>, r: Result<Value, Undecided>) -> Result<(Value, Value), Undecided> {
     fn rank(u: &Undecided) -> u8 {
         match u {
-            Undecided::Absent { .. } => 0,
+            Undecided::Absent { .. } | Undecided::TypeError(_) => 0,
             Undecided::Unknown(_) => 1,
             Undecided::Deferred(_) => 2,
         }
@@ -380,7 +383,7 @@ fn both(l: Result<Value, Undecided>, r: Result<Value, Undecided>) -> Result<(Val
 /// of a day is dropped toward the past).
 pub fn arith(op: BinOp, l: Value, r: Value) -> Result<Value, Undecided> {
     use Value::*;
-    let bad = |l: &Value, r: &Value| Err(Undecided::Unknown(format!("cannot apply `{}` to `{l}` and `{r}`", op.as_str())));
+    let bad = |l: &Value, r: &Value| Err(Undecided::TypeError(format!("cannot apply `{}` to `{l}` and `{r}`", op.as_str())));
     Ok(match (op, &l, &r) {
         (BinOp::Add, Num(a), Num(b)) => Num(a + b),
         (BinOp::Sub, Num(a), Num(b)) => Num(a - b),
@@ -440,7 +443,7 @@ pub fn compare(op: CmpOp, l: &Value, r: &Value) -> Result<bool, Undecided> {
         _ => None,
     };
     let Some(ord) = ord else {
-        return Err(Undecided::Unknown(format!("cannot compare `{l}` with `{r}`")));
+        return Err(Undecided::TypeError(format!("cannot compare `{l}` with `{r}`")));
     };
     Ok(match op {
         CmpOp::Eq => ord == Ordering::Equal,

@@ -797,7 +797,7 @@ impl Checker<'_> {
                         Code::MissingAttribute,
                         file,
                         decl.name_span,
-                        format!("{} `{}` has no `{}`", kind.with_article(), decl.name, spec.name),
+                        format!("{} `{}` has no `{}`", kind.as_str(), decl.name, spec.name),
                     )
                     .with_primary_label(format!("`{}` is required", spec.name))
                     .with_help(format!("add `{} {placeholder}`: {}", spec.name, spec.doc))

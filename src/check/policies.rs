@@ -70,6 +70,14 @@ fn report(model: &Model, env: &Env, rule_file: FileId, subject: DeclId, c: &Crit
             Diagnostic::new(Code::PolicyViolated, at, message)
                 .with_label(criterion_at, format!("this `{}` does not hold", c.enforcement.as_str()))
         }
+        Err(Undecided::TypeError(reason)) => Diagnostic::new(
+            Code::TypeMismatch,
+            criterion_at,
+            format!("{what} cannot be decided for `{}`: {reason}", s.name),
+        )
+        .with_label(at, format!("`{}` is declared here", s.name))
+        .with_help("compare like with like; money converts only within one currency")
+        .with_severity(Severity::Error),
         Err(Undecided::Absent { decl, attr }) => {
             let holder = model.decl(decl);
             let whose = if decl == subject { format!("`{}`", s.name) } else { format!("`{}` (of `{}`)", holder.name, s.name) };
@@ -86,5 +94,6 @@ fn report(model: &Model, env: &Env, rule_file: FileId, subject: DeclId, c: &Crit
             d
         }
     };
-    diags.push(d.with_severity(severity(c.enforcement)));
+    let d = if d.code == Code::TypeMismatch { d } else { d.with_severity(severity(c.enforcement)) };
+    diags.push(d);
 }

@@ -250,7 +250,7 @@ const DATASET: &[AttrSpec] = &[
 const MONITOR: &[AttrSpec] = &[
     a("title", Str, false, "display name"),
     a("description", Str, false, "what it watches"),
-    a("kind", Ref(Kind::MonitorKind), true, "what kind of monitor: drift, performance, data_quality, fairness, latency"),
+    a("kind", Ref(Kind::MonitorKind), true, "what kind of monitor: drift, model_quality, data_quality, fairness, service_health"),
     a("kpi", Ref(Kind::Kpi), false, "the KPI it watches"),
     a("owner", StrOrRef(Kind::Person), false, "who responds to its alerts"),
 ];

@@ -38,7 +38,8 @@ pub fn attr_ty(ty: AttrType) -> Ty {
         AttrType::Duration => Ty::Dur,
         AttrType::Ref(k) => Ty::Decl(k, None),
         AttrType::RefList(k) => Ty::List(Box::new(Ty::Decl(k, None))),
-        AttrType::Money | AttrType::StrOrRef(_) | AttrType::Threshold | AttrType::Labels | AttrType::Unit => Ty::Any,
+        AttrType::Money => Ty::Money(String::new()),
+        AttrType::StrOrRef(_) | AttrType::Threshold | AttrType::Labels | AttrType::Unit => Ty::Any,
     }
 }
 
@@ -480,7 +481,7 @@ impl<'a> TypeCx<'a> {
                     return Ty::Any;
                 }
                 let result = match (op, &lt, &rt) {
-                    (BinOp::Add | BinOp::Sub, a, b) if a == b && matches!(a, Ty::Num | Ty::Dur | Ty::Money(_)) => Some(a.clone()),
+                    (BinOp::Add | BinOp::Sub, a, b) if compatible(a, b) && matches!(a, Ty::Num | Ty::Dur | Ty::Money(_)) => Some(a.clone()),
                     (BinOp::Add | BinOp::Sub, Ty::Date, Ty::Dur) => Some(Ty::Date),
                     (BinOp::Add, Ty::Dur, Ty::Date) => Some(Ty::Date),
                     (BinOp::Add | BinOp::Sub, Ty::Time, Ty::Dur) => Some(Ty::Time),
@@ -489,7 +490,7 @@ impl<'a> TypeCx<'a> {
                     (BinOp::Mul, Ty::Num, b) if matches!(b, Ty::Num | Ty::Dur | Ty::Money(_)) => Some(b.clone()),
                     (BinOp::Mul, a, Ty::Num) if matches!(a, Ty::Dur | Ty::Money(_)) => Some(a.clone()),
                     (BinOp::Div, a, Ty::Num) if matches!(a, Ty::Num | Ty::Dur | Ty::Money(_)) => Some(a.clone()),
-                    (BinOp::Div, a, b) if a == b && matches!(a, Ty::Dur | Ty::Money(_)) => Some(Ty::Num),
+                    (BinOp::Div, a, b) if compatible(a, b) && matches!(a, Ty::Dur | Ty::Money(_)) => Some(Ty::Num),
                     _ => None,
                 };
                 match result {
@@ -565,6 +566,9 @@ fn compatible(a: &Ty, b: &Ty) -> bool {
         (Ty::Any, _) | (_, Ty::Any) => true,
         (Ty::Decl(k1, _), Ty::Decl(k2, _)) => k1 == k2,
         (Ty::List(x), Ty::List(y)) => compatible(x, y),
+        // Money whose currency is known only per subject (`budget` in a
+        // policy) is checked against each subject when the policy runs.
+        (Ty::Money(x), Ty::Money(y)) => x == y || x.is_empty() || y.is_empty(),
         (a, b) => a == b,
     }
 }

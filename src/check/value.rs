@@ -70,6 +70,7 @@ impl Ty {
             Ty::Bool => "a condition".into(),
             Ty::Num => "a number".into(),
             Ty::Dur => "a duration".into(),
+            Ty::Money(c) if c.is_empty() => "money".into(),
             Ty::Money(c) => format!("money in {c}"),
             Ty::Date => "a date".into(),
             Ty::Time => "a time".into(),

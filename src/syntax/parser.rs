@@ -289,9 +289,12 @@ struct Lower {
 }
 
 impl Lower {
+    /// The pair's span, ending at its last token: pest lets a rule's span
+    /// run over the whitespace and comments it skipped looking for an
+    /// optional tail, and a diagnostic must not underline those.
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.base + s.start(), self.base + s.end())
+        Span::new(self.base + s.start(), self.base + last_token_end(pair))
     }
 
     fn ident(&self, pair: Pair<Rule>) -> Ident {
@@ -698,6 +701,13 @@ impl Lower {
             _ => return self.expr(pair),
         };
         Ok(Expr { kind, span })
+    }
+}
+
+fn last_token_end(pair: &Pair<Rule>) -> usize {
+    match pair.clone().into_inner().last() {
+        Some(last) => last_token_end(&last),
+        None => pair.as_span().end(),
     }
 }
 

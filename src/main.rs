@@ -1,0 +1,43 @@
+//! The `compel` command: a thin shell over the library.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use compel::cli;
+
+#[derive(Parser)]
+#[command(name = "compel", version, about = "Check, evaluate and format AI governance policies written in compel")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse, resolve and type-check policies; evaluate what declared facts decide.
+    Check(cli::check::Args),
+    /// Decide gates, KPIs and policies against metrics.
+    Eval(cli::eval::Args),
+    /// Format files in the canonical layout.
+    Fmt(cli::fmt::Args),
+    /// Run the `test` blocks of policy files.
+    Test(cli::test::Args),
+    /// Start the language server on standard input and output.
+    Lsp,
+    /// Print the long explanation of a diagnostic code, e.g. `compel explain E0301`.
+    Explain(cli::explain::Args),
+}
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    let code = match args.command {
+        Command::Check(a) => cli::check::run(a),
+        Command::Eval(a) => cli::eval::run(a),
+        Command::Fmt(a) => cli::fmt::run(a),
+        Command::Test(a) => cli::test::run(a),
+        Command::Lsp => cli::lsp::run(),
+        Command::Explain(a) => cli::explain::run(a),
+    };
+    code.into()
+}

@@ -1,0 +1,63 @@
+//! Data-driven checker tests: every `tests/fixtures/check/AREA/*.compel` is
+//! checked on its own; its diagnostics, rendered as the terminal shows them,
+//! are an insta snapshot, and the codes listed in its `// expect:` header
+//! must be exactly the codes reported. Adding a test means dropping in a
+//! file; `cargo insta review` (or `INSTA_UPDATE=always cargo test`)
+//! records new snapshots.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use compel::analysis::analyze;
+use compel::cli::FsLoader;
+use compel::diag::render;
+
+/// The codes a fixture's `// expect:` header lists.
+fn expected_codes(text: &str) -> BTreeSet<String> {
+    let line = text
+        .lines()
+        .find_map(|l| l.strip_prefix("// expect:"))
+        .unwrap_or_else(|| panic!("fixture lacks an `// expect:` header"));
+    line.split_whitespace().map(str::to_string).collect()
+}
+
+fn relative(path: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/")
+}
+
+#[test]
+fn check_fixtures() {
+    let mut wrong = Vec::new();
+    insta::glob!("fixtures/check/*/*.compel", |path| {
+        let rel = relative(path);
+        let bytes = std::fs::read(path).expect("fixture is readable");
+        let text = String::from_utf8_lossy(&bytes);
+        let analysis = analyze(&[rel.clone()], &FsLoader);
+        let diags: Vec<_> = analysis.user_diagnostics().cloned().collect();
+        let got: BTreeSet<String> = diags.iter().map(|d| d.code.as_str().to_string()).collect();
+        let want = expected_codes(&text);
+        if got != want {
+            wrong.push(format!("{rel}: expected {want:?}, got {got:?}"));
+        }
+        let rendered = render::terminal(&analysis.files, &diags, false);
+        insta::assert_snapshot!(rendered);
+    });
+    assert!(wrong.is_empty(), "codes differ from the headers:\n{}", wrong.join("\n"));
+}
+
+#[test]
+fn the_acme_example_checks_clean() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/examples/acme");
+    let roots = compel::cli::collect_paths(&[dir.into()]).expect("examples exist");
+    let analysis = analyze(&roots, &FsLoader);
+    let diags: Vec<_> = analysis.user_diagnostics().collect();
+    assert!(diags.is_empty(), "{diags:#?}");
+}
+
+#[test]
+fn the_stdlib_checks_clean() {
+    let analysis = analyze(&["std/policies.compel".to_string()], &FsLoader);
+    assert!(analysis.diagnostics.is_empty(), "{:#?}", analysis.diagnostics);
+    assert_eq!(analysis.files.len(), compel::stdlib::MODULES.len());
+}
