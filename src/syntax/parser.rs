@@ -27,11 +27,15 @@ pub struct ParseLimits {
     pub max_depth: usize,
     /// Largest file, in bytes.
     pub max_file_bytes: usize,
+    /// Most prefix operators (`not`, `-`) in one item.
+    pub max_prefix_ops: usize,
+    /// Most operators chained in one expression (`a and b and ...`).
+    pub max_chain: usize,
 }
 
 impl Default for ParseLimits {
     fn default() -> Self {
-        ParseLimits { max_depth: 64, max_file_bytes: 8 * 1024 * 1024 }
+        ParseLimits { max_depth: 64, max_file_bytes: 8 * 1024 * 1024, max_prefix_ops: 256, max_chain: 512 }
     }
 }
 
@@ -77,6 +81,19 @@ fn parse_piece(
     let src = &text[piece.span.range()];
     let base = piece.span.start as usize;
     let content_span = trimmed_span(text, piece.span);
+    if piece.prefix_ops > limits.max_prefix_ops {
+        diags.push(
+            Diagnostic::at(
+                Code::LimitExceeded,
+                file_id,
+                first_line(text, content_span),
+                format!("{} prefix operators in one declaration, more than the limit of {}", piece.prefix_ops, limits.max_prefix_ops),
+            )
+            .with_help("simplify the expression"),
+        );
+        items.push(Item::Error(content_span));
+        return;
+    }
     if piece.max_depth > limits.max_depth {
         diags.push(
             Diagnostic::at(
@@ -92,7 +109,7 @@ fn parse_piece(
     }
     match CompelParser::parse(Rule::item_piece, src) {
         Ok(mut pairs) => {
-            let lower = Lower { base };
+            let lower = Lower { base, max_chain: limits.max_chain };
             if let Some(piece_pair) = pairs.next() {
                 for pair in piece_pair.into_inner() {
                     if pair.as_rule() == Rule::EOI {
@@ -101,7 +118,8 @@ fn parse_piece(
                     match lower.item(pair) {
                         Ok(item) => items.push(item),
                         Err((span, message)) => {
-                            diags.push(Diagnostic::at(Code::InvalidLiteral, file_id, span, message));
+                            let code = if message.contains("more than the limit") { Code::LimitExceeded } else { Code::InvalidLiteral };
+                            diags.push(Diagnostic::at(code, file_id, span, message));
                             items.push(Item::Error(content_span));
                         }
                     }
@@ -286,6 +304,7 @@ type LowerResult<T> = Result<T, (Span, String)>;
 
 struct Lower {
     base: usize,
+    max_chain: usize,
 }
 
 impl Lower {
@@ -560,7 +579,12 @@ impl Lower {
             Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr => {
                 let mut inner = pair.into_inner();
                 let mut lhs = self.expr(next(&mut inner)?)?;
+                let mut chain = 0;
                 while let Some(op) = inner.next() {
+                    chain += 1;
+                    if chain > self.max_chain {
+                        return Err((span, format!("an expression chains more than the limit of {} operators", self.max_chain)));
+                    }
                     let rhs = self.expr(next(&mut inner)?)?;
                     let op = match op.as_str() {
                         "or" => BinOp::Or,

@@ -18,6 +18,9 @@ pub struct Piece {
     pub span: Span,
     /// Deepest nesting of `(`, `[`, `{` inside.
     pub max_depth: usize,
+    /// How many prefix operators (`not`, `-`) it holds: the parser recurses
+    /// on those too, so they are bounded like brackets.
+    pub prefix_ops: usize,
 }
 
 const ITEM_KEYWORDS: &[&str] = &["import", "gate", "policy", "let", "builtin", "test"];
@@ -35,6 +38,8 @@ pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
     // Whether the current piece holds anything but comments yet: a doc
     // comment and the declaration after it stay one piece.
     let mut has_code = false;
+    // Prefix operators in the current piece (each one a level of recursion).
+    let mut prefix_ops: usize = 0;
     while i < bytes.len() {
         let b = bytes[i];
         if line_start {
@@ -50,12 +55,13 @@ pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
                 has_code = false;
                 if let Some(s) = start {
                     if !text[s..i].trim().is_empty() {
-                        pieces.push(Piece { span: Span::new(s, i), max_depth });
+                        pieces.push(Piece { span: Span::new(s, i), max_depth, prefix_ops });
                     }
                 }
                 start = Some(i);
                 depth = 0;
                 max_depth = 0;
+                prefix_ops = 0;
             }
         }
         match b {
@@ -89,6 +95,17 @@ pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             b'\n' => line_start = true,
+            b'-' if !bytes.get(i + 1).is_some_and(|n| *n == b'>' || n.is_ascii_digit())
+                && !(i > 0 && bytes[i - 1].is_ascii_alphanumeric()) =>
+            {
+                prefix_ops += 1
+            }
+            b'n' if text[i..].starts_with("not")
+                && !(i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
+                && !bytes.get(i + 3).is_some_and(|n| n.is_ascii_alphanumeric() || *n == b'_') =>
+            {
+                prefix_ops += 1
+            }
             _ => {}
         }
         if !b.is_ascii_whitespace() {
@@ -101,7 +118,7 @@ pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
     }
     if let Some(s) = start {
         if !text[s..].trim().is_empty() {
-            pieces.push(Piece { span: Span::new(s, text.len()), max_depth });
+            pieces.push(Piece { span: Span::new(s, text.len()), max_depth, prefix_ops });
         }
     }
     (pieces, comments)
@@ -136,6 +153,7 @@ mod tests {
         let src = "import \"a\"\n// c\nkpi a {\n  x 1\n}\n\n/// doc\nkpi b {\n}\n";
         assert_eq!(texts(src), vec!["import \"a\"\n// c\n", "kpi a {\n  x 1\n}\n\n", "/// doc\nkpi b {\n}\n"]);
         assert_eq!(split(src).1.len(), 2);
+        assert_eq!(split("let x = not not -1 - 2 -> 2026-01-01").0[0].prefix_ops, 4);
     }
 
     #[test]
