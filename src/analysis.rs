@@ -135,7 +135,18 @@ pub fn analyze(roots: &[String], loader: &dyn SourceLoader) -> Analysis {
 
 /// [`analyze`] with explicit parser limits.
 pub fn analyze_with(roots: &[String], loader: &dyn SourceLoader, limits: ParseLimits) -> Analysis {
-    let mut loading = Loading { files: Files::new(), asts: Vec::new(), imports: Vec::new(), diags: Vec::new(), limits };
+    analyze_with_parser(roots, loader, limits, &mut syntax::parse)
+}
+
+/// How a file is parsed: [`syntax::parse`], or a host's cache around it (the
+/// language server re-parses only the declarations an edit touched). It
+/// must return what `syntax::parse` would.
+pub type ParseFn<'p> = dyn FnMut(FileId, &str, ParseLimits) -> (ast::File, Vec<Diagnostic>) + 'p;
+
+/// [`analyze_with`] with the parser supplied by the host.
+pub fn analyze_with_parser(roots: &[String], loader: &dyn SourceLoader, limits: ParseLimits, parse: &mut ParseFn<'_>) -> Analysis {
+    let mut loading =
+        Loading { files: Files::new(), asts: Vec::new(), imports: Vec::new(), diags: Vec::new(), limits, parse };
     for name in stdlib::PRELUDE {
         loading.load_std(name);
     }
@@ -160,18 +171,19 @@ pub fn analyze_with(roots: &[String], loader: &dyn SourceLoader, limits: ParseLi
     Analysis { files, asts, imports, roots: root_ids, model, diagnostics: diags }
 }
 
-struct Loading {
+struct Loading<'p, 'q> {
     files: Files,
     asts: Vec<ast::File>,
     imports: Vec<Vec<FileId>>,
     diags: Vec<Diagnostic>,
     limits: ParseLimits,
+    parse: &'p mut ParseFn<'q>,
 }
 
-impl Loading {
+impl Loading<'_, '_> {
     fn add(&mut self, path: String, text: String) -> FileId {
         let id = self.files.add(SourceFile::new(path, text));
-        let (ast, diags) = syntax::parse(id, &self.files.get(id).text, self.limits);
+        let (ast, diags) = (self.parse)(id, &self.files.get(id).text, self.limits);
         self.diags.extend(diags);
         self.asts.push(ast);
         self.imports.push(Vec::new());

@@ -15,7 +15,7 @@
 pub mod interp;
 mod policies;
 pub mod schema;
-mod types;
+pub mod types;
 pub mod value;
 
 use std::collections::{BTreeMap, HashMap};
@@ -285,6 +285,10 @@ pub struct Model {
     pub references: Vec<Reference>,
     /// Names that start a declaration (the declaring occurrence).
     pub definitions: Vec<(FileSpan, Symbol)>,
+    /// The stages in their order (computed once attributes are resolved).
+    pub stage_order: Vec<DeclId>,
+    /// Top-level gates grouped by the stage they leave.
+    pub gates_from: HashMap<DeclId, Vec<usize>>,
 }
 
 impl Model {
@@ -304,7 +308,11 @@ impl Model {
     }
 
     /// The stage declarations in their order.
-    pub fn stages(&self) -> Vec<DeclId> {
+    pub fn stages(&self) -> &[DeclId] {
+        &self.stage_order
+    }
+
+    fn compute_stage_order(&mut self) {
         let mut stages: Vec<(f64, DeclId)> = self
             .decls
             .iter()
@@ -319,7 +327,7 @@ impl Model {
             })
             .collect();
         stages.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        stages.into_iter().map(|(_, id)| id).collect()
+        self.stage_order = stages.into_iter().map(|(_, id)| id).collect();
     }
 
     /// The stage after `stage` in the cycle (after the last comes the first).
@@ -380,12 +388,10 @@ impl Model {
         let d = self.decl(initiative);
         let Some(stage) = d.reference("stage") else { return Vec::new() };
         let mut out: Vec<usize> = self
-            .gates
-            .iter()
-            .enumerate()
-            .filter(|(_, g)| g.owner.is_none() && g.from == Some(stage) && self.sees(d.file, g.file))
-            .map(|(i, _)| i)
-            .collect();
+            .gates_from
+            .get(&stage)
+            .map(|gs| gs.iter().copied().filter(|g| self.sees(d.file, self.gates[*g].file)).collect())
+            .unwrap_or_default();
         out.extend(d.gates.iter().copied().filter(|g| self.gates[*g].from == Some(stage)));
         out
     }
@@ -403,7 +409,15 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
     for i in 0..cx.model.decls.len() {
         cx.check_decl_attrs(DeclId(i as u32));
     }
+    cx.model.compute_stage_order();
     cx.check_gates();
+    let mut gates_from: HashMap<DeclId, Vec<usize>> = HashMap::new();
+    for (i, g) in cx.model.gates.iter().enumerate() {
+        if let (None, Some(from)) = (g.owner, g.from) {
+            gates_from.entry(from).or_default().push(i);
+        }
+    }
+    cx.model.gates_from = gates_from;
     cx.check_policies();
     for (i, file) in asts.iter().enumerate() {
         cx.check_tests(FileId(i as u32), file);
@@ -972,7 +986,7 @@ impl Checker<'_> {
     }
 
     fn check_gates(&mut self) {
-        let stages = self.model.stages();
+        let stages = self.model.stages().to_vec();
         let order: Vec<String> = stages.iter().map(|s| self.model.decl(*s).name.clone()).collect();
         for gi in 0..self.model.gates.len() {
             let g = self.model.gates[gi].clone();

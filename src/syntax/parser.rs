@@ -9,6 +9,7 @@
 //! refused before pest sees them, so no input can overflow the stack.
 
 use pest::iterators::Pair;
+use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 
 use super::ast::*;
@@ -118,7 +119,13 @@ fn parse_piece(
                     match lower.item(pair) {
                         Ok(item) => items.push(item),
                         Err((span, message)) => {
-                            let code = if message.contains("more than the limit") { Code::LimitExceeded } else { Code::InvalidLiteral };
+                            let code = if message.contains("more than the limit") {
+                                Code::LimitExceeded
+                            } else if message.contains("reserved word") {
+                                Code::SyntaxError
+                            } else {
+                                Code::InvalidLiteral
+                            };
                             diags.push(Diagnostic::at(code, file_id, span, message));
                             items.push(Item::Error(content_span));
                         }
@@ -219,15 +226,7 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
             Rule::number | Rule::decimal | Rule::digits | Rule::money => "a number",
             Rule::date | Rule::datetime | Rule::datetime_expr => "a date",
             Rule::expr
-            | Rule::or_expr
-            | Rule::and_expr
-            | Rule::not_expr
-            | Rule::for_expr
-            | Rule::cmp_expr
-            | Rule::add_expr
-            | Rule::mul_expr
-            | Rule::unary
-            | Rule::postfix
+            | Rule::field
             | Rule::boolean
             | Rule::today
             | Rule::now
@@ -320,6 +319,15 @@ impl Lower {
         Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
     }
 
+    /// A name that is declared or referenced: reserved words are refused.
+    fn name(&self, pair: Pair<Rule>) -> LowerResult<Ident> {
+        let ident = self.ident(pair);
+        if RESERVED.contains(&ident.name.as_str()) {
+            return Err((ident.span, format!("`{}` is a reserved word and cannot be used as a name", ident.name)));
+        }
+        Ok(ident)
+    }
+
     fn string(&self, pair: Pair<Rule>) -> LowerResult<StrLit> {
         let span = self.span(&pair);
         let raw = pair.as_str();
@@ -342,7 +350,7 @@ impl Lower {
                 let span = self.span(&pair);
                 let mut inner = pair.into_inner();
                 inner.next();
-                let name = self.ident(next(&mut inner)?);
+                let name = self.name(next(&mut inner)?)?;
                 inner.next(); // for
                 let subject = self.ident(next(&mut inner)?);
                 let mut filter = None;
@@ -364,7 +372,7 @@ impl Lower {
                 let span = self.span(&pair);
                 let mut inner = pair.into_inner();
                 inner.next();
-                let name = self.ident(next(&mut inner)?);
+                let name = self.name(next(&mut inner)?)?;
                 inner.next(); // =
                 let value = self.expr(next(&mut inner)?)?;
                 Item::Let(Let { doc: None, name, value, span })
@@ -414,7 +422,7 @@ impl Lower {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
         let kind = self.ident(next(&mut inner)?);
-        let name = self.ident(next(&mut inner)?);
+        let name = self.name(next(&mut inner)?)?;
         let body = next(&mut inner)?;
         let body_span = self.span(&body);
         let mut members = Vec::new();
@@ -572,90 +580,52 @@ impl Lower {
         Ok(Test { name, stmts, span })
     }
 
+    /// Builds an expression tree from the flat `expr` sequence.
     fn expr(&self, pair: Pair<Rule>) -> LowerResult<Expr> {
         let span = self.span(&pair);
-        match pair.as_rule() {
-            Rule::expr => self.expr(next(&mut pair.into_inner())?),
-            Rule::or_expr | Rule::and_expr | Rule::add_expr | Rule::mul_expr => {
-                let mut inner = pair.into_inner();
-                let mut lhs = self.expr(next(&mut inner)?)?;
-                let mut chain = 0;
-                while let Some(op) = inner.next() {
-                    chain += 1;
-                    if chain > self.max_chain {
-                        return Err((span, format!("an expression chains more than the limit of {} operators", self.max_chain)));
-                    }
-                    let rhs = self.expr(next(&mut inner)?)?;
-                    let op = match op.as_str() {
-                        "or" => BinOp::Or,
-                        "and" => BinOp::And,
-                        "+" => BinOp::Add,
-                        "-" => BinOp::Sub,
-                        "*" => BinOp::Mul,
-                        _ => BinOp::Div,
-                    };
-                    let s = lhs.span.to(rhs.span);
-                    lhs = Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span: s };
-                }
-                Ok(lhs)
-            }
-            Rule::not_expr => {
-                let mut inner = pair.into_inner();
-                let first = next(&mut inner)?;
-                if first.as_rule() == Rule::kw_not {
-                    let operand = self.expr(next(&mut inner)?)?;
-                    Ok(Expr { kind: ExprKind::Unary(UnOp::Not, Box::new(operand)), span })
-                } else {
-                    self.expr(first)
-                }
-            }
-            Rule::for_expr => {
-                let mut inner = pair.into_inner();
-                let lhs = self.expr(next(&mut inner)?)?;
-                match inner.next() {
-                    Some(_kw) => {
-                        let d = self.expr(next(&mut inner)?)?;
-                        Ok(Expr { kind: ExprKind::For(Box::new(lhs), Box::new(d)), span })
-                    }
-                    None => Ok(lhs),
-                }
-            }
-            Rule::cmp_expr => {
-                let mut inner = pair.into_inner();
-                let lhs = self.expr(next(&mut inner)?)?;
-                match inner.next() {
-                    Some(op) => {
-                        let rhs = self.expr(next(&mut inner)?)?;
-                        let op = if op.as_rule() == Rule::kw_in { BinOp::In } else { BinOp::Cmp(cmp_op(op.as_str())) };
-                        Ok(Expr { kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)), span })
-                    }
-                    None => Ok(lhs),
-                }
-            }
-            Rule::unary => {
-                let mut inner = pair.into_inner();
-                let first = next(&mut inner)?;
-                if first.as_rule() == Rule::neg {
-                    let operand = self.expr(next(&mut inner)?)?;
-                    Ok(Expr { kind: ExprKind::Unary(UnOp::Neg, Box::new(operand)), span })
-                } else {
-                    self.expr(first)
-                }
-            }
-            Rule::postfix => {
-                let mut inner = pair.into_inner();
-                let mut base = self.expr_primary(next(&mut inner)?)?;
-                for p in inner {
-                    if p.as_rule() == Rule::ident {
-                        let field = self.ident(p);
-                        let s = base.span.to(field.span);
-                        base = Expr { kind: ExprKind::Field(Box::new(base), field), span: s };
-                    }
-                }
-                Ok(base)
-            }
-            _ => self.expr_primary(pair),
+        let inner = pair.into_inner();
+        let infix_count = inner.clone().filter(|p| is_infix(p.as_rule())).count();
+        if infix_count > self.max_chain {
+            return Err((span, format!("an expression chains more than the limit of {} operators", self.max_chain)));
         }
+        pratt()
+            .map_primary(|p| self.expr_primary(p))
+            .map_prefix(|op, operand| {
+                let operand = operand?;
+                let op_span = self.span(&op);
+                let un = if op.as_rule() == Rule::kw_not { UnOp::Not } else { UnOp::Neg };
+                let s = op_span.to(operand.span);
+                Ok(Expr { kind: ExprKind::Unary(un, Box::new(operand)), span: s })
+            })
+            .map_postfix(|base, field| {
+                let base = base?;
+                let ident = field.into_inner().find(|p| p.as_rule() == Rule::ident);
+                let ident = self.ident(next(&mut ident.into_iter())?);
+                let s = base.span.to(ident.span);
+                Ok(Expr { kind: ExprKind::Field(Box::new(base), ident), span: s })
+            })
+            .map_infix(|lhs, op, rhs| {
+                let (lhs, rhs) = (lhs?, rhs?);
+                let s = lhs.span.to(rhs.span);
+                let kind = match op.as_rule() {
+                    Rule::kw_for => ExprKind::For(Box::new(lhs), Box::new(rhs)),
+                    rule => {
+                        let bin = match (rule, op.as_str()) {
+                            (Rule::kw_or, _) => BinOp::Or,
+                            (Rule::kw_and, _) => BinOp::And,
+                            (Rule::kw_in, _) => BinOp::In,
+                            (Rule::cmp_op, text) => BinOp::Cmp(cmp_op(text)),
+                            (_, "+") => BinOp::Add,
+                            (_, "-") => BinOp::Sub,
+                            (_, "*") => BinOp::Mul,
+                            _ => BinOp::Div,
+                        };
+                        ExprKind::Binary(bin, Box::new(lhs), Box::new(rhs))
+                    }
+                };
+                Ok(Expr { kind, span: s })
+            })
+            .parse(inner)
     }
 
     fn expr_primary(&self, pair: Pair<Rule>) -> LowerResult<Expr> {
@@ -695,7 +665,7 @@ impl Lower {
             Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
             Rule::today => ExprKind::Today,
             Rule::now => ExprKind::Now,
-            Rule::ident => ExprKind::Name(self.ident(pair)),
+            Rule::ident => ExprKind::Name(self.name(pair)?),
             Rule::list => {
                 let items = pair
                     .into_inner()
@@ -722,17 +692,72 @@ impl Lower {
                 let pred = self.expr(next(&mut inner)?)?;
                 ExprKind::Quantifier { func, var, list: Box::new(list), pred: Box::new(pred) }
             }
-            _ => return self.expr(pair),
+            Rule::expr => return self.expr(pair),
+            _ => return Err((span, "unexpected part of an expression".to_string())),
         };
         Ok(Expr { kind, span })
     }
 }
 
+/// The end of the last token of a pair: its text without the trailing
+/// whitespace and `//` comments pest may have skipped.
+/// Words the language reserves.
+pub const RESERVED: &[&str] = &[
+    "import", "gate", "policy", "for", "where", "require", "expect", "advise", "because", "and", "or", "not", "in",
+    "true", "false", "today", "now", "let", "builtin", "test",
+];
+
+fn is_infix(rule: Rule) -> bool {
+    matches!(rule, Rule::kw_or | Rule::kw_and | Rule::kw_for | Rule::cmp_op | Rule::kw_in | Rule::add_op | Rule::mul_op)
+}
+
+/// The operator table, loosest first.
+fn pratt() -> &'static PrattParser<Rule> {
+    static PRATT: std::sync::OnceLock<PrattParser<Rule>> = std::sync::OnceLock::new();
+    PRATT.get_or_init(|| {
+        PrattParser::new()
+            .op(Op::infix(Rule::kw_or, Assoc::Left))
+            .op(Op::infix(Rule::kw_and, Assoc::Left))
+            .op(Op::prefix(Rule::kw_not))
+            .op(Op::infix(Rule::kw_for, Assoc::Left))
+            .op(Op::infix(Rule::cmp_op, Assoc::Left) | Op::infix(Rule::kw_in, Assoc::Left))
+            .op(Op::infix(Rule::add_op, Assoc::Left))
+            .op(Op::infix(Rule::mul_op, Assoc::Left))
+            .op(Op::prefix(Rule::neg))
+            .op(Op::postfix(Rule::field))
+    })
+}
+
 fn last_token_end(pair: &Pair<Rule>) -> usize {
-    match pair.clone().into_inner().last() {
-        Some(last) => last_token_end(&last),
-        None => pair.as_span().end(),
+    let span = pair.as_span();
+    let (start, mut end) = (span.start(), span.end());
+    let input = span.get_input();
+    loop {
+        let trimmed = input[start..end].trim_end();
+        end = start + trimmed.len();
+        let line_start = input[start..end].rfind('\n').map_or(start, |i| start + i + 1);
+        match comment_start(&input[line_start..end]) {
+            Some(at) => end = line_start + at,
+            None => return end,
+        }
     }
+}
+
+/// Where a `//` comment starts in one line, outside strings.
+fn comment_start(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    let mut in_string = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 fn next<'i>(it: &mut impl Iterator<Item = Pair<'i, Rule>>) -> LowerResult<Pair<'i, Rule>> {

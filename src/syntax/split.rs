@@ -153,7 +153,7 @@ mod tests {
         let src = "import \"a\"\n// c\nkpi a {\n  x 1\n}\n\n/// doc\nkpi b {\n}\n";
         assert_eq!(texts(src), vec!["import \"a\"\n// c\n", "kpi a {\n  x 1\n}\n\n", "/// doc\nkpi b {\n}\n"]);
         assert_eq!(split(src).1.len(), 2);
-        assert_eq!(split("let x = not not -1 - 2 -> 2026-01-01").0[0].prefix_ops, 4);
+        assert_eq!(split("let x = not not -1 - 2 -> 2026-01-01").0[0].prefix_ops, 3);
     }
 
     #[test]
