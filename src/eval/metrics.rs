@@ -1,0 +1,706 @@
+//! The metric store: named, labelled series of timestamped samples.
+//!
+//! Every reader ([`super::sources`], the Prometheus client) produces
+//! [`Series`]; a [`MetricStore`] merges them, keyed by metric name then by
+//! label set, so iteration and selection are deterministic.
+//!
+//! Times are whole Unix seconds, UTC. Sources with a finer resolution are
+//! floored to the second (`12:00:00.900` is `12:00:00`). NaN and infinite
+//! values are kept as they are: the evaluator turns them into `unknown` with
+//! a reason, so they must reach it.
+//!
+//! A label whose value is empty is the same as no label at all, as in
+//! Prometheus: [`MetricStore::add_series`] drops such labels, and a selector
+//! pair `k=""` selects the series that do not carry `k`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A label set: label name to label value, ordered by name.
+pub type Labels = BTreeMap<String, String>;
+
+/// One observation of a series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sample {
+    /// When it was observed, in Unix seconds (UTC).
+    pub time: i64,
+    /// The observed value; may be NaN or infinite.
+    pub value: f64,
+}
+
+/// A metric name, a label set and the samples observed for them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// The metric name (`fraud_model_accuracy`).
+    pub metric: String,
+    /// The labels that tell this series apart from others of the same metric.
+    pub labels: Labels,
+    /// The samples, sorted by time with at most one sample per time
+    /// (see [`Series::normalize`]).
+    pub samples: Vec<Sample>,
+}
+
+impl Series {
+    /// A series without samples.
+    pub fn new(metric: impl Into<String>, labels: Labels) -> Series {
+        Series {
+            metric: metric.into(),
+            labels,
+            samples: Vec::new(),
+        }
+    }
+
+    /// A series from samples in any order; they are normalised.
+    pub fn with_samples(metric: impl Into<String>, labels: Labels, samples: Vec<Sample>) -> Series {
+        let mut series = Series {
+            metric: metric.into(),
+            labels,
+            samples,
+        };
+        series.normalize();
+        series
+    }
+
+    /// Sorts the samples by time and keeps one sample per time: of several
+    /// samples with the same time, the one pushed last wins (so a later
+    /// source overrides an earlier one).
+    pub fn normalize(&mut self) {
+        // A stable sort keeps equal times in push order.
+        self.samples.sort_by_key(|s| s.time);
+        let mut out: Vec<Sample> = Vec::with_capacity(self.samples.len());
+        for sample in self.samples.drain(..) {
+            match out.last_mut() {
+                Some(last) if last.time == sample.time => *last = sample,
+                _ => out.push(sample),
+            }
+        }
+        self.samples = out;
+    }
+
+    /// The samples with `from <= time <= to` (both ends included).
+    pub fn samples_in(&self, from: i64, to: i64) -> &[Sample] {
+        let start = self.samples.partition_point(|s| s.time < from);
+        let end = self.samples.partition_point(|s| s.time <= to);
+        if start >= end {
+            &[]
+        } else {
+            &self.samples[start..end]
+        }
+    }
+
+    /// The samples with `from <= time < to` (the end excluded), as a drift
+    /// statistic's reference window needs.
+    pub fn samples_in_half_open(&self, from: i64, to: i64) -> &[Sample] {
+        let start = self.samples.partition_point(|s| s.time < from);
+        let end = self.samples.partition_point(|s| s.time < to);
+        if start >= end {
+            &[]
+        } else {
+            &self.samples[start..end]
+        }
+    }
+
+    /// The latest sample with `time <= t`.
+    pub fn last_at_or_before(&self, t: i64) -> Option<&Sample> {
+        let end = self.samples.partition_point(|s| s.time <= t);
+        end.checked_sub(1).map(|i| &self.samples[i])
+    }
+
+    /// The latest sample of all.
+    pub fn last(&self) -> Option<&Sample> {
+        self.samples.last()
+    }
+
+    /// The series written as a Prometheus selector: `name{k="v",...}`.
+    pub fn selector(&self) -> String {
+        format_selector(&self.metric, &self.labels)
+    }
+}
+
+impl fmt::Display for Series {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.selector())
+    }
+}
+
+/// Writes `name{k="v",...}` (just `name` without labels), escaping `\`, `"`
+/// and line feeds in values as Prometheus does.
+pub fn format_selector(metric: &str, labels: &Labels) -> String {
+    let mut out = String::from(metric);
+    if !labels.is_empty() {
+        out.push('{');
+        for (i, (k, v)) in labels.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(k);
+            out.push_str("=\"");
+            escape_label_value_into(v, &mut out);
+            out.push('"');
+        }
+        out.push('}');
+    }
+    out
+}
+
+/// Appends `value` with `\` → `\\`, `"` → `\"` and line feed → `\n`.
+pub fn escape_label_value_into(value: &str, out: &mut String) {
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// What a selector found in a store.
+#[derive(Debug, PartialEq)]
+pub enum Selection<'a> {
+    /// No series matches.
+    None,
+    /// Exactly one series matches.
+    One(&'a Series),
+    /// More than one series matches: ambiguous, so the evaluator says
+    /// `unknown` and names them.
+    Ambiguous(Vec<&'a Series>),
+}
+
+/// All series known to one evaluation, merged from every source.
+///
+/// Keyed by metric name, then by label set: iteration order is by metric
+/// name, then by labels, whatever order the sources came in.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct MetricStore {
+    series: BTreeMap<String, BTreeMap<Labels, Series>>,
+    errors: BTreeMap<String, String>,
+}
+
+impl MetricStore {
+    /// An empty store.
+    pub fn new() -> MetricStore {
+        MetricStore::default()
+    }
+
+    /// Adds a series. Labels with an empty value are dropped first. If the
+    /// store already holds the same metric with the same labels, the samples
+    /// are merged; at equal times the added sample wins.
+    pub fn add_series(&mut self, series: Series) {
+        let Series {
+            metric,
+            mut labels,
+            samples,
+        } = series;
+        labels.retain(|_, v| !v.is_empty());
+        let by_labels = self.series.entry(metric.clone()).or_default();
+        match by_labels.get_mut(&labels) {
+            Some(existing) => {
+                existing.samples.extend(samples);
+                existing.normalize();
+            }
+            None => {
+                let s = Series::with_samples(metric, labels.clone(), samples);
+                by_labels.insert(labels, s);
+            }
+        }
+    }
+
+    /// Adds every series of a source.
+    pub fn add_all(&mut self, series: impl IntoIterator<Item = Series>) {
+        for s in series {
+            self.add_series(s);
+        }
+    }
+
+    /// Records that the source of `metric` failed (a Prometheus query that
+    /// could not be answered, say): criteria reading it are `unknown` with
+    /// this reason. The first error recorded for a metric is kept.
+    pub fn add_source_error(&mut self, metric: impl Into<String>, reason: impl Into<String>) {
+        self.errors
+            .entry(metric.into())
+            .or_insert_with(|| reason.into());
+    }
+
+    /// The source error recorded for `metric`, if any.
+    pub fn source_error(&self, metric: &str) -> Option<&str> {
+        self.errors.get(metric).map(String::as_str)
+    }
+
+    /// The series of `metric` whose labels include every pair of `selector`
+    /// (a pair `k=""` requires the label `k` to be absent), in label order.
+    /// More than one match is ambiguous; the caller decides what that means.
+    pub fn select(&self, metric: &str, selector: &Labels) -> Vec<&Series> {
+        let Some(by_labels) = self.series.get(metric) else {
+            return Vec::new();
+        };
+        by_labels
+            .values()
+            .filter(|s| matches_selector(&s.labels, selector))
+            .collect()
+    }
+
+    /// Like [`MetricStore::select`], sorted into none, one or ambiguous.
+    pub fn select_one(&self, metric: &str, selector: &Labels) -> Selection<'_> {
+        let mut found = self.select(metric, selector);
+        match found.len() {
+            0 => Selection::None,
+            1 => Selection::One(found.remove(0)),
+            _ => Selection::Ambiguous(found),
+        }
+    }
+
+    /// The number of series.
+    pub fn len(&self) -> usize {
+        self.series.values().map(BTreeMap::len).sum()
+    }
+
+    /// Whether the store holds no series.
+    pub fn is_empty(&self) -> bool {
+        self.series.is_empty()
+    }
+
+    /// Every series, by metric name then labels.
+    pub fn iter(&self) -> impl Iterator<Item = &Series> + '_ {
+        self.series.values().flat_map(BTreeMap::values)
+    }
+
+    /// The distinct metric names, sorted (for "did you mean" help).
+    pub fn metric_names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.series.keys().map(String::as_str)
+    }
+}
+
+impl FromIterator<Series> for MetricStore {
+    fn from_iter<I: IntoIterator<Item = Series>>(iter: I) -> MetricStore {
+        let mut store = MetricStore::new();
+        store.add_all(iter);
+        store
+    }
+}
+
+impl Extend<Series> for MetricStore {
+    fn extend<I: IntoIterator<Item = Series>>(&mut self, iter: I) {
+        self.add_all(iter);
+    }
+}
+
+impl<'a> IntoIterator for &'a MetricStore {
+    type Item = &'a Series;
+    type IntoIter = Box<dyn Iterator<Item = &'a Series> + 'a>;
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+/// Whether `labels` include every pair of `selector`; a pair with an empty
+/// value requires the label to be absent (or empty).
+pub fn matches_selector(labels: &Labels, selector: &Labels) -> bool {
+    selector.iter().all(|(k, v)| {
+        let have = labels.get(k).map(String::as_str).unwrap_or("");
+        have == v
+    })
+}
+
+/// A metrics input that cannot be used: where and why, in plain words.
+///
+/// Displays as `FILE:LINE:COLUMN: MESSAGE`, leaving out what is unknown
+/// (`metrics.json:3:5: series[0].samples[2]: expected [time, value]`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricsError {
+    /// The file, as it should appear in messages (set by
+    /// [`super::sources::read_metrics`]).
+    pub file: Option<String>,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column in characters, when known.
+    pub column: Option<usize>,
+    /// What is wrong, lowercase, no final period.
+    pub message: String,
+}
+
+impl MetricsError {
+    /// An error without a location.
+    pub fn new(message: impl Into<String>) -> MetricsError {
+        MetricsError {
+            file: None,
+            line: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    /// An error at a 1-based line and column.
+    pub fn at(line: usize, column: usize, message: impl Into<String>) -> MetricsError {
+        MetricsError {
+            file: None,
+            line: Some(line),
+            column: Some(column),
+            message: message.into(),
+        }
+    }
+
+    /// The same error, attributed to `file`.
+    pub fn in_file(mut self, file: impl Into<String>) -> MetricsError {
+        self.file = Some(file.into());
+        self
+    }
+}
+
+impl fmt::Display for MetricsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.file, self.line, self.column) {
+            (Some(file), Some(l), Some(c)) => write!(f, "{file}:{l}:{c}: ")?,
+            (Some(file), Some(l), None) => write!(f, "{file}:{l}: ")?,
+            (Some(file), None, _) => write!(f, "{file}: ")?,
+            (None, Some(l), Some(c)) => write!(f, "line {l}, column {c}: ")?,
+            (None, Some(l), None) => write!(f, "line {l}: ")?,
+            (None, None, _) => {}
+        }
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for MetricsError {}
+
+// ---------------------------------------------------------------------------
+// Times
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (`month` 1-12,
+/// `day` 1-31; not validated).
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let (m, d) = (i64::from(month), i64::from(day));
+    let y = if m <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = if m > 2 { m - 3 } else { m + 9 };
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The proleptic Gregorian date `(year, month, day)` of a day count since
+/// 1970-01-01.
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m as u32, d as u32)
+}
+
+/// Whether `year` is a leap year of the Gregorian calendar.
+pub fn is_leap_year(year: i64) -> bool {
+    (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+}
+
+/// The number of days of a month (`month` 1-12).
+pub fn days_in_month(year: i64, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if is_leap_year(year) => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// Parses an RFC 3339 date-time into Unix seconds.
+///
+/// Accepts `YYYY-MM-DDTHH:MM:SS`, with `T`, `t` or a space between date and
+/// time, optional fractional seconds (floored: the result is the second the
+/// instant falls in), and `Z`, `z` or an offset `+HH:MM` / `-HH:MM`. A leap
+/// second `:60` counts as the first second of the next minute. Anything
+/// else, including an out-of-range field or a missing offset, gives `None`.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() < 20 {
+        return None;
+    }
+    let year = digits(b, 0, 4)?;
+    let month = digits(b, 5, 2)?;
+    let day = digits(b, 8, 2)?;
+    let hour = digits(b, 11, 2)?;
+    let minute = digits(b, 14, 2)?;
+    let second = digits(b, 17, 2)?;
+    if b[4] != b'-' || b[7] != b'-' || b[13] != b':' || b[16] != b':' {
+        return None;
+    }
+    if !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let mut i = 19;
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        let start = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == start {
+            return None;
+        }
+    }
+    let offset = match b.get(i)? {
+        b'Z' | b'z' => {
+            i += 1;
+            0
+        }
+        sign @ (b'+' | b'-') => {
+            let oh = digits(b, i + 1, 2)?;
+            if b.get(i + 3) != Some(&b':') {
+                return None;
+            }
+            let om = digits(b, i + 4, 2)?;
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let magnitude = oh * 3600 + om * 60;
+            i += 6;
+            if *sign == b'-' {
+                -magnitude
+            } else {
+                magnitude
+            }
+        }
+        _ => return None,
+    };
+    if i != b.len() {
+        return None;
+    }
+    let (month, day) = (month as u32, day as u32);
+    if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
+        return None;
+    }
+    if hour > 23 || minute > 59 || second > 60 {
+        return None;
+    }
+    let days = days_from_civil(year, month, day);
+    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
+}
+
+/// `len` ASCII digits at `at`, as a number.
+fn digits(b: &[u8], at: usize, len: usize) -> Option<i64> {
+    let slice = b.get(at..at + len)?;
+    let mut n = 0i64;
+    for &c in slice {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + i64::from(c - b'0');
+    }
+    Some(n)
+}
+
+/// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (always UTC, always this
+/// shape for years 0 to 9999).
+pub fn format_rfc3339(time: i64) -> String {
+    let days = time.div_euclid(86_400);
+    let secs = time.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        secs / 3600,
+        secs / 60 % 60,
+        secs % 60
+    )
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn s(time: i64, value: f64) -> Sample {
+        Sample { time, value }
+    }
+
+    #[test]
+    fn rfc3339_round_trip_and_forms() {
+        assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_rfc3339("2026-11-24T00:00:00Z"), Some(1_795_478_400));
+        assert_eq!(format_rfc3339(1_795_478_400), "2026-11-24T00:00:00Z");
+        assert_eq!(
+            parse_rfc3339("2026-11-24T02:00:00+02:00"),
+            parse_rfc3339("2026-11-24T00:00:00Z")
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-23T19:30:00-04:30"),
+            parse_rfc3339("2026-11-24T00:00:00Z")
+        );
+        assert_eq!(
+            parse_rfc3339("2026-11-24t00:00:00.999z"),
+            Some(1_795_478_400)
+        );
+        assert_eq!(parse_rfc3339("2026-11-24 00:00:00.5Z"), Some(1_795_478_400));
+        assert_eq!(parse_rfc3339("1969-12-31T23:59:59.5Z"), Some(-1));
+        assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(parse_rfc3339("2024-02-29T12:00:00Z"), Some(1_709_208_000));
+        assert_eq!(
+            parse_rfc3339("2016-12-31T23:59:60Z"),
+            parse_rfc3339("2017-01-01T00:00:00Z")
+        );
+    }
+
+    #[test]
+    fn rfc3339_rejects() {
+        for bad in [
+            "",
+            "2026-11-24",
+            "2026-11-24T00:00:00",
+            "2026-11-24T00:00Z",
+            "2026-13-01T00:00:00Z",
+            "2026-02-29T00:00:00Z",
+            "2026-11-31T00:00:00Z",
+            "2026-11-24T24:00:00Z",
+            "2026-11-24T00:60:00Z",
+            "2026-11-24T00:00:00.Z",
+            "2026-11-24T00:00:00+0200",
+            "2026-11-24T00:00:00+24:00",
+            "2026-11-24T00:00:00Zjunk",
+            "2026/11/24T00:00:00Z",
+            "２026-11-24T00:00:00Z",
+        ] {
+            assert_eq!(parse_rfc3339(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn civil_dates_round_trip() {
+        for days in (-800_000..800_000).step_by(997) {
+            let (y, m, d) = civil_from_days(days);
+            assert!(d >= 1 && d <= days_in_month(y, m));
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(days_from_civil(2000, 3, 1), 11_017);
+        assert_eq!(format_rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn windows_include_both_ends() {
+        let series = Series::with_samples(
+            "m",
+            Labels::new(),
+            vec![s(30, 3.0), s(10, 1.0), s(20, 2.0), s(40, 4.0)],
+        );
+        let times = |xs: &[Sample]| xs.iter().map(|x| x.time).collect::<Vec<_>>();
+        assert_eq!(times(series.samples_in(20, 40)), [20, 30, 40]);
+        assert_eq!(times(series.samples_in(21, 39)), [30]);
+        assert_eq!(times(series.samples_in(41, 50)), Vec::<i64>::new());
+        assert_eq!(times(series.samples_in(40, 10)), Vec::<i64>::new());
+        assert_eq!(times(series.samples_in_half_open(10, 30)), [10, 20]);
+        assert_eq!(series.last_at_or_before(25).map(|x| x.time), Some(20));
+        assert_eq!(series.last_at_or_before(20).map(|x| x.time), Some(20));
+        assert_eq!(series.last_at_or_before(9), None);
+        assert_eq!(series.last().map(|x| x.time), Some(40));
+    }
+
+    #[test]
+    fn store_merges_and_dedups_with_last_wins() {
+        let mut store = MetricStore::new();
+        store.add_series(Series::with_samples(
+            "acc",
+            labels(&[("model", "v2")]),
+            vec![s(1, 1.0), s(2, 2.0)],
+        ));
+        store.add_series(Series::with_samples(
+            "acc",
+            labels(&[("model", "v2"), ("empty", "")]),
+            vec![s(2, 20.0), s(3, f64::NAN)],
+        ));
+        assert_eq!(store.len(), 1);
+        let found = store.select("acc", &labels(&[("model", "v2")]));
+        assert_eq!(found.len(), 1);
+        let samples = &found[0].samples;
+        assert_eq!(samples.len(), 3);
+        assert_eq!(samples[1], s(2, 20.0));
+        assert!(samples[2].value.is_nan(), "NaN survives");
+    }
+
+    #[test]
+    fn selection_by_labels() {
+        let store: MetricStore = [
+            Series::new("acc", labels(&[("model", "v1")])),
+            Series::new("acc", labels(&[("model", "v2"), ("env", "prod")])),
+            Series::new("acc", Labels::new()),
+            Series::new("lat", Labels::new()),
+        ]
+        .into_iter()
+        .collect();
+        assert_eq!(store.len(), 4);
+        assert_eq!(store.metric_names().collect::<Vec<_>>(), ["acc", "lat"]);
+        assert_eq!(store.select("acc", &Labels::new()).len(), 3);
+        assert!(matches!(
+            store.select_one("acc", &labels(&[("model", "v2")])),
+            Selection::One(s) if s.labels.get("env").map(String::as_str) == Some("prod")
+        ));
+        assert!(matches!(
+            store.select_one("acc", &labels(&[("model", "")])),
+            Selection::One(s) if s.labels.is_empty()
+        ));
+        assert!(matches!(
+            store.select_one("acc", &Labels::new()),
+            Selection::Ambiguous(v) if v.len() == 3
+        ));
+        assert_eq!(store.select_one("nope", &Labels::new()), Selection::None);
+        assert_eq!(
+            store.select_one("lat", &labels(&[("x", "y")])),
+            Selection::None
+        );
+        let order: Vec<String> = store.iter().map(Series::selector).collect();
+        assert_eq!(
+            order,
+            [
+                "acc",
+                "acc{env=\"prod\",model=\"v2\"}",
+                "acc{model=\"v1\"}",
+                "lat"
+            ]
+        );
+    }
+
+    #[test]
+    fn selector_formatting_escapes() {
+        let l = labels(&[("a", "x\"y\\z\nw")]);
+        assert_eq!(format_selector("m", &l), r#"m{a="x\"y\\z\nw"}"#);
+    }
+
+    #[test]
+    fn source_errors_keep_the_first() {
+        let mut store = MetricStore::new();
+        store.add_source_error("acc", "first");
+        store.add_source_error("acc", "second");
+        assert_eq!(store.source_error("acc"), Some("first"));
+        assert_eq!(store.source_error("lat"), None);
+    }
+
+    #[test]
+    fn error_display() {
+        let e = MetricsError::at(3, 5, "expected a number for the sample value")
+            .in_file("metrics.json");
+        assert_eq!(
+            e.to_string(),
+            "metrics.json:3:5: expected a number for the sample value"
+        );
+        assert_eq!(
+            MetricsError::new("empty").in_file("m.csv").to_string(),
+            "m.csv: empty"
+        );
+        assert_eq!(
+            MetricsError::at(2, 1, "x").to_string(),
+            "line 2, column 1: x"
+        );
+    }
+}

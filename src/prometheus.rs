@@ -1,0 +1,1163 @@
+//! The host-side client for a live Prometheus server (its HTTP API).
+//!
+//! This is the one I/O adapter of evaluation: it fetches raw samples and
+//! hands them to the pure core as [`Series`]. The core never reaches the
+//! network; whoever runs `compel` chooses the server (`--prometheus URL`).
+//!
+//! **What is asked.** For each [`Query`], one instant query of a range
+//! selector evaluated at `now`:
+//! `GET BASE/api/v1/query?query=EXPR[Ns]&time=NOW`, where `N` is the
+//! query's `lookback_secs` plus one second (Prometheus 3 range selectors
+//! leave out their start, compel windows include it). That returns the raw
+//! samples of every matching series, not values resampled by Prometheus'
+//! five-minute instant lookback. An expression that is not a plain selector
+//! (it calls functions or uses operators) is fetched as a subquery
+//! `(EXPR)[Ns:STEPs]`, evaluated every [`PrometheusClient::subquery_step_secs`]
+//! seconds (60 by default) at times aligned to multiples of the step.
+//!
+//! **Results.** Timestamps are floored to whole seconds; values `NaN`,
+//! `+Inf` and `-Inf` are kept. A result's `__name__` label becomes the series'
+//! metric; a result without one (a subquery over functions) is named by the
+//! query's expression.
+//!
+//! **Failures.** Each query succeeds or fails on its own, with a message in
+//! plain words. Queries run concurrently ([`PrometheusClient::concurrency`]
+//! at a time), each attempt bounded by [`PrometheusClient::timeout`]. A
+//! timeout, a dropped connection, HTTP 429 or a 5xx answer is retried up to
+//! [`PrometheusClient::max_retries`] times, waiting
+//! [`PrometheusClient::backoff`] and then twice as long; a refused
+//! connection, an unknown host or any other answer is not.
+//!
+//! **Transport.** Plain `http://` only: this build has no TLS. To reach an
+//! `https://` server, put a local plain-HTTP reverse proxy or an SSH tunnel
+//! in front of it. Credentials (see [`auth_from_env`]) travel in the
+//! `Authorization` header, so keep them on loopback or a trusted network.
+
+use std::fmt;
+use std::io::Read;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use crate::eval::metrics::{Labels, Sample, Series};
+
+/// How long one attempt of one query may take by default.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many times a transient failure is retried by default.
+pub const DEFAULT_MAX_RETRIES: u32 = 2;
+/// The wait before the first retry by default (doubled for each next one).
+pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(250);
+/// How many queries run at once by default.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// The evaluation step of subqueries by default, in seconds.
+pub const DEFAULT_SUBQUERY_STEP_SECS: i64 = 60;
+/// The largest answer read, in bytes.
+pub const MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Credentials for a Prometheus behind authentication.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Auth {
+    /// `Authorization: Bearer TOKEN`.
+    Bearer(String),
+    /// HTTP basic authentication.
+    Basic {
+        /// The user name.
+        user: String,
+        /// The password.
+        password: String,
+    },
+}
+
+impl Auth {
+    /// The value of the `Authorization` header.
+    pub fn header_value(&self) -> String {
+        match self {
+            Auth::Bearer(token) => format!("Bearer {token}"),
+            Auth::Basic { user, password } => {
+                format!("Basic {}", base64(format!("{user}:{password}").as_bytes()))
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+            Auth::Basic { user, .. } => {
+                write!(f, "Basic {{ user: {user:?}, password: <redacted> }}")
+            }
+        }
+    }
+}
+
+/// Credentials from the environment: `COMPEL_PROMETHEUS_TOKEN` (a bearer
+/// token) or else `COMPEL_PROMETHEUS_USER` with `COMPEL_PROMETHEUS_PASSWORD`
+/// (basic authentication; the password may be unset). Empty variables count
+/// as unset.
+pub fn auth_from_env() -> Option<Auth> {
+    auth_from_vars(|name| std::env::var(name).ok())
+}
+
+/// [`auth_from_env`] over any variable lookup.
+pub fn auth_from_vars(var: impl Fn(&str) -> Option<String>) -> Option<Auth> {
+    let get = |name: &str| var(name).filter(|v| !v.is_empty());
+    if let Some(token) = get("COMPEL_PROMETHEUS_TOKEN") {
+        return Some(Auth::Bearer(token));
+    }
+    let user = get("COMPEL_PROMETHEUS_USER")?;
+    let password = get("COMPEL_PROMETHEUS_PASSWORD").unwrap_or_default();
+    Some(Auth::Basic { user, password })
+}
+
+/// One thing to fetch.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Query {
+    /// A selector such as `metric{k="v"}`, or any PromQL expression
+    /// returning an instant vector.
+    pub expr: String,
+    /// How far back from `now` to fetch samples, in seconds.
+    pub lookback_secs: i64,
+}
+
+/// A client for one Prometheus server.
+#[derive(Clone, Debug)]
+pub struct PrometheusClient {
+    /// `http://host:port`, possibly with a path prefix, without a final `/`.
+    pub base_url: String,
+    /// The bound on one attempt of one query (connect, send, answer).
+    pub timeout: Duration,
+    /// Credentials, if the server needs them.
+    pub auth: Option<Auth>,
+    /// Retries of a transient failure.
+    pub max_retries: u32,
+    /// The wait before the first retry; doubled for each next one.
+    pub backoff: Duration,
+    /// How many queries run at once.
+    pub concurrency: usize,
+    /// The step of subqueries for expressions that are not plain
+    /// selectors, in seconds.
+    pub subquery_step_secs: i64,
+}
+
+impl PrometheusClient {
+    /// A client with the default settings. `base_url` is `http://HOST:PORT`
+    /// with an optional path prefix (`http://gw/prometheus`); a URL without
+    /// a scheme gets `http://`. `https://` is refused (no TLS in this build).
+    pub fn new(base_url: &str) -> Result<PrometheusClient, String> {
+        let url = base_url.trim();
+        let url = if url.contains("://") {
+            url.to_string()
+        } else {
+            format!("http://{url}")
+        };
+        let (scheme, rest) = url.split_once("://").unwrap_or(("", &url));
+        match scheme.to_ascii_lowercase().as_str() {
+            "http" => {}
+            "https" => {
+                return Err(format!(
+                    "cannot reach prometheus at {url}: https is not supported by this build of compel; \
+                     put a plain-http reverse proxy or an SSH tunnel on this machine in front of it"
+                ))
+            }
+            other => {
+                return Err(format!(
+                    "cannot reach prometheus at {url}: the scheme `{other}` is not http"
+                ))
+            }
+        }
+        let host = rest.split('/').next().unwrap_or("");
+        if host.is_empty() || rest.contains(['?', '#']) || rest.contains(char::is_whitespace) {
+            return Err(format!(
+                "`{base_url}` is not a prometheus URL such as http://127.0.0.1:9090"
+            ));
+        }
+        Ok(PrometheusClient {
+            base_url: format!("http://{}", rest.trim_end_matches('/')),
+            timeout: DEFAULT_TIMEOUT,
+            auth: None,
+            max_retries: DEFAULT_MAX_RETRIES,
+            backoff: DEFAULT_BACKOFF,
+            concurrency: DEFAULT_CONCURRENCY,
+            subquery_step_secs: DEFAULT_SUBQUERY_STEP_SECS,
+        })
+    }
+
+    /// The same client with another per-attempt timeout.
+    pub fn with_timeout(mut self, timeout: Duration) -> PrometheusClient {
+        self.timeout = timeout;
+        self
+    }
+
+    /// The same client with credentials.
+    pub fn with_auth(mut self, auth: Option<Auth>) -> PrometheusClient {
+        self.auth = auth;
+        self
+    }
+
+    /// The PromQL sent for `query`: `EXPR[Ns]` for a plain selector,
+    /// `(EXPR)[Ns:STEPs]` otherwise, with `N = lookback_secs + 1`.
+    pub fn promql(&self, query: &Query) -> String {
+        let range = query.lookback_secs.max(0).saturating_add(1);
+        let expr = query.expr.trim();
+        match plain_selector(expr) {
+            Some(selector) => format!("{selector}[{range}s]"),
+            None => format!("({expr})[{range}s:{}s]", self.subquery_step_secs.max(1)),
+        }
+    }
+
+    /// Fetches every query at `now`, concurrently; one result per query, in
+    /// the order of `queries`.
+    pub fn fetch_range(&self, queries: &[Query], now: i64) -> Vec<Result<Vec<Series>, String>> {
+        let agent = self.agent();
+        let workers = self.concurrency.max(1).min(queries.len());
+        let next = AtomicUsize::new(0);
+        let mut results: Vec<Option<Result<Vec<Series>, String>>> = vec![None; queries.len()];
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..workers)
+                .map(|_| {
+                    scope.spawn(|| {
+                        let mut done = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(query) = queries.get(i) else { break };
+                            done.push((i, self.fetch_with(&agent, query, now)));
+                        }
+                        done
+                    })
+                })
+                .collect();
+            for handle in handles {
+                if let Ok(done) = handle.join() {
+                    for (i, result) in done {
+                        results[i] = Some(result);
+                    }
+                }
+            }
+        });
+        results
+            .into_iter()
+            .map(|r| {
+                r.unwrap_or_else(|| {
+                    Err("internal error: a prometheus query worker stopped".to_string())
+                })
+            })
+            .collect()
+    }
+
+    /// Fetches one query at `now` (with retries).
+    pub fn fetch(&self, query: &Query, now: i64) -> Result<Vec<Series>, String> {
+        self.fetch_with(&self.agent(), query, now)
+    }
+
+    fn agent(&self) -> ureq::Agent {
+        ureq::AgentBuilder::new()
+            .timeout(self.timeout)
+            .user_agent(concat!("compel/", env!("CARGO_PKG_VERSION")))
+            .build()
+    }
+
+    fn fetch_with(
+        &self,
+        agent: &ureq::Agent,
+        query: &Query,
+        now: i64,
+    ) -> Result<Vec<Series>, String> {
+        let promql = self.promql(query);
+        let mut wait = self.backoff;
+        let mut attempt = 0;
+        loop {
+            match self.attempt(agent, &promql, now, query.expr.trim()) {
+                Ok(series) => return Ok(series),
+                Err(failure) if failure.transient && attempt < self.max_retries => {
+                    attempt += 1;
+                    std::thread::sleep(wait);
+                    wait = wait.saturating_mul(2);
+                }
+                Err(failure) if failure.transient && attempt > 0 => {
+                    return Err(format!(
+                        "{} (after {} attempts)",
+                        failure.message,
+                        attempt + 1
+                    ))
+                }
+                Err(failure) => return Err(failure.message),
+            }
+        }
+    }
+
+    fn attempt(
+        &self,
+        agent: &ureq::Agent,
+        promql: &str,
+        now: i64,
+        expr: &str,
+    ) -> Result<Vec<Series>, Failure> {
+        let url = format!("{}/api/v1/query", self.base_url);
+        let mut request = agent
+            .get(&url)
+            .query("query", promql)
+            .query("time", &now.to_string());
+        if let Some(auth) = &self.auth {
+            request = request.set("Authorization", &auth.header_value());
+        }
+        match request.call() {
+            Ok(response) => {
+                let body = self.read_body(response)?;
+                parse_answer(&body, expr).map_err(|why| Failure {
+                    message: format!(
+                        "prometheus at {} sent a malformed answer to `{promql}`: {why}",
+                        self.base_url
+                    ),
+                    transient: false,
+                })
+            }
+            Err(ureq::Error::Status(code, response)) => {
+                let body = self.read_body(response).unwrap_or_default();
+                Err(self.status_failure(code, &body, promql))
+            }
+            Err(ureq::Error::Transport(transport)) => Err(self.transport_failure(&transport)),
+        }
+    }
+
+    fn read_body(&self, response: ureq::Response) -> Result<Vec<u8>, Failure> {
+        let mut body = Vec::new();
+        response
+            .into_reader()
+            .take(MAX_RESPONSE_BYTES + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| self.io_failure(&e))?;
+        if body.len() as u64 > MAX_RESPONSE_BYTES {
+            return Err(Failure {
+                message: format!(
+                    "prometheus at {} sent more than {} MB; ask for a shorter window",
+                    self.base_url,
+                    MAX_RESPONSE_BYTES >> 20
+                ),
+                transient: false,
+            });
+        }
+        Ok(body)
+    }
+
+    fn status_failure(&self, code: u16, body: &[u8], promql: &str) -> Failure {
+        let base = &self.base_url;
+        let detail = error_detail(body);
+        let message = match code {
+            401 | 403 => format!(
+                "prometheus at {base} refused access (HTTP {code}){detail}; \
+                 set COMPEL_PROMETHEUS_TOKEN, or COMPEL_PROMETHEUS_USER and COMPEL_PROMETHEUS_PASSWORD"
+            ),
+            404 => format!(
+                "prometheus at {base} has no query API at {base}/api/v1/query (HTTP 404); check the URL"
+            ),
+            400..=499 => format!("prometheus at {base} rejected the query `{promql}` (HTTP {code}){detail}"),
+            _ => format!("prometheus at {base} failed on the query `{promql}` (HTTP {code}){detail}"),
+        };
+        Failure {
+            message,
+            transient: code == 429 || code >= 500,
+        }
+    }
+
+    fn transport_failure(&self, transport: &ureq::Transport) -> Failure {
+        let base = &self.base_url;
+        if let Some(io) = io_source(transport) {
+            return self.io_failure(io);
+        }
+        let message = match transport.kind() {
+            ureq::ErrorKind::Dns => {
+                format!("prometheus at {base} is unreachable: its host name does not resolve")
+            }
+            ureq::ErrorKind::BadStatus | ureq::ErrorKind::BadHeader => {
+                format!("prometheus at {base} did not answer in HTTP; is it a Prometheus server?")
+            }
+            _ => format!(
+                "prometheus at {base} is unreachable: {}",
+                lowercase_first(&transport.to_string())
+            ),
+        };
+        Failure {
+            message,
+            transient: false,
+        }
+    }
+
+    fn io_failure(&self, error: &std::io::Error) -> Failure {
+        use std::io::ErrorKind as K;
+        let base = &self.base_url;
+        let seconds = self.timeout.as_secs_f64();
+        match error.kind() {
+            K::ConnectionRefused => Failure {
+                message: format!("prometheus at {base} is unreachable: connection refused"),
+                transient: false,
+            },
+            K::TimedOut | K::WouldBlock => Failure {
+                message: format!("prometheus at {base} did not answer within {seconds}s"),
+                transient: true,
+            },
+            K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
+                Failure {
+                    message: format!("prometheus at {base} dropped the connection"),
+                    transient: true,
+                }
+            }
+            _ => Failure {
+                message: format!(
+                    "prometheus at {base} is unreachable: {}",
+                    lowercase_first(&error.to_string())
+                ),
+                transient: false,
+            },
+        }
+    }
+}
+
+/// A failed attempt, and whether trying again may help.
+struct Failure {
+    message: String,
+    transient: bool,
+}
+
+/// The `std::io::Error` behind a transport error, if any.
+fn io_source(transport: &ureq::Transport) -> Option<&std::io::Error> {
+    let mut source: Option<&(dyn std::error::Error + 'static)> =
+        std::error::Error::source(transport);
+    while let Some(error) = source {
+        if let Some(io) = error.downcast_ref::<std::io::Error>() {
+            return Some(io);
+        }
+        source = error.source();
+    }
+    None
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// `: TYPE: MESSAGE` from a Prometheus error body, or a short excerpt of
+/// any other body, or nothing.
+fn error_detail(body: &[u8]) -> String {
+    if let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) {
+        let kind = value.get("errorType").and_then(|v| v.as_str());
+        let error = value.get("error").and_then(|v| v.as_str());
+        return match (kind, error) {
+            (Some(k), Some(e)) => format!(": {k}: {e}"),
+            (None, Some(e)) => format!(": {e}"),
+            _ => String::new(),
+        };
+    }
+    let text = String::from_utf8_lossy(body);
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if text.is_empty() {
+        return String::new();
+    }
+    let short: String = text.chars().take(200).collect();
+    if short.len() < text.len() {
+        format!(": {short}...")
+    } else {
+        format!(": {short}")
+    }
+}
+
+/// Reads a query API answer into series. `expr` names series without a
+/// `__name__` label.
+fn parse_answer(body: &[u8], expr: &str) -> Result<Vec<Series>, String> {
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| format!("not valid JSON ({e})"))?;
+    match value.get("status").and_then(|s| s.as_str()) {
+        Some("success") => {}
+        Some("error") => return Err(format!("it reports an error{}", error_detail(body))),
+        _ => return Err("no `status` field".to_string()),
+    }
+    let data = value.get("data").ok_or("no `data` field")?;
+    let kind = data
+        .get("resultType")
+        .and_then(|t| t.as_str())
+        .ok_or("no `data.resultType` field")?;
+    let result = data.get("result").ok_or("no `data.result` field")?;
+    match kind {
+        "matrix" | "vector" => {}
+        other => {
+            return Err(format!(
+            "the result is a {other}, not series of samples (is the expression an instant vector?)"
+        ))
+        }
+    }
+    let entries = result.as_array().ok_or("`data.result` is not a list")?;
+    let mut out = Vec::with_capacity(entries.len());
+    for (i, entry) in entries.iter().enumerate() {
+        let mut labels = Labels::new();
+        if let Some(metric) = entry.get("metric") {
+            let object = metric
+                .as_object()
+                .ok_or_else(|| format!("result[{i}].metric is not an object"))?;
+            for (k, v) in object {
+                let v = v
+                    .as_str()
+                    .ok_or_else(|| format!("result[{i}].metric.{k} is not a string"))?;
+                labels.insert(k.clone(), v.to_string());
+            }
+        }
+        let name = labels
+            .remove("__name__")
+            .unwrap_or_else(|| expr.to_string());
+        let mut samples = Vec::new();
+        if let Some(values) = entry.get("values") {
+            let values = values
+                .as_array()
+                .ok_or_else(|| format!("result[{i}].values is not a list"))?;
+            for (j, pair) in values.iter().enumerate() {
+                samples.push(
+                    parse_pair(pair).ok_or_else(|| {
+                        format!("result[{i}].values[{j}] is not [time, \"value\"]")
+                    })?,
+                );
+            }
+        } else if let Some(pair) = entry.get("value") {
+            samples.push(
+                parse_pair(pair)
+                    .ok_or_else(|| format!("result[{i}].value is not [time, \"value\"]"))?,
+            );
+        } else if entry.get("histograms").is_some() || entry.get("histogram").is_some() {
+            return Err(format!(
+                "`{name}` is a native histogram, which compel cannot read; select a float series"
+            ));
+        } else {
+            return Err(format!("result[{i}] has no `values`"));
+        }
+        out.push(Series::with_samples(name, labels, samples));
+    }
+    Ok(out)
+}
+
+/// `[unix seconds, "value"]`.
+fn parse_pair(pair: &serde_json::Value) -> Option<Sample> {
+    let items = pair.as_array()?;
+    let [time, value] = items.as_slice() else {
+        return None;
+    };
+    let time = time.as_f64().filter(|t| t.is_finite())?;
+    let value = value.as_str()?;
+    let value = match value {
+        "NaN" => f64::NAN,
+        "+Inf" | "Inf" => f64::INFINITY,
+        "-Inf" => f64::NEG_INFINITY,
+        v => v.parse::<f64>().ok()?,
+    };
+    Some(Sample {
+        time: time.floor() as i64,
+        value,
+    })
+}
+
+/// PromQL keywords that cannot stand as a bare metric name.
+const KEYWORDS: &[&str] = &[
+    "and",
+    "or",
+    "unless",
+    "atan2",
+    "sum",
+    "avg",
+    "count",
+    "min",
+    "max",
+    "group",
+    "stddev",
+    "stdvar",
+    "topk",
+    "bottomk",
+    "count_values",
+    "quantile",
+    "limitk",
+    "limit_ratio",
+    "offset",
+    "by",
+    "without",
+    "on",
+    "ignoring",
+    "group_left",
+    "group_right",
+    "bool",
+    "start",
+    "end",
+    "step",
+    "inf",
+    "nan",
+];
+
+/// Whether `expr` is a plain series selector (`name`, `name{...}` or
+/// `{...}`), which can take a range `[Ns]` directly.
+pub fn is_plain_selector(expr: &str) -> bool {
+    plain_selector(expr.trim()).is_some()
+}
+
+/// The selector written so that a range can follow it, or `None` when
+/// `expr` is not a plain selector. A keyword name (`sum`) is moved into
+/// the braces as `__name__="sum"`.
+fn plain_selector(expr: &str) -> Option<String> {
+    let name_len = expr
+        .char_indices()
+        .take_while(|&(i, c)| {
+            c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
+        })
+        .count();
+    let (name, rest) = expr.split_at(name_len);
+    let rest = rest.trim_start();
+    let braces = if rest.is_empty() {
+        None
+    } else {
+        if !rest.starts_with('{') {
+            return None;
+        }
+        let end = matching_brace(rest)?;
+        if !rest[end + 1..].trim().is_empty() {
+            return None;
+        }
+        Some(&rest[..=end])
+    };
+    match (name.is_empty(), braces) {
+        (true, None) => None,
+        (true, Some(b)) => Some(b.to_string()),
+        (false, b) if KEYWORDS.contains(&name) => {
+            let inner = b.map_or("", |b| b[1..b.len() - 1].trim());
+            if inner.is_empty() {
+                Some(format!("{{__name__=\"{name}\"}}"))
+            } else {
+                Some(format!("{{__name__=\"{name}\", {inner}}}"))
+            }
+        }
+        (false, None) => Some(name.to_string()),
+        (false, Some(b)) => Some(format!("{name}{b}")),
+    }
+}
+
+/// The byte index of the `}` closing the `{` at the start of `text`,
+/// skipping quoted strings.
+fn matching_brace(text: &str) -> Option<usize> {
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in text.char_indices().skip(1) {
+        match quote {
+            Some(q) => {
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q != '`' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '"' | '\'' | '`' => quote = Some(c),
+                '}' => return Some(i),
+                '{' | '(' | ')' | '[' | ']' => return None,
+                _ => {}
+            },
+        }
+    }
+    None
+}
+
+/// Standard base64 with padding (for basic authentication).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for (k, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if k <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> shift & 63) as usize]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+    use std::net::{TcpListener, TcpStream};
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    /// What the mock server does with one connection.
+    enum Reply {
+        /// Answer with this status and body.
+        Http(u16, String),
+        /// Read the request and say nothing for this long.
+        Silent(Duration),
+    }
+
+    /// A loopback HTTP server answering `connections` connections with
+    /// `reply(index, request head)`, each on its own thread.
+    struct Mock {
+        url: String,
+        requests: Arc<Mutex<Vec<String>>>,
+    }
+
+    fn mock(
+        connections: usize,
+        reply: impl Fn(usize, &str) -> Reply + Send + Sync + 'static,
+    ) -> Mock {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let seen = Arc::clone(&requests);
+        let reply = Arc::new(reply);
+        std::thread::spawn(move || {
+            for index in 0..connections {
+                let Ok((stream, _)) = listener.accept() else {
+                    return;
+                };
+                let seen = Arc::clone(&seen);
+                let reply = Arc::clone(&reply);
+                std::thread::spawn(move || serve(stream, index, &seen, &*reply));
+            }
+        });
+        Mock { url, requests }
+    }
+
+    fn serve(
+        mut stream: TcpStream,
+        index: usize,
+        seen: &Mutex<Vec<String>>,
+        reply: &dyn Fn(usize, &str) -> Reply,
+    ) {
+        let mut head = Vec::new();
+        let mut buf = [0u8; 1024];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            match stream.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => head.extend_from_slice(&buf[..n]),
+            }
+        }
+        let head = String::from_utf8_lossy(&head).to_string();
+        seen.lock().unwrap().push(head.clone());
+        match reply(index, &head) {
+            Reply::Http(code, body) => {
+                let response = format!(
+                    "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(response.as_bytes());
+            }
+            Reply::Silent(d) => std::thread::sleep(d),
+        }
+    }
+
+    /// The decoded `query` parameter of a request head.
+    fn query_param(head: &str) -> String {
+        let target = head.split_whitespace().nth(1).unwrap_or("");
+        let query = target.split_once('?').map_or("", |(_, q)| q);
+        let raw = query
+            .split('&')
+            .find_map(|p| p.strip_prefix("query="))
+            .unwrap_or("");
+        let bytes = raw.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b'%' => {
+                    out.push(u8::from_str_radix(&raw[i + 1..i + 3], 16).unwrap());
+                    i += 3;
+                }
+                b'+' => {
+                    out.push(b' ');
+                    i += 1;
+                }
+                b => {
+                    out.push(b);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    fn client(url: &str) -> PrometheusClient {
+        let mut c = PrometheusClient::new(url)
+            .unwrap()
+            .with_timeout(Duration::from_millis(2000));
+        c.backoff = Duration::from_millis(10);
+        c
+    }
+
+    fn q(expr: &str) -> Query {
+        Query {
+            expr: expr.to_string(),
+            lookback_secs: 3600,
+        }
+    }
+
+    const MATRIX: &str = r#"{"status":"success","data":{"resultType":"matrix","result":[
+        {"metric":{"__name__":"acc","model":"v2"},"values":[[1795474800,"93.5"],[1795478400.5,"NaN"],[1795471200,"+Inf"]]},
+        {"metric":{"__name__":"acc","model":"v1"},"values":[[1795478400,"-Inf"],[1795478300,"1e+06"]]}]}}"#;
+
+    #[test]
+    fn fetches_raw_samples_with_a_range_selector() {
+        let server = mock(1, |_, _| Reply::Http(200, MATRIX.to_string()));
+        let series = client(&server.url)
+            .fetch(&q(r#"acc{model=~"v.*"}"#), 1_795_478_400)
+            .unwrap();
+        assert_eq!(series.len(), 2);
+        assert_eq!(series[0].metric, "acc");
+        assert_eq!(
+            series[0].labels.get("model").map(String::as_str),
+            Some("v2")
+        );
+        assert_eq!(
+            series[0].samples[0],
+            Sample {
+                time: 1_795_471_200,
+                value: f64::INFINITY
+            }
+        );
+        assert_eq!(
+            series[0].samples[1],
+            Sample {
+                time: 1_795_474_800,
+                value: 93.5
+            }
+        );
+        assert_eq!(series[0].samples[2].time, 1_795_478_400);
+        assert!(series[0].samples[2].value.is_nan());
+        assert_eq!(series[1].samples[0].value, 1e6);
+        assert_eq!(series[1].samples[1].value, f64::NEG_INFINITY);
+        let requests = server.requests.lock().unwrap();
+        assert_eq!(requests.len(), 1);
+        assert!(
+            requests[0].starts_with("GET /api/v1/query?"),
+            "{}",
+            requests[0]
+        );
+        assert!(requests[0].contains("time=1795478400"), "{}", requests[0]);
+        assert_eq!(query_param(&requests[0]), r#"acc{model=~"v.*"}[3601s]"#);
+    }
+
+    #[test]
+    fn retries_a_server_error_then_succeeds() {
+        let server = mock(2, |i, _| {
+            if i == 0 {
+                Reply::Http(
+                    503,
+                    r#"{"status":"error","errorType":"unavailable","error":"busy"}"#.to_string(),
+                )
+            } else {
+                Reply::Http(200, MATRIX.to_string())
+            }
+        });
+        let series = client(&server.url).fetch(&q("acc"), 1_795_478_400).unwrap();
+        assert_eq!(series.len(), 2);
+        assert_eq!(server.requests.lock().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn gives_up_after_two_retries() {
+        let server = mock(5, |_, _| Reply::Http(500, "oops".to_string()));
+        let err = client(&server.url).fetch(&q("acc"), 0).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "prometheus at {} failed on the query `acc[3601s]` (HTTP 500): oops (after 3 attempts)",
+                server.url
+            )
+        );
+        assert_eq!(server.requests.lock().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn malformed_json_is_not_retried() {
+        let server = mock(3, |_, _| Reply::Http(200, "{not json".to_string()));
+        let err = client(&server.url).fetch(&q("acc"), 0).unwrap_err();
+        assert!(
+            err.starts_with(&format!(
+                "prometheus at {} sent a malformed answer to `acc[3601s]`: not valid JSON",
+                server.url
+            )),
+            "{err}"
+        );
+        assert_eq!(server.requests.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn bad_query_reports_prometheus_error() {
+        let body = r#"{"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected \"}\""}"#;
+        let server = mock(1, move |_, _| Reply::Http(400, body.to_string()));
+        let err = client(&server.url).fetch(&q("acc}"), 0).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "prometheus at {} rejected the query `(acc}})[3601s:60s]` (HTTP 400): bad_data: 1:5: parse error: unexpected \"}}\"",
+                server.url
+            )
+        );
+    }
+
+    #[test]
+    fn a_silent_server_times_out_within_the_bound() {
+        let server = mock(3, |_, _| Reply::Silent(Duration::from_secs(5)));
+        let mut c = client(&server.url).with_timeout(Duration::from_millis(300));
+        c.max_retries = 2;
+        let start = Instant::now();
+        let err = c.fetch(&q("acc"), 0).unwrap_err();
+        let elapsed = start.elapsed();
+        assert_eq!(
+            err,
+            format!(
+                "prometheus at {} did not answer within 0.3s (after 3 attempts)",
+                server.url
+            )
+        );
+        assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
+        assert!(elapsed >= Duration::from_millis(900), "{elapsed:?}");
+    }
+
+    #[test]
+    fn connection_refused_is_plain_and_not_retried() {
+        let port = {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let url = format!("http://127.0.0.1:{port}");
+        let mut c = client(&url);
+        c.backoff = Duration::from_secs(3);
+        let start = Instant::now();
+        let err = c.fetch(&q("acc"), 0).unwrap_err();
+        assert_eq!(
+            err,
+            format!("prometheus at {url} is unreachable: connection refused")
+        );
+        assert!(start.elapsed() < Duration::from_secs(2));
+    }
+
+    #[test]
+    fn concurrent_queries_keep_their_order_and_fail_alone() {
+        let server = mock(12, |_, head| {
+            let query = query_param(head);
+            let name = query.split('[').next().unwrap_or("").to_string();
+            if name == "m7" {
+                return Reply::Http(
+                    422,
+                    r#"{"status":"error","errorType":"execution","error":"too many samples"}"#
+                        .to_string(),
+                );
+            }
+            Reply::Http(
+                200,
+                format!(
+                    r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"__name__":"{name}"}},"values":[[10,"1"]]}}]}}}}"#
+                ),
+            )
+        });
+        let queries: Vec<Query> = (0..12).map(|i| q(&format!("m{i}"))).collect();
+        let mut c = client(&server.url);
+        c.concurrency = 4;
+        let results = c.fetch_range(&queries, 100);
+        assert_eq!(results.len(), 12);
+        for (i, result) in results.iter().enumerate() {
+            if i == 7 {
+                let err = result.as_ref().unwrap_err();
+                assert!(
+                    err.ends_with("(HTTP 422): execution: too many samples"),
+                    "{err}"
+                );
+            } else {
+                let series = result.as_ref().unwrap();
+                assert_eq!(series[0].metric, format!("m{i}"));
+            }
+        }
+        assert!(c.fetch_range(&[], 0).is_empty());
+    }
+
+    #[test]
+    fn sends_credentials() {
+        let server = mock(2, |_, _| Reply::Http(200, MATRIX.to_string()));
+        let c = client(&server.url).with_auth(Some(Auth::Bearer("t0k".to_string())));
+        c.fetch(&q("acc"), 0).unwrap();
+        let c = client(&server.url).with_auth(Some(Auth::Basic {
+            user: "Aladdin".to_string(),
+            password: "open sesame".to_string(),
+        }));
+        c.fetch(&q("acc"), 0).unwrap();
+        let requests = server.requests.lock().unwrap();
+        let auth = |head: &str| {
+            head.lines()
+                .find_map(|l| {
+                    l.strip_prefix("Authorization: ")
+                        .or_else(|| l.strip_prefix("authorization: "))
+                })
+                .map(str::to_string)
+        };
+        let mut found: Vec<String> = requests.iter().filter_map(|h| auth(h)).collect();
+        found.sort();
+        assert_eq!(found, ["Basic QWxhZGRpbjpvcGVuIHNlc2FtZQ==", "Bearer t0k"]);
+    }
+
+    #[test]
+    fn unauthorised_names_the_variables() {
+        let server = mock(1, |_, _| Reply::Http(401, "Unauthorized".to_string()));
+        let err = client(&server.url).fetch(&q("acc"), 0).unwrap_err();
+        assert!(
+            err.contains("refused access (HTTP 401): Unauthorized; set COMPEL_PROMETHEUS_TOKEN"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn vector_and_scalar_answers() {
+        let vector = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"x"},"value":[5.9,"2"]}]}}"#;
+        let series = parse_answer(vector.as_bytes(), "up == 1").unwrap();
+        assert_eq!(series[0].metric, "up == 1");
+        assert_eq!(
+            series[0].samples,
+            vec![Sample {
+                time: 5,
+                value: 2.0
+            }]
+        );
+        let scalar = r#"{"status":"success","data":{"resultType":"scalar","result":[5,"2"]}}"#;
+        assert!(parse_answer(scalar.as_bytes(), "1")
+            .unwrap_err()
+            .starts_with("the result is a scalar"));
+        let empty = r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#;
+        assert_eq!(parse_answer(empty.as_bytes(), "acc").unwrap(), vec![]);
+        let bad = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,2]]}]}}"#;
+        assert_eq!(
+            parse_answer(bad.as_bytes(), "acc").unwrap_err(),
+            "result[0].values[0] is not [time, \"value\"]"
+        );
+        let hist = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"h"},"histograms":[]}]}}"#;
+        assert!(parse_answer(hist.as_bytes(), "h")
+            .unwrap_err()
+            .contains("native histogram"));
+    }
+
+    #[test]
+    fn promql_forms() {
+        let c = PrometheusClient::new("http://p:9090/").unwrap();
+        let promql = |e: &str, lookback: i64| {
+            c.promql(&Query {
+                expr: e.to_string(),
+                lookback_secs: lookback,
+            })
+        };
+        assert_eq!(
+            promql("fraud_loss_rate", 604_800),
+            "fraud_loss_rate[604801s]"
+        );
+        assert_eq!(
+            promql(r#" acc{model="v}2"} "#, 0),
+            r#"acc{model="v}2"}[1s]"#
+        );
+        assert_eq!(promql(r#"{__name__="acc"}"#, 9), r#"{__name__="acc"}[10s]"#);
+        assert_eq!(promql("sum", 9), r#"{__name__="sum"}[10s]"#);
+        assert_eq!(
+            promql(r#"count{job="x"}"#, 9),
+            r#"{__name__="count", job="x"}[10s]"#
+        );
+        assert_eq!(
+            promql("rate(http_total[5m])", 3599),
+            "(rate(http_total[5m]))[3600s:60s]"
+        );
+        assert_eq!(promql("a / b", 59), "(a / b)[60s:60s]");
+        assert_eq!(promql("acc[5m]", 59), "(acc[5m])[60s:60s]");
+        assert!(is_plain_selector("job:errors:rate5m{a='x'}"));
+        assert!(!is_plain_selector("acc offset 5m"));
+        assert!(!is_plain_selector("{a=\"x\""));
+        assert!(!is_plain_selector(""));
+        assert!(!is_plain_selector("9acc"));
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            PrometheusClient::new("http://127.0.0.1:9090/")
+                .unwrap()
+                .base_url,
+            "http://127.0.0.1:9090"
+        );
+        assert_eq!(
+            PrometheusClient::new("localhost:9090").unwrap().base_url,
+            "http://localhost:9090"
+        );
+        assert_eq!(
+            PrometheusClient::new("HTTP://gw/prom/").unwrap().base_url,
+            "http://gw/prom"
+        );
+        assert!(PrometheusClient::new("https://p.example")
+            .unwrap_err()
+            .contains("https is not supported"));
+        assert!(PrometheusClient::new("ftp://p")
+            .unwrap_err()
+            .contains("`ftp` is not http"));
+        assert!(PrometheusClient::new("http://").is_err());
+        assert!(PrometheusClient::new("http://p/?x=1").is_err());
+    }
+
+    #[test]
+    fn credentials_from_variables() {
+        let vars = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert_eq!(auth_from_vars(vars(&[])), None);
+        assert_eq!(
+            auth_from_vars(vars(&[
+                ("COMPEL_PROMETHEUS_TOKEN", "t"),
+                ("COMPEL_PROMETHEUS_USER", "u")
+            ])),
+            Some(Auth::Bearer("t".to_string()))
+        );
+        assert_eq!(
+            auth_from_vars(vars(&[
+                ("COMPEL_PROMETHEUS_TOKEN", ""),
+                ("COMPEL_PROMETHEUS_USER", "u")
+            ])),
+            Some(Auth::Basic {
+                user: "u".to_string(),
+                password: String::new()
+            })
+        );
+        assert_eq!(
+            auth_from_vars(vars(&[("COMPEL_PROMETHEUS_PASSWORD", "p")])),
+            None
+        );
+        let debug = format!(
+            "{:?}",
+            Auth::Basic {
+                user: "u".into(),
+                password: "secret".into()
+            }
+        );
+        assert!(!debug.contains("secret"));
+        assert!(!format!("{:?}", Auth::Bearer("secret".into())).contains("secret"));
+    }
+
+    #[test]
+    fn base64_vectors() {
+        assert_eq!(base64(b""), "");
+        assert_eq!(base64(b"f"), "Zg==");
+        assert_eq!(base64(b"fo"), "Zm8=");
+        assert_eq!(base64(b"foo"), "Zm9v");
+        assert_eq!(base64(b"foob"), "Zm9vYg==");
+    }
+}
