@@ -4,6 +4,50 @@
 //! ([`check`]), evaluated against metrics ([`eval`]), formatted ([`fmt`]) and
 //! served to editors ([`ide`], [`lsp`]). Everything is a library first; the
 //! `compel` binary is a thin shell over it.
+//!
+//! A host program embeds the language by handing sources to
+//! [`analysis::analyze`] through a [`analysis::SourceLoader`]; the core does
+//! no I/O, reads no clock and opens no socket:
+//!
+//! ```
+//! use compel::analysis::{analyze, MemoryLoader};
+//!
+//! let mut sources = MemoryLoader::default();
+//! sources.insert("org.compel", r#"
+//!     import "std/policies"
+//!     person lee { name "Lee" role manager }
+//!     program p { sponsor lee  review_every 30d  last_review 2026-11-02 }
+//! "#);
+//! let analysis = analyze(&["org.compel".to_string()], &sources);
+//! let codes: Vec<&str> = analysis.user_diagnostics().map(|d| d.code.as_str()).collect();
+//! // `csuite_sponsor`: a manager cannot sponsor a program.
+//! assert_eq!(codes, ["E0701"]);
+//! ```
+//!
+//! Evaluation takes the checked model, a [`eval::metrics::MetricStore`] and
+//! the time to evaluate at:
+//!
+//! ```
+//! use compel::analysis::{analyze, MemoryLoader};
+//! use compel::eval::{evaluate, sources, EvalOptions, Outcome};
+//! use compel::eval::metrics::MetricStore;
+//!
+//! let mut files = MemoryLoader::default();
+//! files.insert("p.compel", r#"
+//!     kpi latency { metric "latency_ms" unit ms target <= 250ms }
+//!     initiative i {
+//!       owner "team@example.com"
+//!       stage model
+//!       gate model -> produce { require latency }
+//!     }
+//! "#);
+//! let analysis = analyze(&["p.compel".to_string()], &files);
+//! let now = 1_795_478_400; // 2026-11-24T00:00:00Z
+//! let mut store = MetricStore::new();
+//! store.add_all(sources::json::read_json(r#"{"latency_ms": 199}"#, now).unwrap());
+//! let report = evaluate(&analysis.model, &analysis.files, &store, &EvalOptions::at(now));
+//! assert_eq!(report.outcome, Outcome::Pass);
+//! ```
 
 pub mod diag;
 pub mod fmt;
@@ -12,3 +56,9 @@ pub mod text;
 pub mod analysis;
 pub mod check;
 pub mod stdlib;
+pub mod testing;
+pub mod eval;
+pub mod prometheus;
+pub mod ide;
+pub mod lsp;
+pub mod cli;

@@ -234,3 +234,26 @@ fn every_format_renders_every_diagnostic() {
         );
     }
 }
+
+/// The real binary's SARIF and JSON output on fixtures with several kinds of
+/// diagnostics (secondary labels in another file, fixes) match the schemas.
+#[test]
+fn the_binary_s_sarif_and_json_match_their_schemas() {
+    let fixtures = [
+        "tests/fixtures/check/policies/not_csuite.compel",
+        "tests/fixtures/check/names/unknown_near.compel",
+        "tests/fixtures/check/syntax/broken_then_semantic.compel",
+        "tests/fixtures/check/units/two_currencies.compel",
+    ];
+    for fixture in fixtures {
+        for (format, schema) in [("sarif", "sarif-2.1.0.json"), ("json", "check-json.schema.json")] {
+            let out = std::process::Command::new(env!("CARGO_BIN_EXE_compel"))
+                .args(["check", fixture, "--format", format])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .output()
+                .expect("the binary runs");
+            assert_eq!(out.status.code(), Some(1), "{fixture} has errors");
+            assert_valid(schema, &String::from_utf8_lossy(&out.stdout));
+        }
+    }
+}
