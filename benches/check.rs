@@ -3,6 +3,8 @@
 //! five-criterion gate). Prints the median of several runs in MB/s and
 //! lines/s. The machine is shared and noisy: compare medians.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::time::Instant;
 
 use compel::analysis::{analyze, MemoryLoader};

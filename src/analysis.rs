@@ -153,13 +153,10 @@ pub fn analyze_with_parser(roots: &[String], loader: &dyn SourceLoader, limits: 
     let mut root_ids = Vec::new();
     for root in roots {
         let path = normalize_path(root);
-        match loading.load_path(&path, loader, None) {
-            Some(id) => {
-                if !root_ids.contains(&id) {
-                    root_ids.push(id);
-                }
+        if let Some(id) = loading.load_path(&path, loader, None) {
+            if !root_ids.contains(&id) {
+                root_ids.push(id);
             }
-            None => {}
         }
     }
     loading.report_cycles();

@@ -5,6 +5,8 @@
 //! file; `cargo insta review` (or `INSTA_UPDATE=always cargo test`)
 //! records new snapshots.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::collections::BTreeSet;
 use std::path::Path;
 
@@ -33,7 +35,7 @@ fn check_fixtures() {
         let rel = relative(path);
         let bytes = std::fs::read(path).expect("fixture is readable");
         let text = String::from_utf8_lossy(&bytes);
-        let analysis = analyze(&[rel.clone()], &FsLoader);
+        let analysis = analyze(std::slice::from_ref(&rel), &FsLoader);
         let diags: Vec<_> = analysis.user_diagnostics().cloned().collect();
         let got: BTreeSet<String> = diags.iter().map(|d| d.code.as_str().to_string()).collect();
         let want = expected_codes(&text);

@@ -1,5 +1,7 @@
 //! End-to-end tests of `compel check` and `compel explain`: the real binary.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::process::{Command, Output};
 
 fn compel(args: &[&str]) -> Output {

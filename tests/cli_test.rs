@@ -1,6 +1,8 @@
 //! End-to-end tests of `compel test`: the real binary on the acceptance
 //! examples, the stdlib's own tests, and failing fixtures.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::process::{Command, Output};
 
 fn compel(args: &[&str]) -> Output {

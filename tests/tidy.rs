@@ -6,6 +6,8 @@
 //!   does no I/O and never names the CLI, the async runtime or the LSP;
 //! - only `src/syntax/parser.rs` names pest's parse tree.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 
 use compel::diag::Code;

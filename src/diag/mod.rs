@@ -165,7 +165,7 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
             continue;
         }
         let d = if cand.to_lowercase() == lower { 0 } else { edit_distance(&lower, &cand.to_lowercase()) };
-        if d <= limit && best.map_or(true, |(bd, bc)| (d, cand) < (bd, bc)) {
+        if d <= limit && best.is_none_or(|(bd, bc)| (d, cand) < (bd, bc)) {
             best = Some((d, cand));
         }
     }

@@ -166,16 +166,18 @@ fn syntax_error(file_id: FileId, src: &str, base: usize, err: &pest::error::Erro
         pest::error::ErrorVariant::ParsingError { positives, .. } => expected_words(positives),
         pest::error::ErrorVariant::CustomError { message } => vec![message.clone()],
     };
-    let message = if expected.is_empty() {
-        format!("unexpected {found}")
-    } else {
-        format!("expected {}, found {found}", join_or(&expected))
-    };
-    let mut d = Diagnostic::at(Code::SyntaxError, file_id, span, message);
-    if found == "the end of the declaration" && expected.iter().any(|e| e == "`}`") {
-        d = d.with_help("a `{` is not closed: add the missing `}`");
+    let unclosed = found == "the end of the declaration" && expected.iter().any(|e| e == "`}`");
+    if unclosed {
+        return Diagnostic::at(Code::SyntaxError, file_id, span, "this declaration is not closed: expected `}`")
+            .with_primary_label("the declaration ends here")
+            .with_help("add the missing `}`");
     }
-    d
+    match expected.len() {
+        0 => Diagnostic::at(Code::SyntaxError, file_id, span, format!("unexpected {found}")),
+        1..=3 => Diagnostic::at(Code::SyntaxError, file_id, span, format!("expected {}, found {found}", join_or(&expected))),
+        _ => Diagnostic::at(Code::SyntaxError, file_id, span, format!("unexpected {found}"))
+            .with_help(format!("expected {}", join_or(&expected))),
+    }
 }
 
 fn token_len(rest: &str) -> usize {
@@ -540,10 +542,10 @@ impl Lower {
                                 let time = self.expr_primary(next(&mut dt.into_inner())?)?;
                                 let v = next(&mut pi)?;
                                 let vspan = self.span(&v);
-                                let text: String = v.as_str().chars().filter(|c| !c.is_whitespace() && *c != '_').collect();
-                                let value: f64 = text.parse().map_err(|_| (vspan, "invalid number".to_string()))?;
+                                let text: String = v.as_str().chars().filter(|c| !c.is_whitespace()).collect();
+                                let value: f64 = text.replace('_', "").parse().map_err(|_| (vspan, "invalid number".to_string()))?;
                                 let value = Expr {
-                                    kind: ExprKind::Number { raw: v.as_str().to_string(), value, unit: None },
+                                    kind: ExprKind::Number { raw: text.clone(), value, unit: None },
                                     span: vspan,
                                 };
                                 samples.push((time, value));

@@ -95,8 +95,8 @@ pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
             }
             b')' | b']' | b'}' => depth = depth.saturating_sub(1),
             b'\n' => line_start = true,
-            b'-' if !bytes.get(i + 1).is_some_and(|n| *n == b'>' || n.is_ascii_digit())
-                && !(i > 0 && bytes[i - 1].is_ascii_alphanumeric()) =>
+            b'-' if !(bytes.get(i + 1).is_some_and(|n| *n == b'>' || n.is_ascii_digit())
+                || i > 0 && bytes[i - 1].is_ascii_alphanumeric()) =>
             {
                 prefix_ops += 1
             }
