@@ -24,6 +24,15 @@ pub trait SourceLoader {
     fn load_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
         self.load(path).map(String::into_bytes)
     }
+
+    /// Whether a policy may import `path`. Hosts that read a real file
+    /// system confine imports to the project (see `docs/security.md`), so an
+    /// untrusted policy cannot make compel read `/etc/passwd`. The default
+    /// allows everything the loader can load.
+    fn import_allowed(&self, path: &str) -> Result<(), String> {
+        let _ = path;
+        Ok(())
+    }
 }
 
 /// A loader over files held in memory, for hosts that keep their own
@@ -115,6 +124,9 @@ pub fn normalize_path(path: &str) -> String {
 pub fn resolve_import(importer: &str, written: &str) -> String {
     if stdlib::is_std_path(written) {
         return stdlib::display_path(written);
+    }
+    if written.starts_with('/') {
+        return normalize_path(written);
     }
     let dir = match importer.rfind('/') {
         Some(i) => &importer[..i],
@@ -218,6 +230,14 @@ impl Loading<'_, '_> {
                 };
                 self.diags.push(d);
             }
+            return None;
+        }
+        if let (Some((file, span)), Err(reason)) = (from, loader.import_allowed(path)) {
+            self.diags.push(
+                Diagnostic::at(Code::ImportOutsideProject, file, span, format!("cannot import `{path}`: {reason}"))
+                    .with_primary_label("imported here")
+                    .with_help("imports stay inside the project: the folder with `compel.toml`, or the folder given to compel"),
+            );
             return None;
         }
         let text = match loader.load_bytes(path) {

@@ -102,6 +102,10 @@ fn run_test(analysis: &Analysis, loader: &dyn SourceLoader, file: FileId, test: 
         match stmt {
             TestStmt::Metrics(path) => {
                 let resolved = resolve_import(&source.path, &path.value);
+                if let Err(reason) = loader.import_allowed(&resolved) {
+                    result.error = Some(format!("cannot read metrics `{resolved}`: {reason}"));
+                    return result;
+                }
                 let text = match loader.load(&resolved) {
                     Ok(t) => t,
                     Err(reason) => {

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use compel::analysis::analyze;
-use compel::cli::FsLoader;
+use compel::cli::{FsLoader, ProjectLoader};
 use compel::diag::render;
 
 /// The codes a fixture's `// expect:` header lists.
@@ -35,7 +35,8 @@ fn check_fixtures() {
         let rel = relative(path);
         let bytes = std::fs::read(path).expect("fixture is readable");
         let text = String::from_utf8_lossy(&bytes);
-        let analysis = analyze(std::slice::from_ref(&rel), &FsLoader);
+        let loader = ProjectLoader::for_paths(&[rel.clone().into()]);
+        let analysis = analyze(std::slice::from_ref(&rel), &loader);
         let diags: Vec<_> = analysis.user_diagnostics().cloned().collect();
         let got: BTreeSet<String> = diags.iter().map(|d| d.code.as_str().to_string()).collect();
         let want = expected_codes(&text);

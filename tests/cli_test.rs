@@ -36,7 +36,7 @@ fn the_stdlib_carries_its_own_tests() {
 
 #[test]
 fn a_wrong_expectation_fails_with_expected_and_actual() {
-    let o = compel(&["test", "tests/fixtures/test/wrong.compel"]);
+    let o = compel(&["test", "tests/fixtures/test/spike/wrong.compel"]);
     assert_eq!(o.status.code(), Some(1));
     insta::assert_snapshot!(stdout(&o));
 }
@@ -50,7 +50,7 @@ fn filter_selects_tests() {
 
 #[test]
 fn junit_output() {
-    let o = compel(&["test", "tests/fixtures/test/wrong.compel", "--format", "junit"]);
+    let o = compel(&["test", "tests/fixtures/test/spike/wrong.compel", "--format", "junit"]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(out.contains("<testsuites name=\"compel test\" tests=\"1\" failures=\"1\" errors=\"0\">"), "{out}");
@@ -59,7 +59,7 @@ fn junit_output() {
 
 #[test]
 fn a_test_that_cannot_run_exits_2() {
-    let o = compel(&["test", "tests/fixtures/test/missing_metrics.compel"]);
+    let o = compel(&["test", "tests/fixtures/test/spike/missing_metrics.compel"]);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     assert!(stdout(&o).contains("cannot read metrics"), "{}", stdout(&o));
 }
@@ -69,4 +69,11 @@ fn a_compile_error_exits_2() {
     let o = compel(&["test", "tests/fixtures/check/names/unknown_near.compel"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("E0301"));
+}
+
+#[test]
+fn test_metrics_stay_inside_the_project() {
+    let o = compel(&["test", "tests/fixtures/test/spike/escape.compel"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stdout(&o).contains("outside the project"), "{}", stdout(&o));
 }

@@ -51,6 +51,70 @@ impl SourceLoader for FsLoader {
     }
 }
 
+/// Reads files from disk and confines imports to the project: the folder
+/// holding `compel.toml` above a given path, or else the folder given (or
+/// the given file's folder). See `docs/security.md`.
+pub struct ProjectLoader {
+    roots: Vec<String>,
+}
+
+impl ProjectLoader {
+    /// The loader for the paths given on the command line.
+    pub fn for_paths(paths: &[PathBuf]) -> ProjectLoader {
+        let mut roots: Vec<String> = paths.iter().map(|p| project_root(p)).collect();
+        roots.sort();
+        roots.dedup();
+        ProjectLoader { roots }
+    }
+
+    /// The project roots imports must stay in.
+    pub fn roots(&self) -> &[String] {
+        &self.roots
+    }
+}
+
+/// The project root for a path given on the command line.
+pub fn project_root(path: &Path) -> String {
+    let start = if path.is_dir() { path.to_path_buf() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
+    let mut dir = Some(start.as_path());
+    while let Some(d) = dir {
+        let probe = if d.as_os_str().is_empty() { PathBuf::from("compel.toml") } else { d.join("compel.toml") };
+        if probe.is_file() {
+            return normalize_path(&d.to_string_lossy());
+        }
+        dir = d.parent();
+    }
+    normalize_path(&start.to_string_lossy())
+}
+
+/// Whether a normalised `path` lies inside the normalised `root`.
+pub fn is_inside(path: &str, root: &str) -> bool {
+    if root.is_empty() {
+        return !(path == ".." || path.starts_with("../") || path.starts_with('/'));
+    }
+    path == root || path.starts_with(&format!("{root}/"))
+}
+
+impl SourceLoader for ProjectLoader {
+    fn load(&self, path: &str) -> Result<String, String> {
+        FsLoader.load(path)
+    }
+
+    fn load_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
+        FsLoader.load_bytes(path)
+    }
+
+    fn import_allowed(&self, path: &str) -> Result<(), String> {
+        if self.roots.iter().any(|r| is_inside(path, r)) {
+            Ok(())
+        } else {
+            let roots: Vec<String> =
+                self.roots.iter().map(|r| if r.is_empty() { "`.`".to_string() } else { format!("`{r}`") }).collect();
+            Err(format!("it is outside the project ({})", roots.join(", ")))
+        }
+    }
+}
+
 /// A plain-words reason for an I/O error.
 pub fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
@@ -107,5 +171,5 @@ pub fn use_color() -> bool {
 /// Analyses the given paths from disk.
 pub fn analyze_paths(paths: &[PathBuf]) -> Result<Analysis, String> {
     let roots = collect_paths(paths)?;
-    Ok(crate::analysis::analyze(&roots, &FsLoader))
+    Ok(crate::analysis::analyze(&roots, &ProjectLoader::for_paths(paths)))
 }

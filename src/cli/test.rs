@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use super::{analyze_paths, use_color, Exit, FsLoader};
+use super::{analyze_paths, use_color, Exit, ProjectLoader};
 use crate::diag::{render, Diagnostic};
 use crate::testing::{is_compile_error, run_tests, TestResult};
 
@@ -45,7 +45,7 @@ pub fn run(args: Args) -> Exit {
         eprintln!("error: the policies do not compile, so no test ran");
         return Exit::Error;
     }
-    let results = run_tests(&analysis, &FsLoader, args.filter.as_deref());
+    let results = run_tests(&analysis, &ProjectLoader::for_paths(&args.paths), args.filter.as_deref());
     let out = match args.format {
         Format::Human => human(&results, use_color()),
         Format::Junit => junit(&results),

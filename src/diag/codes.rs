@@ -114,6 +114,20 @@ Example: `a.compel` imports `b.compel`, which imports `a.compel`.
 
 Fix: move the shared declarations to a third file that both import.";
 
+    ImportOutsideProject = "E0203", Error, "import outside the project",
+"An `import` leaves the project: its path resolves above the project root
+(the folder holding `compel.toml`, or else the folder or file given to
+compel) or is absolute. Policies often come from pull requests and are
+checked in CI; confining imports keeps an untrusted policy from reading
+files elsewhere on the machine.
+
+Example:
+
+    import \"../../etc/passwd\"
+
+Fix: keep shared policy files inside the project, or run compel from a
+folder that contains both (add a `compel.toml` at the top).";
+
     UnknownName = "E0301", Error, "unknown name",
 "A name refers to nothing visible from this file. A file sees its own
 declarations, those of the files it imports (transitively), and the
