@@ -80,12 +80,14 @@ pub struct Env<'a> {
     pub metrics: Option<&'a dyn Metrics>,
     /// Set when a KPI used as a condition was at risk.
     pub at_risk: Cell<bool>,
+    /// How many `let`s deep the evaluation is.
+    pub let_depth: Cell<u32>,
 }
 
 impl<'a> Env<'a> {
     /// An environment for constants: no subject, no clock, no metrics.
     pub fn constant(model: &'a Model, file: FileId) -> Env<'a> {
-        Env { model, file, subject: None, now: None, metrics: None, at_risk: Cell::new(false) }
+        Env { model, file, subject: None, now: None, metrics: None, at_risk: Cell::new(false), let_depth: Cell::new(0) }
     }
 }
 
@@ -256,8 +258,15 @@ fn name(env: &Env, b: Option<&Bindings>, name: &str) -> Result<Value, Undecided>
         Some(Symbol::Let(i)) => match &env.model.lets[i].value {
             Some(v) => Ok(v.clone()),
             None => {
+                // A `let` whose value needs the clock or metrics is evaluated
+                // where it is used. The checker rejects cycles among lets
+                // (E0305); the depth bound is a second line of defence.
+                if env.let_depth.get() >= MAX_LET_DEPTH {
+                    return Err(Undecided::Unknown(format!("`{name}` refers to itself")));
+                }
                 let l = &env.model.lets[i];
                 let inner = Env { file: l.file, subject: None, ..clone_env(env) };
+                inner.let_depth.set(env.let_depth.get() + 1);
                 eval(&inner, &l.expr)
             }
         },
@@ -273,8 +282,12 @@ fn clone_env<'a>(env: &Env<'a>) -> Env<'a> {
         now: env.now,
         metrics: env.metrics,
         at_risk: Cell::new(false),
+        let_depth: Cell::new(env.let_depth.get()),
     }
 }
+
+/// How deep `let`s may refer to other `let`s.
+const MAX_LET_DEPTH: u32 = 64;
 
 /// Reads an attribute (or a derived list) of a declaration.
 pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> {
@@ -284,8 +297,13 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
             d.children.iter().copied().filter(|c| env.model.decl(*c).kind == *kind).map(Value::Decl).collect(),
         ));
     }
-    match d.value(attr) {
-        Some(v) => Ok(v.clone()),
+    match d.attr(attr).map(|a| &a.value) {
+        Some(super::AttrVal::Value(v)) => Ok(v.clone()),
+        // A threshold reads as its bound, a unit as its name.
+        Some(super::AttrVal::Threshold(_, v)) => Ok(v.clone()),
+        Some(super::AttrVal::Unit(u)) => Ok(Value::Str(u.name())),
+        Some(super::AttrVal::Labels(_)) => Err(Undecided::Unknown(format!("`{attr}` is a label selector, not a value"))),
+        Some(super::AttrVal::Invalid) => Err(Undecided::Unknown(format!("`{attr}` of `{}` is invalid", d.name))),
         None => Err(Undecided::Absent { decl: id, attr: attr.to_string() }),
     }
 }

@@ -502,7 +502,9 @@ impl Checker<'_> {
                 edits: vec![Edit { at: FileSpan::new(file, word.span), replacement: s.to_string() }],
             });
         } else {
-            d = d.with_help("the kinds are program, coe, person, kpi, initiative, dataset and monitor");
+            d = d.with_help(
+                "the kinds are program, coe, person, kpi, initiative, dataset, monitor, role, function, monitor_kind and stage",
+            );
         }
         self.diags.push(d);
     }
@@ -661,7 +663,61 @@ impl Checker<'_> {
         self.model.scopes = scopes;
     }
 
+    /// Reports `let`s that refer to themselves, directly or through others.
+    fn check_let_cycles(&mut self) {
+        let n = self.model.lets.len();
+        let deps: Vec<Vec<usize>> = (0..n)
+            .map(|i| {
+                let l = &self.model.lets[i];
+                let mut names = Vec::new();
+                collect_names(&l.expr, &mut names);
+                names
+                    .into_iter()
+                    .filter_map(|name| match self.model.lookup(l.file, name) {
+                        Some(Symbol::Let(j)) => Some(j),
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .collect();
+        // 0 new, 1 on the path, 2 done.
+        let mut state = vec![0u8; n];
+        let mut path = Vec::new();
+        for start in 0..n {
+            self.let_cycle_from(start, &deps, &mut state, &mut path);
+        }
+    }
+
+    fn let_cycle_from(&mut self, i: usize, deps: &[Vec<usize>], state: &mut [u8], path: &mut Vec<usize>) {
+        if state[i] != 0 {
+            return;
+        }
+        state[i] = 1;
+        path.push(i);
+        for &j in &deps[i] {
+            if state[j] == 1 {
+                let pos = path.iter().position(|p| *p == j).unwrap_or(0);
+                let names: Vec<&str> = path[pos..].iter().map(|k| self.model.lets[*k].name.as_str()).collect();
+                let l = &self.model.lets[j];
+                let message = if names.len() == 1 {
+                    format!("`{}` refers to itself", l.name)
+                } else {
+                    format!("`{}` refers to itself through {}", l.name, names.join(" -> ") + " -> " + &l.name)
+                };
+                self.diags.push(
+                    Diagnostic::at(Code::LetCycle, l.file, l.name_span, message)
+                        .with_help("a `let` is computed once from values declared before it; break the cycle"),
+                );
+            } else {
+                self.let_cycle_from(j, deps, state, path);
+            }
+        }
+        path.pop();
+        state[i] = 2;
+    }
+
     fn check_lets(&mut self) {
+        self.check_let_cycles();
         for i in 0..self.model.lets.len() {
             let (file, expr) = (self.model.lets[i].file, self.model.lets[i].expr.clone());
             let ty = self.infer_in_file(file, &expr);
@@ -1143,6 +1199,25 @@ impl Checker<'_> {
             };
             self.diags.push(d);
         }
+    }
+}
+
+/// Every name an expression mentions (quantifier variables included; the
+/// caller resolves them).
+fn collect_names<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
+    match &e.kind {
+        ExprKind::Name(i) => out.push(&i.name),
+        ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().for_each(|i| collect_names(i, out)),
+        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Unary(_, base) => collect_names(base, out),
+        ExprKind::Quantifier { list, pred, .. } => {
+            collect_names(list, out);
+            collect_names(pred, out);
+        }
+        ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => {
+            collect_names(l, out);
+            collect_names(r, out);
+        }
+        _ => {}
     }
 }
 

@@ -82,7 +82,9 @@ Fix: write a valid value: dates are `YYYY-MM-DD`, times
 
     LimitExceeded = "E0103", Error, "input exceeds a limit",
 "The input is larger or deeper than compel accepts: expressions nested more
-than 64 levels, files above 8 MiB, or more declarations than the limit.
+than 64 levels, more than 256 prefix operators (`not`, `-`) in one
+declaration, more than 512 operators chained in one expression, or files
+above 8 MiB.
 These limits keep checking bounded in time and memory, so an untrusted
 policy can never exhaust the machine.
 
@@ -172,6 +174,18 @@ Example:
     initative scoring_v2 { ... }   // did you mean `initiative`?
 
 Fix: correct the kind.";
+
+    LetCycle = "E0305", Error, "a `let` refers to itself",
+"A `let` constant refers to itself, directly or through other `let`s. A
+`let` is computed once from what it names; a cycle has no value, and
+evaluation must always terminate.
+
+Example:
+
+    let a = b + 1
+    let b = a * 2
+
+Fix: define one of them from declared facts or literals.";
 
     UnknownAttribute = "E0401", Error, "unknown attribute",
 "The attribute is not part of this kind of declaration. `compel explain`
