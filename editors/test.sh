@@ -1,0 +1,206 @@
+#!/usr/bin/env bash
+# Tests of the editor packages, against the real `compel lsp`.
+#
+#   editors/test.sh [--install] [vscode] [neovim] [helix]
+#
+# Parts (all three when none is named):
+# 1. VS Code: npm ci, npm run compile, the grammar tests (npm test), smoke
+#    tests of the compiled client against a fake `vscode` API (the missing-
+#    binary message, the server command, Evaluate folder with the real
+#    `compel eval`), vsce package, and the .vsix holds the grammar, the
+#    compiled client and the rest of the extension.
+# 2. Neovim (headless, the plugin on the runtimepath as a user puts it):
+#    a `.compel` file with a misspelt KPI gets filetype `compel`, highlighting
+#    and, from the server, E0301 on the right line; fixing the typo clears it.
+# 3. Helix / any LSP client: the server starts from languages.toml's command
+#    over stdio, answers initialize with the capabilities the README lists and
+#    publishes the same diagnostic.
+#
+# Environment:
+#   COMPEL_BIN  the compel binary (default target/debug/compel; built with
+#               `cargo build` when missing)
+#   COMPEL_NVIM the Neovim binaries to test, space-separated (default: nvim)
+# --install (or COMPEL_EDITORS_INSTALL=1) installs missing tools with apt-get
+# (neovim, nodejs and npm, python3); otherwise a missing tool is a failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+INSTALL=${COMPEL_EDITORS_INSTALL:-0}
+PARTS=()
+for arg in "$@"; do
+  case "$arg" in
+    --install) INSTALL=1 ;;
+    vscode | neovim | helix) PARTS+=("$arg") ;;
+    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
+    *) echo "editors/test.sh: unknown argument $arg" >&2; exit 2 ;;
+  esac
+done
+
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(vscode neovim helix)
+want() { [[ " ${PARTS[*]} " == *" $1 "* ]]; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/compel-editors.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+passed=0
+failed=0
+failures=()
+
+# step NAME CMD...: runs CMD, output to a log; prints ok/FAIL and the log's
+# tail on failure. With SHOW=1, also the PASS lines of the log (the checks).
+step() {
+  local name=$1
+  shift
+  local log="$WORK/step-$((passed + failed)).log"
+  local start=$SECONDS
+  if "$@" >"$log" 2>&1; then
+    passed=$((passed + 1))
+    printf 'ok    %-62s %3ss\n' "$name" "$((SECONDS - start))"
+    if [ "${SHOW:-0}" = 1 ]; then
+      grep -E '^(PASS|neovim|lsp|✓|ok [0-9])' "$log" | sed 's/^/      | /' || true
+    fi
+    return 0
+  else
+    local rc=$?
+    failed=$((failed + 1))
+    failures+=("$name")
+    printf 'FAIL  %-62s %3ss (exit %s)\n' "$name" "$((SECONDS - start))" "$rc"
+    tail -n 40 "$log" | sed 's/^/      | /'
+    return 1
+  fi
+}
+
+# need CMD DEBIAN-PACKAGE...: the tool is there, or is installed when allowed.
+need() {
+  local cmd=$1
+  shift
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  if [ "$INSTALL" = 1 ]; then
+    echo "installing $* (for $cmd)"
+    if [ -z "${APT_UPDATED:-}" ]; then
+      apt-get update -qq
+      APT_UPDATED=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    command -v "$cmd" >/dev/null 2>&1 && return 0
+  fi
+  echo "missing tool: $cmd (Debian: apt-get install $*; or run editors/test.sh --install)" >&2
+  return 1
+}
+
+# ---- the compel binary ------------------------------------------------------
+
+COMPEL_BIN=${COMPEL_BIN:-target/debug/compel}
+case "$COMPEL_BIN" in /*) ;; *) COMPEL_BIN="$ROOT/$COMPEL_BIN" ;; esac
+if [ ! -x "$COMPEL_BIN" ]; then
+  step "cargo build (no $COMPEL_BIN yet)" cargo build --quiet || true
+fi
+if [ ! -x "$COMPEL_BIN" ]; then
+  echo "editors/test.sh: no compel binary at $COMPEL_BIN" >&2
+  exit 1
+fi
+echo "compel: $COMPEL_BIN ($(timeout 10 "$COMPEL_BIN" --version 2>/dev/null || echo '?'))"
+
+FIXTURE="$ROOT/editors/neovim/test/fixtures/misspelt.compel"
+
+# ---- 1. VS Code -------------------------------------------------------------
+
+VSIX="$WORK/compel.vsix"
+
+vsix_has() {
+  local listing
+  if command -v unzip >/dev/null 2>&1; then
+    listing=$(unzip -Z1 "$VSIX")
+  else
+    listing=$(python3 -c 'import sys, zipfile; print("\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))' "$VSIX")
+  fi
+  local missing=0 f
+  for f in "$@"; do
+    if grep -qxF "$f" <<<"$listing"; then
+      echo "PASS $f"
+    else
+      echo "MISSING $f"
+      missing=1
+    fi
+  done
+  return "$missing"
+}
+
+vscode() {
+  (cd editors/vscode && "$@")
+}
+
+if ! want vscode; then
+  :
+elif need node nodejs && need npm npm; then
+  echo "node $(node --version), npm $(npm --version 2>/dev/null)"
+  if step "vscode: npm ci" vscode npm ci --no-audit --no-fund \
+    && step "vscode: npm run compile (tsc)" vscode npm run compile \
+    && SHOW=1 step "vscode: npm test (grammar tests, one file per construct)" vscode npm test \
+    && SHOW=1 step "vscode: npm run test:smoke (client, eval command)" vscode env COMPEL_BIN="$COMPEL_BIN" npm run test:smoke \
+    && step "vscode: vsce package" vscode npx --no-install vsce package --allow-missing-repository --out "$VSIX"; then
+    SHOW=1 step "vscode: the .vsix holds the grammar and the compiled client" vsix_has \
+      extension/package.json \
+      extension/syntaxes/compel.tmLanguage.json \
+      extension/syntaxes/compel.markdown.tmLanguage.json \
+      extension/language-configuration.json \
+      extension/snippets/compel.json \
+      extension/out/extension.js \
+      extension/node_modules/vscode-languageclient/package.json \
+      extension/readme.md \
+      extension/LICENSE.txt || true
+  fi
+else
+  failed=$((failed + 1))
+  failures+=("vscode: node and npm are needed")
+fi
+
+# ---- 2. Neovim ----------------------------------------------------------------
+
+nvim_test() {
+  local nvim=$1 dir
+  dir=$(mktemp -d "$WORK/nvim.XXXXXX")
+  cp "$FIXTURE" "$dir/misspelt.compel"
+  # `--cmd` puts the plugin on the runtimepath before startup, as a line in
+  # init.lua does, so ftdetect/ runs; `--clean` skips the user's config.
+  COMPEL_BIN="$COMPEL_BIN" COMPEL_TEST_FILE="$dir/misspelt.compel" \
+    timeout 60 "$nvim" --headless --clean \
+    --cmd "set rtp^=$ROOT/editors/neovim" \
+    -c "luafile $ROOT/editors/neovim/test/lsp_test.lua"
+}
+
+read -r -a NVIMS <<<"${COMPEL_NVIM:-nvim}"
+want neovim || NVIMS=()
+for nvim in "${NVIMS[@]}"; do
+  if [ "$nvim" = nvim ] && ! need nvim neovim; then
+    failed=$((failed + 1))
+    failures+=("neovim: nvim is needed")
+    continue
+  fi
+  version=$("$nvim" --version 2>/dev/null | head -n 1 || echo "$nvim")
+  SHOW=1 step "neovim ($version): filetype, syntax, E0301 from compel lsp" nvim_test "$nvim" || true
+done
+
+# ---- 3. Helix / any LSP client -------------------------------------------------
+
+if ! want helix; then
+  :
+elif need python3 python3; then
+  SHOW=1 step "helix/any client: languages.toml's server on stdio, E0301" \
+    timeout 60 python3 editors/test/lsp_smoke.py --config editors/helix/languages.toml \
+    --compel "$COMPEL_BIN" --file "$FIXTURE" || true
+else
+  failed=$((failed + 1))
+  failures+=("helix: python3 is needed")
+fi
+
+# ---- summary ------------------------------------------------------------------
+
+echo
+if [ "$failed" -gt 0 ]; then
+  printf 'failed: %s\n' "${failures[@]}"
+fi
+echo "editors: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
