@@ -1,0 +1,423 @@
+//! `compel eval PATH... (--metrics FILE... | --prometheus URL)`
+//!
+//! Gathers the inputs the pure evaluator needs (the checked policy, the
+//! metrics, `now`), runs [`crate::eval::evaluate`], prints the report and
+//! picks the exit code: 0 when every gate and policy passes or warns, 1
+//! when one blocks (fails or is unknown), 2 when the policy does not
+//! compile or an input is unusable.
+//!
+//! Sources and defaults may come from a `compel.toml` at the project root,
+//! the first one found upward from the first path:
+//!
+//! ```toml
+//! prometheus = "http://127.0.0.1:9090"   # or:
+//! metrics = ["metrics/today.json"]       # relative to compel.toml
+//! max_age = "1d"                         # for KPIs without `max_age`
+//! timeout = "10s"                        # per Prometheus query attempt
+//! ```
+//!
+//! Flags win: a `--metrics` or `--prometheus` flag replaces both source
+//! keys of the file.
+
+use std::io::Read as _;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::{analyze_paths, io_reason, use_color, Exit};
+use crate::diag::{self, render as diag_render, Code, Diagnostic};
+use crate::eval::metrics::{format_selector, parse_rfc3339, MetricStore, Series};
+use crate::eval::{self, plan, render, sources, EvalOptions, Report};
+use crate::prometheus::{self, Auth, PrometheusClient, Query};
+
+/// Output formats of `compel eval`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A readable table per initiative, coloured on a terminal.
+    Human,
+    /// The JSON report (`docs/report.schema.json`).
+    Json,
+    /// JUnit XML, one test case per criterion.
+    Junit,
+    /// Markdown for a pull-request comment.
+    Markdown,
+}
+
+/// Arguments of `compel eval`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Files or folders (every `*.compel` below a folder).
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// A metrics file: JSON, CSV or OpenMetrics text (by extension, else
+    /// sniffed); `-` reads standard input. Repeat for several files.
+    #[arg(long = "metrics", value_name = "FILE")]
+    pub metrics: Vec<PathBuf>,
+    /// Read metrics from a live Prometheus server (`http://host:9090`).
+    #[arg(long, value_name = "URL", conflicts_with = "metrics")]
+    pub prometheus: Option<String>,
+    /// The time to evaluate at (RFC 3339, e.g. 2026-11-24T00:00:00Z);
+    /// default: the clock.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+    /// The `max_age` of KPIs that set none (default 1d).
+    #[arg(long, value_name = "DURATION")]
+    pub max_age: Option<String>,
+    /// The bound on each Prometheus query attempt (default 10s).
+    #[arg(long, value_name = "DURATION")]
+    pub timeout: Option<String>,
+    /// A bearer token for Prometheus (prefer `COMPEL_PROMETHEUS_TOKEN`:
+    /// flags show in process lists).
+    #[arg(long, value_name = "TOKEN", conflicts_with = "user")]
+    pub token: Option<String>,
+    /// A user for Prometheus basic authentication (or `COMPEL_PROMETHEUS_USER`).
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// The password for `--user` (or `COMPEL_PROMETHEUS_PASSWORD`).
+    #[arg(long, value_name = "PASSWORD", requires = "user")]
+    pub password: Option<String>,
+    /// The project configuration (default: the first `compel.toml` found
+    /// upward from the first path).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// Runs `compel eval`.
+pub fn run(args: Args) -> Exit {
+    match run_inner(&args) {
+        Ok(report) => {
+            let out = match args.format {
+                Format::Human => render::human(&report, use_color()),
+                Format::Json => render::json(&report),
+                Format::Junit => render::junit(&report),
+                Format::Markdown => render::markdown(&report),
+            };
+            print!("{out}");
+            if report.blocks() {
+                Exit::Blocked
+            } else {
+                Exit::Success
+            }
+        }
+        Err(message) => {
+            if !message.is_empty() {
+                eprintln!("error: {message}");
+            }
+            Exit::Error
+        }
+    }
+}
+
+/// Evaluates, or says why the inputs are unusable.
+fn run_inner(args: &Args) -> Result<Report, String> {
+    let now = match &args.now {
+        Some(text) => parse_rfc3339(text.trim())
+            .ok_or_else(|| format!("`--now {text}` is not an RFC 3339 time such as 2026-11-24T00:00:00Z"))?,
+        None => clock(),
+    };
+    let config = load_config(args)?;
+
+    let analysis = analyze_paths(&args.paths)?;
+    let errors: Vec<Diagnostic> =
+        analysis.user_diagnostics().filter(|d| d.is_error() && !is_decision(d)).cloned().collect();
+    if !errors.is_empty() {
+        eprint!("{}", diag_render::terminal(&analysis.files, &errors, stderr_color()));
+        let n = errors.len();
+        return Err(format!(
+            "the policy does not compile ({n} error{}); `compel check` shows the details",
+            if n == 1 { "" } else { "s" }
+        ));
+    }
+
+    let max_age = match (&args.max_age, &config.max_age) {
+        (Some(text), _) => parse_duration(text).ok_or_else(|| duration_error("--max-age", text))?,
+        (None, Some(secs)) => *secs,
+        (None, None) => eval::DEFAULT_MAX_AGE,
+    };
+    let timeout = match (&args.timeout, &config.timeout) {
+        (Some(text), _) => parse_duration(text).ok_or_else(|| duration_error("--timeout", text))?,
+        (None, Some(secs)) => *secs,
+        (None, None) => prometheus::DEFAULT_TIMEOUT.as_secs_f64(),
+    };
+
+    // Flags win over the configuration, as a whole.
+    let (files, url) = if !args.metrics.is_empty() || args.prometheus.is_some() {
+        (args.metrics.clone(), args.prometheus.clone())
+    } else {
+        (config.metrics.clone(), config.prometheus.clone())
+    };
+    let mut store = MetricStore::new();
+    match (files.is_empty(), url) {
+        (true, None) => return Err(
+            "no metrics: give `--metrics FILE` or `--prometheus URL` (or set `metrics` or `prometheus` in compel.toml)"
+                .into(),
+        ),
+        (false, Some(_)) => {
+            return Err("compel.toml sets both `metrics` and `prometheus`; keep one, or choose with a flag".into())
+        }
+        (false, None) => {
+            for path in &files {
+                read_metrics_file(path, now, &mut store)?;
+            }
+        }
+        (true, Some(url)) => {
+            let auth = match (&args.token, &args.user) {
+                (Some(token), _) => Some(Auth::Bearer(token.clone())),
+                (None, Some(user)) => {
+                    Some(Auth::Basic { user: user.clone(), password: args.password.clone().unwrap_or_default() })
+                }
+                (None, None) => prometheus::auth_from_env(),
+            };
+            let client =
+                PrometheusClient::new(&url)?.with_timeout(Duration::from_secs_f64(timeout.max(0.001))).with_auth(auth);
+            let fetches = plan::plan(&analysis.model, &analysis.files, max_age);
+            fetch_prometheus(&client, &fetches, now, &mut store)?;
+        }
+    }
+
+    let opts = EvalOptions { now, default_max_age: max_age };
+    Ok(eval::evaluate(&analysis.model, &analysis.files, &store, &opts))
+}
+
+/// Diagnostics that are decisions, not compile errors: a policy a declared
+/// fact violates, an attribute a subject leaves unset. `eval` reports them
+/// as `fail` and `unknown` with exit code 1, never as "does not compile".
+fn is_decision(d: &Diagnostic) -> bool {
+    matches!(d.code, Code::PolicyViolated | Code::AbsentAttribute)
+}
+
+fn clock() -> i64 {
+    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_secs() as i64,
+        Err(e) => -(e.duration().as_secs() as i64),
+    }
+}
+
+fn stderr_color() -> bool {
+    use std::io::IsTerminal;
+    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+fn read_metrics_file(path: &Path, now: i64, store: &mut MetricStore) -> Result<(), String> {
+    let shown = path.display().to_string();
+    let bytes = if shown == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| format!("cannot read standard input: {}", io_reason(&e)))?;
+        buf
+    } else {
+        std::fs::read(path).map_err(|e| format!("cannot read metrics file `{shown}`: {}", io_reason(&e)))?
+    };
+    let text = String::from_utf8(bytes).map_err(|e| {
+        format!("metrics file `{shown}` is not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to())
+    })?;
+    let series = sources::read_metrics(&shown, &text, now).map_err(|e| e.to_string())?;
+    store.add_all(series);
+    Ok(())
+}
+
+/// Fetches every KPI's series concurrently. A query that fails becomes a
+/// source error of the KPI's metric (its criteria are `unknown` with the
+/// reason); when every query fails, the server is unusable.
+fn fetch_prometheus(
+    client: &PrometheusClient,
+    fetches: &[plan::KpiFetch],
+    now: i64,
+    store: &mut MetricStore,
+) -> Result<(), String> {
+    // One query per distinct expression, with the longest lookback asked.
+    let mut queries: Vec<Query> = Vec::new();
+    let exprs: Vec<String> =
+        fetches.iter().map(|f| f.query.clone().unwrap_or_else(|| format_selector(&f.metric, &f.labels))).collect();
+    for (f, expr) in fetches.iter().zip(&exprs) {
+        let lookback = f.lookback.ceil() as i64;
+        match queries.iter_mut().find(|q| &q.expr == expr) {
+            Some(q) => q.lookback_secs = q.lookback_secs.max(lookback),
+            None => queries.push(Query { expr: expr.clone(), lookback_secs: lookback }),
+        }
+    }
+    if queries.is_empty() {
+        return Ok(());
+    }
+    let results = client.fetch_range(&queries, now);
+    let mut failures = Vec::new();
+    for (query, result) in queries.iter().zip(&results) {
+        let users = fetches.iter().zip(&exprs).filter(|(_, e)| *e == &query.expr).map(|(f, _)| f);
+        match result {
+            Ok(series) => {
+                for f in users {
+                    if f.query.is_some() {
+                        // A raw query's results are the KPI's candidate series:
+                        // stored under its `metric` with their own labels, so
+                        // its `labels` select among them as usual.
+                        for s in series {
+                            store.add_series(Series {
+                                metric: f.metric.clone(),
+                                labels: s.labels.clone(),
+                                samples: s.samples.clone(),
+                            });
+                        }
+                    } else {
+                        store.add_all(series.iter().cloned());
+                    }
+                }
+            }
+            Err(reason) => {
+                for f in users {
+                    store.add_source_error(f.metric.clone(), reason.clone());
+                }
+                failures.push(reason.clone());
+            }
+        }
+    }
+    if failures.len() == queries.len() {
+        return Err(format!(
+            "no metric could be read from prometheus: {}",
+            failures.first().cloned().unwrap_or_default()
+        ));
+    }
+    Ok(())
+}
+
+fn duration_error(flag: &str, text: &str) -> String {
+    format!("`{flag} {text}` is not a duration such as 1d, 36h, 90m or 500ms")
+}
+
+/// Parses a duration: a number and a unit `ms s m h d w` (`1d`, `1.5h`).
+pub fn parse_duration(text: &str) -> Option<f64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))?;
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.replace('_', "").parse().ok()?;
+    let factor = match unit.trim() {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        "w" => 604_800.0,
+        _ => return None,
+    };
+    let secs = n * factor;
+    secs.is_finite().then_some(secs)
+}
+
+/// What `compel.toml` may set.
+#[derive(Debug, Default)]
+struct Config {
+    prometheus: Option<String>,
+    metrics: Vec<PathBuf>,
+    max_age: Option<f64>,
+    timeout: Option<f64>,
+}
+
+const CONFIG_KEYS: &[&str] = &["prometheus", "metrics", "max_age", "timeout"];
+
+/// The first `compel.toml` at or above `start` (a file's folder, or a folder).
+fn find_config(start: &Path) -> Option<PathBuf> {
+    let start = if start.is_absolute() { start.to_path_buf() } else { std::env::current_dir().ok()?.join(start) };
+    let mut dir = if start.is_dir() { Some(start.as_path()) } else { start.parent() };
+    while let Some(d) = dir {
+        let candidate = d.join("compel.toml");
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+fn load_config(args: &Args) -> Result<Config, String> {
+    let path = match &args.config {
+        Some(p) => p.clone(),
+        None => match args.paths.first().and_then(|p| find_config(p)) {
+            Some(p) => p,
+            None => return Ok(Config::default()),
+        },
+    };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
+    parse_config(&shown, &text, path.parent().unwrap_or(Path::new(".")))
+}
+
+fn parse_config(shown: &str, text: &str, dir: &Path) -> Result<Config, String> {
+    let table: toml::Table =
+        text.parse().map_err(|e: toml::de::Error| format!("`{shown}` is not valid TOML: {}", e.message()))?;
+    let mut config = Config::default();
+    for (key, value) in &table {
+        let wrong = |what: &str| format!("`{shown}`: `{key}` must be {what}");
+        match key.as_str() {
+            "prometheus" => config.prometheus = Some(value.as_str().ok_or_else(|| wrong("a URL string"))?.to_string()),
+            "metrics" => {
+                let items: Vec<&str> = match value {
+                    toml::Value::String(s) => vec![s.as_str()],
+                    toml::Value::Array(items) => items
+                        .iter()
+                        .map(|i| i.as_str().ok_or_else(|| wrong("a list of file names")))
+                        .collect::<Result<_, _>>()?,
+                    _ => return Err(wrong("a list of file names")),
+                };
+                config.metrics = items.into_iter().map(|i| relative_to(dir, i)).collect();
+            }
+            "max_age" | "timeout" => {
+                let text = value.as_str().ok_or_else(|| wrong("a duration string such as \"1d\""))?;
+                let secs = parse_duration(text).ok_or_else(|| wrong("a duration string such as \"1d\""))?;
+                if key == "max_age" {
+                    config.max_age = Some(secs);
+                } else {
+                    config.timeout = Some(secs);
+                }
+            }
+            // Sections are for other commands.
+            _ if value.is_table() => {}
+            _ => {
+                let mut message = format!("`{shown}`: unknown key `{key}`");
+                match diag::did_you_mean(key, CONFIG_KEYS.iter().copied()) {
+                    Some(s) => message.push_str(&format!(" (did you mean `{s}`?)")),
+                    None => message.push_str(&format!(" (the keys are {})", CONFIG_KEYS.join(", "))),
+                }
+                return Err(message);
+            }
+        }
+    }
+    Ok(config)
+}
+
+fn relative_to(dir: &Path, file: &str) -> PathBuf {
+    let p = Path::new(file);
+    if p.is_absolute() || file == "-" || dir.as_os_str().is_empty() {
+        p.to_path_buf()
+    } else {
+        dir.join(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("1d"), Some(86_400.0));
+        assert_eq!(parse_duration("1.5h"), Some(5400.0));
+        assert_eq!(parse_duration("500ms"), Some(0.5));
+        assert_eq!(parse_duration("2w"), Some(1_209_600.0));
+        assert_eq!(parse_duration("10"), None);
+        assert_eq!(parse_duration("d"), None);
+        assert_eq!(parse_duration("3y"), None);
+    }
+
+    #[test]
+    fn config_keys() {
+        let c =
+            parse_config("compel.toml", "metrics = [\"m.json\"]\nmax_age = \"2d\"\n[fmt]\nx = 1\n", Path::new("proj"))
+                .unwrap_or_default();
+        assert_eq!(c.metrics, vec![PathBuf::from("proj/m.json")]);
+        assert_eq!(c.max_age, Some(172_800.0));
+        let e = parse_config("compel.toml", "promethus = \"x\"", Path::new("")).err().unwrap_or_default();
+        assert!(e.contains("did you mean `prometheus`"), "{e}");
+        let e = parse_config("compel.toml", "max_age = 3", Path::new("")).err().unwrap_or_default();
+        assert!(e.contains("must be a duration"), "{e}");
+    }
+}

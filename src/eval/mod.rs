@@ -1,0 +1,14 @@
+//! Evaluation against metrics: the metric store, the metric file readers and
+//! the drift statistics. Pure: files, clocks and the network are given to it.
+
+pub mod drift;
+pub mod metrics;
+pub mod sources;
+
+pub mod evaluate;
+pub mod plan;
+pub mod render;
+pub mod report;
+
+pub use evaluate::{evaluate, EvalOptions, StoreMetrics, DEFAULT_MAX_AGE};
+pub use report::{KpiStatus, Outcome, Report};

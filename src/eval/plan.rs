@@ -1,0 +1,199 @@
+//! What to fetch from a live metrics server: for each KPI, its series (or
+//! its raw `query`) and how far back the evaluation will read.
+//!
+//! The lookback of a KPI is the largest of
+//! - its `max_age` (the default when unset): its status and latest value;
+//! - every window `w` of a window function over it: `w`;
+//! - every `KPI for D`: `D + max_age`, so that the sample covering the
+//!   window's start is seen when it is up to `max_age` older than the start;
+//! - every drift statistic over it: current + reference.
+//!
+//! Durations are read from the criteria of every gate and policy. A window
+//! function whose KPI is not written by name (a quantifier variable, an
+//! attribute such as `kpis`) applies its duration to every KPI, so nothing
+//! a criterion may read is left out.
+
+use std::collections::BTreeMap;
+
+use super::evaluate::{DRIFT_FUNCTIONS, WINDOW_FUNCTIONS};
+use super::metrics::Labels;
+use crate::check::interp::{self, Env};
+use crate::check::value::Value;
+use crate::check::{DeclId, Kind, Model, Symbol};
+use crate::stdlib;
+use crate::syntax::ast::{Expr, ExprKind};
+use crate::text::{FileId, Files};
+
+/// One KPI's fetch.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KpiFetch {
+    /// The KPI's name.
+    pub kpi: String,
+    /// Its `metric`.
+    pub metric: String,
+    /// Its `labels` selector.
+    pub labels: Labels,
+    /// Its raw PromQL `query`, when it has one.
+    pub query: Option<String>,
+    /// How far back the evaluation reads, in seconds.
+    pub lookback: f64,
+}
+
+/// Which KPI a duration applies to.
+#[derive(Clone, Copy, PartialEq)]
+enum Target {
+    One(DeclId),
+    All,
+}
+
+/// A duration read with a KPI: its length and whether the KPI's `max_age`
+/// adds to it (`for`).
+struct Need {
+    target: Target,
+    secs: f64,
+    plus_max_age: bool,
+}
+
+/// The fetch of every KPI declared in the user's files (not the stdlib's),
+/// sorted by KPI name then file.
+pub fn plan(model: &Model, files: &Files, default_max_age: f64) -> Vec<KpiFetch> {
+    let mut needs = Vec::new();
+    for g in &model.gates {
+        for c in &g.criteria {
+            scan(model, g.file, &c.expr, &mut needs);
+        }
+    }
+    for p in &model.policies {
+        if let Some(f) = &p.filter {
+            scan(model, p.file, f, &mut needs);
+        }
+        for c in &p.criteria {
+            scan(model, p.file, &c.expr, &mut needs);
+        }
+    }
+    let mut out: BTreeMap<(String, String), KpiFetch> = BTreeMap::new();
+    for (i, d) in model.decls.iter().enumerate() {
+        if d.kind != Kind::Kpi || stdlib::is_std_path(&files.get(d.file).path) {
+            continue;
+        }
+        let id = DeclId(i as u32);
+        let max_age = match d.value("max_age") {
+            Some(Value::Dur(s)) => *s,
+            _ => default_max_age,
+        };
+        let mut lookback = max_age;
+        for n in &needs {
+            if n.target == Target::All || n.target == Target::One(id) {
+                let secs = if n.plus_max_age { n.secs + max_age } else { n.secs };
+                lookback = lookback.max(secs);
+            }
+        }
+        let fetch = KpiFetch {
+            kpi: d.name.clone(),
+            metric: d.str_attr("metric").unwrap_or(&d.name).to_string(),
+            labels: d.labels(),
+            query: d.str_attr("query").map(str::to_string),
+            lookback,
+        };
+        out.insert((d.name.clone(), files.get(d.file).path.clone()), fetch);
+    }
+    out.into_values().collect()
+}
+
+fn target(model: &Model, file: FileId, e: &Expr) -> Target {
+    match &e.kind {
+        ExprKind::Paren(inner) => target(model, file, inner),
+        ExprKind::Name(ident) => match model.lookup(file, &ident.name) {
+            Some(Symbol::Decl(id)) if model.decl(id).kind == Kind::Kpi => Target::One(id),
+            _ => Target::All,
+        },
+        _ => Target::All,
+    }
+}
+
+fn duration(model: &Model, file: FileId, e: &Expr) -> Option<f64> {
+    match interp::eval(&Env::constant(model, file), e) {
+        Ok(Value::Dur(s)) if s.is_finite() && s >= 0.0 => Some(s),
+        _ => None,
+    }
+}
+
+fn scan(model: &Model, file: FileId, e: &Expr, needs: &mut Vec<Need>) {
+    match &e.kind {
+        ExprKind::Call(func, args) => {
+            let name = func.name.as_str();
+            let windowed = WINDOW_FUNCTIONS.contains(&name) && args.len() == 2;
+            let drift = DRIFT_FUNCTIONS.contains(&name) && args.len() == 3;
+            if windowed || drift {
+                let secs: Option<f64> = args[1..].iter().map(|a| duration(model, file, a)).sum();
+                if let Some(secs) = secs {
+                    needs.push(Need { target: target(model, file, &args[0]), secs, plus_max_age: false });
+                }
+            }
+            for a in args {
+                scan(model, file, a, needs);
+            }
+        }
+        ExprKind::For(k, d) => {
+            if let Some(secs) = duration(model, file, d) {
+                needs.push(Need { target: target(model, file, k), secs, plus_max_age: true });
+            }
+            scan(model, file, k, needs);
+            scan(model, file, d, needs);
+        }
+        ExprKind::List(items) => {
+            for i in items {
+                scan(model, file, i, needs);
+            }
+        }
+        ExprKind::Field(base, _) => scan(model, file, base, needs),
+        ExprKind::Quantifier { list, pred, .. } => {
+            scan(model, file, list, needs);
+            scan(model, file, pred, needs);
+        }
+        ExprKind::Unary(_, inner) | ExprKind::Paren(inner) => scan(model, file, inner, needs),
+        ExprKind::Binary(_, l, r) => {
+            scan(model, file, l, needs);
+            scan(model, file, r, needs);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{analyze, MemoryLoader};
+
+    #[test]
+    fn lookbacks_cover_windows_for_and_drift() {
+        let mut files = MemoryLoader::default();
+        files.insert(
+            "a.compel",
+            r#"
+kpi lat { metric "lat" unit ms target <= 250ms }
+kpi acc { metric "acc" labels { model "v2" } target >= 0.9 max_age 2d }
+kpi drift_score { metric "psi" target < 0.2 }
+initiative i {
+  owner "x"
+  stage model
+  kpis [lat, acc, drift_score]
+  gate model -> produce {
+    require lat for 7d
+    require avg(acc, 3d) > 0.9
+    require psi(drift_score, 7d, 28d) < 0.2
+  }
+}
+"#,
+        );
+        let a = analyze(&["a.compel".to_string()], &files);
+        assert!(!a.has_errors(), "{:?}", a.diagnostics);
+        let plan = plan(&a.model, &a.files, 86_400.0);
+        let get = |n: &str| plan.iter().find(|f| f.kpi == n).map(|f| f.lookback);
+        assert_eq!(get("lat"), Some(8.0 * 86_400.0));
+        assert_eq!(get("acc"), Some(3.0 * 86_400.0));
+        assert_eq!(get("drift_score"), Some(35.0 * 86_400.0));
+        let acc = plan.iter().find(|f| f.kpi == "acc").map(|f| f.labels.clone());
+        assert_eq!(acc.and_then(|l| l.get("model").cloned()).as_deref(), Some("v2"));
+    }
+}

@@ -1,0 +1,359 @@
+//! Renderings of a [`Report`]: a terminal table, Markdown for a
+//! pull-request comment, JUnit XML for CI dashboards, and JSON.
+//!
+//! Every renderer is a pure function of the report, so the same report
+//! gives the same text.
+
+use std::fmt::Write as _;
+
+use super::report::{CriterionReport, KpiReport, KpiStatus, Outcome, Report};
+use crate::check::MeasureUnit;
+
+/// The report as JSON (see `docs/report.schema.json`).
+pub fn json(report: &Report) -> String {
+    report.to_json()
+}
+
+const RESET: &str = "\x1b[0m";
+const BOLD: &str = "\x1b[1m";
+const DIM: &str = "\x1b[2m";
+
+fn outcome_color(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "\x1b[32m",
+        Outcome::Warn => "\x1b[33m",
+        Outcome::Fail => "\x1b[31m",
+        Outcome::Unknown => "\x1b[35m",
+    }
+}
+
+fn status_color(s: KpiStatus) -> &'static str {
+    match s {
+        KpiStatus::Met => "\x1b[32m",
+        KpiStatus::AtRisk => "\x1b[33m",
+        KpiStatus::Missed => "\x1b[31m",
+        KpiStatus::Unknown => "\x1b[35m",
+    }
+}
+
+/// Paints text when colour is on.
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn with(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("{code}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+
+    /// `text` padded to `width` characters, then painted (so escapes do
+    /// not upset the alignment).
+    fn padded(&self, code: &str, text: &str, width: usize) -> String {
+        let pad = width.saturating_sub(text.chars().count());
+        format!("{}{}", self.with(code, text), " ".repeat(pad))
+    }
+}
+
+/// A KPI's value in its unit: `93.5%`, `199ms`, `-` when unknown.
+pub fn kpi_value(k: &KpiReport) -> String {
+    match (&k.value, MeasureUnit::parse(&k.unit)) {
+        (Some(v), Some(unit)) => unit.format_raw(v.0),
+        (Some(v), None) => crate::check::value::fmt_num(v.0),
+        (None, _) => "-".to_string(),
+    }
+}
+
+fn counts(report: &Report) -> String {
+    let s = report.summary;
+    let mut parts = Vec::new();
+    for (n, word) in [(s.fail, "fail"), (s.unknown, "unknown"), (s.warn, "warn"), (s.pass, "pass")] {
+        if n > 0 {
+            parts.push(format!("{n} {word}"));
+        }
+    }
+    if parts.is_empty() {
+        "no gates or policies".to_string()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// A readable table per initiative, then the policies, then the outcome.
+/// `color` adds ANSI colours (the CLI passes [`crate::cli::use_color`]).
+pub fn human(report: &Report, color: bool) -> String {
+    let p = Paint { on: color };
+    let mut out = String::new();
+    let _ = writeln!(out, "{} at {}", p.with(BOLD, "compel eval"), report.now);
+    for init in &report.initiatives {
+        let _ = writeln!(
+            out,
+            "\n{} {} {}",
+            p.with(BOLD, &format!("initiative {}", init.name)),
+            format_args!("(stage {})", init.stage),
+            p.with(DIM, &format!("{}:{}", init.file, init.line))
+        );
+        if !init.kpis.is_empty() {
+            kpi_table(&mut out, &p, &init.kpis, "  ");
+        }
+        if init.gates.is_empty() {
+            let _ = writeln!(out, "  no gate guards `{}` -> its next stage", init.stage);
+        }
+        for gate in &init.gates {
+            out.push('\n');
+            let _ = writeln!(
+                out,
+                "  gate {} -> {}: {}  {}",
+                gate.from,
+                gate.to,
+                p.with(&format!("{BOLD}{}", outcome_color(gate.outcome)), gate.outcome.as_str()),
+                p.with(DIM, &gate.reason)
+            );
+            for c in &gate.criteria {
+                criterion(&mut out, &p, c, "    ");
+            }
+        }
+    }
+    if !report.policies.is_empty() {
+        let _ = writeln!(out, "\n{}", p.with(BOLD, "policies"));
+        for pol in &report.policies {
+            let _ = writeln!(
+                out,
+                "  {} {} on {}",
+                p.padded(outcome_color(pol.outcome), pol.outcome.as_str(), 7),
+                pol.name,
+                pol.subject
+            );
+            for c in &pol.criteria {
+                criterion(&mut out, &p, c, "      ");
+            }
+        }
+    }
+    let shown: std::collections::HashSet<&str> =
+        report.initiatives.iter().flat_map(|i| i.kpis.iter().map(|k| k.name.as_str())).collect();
+    let reported: Vec<&KpiReport> = report.kpis.iter().filter(|k| !shown.contains(k.name.as_str())).collect();
+    if !reported.is_empty() {
+        let _ = writeln!(out, "\n{}", p.with(BOLD, "other KPIs"));
+        let owned: Vec<KpiReport> = reported.into_iter().cloned().collect();
+        kpi_table(&mut out, &p, &owned, "  ");
+    }
+    let _ = writeln!(
+        out,
+        "\noutcome: {} ({})",
+        p.with(&format!("{BOLD}{}", outcome_color(report.outcome)), report.outcome.as_str()),
+        counts(report)
+    );
+    out
+}
+
+fn kpi_table(out: &mut String, p: &Paint, kpis: &[KpiReport], indent: &str) {
+    let name_w = kpis.iter().map(|k| k.name.chars().count()).max().unwrap_or(0).max(3);
+    let values: Vec<String> = kpis.iter().map(kpi_value).collect();
+    let value_w = values.iter().map(|v| v.chars().count()).max().unwrap_or(0).max(5);
+    let _ = writeln!(
+        out,
+        "{indent}{}",
+        p.with(DIM, &format!("{:name_w$}  {:8}  {:value_w$}  why", "KPI", "status", "value"))
+    );
+    for (k, v) in kpis.iter().zip(&values) {
+        let _ = writeln!(
+            out,
+            "{indent}{:name_w$}  {}  {:value_w$}  {}",
+            k.name,
+            p.padded(status_color(k.status), k.status.as_str(), 8),
+            v,
+            k.reason
+        );
+    }
+}
+
+fn criterion(out: &mut String, p: &Paint, c: &CriterionReport, indent: &str) {
+    let _ = writeln!(
+        out,
+        "{indent}{} {}  {}",
+        p.padded(outcome_color(c.outcome), c.outcome.as_str(), 7),
+        c.text,
+        p.with(DIM, &format!("{}:{}", c.file, c.line))
+    );
+    let _ = writeln!(out, "{indent}        {}", c.reason);
+    if let (Some(because), true) = (&c.because, c.holds != Some(true)) {
+        let _ = writeln!(out, "{indent}        because {because:?}");
+    }
+}
+
+fn emoji(o: Outcome) -> &'static str {
+    match o {
+        Outcome::Pass => "✅",
+        Outcome::Warn => "⚠️",
+        Outcome::Fail => "❌",
+        Outcome::Unknown => "❓",
+    }
+}
+
+fn status_emoji(s: KpiStatus) -> &'static str {
+    match s {
+        KpiStatus::Met => "✅",
+        KpiStatus::AtRisk => "⚠️",
+        KpiStatus::Missed => "❌",
+        KpiStatus::Unknown => "❓",
+    }
+}
+
+/// A table cell: pipes escaped, line breaks flattened.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+/// Markdown for a pull-request comment: a heading with the outcome, a KPI
+/// table and a criteria table per initiative, then the policies.
+pub fn markdown(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "## {} compel eval: {}\n", emoji(report.outcome), report.outcome);
+    let _ = writeln!(out, "Evaluated at `{}`: {}.", report.now, counts(report));
+    for init in &report.initiatives {
+        let _ = writeln!(out, "\n### Initiative `{}` (stage `{}`)\n", init.name, init.stage);
+        if !init.kpis.is_empty() {
+            md_kpis(&mut out, &init.kpis);
+        }
+        for gate in &init.gates {
+            let _ = writeln!(
+                out,
+                "**Gate `{} -> {}`: {} {}** ({})\n",
+                gate.from,
+                gate.to,
+                emoji(gate.outcome),
+                gate.outcome,
+                cell(&gate.reason)
+            );
+            md_criteria(&mut out, &gate.criteria);
+        }
+    }
+    if !report.policies.is_empty() {
+        let _ = writeln!(out, "\n### Policies\n");
+        let _ = writeln!(out, "| outcome | policy | subject | why |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for pol in &report.policies {
+            let why: Vec<String> = pol.criteria.iter().map(|c| format!("`{}`: {}", c.text, c.reason)).collect();
+            let _ = writeln!(
+                out,
+                "| {} {} | `{}` | `{}` | {} |",
+                emoji(pol.outcome),
+                pol.outcome,
+                pol.name,
+                pol.subject,
+                cell(&why.join("; "))
+            );
+        }
+    }
+    out
+}
+
+fn md_kpis(out: &mut String, kpis: &[KpiReport]) {
+    let _ = writeln!(out, "| KPI | status | value | why |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for k in kpis {
+        let _ = writeln!(
+            out,
+            "| `{}` | {} {} | {} | {} |",
+            k.name,
+            status_emoji(k.status),
+            k.status,
+            cell(&kpi_value(k)),
+            cell(&k.reason)
+        );
+    }
+    out.push('\n');
+}
+
+fn md_criteria(out: &mut String, criteria: &[CriterionReport]) {
+    let _ = writeln!(out, "| outcome | criterion | why |");
+    let _ = writeln!(out, "|---|---|---|");
+    for c in criteria {
+        let _ = writeln!(out, "| {} {} | `{}` | {} |", emoji(c.outcome), c.outcome, cell(&c.text), cell(&c.reason));
+    }
+    out.push('\n');
+}
+
+/// Escapes text for XML attributes and content.
+fn xml(text: &str) -> String {
+    let mut s = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => s.push_str("&amp;"),
+            '<' => s.push_str("&lt;"),
+            '>' => s.push_str("&gt;"),
+            '"' => s.push_str("&quot;"),
+            '\'' => s.push_str("&apos;"),
+            // Characters XML 1.0 cannot carry at all.
+            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => s.push('\u{fffd}'),
+            c => s.push(c),
+        }
+    }
+    s
+}
+
+/// JUnit XML: one test suite per gate (`initiative/from -> to`) and per
+/// policy on a subject (`policy/subject`), one test case per criterion.
+/// `fail` and `unknown` are failures carrying the reason; `warn` passes
+/// with the reason on `system-out`.
+pub fn junit(report: &Report) -> String {
+    let mut suites: Vec<(String, &[CriterionReport])> = Vec::new();
+    for init in &report.initiatives {
+        for gate in &init.gates {
+            suites.push((format!("{}/{} -> {}", init.name, gate.from, gate.to), &gate.criteria));
+        }
+    }
+    for pol in &report.policies {
+        suites.push((format!("{}/{}", pol.name, pol.subject), &pol.criteria));
+    }
+    let total: usize = suites.iter().map(|(_, c)| c.len()).sum();
+    let failures: usize = suites.iter().map(|(_, c)| c.iter().filter(|c| c.outcome.blocks()).count()).sum();
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    let _ = writeln!(out, "<testsuites name=\"compel eval\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\">");
+    for (name, criteria) in &suites {
+        let f = criteria.iter().filter(|c| c.outcome.blocks()).count();
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"0\" timestamp=\"{}\">",
+            xml(name),
+            criteria.len(),
+            xml(report.now.trim_end_matches('Z'))
+        );
+        for c in criteria.iter() {
+            let _ = write!(
+                out,
+                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\"",
+                xml(&c.text),
+                xml(name),
+                xml(&c.file),
+                c.line
+            );
+            match c.outcome {
+                Outcome::Pass => out.push_str("/>\n"),
+                Outcome::Warn => {
+                    let _ =
+                        writeln!(out, ">\n      <system-out>warn: {}</system-out>\n    </testcase>", xml(&c.reason));
+                }
+                Outcome::Fail | Outcome::Unknown => {
+                    let mut body = format!("{}\n{}:{}:{}", c.reason, c.file, c.line, c.column);
+                    if let Some(b) = &c.because {
+                        body.push_str(&format!("\nbecause {b:?}"));
+                    }
+                    let _ = writeln!(
+                        out,
+                        ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                        xml(&c.reason),
+                        c.outcome,
+                        xml(&body)
+                    );
+                }
+            }
+        }
+        out.push_str("  </testsuite>\n");
+    }
+    out.push_str("</testsuites>\n");
+    out
+}

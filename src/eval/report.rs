@@ -1,0 +1,422 @@
+//! The evaluation report: what `compel eval` decided and why.
+//!
+//! A [`Report`] is plain data. It serialises to the JSON documented by
+//! `docs/report.schema.json` and is what every renderer
+//! ([`super::render`]) reads. It holds no map with an unspecified order and
+//! formats numbers one way ([`Num`]), so the same inputs give the same
+//! bytes.
+//!
+//! # Outcomes
+//!
+//! A criterion, a gate and a policy end `pass`, `warn`, `fail` or
+//! `unknown` ([`Outcome`]); a KPI is `met`, `at_risk`, `missed` or
+//! `unknown` ([`KpiStatus`]). A gate or a policy is the worst of its
+//! criteria, in the order fail > unknown > warn > pass, and the report's
+//! outcome is the worst of every gate and policy. `fail` and `unknown`
+//! block; `warn` and `pass` do not.
+
+use serde::ser::{Serialize, Serializer};
+
+/// The outcome of a criterion, a gate, a policy or a whole evaluation.
+///
+/// Ordered from best to worst, so the worst of several is their maximum.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// It holds.
+    Pass,
+    /// It holds with a caveat (a KPI at risk), or an `expect` / `advise`
+    /// that did not hold. Does not block.
+    Warn,
+    /// The data cannot decide it (missing, stale, ambiguous, NaN, a source
+    /// error). Blocks, like `fail`: a decision is never made on missing
+    /// evidence.
+    Unknown,
+    /// A `require` that does not hold. Blocks.
+    Fail,
+}
+
+impl Outcome {
+    /// The outcome's word: `pass`, `warn`, `unknown`, `fail`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Warn => "warn",
+            Outcome::Unknown => "unknown",
+            Outcome::Fail => "fail",
+        }
+    }
+
+    /// Whether the outcome blocks (`fail` and `unknown`).
+    pub fn blocks(self) -> bool {
+        matches!(self, Outcome::Fail | Outcome::Unknown)
+    }
+
+    /// The worse of two outcomes.
+    pub fn worst(self, other: Outcome) -> Outcome {
+        self.max(other)
+    }
+
+    /// Parses an outcome word.
+    pub fn parse(word: &str) -> Option<Outcome> {
+        Some(match word {
+            "pass" => Outcome::Pass,
+            "warn" => Outcome::Warn,
+            "unknown" => Outcome::Unknown,
+            "fail" => Outcome::Fail,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for Outcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a KPI stands against its target.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KpiStatus {
+    /// The latest value meets the target, outside the warn band.
+    Met,
+    /// The latest value meets the target but is inside the warn band.
+    AtRisk,
+    /// The latest value misses the target.
+    Missed,
+    /// No usable latest value (missing, stale, ambiguous, NaN, source error).
+    Unknown,
+}
+
+impl KpiStatus {
+    /// The status word: `met`, `at_risk`, `missed`, `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KpiStatus::Met => "met",
+            KpiStatus::AtRisk => "at_risk",
+            KpiStatus::Missed => "missed",
+            KpiStatus::Unknown => "unknown",
+        }
+    }
+
+    /// Parses a status word.
+    pub fn parse(word: &str) -> Option<KpiStatus> {
+        Some(match word {
+            "met" => KpiStatus::Met,
+            "at_risk" => KpiStatus::AtRisk,
+            "missed" => KpiStatus::Missed,
+            "unknown" => KpiStatus::Unknown,
+            _ => return None,
+        })
+    }
+}
+
+impl std::fmt::Display for KpiStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A number as the report writes it: an integral value without a fraction
+/// (`180`, not `180.0`), any other finite value in the shortest form that
+/// reads back to the same `f64`, and NaN and infinities as the strings
+/// `"NaN"`, `"+Inf"`, `"-Inf"` (the metrics JSON format's spelling), since
+/// JSON has no such numbers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Num(pub f64);
+
+impl Serialize for Num {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let x = self.0;
+        if x.is_nan() {
+            s.serialize_str("NaN")
+        } else if x.is_infinite() {
+            s.serialize_str(if x > 0.0 { "+Inf" } else { "-Inf" })
+        } else if x == x.trunc() && x.abs() < 9.007_199_254_740_992e15 {
+            // Integral and exactly representable: `-0.0` becomes `0`.
+            s.serialize_i64(x as i64)
+        } else {
+            s.serialize_f64(x)
+        }
+    }
+}
+
+/// One sample a decision used: `[time, value]`, the shape of a sample in
+/// the metrics JSON format, so evidence can be pasted back into a metrics
+/// file to replay the decision.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampleRecord {
+    /// The sample's time, RFC 3339 UTC.
+    pub time: String,
+    /// The raw value, in the KPI's unit.
+    pub value: Num,
+}
+
+impl Serialize for SampleRecord {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple;
+        let mut t = s.serialize_tuple(2)?;
+        t.serialize_element(&self.time)?;
+        t.serialize_element(&self.value)?;
+        t.end()
+    }
+}
+
+/// What one access to a KPI's data read and found.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Evidence {
+    /// The KPI.
+    pub kpi: String,
+    /// The series read, as a selector (`fraud_model_accuracy{model="scoring-v2"}`).
+    pub series: String,
+    /// What was computed: `status`, `latest`, `for`, a window function
+    /// (`avg`, `p95` ...) or a drift statistic (`psi`, `ks`, `wasserstein`).
+    pub function: String,
+    /// The window's length as written (`7d`), for window functions, `for`
+    /// and the current window of a drift statistic.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
+    /// The window's start (included), RFC 3339.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    /// The window's end (included): `now`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// A drift statistic's reference window, `[from, to)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reference: Option<ReferenceWindow>,
+    /// The value computed, in the KPI's unit (a plain number for `count`
+    /// and drift statistics); absent when it could not be computed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<Num>,
+    /// The unit of `value`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// The samples used, oldest first, raw values in the KPI's unit (for
+    /// drift statistics, the current window's).
+    pub samples: Vec<SampleRecord>,
+    /// Why no value could be computed, when none was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// A drift statistic's reference window `[from, to)` and its samples.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct ReferenceWindow {
+    /// Its length as written (`28d`).
+    pub window: String,
+    /// Its start (included).
+    pub from: String,
+    /// Its end (excluded): the current window's start.
+    pub to: String,
+    /// The samples in it, oldest first.
+    pub samples: Vec<SampleRecord>,
+}
+
+/// The whole evaluation.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Report {
+    /// The worst outcome of every gate and policy (`pass` when there are none).
+    pub outcome: Outcome,
+    /// The time evaluated at, RFC 3339 UTC.
+    pub now: String,
+    /// How many gates and policy results ended in each outcome.
+    pub summary: Summary,
+    /// Each initiative: its KPIs and the gate of its current stage.
+    pub initiatives: Vec<InitiativeReport>,
+    /// Each policy on each subject it governs.
+    pub policies: Vec<PolicyReport>,
+    /// Every KPI declared in the evaluated files.
+    pub kpis: Vec<KpiReport>,
+}
+
+impl Report {
+    /// Whether the evaluation blocks: some gate or policy failed or is unknown.
+    pub fn blocks(&self) -> bool {
+        self.outcome.blocks()
+    }
+
+    /// The report as pretty-printed JSON, with a final newline.
+    pub fn to_json(&self) -> String {
+        let mut s =
+            serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
+        s.push('\n');
+        s
+    }
+
+    /// The KPI named `name` in the top-level list.
+    pub fn kpi(&self, name: &str) -> Option<&KpiReport> {
+        self.kpis.iter().find(|k| k.name == name)
+    }
+
+    /// The gate `from -> to` of the initiative named `initiative`.
+    pub fn gate(&self, initiative: &str, from: &str, to: &str) -> Option<&GateReport> {
+        self.initiatives
+            .iter()
+            .filter(|i| i.name == initiative)
+            .flat_map(|i| &i.gates)
+            .find(|g| g.from == from && g.to == to)
+    }
+
+    /// The result of policy `policy` on the subject named `subject`.
+    pub fn policy(&self, policy: &str, subject: &str) -> Option<&PolicyReport> {
+        self.policies.iter().find(|p| p.name == policy && p.subject == subject)
+    }
+}
+
+/// Counts of gate and policy results by outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Summary {
+    /// Gates and policy results that passed.
+    pub pass: usize,
+    /// ... that passed with a warning.
+    pub warn: usize,
+    /// ... that failed.
+    pub fail: usize,
+    /// ... that the data could not decide.
+    pub unknown: usize,
+}
+
+impl Summary {
+    /// Counts one more result.
+    pub fn add(&mut self, o: Outcome) {
+        match o {
+            Outcome::Pass => self.pass += 1,
+            Outcome::Warn => self.warn += 1,
+            Outcome::Fail => self.fail += 1,
+            Outcome::Unknown => self.unknown += 1,
+        }
+    }
+}
+
+/// One initiative.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct InitiativeReport {
+    /// Its name.
+    pub name: String,
+    /// Its current stage.
+    pub stage: String,
+    /// The file it is declared in.
+    pub file: String,
+    /// The 1-based line of its name.
+    pub line: u32,
+    /// Its `kpis` then its `contributes_to` KPIs.
+    pub kpis: Vec<KpiReport>,
+    /// The transition out of its current stage, with every gate that guards
+    /// it (the stdlib's, the organisation's and its own) combined.
+    pub gates: Vec<GateReport>,
+}
+
+/// A KPI's status.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct KpiReport {
+    /// Its name.
+    pub name: String,
+    /// Where it stands.
+    pub status: KpiStatus,
+    /// The latest value, in the KPI's unit (`93.5` for 93.5% in `unit
+    /// percent`); `null` when the status is unknown.
+    pub value: Option<Num>,
+    /// The KPI's unit: `percent`, `ratio`, `ms`, ..., a currency, or `number`.
+    pub unit: String,
+    /// The latest sample's time, when there is a value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+    /// The decision in a sentence.
+    pub reason: String,
+    /// The data read.
+    pub evidence: Vec<Evidence>,
+}
+
+/// A transition's combined gate.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct GateReport {
+    /// The stage left.
+    pub from: String,
+    /// The stage entered.
+    pub to: String,
+    /// The worst of its criteria.
+    pub outcome: Outcome,
+    /// The decision in a sentence.
+    pub reason: String,
+    /// Every criterion, the top-level gates' first (in the order their files
+    /// were loaded), then the initiative's own.
+    pub criteria: Vec<CriterionReport>,
+}
+
+/// One policy on one subject.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct PolicyReport {
+    /// The policy's name.
+    pub name: String,
+    /// The subject's name.
+    pub subject: String,
+    /// The subject's kind (`program`, `coe`, `initiative` ...).
+    pub kind: String,
+    /// The worst of its criteria.
+    pub outcome: Outcome,
+    /// The decision in a sentence.
+    pub reason: String,
+    /// The file the policy is declared in.
+    pub file: String,
+    /// The 1-based line of the policy's name.
+    pub line: u32,
+    /// Every criterion.
+    pub criteria: Vec<CriterionReport>,
+}
+
+/// How a criterion is enforced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Enforcement {
+    /// `require`: fail and unknown block.
+    Require,
+    /// `expect`: fail and unknown become `warn`.
+    Expect,
+    /// `advise`: fail and unknown become `warn`; never blocks.
+    Advise,
+    /// A policy's `where` filter that could not be decided: the policy is
+    /// reported `unknown` on that subject rather than skipped.
+    Where,
+}
+
+impl Enforcement {
+    /// The keyword.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Enforcement::Require => "require",
+            Enforcement::Expect => "expect",
+            Enforcement::Advise => "advise",
+            Enforcement::Where => "where",
+        }
+    }
+}
+
+/// One criterion's result.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct CriterionReport {
+    /// The criterion's source text, whitespace collapsed (`require
+    /// latency_p95 for 7d`).
+    pub text: String,
+    /// `require`, `expect`, `advise` (or `where` for an undecidable filter).
+    pub enforcement: Enforcement,
+    /// The outcome after enforcement.
+    pub outcome: Outcome,
+    /// Whether the condition held: `true`, `false`, or `null` when the data
+    /// could not decide.
+    pub holds: Option<bool>,
+    /// The decision in a sentence.
+    pub reason: String,
+    /// The criterion's `because`, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub because: Option<String>,
+    /// The file the criterion is written in.
+    pub file: String,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column, in characters.
+    pub column: u32,
+    /// The data the decision read.
+    pub evidence: Vec<Evidence>,
+}

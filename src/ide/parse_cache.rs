@@ -1,0 +1,348 @@
+//! A parse cache for hosts that re-analyse on every keystroke.
+//!
+//! [`crate::syntax::parse`] splits a file into top-level pieces and parses
+//! each on its own, so a piece's tree depends only on its own text. The
+//! cache keeps every piece's tree keyed by that text, parsed at offset 0; an
+//! edit re-parses the one piece it touched and every other piece is a
+//! lookup, a clone and a shift of its spans. [`ParseCache::parse`] returns
+//! exactly what `syntax::parse` returns (a test holds it to that), so it can
+//! stand in for it in [`crate::analysis::analyze_with_parser`].
+
+use std::collections::HashMap;
+
+use crate::diag::Diagnostic;
+use crate::syntax::ast::{
+    AttrValue, Criterion, Decl, Doc, Expr, ExprKind, File, Gate, Ident, Item, MapLit, Member, StrLit, TestStmt,
+    TypeName,
+};
+use crate::syntax::{self, split, ParseLimits};
+use crate::text::{FileId, FileSpan, Span};
+
+/// Parsed pieces by their text, with the run that last used each.
+#[derive(Default)]
+pub struct ParseCache {
+    pieces: HashMap<Box<str>, Entry>,
+    limits: Option<(usize, usize)>,
+    run: u64,
+    hits: u64,
+    misses: u64,
+}
+
+struct Entry {
+    items: Vec<Item>,
+    diags: Vec<Diagnostic>,
+    used: u64,
+}
+
+impl ParseCache {
+    /// An empty cache.
+    pub fn new() -> ParseCache {
+        ParseCache::default()
+    }
+
+    /// Parses `text` as [`syntax::parse`] would, re-using the pieces seen
+    /// before.
+    pub fn parse(&mut self, file: FileId, text: &str, limits: ParseLimits) -> (File, Vec<Diagnostic>) {
+        if text.len() > limits.max_file_bytes {
+            return syntax::parse(file, text, limits);
+        }
+        let key = (limits.max_depth, limits.max_file_bytes);
+        if self.limits != Some(key) {
+            self.pieces.clear();
+            self.limits = Some(key);
+        }
+        let (pieces, comments) = split::split(text);
+        let mut items = Vec::new();
+        let mut diags = Vec::new();
+        for piece in pieces {
+            let src = &text[piece.span.range()];
+            let base = piece.span.start;
+            let run = self.run;
+            let entry = match self.pieces.get_mut(src) {
+                Some(entry) => {
+                    self.hits += 1;
+                    entry
+                }
+                None => {
+                    self.misses += 1;
+                    let (parsed, piece_diags) = syntax::parse(FileId(0), src, limits);
+                    self.pieces.entry(src.into()).or_insert(Entry {
+                        items: parsed.items,
+                        diags: piece_diags,
+                        used: run,
+                    })
+                }
+            };
+            entry.used = run;
+            items.extend(entry.items.iter().cloned().map(|mut item| {
+                shift_item(&mut item, base);
+                item
+            }));
+            diags.extend(entry.diags.iter().cloned().map(|mut d| {
+                shift_diag(&mut d, file, base);
+                d
+            }));
+        }
+        (File { items, comments }, diags)
+    }
+
+    /// Ends a run: forgets the pieces no parse used since the last call.
+    /// Call it after each analysis so the cache holds one workspace's worth.
+    pub fn end_run(&mut self) {
+        let run = self.run;
+        self.pieces.retain(|_, e| e.used == run);
+        self.run += 1;
+    }
+
+    /// How many pieces were found in the cache and how many were parsed.
+    pub fn stats(&self) -> (u64, u64) {
+        (self.hits, self.misses)
+    }
+}
+
+fn shift(span: &mut Span, by: u32) {
+    span.start += by;
+    span.end += by;
+}
+
+fn shift_file_span(at: &mut FileSpan, file: FileId, by: u32) {
+    at.file = file;
+    shift(&mut at.span, by);
+}
+
+fn shift_diag(d: &mut Diagnostic, file: FileId, by: u32) {
+    shift_file_span(&mut d.primary, file, by);
+    for label in &mut d.labels {
+        shift_file_span(&mut label.at, file, by);
+    }
+    if let Some(fix) = &mut d.fix {
+        for edit in &mut fix.edits {
+            shift_file_span(&mut edit.at, file, by);
+        }
+    }
+}
+
+fn shift_ident(i: &mut Ident, by: u32) {
+    shift(&mut i.span, by);
+}
+
+fn shift_str(s: &mut StrLit, by: u32) {
+    shift(&mut s.span, by);
+}
+
+fn shift_doc(d: &mut Option<Doc>, by: u32) {
+    if let Some(d) = d {
+        shift(&mut d.span, by);
+    }
+}
+
+fn shift_map(m: &mut MapLit, by: u32) {
+    shift(&mut m.span, by);
+    for (k, v) in &mut m.entries {
+        shift_ident(k, by);
+        shift_str(v, by);
+    }
+}
+
+/// Shifts every span of an item (exhaustively: a new kind of node must be
+/// added here, or the compiler complains).
+pub(crate) fn shift_item(item: &mut Item, by: u32) {
+    match item {
+        Item::Import(i) => {
+            shift_str(&mut i.path, by);
+            shift(&mut i.span, by);
+        }
+        Item::Decl(d) => shift_decl(d, by),
+        Item::Gate(g) => shift_gate(g, by),
+        Item::Policy(p) => {
+            shift_doc(&mut p.doc, by);
+            shift_ident(&mut p.name, by);
+            shift_ident(&mut p.subject, by);
+            if let Some(f) = &mut p.filter {
+                shift_expr(f, by);
+            }
+            shift_criteria(&mut p.criteria, by);
+            shift(&mut p.span, by);
+        }
+        Item::Let(l) => {
+            shift_doc(&mut l.doc, by);
+            shift_ident(&mut l.name, by);
+            shift_expr(&mut l.value, by);
+            shift(&mut l.span, by);
+        }
+        Item::Builtin(b) => {
+            shift_doc(&mut b.doc, by);
+            shift_ident(&mut b.name, by);
+            for p in &mut b.params {
+                shift_ident(&mut p.name, by);
+                shift_type(&mut p.ty, by);
+            }
+            shift_type(&mut b.ret, by);
+            shift(&mut b.span, by);
+        }
+        Item::Test(t) => {
+            shift_str(&mut t.name, by);
+            for s in &mut t.stmts {
+                match s {
+                    TestStmt::Now(e) => shift_expr(e, by),
+                    TestStmt::Metrics(s) => shift_str(s, by),
+                    TestStmt::Series(s) => {
+                        shift_str(&mut s.metric, by);
+                        if let Some(m) = &mut s.labels {
+                            shift_map(m, by);
+                        }
+                        for (t, v) in &mut s.samples {
+                            shift_expr(t, by);
+                            shift_expr(v, by);
+                        }
+                        shift(&mut s.span, by);
+                    }
+                    TestStmt::ExpectGate { initiative, from, to, outcome, span } => {
+                        for i in [initiative, from, to, outcome] {
+                            shift_ident(i, by);
+                        }
+                        shift(span, by);
+                    }
+                    TestStmt::ExpectKpi { kpi, status, span } => {
+                        shift_ident(kpi, by);
+                        shift_ident(status, by);
+                        shift(span, by);
+                    }
+                    TestStmt::ExpectPolicy { policy, subject, outcome, span } => {
+                        for i in [policy, subject, outcome] {
+                            shift_ident(i, by);
+                        }
+                        shift(span, by);
+                    }
+                }
+            }
+            shift(&mut t.span, by);
+        }
+        Item::Error(s) => shift(s, by),
+    }
+}
+
+fn shift_type(t: &mut TypeName, by: u32) {
+    match t {
+        TypeName::Named(i) => shift_ident(i, by),
+        TypeName::List(inner, span) => {
+            shift_type(inner, by);
+            shift(span, by);
+        }
+    }
+}
+
+fn shift_decl(d: &mut Decl, by: u32) {
+    shift_doc(&mut d.doc, by);
+    shift_ident(&mut d.kind, by);
+    shift_ident(&mut d.name, by);
+    for m in &mut d.members {
+        match m {
+            Member::Attr(a) => {
+                shift_ident(&mut a.name, by);
+                match &mut a.value {
+                    AttrValue::Expr(e) => shift_expr(e, by),
+                    AttrValue::Threshold(t) => {
+                        shift_expr(&mut t.value, by);
+                        shift(&mut t.span, by);
+                    }
+                    AttrValue::Map(m) => shift_map(m, by),
+                }
+                shift(&mut a.span, by);
+            }
+            Member::Decl(child) => shift_decl(child, by),
+            Member::Gate(g) => shift_gate(g, by),
+        }
+    }
+    shift(&mut d.span, by);
+    shift(&mut d.body_span, by);
+}
+
+fn shift_gate(g: &mut Gate, by: u32) {
+    shift_doc(&mut g.doc, by);
+    shift_ident(&mut g.from, by);
+    shift_ident(&mut g.to, by);
+    shift_criteria(&mut g.criteria, by);
+    shift(&mut g.span, by);
+}
+
+fn shift_criteria(cs: &mut [Criterion], by: u32) {
+    for c in cs {
+        shift_expr(&mut c.expr, by);
+        if let Some(b) = &mut c.because {
+            shift_str(b, by);
+        }
+        shift(&mut c.span, by);
+    }
+}
+
+/// Shifts an expression without recursion, so a long operator chain cannot
+/// exhaust the stack.
+fn shift_expr(root: &mut Expr, by: u32) {
+    let mut todo: Vec<&mut Expr> = vec![root];
+    while let Some(e) = todo.pop() {
+        shift(&mut e.span, by);
+        match &mut e.kind {
+            ExprKind::Number { .. }
+            | ExprKind::Money { .. }
+            | ExprKind::Str(_)
+            | ExprKind::Bool(_)
+            | ExprKind::Date(_)
+            | ExprKind::DateTime(_)
+            | ExprKind::Today
+            | ExprKind::Now => {}
+            ExprKind::List(items) => todo.extend(items.iter_mut()),
+            ExprKind::Name(i) => shift_ident(i, by),
+            ExprKind::Field(base, field) => {
+                shift_ident(field, by);
+                todo.push(base);
+            }
+            ExprKind::Call(func, args) => {
+                shift_ident(func, by);
+                todo.extend(args.iter_mut());
+            }
+            ExprKind::Quantifier { func, var, list, pred } => {
+                shift_ident(func, by);
+                shift_ident(var, by);
+                todo.push(list);
+                todo.push(pred);
+            }
+            ExprKind::Unary(_, inner) | ExprKind::Paren(inner) => todo.push(inner),
+            ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => {
+                todo.push(l);
+                todo.push(r);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn same_as_parse(text: &str, cache: &mut ParseCache) {
+        let limits = ParseLimits::default();
+        let expected = syntax::parse(FileId(3), text, limits);
+        let got = cache.parse(FileId(3), text, limits);
+        assert_eq!(got, expected, "cached parse differs for {text:?}");
+    }
+
+    #[test]
+    fn equals_a_fresh_parse_across_edits() {
+        let mut cache = ParseCache::new();
+        let mut text = String::new();
+        for (_, module) in crate::stdlib::MODULES {
+            text.push_str(module);
+            text.push('\n');
+            same_as_parse(&text, &mut cache);
+        }
+        // Break a declaration in the middle, then repair it.
+        let broken = text.replacen("order 3", "order", 1).replacen("title \"Risk\" }", "title \"Risk\"", 1);
+        same_as_parse(&broken, &mut cache);
+        same_as_parse(&text, &mut cache);
+        let (hits, misses) = cache.stats();
+        assert!(hits > misses, "{hits} hits, {misses} misses");
+        cache.end_run();
+        same_as_parse("/// doc\nkpi a {\n  metric \"m\"\n  target >= (1 + 2) * 3\n}\n// tail\n", &mut cache);
+    }
+}

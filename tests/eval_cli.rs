@@ -1,0 +1,866 @@
+//! End-to-end tests of `compel eval`, driving the real binary.
+//!
+//! Every row of `../shared/examples/EXPECTED.md` (the latency-spike,
+//! all-green and snapshot metrics), snapshots of each report format,
+//! byte-for-byte determinism, the JSON Schema of the report, equivalent CSV
+//! and OpenMetrics inputs, the fail-closed rules, exit codes, `compel.toml`,
+//! and the Prometheus path against a small in-process fake server (the real
+//! server is in `tests/prometheus.rs`).
+//!
+//! Snapshots live in `tests/snapshots/eval_cli__*.snap`; regenerate them with
+//! `cargo insta review` (or `INSTA_UPDATE=always cargo test --test eval_cli`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use serde_json::Value;
+
+const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/examples");
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/eval");
+const NOW: &str = "2026-11-24T00:00:00Z";
+
+/// Runs `compel ARGS` in `dir` with colour off.
+fn compel_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_compel"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .env_remove("COMPEL_PROMETHEUS_TOKEN")
+        .env_remove("COMPEL_PROMETHEUS_USER")
+        .env_remove("COMPEL_PROMETHEUS_PASSWORD")
+        .stdin(Stdio::null())
+        .output()
+        .expect("the compel binary runs")
+}
+
+/// `compel eval acme/ --metrics acme/metrics/FILE --now NOW [--format F]`
+/// from the examples folder.
+fn eval_example(metrics: &str, format: &str) -> Output {
+    let path = format!("acme/metrics/{metrics}");
+    compel_in(Path::new(EXAMPLES), &["eval", "acme/", "--metrics", &path, "--now", NOW, "--format", format])
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).expect("UTF-8 output")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8(o.stderr.clone()).expect("UTF-8 errors")
+}
+
+fn json(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}\n{}", stdout(o), stderr(o)))
+}
+
+/// The criterion whose text is `text` in the gate `model -> produce` of
+/// `scoring_v2`.
+fn criterion<'a>(report: &'a Value, text: &str) -> &'a Value {
+    gate(report)["criteria"]
+        .as_array()
+        .expect("criteria")
+        .iter()
+        .find(|c| c["text"] == text)
+        .unwrap_or_else(|| panic!("no criterion `{text}` in {:#}", gate(report)))
+}
+
+fn gate(report: &Value) -> &Value {
+    let init = report["initiatives"]
+        .as_array()
+        .expect("initiatives")
+        .iter()
+        .find(|i| i["name"] == "scoring_v2")
+        .expect("scoring_v2");
+    assert_eq!(init["stage"], "model");
+    let gates = init["gates"].as_array().expect("gates");
+    assert_eq!(gates.len(), 1, "one transition, all gates combined");
+    assert_eq!(gates[0]["from"], "model");
+    assert_eq!(gates[0]["to"], "produce");
+    &gates[0]
+}
+
+fn kpi<'a>(report: &'a Value, name: &str) -> &'a Value {
+    report["kpis"]
+        .as_array()
+        .expect("kpis")
+        .iter()
+        .find(|k| k["name"] == name)
+        .unwrap_or_else(|| panic!("no KPI `{name}`"))
+}
+
+fn policy<'a>(report: &'a Value, name: &str, subject: &str) -> &'a Value {
+    report["policies"]
+        .as_array()
+        .expect("policies")
+        .iter()
+        .find(|p| p["name"] == name && p["subject"] == subject)
+        .unwrap_or_else(|| panic!("no policy `{name}` on `{subject}`"))
+}
+
+const STDLIB_VERSIONED: &str = "require all(d in datasets: d.versioned)";
+const STDLIB_DRIFT: &str = "require any(m in monitors: m.kind == drift)";
+
+/// The rows shared by the three example files: policies and the stdlib gate.
+fn assert_common_rows(r: &Value) {
+    for (p, s) in [
+        ("csuite_sponsor", "fraud_ai"),
+        ("executive_attention", "fraud_ai"),
+        ("cross_functional_coe", "ai_coe"),
+        ("strategic_alignment", "scoring_v2"),
+    ] {
+        assert_eq!(policy(r, p, s)["outcome"], "pass", "policy {p} on {s}");
+    }
+    assert_eq!(r["policies"].as_array().map(Vec::len), Some(4), "exactly the four stdlib policies");
+    let c = policy(r, "csuite_sponsor", "fraud_ai");
+    assert!(c["criteria"][0]["reason"].as_str().unwrap().contains("is CFO"), "{c:#}");
+    let e = policy(r, "executive_attention", "fraud_ai");
+    assert!(e["criteria"][0]["reason"].as_str().unwrap().contains("22d <= 30d"), "{e:#}");
+    let f = policy(r, "cross_functional_coe", "ai_coe");
+    assert!(f["criteria"][0]["reason"].as_str().unwrap().contains("4 >= 3"), "{f:#}");
+    let s = policy(r, "strategic_alignment", "scoring_v2");
+    assert!(s["criteria"][0]["reason"].as_str().unwrap().contains("fraud_loss_rate"), "{s:#}");
+
+    let versioned = criterion(r, STDLIB_VERSIONED);
+    assert_eq!(versioned["outcome"], "pass");
+    assert_eq!(versioned["file"], "std/policies.compel");
+    assert!(versioned["reason"].as_str().unwrap().contains("transactions"));
+    let drift = criterion(r, STDLIB_DRIFT);
+    assert_eq!(drift["outcome"], "pass");
+    assert!(drift["reason"].as_str().unwrap().contains("input_drift"));
+
+    let budget = criterion(r, "expect program.approved_until > today + 90d");
+    assert_eq!(budget["outcome"], "pass");
+    assert_eq!(budget["enforcement"], "expect");
+    assert!(budget["reason"].as_str().unwrap().contains("2027-06-30 > 2027-02-22"), "{budget:#}");
+    assert_eq!(budget["because"], "budget approval must outlast the Produce stage");
+
+    assert_eq!(gate(r)["criteria"].as_array().map(Vec::len), Some(6), "2 stdlib + 4 own criteria");
+    assert_eq!(r["now"], NOW);
+}
+
+#[test]
+fn latency_spike_decides_every_row_of_expected() {
+    let out = eval_example("latency-spike.json", "json");
+    assert_eq!(out.status.code(), Some(1), "a blocking gate failed: {}", stderr(&out));
+    let r = json(&out);
+    assert_eq!(r["outcome"], "fail");
+
+    assert_eq!(kpi(&r, "fraud_loss_rate")["status"], "met");
+    assert_eq!(kpi(&r, "fraud_loss_rate")["value"], 0.07);
+    let acc = kpi(&r, "accuracy");
+    assert_eq!(acc["status"], "at_risk");
+    assert_eq!(acc["value"], 93.5);
+    assert_eq!(acc["unit"], "percent");
+    assert!(acc["reason"].as_str().unwrap().contains("`< 94%`"), "{acc:#}");
+    // Only the scoring-v2 series is read.
+    assert_eq!(acc["evidence"][0]["series"], "fraud_model_accuracy{model=\"scoring-v2\"}");
+    assert_eq!(kpi(&r, "latency_p95")["status"], "met");
+    assert_eq!(kpi(&r, "latency_p95")["value"], 199);
+    assert_eq!(kpi(&r, "latency_p95")["unit"], "ms");
+    assert_eq!(kpi(&r, "feature_psi")["status"], "met");
+    assert_eq!(kpi(&r, "feature_psi")["value"], 0.14);
+
+    let init = &r["initiatives"][0];
+    let names: Vec<&str> = init["kpis"].as_array().unwrap().iter().map(|k| k["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["accuracy", "latency_p95", "feature_psi", "fraud_loss_rate"]);
+
+    let accuracy = criterion(&r, "require accuracy");
+    assert_eq!(accuracy["outcome"], "warn");
+    assert_eq!(accuracy["holds"], true);
+    assert!(accuracy["reason"].as_str().unwrap().contains("at risk"));
+
+    let spike = criterion(&r, "require latency_p95 for 7d");
+    assert_eq!(spike["outcome"], "fail");
+    assert_eq!(spike["holds"], false);
+    assert_eq!(spike["reason"], "260ms at 2026-11-19T00:00:00Z breaks `<= 250ms` inside the 7d window");
+    assert_eq!(spike["file"], "acme/acme.compel");
+    assert_eq!(spike["line"], 76);
+    assert_eq!(spike["column"], 5);
+    let ev = &spike["evidence"][0];
+    assert_eq!(ev["function"], "for");
+    assert_eq!(ev["from"], "2026-11-17T00:00:00Z");
+    assert_eq!(ev["to"], NOW);
+    assert_eq!(ev["samples"].as_array().map(Vec::len), Some(7));
+    assert_eq!(ev["samples"][2], serde_json::json!(["2026-11-19T00:00:00Z", 260]));
+
+    let psi = criterion(&r, "require avg(feature_psi, 7d) < 0.15");
+    assert_eq!(psi["outcome"], "pass");
+    let ev = &psi["evidence"][0];
+    assert_eq!(ev["function"], "avg");
+    assert_eq!(ev["samples"].as_array().map(Vec::len), Some(7));
+    assert!((ev["value"].as_f64().unwrap() - 0.11).abs() < 1e-12, "mean of the 7 samples is 0.11: {ev:#}");
+
+    assert_common_rows(&r);
+    assert_eq!(gate(&r)["outcome"], "fail");
+    assert!(gate(&r)["reason"].as_str().unwrap().contains("require latency_p95 for 7d"));
+    assert_eq!(r["summary"], serde_json::json!({"pass": 4, "warn": 0, "fail": 1, "unknown": 0}));
+}
+
+#[test]
+fn all_green_passes_with_the_accuracy_warning() {
+    let out = eval_example("all-green.json", "json");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = json(&out);
+    assert_eq!(r["outcome"], "warn");
+    assert_eq!(kpi(&r, "accuracy")["status"], "at_risk");
+    assert_eq!(kpi(&r, "latency_p95")["status"], "met");
+    assert_eq!(kpi(&r, "fraud_loss_rate")["status"], "met");
+    assert_eq!(kpi(&r, "feature_psi")["status"], "met");
+    assert_eq!(criterion(&r, "require accuracy")["outcome"], "warn");
+    let held = criterion(&r, "require latency_p95 for 7d");
+    assert_eq!(held["outcome"], "pass");
+    assert!(held["reason"].as_str().unwrap().contains("240ms at 2026-11-19T00:00:00Z"), "{held:#}");
+    assert_eq!(criterion(&r, "require avg(feature_psi, 7d) < 0.15")["outcome"], "pass");
+    assert_common_rows(&r);
+    assert_eq!(gate(&r)["outcome"], "warn");
+}
+
+#[test]
+fn snapshot_cannot_show_seven_days() {
+    let out = eval_example("snapshot.json", "json");
+    assert_eq!(out.status.code(), Some(1), "unknown blocks: {}", stderr(&out));
+    let r = json(&out);
+    assert_eq!(r["outcome"], "unknown");
+    let acc = kpi(&r, "accuracy");
+    assert_eq!(acc["status"], "met");
+    assert_eq!(acc["value"], 95.2);
+    assert_eq!(criterion(&r, "require accuracy")["outcome"], "pass");
+    let psi = criterion(&r, "require avg(feature_psi, 7d) < 0.15");
+    assert_eq!(psi["outcome"], "pass");
+    assert_eq!(psi["evidence"][0]["value"], 0.09);
+    assert_eq!(psi["evidence"][0]["samples"].as_array().map(Vec::len), Some(1));
+    let held = criterion(&r, "require latency_p95 for 7d");
+    assert_eq!(held["outcome"], "unknown");
+    assert_eq!(held["holds"], Value::Null);
+    assert_eq!(
+        held["reason"],
+        "one sample cannot show 7d: the first sample is at 2026-11-24T00:00:00Z, after now - 7d (2026-11-17T00:00:00Z)"
+    );
+    assert_common_rows(&r);
+    assert_eq!(gate(&r)["outcome"], "unknown");
+}
+
+const EXAMPLE_FILES: [(&str, &str); 3] =
+    [("latency_spike", "latency-spike.json"), ("all_green", "all-green.json"), ("snapshot", "snapshot.json")];
+
+#[test]
+fn json_reports_match_snapshots() {
+    for (name, file) in EXAMPLE_FILES {
+        insta::assert_snapshot!(format!("{name}_json"), stdout(&eval_example(file, "json")));
+    }
+}
+
+#[test]
+fn human_reports_match_snapshots() {
+    for (name, file) in EXAMPLE_FILES {
+        let out = stdout(&eval_example(file, "human"));
+        assert!(!out.contains('\x1b'), "NO_COLOR and a pipe: no escapes");
+        insta::assert_snapshot!(format!("{name}_human"), out);
+    }
+}
+
+#[test]
+fn markdown_and_junit_match_snapshots() {
+    insta::assert_snapshot!("latency_spike_markdown", stdout(&eval_example("latency-spike.json", "markdown")));
+    let junit = stdout(&eval_example("latency-spike.json", "junit"));
+    assert_eq!(junit.matches("<testcase ").count(), 10, "one test case per criterion");
+    assert_eq!(junit.matches("<failure ").count(), 1);
+    assert!(junit.contains("classname=\"scoring_v2/model -&gt; produce\""));
+    insta::assert_snapshot!("latency_spike_junit", junit);
+    let snapshot = stdout(&eval_example("snapshot.json", "junit"));
+    assert!(snapshot.contains("type=\"unknown\""), "unknown is a failure too");
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    for (_, file) in EXAMPLE_FILES {
+        for format in ["json", "human", "markdown", "junit"] {
+            let a = eval_example(file, format);
+            let b = eval_example(file, format);
+            assert_eq!(a.stdout, b.stdout, "{file} --format {format}");
+            assert_eq!(a.status.code(), b.status.code());
+        }
+    }
+}
+
+/// Validates a report against `docs/report.schema.json`.
+fn assert_valid_report(text: &str) {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json");
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler.enable_format_assertions();
+    let index = compiler
+        .compile(schema.to_str().expect("UTF-8 path"), &mut schemas)
+        .unwrap_or_else(|e| panic!("the report schema does not compile: {e:#}"));
+    let value: Value = serde_json::from_str(text).expect("JSON");
+    if let Err(e) = schemas.validate(&value, index) {
+        panic!("the report does not match docs/report.schema.json:\n{e:#}\n\n{text}");
+    }
+}
+
+#[test]
+fn reports_validate_against_the_schema() {
+    for (_, file) in EXAMPLE_FILES {
+        assert_valid_report(&stdout(&eval_example(file, "json")));
+    }
+    let failclosed = compel_in(
+        Path::new(FIXTURES),
+        &["eval", "failclosed/", "--metrics", "failclosed/metrics.json", "--now", NOW, "--format", "json"],
+    );
+    assert_valid_report(&stdout(&failclosed));
+    // A report that is not a valid one is refused, so the test can fail.
+    let mut broken: Value = json(&eval_example("latency-spike.json", "json"));
+    broken["outcome"] = Value::from("maybe");
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/report.schema.json");
+    let mut schemas = boon::Schemas::new();
+    let index = boon::Compiler::new().compile(schema.to_str().unwrap(), &mut schemas).unwrap();
+    assert!(schemas.validate(&broken, index).is_err());
+}
+
+#[test]
+fn csv_and_openmetrics_give_the_same_report() {
+    let reference = stdout(&eval_example("latency-spike.json", "json"));
+    for file in ["latency-spike.csv", "latency-spike.prom", "latency-spike.om"] {
+        let metrics = format!("{FIXTURES}/{file}");
+        let out =
+            compel_in(Path::new(EXAMPLES), &["eval", "acme/", "--metrics", &metrics, "--now", NOW, "--format", "json"]);
+        assert_eq!(out.status.code(), Some(1), "{file}: {}", stderr(&out));
+        assert_eq!(stdout(&out), reference, "{file} decides exactly as latency-spike.json");
+    }
+}
+
+#[test]
+fn several_metrics_files_merge_and_stdin_reads() {
+    // Splitting the example across two files changes nothing.
+    let reference = stdout(&eval_example("latency-spike.json", "json"));
+    let dir = temp_dir("merge");
+    let all: Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{EXAMPLES}/acme/metrics/latency-spike.json")).unwrap())
+            .unwrap();
+    let series = all["series"].as_array().unwrap();
+    let (a, b) = series.split_at(2);
+    std::fs::write(dir.join("a.json"), serde_json::json!({"series": a}).to_string()).unwrap();
+    std::fs::write(dir.join("b.json"), serde_json::json!({"series": b}).to_string()).unwrap();
+    let (pa, pb) = (dir.join("a.json"), dir.join("b.json"));
+    let out = compel_in(
+        Path::new(EXAMPLES),
+        &[
+            "eval",
+            "acme/",
+            "--metrics",
+            pa.to_str().unwrap(),
+            "--metrics",
+            pb.to_str().unwrap(),
+            "--now",
+            NOW,
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(stdout(&out), reference);
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_compel"))
+        .args(["eval", "acme/", "--metrics", "-", "--now", NOW, "--format", "json"])
+        .current_dir(EXAMPLES)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let text = std::fs::read(format!("{EXAMPLES}/acme/metrics/latency-spike.json")).unwrap();
+    child.stdin.take().unwrap().write_all(&text).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), reference);
+}
+
+#[test]
+fn fail_closed_rules_make_criteria_unknown() {
+    let out = compel_in(
+        Path::new(FIXTURES),
+        &["eval", "failclosed/", "--metrics", "failclosed/metrics.json", "--now", NOW, "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "unknown blocks: {}", stderr(&out));
+    let r = json(&out);
+    assert_eq!(r["outcome"], "unknown");
+    let g = &r["initiatives"][0]["gates"][0];
+    assert_eq!(g["outcome"], "unknown");
+    let find = |text: &str| -> Value {
+        g["criteria"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["text"] == text)
+            .cloned()
+            .unwrap_or_else(|| panic!("{text}"))
+    };
+    let expect = [
+        (
+            "require stale_kpi",
+            "unknown",
+            "stale: the last sample of `stale_metric` is at 2026-11-20T00:00:00Z, older than max_age 1d",
+        ),
+        ("require missing_kpi", "unknown", "no series `absent_metric`"),
+        ("require ambiguous_kpi", "unknown", "ambiguous: 2 series match `two_series`"),
+        ("require nan_kpi", "unknown", "is NaN"),
+        ("require avg(nan_window_kpi, 7d) >= 1", "unknown", "at 2026-11-21T00:00:00Z is NaN"),
+        // The sample after `now` (value 0) is ignored: replay decides as then.
+        ("require fine_kpi for 7d", "pass", "all 7 samples in the 7d window meet `>= 1`"),
+        // `expect` and `advise` turn unknown into warn.
+        ("expect missing_kpi", "warn", "no series `absent_metric`"),
+        ("advise stale_kpi", "warn", "stale"),
+    ];
+    for (text, outcome, reason) in expect {
+        let c = find(text);
+        assert_eq!(c["outcome"], outcome, "{text}: {c:#}");
+        assert!(c["reason"].as_str().unwrap().contains(reason), "{text}: {c:#}");
+        if outcome != "pass" {
+            assert_eq!(c["holds"], Value::Null, "{text}");
+        }
+    }
+    for (name, status) in [
+        ("stale_kpi", "unknown"),
+        ("missing_kpi", "unknown"),
+        ("ambiguous_kpi", "unknown"),
+        ("nan_kpi", "unknown"),
+        ("nan_window_kpi", "met"),
+        ("fine_kpi", "met"),
+    ] {
+        assert_eq!(kpi(&r, name)["status"], status, "{name}");
+    }
+    assert_eq!(kpi(&r, "nan_kpi")["value"], Value::Null);
+    assert_eq!(kpi(&r, "fine_kpi")["time"], "2026-11-23T00:00:00Z", "the future sample is not the latest");
+    // NaN reaches the evidence, spelled as the metrics format spells it.
+    assert_eq!(kpi(&r, "nan_kpi")["evidence"][0]["samples"][0][1], "NaN");
+}
+
+#[test]
+fn a_longer_max_age_flag_makes_stale_data_fresh() {
+    // `--max-age` sets the default; a KPI's own `max_age` still wins.
+    let out = compel_in(
+        Path::new(FIXTURES),
+        &[
+            "eval",
+            "failclosed/",
+            "--metrics",
+            "failclosed/metrics.json",
+            "--now",
+            "2026-11-26T00:00:00Z",
+            "--max-age",
+            "5d",
+            "--format",
+            "json",
+        ],
+    );
+    let r = json(&out);
+    assert_eq!(kpi(&r, "fine_kpi")["status"], "missed", "now the sample of the 25th (0) is the latest and fresh");
+    assert_eq!(kpi(&r, "stale_kpi")["status"], "unknown", "its own max_age of 1d wins");
+    let out = compel_in(
+        Path::new(FIXTURES),
+        &[
+            "eval",
+            "failclosed/",
+            "--metrics",
+            "failclosed/metrics.json",
+            "--now",
+            "2026-11-26T00:00:00Z",
+            "--format",
+            "json",
+        ],
+    );
+    let r = json(&out);
+    assert_eq!(kpi(&r, "nan_window_kpi")["status"], "unknown", "three days old is stale under the default 1d");
+    assert!(kpi(&r, "nan_window_kpi")["reason"].as_str().unwrap().contains("older than max_age 1d"));
+}
+
+#[test]
+fn malformed_metrics_file_exits_2_with_its_location() {
+    let metrics = format!("{FIXTURES}/malformed.json");
+    let out = compel_in(Path::new(EXAMPLES), &["eval", "acme/", "--metrics", &metrics, "--now", NOW]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty(), "no report on unusable input");
+    let err = stderr(&out);
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains("malformed.json:3:"), "names the file and line: {err}");
+    assert!(err.contains("series[0].samples[0]"), "{err}");
+}
+
+#[test]
+fn unusable_inputs_exit_2() {
+    let cases: [(&[&str], &str); 5] = [
+        (
+            &["eval", "acme/", "--metrics", "acme/metrics/nope.json", "--now", NOW],
+            "cannot read metrics file `acme/metrics/nope.json`: no such file",
+        ),
+        (&["eval", "acme/", "--metrics", "acme/metrics/snapshot.json", "--now", "tomorrow"], "not an RFC 3339 time"),
+        (&["eval", "acme/", "--now", NOW], "no metrics"),
+        (&["eval", "acme/", "--metrics", "acme/metrics/snapshot.json", "--max-age", "soon"], "not a duration"),
+        (&["eval", "nowhere/", "--metrics", "acme/metrics/snapshot.json"], "does not exist"),
+    ];
+    for (args, message) in cases {
+        let out = compel_in(Path::new(EXAMPLES), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&out).contains(message), "{args:?}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_policy_that_does_not_compile_exits_2_with_diagnostics() {
+    let dir = temp_dir("broken");
+    std::fs::write(
+        dir.join("broken.compel"),
+        "kpi lat {\n  metric \"lat\"\n  unit ms\n  target <= 250ms\n}\ninitiative i {\n  owner \"x\"\n  stage model\n  gate model -> produce {\n    require lat > 5%\n  }\n}\n",
+    )
+    .unwrap();
+    let metrics = format!("{EXAMPLES}/acme/metrics/snapshot.json");
+    let out = compel_in(&dir, &["eval", "broken.compel", "--metrics", &metrics, "--now", NOW]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("E0501") || err.contains("broken.compel:10"), "diagnostics on stderr: {err}");
+    assert!(err.contains("the policy does not compile"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_violated_declared_fact_is_a_failed_policy_not_a_compile_error() {
+    // `csuite_sponsor` fails on declared facts alone: `check` reports an
+    // error, `eval` reports a failed policy (exit 1, not 2).
+    let dir = temp_dir("violated");
+    std::fs::write(
+        dir.join("p.compel"),
+        "import \"std/policies\"\nperson pat { name \"Pat\" role engineer }\nprogram p { sponsor pat review_every 30d last_review 2026-11-20 }\n",
+    )
+    .unwrap();
+    let metrics = format!("{EXAMPLES}/acme/metrics/snapshot.json");
+    let out = compel_in(&dir, &["eval", "p.compel", "--metrics", &metrics, "--now", NOW, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r = json(&out);
+    assert_eq!(policy(&r, "csuite_sponsor", "p")["outcome"], "fail");
+    assert_eq!(policy(&r, "executive_attention", "p")["outcome"], "pass");
+    assert!(policy(&r, "csuite_sponsor", "p")["criteria"][0]["reason"]
+        .as_str()
+        .unwrap()
+        .contains("is engineer, which is not in `c_suite`"));
+}
+
+#[test]
+fn compel_toml_supplies_sources_and_flags_win() {
+    let dir = temp_dir("config");
+    let acme = dir.join("acme");
+    std::fs::create_dir_all(acme.join("metrics")).unwrap();
+    for f in ["acme.compel", "people.compel", "acme_test.compel"] {
+        std::fs::copy(format!("{EXAMPLES}/acme/{f}"), acme.join(f)).unwrap();
+    }
+    for f in ["latency-spike.json", "all-green.json"] {
+        std::fs::copy(format!("{EXAMPLES}/acme/metrics/{f}"), acme.join("metrics").join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.join("compel.toml"),
+        "# project settings\nmetrics = [\"acme/metrics/latency-spike.json\"]\nmax_age = \"1d\"\n\n[fmt]\nwidth = 100\n",
+    )
+    .unwrap();
+    // From the project root and from below it (the search goes upward).
+    for (cwd, path) in [(dir.clone(), "acme"), (acme.clone(), "."), (acme.clone(), "acme.compel")] {
+        let out = compel_in(&cwd, &["eval", path, "--now", NOW, "--format", "json"]);
+        assert_eq!(out.status.code(), Some(1), "{path}: {}", stderr(&out));
+        assert_eq!(json(&out)["outcome"], "fail", "compel.toml's metrics are read");
+    }
+    let out = compel_in(
+        &dir,
+        &["eval", "acme", "--metrics", "acme/metrics/all-green.json", "--now", NOW, "--format", "json"],
+    );
+    assert_eq!(json(&out)["outcome"], "warn", "--metrics wins over compel.toml");
+
+    std::fs::write(
+        dir.join("compel.toml"),
+        "metrics = [\"acme/metrics/latency-spike.json\"]\nmax_age = \"2d\"\nmax_age_typo = 1\n",
+    )
+    .unwrap();
+    let out = compel_in(&dir, &["eval", "acme", "--now", NOW]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("unknown key `max_age_typo`"), "{}", stderr(&out));
+
+    std::fs::write(dir.join("compel.toml"), "prometheus = \"http://127.0.0.1:1\"\ntimeout = \"2s\"\n").unwrap();
+    let out = compel_in(&dir, &["eval", "acme", "--now", NOW]);
+    assert_eq!(out.status.code(), Some(2), "compel.toml's prometheus is used: {}", stderr(&out));
+    assert!(stderr(&out).contains("127.0.0.1:1"), "{}", stderr(&out));
+}
+
+#[test]
+fn prometheus_down_exits_2() {
+    // A port nothing listens on: bind one, then close it.
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = compel_in(Path::new(EXAMPLES), &["eval", "acme/", "--prometheus", &url, "--now", NOW, "--timeout", "2s"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("no metric could be read from prometheus"), "{err}");
+    assert!(err.contains("unreachable"), "{err}");
+    assert!(out.stdout.is_empty());
+}
+
+// ---------------------------------------------------------------------------
+// A fake Prometheus: answers `GET /api/v1/query?query=SELECTOR[Ns]&time=T`
+// from a metrics file, as the real server does for range selectors.
+
+struct FakePrometheus {
+    url: String,
+    stop: Arc<AtomicBool>,
+    queries: Arc<Mutex<Vec<String>>>,
+    /// The `Authorization` header of each request (empty when none).
+    auth: Arc<Mutex<Vec<String>>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for FakePrometheus {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.url.trim_start_matches("http://"));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap_or(b'?'));
+                i += 2;
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Serves the series of `metrics_file`; selectors of a metric in `broken`
+/// get HTTP 400. A subquery `(EXPR)[Ns:STEPs]` is answered with the series
+/// of the first metric named in EXPR, without `__name__` (as a function
+/// over it would be).
+fn fake_prometheus(metrics_file: &str, broken: &'static [&'static str]) -> FakePrometheus {
+    let text = std::fs::read_to_string(metrics_file).unwrap();
+    let series = compel::eval::sources::read_metrics(metrics_file, &text, 0).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let queries = Arc::new(Mutex::new(Vec::new()));
+    let auth = Arc::new(Mutex::new(Vec::new()));
+    let (stop2, queries2, auth2) = (stop.clone(), queries.clone(), auth.clone());
+    let thread = std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            if stop2.load(Ordering::SeqCst) {
+                break;
+            }
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let mut authorization = String::new();
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
+                    break;
+                }
+                if let Some((name, value)) = h.split_once(':') {
+                    if name.eq_ignore_ascii_case("authorization") {
+                        authorization = value.trim().to_string();
+                    }
+                }
+            }
+            auth2.lock().unwrap().push(authorization);
+            let target = line.split_whitespace().nth(1).unwrap_or("");
+            let query_string = target.split_once('?').map_or("", |(_, q)| q);
+            let mut promql = String::new();
+            let mut time = 0i64;
+            for pair in query_string.split('&') {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                match k {
+                    "query" => promql = percent_decode(v),
+                    "time" => time = percent_decode(v).parse().unwrap_or(0),
+                    _ => {}
+                }
+            }
+            queries2.lock().unwrap().push(promql.clone());
+            let (selector, range) = promql.rsplit_once('[').unwrap_or((&promql, "0s]"));
+            let secs: i64 = range.split(['s', ':']).next().unwrap_or("0").parse().unwrap_or(0);
+            let parsed = match selector.strip_prefix('(').and_then(|e| e.strip_suffix(')')) {
+                // A subquery: the series of the first metric the expression names.
+                Some(expr) => series
+                    .iter()
+                    .find(|s| expr.contains(s.metric.as_str()))
+                    .map(|s| (s.metric.clone(), compel::eval::metrics::Labels::new()))
+                    .ok_or(()),
+                None => compel::eval::sources::parse_selector(selector).map_err(|_| ()),
+            };
+            let subquery = selector.starts_with('(');
+            let (status, body) = match parsed {
+                Ok((metric, _)) if broken.contains(&metric.as_str()) => (
+                    "400 Bad Request",
+                    r#"{"status":"error","errorType":"bad_data","error":"this fake refuses the metric"}"#.to_string(),
+                ),
+                Ok((metric, labels)) => {
+                    let result: Vec<Value> = series
+                        .iter()
+                        .filter(|s| s.metric == metric && compel::eval::metrics::matches_selector(&s.labels, &labels))
+                        .map(|s| {
+                            let mut m = serde_json::Map::new();
+                            if !subquery {
+                                m.insert("__name__".into(), Value::from(s.metric.clone()));
+                            }
+                            for (k, v) in &s.labels {
+                                m.insert(k.clone(), Value::from(v.clone()));
+                            }
+                            let values: Vec<Value> = s
+                                .samples
+                                .iter()
+                                .filter(|x| x.time > time - secs && x.time <= time)
+                                .map(|x| serde_json::json!([x.time, x.value.to_string()]))
+                                .collect();
+                            serde_json::json!({"metric": m, "values": values})
+                        })
+                        .filter(|v| !v["values"].as_array().unwrap().is_empty())
+                        .collect();
+                    (
+                        "200 OK",
+                        serde_json::json!({"status": "success", "data": {"resultType": "matrix", "result": result}})
+                            .to_string(),
+                    )
+                }
+                Err(_) => (
+                    "400 Bad Request",
+                    r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#.to_string(),
+                ),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            let _ = stream.flush();
+            let mut rest = Vec::new();
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_millis(10)));
+            let _ = stream.read_to_end(&mut rest);
+        }
+    });
+    FakePrometheus { url, stop, queries, auth, thread: Some(thread) }
+}
+
+/// Outcomes criterion by criterion, KPI statuses and policy outcomes.
+fn decisions(r: &Value) -> Vec<String> {
+    let mut out = vec![format!("outcome {}", r["outcome"])];
+    for i in r["initiatives"].as_array().unwrap() {
+        for k in i["kpis"].as_array().unwrap() {
+            out.push(format!("kpi {} {}", k["name"], k["status"]));
+        }
+        for g in i["gates"].as_array().unwrap() {
+            out.push(format!("gate {} {}", g["to"], g["outcome"]));
+            for c in g["criteria"].as_array().unwrap() {
+                out.push(format!("criterion {} {} {}", c["text"], c["outcome"], c["reason"]));
+            }
+        }
+    }
+    for p in r["policies"].as_array().unwrap() {
+        out.push(format!("policy {} {} {}", p["name"], p["subject"], p["outcome"]));
+    }
+    out
+}
+
+#[test]
+fn a_prometheus_server_gives_the_same_decisions_as_the_file() {
+    for file in ["latency-spike.json", "all-green.json"] {
+        let server = fake_prometheus(&format!("{EXAMPLES}/acme/metrics/{file}"), &[]);
+        let out = compel_in(
+            Path::new(EXAMPLES),
+            &["eval", "acme/", "--prometheus", &server.url, "--now", NOW, "--format", "json"],
+        );
+        let from_file = eval_example(file, "json");
+        assert_eq!(out.status.code(), from_file.status.code(), "{file}: {}", stderr(&out));
+        assert_eq!(decisions(&json(&out)), decisions(&json(&from_file)), "{file}");
+        let queries = server.queries.lock().unwrap().clone();
+        // One range query per KPI; `latency_p95 for 7d` reads 7d + its 1d max_age.
+        assert_eq!(queries.len(), 4, "{queries:?}");
+        assert!(queries.contains(&"fraud_scoring_latency_p95[691201s]".to_string()), "{queries:?}");
+        assert!(queries.contains(&"fraud_model_accuracy{model=\"scoring-v2\"}[172801s]".to_string()), "{queries:?}");
+    }
+}
+
+#[test]
+fn a_failing_prometheus_query_makes_its_criteria_unknown() {
+    let server = fake_prometheus(&format!("{EXAMPLES}/acme/metrics/all-green.json"), &["fraud_scoring_latency_p95"]);
+    let out = compel_in(
+        Path::new(EXAMPLES),
+        &["eval", "acme/", "--prometheus", &server.url, "--now", NOW, "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r = json(&out);
+    assert_eq!(r["outcome"], "unknown");
+    assert_eq!(kpi(&r, "latency_p95")["status"], "unknown");
+    let c = criterion(&r, "require latency_p95 for 7d");
+    assert_eq!(c["outcome"], "unknown");
+    let reason = c["reason"].as_str().unwrap();
+    assert!(reason.contains("the source of `fraud_scoring_latency_p95` failed"), "{reason}");
+    assert!(reason.contains("this fake refuses the metric"), "{reason}");
+    assert_eq!(kpi(&r, "accuracy")["status"], "at_risk", "the other queries still count");
+}
+
+#[test]
+fn a_kpi_query_is_fetched_as_promql_and_selected_by_its_labels() {
+    let server = fake_prometheus(&format!("{EXAMPLES}/acme/metrics/latency-spike.json"), &[]);
+    let dir = temp_dir("query");
+    std::fs::write(
+        dir.join("q.compel"),
+        "kpi acc {\n  metric  \"accuracy_by_model\"\n  query   \"max by (model) (fraud_model_accuracy)\"\n  labels  { model \"scoring-v2\" }\n  unit    percent\n  target  >= 92%\n  warn    < 94%\n  max_age 2d\n}\ninitiative i {\n  owner \"o\"\n  stage model\n  kpis  [acc]\n  gate model -> produce {\n    require acc\n  }\n}\n",
+    )
+    .unwrap();
+    let out = compel_in(&dir, &["eval", "q.compel", "--prometheus", &server.url, "--now", NOW, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = json(&out);
+    assert_eq!(kpi(&r, "acc")["status"], "at_risk", "{r:#}");
+    assert_eq!(kpi(&r, "acc")["evidence"][0]["series"], "accuracy_by_model{model=\"scoring-v2\"}");
+    let queries = server.queries.lock().unwrap().clone();
+    assert_eq!(queries, ["(max by (model) (fraud_model_accuracy))[172801s:60s]"]);
+}
+
+#[test]
+fn prometheus_credentials_come_from_flags_or_the_environment() {
+    let server = fake_prometheus(&format!("{EXAMPLES}/acme/metrics/all-green.json"), &[]);
+    let base = ["eval", "acme/", "--prometheus", &server.url, "--now", NOW, "--format", "json"];
+    fn with<'a>(base: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+        base.iter().chain(extra).copied().collect()
+    }
+    let out = compel_in(Path::new(EXAMPLES), &with(&base, &["--token", "s3cret"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = compel_in(Path::new(EXAMPLES), &with(&base, &["--user", "ann", "--password", "pw"]));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = Command::new(env!("CARGO_BIN_EXE_compel"))
+        .args(base)
+        .current_dir(EXAMPLES)
+        .env("COMPEL_PROMETHEUS_TOKEN", "from-env")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let auth = server.auth.lock().unwrap().clone();
+    assert_eq!(auth.len(), 12, "four queries per run: {auth:?}");
+    assert!(auth[..4].iter().all(|a| a == "Bearer s3cret"), "{auth:?}");
+    assert!(auth[4..8].iter().all(|a| a == "Basic YW5uOnB3"), "{auth:?}");
+    assert!(auth[8..].iter().all(|a| a == "Bearer from-env"), "{auth:?}");
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("compel-eval-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}

@@ -1,0 +1,820 @@
+//! The language server, driven the way an editor drives it: each test
+//! starts the real `compel lsp` binary in a copy of a multi-file fixture
+//! (`tests/fixtures/lsp/*`) and speaks JSON-RPC to it over stdio
+//! (`lsp_support`). Answers are insta snapshots in `tests/snapshots/`,
+//! with the workspace and the materialised stdlib folder replaced by
+//! `file:///WORKSPACE` and `file:///COMPEL`.
+//!
+//! Regenerate snapshots with `cargo insta test --accept --test lsp` (or
+//! `INSTA_UPDATE=always cargo test --test lsp`) and review them by eye.
+//!
+//! The latency benchmark is an ignored test:
+//! `cargo test --release --test lsp -- --ignored lsp_latency --nocapture`.
+
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod lsp_support;
+
+use std::time::{Duration, Instant};
+
+use lsp_support::{apply_edits, position, shutdown, Server, Start};
+use serde_json::{json, Value};
+
+fn tdp(uri: &str, pos: Value) -> Value {
+    json!({ "textDocument": { "uri": uri }, "position": pos })
+}
+
+/// A range from two positions.
+fn range(start: Value, end: Value) -> Value {
+    json!({ "start": start, "end": end })
+}
+
+/// Completion items as `label · kind · detail` lines, in the order the
+/// editor would show them (by sort text).
+fn completion_lines(result: &Value) -> Vec<String> {
+    let items = result["items"].as_array().cloned().or_else(|| result.as_array().cloned()).unwrap_or_default();
+    let mut items: Vec<&Value> = items.iter().collect();
+    items.sort_by_key(|i| i["sortText"].as_str().unwrap_or("").to_string());
+    items
+        .iter()
+        .map(|i| {
+            let kind = match i["kind"].as_u64() {
+                Some(3) => "function",
+                Some(6) => "variable",
+                Some(7) => "class",
+                Some(9) => "module",
+                Some(10) => "property",
+                Some(11) => "unit",
+                Some(12) => "value",
+                Some(14) => "keyword",
+                Some(15) => "snippet",
+                Some(20) => "enum member",
+                Some(21) => "constant",
+                Some(22) => "struct",
+                Some(8) => "interface",
+                _ => "other",
+            };
+            format!("{} · {kind} · {}", i["label"].as_str().unwrap_or(""), i["detail"].as_str().unwrap_or(""))
+        })
+        .collect()
+}
+
+fn labels(result: &Value) -> Vec<String> {
+    completion_lines(result).into_iter().map(|l| l.split(" · ").next().unwrap_or("").to_string()).collect()
+}
+
+/// Opens a document and waits for its first diagnostics, so the analysis
+/// has seen it.
+fn open_analysed(server: &mut Server, rel: &str, text: &str) -> String {
+    let uri = server.open_text(rel, text);
+    server.diagnostics(&uri, Some(1));
+    uri
+}
+
+// ---- diagnostics ------------------------------------------------------------
+
+#[test]
+fn diagnostics_appear_and_clear_after_a_fix() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    let text = server.text("acme.compel");
+    let first = server.diagnostics(&uri, Some(1));
+    assert_eq!(first["diagnostics"], json!([]), "the example checks clean");
+
+    // Misspell the sponsor.
+    let at = server.pos(&text, "sponsor        dana", 0, 15);
+    let end = server.pos(&text, "sponsor        dana", 0, 19);
+    server.edit(&uri, 2, range(at, end), "dnaa");
+    let broken = server.diagnostics(&uri, Some(2));
+    insta::assert_json_snapshot!("diagnostics_misspelt_sponsor", server.normalise(broken));
+
+    // Fix it: the diagnostics clear, for the new version.
+    let at = server.pos(&text, "sponsor        dana", 0, 15);
+    let end = server.pos(&text, "sponsor        dana", 0, 19);
+    server.edit(&uri, 3, range(at, end), "dana");
+    let fixed = server.diagnostics(&uri, Some(3));
+    assert_eq!(fixed["diagnostics"], json!([]));
+}
+
+#[test]
+fn diagnostics_carry_related_information_and_a_link() {
+    let mut server = Server::start("acme", Start::default());
+    // A second `accuracy` in a file that sees the first: a duplicate.
+    let text = "import \"acme.compel\"\n\nkpi accuracy {\n  metric \"dup\"\n  target >= 1\n}\n";
+    let uri = server.open_text("dup.compel", text);
+    let diags = server.diagnostics(&uri, Some(1));
+    let d = &diags["diagnostics"][0];
+    assert_eq!(d["code"], "E0302", "{diags}");
+    let href = d["codeDescription"]["href"].as_str().expect("a link to the explanation");
+    let path = href.strip_prefix("file://").expect("a file URI");
+    let explanation = std::fs::read_to_string(path).expect("the explanation file exists");
+    assert!(explanation.starts_with("# E0302"), "{explanation}");
+    insta::assert_json_snapshot!("diagnostics_duplicate_related", server.normalise(diags));
+}
+
+#[test]
+fn files_that_import_a_changed_file_are_rediagnosed() {
+    let mut server = Server::start("acme", Start::default());
+    let people = server.open("people.compel");
+    let text = server.text("people.compel");
+    server.diagnostics(&people, Some(1));
+    // acme.compel is not open: it is a workspace file, analysed from disk
+    // (clean, so nothing was published for it yet).
+    let acme = server.uri("acme.compel");
+    let at = server.pos(&text, "person dana", 0, 7);
+    let end = server.pos(&text, "person dana", 0, 11);
+    server.edit(&people, 2, range(at.clone(), end), "dina");
+    let diags = server.diagnostics(&acme, None);
+    insta::assert_json_snapshot!("rediagnosed_importer", server.normalise(diags));
+    let end = position(
+        &text.replacen("person dana", "person dina", 1),
+        text.find("person dana").expect("dana") + 11,
+        &server.encoding,
+    );
+    server.edit(&people, 3, range(at, end), "dana");
+    let cleared = server.diagnostics(&acme, None);
+    assert_eq!(cleared["diagnostics"], json!([]));
+}
+
+// ---- completion -------------------------------------------------------------
+
+#[test]
+fn completion_after_sponsor() {
+    let mut server = Server::start("acme", Start::default());
+    let text = "import \"people.compel\"\n\nprogram p {\n  sponsor \n}\n";
+    let uri = open_analysed(&mut server, "new.compel", text);
+    let pos = server.pos(text, "sponsor ", 0, 8);
+    let result = server.request("textDocument/completion", tdp(&uri, pos));
+    insta::assert_json_snapshot!("completion_sponsor", completion_lines(&result));
+    // The items carry the person's card as documentation.
+    let dana = result["items"].as_array().and_then(|a| a.iter().find(|i| i["label"] == "dana")).expect("dana");
+    assert!(dana["documentation"]["value"].as_str().unwrap_or("").contains("Chief Financial Officer"));
+}
+
+#[test]
+fn completion_after_stage() {
+    let mut server = Server::start("acme", Start::default());
+    let text = "initiative i {\n  owner \"me\"\n  stage \n}\n";
+    let uri = open_analysed(&mut server, "new.compel", text);
+    let pos = server.pos(text, "stage ", 0, 6);
+    let result = server.request("textDocument/completion", tdp(&uri, pos));
+    insta::assert_json_snapshot!("completion_stage", completion_lines(&result));
+}
+
+#[test]
+fn completion_in_a_kpis_list() {
+    let mut server = Server::start("acme", Start::default());
+    let text = "import \"acme.compel\"\n\ninitiative i {\n  owner \"me\"\n  stage model\n  kpis [accuracy, ]\n}\n";
+    let uri = open_analysed(&mut server, "new.compel", text);
+    let pos = server.pos(text, "[accuracy, ", 0, 11);
+    let result = server.request("textDocument/completion", tdp(&uri, pos));
+    insta::assert_json_snapshot!("completion_kpis_list", completion_lines(&result));
+}
+
+#[test]
+fn completion_in_a_criterion() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    let text = server.text("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    // Start a new criterion in the gate: `require la`.
+    let at = server.pos(&text, "    require accuracy\n", 0, 0);
+    server.edit(&uri, 2, range(at.clone(), at), "    require la\n");
+    let now = text.replacen("    require accuracy\n", "    require la\n    require accuracy\n", 1);
+    let pos = server.pos(&now, "require la", 0, 10);
+    let result = server.request("textDocument/completion", tdp(&uri, pos));
+    let lines = completion_lines(&result);
+    // KPIs, the initiative's attributes, built-ins with signatures.
+    for want in [
+        "latency_p95 · variable",
+        "program · property",
+        "datasets · property",
+        "avg · function · avg(kpi: kpi, window: duration) -> measure",
+        "last · function",
+    ] {
+        assert!(lines.iter().any(|l| l.starts_with(want)), "`{want}` missing from {lines:#?}");
+    }
+    // After a field access: the attributes of the program.
+    let at = server.pos(&now, "require la", 0, 8);
+    let end = server.pos(&now, "require la", 0, 10);
+    server.edit(&uri, 3, range(at, end), "program.");
+    let now = now.replacen("require la", "require program.", 1);
+    let pos = server.pos(&now, "require program.", 0, 16);
+    let result = server.request("textDocument/completion", tdp(&uri, pos));
+    insta::assert_json_snapshot!("completion_field_of_program", completion_lines(&result));
+    // After a number: units.
+    let text2 = "gate model -> produce {\n  require accuracy for 7\n}\n";
+    let uri2 = open_analysed(&mut server, "units.compel", text2);
+    let pos = server.pos(text2, "for 7", 0, 5);
+    let result = server.request("textDocument/completion", tdp(&uri2, pos));
+    insta::assert_json_snapshot!("completion_units", completion_lines(&result));
+}
+
+#[test]
+fn completion_inside_a_half_written_declaration() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    let text = server.text("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    // An initiative being written in the middle of the file: no closing
+    // brace, the next declaration follows.
+    let marker = "/// Top-1 accuracy on the weekly holdout set.\n";
+    let at = server.pos(&text, marker, 0, 0);
+    let fresh = "initiative fresh {\n  owner priya\n  \n\n";
+    server.edit(&uri, 2, range(at.clone(), at), fresh);
+    let now = text.replacen(marker, &format!("{fresh}{marker}"), 1);
+    let diags = server.diagnostics(&uri, Some(2));
+    assert!(!diags["diagnostics"].as_array().is_none_or(Vec::is_empty), "the half-written block is an error");
+    let pos = server.pos(&now, "owner priya\n  ", 0, 14);
+    let result = server.request("textDocument/completion", tdp(&uri, pos.clone()));
+    insta::assert_json_snapshot!("completion_half_written_members", completion_lines(&result));
+    // Type `sponsor ` and complete the value.
+    server.edit(&uri, 3, range(pos.clone(), pos), "sponsor ");
+    let now = now.replacen("owner priya\n  \n", "owner priya\n  sponsor \n", 1);
+    let pos = server.pos(&now, "sponsor \n", 0, 8);
+    let result = server.request(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": pos, "context": { "triggerKind": 2, "triggerCharacter": " " } }),
+    );
+    assert_eq!(labels(&result), ["dana", "priya"]);
+}
+
+#[test]
+fn completion_at_top_level_offers_snippets() {
+    let mut server = Server::start("acme", Start::default());
+    let text = "\n";
+    let uri = open_analysed(&mut server, "new.compel", text);
+    let result = server.request("textDocument/completion", tdp(&uri, json!({ "line": 0, "character": 0 })));
+    let kpi = result["items"].as_array().and_then(|a| a.iter().find(|i| i["label"] == "kpi")).cloned().expect("kpi");
+    insta::assert_json_snapshot!("completion_top_level", (completion_lines(&result), kpi));
+}
+
+#[test]
+fn the_last_good_analysis_answers_while_the_text_is_broken() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    let text = server.text("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    // Break the `accuracy` declaration: a string that is not closed.
+    let at = server.pos(&text, "fraud_model_accuracy\"", 0, 20);
+    let end = server.pos(&text, "fraud_model_accuracy\"", 0, 21);
+    server.edit(&uri, 2, range(at, end), "");
+    let now = text.replacen("fraud_model_accuracy\"", "fraud_model_accuracy", 1);
+    let diags = server.diagnostics(&uri, Some(2));
+    let codes: Vec<&str> =
+        diags["diagnostics"].as_array().expect("list").iter().filter_map(|d| d["code"].as_str()).collect();
+    // The use of `accuracy` no longer resolves in the current analysis.
+    assert!(codes.contains(&"E0101") && codes.contains(&"E0301"), "{codes:?}");
+    // `accuracy` is not declared in the current model, but hover on a use
+    // of it still shows its card, from the last analysis that parsed.
+    let pos = server.pos(&now, "require accuracy", 0, 10);
+    let hover = server.request("textDocument/hover", tdp(&uri, pos.clone()));
+    assert!(
+        hover["contents"]["value"].as_str().unwrap_or("").contains("Top-1 accuracy on the weekly holdout set."),
+        "{hover}"
+    );
+    let def = server.request("textDocument/definition", tdp(&uri, pos));
+    assert_eq!(def["range"]["start"], server.pos(&now, "kpi accuracy", 0, 4), "{def}");
+    // And completion in a KPI list still offers it.
+    let pos = server.pos(&now, "kpis           [", 0, 16);
+    let result = server.request("textDocument/completion", tdp(&uri, pos));
+    assert!(labels(&result).contains(&"accuracy".to_string()), "{:?}", labels(&result));
+}
+
+#[test]
+fn typing_a_declaration_one_character_at_a_time() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    let mut text = server.text("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    // Every keystroke is an incremental change at the cursor, in UTF-16
+    // positions; the emoji and the accent move the columns of what follows.
+    let typed = "\n/// Owned by Priya Ramán 🚀.\nkpi uptime {\n  metric \"up 😀\"\n  target >= 99%\n}\n";
+    let mut version = 1;
+    let mut at = text.len();
+    for c in typed.chars() {
+        version += 1;
+        let pos = position(&text, at, &server.encoding);
+        server.edit(&uri, version, range(pos.clone(), pos), &c.to_string());
+        text.insert(at, c);
+        at += c.len_utf8();
+    }
+    let diags = server.diagnostics(&uri, Some(version));
+    assert_eq!(diags["diagnostics"], json!([]), "{diags}");
+    let pos = server.pos(&text, "kpi uptime", 0, 5);
+    let hover = server.request("textDocument/hover", tdp(&uri, pos));
+    assert!(hover["contents"]["value"].as_str().unwrap_or("").contains("Owned by Priya Ramán 🚀."), "{hover}");
+    // The server's text is the client's: formatting it round-trips.
+    let edits = server.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    let formatted = apply_edits(&text, edits.as_array().expect("edits"), &server.encoding);
+    assert_eq!(Ok(formatted), compel::fmt::format_source(&text).map_err(|_| ()));
+}
+
+// ---- hover, definition, references, rename -------------------------------------
+
+#[test]
+fn hover_on_a_kpi_shows_its_doc_comment() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    let text = server.text("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    let pos = server.pos(&text, "require accuracy", 0, 10);
+    let hover = server.request("textDocument/hover", tdp(&uri, pos));
+    assert!(hover["contents"]["value"].as_str().unwrap_or("").contains("Top-1 accuracy on the weekly holdout set."));
+    insta::assert_json_snapshot!("hover_kpi", hover);
+    // A built-in's docs come from the stdlib.
+    let pos = server.pos(&text, "avg(", 0, 1);
+    let hover = server.request("textDocument/hover", tdp(&uri, pos));
+    insta::assert_json_snapshot!("hover_builtin", hover);
+    // An expression: its type.
+    let pos = server.pos(&text, "today + 90d", 0, 6);
+    let hover = server.request("textDocument/hover", tdp(&uri, pos));
+    insta::assert_json_snapshot!("hover_expression", hover);
+}
+
+#[test]
+fn definition_of_a_person_in_another_file() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    let text = server.text("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    let pos = server.pos(&text, "sponsor        dana", 0, 16);
+    let def = server.request("textDocument/definition", tdp(&uri, pos));
+    insta::assert_json_snapshot!("definition_person", server.normalise(def));
+}
+
+#[test]
+fn definition_into_the_stdlib() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    let text = server.text("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    let pos = server.pos(&text, "avg(", 0, 0);
+    let def = server.request("textDocument/definition", tdp(&uri, pos));
+    let target = def["uri"].as_str().expect("a location");
+    let on_disk =
+        std::fs::read_to_string(target.strip_prefix("file://").expect("file URI")).expect("materialised stdlib");
+    let line = def["range"]["start"]["line"].as_u64().expect("line") as usize;
+    assert!(on_disk.lines().nth(line).unwrap_or("").starts_with("builtin avg("), "{def}");
+    insta::assert_json_snapshot!("definition_stdlib", server.normalise(def.clone()));
+    // Opening the stdlib file: hover works there too, and it is not a
+    // second copy of the stdlib (no duplicate-name errors).
+    server.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": target, "languageId": "compel", "version": 1, "text": on_disk } }),
+    );
+    let pos = position(&on_disk, on_disk.find("builtin avg").expect("avg") + 8, &server.encoding);
+    let hover = server.request("textDocument/hover", tdp(target, pos));
+    assert!(hover["contents"]["value"].as_str().unwrap_or("").contains("The mean of"), "{hover}");
+    // A request that waits for the analysis of the current state.
+    let calibrate = server.request("workspace/symbol", json!({ "query": "calibrate" }));
+    assert_eq!(calibrate.as_array().map(Vec::len), Some(1), "{calibrate}");
+    for published in server.take("textDocument/publishDiagnostics") {
+        assert_eq!(published["params"]["diagnostics"], json!([]), "{published}");
+    }
+}
+
+#[test]
+fn references_and_rename_of_a_kpi_used_in_three_places() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    let text = server.text("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    let pos = server.pos(&text, "kpi accuracy", 0, 5);
+    let refs = server.request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": uri }, "position": pos, "context": { "includeDeclaration": true } }),
+    );
+    // The declaration, `kpis [...]`, `require accuracy` and the test file.
+    assert_eq!(refs.as_array().map(Vec::len), Some(4), "{refs}");
+    insta::assert_json_snapshot!("references_kpi", server.normalise(refs));
+
+    let prepared = server.request("textDocument/prepareRename", tdp(&uri, pos.clone()));
+    insta::assert_json_snapshot!("prepare_rename_kpi", prepared);
+    let edit = server.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri }, "position": pos, "newName": "top1_accuracy" }),
+    );
+    let edit = server.normalise(edit);
+    let mut files: Vec<(&String, &Value)> = edit["changes"].as_object().expect("changes").iter().collect();
+    files.sort_by(|a, b| a.0.cmp(b.0));
+    insta::assert_json_snapshot!("rename_kpi", files);
+
+    // Applying the edits gives files that still check clean.
+    let changes = edit["changes"].as_object().expect("changes");
+    let acme_edits = changes["file:///WORKSPACE/acme.compel"].as_array().expect("acme edits");
+    let renamed = apply_edits(&text, acme_edits, &server.encoding);
+    assert_eq!(renamed.matches("top1_accuracy").count(), 3);
+    assert!(!renamed.contains(" accuracy\n"));
+
+    // Refusals: a clash, a keyword, not a name, a built-in.
+    let mut refusals = Vec::new();
+    for name in ["latency_p95", "CFO", "program", "require", "9lives"] {
+        let r = server
+            .call("textDocument/rename", json!({ "textDocument": { "uri": uri }, "position": pos, "newName": name }));
+        refusals.push((name, r["error"]["message"].clone()));
+    }
+    let avg = server.pos(&text, "avg(", 0, 1);
+    let r = server.call("textDocument/prepareRename", tdp(&uri, avg));
+    refusals.push(("avg (prepare)", r["error"]["message"].clone()));
+    insta::assert_json_snapshot!("rename_refusals", refusals);
+}
+
+#[test]
+fn the_quick_fix_for_a_misspelt_kpi() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    let text = server.text("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    let at = server.pos(&text, "require accuracy", 0, 8);
+    let end = server.pos(&text, "require accuracy", 0, 16);
+    server.edit(&uri, 2, range(at.clone(), end), "acuracy");
+    let now = text.replacen("require accuracy", "require acuracy", 1);
+    let diags = server.diagnostics(&uri, Some(2));
+    let d = diags["diagnostics"][0].clone();
+    assert_eq!(d["code"], "E0301", "{diags}");
+    let actions = server.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": uri },
+            "range": d["range"],
+            "context": { "diagnostics": [d] }
+        }),
+    );
+    let actions = server.normalise(actions);
+    insta::assert_json_snapshot!("quick_fix_misspelt_kpi", actions);
+    // Applying it fixes the file.
+    let edits = actions[0]["edit"]["changes"]["file:///WORKSPACE/acme.compel"].as_array().expect("edits").clone();
+    let fixed = apply_edits(&now, &edits, &server.encoding);
+    assert_eq!(fixed, text);
+    server.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 3 }, "contentChanges": [{ "text": fixed }] }),
+    );
+    assert_eq!(server.diagnostics(&uri, Some(3))["diagnostics"], json!([]));
+}
+
+#[test]
+fn code_action_adds_a_missing_required_attribute() {
+    let mut server = Server::start("acme", Start::default());
+    let text = "import \"people.compel\"\n\nperson sam {\n  name \"Sam\"\n}\n";
+    let uri = open_analysed(&mut server, "new.compel", text);
+    let pos = server.pos(text, "sam", 0, 1);
+    let actions = server.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": range(pos.clone(), pos), "context": { "diagnostics": [] } }),
+    );
+    let actions = server.normalise(actions);
+    assert_eq!(actions[0]["title"], "add `role`", "{actions}");
+    let edits = actions[0]["edit"]["changes"]["file:///WORKSPACE/new.compel"].as_array().expect("edits").clone();
+    assert_eq!(
+        apply_edits(text, &edits, &server.encoding),
+        "import \"people.compel\"\n\nperson sam {\n  name \"Sam\"\n  role manager\n}\n"
+    );
+}
+
+// ---- positions: UTF-16 and UTF-8 ----------------------------------------------------
+
+fn emoji_line_checks(server: &mut Server) {
+    let uri = server.open("main.compel");
+    let text = server.text("main.compel");
+    assert_eq!(server.diagnostics(&uri, Some(1))["diagnostics"], json!([]));
+    // `accuracy` after emoji on the same line.
+    let needle = "or accuracy";
+    let start = server.pos(&text, needle, 0, 3);
+    let end = server.pos(&text, needle, 0, 11);
+    let hover = server.request("textDocument/hover", tdp(&uri, start.clone()));
+    assert_eq!(hover["range"], range(start.clone(), end.clone()), "hover range on the emoji line");
+    assert!(hover["contents"]["value"].as_str().unwrap_or("").contains("Top-1 accuracy 🎯"));
+    let def = server.request("textDocument/definition", tdp(&uri, end.clone()));
+    assert_eq!(def["range"]["start"], server.pos(&text, "kpi accuracy", 0, 4));
+    // A misspelling there: the diagnostic's range is exactly the word.
+    server.edit(&uri, 2, range(start.clone(), end), "acuracy");
+    let diags = server.diagnostics(&uri, Some(2));
+    let now = text.replacen("or accuracy", "or acuracy", 1);
+    let expected = range(server.pos(&now, "or acuracy", 0, 3), server.pos(&now, "or acuracy", 0, 10));
+    assert_eq!(diags["diagnostics"][0]["range"], expected, "{diags}");
+    // Completion on that line replaces exactly the word typed.
+    let pos = server.pos(&now, "or acuracy", 0, 6);
+    let result = server.request("textDocument/completion", tdp(&uri, pos.clone()));
+    let acc = result["items"]
+        .as_array()
+        .and_then(|a| a.iter().find(|i| i["label"] == "accuracy"))
+        .cloned()
+        .expect("accuracy");
+    assert_eq!(acc["textEdit"]["range"], range(server.pos(&now, "or acuracy", 0, 3), pos));
+    // Semantic tokens on the emoji line are in the right columns.
+    let toks = server.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": uri } }));
+    let decoded = decode_tokens(&toks["data"]);
+    let line = now[..now.find("or acuracy").expect("line")].matches('\n').count() as u64;
+    let title = server.pos(&now, "title != ", 0, 0);
+    assert!(
+        decoded.iter().any(|t| t.0 == line && t.1 == title["character"].as_u64().expect("col") && t.2 == 5),
+        "{decoded:?}"
+    );
+}
+
+#[test]
+fn a_line_with_emoji_before_a_reference_in_utf16() {
+    let mut server = Server::start("unicode", Start::default());
+    assert_eq!(server.encoding, "utf-16");
+    emoji_line_checks(&mut server);
+}
+
+#[test]
+fn utf8_is_negotiated_when_the_client_offers_it() {
+    let mut server = Server::start("unicode", Start { encodings: Some(&["utf-8", "utf-16"]), ..Start::default() });
+    assert_eq!(server.encoding, "utf-8");
+    emoji_line_checks(&mut server);
+}
+
+/// Decodes semantic tokens into absolute `(line, column, length, type)`.
+fn decode_tokens(data: &Value) -> Vec<(u64, u64, u64, u64)> {
+    let nums: Vec<u64> = data.as_array().map(|a| a.iter().filter_map(Value::as_u64).collect()).unwrap_or_default();
+    let mut out = Vec::new();
+    let (mut line, mut col) = (0, 0);
+    for t in nums.chunks(5) {
+        if t[0] > 0 {
+            line += t[0];
+            col = t[1];
+        } else {
+            col += t[1];
+        }
+        out.push((line, col, t[2], t[3]));
+    }
+    out
+}
+
+// ---- symbols, tokens, folding, formatting, signature help ----------------------------
+
+#[test]
+fn outline_symbols_tokens_and_folding() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    let outline = server.request("textDocument/documentSymbol", json!({ "textDocument": { "uri": uri } }));
+    insta::assert_json_snapshot!("document_symbols", outline);
+    let found = server.request("workspace/symbol", json!({ "query": "acc" }));
+    insta::assert_json_snapshot!("workspace_symbols", server.normalise(found));
+    let folds = server.request("textDocument/foldingRange", json!({ "textDocument": { "uri": uri } }));
+    insta::assert_json_snapshot!("folding_ranges", folds);
+    let people = server.open("people.compel");
+    let text = server.text("people.compel");
+    let toks = server.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": people } }));
+    let legend = [
+        "keyword",
+        "type",
+        "property",
+        "namespace",
+        "class",
+        "variable",
+        "struct",
+        "event",
+        "enumMember",
+        "interface",
+        "function",
+        "parameter",
+        "string",
+        "number",
+        "comment",
+        "operator",
+    ];
+    let lines: Vec<&str> = text.lines().collect();
+    let readable: Vec<String> = decode_tokens(&toks["data"])
+        .into_iter()
+        .map(|(l, c, len, ty)| {
+            let line: Vec<u16> = lines[l as usize].encode_utf16().collect();
+            let word = String::from_utf16_lossy(&line[c as usize..(c + len) as usize]);
+            format!("{l}:{c} {word:?} {}", legend[ty as usize])
+        })
+        .collect();
+    insta::assert_json_snapshot!("semantic_tokens_people", readable);
+}
+
+#[test]
+fn signature_help_for_builtins() {
+    let mut server = Server::start("acme", Start::default());
+    let text = "import \"acme.compel\"\n\ngate model -> produce {\n  require p95(latency_p95, 7d) < 300ms\n}\n";
+    let uri = open_analysed(&mut server, "new.compel", text);
+    let pos = server.pos(text, "7d)", 0, 0);
+    let help = server.request("textDocument/signatureHelp", tdp(&uri, pos));
+    insta::assert_json_snapshot!("signature_help", help);
+}
+
+#[test]
+fn formatting_uses_the_formatter() {
+    let mut server = Server::start("acme", Start::default());
+    let text = "kpi  k {\nmetric   \"m\"\n     target >= 1\n}\n";
+    let uri = open_analysed(&mut server, "messy.compel", text);
+    let edits = server.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    let edits = edits.as_array().cloned().expect("edits");
+    assert!(!edits.is_empty());
+    let formatted = apply_edits(text, &edits, &server.encoding);
+    assert_eq!(Ok(formatted.clone()), compel::fmt::format_source(text).map_err(|_| ()));
+    // A file with a syntax error is left alone.
+    let broken = "kpi k {\n  target >=\n";
+    let uri = open_analysed(&mut server, "broken.compel", broken);
+    let none = server.request(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    assert!(none.is_null() || none == json!([]), "{none}");
+}
+
+// ---- robustness -------------------------------------------------------------------
+
+#[test]
+fn odd_requests_are_answered_and_the_server_shuts_down_cleanly() {
+    let mut server = Server::start("acme", Start::default());
+    // A document the server does not know.
+    let unknown = server.uri("nowhere.compel");
+    let r = server.request("textDocument/hover", tdp(&unknown, json!({ "line": 0, "character": 0 })));
+    assert!(r.is_null());
+    // Positions far past the end of a line and of the text.
+    let uri = server.open("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    for pos in [json!({ "line": 3, "character": 999 }), json!({ "line": 9999, "character": 3 })] {
+        server.request("textDocument/hover", tdp(&uri, pos.clone()));
+        server.request("textDocument/completion", tdp(&uri, pos.clone()));
+        server.request("textDocument/signatureHelp", tdp(&uri, pos.clone()));
+        server.request("textDocument/definition", tdp(&uri, pos));
+    }
+    // Malformed parameters: an error, and the server keeps going.
+    let bad = server.call("textDocument/hover", json!({ "nonsense": true }));
+    assert!(bad.get("error").is_some(), "{bad}");
+    let text = server.text("acme.compel");
+    let pos = server.pos(&text, "require accuracy", 0, 10);
+    let hover = server.request("textDocument/hover", tdp(&uri, pos));
+    assert!(!hover.is_null());
+    assert_eq!(shutdown(server), Some(0));
+}
+
+/// A small deterministic generator (xorshift), so the storm is the same on
+/// every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
+
+#[test]
+fn storm_of_random_edits_then_a_hover_is_answered() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    let original = server.text("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    let snippets = [
+        "{", "}", "\"", "😀", "é", "\n", "kpi x {", "require ", "accuracy", "[", "]", "(", ")", "//", "->", " ",
+        "\r\n", "",
+    ];
+    let mut rng = Rng(0x5eed_c0de_1234_5678);
+    let mut version = 1;
+    for _ in 0..400 {
+        version += 1;
+        let lines = 90;
+        let start = json!({ "line": rng.below(lines), "character": rng.below(60) });
+        let end = json!({ "line": rng.below(lines), "character": rng.below(60) });
+        let text = snippets[rng.below(snippets.len() as u64) as usize];
+        server.edit(&uri, version, range(start, end), text);
+        if rng.below(10) == 0 {
+            // Requests in the middle of the storm, at random places.
+            let pos = json!({ "line": rng.below(lines), "character": rng.below(80) });
+            server.request("textDocument/completion", tdp(&uri, pos.clone()));
+            server.request("textDocument/hover", tdp(&uri, pos));
+        }
+    }
+    // Reset the text with a full change; the server must still be sane.
+    version += 1;
+    server.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": version }, "contentChanges": [{ "text": original }] }),
+    );
+    let diags = server.diagnostics(&uri, Some(version));
+    assert_eq!(diags["diagnostics"], json!([]));
+    let pos = server.pos(&original, "require accuracy", 0, 10);
+    let hover = server.request("textDocument/hover", tdp(&uri, pos));
+    assert!(hover["contents"]["value"].as_str().unwrap_or("").contains("Top-1 accuracy"), "{hover}");
+}
+
+// ---- latency ----------------------------------------------------------------------
+
+/// A generated policy file of about `lines` lines: KPIs, initiatives with
+/// datasets, monitors and gates.
+fn generate(lines: usize) -> String {
+    let mut s = String::from(
+        "// Generated for the latency benchmark.\nimport \"std/policies\"\n\n/// The sponsor.\nperson dana {\n  name \"Dana Ramán 😀\"\n  role CFO\n}\n\n/// The program.\nprogram prog {\n  sponsor      dana\n  review_every 30d\n  last_review  2026-11-02\n  objectives   [kpi_0]\n}\n\n",
+    );
+    let mut i = 0;
+    while s.matches('\n').count() < lines {
+        s.push_str(&format!(
+            "/// KPI number {i}.\nkpi kpi_{i} {{\n  metric  \"metric_{i}\"\n  labels  {{ model \"m{i}\" }}\n  unit    percent\n  target  >= 92%\n  warn    < 94%\n  max_age 2d\n}}\n\n"
+        ));
+        s.push_str(&format!(
+            "/// Initiative {i}.\ninitiative init_{i} {{\n  title          \"Initiative {i}\"\n  program        prog\n  owner          dana\n  stage          model\n  kpis           [kpi_{i}]\n  contributes_to [kpi_0]\n\n  dataset data_{i} {{\n    versioned true\n    tool      \"dvc\"\n  }}\n\n  monitor drift_{i} {{\n    kind drift\n    kpi  kpi_{i}\n  }}\n\n  gate model -> produce {{\n    require kpi_{i}\n    require kpi_{i} for 7d\n    require avg(kpi_{i}, 7d) > 90%\n    expect  prog.last_review > today - 90d\n      because \"reviews\"\n  }}\n}}\n\n"
+        ));
+        i += 1;
+    }
+    s
+}
+
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+#[test]
+#[ignore = "a benchmark: cargo test --release --test lsp -- --ignored lsp_latency --nocapture"]
+fn lsp_latency() {
+    let mut server = Server::start("", Start::default());
+    let text = generate(10_000);
+    let line_count = text.matches('\n').count();
+    let uri = server.open_text("big.compel", &text);
+    let first = Instant::now();
+    server.diagnostics(&uri, Some(1));
+    let initial = first.elapsed();
+    // Type in the middle of the file: one character per change, as an
+    // editor sends them, toggling a KPI's target between 92% and 93%.
+    let needle = "target  >= 92%";
+    let middle = text.len() / 2;
+    let at = middle + text[middle..].find(needle).expect("a target") + 12;
+    let pos = position(&text, at, &server.encoding);
+    let end = json!({ "line": pos["line"], "character": pos["character"].as_u64().expect("col") + 1 });
+    let mut change = Vec::new();
+    let mut version = 1;
+    for i in 0..40 {
+        version += 1;
+        let digit = if i % 2 == 0 { "3" } else { "2" };
+        let t = Instant::now();
+        server.edit(&uri, version, range(pos.clone(), end.clone()), digit);
+        let d = server.diagnostics(&uri, Some(version));
+        change.push(t.elapsed());
+        assert_eq!(d["diagnostics"], json!([]));
+    }
+    // Completion in a criterion in the middle of the file.
+    let crit = middle + text[middle..].find("    require kpi_").expect("a criterion") + 12;
+    let cpos = position(&text, crit, &server.encoding);
+    let mut completion = Vec::new();
+    let mut count = 0;
+    for _ in 0..40 {
+        let t = Instant::now();
+        let r = server.request("textDocument/completion", tdp(&uri, cpos.clone()));
+        completion.push(t.elapsed());
+        count = r["items"].as_array().map_or(0, Vec::len);
+    }
+    // Completion right after a change, before the analysis has caught up.
+    let mut after_change = Vec::new();
+    for i in 0..20 {
+        version += 1;
+        let digit = if i % 2 == 0 { "3" } else { "2" };
+        server.edit(&uri, version, range(pos.clone(), end.clone()), digit);
+        let t = Instant::now();
+        server.request("textDocument/completion", tdp(&uri, cpos.clone()));
+        after_change.push(t.elapsed());
+        server.diagnostics(&uri, Some(version));
+    }
+    let hover_pos = position(&text, crit + 2, &server.encoding);
+    let mut hover = Vec::new();
+    for _ in 0..40 {
+        let t = Instant::now();
+        server.request("textDocument/hover", tdp(&uri, hover_pos.clone()));
+        hover.push(t.elapsed());
+    }
+    let max = |v: &[Duration]| v.iter().max().copied().unwrap_or_default();
+    println!("document: {line_count} lines, {} bytes", text.len());
+    println!("open to first diagnostics: {initial:?}");
+    println!(
+        "change to published diagnostics: median {:?}, max {:?} (target <= 50ms)",
+        median(&mut change.clone()),
+        max(&change)
+    );
+    println!(
+        "completion ({count} items): median {:?}, max {:?} (target <= 20ms)",
+        median(&mut completion.clone()),
+        max(&completion)
+    );
+    println!(
+        "completion right after a change: median {:?}, max {:?}",
+        median(&mut after_change.clone()),
+        max(&after_change)
+    );
+    println!("hover: median {:?}, max {:?}", median(&mut hover.clone()), max(&hover));
+    assert!(median(&mut change) <= Duration::from_millis(50), "change-to-diagnostics median over target");
+    assert!(median(&mut completion) <= Duration::from_millis(20), "completion median over target");
+}
