@@ -1,0 +1,700 @@
+//! `bench/run.sh` (or `cargo bench --bench harness`): the performance
+//! harness. It generates the workloads of `benches/workload/`, runs the
+//! real binaries on them and prints one table (`docs/performance.md` quotes
+//! it):
+//!
+//! - `compel check` against `cedar validate` on the same N gates: time per
+//!   MB of policy text and per gate;
+//! - `compel eval` from a JSON metrics file against `compel check`;
+//! - scaling from N = 1,000 to N = 10,000, for check and eval;
+//! - peak memory (`/usr/bin/time -v`);
+//! - startup: `compel check` of a one-initiative file;
+//! - `compel eval --prometheus` against a live Prometheus holding 2,000
+//!   series (backfilled with promtool), and the same fetch one query at a
+//!   time, to show that queries run concurrently;
+//! - the language server's latencies, read from the output of the LSP
+//!   latency test when `bench/run.sh` ran it (`COMPEL_BENCH_LSP_LOG`).
+//!
+//! Every time is the median of several repetitions, interleaved (one run of
+//! each command per round) so that a noisy neighbour slows every command
+//! alike and ratios within one run stay meaningful.
+//!
+//! Arguments: `gen DIR [N]` only writes the workload files of N initiatives
+//! to DIR (for profiling). Environment: `COMPEL_BENCH_N` (default 10000),
+//! `COMPEL_BENCH_SMALL_N` (1000), `COMPEL_BENCH_REPS` (5), `CEDAR` (the
+//! `cedar` binary; default `bench/.cache/cargo-root/bin/cedar`, skipped when
+//! absent), `COMPEL_BENCH_PROMETHEUS=0` skips Prometheus,
+//! `COMPEL_BENCH_CACHE` (default `bench/.cache`).
+
+#![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
+
+mod workload;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const COMPEL: &str = env!("CARGO_BIN_EXE_compel");
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+fn median(xs: &[f64]) -> f64 {
+    let mut xs = xs.to_vec();
+    xs.sort_by(f64::total_cmp);
+    if xs.is_empty() {
+        return f64::NAN;
+    }
+    let m = xs.len() / 2;
+    if xs.len() % 2 == 1 {
+        xs[m]
+    } else {
+        (xs[m - 1] + xs[m]) / 2.0
+    }
+}
+
+/// A command to time: a label, the program and its arguments.
+struct Cmd {
+    label: String,
+    program: PathBuf,
+    args: Vec<String>,
+    /// The exit codes that mean "it worked".
+    ok: Vec<i32>,
+}
+
+impl Cmd {
+    fn new(label: &str, program: impl Into<PathBuf>, args: &[&str]) -> Cmd {
+        Cmd {
+            label: label.to_string(),
+            program: program.into(),
+            args: args.iter().map(|a| a.to_string()).collect(),
+            ok: vec![0],
+        }
+    }
+
+    fn command(&self, dir: &Path) -> Command {
+        let mut c = Command::new(&self.program);
+        c.args(&self.args).current_dir(dir).stdin(Stdio::null());
+        c
+    }
+
+    /// One run: wall time in seconds. Panics when the exit code is not one
+    /// of `ok` (with the command's stderr), so a broken workload never
+    /// yields a figure.
+    fn run(&self, dir: &Path) -> f64 {
+        let start = Instant::now();
+        let out = self.command(dir).stdout(Stdio::null()).stderr(Stdio::piped()).output().expect("the command runs");
+        let t = start.elapsed().as_secs_f64();
+        let code = out.status.code().unwrap_or(-1);
+        assert!(
+            self.ok.contains(&code),
+            "{} exited with {code}: {}",
+            self.label,
+            String::from_utf8_lossy(&out.stderr).chars().take(2000).collect::<String>()
+        );
+        t
+    }
+
+    /// Peak resident memory in MiB, from `/usr/bin/time -v`.
+    fn peak_rss_mib(&self, dir: &Path) -> Option<f64> {
+        let time = Path::new("/usr/bin/time");
+        if !time.exists() {
+            return None;
+        }
+        let out = Command::new(time)
+            .arg("-v")
+            .arg(&self.program)
+            .args(&self.args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .ok()?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        let line = err.lines().find(|l| l.contains("Maximum resident set size"))?;
+        let kb: f64 = line.rsplit(':').next()?.trim().parse().ok()?;
+        Some(kb / 1024.0)
+    }
+}
+
+/// Runs every command `reps` times, interleaved; the times of each.
+fn time_all(dir: &Path, cmds: &[&Cmd], reps: usize) -> Vec<Vec<f64>> {
+    let mut times = vec![Vec::new(); cmds.len()];
+    // One untimed warm-up round: page cache, lazy binding.
+    for c in cmds {
+        c.run(dir);
+    }
+    for _ in 0..reps {
+        for (i, c) in cmds.iter().enumerate() {
+            times[i].push(c.run(dir));
+        }
+    }
+    times
+}
+
+/// The files of one workload size.
+struct Workload {
+    n: usize,
+    policy: String,
+    policy_bytes: usize,
+    metrics: String,
+    cedar: String,
+    cedar_bytes: usize,
+}
+
+fn write_workload(dir: &Path, n: usize) -> Workload {
+    let policy = workload::policy(n);
+    let metrics = workload::metrics_json(n);
+    let cedar = workload::cedar_policies(n);
+    let w = Workload {
+        n,
+        policy: format!("policy-{n}.compel"),
+        policy_bytes: policy.len(),
+        metrics: format!("metrics-{n}.json"),
+        cedar: format!("gates-{n}.cedar"),
+        cedar_bytes: cedar.len(),
+    };
+    write_if_changed(&dir.join(&w.policy), &policy);
+    write_if_changed(&dir.join(&w.metrics), &metrics);
+    write_if_changed(&dir.join(&w.cedar), &cedar);
+    write_if_changed(&dir.join("schema.cedarschema"), workload::CEDAR_SCHEMA);
+    w
+}
+
+fn write_if_changed(path: &Path, text: &str) {
+    if std::fs::read(path).ok().as_deref() != Some(text.as_bytes()) {
+        std::fs::write(path, text).expect("write a workload file");
+    }
+}
+
+fn ms(t: f64) -> String {
+    if t >= 10.0 {
+        format!("{:.0} s", t)
+    } else if t >= 1.0 {
+        format!("{:.0} ms", t * 1e3)
+    } else if t >= 0.01 {
+        format!("{:.1} ms", t * 1e3)
+    } else {
+        format!("{:.2} ms", t * 1e3)
+    }
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "met"
+    } else {
+        "NOT MET"
+    }
+}
+
+/// The table, in Markdown.
+#[derive(Default)]
+struct Table {
+    rows: Vec<[String; 4]>,
+}
+
+impl Table {
+    fn row(&mut self, what: impl Into<String>, figure: impl Into<String>, detail: impl Into<String>, target: impl Into<String>) {
+        self.rows.push([what.into(), figure.into(), detail.into(), target.into()]);
+    }
+
+    fn render(&self) -> String {
+        let head = ["measurement", "median", "derived", "target"];
+        let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+        for r in &self.rows {
+            for (i, c) in r.iter().enumerate() {
+                widths[i] = widths[i].max(c.chars().count());
+            }
+        }
+        let line = |cells: &[&str]| {
+            let mut s = String::from("|");
+            for (i, c) in cells.iter().enumerate() {
+                let pad = widths[i] - c.chars().count();
+                let _ = write!(s, " {c}{} |", " ".repeat(pad));
+            }
+            s.push('\n');
+            s
+        };
+        let mut out = line(&head);
+        out.push('|');
+        for w in &widths {
+            let _ = write!(out, "{}|", "-".repeat(w + 2));
+        }
+        out.push('\n');
+        for r in &self.rows {
+            out.push_str(&line(&[&r[0], &r[1], &r[2], &r[3]]));
+        }
+        out
+    }
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".to_string());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let mem = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("MemTotal")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .map_or("unknown memory".to_string(), |kb| format!("{:.0} GiB RAM", kb / 1024.0 / 1024.0));
+    let load = std::fs::read_to_string("/proc/loadavg").ok().map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    format!("{cores} cores ({cpu}), {mem}, load average {}", load.unwrap_or_default())
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    if args.first().map(String::as_str) == Some("gen") {
+        let dir = PathBuf::from(args.get(1).expect("gen DIR [N]"));
+        let n = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(10_000);
+        std::fs::create_dir_all(&dir).unwrap();
+        let w = write_workload(&dir, n);
+        std::fs::write(dir.join(format!("openmetrics-{n}.txt")), workload::openmetrics(n)).unwrap();
+        std::fs::write(dir.join("small.compel"), workload::policy(1)).unwrap();
+        println!("wrote {} ({} bytes), {}, {} and small.compel to {}", w.policy, w.policy_bytes, w.metrics, w.cedar, dir.display());
+        return;
+    }
+
+    let n = env_usize("COMPEL_BENCH_N", 10_000);
+    let small_n = env_usize("COMPEL_BENCH_SMALL_N", 1_000);
+    let reps = env_usize("COMPEL_BENCH_REPS", 5).max(1);
+    let cache = std::env::var_os("COMPEL_BENCH_CACHE").map_or_else(|| repo_root().join("bench/.cache"), PathBuf::from);
+    let dir = cache.join("work");
+    std::fs::create_dir_all(&dir).unwrap();
+    let cedar_bin = std::env::var_os("CEDAR")
+        .map_or_else(|| cache.join("cargo-root/bin/cedar"), PathBuf::from);
+    let cedar_bin = cedar_bin.exists().then_some(cedar_bin);
+
+    eprintln!("harness: generating workloads in {}", dir.display());
+    let big = write_workload(&dir, n);
+    let small = write_workload(&dir, small_n);
+    write_if_changed(&dir.join("small.compel"), &workload::policy(1));
+
+    let mut table = Table::default();
+    let mut notes: Vec<String> = Vec::new();
+
+    // ---- check, eval, cedar: N and small N, interleaved ------------------
+    let eval_args = |w: &Workload| -> Vec<String> {
+        ["eval", &w.policy, "--metrics", &w.metrics, "--now", workload::NOW, "--format", "json"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect()
+    };
+    let check = |w: &Workload| Cmd::new(&format!("compel check (N={})", w.n), COMPEL, &["check", &w.policy]);
+    let eval = |w: &Workload| {
+        let a = eval_args(w);
+        Cmd::new(&format!("compel eval (N={})", w.n), COMPEL, &a.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let cedar = |w: &Workload, bin: &Path| {
+        Cmd::new(
+            &format!("cedar validate (N={})", w.n),
+            bin,
+            &["validate", "--schema", "schema.cedarschema", "--policies", &w.cedar],
+        )
+    };
+    let mut cmds = vec![check(&big), eval(&big), check(&small), eval(&small)];
+    if let Some(bin) = &cedar_bin {
+        cmds.push(cedar(&big, bin));
+        cmds.push(cedar(&small, bin));
+    } else {
+        notes.push("cedar-policy-cli is not installed (bench/run.sh installs it): no Cedar figures".to_string());
+    }
+    eprintln!("harness: timing check, eval and cedar validate, {reps} interleaved rounds");
+    let refs: Vec<&Cmd> = cmds.iter().collect();
+    let times = time_all(&dir, &refs, reps);
+    let t = |i: usize| median(&times[i]);
+    let (check_big, eval_big, check_small, eval_small) = (t(0), t(1), t(2), t(3));
+    let mb = |b: usize| b as f64 / 1e6;
+    let per_gate = |t: f64, n: usize| format!("{:.1} µs/gate", t / n as f64 * 1e6);
+
+    table.row(
+        format!("compel check, N={n} ({:.2} MB)", mb(big.policy_bytes)),
+        ms(check_big),
+        format!("{:.1} MB/s, {}", mb(big.policy_bytes) / check_big, per_gate(check_big, n)),
+        "",
+    );
+    if cedar_bin.is_some() {
+        let (cedar_big, cedar_small) = (t(4), t(5));
+        table.row(
+            format!("cedar validate, N={n} ({:.2} MB)", mb(big.cedar_bytes)),
+            ms(cedar_big),
+            format!("{:.1} MB/s, {}", mb(big.cedar_bytes) / cedar_big, per_gate(cedar_big, n)),
+            "",
+        );
+        let per_mb = (mb(big.policy_bytes) / check_big) / (mb(big.cedar_bytes) / cedar_big);
+        table.row(
+            "check vs cedar validate, per MB",
+            format!("{per_mb:.2}x"),
+            format!("per gate {:.2}x", cedar_big / check_big),
+            format!(">= 1x (then 2x): {}", verdict(per_mb >= 1.0)),
+        );
+        table.row(
+            format!("cedar validate, N={small_n}"),
+            ms(cedar_small),
+            format!("{:.1} MB/s, {}", mb(small.cedar_bytes) / cedar_small, per_gate(cedar_small, small_n)),
+            "",
+        );
+    }
+    table.row(
+        format!("compel eval --metrics JSON, N={n}"),
+        ms(eval_big),
+        format!("{:.2}x check", eval_big / check_big),
+        format!("<= 3x check: {}", verdict(eval_big / check_big <= 3.0)),
+    );
+    table.row(
+        format!("compel check, N={small_n}"),
+        ms(check_small),
+        format!("{:.1} MB/s, {}", mb(small.policy_bytes) / check_small, per_gate(check_small, small_n)),
+        "",
+    );
+    table.row(
+        format!("compel eval --metrics JSON, N={small_n}"),
+        ms(eval_small),
+        format!("{:.2}x check", eval_small / check_small),
+        "",
+    );
+    let scale = n as f64 / small_n as f64;
+    for (what, big_t, small_t) in [("check", check_big, check_small), ("eval", eval_big, eval_small)] {
+        let r = big_t / small_t;
+        table.row(
+            format!("scaling of {what}, N={small_n} -> {n}"),
+            format!("{r:.1}x time"),
+            format!("for {scale:.0}x input"),
+            format!("<= {:.0}x: {}", scale * 1.3, verdict(r <= scale * 1.3)),
+        );
+    }
+
+    // ---- peak memory -----------------------------------------------------
+    eprintln!("harness: peak memory");
+    let mut rss_cmds = vec![check(&big), eval(&big)];
+    if let Some(bin) = &cedar_bin {
+        rss_cmds.push(cedar(&big, bin));
+    }
+    for c in &rss_cmds {
+        match c.peak_rss_mib(&dir) {
+            Some(m) => {
+                let input = if c.label.starts_with("cedar") { big.cedar_bytes } else { big.policy_bytes };
+                table.row(
+                    format!("peak memory of {}", c.label),
+                    format!("{m:.0} MiB"),
+                    format!("{:.1}x the policy text", m * 1024.0 * 1024.0 / input as f64),
+                    "",
+                );
+            }
+            None => notes.push("/usr/bin/time is missing (apt-get install time): no peak memory".to_string()),
+        }
+    }
+
+    // ---- startup ---------------------------------------------------------
+    eprintln!("harness: startup");
+    let startup = Cmd::new("compel check (1 initiative)", COMPEL, &["check", "small.compel"]);
+    let startup_reps = (reps * 6).max(20);
+    let st = median(&time_all(&dir, &[&startup], startup_reps)[0]);
+    table.row(
+        "startup: compel check of a 1-initiative file",
+        ms(st),
+        format!("median of {startup_reps} runs"),
+        format!("< 10 ms: {}", verdict(st < 0.010)),
+    );
+
+    // ---- Prometheus --------------------------------------------------------
+    if std::env::var("COMPEL_BENCH_PROMETHEUS").as_deref() == Ok("0") {
+        notes.push("Prometheus skipped (COMPEL_BENCH_PROMETHEUS=0)".to_string());
+    } else {
+        match prometheus_rows(&cache, &dir, &small, reps) {
+            Ok(rows) => table.rows.extend(rows),
+            Err(e) => notes.push(format!("live Prometheus not measured: {e}")),
+        }
+    }
+
+    // ---- language server -------------------------------------------------
+    match std::env::var_os("COMPEL_BENCH_LSP_LOG") {
+        Some(path) => match std::fs::read_to_string(&path) {
+            Ok(log) => {
+                let rows = lsp_rows(&log);
+                if rows.is_empty() {
+                    notes.push(format!("the LSP latency log {} holds no figures", PathBuf::from(path).display()));
+                }
+                table.rows.extend(rows);
+            }
+            Err(e) => notes.push(format!("cannot read the LSP latency log: {e}")),
+        },
+        None => notes.push(
+            "language-server latency not measured here: bench/run.sh runs the LSP latency test and passes its log".to_string(),
+        ),
+    }
+
+    let mut out = String::new();
+    let _ = writeln!(out, "machine: {}", machine());
+    let _ = writeln!(out, "compel: {COMPEL}");
+    if let Some(bin) = &cedar_bin {
+        let v = Command::new(bin).arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        let _ = writeln!(out, "cedar: {}", v.unwrap_or_default());
+    }
+    let _ = writeln!(out, "medians of {reps} interleaved runs (startup: {startup_reps})\n");
+    out.push_str(&table.render());
+    for n in &notes {
+        let _ = writeln!(out, "\nnote: {n}");
+    }
+    print!("{out}");
+    let _ = std::fs::write(cache.join("results.md"), &out);
+}
+
+/// Finds `change to published diagnostics: median 12.3ms, max ...` and
+/// `completion (N items): median ...` in the LSP latency test's output.
+fn lsp_rows(log: &str) -> Vec<[String; 4]> {
+    let median_of = |line: &str| -> Option<Duration> {
+        let rest = line.split("median ").nth(1)?;
+        parse_debug_duration(rest.split(',').next()?.trim())
+    };
+    let doc = log.lines().find(|l| l.starts_with("document:")).map(|l| l.trim_start_matches("document:").trim().to_string());
+    let mut rows = Vec::new();
+    for (prefix, what, target_ms) in [
+        ("change to published diagnostics", "LSP change -> diagnostics", Some(50.0)),
+        ("completion (", "LSP completion", Some(20.0)),
+        ("completion right after a change", "LSP completion right after a change", None),
+        ("hover", "LSP hover", None),
+    ] {
+        let Some(line) = log.lines().find(|l| l.starts_with(prefix)) else { continue };
+        let Some(m) = median_of(line) else { continue };
+        let t = m.as_secs_f64();
+        let max = line.split("max ").nth(1).map(|s| s.split(' ').next().unwrap_or("").trim_end_matches(',').to_string());
+        let target = target_ms.map_or(String::new(), |ms: f64| format!("<= {ms:.0} ms: {}", verdict(t * 1e3 <= ms)));
+        rows.push([
+            format!("{what} ({})", doc.clone().unwrap_or_default()),
+            self::ms(t),
+            max.map_or(String::new(), |m| format!("max {m}")),
+            target,
+        ]);
+    }
+    rows
+}
+
+/// Parses Rust's `Debug` of a `Duration`: `12.345ms`, `1.2s`, `900µs`, `15ns`.
+fn parse_debug_duration(s: &str) -> Option<Duration> {
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (num, unit) = s.split_at(split);
+    let v: f64 = num.parse().ok()?;
+    let secs = match unit {
+        "s" => v,
+        "ms" => v / 1e3,
+        "µs" | "us" => v / 1e6,
+        "ns" => v / 1e9,
+        _ => return None,
+    };
+    Some(Duration::from_secs_f64(secs))
+}
+
+// ---- Prometheus --------------------------------------------------------------
+
+/// A child process killed when dropped (the Prometheus server we started).
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn in_path(program: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH")?
+        .to_string_lossy()
+        .split(':')
+        .map(|d| Path::new(d).join(program))
+        .find(|p| p.is_file())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map_or(19_090, |a| a.port())
+}
+
+fn http_get(url: &str) -> Result<String, String> {
+    ureq::get(url).timeout(Duration::from_secs(10)).call().map_err(|e| e.to_string())?.into_string().map_err(|e| e.to_string())
+}
+
+fn prometheus_rows(cache: &Path, dir: &Path, w: &Workload, reps: usize) -> Result<Vec<[String; 4]>, String> {
+    let prometheus = in_path("prometheus").ok_or("`prometheus` is not installed (apt-get install prometheus)")?;
+    let promtool = in_path("promtool").ok_or("`promtool` is not installed (apt-get install prometheus)")?;
+    let series = 2 * w.n;
+    // Backfill once: the blocks depend only on the generated samples.
+    let om = workload::openmetrics(w.n);
+    let base = cache.join(format!("prometheus-{}", w.n));
+    let data = base.join("data");
+    let marker = base.join("openmetrics.txt");
+    if std::fs::read(&marker).ok().as_deref() != Some(om.as_bytes()) || !data.exists() {
+        eprintln!("harness: backfilling {series} series into {}", data.display());
+        let _ = std::fs::remove_dir_all(&base);
+        std::fs::create_dir_all(&data).map_err(|e| e.to_string())?;
+        let input = base.join("input.txt");
+        std::fs::write(&input, &om).map_err(|e| e.to_string())?;
+        let out = Command::new(&promtool)
+            .args(["tsdb", "create-blocks-from", "openmetrics"])
+            .arg(&input)
+            .arg(&data)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!("promtool failed: {}", String::from_utf8_lossy(&out.stderr)));
+        }
+        std::fs::write(&marker, &om).map_err(|e| e.to_string())?;
+    }
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let query_log = base.join("query.log");
+    let _ = std::fs::remove_file(&query_log);
+    let config = base.join("prometheus.yml");
+    std::fs::write(&config, format!("global:\n  query_log_file: {}\n", query_log.display())).map_err(|e| e.to_string())?;
+    eprintln!("harness: starting prometheus on {url}");
+    let child = Command::new(&prometheus)
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!("--storage.tsdb.path={}", data.display()))
+        .arg("--storage.tsdb.retention.time=100y")
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(base.join("prometheus.err")).map_err(|e| e.to_string())?)
+        .spawn()
+        .map_err(|e| format!("cannot start prometheus: {e}"))?;
+    let _guard = Killed(child);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while http_get(&format!("{url}/-/ready")).is_err() {
+        if Instant::now() > deadline {
+            return Err("prometheus did not become ready in 120 s".to_string());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // How many series it holds.
+    let count_q = "count(count_over_time({__name__=~\"model_accuracy|loss_rate\"}[8d]))";
+    let answer = ureq::get(&format!("{url}/api/v1/query"))
+        .query("query", count_q)
+        .query("time", &workload::NOW_SECS.to_string())
+        .call()
+        .map_err(|e| e.to_string())?
+        .into_string()
+        .map_err(|e| e.to_string())?;
+    let answer: serde_json::Value = serde_json::from_str(&answer).map_err(|e| e.to_string())?;
+    let held: usize = answer["data"]["result"][0]["value"][1].as_str().and_then(|s| s.parse().ok()).unwrap_or(0);
+    if held != series {
+        return Err(format!("prometheus holds {held} series, expected {series}"));
+    }
+
+    let cli = Cmd::new(
+        &format!("compel eval --prometheus (N={})", w.n),
+        COMPEL,
+        &["eval", &w.policy, "--prometheus", &url, "--now", workload::NOW, "--format", "json"],
+    );
+    let file = Cmd::new(
+        &format!("compel eval --metrics (N={})", w.n),
+        COMPEL,
+        &["eval", &w.policy, "--metrics", &w.metrics, "--now", workload::NOW, "--format", "json"],
+    );
+    eprintln!("harness: timing eval against prometheus");
+    let _ = std::fs::remove_file(&query_log);
+    // Start the query log afresh: the CLI runs only, then the library ones.
+    let times = time_all(dir, &[&cli, &file], reps);
+    let log_cli = std::fs::read_to_string(&query_log).unwrap_or_default();
+    let peak = peak_overlap(&log_cli);
+    let (t_cli, t_file) = (median(&times[0]), median(&times[1]));
+
+    // The fetch alone, through the library: the CLI's concurrency against
+    // one query at a time.
+    let analysis = compel::cli::analyze_paths(&[dir.join(&w.policy)])?;
+    let fetches = compel::eval::plan::plan(&analysis.model, &analysis.files, compel::eval::DEFAULT_MAX_AGE);
+    let mut queries: Vec<compel::prometheus::Query> = Vec::new();
+    for f in &fetches {
+        let expr = f.query.clone().unwrap_or_else(|| compel::eval::metrics::format_selector(&f.metric, &f.labels));
+        if !queries.iter().any(|q| q.expr == expr) {
+            queries.push(compel::prometheus::Query { expr, lookback_secs: f.lookback.ceil() as i64 });
+        }
+    }
+    let fetch = |concurrency: usize| -> Result<f64, String> {
+        let mut client = compel::prometheus::PrometheusClient::new(&url)?;
+        client.concurrency = concurrency;
+        let start = Instant::now();
+        let results = client.fetch_range(&queries, workload::NOW_SECS);
+        let t = start.elapsed().as_secs_f64();
+        let bad = results.iter().filter(|r| r.as_ref().map_or(true, |s| s.len() != 1)).count();
+        if bad > 0 {
+            return Err(format!("{bad} of {} queries did not return exactly one series", queries.len()));
+        }
+        Ok(t)
+    };
+    let default_c = compel::prometheus::DEFAULT_CONCURRENCY;
+    let mut par = Vec::new();
+    let mut seq = Vec::new();
+    for _ in 0..reps {
+        par.push(fetch(default_c)?);
+        seq.push(fetch(1)?);
+    }
+    let (t_par, t_seq) = (median(&par), median(&seq));
+    let nq = queries.len();
+    Ok(vec![
+        [
+            format!("compel eval --prometheus, {series} series, N={}", w.n),
+            ms(t_cli),
+            format!("{:.2}x eval from JSON ({})", t_cli / t_file, ms(t_file)),
+            String::new(),
+        ],
+        [
+            format!("fetch of {nq} queries, {default_c} at a time (as the CLI)"),
+            ms(t_par),
+            format!("{:.0} queries/s", nq as f64 / t_par),
+            String::new(),
+        ],
+        [
+            format!("fetch of {nq} queries, one at a time"),
+            ms(t_seq),
+            format!("{:.2}x slower than concurrent", t_seq / t_par),
+            String::new(),
+        ],
+        [
+            "queries in flight at once in Prometheus (query log)".to_string(),
+            peak.map_or("n/a".to_string(), |p| format!("peak {p}")),
+            "during the CLI runs".to_string(),
+            String::new(),
+        ],
+    ])
+}
+
+/// The largest number of queries whose execution overlapped, from
+/// Prometheus' query log (`ts` is when a query ended, `execTotalTime` how
+/// long it ran).
+fn peak_overlap(log: &str) -> Option<usize> {
+    let mut events: Vec<(f64, i32)> = Vec::new();
+    for line in log.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).ok()?;
+        let end = parse_ts(v["ts"].as_str()?)?;
+        let took = v["stats"]["timings"]["execTotalTime"].as_f64()?;
+        events.push((end - took, 1));
+        events.push((end, -1));
+    }
+    if events.is_empty() {
+        return None;
+    }
+    // Ends before starts at the same instant.
+    events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let (mut now, mut peak) = (0i32, 0i32);
+    for (_, d) in events {
+        now += d;
+        peak = peak.max(now);
+    }
+    Some(peak as usize)
+}
+
+/// `2026-11-24T02:10:50.123456789Z` in seconds since the epoch.
+fn parse_ts(ts: &str) -> Option<f64> {
+    let (whole, frac) = match ts.find('.') {
+        Some(i) => (format!("{}Z", &ts[..i]), ts[i..].trim_end_matches('Z')),
+        None => (ts.to_string(), ""),
+    };
+    let secs = compel::eval::metrics::parse_rfc3339(&whole)? as f64;
+    let frac: f64 = if frac.is_empty() { 0.0 } else { format!("0{frac}").parse().ok()? };
+    Some(secs + frac)
+}
