@@ -1,7 +1,7 @@
 //! `compel eval PATH... (--metrics FILE... | --prometheus URL)`
 //!
 //! Gathers the inputs the pure evaluator needs (the checked policy, the
-//! metrics, `now`), runs [`crate::eval::evaluate`], prints the report and
+//! metrics, `now`), runs [`crate::eval::evaluate()`], prints the report and
 //! picks the exit code: 0 when every gate and policy passes or warns, 1
 //! when one blocks (fails or is unknown), 2 when the policy does not
 //! compile or an input is unusable.

@@ -252,20 +252,23 @@ impl<'a> StoreMetrics<'a> {
         match self.index.select_one(metric, &k.labels) {
             Selection::One(s) => Ok(s),
             Selection::None => {
-                let others: Vec<String> =
-                    self.index.select(metric, &Labels::new()).iter().map(|s| s.selector()).collect();
-                Err(if others.is_empty() {
-                    format!("no series `{selector}`")
-                } else {
-                    format!("no series `{selector}` (the metric has {})", list_some(&others, 3))
+                let others = self.index.select(metric, &Labels::new());
+                let shown: Vec<String> = others.iter().take(3).map(|s| format!("`{}`", s.selector())).collect();
+                Err(match others.len() {
+                    0 => format!("no series `{selector}`"),
+                    n if n <= 3 => format!("no series `{selector}` (the metric has {})", shown.join(", ")),
+                    n => format!("no series `{selector}` (the metric has {} and {} more)", shown.join(", "), n - 3),
                 })
             }
             Selection::Ambiguous(found) => {
-                let names: Vec<String> = found.iter().map(|s| format!("`{}`", s.selector())).collect();
+                let mut names: Vec<String> = found.iter().take(3).map(|s| format!("`{}`", s.selector())).collect();
+                if found.len() > 3 {
+                    names = vec![format!("{} and {} more", names.join(", "), found.len() - 3)];
+                }
                 Err(format!(
                     "ambiguous: {} series match `{selector}`: {}; give `{}` a `labels` selector that picks one",
                     found.len(),
-                    list_some(&names, 3),
+                    names.join(", "),
                     k.name
                 ))
             }

@@ -1,5 +1,7 @@
-//! Evaluation against metrics: the metric store, the metric file readers and
-//! the drift statistics. Pure: files, clocks and the network are given to it.
+//! Evaluation against metrics: the metric store, the metric file readers,
+//! the drift statistics, the evaluator (KPI status, windows, `for`, gates,
+//! policies), the report and its renderers, and the Prometheus fetch plan.
+//! Pure: files, clocks and the network are given to it.
 
 pub mod drift;
 pub mod metrics;
