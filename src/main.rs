@@ -18,7 +18,7 @@ enum Command {
     /// Parse, resolve and type-check policies; evaluate what declared facts decide.
     Check(cli::check::Args),
     /// Decide gates, KPIs and policies against metrics.
-    Eval(cli::eval::Args),
+    Eval(Box<cli::eval::Args>),
     /// Format files in the canonical layout.
     Fmt(cli::fmt::Args),
     /// Run the `test` blocks of policy files.
@@ -33,7 +33,7 @@ fn main() -> ExitCode {
     let args = Cli::parse();
     let code = match args.command {
         Command::Check(a) => cli::check::run(a),
-        Command::Eval(a) => cli::eval::run(a),
+        Command::Eval(a) => cli::eval::run(*a),
         Command::Fmt(a) => cli::fmt::run(a),
         Command::Test(a) => cli::test::run(a),
         Command::Lsp => cli::lsp::run(),

@@ -35,7 +35,7 @@
 
 use std::fmt;
 use std::io::Read;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use crate::eval::metrics::{Labels, Sample, Series};
@@ -50,8 +50,13 @@ pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(250);
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// The evaluation step of subqueries by default, in seconds.
 pub const DEFAULT_SUBQUERY_STEP_SECS: i64 = 60;
-/// The largest answer read, in bytes.
-pub const MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+/// The most bytes read from the server by default, all answers of one
+/// [`PrometheusClient::fetch_range`] together (`compel eval
+/// --max-metrics-bytes`).
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+/// The most samples one series of an answer may hold by default (`compel
+/// eval --max-samples`).
+pub const DEFAULT_MAX_SAMPLES: usize = 1_000_000;
 
 /// Credentials for a Prometheus behind authentication.
 #[derive(Clone, PartialEq, Eq)]
@@ -137,6 +142,12 @@ pub struct PrometheusClient {
     /// The step of subqueries for expressions that are not plain
     /// selectors, in seconds.
     pub subquery_step_secs: i64,
+    /// The most bytes read, all answers of one fetch together; past it a
+    /// query fails with a message naming the limit.
+    pub max_response_bytes: u64,
+    /// The most samples in one series of an answer; past it the query fails
+    /// with a message naming the limit.
+    pub max_samples: usize,
 }
 
 impl PrometheusClient {
@@ -179,7 +190,17 @@ impl PrometheusClient {
             backoff: DEFAULT_BACKOFF,
             concurrency: DEFAULT_CONCURRENCY,
             subquery_step_secs: DEFAULT_SUBQUERY_STEP_SECS,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            max_samples: DEFAULT_MAX_SAMPLES,
         })
+    }
+
+    /// The same client with other bounds on what it reads: bytes over all
+    /// answers of one fetch, and samples per series.
+    pub fn with_limits(mut self, max_response_bytes: u64, max_samples: usize) -> PrometheusClient {
+        self.max_response_bytes = max_response_bytes;
+        self.max_samples = max_samples;
+        self
     }
 
     /// The same client with another per-attempt timeout.
@@ -211,6 +232,7 @@ impl PrometheusClient {
         let agent = self.agent();
         let workers = self.concurrency.max(1).min(queries.len());
         let next = AtomicUsize::new(0);
+        let read = AtomicU64::new(0);
         let mut results: Vec<Option<Result<Vec<Series>, String>>> = vec![None; queries.len()];
         std::thread::scope(|scope| {
             let handles: Vec<_> = (0..workers)
@@ -220,7 +242,7 @@ impl PrometheusClient {
                         loop {
                             let i = next.fetch_add(1, Ordering::Relaxed);
                             let Some(query) = queries.get(i) else { break };
-                            done.push((i, self.fetch_with(&agent, query, now)));
+                            done.push((i, self.fetch_with(&agent, query, now, &read)));
                         }
                         done
                     })
@@ -246,7 +268,7 @@ impl PrometheusClient {
 
     /// Fetches one query at `now` (with retries).
     pub fn fetch(&self, query: &Query, now: i64) -> Result<Vec<Series>, String> {
-        self.fetch_with(&self.agent(), query, now)
+        self.fetch_with(&self.agent(), query, now, &AtomicU64::new(0))
     }
 
     fn agent(&self) -> ureq::Agent {
@@ -261,12 +283,13 @@ impl PrometheusClient {
         agent: &ureq::Agent,
         query: &Query,
         now: i64,
+        read: &AtomicU64,
     ) -> Result<Vec<Series>, String> {
         let promql = self.promql(query);
         let mut wait = self.backoff;
         let mut attempt = 0;
         loop {
-            match self.attempt(agent, &promql, now, query.expr.trim()) {
+            match self.attempt(agent, &promql, now, query.expr.trim(), read) {
                 Ok(series) => return Ok(series),
                 Err(failure) if failure.transient && attempt < self.max_retries => {
                     attempt += 1;
@@ -291,6 +314,7 @@ impl PrometheusClient {
         promql: &str,
         now: i64,
         expr: &str,
+        read: &AtomicU64,
     ) -> Result<Vec<Series>, Failure> {
         let url = format!("{}/api/v1/query", self.base_url);
         let mut request = agent
@@ -302,39 +326,56 @@ impl PrometheusClient {
         }
         match request.call() {
             Ok(response) => {
-                let body = self.read_body(response)?;
-                parse_answer(&body, expr).map_err(|why| Failure {
-                    message: format!(
-                        "prometheus at {} sent a malformed answer to `{promql}`: {why}",
-                        self.base_url
-                    ),
+                let body = self.read_body(response, read)?;
+                parse_answer(&body, expr, self.max_samples).map_err(|bad| Failure {
+                    message: match bad {
+                        Bad::Malformed(why) => format!(
+                            "prometheus at {} sent a malformed answer to `{promql}`: {why}",
+                            self.base_url
+                        ),
+                        Bad::TooLarge(why) => format!(
+                            "prometheus at {} answered `{promql}` with {why}; ask for a shorter window \
+                             or raise the limit (`--max-samples`)",
+                            self.base_url
+                        ),
+                    },
                     transient: false,
                 })
             }
             Err(ureq::Error::Status(code, response)) => {
-                let body = self.read_body(response).unwrap_or_default();
+                let body = self.read_body(response, read).unwrap_or_default();
                 Err(self.status_failure(code, &body, promql))
             }
             Err(ureq::Error::Transport(transport)) => Err(self.transport_failure(&transport)),
         }
     }
 
-    fn read_body(&self, response: ureq::Response) -> Result<Vec<u8>, Failure> {
+    /// Reads an answer, counting its bytes into `read` (shared by every
+    /// query of one fetch) so all answers together stay within
+    /// [`PrometheusClient::max_response_bytes`].
+    fn read_body(&self, response: ureq::Response, read: &AtomicU64) -> Result<Vec<u8>, Failure> {
         let mut body = Vec::new();
-        response
-            .into_reader()
-            .take(MAX_RESPONSE_BYTES + 1)
-            .read_to_end(&mut body)
-            .map_err(|e| self.io_failure(&e))?;
-        if body.len() as u64 > MAX_RESPONSE_BYTES {
-            return Err(Failure {
-                message: format!(
-                    "prometheus at {} sent more than {} MB; ask for a shorter window",
-                    self.base_url,
-                    MAX_RESPONSE_BYTES >> 20
-                ),
-                transient: false,
-            });
+        let mut reader = response.into_reader();
+        let mut chunk = vec![0u8; 64 * 1024];
+        loop {
+            let n = match reader.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(self.io_failure(&e)),
+            };
+            let total = read.fetch_add(n as u64, Ordering::Relaxed).saturating_add(n as u64);
+            if total > self.max_response_bytes {
+                return Err(Failure {
+                    message: format!(
+                        "prometheus at {} sent more than {} bytes in all; ask for shorter windows or raise the limit \
+                         (`--max-metrics-bytes`)",
+                        self.base_url, self.max_response_bytes
+                    ),
+                    transient: false,
+                });
+            }
+            body.extend_from_slice(&chunk[..n]);
         }
         Ok(body)
     }
@@ -464,15 +505,37 @@ fn error_detail(body: &[u8]) -> String {
     }
 }
 
+/// Why an answer cannot be used.
+#[derive(Debug)]
+enum Bad {
+    /// It is not what the query API sends.
+    Malformed(String),
+    /// A series holds more samples than the limit.
+    TooLarge(String),
+}
+
+impl From<String> for Bad {
+    fn from(why: String) -> Bad {
+        Bad::Malformed(why)
+    }
+}
+
+impl From<&str> for Bad {
+    fn from(why: &str) -> Bad {
+        Bad::Malformed(why.to_string())
+    }
+}
+
 /// Reads a query API answer into series. `expr` names series without a
-/// `__name__` label.
-fn parse_answer(body: &[u8], expr: &str) -> Result<Vec<Series>, String> {
+/// `__name__` label. A series with more than `max_samples` samples is
+/// refused.
+fn parse_answer(body: &[u8], expr: &str, max_samples: usize) -> Result<Vec<Series>, Bad> {
     let value: serde_json::Value =
         serde_json::from_slice(body).map_err(|e| format!("not valid JSON ({e})"))?;
     match value.get("status").and_then(|s| s.as_str()) {
         Some("success") => {}
-        Some("error") => return Err(format!("it reports an error{}", error_detail(body))),
-        _ => return Err("no `status` field".to_string()),
+        Some("error") => return Err(format!("it reports an error{}", error_detail(body)).into()),
+        _ => return Err("no `status` field".into()),
     }
     let data = value.get("data").ok_or("no `data` field")?;
     let kind = data
@@ -484,8 +547,9 @@ fn parse_answer(body: &[u8], expr: &str) -> Result<Vec<Series>, String> {
         "matrix" | "vector" => {}
         other => {
             return Err(format!(
-            "the result is a {other}, not series of samples (is the expression an instant vector?)"
-        ))
+                "the result is a {other}, not series of samples (is the expression an instant vector?)"
+            )
+            .into())
         }
     }
     let entries = result.as_array().ok_or("`data.result` is not a list")?;
@@ -511,6 +575,13 @@ fn parse_answer(body: &[u8], expr: &str) -> Result<Vec<Series>, String> {
             let values = values
                 .as_array()
                 .ok_or_else(|| format!("result[{i}].values is not a list"))?;
+            if values.len() > max_samples {
+                return Err(Bad::TooLarge(format!(
+                    "{} samples of `{}`, more than the limit of {max_samples} samples per series",
+                    values.len(),
+                    crate::eval::metrics::format_selector(&name, &labels)
+                )));
+            }
             for (j, pair) in values.iter().enumerate() {
                 samples.push(
                     parse_pair(pair).ok_or_else(|| {
@@ -526,9 +597,10 @@ fn parse_answer(body: &[u8], expr: &str) -> Result<Vec<Series>, String> {
         } else if entry.get("histograms").is_some() || entry.get("histogram").is_some() {
             return Err(format!(
                 "`{name}` is a native histogram, which compel cannot read; select a float series"
-            ));
+            )
+            .into());
         } else {
-            return Err(format!("result[{i}] has no `values`"));
+            return Err(format!("result[{i}] has no `values`").into());
         }
         out.push(Series::with_samples(name, labels, samples));
     }
@@ -1021,7 +1093,7 @@ mod tests {
     #[test]
     fn vector_and_scalar_answers() {
         let vector = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"x"},"value":[5.9,"2"]}]}}"#;
-        let series = parse_answer(vector.as_bytes(), "up == 1").unwrap();
+        let series = parse_answer(vector.as_bytes(), "up == 1", usize::MAX).unwrap();
         assert_eq!(series[0].metric, "up == 1");
         assert_eq!(
             series[0].samples,
@@ -1031,20 +1103,35 @@ mod tests {
             }]
         );
         let scalar = r#"{"status":"success","data":{"resultType":"scalar","result":[5,"2"]}}"#;
-        assert!(parse_answer(scalar.as_bytes(), "1")
+        assert!(parse_answer(scalar.as_bytes(), "1", usize::MAX)
             .unwrap_err()
+            .text()
             .starts_with("the result is a scalar"));
         let empty = r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#;
-        assert_eq!(parse_answer(empty.as_bytes(), "acc").unwrap(), vec![]);
+        assert_eq!(parse_answer(empty.as_bytes(), "acc", usize::MAX).unwrap(), vec![]);
         let bad = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,2]]}]}}"#;
         assert_eq!(
-            parse_answer(bad.as_bytes(), "acc").unwrap_err(),
+            parse_answer(bad.as_bytes(), "acc", usize::MAX).unwrap_err().text(),
             "result[0].values[0] is not [time, \"value\"]"
         );
         let hist = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"h"},"histograms":[]}]}}"#;
-        assert!(parse_answer(hist.as_bytes(), "h")
+        assert!(parse_answer(hist.as_bytes(), "h", usize::MAX)
             .unwrap_err()
+            .text()
             .contains("native histogram"));
+        let many = r#"{"status":"success","data":{"resultType":"matrix","result":[
+            {"metric":{"__name__":"a"},"values":[[1,"1"],[2,"2"],[3,"3"]]}]}}"#;
+        assert_eq!(parse_answer(many.as_bytes(), "a", 3).unwrap().len(), 1);
+        assert!(matches!(parse_answer(many.as_bytes(), "a", 2), Err(Bad::TooLarge(m))
+            if m == "3 samples of `a`, more than the limit of 2 samples per series"));
+    }
+
+    impl Bad {
+        fn text(&self) -> &str {
+            match self {
+                Bad::Malformed(m) | Bad::TooLarge(m) => m,
+            }
+        }
     }
 
     #[test]

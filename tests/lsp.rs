@@ -136,6 +136,17 @@ fn files_that_import_a_changed_file_are_rediagnosed() {
     assert_eq!(cleared["diagnostics"], json!([]));
 }
 
+#[test]
+fn imports_stay_inside_the_project_as_in_compel_check() {
+    let mut server = Server::start("acme", Start::default());
+    let text = "import \"../../../etc/passwd\"\nimport \"people.compel\"\n";
+    let uri = server.open_text("new.compel", text);
+    let diags = server.diagnostics(&uri, Some(1));
+    let codes: Vec<&str> =
+        diags["diagnostics"].as_array().expect("list").iter().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, ["E0203"], "{diags}");
+}
+
 // ---- completion -------------------------------------------------------------
 
 #[test]
@@ -146,9 +157,32 @@ fn completion_after_sponsor() {
     let pos = server.pos(text, "sponsor ", 0, 8);
     let result = server.request("textDocument/completion", tdp(&uri, pos));
     insta::assert_json_snapshot!("completion_sponsor", completion_lines(&result));
-    // The items carry the person's card as documentation.
-    let dana = result["items"].as_array().and_then(|a| a.iter().find(|i| i["label"] == "dana")).expect("dana");
-    assert!(dana["documentation"]["value"].as_str().unwrap_or("").contains("Chief Financial Officer"));
+    // The person's card comes when the editor shows the item.
+    let dana = result["items"].as_array().and_then(|a| a.iter().find(|i| i["label"] == "dana")).cloned().expect("dana");
+    assert!(dana.get("documentation").is_none());
+    let resolved = server.request("completionItem/resolve", dana);
+    let card = resolved["documentation"]["value"].as_str().unwrap_or("");
+    assert!(card.contains("role CFO  // Chief Financial Officer"), "{resolved}");
+    assert!(card.contains("Chief Financial Officer; sponsors the fraud program."), "{resolved}");
+}
+
+#[test]
+fn completion_documentation_is_inline_for_clients_that_cannot_resolve() {
+    let mut server = Server::start("acme", Start { no_resolve: true, no_snippets: true, ..Start::default() });
+    let text = "import \"people.compel\"\n\nprogram p {\n  sponsor \n}\n";
+    let uri = open_analysed(&mut server, "new.compel", text);
+    let pos = server.pos(text, "sponsor ", 0, 8);
+    let result = server.request("textDocument/completion", tdp(&uri, pos));
+    let dana = result["items"].as_array().and_then(|a| a.iter().find(|i| i["label"] == "dana")).cloned().expect("dana");
+    assert!(dana["documentation"]["value"].as_str().unwrap_or("").contains("Chief Financial Officer"), "{dana}");
+    // Without snippet support, templates arrive as plain text.
+    let result = server.request("textDocument/completion", tdp(&uri, json!({ "line": 1, "character": 0 })));
+    let kpi = result["items"].as_array().and_then(|a| a.iter().find(|i| i["label"] == "kpi")).cloned().expect("kpi");
+    assert_eq!(kpi["insertTextFormat"], 1);
+    assert_eq!(
+        kpi["textEdit"]["newText"],
+        "kpi name {\n  metric \"metric_name\"\n  unit   percent\n  target >= 90%\n}"
+    );
 }
 
 #[test]
@@ -645,6 +679,16 @@ fn odd_requests_are_answered_and_the_server_shuts_down_cleanly() {
         server.request("textDocument/signatureHelp", tdp(&uri, pos.clone()));
         server.request("textDocument/definition", tdp(&uri, pos));
     }
+    // A cancelled request answers with the result or "cancelled", never
+    // both, never a crash.
+    let pos = json!({ "line": 60, "character": 20 });
+    let id = server.start_request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": uri }, "position": pos, "context": { "includeDeclaration": true } }),
+    );
+    server.notify("$/cancelRequest", json!({ "id": id }));
+    let answer = server.response(id);
+    assert!(answer.get("result").is_some() || answer["error"]["code"] == -32800, "{answer}");
     // Malformed parameters: an error, and the server keeps going.
     let bad = server.call("textDocument/hover", json!({ "nonsense": true }));
     assert!(bad.get("error").is_some(), "{bad}");

@@ -165,7 +165,7 @@ pub fn cedar_gate(s: &mut String, i: usize) {
          // require count(datasets) >= 1\n  \
          !resource.datasets.isEmpty() &&\n  \
          // expect program.review_every <= 30d\n  \
-         resource.program.review_every.toMilliseconds() <= duration(\"30d\").toMilliseconds()\n\
+         resource.program.review_every <= duration(\"30d\")\n\
          }};\n\n"
     );
 }

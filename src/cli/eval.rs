@@ -14,6 +14,10 @@
 //! metrics = ["metrics/today.json"]       # relative to compel.toml
 //! max_age = "1d"                         # for KPIs without `max_age`
 //! timeout = "10s"                        # per Prometheus query attempt
+//!
+//! [limits]                               # see `cli::Limits`
+//! max_samples = 1000000                  # per series (`--max-samples`)
+//! max_metrics_bytes = "256MiB"           # all metric input (`--max-metrics-bytes`)
 //! ```
 //!
 //! Flags win: a `--metrics` or `--prometheus` flag replaces both source
@@ -23,7 +27,7 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{analyze_paths, io_reason, use_color, Exit};
+use super::{analyze_paths_with, io_reason, parse_size, use_color, Exit, Limits};
 use crate::diag::{self, render as diag_render, Code, Diagnostic};
 use crate::eval::metrics::{format_selector, parse_rfc3339, MetricStore, Series};
 use crate::eval::{self, plan, render, sources, EvalOptions, Report};
@@ -68,6 +72,15 @@ pub struct Args {
     /// The bound on each Prometheus query attempt (default 10s).
     #[arg(long, value_name = "DURATION")]
     pub timeout: Option<String>,
+    /// The most samples one series may hold (default 1000000); a series
+    /// with more makes its KPIs `unknown`.
+    #[arg(long, value_name = "N")]
+    pub max_samples: Option<usize>,
+    /// The most bytes of metric input: all `--metrics` files together, or
+    /// all Prometheus answers together (default 256MiB; units B, KB, MB,
+    /// GB, KiB, MiB, GiB).
+    #[arg(long, value_name = "SIZE")]
+    pub max_metrics_bytes: Option<String>,
     /// A bearer token for Prometheus (prefer `COMPEL_PROMETHEUS_TOKEN`:
     /// flags show in process lists).
     #[arg(long, value_name = "TOKEN", conflicts_with = "user")]
@@ -119,7 +132,16 @@ fn run_inner(args: &Args) -> Result<Report, String> {
     };
     let config = load_config(args)?;
 
-    let analysis = analyze_paths(&args.paths)?;
+    let mut limits = config.limits;
+    if let Some(n) = args.max_samples {
+        limits.max_samples = n;
+    }
+    if let Some(text) = &args.max_metrics_bytes {
+        limits.max_metrics_bytes = parse_size(text).ok_or_else(|| {
+            format!("`--max-metrics-bytes {text}` is not a size such as 1048576, 64MiB or 2GB")
+        })?;
+    }
+    let analysis = analyze_paths_with(&args.paths, limits.parse)?;
     let errors: Vec<Diagnostic> =
         analysis.user_diagnostics().filter(|d| d.is_error() && !is_decision(d)).cloned().collect();
     if !errors.is_empty() {
@@ -158,8 +180,9 @@ fn run_inner(args: &Args) -> Result<Report, String> {
             return Err("compel.toml sets both `metrics` and `prometheus`; keep one, or choose with a flag".into())
         }
         (false, None) => {
+            let mut budget = limits.max_metrics_bytes;
             for path in &files {
-                read_metrics_file(path, now, &mut store)?;
+                read_metrics_file(path, now, &mut budget, limits.max_metrics_bytes, &mut store)?;
             }
         }
         (true, Some(url)) => {
@@ -170,12 +193,16 @@ fn run_inner(args: &Args) -> Result<Report, String> {
                 }
                 (None, None) => prometheus::auth_from_env(),
             };
-            let client =
-                PrometheusClient::new(&url)?.with_timeout(Duration::from_secs_f64(timeout.max(0.001))).with_auth(auth);
+            let client = PrometheusClient::new(&url)?
+                .with_timeout(Duration::from_secs_f64(timeout.max(0.001)))
+                .with_auth(auth)
+                .with_limits(limits.max_metrics_bytes, limits.max_samples);
             let fetches = plan::plan(&analysis.model, &analysis.files, max_age);
             fetch_prometheus(&client, &fetches, now, &mut store)?;
         }
     }
+
+    refuse_long_series(&mut store, limits.max_samples);
 
     let opts = EvalOptions { now, default_max_age: max_age };
     Ok(eval::evaluate(&analysis.model, &analysis.files, &store, &opts))
@@ -200,15 +227,54 @@ fn stderr_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
 
-fn read_metrics_file(path: &Path, now: i64, store: &mut MetricStore) -> Result<(), String> {
+/// A series holding more than `max_samples` samples (after every source
+/// is merged) is not evaluated: its metric gets a source error, so the KPIs
+/// reading it are `unknown` with the reason.
+fn refuse_long_series(store: &mut MetricStore, max_samples: usize) {
+    let long: Vec<(String, String)> = store
+        .iter()
+        .filter(|s| s.samples.len() > max_samples)
+        .map(|s| {
+            let reason = format!(
+                "`{}` has {} samples, more than the limit of {max_samples} per series (raise it with `--max-samples`)",
+                s.selector(),
+                s.samples.len()
+            );
+            (s.metric.clone(), reason)
+        })
+        .collect();
+    for (metric, reason) in long {
+        store.add_source_error(metric, reason);
+    }
+}
+
+/// Reads one metrics file into `store`. `budget` is what is left of the
+/// `limit` on the bytes of all metric files together.
+fn read_metrics_file(
+    path: &Path,
+    now: i64,
+    budget: &mut u64,
+    limit: u64,
+    store: &mut MetricStore,
+) -> Result<(), String> {
     let shown = path.display().to_string();
-    let bytes = if shown == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| format!("cannot read standard input: {}", io_reason(&e)))?;
-        buf
+    let mut bytes = Vec::new();
+    let result = if shown == "-" {
+        std::io::stdin().take(budget.saturating_add(1)).read_to_end(&mut bytes)
     } else {
-        std::fs::read(path).map_err(|e| format!("cannot read metrics file `{shown}`: {}", io_reason(&e)))?
+        std::fs::File::open(path).and_then(|f| f.take(budget.saturating_add(1)).read_to_end(&mut bytes))
     };
+    result.map_err(|e| match shown.as_str() {
+        "-" => format!("cannot read standard input: {}", io_reason(&e)),
+        _ => format!("cannot read metrics file `{shown}`: {}", io_reason(&e)),
+    })?;
+    if bytes.len() as u64 > *budget {
+        return Err(format!(
+            "the metrics files hold more than {limit} bytes in all (at `{shown}`); \
+             raise the limit with `--max-metrics-bytes` or `[limits] max_metrics_bytes` in compel.toml"
+        ));
+    }
+    *budget -= bytes.len() as u64;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!("metrics file `{shown}` is not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to())
     })?;
@@ -310,6 +376,7 @@ struct Config {
     metrics: Vec<PathBuf>,
     max_age: Option<f64>,
     timeout: Option<f64>,
+    limits: Limits,
 }
 
 const CONFIG_KEYS: &[&str] = &["prometheus", "metrics", "max_age", "timeout"];
@@ -344,7 +411,7 @@ fn load_config(args: &Args) -> Result<Config, String> {
 fn parse_config(shown: &str, text: &str, dir: &Path) -> Result<Config, String> {
     let table: toml::Table =
         text.parse().map_err(|e: toml::de::Error| format!("`{shown}` is not valid TOML: {}", e.message()))?;
-    let mut config = Config::default();
+    let mut config = Config { limits: Limits::from_table(shown, &table)?, ..Config::default() };
     for (key, value) in &table {
         let wrong = |what: &str| format!("`{shown}`: `{key}` must be {what}");
         match key.as_str() {

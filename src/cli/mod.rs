@@ -14,6 +14,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::{normalize_path, Analysis, SourceLoader};
+use crate::syntax::ParseLimits;
 
 /// The exit codes of every command. "The policy said no" (`Blocked`) is
 /// never confused with "the tool could not run" (`Error`).
@@ -168,8 +169,174 @@ pub fn use_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal()
 }
 
-/// Analyses the given paths from disk.
+/// Analyses the given paths from disk, with the limits of the project's
+/// `compel.toml` (see [`Limits`]).
 pub fn analyze_paths(paths: &[PathBuf]) -> Result<Analysis, String> {
+    let limits = Limits::for_paths(paths)?;
+    analyze_paths_with(paths, limits.parse)
+}
+
+/// Analyses the given paths from disk with explicit parser limits.
+pub fn analyze_paths_with(paths: &[PathBuf], limits: ParseLimits) -> Result<Analysis, String> {
     let roots = collect_paths(paths)?;
-    Ok(crate::analysis::analyze(&roots, &ProjectLoader::for_paths(paths)))
+    Ok(crate::analysis::analyze_with(&roots, &ProjectLoader::for_paths(paths), limits))
+}
+
+/// The default bound on the samples of one series read by `compel eval`.
+pub const DEFAULT_MAX_SAMPLES: usize = 1_000_000;
+/// The default bound on the metric bytes read by one `compel eval`: all
+/// `--metrics` files together, or all Prometheus answers together.
+pub const DEFAULT_MAX_METRICS_BYTES: u64 = 256 * 1024 * 1024;
+
+/// The limits a project may raise (or lower) in the `[limits]` table of its
+/// `compel.toml`:
+///
+/// ```toml
+/// [limits]
+/// max_file_bytes    = "8MiB"    # one .compel file (E0103 above it)
+/// max_declarations  = 10000     # top-level declarations in one file (E0103)
+/// max_list_len      = 10000     # elements of one list literal (E0103)
+/// max_samples       = 1000000   # samples of one series (`compel eval --max-samples`)
+/// max_metrics_bytes = "256MiB"  # metric input of one eval (`compel eval --max-metrics-bytes`)
+/// ```
+///
+/// Nesting depth and operator counts are not configurable: they protect the
+/// stack.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// The parser's limits.
+    pub parse: ParseLimits,
+    /// Most samples in one series of metric input.
+    pub max_samples: usize,
+    /// Most bytes of metric input in one evaluation.
+    pub max_metrics_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            parse: ParseLimits::default(),
+            max_samples: DEFAULT_MAX_SAMPLES,
+            max_metrics_bytes: DEFAULT_MAX_METRICS_BYTES,
+        }
+    }
+}
+
+const LIMIT_KEYS: &[&str] = &["max_file_bytes", "max_declarations", "max_list_len", "max_samples", "max_metrics_bytes"];
+
+impl Limits {
+    /// The limits of the project holding the first of `paths` (its
+    /// `compel.toml`, if any; the defaults otherwise).
+    pub fn for_paths(paths: &[PathBuf]) -> Result<Limits, String> {
+        let Some(first) = paths.first() else { return Ok(Limits::default()) };
+        let root = project_root(first);
+        let file = if root.is_empty() { PathBuf::from("compel.toml") } else { Path::new(&root).join("compel.toml") };
+        if !file.is_file() {
+            return Ok(Limits::default());
+        }
+        let shown = file.display().to_string();
+        let text = std::fs::read_to_string(&file).map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
+        let table: toml::Table =
+            text.parse().map_err(|e: toml::de::Error| format!("`{shown}` is not valid TOML: {}", e.message()))?;
+        Limits::from_table(&shown, &table)
+    }
+
+    /// The limits of a parsed `compel.toml` (its `[limits]` table).
+    pub fn from_table(shown: &str, table: &toml::Table) -> Result<Limits, String> {
+        let mut limits = Limits::default();
+        let Some(section) = table.get("limits") else { return Ok(limits) };
+        let section = section.as_table().ok_or_else(|| format!("`{shown}`: `limits` must be a table (`[limits]`)"))?;
+        for (key, value) in section {
+            let count = || {
+                value
+                    .as_integer()
+                    .and_then(|n| usize::try_from(n).ok())
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| format!("`{shown}`: `limits.{key}` must be a positive whole number"))
+            };
+            let size = || {
+                let n = match value {
+                    toml::Value::Integer(n) => u64::try_from(*n).ok(),
+                    toml::Value::String(s) => parse_size(s),
+                    _ => None,
+                };
+                n.filter(|n| *n > 0).ok_or_else(|| {
+                    format!("`{shown}`: `limits.{key}` must be a size such as 1048576, \"64MiB\" or \"2GB\"")
+                })
+            };
+            match key.as_str() {
+                "max_file_bytes" => {
+                    limits.parse.max_file_bytes = usize::try_from(size()?).unwrap_or(usize::MAX);
+                }
+                "max_declarations" => limits.parse.max_declarations = count()?,
+                "max_list_len" => limits.parse.max_list_len = count()?,
+                "max_samples" => limits.max_samples = count()?,
+                "max_metrics_bytes" => limits.max_metrics_bytes = size()?,
+                _ => {
+                    let mut message = format!("`{shown}`: unknown key `limits.{key}`");
+                    match crate::diag::did_you_mean(key, LIMIT_KEYS.iter().copied()) {
+                        Some(s) => message.push_str(&format!(" (did you mean `{s}`?)")),
+                        None => message.push_str(&format!(" (the keys are {})", LIMIT_KEYS.join(", "))),
+                    }
+                    return Err(message);
+                }
+            }
+        }
+        Ok(limits)
+    }
+}
+
+/// Parses a size in bytes: a whole number with an optional unit `B`, `KB`,
+/// `MB`, `GB` (powers of 1000) or `KiB`, `MiB`, `GiB` (powers of 1024),
+/// case-insensitive: `1048576`, `64MiB`, `2GB`.
+pub fn parse_size(text: &str) -> Option<u64> {
+    let t = text.trim();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '_')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.replace('_', "").parse().ok()?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1000,
+        "mb" => 1000 * 1000,
+        "gb" => 1000 * 1000 * 1000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        _ => return None,
+    };
+    n.checked_mul(factor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes() {
+        assert_eq!(parse_size("1048576"), Some(1_048_576));
+        assert_eq!(parse_size("64MiB"), Some(64 << 20));
+        assert_eq!(parse_size("2 GB"), Some(2_000_000_000));
+        assert_eq!(parse_size("10kb"), Some(10_000));
+        assert_eq!(parse_size("1.5MB"), None);
+        assert_eq!(parse_size("MB"), None);
+        assert_eq!(parse_size("99999999999999999999"), None);
+    }
+
+    #[test]
+    fn limits_table() {
+        let table: toml::Table =
+            "[limits]\nmax_file_bytes = \"1MiB\"\nmax_declarations = 5\nmax_samples = 7\nmax_metrics_bytes = 100\n"
+                .parse()
+                .unwrap_or_default();
+        let l = Limits::from_table("compel.toml", &table).unwrap_or_default();
+        assert_eq!(l.parse.max_file_bytes, 1 << 20);
+        assert_eq!(l.parse.max_declarations, 5);
+        assert_eq!(l.max_samples, 7);
+        assert_eq!(l.max_metrics_bytes, 100);
+        let bad: toml::Table = "[limits]\nmax_sample = 3\n".parse().unwrap_or_default();
+        let e = Limits::from_table("compel.toml", &bad).err().unwrap_or_default();
+        assert!(e.contains("did you mean `max_samples`"), "{e}");
+        let bad: toml::Table = "[limits]\nmax_samples = -3\n".parse().unwrap_or_default();
+        assert!(Limits::from_table("compel.toml", &bad).is_err());
+    }
 }

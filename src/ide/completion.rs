@@ -65,6 +65,9 @@ pub struct CompletionItem {
     pub sort: String,
     /// Whether the editor should select it first.
     pub preselect: bool,
+    /// The name whose card is the documentation, when it is left for
+    /// [`documentation`] to fill in on demand.
+    pub symbol: Option<String>,
 }
 
 /// A model to draw names from: an analysis and the file in it (if the file
@@ -79,8 +82,17 @@ pub struct Source<'a> {
 
 /// Completions at `offset` in `text` (the editor's current text). When the
 /// request was triggered by typing a space, only slots where a space is
-/// the natural lead-in answer (`sponsor `, `stage `, `== `).
-pub fn complete(sources: &[Source<'_>], text: &str, offset: usize, trigger: Option<char>) -> Vec<CompletionItem> {
+/// the natural lead-in answer (`sponsor `, `stage `, `== `). With
+/// `lazy_docs`, a declaration's card is not rendered here: the item names
+/// it in [`CompletionItem::symbol`] and [`documentation`] renders it when
+/// the editor shows the item.
+pub fn complete(
+    sources: &[Source<'_>],
+    text: &str,
+    offset: usize,
+    trigger: Option<char>,
+    lazy_docs: bool,
+) -> Vec<CompletionItem> {
     let scan = context::scan(text, offset);
     let slot = context::slot(&scan);
     if trigger == Some(' ') && !space_worthy(&slot, &scan) {
@@ -132,7 +144,26 @@ pub fn complete(sources: &[Source<'_>], text: &str, offset: usize, trigger: Opti
     }
     let mut items = out.items;
     items.sort_by(|a, b| a.sort.cmp(&b.sort));
+    if !lazy_docs {
+        for it in &mut items {
+            if let Some(name) = it.symbol.take() {
+                it.documentation = documentation(sources, &name);
+            }
+        }
+    }
     items
+}
+
+/// The card of the declaration `name` as the first source that sees it
+/// describes it.
+pub fn documentation(sources: &[Source<'_>], name: &str) -> Option<String> {
+    sources.iter().find_map(|src| {
+        let sym = match src.file {
+            Some(f) => src.analysis.model.lookup(f, name)?,
+            None => visible(src).find(|(n, _)| n == name)?.1,
+        };
+        Some(describe::symbol_markdown(src.analysis, sym, src.file))
+    })
 }
 
 /// Whether a completion triggered by a space is wanted here.
@@ -184,6 +215,7 @@ fn item(label: &str, kind: ItemKind, sort: &str) -> CompletionItem {
         range: Span::default(),
         sort: format!("{sort}_{label}"),
         preselect: false,
+        symbol: None,
     }
 }
 
@@ -316,11 +348,7 @@ fn symbol_item(src: &Source<'_>, name: &str, sym: Symbol, sort: &str) -> Complet
         }
         _ => describe::signature(a, sym),
     };
-    CompletionItem {
-        detail: Some(detail),
-        documentation: Some(describe::symbol_markdown(a, sym, src.file)),
-        ..item(name, kind, sort)
-    }
+    CompletionItem { detail: Some(detail), symbol: Some(name.to_string()), ..item(name, kind, sort) }
 }
 
 fn stages(sources: &[Source<'_>], out: &mut Out, from: Option<&str>) {
@@ -692,7 +720,10 @@ mod tests {
         let (a, file) = analyse(&[("acme.compel", ACME), ("people.compel", PEOPLE), ("new.compel", &text)]);
         let _ = file;
         let new = a.files.find("new.compel");
-        complete(&[Source { analysis: &a, file: new }], &text, offset, None).into_iter().map(|i| i.label).collect()
+        complete(&[Source { analysis: &a, file: new }], &text, offset, None, false)
+            .into_iter()
+            .map(|i| i.label)
+            .collect()
     }
 
     #[test]

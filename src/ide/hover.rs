@@ -30,7 +30,17 @@ pub fn hover(a: &Analysis, file: FileId, offset: usize) -> Option<Hover> {
     if let Some(found) = find_at(a, file, offset) {
         let range = found.span();
         let markdown = match found {
-            Found::Symbol { symbol, .. } => describe::symbol_markdown(a, symbol, Some(file)),
+            Found::Symbol { symbol, .. } => {
+                let mut md = describe::symbol_markdown(a, symbol, Some(file));
+                if let Some((ctx, e)) = expr_at(a, file, offset) {
+                    if ctx.criterion && matches!(e.kind, ExprKind::Name(_)) {
+                        if let Some(ty) = type_of(a, file, &ctx, e) {
+                            md.push_str(&format!("\n\nHere it is {ty}."));
+                        }
+                    }
+                }
+                md
+            }
             Found::Attribute { kind, name, .. } => {
                 let mut md = match kind.attr(&name) {
                     Some(spec) => describe::attribute_markdown(kind, spec),
@@ -73,37 +83,41 @@ pub struct ExprContext<'a> {
     pub subject: Option<Kind>,
     /// Quantifier variables in scope, innermost last.
     pub vars: Vec<(&'a str, &'a Expr)>,
+    /// Whether the expression is part of a criterion, filter or `let`
+    /// (not an attribute's value).
+    pub criterion: bool,
 }
 
 /// The innermost expression at `offset`, with its context.
 pub fn expr_at(a: &Analysis, file: FileId, offset: usize) -> Option<(ExprContext<'_>, &Expr)> {
     let ast = a.asts.get(file.0 as usize)?;
-    let mut roots: Vec<(Option<Kind>, &Expr)> = Vec::new();
+    // (subject, part of a criterion, expression)
+    let mut roots: Vec<(Option<Kind>, bool, &Expr)> = Vec::new();
     for item in &ast.items {
         if !item.span().touches(offset) {
             continue;
         }
         match item {
-            ast::Item::Gate(g) => roots.extend(g.criteria.iter().map(|c| (Some(Kind::Initiative), &c.expr))),
+            ast::Item::Gate(g) => roots.extend(g.criteria.iter().map(|c| (Some(Kind::Initiative), true, &c.expr))),
             ast::Item::Policy(p) => {
                 let subject = Kind::parse(&p.subject.name);
-                roots.extend(p.filter.iter().map(|f| (subject, f)));
-                roots.extend(p.criteria.iter().map(|c| (subject, &c.expr)));
+                roots.extend(p.filter.iter().map(|f| (subject, true, f)));
+                roots.extend(p.criteria.iter().map(|c| (subject, true, &c.expr)));
             }
-            ast::Item::Let(l) => roots.push((None, &l.value)),
+            ast::Item::Let(l) => roots.push((None, true, &l.value)),
             ast::Item::Decl(d) => decl_roots(d, &mut roots),
             ast::Item::Test(t) => {
                 for s in &t.stmts {
                     if let ast::TestStmt::Now(e) = s {
-                        roots.push((None, e));
+                        roots.push((None, false, e));
                     }
                 }
             }
             ast::Item::Import(_) | ast::Item::Builtin(_) | ast::Item::Error(_) => {}
         }
     }
-    let (subject, root) = roots.into_iter().find(|(_, e)| e.span.touches(offset))?;
-    let mut ctx = ExprContext { subject, vars: Vec::new() };
+    let (subject, criterion, root) = roots.into_iter().find(|(_, _, e)| e.span.touches(offset))?;
+    let mut ctx = ExprContext { subject, vars: Vec::new(), criterion };
     let mut e = root;
     loop {
         let children: Vec<&Expr> = match &e.kind {
@@ -134,16 +148,16 @@ pub fn expr_at(a: &Analysis, file: FileId, offset: usize) -> Option<(ExprContext
     }
 }
 
-fn decl_roots<'a>(d: &'a ast::Decl, roots: &mut Vec<(Option<Kind>, &'a Expr)>) {
+fn decl_roots<'a>(d: &'a ast::Decl, roots: &mut Vec<(Option<Kind>, bool, &'a Expr)>) {
     for m in &d.members {
         match m {
             Member::Attr(a) => match &a.value {
-                AttrValue::Expr(e) => roots.push((None, e)),
-                AttrValue::Threshold(t) => roots.push((None, &t.value)),
+                AttrValue::Expr(e) => roots.push((None, false, e)),
+                AttrValue::Threshold(t) => roots.push((None, false, &t.value)),
                 AttrValue::Map(_) => {}
             },
             Member::Decl(child) => decl_roots(child, roots),
-            Member::Gate(g) => roots.extend(g.criteria.iter().map(|c| (Some(Kind::Initiative), &c.expr))),
+            Member::Gate(g) => roots.extend(g.criteria.iter().map(|c| (Some(Kind::Initiative), true, &c.expr))),
         }
     }
 }
@@ -216,7 +230,7 @@ fn expression_hover(a: &Analysis, file: FileId, ctx: &ExprContext<'_>, e: &Expr)
         ExprKind::Name(i) => match ctx.vars.iter().rev().find(|(v, _)| *v == i.name) {
             Some((_, list)) => {
                 let list_text = text.get(list.span.range()).unwrap_or("the list");
-                let outer = ExprContext { subject: ctx.subject, vars: Vec::new() };
+                let outer = ExprContext { subject: ctx.subject, vars: Vec::new(), criterion: ctx.criterion };
                 let elem = if mentions_var(list, ctx) { None } else { element_type(a, file, &outer, list) };
                 match elem {
                     Some(t) => format!("each element of `{list_text}`: {t}"),

@@ -22,7 +22,9 @@ use crate::text::{FileId, FileSpan, Span};
 #[derive(Default)]
 pub struct ParseCache {
     pieces: HashMap<Box<str>, Entry>,
-    limits: Option<(usize, usize)>,
+    /// The limits the cached pieces were parsed with (their `Debug` text,
+    /// so a new kind of limit is covered without a change here).
+    limits: Option<String>,
     run: u64,
     hits: u64,
     misses: u64,
@@ -46,12 +48,16 @@ impl ParseCache {
         if text.len() > limits.max_file_bytes {
             return syntax::parse(file, text, limits);
         }
-        let key = (limits.max_depth, limits.max_file_bytes);
-        if self.limits != Some(key) {
+        let key = format!("{limits:?}");
+        if self.limits.as_ref() != Some(&key) {
             self.pieces.clear();
             self.limits = Some(key);
         }
         let (pieces, comments) = split::split(text);
+        if pieces.len() > limits.max_declarations {
+            // The limit's diagnostic and cut-off belong to the whole file.
+            return syntax::parse(file, text, limits);
+        }
         let mut items = Vec::new();
         let mut diags = Vec::new();
         for piece in pieces {

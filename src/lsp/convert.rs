@@ -210,8 +210,10 @@ pub fn strip_snippet(s: &str) -> String {
     out
 }
 
-/// Converts a completion item.
-pub fn completion(item: CompletionItem, lines: &Lines<'_>, snippets: bool) -> lsp::CompletionItem {
+/// Converts a completion item. An item whose documentation is left for
+/// later carries the document and the symbol in `data`, for
+/// `completionItem/resolve`.
+pub fn completion(item: CompletionItem, lines: &Lines<'_>, snippets: bool, uri: &str) -> lsp::CompletionItem {
     let (new_text, format) = if item.snippet && snippets {
         (item.insert, lsp::InsertTextFormat::SNIPPET)
     } else if item.snippet {
@@ -220,7 +222,7 @@ pub fn completion(item: CompletionItem, lines: &Lines<'_>, snippets: bool) -> ls
         (item.insert, lsp::InsertTextFormat::PLAIN_TEXT)
     };
     lsp::CompletionItem {
-        label: item.label.clone(),
+        label: item.label,
         kind: Some(completion_kind(item.kind)),
         detail: item.detail,
         documentation: item.documentation.map(|value| {
@@ -228,9 +230,9 @@ pub fn completion(item: CompletionItem, lines: &Lines<'_>, snippets: bool) -> ls
         }),
         preselect: if item.preselect { Some(true) } else { None },
         sort_text: Some(item.sort),
-        filter_text: Some(item.label),
         insert_text_format: Some(format),
         text_edit: Some(lsp::CompletionTextEdit::Edit(lsp::TextEdit { range: lines.range(item.range), new_text })),
+        data: item.symbol.map(|symbol| serde_json::json!({ "uri": uri, "symbol": symbol })),
         ..lsp::CompletionItem::default()
     }
 }

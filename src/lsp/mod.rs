@@ -51,7 +51,7 @@ use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::{self as lsp, Url};
 use tower_lsp::{Client, LanguageServer, LspService, Server};
 
-pub use convert::Encoding;
+use convert::Encoding;
 use convert::Lines;
 use workspace::{Document, Job, Materialised, Snapshot};
 
@@ -113,9 +113,13 @@ struct State {
     encoding: Option<Encoding>,
     debounce: Option<Duration>,
     snippets: bool,
+    lazy_docs: bool,
     watch_files: bool,
     folders: Vec<PathBuf>,
     disk: BTreeSet<String>,
+    /// The parser's limits from the project's `compel.toml`, as `compel
+    /// check` reads them (the first folder's project).
+    limits: Option<crate::syntax::ParseLimits>,
     docs: HashMap<String, Document>,
     generation: u64,
     latest: Option<Arc<Snapshot>>,
@@ -149,6 +153,7 @@ impl State {
 struct Ctx {
     encoding: Encoding,
     snippets: bool,
+    lazy_docs: bool,
     docs: HashMap<String, Document>,
     latest: Option<Arc<Snapshot>>,
     last_good: HashMap<String, Arc<Snapshot>>,
@@ -248,6 +253,7 @@ impl Inner {
         Ctx {
             encoding: s.encoding(),
             snippets: s.snippets,
+            lazy_docs: s.lazy_docs,
             docs: s.docs.clone(),
             latest: s.latest.clone(),
             last_good: s.last_good.clone(),
@@ -275,7 +281,24 @@ impl Inner {
 
     /// Collects the workspace's files from disk and re-analyses.
     async fn scan(&self, folders: Vec<PathBuf>) {
-        let scanned = tokio::task::spawn_blocking(move || workspace::scan_folders(&folders)).await;
+        let scanned = tokio::task::spawn_blocking(move || {
+            (workspace::scan_folders(&folders), crate::cli::Limits::for_paths(&folders).map(|l| l.parse))
+        })
+        .await;
+        let (scanned, limits) = match scanned {
+            Ok((files, limits)) => (Ok(files), limits),
+            Err(e) => (Err(e), Ok(crate::syntax::ParseLimits::default())),
+        };
+        let limits = match limits {
+            Ok(l) => l,
+            Err(message) => {
+                self.client
+                    .log_message(lsp::MessageType::WARNING, format!("{message}; using the default limits"))
+                    .await;
+                crate::syntax::ParseLimits::default()
+            }
+        };
+        self.lock().limits = Some(limits);
         let message = match scanned {
             Ok(Some(files)) => {
                 let mut s = self.lock();
@@ -314,7 +337,13 @@ impl Inner {
             .collect();
         let mut roots: BTreeSet<String> = s.disk.clone();
         roots.extend(docs.keys().cloned());
-        Job { generation: s.generation, roots: roots.into_iter().collect(), docs }
+        Job {
+            generation: s.generation,
+            roots: roots.into_iter().collect(),
+            docs,
+            folders: s.folders.clone(),
+            limits: s.limits.unwrap_or_default(),
+        }
     }
 
     /// The analysis loop: wait for a change, let a burst settle, analyse,
@@ -327,6 +356,7 @@ impl Inner {
                 tokio::time::sleep(debounce).await;
             }
             let job = self.job();
+            let generation = job.generation;
             let me = self.clone();
             let done = tokio::task::spawn_blocking(move || {
                 catch_unwind(AssertUnwindSafe(|| {
@@ -353,10 +383,14 @@ impl Inner {
                 Ok(Err(p)) => {
                     // Drop the cache: it may hold whatever the panic left.
                     *self.cache.lock().unwrap_or_else(|e| e.into_inner()) = ParseCache::new();
+                    // Requests waiting for this analysis answer from the
+                    // previous one rather than wait for nothing.
+                    self.analysed.send_replace(generation);
                     let message = format!("internal error in the analysis: {}", panic_message(&*p));
                     self.client.log_message(lsp::MessageType::ERROR, message).await;
                 }
                 Err(e) => {
+                    self.analysed.send_replace(generation);
                     self.client.log_message(lsp::MessageType::ERROR, format!("the analysis task failed: {e}")).await;
                 }
             }
@@ -384,6 +418,7 @@ impl Inner {
         let ctx = Ctx {
             encoding: s.encoding(),
             snippets: s.snippets,
+            lazy_docs: s.lazy_docs,
             docs: s.docs.clone(),
             latest: None,
             last_good: HashMap::new(),
@@ -489,6 +524,7 @@ fn capabilities(encoding: Encoding) -> lsp::ServerCapabilities {
         hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
         completion_provider: Some(lsp::CompletionOptions {
             trigger_characters: Some([".", "[", "(", ",", " ", "\"", "/"].iter().map(|s| s.to_string()).collect()),
+            resolve_provider: Some(true),
             ..lsp::CompletionOptions::default()
         }),
         signature_help_provider: Some(lsp::SignatureHelpOptions {
@@ -565,6 +601,13 @@ impl LanguageServer for Backend {
                     .and_then(|c| c.completion_item.as_ref())
                     .and_then(|i| i.snippet_support)
                     .unwrap_or(false);
+                let lazy_docs = caps
+                    .text_document
+                    .as_ref()
+                    .and_then(|t| t.completion.as_ref())
+                    .and_then(|c| c.completion_item.as_ref())
+                    .and_then(|i| i.resolve_support.as_ref())
+                    .is_some_and(|r| r.properties.iter().any(|p| p == "documentation"));
                 let watch_files = caps
                     .workspace
                     .as_ref()
@@ -574,6 +617,7 @@ impl LanguageServer for Backend {
                 let mut s = inner.lock();
                 s.encoding = Some(encoding);
                 s.snippets = snippets;
+                s.lazy_docs = lazy_docs;
                 s.watch_files = watch_files;
                 s.debounce = options_debounce(params.initialization_options.as_ref());
                 s.folders = workspace_folders(&params);
@@ -765,10 +809,41 @@ impl LanguageServer for Backend {
                         sources.push(Source { analysis: &latest.analysis, file: None });
                     }
                 }
-                let items = ide::completion::complete(&sources, &text, offset, trigger);
+                let items = ide::completion::complete(&sources, &text, offset, trigger, ctx.lazy_docs);
+                let uri = pos.text_document.uri.as_str();
                 let items: Vec<lsp::CompletionItem> =
-                    items.into_iter().map(|i| convert::completion(i, &lines, ctx.snippets)).collect();
+                    items.into_iter().map(|i| convert::completion(i, &lines, ctx.snippets, uri)).collect();
                 Ok(Some(lsp::CompletionResponse::List(lsp::CompletionList { is_incomplete: false, items })))
+            })
+            .await
+    }
+
+    async fn completion_resolve(&self, mut item: lsp::CompletionItem) -> Result<lsp::CompletionItem> {
+        let Some(data) = item.data.take() else { return Ok(item) };
+        let (Some(uri), Some(name)) =
+            (data.get("uri").and_then(Value::as_str), data.get("symbol").and_then(Value::as_str))
+        else {
+            return Ok(item);
+        };
+        let Ok(uri) = Url::parse(uri) else { return Ok(item) };
+        let path = self.path(&uri);
+        let ctx = self.inner.ctx();
+        let name = name.to_string();
+        self.inner
+            .guard("completionItem/resolve", move || {
+                let views = ctx.views(&path);
+                let mut sources: Vec<Source<'_>> =
+                    views.iter().map(|v| Source { analysis: &v.snap.analysis, file: Some(v.file) }).collect();
+                if let (true, Some(latest)) = (sources.is_empty(), &ctx.latest) {
+                    sources.push(Source { analysis: &latest.analysis, file: None });
+                }
+                if let Some(value) = ide::completion::documentation(&sources, &name) {
+                    item.documentation = Some(lsp::Documentation::MarkupContent(lsp::MarkupContent {
+                        kind: lsp::MarkupKind::Markdown,
+                        value,
+                    }));
+                }
+                Ok(item)
             })
             .await
     }
@@ -1138,4 +1213,22 @@ fn document_symbol(s: ide::symbols::DocumentSymbol, map: &OffsetMap, lines: &Lin
         selection_range: lines.range(selection),
         children: if children.is_empty() { None } else { Some(children) },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_becomes_an_internal_error() {
+        let (service, _socket) = LspService::new(|client| Backend::new(client, Arc::new(AtomicBool::new(false))));
+        let inner = service.inner().inner.clone();
+        let r: Result<()> = inner.guard("hover", || panic!("boom")).await;
+        let err = r.expect_err("the panic is caught");
+        assert_eq!(err.code, ErrorCode::InternalError);
+        assert!(err.message.contains("internal error in hover: boom"), "{}", err.message);
+        // The server's state is still usable afterwards.
+        let r: Result<u32> = inner.guard("hover", || Ok(inner.lock().generation as u32 + 1)).await;
+        assert_eq!(r.ok(), Some(1));
+    }
 }

@@ -75,38 +75,89 @@ pub struct Job {
     pub roots: Vec<String>,
     /// Open documents: path to text and version.
     pub docs: HashMap<String, (Arc<String>, i32)>,
+    /// The workspace folders.
+    pub folders: Vec<PathBuf>,
+    /// The parser's limits (the project's `compel.toml` may raise them).
+    pub limits: ParseLimits,
 }
 
-/// Open documents first, then the file system.
+/// Open documents first, then the file system; imports confined to the
+/// projects, as `compel check` confines them (`docs/security.md`).
 struct Overlay<'a> {
     docs: &'a HashMap<String, (Arc<String>, i32)>,
+    projects: Vec<String>,
 }
 
 impl SourceLoader for Overlay<'_> {
     fn load(&self, path: &str) -> Result<String, String> {
+        let bytes = self.load_bytes(path)?;
+        String::from_utf8(bytes)
+            .map_err(|e| format!("not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to()))
+    }
+
+    fn load_bytes(&self, path: &str) -> Result<Vec<u8>, String> {
         if let Some((text, _)) = self.docs.get(path) {
-            return Ok(text.to_string());
+            return Ok(text.as_bytes().to_vec());
         }
-        read_disk(path)
+        if Path::new(path).is_dir() {
+            return Err("is a folder, not a file".to_string());
+        }
+        std::fs::read(path).map_err(|e| match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
+            _ => e.to_string(),
+        })
+    }
+
+    fn import_allowed(&self, path: &str) -> Result<(), String> {
+        if self.projects.iter().any(|r| is_inside(path, r)) {
+            Ok(())
+        } else {
+            let roots: Vec<String> = self.projects.iter().map(|r| format!("`{r}`")).collect();
+            Err(format!("it is outside the project ({})", roots.join(", ")))
+        }
     }
 }
 
-/// Reads a file as UTF-8, with the reason in plain words when it cannot.
-pub fn read_disk(path: &str) -> Result<String, String> {
-    let bytes = std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => e.to_string(),
-    })?;
-    String::from_utf8(bytes)
-        .map_err(|e| format!("not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to()))
+/// The project a path belongs to, as `compel check` finds it: the nearest
+/// folder at or above it holding `compel.toml`, else the folder itself (a
+/// file's folder).
+pub fn project_root(path: &Path) -> String {
+    let start =
+        if path.is_dir() { path.to_path_buf() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
+    let mut dir = Some(start.as_path());
+    while let Some(d) = dir {
+        if d.join("compel.toml").is_file() {
+            return normalize_path(&d.to_string_lossy());
+        }
+        dir = d.parent();
+    }
+    normalize_path(&start.to_string_lossy())
+}
+
+/// Whether a normalised `path` lies inside the normalised folder `root`.
+fn is_inside(path: &str, root: &str) -> bool {
+    path == root || path.starts_with(&format!("{}/", root.trim_end_matches('/')))
+}
+
+/// The projects of an analysis: each workspace folder's, and each open
+/// document's that lies outside them.
+fn projects(job: &Job) -> Vec<String> {
+    let mut out: Vec<String> = job.folders.iter().map(|f| project_root(f)).collect();
+    for path in job.docs.keys() {
+        if Path::new(path).is_absolute() && !out.iter().any(|r| is_inside(path, r)) {
+            out.push(project_root(Path::new(path)));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// Runs one analysis.
 pub fn analyse(job: Job, cache: &mut ParseCache) -> Snapshot {
-    let loader = Overlay { docs: &job.docs };
-    let analysis =
-        analyze_with_parser(&job.roots, &loader, ParseLimits::default(), &mut |f, t, l| cache.parse(f, t, l));
+    let loader = Overlay { docs: &job.docs, projects: projects(&job) };
+    let analysis = analyze_with_parser(&job.roots, &loader, job.limits, &mut |f, t, l| cache.parse(f, t, l));
     cache.end_run();
     let versions = job.docs.iter().map(|(p, (_, v))| (p.clone(), *v)).collect();
     Snapshot { analysis, generation: job.generation, versions }
@@ -168,7 +219,15 @@ impl Materialised {
     pub fn create() -> Option<Materialised> {
         let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default();
         let user: String = user.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
-        let base = std::env::temp_dir().join(format!("compel-{}-{user}", env!("CARGO_PKG_VERSION")));
+        let shared = format!("compel-{}-{user}", env!("CARGO_PKG_VERSION"));
+        // The shared folder, or one of our own if another user or server
+        // holds it.
+        Materialised::create_in(&shared)
+            .or_else(|| Materialised::create_in(&format!("{shared}-{}", std::process::id())))
+    }
+
+    fn create_in(name: &str) -> Option<Materialised> {
+        let base = std::env::temp_dir().join(name);
         let root = normalize_path(&base.to_string_lossy());
         let m = Materialised { root: PathBuf::from(root) };
         for (name, text) in stdlib::MODULES {

@@ -32,11 +32,22 @@ pub struct ParseLimits {
     pub max_prefix_ops: usize,
     /// Most operators chained in one expression (`a and b and ...`).
     pub max_chain: usize,
+    /// Most top-level declarations (items) in one file.
+    pub max_declarations: usize,
+    /// Most elements in one list literal (`[a, b, ...]`).
+    pub max_list_len: usize,
 }
 
 impl Default for ParseLimits {
     fn default() -> Self {
-        ParseLimits { max_depth: 64, max_file_bytes: 8 * 1024 * 1024, max_prefix_ops: 256, max_chain: 512 }
+        ParseLimits {
+            max_depth: 64,
+            max_file_bytes: 8 * 1024 * 1024,
+            max_prefix_ops: 256,
+            max_chain: 512,
+            max_declarations: 10_000,
+            max_list_len: 10_000,
+        }
     }
 }
 
@@ -63,8 +74,25 @@ pub fn parse(file_id: FileId, text: &str, limits: ParseLimits) -> (File, Vec<Dia
     }
     let (pieces, comments) = split(text);
     let mut items = Vec::new();
-    for piece in pieces {
-        parse_piece(file_id, text, &piece, limits, &mut items, &mut diags);
+    for (i, piece) in pieces.iter().enumerate() {
+        if i == limits.max_declarations {
+            let span = first_line(text, trimmed_span(text, piece.span));
+            diags.push(
+                Diagnostic::at(
+                    Code::LimitExceeded,
+                    file_id,
+                    span,
+                    format!(
+                        "{} top-level declarations in one file, more than the limit of {}; the rest is not read",
+                        pieces.len(),
+                        limits.max_declarations
+                    ),
+                )
+                .with_help("split the file, or raise `max_declarations` in the `[limits]` of compel.toml"),
+            );
+            break;
+        }
+        parse_piece(file_id, text, piece, limits, &mut items, &mut diags);
     }
     let mut file = File { items, comments };
     attach_docs(text, &mut file);
@@ -110,7 +138,7 @@ fn parse_piece(
     }
     match CompelParser::parse(Rule::item_piece, src) {
         Ok(mut pairs) => {
-            let lower = Lower { base, max_chain: limits.max_chain };
+            let lower = Lower { base, max_chain: limits.max_chain, max_list_len: limits.max_list_len };
             if let Some(piece_pair) = pairs.next() {
                 for pair in piece_pair.into_inner() {
                     if pair.as_rule() == Rule::EOI {
@@ -306,6 +334,7 @@ type LowerResult<T> = Result<T, (Span, String)>;
 struct Lower {
     base: usize,
     max_chain: usize,
+    max_list_len: usize,
 }
 
 impl Lower {
@@ -669,6 +698,13 @@ impl Lower {
             Rule::now => ExprKind::Now,
             Rule::ident => ExprKind::Name(self.name(pair)?),
             Rule::list => {
+                let len = pair.clone().into_inner().filter(|p| p.as_rule() == Rule::expr).count();
+                if len > self.max_list_len {
+                    return Err((
+                        span,
+                        format!("a list of {len} elements, more than the limit of {}", self.max_list_len),
+                    ));
+                }
                 let items = pair
                     .into_inner()
                     .filter(|p| p.as_rule() == Rule::expr)

@@ -45,6 +45,9 @@ pub struct Start<'a> {
     pub options: Option<Value>,
     /// Whether the client supports snippets (default true).
     pub no_snippets: bool,
+    /// Whether the client cannot resolve an item's documentation later
+    /// (default: it can).
+    pub no_resolve: bool,
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -148,7 +151,10 @@ impl Server {
                 "capabilities": {
                     "general": general,
                     "textDocument": {
-                        "completion": { "completionItem": { "snippetSupport": !opts.no_snippets } },
+                        "completion": { "completionItem": {
+                            "snippetSupport": !opts.no_snippets,
+                            "resolveSupport": { "properties": if opts.no_resolve { json!([]) } else { json!(["documentation"]) } }
+                        } },
                         "publishDiagnostics": { "relatedInformation": true, "versionSupport": true }
                     },
                     "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } }
@@ -197,6 +203,25 @@ impl Server {
         loop {
             let msg = self.recv(method);
             if msg.get("id") == Some(&json!(id)) {
+                return msg;
+            }
+            self.queue.push_back(msg);
+        }
+    }
+
+    /// Sends a request without waiting; returns its id.
+    pub fn start_request(&mut self, method: &str, params: Value) -> i64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.send(&json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        id
+    }
+
+    /// Waits for the response to request `id`.
+    pub fn response(&mut self, id: i64) -> Value {
+        loop {
+            let msg = self.recv("a response");
+            if msg.get("id") == Some(&json!(id)) && msg.get("method").is_none() {
                 return msg;
             }
             self.queue.push_back(msg);
@@ -267,6 +292,11 @@ impl Server {
             self.queue.push_back(m);
         }
         self.queue.clear();
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// The URI of a file of the workspace.
