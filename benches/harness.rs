@@ -161,6 +161,7 @@ fn write_workload(dir: &Path, n: usize) -> Workload {
     write_if_changed(&dir.join(&w.metrics), &metrics);
     write_if_changed(&dir.join(&w.cedar), &cedar);
     write_if_changed(&dir.join("schema.cedarschema"), workload::CEDAR_SCHEMA);
+    write_if_changed(&dir.join("compel.toml"), workload::COMPEL_TOML);
     w
 }
 
@@ -197,7 +198,13 @@ struct Table {
 }
 
 impl Table {
-    fn row(&mut self, what: impl Into<String>, figure: impl Into<String>, detail: impl Into<String>, target: impl Into<String>) {
+    fn row(
+        &mut self,
+        what: impl Into<String>,
+        figure: impl Into<String>,
+        detail: impl Into<String>,
+        target: impl Into<String>,
+    ) {
         self.rows.push([what.into(), figure.into(), detail.into(), target.into()]);
     }
 
@@ -238,14 +245,22 @@ fn repo_root() -> PathBuf {
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".to_string());
     let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
     let mem = std::fs::read_to_string("/proc/meminfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("MemTotal")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok()))
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("MemTotal")).and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
         .map_or("unknown memory".to_string(), |kb| format!("{:.0} GiB RAM", kb / 1024.0 / 1024.0));
-    let load = std::fs::read_to_string("/proc/loadavg").ok().map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    let load = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
     format!("{cores} cores ({cpu}), {mem}, load average {}", load.unwrap_or_default())
 }
 
@@ -258,7 +273,15 @@ fn main() {
         let w = write_workload(&dir, n);
         std::fs::write(dir.join(format!("openmetrics-{n}.txt")), workload::openmetrics(n)).unwrap();
         std::fs::write(dir.join("small.compel"), workload::policy(1)).unwrap();
-        println!("wrote {} ({} bytes), {}, {} and small.compel to {}", w.policy, w.policy_bytes, w.metrics, w.cedar, dir.display());
+        std::fs::write(dir.join("compel.toml"), workload::COMPEL_TOML).unwrap();
+        println!(
+            "wrote {} ({} bytes), {}, {} and small.compel to {}",
+            w.policy,
+            w.policy_bytes,
+            w.metrics,
+            w.cedar,
+            dir.display()
+        );
         return;
     }
 
@@ -269,6 +292,7 @@ fn main() {
     let dir = cache.join("work");
     std::fs::create_dir_all(&dir).unwrap();
     let cedar_bin = std::env::var_os("CEDAR")
+        .filter(|p| !p.is_empty())
         .map_or_else(|| cache.join("cargo-root/bin/cedar"), PathBuf::from);
     let cedar_bin = cedar_bin.exists().then_some(cedar_bin);
 
@@ -279,18 +303,18 @@ fn main() {
 
     let mut table = Table::default();
     let mut notes: Vec<String> = Vec::new();
+    // COMPEL_BENCH_ONLY=compare,memory,startup,prometheus,lsp picks sections.
+    let only = std::env::var("COMPEL_BENCH_ONLY").unwrap_or_default();
+    let wants = |section: &str| only.is_empty() || only.split(',').any(|s| s.trim() == section);
 
     // ---- check, eval, cedar: N and small N, interleaved ------------------
-    let eval_args = |w: &Workload| -> Vec<String> {
-        ["eval", &w.policy, "--metrics", &w.metrics, "--now", workload::NOW, "--format", "json"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect()
-    };
     let check = |w: &Workload| Cmd::new(&format!("compel check (N={})", w.n), COMPEL, &["check", &w.policy]);
-    let eval = |w: &Workload| {
-        let a = eval_args(w);
-        Cmd::new(&format!("compel eval (N={})", w.n), COMPEL, &a.iter().map(String::as_str).collect::<Vec<_>>())
+    let eval = |w: &Workload, json: bool| {
+        let mut args = vec!["eval", &w.policy, "--metrics", &w.metrics, "--now", workload::NOW];
+        if json {
+            args.extend(["--format", "json"]);
+        }
+        Cmd::new(&format!("compel eval (N={})", w.n), COMPEL, &args)
     };
     let cedar = |w: &Workload, bin: &Path| {
         Cmd::new(
@@ -299,113 +323,141 @@ fn main() {
             &["validate", "--schema", "schema.cedarschema", "--policies", &w.cedar],
         )
     };
-    let mut cmds = vec![check(&big), eval(&big), check(&small), eval(&small)];
-    if let Some(bin) = &cedar_bin {
-        cmds.push(cedar(&big, bin));
-        cmds.push(cedar(&small, bin));
-    } else {
-        notes.push("cedar-policy-cli is not installed (bench/run.sh installs it): no Cedar figures".to_string());
-    }
-    eprintln!("harness: timing check, eval and cedar validate, {reps} interleaved rounds");
-    let refs: Vec<&Cmd> = cmds.iter().collect();
-    let times = time_all(&dir, &refs, reps);
-    let t = |i: usize| median(&times[i]);
-    let (check_big, eval_big, check_small, eval_small) = (t(0), t(1), t(2), t(3));
-    let mb = |b: usize| b as f64 / 1e6;
-    let per_gate = |t: f64, n: usize| format!("{:.1} µs/gate", t / n as f64 * 1e6);
+    if wants("compare") {
+        let mut cmds = vec![check(&big), eval(&big, true), eval(&big, false), check(&small), eval(&small, true)];
+        if let Some(bin) = &cedar_bin {
+            cmds.push(cedar(&big, bin));
+            cmds.push(cedar(&small, bin));
+        } else {
+            notes.push("cedar-policy-cli is not installed (bench/run.sh installs it): no Cedar figures".to_string());
+        }
+        eprintln!("harness: timing check, eval and cedar validate, {reps} interleaved rounds");
+        let refs: Vec<&Cmd> = cmds.iter().collect();
+        let times = time_all(&dir, &refs, reps);
+        let t = |i: usize| median(&times[i]);
+        let (check_big, eval_big, human_big, check_small, eval_small) = (t(0), t(1), t(2), t(3), t(4));
+        let mb = |b: usize| b as f64 / 1e6;
+        let per_gate = |t: f64, n: usize| format!("{:.1} µs/gate", t / n as f64 * 1e6);
+        let throughput = |t: f64, bytes: usize, n: usize| format!("{:.1} MB/s, {}", mb(bytes) / t, per_gate(t, n));
 
-    table.row(
-        format!("compel check, N={n} ({:.2} MB)", mb(big.policy_bytes)),
-        ms(check_big),
-        format!("{:.1} MB/s, {}", mb(big.policy_bytes) / check_big, per_gate(check_big, n)),
-        "",
-    );
-    if cedar_bin.is_some() {
-        let (cedar_big, cedar_small) = (t(4), t(5));
         table.row(
-            format!("cedar validate, N={n} ({:.2} MB)", mb(big.cedar_bytes)),
-            ms(cedar_big),
-            format!("{:.1} MB/s, {}", mb(big.cedar_bytes) / cedar_big, per_gate(cedar_big, n)),
+            format!("compel check, N={n} ({:.2} MB)", mb(big.policy_bytes)),
+            ms(check_big),
+            throughput(check_big, big.policy_bytes, n),
             "",
         );
-        let per_mb = (mb(big.policy_bytes) / check_big) / (mb(big.cedar_bytes) / cedar_big);
+        let cedar_times = cedar_bin.as_ref().map(|_| (t(5), t(6)));
+        if let Some((cedar_big, _)) = cedar_times {
+            table.row(
+                format!("cedar validate, N={n} ({:.2} MB)", mb(big.cedar_bytes)),
+                ms(cedar_big),
+                throughput(cedar_big, big.cedar_bytes, n),
+                "",
+            );
+            let per_mb = (mb(big.policy_bytes) / check_big) / (mb(big.cedar_bytes) / cedar_big);
+            table.row(
+                "compel check / cedar validate, speed per MB",
+                format!("{per_mb:.2}x"),
+                format!("per gate {:.2}x", cedar_big / check_big),
+                format!(">= 1x, then 2x: {}", verdict(per_mb >= 1.0)),
+            );
+        }
         table.row(
-            "check vs cedar validate, per MB",
-            format!("{per_mb:.2}x"),
-            format!("per gate {:.2}x", cedar_big / check_big),
-            format!(">= 1x (then 2x): {}", verdict(per_mb >= 1.0)),
+            format!("compel eval, JSON metrics, JSON report, N={n}"),
+            ms(eval_big),
+            format!("{:.2}x check", eval_big / check_big),
+            format!("<= 3x check: {}", verdict(eval_big / check_big <= 3.0)),
         );
         table.row(
-            format!("cedar validate, N={small_n}"),
-            ms(cedar_small),
-            format!("{:.1} MB/s, {}", mb(small.cedar_bytes) / cedar_small, per_gate(cedar_small, small_n)),
+            format!("compel eval, JSON metrics, human report, N={n}"),
+            ms(human_big),
+            format!("{:.2}x check", human_big / check_big),
+            format!("<= 3x check: {}", verdict(human_big / check_big <= 3.0)),
+        );
+        table.row(
+            format!("compel check, N={small_n} ({:.2} MB)", mb(small.policy_bytes)),
+            ms(check_small),
+            throughput(check_small, small.policy_bytes, small_n),
             "",
         );
-    }
-    table.row(
-        format!("compel eval --metrics JSON, N={n}"),
-        ms(eval_big),
-        format!("{:.2}x check", eval_big / check_big),
-        format!("<= 3x check: {}", verdict(eval_big / check_big <= 3.0)),
-    );
-    table.row(
-        format!("compel check, N={small_n}"),
-        ms(check_small),
-        format!("{:.1} MB/s, {}", mb(small.policy_bytes) / check_small, per_gate(check_small, small_n)),
-        "",
-    );
-    table.row(
-        format!("compel eval --metrics JSON, N={small_n}"),
-        ms(eval_small),
-        format!("{:.2}x check", eval_small / check_small),
-        "",
-    );
-    let scale = n as f64 / small_n as f64;
-    for (what, big_t, small_t) in [("check", check_big, check_small), ("eval", eval_big, eval_small)] {
-        let r = big_t / small_t;
         table.row(
-            format!("scaling of {what}, N={small_n} -> {n}"),
-            format!("{r:.1}x time"),
-            format!("for {scale:.0}x input"),
-            format!("<= {:.0}x: {}", scale * 1.3, verdict(r <= scale * 1.3)),
+            format!("compel eval, JSON metrics, JSON report, N={small_n}"),
+            ms(eval_small),
+            format!("{:.2}x check", eval_small / check_small),
+            "",
         );
+        if let Some((_, cedar_small)) = cedar_times {
+            table.row(
+                format!("cedar validate, N={small_n} ({:.2} MB)", mb(small.cedar_bytes)),
+                ms(cedar_small),
+                throughput(cedar_small, small.cedar_bytes, small_n),
+                "",
+            );
+        }
+        let scale = n as f64 / small_n as f64;
+        let mut scaling = vec![("compel check", check_big, check_small), ("compel eval", eval_big, eval_small)];
+        if let Some((cedar_big, cedar_small)) = cedar_times {
+            scaling.push(("cedar validate", cedar_big, cedar_small));
+        }
+        for (what, big_t, small_t) in scaling {
+            let r = big_t / small_t;
+            let target = if what.starts_with("cedar") {
+                String::new()
+            } else {
+                format!("<= {:.0}x: {}", scale * 1.3, verdict(r <= scale * 1.3))
+            };
+            table.row(
+                format!("scaling of {what}, N={small_n} -> {n}"),
+                format!("{r:.1}x"),
+                format!("for {scale:.0}x input"),
+                target,
+            );
+        }
     }
 
     // ---- peak memory -----------------------------------------------------
-    eprintln!("harness: peak memory");
-    let mut rss_cmds = vec![check(&big), eval(&big)];
-    if let Some(bin) = &cedar_bin {
-        rss_cmds.push(cedar(&big, bin));
-    }
-    for c in &rss_cmds {
-        match c.peak_rss_mib(&dir) {
-            Some(m) => {
-                let input = if c.label.starts_with("cedar") { big.cedar_bytes } else { big.policy_bytes };
-                table.row(
-                    format!("peak memory of {}", c.label),
-                    format!("{m:.0} MiB"),
-                    format!("{:.1}x the policy text", m * 1024.0 * 1024.0 / input as f64),
-                    "",
-                );
+    if wants("memory") {
+        eprintln!("harness: peak memory");
+        let mut rss_cmds = vec![check(&big), eval(&big, true)];
+        if let Some(bin) = &cedar_bin {
+            rss_cmds.push(cedar(&big, bin));
+        }
+        for c in &rss_cmds {
+            match c.peak_rss_mib(&dir) {
+                Some(m) => {
+                    let input = if c.label.starts_with("cedar") { big.cedar_bytes } else { big.policy_bytes };
+                    table.row(
+                        format!("peak memory, {}", c.label),
+                        format!("{m:.0} MiB"),
+                        format!("{:.0}x the policy text", m * 1024.0 * 1024.0 / input as f64),
+                        "",
+                    );
+                }
+                None => {
+                    notes.push("/usr/bin/time is missing (apt-get install time): no peak memory".to_string());
+                    break;
+                }
             }
-            None => notes.push("/usr/bin/time is missing (apt-get install time): no peak memory".to_string()),
         }
     }
 
     // ---- startup ---------------------------------------------------------
-    eprintln!("harness: startup");
-    let startup = Cmd::new("compel check (1 initiative)", COMPEL, &["check", "small.compel"]);
     let startup_reps = (reps * 6).max(20);
-    let st = median(&time_all(&dir, &[&startup], startup_reps)[0]);
-    table.row(
-        "startup: compel check of a 1-initiative file",
-        ms(st),
-        format!("median of {startup_reps} runs"),
-        format!("< 10 ms: {}", verdict(st < 0.010)),
-    );
+    if wants("startup") {
+        eprintln!("harness: startup");
+        let startup = Cmd::new("compel check (1 initiative)", COMPEL, &["check", "small.compel"]);
+        let st = median(&time_all(&dir, &[&startup], startup_reps)[0]);
+        table.row(
+            "startup: compel check of a 1-initiative file",
+            ms(st),
+            format!("median of {startup_reps} runs"),
+            format!("< 10 ms: {}", verdict(st < 0.010)),
+        );
+    }
 
     // ---- Prometheus --------------------------------------------------------
-    if std::env::var("COMPEL_BENCH_PROMETHEUS").as_deref() == Ok("0") {
+    if !wants("prometheus") {
+    } else if std::env::var("COMPEL_BENCH_PROMETHEUS").as_deref() == Ok("0") {
         notes.push("Prometheus skipped (COMPEL_BENCH_PROMETHEUS=0)".to_string());
     } else {
         match prometheus_rows(&cache, &dir, &small, reps) {
@@ -415,7 +467,7 @@ fn main() {
     }
 
     // ---- language server -------------------------------------------------
-    match std::env::var_os("COMPEL_BENCH_LSP_LOG") {
+    match std::env::var_os("COMPEL_BENCH_LSP_LOG").filter(|p| !p.is_empty() && wants("lsp")) {
         Some(path) => match std::fs::read_to_string(&path) {
             Ok(log) => {
                 let rows = lsp_rows(&log);
@@ -426,16 +478,19 @@ fn main() {
             }
             Err(e) => notes.push(format!("cannot read the LSP latency log: {e}")),
         },
-        None => notes.push(
-            "language-server latency not measured here: bench/run.sh runs the LSP latency test and passes its log".to_string(),
+        None if wants("lsp") => notes.push(
+            "language-server latency not measured here: bench/run.sh runs the LSP latency test and passes its log"
+                .to_string(),
         ),
+        None => {}
     }
 
     let mut out = String::new();
     let _ = writeln!(out, "machine: {}", machine());
     let _ = writeln!(out, "compel: {COMPEL}");
     if let Some(bin) = &cedar_bin {
-        let v = Command::new(bin).arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+        let v =
+            Command::new(bin).arg("--version").output().map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
         let _ = writeln!(out, "cedar: {}", v.unwrap_or_default());
     }
     let _ = writeln!(out, "medians of {reps} interleaved runs (startup: {startup_reps})\n");
@@ -447,32 +502,44 @@ fn main() {
     let _ = std::fs::write(cache.join("results.md"), &out);
 }
 
-/// Finds `change to published diagnostics: median 12.3ms, max ...` and
-/// `completion (N items): median ...` in the LSP latency test's output.
+/// Finds `change to published diagnostics: median 12.3ms, max ...`,
+/// `completion (N items): median ...` and the like in the LSP latency
+/// test's output, per section (`--- debounce: ...`) when it has several.
 fn lsp_rows(log: &str) -> Vec<[String; 4]> {
     let median_of = |line: &str| -> Option<Duration> {
         let rest = line.split("median ").nth(1)?;
         parse_debug_duration(rest.split(',').next()?.trim())
     };
-    let doc = log.lines().find(|l| l.starts_with("document:")).map(|l| l.trim_start_matches("document:").trim().to_string());
     let mut rows = Vec::new();
-    for (prefix, what, target_ms) in [
-        ("change to published diagnostics", "LSP change -> diagnostics", Some(50.0)),
-        ("completion (", "LSP completion", Some(20.0)),
-        ("completion right after a change", "LSP completion right after a change", None),
-        ("hover", "LSP hover", None),
-    ] {
-        let Some(line) = log.lines().find(|l| l.starts_with(prefix)) else { continue };
+    let mut section = String::new();
+    let mut doc = String::new();
+    for line in log.lines() {
+        if let Some(name) = line.strip_prefix("--- ") {
+            section = format!(", {}", name.trim());
+            continue;
+        }
+        if let Some(d) = line.strip_prefix("document:") {
+            doc = d.trim().split(",").next().unwrap_or("").to_string();
+            continue;
+        }
+        let found = [
+            ("change to published diagnostics", "LSP change -> diagnostics", Some(50.0)),
+            ("completion (", "LSP completion", Some(20.0)),
+            ("completion right after a change", "LSP completion right after a change", None),
+            ("hover", "LSP hover", None),
+        ]
+        .into_iter()
+        .find(|(prefix, _, _)| line.starts_with(prefix));
+        let Some((_, what, target_ms)) = found else { continue };
         let Some(m) = median_of(line) else { continue };
         let t = m.as_secs_f64();
-        let max = line.split("max ").nth(1).map(|s| s.split(' ').next().unwrap_or("").trim_end_matches(',').to_string());
+        let max =
+            line.split("max ").nth(1).map(|s| s.split(' ').next().unwrap_or("").trim_end_matches(',').to_string());
         let target = target_ms.map_or(String::new(), |ms: f64| format!("<= {ms:.0} ms: {}", verdict(t * 1e3 <= ms)));
-        rows.push([
-            format!("{what} ({})", doc.clone().unwrap_or_default()),
-            self::ms(t),
-            max.map_or(String::new(), |m| format!("max {m}")),
-            target,
-        ]);
+        let max = max
+            .and_then(|m| parse_debug_duration(&m))
+            .map_or(String::new(), |m| format!("max {}", self::ms(m.as_secs_f64())));
+        rows.push([format!("{what} ({doc}{section})"), self::ms(t), max, target]);
     }
     rows
 }
@@ -505,11 +572,7 @@ impl Drop for Killed {
 }
 
 fn in_path(program: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")?
-        .to_string_lossy()
-        .split(':')
-        .map(|d| Path::new(d).join(program))
-        .find(|p| p.is_file())
+    std::env::var_os("PATH")?.to_string_lossy().split(':').map(|d| Path::new(d).join(program)).find(|p| p.is_file())
 }
 
 fn free_port() -> u16 {
@@ -517,7 +580,12 @@ fn free_port() -> u16 {
 }
 
 fn http_get(url: &str) -> Result<String, String> {
-    ureq::get(url).timeout(Duration::from_secs(10)).call().map_err(|e| e.to_string())?.into_string().map_err(|e| e.to_string())
+    ureq::get(url)
+        .timeout(Duration::from_secs(10))
+        .call()
+        .map_err(|e| e.to_string())?
+        .into_string()
+        .map_err(|e| e.to_string())
 }
 
 fn prometheus_rows(cache: &Path, dir: &Path, w: &Workload, reps: usize) -> Result<Vec<[String; 4]>, String> {
@@ -548,10 +616,9 @@ fn prometheus_rows(cache: &Path, dir: &Path, w: &Workload, reps: usize) -> Resul
     }
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let query_log = base.join("query.log");
-    let _ = std::fs::remove_file(&query_log);
     let config = base.join("prometheus.yml");
-    std::fs::write(&config, format!("global:\n  query_log_file: {}\n", query_log.display())).map_err(|e| e.to_string())?;
+    std::fs::write(&config, "# Written by benches/harness.rs: no scrapes, only the backfilled blocks.\nglobal: {}\n")
+        .map_err(|e| e.to_string())?;
     eprintln!("harness: starting prometheus on {url}");
     let child = Command::new(&prometheus)
         .arg(format!("--config.file={}", config.display()))
@@ -571,7 +638,7 @@ fn prometheus_rows(cache: &Path, dir: &Path, w: &Workload, reps: usize) -> Resul
         std::thread::sleep(Duration::from_millis(200));
     }
     // How many series it holds.
-    let count_q = "count(count_over_time({__name__=~\"model_accuracy|loss_rate\"}[8d]))";
+    let count_q = "count(count_over_time(model_accuracy[8d])) + count(count_over_time(loss_rate[8d]))";
     let answer = ureq::get(&format!("{url}/api/v1/query"))
         .query("query", count_q)
         .query("time", &workload::NOW_SECS.to_string())
@@ -596,11 +663,7 @@ fn prometheus_rows(cache: &Path, dir: &Path, w: &Workload, reps: usize) -> Resul
         &["eval", &w.policy, "--metrics", &w.metrics, "--now", workload::NOW, "--format", "json"],
     );
     eprintln!("harness: timing eval against prometheus");
-    let _ = std::fs::remove_file(&query_log);
-    // Start the query log afresh: the CLI runs only, then the library ones.
     let times = time_all(dir, &[&cli, &file], reps);
-    let log_cli = std::fs::read_to_string(&query_log).unwrap_or_default();
-    let peak = peak_overlap(&log_cli);
     let (t_cli, t_file) = (median(&times[0]), median(&times[1]));
 
     // The fetch alone, through the library: the CLI's concurrency against
@@ -635,6 +698,20 @@ fn prometheus_rows(cache: &Path, dir: &Path, w: &Workload, reps: usize) -> Resul
     }
     let (t_par, t_seq) = (median(&par), median(&seq));
     let nq = queries.len();
+
+    // Connections open at once, seen by a relay in front of the server: the
+    // client keeps one connection per worker, so a fetch one query at a time
+    // never holds more than one.
+    let relay = Relay::start(port)?;
+    let relayed = format!("http://127.0.0.1:{}", relay.port);
+    let mut via_relay = Cmd::new("compel eval via relay", COMPEL, &["eval", &w.policy, "--prometheus", &relayed]);
+    via_relay.args.extend(["--now".to_string(), workload::NOW.to_string(), "--format".to_string(), "json".to_string()]);
+    via_relay.run(dir);
+    let peak_cli = relay.take_peak();
+    let mut client = compel::prometheus::PrometheusClient::new(&relayed)?;
+    client.concurrency = 1;
+    client.fetch_range(&queries, workload::NOW_SECS);
+    let peak_seq = relay.take_peak();
     Ok(vec![
         [
             format!("compel eval --prometheus, {series} series, N={}", w.n),
@@ -655,46 +732,69 @@ fn prometheus_rows(cache: &Path, dir: &Path, w: &Workload, reps: usize) -> Resul
             String::new(),
         ],
         [
-            "queries in flight at once in Prometheus (query log)".to_string(),
-            peak.map_or("n/a".to_string(), |p| format!("peak {p}")),
-            "during the CLI runs".to_string(),
+            "connections open at once, compel eval --prometheus".to_string(),
+            format!("{}", peak_cli.0),
+            format!(
+                "{} opened for {nq} queries; one at a time: {} open, {} opened",
+                peak_cli.1, peak_seq.0, peak_seq.1
+            ),
             String::new(),
         ],
     ])
 }
 
-/// The largest number of queries whose execution overlapped, from
-/// Prometheus' query log (`ts` is when a query ended, `execTotalTime` how
-/// long it ran).
-fn peak_overlap(log: &str) -> Option<usize> {
-    let mut events: Vec<(f64, i32)> = Vec::new();
-    for line in log.lines() {
-        let v: serde_json::Value = serde_json::from_str(line).ok()?;
-        let end = parse_ts(v["ts"].as_str()?)?;
-        let took = v["stats"]["timings"]["execTotalTime"].as_f64()?;
-        events.push((end - took, 1));
-        events.push((end, -1));
-    }
-    if events.is_empty() {
-        return None;
-    }
-    // Ends before starts at the same instant.
-    events.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let (mut now, mut peak) = (0i32, 0i32);
-    for (_, d) in events {
-        now += d;
-        peak = peak.max(now);
-    }
-    Some(peak as usize)
+/// A TCP relay to a local port that counts the connections open at once.
+struct Relay {
+    port: u16,
+    peak: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    total: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
-/// `2026-11-24T02:10:50.123456789Z` in seconds since the epoch.
-fn parse_ts(ts: &str) -> Option<f64> {
-    let (whole, frac) = match ts.find('.') {
-        Some(i) => (format!("{}Z", &ts[..i]), ts[i..].trim_end_matches('Z')),
-        None => (ts.to_string(), ""),
-    };
-    let secs = compel::eval::metrics::parse_rfc3339(&whole)? as f64;
-    let frac: f64 = if frac.is_empty() { 0.0 } else { format!("0{frac}").parse().ok()? };
-    Some(secs + frac)
+impl Relay {
+    fn start(target: u16) -> Result<Relay, String> {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let port = listener.local_addr().map_err(|e| e.to_string())?.port();
+        let open = Arc::new(AtomicUsize::new(0));
+        let peak = Arc::new(AtomicUsize::new(0));
+        let peak2 = Arc::clone(&peak);
+        let total = Arc::new(AtomicUsize::new(0));
+        let total2 = Arc::clone(&total);
+        // The thread lives until the process ends (the harness is short-lived).
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = std::net::TcpStream::connect(("127.0.0.1", target)) else { continue };
+                total2.fetch_add(1, Ordering::SeqCst);
+                let now = open.fetch_add(1, Ordering::SeqCst) + 1;
+                peak2.fetch_max(now, Ordering::SeqCst);
+                let open = Arc::clone(&open);
+                std::thread::spawn(move || {
+                    let (mut c2, mut s2) = match (client.try_clone(), server.try_clone()) {
+                        (Ok(c), Ok(s)) => (c, s),
+                        _ => return,
+                    };
+                    let up = std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut c2, &mut s2);
+                        let _ = s2.shutdown(std::net::Shutdown::Write);
+                    });
+                    let (mut c, mut s) = (client, server);
+                    let _ = std::io::copy(&mut s, &mut c);
+                    let _ = c.shutdown(std::net::Shutdown::Both);
+                    let _ = up.join();
+                    open.fetch_sub(1, Ordering::SeqCst);
+                });
+            }
+        });
+        Ok(Relay { port, peak, total })
+    }
+
+    /// The peak of connections open at once and the connections opened
+    /// since the last call.
+    fn take_peak(&self) -> (usize, usize) {
+        // Let the relay see the client's connections close.
+        std::thread::sleep(Duration::from_millis(200));
+        let peak = self.peak.swap(0, std::sync::atomic::Ordering::SeqCst);
+        (peak, self.total.swap(0, std::sync::atomic::Ordering::SeqCst))
+    }
 }

@@ -230,11 +230,11 @@ impl Bytes<'_> {
     fn time(&mut self, now: i64) -> i64 {
         match self.u8() % 8 {
             0 => now,
-            1 => now + i64::from(self.u16()),
+            1 => now.saturating_add(i64::from(self.u16())),
             2 => i64::MIN + i64::from(self.u8()),
             3 => i64::MAX - i64::from(self.u8()),
             4 => self.u64() as i64,
-            _ => now - i64::from(self.u16()) * 60,
+            _ => now.saturating_sub(i64::from(self.u16()) * 60),
         }
     }
 }

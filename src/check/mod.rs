@@ -431,11 +431,11 @@ struct Checker<'a> {
     model: Model,
     diags: Vec<Diagnostic>,
     /// The AST of each declaration, parallel to `model.decls`.
-    ast_decls: Vec<ast::Decl>,
+    ast_decls: Vec<&'a ast::Decl>,
 }
 
-impl Checker<'_> {
-    fn collect(&mut self, file: FileId, ast: &ast::File) {
+impl<'a> Checker<'a> {
+    fn collect(&mut self, file: FileId, ast: &'a ast::File) {
         for item in &ast.items {
             match item {
                 ast::Item::Decl(d) => {
@@ -509,7 +509,7 @@ impl Checker<'_> {
         self.diags.push(d);
     }
 
-    fn collect_decl(&mut self, file: FileId, d: &ast::Decl, parent: Option<DeclId>) -> Option<DeclId> {
+    fn collect_decl(&mut self, file: FileId, d: &'a ast::Decl, parent: Option<DeclId>) -> Option<DeclId> {
         let Some(kind) = Kind::parse(&d.kind.name) else {
             self.unknown_kind(file, &d.kind, "declaration kind");
             return None;
@@ -548,7 +548,7 @@ impl Checker<'_> {
             attrs: Vec::new(),
             gates: Vec::new(),
         });
-        self.ast_decls.push(d.clone());
+        self.ast_decls.push(d);
         self.model.definitions.push((FileSpan::new(file, d.name.span), Symbol::Decl(id)));
         let mut seen: HashMap<String, Span> = HashMap::new();
         for m in &d.members {
@@ -816,9 +816,9 @@ impl Checker<'_> {
     }
 
     fn check_decl_attrs(&mut self, id: DeclId) {
-        let ast = self.ast_decls[id.0 as usize].clone();
+        let ast = self.ast_decls[id.0 as usize];
         let (kind, file) = (self.model.decl(id).kind, self.model.decl(id).file);
-        let mut attrs: Vec<Attr> = Vec::new();
+        let mut attrs: Vec<Attr> = Vec::with_capacity(ast.members.len());
         for m in &ast.members {
             let ast::Member::Attr(a) = m else { continue };
             let name = &a.name.name;
@@ -1045,43 +1045,43 @@ impl Checker<'_> {
         let stages = self.model.stages().to_vec();
         let order: Vec<String> = stages.iter().map(|s| self.model.decl(*s).name.clone()).collect();
         for gi in 0..self.model.gates.len() {
-            let g = self.model.gates[gi].clone();
+            let file = self.model.gates[gi].file;
             let (from_ident, to_ident) = self.gate_idents(gi);
-            let from = self.resolve_stage(g.file, &from_ident);
-            let to = self.resolve_stage(g.file, &to_ident);
+            let from = self.resolve_stage(file, &from_ident);
+            let to = self.resolve_stage(file, &to_ident);
             self.model.gates[gi].from = from;
             self.model.gates[gi].to = to;
             if let (Some(f), Some(t)) = (from, to) {
                 if self.model.next_stage(f) != Some(t) {
+                    let g = &self.model.gates[gi];
                     let expected = self.model.next_stage(f).map(|n| self.model.decl(n).name.clone()).unwrap_or_default();
                     let span = from_ident.span.to(to_ident.span);
-                    self.diags.push(
-                        Diagnostic::at(
-                            Code::BadTransition,
-                            g.file,
-                            span,
-                            format!("`{} -> {}` is not a stage transition", g.from_name, g.to_name),
-                        )
-                        .with_primary_label(format!("after `{}` comes `{expected}`", g.from_name))
-                        .with_help(format!(
-                            "the stages run {} -> {}",
-                            order.join(" -> "),
-                            order.first().cloned().unwrap_or_default()
-                        ))
-                        .with_fix(Fix {
-                            title: format!("guard `{} -> {expected}`", g.from_name),
-                            edits: vec![Edit { at: FileSpan::new(g.file, to_ident.span), replacement: expected.clone() }],
-                        }),
-                    );
+                    let d = Diagnostic::at(
+                        Code::BadTransition,
+                        file,
+                        span,
+                        format!("`{} -> {}` is not a stage transition", g.from_name, g.to_name),
+                    )
+                    .with_primary_label(format!("after `{}` comes `{expected}`", g.from_name))
+                    .with_help(format!(
+                        "the stages run {} -> {}",
+                        order.join(" -> "),
+                        order.first().cloned().unwrap_or_default()
+                    ))
+                    .with_fix(Fix {
+                        title: format!("guard `{} -> {expected}`", g.from_name),
+                        edits: vec![Edit { at: FileSpan::new(file, to_ident.span), replacement: expected.clone() }],
+                    });
+                    self.diags.push(d);
                 }
             }
-            for c in &g.criteria {
-                let mut refs = Vec::new();
-                let ty = types::TypeCx::new(&self.model, g.file, Some(Kind::Initiative), &mut self.diags, &mut refs)
-                    .criterion(&c.expr);
-                let _ = ty;
-                self.model.references.extend(refs);
+            // The criteria are read in place (type checking reads neither
+            // gates nor references, so one batch of references is the same).
+            let mut refs = Vec::new();
+            for c in &self.model.gates[gi].criteria {
+                types::TypeCx::new(&self.model, file, Some(Kind::Initiative), &mut self.diags, &mut refs).criterion(&c.expr);
             }
+            self.model.references.extend(refs);
         }
     }
 

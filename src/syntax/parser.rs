@@ -136,6 +136,35 @@ fn parse_piece(
         items.push(Item::Error(content_span));
         return;
     }
+    if let Some(fast) = super::fast::parse_piece(src, base, &limits) {
+        // Debug builds (every test run) hold the fast path to pest's result.
+        #[cfg(debug_assertions)]
+        {
+            let (mut slow, mut slow_diags) = (Vec::new(), Vec::new());
+            parse_piece_with_pest(file_id, text, piece, limits, &mut slow, &mut slow_diags);
+            assert!(
+                slow_diags.is_empty() && slow == fast,
+                "the parser's fast path disagrees with pest on {src:?}:\nfast: {fast:#?}\npest: {slow:#?} {slow_diags:#?}"
+            );
+        }
+        items.extend(fast);
+        return;
+    }
+    parse_piece_with_pest(file_id, text, piece, limits, items, diags);
+}
+
+/// Parses a piece with pest and lowers it.
+fn parse_piece_with_pest(
+    file_id: FileId,
+    text: &str,
+    piece: &Piece,
+    limits: ParseLimits,
+    items: &mut Vec<Item>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let src = &text[piece.span.range()];
+    let base = piece.span.start as usize;
+    let content_span = trimmed_span(text, piece.span);
     match CompelParser::parse(Rule::item_piece, src) {
         Ok(mut pairs) => {
             let lower = Lower { base, max_chain: limits.max_chain, max_list_len: limits.max_list_len };
@@ -813,12 +842,12 @@ fn cmp_op(s: &str) -> CmpOp {
     }
 }
 
-fn parse_decimal(raw: &str) -> Option<f64> {
+pub(super) fn parse_decimal(raw: &str) -> Option<f64> {
     let clean: String = raw.chars().filter(|c| *c != '_').collect();
     clean.parse::<f64>().ok().filter(|v| v.is_finite())
 }
 
-fn unescape(s: &str) -> Result<String, String> {
+pub(super) fn unescape(s: &str) -> Result<String, String> {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars();
     while let Some(c) = chars.next() {
