@@ -24,7 +24,10 @@
 //! `COMPEL_BENCH_SMALL_N` (1000), `COMPEL_BENCH_REPS` (5), `CEDAR` (the
 //! `cedar` binary; default `bench/.cache/cargo-root/bin/cedar`, skipped when
 //! absent), `COMPEL_BENCH_PROMETHEUS=0` skips Prometheus,
-//! `COMPEL_BENCH_CACHE` (default `bench/.cache`).
+//! `COMPEL_BENCH_CACHE` (default `bench/.cache`), `COMPEL_BENCH_BASELINE`
+//! (another `compel` binary, timed in the same rounds: before/after),
+//! `COMPEL_BENCH_ONLY` (a comma list of sections: `compare`, `memory`,
+//! `startup`, `prometheus`, `lsp`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
@@ -85,7 +88,10 @@ impl Cmd {
     /// yields a figure.
     fn run(&self, dir: &Path) -> f64 {
         let start = Instant::now();
-        let out = self.command(dir).stdout(Stdio::null()).stderr(Stdio::piped()).output().expect("the command runs");
+        let out = match self.command(dir).stdout(Stdio::null()).stderr(Stdio::piped()).output() {
+            Ok(out) => out,
+            Err(e) => panic!("{} ({}) does not run: {e}", self.label, self.program.display()),
+        };
         let t = start.elapsed().as_secs_f64();
         let code = out.status.code().unwrap_or(-1);
         assert!(
@@ -294,7 +300,9 @@ fn main() {
     let cedar_bin = std::env::var_os("CEDAR")
         .filter(|p| !p.is_empty())
         .map_or_else(|| cache.join("cargo-root/bin/cedar"), PathBuf::from);
-    let cedar_bin = cedar_bin.exists().then_some(cedar_bin);
+    // Commands run in the work folder: absolute paths.
+    let absolute = |p: PathBuf| std::fs::canonicalize(&p).unwrap_or(p);
+    let cedar_bin = cedar_bin.exists().then(|| absolute(cedar_bin));
 
     eprintln!("harness: generating workloads in {}", dir.display());
     let big = write_workload(&dir, n);
@@ -330,6 +338,17 @@ fn main() {
             cmds.push(cedar(&small, bin));
         } else {
             notes.push("cedar-policy-cli is not installed (bench/run.sh installs it): no Cedar figures".to_string());
+        }
+        // Another build of compel to compare with, in the same rounds.
+        let baseline =
+            std::env::var_os("COMPEL_BENCH_BASELINE").filter(|p| !p.is_empty()).map(|p| absolute(PathBuf::from(p)));
+        let base_at = cmds.len();
+        if let Some(b) = &baseline {
+            for mut c in [check(&big), eval(&big, true)] {
+                c.program = b.clone();
+                c.label = format!("baseline {}", c.label);
+                cmds.push(c);
+            }
         }
         eprintln!("harness: timing check, eval and cedar validate, {reps} interleaved rounds");
         let refs: Vec<&Cmd> = cmds.iter().collect();
@@ -391,6 +410,25 @@ fn main() {
                 format!("cedar validate, N={small_n} ({:.2} MB)", mb(small.cedar_bytes)),
                 ms(cedar_small),
                 throughput(cedar_small, small.cedar_bytes, small_n),
+                "",
+            );
+        }
+        if let Some(b) = &baseline {
+            let (base_check, base_eval) = (t(base_at), t(base_at + 1));
+            table.row(
+                format!("baseline check, N={n} ({})", b.display()),
+                ms(base_check),
+                format!(
+                    "{}; this build {:.2}x faster",
+                    throughput(base_check, big.policy_bytes, n),
+                    base_check / check_big
+                ),
+                "",
+            );
+            table.row(
+                format!("baseline eval, JSON report, N={n}"),
+                ms(base_eval),
+                format!("{:.2}x check; this build {:.2}x faster", base_eval / base_check, base_eval / eval_big),
                 "",
             );
         }

@@ -156,7 +156,12 @@ pub fn analyze_with(roots: &[String], loader: &dyn SourceLoader, limits: ParseLi
 pub type ParseFn<'p> = dyn FnMut(FileId, &str, ParseLimits) -> (ast::File, Vec<Diagnostic>) + 'p;
 
 /// [`analyze_with`] with the parser supplied by the host.
-pub fn analyze_with_parser(roots: &[String], loader: &dyn SourceLoader, limits: ParseLimits, parse: &mut ParseFn<'_>) -> Analysis {
+pub fn analyze_with_parser(
+    roots: &[String],
+    loader: &dyn SourceLoader,
+    limits: ParseLimits,
+    parse: &mut ParseFn<'_>,
+) -> Analysis {
     let mut loading =
         Loading { files: Files::new(), asts: Vec::new(), imports: Vec::new(), diags: Vec::new(), limits, parse };
     for name in stdlib::PRELUDE {
@@ -223,7 +228,8 @@ impl Loading<'_, '_> {
             }
             if let Some((file, span)) = from {
                 let names: Vec<&str> = stdlib::MODULES.iter().map(|(n, _)| *n).collect();
-                let mut d = Diagnostic::at(Code::ImportNotFound, file, span, format!("there is no stdlib module `{name}`"));
+                let mut d =
+                    Diagnostic::at(Code::ImportNotFound, file, span, format!("there is no stdlib module `{name}`"));
                 d = match diag::did_you_mean(name, names.iter().copied()) {
                     Some(s) => d.with_help(format!("did you mean `{s}`?")),
                     None => d.with_help(format!("the stdlib modules are {}", names.join(", "))),
@@ -236,7 +242,9 @@ impl Loading<'_, '_> {
             self.diags.push(
                 Diagnostic::at(Code::ImportOutsideProject, file, span, format!("cannot import `{path}`: {reason}"))
                     .with_primary_label("imported here")
-                    .with_help("imports stay inside the project: the folder with `compel.toml`, or the folder given to compel"),
+                    .with_help(
+                        "imports stay inside the project: the folder with `compel.toml`, or the folder given to compel",
+                    ),
             );
             return None;
         }
@@ -268,7 +276,12 @@ impl Loading<'_, '_> {
                     // A root that cannot be read: the host reports it; keep
                     // an empty file so positions still make sense.
                     let id = self.add(path.to_string(), String::new());
-                    self.diags.push(Diagnostic::at(Code::ImportNotFound, id, Span::default(), format!("cannot read `{path}`: {reason}")));
+                    self.diags.push(Diagnostic::at(
+                        Code::ImportNotFound,
+                        id,
+                        Span::default(),
+                        format!("cannot read `{path}`: {reason}"),
+                    ));
                     return Some(id);
                 }
                 return None;

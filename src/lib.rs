@@ -49,16 +49,16 @@
 //! assert_eq!(report.outcome, Outcome::Pass);
 //! ```
 
-pub mod diag;
-pub mod fmt;
-pub mod syntax;
-pub mod text;
 pub mod analysis;
 pub mod check;
-pub mod stdlib;
-pub mod testing;
+pub mod cli;
+pub mod diag;
 pub mod eval;
-pub mod prometheus;
+pub mod fmt;
 pub mod ide;
 pub mod lsp;
-pub mod cli;
+pub mod prometheus;
+pub mod stdlib;
+pub mod syntax;
+pub mod testing;
+pub mod text;

@@ -156,11 +156,7 @@ impl PrometheusClient {
     /// a scheme gets `http://`. `https://` is refused (no TLS in this build).
     pub fn new(base_url: &str) -> Result<PrometheusClient, String> {
         let url = base_url.trim();
-        let url = if url.contains("://") {
-            url.to_string()
-        } else {
-            format!("http://{url}")
-        };
+        let url = if url.contains("://") { url.to_string() } else { format!("http://{url}") };
         let (scheme, rest) = url.split_once("://").unwrap_or(("", &url));
         match scheme.to_ascii_lowercase().as_str() {
             "http" => {}
@@ -170,17 +166,11 @@ impl PrometheusClient {
                      put a plain-http reverse proxy or an SSH tunnel on this machine in front of it"
                 ))
             }
-            other => {
-                return Err(format!(
-                    "cannot reach prometheus at {url}: the scheme `{other}` is not http"
-                ))
-            }
+            other => return Err(format!("cannot reach prometheus at {url}: the scheme `{other}` is not http")),
         }
         let host = rest.split('/').next().unwrap_or("");
         if host.is_empty() || rest.contains(['?', '#']) || rest.contains(char::is_whitespace) {
-            return Err(format!(
-                "`{base_url}` is not a prometheus URL such as http://127.0.0.1:9090"
-            ));
+            return Err(format!("`{base_url}` is not a prometheus URL such as http://127.0.0.1:9090"));
         }
         Ok(PrometheusClient {
             base_url: format!("http://{}", rest.trim_end_matches('/')),
@@ -258,11 +248,7 @@ impl PrometheusClient {
         });
         results
             .into_iter()
-            .map(|r| {
-                r.unwrap_or_else(|| {
-                    Err("internal error: a prometheus query worker stopped".to_string())
-                })
-            })
+            .map(|r| r.unwrap_or_else(|| Err("internal error: a prometheus query worker stopped".to_string())))
             .collect()
     }
 
@@ -297,11 +283,7 @@ impl PrometheusClient {
                     wait = wait.saturating_mul(2);
                 }
                 Err(failure) if failure.transient && attempt > 0 => {
-                    return Err(format!(
-                        "{} (after {} attempts)",
-                        failure.message,
-                        attempt + 1
-                    ))
+                    return Err(format!("{} (after {} attempts)", failure.message, attempt + 1))
                 }
                 Err(failure) => return Err(failure.message),
             }
@@ -317,10 +299,7 @@ impl PrometheusClient {
         read: &AtomicU64,
     ) -> Result<Vec<Series>, Failure> {
         let url = format!("{}/api/v1/query", self.base_url);
-        let mut request = agent
-            .get(&url)
-            .query("query", promql)
-            .query("time", &now.to_string());
+        let mut request = agent.get(&url).query("query", promql).query("time", &now.to_string());
         if let Some(auth) = &self.auth {
             request = request.set("Authorization", &auth.header_value());
         }
@@ -329,10 +308,9 @@ impl PrometheusClient {
                 let body = self.read_body(response, read)?;
                 parse_answer(&body, expr, self.max_samples).map_err(|bad| Failure {
                     message: match bad {
-                        Bad::Malformed(why) => format!(
-                            "prometheus at {} sent a malformed answer to `{promql}`: {why}",
-                            self.base_url
-                        ),
+                        Bad::Malformed(why) => {
+                            format!("prometheus at {} sent a malformed answer to `{promql}`: {why}", self.base_url)
+                        }
                         Bad::TooLarge(why) => format!(
                             "prometheus at {} answered `{promql}` with {why}; ask for a shorter window \
                              or raise the limit (`--max-samples`)",
@@ -388,16 +366,11 @@ impl PrometheusClient {
                 "prometheus at {base} refused access (HTTP {code}){detail}; \
                  set COMPEL_PROMETHEUS_TOKEN, or COMPEL_PROMETHEUS_USER and COMPEL_PROMETHEUS_PASSWORD"
             ),
-            404 => format!(
-                "prometheus at {base} has no query API at {base}/api/v1/query (HTTP 404); check the URL"
-            ),
+            404 => format!("prometheus at {base} has no query API at {base}/api/v1/query (HTTP 404); check the URL"),
             400..=499 => format!("prometheus at {base} rejected the query `{promql}` (HTTP {code}){detail}"),
             _ => format!("prometheus at {base} failed on the query `{promql}` (HTTP {code}){detail}"),
         };
-        Failure {
-            message,
-            transient: code == 429 || code >= 500,
-        }
+        Failure { message, transient: code == 429 || code >= 500 }
     }
 
     fn transport_failure(&self, transport: &ureq::Transport) -> Failure {
@@ -412,15 +385,9 @@ impl PrometheusClient {
             ureq::ErrorKind::BadStatus | ureq::ErrorKind::BadHeader => {
                 format!("prometheus at {base} did not answer in HTTP; is it a Prometheus server?")
             }
-            _ => format!(
-                "prometheus at {base} is unreachable: {}",
-                lowercase_first(&transport.to_string())
-            ),
+            _ => format!("prometheus at {base} is unreachable: {}", lowercase_first(&transport.to_string())),
         };
-        Failure {
-            message,
-            transient: false,
-        }
+        Failure { message, transient: false }
     }
 
     fn io_failure(&self, error: &std::io::Error) -> Failure {
@@ -432,21 +399,14 @@ impl PrometheusClient {
                 message: format!("prometheus at {base} is unreachable: connection refused"),
                 transient: false,
             },
-            K::TimedOut | K::WouldBlock => Failure {
-                message: format!("prometheus at {base} did not answer within {seconds}s"),
-                transient: true,
-            },
+            K::TimedOut | K::WouldBlock => {
+                Failure { message: format!("prometheus at {base} did not answer within {seconds}s"), transient: true }
+            }
             K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof => {
-                Failure {
-                    message: format!("prometheus at {base} dropped the connection"),
-                    transient: true,
-                }
+                Failure { message: format!("prometheus at {base} dropped the connection"), transient: true }
             }
             _ => Failure {
-                message: format!(
-                    "prometheus at {base} is unreachable: {}",
-                    lowercase_first(&error.to_string())
-                ),
+                message: format!("prometheus at {base} is unreachable: {}", lowercase_first(&error.to_string())),
                 transient: false,
             },
         }
@@ -461,8 +421,7 @@ struct Failure {
 
 /// The `std::io::Error` behind a transport error, if any.
 fn io_source(transport: &ureq::Transport) -> Option<&std::io::Error> {
-    let mut source: Option<&(dyn std::error::Error + 'static)> =
-        std::error::Error::source(transport);
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(transport);
     while let Some(error) = source {
         if let Some(io) = error.downcast_ref::<std::io::Error>() {
             return Some(io);
@@ -530,18 +489,14 @@ impl From<&str> for Bad {
 /// `__name__` label. A series with more than `max_samples` samples is
 /// refused.
 fn parse_answer(body: &[u8], expr: &str, max_samples: usize) -> Result<Vec<Series>, Bad> {
-    let value: serde_json::Value =
-        serde_json::from_slice(body).map_err(|e| format!("not valid JSON ({e})"))?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| format!("not valid JSON ({e})"))?;
     match value.get("status").and_then(|s| s.as_str()) {
         Some("success") => {}
         Some("error") => return Err(format!("it reports an error{}", error_detail(body)).into()),
         _ => return Err("no `status` field".into()),
     }
     let data = value.get("data").ok_or("no `data` field")?;
-    let kind = data
-        .get("resultType")
-        .and_then(|t| t.as_str())
-        .ok_or("no `data.resultType` field")?;
+    let kind = data.get("resultType").and_then(|t| t.as_str()).ok_or("no `data.resultType` field")?;
     let result = data.get("result").ok_or("no `data.result` field")?;
     match kind {
         "matrix" | "vector" => {}
@@ -557,24 +512,16 @@ fn parse_answer(body: &[u8], expr: &str, max_samples: usize) -> Result<Vec<Serie
     for (i, entry) in entries.iter().enumerate() {
         let mut labels = Labels::new();
         if let Some(metric) = entry.get("metric") {
-            let object = metric
-                .as_object()
-                .ok_or_else(|| format!("result[{i}].metric is not an object"))?;
+            let object = metric.as_object().ok_or_else(|| format!("result[{i}].metric is not an object"))?;
             for (k, v) in object {
-                let v = v
-                    .as_str()
-                    .ok_or_else(|| format!("result[{i}].metric.{k} is not a string"))?;
+                let v = v.as_str().ok_or_else(|| format!("result[{i}].metric.{k} is not a string"))?;
                 labels.insert(k.clone(), v.to_string());
             }
         }
-        let name = labels
-            .remove("__name__")
-            .unwrap_or_else(|| expr.to_string());
+        let name = labels.remove("__name__").unwrap_or_else(|| expr.to_string());
         let mut samples = Vec::new();
         if let Some(values) = entry.get("values") {
-            let values = values
-                .as_array()
-                .ok_or_else(|| format!("result[{i}].values is not a list"))?;
+            let values = values.as_array().ok_or_else(|| format!("result[{i}].values is not a list"))?;
             if values.len() > max_samples {
                 return Err(Bad::TooLarge(format!(
                     "{} samples of `{}`, more than the limit of {max_samples} samples per series",
@@ -583,22 +530,15 @@ fn parse_answer(body: &[u8], expr: &str, max_samples: usize) -> Result<Vec<Serie
                 )));
             }
             for (j, pair) in values.iter().enumerate() {
-                samples.push(
-                    parse_pair(pair).ok_or_else(|| {
-                        format!("result[{i}].values[{j}] is not [time, \"value\"]")
-                    })?,
-                );
+                samples
+                    .push(parse_pair(pair).ok_or_else(|| format!("result[{i}].values[{j}] is not [time, \"value\"]"))?);
             }
         } else if let Some(pair) = entry.get("value") {
-            samples.push(
-                parse_pair(pair)
-                    .ok_or_else(|| format!("result[{i}].value is not [time, \"value\"]"))?,
-            );
+            samples.push(parse_pair(pair).ok_or_else(|| format!("result[{i}].value is not [time, \"value\"]"))?);
         } else if entry.get("histograms").is_some() || entry.get("histogram").is_some() {
-            return Err(format!(
-                "`{name}` is a native histogram, which compel cannot read; select a float series"
-            )
-            .into());
+            return Err(
+                format!("`{name}` is a native histogram, which compel cannot read; select a float series").into()
+            );
         } else {
             return Err(format!("result[{i}] has no `values`").into());
         }
@@ -621,10 +561,7 @@ fn parse_pair(pair: &serde_json::Value) -> Option<Sample> {
         "-Inf" => f64::NEG_INFINITY,
         v => v.parse::<f64>().ok()?,
     };
-    Some(Sample {
-        time: time.floor() as i64,
-        value,
-    })
+    Some(Sample { time: time.floor() as i64, value })
 }
 
 /// PromQL keywords that cannot stand as a bare metric name.
@@ -674,9 +611,7 @@ pub fn is_plain_selector(expr: &str) -> bool {
 fn plain_selector(expr: &str) -> Option<String> {
     let name_len = expr
         .char_indices()
-        .take_while(|&(i, c)| {
-            c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
-        })
+        .take_while(|&(i, c)| c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit()))
         .count();
     let (name, rest) = expr.split_at(name_len);
     let rest = rest.trim_start();
@@ -740,11 +675,7 @@ fn base64(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for (k, shift) in [18, 12, 6, 0].into_iter().enumerate() {
             if k <= chunk.len() {
@@ -781,10 +712,7 @@ mod tests {
         requests: Arc<Mutex<Vec<String>>>,
     }
 
-    fn mock(
-        connections: usize,
-        reply: impl Fn(usize, &str) -> Reply + Send + Sync + 'static,
-    ) -> Mock {
+    fn mock(connections: usize, reply: impl Fn(usize, &str) -> Reply + Send + Sync + 'static) -> Mock {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let requests = Arc::new(Mutex::new(Vec::new()));
@@ -803,12 +731,7 @@ mod tests {
         Mock { url, requests }
     }
 
-    fn serve(
-        mut stream: TcpStream,
-        index: usize,
-        seen: &Mutex<Vec<String>>,
-        reply: &dyn Fn(usize, &str) -> Reply,
-    ) {
+    fn serve(mut stream: TcpStream, index: usize, seen: &Mutex<Vec<String>>, reply: &dyn Fn(usize, &str) -> Reply) {
         let mut head = Vec::new();
         let mut buf = [0u8; 1024];
         while !head.windows(4).any(|w| w == b"\r\n\r\n") {
@@ -835,10 +758,7 @@ mod tests {
     fn query_param(head: &str) -> String {
         let target = head.split_whitespace().nth(1).unwrap_or("");
         let query = target.split_once('?').map_or("", |(_, q)| q);
-        let raw = query
-            .split('&')
-            .find_map(|p| p.strip_prefix("query="))
-            .unwrap_or("");
+        let raw = query.split('&').find_map(|p| p.strip_prefix("query=")).unwrap_or("");
         let bytes = raw.as_bytes();
         let mut out = Vec::new();
         let mut i = 0;
@@ -862,18 +782,13 @@ mod tests {
     }
 
     fn client(url: &str) -> PrometheusClient {
-        let mut c = PrometheusClient::new(url)
-            .unwrap()
-            .with_timeout(Duration::from_millis(2000));
+        let mut c = PrometheusClient::new(url).unwrap().with_timeout(Duration::from_millis(2000));
         c.backoff = Duration::from_millis(10);
         c
     }
 
     fn q(expr: &str) -> Query {
-        Query {
-            expr: expr.to_string(),
-            lookback_secs: 3600,
-        }
+        Query { expr: expr.to_string(), lookback_secs: 3600 }
     }
 
     const MATRIX: &str = r#"{"status":"success","data":{"resultType":"matrix","result":[
@@ -883,40 +798,19 @@ mod tests {
     #[test]
     fn fetches_raw_samples_with_a_range_selector() {
         let server = mock(1, |_, _| Reply::Http(200, MATRIX.to_string()));
-        let series = client(&server.url)
-            .fetch(&q(r#"acc{model=~"v.*"}"#), 1_795_478_400)
-            .unwrap();
+        let series = client(&server.url).fetch(&q(r#"acc{model=~"v.*"}"#), 1_795_478_400).unwrap();
         assert_eq!(series.len(), 2);
         assert_eq!(series[0].metric, "acc");
-        assert_eq!(
-            series[0].labels.get("model").map(String::as_str),
-            Some("v2")
-        );
-        assert_eq!(
-            series[0].samples[0],
-            Sample {
-                time: 1_795_471_200,
-                value: f64::INFINITY
-            }
-        );
-        assert_eq!(
-            series[0].samples[1],
-            Sample {
-                time: 1_795_474_800,
-                value: 93.5
-            }
-        );
+        assert_eq!(series[0].labels.get("model").map(String::as_str), Some("v2"));
+        assert_eq!(series[0].samples[0], Sample { time: 1_795_471_200, value: f64::INFINITY });
+        assert_eq!(series[0].samples[1], Sample { time: 1_795_474_800, value: 93.5 });
         assert_eq!(series[0].samples[2].time, 1_795_478_400);
         assert!(series[0].samples[2].value.is_nan());
         assert_eq!(series[1].samples[0].value, 1e6);
         assert_eq!(series[1].samples[1].value, f64::NEG_INFINITY);
         let requests = server.requests.lock().unwrap();
         assert_eq!(requests.len(), 1);
-        assert!(
-            requests[0].starts_with("GET /api/v1/query?"),
-            "{}",
-            requests[0]
-        );
+        assert!(requests[0].starts_with("GET /api/v1/query?"), "{}", requests[0]);
         assert!(requests[0].contains("time=1795478400"), "{}", requests[0]);
         assert_eq!(query_param(&requests[0]), r#"acc{model=~"v.*"}[3601s]"#);
     }
@@ -925,10 +819,7 @@ mod tests {
     fn retries_a_server_error_then_succeeds() {
         let server = mock(2, |i, _| {
             if i == 0 {
-                Reply::Http(
-                    503,
-                    r#"{"status":"error","errorType":"unavailable","error":"busy"}"#.to_string(),
-                )
+                Reply::Http(503, r#"{"status":"error","errorType":"unavailable","error":"busy"}"#.to_string())
             } else {
                 Reply::Http(200, MATRIX.to_string())
             }
@@ -988,13 +879,7 @@ mod tests {
         let start = Instant::now();
         let err = c.fetch(&q("acc"), 0).unwrap_err();
         let elapsed = start.elapsed();
-        assert_eq!(
-            err,
-            format!(
-                "prometheus at {} did not answer within 0.3s (after 3 attempts)",
-                server.url
-            )
-        );
+        assert_eq!(err, format!("prometheus at {} did not answer within 0.3s (after 3 attempts)", server.url));
         assert!(elapsed < Duration::from_millis(2500), "{elapsed:?}");
         assert!(elapsed >= Duration::from_millis(900), "{elapsed:?}");
     }
@@ -1010,10 +895,7 @@ mod tests {
         c.backoff = Duration::from_secs(3);
         let start = Instant::now();
         let err = c.fetch(&q("acc"), 0).unwrap_err();
-        assert_eq!(
-            err,
-            format!("prometheus at {url} is unreachable: connection refused")
-        );
+        assert_eq!(err, format!("prometheus at {url} is unreachable: connection refused"));
         assert!(start.elapsed() < Duration::from_secs(2));
     }
 
@@ -1025,8 +907,7 @@ mod tests {
             if name == "m7" {
                 return Reply::Http(
                     422,
-                    r#"{"status":"error","errorType":"execution","error":"too many samples"}"#
-                        .to_string(),
+                    r#"{"status":"error","errorType":"execution","error":"too many samples"}"#.to_string(),
                 );
             }
             Reply::Http(
@@ -1044,10 +925,7 @@ mod tests {
         for (i, result) in results.iter().enumerate() {
             if i == 7 {
                 let err = result.as_ref().unwrap_err();
-                assert!(
-                    err.ends_with("(HTTP 422): execution: too many samples"),
-                    "{err}"
-                );
+                assert!(err.ends_with("(HTTP 422): execution: too many samples"), "{err}");
             } else {
                 let series = result.as_ref().unwrap();
                 assert_eq!(series[0].metric, format!("m{i}"));
@@ -1061,18 +939,13 @@ mod tests {
         let server = mock(2, |_, _| Reply::Http(200, MATRIX.to_string()));
         let c = client(&server.url).with_auth(Some(Auth::Bearer("t0k".to_string())));
         c.fetch(&q("acc"), 0).unwrap();
-        let c = client(&server.url).with_auth(Some(Auth::Basic {
-            user: "Aladdin".to_string(),
-            password: "open sesame".to_string(),
-        }));
+        let c = client(&server.url)
+            .with_auth(Some(Auth::Basic { user: "Aladdin".to_string(), password: "open sesame".to_string() }));
         c.fetch(&q("acc"), 0).unwrap();
         let requests = server.requests.lock().unwrap();
         let auth = |head: &str| {
             head.lines()
-                .find_map(|l| {
-                    l.strip_prefix("Authorization: ")
-                        .or_else(|| l.strip_prefix("authorization: "))
-                })
+                .find_map(|l| l.strip_prefix("Authorization: ").or_else(|| l.strip_prefix("authorization: ")))
                 .map(str::to_string)
         };
         let mut found: Vec<String> = requests.iter().filter_map(|h| auth(h)).collect();
@@ -1084,10 +957,7 @@ mod tests {
     fn unauthorised_names_the_variables() {
         let server = mock(1, |_, _| Reply::Http(401, "Unauthorized".to_string()));
         let err = client(&server.url).fetch(&q("acc"), 0).unwrap_err();
-        assert!(
-            err.contains("refused access (HTTP 401): Unauthorized; set COMPEL_PROMETHEUS_TOKEN"),
-            "{err}"
-        );
+        assert!(err.contains("refused access (HTTP 401): Unauthorized; set COMPEL_PROMETHEUS_TOKEN"), "{err}");
     }
 
     #[test]
@@ -1095,13 +965,7 @@ mod tests {
         let vector = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"x"},"value":[5.9,"2"]}]}}"#;
         let series = parse_answer(vector.as_bytes(), "up == 1", usize::MAX).unwrap();
         assert_eq!(series[0].metric, "up == 1");
-        assert_eq!(
-            series[0].samples,
-            vec![Sample {
-                time: 5,
-                value: 2.0
-            }]
-        );
+        assert_eq!(series[0].samples, vec![Sample { time: 5, value: 2.0 }]);
         let scalar = r#"{"status":"success","data":{"resultType":"scalar","result":[5,"2"]}}"#;
         assert!(parse_answer(scalar.as_bytes(), "1", usize::MAX)
             .unwrap_err()
@@ -1115,10 +979,7 @@ mod tests {
             "result[0].values[0] is not [time, \"value\"]"
         );
         let hist = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"h"},"histograms":[]}]}}"#;
-        assert!(parse_answer(hist.as_bytes(), "h", usize::MAX)
-            .unwrap_err()
-            .text()
-            .contains("native histogram"));
+        assert!(parse_answer(hist.as_bytes(), "h", usize::MAX).unwrap_err().text().contains("native histogram"));
         let many = r#"{"status":"success","data":{"resultType":"matrix","result":[
             {"metric":{"__name__":"a"},"values":[[1,"1"],[2,"2"],[3,"3"]]}]}}"#;
         assert_eq!(parse_answer(many.as_bytes(), "a", 3).unwrap().len(), 1);
@@ -1137,30 +998,13 @@ mod tests {
     #[test]
     fn promql_forms() {
         let c = PrometheusClient::new("http://p:9090/").unwrap();
-        let promql = |e: &str, lookback: i64| {
-            c.promql(&Query {
-                expr: e.to_string(),
-                lookback_secs: lookback,
-            })
-        };
-        assert_eq!(
-            promql("fraud_loss_rate", 604_800),
-            "fraud_loss_rate[604801s]"
-        );
-        assert_eq!(
-            promql(r#" acc{model="v}2"} "#, 0),
-            r#"acc{model="v}2"}[1s]"#
-        );
+        let promql = |e: &str, lookback: i64| c.promql(&Query { expr: e.to_string(), lookback_secs: lookback });
+        assert_eq!(promql("fraud_loss_rate", 604_800), "fraud_loss_rate[604801s]");
+        assert_eq!(promql(r#" acc{model="v}2"} "#, 0), r#"acc{model="v}2"}[1s]"#);
         assert_eq!(promql(r#"{__name__="acc"}"#, 9), r#"{__name__="acc"}[10s]"#);
         assert_eq!(promql("sum", 9), r#"{__name__="sum"}[10s]"#);
-        assert_eq!(
-            promql(r#"count{job="x"}"#, 9),
-            r#"{__name__="count", job="x"}[10s]"#
-        );
-        assert_eq!(
-            promql("rate(http_total[5m])", 3599),
-            "(rate(http_total[5m]))[3600s:60s]"
-        );
+        assert_eq!(promql(r#"count{job="x"}"#, 9), r#"{__name__="count", job="x"}[10s]"#);
+        assert_eq!(promql("rate(http_total[5m])", 3599), "(rate(http_total[5m]))[3600s:60s]");
         assert_eq!(promql("a / b", 59), "(a / b)[60s:60s]");
         assert_eq!(promql("acc[5m]", 59), "(acc[5m])[60s:60s]");
         assert!(is_plain_selector("job:errors:rate5m{a='x'}"));
@@ -1172,26 +1016,11 @@ mod tests {
 
     #[test]
     fn urls() {
-        assert_eq!(
-            PrometheusClient::new("http://127.0.0.1:9090/")
-                .unwrap()
-                .base_url,
-            "http://127.0.0.1:9090"
-        );
-        assert_eq!(
-            PrometheusClient::new("localhost:9090").unwrap().base_url,
-            "http://localhost:9090"
-        );
-        assert_eq!(
-            PrometheusClient::new("HTTP://gw/prom/").unwrap().base_url,
-            "http://gw/prom"
-        );
-        assert!(PrometheusClient::new("https://p.example")
-            .unwrap_err()
-            .contains("https is not supported"));
-        assert!(PrometheusClient::new("ftp://p")
-            .unwrap_err()
-            .contains("`ftp` is not http"));
+        assert_eq!(PrometheusClient::new("http://127.0.0.1:9090/").unwrap().base_url, "http://127.0.0.1:9090");
+        assert_eq!(PrometheusClient::new("localhost:9090").unwrap().base_url, "http://localhost:9090");
+        assert_eq!(PrometheusClient::new("HTTP://gw/prom/").unwrap().base_url, "http://gw/prom");
+        assert!(PrometheusClient::new("https://p.example").unwrap_err().contains("https is not supported"));
+        assert!(PrometheusClient::new("ftp://p").unwrap_err().contains("`ftp` is not http"));
         assert!(PrometheusClient::new("http://").is_err());
         assert!(PrometheusClient::new("http://p/?x=1").is_err());
     }
@@ -1199,42 +1028,19 @@ mod tests {
     #[test]
     fn credentials_from_variables() {
         let vars = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| v.to_string())
-            }
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
         };
         assert_eq!(auth_from_vars(vars(&[])), None);
         assert_eq!(
-            auth_from_vars(vars(&[
-                ("COMPEL_PROMETHEUS_TOKEN", "t"),
-                ("COMPEL_PROMETHEUS_USER", "u")
-            ])),
+            auth_from_vars(vars(&[("COMPEL_PROMETHEUS_TOKEN", "t"), ("COMPEL_PROMETHEUS_USER", "u")])),
             Some(Auth::Bearer("t".to_string()))
         );
         assert_eq!(
-            auth_from_vars(vars(&[
-                ("COMPEL_PROMETHEUS_TOKEN", ""),
-                ("COMPEL_PROMETHEUS_USER", "u")
-            ])),
-            Some(Auth::Basic {
-                user: "u".to_string(),
-                password: String::new()
-            })
+            auth_from_vars(vars(&[("COMPEL_PROMETHEUS_TOKEN", ""), ("COMPEL_PROMETHEUS_USER", "u")])),
+            Some(Auth::Basic { user: "u".to_string(), password: String::new() })
         );
-        assert_eq!(
-            auth_from_vars(vars(&[("COMPEL_PROMETHEUS_PASSWORD", "p")])),
-            None
-        );
-        let debug = format!(
-            "{:?}",
-            Auth::Basic {
-                user: "u".into(),
-                password: "secret".into()
-            }
-        );
+        assert_eq!(auth_from_vars(vars(&[("COMPEL_PROMETHEUS_PASSWORD", "p")])), None);
+        let debug = format!("{:?}", Auth::Basic { user: "u".into(), password: "secret".into() });
         assert!(!debug.contains("secret"));
         assert!(!format!("{:?}", Auth::Bearer("secret".into())).contains("secret"));
     }

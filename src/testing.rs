@@ -131,7 +131,9 @@ fn run_test(analysis: &Analysis, loader: &dyn SourceLoader, file: FileId, test: 
                     .samples
                     .iter()
                     .filter_map(|(t, v)| match (&t.kind, &v.kind) {
-                        (ExprKind::DateTime(time), ExprKind::Number { value, .. }) => Some(Sample { time: *time, value: *value }),
+                        (ExprKind::DateTime(time), ExprKind::Number { value, .. }) => {
+                            Some(Sample { time: *time, value: *value })
+                        }
                         _ => None,
                     })
                     .collect();
@@ -172,7 +174,10 @@ fn check_assertion(analysis: &Analysis, file: FileId, stmt: &TestStmt, report: &
                 None => {
                     let stage = report.initiatives.iter().find(|i| i.name == initiative.name).map(|i| i.stage.clone());
                     let why = match stage {
-                        Some(s) if s != from.name => format!("`{}` is at stage `{s}`, so `{} -> {}` is not its next gate", initiative.name, from.name, to.name),
+                        Some(s) if s != from.name => format!(
+                            "`{}` is at stage `{s}`, so `{} -> {}` is not its next gate",
+                            initiative.name, from.name, to.name
+                        ),
                         Some(_) => format!("no gate guards `{} -> {}` for `{}`", from.name, to.name, initiative.name),
                         None => format!("`{}` is not an initiative of these files", initiative.name),
                     };

@@ -15,9 +15,7 @@ use serde_json::Value;
 /// Compiles the schema file `name` under `tests/schemas`, with format
 /// assertions on, so `uri`, `uri-reference` and the like are checked too.
 fn compile(name: &str) -> (boon::Schemas, boon::SchemaIndex) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/schemas")
-        .join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas").join(name);
     let mut schemas = boon::Schemas::new();
     let mut compiler = boon::Compiler::new();
     compiler.enable_format_assertions();
@@ -30,9 +28,7 @@ fn compile(name: &str) -> (boon::Schemas, boon::SchemaIndex) {
 fn validate(name: &str, text: &str) -> Result<(), String> {
     let (schemas, index) = compile(name);
     let value: Value = serde_json::from_str(text).map_err(|err| format!("not JSON: {err}"))?;
-    schemas
-        .validate(&value, index)
-        .map_err(|err| format!("{err:#}"))
+    schemas.validate(&value, index).map_err(|err| format!("{err:#}"))
 }
 
 fn assert_valid(name: &str, text: &str) {
@@ -42,9 +38,7 @@ fn assert_valid(name: &str, text: &str) {
 }
 
 fn span_of(text: &str, needle: &str) -> Span {
-    let start = text
-        .find(needle)
-        .unwrap_or_else(|| panic!("{needle:?} not in the text"));
+    let start = text.find(needle).unwrap_or_else(|| panic!("{needle:?} not in the text"));
     Span::new(start, start + needle.len())
 }
 
@@ -53,90 +47,56 @@ fn span_of(text: &str, needle: &str) -> Span {
 /// (a replacement, an insertion, edits in two files), an empty span at the
 /// end of a file and non-ASCII text before a span.
 fn sample() -> (Files, Vec<Diagnostic>) {
-    const MAIN: &str =
-        "person priya {\n  name \"Priya Ramán\" role cto\n}\nprogram p {\n  sponsor priyaa\n}\n";
+    const MAIN: &str = "person priya {\n  name \"Priya Ramán\" role cto\n}\nprogram p {\n  sponsor priyaa\n}\n";
     const OTHER: &str = "kpi accuracy { metric \"acc\" target >= 92% }\n";
     let mut files = Files::new();
     let main = files.add(SourceFile::new("policies/fraud détection.compel", MAIN));
     let other = files.add(SourceFile::new("std/policies.compel", OTHER));
     let at = |file: FileId, text: &str, needle: &str| FileSpan::new(file, span_of(text, needle));
     let diags = vec![
-        Diagnostic::new(
-            Code::UnknownName,
-            at(main, MAIN, "priyaa"),
-            "unknown name `priyaa`",
-        )
-        .with_primary_label("not declared")
-        .with_label(at(main, MAIN, "priya"), "similar name declared here")
-        .with_help("did you mean `priya`?")
-        .with_fix(Fix {
-            title: "replace with `priya`".into(),
-            edits: vec![Edit {
-                at: at(main, MAIN, "priyaa"),
-                replacement: "priya".into(),
-            }],
-        }),
-        Diagnostic::new(
-            Code::DuplicateName,
-            at(main, MAIN, "role"),
-            "duplicate declaration `accuracy`",
-        )
-        .with_label(at(other, OTHER, "accuracy"), "first defined here")
-        .with_label(at(main, MAIN, "cto"), "and used here")
-        .with_severity(Severity::Warning),
-        Diagnostic::new(
-            Code::MissingAttribute,
-            at(main, MAIN, "program p"),
-            "`program` needs `owner`",
-        )
-        .with_severity(Severity::Note)
-        .with_fix(Fix {
-            title: "add `owner`".into(),
-            edits: vec![
-                Edit {
-                    at: FileSpan::new(main, Span::new(MAIN.len(), MAIN.len())),
-                    replacement: "owner x\n".into(),
-                },
-                Edit {
-                    at: FileSpan::new(other, Span::new(0, 0)),
-                    replacement: "// touched\n".into(),
-                },
-                Edit {
-                    at: FileSpan::new(main, Span::new(0, 0)),
-                    replacement: "// also\n".into(),
-                },
-            ],
-        }),
+        Diagnostic::new(Code::UnknownName, at(main, MAIN, "priyaa"), "unknown name `priyaa`")
+            .with_primary_label("not declared")
+            .with_label(at(main, MAIN, "priya"), "similar name declared here")
+            .with_help("did you mean `priya`?")
+            .with_fix(Fix {
+                title: "replace with `priya`".into(),
+                edits: vec![Edit { at: at(main, MAIN, "priyaa"), replacement: "priya".into() }],
+            }),
+        Diagnostic::new(Code::DuplicateName, at(main, MAIN, "role"), "duplicate declaration `accuracy`")
+            .with_label(at(other, OTHER, "accuracy"), "first defined here")
+            .with_label(at(main, MAIN, "cto"), "and used here")
+            .with_severity(Severity::Warning),
+        Diagnostic::new(Code::MissingAttribute, at(main, MAIN, "program p"), "`program` needs `owner`")
+            .with_severity(Severity::Note)
+            .with_fix(Fix {
+                title: "add `owner`".into(),
+                edits: vec![
+                    Edit {
+                        at: FileSpan::new(main, Span::new(MAIN.len(), MAIN.len())),
+                        replacement: "owner x\n".into(),
+                    },
+                    Edit { at: FileSpan::new(other, Span::new(0, 0)), replacement: "// touched\n".into() },
+                    Edit { at: FileSpan::new(main, Span::new(0, 0)), replacement: "// also\n".into() },
+                ],
+            }),
         Diagnostic::new(
             Code::SyntaxError,
             FileSpan::new(main, Span::new(MAIN.len(), MAIN.len())),
             "expected a declaration",
         ),
-        Diagnostic::new(
-            Code::PolicyViolated,
-            at(other, OTHER, "92%"),
-            "policy `x` not met: 100% required",
-        )
-        .with_fix(Fix {
-            title: "nothing to do".into(),
-            edits: Vec::new(),
-        }),
+        Diagnostic::new(Code::PolicyViolated, at(other, OTHER, "92%"), "policy `x` not met: 100% required")
+            .with_fix(Fix { title: "nothing to do".into(), edits: Vec::new() }),
     ];
     (files, diags)
 }
 
 #[test]
 fn the_sarif_schema_is_the_official_one() {
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-2.1.0.json"),
-    )
-    .expect("tests/schemas/sarif-2.1.0.json");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/schemas/sarif-2.1.0.json"))
+        .expect("tests/schemas/sarif-2.1.0.json");
     let schema: Value = serde_json::from_str(&text).expect("the schema is JSON");
     assert_eq!(schema["$schema"], "http://json-schema.org/draft-04/schema#");
-    assert_eq!(
-        schema["title"],
-        "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
-    );
+    assert_eq!(schema["title"], "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema");
     assert_eq!(text.len(), 112_768, "the schema text is kept unchanged");
 }
 
@@ -149,9 +109,7 @@ fn sarif_output_matches_the_sarif_2_1_0_schema() {
     let log: Value = serde_json::from_str(&text).expect("JSON");
     let results = log["runs"][0]["results"].as_array().expect("results");
     assert_eq!(results.len(), diags.len());
-    let rules = log["runs"][0]["tool"]["driver"]["rules"]
-        .as_array()
-        .expect("rules");
+    let rules = log["runs"][0]["tool"]["driver"]["rules"].as_array().expect("rules");
     for result in results {
         let index = result["ruleIndex"].as_u64().expect("ruleIndex") as usize;
         assert_eq!(rules[index]["id"], result["ruleId"]);
@@ -159,17 +117,9 @@ fn sarif_output_matches_the_sarif_2_1_0_schema() {
     // `á` is one column: `"Priya Ramán" role` puts `role` at column 22.
     let duplicate = &results[1]["locations"][0]["physicalLocation"];
     assert_eq!(duplicate["region"]["startColumn"], 22);
-    assert_eq!(
-        duplicate["artifactLocation"]["uri"],
-        "policies/fraud%20d%C3%A9tection.compel"
-    );
+    assert_eq!(duplicate["artifactLocation"]["uri"], "policies/fraud%20d%C3%A9tection.compel");
     // The fix with edits in two files has one change per file.
-    assert_eq!(
-        results[2]["fixes"][0]["artifactChanges"]
-            .as_array()
-            .map(Vec::len),
-        Some(2)
-    );
+    assert_eq!(results[2]["fixes"][0]["artifactChanges"].as_array().map(Vec::len), Some(2));
     // A fix without edits is left out.
     assert!(results[4].get("fixes").is_none());
 }
@@ -189,16 +139,9 @@ fn the_sarif_schema_rejects_a_broken_log() {
     let bad_level = good.replacen("\"level\": \"warning\"", "\"level\": \"fatal\"", 1);
     assert_ne!(bad_level, good);
     assert!(validate("sarif-2.1.0.json", &bad_level).is_err());
-    let bad_uri = good.replacen(
-        "policies/fraud%20d%C3%A9tection.compel",
-        "policies/fraud détection.compel",
-        1,
-    );
+    let bad_uri = good.replacen("policies/fraud%20d%C3%A9tection.compel", "policies/fraud détection.compel", 1);
     assert_ne!(bad_uri, good);
-    assert!(
-        validate("sarif-2.1.0.json", &bad_uri).is_err(),
-        "format assertions are on"
-    );
+    assert!(validate("sarif-2.1.0.json", &bad_uri).is_err(), "format assertions are on");
 }
 
 #[test]
@@ -217,21 +160,13 @@ fn every_format_renders_every_diagnostic() {
     let (files, diags) = sample();
     let github = render::github(&files, &diags);
     assert_eq!(github.lines().count(), diags.len(), "{github}");
-    assert!(github.lines().all(|line| line.starts_with("::error ")
-        || line.starts_with("::warning ")
-        || line.starts_with("::notice ")));
+    assert!(github
+        .lines()
+        .all(|line| line.starts_with("::error ") || line.starts_with("::warning ") || line.starts_with("::notice ")));
     let terminal = render::terminal(&files, &diags, false);
     for diag in &diags {
-        let header = format!(
-            "{}[{}]: {}",
-            diag.severity.as_str(),
-            diag.code.as_str(),
-            diag.message
-        );
-        assert!(
-            terminal.contains(&header),
-            "{header} missing from\n{terminal}"
-        );
+        let header = format!("{}[{}]: {}", diag.severity.as_str(), diag.code.as_str(), diag.message);
+        assert!(terminal.contains(&header), "{header} missing from\n{terminal}");
     }
 }
 

@@ -19,10 +19,7 @@ use proptest::prelude::*;
 
 fn parse_clean(text: &str) -> File {
     let (file, diags) = parse(FileId(0), text, ParseLimits::default());
-    assert!(
-        diags.iter().all(|d| !d.is_error()),
-        "does not parse: {diags:?}\n---\n{text}"
-    );
+    assert!(diags.iter().all(|d| !d.is_error()), "does not parse: {diags:?}\n---\n{text}");
     file
 }
 
@@ -41,8 +38,7 @@ fn erase_spans(debug: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         let starts_number = chars[i].is_ascii_digit()
-            && (i == 0
-                || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_' || chars[i - 1] == '.'));
+            && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_' || chars[i - 1] == '.'));
         if starts_number {
             let mut j = i;
             while j < chars.len() && chars[j].is_ascii_digit() {
@@ -71,10 +67,7 @@ fn tree_without_spans(file: &File) -> String {
 }
 
 fn comment_texts<'a>(file: &File, text: &'a str) -> Vec<&'a str> {
-    file.comments
-        .iter()
-        .map(|c| text[c.span.range()].trim_end())
-        .collect()
+    file.comments.iter().map(|c| text[c.span.range()].trim_end()).collect()
 }
 
 /// Everything the formatter promises about one input: the output is stable,
@@ -86,33 +79,16 @@ fn check_invariants(input: &str) -> String {
     assert_eq!(again, out, "not idempotent; input:\n{input}");
     let before = parse_clean(input);
     let after = parse_clean(&out);
-    assert_eq!(
-        tree_without_spans(&after),
-        tree_without_spans(&before),
-        "the tree changed; output:\n{out}"
-    );
-    assert_eq!(
-        comment_texts(&after, &out),
-        comment_texts(&before, input),
-        "comments changed; output:\n{out}"
-    );
-    assert!(
-        out.is_empty() || out.ends_with('\n') && !out.ends_with("\n\n"),
-        "bad end of file:\n{out:?}"
-    );
+    assert_eq!(tree_without_spans(&after), tree_without_spans(&before), "the tree changed; output:\n{out}");
+    assert_eq!(comment_texts(&after, &out), comment_texts(&before, input), "comments changed; output:\n{out}");
+    assert!(out.is_empty() || out.ends_with('\n') && !out.ends_with("\n\n"), "bad end of file:\n{out:?}");
     assert!(!out.starts_with('\n'), "blank line at the start:\n{out}");
     for line in out.lines() {
         assert!(!line.ends_with(' '), "trailing space in {line:?}");
-        assert!(
-            !line.contains('\t') || line.contains("//"),
-            "tab in {line:?}"
-        );
+        assert!(!line.contains('\t') || line.contains("//"), "tab in {line:?}");
     }
     assert!(!out.contains("\n\n\n"), "two blank lines in a row:\n{out}");
-    assert!(
-        !out.contains("{\n\n"),
-        "blank line at the start of a block:\n{out}"
-    );
+    assert!(!out.contains("{\n\n"), "blank line at the start of a block:\n{out}");
     out
 }
 
@@ -121,10 +97,7 @@ fn fixture_dir() -> &'static Path {
 }
 
 fn acme_dir() -> &'static Path {
-    Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../shared/examples/acme"
-    ))
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/examples/acme"))
 }
 
 fn read(path: &Path) -> String {
@@ -187,9 +160,7 @@ fn crlf_input_gives_the_same_output() {
 #[test]
 fn a_syntax_error_is_never_rewritten() {
     let src = read(&fixture_dir().join("error/missing_brace.compel"));
-    let Err(diags) = format_source(&src) else {
-        panic!("a broken file must not format")
-    };
+    let Err(diags) = format_source(&src) else { panic!("a broken file must not format") };
     assert!(diags.iter().any(|d| d.is_error()));
     let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
     assert_eq!(messages, ["expected an expression, found `}`"]);
@@ -210,19 +181,10 @@ fn small_cases() {
         ("let x = - 5", "let x = -5\n"),
         ("let x = not(a)", "let x = not (a)\n"),
         ("let x = \"a\tb\"", "let x = \"a\\tb\"\n"),
-        (
-            "let d = 2026-11-24T02:00:00+02:00",
-            "let d = 2026-11-24T02:00:00+02:00\n",
-        ),
+        ("let d = 2026-11-24T02:00:00+02:00", "let d = 2026-11-24T02:00:00+02:00\n"),
         ("let m = 1_200_000\tUSD", "let m = 1_200_000 USD\n"),
-        (
-            "gate a->b{advise x expect y}",
-            "gate a -> b {\n  advise x\n  expect y\n}\n",
-        ),
-        (
-            "policy p for kpi{require x because \"r\"}",
-            "policy p for kpi {\n  require x\n    because \"r\"\n}\n",
-        ),
+        ("gate a->b{advise x expect y}", "gate a -> b {\n  advise x\n  expect y\n}\n"),
+        ("policy p for kpi{require x because \"r\"}", "policy p for kpi {\n  require x\n    because \"r\"\n}\n"),
         (
             "test \"t\"{series \"m\"{at 2026-11-24T00:00:00Z - 5}}",
             "test \"t\" {\n  series \"m\" {\n    at 2026-11-24T00:00:00Z -5\n  }\n}\n",
@@ -304,27 +266,8 @@ enum Part {
     },
 }
 
-const NAMES: &[&str] = &[
-    "a",
-    "b",
-    "accuracy",
-    "latency_p95",
-    "x_1",
-    "program",
-    "stage",
-    "datasets",
-    "owner",
-];
-const ATTRS: &[&str] = &[
-    "title",
-    "metric",
-    "target",
-    "owner",
-    "kpis",
-    "approved_until",
-    "x",
-    "functions",
-];
+const NAMES: &[&str] = &["a", "b", "accuracy", "latency_p95", "x_1", "program", "stage", "datasets", "owner"];
+const ATTRS: &[&str] = &["title", "metric", "target", "owner", "kpis", "approved_until", "x", "functions"];
 const STRINGS: &[&str] = &[
     "\"plain\"",
     "\"with \\\"quotes\\\"\"",
@@ -336,21 +279,8 @@ const STRINGS: &[&str] = &[
     "\"a // not a comment\"",
     "\"{ brace [\"",
 ];
-const NUMBERS: &[&str] = &[
-    "0.2",
-    "1_200",
-    "92%",
-    "250ms",
-    "7d",
-    "3",
-    "0.08%",
-    "1_200_000 USD",
-    "12.5 EUR",
-    "30m",
-    "2w",
-    "1h",
-    "5s",
-];
+const NUMBERS: &[&str] =
+    &["0.2", "1_200", "92%", "250ms", "7d", "3", "0.08%", "1_200_000 USD", "12.5 EUR", "30m", "2w", "1h", "5s"];
 
 struct Gen {
     rng: Rng,
@@ -373,10 +303,7 @@ impl Gen {
     }
 
     fn program(seed: u64) -> Vec<Part> {
-        let mut g = Gen {
-            rng: Rng(seed),
-            parts: Vec::new(),
-        };
+        let mut g = Gen { rng: Rng(seed), parts: Vec::new() };
         let n = 1 + g.rng.below(4);
         for i in 0..n {
             if i > 0 {
@@ -430,17 +357,12 @@ impl Gen {
     }
 
     fn decl(&mut self, top: bool) {
-        let kinds: &[&str] = if top {
-            &["program", "kpi", "coe", "initiative", "person", "function"]
-        } else {
-            &["dataset", "monitor"]
-        };
+        let kinds: &[&str] =
+            if top { &["program", "kpi", "coe", "initiative", "person", "function"] } else { &["dataset", "monitor"] };
         let kind = self.rng.pick(kinds);
         self.tok(kind);
         self.sp();
-        let name = self
-            .rng
-            .pick(&["fraud_ai", "ai_coe", "dana", "scoring_v2", "t1"]);
+        let name = self.rng.pick(&["fraud_ai", "ai_coe", "dana", "scoring_v2", "t1"]);
         self.tok(name);
         let n = self.rng.below(5);
         self.block(n, |g| {
@@ -589,9 +511,7 @@ impl Gen {
             self.opt();
             self.tok("]");
         } else {
-            let t = self
-                .rng
-                .pick(&["kpi", "duration", "number", "bool", "measure"]);
+            let t = self.rng.pick(&["kpi", "duration", "number", "bool", "measure"]);
             self.tok(t);
         }
     }
@@ -610,9 +530,7 @@ impl Gen {
             0 => {
                 self.tok("now");
                 self.sp();
-                let t = self
-                    .rng
-                    .pick(&["2026-11-24T00:00:00Z", "2026-11-24T02:00:00.5+02:00"]);
+                let t = self.rng.pick(&["2026-11-24T00:00:00Z", "2026-11-24T02:00:00.5+02:00"]);
                 self.tok(t);
             }
             1 => {
@@ -881,10 +799,7 @@ fn place_comments(parts: &[Part], seed: u64) -> Vec<Option<CommentAt>> {
         .iter()
         .map(|p| match p {
             Part::Tok(_) => None,
-            _ if rng.chance(12) => Some(CommentAt {
-                trailing: rng.chance(50),
-                doc: rng.chance(25),
-            }),
+            _ if rng.chance(12) => Some(CommentAt { trailing: rng.chance(50), doc: rng.chance(25) }),
             _ => None,
         })
         .collect()
@@ -903,17 +818,10 @@ fn render(parts: &[Part], comments: &[Option<CommentAt>], seed: u64) -> String {
                 out.push_str(t);
                 continue;
             }
-            Part::Space => (
-                rng.pick(&[" ", "  ", "\t", "\n  ", " \n    ", "\n\t"]),
-                "  ",
-            ),
+            Part::Space => (rng.pick(&[" ", "  ", "\t", "\n  ", " \n    ", "\n\t"]), "  "),
             Part::Opt => (rng.pick(&["", "", " ", "\n  ", "\t"]), " "),
-            Part::Member { blank: false } => {
-                (rng.pick(&[" ", "\n  ", "\n    ", "\t", "  \n\t"]), "  ")
-            }
-            Part::Member { blank: true } => {
-                (rng.pick(&["\n\n  ", "\n  \n\n    ", "\n\t\n "]), "  ")
-            }
+            Part::Member { blank: false } => (rng.pick(&[" ", "\n  ", "\n    ", "\t", "  \n\t"]), "  "),
+            Part::Member { blank: true } => (rng.pick(&["\n\n  ", "\n  \n\n    ", "\n\t\n "]), "  "),
             Part::Top { blank: false } => (rng.pick(&["\n", " \n", "\t\n"]), ""),
             Part::Top { blank: true } => (rng.pick(&["\n\n", "\n\n\n", "  \n \n"]), ""),
         };
@@ -925,15 +833,8 @@ fn render(parts: &[Part], comments: &[Option<CommentAt>], seed: u64) -> String {
         // must not start in column 0 (that would start a new item).
         let text = format!("{} c{n} ünï 🚀", if c.doc { "///" } else { "//" });
         n += 1;
-        let blank = matches!(
-            part,
-            Part::Member { blank: true } | Part::Top { blank: true }
-        );
-        let after_indent = if indent.is_empty() {
-            ""
-        } else {
-            rng.pick(&["  ", "\t", "    "])
-        };
+        let blank = matches!(part, Part::Member { blank: true } | Part::Top { blank: true });
+        let after_indent = if indent.is_empty() { "" } else { rng.pick(&["  ", "\t", "    "]) };
         if c.trailing {
             out.push_str(rng.pick(&[" ", "  ", "\t"]));
             out.push_str(&text);
@@ -946,11 +847,7 @@ fn render(parts: &[Part], comments: &[Option<CommentAt>], seed: u64) -> String {
             if blank {
                 out.push('\n');
             }
-            let own_indent = if indent.is_empty() {
-                ""
-            } else {
-                rng.pick(&["  ", "\t", " "])
-            };
+            let own_indent = if indent.is_empty() { "" } else { rng.pick(&["  ", "\t", " "]) };
             out.push_str(own_indent);
             out.push_str(&text);
             out.push('\n');

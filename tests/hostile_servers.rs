@@ -98,8 +98,13 @@ fn serve(victim: impl Fn(&str) -> bool + Send + Sync + 'static, bad: Misbehave) 
         while !stop2.load(Ordering::SeqCst) && started.elapsed() < Duration::from_secs(300) {
             match listener.accept() {
                 Ok((stream, _)) => {
-                    let (stop, queries, victim, series, bad) =
-                        (Arc::clone(&stop2), Arc::clone(&queries2), Arc::clone(&victim), Arc::clone(&series), bad.clone());
+                    let (stop, queries, victim, series, bad) = (
+                        Arc::clone(&stop2),
+                        Arc::clone(&queries2),
+                        Arc::clone(&victim),
+                        Arc::clone(&series),
+                        bad.clone(),
+                    );
                     std::thread::spawn(move || {
                         handle(stream, &stop, &queries, &*victim, &series, &bad);
                     });
@@ -185,7 +190,8 @@ fn handle(
         Misbehave::Values(values) => {
             // Eight good daily samples, then the values under test, latest last.
             let now = 1_795_478_400;
-            let mut samples: Vec<String> = (1..=8).rev().map(|d| format!("[{},\"100\"]", now - 86_400 * d - 7200)).collect();
+            let mut samples: Vec<String> =
+                (1..=8).rev().map(|d| format!("[{},\"100\"]", now - 86_400 * d - 7200)).collect();
             let n = values.len() as i64;
             samples.extend(values.iter().enumerate().map(|(i, v)| format!("[{},{v}]", now - 3600 * (n - i as i64))));
             let body = format!(
@@ -314,8 +320,8 @@ fn criteria(report: &Value) -> Vec<(String, String, String)> {
 /// The victim's KPI (`latency_p95`) is unknown with a reason containing
 /// `why`; the evaluation blocks (exit 1) and is never a pass.
 fn assert_victim_unknown(out: &Output, why: &str) -> Value {
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("not JSON ({e}); stderr:\n{}", stderr(out)));
+    let report: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}); stderr:\n{}", stderr(out)));
     assert_eq!(out.status.code(), Some(1), "exit code; stderr:\n{}", stderr(out));
     assert_eq!(report["outcome"], "unknown", "{report:#}");
     let latency = criteria(&report).into_iter().find(|(text, _, _)| text.contains("latency_p95")).unwrap();
@@ -548,4 +554,24 @@ fn metric_files_are_bounded_too() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("did you mean `max_samples`"), "{}", stderr(&out));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_sample_from_the_far_past_is_stale_not_fresh() {
+    // A time of -1e300 s floors to i64::MIN; `now - time` once overflowed
+    // (a panic in debug builds, a "fresh" sample in release builds). Found
+    // by the `eval` fuzz target.
+    for time in ["-1e300", "-9223372036854775808"] {
+        let body = format!(
+            r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"__name__":"{VICTIM}"}},"values":[[{time},"100"]]}}]}}}}"#
+        );
+        let server = serve(victim, Misbehave::Body(body));
+        let (out, _) = eval(&server.url, &[]);
+        assert_victim_unknown(&out, "");
+        let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let kpi =
+            report["initiatives"][0]["kpis"].as_array().unwrap().iter().find(|k| k["name"] == "latency_p95").unwrap();
+        assert_eq!(kpi["status"], "unknown", "{kpi:#}");
+        assert!(kpi["reason"].as_str().unwrap().starts_with("stale"), "{kpi:#}");
+    }
 }

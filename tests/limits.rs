@@ -86,10 +86,7 @@ fn too_big_a_file_is_e0103() {
     std::fs::write(dir.join("big.compel"), &text).unwrap();
     let (code, diags, _) = check(&dir, "big.compel");
     assert_eq!(code, Some(1));
-    assert_eq!(
-        limit_messages(&diags),
-        [format!("file is {} bytes, more than the limit of 8388608 bytes", text.len())]
-    );
+    assert_eq!(limit_messages(&diags), [format!("file is {} bytes, more than the limit of 8388608 bytes", text.len())]);
 }
 
 #[test]

@@ -52,9 +52,33 @@ fn ten_thousand_random_edits_and_requests() {
     let lines = original.lines().count() as u64;
     server.diagnostics(&uri, Some(1));
     let snippets = [
-        "{", "}", "\"", "😀", "é", "\n", "kpi x {", "require ", "accuracy", "[", "]", "(", ")", "//", "->", " ",
-        "\r\n", "", "gate model -> produce { require accuracy }", "not not not ", "avg(", "0.5%", "\t", "\\",
-        "initiative i { owner \"o\" stage model }\n", "import \"../../etc/passwd\"\n", "/// doc\n",
+        "{",
+        "}",
+        "\"",
+        "😀",
+        "é",
+        "\n",
+        "kpi x {",
+        "require ",
+        "accuracy",
+        "[",
+        "]",
+        "(",
+        ")",
+        "//",
+        "->",
+        " ",
+        "\r\n",
+        "",
+        "gate model -> produce { require accuracy }",
+        "not not not ",
+        "avg(",
+        "0.5%",
+        "\t",
+        "\\",
+        "initiative i { owner \"o\" stage model }\n",
+        "import \"../../etc/passwd\"\n",
+        "/// doc\n",
     ];
     let mut rng = Rng(0xdead_beef_cafe_f00d);
     let mut version = 1;
@@ -93,7 +117,9 @@ fn ten_thousand_random_edits_and_requests() {
                 "textDocument/references" => {
                     json!({ "textDocument": { "uri": uri }, "position": pos, "context": { "includeDeclaration": true } })
                 }
-                "textDocument/documentSymbol" | "textDocument/foldingRange" => json!({ "textDocument": { "uri": uri } }),
+                "textDocument/documentSymbol" | "textDocument/foldingRange" => {
+                    json!({ "textDocument": { "uri": uri } })
+                }
                 "textDocument/formatting" => {
                     json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } })
                 }
@@ -125,7 +151,10 @@ fn ten_thousand_random_edits_and_requests() {
     assert!(hover["contents"]["value"].as_str().unwrap_or("").contains("Top-1 accuracy"), "{hover}");
 
     let end_rss = rss_kb(server.pid());
-    eprintln!("storm of {EDITS} edits took {:?}; VmRSS after warm-up {warm_rss:?} kB, at the end {end_rss:?} kB", started.elapsed());
+    eprintln!(
+        "storm of {EDITS} edits took {:?}; VmRSS after warm-up {warm_rss:?} kB, at the end {end_rss:?} kB",
+        started.elapsed()
+    );
     if let (Some(warm), Some(end)) = (warm_rss, end_rss) {
         assert!(end <= 2 * warm + 50 * 1024, "memory grew from {warm} kB to {end} kB");
     }

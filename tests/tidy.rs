@@ -39,8 +39,7 @@ fn every_code_is_explained_tested_and_emitted() {
     let fixture_text: String = fixtures.iter().map(|p| read(p)).collect();
     let mut sources = Vec::new();
     files_under(&root().join("src"), "rs", &mut sources);
-    let src_text: String =
-        sources.iter().filter(|p| !p.ends_with("diag/codes.rs")).map(|p| read(p)).collect();
+    let src_text: String = sources.iter().filter(|p| !p.ends_with("diag/codes.rs")).map(|p| read(p)).collect();
     for code in Code::ALL {
         assert!(code.explanation().len() > 80, "{} has no real explanation", code.as_str());
         let header_mentions = fixture_text
@@ -55,7 +54,18 @@ fn every_code_is_explained_tested_and_emitted() {
 
 #[test]
 fn the_core_does_no_io_and_knows_no_front_end() {
-    let forbidden = ["std::fs", "std::net", "std::process", "std::env", "SystemTime", "clap::", "tokio", "tower_lsp", "println!", "eprintln!"];
+    let forbidden = [
+        "std::fs",
+        "std::net",
+        "std::process",
+        "std::env",
+        "SystemTime",
+        "clap::",
+        "tokio",
+        "tower_lsp",
+        "println!",
+        "eprintln!",
+    ];
     let mut files = Vec::new();
     for dir in ["src/syntax", "src/check", "src/eval", "src/diag", "src/fmt", "src/ide"] {
         files_under(&root().join(dir), "rs", &mut files);
@@ -81,6 +91,10 @@ fn only_the_parser_names_pest() {
             continue;
         }
         let text = read(&f);
-        assert!(!text.contains("pest::") && !text.contains("Rule::"), "{} names pest; only src/syntax/parser.rs may", f.display());
+        assert!(
+            !text.contains("pest::") && !text.contains("Rule::"),
+            "{} names pest; only src/syntax/parser.rs may",
+            f.display()
+        );
     }
 }

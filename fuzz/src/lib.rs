@@ -257,13 +257,8 @@ pub fn eval_target(data: &[u8]) {
             store.add_all(series);
         }
     } else {
-        let metrics = [
-            "fraud_model_accuracy",
-            "fraud_scoring_latency_p95",
-            "fraud_feature_psi",
-            "fraud_loss_rate",
-            "other",
-        ];
+        let metrics =
+            ["fraud_model_accuracy", "fraud_scoring_latency_p95", "fraud_feature_psi", "fraud_loss_rate", "other"];
         let n_series = bytes.u8() % 12;
         for _ in 0..n_series {
             let metric = bytes.pick(&metrics);

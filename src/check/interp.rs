@@ -187,7 +187,9 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
         ExprKind::Quantifier { func, var, list, pred } => {
             let items = match eval_in(env, b, list)? {
                 Value::List(items) => items,
-                other => return Err(Undecided::Unknown(format!("`{}` is not a list", env.model.display_value(&other)))),
+                other => {
+                    return Err(Undecided::Unknown(format!("`{}` is not a list", env.model.display_value(&other))))
+                }
             };
             let mut undecided = None;
             let mut count = 0usize;
@@ -302,7 +304,9 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
         // A threshold reads as its bound, a unit as its name.
         Some(super::AttrVal::Threshold(_, v)) => Ok(v.clone()),
         Some(super::AttrVal::Unit(u)) => Ok(Value::Str(u.name())),
-        Some(super::AttrVal::Labels(_)) => Err(Undecided::Unknown(format!("`{attr}` is a label selector, not a value"))),
+        Some(super::AttrVal::Labels(_)) => {
+            Err(Undecided::Unknown(format!("`{attr}` is a label selector, not a value")))
+        }
         Some(super::AttrVal::Invalid) => Err(Undecided::Unknown(format!("`{attr}` of `{}` is invalid", d.name))),
         None => Err(Undecided::Absent { decl: id, attr: attr.to_string() }),
     }
@@ -351,7 +355,9 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
             let (lv, rv) = both(eval_in(env, b, l), eval_in(env, b, r))?;
             let items = match rv {
                 Value::List(items) => items,
-                other => return Err(Undecided::Unknown(format!("`{}` is not a list", env.model.display_value(&other)))),
+                other => {
+                    return Err(Undecided::Unknown(format!("`{}` is not a list", env.model.display_value(&other))))
+                }
             };
             let lv = if matches!(items.first(), Some(Value::Decl(_))) { lv } else { as_number(env, lv)? };
             for item in &items {
@@ -401,7 +407,8 @@ fn both(l: Result<Value, Undecided>, r: Result<Value, Undecided>) -> Result<(Val
 /// of a day is dropped toward the past).
 pub fn arith(op: BinOp, l: Value, r: Value) -> Result<Value, Undecided> {
     use Value::*;
-    let bad = |l: &Value, r: &Value| Err(Undecided::TypeError(format!("cannot apply `{}` to `{l}` and `{r}`", op.as_str())));
+    let bad =
+        |l: &Value, r: &Value| Err(Undecided::TypeError(format!("cannot apply `{}` to `{l}` and `{r}`", op.as_str())));
     Ok(match (op, &l, &r) {
         (BinOp::Add, Num(a), Num(b)) => Num(a + b),
         (BinOp::Sub, Num(a), Num(b)) => Num(a - b),

@@ -444,7 +444,9 @@ impl<'a> Checker<'a> {
                 ast::Item::Gate(g) => self.collect_gate(file, g, None),
                 ast::Item::Policy(p) => {
                     let subject = match Kind::parse(&p.subject.name) {
-                        Some(k) if !matches!(k, Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind) => Some(k),
+                        Some(k) if !matches!(k, Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind) => {
+                            Some(k)
+                        }
                         _ => {
                             self.unknown_kind(file, &p.subject, "policy subject");
                             None
@@ -517,8 +519,13 @@ impl<'a> Checker<'a> {
         match (parent, kind.is_nested()) {
             (None, true) => {
                 self.diags.push(
-                    Diagnostic::at(Code::UnknownKind, file, d.kind.span, format!("`{}` belongs inside an initiative", kind.as_str()))
-                        .with_help("declare it inside the initiative that uses it"),
+                    Diagnostic::at(
+                        Code::UnknownKind,
+                        file,
+                        d.kind.span,
+                        format!("`{}` belongs inside an initiative", kind.as_str()),
+                    )
+                    .with_help("declare it inside the initiative that uses it"),
                 );
                 return None;
             }
@@ -645,10 +652,14 @@ impl<'a> Checker<'a> {
                                 (here, *first)
                             };
                             self.diags.push(
-                                Diagnostic::new(Code::DuplicateName, later, format!("`{name}` is declared more than once"))
-                                    .with_primary_label("declared again here")
-                                    .with_label(first, "first declared here")
-                                    .with_help("every name must be unique among the files a file sees; rename one"),
+                                Diagnostic::new(
+                                    Code::DuplicateName,
+                                    later,
+                                    format!("`{name}` is declared more than once"),
+                                )
+                                .with_primary_label("declared again here")
+                                .with_label(first, "first declared here")
+                                .with_help("every name must be unique among the files a file sees; rename one"),
                             );
                         }
                         Some(_) => {}
@@ -737,7 +748,9 @@ impl<'a> Checker<'a> {
     fn resolve_name(&mut self, file: FileId, ident: &ast::Ident) -> Option<Symbol> {
         match self.model.lookup(file, &ident.name) {
             Some(sym) => {
-                self.model.references.push(Reference { at: FileSpan::new(file, ident.span), target: Target::Symbol(sym) });
+                self.model
+                    .references
+                    .push(Reference { at: FileSpan::new(file, ident.span), target: Target::Symbol(sym) });
                 Some(sym)
             }
             None => None,
@@ -749,10 +762,15 @@ impl<'a> Checker<'a> {
             Some(k) => self.names_of_kind(file, k),
             None => self.model.scopes[file.0 as usize].keys().cloned().collect(),
         };
-        let mut d = Diagnostic::at(Code::UnknownName, file, ident.span, match kind {
-            Some(k) => format!("unknown {} `{}`", k.as_str(), ident.name),
-            None => format!("unknown name `{}`", ident.name),
-        })
+        let mut d = Diagnostic::at(
+            Code::UnknownName,
+            file,
+            ident.span,
+            match kind {
+                Some(k) => format!("unknown {} `{}`", k.as_str(), ident.name),
+                None => format!("unknown name `{}`", ident.name),
+            },
+        )
         .with_primary_label("not found");
         if let Some(s) = diag::did_you_mean(&ident.name, candidates.iter().map(String::as_str)) {
             d = d.with_help(format!("did you mean `{s}`?")).with_fix(Fix {
@@ -854,7 +872,13 @@ impl<'a> Checker<'a> {
                 target: Target::Attribute(kind, name.clone()),
             });
             let value = self.attr_value(file, spec, &a.value, kind, id);
-            attrs.push(Attr { name: name.clone(), name_span: a.name.span, value_span: a.value.span(), span: a.span, value });
+            attrs.push(Attr {
+                name: name.clone(),
+                name_span: a.name.span,
+                value_span: a.value.span(),
+                span: a.span,
+                value,
+            });
         }
         for spec in kind.attrs().iter().filter(|s| s.required) {
             if attrs.iter().all(|a| a.name != spec.name) {
@@ -914,7 +938,12 @@ impl<'a> Checker<'a> {
                     Some(u) => AttrVal::Unit(u),
                     None => {
                         let units = ["percent", "ratio", "number", "ms", "s", "m", "h", "d", "w"];
-                        let mut d = Diagnostic::at(Code::UnknownUnit, file, ident.span, format!("unknown unit `{}`", ident.name));
+                        let mut d = Diagnostic::at(
+                            Code::UnknownUnit,
+                            file,
+                            ident.span,
+                            format!("unknown unit `{}`", ident.name),
+                        );
                         d = match diag::did_you_mean(&ident.name, units) {
                             Some(s) => d.with_help(format!("did you mean `{s}`?")),
                             None => d.with_help(AttrType::Unit.describe()),
@@ -1054,7 +1083,8 @@ impl<'a> Checker<'a> {
             if let (Some(f), Some(t)) = (from, to) {
                 if self.model.next_stage(f) != Some(t) {
                     let g = &self.model.gates[gi];
-                    let expected = self.model.next_stage(f).map(|n| self.model.decl(n).name.clone()).unwrap_or_default();
+                    let expected =
+                        self.model.next_stage(f).map(|n| self.model.decl(n).name.clone()).unwrap_or_default();
                     let span = from_ident.span.to(to_ident.span);
                     let d = Diagnostic::at(
                         Code::BadTransition,
@@ -1079,7 +1109,8 @@ impl<'a> Checker<'a> {
             // gates nor references, so one batch of references is the same).
             let mut refs = Vec::new();
             for c in &self.model.gates[gi].criteria {
-                types::TypeCx::new(&self.model, file, Some(Kind::Initiative), &mut self.diags, &mut refs).criterion(&c.expr);
+                types::TypeCx::new(&self.model, file, Some(Kind::Initiative), &mut self.diags, &mut refs)
+                    .criterion(&c.expr);
             }
             self.model.references.extend(refs);
         }
@@ -1152,7 +1183,12 @@ impl<'a> Checker<'a> {
                                     .filter(|(_, s)| matches!(s, Symbol::Policy(_)))
                                     .map(|(n, _)| n.clone())
                                     .collect();
-                                let mut d = Diagnostic::at(Code::TestError, file, policy.span, format!("unknown policy `{}`", policy.name));
+                                let mut d = Diagnostic::at(
+                                    Code::TestError,
+                                    file,
+                                    policy.span,
+                                    format!("unknown policy `{}`", policy.name),
+                                );
                                 if let Some(s) = diag::did_you_mean(&policy.name, names.iter().map(String::as_str)) {
                                     d = d.with_help(format!("did you mean `{s}`?"));
                                 }
@@ -1160,7 +1196,12 @@ impl<'a> Checker<'a> {
                             }
                         }
                         if self.resolve_name(file, subject).is_none() {
-                            self.diags.push(Diagnostic::at(Code::TestError, file, subject.span, format!("unknown subject `{}`", subject.name)));
+                            self.diags.push(Diagnostic::at(
+                                Code::TestError,
+                                file,
+                                subject.span,
+                                format!("unknown subject `{}`", subject.name),
+                            ));
                         }
                         self.test_word(file, outcome, &["pass", "warn", "fail", "unknown"]);
                     }
@@ -1169,8 +1210,13 @@ impl<'a> Checker<'a> {
             }
             if !has_now {
                 self.diags.push(
-                    Diagnostic::at(Code::TestError, file, t.name.span, format!("test {:?} does not set `now`", t.name.value))
-                        .with_help("add `now 2026-11-24T00:00:00Z` so the test decides the same way every day"),
+                    Diagnostic::at(
+                        Code::TestError,
+                        file,
+                        t.name.span,
+                        format!("test {:?} does not set `now`", t.name.value),
+                    )
+                    .with_help("add `now 2026-11-24T00:00:00Z` so the test decides the same way every day"),
                 );
             }
         }
@@ -1181,7 +1227,12 @@ impl<'a> Checker<'a> {
             Some(Symbol::Decl(id)) if self.model.decl(id).kind == kind => {}
             _ => {
                 let candidates = self.names_of_kind(file, kind);
-                let mut d = Diagnostic::at(Code::TestError, file, ident.span, format!("unknown {} `{}`", kind.as_str(), ident.name));
+                let mut d = Diagnostic::at(
+                    Code::TestError,
+                    file,
+                    ident.span,
+                    format!("unknown {} `{}`", kind.as_str(), ident.name),
+                );
                 if let Some(s) = diag::did_you_mean(&ident.name, candidates.iter().map(String::as_str)) {
                     d = d.with_help(format!("did you mean `{s}`?"));
                 }
@@ -1192,7 +1243,8 @@ impl<'a> Checker<'a> {
 
     fn test_word(&mut self, file: FileId, ident: &ast::Ident, words: &[&str]) {
         if !words.contains(&ident.name.as_str()) {
-            let mut d = Diagnostic::at(Code::TestError, file, ident.span, format!("`{}` is not an outcome", ident.name));
+            let mut d =
+                Diagnostic::at(Code::TestError, file, ident.span, format!("`{}` is not an outcome", ident.name));
             d = match diag::did_you_mean(&ident.name, words.iter().copied()) {
                 Some(s) => d.with_help(format!("did you mean `{s}`?")),
                 None => d.with_help(format!("expected one of {}", words.join(", "))),

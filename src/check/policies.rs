@@ -55,7 +55,15 @@ pub fn evaluate_static(model: &Model, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn report(model: &Model, env: &Env, rule_file: FileId, subject: DeclId, c: &Criterion, what: &str, diags: &mut Vec<Diagnostic>) {
+fn report(
+    model: &Model,
+    env: &Env,
+    rule_file: FileId,
+    subject: DeclId,
+    c: &Criterion,
+    what: &str,
+    diags: &mut Vec<Diagnostic>,
+) {
     let s = model.decl(subject);
     let at = FileSpan::new(s.file, s.name_span);
     let criterion_at = FileSpan::new(rule_file, c.span);
@@ -80,7 +88,8 @@ fn report(model: &Model, env: &Env, rule_file: FileId, subject: DeclId, c: &Crit
         .with_severity(Severity::Error),
         Err(Undecided::Absent { decl, attr }) => {
             let holder = model.decl(decl);
-            let whose = if decl == subject { format!("`{}`", s.name) } else { format!("`{}` (of `{}`)", holder.name, s.name) };
+            let whose =
+                if decl == subject { format!("`{}`", s.name) } else { format!("`{}` (of `{}`)", holder.name, s.name) };
             let mut d = Diagnostic::new(
                 Code::AbsentAttribute,
                 at,
@@ -89,7 +98,10 @@ fn report(model: &Model, env: &Env, rule_file: FileId, subject: DeclId, c: &Crit
             .with_label(criterion_at, format!("this `{}` reads `{attr}`", c.enforcement.as_str()))
             .with_help(format!("set `{attr}` on `{}`", holder.name));
             if decl != subject {
-                d = d.with_label(FileSpan::new(holder.file, holder.name_span), format!("`{}` is declared here", holder.name));
+                d = d.with_label(
+                    FileSpan::new(holder.file, holder.name_span),
+                    format!("`{}` is declared here", holder.name),
+                );
             }
             d
         }

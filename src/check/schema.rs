@@ -160,7 +160,9 @@ impl AttrType {
             AttrType::StrOrRef(k) => format!("a string or the name of {}", k.with_article()),
             AttrType::Threshold => "a threshold such as `>= 92%`".into(),
             AttrType::Labels => "a label selector such as `{ model \"v2\" }`".into(),
-            AttrType::Unit => "a unit: `percent`, `ratio`, `ms`, `s`, `m`, `h`, `d`, `w`, `number` or a currency code".into(),
+            AttrType::Unit => {
+                "a unit: `percent`, `ratio`, `ms`, `s`, `m`, `h`, `d`, `w`, `number` or a currency code".into()
+            }
         }
     }
 }
@@ -217,7 +219,12 @@ const KPI: &[AttrSpec] = &[
     a("metric", Str, true, "the metric series name"),
     a("labels", Labels, false, "label selector choosing one series"),
     a("query", Str, false, "a raw PromQL expression, used instead of `metric` with `--prometheus`"),
-    a("unit", Unit, false, "how the raw numbers are stored: `percent` (93.5), `ratio` (0.935), `ms`, `s`, a currency, or none"),
+    a(
+        "unit",
+        Unit,
+        false,
+        "how the raw numbers are stored: `percent` (93.5), `ratio` (0.935), `ms`, `s`, a currency, or none",
+    ),
     a("target", Threshold, true, "the threshold the KPI must meet"),
     a("warn", Threshold, false, "a threshold that marks a met target as at risk"),
     a("max_age", Duration, false, "older data is stale (default 1d)"),
@@ -250,7 +257,12 @@ const DATASET: &[AttrSpec] = &[
 const MONITOR: &[AttrSpec] = &[
     a("title", Str, false, "display name"),
     a("description", Str, false, "what it watches"),
-    a("kind", Ref(Kind::MonitorKind), true, "what kind of monitor: drift, model_quality, data_quality, fairness, service_health"),
+    a(
+        "kind",
+        Ref(Kind::MonitorKind),
+        true,
+        "what kind of monitor: drift, model_quality, data_quality, fairness, service_health",
+    ),
     a("kpi", Ref(Kind::Kpi), false, "the KPI it watches"),
     a("owner", StrOrRef(Kind::Person), false, "who responds to its alerts"),
 ];

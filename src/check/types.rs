@@ -75,8 +75,13 @@ impl<'a> TypeCx<'a> {
         let ty = self.infer(e);
         if !is_condition(&ty) {
             self.diags.push(
-                Diagnostic::at(Code::NotBoolean, self.file, e.span, format!("a criterion must be a condition, but this is {}", ty.describe()))
-                    .with_help("compare it with something, e.g. `x >= 1`"),
+                Diagnostic::at(
+                    Code::NotBoolean,
+                    self.file,
+                    e.span,
+                    format!("a criterion must be a condition, but this is {}", ty.describe()),
+                )
+                .with_help("compare it with something, e.g. `x >= 1`"),
             );
         }
         Ty::Bool
@@ -309,8 +314,9 @@ impl<'a> TypeCx<'a> {
                         .map(|(n, _)| n.clone()),
                 );
                 candidates.sort();
-                let mut d = Diagnostic::at(Code::UnknownName, self.file, ident.span, format!("unknown name `{}`", ident.name))
-                    .with_primary_label("not found");
+                let mut d =
+                    Diagnostic::at(Code::UnknownName, self.file, ident.span, format!("unknown name `{}`", ident.name))
+                        .with_primary_label("not found");
                 if let Some(s) = diag::did_you_mean(&ident.name, candidates.iter().map(String::as_str)) {
                     d = d.with_help(format!("did you mean `{s}`?")).with_fix(fix(self.file, ident.span, s));
                 }
@@ -337,7 +343,8 @@ impl<'a> TypeCx<'a> {
         let sym = self.model.lookup(self.file, &func.name);
         let Some(Symbol::Builtin(bi)) = sym else {
             let names: Vec<&str> = self.model.builtins.iter().map(|b| b.name.as_str()).collect();
-            let mut d = Diagnostic::at(Code::UnknownName, self.file, func.span, format!("unknown function `{}`", func.name));
+            let mut d =
+                Diagnostic::at(Code::UnknownName, self.file, func.span, format!("unknown function `{}`", func.name));
             if let Some(s) = diag::did_you_mean(&func.name, names.iter().copied()) {
                 d = d.with_help(format!("did you mean `{s}`?")).with_fix(fix(self.file, func.span, s));
             }
@@ -346,7 +353,8 @@ impl<'a> TypeCx<'a> {
             }
             return self.err(d);
         };
-        self.refs.push(Reference { at: FileSpan::new(self.file, func.span), target: Target::Symbol(Symbol::Builtin(bi)) });
+        self.refs
+            .push(Reference { at: FileSpan::new(self.file, func.span), target: Target::Symbol(Symbol::Builtin(bi)) });
         let arg_tys: Vec<Ty> = args.iter().map(|a| self.infer(a)).collect();
         // `count(list)`: the length of a list.
         if func.name == "count" && args.len() == 1 {
@@ -366,8 +374,13 @@ impl<'a> TypeCx<'a> {
         let b = &self.model.builtins[bi];
         if b.ret == "bool" && (func.name == "all" || func.name == "any") {
             return self.err(
-                Diagnostic::at(Code::BadArguments, self.file, e.span, format!("`{}` needs a variable: `{}(x in xs: p)`", func.name, func.name))
-                    .with_help(format!("e.g. `{}(d in datasets: d.versioned)`", func.name)),
+                Diagnostic::at(
+                    Code::BadArguments,
+                    self.file,
+                    e.span,
+                    format!("`{}` needs a variable: `{}(x in xs: p)`", func.name, func.name),
+                )
+                .with_help(format!("e.g. `{}(d in datasets: d.versioned)`", func.name)),
             );
         }
         if args.len() != b.params.len() {
@@ -402,7 +415,12 @@ impl<'a> TypeCx<'a> {
                         Code::BadArguments,
                         self.file,
                         arg.span,
-                        format!("`{}` expects `{pname}` to be {}, but this is {}", func.name, describe_param(pty), ty.describe()),
+                        format!(
+                            "`{}` expects `{pname}` to be {}, but this is {}",
+                            func.name,
+                            describe_param(pty),
+                            ty.describe()
+                        ),
                     )
                     .with_help(format!("the signature is `{}`", b.signature())),
                 );
@@ -469,7 +487,11 @@ impl<'a> TypeCx<'a> {
                         Code::BadOperand,
                         self.file,
                         e.span,
-                        format!("`{}` orders numbers, durations, money, dates and times, not {}", c.as_str(), plural(&lt)),
+                        format!(
+                            "`{}` orders numbers, durations, money, dates and times, not {}",
+                            c.as_str(),
+                            plural(&lt)
+                        ),
                     ));
                 }
                 Ty::Bool
@@ -481,7 +503,11 @@ impl<'a> TypeCx<'a> {
                     return Ty::Any;
                 }
                 let result = match (op, &lt, &rt) {
-                    (BinOp::Add | BinOp::Sub, a, b) if compatible(a, b) && matches!(a, Ty::Num | Ty::Dur | Ty::Money(_)) => Some(a.clone()),
+                    (BinOp::Add | BinOp::Sub, a, b)
+                        if compatible(a, b) && matches!(a, Ty::Num | Ty::Dur | Ty::Money(_)) =>
+                    {
+                        Some(a.clone())
+                    }
                     (BinOp::Add | BinOp::Sub, Ty::Date, Ty::Dur) => Some(Ty::Date),
                     (BinOp::Add, Ty::Dur, Ty::Date) => Some(Ty::Date),
                     (BinOp::Add | BinOp::Sub, Ty::Time, Ty::Dur) => Some(Ty::Time),
@@ -543,7 +569,10 @@ fn describe_param(t: &str) -> String {
 }
 
 fn fix(file: FileId, span: crate::text::Span, s: &str) -> Fix {
-    Fix { title: format!("change to `{s}`"), edits: vec![Edit { at: FileSpan::new(file, span), replacement: s.to_string() }] }
+    Fix {
+        title: format!("change to `{s}`"),
+        edits: vec![Edit { at: FileSpan::new(file, span), replacement: s.to_string() }],
+    }
 }
 
 fn plural(t: &Ty) -> String {

@@ -56,7 +56,8 @@ pub fn run(args: Args) -> Exit {
     if !out.ends_with('\n') && !out.is_empty() {
         println!();
     }
-    let blocking = diags.iter().any(|d| d.severity == Severity::Error || (args.deny_warnings && d.severity == Severity::Warning));
+    let blocking =
+        diags.iter().any(|d| d.severity == Severity::Error || (args.deny_warnings && d.severity == Severity::Warning));
     if blocking {
         Exit::Blocked
     } else {

@@ -137,9 +137,8 @@ fn run_inner(args: &Args) -> Result<Report, String> {
         limits.max_samples = n;
     }
     if let Some(text) = &args.max_metrics_bytes {
-        limits.max_metrics_bytes = parse_size(text).ok_or_else(|| {
-            format!("`--max-metrics-bytes {text}` is not a size such as 1048576, 64MiB or 2GB")
-        })?;
+        limits.max_metrics_bytes = parse_size(text)
+            .ok_or_else(|| format!("`--max-metrics-bytes {text}` is not a size such as 1048576, 64MiB or 2GB"))?;
     }
     let analysis = analyze_paths_with(&args.paths, limits.parse)?;
     let errors: Vec<Diagnostic> =

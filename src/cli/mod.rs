@@ -76,7 +76,8 @@ impl ProjectLoader {
 
 /// The project root for a path given on the command line.
 pub fn project_root(path: &Path) -> String {
-    let start = if path.is_dir() { path.to_path_buf() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
+    let start =
+        if path.is_dir() { path.to_path_buf() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
     let mut dir = Some(start.as_path());
     while let Some(d) = dir {
         let probe = if d.as_os_str().is_empty() { PathBuf::from("compel.toml") } else { d.join("compel.toml") };

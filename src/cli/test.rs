@@ -83,7 +83,11 @@ pub fn human(results: &[TestResult], color: bool) -> String {
         }
         for f in &r.failures {
             out.push_str(&format!("  {}: {}\n", f.location, f.assertion.trim()));
-            out.push_str(&format!("    expected {}, got {}\n", paint(&f.expected, "32", color), paint(&f.actual, "31", color)));
+            out.push_str(&format!(
+                "    expected {}, got {}\n",
+                paint(&f.expected, "32", color),
+                paint(&f.actual, "31", color)
+            ));
             for d in &f.decided_by {
                 out.push_str(&format!("    decided by {d}\n"));
             }

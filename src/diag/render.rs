@@ -63,19 +63,11 @@ fn place(files: &Files, at: FileSpan) -> Place<'_> {
     match source_file(files, at.file) {
         Some(file) => {
             let range = byte_range(&file.text, at.span);
-            Place {
-                path: &file.path,
-                start: file.line_col(range.start),
-                end: file.line_col(range.end),
-            }
+            Place { path: &file.path, start: file.line_col(range.start), end: file.line_col(range.end) }
         }
         None => {
             let origin = LineCol { line: 1, column: 1 };
-            Place {
-                path: "",
-                start: origin,
-                end: origin,
-            }
+            Place { path: "", start: origin, end: origin }
         }
     }
 }
@@ -120,10 +112,7 @@ fn line_start(file: &SourceFile, line: usize) -> Result<usize, cs_files::Error> 
     match line.cmp(&count) {
         std::cmp::Ordering::Less => Ok(file.lines.line_start(line)),
         std::cmp::Ordering::Equal => Ok(file.text.len()),
-        std::cmp::Ordering::Greater => Err(cs_files::Error::LineTooLarge {
-            given: line,
-            max: count - 1,
-        }),
+        std::cmp::Ordering::Greater => Err(cs_files::Error::LineTooLarge { given: line, max: count - 1 }),
     }
 }
 
@@ -144,23 +133,14 @@ impl<'a> cs_files::Files<'a> for CodespanFiles<'a> {
         Ok(self.file(id)?.lines.line_of(byte_index))
     }
 
-    fn line_range(
-        &'a self,
-        id: FileId,
-        line_index: usize,
-    ) -> Result<Range<usize>, cs_files::Error> {
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, cs_files::Error> {
         let file = self.file(id)?;
         Ok(line_start(file, line_index)?..line_start(file, line_index + 1)?)
     }
 }
 
 /// A codespan label at `at`, or `None` when its file is not in the table.
-fn codespan_label(
-    files: &Files,
-    style: cs::LabelStyle,
-    at: FileSpan,
-    message: &str,
-) -> Option<cs::Label<FileId>> {
+fn codespan_label(files: &Files, style: cs::LabelStyle, at: FileSpan, message: &str) -> Option<cs::Label<FileId>> {
     let file = source_file(files, at.file)?;
     Some(cs::Label::new(style, at.file, byte_range(&file.text, at.span)).with_message(message))
 }
@@ -172,25 +152,16 @@ fn to_codespan(files: &Files, diag: &Diagnostic) -> cs::Diagnostic<FileId> {
         Severity::Warning => cs::Severity::Warning,
         Severity::Note => cs::Severity::Note,
     };
-    let primary = codespan_label(
-        files,
-        cs::LabelStyle::Primary,
-        diag.primary,
-        &diag.primary_label,
-    );
-    let secondary = diag.labels.iter().filter_map(|label| {
-        codespan_label(files, cs::LabelStyle::Secondary, label.at, &label.message)
-    });
+    let primary = codespan_label(files, cs::LabelStyle::Primary, diag.primary, &diag.primary_label);
+    let secondary = diag
+        .labels
+        .iter()
+        .filter_map(|label| codespan_label(files, cs::LabelStyle::Secondary, label.at, &label.message));
     cs::Diagnostic::new(severity)
         .with_code(diag.code.as_str())
         .with_message(&diag.message)
         .with_labels(primary.into_iter().chain(secondary).collect())
-        .with_notes(
-            diag.help
-                .iter()
-                .map(|help| format!("help: {help}"))
-                .collect(),
-        )
+        .with_notes(diag.help.iter().map(|help| format!("help: {help}")).collect())
 }
 
 /// Renders diagnostics for a terminal, like rustc:
@@ -208,35 +179,18 @@ fn to_codespan(files: &Files, diag: &Diagnostic) -> cs::Diagnostic<FileId> {
 /// With `color`, the text carries ANSI escapes. Each diagnostic ends with an
 /// empty line; the summary line (`2 errors`) is the caller's.
 pub fn terminal(files: &Files, diags: &[Diagnostic], color: bool) -> String {
-    let config = term::Config {
-        chars: term::Chars::ascii(),
-        ..term::Config::default()
-    };
+    let config = term::Config { chars: term::Chars::ascii(), ..term::Config::default() };
     let codespan_files = CodespanFiles(files);
     let mut out = Vec::new();
     for diag in diags {
         // One buffer per diagnostic, so a failed rendering leaves no half.
-        let mut buffer = if color {
-            Buffer::ansi()
-        } else {
-            Buffer::no_color()
-        };
-        match term::emit(
-            &mut buffer,
-            &config,
-            &codespan_files,
-            &to_codespan(files, diag),
-        ) {
+        let mut buffer = if color { Buffer::ansi() } else { Buffer::no_color() };
+        match term::emit(&mut buffer, &config, &codespan_files, &to_codespan(files, diag)) {
             Ok(()) => out.extend_from_slice(buffer.as_slice()),
             Err(_) => {
                 // Unreachable with clamped spans and known files; still,
                 // never lose a diagnostic.
-                let header = format!(
-                    "{}[{}]: {}\n\n",
-                    diag.severity.as_str(),
-                    diag.code.as_str(),
-                    diag.message
-                );
+                let header = format!("{}[{}]: {}\n\n", diag.severity.as_str(), diag.code.as_str(), diag.message);
                 out.extend_from_slice(header.as_bytes());
             }
         }
@@ -450,9 +404,7 @@ fn sarif_level(severity: Severity) -> &'static str {
 
 /// The package's repository or home page, when Cargo.toml names one.
 fn information_uri() -> Option<&'static str> {
-    [env!("CARGO_PKG_REPOSITORY"), env!("CARGO_PKG_HOMEPAGE")]
-        .into_iter()
-        .find(|uri| !uri.is_empty())
+    [env!("CARGO_PKG_REPOSITORY"), env!("CARGO_PKG_HOMEPAGE")].into_iter().find(|uri| !uri.is_empty())
 }
 
 /// A display path as a relative URI reference: every byte but unreserved
@@ -470,10 +422,7 @@ fn path_to_uri(path: &str) -> String {
 }
 
 fn sarif_artifact(path: &str) -> SarifArtifactLocation {
-    SarifArtifactLocation {
-        uri: path_to_uri(path),
-        uri_base_id: SRCROOT,
-    }
+    SarifArtifactLocation { uri: path_to_uri(path), uri_base_id: SRCROOT }
 }
 
 fn sarif_region(at: &Place<'_>) -> SarifRegion {
@@ -504,18 +453,13 @@ fn sarif_fix(files: &Files, diag: &Diagnostic) -> Option<SarifFix> {
     let mut changes: Vec<(FileId, SarifArtifactChange)> = Vec::new();
     for edit in &fix.edits {
         let at = place(files, edit.at);
-        let replacement = SarifReplacement {
-            deleted_region: sarif_region(&at),
-            inserted_content: SarifText::new(&edit.replacement),
-        };
+        let replacement =
+            SarifReplacement { deleted_region: sarif_region(&at), inserted_content: SarifText::new(&edit.replacement) };
         match changes.iter_mut().find(|(file, _)| *file == edit.at.file) {
             Some((_, change)) => change.replacements.push(replacement),
             None => changes.push((
                 edit.at.file,
-                SarifArtifactChange {
-                    artifact_location: sarif_artifact(at.path),
-                    replacements: vec![replacement],
-                },
+                SarifArtifactChange { artifact_location: sarif_artifact(at.path), replacements: vec![replacement] },
             )),
         }
     }
@@ -544,27 +488,17 @@ pub fn sarif(files: &Files, diags: &[Diagnostic], tool_version: &str) -> String 
             short_description: SarifText::new(code.title()),
             full_description: SarifText::new(code.explanation()),
             help: SarifText::new(code.explanation()),
-            default_configuration: SarifConfiguration {
-                level: sarif_level(code.default_severity()),
-            },
+            default_configuration: SarifConfiguration { level: sarif_level(code.default_severity()) },
         })
         .collect();
     let results = diags
         .iter()
         .map(|diag| SarifResult {
             rule_id: diag.code.as_str(),
-            rule_index: Code::ALL
-                .iter()
-                .position(|code| *code == diag.code)
-                .unwrap_or_default(),
+            rule_index: Code::ALL.iter().position(|code| *code == diag.code).unwrap_or_default(),
             level: sarif_level(diag.severity),
             message: SarifText::new(message_with_help(diag)),
-            locations: vec![sarif_location(
-                files,
-                None,
-                diag.primary,
-                &diag.primary_label,
-            )],
+            locations: vec![sarif_location(files, None, diag.primary, &diag.primary_label)],
             related_locations: diag
                 .labels
                 .iter()
@@ -598,9 +532,7 @@ pub fn sarif(files: &Files, diags: &[Diagnostic], tool_version: &str) -> String 
 
 /// Escapes the message of a workflow command.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a property value of a workflow command.
@@ -629,10 +561,7 @@ pub fn github(files: &Files, diags: &[Diagnostic]) -> String {
         let mut message = diag.message.clone();
         for label in &diag.labels {
             let at = place(files, label.at);
-            message.push_str(&format!(
-                "\n{}:{}:{}",
-                at.path, at.start.line, at.start.column
-            ));
+            message.push_str(&format!("\n{}:{}:{}", at.path, at.start.line, at.start.column));
             if !label.message.is_empty() {
                 message.push_str(": ");
                 message.push_str(&label.message);
@@ -655,10 +584,7 @@ pub fn github(files: &Files, diags: &[Diagnostic]) -> String {
             ));
         }
         properties.push_str(&format!("title={}", escape_property(diag.code.as_str())));
-        out.push_str(&format!(
-            "::{command} {properties}::{}\n",
-            escape_data(&message)
-        ));
+        out.push_str(&format!("::{command} {properties}::{}\n", escape_data(&message)));
     }
     out
 }
@@ -711,10 +637,7 @@ impl MietteDiagnostic {
             match source_file(files, label.at.file) {
                 Some(other) if label.at.file == diag.primary.file => {
                     let range = byte_range(&other.text, label.at.span);
-                    labels.push(miette::LabeledSpan::new_with_span(
-                        Some(label.message.clone()),
-                        range,
-                    ));
+                    labels.push(miette::LabeledSpan::new_with_span(Some(label.message.clone()), range));
                 }
                 Some(other) => {
                     let range = byte_range(&other.text, label.at.span);
@@ -731,10 +654,7 @@ impl MietteDiagnostic {
                 None => {}
             }
         }
-        let (path, text) = file.map_or_else(
-            || (String::new(), String::new()),
-            |f| (f.path.clone(), f.text.clone()),
-        );
+        let (path, text) = file.map_or_else(|| (String::new(), String::new()), |f| (f.path.clone(), f.text.clone()));
         MietteDiagnostic {
             code: Some(diag.code),
             severity: diag.severity,
@@ -757,8 +677,7 @@ impl std::error::Error for MietteDiagnostic {}
 
 impl miette::Diagnostic for MietteDiagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.code
-            .map(|code| Box::new(code.as_str()) as Box<dyn fmt::Display>)
+        self.code.map(|code| Box::new(code.as_str()) as Box<dyn fmt::Display>)
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -770,9 +689,7 @@ impl miette::Diagnostic for MietteDiagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -780,15 +697,12 @@ impl miette::Diagnostic for MietteDiagnostic {
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
-        (!self.labels.is_empty())
-            .then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
+        (!self.labels.is_empty()).then(|| Box::new(self.labels.iter().cloned()) as Box<dyn Iterator<Item = _>>)
     }
 
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        (!self.related.is_empty()).then(|| {
-            Box::new(self.related.iter().map(|d| d as &dyn miette::Diagnostic))
-                as Box<dyn Iterator<Item = _>>
-        })
+        (!self.related.is_empty())
+            .then(|| Box::new(self.related.iter().map(|d| d as &dyn miette::Diagnostic)) as Box<dyn Iterator<Item = _>>)
     }
 }
 
@@ -808,9 +722,7 @@ mod tests {
     }
 
     fn span_of(needle: &str) -> Span {
-        let start = FRAUD
-            .find(needle)
-            .unwrap_or_else(|| panic!("{needle} not in the fixture"));
+        let start = FRAUD.find(needle).unwrap_or_else(|| panic!("{needle} not in the fixture"));
         Span::new(start, start + needle.len())
     }
 
@@ -821,18 +733,10 @@ mod tests {
     }
 
     fn unknown_name(id: FileId) -> Diagnostic {
-        Diagnostic::at(
-            Code::UnknownName,
-            id,
-            span_of("acuracy"),
-            "unknown name `acuracy`",
-        )
-        .with_primary_label("not declared anywhere")
-        .with_label(
-            FileSpan::new(id, span_of("accuracy")),
-            "similar name declared here",
-        )
-        .with_help("did you mean `accuracy`?")
+        Diagnostic::at(Code::UnknownName, id, span_of("acuracy"), "unknown name `acuracy`")
+            .with_primary_label("not declared anywhere")
+            .with_label(FileSpan::new(id, span_of("accuracy")), "similar name declared here")
+            .with_help("did you mean `accuracy`?")
     }
 
     #[test]
@@ -848,13 +752,8 @@ mod tests {
         let (files, id) = files();
         let diags = [
             unknown_name(id),
-            Diagnostic::at(
-                Code::UnknownAttribute,
-                id,
-                x_span(),
-                "unknown attribute `x`",
-            )
-            .with_severity(Severity::Warning),
+            Diagnostic::at(Code::UnknownAttribute, id, x_span(), "unknown attribute `x`")
+                .with_severity(Severity::Warning),
         ];
         let expected = r#"{
   "diagnostics": [
@@ -889,18 +788,10 @@ mod tests {
     fn json_columns_count_characters() {
         let (files, id) = files();
         // `x` follows `  name "Priya Ramán" `: 21 characters but 22 bytes.
-        let diag = Diagnostic::at(
-            Code::UnknownAttribute,
-            id,
-            x_span(),
-            "unknown attribute `x`",
-        );
+        let diag = Diagnostic::at(Code::UnknownAttribute, id, x_span(), "unknown attribute `x`");
         let value: serde_json::Value = serde_json::from_str(&json(&files, &[diag])).unwrap();
         let first = &value["diagnostics"][0];
-        assert_eq!(
-            (first["line"].as_u64(), first["column"].as_u64()),
-            (Some(3), Some(22))
-        );
+        assert_eq!((first["line"].as_u64(), first["column"].as_u64()), (Some(3), Some(22)));
         assert_eq!(first["end_column"].as_u64(), Some(23));
         assert!(first.get("help").is_none());
     }
@@ -911,24 +802,9 @@ mod tests {
         // Ends inside the two bytes of `á`, then far past the end of the file.
         let inside = FRAUD.find('á').unwrap() + 1;
         let diags = [
-            Diagnostic::at(
-                Code::SyntaxError,
-                id,
-                Span::new(inside, inside + 1),
-                "broken",
-            ),
-            Diagnostic::at(
-                Code::SyntaxError,
-                id,
-                Span::new(FRAUD.len() - 1, FRAUD.len() + 50),
-                "past the end",
-            ),
-            Diagnostic::at(
-                Code::SyntaxError,
-                FileId(7),
-                Span::new(0, 3),
-                "unknown file",
-            ),
+            Diagnostic::at(Code::SyntaxError, id, Span::new(inside, inside + 1), "broken"),
+            Diagnostic::at(Code::SyntaxError, id, Span::new(FRAUD.len() - 1, FRAUD.len() + 50), "past the end"),
+            Diagnostic::at(Code::SyntaxError, FileId(7), Span::new(0, 3), "unknown file"),
         ];
         let value: serde_json::Value = serde_json::from_str(&json(&files, &diags)).unwrap();
         assert_eq!(value["diagnostics"][0]["column"].as_u64(), Some(18));
@@ -946,10 +822,7 @@ mod tests {
     fn terminal_shows_code_labels_and_help() {
         let (files, id) = files();
         let text = terminal(&files, &[unknown_name(id)], false);
-        assert!(
-            text.starts_with("error[E0301]: unknown name `acuracy`\n"),
-            "{text}"
-        );
+        assert!(text.starts_with("error[E0301]: unknown name `acuracy`\n"), "{text}");
         assert!(text.contains("--> policies/fraud.compel:2:9"), "{text}");
         assert!(text.contains("^^^^^^^ not declared anywhere"), "{text}");
         assert!(text.contains("similar name declared here"), "{text}");
@@ -971,11 +844,7 @@ mod tests {
     fn terminal_handles_a_span_at_the_end_of_the_file() {
         let (files, id) = files();
         let end = Span::new(FRAUD.len(), FRAUD.len());
-        let text = terminal(
-            &files,
-            &[Diagnostic::at(Code::SyntaxError, id, end, "expected `}`")],
-            false,
-        );
+        let text = terminal(&files, &[Diagnostic::at(Code::SyntaxError, id, end, "expected `}`")], false);
         assert!(text.contains("error[E0101]: expected `}`"), "{text}");
         assert!(text.contains("policies/fraud.compel:5:1"), "{text}");
     }
@@ -985,17 +854,10 @@ mod tests {
         let mut files = Files::new();
         let id = files.add(SourceFile::new("a,b:c%.compel", "kpi x {}\n"));
         let diags = [
-            Diagnostic::at(
-                Code::UnknownName,
-                id,
-                Span::new(4, 5),
-                "100% wrong\r\nreally",
-            )
-            .with_help("did you mean `y`?"),
-            Diagnostic::at(Code::PolicyViolated, id, Span::new(0, 3), "advice")
-                .with_severity(Severity::Note),
-            Diagnostic::at(Code::PolicyViolated, id, Span::new(0, 3), "expectation")
-                .with_severity(Severity::Warning),
+            Diagnostic::at(Code::UnknownName, id, Span::new(4, 5), "100% wrong\r\nreally")
+                .with_help("did you mean `y`?"),
+            Diagnostic::at(Code::PolicyViolated, id, Span::new(0, 3), "advice").with_severity(Severity::Note),
+            Diagnostic::at(Code::PolicyViolated, id, Span::new(0, 3), "expectation").with_severity(Severity::Warning),
         ];
         assert_eq!(
             github(&files, &diags),
@@ -1025,39 +887,26 @@ mod tests {
         let typo = span_of("acuracy");
         let diag = unknown_name(id).with_fix(Fix {
             title: "replace with `accuracy`".into(),
-            edits: vec![Edit {
-                at: FileSpan::new(id, typo),
-                replacement: "accuracy".into(),
-            }],
+            edits: vec![Edit { at: FileSpan::new(id, typo), replacement: "accuracy".into() }],
         });
-        let log: serde_json::Value =
-            serde_json::from_str(&sarif(&files, &[diag], "1.2.3")).unwrap();
+        let log: serde_json::Value = serde_json::from_str(&sarif(&files, &[diag], "1.2.3")).unwrap();
         assert_eq!(log["version"], "2.1.0");
         assert_eq!(log["$schema"], SARIF_SCHEMA);
         let run = &log["runs"][0];
         assert_eq!(run["columnKind"], "unicodeCodePoints");
         let driver = &run["tool"]["driver"];
-        assert_eq!(
-            (driver["name"].as_str(), driver["version"].as_str()),
-            (Some("compel"), Some("1.2.3"))
-        );
+        assert_eq!((driver["name"].as_str(), driver["version"].as_str()), (Some("compel"), Some("1.2.3")));
         let rules = driver["rules"].as_array().unwrap();
         assert_eq!(rules.len(), Code::ALL.len());
         let result = &run["results"][0];
         let index = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[index]["id"], "E0301");
         assert_eq!(rules[index]["shortDescription"]["text"], "unknown name");
-        assert_eq!(
-            rules[index]["help"]["text"],
-            Code::UnknownName.explanation()
-        );
+        assert_eq!(rules[index]["help"]["text"], Code::UnknownName.explanation());
         assert_eq!(rules[index]["defaultConfiguration"]["level"], "error");
         assert_eq!(result["ruleId"], "E0301");
         assert_eq!(result["level"], "error");
-        assert_eq!(
-            result["message"]["text"],
-            "unknown name `acuracy`\nhelp: did you mean `accuracy`?"
-        );
+        assert_eq!(result["message"]["text"], "unknown name `acuracy`\nhelp: did you mean `accuracy`?");
         let location = &result["locations"][0]["physicalLocation"];
         assert_eq!(location["artifactLocation"]["uri"], "policies/fraud.compel");
         assert_eq!(location["artifactLocation"]["uriBaseId"], "%SRCROOT%");
@@ -1065,24 +914,15 @@ mod tests {
             location["region"],
             serde_json::json!({"startLine": 2, "startColumn": 9, "endLine": 2, "endColumn": 16})
         );
-        assert_eq!(
-            result["locations"][0]["message"]["text"],
-            "not declared anywhere"
-        );
+        assert_eq!(result["locations"][0]["message"]["text"], "not declared anywhere");
         let related = &result["relatedLocations"][0];
         assert_eq!(
             (related["id"].as_u64(), related["message"]["text"].as_str()),
             (Some(0), Some("similar name declared here"))
         );
         let change = &result["fixes"][0]["artifactChanges"][0];
-        assert_eq!(
-            result["fixes"][0]["description"]["text"],
-            "replace with `accuracy`"
-        );
-        assert_eq!(
-            change["replacements"][0]["insertedContent"]["text"],
-            "accuracy"
-        );
+        assert_eq!(result["fixes"][0]["description"]["text"], "replace with `accuracy`");
+        assert_eq!(change["replacements"][0]["insertedContent"]["text"], "accuracy");
         assert_eq!(change["replacements"][0]["deletedRegion"]["startColumn"], 9);
     }
 
@@ -1091,17 +931,12 @@ mod tests {
         let mut files = Files::new();
         let id = files.add(SourceFile::new("dir with space/ünï:code.compel", "x"));
         let diags = [
-            Diagnostic::at(Code::PolicyViolated, id, Span::new(0, 1), "n")
-                .with_severity(Severity::Note),
-            Diagnostic::at(Code::PolicyViolated, id, Span::new(0, 1), "w")
-                .with_severity(Severity::Warning),
+            Diagnostic::at(Code::PolicyViolated, id, Span::new(0, 1), "n").with_severity(Severity::Note),
+            Diagnostic::at(Code::PolicyViolated, id, Span::new(0, 1), "w").with_severity(Severity::Warning),
         ];
         let log: serde_json::Value = serde_json::from_str(&sarif(&files, &diags, "0.1.0")).unwrap();
         let results = &log["runs"][0]["results"];
-        assert_eq!(
-            (results[0]["level"].as_str(), results[1]["level"].as_str()),
-            (Some("note"), Some("warning"))
-        );
+        assert_eq!((results[0]["level"].as_str(), results[1]["level"].as_str()), (Some("note"), Some("warning")));
         assert_eq!(
             results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
             "dir%20with%20space/%C3%BCn%C3%AF%3Acode.compel"
@@ -1116,27 +951,16 @@ mod tests {
         use miette::Diagnostic as _;
         let (mut files, id) = files();
         let other = files.add(SourceFile::new("other.compel", "kpi accuracy {}\n"));
-        let diag = Diagnostic::at(
-            Code::DuplicateName,
-            id,
-            span_of("accuracy"),
-            "duplicate declaration `accuracy`",
-        )
-        .with_primary_label("declared again here")
-        .with_label(FileSpan::new(id, span_of("acuracy")), "same file")
-        .with_label(FileSpan::new(other, Span::new(4, 12)), "first defined here")
-        .with_help("rename one of them")
-        .with_severity(Severity::Warning);
+        let diag = Diagnostic::at(Code::DuplicateName, id, span_of("accuracy"), "duplicate declaration `accuracy`")
+            .with_primary_label("declared again here")
+            .with_label(FileSpan::new(id, span_of("acuracy")), "same file")
+            .with_label(FileSpan::new(other, Span::new(4, 12)), "first defined here")
+            .with_help("rename one of them")
+            .with_severity(Severity::Warning);
         let view = MietteDiagnostic::new(&files, &diag);
         assert_eq!(view.to_string(), "duplicate declaration `accuracy`");
-        assert_eq!(
-            view.code().map(|c| c.to_string()),
-            Some("E0302".to_string())
-        );
-        assert_eq!(
-            view.help().map(|h| h.to_string()),
-            Some("rename one of them".to_string())
-        );
+        assert_eq!(view.code().map(|c| c.to_string()), Some("E0302".to_string()));
+        assert_eq!(view.help().map(|h| h.to_string()), Some("rename one of them".to_string()));
         assert_eq!(view.severity(), Some(miette::Severity::Warning));
         let labels: Vec<_> = view.labels().unwrap().collect();
         assert_eq!(labels.len(), 2);
@@ -1148,9 +972,7 @@ mod tests {
         assert_eq!(related[0].to_string(), "first defined here");
 
         let mut rendered = String::new();
-        miette::NarratableReportHandler::new()
-            .render_report(&mut rendered, &view)
-            .unwrap();
+        miette::NarratableReportHandler::new().render_report(&mut rendered, &view).unwrap();
         assert!(rendered.contains("E0302"), "{rendered}");
         assert!(rendered.contains("policies/fraud.compel"), "{rendered}");
         assert!(rendered.contains("rename one of them"), "{rendered}");

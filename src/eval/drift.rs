@@ -32,12 +32,7 @@ pub const ZERO_SHARE: f64 = 1e-4;
 
 /// The finite values, `-0.0` turned into `0.0`, in their original order.
 fn finite(values: &[f64]) -> Vec<f64> {
-    values
-        .iter()
-        .copied()
-        .filter(|x| x.is_finite())
-        .map(|x| x + 0.0)
-        .collect()
+    values.iter().copied().filter(|x| x.is_finite()).map(|x| x + 0.0).collect()
 }
 
 /// The finite values, sorted.
@@ -121,11 +116,7 @@ pub fn sturges_edges(min: f64, max: f64, n: usize) -> Option<Vec<f64>> {
     if n == 0 || !min.is_finite() || !max.is_finite() || min > max {
         return None;
     }
-    let (first, last) = if min == max {
-        (min - 0.5, max + 0.5)
-    } else {
-        (min, max)
-    };
+    let (first, last) = if min == max { (min - 0.5, max + 0.5) } else { (min, max) };
     let range = last - first;
     let width = (max - min) / ((n as f64).log2() + 1.0);
     let bins = if width != 0.0 {
@@ -165,13 +156,7 @@ fn histogram(values: &[f64], edges: &[f64]) -> Vec<usize> {
     let cumulative: Vec<usize> = edges
         .iter()
         .enumerate()
-        .map(|(i, &e)| {
-            if i == last {
-                count_at_most(values, e)
-            } else {
-                count_below(values, e)
-            }
-        })
+        .map(|(i, &e)| if i == last { count_at_most(values, e) } else { count_below(values, e) })
         .collect();
     cumulative.windows(2).map(|w| w[1] - w[0]).collect()
 }
@@ -198,10 +183,7 @@ pub fn psi_shares(reference: &[f64], current: &[f64]) -> Option<(Vec<f64>, Vec<f
     if distinct_count(&r) > DISTINCT_BIN_LIMIT {
         let edges = sturges_edges(r_first.min(c_first), r_last.max(c_last), r.len() + c.len())?;
         let shares = |xs: &[f64], n: f64| -> Vec<f64> {
-            histogram(xs, &edges)
-                .into_iter()
-                .map(|count| count as f64 / n)
-                .collect()
+            histogram(xs, &edges).into_iter().map(|count| count as f64 / n).collect()
         };
         Some((shares(&r, nr), shares(&c, nc)))
     } else {
@@ -209,9 +191,7 @@ pub fn psi_shares(reference: &[f64], current: &[f64]) -> Option<(Vec<f64>, Vec<f
         keys.sort_by(f64::total_cmp);
         keys.dedup();
         let shares = |xs: &[f64], n: f64| -> Vec<f64> {
-            keys.iter()
-                .map(|&k| (count_at_most(xs, k) - count_below(xs, k)) as f64 / n)
-                .collect()
+            keys.iter().map(|&k| (count_at_most(xs, k) - count_below(xs, k)) as f64 / n).collect()
         };
         Some((shares(&r, nr), shares(&c, nc)))
     }
@@ -221,19 +201,13 @@ pub fn psi_shares(reference: &[f64], current: &[f64]) -> Option<(Vec<f64>, Vec<f
 /// `m / 1e6` when the smallest non-zero share `m` is `<= 1e-4`. No
 /// renormalising.
 fn fill_zero_shares(shares: &[f64]) -> Vec<f64> {
-    let smallest = shares
-        .iter()
-        .copied()
-        .filter(|&s| s != 0.0)
-        .min_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
+    let smallest =
+        shares.iter().copied().filter(|&s| s != 0.0).min_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal));
     let fill = match smallest {
         Some(m) if m <= ZERO_SHARE => m / 1e6,
         _ => ZERO_SHARE,
     };
-    shares
-        .iter()
-        .map(|&s| if s == 0.0 { fill } else { s })
-        .collect()
+    shares.iter().map(|&s| if s == 0.0 { fill } else { s }).collect()
 }
 
 /// `PSI = sum_i (r_i - c_i) * ln(r_i / c_i)` over bin shares, after the
@@ -242,11 +216,7 @@ fn fill_zero_shares(shares: &[f64]) -> Vec<f64> {
 pub fn psi_from_shares(reference: &[f64], current: &[f64]) -> f64 {
     let r = fill_zero_shares(reference);
     let c = fill_zero_shares(current);
-    let terms: Vec<f64> = r
-        .iter()
-        .zip(&c)
-        .map(|(&r, &c)| (r - c) * (r / c).ln())
-        .collect();
+    let terms: Vec<f64> = r.iter().zip(&c).map(|(&r, &c)| (r - c) * (r / c).ln()).collect();
     pairwise_sum(&terms)
 }
 
@@ -354,11 +324,7 @@ mod tests {
     macro_rules! assert_close {
         ($actual:expr, $expected:expr) => {{
             let (a, e): (f64, f64) = ($actual, $expected);
-            assert!(
-                close(a, e),
-                "{} = {a:?}, expected {e:?}",
-                stringify!($actual)
-            );
+            assert!(close(a, e), "{} = {a:?}, expected {e:?}", stringify!($actual));
         }};
     }
 
@@ -369,28 +335,17 @@ mod tests {
     /// `((i * a + c) % m) / div + off` for `i` in `0..n`, as in
     /// `tests/data/drift_reference.py`.
     fn gen(n: u64, a: u64, c: u64, m: u64, div: f64, off: f64) -> Vec<f64> {
-        (0..n)
-            .map(|i| ((i * a + c) % m) as f64 / div + off)
-            .collect()
+        (0..n).map(|i| ((i * a + c) % m) as f64 / div + off).collect()
     }
 
     #[test]
     fn drift_md_reference_values() {
-        assert_close!(
-            psi_from_shares(&[0.5, 0.3, 0.2], &[0.3, 0.3, 0.4]),
-            0.2407945608651872
-        );
+        assert_close!(psi_from_shares(&[0.5, 0.3, 0.2], &[0.3, 0.3, 0.4]), 0.2407945608651872);
         assert_close!(psi_from_shares(&[0.5, 0.5], &[1.0, 0.0]), 4.60431846666895);
         assert_eq!(ks(&range(1, 5), &range(6, 10)), Some(1.0));
         assert_close!(ks(&range(1, 10), &range(3, 12)).unwrap_or(f64::NAN), 0.2);
-        assert_close!(
-            wasserstein_raw(&[0.0, 1.0, 3.0], &[5.0, 6.0, 8.0]).unwrap_or(f64::NAN),
-            5.0
-        );
-        assert_close!(
-            wasserstein(&[0.0, 1.0, 3.0], &[5.0, 6.0, 8.0]).unwrap_or(f64::NAN),
-            4.0089186286863665
-        );
+        assert_close!(wasserstein_raw(&[0.0, 1.0, 3.0], &[5.0, 6.0, 8.0]).unwrap_or(f64::NAN), 5.0);
+        assert_close!(wasserstein(&[0.0, 1.0, 3.0], &[5.0, 6.0, 8.0]).unwrap_or(f64::NAN), 4.0089186286863665);
     }
 
     #[test]
@@ -437,12 +392,7 @@ mod tests {
         let xs: Vec<f64> = (0..1000).map(|i| f64::from(i) * 0.1).collect();
         assert_close!(pairwise_sum(&xs), 49950.0);
         assert_eq!(pairwise_sum(&[]), 0.0);
-        assert_eq!(
-            population_std(&[0.0, 1.0, 3.0])
-                .map(|s| s * s * 9.0)
-                .map(f64::round),
-            Some(14.0)
-        );
+        assert_eq!(population_std(&[0.0, 1.0, 3.0]).map(|s| s * s * 9.0).map(f64::round), Some(14.0));
     }
 
     /// Values printed by `tests/data/drift_reference.py` (NumPy 2.4.6,
@@ -519,18 +469,9 @@ mod tests {
             let (r, c) = (&case.reference, &case.current);
             let shares = psi_shares(r, c).unwrap_or_default();
             assert_eq!(shares.0.len(), case.bins, "{}: bins", case.name);
-            let got = [
-                psi(r, c),
-                ks(r, c),
-                wasserstein_raw(r, c),
-                wasserstein(r, c),
-            ]
-            .map(|v| v.unwrap_or(f64::NAN));
+            let got = [psi(r, c), ks(r, c), wasserstein_raw(r, c), wasserstein(r, c)].map(|v| v.unwrap_or(f64::NAN));
             let want = [case.psi, case.ks, case.w1, case.w1_norm];
-            for (what, (g, w)) in ["psi", "ks", "w1", "w1_norm"]
-                .iter()
-                .zip(got.iter().zip(want))
-            {
+            for (what, (g, w)) in ["psi", "ks", "w1", "w1_norm"].iter().zip(got.iter().zip(want)) {
                 assert!(close(*g, w), "{} {what}: {g:?}, expected {w:?}", case.name);
             }
         }

@@ -288,7 +288,9 @@ impl<'a> StoreMetrics<'a> {
             return Finding::err(r, ev);
         };
         ev.samples.push(record(&last));
-        let age = (self.now - last.time) as f64;
+        // Saturating: a sample from the far past (a hostile source can send
+        // i64::MIN) must be stale, never wrap around to "fresh".
+        let age = self.now.saturating_sub(last.time) as f64;
         if age > k.max_age {
             let r = format!(
                 "stale: the last sample of `{}` is at {}, older than max_age {}",
@@ -554,7 +556,7 @@ impl<'a> StoreMetrics<'a> {
             );
             return Finding::err(r, ev);
         }
-        if (self.now - last.time) as f64 > k.max_age {
+        if self.now.saturating_sub(last.time) as f64 > k.max_age {
             let r = format!(
                 "stale: the last sample of `{}` is at {}, older than max_age {}",
                 ev.series,

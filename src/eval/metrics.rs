@@ -43,20 +43,12 @@ pub struct Series {
 impl Series {
     /// A series without samples.
     pub fn new(metric: impl Into<String>, labels: Labels) -> Series {
-        Series {
-            metric: metric.into(),
-            labels,
-            samples: Vec::new(),
-        }
+        Series { metric: metric.into(), labels, samples: Vec::new() }
     }
 
     /// A series from samples in any order; they are normalised.
     pub fn with_samples(metric: impl Into<String>, labels: Labels, samples: Vec<Sample>) -> Series {
-        let mut series = Series {
-            metric: metric.into(),
-            labels,
-            samples,
-        };
+        let mut series = Series { metric: metric.into(), labels, samples };
         series.normalize();
         series
     }
@@ -187,11 +179,7 @@ impl MetricStore {
     /// store already holds the same metric with the same labels, the samples
     /// are merged; at equal times the added sample wins.
     pub fn add_series(&mut self, series: Series) {
-        let Series {
-            metric,
-            mut labels,
-            samples,
-        } = series;
+        let Series { metric, mut labels, samples } = series;
         labels.retain(|_, v| !v.is_empty());
         let by_labels = self.series.entry(metric.clone()).or_default();
         match by_labels.get_mut(&labels) {
@@ -217,9 +205,7 @@ impl MetricStore {
     /// could not be answered, say): criteria reading it are `unknown` with
     /// this reason. The first error recorded for a metric is kept.
     pub fn add_source_error(&mut self, metric: impl Into<String>, reason: impl Into<String>) {
-        self.errors
-            .entry(metric.into())
-            .or_insert_with(|| reason.into());
+        self.errors.entry(metric.into()).or_insert_with(|| reason.into());
     }
 
     /// The source error recorded for `metric`, if any.
@@ -234,10 +220,7 @@ impl MetricStore {
         let Some(by_labels) = self.series.get(metric) else {
             return Vec::new();
         };
-        by_labels
-            .values()
-            .filter(|s| matches_selector(&s.labels, selector))
-            .collect()
+        by_labels.values().filter(|s| matches_selector(&s.labels, selector)).collect()
     }
 
     /// Like [`MetricStore::select`], sorted into none, one or ambiguous.
@@ -322,22 +305,12 @@ pub struct MetricsError {
 impl MetricsError {
     /// An error without a location.
     pub fn new(message: impl Into<String>) -> MetricsError {
-        MetricsError {
-            file: None,
-            line: None,
-            column: None,
-            message: message.into(),
-        }
+        MetricsError { file: None, line: None, column: None, message: message.into() }
     }
 
     /// An error at a 1-based line and column.
     pub fn at(line: usize, column: usize, message: impl Into<String>) -> MetricsError {
-        MetricsError {
-            file: None,
-            line: Some(line),
-            column: Some(column),
-            message: message.into(),
-        }
+        MetricsError { file: None, line: Some(line), column: Some(column), message: message.into() }
     }
 
     /// The same error, attributed to `file`.
@@ -502,12 +475,7 @@ pub fn format_rfc3339(time: i64) -> String {
     let days = time.div_euclid(86_400);
     let secs = time.rem_euclid(86_400);
     let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
 }
 
 #[cfg(test)]
@@ -516,10 +484,7 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     fn s(time: i64, value: f64) -> Sample {
@@ -531,26 +496,14 @@ mod tests {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
         assert_eq!(parse_rfc3339("2026-11-24T00:00:00Z"), Some(1_795_478_400));
         assert_eq!(format_rfc3339(1_795_478_400), "2026-11-24T00:00:00Z");
-        assert_eq!(
-            parse_rfc3339("2026-11-24T02:00:00+02:00"),
-            parse_rfc3339("2026-11-24T00:00:00Z")
-        );
-        assert_eq!(
-            parse_rfc3339("2026-11-23T19:30:00-04:30"),
-            parse_rfc3339("2026-11-24T00:00:00Z")
-        );
-        assert_eq!(
-            parse_rfc3339("2026-11-24t00:00:00.999z"),
-            Some(1_795_478_400)
-        );
+        assert_eq!(parse_rfc3339("2026-11-24T02:00:00+02:00"), parse_rfc3339("2026-11-24T00:00:00Z"));
+        assert_eq!(parse_rfc3339("2026-11-23T19:30:00-04:30"), parse_rfc3339("2026-11-24T00:00:00Z"));
+        assert_eq!(parse_rfc3339("2026-11-24t00:00:00.999z"), Some(1_795_478_400));
         assert_eq!(parse_rfc3339("2026-11-24 00:00:00.5Z"), Some(1_795_478_400));
         assert_eq!(parse_rfc3339("1969-12-31T23:59:59.5Z"), Some(-1));
         assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59Z");
         assert_eq!(parse_rfc3339("2024-02-29T12:00:00Z"), Some(1_709_208_000));
-        assert_eq!(
-            parse_rfc3339("2016-12-31T23:59:60Z"),
-            parse_rfc3339("2017-01-01T00:00:00Z")
-        );
+        assert_eq!(parse_rfc3339("2016-12-31T23:59:60Z"), parse_rfc3339("2017-01-01T00:00:00Z"));
     }
 
     #[test]
@@ -590,11 +543,7 @@ mod tests {
 
     #[test]
     fn windows_include_both_ends() {
-        let series = Series::with_samples(
-            "m",
-            Labels::new(),
-            vec![s(30, 3.0), s(10, 1.0), s(20, 2.0), s(40, 4.0)],
-        );
+        let series = Series::with_samples("m", Labels::new(), vec![s(30, 3.0), s(10, 1.0), s(20, 2.0), s(40, 4.0)]);
         let times = |xs: &[Sample]| xs.iter().map(|x| x.time).collect::<Vec<_>>();
         assert_eq!(times(series.samples_in(20, 40)), [20, 30, 40]);
         assert_eq!(times(series.samples_in(21, 39)), [30]);
@@ -610,11 +559,7 @@ mod tests {
     #[test]
     fn store_merges_and_dedups_with_last_wins() {
         let mut store = MetricStore::new();
-        store.add_series(Series::with_samples(
-            "acc",
-            labels(&[("model", "v2")]),
-            vec![s(1, 1.0), s(2, 2.0)],
-        ));
+        store.add_series(Series::with_samples("acc", labels(&[("model", "v2")]), vec![s(1, 1.0), s(2, 2.0)]));
         store.add_series(Series::with_samples(
             "acc",
             labels(&[("model", "v2"), ("empty", "")]),
@@ -655,20 +600,9 @@ mod tests {
             Selection::Ambiguous(v) if v.len() == 3
         ));
         assert_eq!(store.select_one("nope", &Labels::new()), Selection::None);
-        assert_eq!(
-            store.select_one("lat", &labels(&[("x", "y")])),
-            Selection::None
-        );
+        assert_eq!(store.select_one("lat", &labels(&[("x", "y")])), Selection::None);
         let order: Vec<String> = store.iter().map(Series::selector).collect();
-        assert_eq!(
-            order,
-            [
-                "acc",
-                "acc{env=\"prod\",model=\"v2\"}",
-                "acc{model=\"v1\"}",
-                "lat"
-            ]
-        );
+        assert_eq!(order, ["acc", "acc{env=\"prod\",model=\"v2\"}", "acc{model=\"v1\"}", "lat"]);
     }
 
     #[test]
@@ -688,19 +622,9 @@ mod tests {
 
     #[test]
     fn error_display() {
-        let e = MetricsError::at(3, 5, "expected a number for the sample value")
-            .in_file("metrics.json");
-        assert_eq!(
-            e.to_string(),
-            "metrics.json:3:5: expected a number for the sample value"
-        );
-        assert_eq!(
-            MetricsError::new("empty").in_file("m.csv").to_string(),
-            "m.csv: empty"
-        );
-        assert_eq!(
-            MetricsError::at(2, 1, "x").to_string(),
-            "line 2, column 1: x"
-        );
+        let e = MetricsError::at(3, 5, "expected a number for the sample value").in_file("metrics.json");
+        assert_eq!(e.to_string(), "metrics.json:3:5: expected a number for the sample value");
+        assert_eq!(MetricsError::new("empty").in_file("m.csv").to_string(), "m.csv: empty");
+        assert_eq!(MetricsError::at(2, 1, "x").to_string(), "line 2, column 1: x");
     }
 }

@@ -36,9 +36,7 @@ pub(super) fn atom(e: &Expr, source: &str) -> Option<String> {
         ExprKind::Money { raw, currency, .. } => format!("{raw} {currency}"),
         ExprKind::Str(v) => string(v),
         ExprKind::Bool(b) => b.to_string(),
-        ExprKind::Date(_) | ExprKind::DateTime(_) => {
-            source.get(e.span.range()).unwrap_or_default().to_string()
-        }
+        ExprKind::Date(_) | ExprKind::DateTime(_) => source.get(e.span.range()).unwrap_or_default().to_string(),
         ExprKind::Name(id) => id.name.clone(),
         ExprKind::Today => "today".to_string(),
         ExprKind::Now => "now".to_string(),
@@ -101,12 +99,7 @@ fn push_expr(out: &mut String, e: &Expr, source: &str) {
             push_list(out, args, source);
             out.push(')');
         }
-        ExprKind::Quantifier {
-            func,
-            var,
-            list,
-            pred,
-        } => {
+        ExprKind::Quantifier { func, var, list, pred } => {
             out.push_str(&func.name);
             out.push('(');
             out.push_str(&var.name);

@@ -123,11 +123,7 @@ impl<'a> Printer<'a> {
     /// Writes text: after the indentation on a fresh line, after the pending
     /// spaces otherwise.
     fn write(&mut self, s: &str) {
-        let n = if self.line_has_content {
-            self.pending
-        } else {
-            self.indent + if self.cont { 2 } else { 0 }
-        };
+        let n = if self.line_has_content { self.pending } else { self.indent + if self.cont { 2 } else { 0 } };
         self.out.extend(std::iter::repeat_n(' ', n));
         self.out.push_str(s);
         self.pending = 0;
@@ -236,10 +232,7 @@ impl<'a> Printer<'a> {
     /// Opens a block after its opening bracket was written: its lines are
     /// indented two more than the current line.
     fn open_block(&mut self) -> Saved {
-        let saved = Saved {
-            indent: self.indent,
-            cont: self.cont,
-        };
+        let saved = Saved { indent: self.indent, cont: self.cont };
         self.indent = self.current_line_indent() + 2;
         self.cont = false;
         self.block_start = true;
@@ -279,11 +272,7 @@ impl<'a> Printer<'a> {
                 // files; kept verbatim for completeness.
                 let text = self.source.get(span.range()).unwrap_or_default().trim_end();
                 self.write(text);
-                while self
-                    .comments
-                    .get(self.next)
-                    .is_some_and(|c| c.start < span.end)
-                {
+                while self.comments.get(self.next).is_some_and(|c| c.start < span.end) {
                     self.next += 1;
                 }
             }
@@ -338,8 +327,7 @@ impl<'a> Printer<'a> {
             }
             AttrValue::Threshold(t) => {
                 let op = t.op.as_str();
-                let brk =
-                    prefix + op.len() + 1 + width(&flat::expr(&t.value, self.source)) > MAX_WIDTH;
+                let brk = prefix + op.len() + 1 + width(&flat::expr(&t.value, self.source)) > MAX_WIDTH;
                 self.tok(t.span.start, op);
                 self.space();
                 self.expr(&t.value, brk);
@@ -373,13 +361,7 @@ impl<'a> Printer<'a> {
         }
         self.tok(open, "{");
         let saved = self.open_block();
-        let col = m
-            .entries
-            .iter()
-            .map(|(k, _)| width(&k.name))
-            .max()
-            .unwrap_or(0)
-            + 1;
+        let col = m.entries.iter().map(|(k, _)| width(&k.name)).max().unwrap_or(0) + 1;
         for (k, v) in &m.entries {
             self.line_start(k.span.start, false, true);
             self.tok(k.span.start, &k.name);
@@ -410,12 +392,7 @@ impl<'a> Printer<'a> {
         }
         self.write("{");
         let saved = self.open_block();
-        let col = criteria
-            .iter()
-            .map(|c| c.enforcement.as_str().len())
-            .max()
-            .unwrap_or(0)
-            + 1;
+        let col = criteria.iter().map(|c| c.enforcement.as_str().len()).max().unwrap_or(0) + 1;
         for c in criteria {
             self.line_start(c.span.start, false, true);
             self.criterion(c, col);
@@ -449,10 +426,7 @@ impl<'a> Printer<'a> {
         self.tok(p.subject.span.start, &p.subject.name);
         let mut after = p.subject.span.end;
         if let Some(f) = &p.filter {
-            let head = width(&format!(
-                "policy {} for {} where  {{",
-                p.name.name, p.subject.name
-            ));
+            let head = width(&format!("policy {} for {} where  {{", p.name.name, p.subject.name));
             let brk = self.indent + head + width(&flat::expr(f, self.source)) > MAX_WIDTH;
             self.space();
             self.write("where");
@@ -481,19 +455,10 @@ impl<'a> Printer<'a> {
         self.space();
         self.tok(b.name.span.start, &b.name.name);
         let ret_start = type_start(&b.ret);
-        let params: Vec<String> = b
-            .params
-            .iter()
-            .map(|p| format!("{}: {}", p.name.name, flat::type_name(&p.ty)))
-            .collect();
-        let one_line = format!(
-            "builtin {}({}) -> {}",
-            b.name.name,
-            params.join(", "),
-            flat::type_name(&b.ret)
-        );
-        let brk = self.indent + width(&one_line) > MAX_WIDTH
-            || self.has_comment_in(b.name.span.end, ret_start);
+        let params: Vec<String> =
+            b.params.iter().map(|p| format!("{}: {}", p.name.name, flat::type_name(&p.ty))).collect();
+        let one_line = format!("builtin {}({}) -> {}", b.name.name, params.join(", "), flat::type_name(&b.ret));
+        let brk = self.indent + width(&one_line) > MAX_WIDTH || self.has_comment_in(b.name.span.end, ret_start);
         self.write("(");
         if brk {
             let saved = self.open_block();
@@ -601,13 +566,7 @@ impl<'a> Printer<'a> {
                 self.pending = col - 6;
                 self.series(series);
             }
-            TestStmt::ExpectGate {
-                initiative,
-                from,
-                to,
-                outcome,
-                ..
-            } => {
+            TestStmt::ExpectGate { initiative, from, to, outcome, .. } => {
                 self.tok(start, "expect");
                 self.space();
                 self.write("gate");
@@ -635,12 +594,7 @@ impl<'a> Printer<'a> {
                 self.space();
                 self.tok(status.span.start, &status.name);
             }
-            TestStmt::ExpectPolicy {
-                policy,
-                subject,
-                outcome,
-                ..
-            } => {
+            TestStmt::ExpectPolicy { policy, subject, outcome, .. } => {
                 self.tok(start, "expect");
                 self.space();
                 self.write("policy");
@@ -662,10 +616,7 @@ impl<'a> Printer<'a> {
         self.tok(s.metric.span.start, &flat::string(&s.metric.value));
         self.space();
         let close = s.span.end.saturating_sub(1);
-        if s.labels.is_none()
-            && s.samples.is_empty()
-            && !self.has_comment_in(s.metric.span.end, close)
-        {
+        if s.labels.is_none() && s.samples.is_empty() && !self.has_comment_in(s.metric.span.end, close) {
             self.tok(close, "{}");
             return;
         }
@@ -718,12 +669,7 @@ impl<'a> Printer<'a> {
                 }
                 self.tok(close, ")");
             }
-            ExprKind::Quantifier {
-                func,
-                var,
-                list,
-                pred,
-            } => {
+            ExprKind::Quantifier { func, var, list, pred } => {
                 self.tok(func.span.start, &func.name);
                 self.write("(");
                 self.tok(var.span.start, &var.name);

@@ -37,7 +37,7 @@ use crate::text::Span;
 /// Deepest recursion (expressions, declarations) before giving up. The
 /// splitter's limits keep real pieces far below it; pest (with its stack
 /// guard) takes whatever goes beyond.
-const MAX_DEPTH: usize = 1_000;
+const MAX_DEPTH: usize = 256;
 
 /// Why a rule did not produce a node.
 enum Fail {

@@ -116,7 +116,10 @@ fn parse_piece(
                 Code::LimitExceeded,
                 file_id,
                 first_line(text, content_span),
-                format!("{} prefix operators in one declaration, more than the limit of {}", piece.prefix_ops, limits.max_prefix_ops),
+                format!(
+                    "{} prefix operators in one declaration, more than the limit of {}",
+                    piece.prefix_ops, limits.max_prefix_ops
+                ),
             )
             .with_help("simplify the expression"),
         );
@@ -231,7 +234,9 @@ fn syntax_error(file_id: FileId, src: &str, base: usize, err: &pest::error::Erro
     }
     match expected.len() {
         0 => Diagnostic::at(Code::SyntaxError, file_id, span, format!("unexpected {found}")),
-        1..=3 => Diagnostic::at(Code::SyntaxError, file_id, span, format!("expected {}, found {found}", join_or(&expected))),
+        1..=3 => {
+            Diagnostic::at(Code::SyntaxError, file_id, span, format!("expected {}, found {found}", join_or(&expected)))
+        }
         _ => Diagnostic::at(Code::SyntaxError, file_id, span, format!("unexpected {found}"))
             .with_help(format!("expected {}", join_or(&expected))),
     }
@@ -241,10 +246,9 @@ fn token_len(rest: &str) -> usize {
     let mut chars = rest.char_indices();
     match chars.next() {
         None => 0,
-        Some((_, c)) if c.is_alphanumeric() || c == '_' => rest
-            .char_indices()
-            .find(|(_, c)| !(c.is_alphanumeric() || *c == '_'))
-            .map_or(rest.len(), |(i, _)| i),
+        Some((_, c)) if c.is_alphanumeric() || c == '_' => {
+            rest.char_indices().find(|(_, c)| !(c.is_alphanumeric() || *c == '_')).map_or(rest.len(), |(i, _)| i)
+        }
         Some((_, c)) if c == '\n' || c == '\r' => 0,
         Some((_, c)) => c.len_utf8(),
     }
@@ -601,7 +605,8 @@ impl Lower {
                                 let v = next(&mut pi)?;
                                 let vspan = self.span(&v);
                                 let text: String = v.as_str().chars().filter(|c| !c.is_whitespace()).collect();
-                                let value: f64 = text.replace('_', "").parse().map_err(|_| (vspan, "invalid number".to_string()))?;
+                                let value: f64 =
+                                    text.replace('_', "").parse().map_err(|_| (vspan, "invalid number".to_string()))?;
                                 let value = Expr {
                                     kind: ExprKind::Number { raw: text.clone(), value, unit: None },
                                     span: vspan,
@@ -742,13 +747,19 @@ impl Lower {
                 ExprKind::List(items)
             }
             Rule::paren => {
-                let e = pair.into_inner().find(|p| p.as_rule() == Rule::expr).ok_or((span, "empty parentheses".to_string()))?;
+                let e = pair
+                    .into_inner()
+                    .find(|p| p.as_rule() == Rule::expr)
+                    .ok_or((span, "empty parentheses".to_string()))?;
                 ExprKind::Paren(Box::new(self.expr(e)?))
             }
             Rule::call => {
                 let mut inner = pair.into_inner();
                 let func = self.ident(next(&mut inner)?);
-                let args = inner.filter(|p| p.as_rule() == Rule::expr).map(|p| self.expr(p)).collect::<LowerResult<Vec<_>>>()?;
+                let args = inner
+                    .filter(|p| p.as_rule() == Rule::expr)
+                    .map(|p| self.expr(p))
+                    .collect::<LowerResult<Vec<_>>>()?;
                 ExprKind::Call(func, args)
             }
             Rule::quantifier => {
@@ -959,7 +970,9 @@ fn attach_docs(text: &str, file: &mut File) {
             }
             let line = &text[c.span.range()];
             let body = line.strip_prefix("///").unwrap_or(line);
-            lines.push(body.strip_prefix(' ').unwrap_or(body).to_string());
+            // Trailing whitespace is not part of the text (the formatter
+            // drops it, and the tree must not change when it does).
+            lines.push(body.strip_prefix(' ').unwrap_or(body).trim_end().to_string());
             first = Some(c.span.start);
             cursor = c.span.start as usize;
             i -= 1;
@@ -1007,7 +1020,10 @@ mod tests {
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(file.items.len(), 9);
         let Item::Decl(program) = &file.items[2] else { panic!("not a decl") };
-        assert_eq!(program.doc.as_ref().map(|d| d.text.as_str()), Some("Fraud-loss reduction: the board-level AI program."));
+        assert_eq!(
+            program.doc.as_ref().map(|d| d.text.as_str()),
+            Some("Fraud-loss reduction: the board-level AI program.")
+        );
     }
 
     #[test]

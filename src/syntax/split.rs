@@ -46,11 +46,8 @@ pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
             line_start = false;
             let begins_word = b.is_ascii_alphabetic() || b == b'_';
             let doc = text[i..].starts_with("///") && !text[i..].starts_with("////");
-            let boundary = if depth == 0 {
-                begins_word || doc
-            } else {
-                doc || (begins_word && looks_like_item_start(&text[i..]))
-            };
+            let boundary =
+                if depth == 0 { begins_word || doc } else { doc || (begins_word && looks_like_item_start(&text[i..])) };
             if boundary && (has_code || start.is_none()) {
                 has_code = false;
                 if let Some(s) = start {

@@ -53,9 +53,7 @@ pub fn read_csv(text: &str, now: i64) -> Result<Vec<Series>, MetricsError> {
     let records = records(strip_bom(text))?;
     let mut rows = records.into_iter();
     let Some(header) = rows.next() else {
-        return Err(MetricsError::new(
-            "the file is empty: expected a header such as `metric,labels,time,value`",
-        ));
+        return Err(MetricsError::new("the file is empty: expected a header such as `metric,labels,time,value`"));
     };
     let columns = header_columns(&header)?;
 
@@ -68,11 +66,7 @@ pub fn read_csv(text: &str, now: i64) -> Result<Vec<Series>, MetricsError> {
             Some(&i) => series[i].samples.push(sample),
             None => {
                 index.insert(key.clone(), series.len());
-                series.push(Series {
-                    metric: key.0,
-                    labels: key.1,
-                    samples: vec![sample],
-                });
+                series.push(Series { metric: key.0, labels: key.1, samples: vec![sample] });
             }
         }
     }
@@ -108,11 +102,7 @@ fn header_columns(header: &[Field]) -> Result<Vec<Column>, MetricsError> {
             }
         };
         if columns.contains(&column) {
-            return Err(MetricsError::at(
-                field.line,
-                field.column,
-                format!("column `{name}` is given twice"),
-            ));
+            return Err(MetricsError::at(field.line, field.column, format!("column `{name}` is given twice")));
         }
         columns.push(column);
     }
@@ -122,20 +112,13 @@ fn header_columns(header: &[Field]) -> Result<Vec<Column>, MetricsError> {
         return Err(MetricsError::at(
             line,
             1,
-            format!(
-                "the header needs a `metric` and a `value` column, found `{}`{hint}",
-                found.join(",")
-            ),
+            format!("the header needs a `metric` and a `value` column, found `{}`{hint}", found.join(",")),
         ));
     }
     Ok(columns)
 }
 
-fn read_row(
-    row: &[Field],
-    columns: &[Column],
-    now: i64,
-) -> Result<(String, Labels, Sample), MetricsError> {
+fn read_row(row: &[Field], columns: &[Column], now: i64) -> Result<(String, Labels, Sample), MetricsError> {
     let line = row.first().map_or(1, |f| f.line);
     if row.len() != columns.len() {
         return Err(MetricsError::at(
@@ -167,19 +150,15 @@ fn read_row(
     for (field, column) in row.iter().zip(columns) {
         let text = field.text.as_str();
         let at = |offset: usize, message: String| {
-            MetricsError::at(
-                field.line,
-                field.column + column_of(text, offset) - 1,
-                message,
-            )
+            MetricsError::at(field.line, field.column + column_of(text, offset) - 1, message)
         };
         match column {
             Column::Metric => {
                 if text.is_empty() {
                     return Err(at(0, "the metric is missing".to_string()));
                 }
-                let (name, selector) = parse_selector(text)
-                    .map_err(|e| at(e.offset, format!("metric `{text}`: {}", e.message)))?;
+                let (name, selector) =
+                    parse_selector(text).map_err(|e| at(e.offset, format!("metric `{text}`: {}", e.message)))?;
                 metric = Some(name);
                 for (k, v) in selector {
                     add_label(k, v, field)?;
@@ -190,28 +169,18 @@ fn read_row(
                     return Err(at(0, "the value is missing".to_string()));
                 }
                 value = parse_value(text).ok_or_else(|| {
-                    at(
-                        0,
-                        format!("`{text}` is not a number (write `NaN`, `+Inf` or `-Inf` for those values)"),
-                    )
+                    at(0, format!("`{text}` is not a number (write `NaN`, `+Inf` or `-Inf` for those values)"))
                 })?;
             }
             Column::Time => {
                 if !text.is_empty() {
                     time = parse_rfc3339(text).ok_or_else(|| {
-                        at(
-                            0,
-                            format!(
-                                "`{text}` is not an RFC 3339 time such as `2026-11-24T00:00:00Z`"
-                            ),
-                        )
+                        at(0, format!("`{text}` is not an RFC 3339 time such as `2026-11-24T00:00:00Z`"))
                     })?;
                 }
             }
             Column::Labels => {
-                for (k, v) in
-                    parse_label_list(text).map_err(|(offset, message)| at(offset, message))?
-                {
+                for (k, v) in parse_label_list(text).map_err(|(offset, message)| at(offset, message))? {
                     add_label(k, v, field)?;
                 }
             }
@@ -260,10 +229,7 @@ fn parse_label_list(text: &str) -> Result<Vec<(String, String)>, (usize, String)
                 }
                 continue;
             }
-            return Err((
-                name_at,
-                format!("label `{name}` needs a value: write `{name}=value`"),
-            ));
+            return Err((name_at, format!("label `{name}` needs a value: write `{name}=value`")));
         }
         if !is_label_name(&name) {
             return Err((name_at, format!("`{name}` is not a valid label name")));
@@ -282,10 +248,7 @@ fn parse_label_list(text: &str) -> Result<Vec<(String, String)>, (usize, String)
             }
         }
         if out.iter().any(|(k, _)| *k == name) {
-            return Err((
-                name_at,
-                format!("label `{name}` is given twice in this row"),
-            ));
+            return Err((name_at, format!("label `{name}` is given twice in this row")));
         }
         out.push((name, value.trim().to_string()));
         if chars.peek().is_none() {
@@ -363,11 +326,7 @@ fn records(text: &str) -> Result<Vec<Vec<Field>>, MetricsError> {
                 }
             }
             blank_record = false;
-            record.push(Field {
-                text: field,
-                line: content_line,
-                column: content_column,
-            });
+            record.push(Field { text: field, line: content_line, column: content_column });
         } else {
             content_column = column;
             while let Some(&c) = chars.peek() {
@@ -382,11 +341,7 @@ fn records(text: &str) -> Result<Vec<Vec<Field>>, MetricsError> {
             if !trimmed.is_empty() {
                 blank_record = false;
             }
-            record.push(Field {
-                text: trimmed,
-                line: start_line,
-                column: content_column,
-            });
+            record.push(Field { text: trimmed, line: start_line, column: content_column });
         }
         // After a field: a comma, a line end or the end.
         match chars.next() {
@@ -431,10 +386,7 @@ mod tests {
     }
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
@@ -451,27 +403,12 @@ mod tests {
         assert_eq!(series[0].labels, labels(&[("model", "v2")]));
         assert_eq!(
             series[0].samples,
-            vec![
-                Sample {
-                    time: NOW - 2 * 86_400,
-                    value: 94.0
-                },
-                Sample {
-                    time: NOW - 86_400,
-                    value: 93.5
-                }
-            ]
+            vec![Sample { time: NOW - 2 * 86_400, value: 94.0 }, Sample { time: NOW - 86_400, value: 93.5 }]
         );
         assert!(series[1].samples[0].value.is_nan());
         assert_eq!(series[2].metric, "lat");
         assert!(series[2].labels.is_empty());
-        assert_eq!(
-            series[2].samples,
-            vec![Sample {
-                time: NOW,
-                value: f64::INFINITY
-            }]
-        );
+        assert_eq!(series[2].samples, vec![Sample { time: NOW, value: f64::INFINITY }]);
     }
 
     #[test]
@@ -490,15 +427,7 @@ mod tests {
         assert_eq!(series.len(), 2);
         assert_eq!(series[0].labels, labels(&[("model", "v,2")]));
         assert_eq!(series[0].samples[0].time, NOW);
-        assert_eq!(
-            series[1].labels,
-            labels(&[
-                ("model", "v,2"),
-                ("env", "prod"),
-                ("team", "risk"),
-                ("tier", "a;b")
-            ])
-        );
+        assert_eq!(series[1].labels, labels(&[("model", "v,2"), ("env", "prod"), ("team", "risk"), ("tier", "a;b")]));
     }
 
     #[test]
@@ -520,17 +449,11 @@ mod tests {
         assert_eq!(ok[0].labels, labels(&[("a", "1")]));
         let e = err("metric,value\nacc{a=1},1\n");
         assert_eq!((e.line, e.column), (Some(2), Some(7)));
-        assert_eq!(
-            e.message,
-            "metric `acc{a=1}`: expected a label value in double quotes"
-        );
+        assert_eq!(e.message, "metric `acc{a=1}`: expected a label value in double quotes");
         let e = err("metric,value\n\"acc{a=\"\"1\"\"\",1\n");
         assert!(e.message.contains("unclosed `{`"), "{e}");
         let e = err("metric,labels,value\nacc,model,1\n");
-        assert_eq!(
-            e.message,
-            "label `model` needs a value: write `model=value`"
-        );
+        assert_eq!(e.message, "label `model` needs a value: write `model=value`");
         let e = err("metric,labels,value\nacc,a=1;a=2,1\n");
         assert_eq!(e.message, "label `a` is given twice in this row");
         let e = err("metric,model,value\n\"acc{model=\"\"x\"\"}\",y,1\n");
@@ -547,11 +470,7 @@ mod tests {
         assert_eq!((e.line, e.column), (Some(2), Some(1)));
         assert!(e.message.contains("never closed"), "{e}");
         let e = err("metric,value\n\"acc\"x,1\n");
-        assert!(
-            e.message
-                .starts_with("unexpected `x` after a closing quote"),
-            "{e}"
-        );
+        assert!(e.message.starts_with("unexpected `x` after a closing quote"), "{e}");
         let e = err("\n\n");
         assert!(e.message.starts_with("the file is empty"), "{e}");
     }
@@ -560,12 +479,6 @@ mod tests {
     fn header_only_and_bom() {
         assert_eq!(read_csv("\u{feff}metric,value\n", NOW).unwrap(), vec![]);
         let series = read_csv("metric,value\nacc,1", NOW).unwrap();
-        assert_eq!(
-            series[0].samples,
-            vec![Sample {
-                time: NOW,
-                value: 1.0
-            }]
-        );
+        assert_eq!(series[0].samples, vec![Sample { time: NOW, value: 1.0 }]);
     }
 }

@@ -35,10 +35,8 @@ use crate::eval::metrics::{format_selector, parse_rfc3339, Labels, MetricsError,
 pub fn read_json(text: &str, now: i64) -> Result<Vec<Series>, MetricsError> {
     let text = strip_bom(text);
     let mut de = serde_json::Deserializer::from_str(text);
-    let series = Top { now }
-        .deserialize(&mut de)
-        .and_then(|s| de.end().map(|()| s))
-        .map_err(|e| convert_error(text, &e))?;
+    let series =
+        Top { now }.deserialize(&mut de).and_then(|s| de.end().map(|()| s)).map_err(|e| convert_error(text, &e))?;
     Ok(series)
 }
 
@@ -50,15 +48,9 @@ fn convert_error(text: &str, err: &serde_json::Error) -> MetricsError {
     let message = full.strip_suffix(&suffix).unwrap_or(&full);
     let message = match message {
         "EOF while parsing a value" => "the document ends where a value was expected".to_string(),
-        "EOF while parsing an object" => {
-            "the document ends inside an object (a `}` is missing)".to_string()
-        }
-        "EOF while parsing a list" => {
-            "the document ends inside a list (a `]` is missing)".to_string()
-        }
-        "EOF while parsing a string" => {
-            "the document ends inside a string (a `\"` is missing)".to_string()
-        }
+        "EOF while parsing an object" => "the document ends inside an object (a `}` is missing)".to_string(),
+        "EOF while parsing a list" => "the document ends inside a list (a `]` is missing)".to_string(),
+        "EOF while parsing a string" => "the document ends inside a string (a `\"` is missing)".to_string(),
         "trailing characters" => "unexpected text after the end of the document".to_string(),
         m => m.to_string(),
     };
@@ -142,10 +134,7 @@ fn bad_value(path: &str, found: &Leaf) -> String {
 
 /// A path step for an object key: `.name` or `["odd key"]`.
 fn key_step(key: &str) -> String {
-    let plain = key
-        .chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let plain = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
     if plain {
         format!(".{key}")
@@ -255,9 +244,7 @@ struct Top {
 
 impl Top {
     fn wrong(&self, found: &str) -> String {
-        format!(
-            "expected an object, either {{\"series\": [...]}} or a snapshot {{\"name\": number}}, found {found}"
-        )
+        format!("expected an object, either {{\"series\": [...]}} or a snapshot {{\"name\": number}}, found {found}")
     }
 }
 
@@ -311,10 +298,7 @@ impl<'de> Visitor<'de> for Top {
 }
 
 fn mixed(key: &str) -> String {
-    format!(
-        "a file with a \"series\" list cannot also hold snapshot values (found {})",
-        quote(key)
-    )
+    format!("a file with a \"series\" list cannot also hold snapshot values (found {})", quote(key))
 }
 
 impl Top {
@@ -334,9 +318,7 @@ impl Top {
             ))
         })?;
         let path = format!("value of {}", quote(key));
-        let value = leaf
-            .as_value()
-            .ok_or_else(|| E::custom(bad_value(&path, leaf)))?;
+        let value = leaf.as_value().ok_or_else(|| E::custom(bad_value(&path, leaf)))?;
         let labels: Labels = labels.into_iter().filter(|(_, v)| !v.is_empty()).collect();
         if !seen.insert((metric.clone(), labels.clone())) {
             return Err(E::custom(format!(
@@ -345,14 +327,7 @@ impl Top {
                 format_selector(&metric, &labels)
             )));
         }
-        out.push(Series {
-            metric,
-            labels,
-            samples: vec![Sample {
-                time: self.now,
-                value,
-            }],
-        });
+        out.push(Series { metric, labels, samples: vec![Sample { time: self.now, value }] });
         Ok(())
     }
 }
@@ -397,16 +372,12 @@ impl<'de> Visitor<'de> for SeriesKey {
         LeafVisitor.visit_unit().map(SeriesKeyValue::Leaf)
     }
     fn visit_map<A: MapAccess<'de>>(self, _: A) -> Result<Self::Value, A::Error> {
-        Err(de::Error::custom(
-            "series: expected a list of series, found an object",
-        ))
+        Err(de::Error::custom("series: expected a list of series, found an object"))
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::new();
         let mut index = 0;
-        while let Some(series) = seq.next_element_seed(SeriesSeed {
-            path: format!("series[{index}]"),
-        })? {
+        while let Some(series) = seq.next_element_seed(SeriesSeed { path: format!("series[{index}]") })? {
             out.push(series);
             index += 1;
         }
@@ -421,10 +392,7 @@ struct SeriesSeed {
 
 impl SeriesSeed {
     fn wrong(&self, found: &str) -> String {
-        format!(
-            "{}: expected a series {{\"metric\", \"labels\", \"samples\"}}, found {found}",
-            self.path
-        )
+        format!("{}: expected a series {{\"metric\", \"labels\", \"samples\"}}, found {found}", self.path)
     }
 }
 
@@ -448,8 +416,7 @@ impl<'de> Visitor<'de> for SeriesSeed {
         let mut labels: Option<Labels> = None;
         let mut samples: Option<Vec<Sample>> = None;
         while let Some(key) = map.next_key::<String>()? {
-            let twice =
-                || de::Error::custom(format!("{path}: the key {} is given twice", quote(&key)));
+            let twice = || de::Error::custom(format!("{path}: the key {} is given twice", quote(&key)));
             match key.as_str() {
                 "metric" => {
                     if metric.is_some() {
@@ -459,9 +426,7 @@ impl<'de> Visitor<'de> for SeriesSeed {
                     match leaf {
                         Leaf::Str(s) if !s.is_empty() => metric = Some(s),
                         Leaf::Str(_) => {
-                            return Err(de::Error::custom(format!(
-                                "{path}.metric: the metric name is empty"
-                            )))
+                            return Err(de::Error::custom(format!("{path}.metric: the metric name is empty")))
                         }
                         other => {
                             return Err(de::Error::custom(format!(
@@ -475,38 +440,27 @@ impl<'de> Visitor<'de> for SeriesSeed {
                     if labels.is_some() {
                         return Err(twice());
                     }
-                    labels = Some(map.next_value_seed(LabelsSeed {
-                        path: format!("{path}.labels"),
-                    })?);
+                    labels = Some(map.next_value_seed(LabelsSeed { path: format!("{path}.labels") })?);
                 }
                 "samples" => {
                     if samples.is_some() {
                         return Err(twice());
                     }
-                    samples = Some(map.next_value_seed(SamplesSeed {
-                        path: format!("{path}.samples"),
-                    })?);
+                    samples = Some(map.next_value_seed(SamplesSeed { path: format!("{path}.samples") })?);
                 }
                 other => {
                     return Err(de::Error::custom(format!(
-                    "{path}: unknown key {} (a series has \"metric\", \"labels\" and \"samples\")",
-                    quote(other)
-                )))
+                        "{path}: unknown key {} (a series has \"metric\", \"labels\" and \"samples\")",
+                        quote(other)
+                    )))
                 }
             }
         }
-        let metric = metric
-            .ok_or_else(|| de::Error::custom(format!("{path}: a series needs a \"metric\"")))?;
+        let metric = metric.ok_or_else(|| de::Error::custom(format!("{path}: a series needs a \"metric\"")))?;
         let samples = samples.ok_or_else(|| {
-            de::Error::custom(format!(
-                "{path}: the series `{metric}` needs \"samples\", a list of [time, value]"
-            ))
+            de::Error::custom(format!("{path}: the series `{metric}` needs \"samples\", a list of [time, value]"))
         })?;
-        Ok(Series::with_samples(
-            metric,
-            labels.unwrap_or_default(),
-            samples,
-        ))
+        Ok(Series::with_samples(metric, labels.unwrap_or_default(), samples))
     }
 }
 
@@ -517,10 +471,7 @@ struct LabelsSeed {
 
 impl LabelsSeed {
     fn wrong(&self, found: &str) -> String {
-        format!(
-            "{}: expected an object of label names to strings, found {found}",
-            self.path
-        )
+        format!("{}: expected an object of label names to strings, found {found}", self.path)
     }
 }
 
@@ -543,15 +494,10 @@ impl<'de> Visitor<'de> for LabelsSeed {
         while let Some(key) = map.next_key::<String>()? {
             let here = format!("{}{}", self.path, key_step(&key));
             if key.is_empty() {
-                return Err(de::Error::custom(format!(
-                    "{}: a label name is empty",
-                    self.path
-                )));
+                return Err(de::Error::custom(format!("{}: a label name is empty", self.path)));
             }
             if labels.contains_key(&key) {
-                return Err(de::Error::custom(format!(
-                    "{here}: the label is given twice"
-                )));
+                return Err(de::Error::custom(format!("{here}: the label is given twice")));
             }
             match map.next_value_seed(LeafSeed)? {
                 Leaf::Str(v) => {
@@ -576,10 +522,7 @@ struct SamplesSeed {
 
 impl SamplesSeed {
     fn wrong(&self, found: &str) -> String {
-        format!(
-            "{}: expected a list of [time, value], found {found}",
-            self.path
-        )
+        format!("{}: expected a list of [time, value], found {found}", self.path)
     }
 }
 
@@ -600,9 +543,7 @@ impl<'de> Visitor<'de> for SamplesSeed {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Sample>, A::Error> {
         let mut out = Vec::new();
         let mut index = 0;
-        while let Some(sample) = seq.next_element_seed(SampleSeed {
-            path: format!("{}[{index}]", self.path),
-        })? {
+        while let Some(sample) = seq.next_element_seed(SampleSeed { path: format!("{}[{index}]", self.path) })? {
             out.push(sample);
             index += 1;
         }
@@ -660,9 +601,7 @@ impl<'de> Visitor<'de> for SampleSeed {
         };
         let value = match seq.next_element_seed(LeafSeed)? {
             None => return Err(short(1)),
-            Some(leaf) => leaf
-                .as_value()
-                .ok_or_else(|| de::Error::custom(bad_value(path, &leaf)))?,
+            Some(leaf) => leaf.as_value().ok_or_else(|| de::Error::custom(bad_value(path, &leaf)))?,
         };
         let mut n = 2;
         while seq.next_element::<IgnoredAny>()?.is_some() {
@@ -708,13 +647,7 @@ mod tests {
         assert_eq!(acc.samples[1].value, f64::INFINITY);
         assert_eq!(acc.samples[1].time, NOW - 4 * 86_400 - 3600);
         assert!(acc.samples[2].value.is_nan());
-        assert_eq!(
-            acc.samples[4],
-            Sample {
-                time: NOW - 86_400,
-                value: 93.5
-            }
-        );
+        assert_eq!(acc.samples[4], Sample { time: NOW - 86_400, value: 93.5 });
         assert!(series[1].labels.is_empty());
         assert!(series[1].samples.is_empty());
     }
@@ -731,17 +664,8 @@ mod tests {
         let series = read_json(text, NOW).unwrap();
         assert_eq!(series.len(), 5);
         assert_eq!(series[0].metric, "fraud_model_accuracy");
-        assert_eq!(
-            series[0].labels.get("model").map(String::as_str),
-            Some("scoring-v2")
-        );
-        assert_eq!(
-            series[0].samples,
-            vec![Sample {
-                time: NOW,
-                value: 95.2
-            }]
-        );
+        assert_eq!(series[0].labels.get("model").map(String::as_str), Some("scoring-v2"));
+        assert_eq!(series[0].samples, vec![Sample { time: NOW, value: 95.2 }]);
         assert_eq!(series[3].metric, "series");
         assert_eq!(series[4].labels.get("v").map(String::as_str), Some("a\"b"));
         assert!(series[4].samples[0].value.is_nan());
@@ -750,10 +674,7 @@ mod tests {
 
     #[test]
     fn acme_examples_read() {
-        let dir = concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../shared/examples/acme/metrics"
-        );
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/examples/acme/metrics");
         for name in ["latency-spike.json", "all-green.json", "snapshot.json"] {
             let Ok(text) = std::fs::read_to_string(format!("{dir}/{name}")) else {
                 continue; // the shared examples sit beside the clone in CI
@@ -765,41 +686,23 @@ mod tests {
 
     #[test]
     fn errors_name_the_place() {
-        let e =
-            err(r#"{"series": [{"metric": "m", "samples": [["2026-11-23T00:00:00Z", null]]}]}"#);
+        let e = err(r#"{"series": [{"metric": "m", "samples": [["2026-11-23T00:00:00Z", null]]}]}"#);
         assert_eq!(e.line, Some(1));
-        assert_eq!(
-            e.message,
-            "series[0].samples[0]: expected a number for the sample value, found null"
-        );
+        assert_eq!(e.message, "series[0].samples[0]: expected a number for the sample value, found null");
         let e = err("{\"series\": [\n {\"metric\": \"m\", \"samples\": [[\"2026-11-23T00:00:00Z\", 1, 2]]},\n {\"metric\": \"m\", \"samples\": [[1, 2]]}]}");
-        assert_eq!(
-            e.message,
-            "series[0].samples[0]: expected [time, value], found a list of 3 elements"
-        );
+        assert_eq!(e.message, "series[0].samples[0]: expected [time, value], found a list of 3 elements");
         assert_eq!(e.line, Some(2));
         let e = err(r#"{"series": [{"metric": "m", "samples": [[1, 2]]}]}"#);
-        assert_eq!(
-            e.message,
-            "series[0].samples[0]: expected an RFC 3339 time string first, found a number"
-        );
+        assert_eq!(e.message, "series[0].samples[0]: expected an RFC 3339 time string first, found a number");
         let e = err(r#"{"series": [{"metric": "m", "samples": [["2026-11-23", 2]]}]}"#);
         assert!(e.message.contains("is not an RFC 3339 time"), "{e}");
         let e = err(r#"{"series": [{"metric": "m", "samples": [["2026-11-23T00:00:00Z"]]}]}"#);
-        assert_eq!(
-            e.message,
-            "series[0].samples[0]: expected [time, value], found a list of 1 element"
-        );
+        assert_eq!(e.message, "series[0].samples[0]: expected [time, value], found a list of 1 element");
         let e = err(r#"{"series": [{"metric": "m", "samples": [{"t": 1}]}]}"#);
-        assert_eq!(
-            e.message,
-            "series[0].samples[0]: expected [time, value], found an object"
-        );
-        let e =
-            err(r#"{"series": [{"metric": "m", "samples": [["2026-11-23T00:00:00Z", "93.5"]]}]}"#);
+        assert_eq!(e.message, "series[0].samples[0]: expected [time, value], found an object");
+        let e = err(r#"{"series": [{"metric": "m", "samples": [["2026-11-23T00:00:00Z", "93.5"]]}]}"#);
         assert!(e.message.contains("write numbers without quotes"), "{e}");
-        let e =
-            err(r#"{"series": [{"metric": "m", "samples": [["2026-11-23T00:00:00Z", "high"]]}]}"#);
+        let e = err(r#"{"series": [{"metric": "m", "samples": [["2026-11-23T00:00:00Z", "high"]]}]}"#);
         assert!(e.message.contains("found the string \"high\""), "{e}");
         let e = err(r#"{"series": [{"metric": "m", "lables": {}}]}"#);
         assert_eq!(
@@ -809,27 +712,13 @@ mod tests {
         let e = err(r#"{"series": [{"samples": []}]}"#);
         assert_eq!(e.message, "series[0]: a series needs a \"metric\"");
         let e = err(r#"{"series": [{"metric": "m"}]}"#);
-        assert!(
-            e.message
-                .starts_with("series[0]: the series `m` needs \"samples\""),
-            "{e}"
-        );
+        assert!(e.message.starts_with("series[0]: the series `m` needs \"samples\""), "{e}");
         let e = err(r#"{"series": [{"metric": "m", "labels": {"model": 2}, "samples": []}]}"#);
-        assert_eq!(
-            e.message,
-            "series[0].labels.model: expected the label value as a string, found a number"
-        );
+        assert_eq!(e.message, "series[0].labels.model: expected the label value as a string, found a number");
         let e = err(r#"{"series": [{"metric": 5, "samples": []}]}"#);
-        assert!(
-            e.message
-                .starts_with("series[0].metric: expected the metric name"),
-            "{e}"
-        );
+        assert!(e.message.starts_with("series[0].metric: expected the metric name"), "{e}");
         let e = err(r#"{"series": {}}"#);
-        assert_eq!(
-            e.message,
-            "series: expected a list of series, found an object"
-        );
+        assert_eq!(e.message, "series: expected a list of series, found an object");
         let e = err(r#"{"series": [3]}"#);
         assert!(e.message.starts_with("series[0]: expected a series"), "{e}");
         let e = err(r#"[1]"#);
@@ -839,35 +728,17 @@ mod tests {
     #[test]
     fn snapshot_errors() {
         let e = err(r#"{"m{model=\"v2\"": 1}"#);
-        assert!(
-            e.message
-                .starts_with("key \"m{model=\\\"v2\\\"\": unclosed `{`"),
-            "{e}"
-        );
+        assert!(e.message.starts_with("key \"m{model=\\\"v2\\\"\": unclosed `{`"), "{e}");
         let e = err(r#"{"m": "fast"}"#);
-        assert!(
-            e.message.starts_with("value of \"m\": expected a number"),
-            "{e}"
-        );
+        assert!(e.message.starts_with("value of \"m\": expected a number"), "{e}");
         let e = err(r#"{"m": null}"#);
-        assert_eq!(
-            e.message,
-            "value of \"m\": expected a number for the sample value, found null"
-        );
+        assert_eq!(e.message, "value of \"m\": expected a number for the sample value, found null");
         let e = err(r#"{"m{a=\"1\",b=\"2\"}": 1, "m{b=\"2\",a=\"1\"}": 2}"#);
         assert!(e.message.contains("is given twice"), "{e}");
         let e = err(r#"{"series": [], "m": 1}"#);
-        assert!(
-            e.message
-                .starts_with("a file with a \"series\" list cannot also hold"),
-            "{e}"
-        );
+        assert!(e.message.starts_with("a file with a \"series\" list cannot also hold"), "{e}");
         let e = err(r#"{"m": 1, "series": []}"#);
-        assert!(
-            e.message
-                .starts_with("a file with a \"series\" list cannot also hold"),
-            "{e}"
-        );
+        assert!(e.message.starts_with("a file with a \"series\" list cannot also hold"), "{e}");
     }
 
     #[test]
@@ -876,10 +747,7 @@ mod tests {
         assert_eq!((e.line, e.column), (Some(3), Some(17)));
         assert_eq!(e.message, "expected value");
         let e = err("{\"m\": 1");
-        assert_eq!(
-            e.message,
-            "the document ends inside an object (a `}` is missing)"
-        );
+        assert_eq!(e.message, "the document ends inside an object (a `}` is missing)");
         let e = err("{\"m\": 1} x");
         assert_eq!(e.message, "unexpected text after the end of the document");
     }

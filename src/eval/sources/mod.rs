@@ -47,10 +47,8 @@ impl Format {
             return Format::Json;
         }
         let first = trimmed.lines().next().unwrap_or("");
-        let columns: Vec<String> = first
-            .split(',')
-            .map(|c| c.trim().trim_matches('"').trim().to_ascii_lowercase())
-            .collect();
+        let columns: Vec<String> =
+            first.split(',').map(|c| c.trim().trim_matches('"').trim().to_ascii_lowercase()).collect();
         if columns.iter().any(|c| c == "metric") && columns.iter().any(|c| c == "value") {
             return Format::Csv;
         }
@@ -70,11 +68,7 @@ impl Format {
 /// Reads a metrics file, choosing the format by the extension of
 /// `path_for_messages` (see [`Format::from_path`]) or, failing that, by
 /// [`Format::sniff`]ing the text. Errors name `path_for_messages`.
-pub fn read_metrics(
-    path_for_messages: &str,
-    text: &str,
-    now: i64,
-) -> Result<Vec<Series>, MetricsError> {
+pub fn read_metrics(path_for_messages: &str, text: &str, now: i64) -> Result<Vec<Series>, MetricsError> {
     let format = Format::from_path(path_for_messages).unwrap_or_else(|| Format::sniff(text));
     read_as(format, text, now).map_err(|e| e.in_file(path_for_messages))
 }
@@ -124,9 +118,9 @@ pub fn parse_selector(text: &str) -> Result<(String, Labels), SelectorError> {
         Labels::new()
     };
     if let Some(c) = cur.peek() {
-        return Err(cur.error(format!(
-            "unexpected `{c}` after the selector (expected `name` or `name{{label=\"value\"}}`)"
-        )));
+        return Err(
+            cur.error(format!("unexpected `{c}` after the selector (expected `name` or `name{{label=\"value\"}}`)"))
+        );
     }
     Ok((name.to_string(), labels))
 }
@@ -166,10 +160,7 @@ impl<'a> Cursor<'a> {
     }
 
     pub(crate) fn error(&self, message: impl Into<String>) -> SelectorError {
-        SelectorError {
-            message: message.into(),
-            offset: self.pos,
-        }
+        SelectorError { message: message.into(), offset: self.pos }
     }
 
     fn take_while(&mut self, first: impl Fn(char) -> bool, rest: impl Fn(char) -> bool) -> &'a str {
@@ -209,10 +200,8 @@ impl<'a> Cursor<'a> {
                 return Ok(labels);
             }
             let name_at = self.pos;
-            let name = self.take_while(
-                |c| c.is_ascii_alphabetic() || c == '_',
-                |c| c.is_ascii_alphanumeric() || c == '_',
-            );
+            let name =
+                self.take_while(|c| c.is_ascii_alphabetic() || c == '_', |c| c.is_ascii_alphanumeric() || c == '_');
             if name.is_empty() {
                 return Err(match self.peek() {
                     None => self.error("unclosed `{`: expected a label name or `}`"),
@@ -225,24 +214,21 @@ impl<'a> Cursor<'a> {
                     self.bump();
                 }
                 Some('!' | '~') => {
-                    return Err(self.error(format!(
-                        "only `=` can select label `{name}` here (a selector names one series)"
-                    )))
+                    return Err(
+                        self.error(format!("only `=` can select label `{name}` here (a selector names one series)"))
+                    )
                 }
                 _ => return Err(self.error(format!("expected `=` after label name `{name}`"))),
             }
             self.skip_ws();
             if self.peek() == Some('~') {
-                return Err(self.error(format!(
-                    "only `=` can select label `{name}` here (a selector names one series)"
-                )));
+                return Err(
+                    self.error(format!("only `=` can select label `{name}` here (a selector names one series)"))
+                );
             }
             let value = self.quoted()?;
             if labels.insert(name.to_string(), value).is_some() {
-                return Err(SelectorError {
-                    message: format!("label `{name}` is given twice"),
-                    offset: name_at,
-                });
+                return Err(SelectorError { message: format!("label `{name}` is given twice"), offset: name_at });
             }
             self.skip_ws();
             match self.peek() {
@@ -251,11 +237,7 @@ impl<'a> Cursor<'a> {
                 }
                 Some('}') => {}
                 None => return Err(self.error("unclosed `{`: expected `,` or `}`")),
-                Some(c) => {
-                    return Err(self.error(format!(
-                        "expected `,` or `}}` after a label value, found `{c}`"
-                    )))
-                }
+                Some(c) => return Err(self.error(format!("expected `,` or `}}` after a label value, found `{c}`"))),
             }
         }
     }
@@ -271,10 +253,7 @@ impl<'a> Cursor<'a> {
         loop {
             match self.bump() {
                 None => {
-                    return Err(SelectorError {
-                        message: "unclosed `\"` in a label value".to_string(),
-                        offset: open,
-                    })
+                    return Err(SelectorError { message: "unclosed `\"` in a label value".to_string(), offset: open })
                 }
                 Some('"') => return Ok(value),
                 Some('\\') => {
@@ -326,25 +305,16 @@ mod tests {
     use super::*;
 
     fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
 
     #[test]
     fn selectors() {
         assert_eq!(parse_selector("up"), Ok(("up".to_string(), Labels::new())));
-        assert_eq!(
-            parse_selector(r#"acc{model="v2"}"#),
-            Ok(("acc".to_string(), labels(&[("model", "v2")])))
-        );
+        assert_eq!(parse_selector(r#"acc{model="v2"}"#), Ok(("acc".to_string(), labels(&[("model", "v2")]))));
         assert_eq!(
             parse_selector(r#" a:b_c { x = "1" , y="q\"\\\n}," , } "#),
-            Ok((
-                "a:b_c".to_string(),
-                labels(&[("x", "1"), ("y", "q\"\\\n},")])
-            ))
+            Ok(("a:b_c".to_string(), labels(&[("x", "1"), ("y", "q\"\\\n},")])))
         );
         assert_eq!(parse_selector("m{}"), Ok(("m".to_string(), Labels::new())));
     }
@@ -354,22 +324,14 @@ mod tests {
         let err = |s: &str| parse_selector(s).unwrap_err();
         assert_eq!(err("").message, "expected a metric name");
         assert_eq!(err("9m").message, "expected a metric name, found `9`");
-        assert_eq!(
-            err(r#"m{a="1""#).message,
-            "unclosed `{`: expected `,` or `}`"
-        );
+        assert_eq!(err(r#"m{a="1""#).message, "unclosed `{`: expected `,` or `}`");
         assert_eq!(err(r#"m{a="1"#).message, "unclosed `\"` in a label value");
         assert_eq!(err(r#"m{a="1",a="2"}"#).message, "label `a` is given twice");
         assert_eq!(err(r#"m{a="1",a="2"}"#).offset, 8);
         assert!(err(r#"m{a!="1"}"#).message.starts_with("only `=`"));
         assert!(err(r#"m{a=~"1"}"#).message.starts_with("only `=`"));
-        assert!(err(r#"m{a="\t"}"#)
-            .message
-            .starts_with("unknown escape `\\t`"));
-        assert_eq!(
-            err(r#"m{a=1}"#).message,
-            "expected a label value in double quotes"
-        );
+        assert!(err(r#"m{a="\t"}"#).message.starts_with("unknown escape `\\t`"));
+        assert_eq!(err(r#"m{a=1}"#).message, "expected a label value in double quotes");
         assert!(err(r#"m x"#).message.starts_with("unexpected `x`"));
         assert!(err(r#"m{a="1"} x"#).message.starts_with("unexpected `x`"));
     }
@@ -397,10 +359,7 @@ mod tests {
         assert_eq!(Format::sniff("\u{feff} {\"a\": 1}"), Format::Json);
         assert_eq!(Format::sniff("metric,time,value\n"), Format::Csv);
         assert_eq!(Format::sniff("\"Metric\", \"Value\"\n"), Format::Csv);
-        assert_eq!(
-            Format::sniff("# TYPE up gauge\nup 1\n"),
-            Format::OpenMetrics
-        );
+        assert_eq!(Format::sniff("# TYPE up gauge\nup 1\n"), Format::OpenMetrics);
         assert_eq!(Format::sniff("up 1\n"), Format::OpenMetrics);
     }
 

@@ -47,20 +47,14 @@ pub fn read_openmetrics(text: &str, now: i64) -> Result<Vec<Series>, MetricsErro
             }
             continue;
         }
-        let (metric, labels, sample) =
-            read_sample(line, openmetrics, now).map_err(|(offset, message)| {
-                MetricsError::at(number, column_of(line, offset), message)
-            })?;
+        let (metric, labels, sample) = read_sample(line, openmetrics, now)
+            .map_err(|(offset, message)| MetricsError::at(number, column_of(line, offset), message))?;
         let key = (metric, labels);
         match index.get(&key) {
             Some(&at) => series[at].samples.push(sample),
             None => {
                 index.insert(key.clone(), series.len());
-                series.push(Series {
-                    metric: key.0,
-                    labels: key.1,
-                    samples: vec![sample],
-                });
+                series.push(Series { metric: key.0, labels: key.1, samples: vec![sample] });
             }
         }
     }
@@ -71,11 +65,7 @@ pub fn read_openmetrics(text: &str, now: i64) -> Result<Vec<Series>, MetricsErro
 }
 
 /// One sample line; errors give the byte offset in the line.
-fn read_sample(
-    line: &str,
-    openmetrics: bool,
-    now: i64,
-) -> Result<(String, Labels, Sample), (usize, String)> {
+fn read_sample(line: &str, openmetrics: bool, now: i64) -> Result<(String, Labels, Sample), (usize, String)> {
     let mut cur = Cursor::new(line, 0);
     cur.skip_ws();
     let name = cur.metric_name().map_err(|e| (e.offset, e.message))?;
@@ -91,18 +81,12 @@ fn read_sample(
     let before_value = cur.pos;
     cur.skip_ws();
     if cur.pos == before_value || cur.peek().is_none() {
-        return Err((
-            cur.pos,
-            format!("expected a space and a value after `{name}`"),
-        ));
+        return Err((cur.pos, format!("expected a space and a value after `{name}`")));
     }
     let value_at = cur.pos;
     let token = word(&mut cur);
     let value = parse_value(token).ok_or_else(|| {
-        (
-            value_at,
-            format!("`{token}` is not a number (write `NaN`, `+Inf` or `-Inf` for those values)"),
-        )
+        (value_at, format!("`{token}` is not a number (write `NaN`, `+Inf` or `-Inf` for those values)"))
     })?;
     cur.skip_ws();
     let time = match cur.peek() {
@@ -110,21 +94,14 @@ fn read_sample(
         Some(_) => {
             let at = cur.pos;
             let token = word(&mut cur);
-            let time = if openmetrics {
-                seconds(token)
-            } else {
-                milliseconds(token)
-            };
+            let time = if openmetrics { seconds(token) } else { milliseconds(token) };
             let time = time.ok_or_else(|| (at, bad_timestamp(token, openmetrics)))?;
             cur.skip_ws();
             match cur.peek() {
                 None | Some('#') => {}
                 Some(_) => {
                     let rest = word(&mut cur);
-                    return Err((
-                        cur.pos - rest.len(),
-                        format!("unexpected `{rest}` after the timestamp"),
-                    ));
+                    return Err((cur.pos - rest.len(), format!("unexpected `{rest}` after the timestamp")));
                 }
             }
             time
@@ -196,39 +173,15 @@ mod tests {
             neg -Inf -1500\r\n";
         let series = read_openmetrics(text, NOW).unwrap();
         assert_eq!(series.len(), 4);
-        assert_eq!(
-            series[0].labels.get("env").map(String::as_str),
-            Some("a\"b\\c\nd")
-        );
+        assert_eq!(series[0].labels.get("env").map(String::as_str), Some("a\"b\\c\nd"));
         assert_eq!(
             series[0].samples,
-            vec![
-                Sample {
-                    time: NOW - 2 * 86_400,
-                    value: 94.0
-                },
-                Sample {
-                    time: NOW - 86_400,
-                    value: 93.5
-                }
-            ]
+            vec![Sample { time: NOW - 2 * 86_400, value: 94.0 }, Sample { time: NOW - 86_400, value: 93.5 }]
         );
         assert_eq!(series[1].samples[0].time, NOW);
         assert!(series[1].samples[0].value.is_nan());
-        assert_eq!(
-            series[2].samples,
-            vec![Sample {
-                time: NOW,
-                value: f64::INFINITY
-            }]
-        );
-        assert_eq!(
-            series[3].samples,
-            vec![Sample {
-                time: -2,
-                value: f64::NEG_INFINITY
-            }]
-        );
+        assert_eq!(series[2].samples, vec![Sample { time: NOW, value: f64::INFINITY }]);
+        assert_eq!(series[3].samples, vec![Sample { time: -2, value: f64::NEG_INFINITY }]);
     }
 
     #[test]
@@ -243,34 +196,16 @@ mod tests {
         assert_eq!(series.len(), 2);
         assert_eq!(
             series[0].samples,
-            vec![
-                Sample {
-                    time: NOW - 86_400,
-                    value: 93.5
-                },
-                Sample {
-                    time: NOW,
-                    value: 93.4
-                }
-            ]
+            vec![Sample { time: NOW - 86_400, value: 93.5 }, Sample { time: NOW, value: 93.4 }]
         );
-        assert_eq!(
-            series[1].samples,
-            vec![Sample {
-                time: NOW,
-                value: 10.0
-            }]
-        );
+        assert_eq!(series[1].samples, vec![Sample { time: NOW, value: 10.0 }]);
     }
 
     #[test]
     fn errors() {
         let e = err("acc 1\n# EOF\nlat 2\n");
         assert_eq!((e.line, e.column), (Some(3), Some(1)));
-        assert!(
-            e.message.starts_with("unexpected text after `# EOF`"),
-            "{e}"
-        );
+        assert!(e.message.starts_with("unexpected text after `# EOF`"), "{e}");
         let e = err("acc 1.5.5\n");
         assert_eq!((e.line, e.column), (Some(1), Some(5)));
         assert!(e.message.starts_with("`1.5.5` is not a number"), "{e}");
@@ -279,10 +214,7 @@ mod tests {
         let e = err("acc 1 1795478400.5\n");
         assert!(e.message.contains("whole milliseconds"), "{e}");
         let e = err("acc 1 soon\n# EOF\n");
-        assert!(
-            e.message.contains("OpenMetrics timestamps are seconds"),
-            "{e}"
-        );
+        assert!(e.message.contains("OpenMetrics timestamps are seconds"), "{e}");
         let e = err("acc 1 2 3\n");
         assert_eq!((e.line, e.column), (Some(1), Some(9)));
         assert_eq!(e.message, "unexpected `3` after the timestamp");
@@ -299,9 +231,6 @@ mod tests {
     #[test]
     fn empty_input() {
         assert_eq!(read_openmetrics("", NOW).unwrap(), vec![]);
-        assert_eq!(
-            read_openmetrics("# just a comment\n# EOF\n", NOW).unwrap(),
-            vec![]
-        );
+        assert_eq!(read_openmetrics("# just a comment\n# EOF\n", NOW).unwrap(), vec![]);
     }
 }

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# The performance harness, one command from a fresh clone:
+#
+#   bench/run.sh
+#
+# 1. installs cedar-policy-cli (pinned) into bench/.cache/cargo-root, once;
+# 2. runs the language server's latency test (tests/lsp.rs, `lsp_latency`)
+#    and keeps its output;
+# 3. runs `cargo bench --bench harness` (benches/harness.rs), which generates
+#    the workloads under bench/.cache/work, times compel check and eval,
+#    cedar validate, a live Prometheus, and prints the table (also written
+#    to bench/.cache/results.md).
+#
+# Needs: a Rust toolchain, network access to crates.io the first time (for
+# cedar), and for the full table `prometheus`, `promtool` and `/usr/bin/time`
+# (Debian: apt-get install prometheus time). A missing tool costs its rows,
+# not the run.
+#
+# Environment: COMPEL_BENCH_REPS (default 5), COMPEL_BENCH_N (10000),
+# COMPEL_BENCH_SMALL_N (1000), COMPEL_BENCH_PROMETHEUS=0 to skip Prometheus,
+# COMPEL_BENCH_LSP=0 to skip the language server, CEDAR_VERSION (4.14.1),
+# COMPEL_BENCH_BASELINE=path/to/another/compel to time an older build in the
+# same rounds (before/after), COMPEL_BENCH_ONLY=compare,memory,startup,
+# prometheus,lsp to run some sections only.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+cache=bench/.cache
+mkdir -p "$cache"
+
+cedar_version="${CEDAR_VERSION:-4.14.1}"
+cedar="$PWD/$cache/cargo-root/bin/cedar"
+if [[ ! -x "$cedar" ]] || ! "$cedar" --version 2>/dev/null | grep -q "$cedar_version"; then
+    echo "bench: installing cedar-policy-cli $cedar_version into $cache/cargo-root (once; it takes a while)" >&2
+    cargo install --locked --quiet --root "$cache/cargo-root" --version "$cedar_version" cedar-policy-cli \
+        || echo "bench: could not install cedar-policy-cli; the table will have no Cedar rows" >&2
+fi
+
+for tool in prometheus promtool; do
+    command -v "$tool" >/dev/null || echo "bench: \`$tool\` not found (apt-get install prometheus): no live-Prometheus rows" >&2
+done
+[[ -x /usr/bin/time ]] || echo "bench: /usr/bin/time not found (apt-get install time): no peak-memory rows" >&2
+
+# The bench profile for the test too, so both share one build.
+lsp_log=""
+if [[ "${COMPEL_BENCH_LSP:-1}" != 0 ]]; then
+    lsp_log="$cache/lsp.log"
+    echo "bench: language-server latency (cargo test --profile bench --test lsp -- --ignored lsp_latency)" >&2
+    if ! cargo test --quiet --profile bench --test lsp -- --ignored lsp_latency --nocapture >"$lsp_log" 2>&1; then
+        echo "bench: the latency test failed (a target missed, or an error); its figures are still read from $lsp_log" >&2
+    fi
+fi
+
+echo "bench: cargo bench --bench harness" >&2
+COMPEL_BENCH_LSP_LOG="$lsp_log" CEDAR="$cedar" cargo bench --quiet --bench harness
