@@ -29,6 +29,12 @@ enum Command {
     Explain(cli::explain::Args),
 }
 
+/// mimalloc instead of the system allocator: checking and evaluating build
+/// many small values, and it makes `compel check` about a third faster on
+/// large projects (docs/performance.md).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let args = Cli::parse();
     let code = match args.command {

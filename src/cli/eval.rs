@@ -23,7 +23,7 @@
 //! Flags win: a `--metrics` or `--prometheus` flag replaces both source
 //! keys of the file.
 
-use std::io::Read as _;
+use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -101,18 +101,27 @@ pub struct Args {
 pub fn run(args: Args) -> Exit {
     match run_inner(&args) {
         Ok(report) => {
-            let out = match args.format {
-                Format::Human => render::human(&report, use_color()),
-                Format::Json => render::json(&report),
-                Format::Junit => render::junit(&report),
-                Format::Markdown => render::markdown(&report),
+            let written = match args.format {
+                Format::Json => {
+                    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+                    report.write_json(&mut out).and_then(|()| out.flush())
+                }
+                Format::Human => write_stdout(&render::human(&report, use_color())),
+                Format::Junit => write_stdout(&render::junit(&report)),
+                Format::Markdown => write_stdout(&render::markdown(&report)),
             };
-            print!("{out}");
-            if report.blocks() {
-                Exit::Blocked
-            } else {
-                Exit::Success
-            }
+            let exit = match written {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                    eprintln!("error: cannot write the report: {e}");
+                    Exit::Error
+                }
+                _ if report.blocks() => Exit::Blocked,
+                _ => Exit::Success,
+            };
+            // The process ends next: freeing the report item by item is
+            // wasted time on a large evaluation.
+            std::mem::forget(report);
+            exit
         }
         Err(message) => {
             if !message.is_empty() {
@@ -140,7 +149,53 @@ fn run_inner(args: &Args) -> Result<Report, String> {
         limits.max_metrics_bytes = parse_size(text)
             .ok_or_else(|| format!("`--max-metrics-bytes {text}` is not a size such as 1048576, 64MiB or 2GB"))?;
     }
-    let analysis = analyze_paths_with(&args.paths, limits.parse)?;
+    let max_age = match (&args.max_age, &config.max_age) {
+        (Some(text), _) => parse_duration(text).ok_or_else(|| duration_error("--max-age", text)),
+        (None, Some(secs)) => Ok(*secs),
+        (None, None) => Ok(eval::DEFAULT_MAX_AGE),
+    };
+    let timeout = match (&args.timeout, &config.timeout) {
+        (Some(text), _) => parse_duration(text).ok_or_else(|| duration_error("--timeout", text)),
+        (None, Some(secs)) => Ok(*secs),
+        (None, None) => Ok(prometheus::DEFAULT_TIMEOUT.as_secs_f64()),
+    };
+    // Flags win over the configuration, as a whole.
+    let (files, url) = if !args.metrics.is_empty() || args.prometheus.is_some() {
+        (args.metrics.clone(), args.prometheus.clone())
+    } else {
+        (config.metrics.clone(), config.prometheus.clone())
+    };
+    let source = match (files.is_empty(), url) {
+        (true, None) => Err(
+            "no metrics: give `--metrics FILE` or `--prometheus URL` (or set `metrics` or `prometheus` in compel.toml)"
+                .to_string(),
+        ),
+        (false, Some(_)) => {
+            Err("compel.toml sets both `metrics` and `prometheus`; keep one, or choose with a flag".to_string())
+        }
+        (false, None) => Ok(None),
+        (true, Some(url)) => Ok(Some(url)),
+    };
+
+    // Metric files are read while the policy is analysed: the two are
+    // independent, and both take time on a large project. Errors keep their
+    // order: the policy's first, then the options', then the files'.
+    let (analysis, read) = std::thread::scope(|scope| {
+        let reader = matches!(source, Ok(None)).then(|| {
+            scope.spawn(|| {
+                let mut store = MetricStore::new();
+                let mut budget = limits.max_metrics_bytes;
+                for path in &files {
+                    read_metrics_file(path, now, &mut budget, limits.max_metrics_bytes, &mut store)?;
+                }
+                Ok::<_, String>(store)
+            })
+        });
+        let analysis = analyze_paths_with(&args.paths, limits.parse);
+        let read = reader.map(|r| r.join().unwrap_or_else(|_| Err("reading the metrics failed".to_string())));
+        (analysis, read)
+    });
+    let analysis = analysis?;
     let errors: Vec<Diagnostic> =
         analysis.user_diagnostics().filter(|d| d.is_error() && !is_decision(d)).cloned().collect();
     if !errors.is_empty() {
@@ -151,40 +206,13 @@ fn run_inner(args: &Args) -> Result<Report, String> {
             if n == 1 { "" } else { "s" }
         ));
     }
+    let max_age = max_age?;
+    let timeout = timeout?;
 
-    let max_age = match (&args.max_age, &config.max_age) {
-        (Some(text), _) => parse_duration(text).ok_or_else(|| duration_error("--max-age", text))?,
-        (None, Some(secs)) => *secs,
-        (None, None) => eval::DEFAULT_MAX_AGE,
-    };
-    let timeout = match (&args.timeout, &config.timeout) {
-        (Some(text), _) => parse_duration(text).ok_or_else(|| duration_error("--timeout", text))?,
-        (None, Some(secs)) => *secs,
-        (None, None) => prometheus::DEFAULT_TIMEOUT.as_secs_f64(),
-    };
-
-    // Flags win over the configuration, as a whole.
-    let (files, url) = if !args.metrics.is_empty() || args.prometheus.is_some() {
-        (args.metrics.clone(), args.prometheus.clone())
-    } else {
-        (config.metrics.clone(), config.prometheus.clone())
-    };
-    let mut store = MetricStore::new();
-    match (files.is_empty(), url) {
-        (true, None) => return Err(
-            "no metrics: give `--metrics FILE` or `--prometheus URL` (or set `metrics` or `prometheus` in compel.toml)"
-                .into(),
-        ),
-        (false, Some(_)) => {
-            return Err("compel.toml sets both `metrics` and `prometheus`; keep one, or choose with a flag".into())
-        }
-        (false, None) => {
-            let mut budget = limits.max_metrics_bytes;
-            for path in &files {
-                read_metrics_file(path, now, &mut budget, limits.max_metrics_bytes, &mut store)?;
-            }
-        }
-        (true, Some(url)) => {
+    let mut store = match (source?, read) {
+        (None, Some(read)) => read?,
+        (Some(url), _) => {
+            let mut store = MetricStore::new();
             let auth = match (&args.token, &args.user) {
                 (Some(token), _) => Some(Auth::Bearer(token.clone())),
                 (None, Some(user)) => {
@@ -198,13 +226,26 @@ fn run_inner(args: &Args) -> Result<Report, String> {
                 .with_limits(limits.max_metrics_bytes, limits.max_samples);
             let fetches = plan::plan(&analysis.model, &analysis.files, max_age);
             fetch_prometheus(&client, &fetches, now, &mut store)?;
+            store
         }
-    }
+        (None, None) => MetricStore::new(),
+    };
 
     refuse_long_series(&mut store, limits.max_samples);
 
     let opts = EvalOptions { now, default_max_age: max_age };
-    Ok(eval::evaluate(&analysis.model, &analysis.files, &store, &opts))
+    let report = eval::evaluate(&analysis.model, &analysis.files, &store, &opts);
+    // The process ends soon: skip freeing the model and the metrics.
+    std::mem::forget(analysis);
+    std::mem::forget(store);
+    Ok(report)
+}
+
+/// Writes `text` to standard output.
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()
 }
 
 /// Diagnostics that are decisions, not compile errors: a policy a declared

@@ -61,7 +61,7 @@ use super::metrics::{
 };
 use super::report::{
     CriterionReport, Enforcement, Evidence, GateReport, InitiativeReport, KpiReport, KpiStatus, Num, Outcome,
-    PolicyReport, ReferenceWindow, Report, SampleRecord, Summary,
+    PolicyReport, ReferenceWindow, Report, SampleRecord, Summary, Time,
 };
 use crate::check::interp::{self, Env, KpiState, Metrics, Undecided};
 use crate::check::value::{fmt_num, Value};
@@ -148,6 +148,7 @@ impl KpiInfo<'_> {
 
 /// The result of one read of a KPI's data: the value or why there is
 /// none, a sentence for people, and the evidence for the report.
+#[derive(Clone)]
 struct Finding<T> {
     result: Result<T, String>,
     reason: String,
@@ -172,6 +173,9 @@ pub struct StoreMetrics<'a> {
     default_max_age: f64,
     recording: Cell<bool>,
     evidence: RefCell<Vec<Evidence>>,
+    /// Each KPI's status, read once: gates, the KPI list and explanations
+    /// all ask for it, and the store and `now` do not change.
+    statuses: RefCell<HashMap<DeclId, Finding<(KpiState, Sample)>>>,
 }
 
 impl<'a> StoreMetrics<'a> {
@@ -185,6 +189,7 @@ impl<'a> StoreMetrics<'a> {
             default_max_age: opts.default_max_age,
             recording: Cell::new(true),
             evidence: RefCell::new(Vec::new()),
+            statuses: RefCell::new(HashMap::new()),
         }
     }
 
@@ -316,6 +321,15 @@ impl<'a> StoreMetrics<'a> {
     }
 
     fn status_finding(&self, kpi: DeclId) -> Finding<(KpiState, Sample)> {
+        if let Some(f) = self.statuses.borrow().get(&kpi) {
+            return f.clone();
+        }
+        let f = self.read_status(kpi);
+        self.statuses.borrow_mut().insert(kpi, f.clone());
+        f
+    }
+
+    fn read_status(&self, kpi: DeclId) -> Finding<(KpiState, Sample)> {
         let k = self.info(kpi);
         let f = self.latest_sample(&k, "status");
         let last = match f.result {
@@ -365,8 +379,8 @@ impl<'a> StoreMetrics<'a> {
         let mut ev = self.evidence(&k, func);
         let from = self.window_start(secs);
         ev.window = Some(fmt_dur(secs));
-        ev.from = Some(format_rfc3339(from));
-        ev.to = Some(format_rfc3339(self.now));
+        ev.from = Some(Time(from));
+        ev.to = Some(Time(self.now));
         if !WINDOW_FUNCTIONS.contains(&func) {
             return Finding::err(format!("`{func}` is not a window function"), ev);
         }
@@ -423,12 +437,12 @@ impl<'a> StoreMetrics<'a> {
         let cur_from = self.window_start(current);
         let ref_from = self.window_start(current + reference);
         ev.window = Some(fmt_dur(current));
-        ev.from = Some(format_rfc3339(cur_from));
-        ev.to = Some(format_rfc3339(self.now));
+        ev.from = Some(Time(cur_from));
+        ev.to = Some(Time(self.now));
         ev.reference = Some(ReferenceWindow {
             window: fmt_dur(reference),
-            from: format_rfc3339(ref_from),
-            to: format_rfc3339(cur_from),
+            from: Time(ref_from),
+            to: Time(cur_from),
             samples: Vec::new(),
         });
         let series = match self.select(&k) {
@@ -484,8 +498,8 @@ impl<'a> StoreMetrics<'a> {
         let from = self.window_start(secs);
         let dur = fmt_dur(secs);
         ev.window = Some(dur.clone());
-        ev.from = Some(format_rfc3339(from));
-        ev.to = Some(format_rfc3339(self.now));
+        ev.from = Some(Time(from));
+        ev.to = Some(Time(self.now));
         let Some(target) = k.target else {
             return Finding::err(format!("`{}` has no valid `target`", k.name), ev);
         };
@@ -680,7 +694,7 @@ impl<'a> SeriesIndex<'a> {
 }
 
 fn record(s: &Sample) -> SampleRecord {
-    SampleRecord { time: format_rfc3339(s.time), value: Num(s.value) }
+    SampleRecord { time: Time(s.time), value: Num(s.value) }
 }
 
 /// The sample closest to breaking a threshold (the largest under `<`/`<=`,

@@ -472,10 +472,40 @@ fn digits(b: &[u8], at: usize, len: usize) -> Option<i64> {
 /// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (always UTC, always this
 /// shape for years 0 to 9999).
 pub fn format_rfc3339(time: i64) -> String {
-    let days = time.div_euclid(86_400);
+    let mut buf = [0; 20];
+    match format_rfc3339_into(time, &mut buf) {
+        Some(text) => text.to_string(),
+        None => {
+            let (y, m, d) = civil_from_days(time.div_euclid(86_400));
+            let secs = time.rem_euclid(86_400);
+            format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+        }
+    }
+}
+
+/// [`format_rfc3339`] into a buffer, without allocating, for the years
+/// 0000 to 9999 (`None` outside them). Reports write many of these.
+pub fn format_rfc3339_into(time: i64, buf: &mut [u8; 20]) -> Option<&str> {
+    let (y, m, d) = civil_from_days(time.div_euclid(86_400));
+    if !(0..=9999).contains(&y) {
+        return None;
+    }
     let secs = time.rem_euclid(86_400);
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+    let fields = [
+        (y / 100, 0),
+        (y % 100, 2),
+        (m.into(), 5),
+        (d.into(), 8),
+        (secs / 3600, 11),
+        (secs / 60 % 60, 14),
+        (secs % 60, 17),
+    ];
+    *buf = *b"0000-00-00T00:00:00Z";
+    for (n, at) in fields {
+        buf[at] = b'0' + (n / 10 % 10) as u8;
+        buf[at + 1] = b'0' + (n % 10) as u8;
+    }
+    std::str::from_utf8(buf).ok()
 }
 
 #[cfg(test)]
@@ -539,6 +569,23 @@ mod tests {
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
         assert_eq!(format_rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
+    }
+
+    #[test]
+    fn the_fast_time_format_agrees_with_the_general_one() {
+        let general = |t: i64| {
+            let (y, m, d) = civil_from_days(t.div_euclid(86_400));
+            let secs = t.rem_euclid(86_400);
+            format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
+        };
+        // From year -1 to 10000, on a step that visits every second of the day.
+        let mut t = -62_200_000_000_i64;
+        while t < 253_500_000_000 {
+            assert_eq!(format_rfc3339(t), general(t), "at {t}");
+            t += 86_399 * 37 + 1;
+        }
+        assert_eq!(format_rfc3339(i64::MIN / 2), general(i64::MIN / 2));
+        assert_eq!(format_rfc3339(i64::MAX / 2), general(i64::MAX / 2));
     }
 
     #[test]

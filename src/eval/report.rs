@@ -142,13 +142,39 @@ impl Serialize for Num {
     }
 }
 
+/// A time in seconds since the Unix epoch, written as RFC 3339 in UTC
+/// (`2026-11-24T00:00:00Z`). Kept as a number until the report is
+/// written, so a large report does not hold a string per sample.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Time(pub i64);
+
+impl std::fmt::Display for Time {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut buf = [0; 20];
+        match super::metrics::format_rfc3339_into(self.0, &mut buf) {
+            Some(text) => f.write_str(text),
+            None => f.write_str(&super::metrics::format_rfc3339(self.0)),
+        }
+    }
+}
+
+impl Serialize for Time {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut buf = [0; 20];
+        match super::metrics::format_rfc3339_into(self.0, &mut buf) {
+            Some(text) => s.serialize_str(text),
+            None => s.serialize_str(&super::metrics::format_rfc3339(self.0)),
+        }
+    }
+}
+
 /// One sample a decision used: `[time, value]`, the shape of a sample in
 /// the metrics JSON format, so evidence can be pasted back into a metrics
 /// file to replay the decision.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SampleRecord {
     /// The sample's time, RFC 3339 UTC.
-    pub time: String,
+    pub time: Time,
     /// The raw value, in the KPI's unit.
     pub value: Num,
 }
@@ -179,10 +205,10 @@ pub struct Evidence {
     pub window: Option<String>,
     /// The window's start (included), RFC 3339.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
+    pub from: Option<Time>,
     /// The window's end (included): `now`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
+    pub to: Option<Time>,
     /// A drift statistic's reference window, `[from, to)`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<ReferenceWindow>,
@@ -207,9 +233,9 @@ pub struct ReferenceWindow {
     /// Its length as written (`28d`).
     pub window: String,
     /// Its start (included).
-    pub from: String,
+    pub from: Time,
     /// Its end (excluded): the current window's start.
-    pub to: String,
+    pub to: Time,
     /// The samples in it, oldest first.
     pub samples: Vec<SampleRecord>,
 }
@@ -239,10 +265,23 @@ impl Report {
 
     /// The report as pretty-printed JSON, with a final newline.
     pub fn to_json(&self) -> String {
-        let mut s =
-            serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": {:?}}}", e.to_string()));
-        s.push('\n');
-        s
+        let mut out = Vec::new();
+        // Writing to memory cannot fail, and every field serialises.
+        let _ = self.write_json(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+
+    /// Writes the report as pretty-printed JSON, with a final newline, to
+    /// `out` as it goes (the same bytes as [`Report::to_json`], without
+    /// holding them all in memory).
+    ///
+    /// The layout is serde_json's pretty one, two spaces per level, except
+    /// that a list of plain values stays on one line: a sample reads
+    /// `["2026-11-23T00:00:00Z", 93.5]`, not four lines.
+    pub fn write_json(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, ReportFormatter::default());
+        self.serialize(&mut ser)?;
+        out.write_all(b"\n")
     }
 
     /// The KPI named `name` in the top-level list.
@@ -419,4 +458,202 @@ pub struct CriterionReport {
     pub column: u32,
     /// The data the decision read.
     pub evidence: Vec<Evidence>,
+}
+
+/// How an open list is laid out: not yet known (it is empty so far), one
+/// value per line, or on one line (its first value is a plain value).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ListLayout {
+    Undecided,
+    Lines,
+    Inline,
+}
+
+/// serde_json's pretty layout with lists of plain values kept on one line.
+/// A list's layout is decided by its first value: the formatter holds back
+/// the line break after `[` until it sees whether that value is a plain one.
+#[derive(Default)]
+struct ReportFormatter {
+    indent: usize,
+    lists: Vec<ListLayout>,
+    /// A list's first value is about to start and its layout is undecided.
+    pending: bool,
+    /// The innermost open object or list has a value (so it ends on a new line).
+    has_value: bool,
+}
+
+impl ReportFormatter {
+    fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b"\n")?;
+        for _ in 0..self.indent {
+            w.write_all(b"  ")?;
+        }
+        Ok(())
+    }
+
+    /// Called before any value starts: settles a pending list's layout.
+    fn value_starts<W: ?Sized + std::io::Write>(&mut self, w: &mut W, plain: bool) -> std::io::Result<()> {
+        if std::mem::take(&mut self.pending) {
+            if let Some(top) = self.lists.last_mut() {
+                *top = if plain { ListLayout::Inline } else { ListLayout::Lines };
+                if !plain {
+                    self.newline(w)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+macro_rules! plain_values {
+    ($($name:ident: $ty:ty),* $(,)?) => {$(
+        fn $name<W: ?Sized + std::io::Write>(&mut self, w: &mut W, value: $ty) -> std::io::Result<()> {
+            self.value_starts(w, true)?;
+            serde_json::ser::CompactFormatter.$name(w, value)
+        }
+    )*};
+}
+
+impl serde_json::ser::Formatter for ReportFormatter {
+    plain_values!(
+        write_bool: bool, write_i8: i8, write_i16: i16, write_i32: i32, write_i64: i64, write_i128: i128,
+        write_u8: u8, write_u16: u16, write_u32: u32, write_u64: u64, write_u128: u128,
+        write_f32: f32, write_f64: f64, write_number_str: &str, write_raw_fragment: &str,
+    );
+
+    fn write_null<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.value_starts(w, true)?;
+        w.write_all(b"null")
+    }
+
+    fn begin_string<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.value_starts(w, true)?;
+        w.write_all(b"\"")
+    }
+
+    fn write_byte_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W, value: &[u8]) -> std::io::Result<()> {
+        self.value_starts(w, false)?;
+        serde_json::ser::CompactFormatter.write_byte_array(w, value)
+    }
+
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.value_starts(w, false)?;
+        self.indent += 1;
+        self.has_value = false;
+        self.lists.push(ListLayout::Undecided);
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.indent -= 1;
+        self.pending = false;
+        if self.lists.pop() == Some(ListLayout::Lines) && self.has_value {
+            self.newline(w)?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        match self.lists.last() {
+            Some(ListLayout::Inline) => w.write_all(if first { b"" } else { b", " }),
+            Some(ListLayout::Lines) => {
+                w.write_all(if first { b"" } else { b"," })?;
+                self.newline(w)
+            }
+            _ => {
+                self.pending = true;
+                Ok(())
+            }
+        }
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.value_starts(w, false)?;
+        self.indent += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.indent -= 1;
+        if self.has_value {
+            self.newline(w)?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(&mut self, w: &mut W, first: bool) -> std::io::Result<()> {
+        w.write_all(if first { b"" } else { b"," })?;
+        self.newline(w)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn layout(value: &serde_json::Value) -> String {
+        let mut out = Vec::new();
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, ReportFormatter::default());
+        value.serialize(&mut ser).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn lists_of_plain_values_stay_on_one_line() {
+        let value = serde_json::json!({
+            "empty": [],
+            "empty_object": {},
+            "plain": ["2026-11-23T00:00:00Z", 93.5, null, true, "NaN"],
+            "samples": [["a", 1], ["b", 2]],
+            "objects": [{"k": [1]}, {}],
+            "nested": [[[]], []],
+        });
+        let expected = r#"{
+  "empty": [],
+  "empty_object": {},
+  "nested": [
+    [
+      []
+    ],
+    []
+  ],
+  "objects": [
+    {
+      "k": [1]
+    },
+    {}
+  ],
+  "plain": ["2026-11-23T00:00:00Z", 93.5, null, true, "NaN"],
+  "samples": [
+    ["a", 1],
+    ["b", 2]
+  ]
+}"#;
+        let text = layout(&value);
+        assert_eq!(text, expected);
+        assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
+    }
+
+    #[test]
+    fn times_are_written_as_rfc3339() {
+        assert_eq!(serde_json::to_string(&Time(1_795_478_400)).unwrap(), "\"2026-11-24T00:00:00Z\"");
+        assert_eq!(Time(-1).to_string(), "1969-12-31T23:59:59Z");
+        assert_eq!(Time(i64::MAX / 4).to_string(), super::super::metrics::format_rfc3339(i64::MAX / 4));
+    }
 }

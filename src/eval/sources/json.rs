@@ -543,7 +543,7 @@ impl<'de> Visitor<'de> for SamplesSeed {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Sample>, A::Error> {
         let mut out = Vec::new();
         let mut index = 0;
-        while let Some(sample) = seq.next_element_seed(SampleSeed { path: format!("{}[{index}]", self.path) })? {
+        while let Some(sample) = seq.next_element_seed(SampleSeed { parent: &self.path, index })? {
             out.push(sample);
             index += 1;
         }
@@ -551,25 +551,31 @@ impl<'de> Visitor<'de> for SamplesSeed {
     }
 }
 
-/// One `[time, value]` pair.
-struct SampleSeed {
-    path: String,
+/// One `[time, value]` pair: the `index`th of the list at `parent`.
+struct SampleSeed<'p> {
+    parent: &'p str,
+    index: usize,
 }
 
-impl SampleSeed {
+impl SampleSeed<'_> {
+    /// Where the pair is, for a message (made only when one is needed).
+    fn path(&self) -> String {
+        format!("{}[{}]", self.parent, self.index)
+    }
+
     fn wrong(&self, found: &str) -> String {
-        format!("{}: expected [time, value], found {found}", self.path)
+        format!("{}: expected [time, value], found {found}", self.path())
     }
 }
 
-impl<'de> DeserializeSeed<'de> for SampleSeed {
+impl<'de> DeserializeSeed<'de> for SampleSeed<'_> {
     type Value = Sample;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Sample, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for SampleSeed {
+impl<'de> Visitor<'de> for SampleSeed<'_> {
     type Value = Sample;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a [time, value] pair")
@@ -577,10 +583,10 @@ impl<'de> Visitor<'de> for SampleSeed {
     reject_scalars!();
     reject_map!();
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Sample, A::Error> {
-        let path = &self.path;
         let short = |n: usize| {
             de::Error::custom(format!(
-                "{path}: expected [time, value], found a list of {n} element{}",
+                "{}: expected [time, value], found a list of {n} element{}",
+                self.path(),
                 if n == 1 { "" } else { "s" }
             ))
         };
@@ -588,20 +594,22 @@ impl<'de> Visitor<'de> for SampleSeed {
             None => return Err(short(0)),
             Some(Leaf::Str(s)) => parse_rfc3339(&s).ok_or_else(|| {
                 de::Error::custom(format!(
-                    "{path}: {} is not an RFC 3339 time such as \"2026-11-24T00:00:00Z\"",
+                    "{}: {} is not an RFC 3339 time such as \"2026-11-24T00:00:00Z\"",
+                    self.path(),
                     quote(&s)
                 ))
             })?,
             Some(other) => {
                 return Err(de::Error::custom(format!(
-                    "{path}: expected an RFC 3339 time string first, found {}",
+                    "{}: expected an RFC 3339 time string first, found {}",
+                    self.path(),
                     other.describe()
                 )))
             }
         };
         let value = match seq.next_element_seed(LeafSeed)? {
             None => return Err(short(1)),
-            Some(leaf) => leaf.as_value().ok_or_else(|| de::Error::custom(bad_value(path, &leaf)))?,
+            Some(leaf) => leaf.as_value().ok_or_else(|| de::Error::custom(bad_value(&self.path(), &leaf)))?,
         };
         let mut n = 2;
         while seq.next_element::<IgnoredAny>()?.is_some() {
