@@ -16,7 +16,7 @@
 # (Debian: apt-get install prometheus time). A missing tool costs its rows,
 # not the run.
 #
-# Environment: COMPEL_BENCH_REPS (default 5), COMPEL_BENCH_N (10000),
+# Environment: COMPEL_BENCH_REPS (default 11), COMPEL_BENCH_N (10000),
 # COMPEL_BENCH_SMALL_N (1000), COMPEL_BENCH_PROMETHEUS=0 to skip Prometheus,
 # COMPEL_BENCH_LSP=0 to skip the language server, CEDAR_VERSION (4.14.1),
 # COMPEL_BENCH_BASELINE=path/to/another/compel to time an older build in the

@@ -21,7 +21,7 @@
 //!
 //! Arguments: `gen DIR [N]` only writes the workload files of N initiatives
 //! to DIR (for profiling). Environment: `COMPEL_BENCH_N` (default 10000),
-//! `COMPEL_BENCH_SMALL_N` (1000), `COMPEL_BENCH_REPS` (5), `CEDAR` (the
+//! `COMPEL_BENCH_SMALL_N` (1000), `COMPEL_BENCH_REPS` (11), `CEDAR` (the
 //! `cedar` binary; default `bench/.cache/cargo-root/bin/cedar`, skipped when
 //! absent), `COMPEL_BENCH_PROMETHEUS=0` skips Prometheus,
 //! `COMPEL_BENCH_CACHE` (default `bench/.cache`), `COMPEL_BENCH_BASELINE`
@@ -293,7 +293,7 @@ fn main() {
 
     let n = env_usize("COMPEL_BENCH_N", 10_000);
     let small_n = env_usize("COMPEL_BENCH_SMALL_N", 1_000);
-    let reps = env_usize("COMPEL_BENCH_REPS", 5).max(1);
+    let reps = env_usize("COMPEL_BENCH_REPS", 11).max(1);
     let cache = std::env::var_os("COMPEL_BENCH_CACHE").map_or_else(|| repo_root().join("bench/.cache"), PathBuf::from);
     let dir = cache.join("work");
     std::fs::create_dir_all(&dir).unwrap();
