@@ -650,6 +650,39 @@ mod tests {
         assert_eq!(serde_json::from_str::<serde_json::Value>(&text).unwrap(), value);
     }
 
+    fn json_value() -> impl proptest::strategy::Strategy<Value = serde_json::Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(serde_json::Value::Null),
+            any::<bool>().prop_map(serde_json::Value::from),
+            any::<i64>().prop_map(serde_json::Value::from),
+            (-1e6f64..1e6).prop_map(serde_json::Value::from),
+            "[a-z\\\"\n ]{0,6}".prop_map(serde_json::Value::from),
+        ];
+        leaf.prop_recursive(4, 40, 5, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..5).prop_map(serde_json::Value::from),
+                proptest::collection::btree_map("[a-z]{1,3}", inner, 0..4)
+                    .prop_map(|m| serde_json::Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Any value laid out by the report's formatter reads back the
+        /// same, and differs from serde_json's pretty layout only in
+        /// whitespace.
+        #[test]
+        fn the_layout_is_json_that_reads_back(value in json_value()) {
+            let text = layout(&value);
+            let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+            proptest::prop_assert_eq!(&back, &value);
+            let pretty = serde_json::to_string_pretty(&value).unwrap();
+            let squeeze = |s: &str| s.split_whitespace().collect::<String>();
+            proptest::prop_assert_eq!(squeeze(&text), squeeze(&pretty));
+        }
+    }
+
     #[test]
     fn times_are_written_as_rfc3339() {
         assert_eq!(serde_json::to_string(&Time(1_795_478_400)).unwrap(), "\"2026-11-24T00:00:00Z\"");
