@@ -264,6 +264,100 @@ fn human_reports_match_snapshots() {
     }
 }
 
+/// `text` without its ANSI escape sequences (`ESC [ ... letter`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' {
+            assert_eq!(chars.next(), Some('['), "only CSI sequences are written");
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The report of `policy` (a path) against `metrics` (paths), in-process.
+fn report_of(policy: &str, metrics: &[&str]) -> compel::eval::Report {
+    let now = compel::eval::metrics::parse_rfc3339(NOW).unwrap();
+    let analysis = compel::cli::analyze_paths(&[PathBuf::from(policy)]).unwrap();
+    let mut store = compel::eval::metrics::MetricStore::new();
+    for m in metrics {
+        let text = std::fs::read_to_string(m).unwrap();
+        store.add_all(compel::eval::sources::read_metrics(m, &text, now).unwrap());
+    }
+    let opts = compel::eval::EvalOptions { now, default_max_age: compel::eval::DEFAULT_MAX_AGE };
+    compel::eval::evaluate(&analysis.model, &analysis.files, &store, &opts)
+}
+
+#[test]
+fn coloured_human_output_is_the_plain_one_plus_escapes() {
+    use compel::eval::render;
+    // Between them, every outcome and KPI status is painted.
+    let spike = report_of(&format!("{EXAMPLES}/acme"), &[&format!("{EXAMPLES}/acme/metrics/latency-spike.json")]);
+    let closed = report_of(&format!("{FIXTURES}/failclosed"), &[&format!("{FIXTURES}/failclosed/metrics.json")]);
+    for (report, colours) in [(&spike, &["\x1b[31m", "\x1b[32m", "\x1b[33m"][..]), (&closed, &["\x1b[35m"][..])] {
+        let plain = render::human(report, false);
+        let coloured = render::human(report, true);
+        assert!(!plain.contains('\x1b'), "no escapes without colour:\n{plain}");
+        for code in colours {
+            assert!(coloured.contains(code), "{code:?} missing:\n{coloured}");
+        }
+        assert!(coloured.contains("\x1b[0m"), "colours are reset");
+        assert_eq!(strip_ansi(&coloured), plain, "colour changes nothing but the escapes (alignment included)");
+    }
+}
+
+#[test]
+fn the_binary_colours_only_a_terminal_without_no_color() {
+    let args = ["eval", "acme/", "--metrics", "acme/metrics/latency-spike.json", "--now", NOW];
+    let plain = eval_example("latency-spike.json", "human");
+    // A pipe, with NO_COLOR unset: still no escapes.
+    let piped = Command::new(env!("CARGO_BIN_EXE_compel"))
+        .args(args)
+        .current_dir(EXAMPLES)
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap();
+    assert_eq!(piped.status.code(), Some(1));
+    assert!(!piped.stdout.contains(&0x1b), "a pipe is not a terminal: no escapes");
+    assert_eq!(piped.stdout, plain.stdout);
+
+    // A terminal (util-linux `script` gives the command a pseudo-terminal).
+    let probe = Command::new("script").args(["-q", "-e", "-c", "true", "/dev/null"]).stdin(Stdio::null()).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("note: `script` (util-linux) cannot open a pseudo-terminal here; the terminal cases are skipped");
+        return;
+    }
+    let command = format!("'{}' {}", env!("CARGO_BIN_EXE_compel"), args.join(" "));
+    let on_terminal = |no_color: Option<&str>| -> String {
+        let mut cmd = Command::new("script");
+        cmd.args(["-q", "-e", "-c", &command, "/dev/null"]).current_dir(EXAMPLES).stdin(Stdio::null());
+        match no_color {
+            Some(v) => cmd.env("NO_COLOR", v),
+            None => cmd.env_remove("NO_COLOR"),
+        };
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+        // The terminal turns line feeds into CR LF.
+        stdout(&out).replace("\r\n", "\n")
+    };
+    let coloured = on_terminal(None);
+    assert!(coloured.contains("\x1b[31mfail\x1b[0m"), "a terminal gets colour:\n{coloured}");
+    assert_eq!(strip_ansi(&coloured), stdout(&plain));
+    let no_color = on_terminal(Some("1"));
+    assert!(!no_color.contains('\x1b'), "NO_COLOR turns colour off on a terminal:\n{no_color}");
+    assert_eq!(no_color, stdout(&plain));
+    // An empty NO_COLOR counts as unset (https://no-color.org).
+    assert!(on_terminal(Some("")).contains('\x1b'));
+}
+
 #[test]
 fn markdown_and_junit_match_snapshots() {
     insta::assert_snapshot!("latency_spike_markdown", stdout(&eval_example("latency-spike.json", "markdown")));
@@ -587,6 +681,80 @@ fn compel_toml_supplies_sources_and_flags_win() {
     let out = compel_in(&dir, &["eval", "acme", "--now", NOW]);
     assert_eq!(out.status.code(), Some(2), "compel.toml's prometheus is used: {}", stderr(&out));
     assert!(stderr(&out).contains("127.0.0.1:1"), "{}", stderr(&out));
+}
+
+/// A project holding the fail-closed fixture and `compel.toml` with `toml`.
+fn failclosed_project(name: &str, toml: &str) -> PathBuf {
+    let dir = temp_dir(name);
+    for f in ["policy.compel", "metrics.json"] {
+        std::fs::copy(format!("{FIXTURES}/failclosed/{f}"), dir.join(f)).unwrap();
+    }
+    std::fs::write(dir.join("compel.toml"), toml).unwrap();
+    dir
+}
+
+#[test]
+fn compel_toml_max_age_changes_decisions_and_the_flag_wins() {
+    // `fine_kpi` (no max_age of its own) last reads 5 on 2026-11-23: one day
+    // old at NOW, fresh under the built-in 1d, stale under the file's 12h.
+    let dir = failclosed_project("max-age-short", "metrics = [\"metrics.json\"]\nmax_age = \"12h\"\n");
+    let out = compel_in(&dir, &["eval", "policy.compel", "--now", NOW, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r = json(&out);
+    let fine = kpi(&r, "fine_kpi");
+    assert_eq!(fine["status"], "unknown", "compel.toml's 12h makes a day-old sample stale: {fine:#}");
+    assert!(fine["reason"].as_str().unwrap().contains("older than max_age 12h"), "{fine:#}");
+    assert_eq!(kpi(&r, "stale_kpi")["status"], "unknown", "its own max_age of 1d still applies");
+    // Without compel.toml (the same files, given by flag) the default 1d keeps it fresh.
+    let out = compel_in(
+        Path::new(FIXTURES),
+        &["eval", "failclosed/", "--metrics", "failclosed/metrics.json", "--now", NOW, "--format", "json"],
+    );
+    assert_eq!(kpi(&json(&out), "fine_kpi")["status"], "met", "the built-in default decides otherwise");
+    // `--max-age` beats the file's value.
+    let out = compel_in(&dir, &["eval", "policy.compel", "--now", NOW, "--max-age", "1d", "--format", "json"]);
+    assert_eq!(kpi(&json(&out), "fine_kpi")["status"], "met", "--max-age 1d wins over max_age = \"12h\"");
+
+    // The other way: `nan_window_kpi` last reads 2 on 2026-11-23, three days
+    // before 2026-11-26: stale under the default 1d, fresh under the file's 5d.
+    let later = "2026-11-26T00:00:00Z";
+    let dir = failclosed_project("max-age-long", "metrics = [\"metrics.json\"]\nmax_age = \"5d\"\n");
+    let out = compel_in(&dir, &["eval", "policy.compel", "--now", later, "--format", "json"]);
+    let r = json(&out);
+    assert_eq!(kpi(&r, "nan_window_kpi")["status"], "met", "compel.toml's 5d makes a 3-day-old sample fresh");
+    assert_eq!(kpi(&r, "nan_window_kpi")["time"], "2026-11-23T00:00:00Z");
+    assert_eq!(kpi(&r, "fine_kpi")["status"], "missed", "the sample of the 25th (0) is the latest and fresh");
+    let out = compel_in(&dir, &["eval", "policy.compel", "--now", later, "--max-age", "1d", "--format", "json"]);
+    let r = json(&out);
+    let nan_window = kpi(&r, "nan_window_kpi");
+    assert_eq!(nan_window["status"], "unknown", "--max-age 1d wins over max_age = \"5d\": {nan_window:#}");
+    assert!(nan_window["reason"].as_str().unwrap().contains("older than max_age 1d"), "{nan_window:#}");
+}
+
+#[test]
+fn the_prometheus_flag_beats_compel_toml_metrics() {
+    // compel.toml names metric files that would decide; the flag names a
+    // loopback port that refuses connections: the decision is the flag's.
+    let dir = failclosed_project("prometheus-flag", "metrics = [\"metrics.json\"]\nmax_age = \"1d\"\n");
+    let reference = compel_in(&dir, &["eval", "policy.compel", "--now", NOW, "--format", "json"]);
+    assert_eq!(reference.status.code(), Some(1), "the files alone decide: {}", stderr(&reference));
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let url = format!("http://127.0.0.1:{port}");
+    let out = compel_in(&dir, &["eval", "policy.compel", "--prometheus", &url, "--now", NOW, "--timeout", "2s"]);
+    assert_eq!(out.status.code(), Some(2), "the flag's server is used, not the files: {}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("no metric could be read from prometheus"), "{err}");
+    assert!(err.contains(&format!("prometheus at {url} is unreachable")), "{err}");
+    assert!(out.stdout.is_empty(), "no report");
+
+    // And the reverse: compel.toml names that server, `--metrics` replaces it.
+    std::fs::write(dir.join("compel.toml"), format!("prometheus = \"{url}\"\ntimeout = \"2s\"\n")).unwrap();
+    let out = compel_in(&dir, &["eval", "policy.compel", "--now", NOW, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "compel.toml's prometheus is read: {}", stderr(&out));
+    let out =
+        compel_in(&dir, &["eval", "policy.compel", "--metrics", "metrics.json", "--now", NOW, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.stdout, reference.stdout, "--metrics wins over compel.toml's prometheus");
 }
 
 #[test]
