@@ -13,7 +13,8 @@ pub struct Args {
     /// Files or folders; `-` formats standard input to standard output.
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
-    /// Rewrite nothing: list the files that would change and exit 1 if any.
+    /// Rewrite nothing: list the files that would change and exit 1 if any
+    /// (with `-`: print `<stdin>` instead of the text if it would change).
     #[arg(long)]
     pub check: bool,
 }
@@ -27,6 +28,15 @@ pub fn run(args: Args) -> Exit {
             return Exit::Error;
         }
         return match crate::fmt::format_source(&text) {
+            // `--check -`: say whether standard input would change, print no text.
+            Ok(out) if args.check => {
+                if out == text {
+                    Exit::Success
+                } else {
+                    println!("<stdin>");
+                    Exit::Blocked
+                }
+            }
             Ok(out) => {
                 print!("{out}");
                 Exit::Success
