@@ -935,6 +935,59 @@ mod tests {
     }
 
     #[test]
+    fn queries_overlap_up_to_the_concurrency_limit() {
+        use std::sync::atomic::AtomicUsize;
+        const DELAY: Duration = Duration::from_millis(100);
+        /// A mock whose every answer takes `DELAY`, recording the most
+        /// requests it held at once.
+        fn slow_mock(connections: usize) -> (Mock, Arc<AtomicUsize>) {
+            let in_flight = Arc::new(AtomicUsize::new(0));
+            let highest = Arc::new(AtomicUsize::new(0));
+            let seen = Arc::clone(&highest);
+            let server = mock(connections, move |_, head| {
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                seen.fetch_max(now, Ordering::SeqCst);
+                std::thread::sleep(DELAY);
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                let name = query_param(head).split('[').next().unwrap_or("").to_string();
+                Reply::Http(
+                    200,
+                    format!(
+                        r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"__name__":"{name}"}},"values":[[10,"1"]]}}]}}}}"#
+                    ),
+                )
+            });
+            (server, highest)
+        }
+
+        let n = 16;
+        let (server, highest) = slow_mock(n);
+        let queries: Vec<Query> = (0..n).map(|i| q(&format!("m{i}"))).collect();
+        let c = client(&server.url);
+        assert_eq!(c.concurrency, DEFAULT_CONCURRENCY);
+        let start = Instant::now();
+        let results = c.fetch_range(&queries, 100);
+        let elapsed = start.elapsed();
+        for (i, result) in results.iter().enumerate() {
+            assert_eq!(result.as_ref().unwrap()[0].metric, format!("m{i}"));
+        }
+        let highest = highest.load(Ordering::SeqCst);
+        assert!(highest > 1, "the queries never overlapped");
+        assert!(highest <= DEFAULT_CONCURRENCY, "{highest} requests at once, more than the limit");
+        // One after the other they would take n × DELAY (1.6 s); 8 at a time, 0.2 s.
+        assert!(elapsed < DELAY * n as u32 / 2, "{n} queries took {elapsed:?}");
+
+        // The limit holds: one at a time never overlaps.
+        let (server, highest) = slow_mock(4);
+        let mut c = client(&server.url);
+        c.concurrency = 1;
+        let start = Instant::now();
+        assert!(c.fetch_range(&queries[..4], 100).iter().all(Result::is_ok));
+        assert_eq!(highest.load(Ordering::SeqCst), 1);
+        assert!(start.elapsed() >= DELAY * 4);
+    }
+
+    #[test]
     fn sends_credentials() {
         let server = mock(2, |_, _| Reply::Http(200, MATRIX.to_string()));
         let c = client(&server.url).with_auth(Some(Auth::Bearer("t0k".to_string())));
