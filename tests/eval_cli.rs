@@ -418,14 +418,36 @@ fn reports_validate_against_the_schema() {
 
 #[test]
 fn csv_and_openmetrics_give_the_same_report() {
-    let reference = stdout(&eval_example("latency-spike.json", "json"));
-    for file in ["latency-spike.csv", "latency-spike.prom", "latency-spike.om"] {
-        let metrics = format!("{FIXTURES}/{file}");
-        let out =
-            compel_in(Path::new(EXAMPLES), &["eval", "acme/", "--metrics", &metrics, "--now", NOW, "--format", "json"]);
-        assert_eq!(out.status.code(), Some(1), "{file}: {}", stderr(&out));
-        assert_eq!(stdout(&out), reference, "{file} decides exactly as latency-spike.json");
+    // With timestamps: the history of latency-spike.json. Without them
+    // (samples at `--now`): snapshot.json. The `snapshot.*` fixtures spell
+    // the absence every way the formats allow: OpenMetrics and Prometheus
+    // text lines without a timestamp, a CSV without a `time` column (and
+    // with a `model` label column), a CSV with empty `time` cells.
+    let cases: [(&str, &[&str]); 2] = [
+        ("latency-spike.json", &["latency-spike.csv", "latency-spike.prom", "latency-spike.om"]),
+        ("snapshot.json", &["snapshot.csv", "snapshot-empty-time.csv", "snapshot.prom", "snapshot.om"]),
+    ];
+    for (json_file, equivalents) in cases {
+        let from_json = eval_example(json_file, "json");
+        let reference = stdout(&from_json);
+        for file in equivalents {
+            let metrics = format!("{FIXTURES}/{file}");
+            let out = compel_in(
+                Path::new(EXAMPLES),
+                &["eval", "acme/", "--metrics", &metrics, "--now", NOW, "--format", "json"],
+            );
+            assert_eq!(out.status.code(), Some(1), "{file}: {}", stderr(&out));
+            assert_eq!(stdout(&out), reference, "{file} decides exactly as {json_file}");
+        }
     }
+    // The samples without a timestamp are taken at `--now`, whichever it is.
+    let later = "2026-12-01T00:00:00Z";
+    let r = json(&compel_in(
+        Path::new(EXAMPLES),
+        &["eval", "acme/", "--metrics", &format!("{FIXTURES}/snapshot.om"), "--now", later, "--format", "json"],
+    ));
+    assert_eq!(kpi(&r, "accuracy")["time"], later);
+    assert_eq!(kpi(&r, "accuracy")["status"], "met", "a sample at now is fresh");
 }
 
 #[test]
