@@ -149,6 +149,284 @@ fn acme_example_formats_back_from_a_mess() {
     }
 }
 
+// ---- same meaning: diagnostics and evaluation before and after -------------------
+
+/// A harder mess than the one above: besides spaces and tabs, arrows and
+/// commas lose or gain their spaces, a `{` is glued to the name before it,
+/// blank lines pile up after every closing brace, and the code before a
+/// string is mangled too (the string itself is kept).
+fn mess_up(src: &str) -> String {
+    let mut out = String::new();
+    for line in src.lines() {
+        let trimmed = line.trim();
+        let (code, rest) = if trimmed.starts_with("//") {
+            ("", trimmed)
+        } else {
+            match trimmed.find('"') {
+                Some(q) => trimmed.split_at(q),
+                None => (trimmed, ""),
+            }
+        };
+        let code = code.replace(" -> ", "->").replace(", ", " ,").replace(" {", "{").replace('[', "[ ");
+        let code = code.split_whitespace().collect::<Vec<_>>().join(" \t  ");
+        let indent = if line.starts_with(' ') { "\t   " } else { "" };
+        let sep = if !code.is_empty() && !rest.is_empty() { "   " } else { "" };
+        out.push_str(&format!("{indent}{code}{sep}{rest}  \n"));
+        if trimmed == "}" {
+            out.push_str("\n \n\t\n");
+        }
+    }
+    out
+}
+
+/// Declarations with problems of every severity, on top of the example: an
+/// unknown attribute next to a near name, a missing attribute, an unknown
+/// KPI, a unit mismatch in a gate, and a policy a program violates.
+const FAULTY: &str = r#"import "acme.compel"
+
+kpi churn {
+  metrc  "churn"
+  target <= 5%
+}
+
+initiative faulty {
+  owner "o"
+  stage model
+  kpis  [accuracy, latncy_p95]
+
+  gate model -> produce {
+    require latency_p95 < 5%
+    advise  accuracy
+  }
+}
+
+program side_bet {
+  sponsor dana
+  budget  10_000 USD
+}
+
+policy big_budget for program {
+  expect budget > 5_000_000 USD
+    because "only big programs"
+}
+"#;
+
+/// What a diagnostic says, without where: code, severity, message, help,
+/// the labels' messages and the fix's title and replacements.
+fn meaning(d: &compel::diag::Diagnostic) -> String {
+    let labels: Vec<&str> = d.labels.iter().map(|l| l.message.as_str()).collect();
+    let fix = d.fix.as_ref().map(|f| {
+        let edits: Vec<&str> = f.edits.iter().map(|e| e.replacement.as_str()).collect();
+        format!("{} {edits:?}", f.title)
+    });
+    format!(
+        "{} {:?} {} | {} | {:?} | help {:?} | fix {fix:?}",
+        d.code.as_str(),
+        d.severity,
+        d.message,
+        d.primary_label,
+        labels,
+        d.help
+    )
+}
+
+fn analyze_texts(files: &[(&str, &str)], roots: &[&str]) -> compel::analysis::Analysis {
+    let mut loader = compel::analysis::MemoryLoader::default();
+    for (name, text) in files {
+        loader.insert(*name, *text);
+    }
+    let roots: Vec<String> = roots.iter().map(|r| r.to_string()).collect();
+    compel::analysis::analyze(&roots, &loader)
+}
+
+/// Text with its whitespace removed. The report quotes a criterion's source
+/// as written (whitespace collapsed, not reformatted): `avg(a ,7d)` stays
+/// `avg(a ,7d)` in its `text` and `reason`, so those two are compared
+/// without whitespace; everything else must be identical.
+fn squeeze(s: &str) -> String {
+    s.split_whitespace().collect()
+}
+
+/// The report as JSON with every position (`line`, `column`) removed and
+/// the source quotes squeezed.
+fn report_without_positions(report: &compel::eval::Report) -> serde_json::Value {
+    fn strip(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                map.remove("line");
+                map.remove("column");
+                for key in ["text", "reason"] {
+                    if let Some(serde_json::Value::String(s)) = map.get_mut(key) {
+                        *s = squeeze(s);
+                    }
+                }
+                map.values_mut().for_each(strip);
+            }
+            serde_json::Value::Array(xs) => xs.iter_mut().for_each(strip),
+            _ => {}
+        }
+    }
+    let mut v: serde_json::Value = serde_json::from_str(&report.to_json()).expect("the report is JSON");
+    strip(&mut v);
+    v
+}
+
+/// Every decision of the report in one list: gates, criteria, KPIs and
+/// policies with their outcomes and reasons (source quotes squeezed).
+fn decisions(report: &compel::eval::Report) -> Vec<String> {
+    let mut out = vec![format!("overall {}", report.outcome.as_str())];
+    for i in &report.initiatives {
+        for g in &i.gates {
+            out.push(format!("gate {} {}->{} {} {}", i.name, g.from, g.to, g.outcome.as_str(), squeeze(&g.reason)));
+            for c in &g.criteria {
+                let (text, reason) = (squeeze(&c.text), squeeze(&c.reason));
+                out.push(format!("  {} {text} {} {:?} {reason}", c.enforcement.as_str(), c.outcome.as_str(), c.holds));
+            }
+        }
+    }
+    for k in &report.kpis {
+        out.push(format!("kpi {} {} {}", k.name, k.status.as_str(), k.reason));
+    }
+    for p in &report.policies {
+        out.push(format!("policy {} on {} {} {}", p.name, p.subject, p.outcome.as_str(), squeeze(&p.reason)));
+    }
+    out
+}
+
+#[test]
+fn a_reformatted_example_means_the_same() {
+    let acme = read(&acme_dir().join("acme.compel"));
+    let people = read(&acme_dir().join("people.compel"));
+    let faulty_formatted = format_ok(FAULTY);
+    assert_eq!(faulty_formatted, FAULTY, "the faulty addition is written canonically");
+
+    let messy: Vec<(&str, String)> =
+        [("acme.compel", &acme), ("people.compel", &people), ("faulty.compel", &faulty_formatted)]
+            .into_iter()
+            .map(|(name, text)| (name, mess_up(text)))
+            .collect();
+    let formatted: Vec<(&str, String)> = messy.iter().map(|(name, text)| (*name, format_ok(text))).collect();
+    for ((name, m), (_, f)) in messy.iter().zip(&formatted) {
+        assert_ne!(m, f, "the mess of {name} must actually change when formatted");
+        check_invariants(m);
+    }
+    // The mess is only layout: formatting brings the originals back.
+    assert_eq!(formatted[0].1, acme);
+    assert_eq!(formatted[1].1, people);
+    assert_eq!(formatted[2].1, FAULTY);
+
+    let run = |files: &[(&str, String)]| {
+        let refs: Vec<(&str, &str)> = files.iter().map(|(n, t)| (*n, t.as_str())).collect();
+        let with_faults = analyze_texts(&refs, &["acme.compel", "faulty.compel"]);
+        let diags: Vec<String> = with_faults.user_diagnostics().map(meaning).collect();
+        let clean = analyze_texts(&refs, &["acme.compel"]);
+        let clean_diags: Vec<String> = clean.user_diagnostics().map(meaning).collect();
+        (diags, clean_diags, clean)
+    };
+    let (diags_before, clean_before, before) = run(&messy);
+    let (diags_after, clean_after, after) = run(&formatted);
+
+    // The diagnostics are the same, and there are some of each severity.
+    assert_eq!(diags_after, diags_before);
+    let all = diags_before.join("\n");
+    for expected in ["E0401 Error", "did you mean `metric`?", "E0402 Error", "E0301 Error", "latncy_p95", "Warning"] {
+        assert!(all.contains(expected), "expected {expected:?} among:\n{all}");
+    }
+    assert_eq!(clean_before, Vec::<String>::new(), "the example checks clean");
+    assert_eq!(clean_after, clean_before);
+
+    // The evaluation against the latency spike decides the same.
+    let metrics_path = acme_dir().join("metrics/latency-spike.json");
+    let now = compel::eval::metrics::parse_rfc3339("2026-11-24T00:00:00Z").expect("time");
+    let series = compel::eval::sources::read_metrics("latency-spike.json", &read(&metrics_path), now).expect("metrics");
+    let store: compel::eval::metrics::MetricStore = series.into_iter().collect();
+    let opts = compel::eval::EvalOptions { now, default_max_age: compel::eval::DEFAULT_MAX_AGE };
+    let report_before = compel::eval::evaluate(&before.model, &before.files, &store, &opts);
+    let report_after = compel::eval::evaluate(&after.model, &after.files, &store, &opts);
+    assert_eq!(decisions(&report_after), decisions(&report_before));
+    assert_eq!(report_without_positions(&report_after), report_without_positions(&report_before));
+    // ... and they are the example's real decisions, not an empty report.
+    let gate = report_before.gate("scoring_v2", "model", "produce").expect("the gate is reported");
+    assert_eq!(gate.outcome.as_str(), "fail");
+    assert_eq!(report_before.kpi("accuracy").expect("accuracy").status.as_str(), "at_risk");
+    assert_eq!(report_before.kpi("latency_p95").expect("latency").status.as_str(), "met");
+}
+
+// ---- every other .compel file of the repository ----------------------------------
+
+/// Every `*.compel` file below `dir`, sorted.
+fn compel_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in std::fs::read_dir(&d).unwrap_or_else(|e| panic!("cannot list {}: {e}", d.display())) {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "compel") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+fn manifest_dir() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Every checker and `compel test` fixture that parses is stable under the
+/// formatter and keeps its tree and comments; those with syntax errors
+/// (the `syntax/` area) are refused, never formatted.
+#[test]
+fn every_fixture_that_parses_formats_stably() {
+    let mut formatted = 0;
+    let mut refused = Vec::new();
+    for area in ["tests/fixtures/check", "tests/fixtures/test"] {
+        for path in compel_files(&manifest_dir().join(area)) {
+            let rel = path.strip_prefix(manifest_dir()).unwrap().to_string_lossy().replace('\\', "/");
+            let Ok(text) = String::from_utf8(std::fs::read(&path).expect("readable")) else {
+                refused.push(rel);
+                continue;
+            };
+            match format_source(&text) {
+                Ok(_) => {
+                    check_invariants(&text);
+                    formatted += 1;
+                }
+                Err(diags) => {
+                    assert!(diags.iter().any(|d| d.is_error()), "{rel}: refused without an error");
+                    assert!(is_formatted(&text).is_err());
+                    refused.push(rel);
+                }
+            }
+        }
+    }
+    // Only the files written to be broken are skipped, and most are checked.
+    assert!(refused.iter().all(|r| r.starts_with("tests/fixtures/check/syntax/")), "refused: {refused:?}");
+    assert!(formatted >= 40, "only {formatted} fixtures were formatted");
+}
+
+/// The stdlib is written in the canonical layout (its files are embedded and
+/// shown by hover and go-to-definition, so they should read like `compel fmt`
+/// output).
+#[test]
+fn the_stdlib_is_in_the_canonical_layout() {
+    let files = compel_files(&manifest_dir().join("stdlib"));
+    assert!(files.len() >= 6, "{files:?}");
+    let mut not_canonical = Vec::new();
+    for path in &files {
+        let text = read(path);
+        match is_formatted(&text) {
+            Ok(true) => {}
+            Ok(false) => not_canonical.push(format!("{}:\n{}", path.display(), format_ok(&text))),
+            Err(diags) => panic!("{} does not parse: {diags:?}", path.display()),
+        }
+    }
+    assert!(not_canonical.is_empty(), "not in the canonical layout:\n{}", not_canonical.join("\n"));
+}
+
 #[test]
 fn crlf_input_gives_the_same_output() {
     for name in ["acme.compel", "acme_test.compel", "people.compel"] {
