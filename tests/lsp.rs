@@ -757,6 +757,360 @@ fn storm_of_random_edits_then_a_hover_is_answered() {
     assert!(hover["contents"]["value"].as_str().unwrap_or("").contains("Top-1 accuracy"), "{hover}");
 }
 
+// ---- cancellation ------------------------------------------------------------------
+
+#[test]
+fn a_cancelled_request_answers_request_cancelled() {
+    // A long quiet period keeps the analysis of the edit from finishing, so
+    // `references` (which waits for the analysis of the current text) is
+    // still pending when the cancellation arrives.
+    let mut server = Server::start("acme", Start { options: Some(json!({ "debounceMs": 5000 })), ..Start::default() });
+    let text = server.text("acme.compel");
+    let uri = server.open("acme.compel");
+    let at = server.pos(&text, "kpi accuracy", 0, 4);
+    server.edit(&uri, 2, range(at.clone(), at.clone()), "x");
+    let started = Instant::now();
+    let id = server.start_request(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": uri }, "position": at, "context": { "includeDeclaration": true } }),
+    );
+    server.notify("$/cancelRequest", json!({ "id": id }));
+    let answer = server.response(id);
+    assert_eq!(answer["error"]["code"], -32800, "{answer}");
+    assert!(answer.get("result").is_none(), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(2), "answered only after {:?}", started.elapsed());
+    // The server goes on answering (from the text: nothing is analysed yet).
+    let folds = server.request("textDocument/foldingRange", json!({ "textDocument": { "uri": uri } }));
+    assert!(folds.as_array().is_some_and(|f| !f.is_empty()), "{folds}");
+}
+
+// ---- the workspace model: open buffers over files on disk ---------------------------
+
+#[test]
+fn closing_a_buffer_makes_diagnostics_follow_the_disk_again() {
+    let mut server = Server::start("acme", Start::default());
+    let disk = server.text("acme.compel");
+    // The buffer misspells the sponsor; the file on disk does not.
+    let buffer = disk.replacen("sponsor        dana", "sponsor        dnaa", 1);
+    let uri = server.open_text("acme.compel", &buffer);
+    let open = server.diagnostics(&uri, Some(1));
+    let codes: Vec<&str> =
+        open["diagnostics"].as_array().expect("list").iter().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, ["E0301"], "{open}");
+    server.close(&uri);
+    let closed = server.diagnostics(&uri, None);
+    assert_eq!(closed["diagnostics"], json!([]), "{closed}");
+    assert!(closed["version"].is_null(), "a closed file has no version: {closed}");
+
+    // And the other way round: a clean buffer over a broken file.
+    let broken = disk.replacen("sponsor        dana", "sponsor        dona", 1);
+    server.write("acme.compel", &broken);
+    server.files_changed(&[(&uri, 2)]);
+    let from_disk = server.diagnostics(&uri, None);
+    assert!(from_disk["diagnostics"][0]["message"].as_str().unwrap_or("").contains("`dona`"), "{from_disk}");
+    server.open_text("acme.compel", &disk);
+    assert_eq!(server.diagnostics(&uri, Some(1))["diagnostics"], json!([]));
+    server.close(&uri);
+    let again = server.diagnostics(&uri, None);
+    assert!(again["diagnostics"][0]["message"].as_str().unwrap_or("").contains("`dona`"), "{again}");
+}
+
+#[test]
+fn a_closed_import_changed_on_disk_rediagnoses_the_open_importer() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    assert_eq!(server.diagnostics(&uri, Some(1))["diagnostics"], json!([]));
+    // people.compel is not open; another program renames `dana` on disk.
+    let people = server.text("people.compel");
+    server.write("people.compel", &people.replacen("person dana", "person dina", 1));
+    let people_uri = server.uri("people.compel");
+    server.files_changed(&[(&people_uri, 2)]);
+    let diags = server.diagnostics(&uri, Some(1));
+    let found: Vec<(&str, &str)> = diags["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|d| (d["code"].as_str().unwrap_or(""), d["message"].as_str().unwrap_or("")))
+        .collect();
+    assert!(found.contains(&("E0301", "unknown person `dana`\nhelp: did you mean `dina`?")), "{diags}");
+    // Deleting it: the import itself no longer resolves.
+    std::fs::remove_file(server.root.join("people.compel")).expect("delete");
+    server.files_changed(&[(&people_uri, 3)]);
+    let diags = server.wait_for("diagnostics naming the missing import", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri.as_str()
+            && m["params"]["diagnostics"].to_string().contains("people.compel")
+    });
+    assert_eq!(diags["params"]["version"], 1, "{diags}");
+    // Restoring it clears everything.
+    server.write("people.compel", &people);
+    server.files_changed(&[(&people_uri, 1)]);
+    let diags = server.wait_for("clean diagnostics", |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri.as_str()
+            && m["params"]["diagnostics"] == json!([])
+    });
+    assert_eq!(diags["params"]["version"], 1, "{diags}");
+}
+
+// ---- the same diagnostics as `compel check` -----------------------------------------
+
+/// Converts a 1-based line and character column of `compel check --format
+/// json` into an LSP position in `encoding`.
+fn check_position(text: &str, line: u64, column: u64, encoding: &str) -> Value {
+    let line_text = text.lines().nth(line as usize - 1).unwrap_or("");
+    let before: String = line_text.chars().take(column as usize - 1).collect();
+    let character: usize = match encoding {
+        "utf-8" => before.len(),
+        _ => before.chars().map(char::len_utf16).sum(),
+    };
+    json!({ "line": line - 1, "character": character })
+}
+
+fn same_diagnostics_as_compel_check(encodings: Option<&[&str]>) {
+    let mut server = Server::start("errors", Start { encodings, ..Start::default() });
+    let text = server.text("many.compel");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_compel"))
+        .args(["check", "--format", "json", "many.compel"])
+        .current_dir(&server.root)
+        .output()
+        .expect("run compel check");
+    assert_eq!(output.status.code(), Some(1), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    let expected: Vec<Value> = report["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .map(|d| {
+            assert_eq!(d["file"], "many.compel", "{d}");
+            let mut message = d["message"].as_str().expect("message").to_string();
+            if let Some(help) = d["help"].as_str() {
+                message.push_str("\nhelp: ");
+                message.push_str(help);
+            }
+            let severity = match d["severity"].as_str() {
+                Some("error") => 1,
+                Some("warning") => 2,
+                _ => 3,
+            };
+            json!({
+                "code": d["code"],
+                "severity": severity,
+                "message": message,
+                "range": range(
+                    check_position(&text, d["line"].as_u64().expect("line"), d["column"].as_u64().expect("column"), &server.encoding),
+                    check_position(&text, d["end_line"].as_u64().expect("line"), d["end_column"].as_u64().expect("column"), &server.encoding),
+                ),
+            })
+        })
+        .collect();
+    assert!(expected.len() >= 6, "the fixture has many errors: {report}");
+    let uri = server.open("many.compel");
+    let published = server.diagnostics(&uri, Some(1));
+    let got: Vec<Value> = published["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|d| json!({ "code": d["code"], "severity": d["severity"], "message": d["message"], "range": d["range"] }))
+        .collect();
+    assert_eq!(got, expected, "{}", server.encoding);
+    // The line with emoji before the error moves the UTF-16 column.
+    let emoji = got
+        .iter()
+        .find(|d| d["message"].as_str().is_some_and(|m| m.starts_with("unknown name `screnning`")))
+        .expect("the emoji line");
+    assert_eq!(emoji["range"]["start"], server.pos(&text, "or screnning", 0, 3));
+}
+
+#[test]
+fn the_same_diagnostics_as_compel_check() {
+    same_diagnostics_as_compel_check(None);
+    same_diagnostics_as_compel_check(Some(&["utf-8"]));
+}
+
+#[test]
+fn a_unit_mismatch_points_at_the_other_side() {
+    let mut server = Server::start("acme", Start::default());
+    let text = server.text("acme.compel");
+    let uri = server.open("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    let at = server.pos(&text, "require accuracy\n", 0, 16);
+    server.edit(&uri, 2, range(at.clone(), at), " > 300ms");
+    let now = text.replacen("require accuracy\n", "require accuracy > 300ms\n", 1);
+    let diags = server.diagnostics(&uri, Some(2));
+    let d = &diags["diagnostics"][0];
+    assert_eq!(d["code"], "E0501", "{diags}");
+    assert_eq!(
+        d["range"],
+        range(server.pos(&now, "accuracy > 300ms", 0, 0), server.pos(&now, "accuracy > 300ms", 0, 16))
+    );
+    let related = d["relatedInformation"].as_array().expect("related information");
+    let side = |needle: &str, len: usize| {
+        let start = server.pos(&now, needle, 0, 0);
+        let end = server.pos(&now, needle, 0, len);
+        related
+            .iter()
+            .find(|r| {
+                r["location"]["uri"] == uri.as_str() && r["location"]["range"] == range(start.clone(), end.clone())
+            })
+            .map(|r| r["message"].clone())
+    };
+    assert_eq!(side("300ms\n", 5), Some(json!("this is a duration")), "{d}");
+    assert_eq!(side("accuracy > 300ms", 8), Some(json!("this is a number")), "{d}");
+    let href = d["codeDescription"]["href"].as_str().expect("a link to the explanation");
+    let explanation = std::fs::read_to_string(href.strip_prefix("file://").expect("file URI")).expect("explanation");
+    assert!(explanation.starts_with("# E0501"), "{explanation}");
+    insta::assert_json_snapshot!("diagnostics_unit_mismatch_related", server.normalise(diags));
+
+    // A KPI whose target does not fit its unit: the unit is the other side.
+    let kpi = "kpi slow {\n  metric \"m\"\n  unit   percent\n  target <= 250ms\n}\n";
+    let kuri = open_analysed_diags(&mut server, "slow.compel", kpi);
+    let d = &kuri["diagnostics"][0];
+    assert_eq!(d["code"], "E0501", "{kuri}");
+    let unit = range(server.pos(kpi, "percent", 0, 0), server.pos(kpi, "percent", 0, 7));
+    assert_eq!(d["relatedInformation"][0]["location"]["range"], unit, "{kuri}");
+    assert!(d["codeDescription"]["href"].as_str().is_some_and(|h| h.ends_with("E0501.md")), "{d}");
+}
+
+/// Opens a document and returns its first diagnostics.
+fn open_analysed_diags(server: &mut Server, rel: &str, text: &str) -> Value {
+    let uri = server.open_text(rel, text);
+    server.diagnostics(&uri, Some(1))
+}
+
+// ---- completion of values and units --------------------------------------------------
+
+#[test]
+fn completion_after_program_offers_programs_only() {
+    let mut server = Server::start("acme", Start::default());
+    let text = "import \"acme.compel\"\n\ninitiative i {\n  owner \"me\"\n  program \n}\n";
+    let uri = open_analysed(&mut server, "new.compel", text);
+    let pos = server.pos(text, "program ", 0, 8);
+    let result = server.request("textDocument/completion", tdp(&uri, pos));
+    assert_eq!(completion_lines(&result), ["fraud_ai · module · program · Fraud AI"], "no people, no KPIs");
+}
+
+#[test]
+fn completion_after_role_offers_the_roles() {
+    let mut server = Server::start("acme", Start::default());
+    let text = "person sam {\n  name \"Sam\"\n  role \n}\n";
+    let uri = open_analysed(&mut server, "new.compel", text);
+    let pos = server.pos(text, "role ", 0, 5);
+    let result = server.request("textDocument/completion", tdp(&uri, pos));
+    let lines = completion_lines(&result);
+    assert!(lines.iter().all(|l| l.contains(" · enum member · ")), "{lines:#?}");
+    for want in ["CFO", "CEO", "director", "manager"] {
+        assert!(labels(&result).iter().any(|l| l == want), "`{want}` missing from {lines:#?}");
+    }
+    insta::assert_json_snapshot!("completion_role", lines);
+}
+
+#[test]
+fn completion_of_units_after_a_number_in_a_kpi() {
+    let mut server = Server::start("acme", Start::default());
+    // A percent KPI's target: `%` first, and no currencies.
+    let text = "kpi k {\n  metric \"m\"\n  unit   percent\n  target >= 92\n}\n";
+    let uri = open_analysed(&mut server, "pct.compel", text);
+    let pos = server.pos(text, ">= 92", 0, 5);
+    let result = server.request("textDocument/completion", tdp(&uri, pos.clone()));
+    let got = labels(&result);
+    assert_eq!(got.first().map(String::as_str), Some("%"), "{got:?}");
+    assert!(!got.contains(&"USD".to_string()), "{got:?}");
+    insta::assert_json_snapshot!("completion_units_kpi_target", completion_lines(&result));
+    // The unit replaces nothing of the number: it goes right after it.
+    let pct = result["items"].as_array().and_then(|a| a.iter().find(|i| i["label"] == "%")).cloned().expect("%");
+    assert_eq!(pct["textEdit"]["range"], range(pos.clone(), pos));
+
+    // A KPI counted in money: currencies, after a space.
+    let text = "kpi cost {\n  metric \"c\"\n  unit   EUR\n  target <= 5000\n}\n";
+    let uri = open_analysed(&mut server, "money.compel", text);
+    let pos = server.pos(text, "<= 5000", 0, 7);
+    let result = server.request("textDocument/completion", tdp(&uri, pos));
+    let got = labels(&result);
+    assert_eq!(got.first().map(String::as_str), Some("EUR"), "the KPI's own currency first: {got:?}");
+    assert!(got.contains(&"USD".to_string()) && !got.contains(&"%".to_string()), "{got:?}");
+    let eur = result["items"].as_array().and_then(|a| a.iter().find(|i| i["label"] == "EUR")).cloned().expect("EUR");
+    let applied = apply_edits(text, &[eur["textEdit"].clone()], &server.encoding);
+    assert!(applied.contains("target <= 5000 EUR\n"), "{applied}");
+
+    // A program's budget is money.
+    let text = "program p {\n  sponsor \"x\"\n  budget 1_200_000\n}\n";
+    let uri = open_analysed(&mut server, "budget.compel", text);
+    let pos = server.pos(text, "1_200_000", 0, 9);
+    let result = server.request("textDocument/completion", tdp(&uri, pos));
+    let got = labels(&result);
+    assert!(got.contains(&"USD".to_string()) && !got.contains(&"%".to_string()), "{got:?}");
+    let usd = result["items"].as_array().and_then(|a| a.iter().find(|i| i["label"] == "USD")).cloned().expect("USD");
+    let applied = apply_edits(text, &[usd["textEdit"].clone()], &server.encoding);
+    assert!(applied.contains("budget 1_200_000 USD\n"), "{applied}");
+}
+
+// ---- hover on people and expressions ------------------------------------------------
+
+#[test]
+fn hover_on_a_person_and_on_an_expression() {
+    let mut server = Server::start("acme", Start::default());
+    let uri = server.open("acme.compel");
+    let text = server.text("acme.compel");
+    server.diagnostics(&uri, Some(1));
+    let pos = server.pos(&text, "sponsor        dana", 0, 16);
+    let hover = server.request("textDocument/hover", tdp(&uri, pos));
+    let value = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(value.contains("Dana Whitfield"), "{hover}");
+    assert!(value.contains("CFO"), "{hover}");
+    insta::assert_json_snapshot!("hover_person", hover);
+    // `avg(feature_psi, 7d)` inside a criterion: a number.
+    let pos = server.pos(&text, "avg(feature_psi, 7d)", 0, 19);
+    let hover = server.request("textDocument/hover", tdp(&uri, pos));
+    insta::assert_json_snapshot!("hover_avg_expression", hover);
+    // On a percent KPI, the unit is part of the answer.
+    let edited = text.replacen("require avg(feature_psi, 7d) < 0.15", "require avg(accuracy, 7d) > 90%", 1);
+    server.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": edited }] }),
+    );
+    assert_eq!(server.diagnostics(&uri, Some(2))["diagnostics"], json!([]));
+    let pos = server.pos(&edited, "avg(accuracy, 7d)", 0, 16);
+    let hover = server.request("textDocument/hover", tdp(&uri, pos));
+    let value = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(value.starts_with("```compel\navg(accuracy, 7d)\n```\n"), "the whole call: {hover}");
+    assert!(value.contains("a number in `percent`"), "type and unit: {hover}");
+    insta::assert_json_snapshot!("hover_avg_percent", hover);
+}
+
+// ---- debounce ------------------------------------------------------------------------
+
+#[test]
+fn a_burst_of_edits_publishes_the_last_version_only() {
+    let debounce = 300;
+    let mut server =
+        Server::start("acme", Start { options: Some(json!({ "debounceMs": debounce })), ..Start::default() });
+    let uri = server.open("acme.compel");
+    let mut text = server.text("acme.compel");
+    assert_eq!(server.diagnostics(&uri, Some(1))["diagnostics"], json!([]));
+    // Type a KPI at the end, one character per change: every state but the
+    // last is broken, so a stale publication would carry errors.
+    let typed = "\nkpi typed {\n  metric \"t\"\n  target >= 1\n}\n";
+    let mut version = 1;
+    for c in typed.chars() {
+        version += 1;
+        let pos = position(&text, text.len(), &server.encoding);
+        server.edit(&uri, version, range(pos.clone(), pos), &c.to_string());
+        text.push(c);
+    }
+    let last = server.diagnostics(&uri, Some(version));
+    assert_eq!(last["diagnostics"], json!([]), "{last}");
+    // Give a stale analysis every chance to arrive late.
+    std::thread::sleep(Duration::from_millis(3 * debounce));
+    let request = server.request("workspace/symbol", json!({ "query": "typed" }));
+    assert_eq!(request.as_array().map(Vec::len), Some(1), "{request}");
+    for published in server.take("textDocument/publishDiagnostics") {
+        if published["params"]["uri"] == uri.as_str() {
+            assert_eq!(published["params"]["version"], version, "a stale publication: {published}");
+        }
+    }
+}
+
 // ---- latency ----------------------------------------------------------------------
 
 /// A generated policy file of about `lines` lines: KPIs, initiatives with

@@ -137,7 +137,8 @@ pub fn complete(
         Slot::Expr(e) => expression(sources, &mut out, e),
         Slot::Unit { start, attr, duration } => {
             out.range = Span::new(*start, scan.offset);
-            units(&mut out, attr.as_ref(), *duration);
+            let kpi_unit = attr.as_ref().filter(|(k, _)| *k == Kind::Kpi).and_then(|_| kpi_unit(&scan));
+            units(&mut out, attr.as_ref(), *duration, kpi_unit);
         }
         Slot::Test(words) => test_statement(sources, &mut out, words),
         Slot::Nothing => {}
@@ -470,12 +471,19 @@ const CURRENCIES: &[(&str, &str)] = &[
 const TIME_UNITS: &[(&str, &str)] =
     &[("d", "days"), ("h", "hours"), ("w", "weeks"), ("m", "minutes"), ("s", "seconds"), ("ms", "milliseconds")];
 
-fn units(out: &mut Out, attr: Option<&(Kind, String)>, duration: bool) {
+/// The units that may follow a number written right before the cursor:
+/// `%` and time units, or currencies where the value is money (a
+/// `budget`, the target of a KPI counted in a currency). `kpi_unit` is the
+/// `unit` written in the enclosing KPI, if any.
+fn units(out: &mut Out, attr: Option<&(Kind, String)>, duration: bool, kpi_unit: Option<&str>) {
     let ty = attr.and_then(|(k, a)| k.attr(a)).map(|s| s.ty);
+    let kpi_currency = kpi_unit.filter(|u| CURRENCIES.iter().any(|(c, _)| c == u));
     match ty {
         _ if duration => {}
         Some(AttrType::Duration) => {}
-        Some(AttrType::Money | AttrType::Number | AttrType::Str | AttrType::Date) => return,
+        Some(AttrType::Money) => return currencies(out, None, "0"),
+        Some(AttrType::Threshold) if kpi_currency.is_some() => return currencies(out, kpi_currency, "0"),
+        Some(AttrType::Number | AttrType::Str | AttrType::Date) => return,
         _ => out.push(CompletionItem {
             detail: Some("percent: 92% is 0.92".to_string()),
             ..item("%", ItemKind::Unit, "0")
@@ -484,6 +492,42 @@ fn units(out: &mut Out, attr: Option<&(Kind, String)>, duration: bool) {
     for (i, (u, d)) in TIME_UNITS.iter().enumerate() {
         out.push(CompletionItem { detail: Some(d.to_string()), ..item(u, ItemKind::Unit, &format!("1{i}")) });
     }
+    // Money may fit where the unit is not known from the text: a criterion,
+    // a KPI without a `unit`.
+    let unknown = match attr {
+        None => true,
+        Some((Kind::Kpi, _)) => kpi_unit.is_none(),
+        Some(_) => false,
+    };
+    if !duration && unknown {
+        currencies(out, None, "2");
+    }
+}
+
+/// Currencies after a number, separated from it by a space; `first` (the
+/// currency already in use) sorts before the others.
+fn currencies(out: &mut Out, first: Option<&str>, sort: &str) {
+    for (c, d) in CURRENCIES {
+        let sort = if Some(*c) == first { format!("{sort}0") } else { format!("{sort}1") };
+        out.push(CompletionItem {
+            detail: Some(d.to_string()),
+            insert: format!(" {c}"),
+            ..item(c, ItemKind::Unit, &sort)
+        });
+    }
+}
+
+/// The `unit` written in the top-level declaration around the cursor.
+fn kpi_unit<'t>(scan: &context::Scan<'t>) -> Option<&'t str> {
+    let piece = scan.text.get(scan.piece.range())?;
+    piece.lines().find_map(|line| {
+        let rest = line.trim_start().strip_prefix("unit")?;
+        if !rest.starts_with([' ', '\t']) {
+            return None;
+        }
+        let word = rest.split_whitespace().next()?;
+        Some(word.split("//").next().unwrap_or(word)).filter(|w| !w.is_empty())
+    })
 }
 
 /// What a dotted chain names, as far as completion cares.
@@ -753,5 +797,19 @@ mod tests {
         assert!(top.contains(&"kpi".to_string()) && top.contains(&"policy".to_string()), "{top:?}");
         let role = labels_at(&format!("{head}person p {{\n  name \"P\"\n  role C|"));
         assert!(role.contains(&"CFO".to_string()), "{role:?}");
+    }
+
+    #[test]
+    fn units_after_a_number_follow_the_value() {
+        let pct = labels_at("kpi k {\n  metric \"m\"\n  unit percent\n  target >= 92|\n}\n");
+        assert_eq!(pct[0], "%");
+        assert!(!pct.contains(&"USD".to_string()), "{pct:?}");
+        let money = labels_at("kpi k {\n  metric \"m\"\n  target <= 5000|\n  unit CHF // francs\n}\n");
+        assert_eq!(money[0], "CHF", "{money:?}");
+        assert!(!money.contains(&"%".to_string()), "{money:?}");
+        let budget = labels_at("program p {\n  budget 1_000|\n}\n");
+        assert_eq!(budget.len(), CURRENCIES.len(), "{budget:?}");
+        let no_unit = labels_at("kpi k {\n  metric \"m\"\n  target <= 5|\n}\n");
+        assert!(no_unit.contains(&"%".to_string()) && no_unit.contains(&"EUR".to_string()), "{no_unit:?}");
     }
 }

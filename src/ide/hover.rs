@@ -129,10 +129,14 @@ pub fn expr_at(a: &Analysis, file: FileId, offset: usize) -> Option<(ExprContext
             ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => vec![l, r],
             _ => Vec::new(),
         };
+        // A child that ends at the cursor answers only when its parent ends
+        // there too: with the mouse on the `)` of `avg(k, 7d)`, the offset
+        // is the end of `7d` but the character under it is the call's.
+        let parent_end = e.span.end as usize;
         let next = children
             .iter()
             .copied()
-            .filter(|c| c.span.touches(offset))
+            .filter(|c| c.span.touches(offset) && (offset < c.span.end as usize || offset >= parent_end))
             .min_by_key(|c| (u8::from(offset >= c.span.end as usize), c.span.len()));
         match next {
             Some(c) => {
@@ -239,9 +243,43 @@ fn expression_hover(a: &Analysis, file: FileId, ctx: &ExprContext<'_>, e: &Expr)
             }
             None => type_of(a, file, ctx, e)?,
         },
+        ExprKind::Call(func, args) => {
+            let ty = type_of(a, file, ctx, e)?;
+            match measure_of(a, file, ctx, func, args) {
+                Some((kpi, unit)) => format!("{ty} in `{unit}` (the unit of `{kpi}`)"),
+                None => ty,
+            }
+        }
         _ => type_of(a, file, ctx, e)?,
     };
     Some(Hover { range: e.span, markdown: format!("```compel\n{}\n```\n{detail}", one_line(written)) })
+}
+
+/// For a call of a built-in that returns a KPI's measure (`avg(k, 7d)`),
+/// the KPI's name and unit.
+fn measure_of(
+    a: &Analysis,
+    file: FileId,
+    ctx: &ExprContext<'_>,
+    func: &ast::Ident,
+    args: &[Expr],
+) -> Option<(String, String)> {
+    let Some(crate::check::Symbol::Builtin(bi)) = a.model.lookup(file, &func.name) else { return None };
+    let b = &a.model.builtins[bi];
+    if b.ret != "measure" {
+        return None;
+    }
+    let at = b.params.iter().position(|(_, t)| t == "kpi")?;
+    let arg = args.get(at)?;
+    let mut diags = Vec::new();
+    let mut refs = Vec::new();
+    match TypeCx::new(&a.model, file, ctx.subject, &mut diags, &mut refs).infer(arg) {
+        Ty::Decl(Kind::Kpi, Some(id)) => {
+            let kpi = a.model.decl(id);
+            Some((kpi.name.clone(), kpi.measure_unit().name()))
+        }
+        _ => None,
+    }
 }
 
 fn element_type(a: &Analysis, file: FileId, ctx: &ExprContext<'_>, list: &Expr) -> Option<String> {

@@ -325,6 +325,23 @@ impl Server {
         uri
     }
 
+    /// Closes a document in the editor.
+    pub fn close(&mut self, uri: &str) {
+        self.notify("textDocument/didClose", json!({ "textDocument": { "uri": uri } }));
+    }
+
+    /// Writes a workspace file on disk (the editor does not see it).
+    pub fn write(&self, rel: &str, text: &str) {
+        std::fs::write(self.root.join(rel), text).expect("write workspace file");
+    }
+
+    /// Tells the server that watched files changed on disk: `(URI, type)`
+    /// with the protocol's types (1 created, 2 changed, 3 deleted).
+    pub fn files_changed(&mut self, changes: &[(&str, u8)]) {
+        let changes: Vec<Value> = changes.iter().map(|(uri, typ)| json!({ "uri": uri, "type": typ })).collect();
+        self.notify("workspace/didChangeWatchedFiles", json!({ "changes": changes }));
+    }
+
     /// Replaces a range (LSP positions) with `text` in document `uri`.
     pub fn edit(&mut self, uri: &str, version: i64, range: Value, text: &str) {
         self.notify(
