@@ -1165,9 +1165,14 @@ impl<'a> Checker<'a> {
                 match s {
                     ast::TestStmt::Now(_) => has_now = true,
                     ast::TestStmt::ExpectGate { initiative, from, to, outcome, .. } => {
-                        self.test_ref(file, initiative, Kind::Initiative);
-                        self.test_ref(file, from, Kind::Stage);
-                        self.test_ref(file, to, Kind::Stage);
+                        let ok = [
+                            self.test_ref(file, initiative, Kind::Initiative),
+                            self.test_ref(file, from, Kind::Stage),
+                            self.test_ref(file, to, Kind::Stage),
+                        ];
+                        if ok.iter().all(|x| *x) {
+                            self.test_gate_exists(file, initiative, from, to);
+                        }
                         self.test_word(file, outcome, &["pass", "warn", "fail", "unknown"]);
                     }
                     ast::TestStmt::ExpectKpi { kpi, status, .. } => {
@@ -1175,8 +1180,9 @@ impl<'a> Checker<'a> {
                         self.test_word(file, status, &["met", "at_risk", "missed", "unknown"]);
                     }
                     ast::TestStmt::ExpectPolicy { policy, subject, outcome, .. } => {
+                        let mut subject_kind = None;
                         match self.resolve_name(file, policy) {
-                            Some(Symbol::Policy(_)) => {}
+                            Some(Symbol::Policy(pi)) => subject_kind = self.model.policies[pi].subject,
                             _ => {
                                 let names: Vec<String> = self.model.scopes[file.0 as usize]
                                     .iter()
@@ -1195,13 +1201,52 @@ impl<'a> Checker<'a> {
                                 self.diags.push(d);
                             }
                         }
-                        if self.resolve_name(file, subject).is_none() {
-                            self.diags.push(Diagnostic::at(
-                                Code::TestError,
-                                file,
-                                subject.span,
-                                format!("unknown subject `{}`", subject.name),
-                            ));
+                        match (self.resolve_name(file, subject), subject_kind) {
+                            (Some(Symbol::Decl(id)), Some(kind)) if self.model.decl(id).kind != kind => {
+                                let d = self.model.decl(id);
+                                self.diags.push(
+                                    Diagnostic::at(
+                                        Code::TestError,
+                                        file,
+                                        subject.span,
+                                        format!(
+                                            "policy `{}` governs {}s, but `{}` is {}",
+                                            policy.name,
+                                            kind.as_str(),
+                                            subject.name,
+                                            d.kind.with_article()
+                                        ),
+                                    )
+                                    .with_label(
+                                        FileSpan::new(d.file, d.name_span),
+                                        format!("`{}` is declared here", subject.name),
+                                    ),
+                                );
+                            }
+                            (Some(Symbol::Decl(_)), _) => {}
+                            _ => {
+                                // Suggest among the subjects the policy can govern
+                                // (any declaration when the policy is unknown).
+                                let mut names: Vec<String> = match subject_kind {
+                                    Some(kind) => self.names_of_kind(file, kind),
+                                    None => self.model.scopes[file.0 as usize]
+                                        .iter()
+                                        .filter(|(_, s)| matches!(s, Symbol::Decl(_)))
+                                        .map(|(n, _)| n.clone())
+                                        .collect(),
+                                };
+                                names.sort();
+                                let mut d = Diagnostic::at(
+                                    Code::TestError,
+                                    file,
+                                    subject.span,
+                                    format!("unknown subject `{}`", subject.name),
+                                );
+                                if let Some(s) = diag::did_you_mean(&subject.name, names.iter().map(String::as_str)) {
+                                    d = d.with_help(format!("did you mean `{s}`?"));
+                                }
+                                self.diags.push(d);
+                            }
                         }
                         self.test_word(file, outcome, &["pass", "warn", "fail", "unknown"]);
                     }
@@ -1222,9 +1267,57 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn test_ref(&mut self, file: FileId, ident: &ast::Ident, kind: Kind) {
+    /// A gate assertion must name a gate the initiative has: its own, or a
+    /// top-level one.
+    fn test_gate_exists(&mut self, file: FileId, initiative: &ast::Ident, from: &ast::Ident, to: &ast::Ident) {
+        let Some(Symbol::Decl(iid)) = self.resolve_name(file, initiative) else { return };
+        let gates: Vec<String> = self
+            .model
+            .gates
+            .iter()
+            .filter(|g| g.owner.is_none() || g.owner == Some(iid))
+            .map(|g| format!("{} -> {}", g.from_name, g.to_name))
+            .collect();
+        let wanted = format!("{} -> {}", from.name, to.name);
+        if gates.contains(&wanted) {
+            return;
+        }
+        let mut gates = gates;
+        gates.sort();
+        gates.dedup();
+        let d = Diagnostic::at(
+            Code::TestError,
+            file,
+            Span::new(from.span.start as usize, to.span.end as usize),
+            format!("`{}` has no gate `{wanted}`", initiative.name),
+        );
+        self.diags.push(if gates.is_empty() {
+            d.with_help("it has no gates at all")
+        } else {
+            d.with_help(format!(
+                "its gates are {}",
+                gates.iter().map(|g| format!("`{g}`")).collect::<Vec<_>>().join(", ")
+            ))
+        });
+    }
+
+    /// Reports an assertion's name that is not a declaration of `kind`;
+    /// whether it is one.
+    fn test_ref(&mut self, file: FileId, ident: &ast::Ident, kind: Kind) -> bool {
         match self.resolve_name(file, ident) {
-            Some(Symbol::Decl(id)) if self.model.decl(id).kind == kind => {}
+            Some(Symbol::Decl(id)) if self.model.decl(id).kind == kind => return true,
+            Some(Symbol::Decl(id)) => {
+                let d = self.model.decl(id);
+                self.diags.push(
+                    Diagnostic::at(
+                        Code::TestError,
+                        file,
+                        ident.span,
+                        format!("`{}` is {}, not {}", ident.name, d.kind.with_article(), kind.with_article()),
+                    )
+                    .with_label(FileSpan::new(d.file, d.name_span), format!("`{}` is declared here", ident.name)),
+                );
+            }
             _ => {
                 let candidates = self.names_of_kind(file, kind);
                 let mut d = Diagnostic::at(
@@ -1239,6 +1332,7 @@ impl<'a> Checker<'a> {
                 self.diags.push(d);
             }
         }
+        false
     }
 
     fn test_word(&mut self, file: FileId, ident: &ast::Ident, words: &[&str]) {

@@ -319,7 +319,14 @@ Fix: set the attribute on the subject.";
 
     TestError = "E0801", Error, "invalid test",
 "A `test` block is malformed: an assertion names an unknown initiative,
-KPI, policy or outcome, or a test lacks `now`.
+KPI, policy, subject or outcome (a near name gets a did-you-mean), names a
+declaration of the wrong kind (a program where an initiative belongs, a
+person as the subject of a policy for initiatives), or a gate the
+initiative does not have; or a test lacks `now`.
+
+Example:
+
+    expect gate scoring_v3 model -> produce == fail   // did you mean `scoring_v2`?
 
 Fix: correct the assertion.";
 }
