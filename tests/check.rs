@@ -64,3 +64,23 @@ fn the_stdlib_checks_clean() {
     assert!(analysis.diagnostics.is_empty(), "{:#?}", analysis.diagnostics);
     assert_eq!(analysis.files.len(), compel::stdlib::MODULES.len());
 }
+
+#[test]
+fn a_misspelt_attribute_carries_a_rename_fix() {
+    let rel = "tests/fixtures/check/attributes/misspelt_attribute.compel";
+    let loader = ProjectLoader::for_paths(&[rel.into()]);
+    let analysis = analyze(&[rel.to_string()], &loader);
+    let diags: Vec<_> = analysis.user_diagnostics().collect();
+    // One typo, one error: `metric` is not also reported missing.
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    let d = diags[0];
+    assert_eq!(d.code.as_str(), "E0401");
+    assert_eq!(d.help.as_deref(), Some("did you mean `metric`?"));
+    let fix = d.fix.as_ref().expect("a fix");
+    assert_eq!(fix.title, "change to `metric`");
+    assert_eq!(fix.edits.len(), 1);
+    let edit = &fix.edits[0];
+    assert_eq!(edit.replacement, "metric");
+    let text = &analysis.files.get(edit.at.file).text;
+    assert_eq!(&text[edit.at.span.range()], "metrc");
+}

@@ -837,6 +837,9 @@ impl<'a> Checker<'a> {
         let ast = self.ast_decls[id.0 as usize];
         let (kind, file) = (self.model.decl(id).kind, self.model.decl(id).file);
         let mut attrs: Vec<Attr> = Vec::with_capacity(ast.members.len());
+        // Attributes a misspelt one was taken for: one typo, one error (its
+        // fix), not also "missing `metric`" with a second fix that adds it.
+        let mut suggested: Vec<&str> = Vec::new();
         for m in &ast.members {
             let ast::Member::Attr(a) = m else { continue };
             let name = &a.name.name;
@@ -849,6 +852,7 @@ impl<'a> Checker<'a> {
                     format!("{} has no attribute `{name}`", kind.with_article()),
                 );
                 if let Some(s) = diag::did_you_mean(name, names.iter().copied()) {
+                    suggested.push(s);
                     d = d.with_help(format!("did you mean `{s}`?")).with_fix(Fix {
                         title: format!("change to `{s}`"),
                         edits: vec![Edit { at: FileSpan::new(file, a.name.span), replacement: s.to_string() }],
@@ -881,7 +885,7 @@ impl<'a> Checker<'a> {
             });
         }
         for spec in kind.attrs().iter().filter(|s| s.required) {
-            if attrs.iter().all(|a| a.name != spec.name) {
+            if attrs.iter().all(|a| a.name != spec.name) && !suggested.contains(&spec.name) {
                 let decl = self.model.decl(id);
                 let insert_at = decl.body_span.end.saturating_sub(1) as usize;
                 let indent = if decl.parent.is_some() { "    " } else { "  " };

@@ -188,13 +188,18 @@ Example:
 Fix: define one of them from declared facts or literals.";
 
     UnknownAttribute = "E0401", Error, "unknown attribute",
-"The attribute is not part of this kind of declaration. `compel explain`
-cannot list them all here; the editor's completion offers the valid ones,
-and docs/language.md lists every kind's attributes.
+"The attribute is not part of this kind of declaration. A name close to a
+valid one gets a did-you-mean and a fix that renames it (and the attribute
+it was taken for is not also reported missing); otherwise the help lists
+the kind's attributes. The editor's completion offers the valid ones, and
+docs/language.md lists every kind's attributes.
 
 Example:
 
-    kpi accuracy { treshold >= 92% }   // did you mean `target`?
+    kpi accuracy {
+      metrc  \"fraud_model_accuracy\"   // did you mean `metric`?
+      target >= 92%
+    }
 
 Fix: correct the name or remove the attribute.";
 
