@@ -284,12 +284,20 @@ impl<'a> TypeCx<'a> {
                 match sym {
                     Symbol::Decl(id) => Ty::Decl(self.model.decl(id).kind, Some(id)),
                     Symbol::Let(i) => self.model.lets[i].ty.clone(),
-                    Symbol::Policy(_) => self.err(Diagnostic::at(
-                        Code::WrongKind,
-                        self.file,
-                        ident.span,
-                        format!("`{}` is a policy, not a value", ident.name),
-                    )),
+                    Symbol::Policy(pi) => {
+                        let p = &self.model.policies[pi];
+                        let declared = FileSpan::new(p.file, p.name_span);
+                        self.err(
+                            Diagnostic::at(
+                                Code::WrongKind,
+                                self.file,
+                                ident.span,
+                                format!("`{}` is a policy, not a value", ident.name),
+                            )
+                            .with_label(declared, format!("`{}` is declared here", ident.name))
+                            .with_help("a policy is checked on its subjects; a criterion cannot read its outcome"),
+                        )
+                    }
                     Symbol::Builtin(_) => self.err(
                         Diagnostic::at(
                             Code::BadArguments,
