@@ -184,6 +184,10 @@ fn mess_up(src: &str) -> String {
 /// KPI, a unit mismatch in a gate, and a policy a program violates.
 const FAULTY: &str = r#"import "acme.compel"
 
+person nobody {
+  name "Nobody"
+}
+
 kpi churn {
   metrc  "churn"
   target <= 5%
