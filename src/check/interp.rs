@@ -11,14 +11,92 @@
 //! Evaluation always terminates: expressions are trees, quantifiers iterate
 //! over finite lists, `let`s cannot refer to themselves (their values are
 //! computed once, in order), and nothing here performs I/O.
+//!
+//! It is also bounded in time: terminating is not enough when nested
+//! quantifiers multiply long lists (`all(a in xs: all(b in xs: all(c in xs:
+//! ...)))` over 10,000 elements is 10^12 steps), or when a chain of `let`s
+//! that need the clock doubles at each link (`let b = a + a`, `let c = b +
+//! b` ...: a `let` that only `eval` can decide is computed where it is
+//! used). Every expression node evaluated takes one step from the model's
+//! [`Budget`]: [`MAX_EVAL_STEPS`] for one `compel check`,
+//! [`MAX_EVAL_STEPS_EVAL`] for one `compel eval` (or one `test` block). Once
+//! it is spent, whatever is left is [`Undecided::Unknown`] with
+//! [`Budget::message`] as the reason (fail-closed: it blocks), and `compel
+//! check` reports `E0103` where it ran out.
 
 use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::schema::Kind;
 use super::value::Value;
 use super::{DeclId, Model, Symbol};
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, LitUnit, UnOp};
 use crate::text::FileId;
+
+/// How many expression nodes one `compel check` may evaluate. Real
+/// policies take a few hundred steps per subject; a debug build does about
+/// ten million steps a second, a release build many times that.
+pub const MAX_EVAL_STEPS: u64 = 10_000_000;
+
+/// How many one `compel eval` may: it evaluates each decided criterion a
+/// second time (quantifiers a third) to explain it.
+pub const MAX_EVAL_STEPS_EVAL: u64 = 3 * MAX_EVAL_STEPS;
+
+/// The steps left to one run; shared by every evaluation over one
+/// [`Model`]. The checker spends it; the evaluator [`resets`](Budget::reset)
+/// it first.
+#[derive(Debug)]
+pub struct Budget {
+    left: AtomicU64,
+    limit: AtomicU64,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget { left: AtomicU64::new(MAX_EVAL_STEPS), limit: AtomicU64::new(MAX_EVAL_STEPS) }
+    }
+}
+
+impl Clone for Budget {
+    fn clone(&self) -> Budget {
+        Budget {
+            left: AtomicU64::new(self.left.load(Ordering::Relaxed)),
+            limit: AtomicU64::new(self.limit.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+impl Budget {
+    /// A full budget of `limit` steps.
+    pub fn reset(&self, limit: u64) {
+        self.limit.store(limit, Ordering::Relaxed);
+        self.left.store(limit, Ordering::Relaxed);
+    }
+
+    /// Whether every step has been taken.
+    pub fn exhausted(&self) -> bool {
+        self.left.load(Ordering::Relaxed) == 0
+    }
+
+    /// The reason given for whatever is left undecided once the budget is
+    /// spent.
+    pub fn message(&self) -> String {
+        format!(
+            "evaluation stopped after {} steps, the limit for one run \
+             (nested quantifiers over long lists, or `let`s that double at each link?)",
+            self.limit.load(Ordering::Relaxed)
+        )
+    }
+
+    fn step(&self) -> Result<(), Undecided> {
+        let left = self.left.load(Ordering::Relaxed);
+        if left == 0 {
+            return Err(Undecided::Unknown(self.message()));
+        }
+        self.left.store(left - 1, Ordering::Relaxed);
+        Ok(())
+    }
+}
 
 /// Why an expression has no value (yet).
 #[derive(Clone, Debug, PartialEq)]
@@ -153,6 +231,7 @@ fn as_number(env: &Env, v: Value) -> Result<Value, Undecided> {
 }
 
 fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided> {
+    env.model.budget.step()?;
     Ok(match &e.kind {
         ExprKind::Number { value, unit, .. } => match unit {
             None => Value::Num(*value),

@@ -289,6 +289,8 @@ pub struct Model {
     pub stage_order: Vec<DeclId>,
     /// Top-level gates grouped by the stage they leave.
     pub gates_from: HashMap<DeclId, Vec<usize>>,
+    /// The evaluation steps left to this run (see [`interp::Budget`]).
+    pub budget: interp::Budget,
 }
 
 impl Model {
@@ -733,9 +735,26 @@ impl<'a> Checker<'a> {
             let (file, expr) = (self.model.lets[i].file, self.model.lets[i].expr.clone());
             let ty = self.infer_in_file(file, &expr);
             let value = self.const_value(file, &expr);
+            if value.is_none() {
+                let span = self.model.lets[i].name_span;
+                self.budget_spent(file, span);
+            }
             self.model.lets[i].ty = ty;
             self.model.lets[i].value = value;
         }
+    }
+
+    /// Whether the evaluation budget is spent; the first time it is, reports
+    /// `E0103` at `span` (the rest of the run is left undecided, so later
+    /// constants are not reported as "not constant").
+    fn budget_spent(&mut self, file: FileId, span: Span) -> bool {
+        if !self.model.budget.exhausted() {
+            return false;
+        }
+        if !self.diags.iter().any(policies::is_budget_diagnostic) {
+            self.diags.push(policies::budget_diagnostic(&self.model, FileSpan::new(file, span)));
+        }
+        true
     }
 
     /// Evaluates an expression that must be a constant (attribute values,
@@ -931,6 +950,7 @@ impl<'a> Checker<'a> {
                 self.infer_in_file(file, &t.value);
                 match self.const_value(file, &t.value) {
                     Some(val) => AttrVal::Threshold(t.op, val),
+                    None if self.budget_spent(file, t.value.span) => AttrVal::Invalid,
                     None => wrong(self, t.value.span),
                 }
             }
@@ -1019,6 +1039,7 @@ impl<'a> Checker<'a> {
                 }
                 match self.const_value(file, e) {
                     Some(v) => AttrVal::Value(v),
+                    None if self.budget_spent(file, e.span) => AttrVal::Invalid,
                     None => {
                         self.diags.push(Diagnostic::at(
                             Code::AttributeType,

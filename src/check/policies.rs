@@ -22,8 +22,27 @@ fn severity(e: Enforcement) -> Severity {
     }
 }
 
+/// `E0103` at `at`: the evaluation budget ran out there.
+pub(super) fn budget_diagnostic(model: &Model, at: FileSpan) -> Diagnostic {
+    Diagnostic::new(Code::LimitExceeded, at, model.budget.message())
+        .with_help("what is left is not decided by `compel check`, and is `unknown` for `compel eval`")
+}
+
+/// Whether `d` is the one [`budget_diagnostic`] of a run.
+pub(super) fn is_budget_diagnostic(d: &Diagnostic) -> bool {
+    d.code == Code::LimitExceeded && d.message.starts_with("evaluation stopped after ")
+}
+
 /// Evaluates what can be decided without a clock or metrics.
 pub fn evaluate_static(model: &Model, diags: &mut Vec<Diagnostic>) {
+    let mut spent = diags.iter().any(is_budget_diagnostic);
+    let mut report = |env: &Env, file: FileId, subject: DeclId, c: &Criterion, what: &str, diags: &mut Vec<_>| {
+        report(model, env, file, subject, c, what, diags);
+        if !spent && model.budget.exhausted() {
+            spent = true;
+            diags.push(budget_diagnostic(model, FileSpan::new(file, c.span)));
+        }
+    };
     for policy in &model.policies {
         let Some(kind) = policy.subject else { continue };
         for subject in model.subjects_seeing(policy.file, kind) {
@@ -35,7 +54,7 @@ pub fn evaluate_static(model: &Model, diags: &mut Vec<Diagnostic>) {
                 }
             }
             for c in &policy.criteria {
-                report(model, &env, policy.file, subject, c, &format!("policy `{}`", policy.name), diags);
+                report(&env, policy.file, subject, c, &format!("policy `{}`", policy.name), diags);
             }
         }
     }
@@ -49,7 +68,7 @@ pub fn evaluate_static(model: &Model, diags: &mut Vec<Diagnostic>) {
             let env = Env { subject: Some(id), ..Env::constant(model, gate.file) };
             let what = format!("gate `{} -> {}`", gate.from_name, gate.to_name);
             for c in &gate.criteria {
-                report(model, &env, gate.file, id, c, &what, diags);
+                report(&env, gate.file, id, c, &what, diags);
             }
         }
     }
