@@ -1,7 +1,8 @@
 //! The parser's limits end to end (`compel check`): file size, top-level
-//! declarations per file and list length give error `E0103` with the
-//! numbers, never a crash; a project raises or lowers them in the
-//! `[limits]` table of its `compel.toml`.
+//! declarations per file, list length, bracket nesting, prefix operators
+//! and chained operators give error `E0103` with the numbers, never a
+//! crash, one past the limit and not at it; a project raises or lowers the
+//! first three in the `[limits]` table of its `compel.toml`.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -139,4 +140,66 @@ fn the_library_takes_the_same_limits() {
     assert_eq!(diags[0].code.as_str(), "E0103");
     let (_, diags) = parse(FileId(0), "let a = [1, 2]\n", limits);
     assert_eq!(diags[0].message, "a list of 2 elements, more than the limit of 1");
+}
+
+/// `let x = BODY` checked alone; the E0103 messages.
+fn limit_messages_of(dir: &Path, name: &str, body: &str) -> Vec<String> {
+    std::fs::write(dir.join(name), format!("let x = {body}\n")).unwrap();
+    let (code, diags, stderr) = check(dir, name);
+    let messages = limit_messages(&diags);
+    assert_eq!(code, Some(if messages.is_empty() { 0 } else { 1 }), "{name}: {diags:?} {stderr}");
+    messages
+}
+
+#[test]
+fn nesting_depth_at_and_past_the_limit() {
+    let dir = project("depth");
+    let nested = |n: usize| format!("{}1{}", "(".repeat(n), ")".repeat(n));
+    assert!(limit_messages_of(&dir, "ok.compel", &nested(64)).is_empty());
+    assert_eq!(
+        limit_messages_of(&dir, "deep.compel", &nested(65)),
+        ["brackets nested 65 deep, more than the limit of 64"]
+    );
+    // Lists count as brackets too.
+    let lists = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+    assert!(limit_messages_of(&dir, "lists_ok.compel", &lists(64)).is_empty());
+    assert_eq!(
+        limit_messages_of(&dir, "lists.compel", &lists(65)),
+        ["brackets nested 65 deep, more than the limit of 64"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn prefix_operators_at_and_past_the_limit() {
+    let dir = project("prefix");
+    assert!(limit_messages_of(&dir, "ok.compel", &format!("{}true", "not ".repeat(256))).is_empty());
+    assert_eq!(
+        limit_messages_of(&dir, "nots.compel", &format!("{}true", "not ".repeat(257))),
+        ["257 prefix operators in one declaration, more than the limit of 256"]
+    );
+    assert!(limit_messages_of(&dir, "minus_ok.compel", &format!("{}1", "- ".repeat(256))).is_empty());
+    assert_eq!(
+        limit_messages_of(&dir, "minus.compel", &format!("{}1", "- ".repeat(257))),
+        ["257 prefix operators in one declaration, more than the limit of 256"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn chained_operators_at_and_past_the_limit() {
+    let dir = project("chain");
+    let chain = |n: usize, op: &str| vec!["1 > 0"; n + 1].join(op);
+    assert!(limit_messages_of(&dir, "ok.compel", &vec!["1"; 513].join(" + ")).is_empty());
+    assert_eq!(
+        limit_messages_of(&dir, "sum.compel", &vec!["1"; 514].join(" + ")),
+        ["513 operators chained in one expression, more than the limit of 512"]
+    );
+    // `1 > 0 and 1 > 0 ...`: the comparisons count too (one flat sequence).
+    assert!(limit_messages_of(&dir, "and_ok.compel", &chain(255, " and ")).is_empty());
+    assert_eq!(
+        limit_messages_of(&dir, "and.compel", &chain(256, " and ")),
+        ["513 operators chained in one expression, more than the limit of 512"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -651,7 +651,10 @@ impl Lower {
         let inner = pair.into_inner();
         let infix_count = inner.clone().filter(|p| is_infix(p.as_rule())).count();
         if infix_count > self.max_chain {
-            return Err((span, format!("an expression chains more than the limit of {} operators", self.max_chain)));
+            return Err((
+                span,
+                format!("{infix_count} operators chained in one expression, more than the limit of {}", self.max_chain),
+            ));
         }
         pratt()
             .map_primary(|p| self.expr_primary(p))
