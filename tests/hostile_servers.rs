@@ -58,8 +58,9 @@ enum Misbehave {
 struct Server {
     url: String,
     stop: Arc<AtomicBool>,
-    /// The decoded `query` parameter of every request, in arrival order.
-    queries: Arc<Mutex<Vec<String>>>,
+    /// The decoded `query` parameter of every request, in arrival order,
+    /// with when its request had arrived.
+    queries: Arc<Mutex<Vec<(Instant, String)>>>,
 }
 
 impl Drop for Server {
@@ -70,7 +71,14 @@ impl Drop for Server {
 
 impl Server {
     fn count(&self, metric: &str) -> usize {
-        self.queries.lock().unwrap().iter().filter(|q| q.contains(metric)).count()
+        self.queries.lock().unwrap().iter().filter(|(_, q)| q.contains(metric)).count()
+    }
+
+    /// The gaps between the arrivals of the queries for `metric`.
+    fn gaps(&self, metric: &str) -> Vec<Duration> {
+        let times: Vec<Instant> =
+            self.queries.lock().unwrap().iter().filter(|(_, q)| q.contains(metric)).map(|(t, _)| *t).collect();
+        times.windows(2).map(|w| w[1] - w[0]).collect()
     }
 }
 
@@ -119,7 +127,7 @@ fn serve(victim: impl Fn(&str) -> bool + Send + Sync + 'static, bad: Misbehave) 
 fn handle(
     mut stream: TcpStream,
     stop: &AtomicBool,
-    queries: &Mutex<Vec<String>>,
+    queries: &Mutex<Vec<(Instant, String)>>,
     victim: &dyn Fn(&str) -> bool,
     series: &[Series],
     bad: &Misbehave,
@@ -135,7 +143,7 @@ fn handle(
         }
     }
     let query = query_param(&String::from_utf8_lossy(&head));
-    queries.lock().unwrap().push(query.clone());
+    queries.lock().unwrap().push((Instant::now(), query.clone()));
     if !victim(&query) {
         let _ = respond(&mut stream, 200, &answer(series, &query));
         return;
@@ -574,4 +582,56 @@ fn a_sample_from_the_far_past_is_stale_not_fresh() {
         assert_eq!(kpi["status"], "unknown", "{kpi:#}");
         assert!(kpi["reason"].as_str().unwrap().starts_with("stale"), "{kpi:#}");
     }
+}
+
+/// The gaps between the three attempts of a retried query: about 0.25 s,
+/// then about 0.5 s (the backoff doubles), bounded above.
+fn assert_backoff(server: &Server, what: &str) {
+    let gaps = server.gaps(VICTIM);
+    assert_eq!(gaps.len(), 2, "{what}: three attempts, so two gaps: {gaps:?}");
+    assert!(gaps[0] >= Duration::from_millis(200), "{what}: first backoff {:?} (0.25 s)", gaps[0]);
+    assert!(gaps[0] < Duration::from_millis(1500), "{what}: first backoff {:?} (0.25 s)", gaps[0]);
+    assert!(gaps[1] >= Duration::from_millis(400), "{what}: second backoff {:?} (0.5 s)", gaps[1]);
+    assert!(gaps[1] < Duration::from_millis(2000), "{what}: second backoff {:?} (0.5 s)", gaps[1]);
+}
+
+#[test]
+fn retries_back_off_a_quarter_then_half_a_second() {
+    let server = serve(victim, Misbehave::Status(503, "overloaded".into()));
+    let (out, _) = eval(&server.url, &[]);
+    assert_victim_unknown(&out, "(HTTP 503): overloaded (after 3 attempts)");
+    assert_backoff(&server, "HTTP 503");
+
+    // A connection dropped before the whole answer came is transient too:
+    // retried the same way.
+    let truncated = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"#;
+    let server = serve(victim, Misbehave::CutShort(truncated.into()));
+    let (out, _) = eval(&server.url, &[]);
+    assert_victim_unknown(&out, "dropped the connection");
+    assert_victim_unknown(&out, "(after 3 attempts)");
+    assert_eq!(server.count(VICTIM), 3);
+    assert_backoff(&server, "cut short");
+}
+
+#[test]
+fn the_timeout_in_compel_toml_bounds_a_silent_server() {
+    // No flag: `timeout = "500ms"` in compel.toml. Three attempts of 0.5 s
+    // and 0.75 s of backoff, where the default (10 s) would take 30 s.
+    let dir = scratch("toml-timeout");
+    std::fs::write(dir.join("compel.toml"), "timeout = \"500ms\"\n").unwrap();
+    let server = serve(victim, Misbehave::Silent);
+    let started = Instant::now();
+    let out = Command::new(env!("CARGO_BIN_EXE_compel"))
+        .args(["eval", "acme", "--prometheus", &server.url, "--now", NOW, "--format", "json"])
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert_victim_unknown(&out, "did not answer within 0.5s (after 3 attempts)");
+    assert_eq!(server.count(VICTIM), 3);
+    assert!(took >= Duration::from_millis(3 * 500 + 750 - 100), "took {took:?}: the attempts were cut short");
+    assert!(took < Duration::from_secs(6), "took {took:?}: about 3 x 0.5 s + 0.75 s expected");
+    let _ = std::fs::remove_dir_all(&dir);
 }
