@@ -1,7 +1,10 @@
 //! A storm against the real language server: 10,000 random edits (ranges
 //! anywhere, reversed, past the end of a line or of the file; text with
-//! brackets, quotes, emoji, CRLF) with requests of every kind at random
-//! positions in between. The server must answer every request (no crash,
+//! brackets, quotes, emoji, CRLF) with requests of fourteen kinds at random
+//! positions in between (hover, completion and resolving an item,
+//! definition, references, signature help, prepare rename and rename, code
+//! actions, document symbols, folding ranges, formatting, semantic tokens,
+//! workspace symbols), and a second document opened and closed. The server must answer every request (no crash,
 //! no hang: each wait is bounded by `lsp_support::TIMEOUT`), still be sane
 //! at the end, and its memory must stay bounded: the resident set after the
 //! storm is at most twice the one after a warm-up, plus 50 MB.
@@ -44,6 +47,24 @@ fn tdp(uri: &str, pos: Value) -> Value {
 
 const EDITS: usize = 10_000;
 
+/// The requests the storm sends at random positions.
+const KINDS: [&str; 14] = [
+    "textDocument/hover",
+    "textDocument/completion",
+    "textDocument/definition",
+    "textDocument/references",
+    "textDocument/signatureHelp",
+    "textDocument/prepareRename",
+    "textDocument/rename",
+    "textDocument/codeAction",
+    "textDocument/documentSymbol",
+    "textDocument/foldingRange",
+    "textDocument/formatting",
+    "textDocument/semanticTokens/full",
+    "workspace/symbol",
+    "completionItem/resolve",
+];
+
 #[test]
 fn ten_thousand_random_edits_and_requests() {
     let mut server = Server::start("acme", Start::default());
@@ -83,6 +104,11 @@ fn ten_thousand_random_edits_and_requests() {
     let mut rng = Rng(0xdead_beef_cafe_f00d);
     let mut version = 1;
     let mut warm_rss = None;
+    let second = server.text("people.compel");
+    let second_uri = server.uri("people.compel");
+    let mut second_open = false;
+    let mut opened_and_closed = 0;
+    let mut asked = [0usize; KINDS.len()];
     let started = std::time::Instant::now();
     for i in 0..EDITS {
         version += 1;
@@ -102,33 +128,66 @@ fn ten_thousand_random_edits_and_requests() {
         }
         if rng.below(10) == 0 {
             let pos = json!({ "line": rng.below(lines + 20), "character": rng.below(150) });
-            let method = [
-                "textDocument/hover",
-                "textDocument/completion",
-                "textDocument/definition",
-                "textDocument/references",
-                "textDocument/signatureHelp",
-                "textDocument/prepareRename",
-                "textDocument/documentSymbol",
-                "textDocument/foldingRange",
-                "textDocument/formatting",
-            ][rng.below(9) as usize];
-            let params = match method {
-                "textDocument/references" => {
-                    json!({ "textDocument": { "uri": uri }, "position": pos, "context": { "includeDeclaration": true } })
+            let kind = rng.below(KINDS.len() as u64 + 1) as usize;
+            if kind == KINDS.len() {
+                // A second document comes and goes: opened with a random
+                // snippet somewhere in it, closed at the next turn.
+                if second_open {
+                    server.close(&second_uri);
+                } else {
+                    let mut text = second.clone();
+                    let at = rng.below(text.len() as u64 + 1) as usize;
+                    let at = (0..=at).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+                    text.insert_str(at, snippets[rng.below(snippets.len() as u64) as usize]);
+                    server.open_text("people.compel", &text);
                 }
-                "textDocument/documentSymbol" | "textDocument/foldingRange" => {
-                    json!({ "textDocument": { "uri": uri } })
-                }
-                "textDocument/formatting" => {
-                    json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } })
-                }
-                _ => tdp(&uri, pos),
-            };
-            let response = server.call(method, params);
-            // A refusal in words (`RequestFailed`, say) is fine; an internal
-            // error is a handler that panicked.
-            assert_ne!(response["error"]["code"], -32603, "{method} failed after edit {i}: {response}");
+                second_open = !second_open;
+                opened_and_closed += 1;
+            } else {
+                let method = KINDS[kind];
+                let doc = json!({ "uri": uri });
+                let params = match method {
+                    "textDocument/references" => {
+                        json!({ "textDocument": doc, "position": pos, "context": { "includeDeclaration": true } })
+                    }
+                    "textDocument/documentSymbol"
+                    | "textDocument/foldingRange"
+                    | "textDocument/semanticTokens/full" => {
+                        json!({ "textDocument": doc })
+                    }
+                    "textDocument/formatting" => {
+                        json!({ "textDocument": doc, "options": { "tabSize": 2, "insertSpaces": true } })
+                    }
+                    "textDocument/rename" => {
+                        let new_name = ["renamed", "x", "1 not a name", "", "😀"][rng.below(5) as usize];
+                        json!({ "textDocument": doc, "position": pos, "newName": new_name })
+                    }
+                    "textDocument/codeAction" => {
+                        let end = json!({ "line": rng.below(lines + 20), "character": rng.below(150) });
+                        json!({ "textDocument": doc, "range": { "start": pos, "end": end }, "context": { "diagnostics": [] } })
+                    }
+                    "workspace/symbol" => {
+                        json!({ "query": snippets[rng.below(snippets.len() as u64) as usize] })
+                    }
+                    "completionItem/resolve" => {
+                        // An item the server offered, or one it never did.
+                        let items = server.call("textDocument/completion", tdp(&uri, pos.clone()));
+                        let items = items["result"]["items"].as_array().cloned().unwrap_or_default();
+                        match items.get(rng.below(items.len() as u64 + 1) as usize) {
+                            Some(item) => item.clone(),
+                            None => json!({ "label": "nobody", "data": { "uri": uri, "offset": rng.next() } }),
+                        }
+                    }
+                    _ => tdp(&uri, pos),
+                };
+                let response = server.call(method, params);
+                // A refusal in words (`RequestFailed`, say) is fine; an
+                // internal error is a handler that panicked, and "method not
+                // found" a kind of request the storm no longer exercises.
+                assert_ne!(response["error"]["code"], -32603, "{method} failed after edit {i}: {response}");
+                assert_ne!(response["error"]["code"], -32601, "{method} is not handled: {response}");
+                asked[kind] += 1;
+            }
         }
         if i == 1000 {
             // Let the warm-up's analyses settle before measuring.
@@ -138,6 +197,14 @@ fn ten_thousand_random_edits_and_requests() {
         if i % 200 == 0 {
             server.drain();
         }
+    }
+    // Every kind was asked, and the second document came and went.
+    for (kind, n) in KINDS.iter().zip(asked) {
+        assert!(n > 10, "{kind} asked only {n} times");
+    }
+    assert!(opened_and_closed > 10, "the second document was opened or closed {opened_and_closed} times");
+    if second_open {
+        server.close(&second_uri);
     }
     // Back to the real file: the server is still sane.
     version += 1;
