@@ -83,12 +83,24 @@ Fix: write a valid value: dates are `YYYY-MM-DD`, times
     LimitExceeded = "E0103", Error, "input exceeds a limit",
 "The input is larger or deeper than compel accepts: expressions nested more
 than 64 levels, more than 256 prefix operators (`not`, `-`) in one
-declaration, more than 512 operators chained in one expression, or files
-above 8 MiB.
+declaration, more than 512 operators chained in one expression, files
+above 8 MiB, more than 10,000 top-level declarations in one file or 10,000
+elements in one list; or its evaluation takes more than the step budget
+(10,000,000 expression steps for one `compel check`), as nested quantifiers
+over long lists or `let`s that double at each link do.
 These limits keep checking bounded in time and memory, so an untrusted
 policy can never exhaust the machine.
 
-Fix: split the file, or simplify the expression.";
+Example:
+
+    let xs = [1, 2, 3, ...]   // 10,000 numbers
+    policy cubic for program {
+      require all(a in xs: all(b in xs: all(c in xs: a + b + c > 0)))
+    }
+
+Fix: split the file, simplify the expression, or reduce the nesting. The
+file size, declaration and list limits can be raised in `[limits]` of
+compel.toml (see docs/security.md).";
 
     NotUtf8 = "E0104", Error, "file is not valid UTF-8",
 "compel files must be UTF-8 text. The diagnostic points at the first byte
