@@ -208,24 +208,39 @@ fn gate(criteria: &str) -> String {
     format!("initiative i {{\n  owner \"o\"\n  stage model\n  gate model -> produce {{\n{criteria}  }}\n}}\n")
 }
 
-/// The reason `compel check` and `compel eval` give when the budget runs out.
-fn stopped(steps: u64) -> String {
-    format!(
-        "evaluation stopped after {steps} steps, the limit for one run \
-         (nested quantifiers over long lists, or `let`s that double at each link?)"
-    )
+/// Asserts `message` is the reason `compel check` and `compel eval` give
+/// when the budget runs out: a limit of `base` steps plus its allowance per
+/// declaration (`interp::step_limit`), for a model of at most `max_decls`
+/// declarations (the stdlib's included).
+fn assert_stopped(message: &Value, base: u64, max_decls: u64) {
+    use compel::check::interp::{MAX_EVAL_STEPS, STEPS_PER_DECL};
+    let message = message.as_str().unwrap_or_default();
+    let steps: u64 = message
+        .strip_prefix("evaluation stopped after ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not the budget's message: {message}"));
+    let per_decl = STEPS_PER_DECL * (base / MAX_EVAL_STEPS);
+    assert!(steps > base && steps <= base + per_decl * max_decls, "{steps} steps for base {base}: {message}");
+    assert_eq!(
+        message,
+        format!(
+            "evaluation stopped after {steps} steps, the limit for one run \
+             (nested quantifiers over long lists, or `let`s that double at each link?)"
+        )
+    );
 }
 
-/// Checks `file` and expects one E0103 at `line` naming the check budget,
-/// quickly and in little memory.
-fn check_stops(root: &Path, file: &str, line: u64) {
+/// Checks `file` and expects one E0103 at `line` naming the check budget of
+/// a model of at most `max_decls` declarations, quickly and in little memory.
+fn check_stops(root: &Path, file: &str, line: u64, max_decls: u64) {
     let (out, took, peak_kb) = compel(root, &["check", file, "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{file}: {}", text(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let diags = report["diagnostics"].as_array().unwrap();
     assert_eq!(diags.len(), 1, "{file}: {diags:#?}");
     assert_eq!(diags[0]["code"], "E0103");
-    assert_eq!(diags[0]["message"], stopped(compel::check::interp::MAX_EVAL_STEPS));
+    assert_stopped(&diags[0]["message"], compel::check::interp::MAX_EVAL_STEPS, max_decls);
     assert_eq!(diags[0]["line"], line, "{file}");
     assert!(took < Duration::from_secs(20), "{file}: check took {took:?}");
     assert!(peak_kb < 512 * 1024, "{file}: check used {peak_kb} kB");
@@ -253,7 +268,7 @@ fn evaluation_is_bounded() {
         ),
     )
     .unwrap();
-    check_stops(&root, "cubed.compel", 7);
+    check_stops(&root, "cubed.compel", 7, 500);
 
     // Two over 3,000 datasets of one initiative: 9 million pairs.
     let datasets: String = (0..3_000).map(|i| format!("  dataset d{i} {{\n    versioned true\n  }}\n")).collect();
@@ -265,7 +280,7 @@ fn evaluation_is_bounded() {
         ),
     )
     .unwrap();
-    check_stops(&root, "datasets.compel", 3 * 3_000 + 5);
+    check_stops(&root, "datasets.compel", 3 * 3_000 + 5, 3_500);
 
     // `let`s that only eval can decide are computed where they are used:
     // each link doubles the work (2^60 steps without the budget).
@@ -279,7 +294,7 @@ fn evaluation_is_bounded() {
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let diags = report["diagnostics"].as_array().unwrap();
     assert_eq!(diags.len(), 1, "{diags:#?}");
-    assert_eq!(diags[0]["message"], stopped(compel::check::interp::MAX_EVAL_STEPS));
+    assert_stopped(&diags[0]["message"], compel::check::interp::MAX_EVAL_STEPS, 500);
     assert!(took < Duration::from_secs(20), "took {took:?}");
 
     // A list only eval can compute: check decides nothing (no problem),
@@ -299,8 +314,49 @@ fn evaluation_is_bounded() {
     assert_eq!(report["outcome"], "unknown");
     let criterion = &report["initiatives"][0]["gates"][0]["criteria"][0];
     assert_eq!(criterion["outcome"], "unknown", "{criterion:#}");
-    assert_eq!(criterion["reason"], stopped(compel::check::interp::MAX_EVAL_STEPS_EVAL));
+    assert_stopped(&criterion["reason"], compel::check::interp::MAX_EVAL_STEPS_EVAL, 500);
     assert!(took < Duration::from_secs(20), "eval took {took:?}");
     assert!(peak_kb < 512 * 1024, "eval used {peak_kb} kB");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The budget grows with the project: a large policy set whose work is
+/// linear in its size never runs out. Here 24,000 declarations: 6,000
+/// initiatives under the stdlib's policies and gate, their own gate, and a
+/// policy that reads a 500-element list: over 20 million steps in all, more
+/// than the base budget of 10 million.
+#[test]
+fn the_budget_grows_with_the_project() {
+    let dir = project("linear");
+    let root = dir.join("project");
+    for part in 0..2 {
+        let mut s = String::from("import \"std/policies\"\n\n");
+        if part == 1 {
+            s.push_str("import \"part0.compel\"\n\n");
+        }
+        if part == 0 {
+            s.push_str("person sam { name \"Sam\" role CEO }\n\n");
+            s.push_str(&format!("let xs = [{}]\n\n", list(500, |i| i.to_string())));
+            s.push_str("policy listed for initiative {\n  require all(x in xs: x >= 0 and x < 1000)\n}\n\n");
+            s.push_str(
+                "program prog {\n  sponsor sam\n  review_every 30d\n  last_review 2026-11-01\n  objectives [k0]\n}\n\n",
+            );
+        }
+        for i in 0..3_000 {
+            let n = part * 3_000 + i;
+            s.push_str(&format!(
+                "kpi k{n} {{\n  metric \"m\"\n  unit percent\n  target >= 90%\n}}\n\n\
+                 initiative i{n} {{\n  program prog\n  owner \"o\"\n  stage model\n  kpis [k{n}]\n  contributes_to [k0]\n  \
+                 dataset d{n} {{\n    versioned true\n  }}\n  monitor w{n} {{\n    kind drift\n    kpi k{n}\n  }}\n  \
+                 gate model -> produce {{\n    require count(datasets) >= 1\n    \
+                 expect program.review_every <= 30d\n  }}\n}}\n\n"
+            ));
+        }
+        std::fs::write(root.join(format!("part{part}.compel")), s).unwrap();
+    }
+    let (out, _, _) = compel(&root, &["check", ".", "--format", "json"]);
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("E0103"), "{}", stdout.chars().take(2000).collect::<String>());
+    assert_eq!(out.status.code(), Some(0), "{}", stdout.chars().take(2000).collect::<String>());
     let _ = std::fs::remove_dir_all(&dir);
 }

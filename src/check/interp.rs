@@ -19,7 +19,10 @@
 //! b` ...: a `let` that only `eval` can decide is computed where it is
 //! used). Every expression node evaluated takes one step from the model's
 //! [`Budget`]: [`MAX_EVAL_STEPS`] for one `compel check`,
-//! [`MAX_EVAL_STEPS_EVAL`] for one `compel eval` (or one `test` block). Once
+//! [`MAX_EVAL_STEPS_EVAL`] for one `compel eval` (or one `test` block),
+//! plus [`STEPS_PER_DECL`] (three times as many for eval) for every
+//! declaration, so work that grows linearly with the project always fits
+//! and only work that grows faster than the input runs out ([`step_limit`]). Once
 //! it is spent, whatever is left is [`Undecided::Unknown`] with
 //! [`Budget::message`] as the reason (fail-closed: it blocks), and `compel
 //! check` reports `E0103` where it ran out.
@@ -41,6 +44,17 @@ pub const MAX_EVAL_STEPS: u64 = 10_000_000;
 /// How many one `compel eval` may: it evaluates each decided criterion a
 /// second time (quantifiers a third) to explain it.
 pub const MAX_EVAL_STEPS_EVAL: u64 = 3 * MAX_EVAL_STEPS;
+
+/// The steps added to a run's budget for every declaration of the model.
+pub const STEPS_PER_DECL: u64 = 1_000;
+
+/// The budget of one run over `model`: `base` ([`MAX_EVAL_STEPS`] or
+/// [`MAX_EVAL_STEPS_EVAL`]) plus [`STEPS_PER_DECL`] per declaration, scaled
+/// like `base` (so eval keeps three times check's budget).
+pub fn step_limit(model: &Model, base: u64) -> u64 {
+    let per_decl = STEPS_PER_DECL.saturating_mul(base / MAX_EVAL_STEPS.max(1)).max(STEPS_PER_DECL);
+    base.saturating_add(per_decl.saturating_mul(model.decls.len() as u64))
+}
 
 /// The steps left to one run; shared by every evaluation over one
 /// [`Model`]. The checker spends it; the evaluator [`resets`](Budget::reset)

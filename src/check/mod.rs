@@ -407,6 +407,8 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
         cx.collect(FileId(i as u32), file);
     }
     cx.build_scopes();
+    // The evaluation budget grows with the project (see `interp::step_limit`).
+    cx.model.budget.reset(interp::step_limit(&cx.model, interp::MAX_EVAL_STEPS));
     cx.check_lets();
     for i in 0..cx.model.decls.len() {
         cx.check_decl_attrs(DeclId(i as u32));

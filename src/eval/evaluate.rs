@@ -100,7 +100,7 @@ impl EvalOptions {
 /// own declarations are not reported, but its gates and policies apply).
 pub fn evaluate(model: &Model, files: &Files, store: &MetricStore, opts: &EvalOptions) -> Report {
     // A fresh evaluation budget: `compel check` spent its own.
-    model.budget.reset(interp::MAX_EVAL_STEPS_EVAL);
+    model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
     let metrics = StoreMetrics::new(model, store, opts);
     let ev = Evaluator { model, files, metrics: &metrics, now: opts.now, kpi_cache: RefCell::new(BTreeMap::new()) };
     ev.run()
