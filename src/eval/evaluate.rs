@@ -102,7 +102,14 @@ pub fn evaluate(model: &Model, files: &Files, store: &MetricStore, opts: &EvalOp
     // A fresh evaluation budget: `compel check` spent its own.
     model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
     let metrics = StoreMetrics::new(model, store, opts);
-    let ev = Evaluator { model, files, metrics: &metrics, now: opts.now, kpi_cache: RefCell::new(BTreeMap::new()) };
+    let ev = Evaluator {
+        model,
+        files,
+        metrics: &metrics,
+        now: opts.now,
+        kpi_cache: RefCell::new(BTreeMap::new()),
+        texts: RefCell::new(HashMap::new()),
+    };
     ev.run()
 }
 
@@ -175,9 +182,25 @@ pub struct StoreMetrics<'a> {
     default_max_age: f64,
     recording: Cell<bool>,
     evidence: RefCell<Vec<Evidence>>,
-    /// Each KPI's status, read once: gates, the KPI list and explanations
-    /// all ask for it, and the store and `now` do not change.
+    /// Each read, made once: gates, the KPI list and explanations ask for
+    /// the same values, and the store and `now` do not change.
     statuses: RefCell<HashMap<DeclId, Finding<(KpiState, Sample)>>>,
+    windows: RefCell<HashMap<(DeclId, String, u64), Finding<(Value, usize)>>>,
+    helds: RefCell<HashMap<(DeclId, u64), Finding<bool>>>,
+}
+
+/// The finding `map` holds for `key`, or `read`'s, kept there.
+fn memo<K: std::hash::Hash + Eq, T: Clone>(
+    map: &RefCell<HashMap<K, Finding<T>>>,
+    key: K,
+    read: impl FnOnce() -> Finding<T>,
+) -> Finding<T> {
+    if let Some(f) = map.borrow().get(&key) {
+        return f.clone();
+    }
+    let f = read();
+    map.borrow_mut().insert(key, f.clone());
+    f
 }
 
 impl<'a> StoreMetrics<'a> {
@@ -192,6 +215,8 @@ impl<'a> StoreMetrics<'a> {
             recording: Cell::new(true),
             evidence: RefCell::new(Vec::new()),
             statuses: RefCell::new(HashMap::new()),
+            windows: RefCell::new(HashMap::new()),
+            helds: RefCell::new(HashMap::new()),
         }
     }
 
@@ -323,12 +348,7 @@ impl<'a> StoreMetrics<'a> {
     }
 
     fn status_finding(&self, kpi: DeclId) -> Finding<(KpiState, Sample)> {
-        if let Some(f) = self.statuses.borrow().get(&kpi) {
-            return f.clone();
-        }
-        let f = self.read_status(kpi);
-        self.statuses.borrow_mut().insert(kpi, f.clone());
-        f
+        memo(&self.statuses, kpi, || self.read_status(kpi))
     }
 
     fn read_status(&self, kpi: DeclId) -> Finding<(KpiState, Sample)> {
@@ -377,6 +397,10 @@ impl<'a> StoreMetrics<'a> {
     }
 
     fn window_finding(&self, kpi: DeclId, func: &str, secs: f64) -> Finding<(Value, usize)> {
+        memo(&self.windows, (kpi, func.to_string(), secs.to_bits()), || self.read_window(kpi, func, secs))
+    }
+
+    fn read_window(&self, kpi: DeclId, func: &str, secs: f64) -> Finding<(Value, usize)> {
         let k = self.info(kpi);
         let mut ev = self.evidence(&k, func);
         let from = self.window_start(secs);
@@ -495,6 +519,10 @@ impl<'a> StoreMetrics<'a> {
     }
 
     fn held_finding(&self, kpi: DeclId, secs: f64) -> Finding<bool> {
+        memo(&self.helds, (kpi, secs.to_bits()), || self.read_held(kpi, secs))
+    }
+
+    fn read_held(&self, kpi: DeclId, secs: f64) -> Finding<bool> {
         let k = self.info(kpi);
         let mut ev = self.evidence(&k, "for");
         let from = self.window_start(secs);
@@ -766,9 +794,23 @@ struct Evaluator<'a> {
     metrics: &'a StoreMetrics<'a>,
     now: i64,
     kpi_cache: RefCell<BTreeMap<DeclId, KpiReport>>,
+    /// The source text of expressions by file and span ([`source_text`]):
+    /// a top-level gate's criteria are quoted for every initiative.
+    texts: RefCell<HashMap<(FileId, u32, u32), String>>,
 }
 
 impl Evaluator<'_> {
+    /// [`source_text`] of `e` in `file`, computed once.
+    fn text_of(&self, file: FileId, e: &Expr) -> String {
+        let key = (file, e.span.start, e.span.end);
+        if let Some(t) = self.texts.borrow().get(&key) {
+            return t.clone();
+        }
+        let t = source_text(&self.files.get(file).text, e);
+        self.texts.borrow_mut().insert(key, t.clone());
+        t
+    }
+
     fn is_user(&self, file: FileId) -> bool {
         !stdlib::is_std_path(&self.files.get(file).path)
     }
@@ -1021,7 +1063,7 @@ impl Evaluator<'_> {
         };
         let src = self.files.get(file);
         let reason = self.metrics.quietly(|| {
-            let explainer = Explainer { ev: self, text: &src.text };
+            let explainer = Explainer { ev: self, file };
             match &result {
                 Ok(b) => explainer.describe(env, &c.expr, *b),
                 Err(u) => self.undecided(u),
@@ -1030,7 +1072,7 @@ impl Evaluator<'_> {
         env.at_risk.set(false);
         let at = src.line_col(c.span.start as usize);
         CriterionReport {
-            text: format!("{} {}", c.enforcement.as_str(), source_text(&src.text, &c.expr)),
+            text: format!("{} {}", c.enforcement.as_str(), self.text_of(file, &c.expr)),
             enforcement,
             outcome,
             holds,
@@ -1154,12 +1196,12 @@ fn collapse(raw: &str) -> String {
 /// values its parts had.
 struct Explainer<'e, 'a> {
     ev: &'e Evaluator<'a>,
-    text: &'e str,
+    file: FileId,
 }
 
 impl Explainer<'_, '_> {
     fn src(&self, e: &Expr) -> String {
-        source_text(self.text, e)
+        self.ev.text_of(self.file, e)
     }
 
     fn model(&self) -> &Model {

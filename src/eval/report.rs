@@ -484,11 +484,20 @@ struct ReportFormatter {
 
 impl ReportFormatter {
     fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
-        w.write_all(b"\n")?;
-        for _ in 0..self.indent {
-            w.write_all(b"  ")?;
+        // A line break and the indentation in one write (two spaces a level).
+        const LINE: &[u8; 129] = b"\n                                                                                                                                ";
+        let mut width = 2 * self.indent;
+        let mut first = true;
+        loop {
+            let start = usize::from(!first);
+            let take = width.min(LINE.len() - 1);
+            w.write_all(&LINE[start..=take])?;
+            width -= take;
+            first = false;
+            if width == 0 {
+                return Ok(());
+            }
         }
-        Ok(())
     }
 
     /// Called before any value starts: settles a pending list's layout.
@@ -681,6 +690,15 @@ mod tests {
             let squeeze = |s: &str| s.split_whitespace().collect::<String>();
             proptest::prop_assert_eq!(squeeze(&text), squeeze(&pretty));
         }
+    }
+
+    #[test]
+    fn deep_objects_are_indented_as_serde_does() {
+        let mut value = serde_json::json!(1);
+        for _ in 0..80 {
+            value = serde_json::json!({ "a": value, "b": {} });
+        }
+        assert_eq!(layout(&value), serde_json::to_string_pretty(&value).unwrap());
     }
 
     #[test]
