@@ -185,9 +185,12 @@ pub struct StoreMetrics<'a> {
     /// Each read, made once: gates, the KPI list and explanations ask for
     /// the same values, and the store and `now` do not change.
     statuses: RefCell<HashMap<DeclId, Finding<(KpiState, Sample)>>>,
-    windows: RefCell<HashMap<(DeclId, String, u64), Finding<(Value, usize)>>>,
+    windows: RefCell<HashMap<WindowKey, Finding<(Value, usize)>>>,
     helds: RefCell<HashMap<(DeclId, u64), Finding<bool>>>,
 }
+
+/// A window read: the KPI, the function and the window's seconds (as bits).
+type WindowKey = (DeclId, String, u64);
 
 /// The finding `map` holds for `key`, or `read`'s, kept there.
 fn memo<K: std::hash::Hash + Eq, T: Clone>(
