@@ -12,16 +12,16 @@
 #    to bench/.cache/results.md).
 #
 # Needs: a Rust toolchain, network access to crates.io the first time (for
-# cedar), and for the full table `prometheus`, `promtool` and `/usr/bin/time`
-# (Debian: apt-get install prometheus time). A missing tool costs its rows,
-# not the run.
+# cedar), and for the full table `prometheus`, `promtool`, `/usr/bin/time`
+# and `valgrind` (Debian: apt-get install prometheus time valgrind). A missing
+# tool costs its rows, not the run.
 #
 # Environment: COMPEL_BENCH_REPS (default 11), COMPEL_BENCH_N (10000),
 # COMPEL_BENCH_SMALL_N (1000), COMPEL_BENCH_PROMETHEUS=0 to skip Prometheus,
 # COMPEL_BENCH_LSP=0 to skip the language server, CEDAR_VERSION (4.14.1),
 # COMPEL_BENCH_BASELINE=path/to/another/compel to time an older build in the
-# same rounds (before/after), COMPEL_BENCH_ONLY=compare,memory,startup,
-# prometheus,lsp to run some sections only.
+# same rounds (before/after), COMPEL_BENCH_ONLY=compare,memory,instructions,
+# startup,prometheus,lsp to run some sections only.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -40,6 +40,7 @@ for tool in prometheus promtool; do
     command -v "$tool" >/dev/null || echo "bench: \`$tool\` not found (apt-get install prometheus): no live-Prometheus rows" >&2
 done
 [[ -x /usr/bin/time ]] || echo "bench: /usr/bin/time not found (apt-get install time): no peak-memory rows" >&2
+command -v valgrind >/dev/null || echo "bench: valgrind not found (apt-get install valgrind): no instruction counts" >&2
 
 # The bench profile for the test too, so both share one build.
 lsp_log=""

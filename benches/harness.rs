@@ -8,6 +8,8 @@
 //! - `compel eval` from a JSON metrics file against `compel check`;
 //! - scaling from N = 1,000 to N = 10,000, for check and eval;
 //! - peak memory (`/usr/bin/time -v`);
+//! - instruction counts (valgrind's callgrind): the check/eval/cedar ratios
+//!   and the scaling again, free of the machine's noise;
 //! - startup: `compel check` of a one-initiative file;
 //! - `compel eval --prometheus` against a live Prometheus holding 2,000
 //!   series (backfilled with promtool), and the same fetch one query at a
@@ -27,7 +29,7 @@
 //! `COMPEL_BENCH_CACHE` (default `bench/.cache`), `COMPEL_BENCH_BASELINE`
 //! (another `compel` binary, timed in the same rounds: before/after),
 //! `COMPEL_BENCH_ONLY` (a comma list of sections: `compare`, `memory`,
-//! `startup`, `prometheus`, `lsp`).
+//! `instructions`, `startup`, `prometheus`, `lsp`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
@@ -101,6 +103,23 @@ impl Cmd {
             String::from_utf8_lossy(&out.stderr).chars().take(2000).collect::<String>()
         );
         t
+    }
+
+    /// Instructions executed (all threads), from valgrind's callgrind.
+    fn instructions(&self, dir: &Path) -> Option<f64> {
+        let out = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(&self.program)
+            .args(&self.args)
+            .current_dir(dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .output()
+            .ok()?;
+        let err = String::from_utf8_lossy(&out.stderr);
+        let line = err.lines().find(|l| l.contains("Collected :"))?;
+        line.rsplit(':').next()?.trim().parse().ok()
     }
 
     /// Peak resident memory in MiB, from `/usr/bin/time -v`.
@@ -476,6 +495,63 @@ fn main() {
                     break;
                 }
             }
+        }
+    }
+
+    // ---- instructions: the same ratios without the machine's noise --------
+    // Wall times on a shared machine vary by a factor of two from one minute
+    // to the next; instruction counts (valgrind's callgrind) do not. They
+    // leave out caches and memory, and the second thread of eval (which
+    // reads the metrics while the policy is checked) counts in full.
+    if wants("instructions") {
+        if Command::new("valgrind").arg("--version").output().is_ok_and(|o| o.status.success()) {
+            eprintln!("harness: instruction counts (valgrind, about three minutes)");
+            let count = |c: &Cmd| -> f64 { c.instructions(&dir).unwrap_or(f64::NAN) };
+            let (cb, eb, cs, es) =
+                (count(&check(&big)), count(&eval(&big, true)), count(&check(&small)), count(&eval(&small, true)));
+            let g = |x: f64| format!("{:.2} G", x / 1e9);
+            table.row(
+                format!("instructions, compel check, N={n}"),
+                g(cb),
+                format!("{:.0} per gate", cb / n as f64),
+                "",
+            );
+            if let Some(bin) = &cedar_bin {
+                let vb = count(&cedar(&big, bin));
+                let per_mb = (vb / big.cedar_bytes as f64) / (cb / big.policy_bytes as f64);
+                table.row(
+                    format!("instructions, cedar validate, N={n}"),
+                    g(vb),
+                    format!("{:.0} per gate", vb / n as f64),
+                    "",
+                );
+                table.row(
+                    "instructions per MB, cedar validate / compel check",
+                    format!("{per_mb:.2}x"),
+                    format!("per gate {:.2}x", vb / cb),
+                    format!(">= 1x, then 2x: {}", verdict(per_mb >= 1.0)),
+                );
+            }
+            table.row(
+                format!("instructions, compel eval (JSON report), N={n}"),
+                g(eb),
+                format!("{:.2}x check", eb / cb),
+                format!("<= 3x check: {}", verdict(eb / cb <= 3.0)),
+            );
+            table.row(
+                format!("instructions, scaling of check, N={small_n} -> {n}"),
+                format!("{:.1}x", cb / cs),
+                format!("for {:.0}x input", n as f64 / small_n as f64),
+                format!("<= 13x: {}", verdict(cb / cs <= 1.3 * n as f64 / small_n as f64)),
+            );
+            table.row(
+                format!("instructions, scaling of eval, N={small_n} -> {n}"),
+                format!("{:.1}x", eb / es),
+                format!("for {:.0}x input", n as f64 / small_n as f64),
+                format!("<= 13x: {}", verdict(eb / es <= 1.3 * n as f64 / small_n as f64)),
+            );
+        } else {
+            notes.push("valgrind is missing (apt-get install valgrind): no instruction counts".to_string());
         }
     }
 
