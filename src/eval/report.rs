@@ -279,26 +279,9 @@ impl Report {
     /// that a list of plain values stays on one line: a sample reads
     /// `["2026-11-23T00:00:00Z", 93.5]`, not four lines.
     pub fn write_json(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
-        // The initiatives, most of a large report, are laid out in two
-        // halves at once (each piece at the depth it has in the report); the
-        // rest is written around them exactly as the formatter would.
-        let (first, second) = self.initiatives.split_at(self.initiatives.len() / 2);
-        let (first, second) = std::thread::scope(|scope| {
-            let second = scope.spawn(|| lay_out_items(second, 2, first.is_empty()));
-            let first = lay_out_items(first, 2, true);
-            (first, second.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-        });
-        out.write_all(b"{")?;
-        write_field(&mut out, true, "outcome", &self.outcome)?;
-        write_field(&mut out, false, "now", &self.now)?;
-        write_field(&mut out, false, "summary", &self.summary)?;
-        out.write_all(b",\n  \"initiatives\": [")?;
-        out.write_all(&first?)?;
-        out.write_all(&second?)?;
-        out.write_all(if self.initiatives.is_empty() { b"]" } else { b"\n  ]" })?;
-        write_field(&mut out, false, "policies", &self.policies)?;
-        write_field(&mut out, false, "kpis", &self.kpis)?;
-        out.write_all(b"\n}\n")
+        let mut ser = serde_json::Serializer::with_formatter(&mut out, ReportFormatter::default());
+        self.serialize(&mut ser)?;
+        out.write_all(b"\n")
     }
 
     /// The KPI named `name` in the top-level list.
@@ -475,40 +458,6 @@ pub struct CriterionReport {
     pub column: u32,
     /// The data the decision read.
     pub evidence: Vec<Evidence>,
-}
-
-/// `"key": value` as the second-level field of the report's object
-/// (`first`: no comma before it).
-fn write_field<T: Serialize + ?Sized>(
-    mut out: impl std::io::Write,
-    first: bool,
-    key: &str,
-    value: &T,
-) -> std::io::Result<()> {
-    out.write_all(if first { b"\n  \"" } else { b",\n  \"" })?;
-    out.write_all(key.as_bytes())?;
-    out.write_all(b"\": ")?;
-    let mut ser = serde_json::Serializer::with_formatter(&mut out, ReportFormatter { indent: 1, ..Default::default() });
-    value.serialize(&mut ser)?;
-    Ok(())
-}
-
-/// The elements of a list of objects at `depth`, each on its own lines, as
-/// the formatter lays them out (`first`: the list's first element is among
-/// them, so no comma before it).
-fn lay_out_items<T: Serialize>(items: &[T], depth: usize, first: bool) -> std::io::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        if i > 0 || !first {
-            out.push(b',');
-        }
-        out.push(b'\n');
-        out.extend(std::iter::repeat_n(b' ', 2 * depth));
-        let mut ser =
-            serde_json::Serializer::with_formatter(&mut out, ReportFormatter { indent: depth, ..Default::default() });
-        item.serialize(&mut ser)?;
-    }
-    Ok(out)
 }
 
 /// How an open list is laid out: not yet known (it is empty so far), one
@@ -740,45 +689,6 @@ mod tests {
             let pretty = serde_json::to_string_pretty(&value).unwrap();
             let squeeze = |s: &str| s.split_whitespace().collect::<String>();
             proptest::prop_assert_eq!(squeeze(&text), squeeze(&pretty));
-        }
-    }
-
-    fn report(initiatives: usize) -> Report {
-        let kpi = KpiReport {
-            name: "k".into(),
-            status: KpiStatus::Met,
-            value: Some(Num(93.5)),
-            unit: "percent".into(),
-            time: Some("2026-11-23T00:00:00Z".into()),
-            reason: "latest".into(),
-            evidence: vec![],
-        };
-        let initiative = |i: usize| InitiativeReport {
-            name: format!("i{i}"),
-            stage: "model".into(),
-            file: "a.compel".into(),
-            line: i as u32,
-            kpis: vec![kpi.clone(); i % 3],
-            gates: vec![],
-        };
-        Report {
-            outcome: Outcome::Pass,
-            now: "2026-11-24T00:00:00Z".into(),
-            summary: Summary::default(),
-            initiatives: (0..initiatives).map(initiative).collect(),
-            policies: vec![],
-            kpis: vec![kpi.clone(), kpi],
-        }
-    }
-
-    #[test]
-    fn the_report_laid_out_in_pieces_is_the_report_laid_out_whole() {
-        for n in [0, 1, 2, 3, 10] {
-            let r = report(n);
-            let mut whole = Vec::new();
-            r.serialize(&mut serde_json::Serializer::with_formatter(&mut whole, ReportFormatter::default())).unwrap();
-            whole.push(b'\n');
-            assert_eq!(r.to_json(), String::from_utf8(whole).unwrap(), "{n} initiatives");
         }
     }
 
