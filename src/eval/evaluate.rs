@@ -102,16 +102,13 @@ pub fn evaluate(model: &Model, files: &Files, store: &MetricStore, opts: &EvalOp
     // A fresh evaluation budget: `compel check` spent its own.
     model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
     let metrics = StoreMetrics::new(model, store, opts);
-    let ev = Evaluator {
-        model,
-        files,
-        metrics: &metrics,
-        now: opts.now,
-        kpi_cache: RefCell::new(BTreeMap::new()),
-        texts: RefCell::new(HashMap::new()),
-    };
-    ev.run()
+    let ev = Evaluator::new(model, files, &metrics);
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    ev.run(store, opts, workers)
 }
+
+/// Below this many initiatives a second thread costs more than it saves.
+const PARALLEL_FROM: usize = 256;
 
 // ---------------------------------------------------------------------------
 // Metrics over a store
@@ -221,6 +218,13 @@ impl<'a> StoreMetrics<'a> {
             windows: RefCell::new(HashMap::new()),
             helds: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Forgets every read made (after the budget was reset).
+    fn clear_caches(&self) {
+        self.statuses.borrow_mut().clear();
+        self.windows.borrow_mut().clear();
+        self.helds.borrow_mut().clear();
     }
 
     /// The evidence recorded since the last call, oldest first.
@@ -802,7 +806,71 @@ struct Evaluator<'a> {
     texts: RefCell<HashMap<(FileId, u32, u32), String>>,
 }
 
-impl Evaluator<'_> {
+impl<'a> Evaluator<'a> {
+    fn new(model: &'a Model, files: &'a Files, metrics: &'a StoreMetrics<'a>) -> Evaluator<'a> {
+        Evaluator {
+            model,
+            files,
+            metrics,
+            now: metrics.now,
+            kpi_cache: RefCell::new(BTreeMap::new()),
+            texts: RefCell::new(HashMap::new()),
+        }
+    }
+
+    /// The reports of `initiatives`, in order. With two `workers`, the second
+    /// half is evaluated on another thread with its own reads and caches
+    /// (evaluation is a pure function of the model, the store and `now`, so
+    /// the reports are the same). Should the shared step budget run out
+    /// meanwhile, where it ran out would depend on timing: then everything
+    /// is evaluated again on one thread, so the report stays deterministic.
+    fn initiatives(
+        &self,
+        initiatives: &[DeclId],
+        top_gates: &[usize],
+        store: &MetricStore,
+        opts: &EvalOptions,
+        workers: usize,
+    ) -> Vec<InitiativeReport> {
+        let one = |ev: &Evaluator<'_>, ids: &[DeclId]| -> Vec<InitiativeReport> {
+            ids.iter().map(|id| ev.initiative(*id, top_gates)).collect()
+        };
+        if workers < 2 || initiatives.len() < PARALLEL_FROM {
+            return one(self, initiatives);
+        }
+        let (first, second) = initiatives.split_at(initiatives.len() / 2);
+        let (model, files) = (self.model, self.files);
+        let reports = std::thread::scope(|scope| {
+            let other = scope.spawn(move || {
+                let metrics = StoreMetrics::new(model, store, opts);
+                let ev = Evaluator::new(model, files, &metrics);
+                let reports = one(&ev, second);
+                (reports, ev.kpi_cache.into_inner())
+            });
+            let mut reports = one(self, first);
+            match other.join() {
+                Ok((rest, kpis)) => {
+                    reports.extend(rest);
+                    // The KPI list at the end reads them all: keep the
+                    // other half's too (the same reports either way).
+                    let mut cache = self.kpi_cache.borrow_mut();
+                    for (id, report) in kpis {
+                        cache.entry(id).or_insert(report);
+                    }
+                }
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+            reports
+        });
+        if self.model.budget.exhausted() {
+            self.model.budget.reset(interp::step_limit(self.model, interp::MAX_EVAL_STEPS_EVAL));
+            self.kpi_cache.borrow_mut().clear();
+            self.metrics.clear_caches();
+            return one(self, initiatives);
+        }
+        reports
+    }
+
     /// [`source_text`] of `e` in `file`, computed once.
     fn text_of(&self, file: FileId, e: &Expr) -> String {
         let key = (file, e.span.start, e.span.end);
@@ -827,7 +895,7 @@ impl Evaluator<'_> {
         ids
     }
 
-    fn run(&self) -> Report {
+    fn run(&self, store: &MetricStore, opts: &EvalOptions, workers: usize) -> Report {
         let mut summary = Summary::default();
         let mut outcome = Outcome::Pass;
 
@@ -842,14 +910,12 @@ impl Evaluator<'_> {
         );
         let top_gates: Vec<usize> =
             (0..self.model.gates.len()).filter(|g| self.model.gates[*g].owner.is_none()).collect();
-        let mut init_reports = Vec::new();
-        for id in initiatives {
-            let r = self.initiative(id, &top_gates);
+        let init_reports = self.initiatives(&initiatives, &top_gates, store, opts, workers);
+        for r in &init_reports {
             for g in &r.gates {
                 summary.add(g.outcome);
                 outcome = outcome.worst(g.outcome);
             }
-            init_reports.push(r);
         }
 
         let policies = self.policies();
@@ -1433,6 +1499,73 @@ mod tests {
         // numpy.percentile([180, 190, 260, 200, 210, 205, 199], 95) == 245.0
         let lat = [180.0, 190.0, 260.0, 200.0, 210.0, 205.0, 199.0];
         assert!((percentile(&lat, 0.95) - 245.0).abs() < 1e-9);
+    }
+
+    /// A policy of `n` initiatives, each with a KPI read over windows, and
+    /// the store of their series (one missing, one stale, some NaN).
+    fn many(n: usize, extra: &str) -> (crate::analysis::Analysis, MetricStore) {
+        use std::fmt::Write as _;
+        let mut text = String::from("import \"std/policies\"\n");
+        text.push_str(extra);
+        for i in 0..n {
+            let _ = write!(
+                text,
+                "kpi k{i} {{ metric \"m\" labels {{ i \"{i}\" }} unit percent target >= 90% warn < 92% }}\n\
+                 initiative i{i} {{\n  owner \"o\"\n  stage model\n  kpis [k{i}]\n  contributes_to [k0]\n  \
+                 gate model -> produce {{\n    require k{i} for 3d\n    expect avg(k{i}, 3d) > 91%\n    require k{i}\n  }}\n}}\n"
+            );
+        }
+        let mut loader = crate::analysis::MemoryLoader::default();
+        loader.insert("p.compel", text);
+        let analysis = crate::analysis::analyze(&["p.compel".to_string()], &loader);
+        let now = 1_795_478_400;
+        let series = (0..n).filter(|i| i % 97 != 5).map(|i| {
+            let labels: crate::eval::metrics::Labels = [("i".to_string(), i.to_string())].into_iter().collect();
+            let last = if i % 89 == 3 { now - 5 * 86_400 } else { now - 3600 };
+            let samples = (0..4)
+                .map(|d| Sample {
+                    time: last - d * 86_400,
+                    value: if i % 53 == 7 && d == 1 { f64::NAN } else { 89.0 + (i % 7) as f64 },
+                })
+                .collect();
+            Series::with_samples("m", labels, samples)
+        });
+        (analysis, series.collect())
+    }
+
+    fn run(analysis: &crate::analysis::Analysis, store: &MetricStore, workers: usize) -> Report {
+        let opts = EvalOptions { now: 1_795_478_400, default_max_age: 86_400.0 };
+        let model = &analysis.model;
+        model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
+        let metrics = StoreMetrics::new(model, store, &opts);
+        Evaluator::new(model, &analysis.files, &metrics).run(store, &opts, workers)
+    }
+
+    #[test]
+    fn two_workers_give_the_report_of_one() {
+        let (analysis, store) = many(PARALLEL_FROM + 45, "");
+        let one = run(&analysis, &store, 1).to_json();
+        let two = run(&analysis, &store, 2).to_json();
+        assert!(
+            one.contains("\"unknown\"") && one.contains("\"fail\"") && one.contains("\"at_risk\""),
+            "a varied report"
+        );
+        assert_eq!(one, two);
+    }
+
+    #[test]
+    fn a_spent_budget_is_spent_the_same_way_whatever_the_workers() {
+        // A quadratic policy over the initiatives runs the budget out while
+        // the gates are evaluated: the fallback keeps the report exact.
+        let xs: Vec<String> = (0..300).map(|i| i.to_string()).collect();
+        let extra = format!(
+            "let xs = [{}]\ngate model -> produce {{\n  require all(a in xs: all(b in xs: a + b >= 0))\n}}\n",
+            xs.join(", ")
+        );
+        let (analysis, store) = many(PARALLEL_FROM + 1, &extra);
+        let one = run(&analysis, &store, 1).to_json();
+        assert!(one.contains("evaluation stopped after"), "the budget ran out");
+        assert_eq!(run(&analysis, &store, 2).to_json(), one);
     }
 
     #[test]
