@@ -18,8 +18,8 @@
 //!   latency test when `bench/run.sh` ran it (`COMPEL_BENCH_LSP_LOG`).
 //!
 //! Every time is the median of several repetitions, interleaved (one run of
-//! each command per round) so that a noisy neighbour slows every command
-//! alike and ratios within one run stay meaningful.
+//! each command per round, in a shuffled order) so that a noisy neighbour
+//! slows every command alike and ratios within one run stay meaningful.
 //!
 //! Arguments: `gen DIR [N]` only writes the workload files of N initiatives
 //! to DIR (for profiling). Environment: `COMPEL_BENCH_N` (default 10000),
@@ -152,9 +152,21 @@ fn time_all(dir: &Path, cmds: &[&Cmd], reps: usize) -> Vec<Vec<f64>> {
     for c in cmds {
         c.run(dir);
     }
+    // Each round in its own order (a fixed pseudo-random shuffle, the same
+    // from run to run). On the virtual machines we measure on, a command
+    // that follows one that freed a lot of memory pays for it (the memory
+    // comes back from the host page by page: `compel check` right after
+    // `cedar validate` measured 0.7-0.8 s against 0.3-0.4 s run twice in a
+    // row), so a fixed order would charge one command every time.
+    let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
     for _ in 0..reps {
-        for (i, c) in cmds.iter().enumerate() {
-            times[i].push(c.run(dir));
+        let mut order: Vec<usize> = (0..cmds.len()).collect();
+        for k in (1..order.len()).rev() {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            order.swap(k, (seed >> 33) as usize % (k + 1));
+        }
+        for i in order {
+            times[i].push(cmds[i].run(dir));
         }
     }
     times
