@@ -7,7 +7,7 @@
 
 use crate::analysis::{resolve_import, Analysis, SourceLoader};
 use crate::check::value::fmt_num;
-use crate::diag::{Code, Diagnostic};
+use crate::diag::Diagnostic;
 use crate::eval::metrics::{MetricStore, Sample, Series};
 use crate::eval::report::{CriterionReport, GateReport, Outcome};
 use crate::eval::{evaluate, sources, EvalOptions, Report};
@@ -52,10 +52,10 @@ pub struct Failure {
     pub decided_by: Vec<String>,
 }
 
-/// Whether a diagnostic keeps tests (and eval) from running: errors in the
-/// language itself. A violated policy is a result to test, not an error.
+/// Whether a diagnostic keeps tests (and eval) from running
+/// ([`Diagnostic::is_compile_error`]).
 pub fn is_compile_error(d: &Diagnostic) -> bool {
-    d.is_error() && !matches!(d.code, Code::PolicyViolated | Code::AbsentAttribute)
+    d.is_compile_error()
 }
 
 /// Runs every test in the analysis's non-stdlib files whose name contains

@@ -9,6 +9,11 @@
 
 use std::path::Path;
 
+// The fuzz targets' helpers; `erase_spans` compares trees without positions.
+#[allow(dead_code)]
+#[path = "../fuzz/src/lib.rs"]
+mod fuzz_support;
+
 use compel::fmt::{format_file, format_source, is_formatted};
 use compel::syntax::ast::File;
 use compel::syntax::{parse, ParseLimits};
@@ -30,40 +35,8 @@ fn format_ok(text: &str) -> String {
     }
 }
 
-/// The tree's debug text with every span (`12..34`) replaced by `_`, so two
-/// trees that differ only in positions compare equal.
-fn erase_spans(debug: &str) -> String {
-    let chars: Vec<char> = debug.chars().collect();
-    let mut out = String::with_capacity(debug.len());
-    let mut i = 0;
-    while i < chars.len() {
-        let starts_number = chars[i].is_ascii_digit()
-            && (i == 0 || !(chars[i - 1].is_alphanumeric() || chars[i - 1] == '_' || chars[i - 1] == '.'));
-        if starts_number {
-            let mut j = i;
-            while j < chars.len() && chars[j].is_ascii_digit() {
-                j += 1;
-            }
-            if chars.get(j) == Some(&'.') && chars.get(j + 1) == Some(&'.') {
-                let mut k = j + 2;
-                while k < chars.len() && chars[k].is_ascii_digit() {
-                    k += 1;
-                }
-                if k > j + 2 {
-                    out.push('_');
-                    i = k;
-                    continue;
-                }
-            }
-        }
-        out.push(chars[i]);
-        i += 1;
-    }
-    out
-}
-
 fn tree_without_spans(file: &File) -> String {
-    erase_spans(&format!("{:#?}", file.items))
+    fuzz_support::erase_spans(&format!("{:#?}", file.items))
 }
 
 fn comment_texts<'a>(file: &File, text: &'a str) -> Vec<&'a str> {

@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{analyze_paths_with, io_reason, parse_size, use_color, Exit, Limits};
-use crate::diag::{self, render as diag_render, Code, Diagnostic};
+use crate::diag::{self, render as diag_render, Diagnostic};
 use crate::eval::metrics::{format_selector, parse_rfc3339, MetricStore, Series};
 use crate::eval::{self, plan, render, sources, EvalOptions, Report};
 use crate::prometheus::{self, Auth, PrometheusClient, Query};
@@ -196,8 +196,7 @@ fn run_inner(args: &Args) -> Result<Report, String> {
         (analysis, read)
     });
     let analysis = analysis?;
-    let errors: Vec<Diagnostic> =
-        analysis.user_diagnostics().filter(|d| d.is_error() && !is_decision(d)).cloned().collect();
+    let errors: Vec<Diagnostic> = analysis.user_diagnostics().filter(|d| d.is_compile_error()).cloned().collect();
     if !errors.is_empty() {
         eprint!("{}", diag_render::terminal(&analysis.files, &errors, stderr_color()));
         let n = errors.len();
@@ -246,13 +245,6 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
     out.flush()
-}
-
-/// Diagnostics that are decisions, not compile errors: a policy a declared
-/// fact violates, an attribute a subject leaves unset. `eval` reports them
-/// as `fail` and `unknown` with exit code 1, never as "does not compile".
-fn is_decision(d: &Diagnostic) -> bool {
-    matches!(d.code, Code::PolicyViolated | Code::AbsentAttribute)
 }
 
 fn clock() -> i64 {

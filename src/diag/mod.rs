@@ -137,6 +137,14 @@ impl Diagnostic {
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
+
+    /// Whether this error keeps `compel eval` and `compel test` from
+    /// running: an error in the language itself. A policy that a declared
+    /// fact violates, or an attribute a subject leaves unset, is a decision
+    /// (eval reports it as `fail` or `unknown`), not a compile error.
+    pub fn is_compile_error(&self) -> bool {
+        self.is_error() && !matches!(self.code, Code::PolicyViolated | Code::AbsentAttribute)
+    }
 }
 
 /// Orders diagnostics by file, position, then code, so every output is

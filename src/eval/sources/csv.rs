@@ -24,9 +24,7 @@
 //! series. A label given twice in a row (say in `labels` and in its own
 //! column) is an error. Errors carry the line and column of the cell.
 
-use std::collections::BTreeMap;
-
-use super::{column_of, is_label_name, parse_selector, parse_value, strip_bom};
+use super::{column_of, is_label_name, parse_selector, parse_value, strip_bom, SeriesGroups};
 use crate::eval::metrics::{parse_rfc3339, Labels, MetricsError, Sample, Series};
 
 /// One cell: its text and where its content starts.
@@ -57,23 +55,12 @@ pub fn read_csv(text: &str, now: i64) -> Result<Vec<Series>, MetricsError> {
     };
     let columns = header_columns(&header)?;
 
-    let mut series: Vec<Series> = Vec::new();
-    let mut index: BTreeMap<(String, Labels), usize> = BTreeMap::new();
+    let mut groups = SeriesGroups::default();
     for row in rows {
         let (metric, labels, sample) = read_row(&row, &columns, now)?;
-        let key = (metric, labels);
-        match index.get(&key) {
-            Some(&i) => series[i].samples.push(sample),
-            None => {
-                index.insert(key.clone(), series.len());
-                series.push(Series { metric: key.0, labels: key.1, samples: vec![sample] });
-            }
-        }
+        groups.push(metric, labels, sample);
     }
-    for s in &mut series {
-        s.normalize();
-    }
-    Ok(series)
+    Ok(groups.finish())
 }
 
 fn header_columns(header: &[Field]) -> Result<Vec<Column>, MetricsError> {

@@ -83,6 +83,36 @@ pub fn read_as(format: Format, text: &str, now: i64) -> Result<Vec<Series>, Metr
 }
 
 /// `text` without a leading UTF-8 byte order mark.
+/// Samples read one at a time, grouped into series in the order each series
+/// first appears (the text formats give a series' samples on many rows).
+#[derive(Default)]
+pub(crate) struct SeriesGroups {
+    series: Vec<Series>,
+    index: std::collections::HashMap<(String, Labels), usize>,
+}
+
+impl SeriesGroups {
+    /// Adds `sample` to the series `metric{labels}`.
+    pub(crate) fn push(&mut self, metric: String, labels: Labels, sample: super::metrics::Sample) {
+        let key = (metric, labels);
+        match self.index.get(&key) {
+            Some(&at) => self.series[at].samples.push(sample),
+            None => {
+                self.index.insert(key.clone(), self.series.len());
+                self.series.push(Series { metric: key.0, labels: key.1, samples: vec![sample] });
+            }
+        }
+    }
+
+    /// The series, each with its samples sorted and one per time.
+    pub(crate) fn finish(mut self) -> Vec<Series> {
+        for s in &mut self.series {
+            s.normalize();
+        }
+        self.series
+    }
+}
+
 pub(crate) fn strip_bom(text: &str) -> &str {
     text.strip_prefix('\u{feff}').unwrap_or(text)
 }

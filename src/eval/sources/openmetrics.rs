@@ -14,9 +14,7 @@
 //! are whole milliseconds (`1795478400000`). A sample without a timestamp
 //! is taken at `now`. Fractions of a second are floored.
 
-use std::collections::BTreeMap;
-
-use super::{column_of, parse_value, strip_bom, Cursor};
+use super::{column_of, parse_value, strip_bom, Cursor, SeriesGroups};
 use crate::eval::metrics::{Labels, MetricsError, Sample, Series};
 
 /// Reads OpenMetrics or Prometheus text (see the module docs). Samples
@@ -24,8 +22,7 @@ use crate::eval::metrics::{Labels, MetricsError, Sample, Series};
 pub fn read_openmetrics(text: &str, now: i64) -> Result<Vec<Series>, MetricsError> {
     let text = strip_bom(text);
     let openmetrics = text.lines().any(|l| l.trim_end() == "# EOF");
-    let mut series: Vec<Series> = Vec::new();
-    let mut index: BTreeMap<(String, Labels), usize> = BTreeMap::new();
+    let mut groups = SeriesGroups::default();
     let mut eof_line: Option<usize> = None;
     for (i, raw) in text.split('\n').enumerate() {
         let number = i + 1;
@@ -49,19 +46,9 @@ pub fn read_openmetrics(text: &str, now: i64) -> Result<Vec<Series>, MetricsErro
         }
         let (metric, labels, sample) = read_sample(line, openmetrics, now)
             .map_err(|(offset, message)| MetricsError::at(number, column_of(line, offset), message))?;
-        let key = (metric, labels);
-        match index.get(&key) {
-            Some(&at) => series[at].samples.push(sample),
-            None => {
-                index.insert(key.clone(), series.len());
-                series.push(Series { metric: key.0, labels: key.1, samples: vec![sample] });
-            }
-        }
+        groups.push(metric, labels, sample);
     }
-    for s in &mut series {
-        s.normalize();
-    }
-    Ok(series)
+    Ok(groups.finish())
 }
 
 /// One sample line; errors give the byte offset in the line.
