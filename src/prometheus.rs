@@ -15,7 +15,7 @@
 //! `(EXPR)[Ns:STEPs]`, evaluated every [`PrometheusClient::subquery_step_secs`]
 //! seconds (60 by default) at times aligned to multiples of the step.
 //!
-//! **Results.** Timestamps are floored to whole seconds; values `NaN`,
+//! **Results.** Timestamps are kept exactly (Prometheus' milliseconds); values `NaN`,
 //! `+Inf` and `-Inf` are kept. A result's `__name__` label becomes the series'
 //! metric; a result without one (a subquery over functions) is named by the
 //! query's expression.
@@ -38,7 +38,8 @@ use std::io::Read;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
-use crate::eval::metrics::{Labels, Sample, Series};
+use crate::check::rational::Rational;
+use crate::eval::metrics::{Labels, Sample, Series, NANOS};
 
 /// How long one attempt of one query may take by default.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -299,7 +300,7 @@ impl PrometheusClient {
         read: &AtomicU64,
     ) -> Result<Vec<Series>, Failure> {
         let url = format!("{}/api/v1/query", self.base_url);
-        let mut request = agent.get(&url).query("query", promql).query("time", &now.to_string());
+        let mut request = agent.get(&url).query("query", promql).query("time", &api_time(now));
         if let Some(auth) = &self.auth {
             request = request.set("Authorization", &auth.header_value());
         }
@@ -547,13 +548,26 @@ fn parse_answer(body: &[u8], expr: &str, max_samples: usize) -> Result<Vec<Serie
     Ok(out)
 }
 
-/// `[unix seconds, "value"]`.
+/// Unix nanoseconds as the API's decimal seconds (`1795478400.25`).
+pub fn api_time(nanos: i64) -> String {
+    let (secs, frac) = (nanos.div_euclid(NANOS), nanos.rem_euclid(NANOS));
+    if frac == 0 {
+        secs.to_string()
+    } else {
+        let digits = format!("{frac:09}");
+        format!("{secs}.{}", digits.trim_end_matches('0'))
+    }
+}
+
+/// `[unix seconds, "value"]`; the time kept exactly (Prometheus stores
+/// milliseconds).
 fn parse_pair(pair: &serde_json::Value) -> Option<Sample> {
     let items = pair.as_array()?;
     let [time, value] = items.as_slice() else {
         return None;
     };
     let time = time.as_f64().filter(|t| t.is_finite())?;
+    let time = i64::try_from(Rational::from_f64(time)?.mul(Rational::int(NANOS))?.floor()).ok()?;
     let value = value.as_str()?;
     let value = match value {
         "NaN" => f64::NAN,
@@ -561,7 +575,7 @@ fn parse_pair(pair: &serde_json::Value) -> Option<Sample> {
         "-Inf" => f64::NEG_INFINITY,
         v => v.parse::<f64>().ok()?,
     };
-    Some(Sample { time: time.floor() as i64, value })
+    Some(Sample { time, value })
 }
 
 /// PromQL keywords that cannot stand as a bare metric name.
@@ -798,13 +812,13 @@ mod tests {
     #[test]
     fn fetches_raw_samples_with_a_range_selector() {
         let server = mock(1, |_, _| Reply::Http(200, MATRIX.to_string()));
-        let series = client(&server.url).fetch(&q(r#"acc{model=~"v.*"}"#), 1_795_478_400).unwrap();
+        let series = client(&server.url).fetch(&q(r#"acc{model=~"v.*"}"#), 1_795_478_400 * NANOS).unwrap();
         assert_eq!(series.len(), 2);
         assert_eq!(series[0].metric, "acc");
         assert_eq!(series[0].labels.get("model").map(String::as_str), Some("v2"));
-        assert_eq!(series[0].samples[0], Sample { time: 1_795_471_200, value: f64::INFINITY });
-        assert_eq!(series[0].samples[1], Sample { time: 1_795_474_800, value: 93.5 });
-        assert_eq!(series[0].samples[2].time, 1_795_478_400);
+        assert_eq!(series[0].samples[0], Sample { time: 1_795_471_200 * NANOS, value: f64::INFINITY });
+        assert_eq!(series[0].samples[1], Sample { time: 1_795_474_800 * NANOS, value: 93.5 });
+        assert_eq!(series[0].samples[2].time, 1_795_478_400 * NANOS + 500_000_000);
         assert!(series[0].samples[2].value.is_nan());
         assert_eq!(series[1].samples[0].value, 1e6);
         assert_eq!(series[1].samples[1].value, f64::NEG_INFINITY);
@@ -1018,7 +1032,7 @@ mod tests {
         let vector = r#"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"x"},"value":[5.9,"2"]}]}}"#;
         let series = parse_answer(vector.as_bytes(), "up == 1", usize::MAX).unwrap();
         assert_eq!(series[0].metric, "up == 1");
-        assert_eq!(series[0].samples, vec![Sample { time: 5, value: 2.0 }]);
+        assert_eq!(series[0].samples, vec![Sample { time: 5_900_000_000, value: 2.0 }]);
         let scalar = r#"{"status":"success","data":{"resultType":"scalar","result":[5,"2"]}}"#;
         assert!(parse_answer(scalar.as_bytes(), "1", usize::MAX)
             .unwrap_err()

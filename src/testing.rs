@@ -8,7 +8,7 @@
 use crate::analysis::{resolve_import, Analysis, SourceLoader};
 use crate::check::value::fmt_num;
 use crate::diag::Diagnostic;
-use crate::eval::metrics::{MetricStore, Sample, Series};
+use crate::eval::metrics::{MetricStore, Sample, Series, NANOS};
 use crate::eval::report::{CriterionReport, GateReport, Outcome};
 use crate::eval::{evaluate, sources, EvalOptions, Report};
 use crate::stdlib;
@@ -88,7 +88,7 @@ fn run_test(analysis: &Analysis, loader: &dyn SourceLoader, file: FileId, test: 
     };
     let now = test.stmts.iter().find_map(|s| match s {
         TestStmt::Now(e) => match e.kind {
-            ExprKind::DateTime(t) => Some(t),
+            ExprKind::DateTime(t) => t.checked_mul(NANOS),
             _ => None,
         },
         _ => None,
@@ -113,8 +113,8 @@ fn run_test(analysis: &Analysis, loader: &dyn SourceLoader, file: FileId, test: 
                         return result;
                     }
                 };
-                match sources::read_metrics(&resolved, &text, now) {
-                    Ok(series) => store.add_all(series),
+                match sources::read_metrics(&resolved, &text, None) {
+                    Ok(series) => store.add_all_from(series, &resolved),
                     Err(e) => {
                         result.error = Some(e.to_string());
                         return result;
@@ -132,7 +132,7 @@ fn run_test(analysis: &Analysis, loader: &dyn SourceLoader, file: FileId, test: 
                     .iter()
                     .filter_map(|(t, v)| match (&t.kind, &v.kind) {
                         (ExprKind::DateTime(time), ExprKind::Number { value, .. }) => {
-                            Some(Sample { time: *time, value: *value })
+                            Some(Sample { time: time.checked_mul(NANOS)?, value: *value })
                         }
                         _ => None,
                     })

@@ -290,7 +290,7 @@ fn report_of(policy: &str, metrics: &[&str]) -> compel::eval::Report {
     let mut store = compel::eval::metrics::MetricStore::new();
     for m in metrics {
         let text = std::fs::read_to_string(m).unwrap();
-        store.add_all(compel::eval::sources::read_metrics(m, &text, now).unwrap());
+        store.add_all(compel::eval::sources::read_metrics(m, &text, Some(now)).unwrap());
     }
     let opts = compel::eval::EvalOptions { now, default_max_age: compel::eval::DEFAULT_MAX_AGE };
     compel::eval::evaluate(&analysis.model, &analysis.files, &store, &opts)
@@ -839,7 +839,7 @@ fn percent_decode(s: &str) -> String {
 /// over it would be).
 fn fake_prometheus(metrics_file: &str, broken: &'static [&'static str]) -> FakePrometheus {
     let text = std::fs::read_to_string(metrics_file).unwrap();
-    let series = compel::eval::sources::read_metrics(metrics_file, &text, 0).unwrap();
+    let series = compel::eval::sources::read_metrics(metrics_file, &text, Some(0)).unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let stop = Arc::new(AtomicBool::new(false));

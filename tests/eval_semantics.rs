@@ -6,12 +6,14 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use compel::analysis::{analyze, MemoryLoader};
+use compel::check::rational::Rational;
 use compel::eval::metrics::{parse_rfc3339, Labels, MetricStore, Sample, Series};
 use compel::eval::report::{CriterionReport, Evidence, Num};
 use compel::eval::{evaluate, EvalOptions, KpiStatus, Outcome, Report};
 
 const NOW: &str = "2026-11-24T00:00:00Z";
-const DAY: i64 = 86_400;
+const SEC: i64 = 1_000_000_000;
+const DAY: i64 = 86_400 * SEC;
 
 fn now() -> i64 {
     parse_rfc3339(NOW).unwrap()
@@ -29,18 +31,18 @@ fn daily(metric: &str, values: &[f64], last_days_ago: i64) -> Series {
     Series::with_samples(metric, Labels::new(), samples)
 }
 
-fn eval_with(policy: &str, store: &MetricStore, max_age: f64) -> Report {
+fn eval_with(policy: &str, store: &MetricStore, max_age_secs: i64) -> Report {
     let mut files = MemoryLoader::default();
     files.insert("p.compel", policy);
     let a = analyze(&["p.compel".to_string()], &files);
     let errors: Vec<String> = a.diagnostics.iter().filter(|d| d.is_error()).map(|d| d.message.clone()).collect();
     // Policy violations on declared facts are decisions eval reports itself.
     assert!(errors.iter().all(|m| m.contains("does not meet") || m.contains("needs")), "{errors:?}");
-    evaluate(&a.model, &a.files, store, &EvalOptions { now: now(), default_max_age: max_age })
+    evaluate(&a.model, &a.files, store, &EvalOptions { now: now(), default_max_age: Rational::int(max_age_secs) })
 }
 
 fn eval(policy: &str, series: Vec<Series>) -> Report {
-    eval_with(policy, &series.into_iter().collect(), 86_400.0)
+    eval_with(policy, &series.into_iter().collect(), 86_400)
 }
 
 /// A one-KPI policy with the given gate criteria.
@@ -217,7 +219,7 @@ fn drift_statistics_use_the_two_windows() {
 fn a_source_error_is_unknown_with_its_reason() {
     let mut store: MetricStore = vec![daily("lat", &[200.0; 8], 0)].into_iter().collect();
     store.add_source_error("lat", "prometheus at http://x is unreachable: connection refused");
-    let r = eval_with(&gate_policy(LAT, "require lat"), &store, 86_400.0);
+    let r = eval_with(&gate_policy(LAT, "require lat"), &store, 86_400);
     let c = only(&r);
     assert_eq!(c.outcome, Outcome::Unknown);
     assert_eq!(c.reason, "the source of `lat` failed: prometheus at http://x is unreachable: connection refused");
@@ -295,7 +297,7 @@ fn reports_do_not_depend_on_the_order_of_sources() {
 #[test]
 fn samples_after_now_do_not_exist() {
     let mut s = daily("lat", &[200.0; 8], 0);
-    s.samples.push(Sample { time: now() + 3600, value: 900.0 });
+    s.samples.push(Sample { time: now() + 3600 * SEC, value: 900.0 });
     let r = eval(&gate_policy(LAT, "require lat for 7d\n    require max(lat, 7d) < 250ms"), vec![s]);
     assert!(criteria(&r).iter().all(|c| c.outcome == Outcome::Pass));
 }

@@ -315,7 +315,8 @@ fn a_reformatted_example_means_the_same() {
     // The evaluation against the latency spike decides the same.
     let metrics_path = acme_dir().join("metrics/latency-spike.json");
     let now = compel::eval::metrics::parse_rfc3339("2026-11-24T00:00:00Z").expect("time");
-    let series = compel::eval::sources::read_metrics("latency-spike.json", &read(&metrics_path), now).expect("metrics");
+    let series =
+        compel::eval::sources::read_metrics("latency-spike.json", &read(&metrics_path), Some(now)).expect("metrics");
     let store: compel::eval::metrics::MetricStore = series.into_iter().collect();
     let opts = compel::eval::EvalOptions { now, default_max_age: compel::eval::DEFAULT_MAX_AGE };
     let report_before = compel::eval::evaluate(&before.model, &before.files, &store, &opts);

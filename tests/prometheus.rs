@@ -71,7 +71,11 @@ fn to_openmetrics(series: &[Series]) -> String {
         }
         for x in &s.samples {
             let value = if x.value.is_nan() { "NaN".to_string() } else { format!("{}", x.value) };
-            out.push_str(&format!("{} {value} {}\n", format_selector(&s.metric, &s.labels), x.time));
+            out.push_str(&format!(
+                "{} {value} {}\n",
+                format_selector(&s.metric, &s.labels),
+                compel::prometheus::api_time(x.time)
+            ));
         }
     }
     out.push_str("# EOF\n");
@@ -102,7 +106,7 @@ fn get(url: &str) -> Option<String> {
 fn start(dir: &Path, metrics_file: &str) -> Server {
     let text = std::fs::read_to_string(metrics_file).unwrap();
     let now = parse_rfc3339(NOW).unwrap();
-    let series = compel::eval::sources::read_metrics(metrics_file, &text, now).unwrap();
+    let series = compel::eval::sources::read_metrics(metrics_file, &text, Some(now)).unwrap();
     let om = dir.join("samples.om");
     std::fs::write(&om, to_openmetrics(&series)).unwrap();
     let data = dir.join("data");

@@ -13,7 +13,10 @@ use compel::syntax::{ast::File, parse, ParseLimits};
 use compel::text::FileId;
 
 /// 2026-11-24T00:00:00Z, the `now` of the examples.
-pub const NOW: i64 = 1_795_478_400;
+pub const NOW: i64 = 1_795_478_400 * SEC;
+
+/// Nanoseconds in a second (times are Unix nanoseconds).
+pub const SEC: i64 = 1_000_000_000;
 
 /// Arbitrary bytes, read as (lossy) UTF-8, through the parser.
 pub fn parse_target(data: &[u8]) {
@@ -128,14 +131,14 @@ fn check_series(series: &[Series]) {
 pub fn metrics_target(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     for format in [sources::Format::Json, sources::Format::Csv, sources::Format::OpenMetrics] {
-        if let Ok(series) = sources::read_as(format, &text, NOW) {
+        if let Ok(series) = sources::read_as(format, &text, Some(NOW)) {
             check_series(&series);
             let mut store = MetricStore::new();
             store.add_all(series);
         }
     }
     for name in ["fuzz", "fuzz.json", "fuzz.csv", "fuzz.prom"] {
-        if let Ok(series) = sources::read_metrics(name, &text, NOW) {
+        if let Ok(series) = sources::read_metrics(name, &text, Some(NOW)) {
             check_series(&series);
         }
     }
@@ -230,11 +233,12 @@ impl Bytes<'_> {
     fn time(&mut self, now: i64) -> i64 {
         match self.u8() % 8 {
             0 => now,
-            1 => now.saturating_add(i64::from(self.u16())),
+            1 => now.saturating_add(i64::from(self.u16()) * SEC),
             2 => i64::MIN + i64::from(self.u8()),
             3 => i64::MAX - i64::from(self.u8()),
             4 => self.u64() as i64,
-            _ => now.saturating_sub(i64::from(self.u16()) * 60),
+            5 => now.saturating_sub(i64::from(self.u16())),
+            _ => now.saturating_sub(i64::from(self.u16()) * 60 * SEC),
         }
     }
 }
@@ -247,13 +251,13 @@ pub fn eval_target(data: &[u8]) {
     let mut bytes = Bytes(data);
     let mut store = MetricStore::new();
     let now = match bytes.u8() % 4 {
-        0 => NOW + i64::from(bytes.u16()) * 3600 - 32_768 * 3600,
+        0 => NOW + (i64::from(bytes.u16()) * 3600 - 32_768 * 3600) * SEC,
         1 => bytes.u64() as i64,
         _ => NOW,
     };
     if bytes.u8() % 4 == 0 {
         let text = String::from_utf8_lossy(bytes.0);
-        if let Ok(series) = sources::read_metrics("fuzz", &text, now) {
+        if let Ok(series) = sources::read_metrics("fuzz", &text, Some(now)) {
             store.add_all(series);
         }
     } else {
@@ -286,8 +290,8 @@ pub fn eval_target(data: &[u8]) {
         }
     }
     let default_max_age = match bytes.u8() % 3 {
-        0 => 0.0,
-        1 => f64::from(bytes.u16()) * 60.0,
+        0 => compel::check::rational::Rational::ZERO,
+        1 => compel::check::rational::Rational::int(i64::from(bytes.u16()) * 60),
         _ => compel::eval::DEFAULT_MAX_AGE,
     };
     let opts = EvalOptions { now, default_max_age };

@@ -30,8 +30,11 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::rational::Rational;
 use super::schema::Kind;
-use super::value::Value;
+use super::value::{
+    fmt_num, nanos_to_secs, secs_to_nanos_ceil, secs_to_nanos_floor, Value, HUNDRED, MS, NANOS_PER_SEC,
+};
 use super::{DeclId, Model, Symbol};
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, LitUnit, UnOp};
 use crate::text::FileId;
@@ -150,12 +153,21 @@ pub trait Metrics {
     /// The KPI's latest value, converted from its unit.
     fn latest(&self, kpi: DeclId) -> Result<Value, Undecided>;
     /// A window function (`avg`, `p95`, `count` ...) over `[now - window, now]`.
-    fn window(&self, kpi: DeclId, func: &str, window_secs: f64) -> Result<Value, Undecided>;
+    fn window(&self, kpi: DeclId, func: &str, window_secs: Rational) -> Result<Value, Undecided>;
     /// A drift statistic (`psi`, `ks`, `wasserstein`) between the current
-    /// window and the reference window before it.
-    fn drift(&self, kpi: DeclId, func: &str, current_secs: f64, reference_secs: f64) -> Result<f64, Undecided>;
-    /// `KPI for D`: whether the target held throughout the last `secs`.
-    fn held_for(&self, kpi: DeclId, secs: f64) -> Result<bool, Undecided>;
+    /// window and the reference window before it (floating point, as
+    /// SciPy computes it).
+    fn drift(
+        &self,
+        kpi: DeclId,
+        func: &str,
+        current_secs: Rational,
+        reference_secs: Rational,
+    ) -> Result<f64, Undecided>;
+    /// `KPI for D`: whether the target held at every instant of the last
+    /// `secs` (`AtRisk` when the value in effect at `now` is in the warn
+    /// band).
+    fn held_for(&self, kpi: DeclId, secs: Rational) -> Result<KpiState, Undecided>;
 }
 
 /// The evaluation environment.
@@ -166,7 +178,7 @@ pub struct Env<'a> {
     pub file: FileId,
     /// The subject whose attributes are in scope.
     pub subject: Option<DeclId>,
-    /// `now`, seconds since the epoch, when known.
+    /// `now`, nanoseconds since the epoch, when known.
     pub now: Option<i64>,
     /// Metrics, when evaluating for real.
     pub metrics: Option<&'a dyn Metrics>,
@@ -247,18 +259,13 @@ fn as_number(env: &Env, v: Value) -> Result<Value, Undecided> {
 fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided> {
     env.model.budget.step()?;
     Ok(match &e.kind {
-        ExprKind::Number { value, unit, .. } => match unit {
-            None => Value::Num(*value),
-            Some(LitUnit::Percent) => Value::Num(value / 100.0),
-            Some(LitUnit::Ms) => Value::Dur(value / 1000.0),
-            Some(u) => Value::Dur(value * u.seconds().unwrap_or(1.0)),
-        },
-        ExprKind::Money { value, currency, .. } => Value::Money(*value, currency.clone()),
+        ExprKind::Number { raw, unit, .. } => literal(raw, *unit)?,
+        ExprKind::Money { raw, currency, .. } => Value::Money(decimal(raw)?, currency.clone()),
         ExprKind::Str(s) => Value::Str(s.clone()),
         ExprKind::Bool(v) => Value::Bool(*v),
         ExprKind::Date(d) => Value::Date(*d),
-        ExprKind::DateTime(t) => Value::Time(*t),
-        ExprKind::Today => Value::Date(env.now.ok_or(Undecided::Deferred("today"))?.div_euclid(86_400)),
+        ExprKind::DateTime(t) => Value::Time(t.checked_mul(NANOS_PER_SEC).ok_or_else(too_large)?),
+        ExprKind::Today => Value::Date(env.now.ok_or(Undecided::Deferred("today"))?.div_euclid(NANOS_PER_SEC * 86_400)),
         ExprKind::Now => Value::Time(env.now.ok_or(Undecided::Deferred("now"))?),
         ExprKind::Paren(inner) => eval_in(env, b, inner)?,
         ExprKind::List(items) => Value::List(items.iter().map(|i| eval_in(env, b, i)).collect::<Result<_, _>>()?),
@@ -313,14 +320,14 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
             match func.name.as_str() {
                 "all" => Value::Bool(true),
                 "any" => Value::Bool(false),
-                _ => Value::Num(count as f64),
+                _ => Value::Num(Rational::int(count as i64)),
             }
         }
         ExprKind::Unary(UnOp::Not, inner) => Value::Bool(!truth_in(env, b, inner)?),
         ExprKind::Unary(UnOp::Neg, inner) => match as_number(env, eval_in(env, b, inner)?)? {
-            Value::Num(n) => Value::Num(-n),
-            Value::Dur(n) => Value::Dur(-n),
-            Value::Money(n, c) => Value::Money(-n, c),
+            Value::Num(n) => Value::Num(exact(n.neg())?),
+            Value::Dur(n) => Value::Dur(exact(n.neg())?),
+            Value::Money(n, c) => Value::Money(exact(n.neg())?, c),
             other => return Err(Undecided::Unknown(format!("cannot negate `{other}`"))),
         },
         ExprKind::For(kpi, dur) => {
@@ -329,13 +336,49 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
             match (k, d) {
                 (Value::Decl(id), Value::Dur(secs)) if env.model.decl(id).kind == Kind::Kpi => {
                     let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
-                    Value::Bool(m.held_for(id, secs)?)
+                    match m.held_for(id, secs)? {
+                        KpiState::Met => Value::Bool(true),
+                        KpiState::AtRisk => {
+                            env.at_risk.set(true);
+                            Value::Bool(true)
+                        }
+                        KpiState::Missed => Value::Bool(false),
+                    }
                 }
                 _ => return Err(Undecided::Unknown("`for` needs a KPI and a duration".into())),
             }
         }
         ExprKind::Binary(op, l, r) => binary(env, b, *op, l, r)?,
     })
+}
+
+/// The exact value of a number literal as written (`4.1`, `92` of `92%`).
+pub fn decimal(raw: &str) -> Result<Rational, Undecided> {
+    Rational::parse_decimal(raw)
+        .ok_or_else(|| Undecided::Unknown(format!("`{raw}` is too large or too precise to compute exactly")))
+}
+
+/// A number literal with its unit, exactly: `92%` is `23/25`, `4.1m` is
+/// `246` seconds.
+pub fn literal(raw: &str, unit: Option<LitUnit>) -> Result<Value, Undecided> {
+    let n = decimal(raw)?;
+    Ok(match unit {
+        None => Value::Num(n),
+        Some(LitUnit::Percent) => Value::Num(exact(n.div(HUNDRED))?),
+        Some(u) => Value::Dur(exact(n.mul(unit_seconds(u)))?),
+    })
+}
+
+/// Seconds in one of a literal's time unit, exactly.
+pub fn unit_seconds(u: LitUnit) -> Rational {
+    match u {
+        LitUnit::Percent | LitUnit::S => Rational::ONE,
+        LitUnit::Ms => MS,
+        LitUnit::M => Rational::int(60),
+        LitUnit::H => Rational::int(3600),
+        LitUnit::D => Rational::int(86_400),
+        LitUnit::W => Rational::int(604_800),
+    }
 }
 
 fn name(env: &Env, b: Option<&Bindings>, name: &str) -> Result<Value, Undecided> {
@@ -409,7 +452,7 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
     let vals: Vec<Value> = args.iter().map(|a| eval_in(env, b, a)).collect::<Result<_, _>>()?;
     if func == "count" && vals.len() == 1 {
         return match &vals[0] {
-            Value::List(items) => Ok(Value::Num(items.len() as f64)),
+            Value::List(items) => Ok(Value::Num(Rational::int(items.len() as i64))),
             other => Err(Undecided::Unknown(format!("cannot count `{}`", env.model.display_value(other)))),
         };
     }
@@ -423,7 +466,13 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
     };
     let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
     match func {
-        "psi" | "ks" | "wasserstein" => Ok(Value::Num(m.drift(kpi, func, dur(1)?, dur(2)?)?)),
+        "psi" | "ks" | "wasserstein" => {
+            let x = m.drift(kpi, func, dur(1)?, dur(2)?)?;
+            // A statistic is a float; its decimal is what the comparison reads.
+            Rational::from_f64(x)
+                .map(Value::Num)
+                .ok_or_else(|| Undecided::Unknown(format!("`{func}` is {}", fmt_num(x))))
+        }
         _ => m.window(kpi, func, dur(1)?),
     }
 }
@@ -496,42 +545,65 @@ fn both(l: Result<Value, Undecided>, r: Result<Value, Undecided>) -> Result<(Val
     }
 }
 
-/// Arithmetic with units. Dates move by whole days (a duration's fraction
-/// of a day is dropped toward the past).
+/// Arithmetic with units, exact. Dates move by whole days (a duration's
+/// fraction of a day is dropped toward the past); times by whole
+/// nanoseconds, likewise.
 pub fn arith(op: BinOp, l: Value, r: Value) -> Result<Value, Undecided> {
     use Value::*;
     let bad =
         |l: &Value, r: &Value| Err(Undecided::TypeError(format!("cannot apply `{}` to `{l}` and `{r}`", op.as_str())));
+    let day = Rational::int(86_400);
     Ok(match (op, &l, &r) {
-        (BinOp::Add, Num(a), Num(b)) => Num(a + b),
-        (BinOp::Sub, Num(a), Num(b)) => Num(a - b),
-        (BinOp::Mul, Num(a), Num(b)) => Num(a * b),
+        (BinOp::Add, Num(a), Num(b)) => Num(exact(a.add(*b))?),
+        (BinOp::Sub, Num(a), Num(b)) => Num(exact(a.sub(*b))?),
+        (BinOp::Mul, Num(a), Num(b)) => Num(exact(a.mul(*b))?),
         (BinOp::Div, Num(a), Num(b)) => div(*a, *b).map(Num)?,
-        (BinOp::Add, Dur(a), Dur(b)) => Dur(a + b),
-        (BinOp::Sub, Dur(a), Dur(b)) => Dur(a - b),
-        (BinOp::Mul, Dur(a), Num(b)) | (BinOp::Mul, Num(b), Dur(a)) => Dur(a * b),
+        (BinOp::Add, Dur(a), Dur(b)) => Dur(exact(a.add(*b))?),
+        (BinOp::Sub, Dur(a), Dur(b)) => Dur(exact(a.sub(*b))?),
+        (BinOp::Mul, Dur(a), Num(b)) | (BinOp::Mul, Num(b), Dur(a)) => Dur(exact(a.mul(*b))?),
         (BinOp::Div, Dur(a), Num(b)) => div(*a, *b).map(Dur)?,
         (BinOp::Div, Dur(a), Dur(b)) => div(*a, *b).map(Num)?,
-        (BinOp::Add, Money(a, c), Money(b, d)) if c == d => Money(a + b, c.clone()),
-        (BinOp::Sub, Money(a, c), Money(b, d)) if c == d => Money(a - b, c.clone()),
-        (BinOp::Mul, Money(a, c), Num(b)) | (BinOp::Mul, Num(b), Money(a, c)) => Money(a * b, c.clone()),
+        (BinOp::Add, Money(a, c), Money(b, d)) if c == d => Money(exact(a.add(*b))?, c.clone()),
+        (BinOp::Sub, Money(a, c), Money(b, d)) if c == d => Money(exact(a.sub(*b))?, c.clone()),
+        (BinOp::Mul, Money(a, c), Num(b)) | (BinOp::Mul, Num(b), Money(a, c)) => Money(exact(a.mul(*b))?, c.clone()),
         (BinOp::Div, Money(a, c), Num(b)) => Money(div(*a, *b)?, c.clone()),
         (BinOp::Div, Money(a, c), Money(b, d)) if c == d => Num(div(*a, *b)?),
-        (BinOp::Add, Date(d), Dur(s)) | (BinOp::Add, Dur(s), Date(d)) => Date(d + (s / 86_400.0).floor() as i64),
-        (BinOp::Sub, Date(d), Dur(s)) => Date(d - (s / 86_400.0).ceil() as i64),
-        (BinOp::Sub, Date(a), Date(b)) => Dur((a - b) as f64 * 86_400.0),
-        (BinOp::Add, Time(t), Dur(s)) | (BinOp::Add, Dur(s), Time(t)) => Time(t + s.floor() as i64),
-        (BinOp::Sub, Time(t), Dur(s)) => Time(t - s.ceil() as i64),
-        (BinOp::Sub, Time(a), Time(b)) => Dur((a - b) as f64),
+        (BinOp::Add, Date(d), Dur(s)) | (BinOp::Add, Dur(s), Date(d)) => {
+            Date(days(exact(s.div(day))?.floor()).and_then(|n| d.checked_add(n)).ok_or_else(too_large)?)
+        }
+        (BinOp::Sub, Date(d), Dur(s)) => {
+            Date(days(exact(s.div(day))?.ceil()).and_then(|n| d.checked_sub(n)).ok_or_else(too_large)?)
+        }
+        (BinOp::Sub, Date(a), Date(b)) => Dur(exact(Rational::int(a - b).mul(day))?),
+        (BinOp::Add, Time(t), Dur(s)) | (BinOp::Add, Dur(s), Time(t)) => {
+            Time(secs_to_nanos_floor(*s).and_then(|n| t.checked_add(n)).ok_or_else(too_large)?)
+        }
+        (BinOp::Sub, Time(t), Dur(s)) => {
+            Time(secs_to_nanos_ceil(*s).and_then(|n| t.checked_sub(n)).ok_or_else(too_large)?)
+        }
+        (BinOp::Sub, Time(a), Time(b)) => Dur(nanos_to_secs(a.checked_sub(*b).ok_or_else(too_large)?)),
         _ => return bad(&l, &r),
     })
 }
 
-fn div(a: f64, b: f64) -> Result<f64, Undecided> {
-    if b == 0.0 {
+fn days(n: i128) -> Option<i64> {
+    i64::try_from(n).ok()
+}
+
+fn too_large() -> Undecided {
+    Undecided::Unknown("the result is too large to compute exactly".into())
+}
+
+/// An exact result, or `unknown` when it does not fit (never a rounded one).
+pub fn exact(q: Option<Rational>) -> Result<Rational, Undecided> {
+    q.ok_or_else(too_large)
+}
+
+fn div(a: Rational, b: Rational) -> Result<Rational, Undecided> {
+    if b.is_zero() {
         Err(Undecided::Unknown("division by zero".into()))
     } else {
-        Ok(a / b)
+        exact(a.div(b))
     }
 }
 
@@ -540,13 +612,8 @@ pub fn compare(op: CmpOp, l: &Value, r: &Value) -> Result<bool, Undecided> {
     use std::cmp::Ordering;
     use Value::*;
     let ord: Option<Ordering> = match (l, r) {
-        (Num(a), Num(b)) | (Dur(a), Dur(b)) => {
-            if a.is_nan() || b.is_nan() {
-                return Err(Undecided::Unknown("the value is NaN".into()));
-            }
-            a.partial_cmp(b)
-        }
-        (Money(a, c), Money(b, d)) if c == d => a.partial_cmp(b),
+        (Num(a), Num(b)) | (Dur(a), Dur(b)) => Some(a.cmp(b)),
+        (Money(a, c), Money(b, d)) if c == d => Some(a.cmp(b)),
         (Date(a), Date(b)) => Some(a.cmp(b)),
         (Time(a), Time(b)) => Some(a.cmp(b)),
         (Str(a), Str(b)) => Some(a.cmp(b)),

@@ -14,6 +14,7 @@
 
 pub mod interp;
 mod policies;
+pub mod rational;
 pub mod schema;
 pub mod types;
 pub mod value;
@@ -315,20 +316,21 @@ impl Model {
     }
 
     fn compute_stage_order(&mut self) {
-        let mut stages: Vec<(f64, DeclId)> = self
+        let mut stages: Vec<(Option<rational::Rational>, DeclId)> = self
             .decls
             .iter()
             .enumerate()
             .filter(|(_, d)| d.kind == Kind::Stage)
             .map(|(i, d)| {
                 let order = match d.value("order") {
-                    Some(Value::Num(n)) => *n,
-                    _ => f64::MAX,
+                    Some(Value::Num(n)) => Some(*n),
+                    _ => None,
                 };
                 (order, DeclId(i as u32))
             })
             .collect();
-        stages.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        // Stages without an order go last.
+        stages.sort_by(|a, b| (a.0.is_none(), a.0).cmp(&(b.0.is_none(), b.0)).then(a.1.cmp(&b.1)));
         self.stage_order = stages.into_iter().map(|(_, id)| id).collect();
     }
 

@@ -11,6 +11,7 @@
 
 use std::fmt;
 
+use super::rational::Rational;
 use super::schema::Kind;
 use super::DeclId;
 
@@ -20,14 +21,14 @@ pub enum Value {
     /// `true` / `false`.
     Bool(bool),
     /// A dimensionless number (percentages included: 92% is 0.92).
-    Num(f64),
+    Num(Rational),
     /// A duration in seconds.
-    Dur(f64),
+    Dur(Rational),
     /// Money in a currency.
-    Money(f64, String),
+    Money(Rational, String),
     /// A date, as days since 1970-01-01.
     Date(i64),
-    /// A time, as seconds since the epoch.
+    /// A time, as nanoseconds since the epoch.
     Time(i64),
     /// A string.
     Str(String),
@@ -99,7 +100,7 @@ pub enum MeasureUnit {
     /// A ratio: 0.935 means 93.5%.
     Ratio,
     /// A time unit: the factor to seconds and its name.
-    Time(f64, &'static str),
+    Time(Rational, &'static str),
     /// A currency.
     Money(String),
 }
@@ -111,12 +112,12 @@ impl MeasureUnit {
             "number" => MeasureUnit::Number,
             "percent" => MeasureUnit::Percent,
             "ratio" => MeasureUnit::Ratio,
-            "ms" => MeasureUnit::Time(0.001, "ms"),
-            "s" => MeasureUnit::Time(1.0, "s"),
-            "m" => MeasureUnit::Time(60.0, "m"),
-            "h" => MeasureUnit::Time(3600.0, "h"),
-            "d" => MeasureUnit::Time(86_400.0, "d"),
-            "w" => MeasureUnit::Time(604_800.0, "w"),
+            "ms" => MeasureUnit::Time(MS, "ms"),
+            "s" => MeasureUnit::Time(Rational::ONE, "s"),
+            "m" => MeasureUnit::Time(Rational::int(60), "m"),
+            "h" => MeasureUnit::Time(Rational::int(3600), "h"),
+            "d" => MeasureUnit::Time(Rational::int(86_400), "d"),
+            "w" => MeasureUnit::Time(Rational::int(604_800), "w"),
             w if w.len() == 3 && w.bytes().all(|b| b.is_ascii_uppercase()) => MeasureUnit::Money(w.to_string()),
             _ => return None,
         })
@@ -142,40 +143,59 @@ impl MeasureUnit {
         }
     }
 
-    /// Converts a raw sample into a value.
-    pub fn to_value(&self, raw: f64) -> Value {
-        match self {
+    /// Converts a raw sample into a value (`None` when the exact result
+    /// does not fit).
+    pub fn to_value(&self, raw: Rational) -> Option<Value> {
+        Some(match self {
             MeasureUnit::Number | MeasureUnit::Ratio => Value::Num(raw),
-            MeasureUnit::Percent => Value::Num(raw / 100.0),
-            MeasureUnit::Time(_, "ms") => Value::Dur(raw / 1000.0),
-            MeasureUnit::Time(f, _) => Value::Dur(raw * f),
+            MeasureUnit::Percent => Value::Num(raw.div(HUNDRED)?),
+            MeasureUnit::Time(f, _) => Value::Dur(raw.mul(*f)?),
             MeasureUnit::Money(c) => Value::Money(raw, c.clone()),
-        }
-    }
-
-    /// Converts a value back into this unit's raw number (for reports).
-    pub fn from_value(&self, v: &Value) -> Option<f64> {
-        Some(match (self, v) {
-            (MeasureUnit::Number | MeasureUnit::Ratio, Value::Num(n)) => *n,
-            (MeasureUnit::Percent, Value::Num(n)) => n * 100.0,
-            (MeasureUnit::Time(_, "ms"), Value::Dur(s)) => s * 1000.0,
-            (MeasureUnit::Time(f, _), Value::Dur(s)) => s / f,
-            (MeasureUnit::Money(_), Value::Money(a, _)) => *a,
-            _ => return None,
         })
     }
 
+    /// Converts a value back into this unit's raw number (for reports).
+    pub fn from_value(&self, v: &Value) -> Option<Rational> {
+        match (self, v) {
+            (MeasureUnit::Number | MeasureUnit::Ratio, Value::Num(n)) => Some(*n),
+            (MeasureUnit::Percent, Value::Num(n)) => n.mul(HUNDRED),
+            (MeasureUnit::Time(f, _), Value::Dur(s)) => s.div(*f),
+            (MeasureUnit::Money(_), Value::Money(a, _)) => Some(*a),
+            _ => None,
+        }
+    }
+
     /// Formats a raw number in this unit: `93.5%`, `199ms`, `0.14`.
-    pub fn format_raw(&self, raw: f64) -> String {
+    pub fn format_raw(&self, raw: Rational) -> String {
         match self {
-            MeasureUnit::Number => fmt_num(raw),
-            MeasureUnit::Percent => format!("{}%", fmt_num(raw)),
-            MeasureUnit::Ratio => format!("{}%", fmt_num(raw * 100.0)),
-            MeasureUnit::Time(_, n) => format!("{}{n}", fmt_num(raw)),
-            MeasureUnit::Money(c) => format!("{} {c}", fmt_num(raw)),
+            MeasureUnit::Number => raw.to_string(),
+            MeasureUnit::Percent => format!("{raw}%"),
+            MeasureUnit::Ratio => match raw.mul(HUNDRED) {
+                Some(p) => format!("{p}%"),
+                None => raw.to_string(),
+            },
+            MeasureUnit::Time(_, n) => format!("{raw}{n}"),
+            MeasureUnit::Money(c) => format!("{raw} {c}"),
+        }
+    }
+
+    /// Formats a raw floating-point sample (NaN and infinities included).
+    pub fn format_float(&self, raw: f64) -> String {
+        match Rational::from_f64(raw) {
+            Some(q) => self.format_raw(q),
+            None => fmt_num(raw),
         }
     }
 }
+
+/// One millisecond, in seconds.
+pub const MS: Rational = match Rational::new(1, 1000) {
+    Some(q) => q,
+    None => Rational::ZERO,
+};
+
+/// A hundred: percent points per unit.
+pub const HUNDRED: Rational = Rational::int(100);
 
 /// Formats a number compactly and deterministically: up to 10 significant
 /// decimals, no trailing zeros, no exponent for ordinary magnitudes.
@@ -204,13 +224,6 @@ pub fn fmt_date(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// Formats seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
-pub fn fmt_time(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    format!("{}T{:02}:{:02}:{:02}Z", fmt_date(days), rem / 3600, rem % 3600 / 60, rem % 60)
-}
-
 /// The civil date of a day count.
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -227,16 +240,57 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 
 /// Formats a duration in seconds with the largest unit that divides it:
 /// `30d`, `250ms`, `1.5h`.
-pub fn fmt_dur(secs: f64) -> String {
-    for (unit, f) in [("w", 604_800.0), ("d", 86_400.0), ("h", 3600.0), ("m", 60.0), ("s", 1.0)] {
-        if secs != 0.0 && (secs / f).fract() == 0.0 && secs.abs() >= f {
-            return format!("{}{unit}", fmt_num(secs / f));
+pub fn fmt_dur(secs: Rational) -> String {
+    for (unit, f) in [("w", 604_800), ("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
+        let f = Rational::int(f);
+        if let Some(n) = secs.div(f) {
+            if !secs.is_zero() && n.is_integer() && secs.abs() >= f {
+                return format!("{n}{unit}");
+            }
         }
     }
-    if secs.abs() < 1.0 && secs != 0.0 {
-        return format!("{}ms", fmt_num(secs * 1000.0));
+    if !secs.is_zero() && secs.abs() < Rational::ONE {
+        if let Some(ms) = secs.div(MS) {
+            return format!("{ms}ms");
+        }
     }
-    format!("{}s", fmt_num(secs))
+    format!("{secs}s")
+}
+
+/// Formats nanoseconds since the epoch as RFC 3339 in UTC, with the
+/// fraction of a second only when there is one.
+pub fn fmt_time(nanos: i64) -> String {
+    let secs = nanos.div_euclid(NANOS_PER_SEC);
+    let frac = nanos.rem_euclid(NANOS_PER_SEC);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let mut out = format!("{}T{:02}:{:02}:{:02}", fmt_date(days), rem / 3600, rem % 3600 / 60, rem % 60);
+    if frac != 0 {
+        let digits = format!("{frac:09}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+    out.push('Z');
+    out
+}
+
+/// Nanoseconds in a second.
+pub const NANOS_PER_SEC: i64 = 1_000_000_000;
+
+/// A duration in seconds as whole nanoseconds, rounded toward the past
+/// (`None` when it does not fit).
+pub fn secs_to_nanos_floor(secs: Rational) -> Option<i64> {
+    i64::try_from(secs.mul(Rational::int(NANOS_PER_SEC))?.floor()).ok()
+}
+
+/// A duration in seconds as whole nanoseconds, rounded toward the future.
+pub fn secs_to_nanos_ceil(secs: Rational) -> Option<i64> {
+    i64::try_from(secs.mul(Rational::int(NANOS_PER_SEC))?.ceil()).ok()
+}
+
+/// Nanoseconds as an exact number of seconds.
+pub fn nanos_to_secs(nanos: i64) -> Rational {
+    Rational::new(i128::from(nanos), i128::from(NANOS_PER_SEC)).unwrap_or(Rational::ZERO)
 }
 
 /// Displays a value for explanations; declarations need a name lookup, so
@@ -246,9 +300,9 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Bool(b) => write!(f, "{b}"),
-            Value::Num(n) => write!(f, "{}", fmt_num(*n)),
+            Value::Num(n) => write!(f, "{n}"),
             Value::Dur(s) => write!(f, "{}", fmt_dur(*s)),
-            Value::Money(a, c) => write!(f, "{} {c}", fmt_num(*a)),
+            Value::Money(a, c) => write!(f, "{a} {c}"),
             Value::Date(d) => write!(f, "{}", fmt_date(*d)),
             Value::Time(t) => write!(f, "{}", fmt_time(*t)),
             Value::Str(s) => write!(f, "{s:?}"),
@@ -275,10 +329,15 @@ mod tests {
     fn formats() {
         assert_eq!(fmt_num(0.11), "0.11");
         assert_eq!(fmt_num(93.5), "93.5");
-        assert_eq!(fmt_dur(0.25), "250ms");
-        assert_eq!(fmt_dur(30.0 * 86_400.0), "30d");
+        let q = |s: &str| Rational::parse_decimal(s).unwrap();
+        assert_eq!(fmt_dur(q("0.25")), "250ms");
+        assert_eq!(fmt_dur(Rational::int(30 * 86_400)), "30d");
+        assert_eq!(fmt_dur(q("246")), "246s");
+        assert_eq!(fmt_dur(q("0.5")), "500ms");
         assert_eq!(fmt_date(0), "1970-01-01");
-        assert_eq!(fmt_time(1_795_478_400), "2026-11-24T00:00:00Z");
-        assert_eq!(MeasureUnit::Percent.format_raw(93.5), "93.5%");
+        assert_eq!(fmt_time(1_795_478_400 * NANOS_PER_SEC), "2026-11-24T00:00:00Z");
+        assert_eq!(fmt_time(1_795_478_400 * NANOS_PER_SEC + 5_000_000), "2026-11-24T00:00:00.005Z");
+        assert_eq!(MeasureUnit::Percent.format_raw(q("93.5")), "93.5%");
+        assert_eq!(MeasureUnit::Ratio.format_raw(q("0.0047")), "0.47%");
     }
 }

@@ -28,6 +28,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::{analyze_paths_with, io_reason, parse_size, use_color, Exit, Limits};
+use crate::check::rational::Rational;
+use crate::check::value::MS;
 use crate::diag::{self, render as diag_render, Diagnostic};
 use crate::eval::metrics::{format_selector, parse_rfc3339, MetricStore, Series};
 use crate::eval::{self, plan, render, sources, EvalOptions, Report};
@@ -63,6 +65,12 @@ pub struct Args {
     /// default: the clock.
     #[arg(long, value_name = "TIME")]
     pub now: Option<String>,
+    /// When the values of a metrics file without times were taken (RFC
+    /// 3339): a JSON snapshot without `"@time"`, CSV rows without a `time`,
+    /// OpenMetrics lines without a timestamp. Without it such values are an
+    /// error, so a stale export never looks fresh.
+    #[arg(long, value_name = "TIME")]
+    pub sample_time: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
@@ -139,6 +147,13 @@ fn run_inner(args: &Args) -> Result<Report, String> {
             .ok_or_else(|| format!("`--now {text}` is not an RFC 3339 time such as 2026-11-24T00:00:00Z"))?,
         None => clock(),
     };
+    let sample_time =
+        match &args.sample_time {
+            Some(text) => Some(parse_rfc3339(text.trim()).ok_or_else(|| {
+                format!("`--sample-time {text}` is not an RFC 3339 time such as 2026-11-24T00:00:00Z")
+            })?),
+            None => None,
+        };
     let config = load_config(args)?;
 
     let mut limits = config.limits;
@@ -150,7 +165,7 @@ fn run_inner(args: &Args) -> Result<Report, String> {
             .ok_or_else(|| format!("`--max-metrics-bytes {text}` is not a size such as 1048576, 64MiB or 2GB"))?;
     }
     let max_age = match (&args.max_age, &config.max_age) {
-        (Some(text), _) => parse_duration(text).ok_or_else(|| duration_error("--max-age", text)),
+        (Some(text), _) => parse_duration_exact(text).ok_or_else(|| duration_error("--max-age", text)),
         (None, Some(secs)) => Ok(*secs),
         (None, None) => Ok(eval::DEFAULT_MAX_AGE),
     };
@@ -186,7 +201,7 @@ fn run_inner(args: &Args) -> Result<Report, String> {
                 let mut store = MetricStore::new();
                 let mut budget = limits.max_metrics_bytes;
                 for path in &files {
-                    read_metrics_file(path, now, &mut budget, limits.max_metrics_bytes, &mut store)?;
+                    read_metrics_file(path, sample_time, &mut budget, limits.max_metrics_bytes, &mut store)?;
                 }
                 Ok::<_, String>(store)
             })
@@ -247,11 +262,14 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
+/// The clock, in Unix nanoseconds, to the second (a report made now
+/// should not carry the clock's noise).
 fn clock() -> i64 {
-    match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+    let secs = match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         Ok(d) => d.as_secs() as i64,
         Err(e) => -(e.duration().as_secs() as i64),
-    }
+    };
+    secs.saturating_mul(crate::eval::metrics::NANOS)
 }
 
 fn stderr_color() -> bool {
@@ -284,7 +302,7 @@ fn refuse_long_series(store: &mut MetricStore, max_samples: usize) {
 /// `limit` on the bytes of all metric files together.
 fn read_metrics_file(
     path: &Path,
-    now: i64,
+    sample_time: Option<i64>,
     budget: &mut u64,
     limit: u64,
     store: &mut MetricStore,
@@ -310,8 +328,8 @@ fn read_metrics_file(
     let text = String::from_utf8(bytes).map_err(|e| {
         format!("metrics file `{shown}` is not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to())
     })?;
-    let series = sources::read_metrics(&shown, &text, now).map_err(|e| e.to_string())?;
-    store.add_all(series);
+    let series = sources::read_metrics(&shown, &text, sample_time).map_err(|e| e.to_string())?;
+    store.add_all_from(series, &shown);
     Ok(())
 }
 
@@ -354,6 +372,7 @@ fn fetch_prometheus(
                                 metric: f.metric.clone(),
                                 labels: s.labels.clone(),
                                 samples: s.samples.clone(),
+                                conflicts: s.conflicts.clone(),
                             });
                         }
                     } else {
@@ -382,23 +401,28 @@ fn duration_error(flag: &str, text: &str) -> String {
     format!("`{flag} {text}` is not a duration such as 1d, 36h, 90m or 500ms")
 }
 
-/// Parses a duration: a number and a unit `ms s m h d w` (`1d`, `1.5h`).
-pub fn parse_duration(text: &str) -> Option<f64> {
+/// Parses a duration: a number and a unit `ms s m h d w` (`1d`, `1.5h`),
+/// exactly, in seconds.
+pub fn parse_duration_exact(text: &str) -> Option<Rational> {
     let t = text.trim();
     let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))?;
     let (num, unit) = t.split_at(split);
-    let n: f64 = num.replace('_', "").parse().ok()?;
+    let n = Rational::parse_decimal(num)?;
     let factor = match unit.trim() {
-        "ms" => 0.001,
-        "s" => 1.0,
-        "m" => 60.0,
-        "h" => 3600.0,
-        "d" => 86_400.0,
-        "w" => 604_800.0,
+        "ms" => MS,
+        "s" => Rational::ONE,
+        "m" => Rational::int(60),
+        "h" => Rational::int(3600),
+        "d" => Rational::int(86_400),
+        "w" => Rational::int(604_800),
         _ => return None,
     };
-    let secs = n * factor;
-    secs.is_finite().then_some(secs)
+    n.mul(factor)
+}
+
+/// [`parse_duration_exact`] as floating-point seconds (for timeouts).
+pub fn parse_duration(text: &str) -> Option<f64> {
+    parse_duration_exact(text).map(Rational::to_f64)
 }
 
 /// What `compel.toml` may set.
@@ -406,7 +430,7 @@ pub fn parse_duration(text: &str) -> Option<f64> {
 struct Config {
     prometheus: Option<String>,
     metrics: Vec<PathBuf>,
-    max_age: Option<f64>,
+    max_age: Option<Rational>,
     timeout: Option<f64>,
     limits: Limits,
 }
@@ -461,11 +485,11 @@ fn parse_config(shown: &str, text: &str, dir: &Path) -> Result<Config, String> {
             }
             "max_age" | "timeout" => {
                 let text = value.as_str().ok_or_else(|| wrong("a duration string such as \"1d\""))?;
-                let secs = parse_duration(text).ok_or_else(|| wrong("a duration string such as \"1d\""))?;
+                let secs = parse_duration_exact(text).ok_or_else(|| wrong("a duration string such as \"1d\""))?;
                 if key == "max_age" {
                     config.max_age = Some(secs);
                 } else {
-                    config.timeout = Some(secs);
+                    config.timeout = Some(secs.to_f64());
                 }
             }
             // Sections are for other commands.
@@ -513,7 +537,7 @@ mod tests {
             parse_config("compel.toml", "metrics = [\"m.json\"]\nmax_age = \"2d\"\n[fmt]\nx = 1\n", Path::new("proj"))
                 .unwrap_or_default();
         assert_eq!(c.metrics, vec![PathBuf::from("proj/m.json")]);
-        assert_eq!(c.max_age, Some(172_800.0));
+        assert_eq!(c.max_age, Some(Rational::int(172_800)));
         let e = parse_config("compel.toml", "promethus = \"x\"", Path::new("")).err().unwrap_or_default();
         assert!(e.contains("did you mean `prometheus`"), "{e}");
         let e = parse_config("compel.toml", "max_age = 3", Path::new("")).err().unwrap_or_default();

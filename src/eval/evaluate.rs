@@ -64,14 +64,15 @@ use super::report::{
     PolicyReport, ReferenceWindow, Report, SampleRecord, Summary, Time,
 };
 use crate::check::interp::{self, Env, KpiState, Metrics, Undecided};
-use crate::check::value::{fmt_num, Value};
+use crate::check::rational::Rational;
+use crate::check::value::{fmt_num, nanos_to_secs, secs_to_nanos_floor, Value, MS, NANOS_PER_SEC};
 use crate::check::{DeclId, Kind, MeasureUnit, Model};
 use crate::stdlib;
 use crate::syntax::ast::{self, BinOp, CmpOp, Expr, ExprKind, UnOp};
 use crate::text::{FileId, Files};
 
 /// The `max_age` of a KPI that sets none: one day, in seconds.
-pub const DEFAULT_MAX_AGE: f64 = 86_400.0;
+pub const DEFAULT_MAX_AGE: Rational = Rational::int(86_400);
 
 /// The window functions over a KPI's series.
 pub const WINDOW_FUNCTIONS: &[&str] =
@@ -83,14 +84,14 @@ pub const DRIFT_FUNCTIONS: &[&str] = &["psi", "ks", "wasserstein"];
 /// What an evaluation is given besides the model and the metrics.
 #[derive(Clone, Debug, PartialEq)]
 pub struct EvalOptions {
-    /// The time to evaluate at, in Unix seconds: `--now`, or the clock.
+    /// The time to evaluate at, in Unix nanoseconds: `--now`, or the clock.
     pub now: i64,
     /// The `max_age` of KPIs that set none, in seconds.
-    pub default_max_age: f64,
+    pub default_max_age: Rational,
 }
 
 impl EvalOptions {
-    /// Options for `now` with the default `max_age`.
+    /// Options for `now` (Unix nanoseconds) with the default `max_age`.
     pub fn at(now: i64) -> EvalOptions {
         EvalOptions { now, default_max_age: DEFAULT_MAX_AGE }
     }
@@ -121,7 +122,8 @@ struct KpiInfo<'m> {
     unit: MeasureUnit,
     target: Option<(CmpOp, &'m Value)>,
     warn: Option<(CmpOp, &'m Value)>,
-    max_age: f64,
+    /// In seconds.
+    max_age: Rational,
 }
 
 impl KpiInfo<'_> {
@@ -129,8 +131,8 @@ impl KpiInfo<'_> {
         format_selector(self.metric.unwrap_or(self.name), &self.labels)
     }
 
-    /// A raw number in the KPI's unit, for people: `93.5%`, `260ms`.
-    fn show(&self, raw: f64) -> String {
+    /// An exact raw number in the KPI's unit, for people: `93.5%`, `260ms`.
+    fn show(&self, raw: Rational) -> String {
         self.unit.format_raw(raw)
     }
 
@@ -143,12 +145,20 @@ impl KpiInfo<'_> {
         format!("{} {bound}", op.as_str())
     }
 
-    /// Whether a raw sample meets a threshold.
-    fn meets(&self, (op, v): (CmpOp, &Value), raw: f64) -> Result<bool, String> {
-        interp::compare(op, &self.unit.to_value(raw), v).map_err(|u| match u {
+    /// Whether an exact raw value meets a threshold.
+    fn meets(&self, (op, v): (CmpOp, &Value), raw: Rational) -> Result<bool, String> {
+        let Some(value) = self.unit.to_value(raw) else {
+            return Err(format!("{raw} in {} is too large to compare exactly", self.unit.name()));
+        };
+        interp::compare(op, &value, v).map_err(|u| match u {
             Undecided::Unknown(r) | Undecided::TypeError(r) => r,
             other => format!("{other:?}"),
         })
+    }
+
+    /// Whether the sample at `age` (nanoseconds) is older than `max_age`.
+    fn is_stale(&self, age: i64) -> bool {
+        nanos_to_secs(age) > self.max_age
     }
 }
 
@@ -169,25 +179,50 @@ impl<T> Finding<T> {
     }
 }
 
+/// The exact value of a sample, or why it has none: a conflict between
+/// sources, NaN or an infinity, or a number beyond exact arithmetic.
+fn exact_value(series: &Series, s: &Sample) -> Result<Rational, String> {
+    if let Some(c) = series.conflict_at(s.time) {
+        return Err(format!("`{}`: {}", series.selector(), c.describe()));
+    }
+    if !s.value.is_finite() {
+        return Err(format!(
+            "the sample of `{}` at {} is {}",
+            series.selector(),
+            format_rfc3339(s.time),
+            fmt_num(s.value)
+        ));
+    }
+    Rational::from_f64(s.value).ok_or_else(|| {
+        format!(
+            "the sample of `{}` at {} ({}) is too large to compute with exactly",
+            series.selector(),
+            format_rfc3339(s.time),
+            fmt_num(s.value)
+        )
+    })
+}
+
 /// [`Metrics`] over a [`MetricStore`] at a fixed `now`. Every read is
 /// recorded as [`Evidence`] until taken with [`StoreMetrics::take_evidence`].
 pub struct StoreMetrics<'a> {
     model: &'a Model,
     store: &'a MetricStore,
     index: SeriesIndex<'a>,
+    /// Unix nanoseconds.
     now: i64,
-    default_max_age: f64,
+    default_max_age: Rational,
     recording: Cell<bool>,
     evidence: RefCell<Vec<Evidence>>,
     /// Each read, made once: gates, the KPI list and explanations ask for
     /// the same values, and the store and `now` do not change.
     statuses: RefCell<HashMap<DeclId, Finding<(KpiState, Sample)>>>,
     windows: RefCell<HashMap<WindowKey, Finding<(Value, usize)>>>,
-    helds: RefCell<HashMap<(DeclId, u64), Finding<bool>>>,
+    helds: RefCell<HashMap<(DeclId, Rational), Finding<KpiState>>>,
 }
 
-/// A window read: the KPI, the function and the window's seconds (as bits).
-type WindowKey = (DeclId, String, u64);
+/// A window read: the KPI, the function and the window in seconds.
+type WindowKey = (DeclId, String, Rational);
 
 /// The finding `map` holds for `key`, or `read`'s, kept there.
 fn memo<K: std::hash::Hash + Eq, T: Clone>(
@@ -279,6 +314,15 @@ impl<'a> StoreMetrics<'a> {
         }
     }
 
+    /// `now - secs` as the first whole nanosecond at or after it (samples
+    /// have whole-nanosecond times, so `t >= now - secs` exactly when `t`
+    /// is at or after this).
+    fn window_start(&self, secs: Rational) -> Result<i64, String> {
+        secs_to_nanos_floor(secs)
+            .and_then(|n| self.now.checked_sub(n))
+            .ok_or_else(|| format!("the window {} reaches outside the representable times", fmt_dur(secs)))
+    }
+
     /// The one series the KPI selects.
     fn select(&self, k: &KpiInfo) -> Result<&'a Series, String> {
         let selector = k.selector();
@@ -314,8 +358,8 @@ impl<'a> StoreMetrics<'a> {
         }
     }
 
-    /// The latest sample at or before `now`, fresh and finite.
-    fn latest_sample(&self, k: &KpiInfo, function: &str) -> Finding<Sample> {
+    /// The latest sample at or before `now`, fresh, and its exact value.
+    fn latest_sample(&self, k: &KpiInfo, function: &str) -> Finding<(Sample, Rational)> {
         let mut ev = self.evidence(k, function);
         let series = match self.select(k) {
             Ok(s) => s,
@@ -329,8 +373,7 @@ impl<'a> StoreMetrics<'a> {
         ev.samples.push(record(&last));
         // Saturating: a sample from the far past (a hostile source can send
         // i64::MIN) must be stale, never wrap around to "fresh".
-        let age = self.now.saturating_sub(last.time) as f64;
-        if age > k.max_age {
+        if k.is_stale(self.now.saturating_sub(last.time)) {
             let r = format!(
                 "stale: the last sample of `{}` is at {}, older than max_age {}",
                 ev.series,
@@ -339,19 +382,14 @@ impl<'a> StoreMetrics<'a> {
             );
             return Finding::err(r, ev);
         }
-        if !last.value.is_finite() {
-            let r = format!(
-                "the last sample of `{}`, at {}, is {}",
-                ev.series,
-                format_rfc3339(last.time),
-                fmt_num(last.value)
-            );
-            return Finding::err(r, ev);
-        }
+        let exact = match exact_value(series, &last) {
+            Ok(q) => q,
+            Err(r) => return Finding::err(r, ev),
+        };
         ev.value = Some(Num(last.value));
         ev.unit = Some(k.unit.name());
-        let reason = format!("latest {} at {}", k.show(last.value), format_rfc3339(last.time));
-        Finding { result: Ok(last), reason, evidence: ev }
+        let reason = format!("latest {} at {}", k.show(exact), format_rfc3339(last.time));
+        Finding { result: Ok((last, exact)), reason, evidence: ev }
     }
 
     fn status_finding(&self, kpi: DeclId) -> Finding<(KpiState, Sample)> {
@@ -361,59 +399,62 @@ impl<'a> StoreMetrics<'a> {
     fn read_status(&self, kpi: DeclId) -> Finding<(KpiState, Sample)> {
         let k = self.info(kpi);
         let f = self.latest_sample(&k, "status");
-        let last = match f.result {
+        let (last, exact) = match f.result {
             Ok(s) => s,
             Err(r) => return Finding { result: Err(r), reason: f.reason, evidence: f.evidence },
         };
         let Some(target) = k.target else {
             return Finding::err(format!("`{}` has no valid `target`", k.name), f.evidence);
         };
-        let shown = k.show_threshold(self.model, target);
-        let (state, reason) = match k.meets(target, last.value) {
+        let (state, reason) = match self.classify(&k, target, exact) {
             Err(r) => return Finding::err(r, f.evidence),
-            Ok(false) => (KpiState::Missed, format!("{} misses `{shown}`", f.reason)),
-            Ok(true) => {
-                let risk = match k.warn {
-                    Some(w) => match k.meets(w, last.value) {
-                        Ok(b) => Some((b, k.show_threshold(self.model, w))),
-                        Err(r) => return Finding::err(r, f.evidence),
-                    },
-                    None => None,
-                };
-                match risk {
-                    Some((true, w)) => {
-                        (KpiState::AtRisk, format!("{} meets `{shown}` but is `{w}` (its `warn`)", f.reason))
-                    }
-                    _ => (KpiState::Met, format!("{} meets `{shown}`", f.reason)),
-                }
-            }
+            Ok((state, words)) => (state, format!("{} {words}", f.reason)),
         };
         Finding { result: Ok((state, last)), reason, evidence: f.evidence }
+    }
+
+    /// Where an exact value stands against the target and the warn band,
+    /// with the words for it (`meets `>= 92%` but is `< 94%` (its `warn`)`).
+    fn classify(&self, k: &KpiInfo, target: (CmpOp, &Value), exact: Rational) -> Result<(KpiState, String), String> {
+        let shown = k.show_threshold(self.model, target);
+        if !k.meets(target, exact)? {
+            return Ok((KpiState::Missed, format!("misses `{shown}`")));
+        }
+        if let Some(w) = k.warn {
+            if k.meets(w, exact)? {
+                let w = k.show_threshold(self.model, w);
+                return Ok((KpiState::AtRisk, format!("meets `{shown}` but is `{w}` (its `warn`)")));
+            }
+        }
+        Ok((KpiState::Met, format!("meets `{shown}`")))
     }
 
     fn latest_finding(&self, kpi: DeclId) -> Finding<Value> {
         let k = self.info(kpi);
         let f = self.latest_sample(&k, "latest");
-        let result = f.result.map(|s| k.unit.to_value(s.value));
+        let result = f.result.and_then(|(_, q)| {
+            k.unit.to_value(q).ok_or_else(|| format!("{q} {} is too large to compute with exactly", k.unit.name()))
+        });
         Finding { result, reason: f.reason, evidence: f.evidence }
     }
 
-    /// `[now - secs, now]` as inclusive integer bounds.
-    fn window_start(&self, secs: f64) -> i64 {
-        (self.now as f64 - secs).ceil() as i64
+    fn window_finding(&self, kpi: DeclId, func: &str, secs: Rational) -> Finding<(Value, usize)> {
+        memo(&self.windows, (kpi, func.to_string(), secs), || self.read_window(kpi, func, secs))
     }
 
-    fn window_finding(&self, kpi: DeclId, func: &str, secs: f64) -> Finding<(Value, usize)> {
-        memo(&self.windows, (kpi, func.to_string(), secs.to_bits()), || self.read_window(kpi, func, secs))
-    }
-
-    fn read_window(&self, kpi: DeclId, func: &str, secs: f64) -> Finding<(Value, usize)> {
+    fn read_window(&self, kpi: DeclId, func: &str, secs: Rational) -> Finding<(Value, usize)> {
         let k = self.info(kpi);
         let mut ev = self.evidence(&k, func);
-        let from = self.window_start(secs);
         ev.window = Some(fmt_dur(secs));
-        ev.from = Some(Time(from));
         ev.to = Some(Time(self.now));
+        if secs.is_negative() {
+            return Finding::err(format!("the window {} is negative", fmt_dur(secs)), ev);
+        }
+        let from = match self.window_start(secs) {
+            Ok(t) => t,
+            Err(r) => return Finding::err(r, ev),
+        };
+        ev.from = Some(Time(from));
         if !WINDOW_FUNCTIONS.contains(&func) {
             return Finding::err(format!("`{func}` is not a window function"), ev);
         }
@@ -434,44 +475,51 @@ impl<'a> StoreMetrics<'a> {
             );
             return Finding::err(r, ev);
         }
-        if let Some(bad) = samples.iter().find(|s| !s.value.is_finite()) {
-            let r = format!("the sample of `{}` at {} is {}", ev.series, format_rfc3339(bad.time), fmt_num(bad.value));
-            return Finding::err(r, ev);
+        let mut raw: Vec<Rational> = Vec::with_capacity(samples.len());
+        for s in samples {
+            match exact_value(series, s) {
+                Ok(q) => raw.push(q),
+                Err(r) => return Finding::err(r, ev),
+            }
         }
-        let raw: Vec<f64> = samples.iter().map(|s| s.value).collect();
-        let n = raw.len();
-        let x = match func {
-            "last" => raw[n - 1],
-            "avg" => drift::pairwise_sum(&raw) / n as f64,
-            "min" => raw.iter().copied().fold(f64::INFINITY, f64::min),
-            "max" => raw.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-            "sum" => drift::pairwise_sum(&raw),
-            "count" => n as f64,
-            "p50" => percentile(&raw, 0.5),
-            "p90" => percentile(&raw, 0.9),
-            "p95" => percentile(&raw, 0.95),
-            "p99" => percentile(&raw, 0.99),
-            _ => raw[n - 1] - raw[0], // delta
+        let x = match aggregate(func, &raw) {
+            Some(x) => x,
+            None => {
+                return Finding::err(format!("`{func}` of `{}` is too large to compute exactly", ev.series), ev);
+            }
         };
-        ev.value = Some(Num(x));
+        let n = raw.len();
+        ev.value = Some(Num(x.to_f64()));
         let (value, shown) = if func == "count" {
             ev.unit = Some("number".to_string());
-            (Value::Num(x), fmt_num(x))
+            (Some(Value::Num(x)), x.to_string())
         } else {
             ev.unit = Some(k.unit.name());
             (k.unit.to_value(x), k.show(x))
         };
-        Finding { result: Ok((value, n)), reason: shown, evidence: ev }
+        match value {
+            Some(v) => Finding { result: Ok((v, n)), reason: shown, evidence: ev },
+            None => Finding::err(format!("`{func}` of `{}` is too large to compute exactly", ev.series), ev),
+        }
     }
 
-    fn drift_finding(&self, kpi: DeclId, func: &str, current: f64, reference: f64) -> Finding<f64> {
+    fn drift_finding(&self, kpi: DeclId, func: &str, current: Rational, reference: Rational) -> Finding<f64> {
         let k = self.info(kpi);
         let mut ev = self.evidence(&k, func);
-        let cur_from = self.window_start(current);
-        let ref_from = self.window_start(current + reference);
         ev.window = Some(fmt_dur(current));
-        ev.from = Some(Time(cur_from));
         ev.to = Some(Time(self.now));
+        if current.is_negative() || reference.is_negative() {
+            return Finding::err(format!("`{func}` needs windows that are not negative"), ev);
+        }
+        let bounds = self.window_start(current).and_then(|c| {
+            let both = current.add(reference).ok_or_else(|| "the windows are too long".to_string())?;
+            Ok((c, self.window_start(both)?))
+        });
+        let (cur_from, ref_from) = match bounds {
+            Ok(b) => b,
+            Err(r) => return Finding::err(r, ev),
+        };
+        ev.from = Some(Time(cur_from));
         ev.reference = Some(ReferenceWindow {
             window: fmt_dur(reference),
             from: Time(ref_from),
@@ -488,6 +536,11 @@ impl<'a> StoreMetrics<'a> {
         ev.samples = cur.iter().map(record).collect();
         if let Some(r) = ev.reference.as_mut() {
             r.samples = refs.iter().map(record).collect();
+        }
+        // Conflicting samples are not data (NaN ones are left out, as
+        // SciPy's `nan_policy="omit"` would).
+        if let Some(c) = cur.iter().chain(refs).find_map(|s| series.conflict_at(s.time)) {
+            return Finding::err(format!("`{}`: {}", ev.series, c.describe()), ev);
         }
         let finite = |xs: &[Sample]| xs.iter().filter(|s| s.value.is_finite()).count();
         if finite(cur) == 0 {
@@ -525,18 +578,28 @@ impl<'a> StoreMetrics<'a> {
         Finding { result: Ok(value), reason, evidence: ev }
     }
 
-    fn held_finding(&self, kpi: DeclId, secs: f64) -> Finding<bool> {
-        memo(&self.helds, (kpi, secs.to_bits()), || self.read_held(kpi, secs))
+    fn held_finding(&self, kpi: DeclId, secs: Rational) -> Finding<KpiState> {
+        memo(&self.helds, (kpi, secs), || self.read_held(kpi, secs))
     }
 
-    fn read_held(&self, kpi: DeclId, secs: f64) -> Finding<bool> {
+    /// `KPI for D`: the value in effect at every instant of `[now - D,
+    /// now]` — the latest sample at or before it, counting while it is no
+    /// older than `max_age` — must meet the target. The sample in effect at
+    /// `now - D` may have begun before the window.
+    fn read_held(&self, kpi: DeclId, secs: Rational) -> Finding<KpiState> {
         let k = self.info(kpi);
         let mut ev = self.evidence(&k, "for");
-        let from = self.window_start(secs);
         let dur = fmt_dur(secs);
         ev.window = Some(dur.clone());
-        ev.from = Some(Time(from));
         ev.to = Some(Time(self.now));
+        if secs.is_negative() {
+            return Finding::err(format!("the duration {dur} is negative"), ev);
+        }
+        let from = match self.window_start(secs) {
+            Ok(t) => t,
+            Err(r) => return Finding::err(r, ev),
+        };
+        ev.from = Some(Time(from));
         let Some(target) = k.target else {
             return Finding::err(format!("`{}` has no valid `target`", k.name), ev);
         };
@@ -546,100 +609,155 @@ impl<'a> StoreMetrics<'a> {
             Err(r) => return Finding::err(r, ev),
         };
         ev.series = series.selector();
-        let in_window = series.samples_in(from, self.now);
-        // The sample that covers the window's start: the latest at or before it.
-        let cover_at = (self.now as f64 - secs).floor() as i64;
+        // The exact start of the window may fall between two nanoseconds
+        // (a window of 1/3 s): the sample in effect there is the latest at
+        // or before its floor.
+        let start_exact = nanos_to_secs(self.now).sub(secs);
+        let start_floor = start_exact.map(|s| s.mul(Rational::int(NANOS_PER_SEC)).map(Rational::floor));
+        let cover_at = match start_floor.flatten().and_then(|n| i64::try_from(n).ok()) {
+            Some(t) => t,
+            None => return Finding::err(format!("the window {dur} reaches outside the representable times"), ev),
+        };
+        // The samples in effect during the window: the one covering its
+        // start, then every later one up to `now`.
         let covering = series.last_at_or_before(cover_at).copied();
-        let last = series.last_at_or_before(self.now).copied();
-        // Samples whose values the window holds: those inside it, or, when
-        // there are none, the value carried into it from before.
-        let mut held: Vec<Sample> = in_window.to_vec();
-        if held.is_empty() {
-            if let Some(c) = covering {
-                held.push(c);
-            }
-        }
+        let inside = series.samples_in(cover_at.saturating_add(1), self.now);
+        let mut held: Vec<Sample> = Vec::with_capacity(inside.len() + 1);
+        held.extend(covering);
+        held.extend_from_slice(inside);
         ev.samples = held.iter().map(record).collect();
-        if let Some(c) = covering {
-            if !in_window.is_empty() && c.time < from {
-                ev.samples.insert(0, record(&c));
+        if held.is_empty() {
+            let r = format!("no sample of `{}` at or before now ({})", ev.series, format_rfc3339(self.now));
+            return Finding::err(r, ev);
+        }
+        // Each sample is in effect from its time until the next one (the
+        // last until `now`); it counts while no older than `max_age`.
+        let until = |i: usize| held.get(i + 1).map_or(self.now, |s| s.time);
+        let counts_in_window = |i: usize| {
+            // The instant of the window where the sample is youngest.
+            let first = held[i].time.max(cover_at);
+            !k.is_stale(first.saturating_sub(held[i].time))
+        };
+        // 1. A sample that counts and breaks the target fails, whatever else
+        //    is wrong; the first such is named.
+        let mut breaking: Vec<(usize, Rational)> = Vec::new();
+        let mut undecided: Option<String> = None;
+        for (i, s) in held.iter().enumerate() {
+            if !counts_in_window(i) {
+                continue;
+            }
+            match exact_value(series, s) {
+                Ok(q) => match k.meets(target, q) {
+                    Ok(true) => {}
+                    Ok(false) => breaking.push((i, q)),
+                    Err(r) => return Finding::err(r, ev),
+                },
+                Err(r) => {
+                    undecided.get_or_insert(r);
+                }
             }
         }
-        // 1. A breaking sample fails, whatever else is wrong.
-        let mut breaking = Vec::new();
-        for s in held.iter().filter(|s| s.value.is_finite()) {
-            match k.meets(target, s.value) {
-                Ok(true) => {}
-                Ok(false) => breaking.push(*s),
-                Err(r) => return Finding::err(r, ev),
-            }
-        }
-        if let Some(first) = breaking.first() {
+        if let Some((i, q)) = breaking.first().copied() {
+            let s = held[i];
             let more = match breaking.len() - 1 {
                 0 => String::new(),
                 1 => " (and 1 more sample)".to_string(),
                 n => format!(" (and {n} more samples)"),
             };
-            let reason = format!(
-                "{} at {} breaks `{shown}` inside the {dur} window{more}",
-                k.show(first.value),
-                format_rfc3339(first.time)
-            );
-            ev.value = Some(Num(first.value));
+            let reason = if s.time < from {
+                format!(
+                    "{} in effect from {} (before the {dur} window began at {}) breaks `{shown}`{more}",
+                    k.show(q),
+                    format_rfc3339(s.time),
+                    format_rfc3339(from)
+                )
+            } else {
+                format!("{} at {} breaks `{shown}` inside the {dur} window{more}", k.show(q), format_rfc3339(s.time))
+            };
+            ev.value = Some(Num(s.value));
             ev.unit = Some(k.unit.name());
-            return Finding { result: Ok(false), reason, evidence: ev };
+            return Finding { result: Ok(KpiState::Missed), reason, evidence: ev };
         }
-        // 2. Otherwise: the history must cover the window, the last sample
-        //    be fresh and every sample be a number.
-        let Some(last) = last else {
-            let r = format!("no sample of `{}` at or before now ({})", ev.series, format_rfc3339(self.now));
-            return Finding::err(r, ev);
-        };
-        if covering.is_none() {
-            let first = series.samples_in(i64::MIN, self.now);
-            let n = first.len();
-            let first_time = first.first().map_or(last.time, |s| s.time);
+        // 2. Otherwise every instant must have a fresh sample in effect.
+        let Some(first) = covering else {
+            let all = series.samples_in(i64::MIN, self.now);
+            let n = all.len();
+            let first_time = all.first().map_or(self.now, |s| s.time);
             let who = if n == 1 { "one sample".to_string() } else { format!("{n} samples") };
             let r = format!(
-                "{who} cannot show {dur}: the first sample is at {}, after now - {dur} ({})",
+                "{who} cannot show {dur}: the first sample is at {}, after the window began ({})",
                 format_rfc3339(first_time),
-                format_rfc3339(cover_at)
+                format_rfc3339(from)
             );
             return Finding::err(r, ev);
+        };
+        for i in 0..held.len() {
+            let end = until(i);
+            if k.is_stale(end.saturating_sub(held[i].time)) {
+                let gap_from = held[i].time.saturating_add(secs_to_nanos_floor(k.max_age).unwrap_or(i64::MAX));
+                let r = if i + 1 == held.len() {
+                    format!(
+                        "stale: the last sample of `{}` is at {}, older than max_age {}",
+                        ev.series,
+                        format_rfc3339(held[i].time),
+                        fmt_dur(k.max_age)
+                    )
+                } else {
+                    format!(
+                        "a gap in `{}`: no fresh sample from {} to {} (the sample at {} is older than max_age {} before the next)",
+                        ev.series,
+                        format_rfc3339(gap_from.max(from)),
+                        format_rfc3339(end),
+                        format_rfc3339(held[i].time),
+                        fmt_dur(k.max_age)
+                    )
+                };
+                return Finding::err(r, ev);
+            }
         }
-        if self.now.saturating_sub(last.time) as f64 > k.max_age {
-            let r = format!(
-                "stale: the last sample of `{}` is at {}, older than max_age {}",
-                ev.series,
-                format_rfc3339(last.time),
-                fmt_dur(k.max_age)
-            );
+        if let Some(r) = undecided {
             return Finding::err(r, ev);
         }
-        if let Some(bad) = held.iter().find(|s| !s.value.is_finite()) {
-            let r = format!("the sample of `{}` at {} is {}", ev.series, format_rfc3339(bad.time), fmt_num(bad.value));
-            return Finding::err(r, ev);
-        }
+        // 3. It held: warn when the value in effect at `now` is at risk.
+        let last = held[held.len() - 1];
+        let last_q = match exact_value(series, &last) {
+            Ok(q) => q,
+            Err(r) => return Finding::err(r, ev),
+        };
+        let at_risk = match k.warn {
+            Some(w) => match k.meets(w, last_q) {
+                Ok(b) => b,
+                Err(r) => return Finding::err(r, ev),
+            },
+            None => false,
+        };
         let n = held.len();
-        let worst = worst_sample(target.0, &held);
-        let reason = match worst {
-            Some(w) if n > 1 => format!(
-                "all {n} samples in the {dur} window meet `{shown}` (the closest, {} at {})",
-                k.show(w.value),
+        let closest = worst_sample(target.0, series, &held);
+        let mut reason = match closest {
+            Some((w, q)) if n > 1 => format!(
+                "all {n} samples in effect during the {dur} window meet `{shown}` (the closest, {} at {})",
+                k.show(q),
                 format_rfc3339(w.time)
             ),
-            _ if in_window.is_empty() => format!(
-                "the value carried into the {dur} window, {} at {}, meets `{shown}`",
-                k.show(held[0].value),
-                format_rfc3339(held[0].time)
+            _ if first.time < from => format!(
+                "the value in effect throughout the {dur} window, {} from {}, meets `{shown}`",
+                k.show(last_q),
+                format_rfc3339(first.time)
             ),
             _ => format!(
                 "the one sample in the {dur} window, {} at {}, meets `{shown}`",
-                k.show(held[0].value),
-                format_rfc3339(held[0].time)
+                k.show(last_q),
+                format_rfc3339(last.time)
             ),
         };
-        Finding { result: Ok(true), reason, evidence: ev }
+        if at_risk {
+            if let Some(w) = k.warn {
+                let w = k.show_threshold(self.model, w);
+                reason.push_str(&format!("; the latest, {}, is `{w}` (its `warn`)", k.show(last_q)));
+            }
+        }
+        let state = if at_risk { KpiState::AtRisk } else { KpiState::Met };
+        Finding { result: Ok(state), reason, evidence: ev }
     }
 
     /// Records a finding's evidence and returns its result.
@@ -658,15 +776,21 @@ impl Metrics for StoreMetrics<'_> {
         self.yield_finding(self.latest_finding(kpi))
     }
 
-    fn window(&self, kpi: DeclId, func: &str, window_secs: f64) -> Result<Value, Undecided> {
+    fn window(&self, kpi: DeclId, func: &str, window_secs: Rational) -> Result<Value, Undecided> {
         self.yield_finding(self.window_finding(kpi, func, window_secs)).map(|(v, _)| v)
     }
 
-    fn drift(&self, kpi: DeclId, func: &str, current_secs: f64, reference_secs: f64) -> Result<f64, Undecided> {
+    fn drift(
+        &self,
+        kpi: DeclId,
+        func: &str,
+        current_secs: Rational,
+        reference_secs: Rational,
+    ) -> Result<f64, Undecided> {
         self.yield_finding(self.drift_finding(kpi, func, current_secs, reference_secs))
     }
 
-    fn held_for(&self, kpi: DeclId, secs: f64) -> Result<bool, Undecided> {
+    fn held_for(&self, kpi: DeclId, secs: Rational) -> Result<KpiState, Undecided> {
         self.yield_finding(self.held_finding(kpi, secs))
     }
 }
@@ -735,53 +859,71 @@ fn record(s: &Sample) -> SampleRecord {
 }
 
 /// The sample closest to breaking a threshold (the largest under `<`/`<=`,
-/// the smallest under `>`/`>=`).
-fn worst_sample(op: CmpOp, samples: &[Sample]) -> Option<Sample> {
-    let mut it = samples.iter().copied();
+/// the smallest under `>`/`>=`), with its exact value.
+fn worst_sample(op: CmpOp, series: &Series, samples: &[Sample]) -> Option<(Sample, Rational)> {
+    let mut it = samples.iter().filter_map(|s| exact_value(series, s).ok().map(|q| (*s, q)));
     let first = it.next()?;
     Some(match op {
-        CmpOp::Lt | CmpOp::Le => it.fold(first, |a, b| if b.value >= a.value { b } else { a }),
-        CmpOp::Gt | CmpOp::Ge => it.fold(first, |a, b| if b.value <= a.value { b } else { a }),
+        CmpOp::Lt | CmpOp::Le => it.fold(first, |a, b| if b.1 >= a.1 { b } else { a }),
+        CmpOp::Gt | CmpOp::Ge => it.fold(first, |a, b| if b.1 <= a.1 { b } else { a }),
         CmpOp::Eq | CmpOp::Ne => return None,
     })
 }
 
+/// A window function over exact values (at least one), exactly; `None`
+/// when a result does not fit.
+fn aggregate(func: &str, raw: &[Rational]) -> Option<Rational> {
+    let n = raw.len();
+    let sum = |xs: &[Rational]| xs.iter().try_fold(Rational::ZERO, |a, b| a.add(*b));
+    Some(match func {
+        "last" => raw[n - 1],
+        "avg" => sum(raw)?.div(Rational::int(n as i64))?,
+        "min" => *raw.iter().min()?,
+        "max" => *raw.iter().max()?,
+        "sum" => sum(raw)?,
+        "count" => Rational::int(n as i64),
+        "p50" => percentile(raw, Rational::new(1, 2)?)?,
+        "p90" => percentile(raw, Rational::new(9, 10)?)?,
+        "p95" => percentile(raw, Rational::new(19, 20)?)?,
+        "p99" => percentile(raw, Rational::new(99, 100)?)?,
+        _ => raw[n - 1].sub(raw[0])?, // delta
+    })
+}
+
 /// The `q`-th quantile (0 to 1) by linear interpolation between closest
-/// ranks, as `numpy.percentile` (method `linear`) computes it.
-pub fn percentile(values: &[f64], q: f64) -> f64 {
+/// ranks, as `numpy.percentile` (method `linear`) defines it, exactly.
+pub fn percentile(values: &[Rational], q: Rational) -> Option<Rational> {
     let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
+    v.sort();
     let n = v.len();
     if n == 0 {
-        return f64::NAN;
+        return None;
     }
-    let index = (n - 1) as f64 * q;
-    let below = index.floor();
-    let lo = (below as usize).min(n - 1);
+    let index = Rational::int(n as i64 - 1).mul(q)?;
+    let lo = usize::try_from(index.floor()).ok()?.min(n - 1);
     let hi = (lo + 1).min(n - 1);
-    let t = index - below;
-    let (a, b) = (v[lo], v[hi]);
-    // NumPy's `_lerp`: exact at both ends.
-    let diff = b - a;
-    if t >= 0.5 {
-        b - diff * (1.0 - t)
-    } else {
-        a + diff * t
-    }
+    let t = index.sub(Rational::int(lo as i64))?;
+    v[lo].add(v[hi].sub(v[lo])?.mul(t)?)
 }
 
 /// A duration for people, in the largest of `d h m s` that divides it
 /// (`7d`, not `1w`: windows are written in days), else in milliseconds.
-pub fn fmt_dur(secs: f64) -> String {
-    for (unit, f) in [("d", 86_400.0), ("h", 3600.0), ("m", 60.0), ("s", 1.0)] {
-        if secs != 0.0 && (secs / f).fract() == 0.0 && secs.abs() >= f {
-            return format!("{}{unit}", fmt_num(secs / f));
+pub fn fmt_dur(secs: Rational) -> String {
+    for (unit, f) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
+        let f = Rational::int(f);
+        if let Some(n) = secs.div(f) {
+            if !secs.is_zero() && n.is_integer() && secs.abs() >= f {
+                return format!("{n}{unit}");
+            }
         }
     }
-    if secs == 0.0 {
+    if secs.is_zero() {
         return "0s".to_string();
     }
-    format!("{}ms", fmt_num(secs * 1000.0))
+    match secs.div(MS) {
+        Some(ms) => format!("{ms}ms"),
+        None => format!("{secs}s"),
+    }
 }
 
 /// `a, b, c and 2 more`.
@@ -1396,7 +1538,7 @@ impl Explainer<'_, '_> {
             let info = metrics.info(kpi);
             let f = metrics.latest_sample(&info, "latest");
             return match f.result {
-                Ok(s) => (info.show(s.value), Some(format!("at {}", format_rfc3339(s.time)))),
+                Ok((s, q)) => (info.show(q), Some(format!("at {}", format_rfc3339(s.time)))),
                 Err(r) => ("unknown".to_string(), Some(r)),
             };
         }
@@ -1451,7 +1593,7 @@ impl Explainer<'_, '_> {
             span: e.span,
         };
         let satisfied = match interp::eval(env, &counting) {
-            Ok(Value::Num(n)) => Some(n as usize),
+            Ok(Value::Num(n)) if n.is_integer() => usize::try_from(n.floor()).ok(),
             _ => None,
         };
         let among = format!("`{list_text}` ({})", list_some(&names, 5));
@@ -1487,18 +1629,32 @@ fn is_literal(e: &Expr) -> bool {
 mod tests {
     use super::*;
 
+    fn q(s: &str) -> Rational {
+        Rational::parse_decimal(s).unwrap_or(Rational::ZERO)
+    }
+
     #[test]
-    fn percentiles_match_numpy() {
+    fn percentiles_match_numpy_exactly() {
         // numpy.percentile([1, 2, 3, 4], [50, 90, 95, 99])
-        let v = [4.0, 1.0, 3.0, 2.0];
-        assert_eq!(percentile(&v, 0.5), 2.5);
-        assert!((percentile(&v, 0.9) - 3.7).abs() < 1e-12);
-        assert!((percentile(&v, 0.95) - 3.85).abs() < 1e-12);
-        assert!((percentile(&v, 0.99) - 3.97).abs() < 1e-12);
-        assert_eq!(percentile(&[5.0], 0.99), 5.0);
+        let v: Vec<Rational> = ["4", "1", "3", "2"].iter().map(|s| q(s)).collect();
+        let p = |x: &str| percentile(&v, q(x));
+        assert_eq!(p("0.5"), Some(q("2.5")));
+        assert_eq!(p("0.9"), Some(q("3.7")));
+        assert_eq!(p("0.95"), Some(q("3.85")));
+        assert_eq!(p("0.99"), Some(q("3.97")));
+        assert_eq!(percentile(&[q("5")], q("0.99")), Some(q("5")));
         // numpy.percentile([180, 190, 260, 200, 210, 205, 199], 95) == 245.0
-        let lat = [180.0, 190.0, 260.0, 200.0, 210.0, 205.0, 199.0];
-        assert!((percentile(&lat, 0.95) - 245.0).abs() < 1e-9);
+        let lat: Vec<Rational> = ["180", "190", "260", "200", "210", "205", "199"].iter().map(|s| q(s)).collect();
+        assert_eq!(percentile(&lat, q("0.95")), Some(q("245")));
+    }
+
+    #[test]
+    fn aggregates_are_exact() {
+        let xs: Vec<Rational> = ["0.1", "0.2", "0.3"].iter().map(|s| q(s)).collect();
+        assert_eq!(aggregate("sum", &xs), Some(q("0.6")));
+        assert_eq!(aggregate("avg", &xs), Some(q("0.2")));
+        assert_eq!(aggregate("delta", &xs), Some(q("0.2")));
+        assert_eq!(aggregate("count", &xs), Some(q("3")));
     }
 
     /// A policy of `n` initiatives, each with a KPI read over windows, and
@@ -1518,13 +1674,14 @@ mod tests {
         let mut loader = crate::analysis::MemoryLoader::default();
         loader.insert("p.compel", text);
         let analysis = crate::analysis::analyze(&["p.compel".to_string()], &loader);
-        let now = 1_795_478_400;
+        let now = 1_795_478_400 * NANOS_PER_SEC;
+        let day = 86_400 * NANOS_PER_SEC;
         let series = (0..n).filter(|i| i % 97 != 5).map(|i| {
             let labels: crate::eval::metrics::Labels = [("i".to_string(), i.to_string())].into_iter().collect();
-            let last = if i % 89 == 3 { now - 5 * 86_400 } else { now - 3600 };
+            let last = if i % 89 == 3 { now - 5 * day } else { now - 3600 * NANOS_PER_SEC };
             let samples = (0..4)
                 .map(|d| Sample {
-                    time: last - d * 86_400,
+                    time: last - d * day,
                     value: if i % 53 == 7 && d == 1 { f64::NAN } else { 89.0 + (i % 7) as f64 },
                 })
                 .collect();
@@ -1534,7 +1691,7 @@ mod tests {
     }
 
     fn run(analysis: &crate::analysis::Analysis, store: &MetricStore, workers: usize) -> Report {
-        let opts = EvalOptions { now: 1_795_478_400, default_max_age: 86_400.0 };
+        let opts = EvalOptions { now: 1_795_478_400 * NANOS_PER_SEC, default_max_age: DEFAULT_MAX_AGE };
         let model = &analysis.model;
         model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
         let metrics = StoreMetrics::new(model, store, &opts);

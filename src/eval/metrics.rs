@@ -4,10 +4,17 @@
 //! [`Series`]; a [`MetricStore`] merges them, keyed by metric name then by
 //! label set, so iteration and selection are deterministic.
 //!
-//! Times are whole Unix seconds, UTC. Sources with a finer resolution are
-//! floored to the second (`12:00:00.900` is `12:00:00`). NaN and infinite
+//! Times are Unix nanoseconds, UTC: a sub-second timestamp is kept as
+//! written, never floored into (or out of) a window. NaN and infinite
 //! values are kept as they are: the evaluator turns them into `unknown` with
 //! a reason, so they must reach it.
+//!
+//! One series has one truth per instant: two different values at one
+//! timestamp (in one file, or from two sources) are a conflict. The sample
+//! is kept with the value NaN and the conflict is recorded with both values
+//! and where they came from ([`Series::conflict_at`]), so whatever reads it
+//! is `unknown` ("conflicting samples at T: 0.91 in a.json, 0.84 in b.json")
+//! and no decision depends on the order of the inputs.
 //!
 //! A label whose value is empty is the same as no label at all, as in
 //! Prometheus: [`MetricStore::add_series`] drops such labels, and a selector
@@ -22,7 +29,7 @@ pub type Labels = BTreeMap<String, String>;
 /// One observation of a series.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Sample {
-    /// When it was observed, in Unix seconds (UTC).
+    /// When it was observed, in Unix nanoseconds (UTC).
     pub time: i64,
     /// The observed value; may be NaN or infinite.
     pub value: f64,
@@ -38,35 +45,138 @@ pub struct Series {
     /// The samples, sorted by time with at most one sample per time
     /// (see [`Series::normalize`]).
     pub samples: Vec<Sample>,
+    /// The timestamps with conflicting values, sorted, and the values with
+    /// their sources (see [`Series::normalize`]).
+    pub conflicts: Vec<Conflict>,
+}
+
+/// Two or more different values of one series at one timestamp.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Conflict {
+    /// The timestamp.
+    pub time: i64,
+    /// The values, each with the source it came from (empty when unknown),
+    /// in the order of the sources' names then values.
+    pub values: Vec<(f64, String)>,
+}
+
+impl Conflict {
+    /// `conflicting samples at T: 0.91 in a.json, 0.84 in b.json`.
+    pub fn describe(&self) -> String {
+        let values: Vec<String> = self
+            .values
+            .iter()
+            .map(|(v, src)| {
+                let v = crate::check::value::fmt_num(*v);
+                if src.is_empty() {
+                    v
+                } else {
+                    format!("{v} in {src}")
+                }
+            })
+            .collect();
+        format!("conflicting samples at {}: {}", format_rfc3339(self.time), values.join(", "))
+    }
 }
 
 impl Series {
     /// A series without samples.
     pub fn new(metric: impl Into<String>, labels: Labels) -> Series {
-        Series { metric: metric.into(), labels, samples: Vec::new() }
+        Series { metric: metric.into(), labels, samples: Vec::new(), conflicts: Vec::new() }
     }
 
     /// A series from samples in any order; they are normalised.
     pub fn with_samples(metric: impl Into<String>, labels: Labels, samples: Vec<Sample>) -> Series {
-        let mut series = Series { metric: metric.into(), labels, samples };
+        let mut series = Series { metric: metric.into(), labels, samples, conflicts: Vec::new() };
         series.normalize();
         series
     }
 
-    /// Sorts the samples by time and keeps one sample per time: of several
-    /// samples with the same time, the one pushed last wins (so a later
-    /// source overrides an earlier one).
+    /// Sorts the samples by time and keeps one sample per time. Equal
+    /// samples at one time are one sample; different values at one time
+    /// are a [`Conflict`]: the sample becomes NaN and the conflict is
+    /// recorded (attributed to `source`, the input being added, when the
+    /// values came from it). No order of the inputs decides anything.
     pub fn normalize(&mut self) {
-        // A stable sort keeps equal times in push order.
-        self.samples.sort_by_key(|s| s.time);
+        self.normalize_from("");
+    }
+
+    /// [`Series::normalize`], attributing new conflicting values to
+    /// `source`.
+    pub fn normalize_from(&mut self, source: &str) {
+        if self.samples.windows(2).all(|w| w[0].time < w[1].time) {
+            return;
+        }
+        self.samples.sort_by(|a, b| a.time.cmp(&b.time).then(a.value.total_cmp(&b.value)));
         let mut out: Vec<Sample> = Vec::with_capacity(self.samples.len());
-        for sample in self.samples.drain(..) {
-            match out.last_mut() {
-                Some(last) if last.time == sample.time => *last = sample,
-                _ => out.push(sample),
+        let mut i = 0;
+        while i < self.samples.len() {
+            let t = self.samples[i].time;
+            let mut j = i + 1;
+            while j < self.samples.len() && self.samples[j].time == t {
+                j += 1;
+            }
+            let group = &self.samples[i..j];
+            let first = group[0];
+            let prior = self.conflicts.iter().position(|c| c.time == t);
+            let differs = group.iter().any(|s| s.value.to_bits() != first.value.to_bits());
+            if differs || prior.is_some() {
+                let known = prior.map(|p| self.conflicts[p].values.clone()).unwrap_or_default();
+                let mut values = known.clone();
+                for s in group {
+                    // A value already recorded as conflicting (the NaN marker
+                    // included) is not a new one.
+                    if s.value.is_nan() && prior.is_some() {
+                        continue;
+                    }
+                    if !values.iter().any(|(v, _)| v.to_bits() == s.value.to_bits()) {
+                        values.push((s.value, source.to_string()));
+                    }
+                }
+                if values.len() > 1 {
+                    values.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.total_cmp(&b.0)));
+                    let conflict = Conflict { time: t, values };
+                    match prior {
+                        Some(p) => self.conflicts[p] = conflict,
+                        None => self.conflicts.push(conflict),
+                    }
+                    out.push(Sample { time: t, value: f64::NAN });
+                } else {
+                    out.push(first);
+                }
+            } else {
+                out.push(first);
+            }
+            i = j;
+        }
+        self.conflicts.sort_by_key(|c| c.time);
+        self.samples = out;
+    }
+
+    /// Takes in conflicts found elsewhere (another source's own).
+    fn merge_conflicts(&mut self, incoming: Vec<Conflict>) {
+        for c in incoming {
+            match self.conflicts.iter_mut().find(|o| o.time == c.time) {
+                Some(o) => {
+                    for v in c.values {
+                        if !o.values.iter().any(|(x, _)| x.to_bits() == v.0.to_bits()) {
+                            o.values.push(v);
+                        }
+                    }
+                    o.values.sort_by(|a, b| a.1.cmp(&b.1).then(a.0.total_cmp(&b.0)));
+                }
+                None => self.conflicts.push(c),
             }
         }
-        self.samples = out;
+        self.conflicts.sort_by_key(|c| c.time);
+    }
+
+    /// The conflict at `time`, if the samples there disagree.
+    pub fn conflict_at(&self, time: i64) -> Option<&Conflict> {
+        if self.conflicts.is_empty() {
+            return None;
+        }
+        self.conflicts.binary_search_by_key(&time, |c| c.time).ok().map(|i| &self.conflicts[i])
     }
 
     /// The samples with `from <= time <= to` (both ends included).
@@ -167,6 +277,8 @@ pub enum Selection<'a> {
 pub struct MetricStore {
     series: BTreeMap<String, BTreeMap<Labels, Series>>,
     errors: BTreeMap<String, String>,
+    /// The named sources each series came from, for conflict messages.
+    sources: BTreeMap<(String, Labels), Vec<String>>,
 }
 
 impl MetricStore {
@@ -177,18 +289,61 @@ impl MetricStore {
 
     /// Adds a series. Labels with an empty value are dropped first. If the
     /// store already holds the same metric with the same labels, the samples
-    /// are merged; at equal times the added sample wins.
+    /// are merged; different values at one time are a [`Conflict`].
     pub fn add_series(&mut self, series: Series) {
-        let Series { metric, mut labels, samples } = series;
+        self.add_series_from(series, "");
+    }
+
+    /// [`MetricStore::add_series`], naming the source (a file) that
+    /// conflicts are attributed to.
+    pub fn add_series_from(&mut self, series: Series, source: &str) {
+        let Series { metric, mut labels, samples, conflicts } = series;
         labels.retain(|_, v| !v.is_empty());
         let by_labels = self.series.entry(metric.clone()).or_default();
+        let conflicts = conflicts
+            .into_iter()
+            .map(|mut c| {
+                for (_, src) in &mut c.values {
+                    if src.is_empty() {
+                        *src = source.to_string();
+                    }
+                }
+                c
+            })
+            .collect::<Vec<_>>();
+        let key = (metric.clone(), labels.clone());
+        let before = self.sources.get(&key).map(|s| s.join(" or ")).unwrap_or_default();
+        if !source.is_empty() {
+            let known = self.sources.entry(key).or_default();
+            if !known.iter().any(|s| s == source) {
+                known.push(source.to_string());
+            }
+        }
         match by_labels.get_mut(&labels) {
             Some(existing) => {
+                existing.merge_conflicts(conflicts);
+                // A value that disagrees with one already held: the conflict
+                // names where each came from.
+                let mut found = Vec::new();
+                for s in &samples {
+                    let at = existing.samples.binary_search_by_key(&s.time, |x| x.time);
+                    if let Ok(i) = at {
+                        let old = existing.samples[i].value;
+                        if old.to_bits() != s.value.to_bits() && existing.conflict_at(s.time).is_none() {
+                            found.push(Conflict {
+                                time: s.time,
+                                values: vec![(old, before.clone()), (s.value, source.to_string())],
+                            });
+                        }
+                    }
+                }
+                existing.merge_conflicts(found);
                 existing.samples.extend(samples);
-                existing.normalize();
+                existing.normalize_from(source);
             }
             None => {
-                let s = Series::with_samples(metric, labels.clone(), samples);
+                let mut s = Series { metric, labels: labels.clone(), samples, conflicts };
+                s.normalize_from(source);
                 by_labels.insert(labels, s);
             }
         }
@@ -198,6 +353,13 @@ impl MetricStore {
     pub fn add_all(&mut self, series: impl IntoIterator<Item = Series>) {
         for s in series {
             self.add_series(s);
+        }
+    }
+
+    /// Adds every series of a source named `source` (a file).
+    pub fn add_all_from(&mut self, series: impl IntoIterator<Item = Series>, source: &str) {
+        for s in series {
+            self.add_series_from(s, source);
         }
     }
 
@@ -383,13 +545,15 @@ pub fn days_in_month(year: i64, month: u32) -> u32 {
     }
 }
 
-/// Parses an RFC 3339 date-time into Unix seconds.
+/// Parses an RFC 3339 date-time into Unix nanoseconds.
 ///
 /// Accepts `YYYY-MM-DDTHH:MM:SS`, with `T`, `t` or a space between date and
-/// time, optional fractional seconds (floored: the result is the second the
-/// instant falls in), and `Z`, `z` or an offset `+HH:MM` / `-HH:MM`. A leap
-/// second `:60` counts as the first second of the next minute. Anything
-/// else, including an out-of-range field or a missing offset, gives `None`.
+/// time, optional fractional seconds (kept to the nanosecond; digits past
+/// the ninth must be zeros, so no instant is rounded into or out of a
+/// window), and `Z`, `z` or an offset `+HH:MM` / `-HH:MM`. A leap second
+/// (`:60`) is refused: Unix time has no such instant. Anything else,
+/// including an out-of-range field, a missing offset or a time outside the
+/// years 1678 to 2261 (what nanoseconds in 64 bits hold), gives `None`.
 pub fn parse_rfc3339(text: &str) -> Option<i64> {
     let b = text.as_bytes();
     if b.len() < 20 {
@@ -408,14 +572,24 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
         return None;
     }
     let mut i = 19;
+    let mut nanos = 0i64;
     if b.get(i) == Some(&b'.') {
         i += 1;
         let start = i;
         while b.get(i).is_some_and(u8::is_ascii_digit) {
+            let d = i64::from(b[i] - b'0');
+            if i - start < 9 {
+                nanos = nanos * 10 + d;
+            } else if d != 0 {
+                return None;
+            }
             i += 1;
         }
         if i == start {
             return None;
+        }
+        for _ in (i - start).min(9)..9 {
+            nanos *= 10;
         }
     }
     let offset = match b.get(i)? {
@@ -449,11 +623,20 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     if !(1..=12).contains(&month) || day < 1 || day > days_in_month(year, month) {
         return None;
     }
-    if hour > 23 || minute > 59 || second > 60 {
+    if hour > 23 || minute > 59 || second > 59 {
         return None;
     }
     let days = days_from_civil(year, month, day);
-    Some(days * 86_400 + hour * 3600 + minute * 60 + second - offset)
+    let secs = days * 86_400 + hour * 3600 + minute * 60 + second - offset;
+    secs.checked_mul(NANOS)?.checked_add(nanos)
+}
+
+/// Nanoseconds in a second.
+pub const NANOS: i64 = 1_000_000_000;
+
+/// Unix seconds (a whole number) as nanoseconds, saturating.
+pub fn secs(seconds: i64) -> i64 {
+    seconds.saturating_mul(NANOS)
 }
 
 /// `len` ASCII digits at `at`, as a number.
@@ -469,28 +652,26 @@ fn digits(b: &[u8], at: usize, len: usize) -> Option<i64> {
     Some(n)
 }
 
-/// Formats Unix seconds as `YYYY-MM-DDTHH:MM:SSZ` (always UTC, always this
-/// shape for years 0 to 9999).
+/// Formats Unix nanoseconds as `YYYY-MM-DDTHH:MM:SSZ`, with a fraction of
+/// a second (`.005`) only when there is one; always UTC.
 pub fn format_rfc3339(time: i64) -> String {
-    let mut buf = [0; 20];
+    let mut buf = [0; 30];
     match format_rfc3339_into(time, &mut buf) {
         Some(text) => text.to_string(),
-        None => {
-            let (y, m, d) = civil_from_days(time.div_euclid(86_400));
-            let secs = time.rem_euclid(86_400);
-            format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
-        }
+        None => crate::check::value::fmt_time(time),
     }
 }
 
 /// [`format_rfc3339`] into a buffer, without allocating, for the years
 /// 0000 to 9999 (`None` outside them). Reports write many of these.
-pub fn format_rfc3339_into(time: i64, buf: &mut [u8; 20]) -> Option<&str> {
-    let (y, m, d) = civil_from_days(time.div_euclid(86_400));
+pub fn format_rfc3339_into(time: i64, buf: &mut [u8; 30]) -> Option<&str> {
+    let secs_total = time.div_euclid(NANOS);
+    let frac = time.rem_euclid(NANOS);
+    let (y, m, d) = civil_from_days(secs_total.div_euclid(86_400));
     if !(0..=9999).contains(&y) {
         return None;
     }
-    let secs = time.rem_euclid(86_400);
+    let secs = secs_total.rem_euclid(86_400);
     let fields = [
         (y / 100, 0),
         (y % 100, 2),
@@ -500,12 +681,30 @@ pub fn format_rfc3339_into(time: i64, buf: &mut [u8; 20]) -> Option<&str> {
         (secs / 60 % 60, 14),
         (secs % 60, 17),
     ];
-    *buf = *b"0000-00-00T00:00:00Z";
+    buf[..19].copy_from_slice(b"0000-00-00T00:00:00");
     for (n, at) in fields {
         buf[at] = b'0' + (n / 10 % 10) as u8;
         buf[at + 1] = b'0' + (n % 10) as u8;
     }
-    std::str::from_utf8(buf).ok()
+    let mut end = 19;
+    if frac != 0 {
+        buf[end] = b'.';
+        end += 1;
+        let mut digits = [0u8; 9];
+        let mut f = frac;
+        for slot in digits.iter_mut().rev() {
+            *slot = b'0' + (f % 10) as u8;
+            f /= 10;
+        }
+        let mut n = 9;
+        while digits[n - 1] == b'0' {
+            n -= 1;
+        }
+        buf[end..end + n].copy_from_slice(&digits[..n]);
+        end += n;
+    }
+    buf[end] = b'Z';
+    std::str::from_utf8(&buf[..end + 1]).ok()
 }
 
 #[cfg(test)]
@@ -521,19 +720,33 @@ mod tests {
         Sample { time, value }
     }
 
+    const SEC: i64 = NANOS;
+
     #[test]
     fn rfc3339_round_trip_and_forms() {
         assert_eq!(parse_rfc3339("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(parse_rfc3339("2026-11-24T00:00:00Z"), Some(1_795_478_400));
-        assert_eq!(format_rfc3339(1_795_478_400), "2026-11-24T00:00:00Z");
+        assert_eq!(parse_rfc3339("2026-11-24T00:00:00Z"), Some(1_795_478_400 * SEC));
+        assert_eq!(format_rfc3339(1_795_478_400 * SEC), "2026-11-24T00:00:00Z");
         assert_eq!(parse_rfc3339("2026-11-24T02:00:00+02:00"), parse_rfc3339("2026-11-24T00:00:00Z"));
         assert_eq!(parse_rfc3339("2026-11-23T19:30:00-04:30"), parse_rfc3339("2026-11-24T00:00:00Z"));
-        assert_eq!(parse_rfc3339("2026-11-24t00:00:00.999z"), Some(1_795_478_400));
-        assert_eq!(parse_rfc3339("2026-11-24 00:00:00.5Z"), Some(1_795_478_400));
-        assert_eq!(parse_rfc3339("1969-12-31T23:59:59.5Z"), Some(-1));
-        assert_eq!(format_rfc3339(-1), "1969-12-31T23:59:59Z");
-        assert_eq!(parse_rfc3339("2024-02-29T12:00:00Z"), Some(1_709_208_000));
-        assert_eq!(parse_rfc3339("2016-12-31T23:59:60Z"), parse_rfc3339("2017-01-01T00:00:00Z"));
+        // Fractions are kept, never floored into a window.
+        assert_eq!(parse_rfc3339("2026-11-24t00:00:00.999z"), Some(1_795_478_400 * SEC + 999_000_000));
+        assert_eq!(parse_rfc3339("2026-11-24 00:00:00.5Z"), Some(1_795_478_400 * SEC + 500_000_000));
+        assert_eq!(parse_rfc3339("1969-12-31T23:59:59.5Z"), Some(-SEC / 2));
+        assert_eq!(format_rfc3339(-SEC / 2), "1969-12-31T23:59:59.5Z");
+        assert_eq!(format_rfc3339(-SEC), "1969-12-31T23:59:59Z");
+        assert_eq!(parse_rfc3339("2026-11-24T00:00:00.123456789Z"), Some(1_795_478_400 * SEC + 123_456_789));
+        assert_eq!(format_rfc3339(1_795_478_400 * SEC + 123_456_789), "2026-11-24T00:00:00.123456789Z");
+        assert_eq!(parse_rfc3339("2026-11-24T00:00:00.1234567890Z"), Some(1_795_478_400 * SEC + 123_456_789));
+        assert_eq!(parse_rfc3339("2024-02-29T12:00:00Z"), Some(1_709_208_000 * SEC));
+    }
+
+    #[test]
+    fn rfc3339_refuses_leap_seconds_precision_it_cannot_keep_and_far_years() {
+        assert_eq!(parse_rfc3339("2016-12-31T23:59:60Z"), None);
+        assert_eq!(parse_rfc3339("2026-11-24T00:00:00.0000000001Z"), None);
+        assert_eq!(parse_rfc3339("2300-01-01T00:00:00Z"), None);
+        assert_eq!(parse_rfc3339("1600-01-01T00:00:00Z"), None);
     }
 
     #[test]
@@ -568,21 +781,19 @@ mod tests {
         }
         assert_eq!(civil_from_days(0), (1970, 1, 1));
         assert_eq!(days_from_civil(2000, 3, 1), 11_017);
-        assert_eq!(format_rfc3339(253_402_300_799), "9999-12-31T23:59:59Z");
+        assert_eq!(format_rfc3339(4_102_444_799 * SEC), "2099-12-31T23:59:59Z");
+        assert_eq!(format_rfc3339(i64::MAX), "2262-04-11T23:47:16.854775807Z");
     }
 
     #[test]
     fn the_fast_time_format_agrees_with_the_general_one() {
-        let general = |t: i64| {
-            let (y, m, d) = civil_from_days(t.div_euclid(86_400));
-            let secs = t.rem_euclid(86_400);
-            format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60)
-        };
-        // From year -1 to 10000, on a step that visits every second of the day.
-        let mut t = -62_200_000_000_i64;
-        while t < 253_500_000_000 {
+        let general = |t: i64| crate::check::value::fmt_time(t);
+        // Across the whole range, on a step that visits every second of the day.
+        let mut t = i64::MIN / SEC * SEC + SEC;
+        while t < i64::MAX - (86_399 * 37 + 1) * SEC * 997 {
             assert_eq!(format_rfc3339(t), general(t), "at {t}");
-            t += 86_399 * 37 + 1;
+            assert_eq!(format_rfc3339(t + 250_000_000), general(t + 250_000_000), "at {t}");
+            t += (86_399 * 37 + 1) * SEC * 997;
         }
         assert_eq!(format_rfc3339(i64::MIN / 2), general(i64::MIN / 2));
         assert_eq!(format_rfc3339(i64::MAX / 2), general(i64::MAX / 2));
@@ -604,21 +815,46 @@ mod tests {
     }
 
     #[test]
-    fn store_merges_and_dedups_with_last_wins() {
-        let mut store = MetricStore::new();
-        store.add_series(Series::with_samples("acc", labels(&[("model", "v2")]), vec![s(1, 1.0), s(2, 2.0)]));
-        store.add_series(Series::with_samples(
-            "acc",
-            labels(&[("model", "v2"), ("empty", "")]),
-            vec![s(2, 20.0), s(3, f64::NAN)],
-        ));
-        assert_eq!(store.len(), 1);
-        let found = store.select("acc", &labels(&[("model", "v2")]));
-        assert_eq!(found.len(), 1);
-        let samples = &found[0].samples;
+    fn store_merges_equal_samples_and_marks_conflicts_whatever_the_order() {
+        let build = |first: &str, second: &str| {
+            let mut store = MetricStore::new();
+            let a = Series::with_samples("acc", labels(&[("model", "v2")]), vec![s(1, 1.0), s(2, 2.0)]);
+            let b = Series::with_samples(
+                "acc",
+                labels(&[("model", "v2"), ("empty", "")]),
+                vec![s(1, 1.0), s(2, 20.0), s(3, f64::NAN)],
+            );
+            if first == "a.json" {
+                store.add_series_from(a, first);
+                store.add_series_from(b, second);
+            } else {
+                store.add_series_from(b, first);
+                store.add_series_from(a, second);
+            }
+            store
+        };
+        let one = build("a.json", "b.json");
+        let two = build("b.json", "a.json");
+        assert_eq!(one.len(), 1);
+        let found = one.select("acc", &labels(&[("model", "v2")]))[0];
+        let samples = &found.samples;
         assert_eq!(samples.len(), 3);
-        assert_eq!(samples[1], s(2, 20.0));
+        assert_eq!(samples[0], s(1, 1.0), "equal samples are one");
+        assert!(samples[1].value.is_nan(), "a conflict is not data");
         assert!(samples[2].value.is_nan(), "NaN survives");
+        let c = found.conflict_at(2).expect("a conflict at 2");
+        assert_eq!(c.describe(), "conflicting samples at 1970-01-01T00:00:00.000000002Z: 2 in a.json, 20 in b.json");
+        assert!(found.conflict_at(1).is_none() && found.conflict_at(3).is_none());
+        let other = two.select("acc", &labels(&[("model", "v2")]))[0];
+        assert_eq!(other.conflicts, found.conflicts, "the input order decides nothing");
+    }
+
+    #[test]
+    fn a_conflict_inside_one_source() {
+        let series = Series::with_samples("m", Labels::new(), vec![s(5, 0.91), s(5, 0.84), s(6, 1.0)]);
+        assert!(series.samples[0].value.is_nan());
+        assert_eq!(series.conflicts.len(), 1);
+        assert_eq!(series.conflicts[0].values.len(), 2);
     }
 
     #[test]

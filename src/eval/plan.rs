@@ -13,6 +13,7 @@
 //! attribute such as `kpis`) applies its duration to every KPI, so nothing
 //! a criterion may read is left out.
 
+use crate::check::rational::Rational;
 use std::collections::BTreeMap;
 
 use super::evaluate::{DRIFT_FUNCTIONS, WINDOW_FUNCTIONS};
@@ -56,7 +57,7 @@ struct Need {
 
 /// The fetch of every KPI declared in the user's files (not the stdlib's),
 /// sorted by KPI name then file.
-pub fn plan(model: &Model, files: &Files, default_max_age: f64) -> Vec<KpiFetch> {
+pub fn plan(model: &Model, files: &Files, default_max_age: Rational) -> Vec<KpiFetch> {
     let mut needs = Vec::new();
     for g in &model.gates {
         for c in &g.criteria {
@@ -78,8 +79,8 @@ pub fn plan(model: &Model, files: &Files, default_max_age: f64) -> Vec<KpiFetch>
         }
         let id = DeclId(i as u32);
         let max_age = match d.value("max_age") {
-            Some(Value::Dur(s)) => *s,
-            _ => default_max_age,
+            Some(Value::Dur(s)) => s.to_f64(),
+            _ => default_max_age.to_f64(),
         };
         let mut lookback = max_age;
         for n in &needs {
@@ -113,7 +114,7 @@ fn target(model: &Model, file: FileId, e: &Expr) -> Target {
 
 fn duration(model: &Model, file: FileId, e: &Expr) -> Option<f64> {
     match interp::eval(&Env::constant(model, file), e) {
-        Ok(Value::Dur(s)) if s.is_finite() && s >= 0.0 => Some(s),
+        Ok(Value::Dur(s)) if !s.is_negative() => Some(s.to_f64()),
         _ => None,
     }
 }
@@ -188,7 +189,7 @@ initiative i {
         );
         let a = analyze(&["a.compel".to_string()], &files);
         assert!(!a.has_errors(), "{:?}", a.diagnostics);
-        let plan = plan(&a.model, &a.files, 86_400.0);
+        let plan = plan(&a.model, &a.files, Rational::int(86_400));
         let get = |n: &str| plan.iter().find(|f| f.kpi == n).map(|f| f.lookback);
         assert_eq!(get("lat"), Some(8.0 * 86_400.0));
         assert_eq!(get("acc"), Some(3.0 * 86_400.0));

@@ -61,7 +61,7 @@ impl Paint {
 /// A KPI's value in its unit: `93.5%`, `199ms`, `-` when unknown.
 pub fn kpi_value(k: &KpiReport) -> String {
     match (&k.value, MeasureUnit::parse(&k.unit)) {
-        (Some(v), Some(unit)) => unit.format_raw(v.0),
+        (Some(v), Some(unit)) => unit.format_float(v.0),
         (Some(v), None) => crate::check::value::fmt_num(v.0),
         (None, _) => "-".to_string(),
     }

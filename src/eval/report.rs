@@ -150,7 +150,7 @@ pub struct Time(pub i64);
 
 impl std::fmt::Display for Time {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut buf = [0; 20];
+        let mut buf = [0; 30];
         match super::metrics::format_rfc3339_into(self.0, &mut buf) {
             Some(text) => f.write_str(text),
             None => f.write_str(&super::metrics::format_rfc3339(self.0)),
@@ -160,7 +160,7 @@ impl std::fmt::Display for Time {
 
 impl Serialize for Time {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut buf = [0; 20];
+        let mut buf = [0; 30];
         match super::metrics::format_rfc3339_into(self.0, &mut buf) {
             Some(text) => s.serialize_str(text),
             None => s.serialize_str(&super::metrics::format_rfc3339(self.0)),
@@ -703,8 +703,9 @@ mod tests {
 
     #[test]
     fn times_are_written_as_rfc3339() {
-        assert_eq!(serde_json::to_string(&Time(1_795_478_400)).unwrap(), "\"2026-11-24T00:00:00Z\"");
-        assert_eq!(Time(-1).to_string(), "1969-12-31T23:59:59Z");
+        assert_eq!(serde_json::to_string(&Time(1_795_478_400_000_000_000)).unwrap(), "\"2026-11-24T00:00:00Z\"");
+        assert_eq!(Time(-1_000_000_000).to_string(), "1969-12-31T23:59:59Z");
+        assert_eq!(Time(-1).to_string(), "1969-12-31T23:59:59.999999999Z");
         assert_eq!(Time(i64::MAX / 4).to_string(), super::super::metrics::format_rfc3339(i64::MAX / 4));
     }
 }

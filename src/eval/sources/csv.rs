@@ -8,7 +8,7 @@
 //! |----------|----------|------|
 //! | `metric` | yes | the metric name, optionally with labels as a selector: `acc` or `acc{model="v2"}` |
 //! | `value`  | yes | a number, or `NaN`, `+Inf`, `-Inf` |
-//! | `time`   | no  | an RFC 3339 time; an empty cell (or no column) means `now` |
+//! | `time`   | no  | an RFC 3339 time; an empty cell (or no column) means the stated sample time (`--sample-time`); without one, an error |
 //! | `labels` | no  | `k=v;k2=v2` (`\` escapes a `;`, `=` or `\` in a value) |
 //! | any other name | no | a label of that name; an empty cell means the series has no such label |
 //!
@@ -46,8 +46,8 @@ enum Column {
 }
 
 /// Reads a CSV metrics file (see the module docs). Rows without a time are
-/// samples at `now`.
-pub fn read_csv(text: &str, now: i64) -> Result<Vec<Series>, MetricsError> {
+/// samples at `sample_time` (Unix nanoseconds); with none, an error.
+pub fn read_csv(text: &str, sample_time: Option<i64>) -> Result<Vec<Series>, MetricsError> {
     let records = records(strip_bom(text))?;
     let mut rows = records.into_iter();
     let Some(header) = rows.next() else {
@@ -57,7 +57,7 @@ pub fn read_csv(text: &str, now: i64) -> Result<Vec<Series>, MetricsError> {
 
     let mut groups = SeriesGroups::default();
     for row in rows {
-        let (metric, labels, sample) = read_row(&row, &columns, now)?;
+        let (metric, labels, sample) = read_row(&row, &columns, sample_time)?;
         groups.push(metric, labels, sample);
     }
     Ok(groups.finish())
@@ -105,7 +105,11 @@ fn header_columns(header: &[Field]) -> Result<Vec<Column>, MetricsError> {
     Ok(columns)
 }
 
-fn read_row(row: &[Field], columns: &[Column], now: i64) -> Result<(String, Labels, Sample), MetricsError> {
+fn read_row(
+    row: &[Field],
+    columns: &[Column],
+    sample_time: Option<i64>,
+) -> Result<(String, Labels, Sample), MetricsError> {
     let line = row.first().map_or(1, |f| f.line);
     if row.len() != columns.len() {
         return Err(MetricsError::at(
@@ -121,7 +125,7 @@ fn read_row(row: &[Field], columns: &[Column], now: i64) -> Result<(String, Labe
     }
     let mut metric: Option<String> = None;
     let mut labels = Labels::new();
-    let mut time = now;
+    let mut time = None;
     let mut value = 0.0;
     let mut add_label = |name: String, value: String, field: &Field| {
         if labels.contains_key(&name) {
@@ -161,9 +165,9 @@ fn read_row(row: &[Field], columns: &[Column], now: i64) -> Result<(String, Labe
             }
             Column::Time => {
                 if !text.is_empty() {
-                    time = parse_rfc3339(text).ok_or_else(|| {
+                    time = Some(parse_rfc3339(text).ok_or_else(|| {
                         at(0, format!("`{text}` is not an RFC 3339 time such as `2026-11-24T00:00:00Z`"))
-                    })?;
+                    })?);
                 }
             }
             Column::Labels => {
@@ -180,6 +184,15 @@ fn read_row(row: &[Field], columns: &[Column], now: i64) -> Result<(String, Labe
     }
     labels.retain(|_, v| !v.is_empty());
     let metric = metric.unwrap_or_default();
+    let Some(time) = time.or(sample_time) else {
+        return Err(MetricsError::at(
+            line,
+            1,
+            format!(
+                "the sample of `{metric}` has no time: fill the `time` column, or state when the values were taken with --sample-time"
+            ),
+        ));
+    };
     Ok((metric, labels, Sample { time, value }))
 }
 
@@ -362,11 +375,13 @@ fn records(text: &str) -> Result<Vec<Vec<Field>>, MetricsError> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::eval::metrics::NANOS;
 
-    const NOW: i64 = 1_795_478_400; // 2026-11-24T00:00:00Z
+    const NOW: i64 = 1_795_478_400 * NANOS; // 2026-11-24T00:00:00Z
+    const DAY: i64 = 86_400 * NANOS;
 
     fn err(text: &str) -> MetricsError {
-        match read_csv(text, NOW) {
+        match read_csv(text, Some(NOW)) {
             Ok(s) => panic!("expected an error, got {s:?}"),
             Err(e) => e,
         }
@@ -384,13 +399,13 @@ mod tests {
             \r\n\
             acc,model=v1,2026-11-23T00:00:00Z,NaN\r\n\
             lat,,,+Inf\r\n";
-        let series = read_csv(text, NOW).unwrap();
+        let series = read_csv(text, Some(NOW)).unwrap();
         assert_eq!(series.len(), 3);
         assert_eq!(series[0].metric, "acc");
         assert_eq!(series[0].labels, labels(&[("model", "v2")]));
         assert_eq!(
             series[0].samples,
-            vec![Sample { time: NOW - 2 * 86_400, value: 94.0 }, Sample { time: NOW - 86_400, value: 93.5 }]
+            vec![Sample { time: NOW - 2 * DAY, value: 94.0 }, Sample { time: NOW - DAY, value: 93.5 }]
         );
         assert!(series[1].samples[0].value.is_nan());
         assert_eq!(series[2].metric, "lat");
@@ -404,13 +419,13 @@ mod tests {
             1,\"acc{model=\"\"v,2\"\"}\",,,\n\
             2, acc ,\"v,2\",prod, team = risk ; tier=a\\;b;\n\
             3,\"multi\nline\",,,\n";
-        let err = read_csv(text, NOW).unwrap_err();
+        let err = read_csv(text, Some(NOW)).unwrap_err();
         assert_eq!(err.line, Some(4));
         assert!(err.message.starts_with("metric `multi\nline`"), "{err}");
         let text = "Value, Metric ,model,env,labels\n\
             1,\"acc{model=\"\"v,2\"\"}\",,,\n\
             2, acc ,\"v,2\",prod, team = risk ; tier=a\\;b;\n";
-        let series = read_csv(text, NOW).unwrap();
+        let series = read_csv(text, Some(NOW)).unwrap();
         assert_eq!(series.len(), 2);
         assert_eq!(series[0].labels, labels(&[("model", "v,2")]));
         assert_eq!(series[0].samples[0].time, NOW);
@@ -432,7 +447,7 @@ mod tests {
         let e = err("metric,value\nacc,1,2\n");
         assert_eq!(e.message, "this row has 3 fields but the header has 2");
         // Quotes inside an unquoted cell are kept as they are.
-        let ok = read_csv("metric,value\nacc{a=\"1\"},1\n", NOW).unwrap();
+        let ok = read_csv("metric,value\nacc{a=\"1\"},1\n", Some(NOW)).unwrap();
         assert_eq!(ok[0].labels, labels(&[("a", "1")]));
         let e = err("metric,value\nacc{a=1},1\n");
         assert_eq!((e.line, e.column), (Some(2), Some(7)));
@@ -464,8 +479,8 @@ mod tests {
 
     #[test]
     fn header_only_and_bom() {
-        assert_eq!(read_csv("\u{feff}metric,value\n", NOW).unwrap(), vec![]);
-        let series = read_csv("metric,value\nacc,1", NOW).unwrap();
+        assert_eq!(read_csv("\u{feff}metric,value\n", Some(NOW)).unwrap(), vec![]);
+        let series = read_csv("metric,value\nacc,1", Some(NOW)).unwrap();
         assert_eq!(series[0].samples, vec![Sample { time: NOW, value: 1.0 }]);
     }
 }

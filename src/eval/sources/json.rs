@@ -16,8 +16,12 @@
 //! `"-Inf"`. Entries with the same metric and labels are merged.
 //!
 //! **Snapshot form**: an object mapping a selector to a number, each value
-//! one sample taken at `now`: `{"fraud_model_accuracy{model=\"v2\"}": 95.2}`.
-//! Keys follow [`super::parse_selector`]; the same series twice is an error.
+//! one sample taken at the snapshot's `"@time"` (an RFC 3339 string):
+//! `{"@time": "2026-11-24T00:00:00Z", "fraud_model_accuracy{model=\"v2\"}": 95.2}`.
+//! Without `"@time"` the values are taken at the stated sample time
+//! (`--sample-time`); with neither the file is unusable, so a stale export
+//! never looks fresh. Both given and different is an error too. Keys follow
+//! [`super::parse_selector`]; the same series twice is an error.
 //!
 //! Every error names the place in the document (`series[2].samples[4]`)
 //! and carries serde_json's line and column.
@@ -28,15 +32,18 @@ use std::fmt;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{parse_selector, strip_bom};
-use crate::eval::metrics::{format_selector, parse_rfc3339, Labels, MetricsError, Sample, Series};
+use crate::eval::metrics::{format_rfc3339, format_selector, parse_rfc3339, Labels, MetricsError, Sample, Series};
 
 /// Reads a JSON metrics document (series or snapshot form, see the module
-/// docs). Snapshot values become one sample at `now`.
-pub fn read_json(text: &str, now: i64) -> Result<Vec<Series>, MetricsError> {
+/// docs). Snapshot values become one sample at the snapshot's `"@time"`,
+/// or at `sample_time` (Unix nanoseconds) when it has none.
+pub fn read_json(text: &str, sample_time: Option<i64>) -> Result<Vec<Series>, MetricsError> {
     let text = strip_bom(text);
     let mut de = serde_json::Deserializer::from_str(text);
-    let series =
-        Top { now }.deserialize(&mut de).and_then(|s| de.end().map(|()| s)).map_err(|e| convert_error(text, &e))?;
+    let series = Top { sample_time }
+        .deserialize(&mut de)
+        .and_then(|s| de.end().map(|()| s))
+        .map_err(|e| convert_error(text, &e))?;
     Ok(series)
 }
 
@@ -239,7 +246,7 @@ macro_rules! reject_map {
 
 /// The whole document.
 struct Top {
-    now: i64,
+    sample_time: Option<i64>,
 }
 
 impl Top {
@@ -267,7 +274,30 @@ impl<'de> Visitor<'de> for Top {
         let mut snapshot: Vec<Series> = Vec::new();
         let mut seen: BTreeSet<(String, Labels)> = BTreeSet::new();
         let mut first_snapshot_key: Option<String> = None;
+        let mut at_time: Option<i64> = None;
         while let Some(key) = map.next_key::<String>()? {
+            if key == "@time" {
+                let leaf = map.next_value_seed(LeafSeed)?;
+                let time = match &leaf {
+                    Leaf::Str(s) => parse_rfc3339(s),
+                    _ => None,
+                };
+                let Some(time) = time else {
+                    return Err(de::Error::custom(format!(
+                        "\"@time\" must be an RFC 3339 time such as \"2026-11-24T00:00:00Z\", found {}",
+                        leaf.describe()
+                    )));
+                };
+                if at_time.replace(time).is_some() {
+                    return Err(de::Error::custom("the key \"@time\" is given twice"));
+                }
+                if listed.is_some() {
+                    return Err(de::Error::custom(
+                        "\"@time\" belongs to a snapshot; a file with a \"series\" list gives each sample its own time",
+                    ));
+                }
+                continue;
+            }
             if key == "series" {
                 match map.next_value_seed(SeriesKey)? {
                     SeriesKeyValue::List(list) => {
@@ -276,6 +306,11 @@ impl<'de> Visitor<'de> for Top {
                         }
                         if let Some(k) = &first_snapshot_key {
                             return Err(de::Error::custom(mixed(k)));
+                        }
+                        if at_time.is_some() {
+                            return Err(de::Error::custom(
+                                "\"@time\" belongs to a snapshot; a file with a \"series\" list gives each sample its own time",
+                            ));
                         }
                         listed = Some(list);
                         continue;
@@ -293,7 +328,33 @@ impl<'de> Visitor<'de> for Top {
             }
             first_snapshot_key.get_or_insert(key);
         }
-        Ok(listed.unwrap_or(snapshot))
+        if let Some(list) = listed {
+            return Ok(list);
+        }
+        if snapshot.is_empty() {
+            return Ok(snapshot);
+        }
+        let time = match (at_time, self.sample_time) {
+            (Some(a), Some(b)) if a != b => {
+                return Err(de::Error::custom(format!(
+                    "the snapshot's \"@time\" ({}) differs from --sample-time ({}); give one",
+                    format_rfc3339(a),
+                    format_rfc3339(b)
+                )))
+            }
+            (Some(t), _) | (None, Some(t)) => t,
+            (None, None) => {
+                return Err(de::Error::custom(
+                    "this snapshot does not say when its values were taken: add \"@time\": \"2026-11-24T00:00:00Z\" (RFC 3339) to the object, or pass --sample-time",
+                ))
+            }
+        };
+        for s in &mut snapshot {
+            for sample in &mut s.samples {
+                sample.time = time;
+            }
+        }
+        Ok(snapshot)
     }
 }
 
@@ -327,7 +388,7 @@ impl Top {
                 format_selector(&metric, &labels)
             )));
         }
-        out.push(Series { metric, labels, samples: vec![Sample { time: self.now, value }] });
+        out.push(Series::with_samples(metric, labels, vec![Sample { time: 0, value }]));
         Ok(())
     }
 }
@@ -626,11 +687,13 @@ impl<'de> Visitor<'de> for SampleSeed<'_> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::eval::metrics::NANOS;
 
-    const NOW: i64 = 1_795_478_400; // 2026-11-24T00:00:00Z
+    const NOW: i64 = 1_795_478_400 * NANOS; // 2026-11-24T00:00:00Z
+    const DAY: i64 = 86_400 * NANOS;
 
     fn err(text: &str) -> MetricsError {
-        match read_json(text, NOW) {
+        match read_json(text, Some(NOW)) {
             Ok(s) => panic!("expected an error, got {s:?}"),
             Err(e) => e,
         }
@@ -645,7 +708,7 @@ mod tests {
                          ["2026-11-19T00:00:00Z", "-Inf"]]},
             {"metric": "lat", "samples": []}
         ]}"#;
-        let series = read_json(text, NOW).unwrap();
+        let series = read_json(text, Some(NOW)).unwrap();
         assert_eq!(series.len(), 2);
         let acc = &series[0];
         assert_eq!(acc.metric, "acc");
@@ -653,9 +716,9 @@ mod tests {
         assert_eq!(acc.samples.len(), 5);
         assert_eq!(acc.samples[0].value, f64::NEG_INFINITY);
         assert_eq!(acc.samples[1].value, f64::INFINITY);
-        assert_eq!(acc.samples[1].time, NOW - 4 * 86_400 - 3600);
+        assert_eq!(acc.samples[1].time, NOW - 4 * DAY - 3600 * NANOS);
         assert!(acc.samples[2].value.is_nan());
-        assert_eq!(acc.samples[4], Sample { time: NOW - 86_400, value: 93.5 });
+        assert_eq!(acc.samples[4], Sample { time: NOW - DAY, value: 93.5 });
         assert!(series[1].labels.is_empty());
         assert!(series[1].samples.is_empty());
     }
@@ -669,7 +732,7 @@ mod tests {
           "series": 3,
           "odd{v=\"a\\\"b\"}": "NaN"
         }"#;
-        let series = read_json(text, NOW).unwrap();
+        let series = read_json(text, Some(NOW)).unwrap();
         assert_eq!(series.len(), 5);
         assert_eq!(series[0].metric, "fraud_model_accuracy");
         assert_eq!(series[0].labels.get("model").map(String::as_str), Some("scoring-v2"));
@@ -677,7 +740,7 @@ mod tests {
         assert_eq!(series[3].metric, "series");
         assert_eq!(series[4].labels.get("v").map(String::as_str), Some("a\"b"));
         assert!(series[4].samples[0].value.is_nan());
-        assert_eq!(read_json("{}", NOW).unwrap(), vec![]);
+        assert_eq!(read_json("{}", Some(NOW)).unwrap(), vec![]);
     }
 
     #[test]
@@ -687,7 +750,7 @@ mod tests {
             let Ok(text) = std::fs::read_to_string(format!("{dir}/{name}")) else {
                 continue; // the shared examples sit beside the clone in CI
             };
-            let series = read_json(&text, NOW).unwrap();
+            let series = read_json(&text, Some(NOW)).unwrap();
             assert_eq!(series.len(), 5, "{name}");
         }
     }

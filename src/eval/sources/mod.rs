@@ -68,17 +68,26 @@ impl Format {
 /// Reads a metrics file, choosing the format by the extension of
 /// `path_for_messages` (see [`Format::from_path`]) or, failing that, by
 /// [`Format::sniff`]ing the text. Errors name `path_for_messages`.
-pub fn read_metrics(path_for_messages: &str, text: &str, now: i64) -> Result<Vec<Series>, MetricsError> {
+///
+/// Values the file gives without a time (a JSON snapshot without `"@time"`,
+/// CSV rows or OpenMetrics lines without timestamps) are taken at
+/// `sample_time` (Unix nanoseconds, `--sample-time`); with none, they are
+/// an error: a stale export must never look fresh.
+pub fn read_metrics(
+    path_for_messages: &str,
+    text: &str,
+    sample_time: Option<i64>,
+) -> Result<Vec<Series>, MetricsError> {
     let format = Format::from_path(path_for_messages).unwrap_or_else(|| Format::sniff(text));
-    read_as(format, text, now).map_err(|e| e.in_file(path_for_messages))
+    read_as(format, text, sample_time).map_err(|e| e.in_file(path_for_messages))
 }
 
 /// Reads `text` in the given format.
-pub fn read_as(format: Format, text: &str, now: i64) -> Result<Vec<Series>, MetricsError> {
+pub fn read_as(format: Format, text: &str, sample_time: Option<i64>) -> Result<Vec<Series>, MetricsError> {
     match format {
-        Format::Json => json::read_json(text, now),
-        Format::Csv => csv::read_csv(text, now),
-        Format::OpenMetrics => openmetrics::read_openmetrics(text, now),
+        Format::Json => json::read_json(text, sample_time),
+        Format::Csv => csv::read_csv(text, sample_time),
+        Format::OpenMetrics => openmetrics::read_openmetrics(text, sample_time),
     }
 }
 
@@ -99,7 +108,7 @@ impl SeriesGroups {
             Some(&at) => self.series[at].samples.push(sample),
             None => {
                 self.index.insert(key.clone(), self.series.len());
-                self.series.push(Series { metric: key.0, labels: key.1, samples: vec![sample] });
+                self.series.push(Series::with_samples(key.0, key.1, vec![sample]));
             }
         }
     }
@@ -395,9 +404,9 @@ mod tests {
 
     #[test]
     fn read_metrics_names_the_file() {
-        let err = read_metrics("m.json", "{\"a\": \"x\"}", 0).unwrap_err();
+        let err = read_metrics("m.json", "{\"a\": \"x\"}", Some(0)).unwrap_err();
         assert!(err.to_string().starts_with("m.json:1:"), "{err}");
-        let ok = read_metrics("stdin", "metric,value\nup,1\n", 7).unwrap();
+        let ok = read_metrics("stdin", "metric,value\nup,1\n", Some(7)).unwrap();
         assert_eq!(ok.len(), 1);
         assert_eq!(ok[0].samples[0].time, 7);
     }

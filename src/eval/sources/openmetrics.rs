@@ -11,15 +11,19 @@
 //! **Timestamps.** A file with a `# EOF` line is OpenMetrics: timestamps are
 //! seconds, possibly with a fraction (`1795478400.5`), and nothing may
 //! follow `# EOF`. Any other file is the Prometheus text format: timestamps
-//! are whole milliseconds (`1795478400000`). A sample without a timestamp
-//! is taken at `now`. Fractions of a second are floored.
+//! are whole milliseconds (`1795478400000`). Timestamps are kept exactly
+//! (to the nanosecond). A sample without a timestamp is taken at the stated
+//! sample time (`--sample-time`); without one the file is unusable, so a
+//! stale export never looks fresh.
 
 use super::{column_of, parse_value, strip_bom, Cursor, SeriesGroups};
-use crate::eval::metrics::{Labels, MetricsError, Sample, Series};
+use crate::check::rational::Rational;
+use crate::eval::metrics::{Labels, MetricsError, Sample, Series, NANOS};
 
 /// Reads OpenMetrics or Prometheus text (see the module docs). Samples
-/// without a timestamp are taken at `now`.
-pub fn read_openmetrics(text: &str, now: i64) -> Result<Vec<Series>, MetricsError> {
+/// without a timestamp are taken at `sample_time` (Unix nanoseconds); with
+/// none, such a sample is an error.
+pub fn read_openmetrics(text: &str, sample_time: Option<i64>) -> Result<Vec<Series>, MetricsError> {
     let text = strip_bom(text);
     let openmetrics = text.lines().any(|l| l.trim_end() == "# EOF");
     let mut groups = SeriesGroups::default();
@@ -44,7 +48,7 @@ pub fn read_openmetrics(text: &str, now: i64) -> Result<Vec<Series>, MetricsErro
             }
             continue;
         }
-        let (metric, labels, sample) = read_sample(line, openmetrics, now)
+        let (metric, labels, sample) = read_sample(line, openmetrics, sample_time)
             .map_err(|(offset, message)| MetricsError::at(number, column_of(line, offset), message))?;
         groups.push(metric, labels, sample);
     }
@@ -52,7 +56,11 @@ pub fn read_openmetrics(text: &str, now: i64) -> Result<Vec<Series>, MetricsErro
 }
 
 /// One sample line; errors give the byte offset in the line.
-fn read_sample(line: &str, openmetrics: bool, now: i64) -> Result<(String, Labels, Sample), (usize, String)> {
+fn read_sample(
+    line: &str,
+    openmetrics: bool,
+    sample_time: Option<i64>,
+) -> Result<(String, Labels, Sample), (usize, String)> {
     let mut cur = Cursor::new(line, 0);
     cur.skip_ws();
     let name = cur.metric_name().map_err(|e| (e.offset, e.message))?;
@@ -77,7 +85,14 @@ fn read_sample(line: &str, openmetrics: bool, now: i64) -> Result<(String, Label
     })?;
     cur.skip_ws();
     let time = match cur.peek() {
-        None | Some('#') => now,
+        None | Some('#') => sample_time.ok_or_else(|| {
+            (
+                cur.pos,
+                format!(
+                    "`{name}` has no timestamp: give each sample a timestamp, or state when the values were taken with --sample-time"
+                ),
+            )
+        })?,
         Some(_) => {
             let at = cur.pos;
             let token = word(&mut cur);
@@ -107,26 +122,32 @@ fn word<'a>(cur: &mut Cursor<'a>) -> &'a str {
 }
 
 /// OpenMetrics: seconds, possibly fractional, floored.
+/// OpenMetrics: seconds, possibly fractional, as exact nanoseconds (`None`
+/// when finer than a nanosecond or out of range).
 fn seconds(token: &str) -> Option<i64> {
-    let t = parse_value(token)?;
-    if !t.is_finite() || t.abs() > 1e15 {
+    if token.contains('_') {
         return None;
     }
-    Some(t.floor() as i64)
+    let t = Rational::parse_decimal(token)?;
+    let nanos = t.mul(Rational::int(NANOS))?;
+    if !nanos.is_integer() {
+        return None;
+    }
+    i64::try_from(nanos.floor()).ok()
 }
 
-/// Prometheus text: whole milliseconds, floored to seconds.
+/// Prometheus text: whole milliseconds, as nanoseconds.
 fn milliseconds(token: &str) -> Option<i64> {
     let digits = token.strip_prefix(['+', '-']).unwrap_or(token);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    token.parse::<i64>().ok().map(|ms| ms.div_euclid(1000))
+    token.parse::<i64>().ok().and_then(|ms| ms.checked_mul(1_000_000))
 }
 
 fn bad_timestamp(token: &str, openmetrics: bool) -> String {
     if openmetrics {
-        format!("`{token}` is not a timestamp: OpenMetrics timestamps are seconds since 1970-01-01")
+        format!("`{token}` is not a timestamp: OpenMetrics timestamps are seconds since 1970-01-01 (to the nanosecond at most)")
     } else {
         format!(
             "`{token}` is not a timestamp: the Prometheus text format writes whole milliseconds since 1970-01-01 (a file ending in `# EOF` is OpenMetrics, with seconds)"
@@ -138,11 +159,13 @@ fn bad_timestamp(token: &str, openmetrics: bool) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use crate::eval::metrics::NANOS;
 
-    const NOW: i64 = 1_795_478_400; // 2026-11-24T00:00:00Z
+    const NOW: i64 = 1_795_478_400 * NANOS; // 2026-11-24T00:00:00Z
+    const DAY: i64 = 86_400 * NANOS;
 
     fn err(text: &str) -> MetricsError {
-        match read_openmetrics(text, NOW) {
+        match read_openmetrics(text, Some(NOW)) {
             Ok(s) => panic!("expected an error, got {s:?}"),
             Err(e) => e,
         }
@@ -158,17 +181,17 @@ mod tests {
             acc {model=\"v1\", } NaN\n\
             lat +Inf\n\
             neg -Inf -1500\r\n";
-        let series = read_openmetrics(text, NOW).unwrap();
+        let series = read_openmetrics(text, Some(NOW)).unwrap();
         assert_eq!(series.len(), 4);
         assert_eq!(series[0].labels.get("env").map(String::as_str), Some("a\"b\\c\nd"));
         assert_eq!(
             series[0].samples,
-            vec![Sample { time: NOW - 2 * 86_400, value: 94.0 }, Sample { time: NOW - 86_400, value: 93.5 }]
+            vec![Sample { time: NOW - 2 * DAY + 999_000_000, value: 94.0 }, Sample { time: NOW - DAY, value: 93.5 }]
         );
         assert_eq!(series[1].samples[0].time, NOW);
         assert!(series[1].samples[0].value.is_nan());
         assert_eq!(series[2].samples, vec![Sample { time: NOW, value: f64::INFINITY }]);
-        assert_eq!(series[3].samples, vec![Sample { time: -2, value: f64::NEG_INFINITY }]);
+        assert_eq!(series[3].samples, vec![Sample { time: -1_500_000_000, value: f64::NEG_INFINITY }]);
     }
 
     #[test]
@@ -179,13 +202,18 @@ mod tests {
             acc{model=\"v2\"} 93.4 1795478400\n\
             req_total 10 # {trace_id=\"abc\"} 1.0 1795478400\n\
             # EOF\n";
-        let series = read_openmetrics(text, NOW).unwrap();
+        let series = read_openmetrics(text, Some(NOW)).unwrap();
         assert_eq!(series.len(), 2);
         assert_eq!(
             series[0].samples,
-            vec![Sample { time: NOW - 86_400, value: 93.5 }, Sample { time: NOW, value: 93.4 }]
+            vec![Sample { time: NOW - DAY + 750_000_000, value: 93.5 }, Sample { time: NOW, value: 93.4 }]
         );
         assert_eq!(series[1].samples, vec![Sample { time: NOW, value: 10.0 }]);
+        // A timestamp finer than a nanosecond cannot be kept exactly.
+        assert!(read_openmetrics("a 1 1795392000.0000000001\n# EOF\n", None).is_err());
+        // Without a timestamp or a stated sample time the value has no time.
+        let e = read_openmetrics("a 1\n", None).unwrap_err();
+        assert!(e.message.contains("--sample-time"), "{e}");
     }
 
     #[test]
@@ -217,7 +245,7 @@ mod tests {
 
     #[test]
     fn empty_input() {
-        assert_eq!(read_openmetrics("", NOW).unwrap(), vec![]);
-        assert_eq!(read_openmetrics("# just a comment\n# EOF\n", NOW).unwrap(), vec![]);
+        assert_eq!(read_openmetrics("", Some(NOW)).unwrap(), vec![]);
+        assert_eq!(read_openmetrics("# just a comment\n# EOF\n", Some(NOW)).unwrap(), vec![]);
     }
 }

@@ -1,0 +1,384 @@
+//! Exact numbers: the rationals every decision is made with.
+//!
+//! A threshold must never be decided by floating-point rounding: `4.1m` is
+//! exactly `246s`, `0.47%` exactly `0.0047`, and `0.1 USD + 0.2 USD`
+//! exactly `0.3 USD`. Literals, unit factors, samples (the decimal their
+//! source wrote), window aggregates, derived values and bounds are all
+//! [`Rational`]s: a reduced fraction of two `i128`s. Every operation is
+//! checked; a result that does not fit is `None`, which the interpreter
+//! turns into `unknown` ("too large to compute exactly"), never a rounded
+//! answer. Only the drift statistics are floating point (as SciPy computes
+//! them), and only their results, never a threshold's bound.
+//!
+//! `i128` holds 38 significant digits on either side of the fraction bar,
+//! far beyond what a metric or a policy writes; sums and averages of
+//! decimals keep a power-of-ten denominator, so they stay small.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+/// An exact rational number: `num / den`, reduced, `den > 0`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Rational {
+    num: i128,
+    den: i128,
+}
+
+const fn gcd(mut a: i128, mut b: i128) -> i128 {
+    // Works on magnitudes; `i128::MIN` never reaches here (see `new`).
+    a = a.abs();
+    b = b.abs();
+    while b != 0 {
+        let t = a % b;
+        a = b;
+        b = t;
+    }
+    a
+}
+
+impl Rational {
+    /// Zero.
+    pub const ZERO: Rational = Rational { num: 0, den: 1 };
+    /// One.
+    pub const ONE: Rational = Rational { num: 1, den: 1 };
+
+    /// `num / den`, reduced; `None` when `den` is zero or a part does not
+    /// fit.
+    pub const fn new(num: i128, den: i128) -> Option<Rational> {
+        if den == 0 || num == i128::MIN || den == i128::MIN {
+            return None;
+        }
+        let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
+        let g = gcd(num, den);
+        let g = if g == 0 { 1 } else { g };
+        Some(Rational { num: num / g, den: den / g })
+    }
+
+    /// A whole number.
+    pub const fn int(n: i64) -> Rational {
+        Rational { num: n as i128, den: 1 }
+    }
+
+    /// The numerator (sign included).
+    pub fn numer(self) -> i128 {
+        self.num
+    }
+
+    /// The denominator (positive).
+    pub fn denom(self) -> i128 {
+        self.den
+    }
+
+    /// Parses a decimal as written in a policy or a metrics file: an
+    /// optional sign, digits with optional `_` separators, an optional
+    /// fraction and an optional exponent (`1.5e-3`). `None` when it is not
+    /// a decimal or does not fit.
+    pub fn parse_decimal(text: &str) -> Option<Rational> {
+        let b = text.as_bytes();
+        let mut i = 0;
+        let neg = match b.first() {
+            Some(b'-') => {
+                i = 1;
+                true
+            }
+            Some(b'+') => {
+                i = 1;
+                false
+            }
+            _ => false,
+        };
+        let mut num: i128 = 0;
+        let mut scale: i32 = 0; // the value is num * 10^scale
+        let mut digits = 0;
+        let mut in_fraction = false;
+        while i < b.len() {
+            match b[i] {
+                d @ b'0'..=b'9' => {
+                    digits += 1;
+                    num = num.checked_mul(10)?.checked_add(i128::from(d - b'0'))?;
+                    if in_fraction {
+                        scale -= 1;
+                    }
+                }
+                b'_' => {}
+                b'.' if !in_fraction => in_fraction = true,
+                b'e' | b'E' => break,
+                _ => return None,
+            }
+            i += 1;
+        }
+        if digits == 0 {
+            return None;
+        }
+        if i < b.len() {
+            // The exponent.
+            let exp: i32 = text[i + 1..].parse().ok()?;
+            scale = scale.checked_add(exp)?;
+        }
+        if neg {
+            num = -num;
+        }
+        if num == 0 {
+            return Some(Rational::ZERO);
+        }
+        if scale >= 0 {
+            let f = 10i128.checked_pow(u32::try_from(scale).ok()?)?;
+            Rational::new(num.checked_mul(f)?, 1)
+        } else {
+            // Strip trailing zeros first, so `1.000000…` stays in range.
+            let mut s = -scale;
+            while s > 0 && num % 10 == 0 {
+                num /= 10;
+                s -= 1;
+            }
+            let f = 10i128.checked_pow(u32::try_from(s).ok()?)?;
+            Rational::new(num, f)
+        }
+    }
+
+    /// The decimal a floating-point sample stands for: the shortest decimal
+    /// that reads back to the same `f64` (what Prometheus, Go and every
+    /// JSON writer print, and what the source wrote whenever it wrote 15
+    /// significant digits or fewer). `None` for NaN, infinities and numbers
+    /// beyond the exact range.
+    pub fn from_f64(x: f64) -> Option<Rational> {
+        if !x.is_finite() {
+            return None;
+        }
+        if x == x.trunc() && x.abs() < 1e18 {
+            return Some(Rational { num: x as i128, den: 1 });
+        }
+        Rational::parse_decimal(&format!("{x:e}"))
+    }
+
+    /// The nearest `f64` (for drift statistics and display).
+    pub fn to_f64(self) -> f64 {
+        if self.den == 1 {
+            return self.num as f64;
+        }
+        // Parse the exact decimal expansion when it is short, so `0.1`
+        // becomes the same `f64` as the literal; otherwise divide.
+        match self.exact_decimal(30) {
+            Some(s) => s.parse().unwrap_or(self.num as f64 / self.den as f64),
+            None => self.num as f64 / self.den as f64,
+        }
+    }
+
+    /// Whether the number is zero.
+    pub fn is_zero(self) -> bool {
+        self.num == 0
+    }
+
+    /// Whether the number is below zero.
+    pub fn is_negative(self) -> bool {
+        self.num < 0
+    }
+
+    /// `self + o`.
+    pub fn add(self, o: Rational) -> Option<Rational> {
+        if self.den == o.den {
+            return Rational::new(self.num.checked_add(o.num)?, self.den);
+        }
+        let g = gcd(self.den, o.den);
+        let (a, b) = (self.den / g, o.den / g);
+        let num = self.num.checked_mul(b)?.checked_add(o.num.checked_mul(a)?)?;
+        Rational::new(num, self.den.checked_mul(b)?)
+    }
+
+    /// `self - o`.
+    pub fn sub(self, o: Rational) -> Option<Rational> {
+        self.add(o.neg()?)
+    }
+
+    /// `self * o`.
+    pub fn mul(self, o: Rational) -> Option<Rational> {
+        // Cross-reduce first to keep the parts small.
+        let g1 = gcd(self.num, o.den).max(1);
+        let g2 = gcd(o.num, self.den).max(1);
+        let num = (self.num / g1).checked_mul(o.num / g2)?;
+        let den = (self.den / g2).checked_mul(o.den / g1)?;
+        Rational::new(num, den)
+    }
+
+    /// `self / o`; `None` when `o` is zero.
+    pub fn div(self, o: Rational) -> Option<Rational> {
+        if o.num == 0 {
+            return None;
+        }
+        self.mul(Rational::new(o.den, o.num)?)
+    }
+
+    /// `-self`.
+    pub fn neg(self) -> Option<Rational> {
+        Some(Rational { num: self.num.checked_neg()?, den: self.den })
+    }
+
+    /// `|self|`.
+    pub fn abs(self) -> Rational {
+        Rational { num: self.num.abs(), den: self.den }
+    }
+
+    /// The largest whole number at or below.
+    pub fn floor(self) -> i128 {
+        self.num.div_euclid(self.den)
+    }
+
+    /// The smallest whole number at or above.
+    pub fn ceil(self) -> i128 {
+        -(-self.num).div_euclid(self.den)
+    }
+
+    /// Whether the number is whole.
+    pub fn is_integer(self) -> bool {
+        self.den == 1
+    }
+
+    /// The exact decimal expansion with at most `max_frac` digits after the
+    /// point, or `None` when the number has none that short (`1/3`).
+    pub fn exact_decimal(self, max_frac: u32) -> Option<String> {
+        let mut den = self.den;
+        let (mut twos, mut fives) = (0u32, 0u32);
+        while den % 2 == 0 {
+            den /= 2;
+            twos += 1;
+        }
+        while den % 5 == 0 {
+            den /= 5;
+            fives += 1;
+        }
+        if den != 1 {
+            return None;
+        }
+        let frac = twos.max(fives);
+        if frac > max_frac {
+            return None;
+        }
+        // num / den = num * (10^frac / den) / 10^frac
+        let scaled = self.num.checked_mul(10i128.checked_pow(frac)? / self.den)?;
+        let neg = scaled < 0;
+        let digits = scaled.unsigned_abs().to_string();
+        let frac = frac as usize;
+        let mut out = String::new();
+        if neg {
+            out.push('-');
+        }
+        if frac == 0 {
+            out.push_str(&digits);
+        } else if digits.len() > frac {
+            out.push_str(&digits[..digits.len() - frac]);
+            out.push('.');
+            out.push_str(&digits[digits.len() - frac..]);
+        } else {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', frac - digits.len()));
+            out.push_str(&digits);
+        }
+        Some(out)
+    }
+}
+
+/// Compares `a/b` with `c/d` (`b, d > 0`) without overflow: by whole parts,
+/// then by the reciprocals of the remainders (a continued-fraction walk).
+fn cmp_fractions(mut a: i128, mut b: i128, mut c: i128, mut d: i128) -> Ordering {
+    let mut flip = false;
+    loop {
+        let (qa, ra) = (a.div_euclid(b), a.rem_euclid(b));
+        let (qc, rc) = (c.div_euclid(d), c.rem_euclid(d));
+        let ord = qa.cmp(&qc);
+        if ord != Ordering::Equal {
+            return if flip { ord.reverse() } else { ord };
+        }
+        match (ra == 0, rc == 0) {
+            (true, true) => return Ordering::Equal,
+            (true, false) => return if flip { Ordering::Greater } else { Ordering::Less },
+            (false, true) => return if flip { Ordering::Less } else { Ordering::Greater },
+            (false, false) => {}
+        }
+        // ra/b vs rc/d, both in (0, 1): compare b/ra with d/rc, reversed.
+        (a, b, c, d) = (b, ra, d, rc);
+        flip = !flip;
+    }
+}
+
+impl Ord for Rational {
+    fn cmp(&self, o: &Rational) -> Ordering {
+        if self.den == o.den {
+            return self.num.cmp(&o.num);
+        }
+        match (self.num.checked_mul(o.den), o.num.checked_mul(self.den)) {
+            (Some(l), Some(r)) => l.cmp(&r),
+            _ => cmp_fractions(self.num, self.den, o.num, o.den),
+        }
+    }
+}
+
+impl PartialOrd for Rational {
+    fn partial_cmp(&self, o: &Rational) -> Option<Ordering> {
+        Some(self.cmp(o))
+    }
+}
+
+impl fmt::Display for Rational {
+    /// Exactly when the decimal is short (`0.0047`, `246`, `93.5`);
+    /// otherwise to 10 significant digits (`0.3333333333`), with an
+    /// exponent for very large or small magnitudes (`1.5e+30`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(s) = self.exact_decimal(12) {
+            let significant = s.trim_start_matches(['-', '0', '.']).replace('.', "");
+            if significant.trim_end_matches('0').len() <= 15 && s.len() <= 22 {
+                return f.write_str(&s);
+            }
+        }
+        f.write_str(&crate::check::value::fmt_num(self.to_f64()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(s: &str) -> Rational {
+        Rational::parse_decimal(s).unwrap_or_else(|| panic!("{s}"))
+    }
+
+    #[test]
+    fn decimals_are_exact() {
+        assert_eq!(q("0.1").add(q("0.2")), Some(q("0.3")));
+        assert_eq!(q("4.1").mul(Rational::int(60)), Some(Rational::int(246)));
+        assert_eq!(q("0.47").div(Rational::int(100)), Some(q("0.0047")));
+        assert_eq!(q("1_200_000"), Rational::int(1_200_000));
+        assert_eq!(q("1.5e-3"), q("0.0015"));
+        assert_eq!(q("-2.50"), Rational::new(-5, 2).unwrap());
+        assert_eq!(Rational::parse_decimal("1e400"), None);
+        assert_eq!(Rational::parse_decimal("."), None);
+        assert_eq!(Rational::parse_decimal("1.2.3"), None);
+    }
+
+    #[test]
+    fn floats_read_as_their_shortest_decimal() {
+        assert_eq!(Rational::from_f64(0.1), Some(q("0.1")));
+        assert_eq!(Rational::from_f64(93.5), Some(q("93.5")));
+        assert_eq!(Rational::from_f64(4.1), Some(q("4.1")));
+        assert_eq!(Rational::from_f64(f64::NAN), None);
+        assert_eq!(Rational::from_f64(1e300), None);
+        assert_eq!(Rational::from_f64(-0.0), Some(Rational::ZERO));
+    }
+
+    #[test]
+    fn order_is_exact_even_past_overflow() {
+        let big = Rational::new(i128::MAX / 3, i128::MAX / 7 + 1).unwrap();
+        let big2 = Rational::new(i128::MAX / 3 - 1, i128::MAX / 7 + 1).unwrap();
+        assert!(big2 < big);
+        assert_eq!(big.cmp(&big), Ordering::Equal);
+        assert!(Rational::new(-1, 3).unwrap() < Rational::new(-1, 4).unwrap());
+        assert!(Rational::new(1, 3).unwrap() > Rational::new(333, 1000).unwrap());
+    }
+
+    #[test]
+    fn display() {
+        assert_eq!(q("0.0047").to_string(), "0.0047");
+        assert_eq!(Rational::new(1, 3).unwrap().to_string(), "0.3333333333");
+        assert_eq!(Rational::int(246).to_string(), "246");
+        assert_eq!(q("0.07").to_f64(), 0.07);
+    }
+}
