@@ -42,9 +42,10 @@
 //!     }
 //! "#);
 //! let analysis = analyze(&["p.compel".to_string()], &files);
-//! let now = 1_795_478_400; // 2026-11-24T00:00:00Z
+//! let now = 1_795_478_400 * 1_000_000_000; // 2026-11-24T00:00:00Z, in nanoseconds
 //! let mut store = MetricStore::new();
-//! store.add_all(sources::json::read_json(r#"{"latency_ms": 199}"#, now).unwrap());
+//! let snapshot = r#"{"@time": "2026-11-24T00:00:00Z", "latency_ms": 199}"#;
+//! store.add_all(sources::json::read_json(snapshot, None).unwrap());
 //! let report = evaluate(&analysis.model, &analysis.files, &store, &EvalOptions::at(now));
 //! assert_eq!(report.outcome, Outcome::Pass);
 //! ```

@@ -567,7 +567,13 @@ fn parse_pair(pair: &serde_json::Value) -> Option<Sample> {
         return None;
     };
     let time = time.as_f64().filter(|t| t.is_finite())?;
-    let time = i64::try_from(Rational::from_f64(time)?.mul(Rational::int(NANOS))?.floor()).ok()?;
+    // Beyond what nanoseconds hold: the far past (stale) or the far future
+    // (after `now`, so not read), never wrapped around.
+    let far = if time < 0.0 { i64::MIN } else { i64::MAX };
+    let time = match Rational::from_f64(time).and_then(|t| t.mul(Rational::int(NANOS))) {
+        Some(t) => i64::try_from(t.floor()).unwrap_or(far),
+        None => far,
+    };
     let value = value.as_str()?;
     let value = match value {
         "NaN" => f64::NAN,

@@ -432,22 +432,42 @@ fn csv_and_openmetrics_give_the_same_report() {
         let reference = stdout(&from_json);
         for file in equivalents {
             let metrics = format!("{FIXTURES}/{file}");
-            let out = compel_in(
-                Path::new(EXAMPLES),
-                &["eval", "acme/", "--metrics", &metrics, "--now", NOW, "--format", "json"],
-            );
-            assert_eq!(out.status.code(), Some(1), "{file}: {}", stderr(&out));
+            // Values without a time are taken at the stated `--sample-time`
+            // (the snapshot.json's `"@time"`, here the same instant as now).
+            let mut args = vec!["eval", "acme/", "--metrics", &metrics, "--now", NOW, "--format", "json"];
+            if file.starts_with("snapshot") {
+                args.extend(["--sample-time", NOW]);
+            }
+            let out = compel_in(Path::new(EXAMPLES), &args);
+            assert_eq!(out.status.code(), from_json.status.code(), "{file}: {}", stderr(&out));
             assert_eq!(stdout(&out), reference, "{file} decides exactly as {json_file}");
         }
     }
-    // The samples without a timestamp are taken at `--now`, whichever it is.
+    // Without a stated time, untimed values are unusable: a stale export
+    // must never look fresh.
+    for file in ["snapshot.csv", "snapshot-empty-time.csv", "snapshot.prom", "snapshot.om"] {
+        let metrics = format!("{FIXTURES}/{file}");
+        let out = compel_in(Path::new(EXAMPLES), &["eval", "acme/", "--metrics", &metrics, "--now", NOW]);
+        assert_eq!(out.status.code(), Some(2), "{file}: {}", stderr(&out));
+        assert!(stderr(&out).contains("--sample-time"), "{file}: {}", stderr(&out));
+        assert!(stdout(&out).is_empty());
+    }
+    // Values are taken at `--sample-time`, not at `--now`: a week-old export
+    // is stale.
     let later = "2026-12-01T00:00:00Z";
+    let om = format!("{FIXTURES}/snapshot.om");
     let r = json(&compel_in(
         Path::new(EXAMPLES),
-        &["eval", "acme/", "--metrics", &format!("{FIXTURES}/snapshot.om"), "--now", later, "--format", "json"],
+        &["eval", "acme/", "--metrics", &om, "--now", later, "--sample-time", later, "--format", "json"],
     ));
     assert_eq!(kpi(&r, "accuracy")["time"], later);
     assert_eq!(kpi(&r, "accuracy")["status"], "met", "a sample at now is fresh");
+    let r = json(&compel_in(
+        Path::new(EXAMPLES),
+        &["eval", "acme/", "--metrics", &om, "--now", later, "--sample-time", NOW, "--format", "json"],
+    ));
+    assert_eq!(kpi(&r, "accuracy")["status"], "unknown", "a week-old export is stale");
+    assert!(kpi(&r, "accuracy")["reason"].as_str().unwrap().starts_with("stale"), "{r:#}");
 }
 
 #[test]
@@ -915,8 +935,12 @@ fn fake_prometheus(metrics_file: &str, broken: &'static [&'static str]) -> FakeP
                             let values: Vec<Value> = s
                                 .samples
                                 .iter()
-                                .filter(|x| x.time > time - secs && x.time <= time)
-                                .map(|x| serde_json::json!([x.time, x.value.to_string()]))
+                                .filter(|x| x.time > (time - secs) * 1_000_000_000 && x.time <= time * 1_000_000_000)
+                                .map(|x| {
+                                    let at: Value =
+                                        serde_json::from_str(&compel::prometheus::api_time(x.time)).unwrap();
+                                    serde_json::json!([at, x.value.to_string()])
+                                })
                                 .collect();
                             serde_json::json!({"metric": m, "values": values})
                         })

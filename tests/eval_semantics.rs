@@ -112,7 +112,11 @@ fn for_carries_the_last_value_into_an_empty_window() {
     let p = gate_policy(kpi, "require lat for 2d");
     let c = only(&eval(&p, vec![daily("lat", &[200.0, 210.0], 5)])).clone();
     assert_eq!(c.outcome, Outcome::Pass, "{}", c.reason);
-    assert!(c.reason.starts_with("the value carried into the 2d window, 210ms"), "{}", c.reason);
+    assert!(
+        c.reason.starts_with("the value in effect throughout the 2d window, 210ms from 2026-11-19T00:00:00Z"),
+        "{}",
+        c.reason
+    );
     let c = only(&eval(&p, vec![daily("lat", &[200.0, 290.0], 5)])).clone();
     assert_eq!(c.outcome, Outcome::Fail, "{}", c.reason);
 }

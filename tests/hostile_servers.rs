@@ -86,7 +86,7 @@ impl Server {
 fn good_series() -> Vec<Series> {
     let path = format!("{EXAMPLES}/acme/metrics/all-green.json");
     let text = std::fs::read_to_string(&path).unwrap();
-    compel::eval::sources::read_metrics(&path, &text, parse_rfc3339(NOW).unwrap()).unwrap()
+    compel::eval::sources::read_metrics(&path, &text, parse_rfc3339(NOW)).unwrap()
 }
 
 /// Starts a server that answers like Prometheus from all-green.json, except
@@ -253,7 +253,7 @@ fn answer(series: &[Series], query: &str) -> String {
                 metric.insert(k.clone(), Value::String(v.clone()));
             }
             let values: Vec<Value> =
-                s.samples.iter().map(|x| serde_json::json!([x.time, format!("{}", x.value)])).collect();
+                s.samples.iter().map(|x| serde_json::json!([x.time / 1_000_000_000, format!("{}", x.value)])).collect();
             serde_json::json!({ "metric": metric, "values": values })
         })
         .collect();

@@ -36,6 +36,7 @@ const fn gcd(mut a: i128, mut b: i128) -> i128 {
     a
 }
 
+#[allow(clippy::should_implement_trait)] // checked: they return `None` rather than overflow
 impl Rational {
     /// Zero.
     pub const ZERO: Rational = Rational { num: 0, den: 1 };

@@ -685,12 +685,15 @@ impl<'a> StoreMetrics<'a> {
             let first_time = all.first().map_or(self.now, |s| s.time);
             let who = if n == 1 { "one sample".to_string() } else { format!("{n} samples") };
             let r = format!(
-                "{who} cannot show {dur}: the first sample is at {}, after the window began ({})",
+                "{who} cannot show {dur}: the first sample is at {}, after now - {dur} ({})",
                 format_rfc3339(first_time),
                 format_rfc3339(from)
             );
             return Finding::err(r, ev);
         };
+        if let Some(r) = undecided {
+            return Finding::err(r, ev);
+        }
         for i in 0..held.len() {
             let end = until(i);
             if k.is_stale(end.saturating_sub(held[i].time)) {
@@ -715,9 +718,6 @@ impl<'a> StoreMetrics<'a> {
                 return Finding::err(r, ev);
             }
         }
-        if let Some(r) = undecided {
-            return Finding::err(r, ev);
-        }
         // 3. It held: warn when the value in effect at `now` is at risk.
         let last = held[held.len() - 1];
         let last_q = match exact_value(series, &last) {
@@ -735,7 +735,8 @@ impl<'a> StoreMetrics<'a> {
         let closest = worst_sample(target.0, series, &held);
         let mut reason = match closest {
             Some((w, q)) if n > 1 => format!(
-                "all {n} samples in effect during the {dur} window meet `{shown}` (the closest, {} at {})",
+                "all {n} samples {} the {dur} window meet `{shown}` (the closest, {} at {})",
+                if first.time < from { "in effect during" } else { "in" },
                 k.show(q),
                 format_rfc3339(w.time)
             ),
