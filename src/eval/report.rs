@@ -408,11 +408,8 @@ impl Ready {
         if values.is_empty() {
             return Ok(Ready::None);
         }
-        if values.iter().any(|v| v == "all") {
-            return Ok(Ready::All);
-        }
         let mut names: Vec<String> = Vec::new();
-        for v in values {
+        for v in values.iter().filter(|v| *v != "all") {
             if !initiatives.clone().into_iter().any(|i| i == v) {
                 let mut message = format!("`--ready {v}` names no initiative");
                 match crate::diag::did_you_mean(v, initiatives.clone()) {
@@ -435,6 +432,9 @@ impl Ready {
             if !names.contains(v) {
                 names.push(v.clone());
             }
+        }
+        if values.iter().any(|v| v == "all") {
+            return Ok(Ready::All);
         }
         Ok(Ready::Only(names))
     }
@@ -873,6 +873,35 @@ mod tests {
             value = serde_json::json!({ "a": value, "b": {} });
         }
         assert_eq!(layout(&value), serde_json::to_string_pretty(&value).unwrap());
+    }
+
+    #[test]
+    fn ready_names_are_checked_with_a_did_you_mean() {
+        let known = ["scoring_v2", "fraud_rules"];
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(Ready::from_names(&[], known), Ok(Ready::None));
+        assert_eq!(Ready::from_names(&names(&["all"]), known), Ok(Ready::All));
+        assert_eq!(
+            Ready::from_names(&names(&["scoring_v2", "scoring_v2"]), known),
+            Ok(Ready::Only(names(&["scoring_v2"])))
+        );
+        assert_eq!(
+            Ready::from_names(&names(&["all", "scoring_v3"]), known),
+            Err("`--ready scoring_v3` names no initiative (did you mean `scoring_v2`?)".to_string()),
+            "`all` does not hide a wrong name"
+        );
+        assert_eq!(
+            Ready::from_names(&names(&["zzz"]), known),
+            Err("`--ready zzz` names no initiative (the initiatives are `fraud_rules`, `scoring_v2`; or `all`)"
+                .to_string())
+        );
+        assert_eq!(
+            Ready::from_names(&names(&["x"]), []),
+            Err("`--ready x` names no initiative (the files declare none)".to_string())
+        );
+        let only = Ready::Only(names(&["fraud_rules"]));
+        assert!(only.asks("fraud_rules") && !only.asks("scoring_v2"));
+        assert!(Ready::All.asks("anything") && !Ready::None.asks("anything"));
     }
 
     #[test]
