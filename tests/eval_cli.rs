@@ -887,6 +887,18 @@ fn ready_naming_no_initiative_exits_2_with_a_did_you_mean() {
         assert!(out.stdout.is_empty(), "{format}: no report: {}", stdout(&out));
         assert_eq!(stderr(&out), "error: `--ready scoring_v3` names no initiative (did you mean `scoring_v2`?)\n");
     }
+    // JUnit still gets a valid document that records the failure.
+    let out = eval_example_ready("latency-spike.json", "junit", &["scoring_v3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stdout(&out),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <testsuites name=\"compel eval\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n  \
+         <testsuite name=\"compel eval\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    \
+         <testcase name=\"compel eval\" classname=\"compel eval\">\n      \
+         <error message=\"`--ready scoring_v3` names no initiative (did you mean `scoring_v2`?)\" type=\"unusable input\"/>\n    \
+         </testcase>\n  </testsuite>\n</testsuites>\n"
+    );
     // One unknown name among good ones is still an error.
     let out = eval_example_ready("latency-spike.json", "json", &["scoring_v2", "fraud_ai"]);
     assert_eq!(out.status.code(), Some(2));

@@ -136,6 +136,10 @@ pub fn run(args: Args) -> Exit {
             if !message.is_empty() {
                 eprintln!("error: {message}");
             }
+            if args.format == Format::Junit {
+                // A valid document that records the failure.
+                let _ = write_stdout(&render::junit_error(&message));
+            }
             Exit::Error
         }
     }

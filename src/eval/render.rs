@@ -396,6 +396,19 @@ fn xml(text: &str) -> String {
     s
 }
 
+/// A JUnit document recording that the evaluation could not run (exit 2):
+/// one test case with an `<error>` carrying `message`, so a CI dashboard
+/// shows why instead of an empty or invalid file.
+pub fn junit_error(message: &str) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str("<testsuites name=\"compel eval\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n");
+    out.push_str("  <testsuite name=\"compel eval\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n");
+    out.push_str("    <testcase name=\"compel eval\" classname=\"compel eval\">\n");
+    let _ = writeln!(out, "      <error message=\"{}\" type=\"unusable input\"/>", xml(message));
+    out.push_str("    </testcase>\n  </testsuite>\n</testsuites>\n");
+    out
+}
+
 /// JUnit XML: one test suite per gate (`initiative/from -> to`) and per
 /// policy on a subject (`policy/subject`), one test case per criterion.
 /// `fail` and `unknown` are failures carrying the reason; `warn` passes
