@@ -29,7 +29,7 @@
 //!
 //! ```
 //! use compel::analysis::{analyze, MemoryLoader};
-//! use compel::eval::{evaluate, sources, EvalOptions, Outcome};
+//! use compel::eval::{evaluate, sources, EvalOptions, Outcome, Ready};
 //! use compel::eval::metrics::MetricStore;
 //!
 //! let mut files = MemoryLoader::default();
@@ -46,7 +46,11 @@
 //! let mut store = MetricStore::new();
 //! let snapshot = r#"{"@time": "2026-11-24T00:00:00Z", "latency_ms": 199}"#;
 //! store.add_all(sources::json::read_json(snapshot, None).unwrap());
-//! let report = evaluate(&analysis.model, &analysis.files, &store, &EvalOptions::at(now));
+//! let mut report = evaluate(&analysis.model, &analysis.files, &store, &EvalOptions::at(now));
+//! // The gate is readiness: `i` may advance to `produce`.
+//! assert!(report.initiatives[0].ready);
+//! // Policies count in the outcome; a gate counts once it is asked (`--ready i`).
+//! report.ask(&Ready::Only(vec!["i".to_string()]));
 //! assert_eq!(report.outcome, Outcome::Pass);
 //! ```
 

@@ -117,3 +117,35 @@ fn a_missing_path_is_a_tool_error() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("does not exist"));
 }
+
+#[test]
+fn readiness_is_a_note_and_never_fails_check() {
+    // The stdlib gate `model -> produce` refuses an unversioned dataset:
+    // `scoring_v2` is not ready to advance, which is readiness, not an
+    // obligation: a note, exit 0, even with `--deny-warnings`.
+    let path = "tests/fixtures/check/readiness/unversioned_dataset.compel";
+    for extra in [&[][..], &["--deny-warnings"][..]] {
+        let mut args = vec!["check", path, "--format", "json"];
+        args.extend_from_slice(extra);
+        let o = compel(&args);
+        assert_eq!(o.status.code(), Some(0), "{extra:?}: {}", stdout(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
+        let diags = v["diagnostics"].as_array().expect("array");
+        assert_eq!(diags.len(), 1, "{v:#}");
+        let d = &diags[0];
+        assert_eq!(d["code"], "E0703");
+        assert_eq!(d["severity"], "note");
+        assert_eq!(
+            d["message"],
+            "`scoring_v2` is not ready to advance `model -> produce`: \
+             `require all(d in datasets: d.versioned)` does not hold (every dataset must be versioned)"
+        );
+        assert_eq!(d["line"], 25);
+    }
+    let o = compel(&["check", path]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(stdout(&o).contains("note[E0703]"), "{}", stdout(&o));
+    // An obligation refused by the same kind of fact is still an error.
+    let o = compel(&["check", "tests/fixtures/check/policies/not_csuite.compel"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+}

@@ -1,7 +1,8 @@
 //! End-to-end tests of `compel eval`, driving the real binary.
 //!
 //! Every row of `../shared/examples/EXPECTED.md` (the latency-spike,
-//! all-green and snapshot metrics), snapshots of each report format,
+//! all-green and snapshot metrics, each without and with `--ready`: a gate
+//! is readiness unless asked), snapshots of each report format,
 //! byte-for-byte determinism, the JSON Schema of the report, equivalent CSV
 //! and OpenMetrics inputs, the fail-closed rules, exit codes, `compel.toml`,
 //! and the Prometheus path against a small in-process fake server (the real
@@ -42,8 +43,47 @@ fn compel_in(dir: &Path, args: &[&str]) -> Output {
 /// `compel eval acme/ --metrics acme/metrics/FILE --now NOW [--format F]`
 /// from the examples folder.
 fn eval_example(metrics: &str, format: &str) -> Output {
+    eval_example_ready(metrics, format, &[])
+}
+
+/// [`eval_example`] with `--ready R` for each R of `ready`.
+fn eval_example_ready(metrics: &str, format: &str, ready: &[&str]) -> Output {
     let path = format!("acme/metrics/{metrics}");
-    compel_in(Path::new(EXAMPLES), &["eval", "acme/", "--metrics", &path, "--now", NOW, "--format", format])
+    let mut args = vec!["eval", "acme/", "--metrics", &path, "--now", NOW, "--format", format];
+    for r in ready {
+        args.extend(["--ready", r]);
+    }
+    compel_in(Path::new(EXAMPLES), &args)
+}
+
+/// The report entry of the initiative `scoring_v2`.
+fn scoring_v2(report: &Value) -> &Value {
+    report["initiatives"]
+        .as_array()
+        .expect("initiatives")
+        .iter()
+        .find(|i| i["name"] == "scoring_v2")
+        .expect("scoring_v2")
+}
+
+/// Asserts `scoring_v2`'s readiness: `ready`, `next_gate` `model ->
+/// produce`, `asked`, and the criteria `blocked_by` names (text, outcome).
+fn assert_readiness(r: &Value, ready: bool, asked: bool, blocked_by: &[(&str, &str)]) {
+    let init = scoring_v2(r);
+    assert_eq!(init["ready"], ready, "{init:#}");
+    assert_eq!(init["next_gate"], serde_json::json!({"from": "model", "to": "produce"}));
+    assert_eq!(init["asked"], asked);
+    let got: Vec<(&str, &str)> = init["blocked_by"]
+        .as_array()
+        .expect("blocked_by")
+        .iter()
+        .map(|b| (b["text"].as_str().unwrap(), b["outcome"].as_str().unwrap()))
+        .collect();
+    assert_eq!(got, blocked_by);
+    for b in init["blocked_by"].as_array().unwrap() {
+        let c = criterion(r, b["text"].as_str().unwrap());
+        assert_eq!(b["reason"], c["reason"], "what blocks it says why, as its criterion does");
+    }
 }
 
 fn stdout(o: &Output) -> String {
@@ -145,10 +185,13 @@ fn assert_common_rows(r: &Value) {
 
 #[test]
 fn latency_spike_decides_every_row_of_expected() {
+    // The gate fails, but nobody asked it: `scoring_v2` is not ready, and
+    // every obligation holds, so the evaluation passes.
     let out = eval_example("latency-spike.json", "json");
-    assert_eq!(out.status.code(), Some(1), "a blocking gate failed: {}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "readiness does not block: {}", stderr(&out));
     let r = json(&out);
-    assert_eq!(r["outcome"], "fail");
+    assert_eq!(r["outcome"], "pass");
+    assert_readiness(&r, false, false, &[("require latency_p95 for 7d", "fail")]);
 
     assert_eq!(kpi(&r, "fraud_loss_rate")["status"], "met");
     assert_eq!(kpi(&r, "fraud_loss_rate")["value"], 0.07);
@@ -198,15 +241,42 @@ fn latency_spike_decides_every_row_of_expected() {
     assert_common_rows(&r);
     assert_eq!(gate(&r)["outcome"], "fail");
     assert!(gate(&r)["reason"].as_str().unwrap().contains("require latency_p95 for 7d"));
-    assert_eq!(r["summary"], serde_json::json!({"pass": 4, "warn": 0, "fail": 1, "unknown": 0}));
+    assert_eq!(
+        r["summary"],
+        serde_json::json!({"pass": 4, "warn": 0, "fail": 0, "unknown": 0, "ready": 0, "not_ready": 1})
+    );
+
+    // Asked, by name or with `all`, the gate blocks: exit 1, `fail`. The
+    // decisions themselves do not change.
+    for ready in [&["scoring_v2"][..], &["all"], &["scoring_v2", "scoring_v2"], &["scoring_v2", "all"]] {
+        let asked = eval_example_ready("latency-spike.json", "json", ready);
+        assert_eq!(asked.status.code(), Some(1), "--ready {ready:?}: {}", stderr(&asked));
+        let a = json(&asked);
+        assert_eq!(a["outcome"], "fail", "--ready {ready:?}");
+        assert_readiness(&a, false, true, &[("require latency_p95 for 7d", "fail")]);
+        assert_eq!(
+            a["summary"],
+            serde_json::json!({"pass": 4, "warn": 0, "fail": 1, "unknown": 0, "ready": 0, "not_ready": 1})
+        );
+        assert_eq!(decisions(&a)[1..], decisions(&r)[1..], "only the outcome changes");
+    }
 }
 
 #[test]
 fn all_green_passes_with_the_accuracy_warning() {
+    // Ready: the gate warns. Not asked, its warning is not the outcome.
     let out = eval_example("all-green.json", "json");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let r = json(&out);
-    assert_eq!(r["outcome"], "warn");
+    assert_eq!(r["outcome"], "pass");
+    assert_readiness(&r, true, false, &[]);
+    for ready in ["all", "scoring_v2"] {
+        let asked = eval_example_ready("all-green.json", "json", &[ready]);
+        assert_eq!(asked.status.code(), Some(0), "--ready {ready}: a warning does not block: {}", stderr(&asked));
+        let a = json(&asked);
+        assert_eq!(a["outcome"], "warn", "--ready {ready}");
+        assert_readiness(&a, true, true, &[]);
+    }
     assert_eq!(kpi(&r, "accuracy")["status"], "at_risk");
     assert_eq!(kpi(&r, "latency_p95")["status"], "met");
     assert_eq!(kpi(&r, "fraud_loss_rate")["status"], "met");
@@ -222,10 +292,16 @@ fn all_green_passes_with_the_accuracy_warning() {
 
 #[test]
 fn snapshot_cannot_show_seven_days() {
+    // The snapshot's samples are taken at its `"@time"`, here `--now`.
     let out = eval_example("snapshot.json", "json");
-    assert_eq!(out.status.code(), Some(1), "unknown blocks: {}", stderr(&out));
+    assert_eq!(out.status.code(), Some(0), "not ready, not asked: {}", stderr(&out));
     let r = json(&out);
-    assert_eq!(r["outcome"], "unknown");
+    assert_eq!(r["outcome"], "pass");
+    assert_readiness(&r, false, false, &[("require latency_p95 for 7d", "unknown")]);
+    let asked = eval_example_ready("snapshot.json", "json", &["all"]);
+    assert_eq!(asked.status.code(), Some(1), "asked, unknown blocks: {}", stderr(&asked));
+    assert_eq!(json(&asked)["outcome"], "unknown");
+    assert_readiness(&json(&asked), false, true, &[("require latency_p95 for 7d", "unknown")]);
     let acc = kpi(&r, "accuracy");
     assert_eq!(acc["status"], "met");
     assert_eq!(acc["value"], 95.2);
@@ -300,9 +376,18 @@ fn report_of(policy: &str, metrics: &[&str]) -> compel::eval::Report {
 fn coloured_human_output_is_the_plain_one_plus_escapes() {
     use compel::eval::render;
     // Between them, every outcome and KPI status is painted.
-    let spike = report_of(&format!("{EXAMPLES}/acme"), &[&format!("{EXAMPLES}/acme/metrics/latency-spike.json")]);
-    let closed = report_of(&format!("{FIXTURES}/failclosed"), &[&format!("{FIXTURES}/failclosed/metrics.json")]);
-    for (report, colours) in [(&spike, &["\x1b[31m", "\x1b[32m", "\x1b[33m"][..]), (&closed, &["\x1b[35m"][..])] {
+    let unasked = report_of(&format!("{EXAMPLES}/acme"), &[&format!("{EXAMPLES}/acme/metrics/latency-spike.json")]);
+    let mut spike = unasked.clone();
+    spike.ask(&compel::eval::Ready::All);
+    let mut closed = report_of(&format!("{FIXTURES}/failclosed"), &[&format!("{FIXTURES}/failclosed/metrics.json")]);
+    closed.ask(&compel::eval::Ready::All);
+    // A gate nobody asked about is readiness: never painted as a failure.
+    assert!(!render::human(&unasked, true).contains("\x1b[31m"), "{}", render::human(&unasked, true));
+    for (report, colours) in [
+        (&spike, &["\x1b[31m", "\x1b[32m", "\x1b[33m"][..]),
+        (&closed, &["\x1b[35m"][..]),
+        (&unasked, &["\x1b[32m", "\x1b[33m"][..]),
+    ] {
         let plain = render::human(report, false);
         let coloured = render::human(report, true);
         assert!(!plain.contains('\x1b'), "no escapes without colour:\n{plain}");
@@ -316,8 +401,8 @@ fn coloured_human_output_is_the_plain_one_plus_escapes() {
 
 #[test]
 fn the_binary_colours_only_a_terminal_without_no_color() {
-    let args = ["eval", "acme/", "--metrics", "acme/metrics/latency-spike.json", "--now", NOW];
-    let plain = eval_example("latency-spike.json", "human");
+    let args = ["eval", "acme/", "--metrics", "acme/metrics/latency-spike.json", "--now", NOW, "--ready", "all"];
+    let plain = eval_example_ready("latency-spike.json", "human", &["all"]);
     // A pipe, with NO_COLOR unset: still no escapes.
     let piped = Command::new(env!("CARGO_BIN_EXE_compel"))
         .args(args)
@@ -360,14 +445,43 @@ fn the_binary_colours_only_a_terminal_without_no_color() {
 
 #[test]
 fn markdown_and_junit_match_snapshots() {
-    insta::assert_snapshot!("latency_spike_markdown", stdout(&eval_example("latency-spike.json", "markdown")));
+    let markdown = stdout(&eval_example("latency-spike.json", "markdown"));
+    assert!(markdown.starts_with("## ✅ compel eval: pass\n"), "{markdown}");
+    assert!(
+        markdown
+            .contains("| `scoring_v2` | `model` | `model -> produce` | 🚧 not ready | `require latency_p95 for 7d`: "),
+        "a \"not ready\" row:\n{markdown}"
+    );
+    assert!(!markdown.contains('❌'), "readiness is never shown as a failure:\n{markdown}");
+    insta::assert_snapshot!("latency_spike_markdown", markdown);
+    let asked = stdout(&eval_example_ready("latency-spike.json", "markdown", &["scoring_v2"]));
+    assert!(asked.starts_with("## ❌ compel eval: fail\n"), "{asked}");
+    assert!(asked.contains("| ❌ not ready (asked) |"), "{asked}");
+
+    // Not asked: the failing criterion is skipped with the reason, never a failure.
     let junit = stdout(&eval_example("latency-spike.json", "junit"));
     assert_eq!(junit.matches("<testcase ").count(), 10, "one test case per criterion");
-    assert_eq!(junit.matches("<failure ").count(), 1);
+    assert_eq!(junit.matches("<failure ").count(), 0, "{junit}");
+    assert_eq!(junit.matches("<skipped ").count(), 1, "{junit}");
+    assert!(junit.contains(
+        "<skipped message=\"not ready (readiness, not asked with --ready): \
+         260ms at 2026-11-19T00:00:00Z breaks `&lt;= 250ms` inside the 7d window\"/>"
+    ));
+    assert!(junit.contains("<testsuites name=\"compel eval\" tests=\"10\" failures=\"0\" errors=\"0\" skipped=\"1\">"));
     assert!(junit.contains("classname=\"scoring_v2/model -&gt; produce\""));
     insta::assert_snapshot!("latency_spike_junit", junit);
+    // Asked: a failure, as before.
+    let junit = stdout(&eval_example_ready("latency-spike.json", "junit", &["all"]));
+    assert_eq!(junit.matches("<failure ").count(), 1, "{junit}");
+    assert_eq!(junit.matches("<skipped ").count(), 0, "{junit}");
+    assert!(junit.contains("<testsuites name=\"compel eval\" tests=\"10\" failures=\"1\" errors=\"0\" skipped=\"0\">"));
+    let snapshot = stdout(&eval_example_ready("snapshot.json", "junit", &["scoring_v2"]));
+    assert!(snapshot.contains("type=\"unknown\""), "unknown is a failure too: {snapshot}");
     let snapshot = stdout(&eval_example("snapshot.json", "junit"));
-    assert!(snapshot.contains("type=\"unknown\""), "unknown is a failure too");
+    assert!(
+        snapshot.contains("<skipped message=\"not ready (readiness, not asked with --ready): one sample"),
+        "{snapshot}"
+    );
 }
 
 #[test]
@@ -439,7 +553,7 @@ fn csv_and_openmetrics_give_the_same_report() {
                 args.extend(["--sample-time", NOW]);
             }
             let out = compel_in(Path::new(EXAMPLES), &args);
-            assert_eq!(out.status.code(), from_json.status.code(), "{file}: {}", stderr(&out));
+            assert_eq!(out.status.code(), Some(0), "{file}: readiness does not block: {}", stderr(&out));
             assert_eq!(stdout(&out), reference, "{file} decides exactly as {json_file}");
         }
     }
@@ -517,7 +631,18 @@ fn several_metrics_files_merge_and_stdin_reads() {
 fn fail_closed_rules_make_criteria_unknown() {
     let out = compel_in(
         Path::new(FIXTURES),
-        &["eval", "failclosed/", "--metrics", "failclosed/metrics.json", "--now", NOW, "--format", "json"],
+        &[
+            "eval",
+            "failclosed/",
+            "--metrics",
+            "failclosed/metrics.json",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--ready",
+            "guarded",
+        ],
     );
     assert_eq!(out.status.code(), Some(1), "unknown blocks: {}", stderr(&out));
     let r = json(&out);
@@ -682,6 +807,176 @@ fn a_violated_declared_fact_is_a_failed_policy_not_a_compile_error() {
         .contains("is engineer, which is not in `c_suite`"));
 }
 
+/// `compel eval readiness/policy.compel --metrics readiness/METRICS
+/// --format json` with `--ready R` for each R, from the eval fixtures.
+fn eval_readiness(metrics: &str, ready: &[&str]) -> Output {
+    let metrics = format!("readiness/{metrics}");
+    let mut args = vec!["eval", "readiness/policy.compel", "--metrics", &metrics, "--now", NOW, "--format", "json"];
+    for r in ready {
+        args.extend(["--ready", r]);
+    }
+    compel_in(Path::new(FIXTURES), &args)
+}
+
+/// `(name, ready, asked)` of each initiative.
+fn readiness_of(r: &Value) -> Vec<(String, bool, bool)> {
+    r["initiatives"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["name"].as_str().unwrap().to_string(), i["ready"] == true, i["asked"] == true))
+        .collect()
+}
+
+#[test]
+fn only_asked_gates_and_obligations_decide_the_exit_code() {
+    let out = eval_readiness("metrics.json", &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = json(&out);
+    assert_valid_report(&stdout(&out));
+    assert_eq!(r["outcome"], "pass");
+    let owned = |name: &str| (name.to_string(), true, false);
+    assert_eq!(readiness_of(&r), [owned("fast"), ("slow".to_string(), false, false), owned("idle")]);
+    let slow = &r["initiatives"][1];
+    assert_eq!(slow["next_gate"], serde_json::json!({"from": "model", "to": "produce"}));
+    assert_eq!(
+        slow["blocked_by"],
+        serde_json::json!([
+            {
+                "text": "require slow_latency",
+                "outcome": "fail",
+                "reason": "`slow_latency` misses its target: latest 320ms at 2026-11-23T00:00:00Z misses `<= 250ms`",
+                "because": "users leave when scoring is slow"
+            },
+            {"text": "require count(datasets) >= 1", "outcome": "fail", "reason": "`count(datasets)` is 0: 0 is not >= 1"}
+        ])
+    );
+    assert_eq!(r["initiatives"][0]["blocked_by"], serde_json::json!([]));
+    // No gate guards `learn -> calibrate` here: ready, with no next gate.
+    assert_eq!(r["initiatives"][2]["next_gate"], Value::Null);
+    assert_eq!(r["initiatives"][2]["gates"], serde_json::json!([]));
+    assert_eq!(
+        r["summary"],
+        serde_json::json!({"pass": 5, "warn": 0, "fail": 0, "unknown": 0, "ready": 2, "not_ready": 1})
+    );
+
+    // Asking a ready initiative, or one without a gate, passes; asking the
+    // one that is not ready blocks, alone or with others.
+    for (ready, code, outcome) in [
+        (&["fast"][..], 0, "pass"),
+        (&["idle"], 0, "pass"),
+        (&["fast", "idle"], 0, "pass"),
+        (&["slow"], 1, "fail"),
+        (&["fast", "slow"], 1, "fail"),
+        (&["all"], 1, "fail"),
+    ] {
+        let out = eval_readiness("metrics.json", ready);
+        assert_eq!(out.status.code(), Some(code), "--ready {ready:?}: {}", stderr(&out));
+        let a = json(&out);
+        assert_eq!(a["outcome"], outcome, "--ready {ready:?}");
+        let asked: Vec<String> =
+            readiness_of(&a).into_iter().filter(|(_, _, asked)| *asked).map(|(n, _, _)| n).collect();
+        let want: Vec<&str> = if ready == ["all"] {
+            vec!["fast", "slow", "idle"]
+        } else {
+            ["fast", "slow", "idle"].into_iter().filter(|n| ready.contains(n)).collect()
+        };
+        assert_eq!(asked, want, "--ready {ready:?}");
+        // Asked gates are counted with the obligations (5 policy results).
+        let counted: u64 = ["pass", "warn", "fail", "unknown"].iter().map(|k| a["summary"][k].as_u64().unwrap()).sum();
+        let gates = want.iter().filter(|n| **n != "idle").count() as u64;
+        assert_eq!(counted, 5 + gates, "--ready {ready:?}: {:#}", a["summary"]);
+    }
+
+    // An obligation that fails blocks whatever is asked.
+    for ready in [&[][..], &["fast"]] {
+        let out = eval_readiness("failing.json", ready);
+        assert_eq!(out.status.code(), Some(1), "--ready {ready:?}: {}", stderr(&out));
+        let r = json(&out);
+        assert_eq!(r["outcome"], "fail");
+        assert_eq!(policy(&r, "watched", "fast")["outcome"], "fail");
+        assert_eq!(r["initiatives"][0]["ready"], true, "an obligation is not readiness");
+    }
+}
+
+#[test]
+fn ready_naming_no_initiative_exits_2_with_a_did_you_mean() {
+    for format in ["human", "json", "markdown"] {
+        let out = eval_example_ready("latency-spike.json", format, &["scoring_v3"]);
+        assert_eq!(out.status.code(), Some(2), "{format}");
+        assert!(out.stdout.is_empty(), "{format}: no report: {}", stdout(&out));
+        assert_eq!(stderr(&out), "error: `--ready scoring_v3` names no initiative (did you mean `scoring_v2`?)\n");
+    }
+    // JUnit still gets a valid document that records the failure.
+    let out = eval_example_ready("latency-spike.json", "junit", &["scoring_v3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stdout(&out),
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
+         <testsuites name=\"compel eval\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n  \
+         <testsuite name=\"compel eval\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    \
+         <testcase name=\"compel eval\" classname=\"compel eval\">\n      \
+         <error message=\"`--ready scoring_v3` names no initiative (did you mean `scoring_v2`?)\" type=\"unusable input\"/>\n    \
+         </testcase>\n  </testsuite>\n</testsuites>\n"
+    );
+    // One unknown name among good ones is still an error.
+    let out = eval_example_ready("latency-spike.json", "json", &["scoring_v2", "fraud_ai"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("`--ready fraud_ai` names no initiative"), "{}", stderr(&out));
+    // Nothing near: the initiatives are listed.
+    let out = eval_readiness("metrics.json", &["zzz"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr(&out),
+        "error: `--ready zzz` names no initiative (the initiatives are `fast`, `idle`, `slow`; or `all`)\n"
+    );
+}
+
+#[test]
+fn an_unversioned_dataset_is_a_note_for_check_and_blocks_only_when_asked() {
+    // EXPECTED.md: if `scoring_v2` declared a dataset with `versioned false`,
+    // `check` reports a note naming the criterion (exit 0), and
+    // `eval --ready scoring_v2` blocks.
+    let dir = temp_dir("unversioned");
+    let acme = dir.join("acme");
+    std::fs::create_dir_all(&acme).unwrap();
+    for f in ["acme.compel", "people.compel"] {
+        std::fs::copy(format!("{EXAMPLES}/acme/{f}"), acme.join(f)).unwrap();
+    }
+    let text = std::fs::read_to_string(acme.join("acme.compel")).unwrap();
+    assert_eq!(text.matches("versioned true").count(), 1);
+    std::fs::write(acme.join("acme.compel"), text.replace("versioned true", "versioned false")).unwrap();
+
+    let out = compel_in(&dir, &["check", "acme/", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "readiness never fails check: {}", stdout(&out));
+    let diags = json(&out)["diagnostics"].clone();
+    assert_eq!(diags.as_array().map(Vec::len), Some(1), "{diags:#}");
+    assert_eq!(diags[0]["code"], "E0703");
+    assert_eq!(diags[0]["severity"], "note");
+    assert_eq!(
+        diags[0]["message"],
+        "`scoring_v2` is not ready to advance `model -> produce`: \
+         `require all(d in datasets: d.versioned)` does not hold (every dataset must be versioned)"
+    );
+
+    let metrics = format!("{EXAMPLES}/acme/metrics/all-green.json");
+    let out = compel_in(&dir, &["eval", "acme/", "--metrics", &metrics, "--now", NOW, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = json(&out);
+    assert_eq!(r["outcome"], "pass");
+    assert_readiness(&r, false, false, &[(STDLIB_VERSIONED, "fail")]);
+    assert_eq!(scoring_v2(&r)["blocked_by"][0]["because"], "every dataset must be versioned");
+
+    let out = compel_in(
+        &dir,
+        &["eval", "acme/", "--metrics", &metrics, "--now", NOW, "--format", "json", "--ready", "scoring_v2"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r = json(&out);
+    assert_eq!(r["outcome"], "fail");
+    assert_readiness(&r, false, true, &[(STDLIB_VERSIONED, "fail")]);
+}
+
 #[test]
 fn compel_toml_supplies_sources_and_flags_win() {
     let dir = temp_dir("config");
@@ -700,13 +995,24 @@ fn compel_toml_supplies_sources_and_flags_win() {
     .unwrap();
     // From the project root and from below it (the search goes upward).
     for (cwd, path) in [(dir.clone(), "acme"), (acme.clone(), "."), (acme.clone(), "acme.compel")] {
-        let out = compel_in(&cwd, &["eval", path, "--now", NOW, "--format", "json"]);
+        let out = compel_in(&cwd, &["eval", path, "--now", NOW, "--format", "json", "--ready", "all"]);
         assert_eq!(out.status.code(), Some(1), "{path}: {}", stderr(&out));
         assert_eq!(json(&out)["outcome"], "fail", "compel.toml's metrics are read");
     }
     let out = compel_in(
         &dir,
-        &["eval", "acme", "--metrics", "acme/metrics/all-green.json", "--now", NOW, "--format", "json"],
+        &[
+            "eval",
+            "acme",
+            "--metrics",
+            "acme/metrics/all-green.json",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--ready",
+            "all",
+        ],
     );
     assert_eq!(json(&out)["outcome"], "warn", "--metrics wins over compel.toml");
 
@@ -740,7 +1046,7 @@ fn compel_toml_max_age_changes_decisions_and_the_flag_wins() {
     // `fine_kpi` (no max_age of its own) last reads 5 on 2026-11-23: one day
     // old at NOW, fresh under the built-in 1d, stale under the file's 12h.
     let dir = failclosed_project("max-age-short", "metrics = [\"metrics.json\"]\nmax_age = \"12h\"\n");
-    let out = compel_in(&dir, &["eval", "policy.compel", "--now", NOW, "--format", "json"]);
+    let out = compel_in(&dir, &["eval", "policy.compel", "--now", NOW, "--format", "json", "--ready", "all"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let r = json(&out);
     let fine = kpi(&r, "fine_kpi");
@@ -778,7 +1084,7 @@ fn the_prometheus_flag_beats_compel_toml_metrics() {
     // compel.toml names metric files that would decide; the flag names a
     // loopback port that refuses connections: the decision is the flag's.
     let dir = failclosed_project("prometheus-flag", "metrics = [\"metrics.json\"]\nmax_age = \"1d\"\n");
-    let reference = compel_in(&dir, &["eval", "policy.compel", "--now", NOW, "--format", "json"]);
+    let reference = compel_in(&dir, &["eval", "policy.compel", "--now", NOW, "--format", "json", "--ready", "all"]);
     assert_eq!(reference.status.code(), Some(1), "the files alone decide: {}", stderr(&reference));
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}");
@@ -793,8 +1099,10 @@ fn the_prometheus_flag_beats_compel_toml_metrics() {
     std::fs::write(dir.join("compel.toml"), format!("prometheus = \"{url}\"\ntimeout = \"2s\"\n")).unwrap();
     let out = compel_in(&dir, &["eval", "policy.compel", "--now", NOW, "--format", "json"]);
     assert_eq!(out.status.code(), Some(2), "compel.toml's prometheus is read: {}", stderr(&out));
-    let out =
-        compel_in(&dir, &["eval", "policy.compel", "--metrics", "metrics.json", "--now", NOW, "--format", "json"]);
+    let out = compel_in(
+        &dir,
+        &["eval", "policy.compel", "--metrics", "metrics.json", "--now", NOW, "--format", "json", "--ready", "all"],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     assert_eq!(out.stdout, reference.stdout, "--metrics wins over compel.toml's prometheus");
 }
@@ -1015,7 +1323,7 @@ fn a_failing_prometheus_query_makes_its_criteria_unknown() {
     let server = fake_prometheus(&format!("{EXAMPLES}/acme/metrics/all-green.json"), &["fraud_scoring_latency_p95"]);
     let out = compel_in(
         Path::new(EXAMPLES),
-        &["eval", "acme/", "--prometheus", &server.url, "--now", NOW, "--format", "json"],
+        &["eval", "acme/", "--prometheus", &server.url, "--now", NOW, "--format", "json", "--ready", "scoring_v2"],
     );
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let r = json(&out);

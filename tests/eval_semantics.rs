@@ -280,8 +280,12 @@ initiative i {
     assert_eq!((c[2].outcome, c[2].holds), (Outcome::Warn, Some(false)), "expect: fail becomes warn");
     assert_eq!((c[3].outcome, c[3].holds), (Outcome::Warn, Some(false)), "advise never blocks");
     assert_eq!(gates[0].outcome, Outcome::Warn);
-    assert_eq!(r.outcome, Outcome::Warn);
-    assert!(!r.blocks());
+    assert!(r.initiatives[0].ready, "a gate that warns lets the initiative advance");
+    assert_eq!(r.outcome, Outcome::Pass, "a gate nobody asked about is readiness, not the outcome");
+    let mut asked = r.clone();
+    asked.ask(&compel::eval::Ready::All);
+    assert_eq!(asked.outcome, Outcome::Warn);
+    assert!(!asked.blocks());
 }
 
 #[test]

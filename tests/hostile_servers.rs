@@ -286,12 +286,12 @@ fn query_param(head: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// `compel eval acme --prometheus URL --now NOW --format json EXTRA...`,
+/// `compel eval acme --prometheus URL --now NOW --format json --ready all EXTRA...`,
 /// with how long it took.
 fn eval(url: &str, extra: &[&str]) -> (Output, Duration) {
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_compel"))
-        .args(["eval", "acme", "--prometheus", url, "--now", NOW, "--format", "json"])
+        .args(["eval", "acme", "--prometheus", url, "--now", NOW, "--format", "json", "--ready", "all"])
         .args(extra)
         .current_dir(EXAMPLES)
         .env("NO_COLOR", "1")
@@ -506,10 +506,12 @@ fn the_sample_and_byte_limits_can_be_lowered_and_raised() {
     assert!(stderr(&out).contains("is not a size"), "{}", stderr(&out));
 }
 
-/// `compel eval acme --metrics FILE... EXTRA` in a scratch copy of the example.
+/// `compel eval acme --metrics FILE... --ready all EXTRA` in a scratch copy of the example.
 fn eval_files(dir: &std::path::Path, files: &[&str], extra: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_compel"));
-    cmd.args(["eval", "acme", "--now", NOW, "--format", "json"]).current_dir(dir).env("NO_COLOR", "1");
+    cmd.args(["eval", "acme", "--now", NOW, "--format", "json", "--ready", "all"])
+        .current_dir(dir)
+        .env("NO_COLOR", "1");
     for f in files {
         cmd.args(["--metrics", f]);
     }
@@ -622,7 +624,7 @@ fn the_timeout_in_compel_toml_bounds_a_silent_server() {
     let server = serve(victim, Misbehave::Silent);
     let started = Instant::now();
     let out = Command::new(env!("CARGO_BIN_EXE_compel"))
-        .args(["eval", "acme", "--prometheus", &server.url, "--now", NOW, "--format", "json"])
+        .args(["eval", "acme", "--prometheus", &server.url, "--now", NOW, "--format", "json", "--ready", "all"])
         .current_dir(&dir)
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())

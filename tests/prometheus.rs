@@ -212,8 +212,13 @@ fn real_prometheus_gives_the_same_decisions_as_the_files() {
         let metrics = format!("{EXAMPLES}/acme/metrics/{file}");
         let server = start(&dir, &metrics);
 
-        let (live_code, live) = eval(&["eval", "acme/", "--prometheus", &server.url, "--now", NOW, "--format", "json"]);
-        let (file_code, from_file) = eval(&["eval", "acme/", "--metrics", &metrics, "--now", NOW, "--format", "json"]);
+        // The gate asked, so its outcome is the report's.
+        let ask = ["--ready", "scoring_v2"];
+        let (live_code, live) = eval(
+            &[&["eval", "acme/", "--prometheus", &server.url, "--now", NOW, "--format", "json"][..], &ask].concat(),
+        );
+        let (file_code, from_file) =
+            eval(&[&["eval", "acme/", "--metrics", &metrics, "--now", NOW, "--format", "json"][..], &ask].concat());
         assert_eq!(live["outcome"], outcome, "{file}");
         assert_eq!(live_code, file_code, "{file}: the same exit code");
         assert_eq!(decisions(&live), decisions(&from_file), "{file}: the same decisions, criterion by criterion");

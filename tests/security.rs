@@ -307,8 +307,10 @@ fn evaluation_is_bounded() {
     .unwrap();
     let (out, _, _) = compel(&root, &["check", "late.compel"]);
     assert_eq!(out.status.code(), Some(0), "{}{}", text(&out.stdout), text(&out.stderr));
-    let (out, took, peak_kb) =
-        compel(&root, &["eval", "late.compel", "--metrics", "good.json", "--now", NOW, "--format", "json"]);
+    let (out, took, peak_kb) = compel(
+        &root,
+        &["eval", "late.compel", "--metrics", "good.json", "--now", NOW, "--format", "json", "--ready", "all"],
+    );
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["outcome"], "unknown");

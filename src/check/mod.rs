@@ -428,7 +428,7 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
     for (i, file) in asts.iter().enumerate() {
         cx.check_tests(FileId(i as u32), file);
     }
-    policies::evaluate_static(&cx.model, &mut cx.diags);
+    policies::evaluate_static(&cx.model, cx.files, &mut cx.diags);
     (cx.model, cx.diags)
 }
 

@@ -3,16 +3,25 @@
 //! Every policy is evaluated on every subject it governs, and every gate on
 //! every initiative at the gate's `from` stage, with no clock and no
 //! metrics. A criterion that decides anyway (it depends only on declared
-//! facts) is reported when it does not hold: `require` as an error,
-//! `expect` as a warning, `advise` as a note. A criterion that reads an
-//! attribute its subject leaves unset is reported the same way, never
-//! passed. Criteria that need `today`, `now` or metrics are left to eval.
+//! facts) is reported when it does not hold.
+//!
+//! A policy is an obligation: `require` is an error (E0701), `expect` a
+//! warning, `advise` a note; a criterion that reads an attribute its subject
+//! leaves unset is reported the same way (E0702), never passed.
+//!
+//! A gate is readiness ("may this initiative advance?"), not an obligation:
+//! a gate criterion that declared facts refuse, or that reads an unset
+//! attribute, is a note (E0703) whatever its enforcement, so `check` never
+//! fails because an initiative is not ready to advance. `compel eval
+//! --ready NAME` is what makes a gate block.
+//!
+//! Criteria that need `today`, `now` or metrics are left to eval.
 
 use super::interp::{self, Env, Undecided};
 use super::{DeclId, Model};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::syntax::ast::{Criterion, Enforcement};
-use crate::text::{FileId, FileSpan};
+use crate::text::{FileId, FileSpan, Files};
 
 fn severity(e: Enforcement) -> Severity {
     match e {
@@ -33,11 +42,19 @@ pub(super) fn is_budget_diagnostic(d: &Diagnostic) -> bool {
     d.code == Code::LimitExceeded && d.message.starts_with("evaluation stopped after ")
 }
 
+/// What a criterion is part of.
+enum Origin<'a> {
+    /// An obligation: `policy NAME`.
+    Policy(&'a str),
+    /// Readiness: the gate `FROM -> TO`.
+    Gate { from: &'a str, to: &'a str },
+}
+
 /// Evaluates what can be decided without a clock or metrics.
-pub fn evaluate_static(model: &Model, diags: &mut Vec<Diagnostic>) {
+pub fn evaluate_static(model: &Model, files: &Files, diags: &mut Vec<Diagnostic>) {
     let mut spent = diags.iter().any(is_budget_diagnostic);
-    let mut report = |env: &Env, file: FileId, subject: DeclId, c: &Criterion, what: &str, diags: &mut Vec<_>| {
-        report(model, env, file, subject, c, what, diags);
+    let mut report = |env: &Env, file: FileId, subject: DeclId, c: &Criterion, what: &Origin, diags: &mut Vec<_>| {
+        report(model, files, env, file, subject, c, what, diags);
         if !spent && model.budget.exhausted() {
             spent = true;
             diags.push(budget_diagnostic(model, FileSpan::new(file, c.span)));
@@ -54,7 +71,7 @@ pub fn evaluate_static(model: &Model, diags: &mut Vec<Diagnostic>) {
                 }
             }
             for c in &policy.criteria {
-                report(&env, policy.file, subject, c, &format!("policy `{}`", policy.name), diags);
+                report(&env, policy.file, subject, c, &Origin::Policy(&policy.name), diags);
             }
         }
     }
@@ -66,7 +83,7 @@ pub fn evaluate_static(model: &Model, diags: &mut Vec<Diagnostic>) {
         for gi in model.gates_for(id) {
             let gate = &model.gates[gi];
             let env = Env { subject: Some(id), ..Env::constant(model, gate.file) };
-            let what = format!("gate `{} -> {}`", gate.from_name, gate.to_name);
+            let what = Origin::Gate { from: &gate.from_name, to: &gate.to_name };
             for c in &gate.criteria {
                 report(&env, gate.file, id, c, &what, diags);
             }
@@ -74,20 +91,39 @@ pub fn evaluate_static(model: &Model, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// The criterion's condition as written, whitespace collapsed, with its
+/// enforcement: `require all(d in datasets: d.versioned)`.
+fn criterion_text(files: &Files, file: FileId, c: &Criterion) -> String {
+    let raw = files.get(file).text.get(c.expr.span.range()).unwrap_or("");
+    let words: Vec<&str> = raw.split_whitespace().collect();
+    format!("{} {}", c.enforcement.as_str(), words.join(" "))
+}
+
+#[allow(clippy::too_many_arguments)]
 fn report(
     model: &Model,
+    files: &Files,
     env: &Env,
     rule_file: FileId,
     subject: DeclId,
     c: &Criterion,
-    what: &str,
+    rule: &Origin,
     diags: &mut Vec<Diagnostic>,
 ) {
     let s = model.decl(subject);
     let at = FileSpan::new(s.file, s.name_span);
     let criterion_at = FileSpan::new(rule_file, c.span);
     let because = c.because.as_ref().map(|b| b.value.clone());
-    let d = match interp::truth(env, &c.expr) {
+    let what = match rule {
+        Origin::Policy(name) => format!("policy `{name}`"),
+        Origin::Gate { from, to } => format!("gate `{from} -> {to}`"),
+    };
+    let result = interp::truth(env, &c.expr);
+    if let (Origin::Gate { from, to }, Ok(false) | Err(Undecided::Absent { .. })) = (rule, &result) {
+        diags.push(readiness_note(model, files, rule_file, subject, c, from, to, &result));
+        return;
+    }
+    let d = match result {
         Ok(true) | Err(Undecided::Deferred(_)) | Err(Undecided::Unknown(_)) => return,
         Ok(false) => {
             let message = match &because {
@@ -127,4 +163,63 @@ fn report(
     };
     let d = if d.code == Code::TypeMismatch { d } else { d.with_severity(severity(c.enforcement)) };
     diags.push(d);
+}
+
+/// E0703: declared facts refuse a criterion of the initiative's next gate
+/// (it does not hold, or it reads an attribute that is not set). A note
+/// whatever the enforcement: readiness never fails `compel check`.
+#[allow(clippy::too_many_arguments)]
+fn readiness_note(
+    model: &Model,
+    files: &Files,
+    rule_file: FileId,
+    subject: DeclId,
+    c: &Criterion,
+    from: &str,
+    to: &str,
+    result: &Result<bool, Undecided>,
+) -> Diagnostic {
+    let s = model.decl(subject);
+    let at = FileSpan::new(s.file, s.name_span);
+    let criterion_at = FileSpan::new(rule_file, c.span);
+    let text = criterion_text(files, rule_file, c);
+    let (refused, label) = match result {
+        Err(Undecided::Absent { decl, attr }) => {
+            let holder = model.decl(*decl);
+            let whose =
+                if *decl == subject { format!("`{}`", s.name) } else { format!("`{}` (of `{}`)", holder.name, s.name) };
+            (
+                format!("`{text}` needs `{attr}`, which {whose} does not set"),
+                format!("this `{}` reads `{attr}`", c.enforcement.as_str()),
+            )
+        }
+        _ => (format!("`{text}` does not hold"), format!("this `{}` does not hold", c.enforcement.as_str())),
+    };
+    let (mut message, help) = match c.enforcement {
+        Enforcement::Require => (
+            format!("`{}` is not ready to advance `{from} -> {to}`: {refused}", s.name),
+            format!(
+                "readiness, not an obligation: `compel check` passes; `compel eval --ready {}` blocks until it holds",
+                s.name
+            ),
+        ),
+        Enforcement::Expect | Enforcement::Advise => (
+            format!("`{}` may advance `{from} -> {to}` only with a warning: {refused}", s.name),
+            format!("an `{}` does not block the gate", c.enforcement.as_str()),
+        ),
+    };
+    if let Some(b) = &c.because {
+        message.push_str(&format!(" ({})", b.value));
+    }
+    let mut d = Diagnostic::new(Code::NotReady, at, message).with_label(criterion_at, label).with_help(help);
+    if let Err(Undecided::Absent { decl, .. }) = result {
+        if *decl != subject {
+            let holder = model.decl(*decl);
+            d = d.with_label(
+                FileSpan::new(holder.file, holder.name_span),
+                format!("`{}` is declared here", holder.name),
+            );
+        }
+    }
+    d.with_severity(Severity::Note)
 }

@@ -1,10 +1,13 @@
-//! `compel eval PATH... (--metrics FILE... | --prometheus URL)`
+//! `compel eval PATH... (--metrics FILE... | --prometheus URL) [--ready NAME|all]...`
 //!
 //! Gathers the inputs the pure evaluator needs (the checked policy, the
-//! metrics, `now`), runs [`crate::eval::evaluate()`], prints the report and
-//! picks the exit code: 0 when every gate and policy passes or warns, 1
-//! when one blocks (fails or is unknown), 2 when the policy does not
-//! compile or an input is unusable.
+//! metrics, `now`), runs [`crate::eval::evaluate()`], asks the gates
+//! `--ready` names ([`Report::ask`]), prints the report and picks the exit
+//! code: 0 when every obligation (policy) and every asked gate passes or
+//! warns, 1 when one blocks (fails or is unknown), 2 when the policy does
+//! not compile or an input is unusable (`--ready` naming no initiative
+//! included). A gate nobody asked about is readiness: reported, never
+//! blocking.
 //!
 //! Sources and defaults may come from a `compel.toml` at the project root,
 //! the first one found upward from the first path:
@@ -32,7 +35,7 @@ use crate::check::rational::Rational;
 use crate::check::value::MS;
 use crate::diag::{self, render as diag_render, Diagnostic};
 use crate::eval::metrics::{format_selector, parse_rfc3339, MetricStore, Series};
-use crate::eval::{self, plan, render, sources, EvalOptions, Report};
+use crate::eval::{self, plan, render, sources, EvalOptions, Ready, Report};
 use crate::prometheus::{self, Auth, PrometheusClient, Query};
 
 /// Output formats of `compel eval`.
@@ -74,6 +77,12 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     pub format: Format,
+    /// Ask the gate of initiative NAME (repeatable; `all` asks every
+    /// initiative's): a gate asked that fails or is unknown makes the exit
+    /// code 1. Without it every gate is readiness, reported but not
+    /// blocking.
+    #[arg(long = "ready", value_name = "NAME|all")]
+    pub ready: Vec<String>,
     /// The `max_age` of KPIs that set none (default 1d).
     #[arg(long, value_name = "DURATION")]
     pub max_age: Option<String>,
@@ -134,6 +143,10 @@ pub fn run(args: Args) -> Exit {
         Err(message) => {
             if !message.is_empty() {
                 eprintln!("error: {message}");
+            }
+            if args.format == Format::Junit {
+                // A valid document that records the failure.
+                let _ = write_stdout(&render::junit_error(&message));
             }
             Exit::Error
         }
@@ -222,6 +235,7 @@ fn run_inner(args: &Args) -> Result<Report, String> {
     }
     let max_age = max_age?;
     let timeout = timeout?;
+    let ready = Ready::from_names(&args.ready, user_initiatives(&analysis))?;
 
     let mut store = match (source?, read) {
         (None, Some(read)) => read?,
@@ -248,11 +262,25 @@ fn run_inner(args: &Args) -> Result<Report, String> {
     refuse_long_series(&mut store, limits.max_samples);
 
     let opts = EvalOptions { now, default_max_age: max_age };
-    let report = eval::evaluate(&analysis.model, &analysis.files, &store, &opts);
+    let mut report = eval::evaluate(&analysis.model, &analysis.files, &store, &opts);
+    report.ask(&ready);
     // The process ends soon: skip freeing the model and the metrics.
     std::mem::forget(analysis);
     std::mem::forget(store);
     Ok(report)
+}
+
+/// The names of the initiatives the user's files declare (not the stdlib's).
+fn user_initiatives(analysis: &crate::analysis::Analysis) -> Vec<&str> {
+    analysis
+        .model
+        .decls
+        .iter()
+        .filter(|d| {
+            d.kind == crate::check::Kind::Initiative && !crate::stdlib::is_std_path(&analysis.files.get(d.file).path)
+        })
+        .map(|d| d.name.as_str())
+        .collect()
 }
 
 /// Writes `text` to standard output.

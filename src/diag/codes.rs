@@ -312,10 +312,13 @@ Example:
 Fix: guard an adjacent transition.";
 
     PolicyViolated = "E0701", Error, "policy not met",
-"A policy or gate criterion that depends only on declared facts does not
-hold. `compel check` evaluates it at compile time: a `require` is an error,
-an `expect` a warning, an `advise` a note. The message names the subject and
-carries the criterion's `because` text.
+"A policy criterion that depends only on declared facts does not hold.
+Policies are obligations: `compel check` evaluates them at compile time, and
+a `require` is an error, an `expect` a warning, an `advise` a note. The
+message names the subject and carries the criterion's `because` text.
+
+Gates are not obligations but readiness: a gate criterion that declared
+facts refuse is E0703, a note.
 
 Example (with `import \"std/policies\"`):
 
@@ -325,14 +328,42 @@ Example (with `import \"std/policies\"`):
 Fix: change the facts (name a C-suite sponsor) or the policy.";
 
     AbsentAttribute = "E0702", Error, "policy reads an attribute the subject does not set",
-"A policy or gate reads an attribute that its subject leaves unset. compel
-never treats a missing fact as a pass: the criterion cannot be decided, and
-check reports it at the enforcement's severity.
+"A policy reads an attribute that its subject leaves unset. compel never
+treats a missing fact as a pass: the criterion cannot be decided, and check
+reports it at the enforcement's severity (a `require` is an error). A gate
+that reads an unset attribute is readiness, reported as E0703.
 
 Example: `executive_attention` reads `last_review`; a program without it
 cannot show that it was reviewed recently.
 
 Fix: set the attribute on the subject.";
+
+    NotReady = "E0703", Note, "initiative not ready to advance",
+"Declared facts already refuse a criterion of an initiative's next gate
+(the gate `FROM -> TO` out of its current stage): the criterion does not
+hold, or it reads an attribute the initiative does not set. The message
+names the initiative, the transition, the criterion and its `because`.
+
+A gate answers \"may this initiative advance?\": it is readiness, not an
+obligation. Most initiatives are not ready to advance most of the time, so
+`compel check` reports this as a note, whatever the criterion's
+enforcement, and never fails because of it. `compel eval` reports every
+initiative's readiness (`ready`, `next_gate`, what blocks it); the gate
+blocks only when it is asked: `compel eval --ready NAME` (or `--ready
+all`) exits 1 while a `require` of the gate fails or is unknown.
+
+Example (with `import \"std/policies\"`, whose `model -> produce` gate
+requires versioned datasets):
+
+    initiative scoring {
+      owner \"ml@acme.example\"
+      stage model
+      dataset transactions { versioned false }   // not ready for produce
+    }
+
+Fix: nothing, while the initiative stays at its stage. Before it advances,
+meet the criterion (version the dataset) and confirm with
+`compel eval --ready scoring`.";
 
     TestError = "E0801", Error, "invalid test",
 "A `test` block is malformed: an assertion names an unknown initiative,

@@ -1039,9 +1039,6 @@ impl<'a> Evaluator<'a> {
     }
 
     fn run(&self, store: &MetricStore, opts: &EvalOptions, workers: usize) -> Report {
-        let mut summary = Summary::default();
-        let mut outcome = Outcome::Pass;
-
         let initiatives: Vec<DeclId> = self.sorted(
             (0..self.model.decls.len() as u32)
                 .map(DeclId)
@@ -1054,18 +1051,7 @@ impl<'a> Evaluator<'a> {
         let top_gates: Vec<usize> =
             (0..self.model.gates.len()).filter(|g| self.model.gates[*g].owner.is_none()).collect();
         let init_reports = self.initiatives(&initiatives, &top_gates, store, opts, workers);
-        for r in &init_reports {
-            for g in &r.gates {
-                summary.add(g.outcome);
-                outcome = outcome.worst(g.outcome);
-            }
-        }
-
         let policies = self.policies();
-        for p in &policies {
-            summary.add(p.outcome);
-            outcome = outcome.worst(p.outcome);
-        }
 
         let kpis: Vec<DeclId> = self.sorted(
             (0..self.model.decls.len() as u32)
@@ -1078,7 +1064,17 @@ impl<'a> Evaluator<'a> {
         );
         let kpis = kpis.into_iter().map(|k| self.kpi(k)).collect();
 
-        Report { outcome, now: format_rfc3339(self.now), summary, initiatives: init_reports, policies, kpis }
+        // No gate is asked yet: the outcome is the policies' ([`Report::ask`]).
+        let mut report = Report {
+            outcome: Outcome::Pass,
+            now: format_rfc3339(self.now),
+            summary: Summary::default(),
+            initiatives: init_reports,
+            policies,
+            kpis,
+        };
+        report.tally();
+        report
     }
 
     fn kpi(&self, id: DeclId) -> KpiReport {
@@ -1172,9 +1168,14 @@ impl<'a> Evaluator<'a> {
                 gates.push(GateReport { from, to, outcome, reason, criteria });
             }
         }
+        let (ready, next_gate, blocked_by) = super::report::readiness(&gates);
         InitiativeReport {
             name: d.name.clone(),
             stage: stage.map_or_else(String::new, |s| self.model.decl(s).name.clone()),
+            ready,
+            next_gate,
+            asked: false,
+            blocked_by,
             file: file.path.clone(),
             line: file.line_col(d.name_span.start as usize).line,
             kpis,

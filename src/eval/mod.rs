@@ -13,4 +13,4 @@ pub mod render;
 pub mod report;
 
 pub use evaluate::{evaluate, EvalOptions, StoreMetrics, DEFAULT_MAX_AGE};
-pub use report::{KpiStatus, Outcome, Report};
+pub use report::{KpiStatus, Outcome, Ready, Report};

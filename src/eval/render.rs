@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::report::{CriterionReport, KpiReport, KpiStatus, Outcome, Report};
+use super::report::{CriterionReport, GateReport, InitiativeReport, KpiReport, KpiStatus, Outcome, Report};
 use crate::check::MeasureUnit;
 
 /// The report as JSON (see `docs/report.schema.json`).
@@ -75,10 +75,67 @@ fn counts(report: &Report) -> String {
             parts.push(format!("{n} {word}"));
         }
     }
-    if parts.is_empty() {
-        "no gates or policies".to_string()
+    let mut text = if parts.is_empty() { "no policies or asked gates".to_string() } else { parts.join(", ") };
+    match s.not_ready {
+        0 => {}
+        1 => text.push_str("; 1 initiative not ready"),
+        n => text.push_str(&format!("; {n} initiatives not ready")),
+    }
+    text
+}
+
+/// Whether a gate is readiness nobody asked about that does not hold: it
+/// is shown as "not ready", never as a failure.
+fn unasked_block(init: &InitiativeReport, outcome: Outcome) -> bool {
+    !init.asked && outcome.blocks()
+}
+
+/// The colour of an outcome in a gate of `init`: an unasked gate that
+/// blocks is readiness, painted as a warning.
+fn gate_color(init: &InitiativeReport, o: Outcome) -> &'static str {
+    if unasked_block(init, o) {
+        outcome_color(Outcome::Warn)
     } else {
-        parts.join(", ")
+        outcome_color(o)
+    }
+}
+
+/// The criteria that block an initiative: "`a` fails, `b` is unknown".
+fn blockers(init: &InitiativeReport) -> String {
+    let names: Vec<String> = init
+        .blocked_by
+        .iter()
+        .map(|b| match b.outcome {
+            Outcome::Unknown => format!("`{}` is unknown", b.text),
+            _ => format!("`{}` fails", b.text),
+        })
+        .collect();
+    match names.len() {
+        0..=3 => names.join(", "),
+        n => format!("{}, and {} more", names[..3].join(", "), n - 3),
+    }
+}
+
+/// An initiative's readiness, as its first word (`ready` or `not ready`)
+/// and the rest of the line.
+fn readiness_line(init: &InitiativeReport) -> (&'static str, String) {
+    let asked = if init.asked { " (asked with --ready)" } else { "" };
+    match &init.next_gate {
+        None => ("ready", format!("{asked}: no gate guards `{}` -> its next stage", init.stage)),
+        Some(g) if init.ready => ("ready", format!(" to advance `{} -> {}`{asked}", g.from, g.to)),
+        Some(g) if init.asked => {
+            ("not ready", format!(" to advance `{} -> {}`{asked}: {}", g.from, g.to, blockers(init)))
+        }
+        Some(g) => (
+            "not ready",
+            format!(
+                " to advance `{} -> {}`: {}; readiness only (`--ready {}` makes it block)",
+                g.from,
+                g.to,
+                blockers(init),
+                init.name
+            ),
+        ),
     }
 }
 
@@ -96,11 +153,15 @@ pub fn human(report: &Report, color: bool) -> String {
             format_args!("(stage {})", init.stage),
             p.with(DIM, &format!("{}:{}", init.file, init.line))
         );
+        let (word, rest) = readiness_line(init);
+        let color = match (init.ready, init.asked) {
+            (true, _) => outcome_color(Outcome::Pass),
+            (false, false) => outcome_color(Outcome::Warn),
+            (false, true) => outcome_color(Outcome::Fail),
+        };
+        let _ = writeln!(out, "  {}{rest}", p.with(&format!("{BOLD}{color}"), word));
         if !init.kpis.is_empty() {
             kpi_table(&mut out, &p, &init.kpis, "  ");
-        }
-        if init.gates.is_empty() {
-            let _ = writeln!(out, "  no gate guards `{}` -> its next stage", init.stage);
         }
         for gate in &init.gates {
             out.push('\n');
@@ -109,11 +170,11 @@ pub fn human(report: &Report, color: bool) -> String {
                 "  gate {} -> {}: {}  {}",
                 gate.from,
                 gate.to,
-                p.with(&format!("{BOLD}{}", outcome_color(gate.outcome)), gate.outcome.as_str()),
+                p.with(&format!("{BOLD}{}", gate_color(init, gate.outcome)), gate.outcome.as_str()),
                 p.with(DIM, &gate.reason)
             );
             for c in &gate.criteria {
-                criterion(&mut out, &p, c, "    ");
+                criterion(&mut out, &p, c, "    ", gate_color(init, c.outcome));
             }
         }
     }
@@ -128,7 +189,7 @@ pub fn human(report: &Report, color: bool) -> String {
                 pol.subject
             );
             for c in &pol.criteria {
-                criterion(&mut out, &p, c, "      ");
+                criterion(&mut out, &p, c, "      ", outcome_color(c.outcome));
             }
         }
     }
@@ -170,11 +231,11 @@ fn kpi_table(out: &mut String, p: &Paint, kpis: &[KpiReport], indent: &str) {
     }
 }
 
-fn criterion(out: &mut String, p: &Paint, c: &CriterionReport, indent: &str) {
+fn criterion(out: &mut String, p: &Paint, c: &CriterionReport, indent: &str, color: &str) {
     let _ = writeln!(
         out,
         "{indent}{} {}  {}",
-        p.padded(outcome_color(c.outcome), c.outcome.as_str(), 7),
+        p.padded(color, c.outcome.as_str(), 7),
         c.text,
         p.with(DIM, &format!("{}:{}", c.file, c.line))
     );
@@ -213,22 +274,26 @@ pub fn markdown(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {} compel eval: {}\n", emoji(report.outcome), report.outcome);
     let _ = writeln!(out, "Evaluated at `{}`: {}.", report.now, counts(report));
+    if !report.initiatives.is_empty() {
+        md_readiness(&mut out, report);
+    }
     for init in &report.initiatives {
         let _ = writeln!(out, "\n### Initiative `{}` (stage `{}`)\n", init.name, init.stage);
         if !init.kpis.is_empty() {
             md_kpis(&mut out, &init.kpis);
         }
         for gate in &init.gates {
+            let readiness = if unasked_block(init, gate.outcome) { ", not ready (not asked)" } else { "" };
             let _ = writeln!(
                 out,
-                "**Gate `{} -> {}`: {} {}** ({})\n",
+                "**Gate `{} -> {}`: {} {}{readiness}** ({})\n",
                 gate.from,
                 gate.to,
-                emoji(gate.outcome),
+                gate_emoji(init, gate.outcome),
                 gate.outcome,
                 cell(&gate.reason)
             );
-            md_criteria(&mut out, &gate.criteria);
+            md_criteria(&mut out, init, gate);
         }
     }
     if !report.policies.is_empty() {
@@ -268,11 +333,47 @@ fn md_kpis(out: &mut String, kpis: &[KpiReport]) {
     out.push('\n');
 }
 
-fn md_criteria(out: &mut String, criteria: &[CriterionReport]) {
+/// The emoji of an outcome in a gate of `init`: an unasked gate that
+/// blocks is readiness, not a failure.
+fn gate_emoji(init: &InitiativeReport, o: Outcome) -> &'static str {
+    if unasked_block(init, o) {
+        "🚧"
+    } else {
+        emoji(o)
+    }
+}
+
+/// One row per initiative: its next gate and whether it may advance.
+fn md_readiness(out: &mut String, report: &Report) {
+    let _ = writeln!(out, "\n### Readiness\n");
+    let _ = writeln!(out, "| initiative | stage | next gate | readiness | blocked by |");
+    let _ = writeln!(out, "|---|---|---|---|---|");
+    for init in &report.initiatives {
+        let next = init.next_gate.as_ref().map_or_else(|| "none".to_string(), |g| format!("`{} -> {}`", g.from, g.to));
+        let asked = if init.asked { " (asked)" } else { "" };
+        let readiness = match (init.ready, init.asked) {
+            (true, _) => format!("✅ ready{asked}"),
+            (false, false) => "🚧 not ready".to_string(),
+            (false, true) => format!("❌ not ready{asked}"),
+        };
+        let why: Vec<String> = init.blocked_by.iter().map(|b| format!("`{}`: {}", b.text, b.reason)).collect();
+        let _ =
+            writeln!(out, "| `{}` | `{}` | {next} | {readiness} | {} |", init.name, init.stage, cell(&why.join("; ")));
+    }
+}
+
+fn md_criteria(out: &mut String, init: &InitiativeReport, gate: &GateReport) {
     let _ = writeln!(out, "| outcome | criterion | why |");
     let _ = writeln!(out, "|---|---|---|");
-    for c in criteria {
-        let _ = writeln!(out, "| {} {} | `{}` | {} |", emoji(c.outcome), c.outcome, cell(&c.text), cell(&c.reason));
+    for c in &gate.criteria {
+        let _ = writeln!(
+            out,
+            "| {} {} | `{}` | {} |",
+            gate_emoji(init, c.outcome),
+            c.outcome,
+            cell(&c.text),
+            cell(&c.reason)
+        );
     }
     out.push('\n');
 }
@@ -295,29 +396,50 @@ fn xml(text: &str) -> String {
     s
 }
 
+/// A JUnit document recording that the evaluation could not run (exit 2):
+/// one test case with an `<error>` carrying `message`, so a CI dashboard
+/// shows why instead of an empty or invalid file.
+pub fn junit_error(message: &str) -> String {
+    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    out.push_str("<testsuites name=\"compel eval\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n");
+    out.push_str("  <testsuite name=\"compel eval\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n");
+    out.push_str("    <testcase name=\"compel eval\" classname=\"compel eval\">\n");
+    let _ = writeln!(out, "      <error message=\"{}\" type=\"unusable input\"/>", xml(message));
+    out.push_str("    </testcase>\n  </testsuite>\n</testsuites>\n");
+    out
+}
+
 /// JUnit XML: one test suite per gate (`initiative/from -> to`) and per
 /// policy on a subject (`policy/subject`), one test case per criterion.
 /// `fail` and `unknown` are failures carrying the reason; `warn` passes
-/// with the reason on `system-out`.
+/// with the reason on `system-out`. A gate nobody asked about
+/// (`--ready`) is readiness: its criteria that fail or are unknown are
+/// `<skipped>` with the reason, never failures.
 pub fn junit(report: &Report) -> String {
-    let mut suites: Vec<(String, &[CriterionReport])> = Vec::new();
+    // (suite name, criteria, readiness not asked: blocks are skipped)
+    let mut suites: Vec<(String, &[CriterionReport], bool)> = Vec::new();
     for init in &report.initiatives {
         for gate in &init.gates {
-            suites.push((format!("{}/{} -> {}", init.name, gate.from, gate.to), &gate.criteria));
+            suites.push((format!("{}/{} -> {}", init.name, gate.from, gate.to), &gate.criteria, !init.asked));
         }
     }
     for pol in &report.policies {
-        suites.push((format!("{}/{}", pol.name, pol.subject), &pol.criteria));
+        suites.push((format!("{}/{}", pol.name, pol.subject), &pol.criteria, false));
     }
-    let total: usize = suites.iter().map(|(_, c)| c.len()).sum();
-    let failures: usize = suites.iter().map(|(_, c)| c.iter().filter(|c| c.outcome.blocks()).count()).sum();
+    let blocking = |criteria: &[CriterionReport]| criteria.iter().filter(|c| c.outcome.blocks()).count();
+    let total: usize = suites.iter().map(|(_, c, _)| c.len()).sum();
+    let failures: usize = suites.iter().filter(|(_, _, readiness)| !readiness).map(|(_, c, _)| blocking(c)).sum();
+    let skipped: usize = suites.iter().filter(|(_, _, readiness)| *readiness).map(|(_, c, _)| blocking(c)).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, "<testsuites name=\"compel eval\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\">");
-    for (name, criteria) in &suites {
-        let f = criteria.iter().filter(|c| c.outcome.blocks()).count();
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"compel eval\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+    );
+    for (name, criteria, readiness) in &suites {
+        let (f, skip) = if *readiness { (0, blocking(criteria)) } else { (blocking(criteria), 0) };
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"0\" timestamp=\"{}\">",
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"{skip}\" timestamp=\"{}\">",
             xml(name),
             criteria.len(),
             xml(report.now.trim_end_matches('Z'))
@@ -336,6 +458,13 @@ pub fn junit(report: &Report) -> String {
                 Outcome::Warn => {
                     let _ =
                         writeln!(out, ">\n      <system-out>warn: {}</system-out>\n    </testcase>", xml(&c.reason));
+                }
+                Outcome::Fail | Outcome::Unknown if *readiness => {
+                    let mut message = format!("not ready (readiness, not asked with --ready): {}", c.reason);
+                    if let Some(b) = &c.because {
+                        message.push_str(&format!(" (because {b:?})"));
+                    }
+                    let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(&message));
                 }
                 Outcome::Fail | Outcome::Unknown => {
                     let mut body = format!("{}\n{}:{}:{}", c.reason, c.file, c.line, c.column);

@@ -11,9 +11,17 @@
 //! A criterion, a gate and a policy end `pass`, `warn`, `fail` or
 //! `unknown` ([`Outcome`]); a KPI is `met`, `at_risk`, `missed` or
 //! `unknown` ([`KpiStatus`]). A gate or a policy is the worst of its
-//! criteria, in the order fail > unknown > warn > pass, and the report's
-//! outcome is the worst of every gate and policy. `fail` and `unknown`
-//! block; `warn` and `pass` do not.
+//! criteria, in the order fail > unknown > warn > pass. `fail` and
+//! `unknown` block; `warn` and `pass` do not.
+//!
+//! # Obligations and readiness
+//!
+//! A policy is an obligation: it always counts. An initiative's next gate
+//! (the transition out of its stage) is readiness: every initiative is
+//! reported `ready` or not, with its `next_gate` and what blocks it, but a
+//! gate counts only when it is asked ([`Report::ask`], `compel eval
+//! --ready NAME`). The report's outcome is the worst of every policy and
+//! every asked gate.
 
 use serde::ser::{Serialize, Serializer};
 
@@ -243,11 +251,14 @@ pub struct ReferenceWindow {
 /// The whole evaluation.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Report {
-    /// The worst outcome of every gate and policy (`pass` when there are none).
+    /// The worst outcome of every policy and every asked gate (`pass` when
+    /// there are none): gates nobody asked about are readiness and do not
+    /// count.
     pub outcome: Outcome,
     /// The time evaluated at, RFC 3339 UTC.
     pub now: String,
-    /// How many gates and policy results ended in each outcome.
+    /// How many policy results and asked gates ended in each outcome, and
+    /// how many initiatives are ready.
     pub summary: Summary,
     /// Each initiative: its KPIs and the gate of its current stage.
     pub initiatives: Vec<InitiativeReport>,
@@ -258,9 +269,46 @@ pub struct Report {
 }
 
 impl Report {
-    /// Whether the evaluation blocks: some gate or policy failed or is unknown.
+    /// Whether the evaluation blocks: some policy or asked gate failed or
+    /// is unknown.
     pub fn blocks(&self) -> bool {
         self.outcome.blocks()
+    }
+
+    /// Asks the gates of the initiatives `ready` selects, so that they
+    /// count in the outcome like obligations; the others (asked before or
+    /// not) are readiness only. Recomputes the outcome and the summary.
+    pub fn ask(&mut self, ready: &Ready) {
+        for i in &mut self.initiatives {
+            i.asked = ready.asks(&i.name);
+        }
+        self.tally();
+    }
+
+    /// Recomputes [`Report::outcome`] and [`Report::summary`] from the
+    /// policies, the asked gates and the initiatives' readiness.
+    pub fn tally(&mut self) {
+        let mut summary = Summary::default();
+        let mut outcome = Outcome::Pass;
+        for i in &self.initiatives {
+            if i.ready {
+                summary.ready += 1;
+            } else {
+                summary.not_ready += 1;
+            }
+            if i.asked {
+                for g in &i.gates {
+                    summary.add(g.outcome);
+                    outcome = outcome.worst(g.outcome);
+                }
+            }
+        }
+        for p in &self.policies {
+            summary.add(p.outcome);
+            outcome = outcome.worst(p.outcome);
+        }
+        self.summary = summary;
+        self.outcome = outcome;
     }
 
     /// The report as pretty-printed JSON, with a final newline.
@@ -304,10 +352,11 @@ impl Report {
     }
 }
 
-/// Counts of gate and policy results by outcome.
+/// Counts of policy results and asked gates by outcome, and of
+/// initiatives by readiness.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Summary {
-    /// Gates and policy results that passed.
+    /// Policy results and asked gates that passed.
     pub pass: usize,
     /// ... that passed with a warning.
     pub warn: usize,
@@ -315,6 +364,11 @@ pub struct Summary {
     pub fail: usize,
     /// ... that the data could not decide.
     pub unknown: usize,
+    /// Initiatives whose next gate passes or warns (or that no gate guards),
+    /// asked or not.
+    pub ready: usize,
+    /// Initiatives whose next gate fails or is unknown, asked or not.
+    pub not_ready: usize,
 }
 
 impl Summary {
@@ -329,6 +383,114 @@ impl Summary {
     }
 }
 
+/// Which initiatives' gates are asked: `compel eval --ready NAME` (or
+/// `--ready all`). An asked gate that fails or is unknown blocks the
+/// evaluation; the others are readiness only.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Ready {
+    /// No gate is asked.
+    #[default]
+    None,
+    /// Every initiative's gate is asked.
+    All,
+    /// The gates of the initiatives named.
+    Only(Vec<String>),
+}
+
+impl Ready {
+    /// From the values of `--ready`: `all` asks every gate; any other
+    /// value must name one of the `initiatives`, or the error says which
+    /// does not (with a did-you-mean).
+    pub fn from_names<'a>(
+        values: &[String],
+        initiatives: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> Result<Ready, String> {
+        if values.is_empty() {
+            return Ok(Ready::None);
+        }
+        let mut names: Vec<String> = Vec::new();
+        for v in values.iter().filter(|v| *v != "all") {
+            if !initiatives.clone().into_iter().any(|i| i == v) {
+                let mut message = format!("`--ready {v}` names no initiative");
+                match crate::diag::did_you_mean(v, initiatives.clone()) {
+                    Some(s) => message.push_str(&format!(" (did you mean `{s}`?)")),
+                    None => {
+                        let mut known: Vec<&str> = initiatives.clone().into_iter().collect();
+                        known.sort_unstable();
+                        known.dedup();
+                        if known.is_empty() {
+                            message.push_str(" (the files declare none)");
+                        } else {
+                            let shown: Vec<String> = known.iter().take(10).map(|k| format!("`{k}`")).collect();
+                            let more = if known.len() > 10 { ", ..." } else { "" };
+                            message.push_str(&format!(" (the initiatives are {}{more}; or `all`)", shown.join(", ")));
+                        }
+                    }
+                }
+                return Err(message);
+            }
+            if !names.contains(v) {
+                names.push(v.clone());
+            }
+        }
+        if values.iter().any(|v| v == "all") {
+            return Ok(Ready::All);
+        }
+        Ok(Ready::Only(names))
+    }
+
+    /// Whether the gate of the initiative named `name` is asked.
+    pub fn asks(&self, name: &str) -> bool {
+        match self {
+            Ready::None => false,
+            Ready::All => true,
+            Ready::Only(names) => names.iter().any(|n| n == name),
+        }
+    }
+}
+
+/// The transition out of an initiative's stage, guarded by its gates.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct NextGate {
+    /// The stage left: the initiative's current stage.
+    pub from: String,
+    /// The stage entered.
+    pub to: String,
+}
+
+/// A criterion of the next gate that keeps an initiative from advancing.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Blocker {
+    /// The criterion's source text (as in [`CriterionReport::text`]).
+    pub text: String,
+    /// `fail` or `unknown`.
+    pub outcome: Outcome,
+    /// The decision in a sentence.
+    pub reason: String,
+    /// The criterion's `because`, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub because: Option<String>,
+}
+
+/// An initiative's readiness from the gates of its next transition:
+/// whether it may advance, the transition, and the criteria that block it.
+pub fn readiness(gates: &[GateReport]) -> (bool, Option<NextGate>, Vec<Blocker>) {
+    let next = gates.first().map(|g| NextGate { from: g.from.clone(), to: g.to.clone() });
+    let blockers: Vec<Blocker> = gates
+        .iter()
+        .flat_map(|g| &g.criteria)
+        .filter(|c| c.outcome.blocks())
+        .map(|c| Blocker {
+            text: c.text.clone(),
+            outcome: c.outcome,
+            reason: c.reason.clone(),
+            because: c.because.clone(),
+        })
+        .collect();
+    let ready = gates.iter().all(|g| !g.outcome.blocks());
+    (ready, next, blockers)
+}
+
 /// One initiative.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct InitiativeReport {
@@ -336,6 +498,18 @@ pub struct InitiativeReport {
     pub name: String,
     /// Its current stage.
     pub stage: String,
+    /// Whether it may advance: its next gate passes or warns, or no gate
+    /// guards the transition out of its stage.
+    pub ready: bool,
+    /// The transition out of its stage (`from` its stage `to` the next);
+    /// `None` when no gate guards it.
+    pub next_gate: Option<NextGate>,
+    /// Whether its gate is asked (`--ready`): then a gate that blocks
+    /// counts in the report's outcome.
+    pub asked: bool,
+    /// The criteria of its next gate that fail or are unknown: what keeps
+    /// it from advancing. Empty when it is ready.
+    pub blocked_by: Vec<Blocker>,
     /// The file it is declared in.
     pub file: String,
     /// The 1-based line of its name.
@@ -699,6 +873,35 @@ mod tests {
             value = serde_json::json!({ "a": value, "b": {} });
         }
         assert_eq!(layout(&value), serde_json::to_string_pretty(&value).unwrap());
+    }
+
+    #[test]
+    fn ready_names_are_checked_with_a_did_you_mean() {
+        let known = ["scoring_v2", "fraud_rules"];
+        let names = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(Ready::from_names(&[], known), Ok(Ready::None));
+        assert_eq!(Ready::from_names(&names(&["all"]), known), Ok(Ready::All));
+        assert_eq!(
+            Ready::from_names(&names(&["scoring_v2", "scoring_v2"]), known),
+            Ok(Ready::Only(names(&["scoring_v2"])))
+        );
+        assert_eq!(
+            Ready::from_names(&names(&["all", "scoring_v3"]), known),
+            Err("`--ready scoring_v3` names no initiative (did you mean `scoring_v2`?)".to_string()),
+            "`all` does not hide a wrong name"
+        );
+        assert_eq!(
+            Ready::from_names(&names(&["zzz"]), known),
+            Err("`--ready zzz` names no initiative (the initiatives are `fraud_rules`, `scoring_v2`; or `all`)"
+                .to_string())
+        );
+        assert_eq!(
+            Ready::from_names(&names(&["x"]), []),
+            Err("`--ready x` names no initiative (the files declare none)".to_string())
+        );
+        let only = Ready::Only(names(&["fraud_rules"]));
+        assert!(only.asks("fraud_rules") && !only.asks("scoring_v2"));
+        assert!(Ready::All.asks("anything") && !Ready::None.asks("anything"));
     }
 
     #[test]
