@@ -34,7 +34,7 @@ use super::schema::Kind;
 use super::value::Value;
 use super::{DeclId, Model, Symbol};
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, LitUnit, UnOp};
-use crate::text::FileId;
+use crate::text::{FileId, FileSpan};
 
 /// How many expression nodes one `compel check` may evaluate. Real
 /// policies take a few hundred steps per subject; a debug build does about
@@ -129,6 +129,14 @@ pub enum Undecided {
     /// Values of incompatible units met (USD against EUR): only possible
     /// where the static types were not precise, e.g. a policy's `budget`.
     TypeError(String),
+    /// A field read from a value that is not a declaration (`owner.role`
+    /// where this subject's `owner` is a string): `E0505` at check.
+    NoField {
+        /// The field access.
+        at: FileSpan,
+        /// Why, in words.
+        reason: String,
+    },
 }
 
 /// Where a KPI stands against its target.
@@ -268,11 +276,15 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
             match v {
                 Value::Decl(id) => attribute(env, id, &field.name)?,
                 other => {
-                    return Err(Undecided::Unknown(format!(
-                        "`{}` has no attribute `{}`",
-                        env.model.display_value(&other),
-                        field.name
-                    )))
+                    return Err(Undecided::NoField {
+                        at: FileSpan::new(env.file, e.span),
+                        reason: format!(
+                            "`{}` is {}, so it has no attribute `{}`",
+                            env.model.display_value(&other),
+                            super::types::value_ty(&other).describe(),
+                            field.name
+                        ),
+                    })
                 }
             }
         }
@@ -301,7 +313,8 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
                         }
                     }
                     Err(u) => {
-                        if undecided.is_none() {
+                        let no_field = |u: &Undecided| matches!(u, Undecided::NoField { .. });
+                        if undecided.as_ref().is_none_or(|v| no_field(&u) && !no_field(v)) {
                             undecided = Some(u);
                         }
                     }
@@ -328,6 +341,9 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
             let d = eval_in(env, b, dur)?;
             match (k, d) {
                 (Value::Decl(id), Value::Dur(secs)) if env.model.decl(id).kind == Kind::Kpi => {
+                    if secs < 0.0 {
+                        return Err(Undecided::Unknown(format!("the window {} is negative", Value::Dur(secs))));
+                    }
                     let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
                     Value::Bool(m.held_for(id, secs)?)
                 }
@@ -418,6 +434,9 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
         _ => return Err(Undecided::Unknown(format!("`{func}` needs a KPI"))),
     };
     let dur = |i: usize| match vals.get(i) {
+        Some(Value::Dur(s)) if *s < 0.0 => {
+            Err(Undecided::Unknown(format!("the window {} is negative", Value::Dur(*s))))
+        }
         Some(Value::Dur(s)) => Ok(*s),
         _ => Err(Undecided::Unknown(format!("`{func}` needs a duration"))),
     };
@@ -439,6 +458,11 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
             let rv = truth_in(env, b, r);
             if rv == Ok(short) {
                 return Ok(Value::Bool(short));
+            }
+            // A field of a non-declaration is a mistake in the policy: it
+            // is reported even next to what only eval can decide.
+            if let Err(u @ Undecided::NoField { .. }) = &rv {
+                return Err(u.clone());
             }
             lv?;
             rv?;
@@ -484,7 +508,7 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
 fn both(l: Result<Value, Undecided>, r: Result<Value, Undecided>) -> Result<(Value, Value), Undecided> {
     fn rank(u: &Undecided) -> u8 {
         match u {
-            Undecided::Absent { .. } | Undecided::TypeError(_) => 0,
+            Undecided::Absent { .. } | Undecided::TypeError(_) | Undecided::NoField { .. } => 0,
             Undecided::Unknown(_) => 1,
             Undecided::Deferred(_) => 2,
         }

@@ -30,7 +30,7 @@ pub(super) fn budget_diagnostic(model: &Model, at: FileSpan) -> Diagnostic {
 
 /// Whether `d` is the one [`budget_diagnostic`] of a run.
 pub(super) fn is_budget_diagnostic(d: &Diagnostic) -> bool {
-    d.code == Code::LimitExceeded && d.message.starts_with("evaluation stopped after ")
+    d.is_step_budget()
 }
 
 /// Evaluates what can be decided without a clock or metrics.
@@ -105,6 +105,14 @@ fn report(
         .with_label(at, format!("`{}` is declared here", s.name))
         .with_help("compare like with like; money converts only within one currency")
         .with_severity(Severity::Error),
+        Err(Undecided::NoField { at: field_at, reason }) => Diagnostic::new(
+            Code::NoSuchField,
+            field_at,
+            format!("{what} cannot be decided for `{}`: {reason}", s.name),
+        )
+        .with_label(at, format!("`{}` is declared here", s.name))
+        .with_help("a policy reads attributes of declarations only: name one (a person: `owner dana`) where its attributes are read")
+        .with_severity(Severity::Error),
         Err(Undecided::Absent { decl, attr }) => {
             let holder = model.decl(decl);
             let whose =
@@ -125,6 +133,10 @@ fn report(
             d
         }
     };
-    let d = if d.code == Code::TypeMismatch { d } else { d.with_severity(severity(c.enforcement)) };
+    let d = if matches!(d.code, Code::TypeMismatch | Code::NoSuchField) {
+        d
+    } else {
+        d.with_severity(severity(c.enforcement))
+    };
     diags.push(d);
 }
