@@ -33,6 +33,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::schema::Kind;
 use super::value::Value;
 use super::{DeclId, Model, Symbol};
+use crate::diag::Code;
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, LitUnit, UnOp};
 use crate::text::{FileId, FileSpan};
 
@@ -129,10 +130,14 @@ pub enum Undecided {
     /// Values of incompatible units met (USD against EUR): only possible
     /// where the static types were not precise, e.g. a policy's `budget`.
     TypeError(String),
-    /// A field read from a value that is not a declaration (`owner.role`
-    /// where this subject's `owner` is a string): `E0505` at check.
-    NoField {
-        /// The field access.
+    /// A mistake in the policy that shows only with a subject's facts: a
+    /// field read from a value that is not a declaration (`owner.role`
+    /// where this subject's `owner` is a string, `E0505`), a window that
+    /// comes out negative (`E0510`). `compel check` reports it with `code`.
+    Mistake {
+        /// The diagnostic code.
+        code: Code,
+        /// The expression at fault.
         at: FileSpan,
         /// Why, in words.
         reason: String,
@@ -276,7 +281,8 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
             match v {
                 Value::Decl(id) => attribute(env, id, &field.name)?,
                 other => {
-                    return Err(Undecided::NoField {
+                    return Err(Undecided::Mistake {
+                        code: Code::NoSuchField,
                         at: FileSpan::new(env.file, e.span),
                         reason: format!(
                             "`{}` is {}, so it has no attribute `{}`",
@@ -313,8 +319,8 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
                         }
                     }
                     Err(u) => {
-                        let no_field = |u: &Undecided| matches!(u, Undecided::NoField { .. });
-                        if undecided.as_ref().is_none_or(|v| no_field(&u) && !no_field(v)) {
+                        let mistake = |u: &Undecided| matches!(u, Undecided::Mistake { .. });
+                        if undecided.as_ref().is_none_or(|v| mistake(&u) && !mistake(v)) {
                             undecided = Some(u);
                         }
                     }
@@ -342,7 +348,7 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
             match (k, d) {
                 (Value::Decl(id), Value::Dur(secs)) if env.model.decl(id).kind == Kind::Kpi => {
                     if secs < 0.0 {
-                        return Err(Undecided::Unknown(format!("the window {} is negative", Value::Dur(secs))));
+                        return Err(negative_window(env, dur, secs));
                     }
                     let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
                     Value::Bool(m.held_for(id, secs)?)
@@ -434,16 +440,27 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
         _ => return Err(Undecided::Unknown(format!("`{func}` needs a KPI"))),
     };
     let dur = |i: usize| match vals.get(i) {
-        Some(Value::Dur(s)) if *s < 0.0 => {
-            Err(Undecided::Unknown(format!("the window {} is negative", Value::Dur(*s))))
-        }
+        Some(Value::Dur(s)) if *s < 0.0 => Err(negative_window(env, &args[i], *s)),
         Some(Value::Dur(s)) => Ok(*s),
         _ => Err(Undecided::Unknown(format!("`{func}` needs a duration"))),
     };
+    // The windows first: a negative one is a mistake even without metrics.
+    let current = dur(1)?;
+    let reference = if matches!(func, "psi" | "ks" | "wasserstein") { Some(dur(2)?) } else { None };
     let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
-    match func {
-        "psi" | "ks" | "wasserstein" => Ok(Value::Num(m.drift(kpi, func, dur(1)?, dur(2)?)?)),
-        _ => m.window(kpi, func, dur(1)?),
+    match reference {
+        Some(reference) => Ok(Value::Num(m.drift(kpi, func, current, reference)?)),
+        None => m.window(kpi, func, current),
+    }
+}
+
+/// A window that came out negative: `E0510` for `compel check`, the reason
+/// of an `unknown` for `compel eval`.
+fn negative_window(env: &Env, window: &Expr, secs: f64) -> Undecided {
+    Undecided::Mistake {
+        code: Code::NegativeWindow,
+        at: FileSpan::new(env.file, window.span),
+        reason: format!("the window is negative ({}); a window reads back from `now`", Value::Dur(secs)),
     }
 }
 
@@ -459,9 +476,9 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
             if rv == Ok(short) {
                 return Ok(Value::Bool(short));
             }
-            // A field of a non-declaration is a mistake in the policy: it
-            // is reported even next to what only eval can decide.
-            if let Err(u @ Undecided::NoField { .. }) = &rv {
+            // A mistake in the policy is reported even next to what only
+            // eval can decide.
+            if let Err(u @ Undecided::Mistake { .. }) = &rv {
                 return Err(u.clone());
             }
             lv?;
@@ -508,7 +525,7 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
 fn both(l: Result<Value, Undecided>, r: Result<Value, Undecided>) -> Result<(Value, Value), Undecided> {
     fn rank(u: &Undecided) -> u8 {
         match u {
-            Undecided::Absent { .. } | Undecided::TypeError(_) | Undecided::NoField { .. } => 0,
+            Undecided::Absent { .. } | Undecided::TypeError(_) | Undecided::Mistake { .. } => 0,
             Undecided::Unknown(_) => 1,
             Undecided::Deferred(_) => 2,
         }

@@ -105,14 +105,26 @@ fn report(
         .with_label(at, format!("`{}` is declared here", s.name))
         .with_help("compare like with like; money converts only within one currency")
         .with_severity(Severity::Error),
-        Err(Undecided::NoField { at: field_at, reason }) => Diagnostic::new(
-            Code::NoSuchField,
-            field_at,
-            format!("{what} cannot be decided for `{}`: {reason}", s.name),
-        )
-        .with_label(at, format!("`{}` is declared here", s.name))
-        .with_help("a policy reads attributes of declarations only: name one (a person: `owner dana`) where its attributes are read")
-        .with_severity(Severity::Error),
+        Err(Undecided::Mistake { code, at: wrong, reason }) => {
+            // Reported once where the checker already saw it in the text.
+            let inside = |d: &Diagnostic| {
+                d.code == code
+                    && d.primary.file == wrong.file
+                    && d.primary.span.start >= wrong.span.start
+                    && d.primary.span.end <= wrong.span.end
+            };
+            if diags.iter().any(inside) {
+                return;
+            }
+            let help = match code {
+                Code::NegativeWindow => "a window `7d` reads `[now - 7d, now]`: give a duration of at least 0",
+                _ => "a policy reads attributes of declarations only: name one (a person: `owner dana`) where its attributes are read",
+            };
+            Diagnostic::new(code, wrong, format!("{what} cannot be decided for `{}`: {reason}", s.name))
+                .with_label(at, format!("`{}` is declared here", s.name))
+                .with_help(help)
+                .with_severity(Severity::Error)
+        }
         Err(Undecided::Absent { decl, attr }) => {
             let holder = model.decl(decl);
             let whose =
@@ -133,7 +145,7 @@ fn report(
             d
         }
     };
-    let d = if matches!(d.code, Code::TypeMismatch | Code::NoSuchField) {
+    let d = if matches!(d.code, Code::TypeMismatch | Code::NoSuchField | Code::NegativeWindow) {
         d
     } else {
         d.with_severity(severity(c.enforcement))

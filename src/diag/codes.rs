@@ -308,9 +308,11 @@ Fix: rewrite the expression.";
 "A window reaches back from `now`: `avg(k, 7d)` reads `[now - 7d, now]` and
 `k for 7d` asks whether the target held throughout it. A negative window
 (`-1d`) would reach into the future, where there is no data, so it is an
-error wherever the checker can compute it. A window that only `eval` can
-compute (from an attribute, say) and turns out negative makes the
-criterion `unknown`.
+error wherever the checker can compute it: from literals and `let`s, and
+from a subject's facts (`avg(k, program.review_every)` is reported for each
+subject whose `review_every` is negative). A window that only `eval` can
+compute (from `today`, say) and turns out negative makes the criterion
+`unknown`.
 
 Example:
 

@@ -1156,7 +1156,7 @@ impl<'a> Evaluator<'a> {
 
     fn undecided(&self, u: &Undecided) -> String {
         match u {
-            Undecided::Unknown(r) | Undecided::TypeError(r) | Undecided::NoField { reason: r, .. } => r.clone(),
+            Undecided::Unknown(r) | Undecided::TypeError(r) | Undecided::Mistake { reason: r, .. } => r.clone(),
             Undecided::Absent { decl, attr } => format!("`{}` does not set `{attr}`", self.model.decl(*decl).name),
             Undecided::Deferred(what) => format!("`{what}` is not available"),
         }
