@@ -1109,8 +1109,11 @@ impl<'a> Checker<'a> {
             let mut bare = Vec::new();
             bare_numbers(&t.value, &mut bare);
             for (raw, span) in bare {
-                let percent = format!("{raw}%");
                 let meant = format!("{}%", times_100(&raw));
+                if meant == "0%" {
+                    continue; // zero is zero in either unit
+                }
+                let percent = format!("{raw}%");
                 self.diags.push(
                     Diagnostic::at(
                         Code::PercentWithoutUnit,
