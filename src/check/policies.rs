@@ -50,6 +50,11 @@ pub fn evaluate_static(model: &Model, diags: &mut Vec<Diagnostic>) {
             if let Some(filter) = &policy.filter {
                 match interp::truth(&env, filter) {
                     Ok(true) => {}
+                    Err(Undecided::Mistake { code, at, reason }) => {
+                        let what = format!("the `where` of policy `{}`", policy.name);
+                        diags.extend(mistake(model, subject, &what, code, at, &reason, diags));
+                        continue;
+                    }
                     _ => continue,
                 }
             }
@@ -72,6 +77,39 @@ pub fn evaluate_static(model: &Model, diags: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// The diagnostic for a mistake that evaluating `what` on `subject` found,
+/// unless the checker already reported it where it is written.
+fn mistake(
+    model: &Model,
+    subject: DeclId,
+    what: &str,
+    code: Code,
+    wrong: FileSpan,
+    reason: &str,
+    diags: &[Diagnostic],
+) -> Option<Diagnostic> {
+    let inside = |d: &Diagnostic| {
+        d.code == code
+            && d.primary.file == wrong.file
+            && d.primary.span.start >= wrong.span.start
+            && d.primary.span.end <= wrong.span.end
+    };
+    if diags.iter().any(inside) {
+        return None;
+    }
+    let help = match code {
+        Code::NegativeWindow => "a window `7d` reads `[now - 7d, now]`: give a duration of at least 0",
+        _ => "a policy reads attributes of declarations only: name one (a person: `owner dana`) where its attributes are read",
+    };
+    let s = model.decl(subject);
+    Some(
+        Diagnostic::new(code, wrong, format!("{what} cannot be decided for `{}`: {reason}", s.name))
+            .with_label(FileSpan::new(s.file, s.name_span), format!("`{}` is declared here", s.name))
+            .with_help(help)
+            .with_severity(Severity::Error),
+    )
 }
 
 fn report(
@@ -106,24 +144,10 @@ fn report(
         .with_help("compare like with like; money converts only within one currency")
         .with_severity(Severity::Error),
         Err(Undecided::Mistake { code, at: wrong, reason }) => {
-            // Reported once where the checker already saw it in the text.
-            let inside = |d: &Diagnostic| {
-                d.code == code
-                    && d.primary.file == wrong.file
-                    && d.primary.span.start >= wrong.span.start
-                    && d.primary.span.end <= wrong.span.end
-            };
-            if diags.iter().any(inside) {
-                return;
+            match mistake(model, subject, what, code, wrong, &reason, diags) {
+                Some(d) => d,
+                None => return,
             }
-            let help = match code {
-                Code::NegativeWindow => "a window `7d` reads `[now - 7d, now]`: give a duration of at least 0",
-                _ => "a policy reads attributes of declarations only: name one (a person: `owner dana`) where its attributes are read",
-            };
-            Diagnostic::new(code, wrong, format!("{what} cannot be decided for `{}`: {reason}", s.name))
-                .with_label(at, format!("`{}` is declared here", s.name))
-                .with_help(help)
-                .with_severity(Severity::Error)
         }
         Err(Undecided::Absent { decl, attr }) => {
             let holder = model.decl(decl);
