@@ -107,7 +107,7 @@ fn fixes(rel: &str, code: &str) -> Vec<(String, String)> {
 #[test]
 fn a_bare_number_in_a_percent_threshold_carries_the_percent_fix() {
     let got = fixes("tests/fixtures/check/units/percent_bare_number.compel", "E0512");
-    let want = [("2", "2%"), ("1.5", "1.5%"), ("0.5", "0.5%")];
+    let want = [("2", "2%"), ("1.5", "1.5%"), ("0.5", "0.5%"), ("1_00.075", "1_00.075%")];
     assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())));
 }
 
