@@ -35,8 +35,23 @@ enum Command {
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// The stack of the thread that runs a command: deep (but bounded)
+/// expressions recurse through the parser, the checker and the evaluator,
+/// and a debug build's frames are large. Only the pages used are committed.
+const STACK: usize = 256 << 20;
+
 fn main() -> ExitCode {
     let args = Cli::parse();
+    let run = std::thread::Builder::new().stack_size(STACK).spawn(move || run(args));
+    match run.map(|t| t.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        // No thread could be started: the machine cannot run the command.
+        Err(_) => ExitCode::from(2),
+    }
+}
+
+fn run(args: Cli) -> ExitCode {
     let code = match args.command {
         Command::Check(a) => cli::check::run(a),
         Command::Eval(a) => cli::eval::run(*a),

@@ -84,3 +84,37 @@ fn a_misspelt_attribute_carries_a_rename_fix() {
     let text = &analysis.files.get(edit.at.file).text;
     assert_eq!(&text[edit.at.span.range()], "metrc");
 }
+
+/// The fixes of the diagnostics of `rel` with code `code`, applied one at a
+/// time: the replaced text and the replacement.
+fn fixes(rel: &str, code: &str) -> Vec<(String, String)> {
+    let loader = ProjectLoader::for_paths(&[rel.into()]);
+    let analysis = analyze(&[rel.to_string()], &loader);
+    analysis
+        .user_diagnostics()
+        .filter(|d| d.code.as_str() == code)
+        .filter_map(|d| d.fix.as_ref())
+        .map(|fix| {
+            assert_eq!(fix.edits.len(), 1, "{fix:#?}");
+            let edit = &fix.edits[0];
+            let text = &analysis.files.get(edit.at.file).text;
+            assert_eq!(fix.title, format!("change to `{}`", edit.replacement));
+            (text[edit.at.span.range()].to_string(), edit.replacement.clone())
+        })
+        .collect()
+}
+
+#[test]
+fn a_bare_number_in_a_percent_threshold_carries_the_percent_fix() {
+    let got = fixes("tests/fixtures/check/units/percent_bare_number.compel", "E0512");
+    let want = [("2", "2%"), ("1.5", "1.5%"), ("0.5", "0.5%"), ("1_00.075", "1_00.075%")];
+    assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())));
+}
+
+#[test]
+fn a_negative_literal_window_carries_the_positive_one_as_its_fix() {
+    let got = fixes("tests/fixtures/check/units/negative_window.compel", "E0510");
+    // `back` and `-(30d)` get help but no fix.
+    let want = [("-1d", "1d"), ("-7d", "7d")];
+    assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())));
+}

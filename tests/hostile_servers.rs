@@ -13,6 +13,12 @@
 //!
 //! Every server loop is bounded: it stops when the test drops the server,
 //! and a silent connection is held at most 60 s.
+//!
+//! Wall-clock bounds are loose, so the tests pass on a loaded machine: the
+//! reasons in the report prove which bound stopped a run (a timeout's
+//! words, a limit's), and the attempt counts prove the retries. A time is
+//! asserted only where it tells two behaviours apart, with a margin of
+//! about ten times what a run takes.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -28,6 +34,14 @@ use serde_json::Value;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/examples");
 const NOW: &str = "2026-11-24T00:00:00Z";
+
+/// Under the 60 s a silent or dripping server holds its connection: a run
+/// that waited for the server instead of its own timeout would take longer.
+/// Such runs take about 4 s.
+const HELD: Duration = Duration::from_secs(50);
+
+/// A run that should end on its own in seconds: only a hang exceeds this.
+const HANG: Duration = Duration::from_secs(300);
 /// The metric whose queries misbehave in the "one source fails" cases.
 const VICTIM: &str = "fraud_scoring_latency_p95";
 
@@ -377,7 +391,7 @@ fn a_silent_server_is_bounded_by_the_timeout() {
     let server = serve(|_| true, Misbehave::Silent);
     let (out, took) = eval(&server.url, &["--timeout", "1s"]);
     assert_nothing_fetched(&out, "did not answer within 1s");
-    assert!(took < Duration::from_secs(15), "took {took:?}");
+    assert!(took < HELD, "took {took:?}");
     // A timeout is transient: retried twice, no more.
     assert_eq!(server.count(VICTIM), 3);
 
@@ -385,7 +399,7 @@ fn a_silent_server_is_bounded_by_the_timeout() {
     let server = serve(victim, Misbehave::Silent);
     let (out, took) = eval(&server.url, &["--timeout", "500ms"]);
     assert_victim_unknown(&out, "did not answer within 0.5s (after 3 attempts)");
-    assert!(took < Duration::from_secs(15), "took {took:?}");
+    assert!(took < HELD, "took {took:?}");
 }
 
 #[test]
@@ -393,7 +407,7 @@ fn a_slow_drip_is_bounded_by_the_timeout() {
     let server = serve(victim, Misbehave::Drip);
     let (out, took) = eval(&server.url, &["--timeout", "1s"]);
     assert_victim_unknown(&out, "did not answer within 1s");
-    assert!(took < Duration::from_secs(15), "took {took:?}");
+    assert!(took < HELD, "took {took:?}");
 }
 
 #[test]
@@ -445,7 +459,7 @@ fn truncated_and_invalid_json_make_the_kpi_unknown() {
         let server = serve(victim, bad);
         let (out, took) = eval(&server.url, &["--timeout", "2s"]);
         assert_victim_unknown(&out, why);
-        assert!(took < Duration::from_secs(20), "took {took:?}");
+        assert!(took < HANG, "took {took:?}");
     }
     let server = serve(|_| true, Misbehave::Body("{\"status\":".into()));
     let (out, _) = eval(&server.url, &[]);
@@ -481,7 +495,7 @@ fn a_series_with_millions_of_samples_is_refused_by_default() {
     let server = serve(victim, Misbehave::Huge(3_000_000));
     let (out, took) = eval(&server.url, &[]);
     assert_victim_unknown(&out, "3000000 samples of `fraud_scoring_latency_p95`, more than the limit of 1000000");
-    assert!(took < Duration::from_secs(120), "took {took:?}");
+    assert!(took < HANG, "took {took:?}");
 }
 
 #[test]
@@ -499,7 +513,7 @@ fn the_sample_and_byte_limits_can_be_lowered_and_raised() {
     let server = serve(victim, Misbehave::Huge(50_000_000));
     let (out, took) = eval(&server.url, &["--max-metrics-bytes", "2MiB"]);
     assert_victim_unknown(&out, "more than 2097152 bytes in all");
-    assert!(took < Duration::from_secs(30), "took {took:?}");
+    assert!(took < HANG, "took {took:?}");
 
     let (out, _) = eval(&server.url, &["--max-metrics-bytes", "lots"]);
     assert_eq!(out.status.code(), Some(2));
@@ -586,15 +600,17 @@ fn a_sample_from_the_far_past_is_stale_not_fresh() {
     }
 }
 
-/// The gaps between the three attempts of a retried query: about 0.25 s,
-/// then about 0.5 s (the backoff doubles), bounded above.
+/// The gaps between the three attempts of a retried query: at least
+/// 0.25 s, then at least 0.5 s (the backoff doubles). A loaded machine only
+/// makes a gap longer, so the upper bounds are ten times the backoff: they
+/// only catch a backoff of the wrong order (seconds, not fractions).
 fn assert_backoff(server: &Server, what: &str) {
     let gaps = server.gaps(VICTIM);
     assert_eq!(gaps.len(), 2, "{what}: three attempts, so two gaps: {gaps:?}");
     assert!(gaps[0] >= Duration::from_millis(200), "{what}: first backoff {:?} (0.25 s)", gaps[0]);
-    assert!(gaps[0] < Duration::from_millis(1500), "{what}: first backoff {:?} (0.25 s)", gaps[0]);
+    assert!(gaps[0] < Duration::from_millis(2500), "{what}: first backoff {:?} (0.25 s)", gaps[0]);
     assert!(gaps[1] >= Duration::from_millis(400), "{what}: second backoff {:?} (0.5 s)", gaps[1]);
-    assert!(gaps[1] < Duration::from_millis(2000), "{what}: second backoff {:?} (0.5 s)", gaps[1]);
+    assert!(gaps[1] < Duration::from_millis(5000), "{what}: second backoff {:?} (0.5 s)", gaps[1]);
 }
 
 #[test]
@@ -634,6 +650,7 @@ fn the_timeout_in_compel_toml_bounds_a_silent_server() {
     assert_victim_unknown(&out, "did not answer within 0.5s (after 3 attempts)");
     assert_eq!(server.count(VICTIM), 3);
     assert!(took >= Duration::from_millis(3 * 500 + 750 - 100), "took {took:?}: the attempts were cut short");
-    assert!(took < Duration::from_secs(6), "took {took:?}: about 3 x 0.5 s + 0.75 s expected");
+    // About 3 x 0.5 s + 0.75 s; the default timeout would take over 30 s.
+    assert!(took < Duration::from_secs(25), "took {took:?}: about 3 x 0.5 s + 0.75 s expected");
     let _ = std::fs::remove_dir_all(&dir);
 }

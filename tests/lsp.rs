@@ -778,7 +778,9 @@ fn a_cancelled_request_answers_request_cancelled() {
     let answer = server.response(id);
     assert_eq!(answer["error"]["code"], -32800, "{answer}");
     assert!(answer.get("result").is_none(), "{answer}");
-    assert!(started.elapsed() < Duration::from_secs(2), "answered only after {:?}", started.elapsed());
+    // Answered before the edit's analysis could even start (5 s of quiet):
+    // the cancellation was honoured at once, not once the analysis ran.
+    assert!(started.elapsed() < Duration::from_millis(4_500), "answered only after {:?}", started.elapsed());
     // The server goes on answering (from the text: nothing is analysed yet).
     let folds = server.request("textDocument/foldingRange", json!({ "textDocument": { "uri": uri } }));
     assert!(folds.as_array().is_some_and(|f| !f.is_empty()), "{folds}");

@@ -7,7 +7,12 @@
 //!   `compel test` refuses a `metrics` path outside the project;
 //! - evaluation is bounded: nested quantifiers over long lists, or `let`s
 //!   that double at each link, stop at the evaluation budget with `E0103`
-//!   (check) or `unknown` (eval), quickly and in little memory.
+//!   (check) or `unknown` (eval), in little memory.
+//!
+//! No test here asserts a tight wall-clock time: the step budget is what
+//! bounds evaluation, and the tests assert the number of steps taken (the
+//! reason names it). A run is only bounded by [`HANG`], far above what any
+//! of them takes on a loaded machine, to catch a run that never ends.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -22,6 +27,10 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 const NOW: &str = "2026-11-24T00:00:00Z";
+
+/// Longer than any run here takes, by far: each takes well under 10 s in
+/// a debug build on an idle machine, so this only catches one that hangs.
+const HANG: Duration = Duration::from_secs(300);
 
 fn project(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("compel-security-{}-{name}", std::process::id()));
@@ -182,7 +191,7 @@ test "reads a file outside the project" {{
     assert_eq!(kpi("leak")["reason"], format!("no series `{url}`"));
     assert_eq!(kpi("local")["status"], "unknown");
     assert_eq!(kpi("local")["reason"], format!("no series `{secret}`"));
-    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert!(took < HANG, "took {took:?}");
 
     // `compel test` refuses both metrics paths: they leave the project.
     let (out, _, _) = compel(&root, &["test", "p.compel"]);
@@ -204,8 +213,17 @@ fn list(n: usize, item: impl Fn(usize) -> String) -> String {
     (0..n).map(item).collect::<Vec<_>>().join(", ")
 }
 
-fn gate(criteria: &str) -> String {
-    format!("initiative i {{\n  owner \"o\"\n  stage model\n  gate model -> produce {{\n{criteria}  }}\n}}\n")
+/// An initiative and a policy (an obligation: it blocks `eval` whatever
+/// is asked of gates) with `criteria`, which start on its line 7.
+fn policy(criteria: &str) -> String {
+    format!("initiative i {{\n  owner \"o\"\n  stage model\n}}\n\npolicy bounded for initiative {{\n{criteria}}}\n")
+}
+
+/// The one criterion of the one policy of an eval report.
+fn policy_criterion(report: &Value) -> &Value {
+    let policies = report["policies"].as_array().expect("policies");
+    assert_eq!(policies.len(), 1, "{report:#}");
+    &policies[0]["criteria"][0]
 }
 
 /// Asserts `message` is the reason `compel check` and `compel eval` give
@@ -242,14 +260,22 @@ fn check_stops(root: &Path, file: &str, line: u64, max_decls: u64) {
     assert_eq!(diags[0]["code"], "E0103");
     assert_stopped(&diags[0]["message"], compel::check::interp::MAX_EVAL_STEPS, max_decls);
     assert_eq!(diags[0]["line"], line, "{file}");
-    assert!(took < Duration::from_secs(20), "{file}: check took {took:?}");
+    assert!(took < HANG, "{file}: check took {took:?}");
     assert!(peak_kb < 512 * 1024, "{file}: check used {peak_kb} kB");
 
-    // `compel eval` refuses a policy that does not check, as quickly.
-    let (out, took, _) = compel(root, &["eval", file, "--metrics", "good.json", "--now", NOW]);
-    assert_eq!(out.status.code(), Some(2), "{file}: {}", text(&out.stderr));
-    assert!(text(&out.stderr).contains("E0103"), "{file}: {}", text(&out.stderr));
-    assert!(took < Duration::from_secs(20), "{file}: eval took {took:?}");
+    // `compel eval` evaluates anyway, with a budget of its own: it runs out
+    // too, and the criterion is `unknown` with the reason (exit 1), never a
+    // refusal to evaluate (exit 2).
+    let (out, took, peak_kb) =
+        compel(root, &["eval", file, "--metrics", "good.json", "--now", NOW, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{file}: {}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["outcome"], "unknown", "{file}");
+    let criterion = policy_criterion(&report);
+    assert_eq!(criterion["outcome"], "unknown", "{file}: {criterion:#}");
+    assert_stopped(&criterion["reason"], compel::check::interp::MAX_EVAL_STEPS_EVAL, max_decls);
+    assert!(took < HANG, "{file}: eval took {took:?}");
+    assert!(peak_kb < 512 * 1024, "{file}: eval used {peak_kb} kB");
 }
 
 #[test]
@@ -264,23 +290,23 @@ fn evaluation_is_bounded() {
         root.join("cubed.compel"),
         format!(
             "let xs = [{numbers}]\n\n{}",
-            gate("    require all(a in xs: all(b in xs: all(c in xs: a + b + c >= 0)))\n")
+            policy("  require all(a in xs: all(b in xs: all(c in xs: a + b + c >= 0)))\n")
         ),
     )
     .unwrap();
-    check_stops(&root, "cubed.compel", 7, 500);
+    check_stops(&root, "cubed.compel", 9, 500);
 
     // Two over 3,000 datasets of one initiative: 9 million pairs.
     let datasets: String = (0..3_000).map(|i| format!("  dataset d{i} {{\n    versioned true\n  }}\n")).collect();
     std::fs::write(
         root.join("datasets.compel"),
         format!(
-            "initiative i {{\n  owner \"o\"\n  stage model\n{datasets}  gate model -> produce {{\n    \
-             require all(a in datasets: all(b in datasets: a.versioned and b.versioned))\n  }}\n}}\n"
+            "initiative i {{\n  owner \"o\"\n  stage model\n{datasets}}}\n\npolicy bounded for initiative {{\n  \
+             require all(a in datasets: all(b in datasets: a.versioned and b.versioned))\n}}\n"
         ),
     )
     .unwrap();
-    check_stops(&root, "datasets.compel", 3 * 3_000 + 5, 3_500);
+    check_stops(&root, "datasets.compel", 3 * 3_000 + 7, 3_500);
 
     // `let`s that only eval can decide are computed where they are used:
     // each link doubles the work (2^60 steps without the budget).
@@ -288,21 +314,28 @@ fn evaluation_is_bounded() {
     for i in 1..=60 {
         lets.push_str(&format!("let a{i} = a{} + a{}\n", i - 1, i - 1));
     }
-    std::fs::write(root.join("doubling.compel"), format!("{lets}\n{}", gate("    require a60 >= 0d\n"))).unwrap();
+    std::fs::write(root.join("doubling.compel"), format!("{lets}\n{}", policy("  require a60 >= 0d\n"))).unwrap();
     let (out, took, _) = compel(&root, &["check", "doubling.compel", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let diags = report["diagnostics"].as_array().unwrap();
     assert_eq!(diags.len(), 1, "{diags:#?}");
     assert_stopped(&diags[0]["message"], compel::check::interp::MAX_EVAL_STEPS, 500);
-    assert!(took < Duration::from_secs(20), "took {took:?}");
+    assert!(took < HANG, "took {took:?}");
+    let (out, took, _) =
+        compel(&root, &["eval", "doubling.compel", "--metrics", "good.json", "--now", NOW, "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(policy_criterion(&report)["outcome"], "unknown", "{report:#}");
+    assert_stopped(&policy_criterion(&report)["reason"], compel::check::interp::MAX_EVAL_STEPS_EVAL, 500);
+    assert!(took < HANG, "eval took {took:?}");
 
     // A list only eval can compute: check decides nothing (no problem),
     // eval runs out and the criterion is unknown with the reason; it blocks.
     let todays = list(5_000, |_| "today".to_string());
     std::fs::write(
         root.join("late.compel"),
-        format!("let days = [{todays}]\n\n{}", gate("    require all(a in days: all(b in days: a >= b - 1d))\n")),
+        format!("let days = [{todays}]\n\n{}", policy("  require all(a in days: all(b in days: a >= b - 1d))\n")),
     )
     .unwrap();
     let (out, _, _) = compel(&root, &["check", "late.compel"]);
@@ -314,10 +347,10 @@ fn evaluation_is_bounded() {
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(report["outcome"], "unknown");
-    let criterion = &report["initiatives"][0]["gates"][0]["criteria"][0];
+    let criterion = policy_criterion(&report);
     assert_eq!(criterion["outcome"], "unknown", "{criterion:#}");
     assert_stopped(&criterion["reason"], compel::check::interp::MAX_EVAL_STEPS_EVAL, 500);
-    assert!(took < Duration::from_secs(20), "eval took {took:?}");
+    assert!(took < HANG, "eval took {took:?}");
     assert!(peak_kb < 512 * 1024, "eval used {peak_kb} kB");
     let _ = std::fs::remove_dir_all(&dir);
 }

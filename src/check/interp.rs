@@ -36,8 +36,9 @@ use super::value::{
     fmt_num, nanos_to_secs, secs_to_nanos_ceil, secs_to_nanos_floor, Value, HUNDRED, MS, NANOS_PER_SEC,
 };
 use super::{DeclId, Model, Symbol};
+use crate::diag::Code;
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, LitUnit, UnOp};
-use crate::text::FileId;
+use crate::text::{FileId, FileSpan};
 
 /// How many expression nodes one `compel check` may evaluate. Real
 /// policies take a few hundred steps per subject; a debug build does about
@@ -132,6 +133,18 @@ pub enum Undecided {
     /// Values of incompatible units met (USD against EUR): only possible
     /// where the static types were not precise, e.g. a policy's `budget`.
     TypeError(String),
+    /// A mistake in the policy that shows only with a subject's facts: a
+    /// field read from a value that is not a declaration (`owner.role`
+    /// where this subject's `owner` is a string, `E0505`), a window that
+    /// comes out negative (`E0510`). `compel check` reports it with `code`.
+    Mistake {
+        /// The diagnostic code.
+        code: Code,
+        /// The expression at fault.
+        at: FileSpan,
+        /// Why, in words.
+        reason: String,
+    },
 }
 
 /// Where a KPI stands against its target.
@@ -275,11 +288,16 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
             match v {
                 Value::Decl(id) => attribute(env, id, &field.name)?,
                 other => {
-                    return Err(Undecided::Unknown(format!(
-                        "`{}` has no attribute `{}`",
-                        env.model.display_value(&other),
-                        field.name
-                    )))
+                    return Err(Undecided::Mistake {
+                        code: Code::NoSuchField,
+                        at: FileSpan::new(env.file, e.span),
+                        reason: format!(
+                            "`{}` is {}, so it has no attribute `{}`",
+                            env.model.display_value(&other),
+                            super::types::value_ty(&other).describe(),
+                            field.name
+                        ),
+                    })
                 }
             }
         }
@@ -308,7 +326,8 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
                         }
                     }
                     Err(u) => {
-                        if undecided.is_none() {
+                        let mistake = |u: &Undecided| matches!(u, Undecided::Mistake { .. });
+                        if undecided.as_ref().is_none_or(|v| mistake(&u) && !mistake(v)) {
                             undecided = Some(u);
                         }
                     }
@@ -335,6 +354,9 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
             let d = eval_in(env, b, dur)?;
             match (k, d) {
                 (Value::Decl(id), Value::Dur(secs)) if env.model.decl(id).kind == Kind::Kpi => {
+                    if secs.is_negative() {
+                        return Err(negative_window(env, dur, secs));
+                    }
                     let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
                     match m.held_for(id, secs)? {
                         KpiState::Met => Value::Bool(true),
@@ -461,19 +483,33 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
         _ => return Err(Undecided::Unknown(format!("`{func}` needs a KPI"))),
     };
     let dur = |i: usize| match vals.get(i) {
+        Some(Value::Dur(s)) if s.is_negative() => Err(negative_window(env, &args[i], *s)),
         Some(Value::Dur(s)) => Ok(*s),
         _ => Err(Undecided::Unknown(format!("`{func}` needs a duration"))),
     };
+    // The windows first: a negative one is a mistake even without metrics.
+    let current = dur(1)?;
+    let reference = if matches!(func, "psi" | "ks" | "wasserstein") { Some(dur(2)?) } else { None };
     let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
-    match func {
-        "psi" | "ks" | "wasserstein" => {
-            let x = m.drift(kpi, func, dur(1)?, dur(2)?)?;
+    match reference {
+        Some(reference) => {
+            let x = m.drift(kpi, func, current, reference)?;
             // A statistic is a float; its decimal is what the comparison reads.
             Rational::from_f64(x)
                 .map(Value::Num)
                 .ok_or_else(|| Undecided::Unknown(format!("`{func}` is {}", fmt_num(x))))
         }
-        _ => m.window(kpi, func, dur(1)?),
+        None => m.window(kpi, func, current),
+    }
+}
+
+/// A window that came out negative: `E0510` for `compel check`, the reason
+/// of an `unknown` for `compel eval`.
+fn negative_window(env: &Env, window: &Expr, secs: Rational) -> Undecided {
+    Undecided::Mistake {
+        code: Code::NegativeWindow,
+        at: FileSpan::new(env.file, window.span),
+        reason: format!("the window is negative ({}); a window reads back from `now`", Value::Dur(secs)),
     }
 }
 
@@ -488,6 +524,11 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
             let rv = truth_in(env, b, r);
             if rv == Ok(short) {
                 return Ok(Value::Bool(short));
+            }
+            // A mistake in the policy is reported even next to what only
+            // eval can decide.
+            if let Err(u @ Undecided::Mistake { .. }) = &rv {
+                return Err(u.clone());
             }
             lv?;
             rv?;
@@ -533,7 +574,7 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
 fn both(l: Result<Value, Undecided>, r: Result<Value, Undecided>) -> Result<(Value, Value), Undecided> {
     fn rank(u: &Undecided) -> u8 {
         match u {
-            Undecided::Absent { .. } | Undecided::TypeError(_) => 0,
+            Undecided::Absent { .. } | Undecided::TypeError(_) | Undecided::Mistake { .. } => 0,
             Undecided::Unknown(_) => 1,
             Undecided::Deferred(_) => 2,
         }

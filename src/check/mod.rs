@@ -934,6 +934,7 @@ impl<'a> Checker<'a> {
         }
         if kind == Kind::Kpi {
             self.check_kpi_units(file, &attrs);
+            self.check_percent_thresholds(file, ast, &attrs);
         }
         self.model.decls[id.0 as usize].attrs = attrs;
     }
@@ -1088,6 +1089,50 @@ impl<'a> Checker<'a> {
                     d = d.with_label(FileSpan::new(file, u.value_span), format!("unit `{}`", unit.name()));
                 }
                 self.diags.push(d);
+            }
+        }
+    }
+
+    /// `E0512`: with `unit percent`, a bare number in `target` or `warn`
+    /// (`target <= 2`) is a ratio (200%), almost never what was meant.
+    fn check_percent_thresholds(&mut self, file: FileId, ast: &ast::Decl, attrs: &[Attr]) {
+        if !matches!(
+            attrs.iter().find(|a| a.name == "unit").map(|a| &a.value),
+            Some(AttrVal::Unit(MeasureUnit::Percent))
+        ) {
+            return;
+        }
+        for m in &ast.members {
+            let ast::Member::Attr(a) = m else { continue };
+            let AstAttrValue::Threshold(t) = &a.value else { continue };
+            if a.name.name != "target" && a.name.name != "warn" {
+                continue;
+            }
+            let mut bare = Vec::new();
+            bare_numbers(&t.value, &mut bare);
+            for (raw, span) in bare {
+                let meant = format!("{}%", times_100(&raw));
+                if meant == "0%" {
+                    continue; // zero is zero in either unit
+                }
+                let percent = format!("{raw}%");
+                self.diags.push(
+                    Diagnostic::at(
+                        Code::PercentWithoutUnit,
+                        file,
+                        span,
+                        format!(
+                            "`{}` of a `unit percent` KPI is a bare number: `{raw}` means {meant}, not {percent}",
+                            a.name.name
+                        ),
+                    )
+                    .with_primary_label("no `%`")
+                    .with_help(format!("write `{percent}`"))
+                    .with_fix(Fix {
+                        title: format!("change to `{percent}`"),
+                        edits: vec![Edit { at: FileSpan::new(file, span), replacement: percent.clone() }],
+                    }),
+                );
             }
         }
     }
@@ -1379,6 +1424,38 @@ impl<'a> Checker<'a> {
 
 /// Every name an expression mentions (quantifier variables included; the
 /// caller resolves them).
+/// The unitless number literals that stand as values (not as factors) in
+/// a threshold: `2`, `-2`, `(2)`, both sides of `90% + 2`.
+fn bare_numbers(e: &Expr, out: &mut Vec<(String, Span)>) {
+    match &e.kind {
+        ExprKind::Number { raw, unit: None, .. } => out.push((raw.clone(), e.span)),
+        ExprKind::Paren(inner) | ExprKind::Unary(ast::UnOp::Neg, inner) => bare_numbers(inner, out),
+        ExprKind::Binary(ast::BinOp::Add | ast::BinOp::Sub, l, r) => {
+            bare_numbers(l, out);
+            bare_numbers(r, out);
+        }
+        _ => {}
+    }
+}
+
+/// A number literal's decimal text times 100, exactly (`2` -> `200`,
+/// `0.075` -> `7.5`).
+fn times_100(raw: &str) -> String {
+    let digits = raw.replace('_', "");
+    let (int, frac) = digits.split_once('.').unwrap_or((&digits, ""));
+    let frac = format!("{frac:0<2}");
+    let (moved, rest) = frac.split_at(2);
+    let int = format!("{int}{moved}");
+    let int = int.trim_start_matches('0');
+    let rest = rest.trim_end_matches('0');
+    let int = if int.is_empty() { "0" } else { int };
+    if rest.is_empty() {
+        int.to_string()
+    } else {
+        format!("{int}.{rest}")
+    }
+}
+
 fn collect_names<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
     match &e.kind {
         ExprKind::Name(i) => out.push(&i.name),

@@ -39,7 +39,7 @@ pub(super) fn budget_diagnostic(model: &Model, at: FileSpan) -> Diagnostic {
 
 /// Whether `d` is the one [`budget_diagnostic`] of a run.
 pub(super) fn is_budget_diagnostic(d: &Diagnostic) -> bool {
-    d.code == Code::LimitExceeded && d.message.starts_with("evaluation stopped after ")
+    d.is_step_budget()
 }
 
 /// What a criterion is part of.
@@ -67,6 +67,11 @@ pub fn evaluate_static(model: &Model, files: &Files, diags: &mut Vec<Diagnostic>
             if let Some(filter) = &policy.filter {
                 match interp::truth(&env, filter) {
                     Ok(true) => {}
+                    Err(Undecided::Mistake { code, at, reason }) => {
+                        let what = format!("the `where` of policy `{}`", policy.name);
+                        diags.extend(mistake(model, subject, &what, code, at, &reason, diags));
+                        continue;
+                    }
                     _ => continue,
                 }
             }
@@ -97,6 +102,39 @@ fn criterion_text(files: &Files, file: FileId, c: &Criterion) -> String {
     let raw = files.get(file).text.get(c.expr.span.range()).unwrap_or("");
     let words: Vec<&str> = raw.split_whitespace().collect();
     format!("{} {}", c.enforcement.as_str(), words.join(" "))
+}
+
+/// The diagnostic for a mistake that evaluating `what` on `subject` found,
+/// unless the checker already reported it where it is written.
+fn mistake(
+    model: &Model,
+    subject: DeclId,
+    what: &str,
+    code: Code,
+    wrong: FileSpan,
+    reason: &str,
+    diags: &[Diagnostic],
+) -> Option<Diagnostic> {
+    let inside = |d: &Diagnostic| {
+        d.code == code
+            && d.primary.file == wrong.file
+            && d.primary.span.start >= wrong.span.start
+            && d.primary.span.end <= wrong.span.end
+    };
+    if diags.iter().any(inside) {
+        return None;
+    }
+    let help = match code {
+        Code::NegativeWindow => "a window `7d` reads `[now - 7d, now]`: give a duration of at least 0",
+        _ => "a policy reads attributes of declarations only: name one (a person: `owner dana`) where its attributes are read",
+    };
+    let s = model.decl(subject);
+    Some(
+        Diagnostic::new(code, wrong, format!("{what} cannot be decided for `{}`: {reason}", s.name))
+            .with_label(FileSpan::new(s.file, s.name_span), format!("`{}` is declared here", s.name))
+            .with_help(help)
+            .with_severity(Severity::Error),
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -141,6 +179,12 @@ fn report(
         .with_label(at, format!("`{}` is declared here", s.name))
         .with_help("compare like with like; money converts only within one currency")
         .with_severity(Severity::Error),
+        Err(Undecided::Mistake { code, at: wrong, reason }) => {
+            match mistake(model, subject, &what, code, wrong, &reason, diags) {
+                Some(d) => d,
+                None => return,
+            }
+        }
         Err(Undecided::Absent { decl, attr }) => {
             let holder = model.decl(decl);
             let whose =
@@ -161,7 +205,11 @@ fn report(
             d
         }
     };
-    let d = if d.code == Code::TypeMismatch { d } else { d.with_severity(severity(c.enforcement)) };
+    let d = if matches!(d.code, Code::TypeMismatch | Code::NoSuchField | Code::NegativeWindow) {
+        d
+    } else {
+        d.with_severity(severity(c.enforcement))
+    };
     diags.push(d);
 }
 

@@ -6,6 +6,7 @@
 //! error is reported once, where it arises, and the expression becomes
 //! [`Ty::Any`] so one mistake never cascades into many diagnostics.
 
+use super::interp::{self, Env};
 use super::schema::{AttrType, Kind};
 use super::value::{Ty, Value};
 use super::{Model, Reference, Symbol, Target};
@@ -249,6 +250,8 @@ impl<'a> TypeCx<'a> {
                         dur.span,
                         format!("`for` needs a duration such as `7d`, but this is {}", dt.describe()),
                     ));
+                } else {
+                    self.negative_window(dur, "`for`");
                 }
                 Ty::Bool
             }
@@ -435,6 +438,11 @@ impl<'a> TypeCx<'a> {
                 return Ty::Any;
             }
         }
+        for (arg, (_, pty)) in args.iter().zip(&b.params) {
+            if pty == "duration" {
+                self.negative_window(arg, &format!("`{}`", func.name));
+            }
+        }
         match b.ret.as_str() {
             "measure" => kpi.map_or(Ty::Any, |id| self.model.decl(id).measure_unit().ty()),
             "number" => Ty::Num,
@@ -465,9 +473,12 @@ impl<'a> TypeCx<'a> {
                 let rt = self.infer(r);
                 match rt {
                     Ty::List(elem) => {
-                        let lt = if matches!(*elem, Ty::Decl(..)) { lt } else { self.as_number(lt) };
+                        let identity = matches!(*elem, Ty::Decl(..));
+                        let lt = if identity { lt } else { self.as_number(lt) };
                         if !compatible(&lt, &elem) {
                             self.mismatch(e, l, r, &lt, &Ty::List(elem.clone()), "look for");
+                        } else if identity && matches!(lt, Ty::Decl(..)) {
+                            self.data_independent(e, l, r, "in", &lt);
                         }
                     }
                     Ty::Any => {}
@@ -490,6 +501,8 @@ impl<'a> TypeCx<'a> {
                 let (lt, rt) = if equality && both_decls { (lt, rt) } else { (self.as_number(lt), self.as_number(rt)) };
                 if !compatible(&lt, &rt) {
                     self.mismatch(e, l, r, &lt, &rt, "compare");
+                } else if equality && both_decls {
+                    self.data_independent(e, l, r, c.as_str(), &lt);
                 } else if !equality && !ordered(&lt) {
                     self.err(Diagnostic::at(
                         Code::BadOperand,
@@ -544,6 +557,87 @@ impl<'a> TypeCx<'a> {
         }
     }
 
+    /// `E0510` when a window the checker can compute is negative (`-1d`).
+    fn negative_window(&mut self, w: &Expr, user: &str) {
+        let env = Env::constant(self.model, self.file);
+        let Ok(v @ Value::Dur(secs)) = interp::eval(&env, w) else { return };
+        if !secs.is_negative() {
+            return;
+        }
+        let value = self.model.display_value(&v);
+        let shown = match &strip_parens(w).kind {
+            ExprKind::Unary(UnOp::Neg, inner) => match &inner.kind {
+                ExprKind::Number { raw, unit: Some(u), .. } => format!("`-{raw}{}`", u.as_str()),
+                _ => format!("({value})"),
+            },
+            ExprKind::Name(ident) => format!("`{}` ({value})", ident.name),
+            _ => format!("({value})"),
+        };
+        let mut d = Diagnostic::at(
+            Code::NegativeWindow,
+            self.file,
+            w.span,
+            format!("negative window {shown}: {user} reads back from `now`, so its window cannot be negative"),
+        )
+        .with_primary_label("negative window");
+        // `-7d`: offer `7d`.
+        if let ExprKind::Unary(UnOp::Neg, inner) = &w.kind {
+            if let ExprKind::Number { raw, unit: Some(u), .. } = &inner.kind {
+                let positive = format!("{raw}{}", u.as_str());
+                d = d
+                    .with_help(format!("a window `{positive}` reads `[now - {positive}, now]`: drop the minus sign"))
+                    .with_fix(Fix {
+                        title: format!("change to `{positive}`"),
+                        edits: vec![Edit { at: FileSpan::new(self.file, w.span), replacement: positive }],
+                    });
+            }
+        }
+        if d.help.is_none() {
+            d = d.with_help("a window `7d` reads `[now - 7d, now]`; give a duration of at least 0");
+        }
+        self.diags.push(d);
+    }
+
+    /// `E0511` when an identity comparison has the same name on both sides
+    /// (`gone == gone`, `gone in [gone, x]`): its outcome never depends on
+    /// the data.
+    fn data_independent(&mut self, e: &Expr, l: &Expr, r: &Expr, op: &str, lt: &Ty) {
+        let Some(name) = bare_name(l) else { return };
+        let same = match op {
+            "in" => match &strip_parens(r).kind {
+                ExprKind::List(items) => items.iter().any(|i| bare_name(i) == Some(name)),
+                _ => false,
+            },
+            _ => bare_name(r) == Some(name),
+        };
+        if !same {
+            return;
+        }
+        let kpi = matches!(lt, Ty::Decl(Kind::Kpi, _));
+        let verdict = if op == "!=" { "false" } else { "true" };
+        let subject = if kpi { "the KPI" } else { "the declaration" };
+        let (shown, why) = match op {
+            "in" => (format!("{name} in [...]"), format!("the list names {subject} `{name}`")),
+            _ => (format!("{name} {op} {name}"), format!("both sides name {subject} `{name}`")),
+        };
+        let mut d = Diagnostic::at(
+            Code::DataIndependentComparison,
+            self.file,
+            e.span,
+            format!("`{shown}` is {verdict} whatever the data: {why}"),
+        )
+        .with_primary_label(format!("always {verdict}"));
+        d = if kpi {
+            d.with_help(format!(
+                "`==`, `!=` and `in` between KPI names compare which KPI it is, not values; \
+                 to require its target write `require {name}`, to read its value compare it with a number"
+            ))
+        } else {
+            d.with_help("`==`, `!=` and `in` between declarations compare which declaration it is")
+        };
+        self.diags.push(d);
+    }
+
     fn mismatch(&mut self, e: &Expr, l: &Expr, r: &Expr, lt: &Ty, rt: &Ty, verb: &str) {
         let message = match verb {
             "compare" => format!("cannot compare {} with {}", lt.describe(), rt.describe()),
@@ -562,6 +656,21 @@ impl<'a> TypeCx<'a> {
             d = d.with_help("give the number a time unit, e.g. `250ms` or `7d`");
         }
         self.diags.push(d);
+    }
+}
+
+fn strip_parens(e: &Expr) -> &Expr {
+    match &e.kind {
+        ExprKind::Paren(inner) => strip_parens(inner),
+        _ => e,
+    }
+}
+
+/// The name an expression is, parentheses aside.
+fn bare_name(e: &Expr) -> Option<&str> {
+    match &strip_parens(e).kind {
+        ExprKind::Name(ident) => Some(&ident.name),
+        _ => None,
     }
 }
 

@@ -153,11 +153,25 @@ pub fn run(args: Args) -> Exit {
     }
 }
 
+/// `--now`: an RFC 3339 time that names one instant. A leap second
+/// (`23:59:60`) is refused: clocks and metric stores disagree on it.
+fn parse_now(text: &str) -> Result<i64, String> {
+    let trimmed = text.trim();
+    if trimmed.get(16..19) == Some(":60") {
+        return Err(format!(
+            "`--now {text}` names a leap second (second 60), which clocks and metric stores do not agree on; \
+             give a time whose second is 00 to 59, e.g. {}:59{}",
+            &trimmed[..16],
+            &trimmed[19..]
+        ));
+    }
+    parse_rfc3339(trimmed).ok_or_else(|| format!("`--now {text}` is not an RFC 3339 time such as 2026-11-24T00:00:00Z"))
+}
+
 /// Evaluates, or says why the inputs are unusable.
 fn run_inner(args: &Args) -> Result<Report, String> {
     let now = match &args.now {
-        Some(text) => parse_rfc3339(text.trim())
-            .ok_or_else(|| format!("`--now {text}` is not an RFC 3339 time such as 2026-11-24T00:00:00Z"))?,
+        Some(text) => parse_now(text)?,
         None => clock(),
     };
     let sample_time =

@@ -284,13 +284,18 @@ Fix: use one of the known units.";
 
     NoSuchField = "E0505", Error, "no such field",
 "A field access `x.name` names an attribute that the declaration's kind
-does not have.
+does not have, or reads an attribute of a value that is not a declaration:
+an `owner` given as a string (`owner \"ml-team@acme.example\"`) is not a
+person, so `owner.role` has nothing to read. compel reports the second
+case for each subject whose value is a string, rather than leaving the
+criterion `unknown` until `eval`.
 
 Example:
 
     program.aproved_until   // did you mean `approved_until`?
 
-Fix: correct the field name.";
+Fix: correct the field name, or name a declaration (`owner dana`) where a
+policy reads its attributes.";
 
     BadOperand = "E0506", Error, "operator does not apply",
 "An operator is applied to a value it does not accept: `not` to a number,
@@ -298,6 +303,58 @@ Fix: correct the field name.";
 (`KPI for DURATION` means the target held throughout the duration).
 
 Fix: rewrite the expression.";
+
+    NegativeWindow = "E0510", Error, "negative window",
+"A window reaches back from `now`: `avg(k, 7d)` reads `[now - 7d, now]` and
+`k for 7d` asks whether the target held throughout it. A negative window
+(`-1d`) would reach into the future, where there is no data, so it is an
+error wherever the checker can compute it: from literals and `let`s, and
+from a subject's facts (`avg(k, program.review_every)` is reported for each
+subject whose `review_every` is negative). A window that only `eval` can
+compute (from `today`, say) and turns out negative makes the criterion
+`unknown`.
+
+Example:
+
+    require avg(feature_psi, -7d) < 0.15   // the window is negative
+
+Fix: drop the minus sign: `avg(feature_psi, 7d)`. To read an older window,
+subtract at the other end: `avg(feature_psi, 14d) - avg(feature_psi, 7d)`.";
+
+    DataIndependentComparison = "E0511", Warning, "comparison decided without the data",
+"A comparison that is true (or false) whatever the data says. `==` and
+`!=` between two KPI names, and `k in [...]` over KPI names, compare which
+KPI it is, not the KPIs' values (that is how `k in program.objectives`
+works). So `gone == gone` holds even when `gone` has no data at all: it
+reads no series and can never block.
+
+Example:
+
+    require accuracy == accuracy   // true for any data, even none
+
+Fix: say what the criterion should ask of the data: its target
+(`require accuracy`), a value (`require accuracy >= 92%`) or a window
+function (`require min(accuracy, 7d) >= 90%`). Every
+comparison other than identity reads values, so a KPI without data makes
+it `unknown`.";
+
+    PercentWithoutUnit = "E0512", Error, "a percent KPI's threshold needs `%`",
+"A KPI with `unit percent` stores 93.5 for 93.5%, but a threshold is a
+value in the language, where a bare number is a plain ratio: `target <= 2`
+means 200%, not 2%. A bare number in a percent KPI's `target` or `warn` is
+therefore almost certainly a mistake, and compel asks for the unit.
+
+Example:
+
+    kpi error_rate {
+      metric \"errors_pct\"
+      unit   percent
+      target <= 2      // means 200%; write `2%`
+    }
+
+Fix: write the percent sign (`target <= 2%`); the editor offers it as a
+quick fix. If a ratio was meant, write it as a percentage too
+(`target <= 200%`).";
 
     BadTransition = "E0601", Error, "no such stage transition",
 "Gates guard transitions between adjacent stages of the COMPEL order:

@@ -141,9 +141,17 @@ impl Diagnostic {
     /// Whether this error keeps `compel eval` and `compel test` from
     /// running: an error in the language itself. A policy that a declared
     /// fact violates, or an attribute a subject leaves unset, is a decision
-    /// (eval reports it as `fail` or `unknown`), not a compile error.
+    /// (eval reports it as `fail` or `unknown`), not a compile error; so is
+    /// `compel check` running out of evaluation steps (eval has a budget of
+    /// its own, and what is left when it runs out is `unknown`).
     pub fn is_compile_error(&self) -> bool {
-        self.is_error() && !matches!(self.code, Code::PolicyViolated | Code::AbsentAttribute)
+        self.is_error() && !matches!(self.code, Code::PolicyViolated | Code::AbsentAttribute) && !self.is_step_budget()
+    }
+
+    /// Whether this is the `E0103` that says the evaluation budget ran out
+    /// (as opposed to a limit on the input's size or nesting).
+    pub fn is_step_budget(&self) -> bool {
+        self.code == Code::LimitExceeded && self.message.starts_with("evaluation stopped after ")
     }
 }
 

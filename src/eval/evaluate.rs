@@ -1300,7 +1300,7 @@ impl<'a> Evaluator<'a> {
 
     fn undecided(&self, u: &Undecided) -> String {
         match u {
-            Undecided::Unknown(r) | Undecided::TypeError(r) => r.clone(),
+            Undecided::Unknown(r) | Undecided::TypeError(r) | Undecided::Mistake { reason: r, .. } => r.clone(),
             Undecided::Absent { decl, attr } => format!("`{}` does not set `{attr}`", self.model.decl(*decl).name),
             Undecided::Deferred(what) => format!("`{what}` is not available"),
         }
@@ -1492,6 +1492,33 @@ impl Explainer<'_, '_> {
     /// `a` and `b` with their values, then `va OP vb` or `va is not OP vb`.
     fn relation(&self, env: &Env, l: &Expr, r: &Expr, op: &str, holds: bool) -> String {
         let not = if holds { "" } else { "not " };
+        // Identity: `==`, `!=` and `in` between KPIs say which KPI it is,
+        // never a value (`gone == gone` reads no data).
+        if let Some(a) = self.kpi_of(env, l) {
+            let named = |e: &Expr, id: DeclId| {
+                let name = &self.model().decl(id).name;
+                if self.src(e) == *name {
+                    format!("`{name}`")
+                } else {
+                    format!("`{}` ({name})", self.src(e))
+                }
+            };
+            match (op, interp::eval(env, r)) {
+                ("==" | "!=", Ok(Value::Decl(b))) => {
+                    let same = if a == b { "the same KPI" } else { "different KPIs" };
+                    return format!("{} and {} are {same}", named(l, a), named(r, b));
+                }
+                ("in", Ok(Value::List(items))) if matches!(items.first(), Some(Value::Decl(_))) => {
+                    let list = if is_literal(r) || holds || matches!(r.kind, ExprKind::List(_)) {
+                        format!("`{}`", self.src(r))
+                    } else {
+                        format!("`{}` ({})", self.src(r), self.show(env, r).0)
+                    };
+                    return format!("{} is {not}in {list}", named(l, a));
+                }
+                _ => {}
+            }
+        }
         if op == "in" && !is_literal(l) {
             // `sponsor.role` is CFO, which is in `c_suite`.
             let (v, note) = self.show(env, l);
