@@ -14,6 +14,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::{normalize_path, Analysis, SourceLoader};
+use crate::diag::Code;
 use crate::syntax::ParseLimits;
 
 /// The exit codes of every command. "The policy said no" (`Blocked`) is
@@ -33,6 +34,49 @@ pub enum Exit {
 impl From<Exit> for std::process::ExitCode {
     fn from(e: Exit) -> Self {
         std::process::ExitCode::from(e as u8)
+    }
+}
+
+/// Why a command could not do its job (exit 2): the message, and the
+/// diagnostic code when the cause has one (an unreadable input is E0105).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unusable {
+    /// The code, when the cause has one.
+    pub code: Option<Code>,
+    /// The reason in plain words.
+    pub message: String,
+}
+
+impl Unusable {
+    /// An input that cannot be read or does not exist (E0105).
+    pub fn input(message: impl Into<String>) -> Unusable {
+        Unusable { code: Some(Code::UnreadableInput), message: message.into() }
+    }
+}
+
+impl From<String> for Unusable {
+    fn from(message: String) -> Unusable {
+        Unusable { code: None, message }
+    }
+}
+
+impl From<Unusable> for String {
+    fn from(u: Unusable) -> String {
+        match u.code {
+            Some(code) => format!("[{}] {}", code.as_str(), u.message),
+            None => u.message,
+        }
+    }
+}
+
+/// `error[E0105]: message`, or `error: message` without a code, as the
+/// commands print it on standard error.
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.code {
+            Some(code) => write!(f, "error[{}]: {}", code.as_str(), self.message),
+            None => write!(f, "error: {}", self.message),
+        }
     }
 }
 
@@ -127,23 +171,25 @@ pub fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Expands the command line's paths: files as given, folders to every
-/// `*.compel` below them (sorted, so output is deterministic). Returns an
-/// error message for a path that does not exist.
-pub fn collect_paths(paths: &[PathBuf]) -> Result<Vec<String>, String> {
+/// `*.compel` below them (sorted, so output is deterministic). A path that
+/// does not exist, a folder that cannot be read or holds no `.compel` file
+/// is unusable input (E0105).
+pub fn collect_paths(paths: &[PathBuf]) -> Result<Vec<String>, Unusable> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
             let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| format!("cannot read `{}`: {}", p.display(), io_reason(&e)))?;
+            walk(p, &mut found)
+                .map_err(|e| Unusable::input(format!("cannot read `{}`: {}", p.display(), io_reason(&e))))?;
             found.sort();
             if found.is_empty() {
-                return Err(format!("no `.compel` files in `{}`", p.display()));
+                return Err(Unusable::input(format!("no `.compel` files in `{}`", p.display())));
             }
             out.extend(found.into_iter().map(|f| normalize_path(&f.to_string_lossy())));
         } else if p.exists() {
             out.push(normalize_path(&p.to_string_lossy()));
         } else {
-            return Err(format!("`{}` does not exist", p.display()));
+            return Err(Unusable::input(format!("`{}` does not exist", p.display())));
         }
     }
     out.dedup();
@@ -172,13 +218,13 @@ pub fn use_color() -> bool {
 
 /// Analyses the given paths from disk, with the limits of the project's
 /// `compel.toml` (see [`Limits`]).
-pub fn analyze_paths(paths: &[PathBuf]) -> Result<Analysis, String> {
+pub fn analyze_paths(paths: &[PathBuf]) -> Result<Analysis, Unusable> {
     let limits = Limits::for_paths(paths)?;
     analyze_paths_with(paths, limits.parse)
 }
 
 /// Analyses the given paths from disk with explicit parser limits.
-pub fn analyze_paths_with(paths: &[PathBuf], limits: ParseLimits) -> Result<Analysis, String> {
+pub fn analyze_paths_with(paths: &[PathBuf], limits: ParseLimits) -> Result<Analysis, Unusable> {
     let roots = collect_paths(paths)?;
     Ok(crate::analysis::analyze_with(&roots, &ProjectLoader::for_paths(paths), limits))
 }
