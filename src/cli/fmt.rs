@@ -3,7 +3,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use super::{collect_paths, io_reason, use_color, Exit};
+use super::{collect_paths, io_reason, use_color, Exit, Unusable};
 use crate::diag::render;
 use crate::text::{Files, SourceFile};
 
@@ -24,7 +24,7 @@ pub fn run(args: Args) -> Exit {
     if args.paths.len() == 1 && args.paths[0].as_os_str() == "-" {
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-            eprintln!("error: cannot read standard input: {}", io_reason(&e));
+            eprintln!("{}", Unusable::input(format!("cannot read standard input: {}", io_reason(&e))));
             return Exit::Error;
         }
         return match crate::fmt::format_source(&text) {
@@ -49,8 +49,8 @@ pub fn run(args: Args) -> Exit {
     }
     let paths = match collect_paths(&args.paths) {
         Ok(p) => p,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(unusable) => {
+            eprintln!("{unusable}");
             return Exit::Error;
         }
     };
@@ -60,7 +60,7 @@ pub fn run(args: Args) -> Exit {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("error: cannot read `{path}`: {}", io_reason(&e));
+                eprintln!("{}", Unusable::input(format!("cannot read `{path}`: {}", io_reason(&e))));
                 result = Exit::Error;
                 continue;
             }

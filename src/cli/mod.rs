@@ -80,6 +80,51 @@ impl std::fmt::Display for Unusable {
     }
 }
 
+/// When a command started, for the reports that record it (JUnit's
+/// `timestamp` and `time`).
+pub struct RunClock {
+    wall: std::time::SystemTime,
+    monotonic: std::time::Instant,
+}
+
+impl RunClock {
+    /// Now.
+    pub fn start() -> RunClock {
+        RunClock { wall: std::time::SystemTime::now(), monotonic: std::time::Instant::now() }
+    }
+
+    /// The JUnit run facts: the start in UTC, this machine's name, the time
+    /// since the start, and `compel.version` followed by `properties`.
+    pub fn junit_run(&self, properties: Vec<(String, String)>) -> crate::junit::JunitRun {
+        let secs = match self.wall.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => d.as_secs() as i64,
+            Err(e) => -(e.duration().as_secs() as i64),
+        };
+        let timestamp = crate::eval::metrics::format_rfc3339(secs).trim_end_matches('Z').to_string();
+        let mut all = vec![("compel.version".to_string(), env!("CARGO_PKG_VERSION").to_string())];
+        all.extend(properties);
+        crate::junit::JunitRun {
+            timestamp,
+            hostname: hostname(),
+            seconds: self.monotonic.elapsed().as_secs_f64(),
+            properties: all,
+        }
+    }
+}
+
+/// This machine's name: the kernel's, `/etc/hostname`, `HOSTNAME` or
+/// `COMPUTERNAME`, else `localhost`.
+pub fn hostname() -> String {
+    let files = ["/proc/sys/kernel/hostname", "/etc/hostname"];
+    files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .chain(["HOSTNAME", "COMPUTERNAME"].iter().filter_map(|v| std::env::var(v).ok()))
+        .map(|name| name.trim().to_string())
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
+}
+
 /// Reads files from disk.
 pub struct FsLoader;
 

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use super::report::{CriterionReport, KpiReport, KpiStatus, Outcome, Report};
 use crate::check::MeasureUnit;
+use crate::junit::{attr, xml, JunitRun};
 
 /// The report as JSON (see `docs/report.schema.json`).
 pub fn json(report: &Report) -> String {
@@ -277,29 +278,14 @@ fn md_criteria(out: &mut String, criteria: &[CriterionReport]) {
     out.push('\n');
 }
 
-/// Escapes text for XML attributes and content.
-fn xml(text: &str) -> String {
-    let mut s = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => s.push_str("&amp;"),
-            '<' => s.push_str("&lt;"),
-            '>' => s.push_str("&gt;"),
-            '"' => s.push_str("&quot;"),
-            '\'' => s.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => s.push('\u{fffd}'),
-            c => s.push(c),
-        }
-    }
-    s
-}
-
-/// JUnit XML: one test suite per gate (`initiative/from -> to`) and per
+/// JUnit XML (see [`crate::junit`] for the shape every compel report
+/// shares): one test suite per gate (`initiative/from -> to`) and per
 /// policy on a subject (`policy/subject`), one test case per criterion.
-/// `fail` and `unknown` are failures carrying the reason; `warn` passes
-/// with the reason on `system-out`.
-pub fn junit(report: &Report) -> String {
+/// `fail` and `unknown` are failures carrying the reason and the
+/// criterion's `file:line:column`; `warn` passes with both on
+/// `system-out`. `run` gives the timestamp, host, duration and properties
+/// (the CLI's `now`, metric sources and compel's version).
+pub fn junit(report: &Report, run: &JunitRun) -> String {
     let mut suites: Vec<(String, &[CriterionReport])> = Vec::new();
     for init in &report.initiatives {
         for gate in &init.gates {
@@ -312,40 +298,44 @@ pub fn junit(report: &Report) -> String {
     let total: usize = suites.iter().map(|(_, c)| c.len()).sum();
     let failures: usize = suites.iter().map(|(_, c)| c.iter().filter(|c| c.outcome.blocks()).count()).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    let _ = writeln!(out, "<testsuites name=\"compel eval\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\">");
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"compel eval\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\" time=\"{}\">",
+        run.time()
+    );
+    let suite_attributes = run.suite_attributes();
+    let properties = run.properties_xml("    ");
     for (name, criteria) in &suites {
         let f = criteria.iter().filter(|c| c.outcome.blocks()).count();
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"0\" timestamp=\"{}\">",
-            xml(name),
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"0\"{suite_attributes}>",
+            attr(name),
             criteria.len(),
-            xml(report.now.trim_end_matches('Z'))
         );
+        out.push_str(&properties);
         for c in criteria.iter() {
-            let _ = write!(
-                out,
-                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\"",
-                xml(&c.text),
-                xml(name),
-                xml(&c.file),
-                c.line
-            );
+            let _ = write!(out, "    <testcase name=\"{}\" classname=\"{}\"", attr(&c.text), attr(name));
+            let location = format!("{}:{}:{}", c.file, c.line, c.column);
             match c.outcome {
                 Outcome::Pass => out.push_str("/>\n"),
                 Outcome::Warn => {
-                    let _ =
-                        writeln!(out, ">\n      <system-out>warn: {}</system-out>\n    </testcase>", xml(&c.reason));
+                    let _ = writeln!(
+                        out,
+                        ">\n      <system-out>warn: {}\n{}</system-out>\n    </testcase>",
+                        xml(&c.reason),
+                        xml(&location)
+                    );
                 }
                 Outcome::Fail | Outcome::Unknown => {
-                    let mut body = format!("{}\n{}:{}:{}", c.reason, c.file, c.line, c.column);
+                    let mut body = format!("{location}: {}", c.reason);
                     if let Some(b) = &c.because {
                         body.push_str(&format!("\nbecause {b:?}"));
                     }
                     let _ = writeln!(
                         out,
                         ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-                        xml(&c.reason),
+                        attr(&c.reason),
                         c.outcome,
                         xml(&body)
                     );
@@ -356,4 +346,10 @@ pub fn junit(report: &Report) -> String {
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+/// The JUnit report of an evaluation that could not run (exit 2): one
+/// test case in error with the reason.
+pub fn junit_error(run: &JunitRun, reason: &str) -> String {
+    crate::junit::error_report("compel eval", run, reason)
 }
