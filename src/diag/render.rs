@@ -353,8 +353,9 @@ pub struct SarifAutomation {
     /// `<org>/<project>/<definition>/<phase>/<branch>/<build>`; GitHub code
     /// scanning reads what comes before the last `/` as the category.
     pub id: String,
-    /// The `azuredevops/pipeline/build/*` properties.
-    pub properties: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The `azuredevops/pipeline/build/*` properties, as strings (GHAzDO's
+    /// validator reads them as strings and fails on a JSON number).
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 /// The prefix GHAzDO expects of `automationDetails.id`.
@@ -382,10 +383,10 @@ impl SarifAutomation {
         );
         let key = |k: &str| format!("{AZURE_DEVOPS_PREFIX}{k}");
         let properties = [
-            (key("buildDefinitionId"), serde_json::Value::from(definition_id)),
-            (key("buildDefinitionName"), serde_json::Value::from(definition_name)),
-            (key("phaseId"), serde_json::Value::from(phase_id)),
-            (key("phaseName"), serde_json::Value::from(phase_name)),
+            (key("buildDefinitionId"), definition_id.to_string()),
+            (key("buildDefinitionName"), definition_name.to_string()),
+            (key("phaseId"), phase_id.to_string()),
+            (key("phaseName"), phase_name.to_string()),
         ]
         .into_iter()
         .collect();
