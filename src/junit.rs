@@ -97,7 +97,11 @@ pub fn error_report(command: &str, run: &JunitRun, reason: &str) -> String {
     let first = reason.lines().next().unwrap_or_default();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let time = run.time();
-    let _ = writeln!(out, "<testsuites name=\"{0}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"{time}\">", xml(command));
+    let _ = writeln!(
+        out,
+        "<testsuites name=\"{0}\" tests=\"1\" failures=\"0\" errors=\"1\" time=\"{time}\">",
+        xml(command)
+    );
     let _ = writeln!(
         out,
         "  <testsuite name=\"{}\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\" time=\"{time}\"{}>",
@@ -140,6 +144,9 @@ mod tests {
         assert!(text.contains("tests=\"1\" failures=\"0\" errors=\"1\" time=\"0.500\">"), "{text}");
         assert!(text.contains("timestamp=\"2026-11-24T00:00:00\" hostname=\"ci\""), "{text}");
         assert!(text.contains("<property name=\"compel.version\" value=\"0.1.0\"/>"), "{text}");
-        assert!(text.contains("<error message=\"error[E0105]: `x` does not exist\" type=\"unusable input\">"), "{text}");
+        assert!(
+            text.contains("<error message=\"error[E0105]: `x` does not exist\" type=\"unusable input\">"),
+            "{text}"
+        );
     }
 }

@@ -90,7 +90,8 @@ fn multitool() -> Option<(String, bool)> {
         .find(|p| p.is_file())
         .unwrap_or_else(|| PathBuf::from(&program));
     let head = std::fs::read(&path).map(|b| b.into_iter().take(64).collect::<Vec<u8>>()).unwrap_or_default();
-    let through_node = String::from_utf8_lossy(&head).starts_with("#!") && String::from_utf8_lossy(&head).contains("node");
+    let through_node =
+        String::from_utf8_lossy(&head).starts_with("#!") && String::from_utf8_lossy(&head).contains("node");
     Some((program, through_node))
 }
 
@@ -182,7 +183,10 @@ fn sarif_passes_the_multitool_from_any_directory_and_with_absolute_paths() {
             .iter()
             .map(|r| {
                 let location = &r["locations"][0]["physicalLocation"];
-                format!("{} {} {} {}", r["ruleId"], location["artifactLocation"], location["region"], r["partialFingerprints"])
+                format!(
+                    "{} {} {} {}",
+                    r["ruleId"], location["artifactLocation"], location["region"], r["partialFingerprints"]
+                )
             })
             .collect()
     };
@@ -219,7 +223,12 @@ fn sarif_passes_the_multitool_from_any_directory_and_with_absolute_paths() {
     if !warnings.is_empty() {
         eprintln!("{} warning(s):\n{}", warnings.len(), warnings.join("\n"));
     }
-    assert!(errors.is_empty(), "the multitool rejects compel's SARIF: {} error(s)\n{}", errors.len(), errors.join("\n"));
+    assert!(
+        errors.is_empty(),
+        "the multitool rejects compel's SARIF: {} error(s)\n{}",
+        errors.len(),
+        errors.join("\n")
+    );
 }
 
 #[test]
@@ -237,7 +246,8 @@ fn sarif_fingerprints_do_not_move_with_unrelated_lines() {
         results(log)
             .iter()
             .map(|r| {
-                let uri = r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap().to_string();
+                let uri =
+                    r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap().to_string();
                 (uri, r["partialFingerprints"]["primaryLocationLineHash"].as_str().unwrap().to_string())
             })
             .collect()
@@ -245,7 +255,10 @@ fn sarif_fingerprints_do_not_move_with_unrelated_lines() {
     assert_eq!(fingerprints(&before), fingerprints(&after));
     assert_eq!(fingerprints(&before)[0].0, "policies/p.compel", "relative to the `.git` folder's root");
     let lines = |log: &Value| -> Vec<u64> {
-        results(log).iter().map(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap()).collect()
+        results(log)
+            .iter()
+            .map(|r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_u64().unwrap())
+            .collect()
     };
     assert_ne!(lines(&before), lines(&after), "the lines did move");
     let ids: Vec<String> = fingerprints(&before).into_iter().map(|(_, f)| f).collect();
@@ -294,7 +307,9 @@ fn a_file_that_cannot_be_read_is_exit_2_not_a_policy_error() {
     let invocation = &log["runs"][0]["invocations"][0];
     assert_eq!(invocation["executionSuccessful"], false);
     assert_eq!(invocation["toolExecutionNotifications"][0]["associatedRule"]["id"], "E0105");
-    for args in [&["fmt", "/proc/self/mem"][..], &["test", "/proc/self/mem"], &["eval", "/proc/self/mem", "--metrics", "x"]] {
+    for args in
+        [&["fmt", "/proc/self/mem"][..], &["test", "/proc/self/mem"], &["eval", "/proc/self/mem", "--metrics", "x"]]
+    {
         let o = compel(args);
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert!(stderr(&o).contains("E0105"), "{args:?}: {}", stderr(&o));
@@ -418,7 +433,14 @@ fn assert_valid_junit(name: &str, xml: &str) {
 const JUNIT_CASES: &[(&str, &[&str], i32)] = &[
     (
         "eval_blocked",
-        &["eval", ACME, "--metrics", "../shared/examples/acme/metrics/latency-spike.json", "--now", "2026-11-24T00:00:00Z"],
+        &[
+            "eval",
+            ACME,
+            "--metrics",
+            "../shared/examples/acme/metrics/latency-spike.json",
+            "--now",
+            "2026-11-24T00:00:00Z",
+        ],
         1,
     ),
     ("eval_unusable", &["eval", "no/such.compel", "--metrics", "x.json", "--now", "2026-11-24T00:00:00Z"], 2),

@@ -358,10 +358,30 @@ fn the_binary_colours_only_a_terminal_without_no_color() {
     assert!(on_terminal(Some("")).contains('\x1b'));
 }
 
+/// JUnit with the measured `time` and the machine's name replaced: the
+/// only parts of a report that differ between runs of the same inputs.
+fn junit_redacted(o: &Output) -> String {
+    let mut out = String::new();
+    for line in stdout(o).lines() {
+        let mut line = line.to_string();
+        for key in ["time", "hostname"] {
+            let needle = format!(" {key}=\"");
+            if let Some(start) = line.find(&needle).map(|i| i + needle.len()) {
+                let end = start + line[start..].find('"').expect("closing quote");
+                line.replace_range(start..end, &format!("[{key}]"));
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 #[test]
 fn markdown_and_junit_match_snapshots() {
     insta::assert_snapshot!("latency_spike_markdown", stdout(&eval_example("latency-spike.json", "markdown")));
-    let junit = stdout(&eval_example("latency-spike.json", "junit"));
+    let junit = junit_redacted(&eval_example("latency-spike.json", "junit"));
+    assert!(junit.contains("timestamp=\"2026-11-24T00:00:00\""), "the evaluation time: {junit}");
     assert_eq!(junit.matches("<testcase ").count(), 10, "one test case per criterion");
     assert_eq!(junit.matches("<failure ").count(), 1);
     assert!(junit.contains("classname=\"scoring_v2/model -&gt; produce\""));
@@ -376,6 +396,10 @@ fn output_is_byte_identical_across_runs() {
         for format in ["json", "human", "markdown", "junit"] {
             let a = eval_example(file, format);
             let b = eval_example(file, format);
+            if format == "junit" {
+                assert_eq!(junit_redacted(&a), junit_redacted(&b), "{file} --format junit (but the measured time)");
+                continue;
+            }
             assert_eq!(a.stdout, b.stdout, "{file} --format {format}");
             assert_eq!(a.status.code(), b.status.code());
         }

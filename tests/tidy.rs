@@ -47,7 +47,7 @@ fn every_code_is_explained_tested_and_emitted() {
             // No fixture can be unreadable: the end-to-end tests make the
             // input (a missing path, a file that fails to read) and assert
             // the code for every command.
-            let e2e = read(&root().join("tests/cli_check.rs"));
+            let e2e = read(&root().join("tests/ci_outputs.rs"));
             assert!(e2e.contains("\"E0105\""), "no end-to-end test expects E0105");
         } else {
             let header_mentions = fixture_text

@@ -141,7 +141,8 @@ pub fn source_root(paths: &[PathBuf]) -> PathBuf {
     let cwd = std::env::current_dir().unwrap_or_default();
     let Some(first) = paths.first() else { return cwd };
     let absolute = absolute(&cwd, first);
-    let start = if absolute.is_dir() { absolute.clone() } else { absolute.parent().map(Path::to_path_buf).unwrap_or_default() };
+    let start =
+        if absolute.is_dir() { absolute.clone() } else { absolute.parent().map(Path::to_path_buf).unwrap_or_default() };
     if let Some(top) = start.ancestors().find(|dir| dir.join(".git").exists()) {
         return top.to_path_buf();
     }

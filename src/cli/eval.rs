@@ -141,9 +141,9 @@ pub fn run(args: Args) -> Exit {
     }
 }
 
-/// The JUnit report's run facts: compel's version, the evaluation time and
-/// the metric sources (the flags', else `compel.toml`'s; a Prometheus URL
-/// without its credentials).
+/// The JUnit report's run facts: the evaluation time as `timestamp` and as
+/// the `now` property, compel's version, and the metric sources (the
+/// flags', else `compel.toml`'s; a Prometheus URL without its credentials).
 fn junit_run(args: &Args, started: &super::RunClock, now: &str) -> crate::junit::JunitRun {
     let (files, url) = if !args.metrics.is_empty() || args.prometheus.is_some() {
         (args.metrics.clone(), args.prometheus.clone())
@@ -152,7 +152,12 @@ fn junit_run(args: &Args, started: &super::RunClock, now: &str) -> crate::junit:
     };
     let mut sources: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     sources.extend(url.map(|u| format!("prometheus {}", without_credentials(&u))));
-    started.junit_run(vec![("now".to_string(), now.to_string()), ("metrics".to_string(), sources.join(", "))])
+    let mut run =
+        started.junit_run(vec![("now".to_string(), now.to_string()), ("metrics".to_string(), sources.join(", "))]);
+    // The report is about the evaluation time: with `--now` the same inputs
+    // give the same report, whose only varying part is the measured `time`.
+    run.timestamp = now.trim_end_matches('Z').to_string();
+    run
 }
 
 /// A URL without the `user:password@` part.

@@ -378,9 +378,8 @@ impl SarifAutomation {
         branch: &str,
         build_id: &str,
     ) -> SarifAutomation {
-        let id = format!(
-            "{AZURE_DEVOPS_PREFIX}{organization}/{project}/{definition_id}/{phase_id}/{branch}/{build_id}"
-        );
+        let id =
+            format!("{AZURE_DEVOPS_PREFIX}{organization}/{project}/{definition_id}/{phase_id}/{branch}/{build_id}");
         let key = |k: &str| format!("{AZURE_DEVOPS_PREFIX}{k}");
         let properties = [
             (key("buildDefinitionId"), definition_id.to_string()),
@@ -677,14 +676,22 @@ impl SarifContext<'_> {
         if file.path.is_empty() {
             return None;
         }
-        Some(self.options.artifacts.get(id.0 as usize).cloned().unwrap_or_else(|| Artifact::from_display_path(&file.path)))
+        Some(
+            self.options
+                .artifacts
+                .get(id.0 as usize)
+                .cloned()
+                .unwrap_or_else(|| Artifact::from_display_path(&file.path)),
+        )
     }
 
     /// The artifact location of a file, or `None` for the stdlib and for
     /// files not in the table.
     fn artifact_location(&self, id: FileId) -> Option<SarifArtifactLocation> {
         match self.artifact(id)? {
-            Artifact::InRoot(path) => Some(SarifArtifactLocation { uri: path_to_uri(&path), uri_base_id: Some(SRCROOT) }),
+            Artifact::InRoot(path) => {
+                Some(SarifArtifactLocation { uri: path_to_uri(&path), uri_base_id: Some(SRCROOT) })
+            }
             Artifact::Absolute(uri) => Some(SarifArtifactLocation { uri, uri_base_id: None }),
             Artifact::Stdlib(_) => None,
         }
@@ -709,15 +716,20 @@ impl SarifContext<'_> {
                 SarifLocation {
                     id,
                     physical_location: None,
-                    logical_locations: vec![SarifLogicalLocation { name, fully_qualified_name: module, kind: "module" }],
+                    logical_locations: vec![SarifLogicalLocation {
+                        name,
+                        fully_qualified_name: module,
+                        kind: "module",
+                    }],
                     message: Some(SarifText::new(text)),
                 }
             }
             _ => SarifLocation {
                 id,
-                physical_location: self
-                    .artifact_location(at.file)
-                    .map(|artifact_location| SarifPhysicalLocation { artifact_location, region: sarif_region(&region) }),
+                physical_location: self.artifact_location(at.file).map(|artifact_location| SarifPhysicalLocation {
+                    artifact_location,
+                    region: sarif_region(&region),
+                }),
                 logical_locations: Vec::new(),
                 message: (!message.is_empty()).then(|| SarifText::new(message)),
             },
@@ -761,7 +773,8 @@ impl SarifContext<'_> {
             let range = byte_range(&file.text, diag.primary.span);
             let line = file.lines.line_of(range.start);
             let start = file.lines.line_start(line);
-            let end = if line + 1 < file.lines.line_count() { file.lines.line_start(line + 1) } else { file.text.len() };
+            let end =
+                if line + 1 < file.lines.line_count() { file.lines.line_start(line + 1) } else { file.text.len() };
             file.text[start..end.max(start)].split_whitespace().collect::<Vec<_>>().join(" ")
         });
         format!("{}\u{0}{path}\u{0}{line}", diag.code.as_str())
@@ -1525,7 +1538,9 @@ mod tests {
         let mut diags = Vec::new();
         for (severity, n) in [(Severity::Error, 12), (Severity::Warning, 3), (Severity::Note, 10)] {
             for i in 0..n {
-                diags.push(Diagnostic::at(Code::PolicyViolated, id, Span::new(0, 3), format!("m{i}")).with_severity(severity));
+                diags.push(
+                    Diagnostic::at(Code::PolicyViolated, id, Span::new(0, 3), format!("m{i}")).with_severity(severity),
+                );
             }
         }
         let text = github(&files, &diags);
@@ -1545,9 +1560,13 @@ mod tests {
     fn github_summary_is_a_markdown_table() {
         let (files, id) = files();
         let summary = github_summary(&files, &[unknown_name(id)]);
-        assert!(summary.starts_with("## ❌ compel check: 1 error\n\n| severity | code | where | message |\n"), "{summary}");
+        assert!(
+            summary.starts_with("## ❌ compel check: 1 error\n\n| severity | code | where | message |\n"),
+            "{summary}"
+        );
         assert!(summary.contains("| error | [`E0301`]("), "{summary}");
-        assert!(summary.contains("| `policies/fraud.compel:2:9` | unknown name `acuracy` (help: did you mean `accuracy`?) |"));
+        assert!(summary
+            .contains("| `policies/fraud.compel:2:9` | unknown name `acuracy` (help: did you mean `accuracy`?) |"));
         assert_eq!(github_summary(&files, &[]), "## ✅ compel check: no problems found\n\n");
     }
 
