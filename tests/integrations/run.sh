@@ -11,9 +11,8 @@
 #   tests/integrations/run.sh [--install]
 #
 # --install installs missing tools (npm, pip); otherwise a missing tool is a
-# failure. pre-commit builds compel from this repository with cargo into its
-# own cache (`language: rust`); CARGO_TARGET_DIR is pointed at target/ so the
-# build reuses CI's.
+# failure. pre-commit builds compel from this repository with cargo
+# (`language: rust`); the four hook runs share one target folder.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -72,7 +71,11 @@ git -C "$sample" commit -qm sample
 
 # The hooks as pre-commit runs them from this repository (its committed
 # state plus the working tree: try-repo snapshots uncommitted changes).
-export CARGO_TARGET_DIR="$ROOT/target"
+# pre-commit's `cargo install` builds with the release profile; what the
+# hooks do does not depend on optimisation, so CI builds it unoptimised,
+# without debug info, in a target folder of its own shared by the runs.
+export CARGO_TARGET_DIR="$ROOT/target/pre-commit"
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_DEBUG=0
 hooks() { (cd "$sample" && pre-commit try-repo "$ROOT" "$@" --all-files) >"$sample.log" 2>&1; }
 
 if hooks compel-fmt && hooks compel-check; then pass "a clean file passes both hooks"; else fail "a clean file passes both hooks"; cat "$sample.log" >&2; fi
