@@ -267,6 +267,39 @@ fn sarif_fingerprints_do_not_move_with_unrelated_lines() {
     assert_ne!(ids[0], ids[1], "two results on identical lines are told apart by their occurrence");
 }
 
+#[test]
+fn sarif_carries_the_azure_devops_pipeline_when_run_in_one() {
+    let o = Command::new(env!("CARGO_BIN_EXE_compel"))
+        .args(["check", "--format", "sarif", "tests/fixtures/check/names/unknown_near.compel"])
+        .current_dir(ROOT)
+        .env("TF_BUILD", "True")
+        .env("SYSTEM_COLLECTIONURI", "https://dev.azure.com/acme/")
+        .env("SYSTEM_TEAMPROJECT", "governance")
+        .env("SYSTEM_DEFINITIONID", "42")
+        .env("BUILD_DEFINITIONNAME", "policies")
+        .env("SYSTEM_PHASEID", "3dc8fd7e-4368-5a92-293e-d53cefc8c4c3")
+        .env("SYSTEM_PHASENAME", "check")
+        .env("BUILD_SOURCEBRANCH", "refs/heads/main")
+        .env("BUILD_BUILDID", "1234")
+        .output()
+        .unwrap();
+    let log: Value = serde_json::from_slice(&o.stdout).expect("SARIF");
+    let details = &log["runs"][0]["automationDetails"];
+    assert_eq!(
+        details["id"],
+        "azuredevops/pipeline/build/acme/governance/42/3dc8fd7e-4368-5a92-293e-d53cefc8c4c3/refs/heads/main/1234"
+    );
+    assert_eq!(details["properties"]["azuredevops/pipeline/build/buildDefinitionId"], "42");
+    assert_eq!(details["properties"]["azuredevops/pipeline/build/phaseName"], "check");
+    // Outside a pipeline: the documented placeholders, the same every run.
+    let local: Value =
+        serde_json::from_slice(&compel(&["check", "--format", "sarif", "tests/fixtures/check/ok"]).stdout).unwrap();
+    assert_eq!(
+        local["runs"][0]["automationDetails"]["properties"]["azuredevops/pipeline/build/buildDefinitionId"],
+        "-1"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Exit codes
 
@@ -319,10 +352,12 @@ fn a_file_that_cannot_be_read_is_exit_2_not_a_policy_error() {
 
 #[test]
 fn a_file_that_is_not_utf8_is_exit_2() {
-    let o = compel(&["check", "tests/fixtures/check/syntax/not_utf8.compel"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("error[E0104]"), "{}", stderr(&o));
-    assert_eq!(stdout(&o), "");
+    for command in ["check", "fmt"] {
+        let o = compel(&[command, "tests/fixtures/check/syntax/not_utf8.compel"]);
+        assert_eq!(o.status.code(), Some(2), "{command}");
+        assert!(stderr(&o).contains("error[E0104]"), "{command}: {}", stderr(&o));
+        assert_eq!(stdout(&o), "", "{command}");
+    }
 }
 
 #[test]
@@ -374,6 +409,20 @@ fn github_closes_with_a_notice_and_writes_the_job_summary() {
     assert!(md.starts_with("earlier step\n## ❌ compel check: 13 errors\n"), "appended: {md}");
     assert_eq!(md.lines().filter(|l| l.starts_with("| error | [`E0301`]")).count(), 13, "{md}");
     assert!(file.exists());
+
+    // A check that cannot run says so in the summary too (stdout stays empty).
+    let o = Command::new(env!("CARGO_BIN_EXE_compel"))
+        .args(["check", "--format", "github", "no/such.compel"])
+        .current_dir(&dir)
+        .env("GITHUB_STEP_SUMMARY", &summary)
+        .output()
+        .unwrap();
+    assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(2), ""));
+    let md = std::fs::read_to_string(&summary).unwrap();
+    assert!(
+        md.ends_with("## ⛔ compel check could not run\n\n- error[E0105]: `no/such.compel` does not exist\n\n"),
+        "{md}"
+    );
 
     // Without the variable, nothing is written anywhere.
     let o = compel_in(&dir, &["check", "--format", "github", "many.compel"]);

@@ -50,6 +50,9 @@ pub fn run(args: Args) -> Exit {
                 let files = Files::new();
                 print!("{}", render::sarif_with(&files, &[], &sarif_options(&args.paths, &files, vec![failure])));
             }
+            if args.format == Format::Github {
+                step_summary(&render::github_failure_summary(&[unusable.to_string()]));
+            }
             return Exit::Error;
         }
     };
@@ -61,6 +64,13 @@ pub fn run(args: Args) -> Exit {
         eprint!("{}", render::terminal(&analysis.files, &unusable, stderr_color()));
         let n = unusable.len();
         eprintln!("error: {n} input{} could not be used, so the check is incomplete", if n == 1 { "" } else { "s" });
+        if args.format == Format::Github {
+            let reasons: Vec<String> = unusable
+                .iter()
+                .map(|d| format!("error[{}]: {}", d.code.as_str(), failure_message(&analysis.files, d)))
+                .collect();
+            step_summary(&render::github_failure_summary(&reasons));
+        }
     }
     let out = match args.format {
         Format::Sarif => {
@@ -78,14 +88,8 @@ pub fn run(args: Args) -> Exit {
         }
         Format::Json => render::json(&analysis.files, &diags),
         Format::Github => {
-            let s = render::github(&analysis.files, &diags);
-            if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
-                let summary = render::github_summary(&analysis.files, &diags);
-                if let Err(e) = append(Path::new(&path), &summary) {
-                    eprintln!("warning: cannot append the job summary to `{}`: {e}", Path::new(&path).display());
-                }
-            }
-            s
+            step_summary(&render::github_summary(&analysis.files, &diags));
+            render::github(&analysis.files, &diags)
         }
     };
     print!("{out}");
@@ -125,6 +129,16 @@ fn failure_message(files: &Files, diag: &Diagnostic) -> String {
 
 fn stderr_color() -> bool {
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
+}
+
+/// Appends Markdown to the job summary when `$GITHUB_STEP_SUMMARY` names
+/// a file (a warning on stderr when it cannot be written).
+fn step_summary(markdown: &str) {
+    if let Some(path) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|p| !p.is_empty()) {
+        if let Err(e) = append(Path::new(&path), markdown) {
+            eprintln!("warning: cannot append the job summary to `{}`: {e}", Path::new(&path).display());
+        }
+    }
 }
 
 /// Appends `text` to the file at `path` (created if need be).

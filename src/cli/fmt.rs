@@ -4,7 +4,7 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use super::{collect_paths, io_reason, use_color, Exit, Unusable};
-use crate::diag::render;
+use crate::diag::{render, Code};
 use crate::text::{Files, SourceFile};
 
 /// Arguments of `compel fmt`.
@@ -60,7 +60,12 @@ pub fn run(args: Args) -> Exit {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("{}", Unusable::input(format!("cannot read `{path}`: {}", io_reason(&e))));
+                let unusable = if e.kind() == std::io::ErrorKind::InvalidData {
+                    Unusable { code: Some(Code::NotUtf8), message: format!("`{path}` is not valid UTF-8") }
+                } else {
+                    Unusable::input(format!("cannot read `{path}`: {}", io_reason(&e)))
+                };
+                eprintln!("{unusable}");
                 result = Exit::Error;
                 continue;
             }

@@ -1014,6 +1014,17 @@ pub fn github(files: &Files, diags: &[Diagnostic]) -> String {
     out
 }
 
+/// Markdown for the job summary of a check that could not run (exit 2):
+/// a heading and the reasons.
+pub fn github_failure_summary(reasons: &[String]) -> String {
+    let mut out = String::from("## ⛔ compel check could not run\n\n");
+    for reason in reasons {
+        out.push_str(&format!("- {}\n", reason.replace(['\n', '\r'], " ")));
+    }
+    out.push('\n');
+    out
+}
+
 /// Markdown for a GitHub job summary (`$GITHUB_STEP_SUMMARY`): a heading
 /// with the counts and a table of every diagnostic (severity, code, place,
 /// message). GitHub takes at most 1 MiB per step: past about 900 KiB the
