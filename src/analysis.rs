@@ -277,7 +277,7 @@ impl Loading<'_, '_> {
                     // an empty file so positions still make sense.
                     let id = self.add(path.to_string(), String::new());
                     self.diags.push(Diagnostic::at(
-                        Code::ImportNotFound,
+                        Code::UnreadableInput,
                         id,
                         Span::default(),
                         format!("cannot read `{path}`: {reason}"),

@@ -61,6 +61,7 @@ pub mod diag;
 pub mod eval;
 pub mod fmt;
 pub mod ide;
+pub mod junit;
 pub mod lsp;
 pub mod prometheus;
 pub mod stdlib;

@@ -94,6 +94,13 @@ fn hostile_input_is_a_diagnostic_not_a_crash() {
         let f = dir.join(name);
         std::fs::write(&f, bytes).expect("write");
         let o = compel(&["check", &f.to_string_lossy(), "--format", "json"]);
+        if std::str::from_utf8(&std::fs::read(&f).expect("read")).is_err() {
+            // Not UTF-8: an unusable input (exit 2), the reason on stderr.
+            assert_eq!(o.status.code(), Some(2), "{name}");
+            assert!(String::from_utf8_lossy(&o.stderr).contains("E0104"), "{name}");
+            assert_eq!(stdout(&o), "", "{name}");
+            continue;
+        }
         assert_eq!(o.status.code(), Some(1), "{name}: {}", String::from_utf8_lossy(&o.stderr));
         let v: serde_json::Value = serde_json::from_str(&stdout(&o)).expect("valid JSON");
         assert!(!v["diagnostics"].as_array().expect("array").is_empty(), "{name} has a diagnostic");

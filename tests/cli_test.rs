@@ -53,8 +53,8 @@ fn junit_output() {
     let o = compel(&["test", "tests/fixtures/test/spike/wrong.compel", "--format", "junit"]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
-    assert!(out.contains("<testsuites name=\"compel test\" tests=\"1\" failures=\"1\" errors=\"0\">"), "{out}");
-    assert!(out.contains("<failure message=\"expected pass, got fail\">"), "{out}");
+    assert!(out.contains("<testsuites name=\"compel test\" tests=\"1\" failures=\"1\" errors=\"0\" time=\""), "{out}");
+    assert!(out.contains("<failure message=\"expected pass, got fail\" type=\"expectation\">"), "{out}");
 }
 
 #[test]

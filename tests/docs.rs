@@ -136,3 +136,43 @@ fn the_extractor_reads_tags_and_claims() {
     assert!(found[1].error);
     assert_eq!(claims(&found[1].text), vec![("E0501".to_string(), Some("cannot add".to_string()))]);
 }
+
+/// `docs/diagnostics.md`: every code's heading (its stable anchor, which
+/// SARIF's `helpUri` links to), title, name, severity and explanation.
+fn diagnostics_doc() -> String {
+    let mut out = String::from(
+        "# Diagnostics\n\n\
+         Every diagnostic compel reports carries a stable code; `compel explain CODE`\n\
+         prints the same text as this page. Each code's heading is a stable anchor\n\
+         (`#e0301`): the SARIF rules link to it (`helpUri`).\n\n\
+         This page is generated from `src/diag/codes.rs`; `UPDATE_DOCS=1 cargo test\n\
+         --test docs` rewrites it, and `cargo test` fails while it is out of date.\n",
+    );
+    for code in compel::diag::Code::ALL {
+        out.push_str(&format!(
+            "\n## {}\n\n**{}** (`{}`, {} by default)\n\n```text\n{}\n```\n",
+            code.as_str(),
+            code.title(),
+            code.name(),
+            code.default_severity().as_str(),
+            code.explanation()
+        ));
+    }
+    out
+}
+
+#[test]
+fn the_diagnostics_page_is_current() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/diagnostics.md");
+    let want = diagnostics_doc();
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        std::fs::write(path, &want).expect("write docs/diagnostics.md");
+    }
+    let got = std::fs::read_to_string(path).unwrap_or_default();
+    assert!(got == want, "docs/diagnostics.md is out of date: run `UPDATE_DOCS=1 cargo test --test docs`");
+    for code in compel::diag::Code::ALL {
+        let uri = compel::diag::render::help_uri(*code).expect("Cargo.toml names the repository");
+        let anchor = uri.rsplit_once('#').map(|(_, a)| a).unwrap_or_default();
+        assert!(got.contains(&format!("\n## {}\n", anchor.to_ascii_uppercase())), "no heading for #{anchor}");
+    }
+}

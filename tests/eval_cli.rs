@@ -443,6 +443,25 @@ fn the_binary_colours_only_a_terminal_without_no_color() {
     assert!(on_terminal(Some("")).contains('\x1b'));
 }
 
+/// JUnit with the measured `time` and the machine's name replaced: the
+/// only parts of a report that differ between runs of the same inputs.
+fn junit_redacted(o: &Output) -> String {
+    let mut out = String::new();
+    for line in stdout(o).lines() {
+        let mut line = line.to_string();
+        for key in ["time", "hostname"] {
+            let needle = format!(" {key}=\"");
+            if let Some(start) = line.find(&needle).map(|i| i + needle.len()) {
+                let end = start + line[start..].find('"').expect("closing quote");
+                line.replace_range(start..end, &format!("[{key}]"));
+            }
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
 #[test]
 fn markdown_and_junit_match_snapshots() {
     let markdown = stdout(&eval_example("latency-spike.json", "markdown"));
@@ -459,7 +478,8 @@ fn markdown_and_junit_match_snapshots() {
     assert!(asked.contains("| ❌ not ready (asked) |"), "{asked}");
 
     // Not asked: the failing criterion is skipped with the reason, never a failure.
-    let junit = stdout(&eval_example("latency-spike.json", "junit"));
+    let junit = junit_redacted(&eval_example("latency-spike.json", "junit"));
+    assert!(junit.contains("timestamp=\"2026-11-24T00:00:00\""), "the evaluation time: {junit}");
     assert_eq!(junit.matches("<testcase ").count(), 10, "one test case per criterion");
     assert_eq!(junit.matches("<failure ").count(), 0, "{junit}");
     assert_eq!(junit.matches("<skipped ").count(), 1, "{junit}");
@@ -467,14 +487,15 @@ fn markdown_and_junit_match_snapshots() {
         "<skipped message=\"not ready (readiness, not asked with --ready): \
          260ms at 2026-11-19T00:00:00Z breaks `&lt;= 250ms` inside the 7d window\"/>"
     ));
-    assert!(junit.contains("<testsuites name=\"compel eval\" tests=\"10\" failures=\"0\" errors=\"0\" skipped=\"1\">"));
+    assert!(junit.contains("<testsuites name=\"compel eval\" tests=\"10\" failures=\"0\" errors=\"0\" time="));
+    assert!(junit.contains("failures=\"0\" errors=\"0\" skipped=\"1\""), "the gate's suite counts it: {junit}");
     assert!(junit.contains("classname=\"scoring_v2/model -&gt; produce\""));
     insta::assert_snapshot!("latency_spike_junit", junit);
     // Asked: a failure, as before.
     let junit = stdout(&eval_example_ready("latency-spike.json", "junit", &["all"]));
     assert_eq!(junit.matches("<failure ").count(), 1, "{junit}");
     assert_eq!(junit.matches("<skipped ").count(), 0, "{junit}");
-    assert!(junit.contains("<testsuites name=\"compel eval\" tests=\"10\" failures=\"1\" errors=\"0\" skipped=\"0\">"));
+    assert!(junit.contains("<testsuites name=\"compel eval\" tests=\"10\" failures=\"1\" errors=\"0\" time="));
     let snapshot = stdout(&eval_example_ready("snapshot.json", "junit", &["scoring_v2"]));
     assert!(snapshot.contains("type=\"unknown\""), "unknown is a failure too: {snapshot}");
     let snapshot = stdout(&eval_example("snapshot.json", "junit"));
@@ -490,6 +511,10 @@ fn output_is_byte_identical_across_runs() {
         for format in ["json", "human", "markdown", "junit"] {
             let a = eval_example(file, format);
             let b = eval_example(file, format);
+            if format == "junit" {
+                assert_eq!(junit_redacted(&a), junit_redacted(&b), "{file} --format junit (but the measured time)");
+                continue;
+            }
             assert_eq!(a.stdout, b.stdout, "{file} --format {format}");
             assert_eq!(a.status.code(), b.status.code());
         }
@@ -910,14 +935,11 @@ fn ready_naming_no_initiative_exits_2_with_a_did_you_mean() {
     // JUnit still gets a valid document that records the failure.
     let out = eval_example_ready("latency-spike.json", "junit", &["scoring_v3"]);
     assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        stdout(&out),
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n\
-         <testsuites name=\"compel eval\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n  \
-         <testsuite name=\"compel eval\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n    \
-         <testcase name=\"compel eval\" classname=\"compel eval\">\n      \
-         <error message=\"`--ready scoring_v3` names no initiative (did you mean `scoring_v2`?)\" type=\"unusable input\"/>\n    \
-         </testcase>\n  </testsuite>\n</testsuites>\n"
+    let xml = stdout(&out);
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"compel eval\" tests=\"1\" failures=\"0\" errors=\"1\""), "{xml}");
+    assert!(
+        xml.contains("<error message=\"error: `--ready scoring_v3` names no initiative (did you mean `scoring_v2`?)\" type=\"unusable input\">"),
+        "{xml}"
     );
     // One unknown name among good ones is still an error.
     let out = eval_example_ready("latency-spike.json", "json", &["scoring_v2", "fraud_ai"]);

@@ -302,5 +302,5 @@ pub fn eval_target(data: &[u8]) {
     assert_eq!(render::json(&a), render::json(&b));
     let _ = render::human(&a, false);
     let _ = render::markdown(&a);
-    let _ = render::junit(&a);
+    let _ = render::junit(&a, &compel::junit::JunitRun::default());
 }

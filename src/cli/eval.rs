@@ -30,10 +30,10 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{analyze_paths_with, io_reason, parse_size, use_color, Exit, Limits};
+use super::{analyze_paths_with, io_reason, parse_size, use_color, Exit, Limits, Unusable};
 use crate::check::rational::Rational;
 use crate::check::value::MS;
-use crate::diag::{self, render as diag_render, Diagnostic};
+use crate::diag::{self, render as diag_render, Code, Diagnostic};
 use crate::eval::metrics::{format_selector, parse_rfc3339, MetricStore, Series};
 use crate::eval::{self, plan, render, sources, EvalOptions, Ready, Report};
 use crate::prometheus::{self, Auth, PrometheusClient, Query};
@@ -116,6 +116,7 @@ pub struct Args {
 
 /// Runs `compel eval`.
 pub fn run(args: Args) -> Exit {
+    let started = super::RunClock::start();
     match run_inner(&args) {
         Ok(report) => {
             let written = match args.format {
@@ -124,7 +125,7 @@ pub fn run(args: Args) -> Exit {
                     report.write_json(&mut out).and_then(|()| out.flush())
                 }
                 Format::Human => write_stdout(&render::human(&report, use_color())),
-                Format::Junit => write_stdout(&render::junit(&report)),
+                Format::Junit => write_stdout(&render::junit(&report, &junit_run(&args, &started, &report.now))),
                 Format::Markdown => write_stdout(&render::markdown(&report)),
             };
             let exit = match written {
@@ -140,13 +141,17 @@ pub fn run(args: Args) -> Exit {
             std::mem::forget(report);
             exit
         }
-        Err(message) => {
-            if !message.is_empty() {
-                eprintln!("error: {message}");
+        Err(unusable) => {
+            if !unusable.message.is_empty() {
+                eprintln!("{unusable}");
             }
+            // A JUnit consumer still gets a report, recording the failure.
             if args.format == Format::Junit {
-                // A valid document that records the failure.
-                let _ = write_stdout(&render::junit_error(&message));
+                let now = match args.now.as_deref().and_then(|t| parse_rfc3339(t.trim())) {
+                    Some(now) => crate::eval::metrics::format_rfc3339(now),
+                    None => crate::eval::metrics::format_rfc3339(clock()),
+                };
+                let _ = write_stdout(&render::junit_error(&junit_run(&args, &started, &now), &unusable.to_string()));
             }
             Exit::Error
         }
@@ -168,8 +173,38 @@ fn parse_now(text: &str) -> Result<i64, String> {
     parse_rfc3339(trimmed).ok_or_else(|| format!("`--now {text}` is not an RFC 3339 time such as 2026-11-24T00:00:00Z"))
 }
 
+/// The JUnit report's run facts: the evaluation time as `timestamp` and as
+/// the `now` property, compel's version, and the metric sources (the
+/// flags', else `compel.toml`'s; a Prometheus URL without its credentials).
+fn junit_run(args: &Args, started: &super::RunClock, now: &str) -> crate::junit::JunitRun {
+    let (files, url) = if !args.metrics.is_empty() || args.prometheus.is_some() {
+        (args.metrics.clone(), args.prometheus.clone())
+    } else {
+        load_config(args).map(|c| (c.metrics, c.prometheus)).unwrap_or_default()
+    };
+    let mut sources: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    sources.extend(url.map(|u| format!("prometheus {}", without_credentials(&u))));
+    let mut run =
+        started.junit_run(vec![("now".to_string(), now.to_string()), ("metrics".to_string(), sources.join(", "))]);
+    // The report is about the evaluation time: with `--now` the same inputs
+    // give the same report, whose only varying part is the measured `time`.
+    run.timestamp = now.trim_end_matches('Z').to_string();
+    run
+}
+
+/// A URL without the `user:password@` part.
+fn without_credentials(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) if scheme.is_empty() => rest[at + 1..].to_string(),
+        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+        None => url.to_string(),
+    }
+}
+
 /// Evaluates, or says why the inputs are unusable.
-fn run_inner(args: &Args) -> Result<Report, String> {
+fn run_inner(args: &Args) -> Result<Report, Unusable> {
     let now = match &args.now {
         Some(text) => parse_now(text)?,
         None => clock(),
@@ -230,22 +265,25 @@ fn run_inner(args: &Args) -> Result<Report, String> {
                 for path in &files {
                     read_metrics_file(path, sample_time, &mut budget, limits.max_metrics_bytes, &mut store)?;
                 }
-                Ok::<_, String>(store)
+                Ok::<_, Unusable>(store)
             })
         });
         let analysis = analyze_paths_with(&args.paths, limits.parse);
-        let read = reader.map(|r| r.join().unwrap_or_else(|_| Err("reading the metrics failed".to_string())));
+        let read = reader.map(|r| r.join().unwrap_or_else(|_| Err("reading the metrics failed".to_string().into())));
         (analysis, read)
     });
     let analysis = analysis?;
     let errors: Vec<Diagnostic> = analysis.user_diagnostics().filter(|d| d.is_compile_error()).cloned().collect();
     if !errors.is_empty() {
         eprint!("{}", diag_render::terminal(&analysis.files, &errors, stderr_color()));
+        // An input that cannot be read keeps its code (E0104, E0105).
+        let code = errors.iter().map(|d| d.code).find(|c| matches!(c, Code::UnreadableInput | Code::NotUtf8));
         let n = errors.len();
-        return Err(format!(
+        let message = format!(
             "the policy does not compile ({n} error{}); `compel check` shows the details",
             if n == 1 { "" } else { "s" }
-        ));
+        );
+        return Err(Unusable { code, message });
     }
     let max_age = max_age?;
     let timeout = timeout?;
@@ -348,7 +386,7 @@ fn read_metrics_file(
     budget: &mut u64,
     limit: u64,
     store: &mut MetricStore,
-) -> Result<(), String> {
+) -> Result<(), Unusable> {
     let shown = path.display().to_string();
     let mut bytes = Vec::new();
     let result = if shown == "-" {
@@ -356,21 +394,24 @@ fn read_metrics_file(
     } else {
         std::fs::File::open(path).and_then(|f| f.take(budget.saturating_add(1)).read_to_end(&mut bytes))
     };
-    result.map_err(|e| match shown.as_str() {
-        "-" => format!("cannot read standard input: {}", io_reason(&e)),
-        _ => format!("cannot read metrics file `{shown}`: {}", io_reason(&e)),
+    result.map_err(|e| {
+        Unusable::input(match shown.as_str() {
+            "-" => format!("cannot read standard input: {}", io_reason(&e)),
+            _ => format!("cannot read metrics file `{shown}`: {}", io_reason(&e)),
+        })
     })?;
     if bytes.len() as u64 > *budget {
         return Err(format!(
             "the metrics files hold more than {limit} bytes in all (at `{shown}`); \
              raise the limit with `--max-metrics-bytes` or `[limits] max_metrics_bytes` in compel.toml"
-        ));
+        )
+        .into());
     }
     *budget -= bytes.len() as u64;
     let text = String::from_utf8(bytes).map_err(|e| {
         format!("metrics file `{shown}` is not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to())
     })?;
-    let series = sources::read_metrics(&shown, &text, sample_time).map_err(|e| e.to_string())?;
+    let series = sources::read_metrics(&shown, &text, sample_time).map_err(|e| Unusable::from(e.to_string()))?;
     store.add_all_from(series, &shown);
     Ok(())
 }
@@ -561,6 +602,13 @@ fn relative_to(dir: &Path, file: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_stay_out_of_reports() {
+        assert_eq!(without_credentials("http://u:secret@host:9090/x"), "http://host:9090/x");
+        assert_eq!(without_credentials("http://host:9090"), "http://host:9090");
+        assert_eq!(without_credentials("host/a@b"), "host/a@b");
+    }
 
     #[test]
     fn durations() {

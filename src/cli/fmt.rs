@@ -3,8 +3,8 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use super::{collect_paths, io_reason, use_color, Exit};
-use crate::diag::render;
+use super::{collect_paths, io_reason, use_color, Exit, Unusable};
+use crate::diag::{render, Code};
 use crate::text::{Files, SourceFile};
 
 /// Arguments of `compel fmt`.
@@ -24,7 +24,7 @@ pub fn run(args: Args) -> Exit {
     if args.paths.len() == 1 && args.paths[0].as_os_str() == "-" {
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-            eprintln!("error: cannot read standard input: {}", io_reason(&e));
+            eprintln!("{}", Unusable::input(format!("cannot read standard input: {}", io_reason(&e))));
             return Exit::Error;
         }
         return match crate::fmt::format_source(&text) {
@@ -49,8 +49,8 @@ pub fn run(args: Args) -> Exit {
     }
     let paths = match collect_paths(&args.paths) {
         Ok(p) => p,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(unusable) => {
+            eprintln!("{unusable}");
             return Exit::Error;
         }
     };
@@ -60,7 +60,12 @@ pub fn run(args: Args) -> Exit {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
             Err(e) => {
-                eprintln!("error: cannot read `{path}`: {}", io_reason(&e));
+                let unusable = if e.kind() == std::io::ErrorKind::InvalidData {
+                    Unusable { code: Some(Code::NotUtf8), message: format!("`{path}` is not valid UTF-8") }
+                } else {
+                    Unusable::input(format!("cannot read `{path}`: {}", io_reason(&e)))
+                };
+                eprintln!("{unusable}");
                 result = Exit::Error;
                 continue;
             }

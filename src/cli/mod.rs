@@ -14,6 +14,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::{normalize_path, Analysis, SourceLoader};
+use crate::diag::Code;
 use crate::syntax::ParseLimits;
 
 /// The exit codes of every command. "The policy said no" (`Blocked`) is
@@ -34,6 +35,95 @@ impl From<Exit> for std::process::ExitCode {
     fn from(e: Exit) -> Self {
         std::process::ExitCode::from(e as u8)
     }
+}
+
+/// Why a command could not do its job (exit 2): the message, and the
+/// diagnostic code when the cause has one (an unreadable input is E0105).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unusable {
+    /// The code, when the cause has one.
+    pub code: Option<Code>,
+    /// The reason in plain words.
+    pub message: String,
+}
+
+impl Unusable {
+    /// An input that cannot be read or does not exist (E0105).
+    pub fn input(message: impl Into<String>) -> Unusable {
+        Unusable { code: Some(Code::UnreadableInput), message: message.into() }
+    }
+}
+
+impl From<String> for Unusable {
+    fn from(message: String) -> Unusable {
+        Unusable { code: None, message }
+    }
+}
+
+impl From<Unusable> for String {
+    fn from(u: Unusable) -> String {
+        match u.code {
+            Some(code) => format!("[{}] {}", code.as_str(), u.message),
+            None => u.message,
+        }
+    }
+}
+
+/// `error[E0105]: message`, or `error: message` without a code, as the
+/// commands print it on standard error.
+impl std::fmt::Display for Unusable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.code {
+            Some(code) => write!(f, "error[{}]: {}", code.as_str(), self.message),
+            None => write!(f, "error: {}", self.message),
+        }
+    }
+}
+
+/// When a command started, for the reports that record it (JUnit's
+/// `timestamp` and `time`).
+pub struct RunClock {
+    wall: std::time::SystemTime,
+    monotonic: std::time::Instant,
+}
+
+impl RunClock {
+    /// Now.
+    pub fn start() -> RunClock {
+        RunClock { wall: std::time::SystemTime::now(), monotonic: std::time::Instant::now() }
+    }
+
+    /// The JUnit run facts: the start in UTC, this machine's name, the time
+    /// since the start, and `compel.version` followed by `properties`.
+    pub fn junit_run(&self, properties: Vec<(String, String)>) -> crate::junit::JunitRun {
+        let secs = match self.wall.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => d.as_secs() as i64,
+            Err(e) => -(e.duration().as_secs() as i64),
+        };
+        let timestamp =
+            crate::eval::metrics::format_rfc3339(crate::eval::metrics::secs(secs)).trim_end_matches('Z').to_string();
+        let mut all = vec![("compel.version".to_string(), env!("CARGO_PKG_VERSION").to_string())];
+        all.extend(properties);
+        crate::junit::JunitRun {
+            timestamp,
+            hostname: hostname(),
+            seconds: self.monotonic.elapsed().as_secs_f64(),
+            properties: all,
+        }
+    }
+}
+
+/// This machine's name: the kernel's, `/etc/hostname`, `HOSTNAME` or
+/// `COMPUTERNAME`, else `localhost`.
+pub fn hostname() -> String {
+    let files = ["/proc/sys/kernel/hostname", "/etc/hostname"];
+    files
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .chain(["HOSTNAME", "COMPUTERNAME"].iter().filter_map(|v| std::env::var(v).ok()))
+        .map(|name| name.trim().to_string())
+        .find(|name| !name.is_empty())
+        .unwrap_or_else(|| "localhost".to_string())
 }
 
 /// Reads files from disk.
@@ -127,23 +217,25 @@ pub fn io_reason(e: &std::io::Error) -> String {
 }
 
 /// Expands the command line's paths: files as given, folders to every
-/// `*.compel` below them (sorted, so output is deterministic). Returns an
-/// error message for a path that does not exist.
-pub fn collect_paths(paths: &[PathBuf]) -> Result<Vec<String>, String> {
+/// `*.compel` below them (sorted, so output is deterministic). A path that
+/// does not exist, a folder that cannot be read or holds no `.compel` file
+/// is unusable input (E0105).
+pub fn collect_paths(paths: &[PathBuf]) -> Result<Vec<String>, Unusable> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {
             let mut found = Vec::new();
-            walk(p, &mut found).map_err(|e| format!("cannot read `{}`: {}", p.display(), io_reason(&e)))?;
+            walk(p, &mut found)
+                .map_err(|e| Unusable::input(format!("cannot read `{}`: {}", p.display(), io_reason(&e))))?;
             found.sort();
             if found.is_empty() {
-                return Err(format!("no `.compel` files in `{}`", p.display()));
+                return Err(Unusable::input(format!("no `.compel` files in `{}`", p.display())));
             }
             out.extend(found.into_iter().map(|f| normalize_path(&f.to_string_lossy())));
         } else if p.exists() {
             out.push(normalize_path(&p.to_string_lossy()));
         } else {
-            return Err(format!("`{}` does not exist", p.display()));
+            return Err(Unusable::input(format!("`{}` does not exist", p.display())));
         }
     }
     out.dedup();
@@ -172,13 +264,13 @@ pub fn use_color() -> bool {
 
 /// Analyses the given paths from disk, with the limits of the project's
 /// `compel.toml` (see [`Limits`]).
-pub fn analyze_paths(paths: &[PathBuf]) -> Result<Analysis, String> {
+pub fn analyze_paths(paths: &[PathBuf]) -> Result<Analysis, Unusable> {
     let limits = Limits::for_paths(paths)?;
     analyze_paths_with(paths, limits.parse)
 }
 
 /// Analyses the given paths from disk with explicit parser limits.
-pub fn analyze_paths_with(paths: &[PathBuf], limits: ParseLimits) -> Result<Analysis, String> {
+pub fn analyze_paths_with(paths: &[PathBuf], limits: ParseLimits) -> Result<Analysis, Unusable> {
     let roots = collect_paths(paths)?;
     Ok(crate::analysis::analyze_with(&roots, &ProjectLoader::for_paths(paths), limits))
 }

@@ -26,6 +26,12 @@ macro_rules! codes {
                 match self { $(Code::$variant => $code,)* }
             }
 
+            /// The variant's name in PascalCase (`UnknownName`), the
+            /// rule's friendly name in SARIF.
+            pub fn name(self) -> &'static str {
+                match self { $(Code::$variant => stringify!($variant),)* }
+            }
+
             /// A one-line title.
             pub fn title(self) -> &'static str {
                 match self { $(Code::$variant => $title,)* }
@@ -107,6 +113,23 @@ compel.toml (see docs/security.md).";
 that is not valid UTF-8.
 
 Fix: re-encode the file as UTF-8.";
+
+    UnreadableInput = "E0105", Error, "cannot read an input",
+"A path given to compel cannot be used: it does not exist, it cannot be
+read (permission denied, an I/O error), or it is a folder with no
+`.compel` file below it. This is not a problem in the policies but in the
+command: every command exits 2 (\"the tool could not do its job\"), never
+1, so CI does not mistake a typo in a workflow for a policy that says no.
+`--format sarif` and `--format junit` still write a valid document that
+records the failure (a SARIF run with `executionSuccessful: false`, a JUnit
+test case in error).
+
+Example:
+
+    compel check polcies/   # the folder is `policies/`
+
+Fix: correct the path, or make the file readable by the user running
+compel. An `import` of a missing file is E0201 instead.";
 
     ImportNotFound = "E0201", Error, "imported file not found",
 "An `import` names a file that does not exist. Paths are relative to the

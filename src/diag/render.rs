@@ -262,8 +262,66 @@ pub fn json(files: &Files, diags: &[Diagnostic]) -> String {
 
 const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 const SARIF_VERSION: &str = "2.1.0";
-/// Every relative URI is relative to the analysed source tree.
-const SRCROOT: &str = "%SRCROOT%";
+/// Every relative URI is relative to the analysed source tree (the
+/// repository root), which the run declares in `originalUriBaseIds`.
+pub const SRCROOT: &str = "%SRCROOT%";
+/// The key of the fingerprint in `partialFingerprints`: the one GitHub code
+/// scanning reads (and does not compute again when it is present).
+pub const FINGERPRINT_KEY: &str = "primaryLocationLineHash";
+/// Where the rules are documented: `docs/diagnostics.md`, one heading (and
+/// so one anchor) per code.
+pub const DIAGNOSTICS_DOC: &str = "docs/diagnostics.md";
+
+/// Where a file of the table is, for SARIF.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Artifact {
+    /// Inside the source root: the path relative to it, with `/`.
+    InRoot(String),
+    /// Outside the source root: an absolute `file:///` URI.
+    Absolute(String),
+    /// A module of the standard library, embedded in compel and in no
+    /// repository: shown as a logical location, never as a file.
+    Stdlib(String),
+}
+
+impl Artifact {
+    /// The artifact of a display path when nothing else is known: a
+    /// `std/...` path is the stdlib, any other is relative to the root.
+    pub fn from_display_path(path: &str) -> Artifact {
+        if path.starts_with("std/") {
+            Artifact::Stdlib(path.to_string())
+        } else {
+            Artifact::InRoot(path.to_string())
+        }
+    }
+}
+
+/// Why a run could not do its job, as a SARIF tool-execution notification.
+#[derive(Clone, Debug)]
+pub struct SarifFailure {
+    /// The code the failure is reported under (e.g. E0105).
+    pub code: Code,
+    /// The message in plain words.
+    pub message: String,
+}
+
+/// What a SARIF log says besides the diagnostics.
+#[derive(Clone, Debug, Default)]
+pub struct SarifOptions {
+    /// The tool's version (`CARGO_PKG_VERSION`).
+    pub tool_version: String,
+    /// The absolute `file:///` URI of the source root, ending in `/`,
+    /// declared as `%SRCROOT%`; `None` leaves `%SRCROOT%` undeclared.
+    pub root_uri: Option<String>,
+    /// Where each file of the table is, by [`FileId`]; a file missing here
+    /// is placed by [`Artifact::from_display_path`].
+    pub artifacts: Vec<Artifact>,
+    /// Why the run failed; empty when it did its job. Any failure makes
+    /// the invocation `executionSuccessful: false`.
+    pub failures: Vec<SarifFailure>,
+    /// The run's `automationDetails`.
+    pub automation: SarifAutomation,
+}
 
 #[derive(Serialize)]
 struct SarifLog<'a> {
@@ -277,9 +335,105 @@ struct SarifLog<'a> {
 #[serde(rename_all = "camelCase")]
 struct SarifRun<'a> {
     tool: SarifTool<'a>,
-    /// Our columns count characters, not SARIF's default UTF-16 units.
+    automation_details: &'a SarifAutomation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<std::collections::BTreeMap<&'static str, SarifBase>>,
+    invocations: [SarifInvocation; 1],
+    /// SARIF's default, written out: columns count UTF-16 code units.
     column_kind: &'static str,
     results: Vec<SarifResult>,
+}
+
+/// The run's `automationDetails`: an id and the Azure DevOps pipeline
+/// properties that GitHub Advanced Security for Azure DevOps requires when
+/// the object is present (and its validator requires it to be).
+#[derive(Clone, Debug, Serialize)]
+pub struct SarifAutomation {
+    /// `azuredevops/pipeline/build/...`: GHAzDO reads it as
+    /// `<org>/<project>/<definition>/<phase>/<branch>/<build>`; GitHub code
+    /// scanning reads what comes before the last `/` as the category.
+    pub id: String,
+    /// The `azuredevops/pipeline/build/*` properties, as strings (GHAzDO's
+    /// validator reads them as strings and fails on a JSON number).
+    pub properties: std::collections::BTreeMap<String, String>,
+}
+
+/// The prefix GHAzDO expects of `automationDetails.id`.
+pub const AZURE_DEVOPS_PREFIX: &str = "azuredevops/pipeline/build/";
+/// The phase id of a run outside Azure DevOps: a fixed, non-empty GUID
+/// (GHAzDO refuses the empty one), the same on every run.
+pub const NO_PHASE_ID: &str = "00000000-0000-0000-0000-000000000001";
+
+impl SarifAutomation {
+    /// The details of a run in an Azure DevOps pipeline, from its
+    /// predefined variables.
+    #[allow(clippy::too_many_arguments)]
+    pub fn azure_devops(
+        organization: &str,
+        project: &str,
+        definition_id: i64,
+        definition_name: &str,
+        phase_id: &str,
+        phase_name: &str,
+        branch: &str,
+        build_id: &str,
+    ) -> SarifAutomation {
+        let id =
+            format!("{AZURE_DEVOPS_PREFIX}{organization}/{project}/{definition_id}/{phase_id}/{branch}/{build_id}");
+        let key = |k: &str| format!("{AZURE_DEVOPS_PREFIX}{k}");
+        let properties = [
+            (key("buildDefinitionId"), definition_id.to_string()),
+            (key("buildDefinitionName"), definition_name.to_string()),
+            (key("phaseId"), phase_id.to_string()),
+            (key("phaseName"), phase_name.to_string()),
+        ]
+        .into_iter()
+        .collect();
+        SarifAutomation { id, properties }
+    }
+
+    /// The details of a run outside Azure DevOps: the sentinels GHAzDO
+    /// documents for a run with no saved definition (`-1`), the phase
+    /// [`NO_PHASE_ID`] named `compel check`, and an id that is the same on
+    /// every run, so GitHub's category (`azuredevops/pipeline/build/compel/check/-1/...`)
+    /// is stable too.
+    pub fn local() -> SarifAutomation {
+        SarifAutomation::azure_devops("compel", "check", -1, "compel", NO_PHASE_ID, "compel check", "local", "0")
+    }
+}
+
+impl Default for SarifAutomation {
+    fn default() -> SarifAutomation {
+        SarifAutomation::local()
+    }
+}
+
+#[derive(Serialize)]
+struct SarifBase {
+    uri: String,
+    description: SarifText,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifInvocation {
+    execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<SarifNotification>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifNotification {
+    level: &'static str,
+    message: SarifText,
+    associated_rule: SarifRuleReference,
+}
+
+#[derive(Serialize)]
+struct SarifRuleReference {
+    id: &'static str,
+    index: usize,
 }
 
 #[derive(Serialize)]
@@ -291,6 +445,7 @@ struct SarifTool<'a> {
 #[serde(rename_all = "camelCase")]
 struct SarifDriver<'a> {
     name: &'static str,
+    full_name: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     information_uri: Option<&'static str>,
     version: &'a str,
@@ -301,9 +456,12 @@ struct SarifDriver<'a> {
 #[serde(rename_all = "camelCase")]
 struct SarifRule {
     id: &'static str,
+    name: &'static str,
     short_description: SarifText,
     full_description: SarifText,
-    help: SarifText,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help_uri: Option<String>,
+    help: SarifMarkdown,
     default_configuration: SarifConfiguration,
 }
 
@@ -325,6 +483,13 @@ impl SarifText {
     }
 }
 
+/// A `multiformatMessageString` with both plain text and Markdown.
+#[derive(Serialize)]
+struct SarifMarkdown {
+    text: String,
+    markdown: String,
+}
+
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifResult {
@@ -333,6 +498,7 @@ struct SarifResult {
     level: &'static str,
     message: SarifText,
     locations: Vec<SarifLocation>,
+    partial_fingerprints: std::collections::BTreeMap<&'static str, String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     related_locations: Vec<SarifLocation>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -344,9 +510,20 @@ struct SarifResult {
 struct SarifLocation {
     #[serde(skip_serializing_if = "Option::is_none")]
     id: Option<usize>,
-    physical_location: SarifPhysicalLocation,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    physical_location: Option<SarifPhysicalLocation>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    logical_locations: Vec<SarifLogicalLocation>,
     #[serde(skip_serializing_if = "Option::is_none")]
     message: Option<SarifText>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifLogicalLocation {
+    name: String,
+    fully_qualified_name: String,
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -360,7 +537,8 @@ struct SarifPhysicalLocation {
 #[serde(rename_all = "camelCase")]
 struct SarifArtifactLocation {
     uri: String,
-    uri_base_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -407,8 +585,27 @@ fn information_uri() -> Option<&'static str> {
     [env!("CARGO_PKG_REPOSITORY"), env!("CARGO_PKG_HOMEPAGE")].into_iter().find(|uri| !uri.is_empty())
 }
 
-/// A display path as a relative URI reference: every byte but unreserved
-/// characters and `/` is percent-encoded (spaces, `:`, `#`, non-ASCII ...).
+/// The documentation of a code: its anchor in `docs/diagnostics.md` on the
+/// repository's default branch (`None` when Cargo.toml names no repository).
+pub fn help_uri(code: Code) -> Option<String> {
+    let repo = env!("CARGO_PKG_REPOSITORY").trim_end_matches('/');
+    (!repo.is_empty()).then(|| format!("{repo}/blob/main/{DIAGNOSTICS_DOC}#{}", code.as_str().to_ascii_lowercase()))
+}
+
+/// The long explanation as Markdown: its indented examples are already
+/// code blocks; the title leads in bold and the command closes it.
+pub fn explanation_markdown(code: Code) -> String {
+    format!(
+        "**{} ({})**\n\n{}\n\nThe same text: `compel explain {}`.",
+        code.title(),
+        code.as_str(),
+        code.explanation(),
+        code.as_str()
+    )
+}
+
+/// A path as a URI reference: every byte but unreserved characters and `/`
+/// is percent-encoded (spaces, `:`, `#`, non-ASCII ...).
 fn path_to_uri(path: &str) -> String {
     let mut uri = String::with_capacity(path.len());
     for byte in path.bytes() {
@@ -421,91 +618,269 @@ fn path_to_uri(path: &str) -> String {
     uri
 }
 
-fn sarif_artifact(path: &str) -> SarifArtifactLocation {
-    SarifArtifactLocation { uri: path_to_uri(path), uri_base_id: SRCROOT }
+/// An absolute path (`/home/me/repo`, `C:/repo`) as a `file:///` URI.
+pub fn file_uri(absolute: &str) -> String {
+    let path = absolute.replace('\\', "/");
+    let path = path.trim_start_matches('/');
+    format!("file:///{}", path_to_uri(path))
 }
 
-fn sarif_region(at: &Place<'_>) -> SarifRegion {
+/// A place in a file for SARIF: a 1-based line and UTF-16 columns.
+struct Utf16Place {
+    start_line: u32,
+    start_column: u32,
+    end_line: u32,
+    end_column: u32,
+}
+
+/// The 1-based UTF-16 column of byte `offset` (a char boundary) in `file`.
+fn utf16_column(file: &SourceFile, offset: usize) -> u32 {
+    let start = file.lines.line_start(file.lines.line_of(offset)).min(offset);
+    file.text[start..offset].encode_utf16().count() as u32 + 1
+}
+
+fn utf16_place(files: &Files, at: FileSpan) -> Utf16Place {
+    match source_file(files, at.file) {
+        Some(file) => {
+            let range = byte_range(&file.text, at.span);
+            let (start, end) = (file.line_col(range.start), file.line_col(range.end));
+            Utf16Place {
+                start_line: start.line,
+                start_column: utf16_column(file, range.start),
+                end_line: end.line,
+                end_column: utf16_column(file, range.end),
+            }
+        }
+        None => Utf16Place { start_line: 1, start_column: 1, end_line: 1, end_column: 1 },
+    }
+}
+
+fn sarif_region(at: &Utf16Place) -> SarifRegion {
     SarifRegion {
-        start_line: at.start.line,
-        start_column: at.start.column,
-        end_line: at.end.line,
-        end_column: at.end.column,
+        start_line: at.start_line,
+        start_column: at.start_column,
+        end_line: at.end_line,
+        end_column: at.end_column,
     }
 }
 
-fn sarif_location(files: &Files, id: Option<usize>, at: FileSpan, message: &str) -> SarifLocation {
-    let at = place(files, at);
-    SarifLocation {
-        id,
-        physical_location: SarifPhysicalLocation {
-            artifact_location: sarif_artifact(at.path),
-            region: sarif_region(&at),
-        },
-        message: (!message.is_empty()).then(|| SarifText::new(message)),
-    }
+/// The SARIF side of one run: the artifacts and the rule indexes.
+struct SarifContext<'a> {
+    files: &'a Files,
+    options: &'a SarifOptions,
 }
 
-/// The fix as SARIF: one artifact change per file, in the order the edits
-/// name them. A fix without edits has nothing to apply and is left out.
-fn sarif_fix(files: &Files, diag: &Diagnostic) -> Option<SarifFix> {
-    let fix = diag.fix.as_ref()?;
-    let mut changes: Vec<(FileId, SarifArtifactChange)> = Vec::new();
-    for edit in &fix.edits {
-        let at = place(files, edit.at);
-        let replacement =
-            SarifReplacement { deleted_region: sarif_region(&at), inserted_content: SarifText::new(&edit.replacement) };
-        match changes.iter_mut().find(|(file, _)| *file == edit.at.file) {
-            Some((_, change)) => change.replacements.push(replacement),
-            None => changes.push((
-                edit.at.file,
-                SarifArtifactChange { artifact_location: sarif_artifact(at.path), replacements: vec![replacement] },
-            )),
+impl SarifContext<'_> {
+    fn artifact(&self, id: FileId) -> Option<Artifact> {
+        let file = source_file(self.files, id)?;
+        if file.path.is_empty() {
+            return None;
+        }
+        Some(
+            self.options
+                .artifacts
+                .get(id.0 as usize)
+                .cloned()
+                .unwrap_or_else(|| Artifact::from_display_path(&file.path)),
+        )
+    }
+
+    /// The artifact location of a file, or `None` for the stdlib and for
+    /// files not in the table.
+    fn artifact_location(&self, id: FileId) -> Option<SarifArtifactLocation> {
+        match self.artifact(id)? {
+            Artifact::InRoot(path) => {
+                Some(SarifArtifactLocation { uri: path_to_uri(&path), uri_base_id: Some(SRCROOT) })
+            }
+            Artifact::Absolute(uri) => Some(SarifArtifactLocation { uri, uri_base_id: None }),
+            Artifact::Stdlib(_) => None,
         }
     }
-    (!changes.is_empty()).then(|| SarifFix {
-        description: SarifText::new(&fix.title),
-        artifact_changes: changes.into_iter().map(|(_, change)| change).collect(),
-    })
+
+    /// A location: physical in a file, logical in the stdlib (with the
+    /// line in the message, so a reader still finds it with `compel`).
+    fn location(&self, id: Option<usize>, at: FileSpan, message: &str) -> SarifLocation {
+        let region = utf16_place(self.files, at);
+        match self.artifact(at.file) {
+            Some(Artifact::Stdlib(path)) => {
+                let module = path.strip_suffix(".compel").unwrap_or(&path).to_string();
+                let name = module.rsplit('/').next().unwrap_or(&module).to_string();
+                let chars = place(self.files, at);
+                let text = format!(
+                    "{}{}:{}:{} (compel's standard library, built into compel)",
+                    if message.is_empty() { String::new() } else { format!("{message}: ") },
+                    path,
+                    chars.start.line,
+                    chars.start.column
+                );
+                SarifLocation {
+                    id,
+                    physical_location: None,
+                    logical_locations: vec![SarifLogicalLocation {
+                        name,
+                        fully_qualified_name: module,
+                        kind: "module",
+                    }],
+                    message: Some(SarifText::new(text)),
+                }
+            }
+            _ => SarifLocation {
+                id,
+                physical_location: self.artifact_location(at.file).map(|artifact_location| SarifPhysicalLocation {
+                    artifact_location,
+                    region: sarif_region(&region),
+                }),
+                logical_locations: Vec::new(),
+                message: (!message.is_empty()).then(|| SarifText::new(message)),
+            },
+        }
+    }
+
+    /// The fix as SARIF: one artifact change per file, in the order the
+    /// edits name them. Edits in the stdlib cannot be applied and are left
+    /// out; a fix left without edits is left out.
+    fn fix(&self, diag: &Diagnostic) -> Option<SarifFix> {
+        let fix = diag.fix.as_ref()?;
+        let mut changes: Vec<(FileId, SarifArtifactChange)> = Vec::new();
+        for edit in &fix.edits {
+            let Some(artifact_location) = self.artifact_location(edit.at.file) else { continue };
+            let replacement = SarifReplacement {
+                deleted_region: sarif_region(&utf16_place(self.files, edit.at)),
+                inserted_content: SarifText::new(&edit.replacement),
+            };
+            match changes.iter_mut().find(|(file, _)| *file == edit.at.file) {
+                Some((_, change)) => change.replacements.push(replacement),
+                None => changes
+                    .push((edit.at.file, SarifArtifactChange { artifact_location, replacements: vec![replacement] })),
+            }
+        }
+        (!changes.is_empty()).then(|| SarifFix {
+            description: SarifText::new(&fix.title),
+            artifact_changes: changes.into_iter().map(|(_, change)| change).collect(),
+        })
+    }
+
+    /// The fingerprint's input: the code, the file (relative to the root)
+    /// and the primary line's text with its whitespace normalised. Line
+    /// numbers are not part of it, so moving unrelated lines keeps it.
+    fn fingerprint_input(&self, diag: &Diagnostic) -> String {
+        let file = source_file(self.files, diag.primary.file);
+        let path = match self.artifact(diag.primary.file) {
+            Some(Artifact::InRoot(p) | Artifact::Absolute(p) | Artifact::Stdlib(p)) => p,
+            None => String::new(),
+        };
+        let line = file.map_or(String::new(), |file| {
+            let range = byte_range(&file.text, diag.primary.span);
+            let line = file.lines.line_of(range.start);
+            let start = file.lines.line_start(line);
+            let end =
+                if line + 1 < file.lines.line_count() { file.lines.line_start(line + 1) } else { file.text.len() };
+            file.text[start..end.max(start)].split_whitespace().collect::<Vec<_>>().join(" ")
+        });
+        format!("{}\u{0}{path}\u{0}{line}", diag.code.as_str())
+    }
+}
+
+/// FNV-1a, 64 bits: small, fast and the same on every platform and
+/// release (a fingerprint must not change when compel is rebuilt).
+fn fnv1a(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// The rule index of a code in the driver's rules ([`Code::ALL`] order).
+fn rule_index(code: Code) -> usize {
+    Code::ALL.iter().position(|c| *c == code).unwrap_or_default()
+}
+
+/// Renders diagnostics as a SARIF 2.1.0 log with paths relative to
+/// `%SRCROOT%` as given, for tests and embedders; the CLI uses
+/// [`sarif_with`] to declare the root.
+pub fn sarif(files: &Files, diags: &[Diagnostic], tool_version: &str) -> String {
+    sarif_with(files, diags, &SarifOptions { tool_version: tool_version.to_string(), ..SarifOptions::default() })
 }
 
 /// Renders diagnostics as a SARIF 2.1.0 log, for code-scanning services
-/// (GitHub code scanning, Azure DevOps, IDE viewers).
+/// (GitHub code scanning, Azure DevOps, IDE viewers), in the shape their
+/// validator (`sarif-multitool validate --rule-kind "Ghas;Sarif;GHAzDO"`)
+/// accepts:
 ///
-/// The single run's driver is `compel` at `tool_version`, with one rule per
-/// [`Code`] (all of them, in [`Code::ALL`] order, so `ruleIndex` is stable):
-/// the title as short description, the `compel explain` text as full
-/// description and help. Each result carries its level, the message with
-/// the help line appended, the primary location (URIs relative to
-/// `%SRCROOT%`), secondary labels as related locations and the fix, if any.
-/// The run declares `columnKind: unicodeCodePoints`: columns count
-/// characters, as everywhere else in compel.
-pub fn sarif(files: &Files, diags: &[Diagnostic], tool_version: &str) -> String {
+/// - the driver is `compel` at the tool version, with one rule per [`Code`]
+///   (all of them, in [`Code::ALL`] order, so `ruleIndex` is stable): its
+///   PascalCase `name`, the title, the `compel explain` text as full
+///   description and help (plain and Markdown), and `helpUri`, the code's
+///   anchor in `docs/diagnostics.md`;
+/// - paths inside the source root are relative URIs with `uriBaseId`
+///   `%SRCROOT%`, which `originalUriBaseIds` declares as an absolute
+///   `file:///` URI; a file outside the root is an absolute URI without a
+///   base; a stdlib module (embedded, in no repository) is a logical
+///   location whose message names the line, never a physical location;
+/// - columns count UTF-16 code units, SARIF's default `columnKind`, as
+///   GitHub's examples do (the other formats count characters);
+/// - each result has `partialFingerprints.primaryLocationLineHash`:
+///   `HASH:N`, HASH a hash of the code, the root-relative file and the
+///   primary line's whitespace-normalised text, N counting the results
+///   with the same hash (1 for the first), so moving unrelated lines
+///   changes no fingerprint;
+/// - the one invocation is `executionSuccessful: false`, with a
+///   notification per failure, when [`SarifOptions::failures`] is not empty.
+pub fn sarif_with(files: &Files, diags: &[Diagnostic], options: &SarifOptions) -> String {
+    let cx = SarifContext { files, options };
     let rules = Code::ALL
         .iter()
         .map(|code| SarifRule {
             id: code.as_str(),
+            name: code.name(),
             short_description: SarifText::new(code.title()),
             full_description: SarifText::new(code.explanation()),
-            help: SarifText::new(code.explanation()),
+            help_uri: help_uri(*code),
+            help: SarifMarkdown { text: code.explanation().to_string(), markdown: explanation_markdown(*code) },
             default_configuration: SarifConfiguration { level: sarif_level(code.default_severity()) },
         })
         .collect();
+    let mut seen: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
     let results = diags
         .iter()
-        .map(|diag| SarifResult {
-            rule_id: diag.code.as_str(),
-            rule_index: Code::ALL.iter().position(|code| *code == diag.code).unwrap_or_default(),
-            level: sarif_level(diag.severity),
-            message: SarifText::new(message_with_help(diag)),
-            locations: vec![sarif_location(files, None, diag.primary, &diag.primary_label)],
-            related_locations: diag
-                .labels
-                .iter()
-                .enumerate()
-                .map(|(id, label)| sarif_location(files, Some(id), label.at, &label.message))
-                .collect(),
-            fixes: sarif_fix(files, diag).into_iter().collect(),
+        .map(|diag| {
+            let hash = fnv1a(&cx.fingerprint_input(diag));
+            let occurrence = seen.entry(hash).or_default();
+            *occurrence += 1;
+            let primary = cx.location(None, diag.primary, &diag.primary_label);
+            SarifResult {
+                rule_id: diag.code.as_str(),
+                rule_index: rule_index(diag.code),
+                level: sarif_level(diag.severity),
+                message: SarifText::new(message_with_help(diag)),
+                locations: (primary.physical_location.is_some()).then_some(primary).into_iter().collect(),
+                partial_fingerprints: [(FINGERPRINT_KEY, format!("{hash:016x}:{occurrence}"))].into_iter().collect(),
+                related_locations: diag
+                    .labels
+                    .iter()
+                    .enumerate()
+                    .map(|(id, label)| cx.location(Some(id), label.at, &label.message))
+                    .collect(),
+                fixes: cx.fix(diag).into_iter().collect(),
+            }
+        })
+        .collect();
+    let original_uri_base_ids = options.root_uri.as_ref().map(|uri| {
+        let base = SarifBase {
+            uri: uri.clone(),
+            description: SarifText::new("the repository root (the git top level, or the folder holding compel.toml)"),
+        };
+        [(SRCROOT, base)].into_iter().collect()
+    });
+    let notifications = options
+        .failures
+        .iter()
+        .map(|failure| SarifNotification {
+            level: "error",
+            message: SarifText::new(&failure.message),
+            associated_rule: SarifRuleReference { id: failure.code.as_str(), index: rule_index(failure.code) },
         })
         .collect();
     let log = SarifLog {
@@ -515,12 +890,19 @@ pub fn sarif(files: &Files, diags: &[Diagnostic], tool_version: &str) -> String 
             tool: SarifTool {
                 driver: SarifDriver {
                     name: "compel",
+                    full_name: "compel governance policy checker",
                     information_uri: information_uri(),
-                    version: tool_version,
+                    version: &options.tool_version,
                     rules,
                 },
             },
-            column_kind: "unicodeCodePoints",
+            automation_details: &options.automation,
+            original_uri_base_ids,
+            invocations: [SarifInvocation {
+                execution_successful: options.failures.is_empty(),
+                tool_execution_notifications: notifications,
+            }],
+            column_kind: "utf16CodeUnits",
             results,
         }],
     };
@@ -540,6 +922,16 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// How many annotations of each kind (errors, warnings, notices) GitHub
+/// shows for one step; it drops the rest silently.
+pub const GITHUB_ANNOTATIONS_PER_KIND: usize = 10;
+
+/// `path:line:column` of a span (the path alone when it has no file).
+fn github_position(files: &Files, at: FileSpan) -> String {
+    let at = place(files, at);
+    format!("{}:{}:{}", at.path, at.start.line, at.start.column)
+}
+
 /// Renders diagnostics as GitHub Actions workflow commands, one a line, so
 /// a CI job annotates the lines of a pull request:
 ///
@@ -550,18 +942,29 @@ fn escape_property(text: &str) -> String {
 /// Errors are `::error`, warnings `::warning`, notes `::notice`. The
 /// message lists the secondary labels (`path:line:column: text`) and the
 /// help on lines of their own.
+///
+/// GitHub shows [`GITHUB_ANNOTATIONS_PER_KIND`] annotations of each kind
+/// per step. Past that, diagnostics are printed as plain log lines
+/// (`path:line:column: error[E0301]: message`), and a closing `::notice`
+/// counts what is not shown as an annotation; it takes one of the notice
+/// slots, so at most 9 notes are annotations then.
 pub fn github(files: &Files, diags: &[Diagnostic]) -> String {
+    let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
+    let limit = GITHUB_ANNOTATIONS_PER_KIND;
+    let overflow = count(Severity::Error) > limit || count(Severity::Warning) > limit || count(Severity::Note) > limit;
+    let note_limit = if overflow { limit - 1 } else { limit };
+    let (mut errors, mut warnings, mut notes) = (0, 0, 0);
+    let mut hidden = [0usize; 3];
     let mut out = String::new();
     for diag in diags {
-        let command = match diag.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Note => "notice",
+        let (command, shown, max, slot) = match diag.severity {
+            Severity::Error => ("error", &mut errors, limit, 0),
+            Severity::Warning => ("warning", &mut warnings, limit, 1),
+            Severity::Note => ("notice", &mut notes, note_limit, 2),
         };
         let mut message = diag.message.clone();
         for label in &diag.labels {
-            let at = place(files, label.at);
-            message.push_str(&format!("\n{}:{}:{}", at.path, at.start.line, at.start.column));
+            message.push_str(&format!("\n{}", github_position(files, label.at)));
             if !label.message.is_empty() {
                 message.push_str(": ");
                 message.push_str(&label.message);
@@ -571,6 +974,14 @@ pub fn github(files: &Files, diags: &[Diagnostic]) -> String {
             message.push_str("\nhelp: ");
             message.push_str(help);
         }
+        if *shown >= max {
+            hidden[slot] += 1;
+            let position = github_position(files, diag.primary);
+            let line = format!("{}[{}]: {}", diag.severity.as_str(), diag.code.as_str(), message.replace('\n', "\n  "));
+            out.push_str(&format!("{position}: {line}\n"));
+            continue;
+        }
+        *shown += 1;
         let at = place(files, diag.primary);
         let mut properties = String::new();
         if !at.path.is_empty() {
@@ -586,6 +997,76 @@ pub fn github(files: &Files, diags: &[Diagnostic]) -> String {
         properties.push_str(&format!("title={}", escape_property(diag.code.as_str())));
         out.push_str(&format!("::{command} {properties}::{}\n", escape_data(&message)));
     }
+    if hidden.iter().any(|n| *n > 0) {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        let parts: Vec<String> = [(hidden[0], "error"), (hidden[1], "warning"), (hidden[2], "note")]
+            .into_iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, word)| plural(n, word))
+            .collect();
+        let text = format!(
+            "{} not shown as annotations (GitHub shows {limit} errors, {limit} warnings and {limit} notices per step); \
+             the log above lists every diagnostic",
+            parts.join(", ")
+        );
+        out.push_str(&format!("::notice title=compel::{}\n", escape_data(&text)));
+    }
+    out
+}
+
+/// Markdown for the job summary of a check that could not run (exit 2):
+/// a heading and the reasons.
+pub fn github_failure_summary(reasons: &[String]) -> String {
+    let mut out = String::from("## ⛔ compel check could not run\n\n");
+    for reason in reasons {
+        out.push_str(&format!("- {}\n", reason.replace(['\n', '\r'], " ")));
+    }
+    out.push('\n');
+    out
+}
+
+/// Markdown for a GitHub job summary (`$GITHUB_STEP_SUMMARY`): a heading
+/// with the counts and a table of every diagnostic (severity, code, place,
+/// message). GitHub takes at most 1 MiB per step: past about 900 KiB the
+/// table stops with a line counting the rows left out.
+pub fn github_summary(files: &Files, diags: &[Diagnostic]) -> String {
+    const BUDGET: usize = 900 * 1024;
+    let count = |s: Severity| diags.iter().filter(|d| d.severity == s).count();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let (e, w, n) = (count(Severity::Error), count(Severity::Warning), count(Severity::Note));
+    let mut out = String::new();
+    if diags.is_empty() {
+        out.push_str("## ✅ compel check: no problems found\n\n");
+        return out;
+    }
+    let icon = if e > 0 { "❌" } else { "⚠️" };
+    let counts: Vec<String> = [(e, "error"), (w, "warning"), (n, "note")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, word)| plural(n, word))
+        .collect();
+    out.push_str(&format!("## {icon} compel check: {}\n\n", counts.join(", ")));
+    out.push_str("| severity | code | where | message |\n|---|---|---|---|\n");
+    let cell = |text: &str| text.replace('|', "\\|").replace(['\n', '\r'], " ");
+    for (i, diag) in diags.iter().enumerate() {
+        if out.len() > BUDGET {
+            out.push_str(&format!("\n… and {} more: run `compel check` to see them all.\n", diags.len() - i));
+            break;
+        }
+        let mut message = diag.message.clone();
+        if let Some(help) = &diag.help {
+            message.push_str(&format!(" (help: {help})"));
+        }
+        out.push_str(&format!(
+            "| {} | [`{}`]({}) | `{}` | {} |\n",
+            diag.severity.as_str(),
+            diag.code.as_str(),
+            help_uri(diag.code).unwrap_or_default(),
+            cell(&github_position(files, diag.primary)),
+            cell(&message)
+        ));
+    }
+    out.push('\n');
     out
 }
 
@@ -893,7 +1374,8 @@ mod tests {
         assert_eq!(log["version"], "2.1.0");
         assert_eq!(log["$schema"], SARIF_SCHEMA);
         let run = &log["runs"][0];
-        assert_eq!(run["columnKind"], "unicodeCodePoints");
+        assert_eq!(run["columnKind"], "utf16CodeUnits");
+        assert_eq!(run["invocations"][0]["executionSuccessful"], true);
         let driver = &run["tool"]["driver"];
         assert_eq!((driver["name"].as_str(), driver["version"].as_str()), (Some("compel"), Some("1.2.3")));
         let rules = driver["rules"].as_array().unwrap();
@@ -903,6 +1385,10 @@ mod tests {
         assert_eq!(rules[index]["id"], "E0301");
         assert_eq!(rules[index]["shortDescription"]["text"], "unknown name");
         assert_eq!(rules[index]["help"]["text"], Code::UnknownName.explanation());
+        assert_eq!(rules[index]["name"], "UnknownName");
+        assert!(rules[index]["help"]["markdown"].as_str().unwrap().contains("compel explain E0301"));
+        assert!(rules[index]["helpUri"].as_str().unwrap().ends_with("docs/diagnostics.md#e0301"));
+        assert!(result["partialFingerprints"]["primaryLocationLineHash"].as_str().unwrap().ends_with(":1"));
         assert_eq!(rules[index]["defaultConfiguration"]["level"], "error");
         assert_eq!(result["ruleId"], "E0301");
         assert_eq!(result["level"], "error");
@@ -944,6 +1430,155 @@ mod tests {
         assert!(results[0].get("fixes").is_none() && results[0].get("relatedLocations").is_none());
         let empty: serde_json::Value = serde_json::from_str(&sarif(&files, &[], "0.1.0")).unwrap();
         assert_eq!(empty["runs"][0]["results"], serde_json::json!([]));
+    }
+
+    /// The SARIF log of `diags` over `files` with the root declared.
+    fn sarif_log(files: &Files, diags: &[Diagnostic], options: SarifOptions) -> serde_json::Value {
+        serde_json::from_str(&sarif_with(files, diags, &options)).unwrap()
+    }
+
+    #[test]
+    fn sarif_columns_count_utf16_units() {
+        let mut files = Files::new();
+        // `𝔸` is one character, two UTF-16 units, four bytes.
+        let text = "kpi x { name \"𝔸é\" y }\n";
+        let id = files.add(SourceFile::new("a.compel", text));
+        let y = text.find(" y ").unwrap() + 1;
+        let diag = Diagnostic::at(Code::UnknownAttribute, id, Span::new(y, y + 1), "unknown attribute `y`");
+        let log = sarif_log(&files, std::slice::from_ref(&diag), SarifOptions::default());
+        let region = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"];
+        // 18 characters precede `y`, 19 UTF-16 units.
+        assert_eq!(region["startColumn"], 20);
+        assert_eq!(region["endColumn"], 21);
+        let json: serde_json::Value = serde_json::from_str(&json(&files, &[diag])).unwrap();
+        assert_eq!(json["diagnostics"][0]["column"], 19, "the JSON format counts characters");
+    }
+
+    #[test]
+    fn sarif_fingerprints_survive_moved_lines_and_count_repeats() {
+        let before = "kpi a {\n  kpis [acuracy]\n}\nkpi b {\n  kpis [acuracy]\n}\n";
+        let after = format!("// a comment\n\n{}", before.replace("kpi b {", "\nkpi b {"));
+        let fingerprints = |text: &str| -> Vec<String> {
+            let mut files = Files::new();
+            let id = files.add(SourceFile::new("p/a.compel", text));
+            let diags: Vec<Diagnostic> = text
+                .match_indices("acuracy")
+                .map(|(i, _)| Diagnostic::at(Code::UnknownName, id, Span::new(i, i + 7), "unknown name `acuracy`"))
+                .collect();
+            let log = sarif_log(&files, &diags, SarifOptions::default());
+            log["runs"][0]["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["partialFingerprints"][FINGERPRINT_KEY].as_str().unwrap().to_string())
+                .collect()
+        };
+        let (old, new) = (fingerprints(before), fingerprints(&after));
+        assert_eq!(old, new, "moving lines changes no fingerprint");
+        assert_eq!(old.len(), 2);
+        let (hash0, n0) = old[0].split_once(':').unwrap();
+        let (hash1, n1) = old[1].split_once(':').unwrap();
+        assert_eq!((hash0, n0, n1), (hash1, "1", "2"), "the same line text twice: occurrences 1 and 2");
+        assert_eq!(hash0.len(), 16);
+        let changed = fingerprints(&before.replacen("kpis [acuracy]", "kpis  [acuracy, b]", 1));
+        assert_ne!(changed[0], old[0], "a changed line changes its fingerprint");
+    }
+
+    #[test]
+    fn sarif_places_files_by_root_and_the_stdlib_as_logical_locations() {
+        let mut files = Files::new();
+        let inside = files.add(SourceFile::new("../repo/p/a b.compel", "kpis [x]\n"));
+        let outside = files.add(SourceFile::new("/elsewhere/o.compel", "kpis [x]\n"));
+        let std = files.add(SourceFile::new("std/policies.compel", "policy p for program {}\n"));
+        let diag = Diagnostic::at(Code::UnknownName, inside, Span::new(6, 7), "unknown name `x`")
+            .with_label(FileSpan::new(outside, Span::new(6, 7)), "also here")
+            .with_label(FileSpan::new(std, Span::new(7, 8)), "declared here")
+            .with_fix(crate::diag::Fix {
+                title: "both".into(),
+                edits: vec![
+                    Edit { at: FileSpan::new(std, Span::new(7, 8)), replacement: "q".into() },
+                    Edit { at: FileSpan::new(inside, Span::new(6, 7)), replacement: "y".into() },
+                ],
+            });
+        let options = SarifOptions {
+            root_uri: Some("file:///home/me/repo/".into()),
+            artifacts: vec![
+                Artifact::InRoot("p/a b.compel".into()),
+                Artifact::Absolute(file_uri("/elsewhere/o.compel")),
+                Artifact::Stdlib("std/policies.compel".into()),
+            ],
+            ..SarifOptions::default()
+        };
+        let log = sarif_log(&files, &[diag], options);
+        let run = &log["runs"][0];
+        assert_eq!(run["originalUriBaseIds"]["%SRCROOT%"]["uri"], "file:///home/me/repo/");
+        let result = &run["results"][0];
+        let primary = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(*primary, serde_json::json!({"uri": "p/a%20b.compel", "uriBaseId": "%SRCROOT%"}));
+        let other = &result["relatedLocations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(*other, serde_json::json!({"uri": "file:///elsewhere/o.compel"}), "absolute, without a base");
+        let std = &result["relatedLocations"][1];
+        assert!(std.get("physicalLocation").is_none(), "{std}");
+        assert_eq!(std["logicalLocations"][0]["fullyQualifiedName"], "std/policies");
+        assert!(std["message"]["text"].as_str().unwrap().contains("std/policies.compel:1:8"), "{std}");
+        let changes = result["fixes"][0]["artifactChanges"].as_array().unwrap();
+        assert_eq!(changes.len(), 1, "no edit of the stdlib");
+        assert_eq!(changes[0]["artifactLocation"]["uri"], "p/a%20b.compel");
+    }
+
+    #[test]
+    fn sarif_records_a_failed_run() {
+        let options = SarifOptions {
+            failures: vec![SarifFailure { code: Code::UnreadableInput, message: "`x` does not exist".into() }],
+            ..SarifOptions::default()
+        };
+        let log = sarif_log(&Files::new(), &[], options);
+        let invocation = &log["runs"][0]["invocations"][0];
+        assert_eq!(invocation["executionSuccessful"], false);
+        let notification = &invocation["toolExecutionNotifications"][0];
+        assert_eq!(notification["level"], "error");
+        assert_eq!(notification["message"]["text"], "`x` does not exist");
+        let index = notification["associatedRule"]["index"].as_u64().unwrap() as usize;
+        assert_eq!(log["runs"][0]["tool"]["driver"]["rules"][index]["id"], "E0105");
+        assert_eq!(log["runs"][0]["results"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn github_past_the_limits_prints_log_lines_and_a_closing_notice() {
+        let (files, id) = files();
+        let mut diags = Vec::new();
+        for (severity, n) in [(Severity::Error, 12), (Severity::Warning, 3), (Severity::Note, 10)] {
+            for i in 0..n {
+                diags.push(
+                    Diagnostic::at(Code::PolicyViolated, id, Span::new(0, 3), format!("m{i}")).with_severity(severity),
+                );
+            }
+        }
+        let text = github(&files, &diags);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.iter().filter(|l| l.starts_with("::error ")).count(), 10);
+        assert_eq!(lines.iter().filter(|l| l.starts_with("::warning ")).count(), 3);
+        // Nine notes, and the closing notice in the tenth slot.
+        assert_eq!(lines.iter().filter(|l| l.starts_with("::notice file=")).count(), 9);
+        assert_eq!(lines.iter().filter(|l| l.starts_with("policies/fraud.compel:1:1: error[E0701]: m1")).count(), 2);
+        assert!(lines.contains(&"policies/fraud.compel:1:1: note[E0701]: m9"), "{text}");
+        let last = lines.last().unwrap();
+        assert!(last.starts_with("::notice title=compel::2 errors, 1 note not shown as annotations"), "{last}");
+        assert_eq!(github(&files, &diags[..10]).lines().count(), 10, "no closing notice within the limits");
+    }
+
+    #[test]
+    fn github_summary_is_a_markdown_table() {
+        let (files, id) = files();
+        let summary = github_summary(&files, &[unknown_name(id)]);
+        assert!(
+            summary.starts_with("## ❌ compel check: 1 error\n\n| severity | code | where | message |\n"),
+            "{summary}"
+        );
+        assert!(summary.contains("| error | [`E0301`]("), "{summary}");
+        assert!(summary
+            .contains("| `policies/fraud.compel:2:9` | unknown name `acuracy` (help: did you mean `accuracy`?) |"));
+        assert_eq!(github_summary(&files, &[]), "## ✅ compel check: no problems found\n\n");
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 
 use super::report::{CriterionReport, GateReport, InitiativeReport, KpiReport, KpiStatus, Outcome, Report};
 use crate::check::MeasureUnit;
+use crate::junit::{attr, xml, JunitRun};
 
 /// The report as JSON (see `docs/report.schema.json`).
 pub fn json(report: &Report) -> String {
@@ -378,45 +379,15 @@ fn md_criteria(out: &mut String, init: &InitiativeReport, gate: &GateReport) {
     out.push('\n');
 }
 
-/// Escapes text for XML attributes and content.
-fn xml(text: &str) -> String {
-    let mut s = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => s.push_str("&amp;"),
-            '<' => s.push_str("&lt;"),
-            '>' => s.push_str("&gt;"),
-            '"' => s.push_str("&quot;"),
-            '\'' => s.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry at all.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => s.push('\u{fffd}'),
-            c => s.push(c),
-        }
-    }
-    s
-}
-
-/// A JUnit document recording that the evaluation could not run (exit 2):
-/// one test case with an `<error>` carrying `message`, so a CI dashboard
-/// shows why instead of an empty or invalid file.
-pub fn junit_error(message: &str) -> String {
-    let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
-    out.push_str("<testsuites name=\"compel eval\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n");
-    out.push_str("  <testsuite name=\"compel eval\" tests=\"1\" failures=\"0\" errors=\"1\" skipped=\"0\">\n");
-    out.push_str("    <testcase name=\"compel eval\" classname=\"compel eval\">\n");
-    let _ = writeln!(out, "      <error message=\"{}\" type=\"unusable input\"/>", xml(message));
-    out.push_str("    </testcase>\n  </testsuite>\n</testsuites>\n");
-    out
-}
-
-/// JUnit XML: one test suite per gate (`initiative/from -> to`) and per
+/// JUnit XML (see [`crate::junit`] for the shape every compel report
+/// shares): one test suite per gate (`initiative/from -> to`) and per
 /// policy on a subject (`policy/subject`), one test case per criterion.
-/// `fail` and `unknown` are failures carrying the reason; `warn` passes
-/// with the reason on `system-out`. A gate nobody asked about
-/// (`--ready`) is readiness: its criteria that fail or are unknown are
-/// `<skipped>` with the reason, never failures.
-pub fn junit(report: &Report) -> String {
-    // (suite name, criteria, readiness not asked: blocks are skipped)
+/// `fail` and `unknown` are failures carrying the reason and the
+/// criterion's `file:line:column`; `warn` passes with both on
+/// `system-out`. `run` gives the timestamp, host, duration and properties
+/// (the CLI's `now`, metric sources and compel's version).
+pub fn junit(report: &Report, run: &JunitRun) -> String {
+    // (suite name, criteria, readiness nobody asked about: blocks are skipped)
     let mut suites: Vec<(String, &[CriterionReport], bool)> = Vec::new();
     for init in &report.initiatives {
         for gate in &init.gates {
@@ -429,52 +400,59 @@ pub fn junit(report: &Report) -> String {
     let blocking = |criteria: &[CriterionReport]| criteria.iter().filter(|c| c.outcome.blocks()).count();
     let total: usize = suites.iter().map(|(_, c, _)| c.len()).sum();
     let failures: usize = suites.iter().filter(|(_, _, readiness)| !readiness).map(|(_, c, _)| blocking(c)).sum();
-    let skipped: usize = suites.iter().filter(|(_, _, readiness)| *readiness).map(|(_, c, _)| blocking(c)).sum();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    // `skipped` is counted per suite: junit-10.xsd has no such attribute on
+    // `<testsuites>`.
     let _ = writeln!(
         out,
-        "<testsuites name=\"compel eval\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\" skipped=\"{skipped}\">"
+        "<testsuites name=\"compel eval\" tests=\"{total}\" failures=\"{failures}\" errors=\"0\" time=\"{}\">",
+        run.time()
     );
+    let suite_attributes = run.suite_attributes();
+    let properties = run.properties_xml("    ");
     for (name, criteria, readiness) in &suites {
         let (f, skip) = if *readiness { (0, blocking(criteria)) } else { (blocking(criteria), 0) };
         let _ = writeln!(
             out,
-            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"{skip}\" timestamp=\"{}\">",
-            xml(name),
+            "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\" errors=\"0\" skipped=\"{skip}\"{suite_attributes}>",
+            attr(name),
             criteria.len(),
-            xml(report.now.trim_end_matches('Z'))
         );
+        out.push_str(&properties);
         for c in criteria.iter() {
-            let _ = write!(
-                out,
-                "    <testcase name=\"{}\" classname=\"{}\" file=\"{}\" line=\"{}\"",
-                xml(&c.text),
-                xml(name),
-                xml(&c.file),
-                c.line
-            );
+            let _ = write!(out, "    <testcase name=\"{}\" classname=\"{}\"", attr(&c.text), attr(name));
+            let location = format!("{}:{}:{}", c.file, c.line, c.column);
             match c.outcome {
                 Outcome::Pass => out.push_str("/>\n"),
                 Outcome::Warn => {
-                    let _ =
-                        writeln!(out, ">\n      <system-out>warn: {}</system-out>\n    </testcase>", xml(&c.reason));
+                    let _ = writeln!(
+                        out,
+                        ">\n      <system-out>warn: {}\n{}</system-out>\n    </testcase>",
+                        xml(&c.reason),
+                        xml(&location)
+                    );
                 }
                 Outcome::Fail | Outcome::Unknown if *readiness => {
                     let mut message = format!("not ready (readiness, not asked with --ready): {}", c.reason);
                     if let Some(b) = &c.because {
                         message.push_str(&format!(" (because {b:?})"));
                     }
-                    let _ = writeln!(out, ">\n      <skipped message=\"{}\"/>\n    </testcase>", xml(&message));
+                    let _ = writeln!(
+                        out,
+                        ">\n      <skipped message=\"{}\"/>\n      <system-out>{}</system-out>\n    </testcase>",
+                        attr(&message),
+                        xml(&location)
+                    );
                 }
                 Outcome::Fail | Outcome::Unknown => {
-                    let mut body = format!("{}\n{}:{}:{}", c.reason, c.file, c.line, c.column);
+                    let mut body = format!("{location}: {}", c.reason);
                     if let Some(b) = &c.because {
                         body.push_str(&format!("\nbecause {b:?}"));
                     }
                     let _ = writeln!(
                         out,
                         ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
-                        xml(&c.reason),
+                        attr(&c.reason),
                         c.outcome,
                         xml(&body)
                     );
@@ -485,4 +463,10 @@ pub fn junit(report: &Report) -> String {
     }
     out.push_str("</testsuites>\n");
     out
+}
+
+/// The JUnit report of an evaluation that could not run (exit 2): one
+/// test case in error with the reason.
+pub fn junit_error(run: &JunitRun, reason: &str) -> String {
+    crate::junit::error_report("compel eval", run, reason)
 }
