@@ -3,8 +3,11 @@
 //!
 //! Every `tests/fixtures/eval/CASE/policy.compel` whose header has a
 //! `// now: RFC3339` line is evaluated by `compel eval policy.compel
-//! --metrics metrics.json --now NOW` in its folder; the exit code must be
-//! the header's `// exit: N`, and the human report is an insta snapshot
+//! --metrics metrics.json --now NOW` in its folder (`// metrics: A B`
+//! names other files, each given with `--metrics`, and `// args: ...` adds
+//! flags); the exit code must be the header's `// exit: N`, the metrics
+//! files given in the reverse order must give the same report byte for
+//! byte, and the human report is an insta snapshot
 //! (`tests/snapshots/eval_fixtures__*.snap`; `cargo insta review` or
 //! `INSTA_UPDATE=always cargo test --test eval_fixtures` records them).
 
@@ -43,7 +46,26 @@ fn eval_fixtures() {
         let Some(now) = header(&policy, "now") else { return };
         let exit: i32 = header(&policy, "exit").expect("an `// exit:` header").parse().expect("an exit code");
         let dir = path.parent().unwrap();
-        let out = compel_in(dir, &["eval", "policy.compel", "--metrics", "metrics.json", "--now", now]);
+        let files: Vec<&str> = header(&policy, "metrics").unwrap_or("metrics.json").split_whitespace().collect();
+        let extra: Vec<&str> = header(&policy, "args").unwrap_or("").split_whitespace().collect();
+        let args_for = |files: &[&str]| -> Vec<String> {
+            let mut args: Vec<String> = ["eval", "policy.compel", "--now", now].map(String::from).to_vec();
+            for f in files {
+                args.extend(["--metrics".to_string(), f.to_string()]);
+            }
+            args.extend(extra.iter().map(|a| a.to_string()));
+            args
+        };
+        let run = |files: &[&str]| {
+            let args = args_for(files);
+            compel_in(dir, &args.iter().map(String::as_str).collect::<Vec<_>>())
+        };
+        let out = run(&files);
+        let reversed: Vec<&str> = files.iter().rev().copied().collect();
+        let again = run(&reversed);
+        if again.stdout != out.stdout || again.status.code() != out.status.code() {
+            wrong.push(format!("{}: the order of the metrics files changed the report", dir.display()));
+        }
         if out.status.code() != Some(exit) {
             wrong.push(format!(
                 "{}: exit {:?}, expected {exit}\n{}",
