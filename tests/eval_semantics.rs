@@ -309,3 +309,16 @@ fn samples_after_now_do_not_exist() {
     let r = eval(&gate_policy(LAT, "require lat for 7d\n    require max(lat, 7d) < 250ms"), vec![s]);
     assert!(criteria(&r).iter().all(|c| c.outcome == Outcome::Pass));
 }
+
+#[test]
+fn for_warns_when_the_value_in_effect_now_is_in_the_warn_band() {
+    let kpi = "kpi lat { metric \"lat\" unit ms target <= 250ms warn > 230ms }";
+    let p = gate_policy(kpi, "require lat for 3d");
+    // Held throughout; the latest, 240ms, is in the warn band.
+    let c = only(&eval(&p, vec![daily("lat", &[200.0, 200.0, 210.0, 240.0], 0)])).clone();
+    assert_eq!(c.outcome, Outcome::Warn, "{}", c.reason);
+    assert!(c.reason.ends_with("the latest, 240ms, is `> 230ms` (its `warn`)"), "{}", c.reason);
+    // An earlier sample in the band does not warn: only the value in effect now.
+    let c = only(&eval(&p, vec![daily("lat", &[240.0, 200.0, 210.0, 200.0], 0)])).clone();
+    assert_eq!(c.outcome, Outcome::Pass, "{}", c.reason);
+}
