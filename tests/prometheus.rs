@@ -137,7 +137,7 @@ fn wait_until_serving(server: &Server, series: &[Series]) {
         "{}/api/v1/query?query={}&time={}",
         server.url,
         percent_encode(&format!("{}[30d]", format_selector(&probe.metric, &probe.labels))),
-        parse_rfc3339(NOW).unwrap()
+        compel::prometheus::api_time(parse_rfc3339(NOW).unwrap())
     );
     loop {
         let ready = get(&format!("{}/-/ready", server.url)).is_some();
