@@ -24,16 +24,29 @@ pub struct Rational {
     den: i128,
 }
 
-const fn gcd(mut a: i128, mut b: i128) -> i128 {
+const fn gcd(a: i128, b: i128) -> i128 {
     // Works on magnitudes; `i128::MIN` never reaches here (see `new`).
-    a = a.abs();
-    b = b.abs();
+    let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
+    if a == 1 || b == 1 {
+        return 1;
+    }
+    // 64-bit division is many times cheaper than 128-bit: use it as soon
+    // as both fit.
     while b != 0 {
+        if a <= u64::MAX as u128 && b <= u64::MAX as u128 {
+            let (mut x, mut y) = (a as u64, b as u64);
+            while y != 0 {
+                let t = x % y;
+                x = y;
+                y = t;
+            }
+            return x as i128;
+        }
         let t = a % b;
         a = b;
         b = t;
     }
-    a
+    a as i128
 }
 
 #[allow(clippy::should_implement_trait)] // checked: they return `None` rather than overflow
@@ -50,6 +63,9 @@ impl Rational {
             return None;
         }
         let (num, den) = if den < 0 { (-num, -den) } else { (num, den) };
+        if den == 1 {
+            return Some(Rational { num, den });
+        }
         let g = gcd(num, den);
         let g = if g == 0 { 1 } else { g };
         Some(Rational { num: num / g, den: den / g })
@@ -149,6 +165,22 @@ impl Rational {
         if x == x.trunc() && x.abs() < 1e18 {
             return Some(Rational { num: x as i128, den: 1 });
         }
+        // The common case without formatting: the fewest fraction digits
+        // `k` whose decimal `m / 10^k` (at most 15 significant digits, so
+        // the only such decimal) reads back to `x`; division of two exactly
+        // representable numbers is correctly rounded, which is exactly the
+        // test a decimal parser's rounding applies.
+        if x.abs() < 1e15 {
+            let mut p = 1.0f64;
+            for k in 1..=15u32 {
+                p *= 10.0;
+                let m = (x * p).round();
+                // At most 15 significant digits: one decimal per float.
+                if m.abs() < 1e15 && m / p == x {
+                    return Rational::new(m as i128, 10i128.pow(k));
+                }
+            }
+        }
         Rational::parse_decimal(&format!("{x:e}"))
     }
 
@@ -193,6 +225,9 @@ impl Rational {
 
     /// `self * o`.
     pub fn mul(self, o: Rational) -> Option<Rational> {
+        if self.den == 1 && o.den == 1 {
+            return Some(Rational { num: self.num.checked_mul(o.num)?, den: 1 });
+        }
         // Cross-reduce first to keep the parts small.
         let g1 = gcd(self.num, o.den).max(1);
         let g2 = gcd(o.num, self.den).max(1);
@@ -237,13 +272,13 @@ impl Rational {
     /// The exact decimal expansion with at most `max_frac` digits after the
     /// point, or `None` when the number has none that short (`1/3`).
     pub fn exact_decimal(self, max_frac: u32) -> Option<String> {
-        let mut den = self.den;
-        let (mut twos, mut fives) = (0u32, 0u32);
-        while den % 2 == 0 {
-            den /= 2;
-            twos += 1;
+        if self.den == 1 {
+            return Some(self.num.to_string());
         }
-        while den % 5 == 0 {
+        let twos = self.den.trailing_zeros();
+        let mut den = self.den >> twos;
+        let mut fives = 0u32;
+        while den % 5 == 0 && fives <= max_frac {
             den /= 5;
             fives += 1;
         }
@@ -324,9 +359,13 @@ impl fmt::Display for Rational {
     /// otherwise to 10 significant digits (`0.3333333333`), with an
     /// exponent for very large or small magnitudes (`1.5e+30`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.den == 1 && self.num.unsigned_abs() < 1_000_000_000_000_000 {
+            return write!(f, "{}", self.num);
+        }
         if let Some(s) = self.exact_decimal(12) {
-            let significant = s.trim_start_matches(['-', '0', '.']).replace('.', "");
-            if significant.trim_end_matches('0').len() <= 15 && s.len() <= 22 {
+            let digits = s.trim_start_matches(['-', '0', '.']).trim_end_matches(['0', '.']);
+            let significant = digits.bytes().filter(u8::is_ascii_digit).count();
+            if significant <= 15 && s.len() <= 22 {
                 return f.write_str(&s);
             }
         }
@@ -363,6 +402,22 @@ mod tests {
         assert_eq!(Rational::from_f64(f64::NAN), None);
         assert_eq!(Rational::from_f64(1e300), None);
         assert_eq!(Rational::from_f64(-0.0), Some(Rational::ZERO));
+    }
+
+    #[test]
+    fn the_fast_float_path_agrees_with_the_shortest_decimal() {
+        let mut x = 0.000_123_f64;
+        for i in 0..20_000 {
+            let y = x * if i % 2 == 0 { 1.0 } else { -1.0 };
+            assert_eq!(Rational::from_f64(y), Rational::parse_decimal(&format!("{y:e}")), "{y:e}");
+            x = x * 1.37 + 0.001_1;
+            if x > 1e14 {
+                x = 0.000_7 * (i as f64 + 1.0);
+            }
+        }
+        for y in [0.1, 0.07, 93.5, 0.0047, 4.1, 199.999, 1.0 / 3.0, 2.0f64.sqrt(), 1e-7, 123_456.789_012_345] {
+            assert_eq!(Rational::from_f64(y), Rational::parse_decimal(&format!("{y:e}")), "{y:e}");
+        }
     }
 
     #[test]

@@ -456,6 +456,7 @@ fn fetch_prometheus(
                                 labels: s.labels.clone(),
                                 samples: s.samples.clone(),
                                 conflicts: s.conflicts.clone(),
+                                sources: s.sources.clone(),
                             });
                         }
                     } else {

@@ -124,6 +124,9 @@ struct KpiInfo<'m> {
     warn: Option<(CmpOp, &'m Value)>,
     /// In seconds.
     max_age: Rational,
+    /// In whole nanoseconds, rounded down: an age (whole nanoseconds) is
+    /// over `max_age` exactly when it is over this.
+    max_age_nanos: i64,
 }
 
 impl KpiInfo<'_> {
@@ -158,7 +161,7 @@ impl KpiInfo<'_> {
 
     /// Whether the sample at `age` (nanoseconds) is older than `max_age`.
     fn is_stale(&self, age: i64) -> bool {
-        nanos_to_secs(age) > self.max_age
+        age > self.max_age_nanos
     }
 }
 
@@ -295,6 +298,7 @@ impl<'a> StoreMetrics<'a> {
             target: d.threshold("target"),
             warn: d.threshold("warn"),
             max_age,
+            max_age_nanos: secs_to_nanos_floor(max_age).unwrap_or(if max_age.is_negative() { -1 } else { i64::MAX }),
         }
     }
 

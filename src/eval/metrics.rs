@@ -48,6 +48,9 @@ pub struct Series {
     /// The timestamps with conflicting values, sorted, and the values with
     /// their sources (see [`Series::normalize`]).
     pub conflicts: Vec<Conflict>,
+    /// The named sources (files) the samples came from, in the order they
+    /// were added, for conflict messages.
+    pub sources: Vec<String>,
 }
 
 /// Two or more different values of one series at one timestamp.
@@ -82,12 +85,12 @@ impl Conflict {
 impl Series {
     /// A series without samples.
     pub fn new(metric: impl Into<String>, labels: Labels) -> Series {
-        Series { metric: metric.into(), labels, samples: Vec::new(), conflicts: Vec::new() }
+        Series { metric: metric.into(), labels, samples: Vec::new(), conflicts: Vec::new(), sources: Vec::new() }
     }
 
     /// A series from samples in any order; they are normalised.
     pub fn with_samples(metric: impl Into<String>, labels: Labels, samples: Vec<Sample>) -> Series {
-        let mut series = Series { metric: metric.into(), labels, samples, conflicts: Vec::new() };
+        let mut series = Series { metric: metric.into(), labels, samples, conflicts: Vec::new(), sources: Vec::new() };
         series.normalize();
         series
     }
@@ -277,8 +280,6 @@ pub enum Selection<'a> {
 pub struct MetricStore {
     series: BTreeMap<String, BTreeMap<Labels, Series>>,
     errors: BTreeMap<String, String>,
-    /// The named sources each series came from, for conflict messages.
-    sources: BTreeMap<(String, Labels), Vec<String>>,
 }
 
 impl MetricStore {
@@ -297,7 +298,7 @@ impl MetricStore {
     /// [`MetricStore::add_series`], naming the source (a file) that
     /// conflicts are attributed to.
     pub fn add_series_from(&mut self, series: Series, source: &str) {
-        let Series { metric, mut labels, samples, conflicts } = series;
+        let Series { metric, mut labels, samples, conflicts, sources } = series;
         labels.retain(|_, v| !v.is_empty());
         let by_labels = self.series.entry(metric.clone()).or_default();
         let conflicts = conflicts
@@ -311,16 +312,14 @@ impl MetricStore {
                 c
             })
             .collect::<Vec<_>>();
-        let key = (metric.clone(), labels.clone());
-        let before = self.sources.get(&key).map(|s| s.join(" or ")).unwrap_or_default();
-        if !source.is_empty() {
-            let known = self.sources.entry(key).or_default();
-            if !known.iter().any(|s| s == source) {
-                known.push(source.to_string());
-            }
-        }
         match by_labels.get_mut(&labels) {
             Some(existing) => {
+                let before = existing.sources.join(" or ");
+                for src in sources.iter().map(String::as_str).chain((!source.is_empty()).then_some(source)) {
+                    if !existing.sources.iter().any(|s| s == src) {
+                        existing.sources.push(src.to_string());
+                    }
+                }
                 existing.merge_conflicts(conflicts);
                 // A value that disagrees with one already held: the conflict
                 // names where each came from.
@@ -342,7 +341,10 @@ impl MetricStore {
                 existing.normalize_from(source);
             }
             None => {
-                let mut s = Series { metric, labels: labels.clone(), samples, conflicts };
+                let mut s = Series { metric, labels: labels.clone(), samples, conflicts, sources };
+                if !source.is_empty() && !s.sources.iter().any(|x| x == source) {
+                    s.sources.push(source.to_string());
+                }
                 s.normalize_from(source);
                 by_labels.insert(labels, s);
             }
