@@ -1336,7 +1336,7 @@ fn a_prometheus_server_gives_the_same_decisions_as_the_file() {
         // One range query per KPI; `latency_p95 for 7d` reads 7d + its 1d max_age.
         assert_eq!(queries.len(), 4, "{queries:?}");
         assert!(queries.contains(&"fraud_scoring_latency_p95[691201s]".to_string()), "{queries:?}");
-        assert!(queries.contains(&"fraud_model_accuracy{model=\"scoring-v2\"}[172801s]".to_string()), "{queries:?}");
+        assert!(queries.contains(&"fraud_model_accuracy{model=\"scoring-v2\"}[345601s]".to_string()), "{queries:?}");
     }
 }
 
@@ -1391,7 +1391,7 @@ fn a_kpi_query_is_fetched_as_promql_and_selected_by_its_labels() {
     queries.sort();
     assert_eq!(
         queries,
-        ["(max by (model) (fraud_model_accuracy))[172801s:60s]", "fraud_model_accuracy{model=\"scoring-v2\"}[172801s]"]
+        ["(max by (model) (fraud_model_accuracy))[345601s:60s]", "fraud_model_accuracy{model=\"scoring-v2\"}[345601s]"]
     );
 }
 

@@ -2,7 +2,11 @@
 //! its raw `query`) and how far back the evaluation will read.
 //!
 //! The lookback of a KPI is the largest of
-//! - its `max_age` (the default when unset): its status and latest value;
+//! - twice its `max_age` (the default when unset): its status and latest
+//!   value read the last sample, which decides only while it is no older
+//!   than `max_age`; reading one `max_age` further names a series that went
+//!   stale recently by its last sample ("stale: the last sample ... is at
+//!   T"), as a file does, instead of reporting it missing;
 //! - every window `w` of a window function over it: `w`;
 //! - every `KPI for D`: `D + max_age`. `for` reads the sample in effect at
 //!   the window's start `now - D`, which began before the window; it counts
@@ -98,7 +102,7 @@ pub fn plan(model: &Model, files: &Files, default_max_age: Rational) -> Vec<KpiF
             _ => (default_max_age, true),
         };
         let max_age = max_age_exact.to_f64();
-        let mut lookback = max_age;
+        let mut lookback = 2.0 * max_age;
         for n in &needs {
             if n.target == Target::All || n.target == Target::One(id) {
                 let secs = if n.plus_max_age { n.secs + max_age } else { n.secs };
@@ -214,7 +218,7 @@ initiative i {
         let plan = plan(&a.model, &a.files, Rational::int(86_400));
         let get = |n: &str| plan.iter().find(|f| f.kpi == n).map(|f| f.lookback);
         assert_eq!(get("lat"), Some(8.0 * 86_400.0));
-        assert_eq!(get("acc"), Some(3.0 * 86_400.0));
+        assert_eq!(get("acc"), Some(4.0 * 86_400.0));
         assert_eq!(get("drift_score"), Some(35.0 * 86_400.0));
         let acc = plan.iter().find(|f| f.kpi == "acc").map(|f| f.labels.clone());
         assert_eq!(acc.and_then(|l| l.get("model").cloned()).as_deref(), Some("v2"));
