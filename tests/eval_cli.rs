@@ -1396,6 +1396,27 @@ fn a_kpi_query_is_fetched_as_promql_and_selected_by_its_labels() {
 }
 
 #[test]
+fn a_query_kpi_under_a_default_max_age_below_resolution_plus_lookback_is_unknown() {
+    let server = fake_prometheus(&format!("{EXAMPLES}/acme/metrics/latency-spike.json"), &[]);
+    let dir = temp_dir("query-default-age");
+    std::fs::write(
+        dir.join("q.compel"),
+        "kpi acc {\n  metric  \"fraud_model_accuracy\"\n  query   \"max by (model) (fraud_model_accuracy)\"\n  resolution 1m\n  labels  { model \"scoring-v2\" }\n  unit    percent\n  target  >= 92%\n}\n\
+         initiative i {\n  owner \"o\"\n  stage model\n  kpis  [acc]\n  gate model -> produce {\n    require acc\n  }\n}\n",
+    )
+    .unwrap();
+    let args = ["eval", "q.compel", "--prometheus", &server.url, "--now", NOW, "--format", "json", "--max-age", "5m"];
+    let out = compel_in(&dir, &args);
+    let r = json(&out);
+    assert_eq!(kpi(&r, "acc")["status"], "unknown", "{r:#}");
+    let reason = kpi(&r, "acc")["reason"].as_str().unwrap_or("").to_string();
+    assert!(
+        reason.contains("`acc` takes the default max_age 5m, below its resolution 1m plus Prometheus' 5m lookback"),
+        "{reason}"
+    );
+}
+
+#[test]
 fn prometheus_credentials_come_from_flags_or_the_environment() {
     let server = fake_prometheus(&format!("{EXAMPLES}/acme/metrics/all-green.json"), &[]);
     let base = ["eval", "acme/", "--prometheus", &server.url, "--now", NOW, "--format", "json"];
