@@ -1147,7 +1147,10 @@ mod tests {
         let hist = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"h"},"histograms":[]}]}}"#;
         assert_eq!(parse_answer(hist.as_bytes(), "h", usize::MAX).unwrap_err().text(), "result[0] has no `values`");
         let hist = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"h"},"histograms":[[1,{"count":"2","sum":"3"}]]}]}}"#;
-        assert!(parse_answer(hist.as_bytes(), "h", usize::MAX).unwrap_err().text().contains("a native histogram sample of `h`"));
+        assert!(parse_answer(hist.as_bytes(), "h", usize::MAX)
+            .unwrap_err()
+            .text()
+            .contains("a native histogram sample of `h`"));
         let many = r#"{"status":"success","data":{"resultType":"matrix","result":[
             {"metric":{"__name__":"a"},"values":[[1,"1"],[2,"2"],[3,"3"]]}]}}"#;
         assert_eq!(parse_answer(many.as_bytes(), "a", 3).unwrap().len(), 1);
@@ -1230,7 +1233,9 @@ mod tests {
     #[test]
     fn promql_forms() {
         let c = PrometheusClient::new("http://p:9090/").unwrap();
-        let promql = |e: &str, lookback: i64| c.promql(&Query { expr: e.to_string(), lookback_secs: lookback, resolution_ms: None });
+        let promql = |e: &str, lookback: i64| {
+            c.promql(&Query { expr: e.to_string(), lookback_secs: lookback, resolution_ms: None })
+        };
         assert_eq!(promql("fraud_loss_rate", 604_800), "fraud_loss_rate[604801s]");
         assert_eq!(promql(r#" acc{model="v}2"} "#, 0), r#"acc{model="v}2"}[1s]"#);
         assert_eq!(promql(r#"{__name__="acc"}"#, 9), r#"{__name__="acc"}[10s]"#);
@@ -1239,9 +1244,8 @@ mod tests {
         assert_eq!(promql("rate(http_total[5m])", 3599), "(rate(http_total[5m]))[3600s:60s]");
         assert_eq!(promql("a / b", 59), "(a / b)[60s:60s]");
         assert_eq!(promql("acc[5m]", 59), "(acc[5m])[60s:60s]");
-        let with = |e: &str, ms: i64| {
-            c.promql(&Query { expr: e.to_string(), lookback_secs: 3599, resolution_ms: Some(ms) })
-        };
+        let with =
+            |e: &str, ms: i64| c.promql(&Query { expr: e.to_string(), lookback_secs: 3599, resolution_ms: Some(ms) });
         assert_eq!(with("max(acc)", 30_000), "(max(acc))[3600s:30s]");
         assert_eq!(with("max(acc)", 1_500), "(max(acc))[3600s:1500ms]");
         assert_eq!(with("acc", 1_500), "acc[3600s]");

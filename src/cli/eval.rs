@@ -488,7 +488,8 @@ fn fetch_prometheus(
                 match &key {
                     Some(key) => store.add_source_error(key.clone(), reason.clone()),
                     None => {
-                        for (f, _) in fetches.iter().zip(&exprs).filter(|(f, e)| f.query.is_none() && *e == &query.expr) {
+                        for (f, _) in fetches.iter().zip(&exprs).filter(|(f, e)| f.query.is_none() && *e == &query.expr)
+                        {
                             store.add_source_error(f.metric.clone(), reason.clone());
                         }
                     }
