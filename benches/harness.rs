@@ -800,7 +800,8 @@ fn prometheus_rows(cache: &Path, dir: &Path, w: &Workload, reps: usize) -> Resul
     for f in &fetches {
         let expr = f.query.clone().unwrap_or_else(|| compel::eval::metrics::format_selector(&f.metric, &f.labels));
         if !queries.iter().any(|q| q.expr == expr) {
-            queries.push(compel::prometheus::Query { expr, lookback_secs: f.lookback.ceil() as i64 });
+            let resolution_ms = f.resolution.map(|r| (r.to_f64() * 1000.0).ceil() as i64);
+            queries.push(compel::prometheus::Query { expr, lookback_secs: f.lookback.ceil() as i64, resolution_ms });
         }
     }
     let fetch = |concurrency: usize| -> Result<f64, String> {

@@ -12,13 +12,33 @@
 //! samples of every matching series, not values resampled by Prometheus'
 //! five-minute instant lookback. An expression that is not a plain selector
 //! (it calls functions or uses operators) is fetched as a subquery
-//! `(EXPR)[Ns:STEPs]`, evaluated every [`PrometheusClient::subquery_step_secs`]
-//! seconds (60 by default) at times aligned to multiples of the step.
+//! `(EXPR)[Ns:RES]`, evaluated every [`Query::resolution_ms`] (a `query`
+//! KPI's `resolution`; [`PrometheusClient::subquery_step_secs`] when unset)
+//! at times aligned to multiples of the resolution.
+//!
+//! **Subquery points are dated conservatively.** Each step of a subquery
+//! evaluates the expression with Prometheus' lookback
+//! ([`LOOKBACK_SECS`], five minutes): the point at step `t` may carry a
+//! sample from as early as `t - 5m`. compel dates every point at `t - 5m`,
+//! the oldest its data may be, so a query never looks fresher than the
+//! samples behind it: a sample 10 minutes old is stale under `max_age 6m`
+//! from Prometheus as from a file, although the subquery repeats it up to
+//! five minutes later. (This is why a `query` KPI's `max_age` must be at
+//! least its `resolution` plus the lookback, E0514: a series scraped
+//! without pause then always has a point that young.) Range functions
+//! inside the expression (`max_over_time(x[1h])`) reach further back than
+//! the lookback; their own range is the expression's business.
 //!
 //! **Results.** Timestamps are kept exactly (Prometheus' milliseconds); values `NaN`,
 //! `+Inf` and `-Inf` are kept. A result's `__name__` label becomes the series'
 //! metric; a result without one (a subquery over functions) is named by the
 //! query's expression.
+//!
+//! **Answers compel does not decide on.** A native-histogram sample (a
+//! series' `histograms`, even beside float `values`) and an answer with
+//! `warnings` (Prometheus says the result may be partial, e.g. a remote
+//! store did not answer) fail the query with the server's words, so the
+//! KPIs reading it are `unknown`; informational notes (`infos`) do not.
 //!
 //! **Failures.** Each query succeeds or fails on its own, with a message in
 //! plain words. Queries run concurrently ([`PrometheusClient::concurrency`]
@@ -47,6 +67,9 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// The wait before the first retry by default (doubled for each next one).
 pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(250);
+/// Prometheus' default lookback (`--query.lookback-delta`), in seconds: an
+/// instant evaluation at `t` sees the latest sample at or after `t - 5m`.
+pub const LOOKBACK_SECS: i64 = 300;
 /// How many queries run at once by default.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// The evaluation step of subqueries by default, in seconds.
@@ -123,6 +146,10 @@ pub struct Query {
     pub expr: String,
     /// How far back from `now` to fetch samples, in seconds.
     pub lookback_secs: i64,
+    /// The step of the subquery of an expression that is not a plain
+    /// selector, in milliseconds (a `query` KPI's `resolution`); `None`
+    /// takes [`PrometheusClient::subquery_step_secs`].
+    pub resolution_ms: Option<i64>,
 }
 
 /// A client for one Prometheus server.
@@ -207,13 +234,18 @@ impl PrometheusClient {
     }
 
     /// The PromQL sent for `query`: `EXPR[Ns]` for a plain selector,
-    /// `(EXPR)[Ns:STEPs]` otherwise, with `N = lookback_secs + 1`.
+    /// `(EXPR)[Ns:RES]` otherwise, with `N = lookback_secs + 1` and `RES`
+    /// the query's resolution (`60s`, `500ms`).
     pub fn promql(&self, query: &Query) -> String {
         let range = query.lookback_secs.max(0).saturating_add(1);
         let expr = query.expr.trim();
         match plain_selector(expr) {
             Some(selector) => format!("{selector}[{range}s]"),
-            None => format!("({expr})[{range}s:{}s]", self.subquery_step_secs.max(1)),
+            None => {
+                let ms = query.resolution_ms.unwrap_or(self.subquery_step_secs.saturating_mul(1000)).max(1);
+                let step = if ms % 1000 == 0 { format!("{}s", ms / 1000) } else { format!("{ms}ms") };
+                format!("({expr})[{range}s:{step}]")
+            }
         }
     }
 
@@ -273,11 +305,17 @@ impl PrometheusClient {
         read: &AtomicU64,
     ) -> Result<Vec<Series>, String> {
         let promql = self.promql(query);
+        let subquery = !is_plain_selector(&query.expr);
         let mut wait = self.backoff;
         let mut attempt = 0;
         loop {
             match self.attempt(agent, &promql, now, query.expr.trim(), read) {
-                Ok(series) => return Ok(series),
+                Ok(mut series) => {
+                    if subquery {
+                        date_points_conservatively(&mut series);
+                    }
+                    return Ok(series);
+                }
                 Err(failure) if failure.transient && attempt < self.max_retries => {
                     attempt += 1;
                     std::thread::sleep(wait);
@@ -317,6 +355,7 @@ impl PrometheusClient {
                              or raise the limit (`--max-samples`)",
                             self.base_url
                         ),
+                        Bad::Undecidable(why) => format!("prometheus at {} answered `{promql}` {why}", self.base_url),
                     },
                     transient: false,
                 })
@@ -472,6 +511,9 @@ enum Bad {
     Malformed(String),
     /// A series holds more samples than the limit.
     TooLarge(String),
+    /// A well-formed answer compel must not decide on (native histograms,
+    /// warnings of a partial result), in the server's words.
+    Undecidable(String),
 }
 
 impl From<String> for Bad {
@@ -495,6 +537,27 @@ fn parse_answer(body: &[u8], expr: &str, max_samples: usize) -> Result<Vec<Serie
         Some("success") => {}
         Some("error") => return Err(format!("it reports an error{}", error_detail(body)).into()),
         _ => return Err("no `status` field".into()),
+    }
+    // Prometheus answers `success` with `warnings` when the result may be
+    // partial (a remote store or a shard did not answer): not a result to
+    // decide on.
+    if let Some(warnings) = value.get("warnings") {
+        let words: Vec<String> = match warnings {
+            serde_json::Value::Array(items) => items
+                .iter()
+                .map(|w| w.as_str().map_or_else(|| w.to_string(), str::to_string))
+                .filter(|w| !w.trim().is_empty())
+                .collect(),
+            serde_json::Value::Null => Vec::new(),
+            other => vec![other.to_string()],
+        };
+        if !words.is_empty() {
+            return Err(Bad::Undecidable(format!(
+                "with {} (the result may be partial, so compel does not decide on it): {}",
+                if words.len() == 1 { "a warning" } else { "warnings" },
+                words.join("; ")
+            )));
+        }
     }
     let data = value.get("data").ok_or("no `data` field")?;
     let kind = data.get("resultType").and_then(|t| t.as_str()).ok_or("no `data.resultType` field")?;
@@ -520,6 +583,25 @@ fn parse_answer(body: &[u8], expr: &str, max_samples: usize) -> Result<Vec<Serie
             }
         }
         let name = labels.remove("__name__").unwrap_or_else(|| expr.to_string());
+        // A native-histogram sample, alone or beside float samples of the
+        // same series, is not a number compel can compare.
+        let histograms = match (entry.get("histograms"), entry.get("histogram")) {
+            (Some(serde_json::Value::Array(h)), _) => h.len(),
+            (Some(serde_json::Value::Null) | None, Some(serde_json::Value::Null) | None) => 0,
+            _ => 1,
+        };
+        if histograms > 0 {
+            let selector = crate::eval::metrics::format_selector(&name, &labels);
+            let what = if histograms == 1 {
+                "a native histogram sample".to_string()
+            } else {
+                format!("{histograms} native histogram samples")
+            };
+            return Err(Bad::Undecidable(format!(
+                "with {what} of `{selector}`, which compel cannot compare with a threshold; \
+                 select a float series (e.g. `histogram_quantile(0.9, {name})` in a `query`)"
+            )));
+        }
         let mut samples = Vec::new();
         if let Some(values) = entry.get("values") {
             let values = values.as_array().ok_or_else(|| format!("result[{i}].values is not a list"))?;
@@ -536,16 +618,23 @@ fn parse_answer(body: &[u8], expr: &str, max_samples: usize) -> Result<Vec<Serie
             }
         } else if let Some(pair) = entry.get("value") {
             samples.push(parse_pair(pair).ok_or_else(|| format!("result[{i}].value is not [time, \"value\"]"))?);
-        } else if entry.get("histograms").is_some() || entry.get("histogram").is_some() {
-            return Err(
-                format!("`{name}` is a native histogram, which compel cannot read; select a float series").into()
-            );
         } else {
             return Err(format!("result[{i}] has no `values`").into());
         }
         out.push(Series::with_samples(name, labels, samples));
     }
     Ok(out)
+}
+
+/// Dates each point of a subquery at its step minus [`LOOKBACK_SECS`]: the
+/// oldest the sample behind it may be (see the module documentation).
+fn date_points_conservatively(series: &mut [Series]) {
+    let back = LOOKBACK_SECS * NANOS;
+    for s in series {
+        for x in &mut s.samples {
+            x.time = x.time.saturating_sub(back);
+        }
+    }
 }
 
 /// Unix nanoseconds as the API's decimal seconds (`1795478400.25`).
@@ -808,7 +897,7 @@ mod tests {
     }
 
     fn q(expr: &str) -> Query {
-        Query { expr: expr.to_string(), lookback_secs: 3600 }
+        Query { expr: expr.to_string(), lookback_secs: 3600, resolution_ms: None }
     }
 
     const MATRIX: &str = r#"{"status":"success","data":{"resultType":"matrix","result":[
@@ -1056,7 +1145,12 @@ mod tests {
             "result[0].values[0] is not [time, \"value\"]"
         );
         let hist = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"h"},"histograms":[]}]}}"#;
-        assert!(parse_answer(hist.as_bytes(), "h", usize::MAX).unwrap_err().text().contains("native histogram"));
+        assert_eq!(parse_answer(hist.as_bytes(), "h", usize::MAX).unwrap_err().text(), "result[0] has no `values`");
+        let hist = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"h"},"histograms":[[1,{"count":"2","sum":"3"}]]}]}}"#;
+        assert!(parse_answer(hist.as_bytes(), "h", usize::MAX)
+            .unwrap_err()
+            .text()
+            .contains("a native histogram sample of `h`"));
         let many = r#"{"status":"success","data":{"resultType":"matrix","result":[
             {"metric":{"__name__":"a"},"values":[[1,"1"],[2,"2"],[3,"3"]]}]}}"#;
         assert_eq!(parse_answer(many.as_bytes(), "a", 3).unwrap().len(), 1);
@@ -1067,15 +1161,81 @@ mod tests {
     impl Bad {
         fn text(&self) -> &str {
             match self {
-                Bad::Malformed(m) | Bad::TooLarge(m) => m,
+                Bad::Malformed(m) | Bad::TooLarge(m) | Bad::Undecidable(m) => m,
             }
         }
     }
 
     #[test]
+    fn native_histograms_and_partial_results_are_undecidable_in_the_servers_words() {
+        // A series with float samples and, later, native-histogram samples.
+        let mixed = r#"{"status":"success","data":{"resultType":"matrix","result":[
+            {"metric":{"__name__":"lat","job":"api"},"values":[[1795478000,"0.2"]],
+             "histograms":[[1795478100,{"count":"10","sum":"2.5","buckets":[[0,"0.1","0.2","10"]]}],
+                           [1795478200,{"count":"12","sum":"3","buckets":[[0,"0.1","0.2","12"]]}]]}]}}"#;
+        let server = mock(1, move |_, _| Reply::Http(200, mixed.to_string()));
+        let err = client(&server.url).fetch(&q("lat"), 1_795_478_400 * NANOS).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "prometheus at {} answered `lat[3601s]` with 2 native histogram samples of `lat{{job=\"api\"}}`, \
+                 which compel cannot compare with a threshold; select a float series \
+                 (e.g. `histogram_quantile(0.9, lat)` in a `query`)",
+                server.url
+            )
+        );
+        // An instant vector's single histogram.
+        let one = r#"{"status":"success","data":{"resultType":"vector","result":[
+            {"metric":{"__name__":"lat"},"histogram":[1795478100,{"count":"1","sum":"1"}]}]}}"#;
+        assert!(parse_answer(one.as_bytes(), "lat", usize::MAX)
+            .unwrap_err()
+            .text()
+            .starts_with("with a native histogram sample of `lat`"));
+
+        // A partial result: data, and warnings saying it may be incomplete.
+        let partial = r#"{"status":"success","warnings":["remote_read: store eu-1 did not answer","2 of 3 shards answered"],
+            "infos":["just a note"],
+            "data":{"resultType":"matrix","result":[{"metric":{"__name__":"acc"},"values":[[1795478400,"0.95"]]}]}}"#;
+        let server = mock(1, move |_, _| Reply::Http(200, partial.to_string()));
+        let err = client(&server.url).fetch(&q("acc"), 1_795_478_400 * NANOS).unwrap_err();
+        assert_eq!(
+            err,
+            format!(
+                "prometheus at {} answered `acc[3601s]` with warnings (the result may be partial, so compel does \
+                 not decide on it): remote_read: store eu-1 did not answer; 2 of 3 shards answered",
+                server.url
+            )
+        );
+        // Informational notes and empty warnings are not warnings.
+        let noted = r#"{"status":"success","warnings":[],"infos":["PromQL info: metric might not be a counter"],
+            "data":{"resultType":"matrix","result":[{"metric":{"__name__":"acc"},"values":[[1795478400,"0.95"]]}]}}"#;
+        assert_eq!(parse_answer(noted.as_bytes(), "acc", usize::MAX).unwrap()[0].samples.len(), 1);
+    }
+
+    #[test]
+    fn subquery_points_are_dated_at_the_oldest_their_data_may_be() {
+        let points = r#"{"status":"success","data":{"resultType":"matrix","result":[
+            {"metric":{},"values":[[1795477800,"0.95"],[1795478400,"0.96"]]}]}}"#;
+        let server = mock(2, move |_, _| Reply::Http(200, points.to_string()));
+        let c = client(&server.url);
+        let query = Query { expr: "max(acc)".to_string(), lookback_secs: 3600, resolution_ms: Some(600_000) };
+        let series = c.fetch(&query, 1_795_478_400 * NANOS).unwrap();
+        assert_eq!(series[0].metric, "max(acc)");
+        let times: Vec<i64> = series[0].samples.iter().map(|s| s.time / NANOS).collect();
+        assert_eq!(times, [1_795_477_800 - LOOKBACK_SECS, 1_795_478_400 - LOOKBACK_SECS]);
+        // A plain selector's raw samples keep their times.
+        let series = c.fetch(&q("max_acc"), 1_795_478_400 * NANOS).unwrap();
+        assert_eq!(series[0].samples[1].time, 1_795_478_400 * NANOS);
+        let requests = server.requests.lock().unwrap();
+        assert_eq!(query_param(&requests[0]), "(max(acc))[3601s:600s]");
+    }
+
+    #[test]
     fn promql_forms() {
         let c = PrometheusClient::new("http://p:9090/").unwrap();
-        let promql = |e: &str, lookback: i64| c.promql(&Query { expr: e.to_string(), lookback_secs: lookback });
+        let promql = |e: &str, lookback: i64| {
+            c.promql(&Query { expr: e.to_string(), lookback_secs: lookback, resolution_ms: None })
+        };
         assert_eq!(promql("fraud_loss_rate", 604_800), "fraud_loss_rate[604801s]");
         assert_eq!(promql(r#" acc{model="v}2"} "#, 0), r#"acc{model="v}2"}[1s]"#);
         assert_eq!(promql(r#"{__name__="acc"}"#, 9), r#"{__name__="acc"}[10s]"#);
@@ -1084,6 +1244,11 @@ mod tests {
         assert_eq!(promql("rate(http_total[5m])", 3599), "(rate(http_total[5m]))[3600s:60s]");
         assert_eq!(promql("a / b", 59), "(a / b)[60s:60s]");
         assert_eq!(promql("acc[5m]", 59), "(acc[5m])[60s:60s]");
+        let with =
+            |e: &str, ms: i64| c.promql(&Query { expr: e.to_string(), lookback_secs: 3599, resolution_ms: Some(ms) });
+        assert_eq!(with("max(acc)", 30_000), "(max(acc))[3600s:30s]");
+        assert_eq!(with("max(acc)", 1_500), "(max(acc))[3600s:1500ms]");
+        assert_eq!(with("acc", 1_500), "acc[3600s]");
         assert!(is_plain_selector("job:errors:rate5m{a='x'}"));
         assert!(!is_plain_selector("acc offset 5m"));
         assert!(!is_plain_selector("{a=\"x\""));

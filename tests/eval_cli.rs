@@ -1336,7 +1336,7 @@ fn a_prometheus_server_gives_the_same_decisions_as_the_file() {
         // One range query per KPI; `latency_p95 for 7d` reads 7d + its 1d max_age.
         assert_eq!(queries.len(), 4, "{queries:?}");
         assert!(queries.contains(&"fraud_scoring_latency_p95[691201s]".to_string()), "{queries:?}");
-        assert!(queries.contains(&"fraud_model_accuracy{model=\"scoring-v2\"}[172801s]".to_string()), "{queries:?}");
+        assert!(queries.contains(&"fraud_model_accuracy{model=\"scoring-v2\"}[345601s]".to_string()), "{queries:?}");
     }
 }
 
@@ -1363,18 +1363,57 @@ fn a_failing_prometheus_query_makes_its_criteria_unknown() {
 fn a_kpi_query_is_fetched_as_promql_and_selected_by_its_labels() {
     let server = fake_prometheus(&format!("{EXAMPLES}/acme/metrics/latency-spike.json"), &[]);
     let dir = temp_dir("query");
+    // A query KPI and a plain KPI on one metric: each reads its own series.
     std::fs::write(
         dir.join("q.compel"),
-        "kpi acc {\n  metric  \"accuracy_by_model\"\n  query   \"max by (model) (fraud_model_accuracy)\"\n  labels  { model \"scoring-v2\" }\n  unit    percent\n  target  >= 92%\n  warn    < 94%\n  max_age 2d\n}\ninitiative i {\n  owner \"o\"\n  stage model\n  kpis  [acc]\n  gate model -> produce {\n    require acc\n  }\n}\n",
+        "kpi acc {\n  metric  \"fraud_model_accuracy\"\n  query   \"max by (model) (fraud_model_accuracy)\"\n  resolution 1m\n  labels  { model \"scoring-v2\" }\n  unit    percent\n  target  >= 92%\n  warn    < 94%\n  max_age 2d\n}\n\
+         kpi raw_acc {\n  metric  \"fraud_model_accuracy\"\n  labels  { model \"scoring-v2\" }\n  unit    percent\n  target  >= 92%\n  max_age 2d\n}\n\
+         initiative i {\n  owner \"o\"\n  stage model\n  kpis  [acc, raw_acc]\n  gate model -> produce {\n    require acc\n    require raw_acc\n  }\n}\n",
     )
     .unwrap();
     let out = compel_in(&dir, &["eval", "q.compel", "--prometheus", &server.url, "--now", NOW, "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let r = json(&out);
     assert_eq!(kpi(&r, "acc")["status"], "at_risk", "{r:#}");
-    assert_eq!(kpi(&r, "acc")["evidence"][0]["series"], "accuracy_by_model{model=\"scoring-v2\"}");
-    let queries = server.queries.lock().unwrap().clone();
-    assert_eq!(queries, ["(max by (model) (fraud_model_accuracy))[172801s:60s]"]);
+    assert_eq!(
+        kpi(&r, "acc")["evidence"][0]["series"],
+        "query(max by (model) (fraud_model_accuracy)){model=\"scoring-v2\"}"
+    );
+    // The plain KPI reads the raw samples alone: the query's points (dated
+    // five minutes before their steps) never merge into its series.
+    let raw = kpi(&r, "raw_acc");
+    assert_eq!(raw["evidence"][0]["series"], "fraud_model_accuracy{model=\"scoring-v2\"}", "{r:#}");
+    let plain_time = raw["evidence"][0]["samples"][0][0].clone();
+    let query_time = kpi(&r, "acc")["evidence"][0]["samples"][0][0].clone();
+    assert_eq!(plain_time, "2026-11-23T00:00:00Z", "{r:#}");
+    assert_eq!(query_time, "2026-11-22T23:55:00Z", "{r:#}");
+    let mut queries = server.queries.lock().unwrap().clone();
+    queries.sort();
+    assert_eq!(
+        queries,
+        ["(max by (model) (fraud_model_accuracy))[345601s:60s]", "fraud_model_accuracy{model=\"scoring-v2\"}[345601s]"]
+    );
+}
+
+#[test]
+fn a_query_kpi_under_a_default_max_age_below_resolution_plus_lookback_is_unknown() {
+    let server = fake_prometheus(&format!("{EXAMPLES}/acme/metrics/latency-spike.json"), &[]);
+    let dir = temp_dir("query-default-age");
+    std::fs::write(
+        dir.join("q.compel"),
+        "kpi acc {\n  metric  \"fraud_model_accuracy\"\n  query   \"max by (model) (fraud_model_accuracy)\"\n  resolution 1m\n  labels  { model \"scoring-v2\" }\n  unit    percent\n  target  >= 92%\n}\n\
+         initiative i {\n  owner \"o\"\n  stage model\n  kpis  [acc]\n  gate model -> produce {\n    require acc\n  }\n}\n",
+    )
+    .unwrap();
+    let args = ["eval", "q.compel", "--prometheus", &server.url, "--now", NOW, "--format", "json", "--max-age", "5m"];
+    let out = compel_in(&dir, &args);
+    let r = json(&out);
+    assert_eq!(kpi(&r, "acc")["status"], "unknown", "{r:#}");
+    let reason = kpi(&r, "acc")["reason"].as_str().unwrap_or("").to_string();
+    assert!(
+        reason.contains("`acc` takes the default max_age 5m, below its resolution 1m plus Prometheus' 5m lookback"),
+        "{reason}"
+    );
 }
 
 #[test]

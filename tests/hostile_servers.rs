@@ -654,3 +654,37 @@ fn the_timeout_in_compel_toml_bounds_a_silent_server() {
     assert!(took < Duration::from_secs(25), "took {took:?}: about 3 x 0.5 s + 0.75 s expected");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn native_histograms_and_partial_results_make_the_kpi_unknown_in_the_servers_words() {
+    // Float samples, then native-histogram samples of the same series: the
+    // float samples alone would pass.
+    let mixed = format!(
+        r#"{{"status":"success","data":{{"resultType":"matrix","result":[{{"metric":{{"__name__":"{VICTIM}"}},
+            "values":[[1795474800,"120"]],
+            "histograms":[[1795478400,{{"count":"4","sum":"0.8","buckets":[[0,"0.1","0.25","4"]]}}]]}}]}}}}"#
+    );
+    let server = serve(victim, Misbehave::Body(mixed));
+    let (out, _) = eval(&server.url, &[]);
+    assert_victim_unknown(
+        &out,
+        &format!(
+            "answered `{VICTIM}[691201s]` with a native histogram sample of `{VICTIM}`, which compel cannot \
+             compare with a threshold"
+        ),
+    );
+    assert_eq!(server.count(VICTIM), 1, "not retried: the server answered");
+
+    // A partial result: Prometheus answers `success` with good-looking data
+    // and warnings; compel does not decide on it.
+    let partial = format!(
+        r#"{{"status":"success","warnings":["remote_read: store eu-1 timed out"],
+            "data":{{"resultType":"matrix","result":[{{"metric":{{"__name__":"{VICTIM}"}},"values":[[1795478400,"120"]]}}]}}}}"#
+    );
+    let server = serve(victim, Misbehave::Body(partial));
+    let (out, _) = eval(&server.url, &[]);
+    assert_victim_unknown(
+        &out,
+        "with a warning (the result may be partial, so compel does not decide on it): remote_read: store eu-1 timed out",
+    );
+}

@@ -9,6 +9,13 @@
 //! ready and serves the samples, runs `compel eval acme/ --prometheus URL`
 //! and compares every decision, criterion by criterion, with the file's.
 //!
+//! Then the same for the scenarios where reading Prometheus used to
+//! decide differently from a file
+//! ([`four_scenarios_decide_alike_from_prometheus_and_from_a_file`]): a
+//! stale sample under a `query` KPI, a spike between steps, a covering
+//! sample older than the `for` window, and a `query` KPI beside a plain KPI
+//! on one metric.
+//!
 //! Needs `prometheus` and `promtool` on PATH (Debian: `apt-get install
 //! prometheus`). Without them the test prints a note and passes, except
 //! when `CI` is set: there it fails, so CI cannot skip it silently.
@@ -107,6 +114,13 @@ fn start(dir: &Path, metrics_file: &str) -> Server {
     let text = std::fs::read_to_string(metrics_file).unwrap();
     let now = parse_rfc3339(NOW).unwrap();
     let series = compel::eval::sources::read_metrics(metrics_file, &text, Some(now)).unwrap();
+    start_with(dir, &series)
+}
+
+/// Backfills `series` into a fresh TSDB under `dir` and starts a server on
+/// it.
+fn start_with(dir: &Path, series: &[Series]) -> Server {
+    let series = series.to_vec();
     let om = dir.join("samples.om");
     std::fs::write(&om, to_openmetrics(&series)).unwrap();
     let data = dir.join("data");
@@ -167,9 +181,13 @@ fn percent_encode(s: &str) -> String {
 }
 
 fn eval(args: &[&str]) -> (Option<i32>, Value) {
+    eval_in(Path::new(EXAMPLES), args)
+}
+
+fn eval_in(dir: &Path, args: &[&str]) -> (Option<i32>, Value) {
     let out = Command::new(env!("CARGO_BIN_EXE_compel"))
         .args(args)
-        .current_dir(EXAMPLES)
+        .current_dir(dir)
         .env_remove("COMPEL_PROMETHEUS_TOKEN")
         .env_remove("COMPEL_PROMETHEUS_USER")
         .output()
@@ -226,4 +244,235 @@ fn real_prometheus_gives_the_same_decisions_as_the_files() {
         drop(server);
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+/// The scenarios' policy: one initiative per scenario, every gate asked.
+const SCENARIOS: &str = r#"
+// 1. A stale sample under a query KPI. The last sample is 10 minutes old:
+//    the subquery repeats it for five more minutes (Prometheus' lookback),
+//    but compel dates each point five minutes before its step, so it is
+//    stale under `max_age 6m` as in the file. A sample 4 minutes old is
+//    fresh in both.
+kpi stale_worst {
+  metric     "s1_acc"
+  query      "min(s1_acc)"
+  resolution 1m
+  max_age    6m
+  target     >= 0.9
+}
+kpi fresh_worst {
+  metric     "s1_fresh_acc"
+  query      "min(s1_fresh_acc)"
+  resolution 1m
+  max_age    6m
+  target     >= 0.9
+}
+initiative stale_query {
+  owner "o"
+  stage model
+  kpis  [stale_worst, fresh_worst]
+  gate model -> produce {
+    require stale_worst
+    require fresh_worst
+  }
+}
+
+// 2. A spike between steps: a 250ms-past-the-second sample between two
+//    whole minutes. Raw samples keep it.
+kpi latency {
+  metric  "s2_latency"
+  unit    s
+  target  <= 0.5s
+  max_age 5m
+}
+initiative spike {
+  owner "o"
+  stage model
+  kpis  [latency]
+  gate model -> produce {
+    require latency for 1h
+    require max(latency, 1h) <= 0.5s
+    require count(latency, 1h) == 62
+  }
+}
+
+// 3. A covering sample older than the window: samples at now-10d, now-1d
+//    and now; `for 7d` reads the one in effect at now-7d.
+kpi held {
+  metric  "s3_acc"
+  target  >= 0.9
+  max_age 10d
+}
+kpi broke_before {
+  metric  "s3_broken_acc"
+  target  >= 0.9
+  max_age 10d
+}
+initiative covering {
+  owner "o"
+  stage model
+  kpis  [held, broke_before]
+  gate model -> produce {
+    require held for 7d
+    require broke_before for 7d
+  }
+}
+
+// 4. A query KPI and a plain KPI on one metric, one label set. The plain
+//    KPI's sample is 4 minutes old, stale under `max_age 2m`; the query's
+//    points never merge into its series, so it stays stale.
+kpi raw_a {
+  metric  "s4_acc"
+  labels  { model "a" }
+  target  >= 0.9
+  max_age 2m
+}
+kpi best_a {
+  metric     "s4_acc"
+  labels     { model "a" }
+  query      "max by (model) (s4_acc)"
+  resolution 1m
+  max_age    10m
+  target     >= 0.9
+}
+initiative one_metric {
+  owner "o"
+  stage model
+  kpis  [raw_a, best_a]
+  gate model -> produce {
+    require raw_a
+    require best_a
+  }
+}
+"#;
+
+/// The scenarios' samples, around [`NOW`].
+fn scenario_series() -> Vec<Series> {
+    use compel::eval::metrics::{Labels, Sample, NANOS};
+    let now = parse_rfc3339(NOW).unwrap();
+    let min = 60 * NANOS;
+    let day = 86_400 * NANOS;
+    let series = |metric: &str, labels: &[(&str, &str)], samples: Vec<(i64, f64)>| {
+        let labels: Labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Series::with_samples(metric, labels, samples.into_iter().map(|(time, value)| Sample { time, value }).collect())
+    };
+    // 2. One sample a minute over the last hour (and one before it), and a
+    // spike 20.25 s after a whole minute.
+    let mut latency: Vec<(i64, f64)> = (0..=60).map(|i| (now - i * min, 0.1)).collect();
+    latency.push((now - 30 * min + 20 * NANOS + 250_000_000, 0.9));
+    vec![
+        series("s1_acc", &[], vec![(now - 60 * min, 0.95), (now - 30 * min, 0.95), (now - 10 * min, 0.95)]),
+        series("s1_fresh_acc", &[], vec![(now - 30 * min, 0.95), (now - 4 * min, 0.95)]),
+        series("s2_latency", &[], latency),
+        series("s3_acc", &[], vec![(now - 10 * day, 0.95), (now - day, 0.95), (now, 0.95)]),
+        series("s3_broken_acc", &[], vec![(now - 10 * day, 0.5), (now - day, 0.95), (now, 0.95)]),
+        series("s4_acc", &[("model", "a")], vec![(now - 30 * min, 0.95), (now - 4 * min, 0.95)]),
+        series("s4_acc", &[("model", "b")], vec![(now - 30 * min, 0.97), (now - 4 * min, 0.97)]),
+    ]
+}
+
+/// The series as a compel JSON metrics file.
+fn to_json(series: &[Series]) -> String {
+    let items: Vec<Value> = series
+        .iter()
+        .map(|s| {
+            let samples: Vec<Value> = s
+                .samples
+                .iter()
+                .map(|x| serde_json::json!([compel::eval::metrics::format_rfc3339(x.time), x.value]))
+                .collect();
+            serde_json::json!({"metric": s.metric, "labels": s.labels, "samples": samples})
+        })
+        .collect();
+    serde_json::json!({ "series": items }).to_string()
+}
+
+/// [`decisions`], where what names a `query` KPI's series is compared by
+/// outcome alone: from Prometheus it names the query and its points' times
+/// (its step minus the lookback), from a file the metric and its samples.
+fn decisions_alike(r: &Value, query_kpis: &[&str]) -> Vec<String> {
+    let mut out = vec![format!("outcome {}", r["outcome"])];
+    let about_query = |text: &str| query_kpis.iter().any(|k| text.contains(k));
+    for k in r["kpis"].as_array().unwrap() {
+        let name = k["name"].as_str().unwrap();
+        if about_query(name) {
+            out.push(format!("kpi {} {} {}", k["name"], k["status"], k["value"]));
+        } else {
+            out.push(format!("kpi {} {} {} {}", k["name"], k["status"], k["value"], k["reason"]));
+        }
+    }
+    for i in r["initiatives"].as_array().unwrap() {
+        for g in i["gates"].as_array().unwrap() {
+            out.push(format!("gate {} {} -> {} {}", i["name"], g["from"], g["to"], g["outcome"]));
+            for c in g["criteria"].as_array().unwrap() {
+                let text = c["text"].as_str().unwrap();
+                if about_query(text) {
+                    out.push(format!("  {} {}", c["text"], c["outcome"]));
+                } else {
+                    out.push(format!("  {} {} {}", c["text"], c["outcome"], c["reason"]));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn four_scenarios_decide_alike_from_prometheus_and_from_a_file() {
+    if !prometheus_available() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("compel-prometheus-{}-scenarios", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policy")).unwrap();
+    std::fs::write(dir.join("policy/scenarios.compel"), SCENARIOS).unwrap();
+    let series = scenario_series();
+    let metrics = dir.join("scenarios.json");
+    std::fs::write(&metrics, to_json(&series)).unwrap();
+    let server = start_with(&dir, &series);
+
+    let base = ["eval", "policy/", "--now", NOW, "--format", "json", "--ready", "all"];
+    let (live_code, live) = eval_in(&dir, &[&base[..], &["--prometheus", &server.url]].concat());
+    let (file_code, from_file) = eval_in(&dir, &[&base[..], &["--metrics", "scenarios.json"]].concat());
+
+    let kpi = |r: &Value, name: &str| {
+        r["kpis"].as_array().unwrap().iter().find(|k| k["name"] == name).cloned().unwrap_or(Value::Null)
+    };
+    let criterion = |r: &Value, initiative: &str, i: usize| {
+        let init = r["initiatives"].as_array().unwrap().iter().find(|x| x["name"] == initiative).cloned().unwrap();
+        init["gates"][0]["criteria"][i].clone()
+    };
+    for (source, r) in [("prometheus", &live), ("file", &from_file)] {
+        // 1. Stale from both sources, not stamped fresh by the lookback.
+        assert_eq!(kpi(r, "stale_worst")["status"], "unknown", "{source}: {r:#}");
+        let reason = kpi(r, "stale_worst")["reason"].as_str().unwrap_or("").to_string();
+        assert!(reason.contains("is at 2026-11-23T23:50:00Z, older than max_age 6m"), "{source}: {reason}");
+        assert_eq!(kpi(r, "fresh_worst")["status"], "met", "{source}: {r:#}");
+        // 2. The spike between two whole minutes breaks both criteria.
+        let spike = "0.9s at 2026-11-23T23:30:20.25Z breaks `<= 0.5s` inside the 1h window";
+        assert_eq!(criterion(r, "spike", 0)["outcome"], "fail", "{source}: {r:#}");
+        assert!(criterion(r, "spike", 0)["reason"].as_str().unwrap().contains(spike), "{source}: {r:#}");
+        assert_eq!(criterion(r, "spike", 1)["outcome"], "fail", "{source}: {r:#}");
+        assert_eq!(criterion(r, "spike", 2)["outcome"], "pass", "{source}: every raw sample: {r:#}");
+        // 3. The sample at now-10d covers the window's start.
+        assert_eq!(criterion(r, "covering", 0)["outcome"], "pass", "{source}: {r:#}");
+        assert_eq!(criterion(r, "covering", 1)["outcome"], "fail", "{source}: {r:#}");
+        let reason = criterion(r, "covering", 1)["reason"].as_str().unwrap().to_string();
+        assert!(reason.contains("in effect from 2026-11-14T00:00:00Z"), "{source}: {reason}");
+        // 4. The plain KPI reads its own raw samples: stale; the query KPI
+        // beside it is met.
+        assert_eq!(kpi(r, "raw_a")["status"], "unknown", "{source}: {r:#}");
+        assert!(kpi(r, "raw_a")["reason"].as_str().unwrap().starts_with("stale:"), "{source}: {r:#}");
+        assert_eq!(kpi(r, "best_a")["status"], "met", "{source}: {r:#}");
+    }
+    assert_eq!(live_code, file_code, "the same exit code");
+    let query_kpis = ["stale_worst", "fresh_worst", "best_a"];
+    assert_eq!(
+        decisions_alike(&live, &query_kpis),
+        decisions_alike(&from_file, &query_kpis),
+        "the same decisions, criterion by criterion"
+    );
+
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -935,6 +935,7 @@ impl<'a> Checker<'a> {
         if kind == Kind::Kpi {
             self.check_kpi_units(file, &attrs);
             self.check_percent_thresholds(file, ast, &attrs);
+            self.check_query_resolution(file, id, &attrs);
         }
         self.model.decls[id.0 as usize].attrs = attrs;
     }
@@ -1134,6 +1135,80 @@ impl<'a> Checker<'a> {
                     }),
                 );
             }
+        }
+    }
+
+    /// `E0405`: a `query` KPI declares its `resolution` (the step of its
+    /// subquery). `E0406`: its `max_age`, when written, is at least the
+    /// resolution plus Prometheus' lookback, the age of the data a point of
+    /// a series scraped without pause may carry.
+    fn check_query_resolution(&mut self, file: FileId, id: DeclId, attrs: &[Attr]) {
+        let Some(query) = attrs.iter().find(|a| a.name == "query") else { return };
+        let decl = self.model.decl(id);
+        let Some(resolution) = attrs.iter().find(|a| a.name == "resolution") else {
+            let insert_at = decl.body_span.end.saturating_sub(1) as usize;
+            self.diags.push(
+                Diagnostic::at(
+                    Code::QueryWithoutResolution,
+                    file,
+                    query.span,
+                    format!("kpi `{}` has a `query` but no `resolution`", decl.name),
+                )
+                .with_primary_label("evaluated every how often?")
+                .with_help(
+                    "add `resolution 1m` (or the interval the series is scraped at): the query is read as the \
+                     points of the subquery `(QUERY)[RANGE:RESOLUTION]`",
+                )
+                .with_fix(Fix {
+                    title: "add `resolution 1m`".to_string(),
+                    edits: vec![Edit {
+                        at: FileSpan::new(file, Span::new(insert_at, insert_at)),
+                        replacement: "  resolution 1m\n".to_string(),
+                    }],
+                }),
+            );
+            return;
+        };
+        let AttrVal::Value(Value::Dur(res)) = &resolution.value else { return };
+        if res.is_negative() || res.is_zero() {
+            self.diags.push(
+                Diagnostic::at(
+                    Code::QueryWithoutResolution,
+                    file,
+                    resolution.value_span,
+                    format!("the `resolution` of kpi `{}` is not a positive duration", decl.name),
+                )
+                .with_primary_label("no step")
+                .with_help("write the step the query is evaluated at, e.g. `resolution 1m`"),
+            );
+            return;
+        }
+        let Some(max_age) = attrs.iter().find(|a| a.name == "max_age") else { return };
+        let AttrVal::Value(Value::Dur(age)) = &max_age.value else { return };
+        let lookback = rational::Rational::int(crate::prometheus::LOOKBACK_SECS);
+        let Some(needed) = res.add(lookback) else { return };
+        if *age < needed {
+            self.diags.push(
+                Diagnostic::at(
+                    Code::MaxAgeBelowResolution,
+                    file,
+                    max_age.value_span,
+                    format!(
+                        "the `max_age` {} of query kpi `{}` is below its resolution {} plus Prometheus' 5m lookback",
+                        value::fmt_dur(*age),
+                        decl.name,
+                        value::fmt_dur(*res)
+                    ),
+                )
+                .with_primary_label(format!("less than {}", value::fmt_dur(needed)))
+                .with_label(FileSpan::new(file, resolution.value_span), "one point per resolution")
+                .with_help(format!(
+                    "a point of the query may carry a sample up to {} old even while the series is scraped \
+                     without pause; write `max_age {}` or more, or a finer `resolution`",
+                    value::fmt_dur(needed),
+                    value::fmt_dur(needed)
+                )),
+            );
         }
     }
 

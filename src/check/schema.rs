@@ -218,7 +218,18 @@ const KPI: &[AttrSpec] = &[
     a("description", Str, false, "what the KPI measures"),
     a("metric", Str, true, "the metric series name"),
     a("labels", Labels, false, "label selector choosing one series"),
-    a("query", Str, false, "a raw PromQL expression, used instead of `metric` with `--prometheus`"),
+    a(
+        "query",
+        Str,
+        false,
+        "a PromQL expression read instead of `metric` with `--prometheus` (needs `resolution`); files hold it under `metric`",
+    ),
+    a(
+        "resolution",
+        Duration,
+        false,
+        "how often a `query` is evaluated: its samples are the points of `(QUERY)[RANGE:RESOLUTION]`; `max_age` must be at least this plus Prometheus' 5m lookback",
+    ),
     a(
         "unit",
         Unit,

@@ -34,7 +34,7 @@ use super::{analyze_paths_with, io_reason, parse_size, use_color, Exit, Limits, 
 use crate::check::rational::Rational;
 use crate::check::value::MS;
 use crate::diag::{self, render as diag_render, Code, Diagnostic};
-use crate::eval::metrics::{format_selector, parse_rfc3339, MetricStore, Series};
+use crate::eval::metrics::{format_selector, parse_rfc3339, query_metric, MetricStore, Series};
 use crate::eval::{self, plan, render, sources, EvalOptions, Ready, Report};
 use crate::prometheus::{self, Auth, PrometheusClient, Query};
 
@@ -417,23 +417,47 @@ fn read_metrics_file(
 }
 
 /// Fetches every KPI's series concurrently. A query that fails becomes a
-/// source error of the KPI's metric (its criteria are `unknown` with the
+/// source error of what the KPI reads (its criteria are `unknown` with the
 /// reason); when every query fails, the server is unusable.
+///
+/// A plain KPI reads the raw samples of its `metric{labels}`. A `query`
+/// KPI's results are stored under a key of that query alone
+/// ([`query_metric`]), never under its `metric`: a plain KPI on the same
+/// metric reads only its own raw samples. KPIs asking for the same
+/// selector or query share one fetch, with the longest lookback and the
+/// finest resolution asked.
 fn fetch_prometheus(
     client: &PrometheusClient,
     fetches: &[plan::KpiFetch],
     now: i64,
     store: &mut MetricStore,
 ) -> Result<(), String> {
-    // One query per distinct expression, with the longest lookback asked.
     let mut queries: Vec<Query> = Vec::new();
-    let exprs: Vec<String> =
-        fetches.iter().map(|f| f.query.clone().unwrap_or_else(|| format_selector(&f.metric, &f.labels))).collect();
+    let exprs: Vec<String> = fetches
+        .iter()
+        .map(|f| match &f.query {
+            Some(q) => q.trim().to_string(),
+            None => format_selector(&f.metric, &f.labels),
+        })
+        .collect();
+    let mut is_query: Vec<bool> = Vec::new();
     for (f, expr) in fetches.iter().zip(&exprs) {
         let lookback = f.lookback.ceil() as i64;
-        match queries.iter_mut().find(|q| &q.expr == expr) {
-            Some(q) => q.lookback_secs = q.lookback_secs.max(lookback),
-            None => queries.push(Query { expr: expr.clone(), lookback_secs: lookback }),
+        let resolution_ms = f.resolution.map(|r| {
+            r.mul(Rational::int(1000)).map_or(i64::MAX, |ms| i64::try_from(ms.ceil()).unwrap_or(i64::MAX)).max(1)
+        });
+        match queries.iter_mut().zip(&is_query).find(|(q, &iq)| &q.expr == expr && iq == f.query.is_some()) {
+            Some((q, _)) => {
+                q.lookback_secs = q.lookback_secs.max(lookback);
+                q.resolution_ms = match (q.resolution_ms, resolution_ms) {
+                    (Some(a), Some(b)) => Some(a.min(b)),
+                    (a, b) => a.or(b),
+                };
+            }
+            None => {
+                queries.push(Query { expr: expr.clone(), lookback_secs: lookback, resolution_ms });
+                is_query.push(f.query.is_some());
+            }
         }
     }
     if queries.is_empty() {
@@ -441,35 +465,56 @@ fn fetch_prometheus(
     }
     let results = client.fetch_range(&queries, now);
     let mut failures = Vec::new();
-    for (query, result) in queries.iter().zip(&results) {
-        let users = fetches.iter().zip(&exprs).filter(|(_, e)| *e == &query.expr).map(|(f, _)| f);
+    for ((query, result), &raw_query) in queries.iter().zip(&results).zip(&is_query) {
+        if raw_query {
+            store.add_query(&query.expr);
+        }
+        let key = if raw_query { Some(query_metric(&query.expr)) } else { None };
         match result {
-            Ok(series) => {
-                for f in users {
-                    if f.query.is_some() {
-                        // A raw query's results are the KPI's candidate series:
-                        // stored under its `metric` with their own labels, so
-                        // its `labels` select among them as usual.
-                        for s in series {
-                            store.add_series(Series {
-                                metric: f.metric.clone(),
-                                labels: s.labels.clone(),
-                                samples: s.samples.clone(),
-                                conflicts: s.conflicts.clone(),
-                                sources: s.sources.clone(),
-                            });
-                        }
-                    } else {
-                        store.add_all(series.iter().cloned());
+            Ok(series) => match &key {
+                Some(key) => {
+                    for s in series {
+                        store.add_series(Series {
+                            metric: key.clone(),
+                            labels: s.labels.clone(),
+                            samples: s.samples.clone(),
+                            conflicts: s.conflicts.clone(),
+                            sources: s.sources.clone(),
+                        });
                     }
                 }
-            }
+                None => store.add_all(series.iter().cloned()),
+            },
             Err(reason) => {
-                for f in users {
-                    store.add_source_error(f.metric.clone(), reason.clone());
+                match &key {
+                    Some(key) => store.add_source_error(key.clone(), reason.clone()),
+                    None => {
+                        for (f, _) in fetches.iter().zip(&exprs).filter(|(f, e)| f.query.is_none() && *e == &query.expr)
+                        {
+                            store.add_source_error(f.metric.clone(), reason.clone());
+                        }
+                    }
                 }
                 failures.push(reason.clone());
             }
+        }
+    }
+    // E0514 checks a `max_age` written in the KPI; the default one (flag or
+    // compel.toml) is only known now.
+    for f in fetches.iter().filter(|f| f.default_max_age) {
+        let (Some(q), Some(res)) = (&f.query, f.resolution) else { continue };
+        let needed = res.add(Rational::int(prometheus::LOOKBACK_SECS));
+        if needed.is_some_and(|n| f.max_age < n) {
+            store.add_source_error(
+                query_metric(q),
+                format!(
+                    "`{}` takes the default max_age {}, below its resolution {} plus Prometheus' 5m lookback: \
+                     a query's points may carry samples that old, so give the KPI a `max_age` of at least that",
+                    f.kpi,
+                    crate::check::value::fmt_dur(f.max_age),
+                    crate::check::value::fmt_dur(res)
+                ),
+            );
         }
     }
     if failures.len() == queries.len() {

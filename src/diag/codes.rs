@@ -327,6 +327,51 @@ policy reads its attributes.";
 
 Fix: rewrite the expression.";
 
+    QueryWithoutResolution = "E0405", Error, "a query KPI needs a `resolution`",
+"A KPI with a `query` (a PromQL expression) is read from Prometheus as the
+points of the subquery `(QUERY)[RANGE:RESOLUTION]`: the expression is
+evaluated once per `resolution` step. compel does not pick the step for
+you: it decides which spikes the points can show (a value between two steps
+is never seen) and how fresh the latest point can be, so the KPI states
+it. It must be a positive duration.
+
+Example:
+
+    kpi worst_accuracy {
+      metric \"fraud_model_accuracy\"
+      query  \"min(fraud_model_accuracy)\"   // every how often?
+      target >= 90%
+    }
+
+Fix: add `resolution 1m` (the series' scrape interval is a good choice), and
+a `max_age` of at least the resolution plus 5m (E0406).";
+
+    MaxAgeBelowResolution = "E0406", Error, "a query KPI's `max_age` is below its resolution plus the lookback",
+"Each point of a `query` KPI's subquery is Prometheus' instant evaluation
+at a step, which sees the latest sample up to 5 minutes old (Prometheus'
+lookback). compel dates every point at its step minus those 5 minutes, the
+oldest its data may be, so that a query never looks fresher than the
+samples behind it. The newest point is then up to `resolution` + 5m old
+even while the series is scraped without pause: a `max_age` below that
+would make a healthy KPI stale most of the time. A default `max_age`
+(`--max-age`, compel.toml) below that bound makes the KPI `unknown` with
+the same reason at eval time.
+
+Example:
+
+    kpi worst_accuracy {
+      metric     \"fraud_model_accuracy\"
+      query      \"min(fraud_model_accuracy)\"
+      resolution 1m
+      max_age    2m     // below 1m + 5m
+      target     >= 90%
+    }
+
+Fix: raise `max_age` to at least the resolution plus 5m (`max_age 6m`
+here), or choose a finer `resolution`. To decide on raw samples with a
+`max_age` shorter than five minutes, use a plain KPI (`metric` and
+`labels`, no `query`): compel reads its raw samples, with no lookback.";
+
     NegativeWindow = "E0510", Error, "negative window",
 "A window reaches back from `now`: `avg(k, 7d)` reads `[now - 7d, now]` and
 `k for 7d` asks whether the target held throughout it. A negative window

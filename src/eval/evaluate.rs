@@ -292,7 +292,8 @@ impl<'a> StoreMetrics<'a> {
         };
         KpiInfo {
             name: &d.name,
-            metric: d.str_attr("metric"),
+            // A `query` KPI read from Prometheus reads its query's results.
+            metric: d.str_attr("query").and_then(|q| self.store.query_key(q)).or(d.str_attr("metric")),
             labels: d.labels(),
             unit: d.measure_unit(),
             target: d.threshold("target"),

@@ -280,6 +280,17 @@ pub enum Selection<'a> {
 pub struct MetricStore {
     series: BTreeMap<String, BTreeMap<Labels, Series>>,
     errors: BTreeMap<String, String>,
+    /// The PromQL expressions (`query` KPIs) whose results this store holds,
+    /// each under its own key ([`query_metric`]).
+    queries: BTreeMap<String, String>,
+}
+
+/// The key a `query` KPI's results are stored under: `query(EXPR)`. No
+/// metric name has parentheses, so the results of a query never merge into
+/// the raw series of a metric (a plain KPI on the same metric reads only
+/// its own samples).
+pub fn query_metric(expr: &str) -> String {
+    format!("query({})", expr.trim())
 }
 
 impl MetricStore {
@@ -370,6 +381,22 @@ impl MetricStore {
     /// this reason. The first error recorded for a metric is kept.
     pub fn add_source_error(&mut self, metric: impl Into<String>, reason: impl Into<String>) {
         self.errors.entry(metric.into()).or_insert_with(|| reason.into());
+    }
+
+    /// Records that the results of the PromQL `expr` (a `query` KPI's) are
+    /// in this store, under [`query_metric`]`(expr)`, with their source
+    /// error if the query failed. A KPI with that `query` then reads them,
+    /// not its `metric`.
+    pub fn add_query(&mut self, expr: &str) {
+        let expr = expr.trim();
+        self.queries.entry(expr.to_string()).or_insert_with(|| query_metric(expr));
+    }
+
+    /// The key a KPI with `query expr` reads: [`query_metric`]`(expr)` when
+    /// the store holds that query's results (from Prometheus), `None` when
+    /// it does not (a metrics file: the KPI reads its `metric`).
+    pub fn query_key(&self, expr: &str) -> Option<&str> {
+        self.queries.get(expr.trim()).map(String::as_str)
     }
 
     /// The source error recorded for `metric`, if any.

@@ -2,11 +2,23 @@
 //! its raw `query`) and how far back the evaluation will read.
 //!
 //! The lookback of a KPI is the largest of
-//! - its `max_age` (the default when unset): its status and latest value;
+//! - twice its `max_age` (the default when unset): its status and latest
+//!   value read the last sample, which decides only while it is no older
+//!   than `max_age`; reading one `max_age` further names a series that went
+//!   stale recently by its last sample ("stale: the last sample ... is at
+//!   T"), as a file does, instead of reporting it missing;
 //! - every window `w` of a window function over it: `w`;
-//! - every `KPI for D`: `D + max_age`, so that the sample covering the
-//!   window's start is seen when it is up to `max_age` older than the start;
+//! - every `KPI for D`: `D + max_age`. `for` reads the sample in effect at
+//!   the window's start `now - D`, which began before the window; it counts
+//!   only while it is no older than `max_age`, so the oldest sample that can
+//!   decide is `max_age` before the start. Reading back `D + max_age` sees
+//!   it, and nothing older can change the decision: a series with samples
+//!   at now-10d, now-1d and now decides `KPI for 7d` (with `max_age 10d`)
+//!   from Prometheus as from a file;
 //! - every drift statistic over it: current + reference.
+//!
+//! A `query` KPI's `resolution` is the step of its subquery
+//! ([`KpiFetch::resolution`]).
 //!
 //! Durations are read from the criteria of every gate and policy. A window
 //! function whose KPI is not written by name (a quantifier variable, an
@@ -36,6 +48,13 @@ pub struct KpiFetch {
     pub labels: Labels,
     /// Its raw PromQL `query`, when it has one.
     pub query: Option<String>,
+    /// Its `resolution` in seconds (the step of a `query`'s subquery), when
+    /// set.
+    pub resolution: Option<Rational>,
+    /// Its `max_age` in seconds (the default when unset).
+    pub max_age: Rational,
+    /// Whether `max_age` is the default (the KPI sets none).
+    pub default_max_age: bool,
     /// How far back the evaluation reads, in seconds.
     pub lookback: f64,
 }
@@ -78,11 +97,12 @@ pub fn plan(model: &Model, files: &Files, default_max_age: Rational) -> Vec<KpiF
             continue;
         }
         let id = DeclId(i as u32);
-        let max_age = match d.value("max_age") {
-            Some(Value::Dur(s)) => s.to_f64(),
-            _ => default_max_age.to_f64(),
+        let (max_age_exact, default) = match d.value("max_age") {
+            Some(Value::Dur(s)) => (*s, false),
+            _ => (default_max_age, true),
         };
-        let mut lookback = max_age;
+        let max_age = max_age_exact.to_f64();
+        let mut lookback = 2.0 * max_age;
         for n in &needs {
             if n.target == Target::All || n.target == Target::One(id) {
                 let secs = if n.plus_max_age { n.secs + max_age } else { n.secs };
@@ -94,6 +114,12 @@ pub fn plan(model: &Model, files: &Files, default_max_age: Rational) -> Vec<KpiF
             metric: d.str_attr("metric").unwrap_or(&d.name).to_string(),
             labels: d.labels(),
             query: d.str_attr("query").map(str::to_string),
+            resolution: match d.value("resolution") {
+                Some(Value::Dur(s)) => Some(*s),
+                _ => None,
+            },
+            max_age: max_age_exact,
+            default_max_age: default,
             lookback,
         };
         out.insert((d.name.clone(), files.get(d.file).path.clone()), fetch);
@@ -192,7 +218,7 @@ initiative i {
         let plan = plan(&a.model, &a.files, Rational::int(86_400));
         let get = |n: &str| plan.iter().find(|f| f.kpi == n).map(|f| f.lookback);
         assert_eq!(get("lat"), Some(8.0 * 86_400.0));
-        assert_eq!(get("acc"), Some(3.0 * 86_400.0));
+        assert_eq!(get("acc"), Some(4.0 * 86_400.0));
         assert_eq!(get("drift_score"), Some(35.0 * 86_400.0));
         let acc = plan.iter().find(|f| f.kpi == "acc").map(|f| f.labels.clone());
         assert_eq!(acc.and_then(|l| l.get("model").cloned()).as_deref(), Some("v2"));
