@@ -1320,14 +1320,8 @@ fn summarize(criteria: &[CriterionReport], outcome: Outcome) -> String {
     let plural = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
     match outcome {
         Outcome::Pass if criteria.is_empty() => "no criteria".to_string(),
-        Outcome::Pass => format!(
-            "{} pass",
-            if criteria.len() == 1 {
-                "the one criterion".to_string()
-            } else {
-                format!("all {} criteria", criteria.len())
-            }
-        ),
+        Outcome::Pass if criteria.len() == 1 => "the one criterion passes".to_string(),
+        Outcome::Pass => format!("all {} criteria pass", criteria.len()),
         Outcome::Warn => {
             let w = named(Outcome::Warn);
             format!("passes with {}: {}", plural(w.len(), "warning", "warnings"), list_some(&w, 3))
