@@ -546,6 +546,16 @@ fn reports_validate_against_the_schema() {
         &["eval", "failclosed/", "--metrics", "failclosed/metrics.json", "--now", NOW, "--format", "json"],
     );
     assert_valid_report(&stdout(&failclosed));
+    // Failed quantifiers carry the elements (and tuples) that fail them.
+    for case in ["quantifier_failing", "quantifier_nested"] {
+        let out = compel_in(
+            &Path::new(FIXTURES).join(case),
+            &["eval", "policy.compel", "--metrics", "metrics.json", "--now", NOW, "--format", "json"],
+        );
+        let text = stdout(&out);
+        assert!(text.contains("\"failing\""), "{case}: {text}");
+        assert_valid_report(&text);
+    }
     // A report that is not a valid one is refused, so the test can fail.
     let mut broken: Value = json(&eval_example("latency-spike.json", "json"));
     broken["outcome"] = Value::from("maybe");

@@ -322,3 +322,51 @@ fn for_warns_when_the_value_in_effect_now_is_in_the_warn_band() {
     let c = only(&eval(&p, vec![daily("lat", &[240.0, 200.0, 210.0, 200.0], 0)])).clone();
     assert_eq!(c.outcome, Outcome::Pass, "{}", c.reason);
 }
+
+#[test]
+fn a_failed_quantifier_names_its_failing_elements_and_pairs() {
+    // 40 numbers, 13 of them above 27: the reason names five and counts
+    // the rest; the report keeps them all.
+    let xs: Vec<String> = (1..=40).map(|i| i.to_string()).collect();
+    let policy = format!(
+        "let xs = [{}]\nlet ys = [1, 2, 3]\n{}",
+        xs.join(", "),
+        gate_policy(
+            LAT,
+            "    require all(x in xs: x <= 27)\n    require all(a in ys: all(b in ys: a * b < 4))\n    \
+             require all(a in ys: all(k in [lat]: k for 1d))"
+        )
+    );
+    let r = eval(&policy, vec![daily("lat", &[200.0, 300.0], 0)]);
+    let c = criteria(&r);
+    assert_eq!(c[0].outcome, Outcome::Fail, "{}", c[0].reason);
+    assert_eq!(c[0].reason, "13 of 40 in `xs` do not satisfy `x <= 27`: 28, 29, 30, 31, 32 and 8 more");
+    let f = c[0].failing.as_ref().expect("failing elements");
+    assert_eq!((f.variables.clone(), f.count, f.elements.len()), (vec!["x".to_string()], 13, 13));
+    assert_eq!(f.elements[12], vec!["40".to_string()]);
+
+    assert_eq!(c[1].reason, "4 pairs `(a, b)` do not satisfy `a * b < 4`: (2, 2), (2, 3), (3, 2), (3, 3)");
+    let f = c[1].failing.as_ref().unwrap();
+    assert_eq!(f.variables, ["a", "b"]);
+    assert_eq!(f.elements[0], ["2", "2"]);
+
+    // Every pair fails the same KPI: the pairs name the outer element and
+    // the KPI.
+    assert_eq!(c[2].outcome, Outcome::Fail, "{}", c[2].reason);
+    assert!(
+        c[2].reason.starts_with("3 pairs `(a, k)` do not satisfy `k for 1d`: (1, lat), (2, lat), (3, lat)"),
+        "{}",
+        c[2].reason
+    );
+}
+
+#[test]
+fn a_passing_criterion_has_no_failing_elements() {
+    let policy = gate_policy(LAT, "    require not all(x in [1, 2]: x < 2)\n    require all(x in [1, 2]: x < 3)");
+    let r = eval(&policy, vec![]);
+    for c in criteria(&r) {
+        assert_eq!(c.outcome, Outcome::Pass, "{}", c.reason);
+        assert!(c.failing.is_none(), "{}", c.reason);
+    }
+    assert_eq!(criteria(&r)[0].reason, "not (1 of 2 in `[1, 2]` does not satisfy `x < 2`: 2)");
+}

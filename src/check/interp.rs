@@ -235,6 +235,29 @@ pub fn truth(env: &Env, e: &Expr) -> Result<bool, Undecided> {
     truth_in(env, None, e)
 }
 
+/// Evaluates a condition with quantifier variables bound, outermost first:
+/// explanations re-read a quantifier's predicate element by element to
+/// name the elements that decided it.
+pub fn truth_bound(env: &Env, bound: &[(&str, Value)], e: &Expr) -> Result<bool, Undecided> {
+    with_bound(bound, None, &mut |b| truth_in(env, b, e))
+}
+
+/// Evaluates an expression with quantifier variables bound, outermost
+/// first (see [`truth_bound`]).
+pub fn eval_bound(env: &Env, bound: &[(&str, Value)], e: &Expr) -> Result<Value, Undecided> {
+    with_bound(bound, None, &mut |b| eval_in(env, b, e))
+}
+
+fn with_bound<R>(bound: &[(&str, Value)], parent: Option<&Bindings>, f: &mut dyn FnMut(Option<&Bindings>) -> R) -> R {
+    match bound.split_first() {
+        None => f(parent),
+        Some(((name, value), rest)) => {
+            let b = Bindings { name, value: value.clone(), parent };
+            with_bound(rest, Some(&b), f)
+        }
+    }
+}
+
 fn truth_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<bool, Undecided> {
     let v = eval_in(env, b, e)?;
     as_bool(env, v)

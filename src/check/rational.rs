@@ -355,21 +355,26 @@ impl PartialOrd for Rational {
 }
 
 impl fmt::Display for Rational {
-    /// Exactly when the decimal is short (`0.0047`, `246`, `93.5`);
-    /// otherwise to 10 significant digits (`0.3333333333`), with an
-    /// exponent for very large or small magnitudes (`1.5e+30`).
+    /// For people, as [`fmt_num`](crate::check::value::fmt_num) prints:
+    /// exactly when the decimal is short (`0.0047`, `246`, `93.5`: up to
+    /// 15 significant digits); otherwise to 10 significant digits
+    /// (`0.3333333333`), with an exponent below `1e-6` or from `1e15` on
+    /// (`1.5e+30`, `1e-9`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.den == 1 && self.num.unsigned_abs() < 1_000_000_000_000_000 {
             return write!(f, "{}", self.num);
         }
-        if let Some(s) = self.exact_decimal(12) {
-            let digits = s.trim_start_matches(['-', '0', '.']).trim_end_matches(['0', '.']);
-            let significant = digits.bytes().filter(u8::is_ascii_digit).count();
-            if significant <= 15 && s.len() <= 22 {
-                return f.write_str(&s);
-            }
+        if let Some(s) = self.exact_decimal(38) {
+            // Exact: its digits and the power of ten of the first.
+            let neg = s.starts_with('-');
+            let s = s.trim_start_matches('-');
+            let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+            let all = format!("{int}{frac}");
+            let digits = all.trim_start_matches('0');
+            let exp = int.len() as i32 - 1 - (all.len() - digits.len()) as i32;
+            return f.write_str(&crate::check::value::human_decimal(neg, digits, exp));
         }
-        f.write_str(&crate::check::value::fmt_num(self.to_f64()))
+        f.write_str(&crate::check::value::fmt_approx(self.to_f64()))
     }
 }
 
@@ -435,6 +440,25 @@ mod tests {
         assert_eq!(q("0.0047").to_string(), "0.0047");
         assert_eq!(Rational::new(1, 3).unwrap().to_string(), "0.3333333333");
         assert_eq!(Rational::int(246).to_string(), "246");
+        assert_eq!(q("-93.5").to_string(), "-93.5");
+        assert_eq!(q("0.000001").to_string(), "0.000001");
+        assert_eq!(q("0.0000001").to_string(), "1e-7");
+        assert_eq!(q("123456789012345").to_string(), "123456789012345");
+        assert_eq!(q("0.123456789012345").to_string(), "0.123456789012345");
+        // Huge exact numbers: an exponent and 10 significant digits, not
+        // 38 digits (nor the f64's 1000000000000000019884624838656).
+        assert_eq!(Rational::new(10i128.pow(30), 1).unwrap().to_string(), "1e+30");
+        assert_eq!(Rational::new(i128::MAX, 1).unwrap().to_string(), "1.701411835e+38");
+        assert_eq!(q("1234567890123456789").to_string(), "1.23456789e+18");
+        assert_eq!(Rational::new(1, 10i128.pow(30)).unwrap().to_string(), "1e-30");
+        // Long exact fractions round, half up, to 10 significant digits.
+        assert_eq!(q("0.12345678901234567").to_string(), "0.123456789");
+        assert_eq!(q("99999999999.999999").to_string(), "100000000000");
+        assert_eq!(Rational::new(2, 3).unwrap().to_string(), "0.6666666667");
+        assert_eq!(Rational::new(-1, 7).unwrap().to_string(), "-0.1428571429");
+        // 1 / 0.123456789012: 15 digits as an f64, but no short decimal.
+        assert_eq!(Rational::new(10i128.pow(12), 123_456_789_012).unwrap().to_string(), "8.100000073");
+        assert_eq!(Rational::new(1, 3 * 10i128.pow(20)).unwrap().to_string(), "3.333333333e-21");
         assert_eq!(q("0.07").to_f64(), 0.07);
     }
 }

@@ -400,7 +400,12 @@ impl<'a> TypeCx<'a> {
                     Code::BadArguments,
                     self.file,
                     e.span,
-                    format!("`{}` takes {} arguments, but {} were given", func.name, b.params.len(), args.len()),
+                    format!(
+                        "`{}` takes {}, but {} given",
+                        func.name,
+                        counted(b.params.len(), "argument", "arguments"),
+                        counted(args.len(), "was", "were")
+                    ),
                 )
                 .with_help(format!("the signature is `{}`", b.signature())),
             );
@@ -725,4 +730,9 @@ fn same_family(a: &Ty, b: &Ty) -> bool {
 
 fn ordered(t: &Ty) -> bool {
     matches!(t, Ty::Num | Ty::Dur | Ty::Money(_) | Ty::Date | Ty::Time | Ty::Any)
+}
+
+/// `1 argument`, `2 arguments`, `0 arguments`.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -197,25 +197,135 @@ pub const MS: Rational = match Rational::new(1, 1000) {
 /// A hundred: percent points per unit.
 pub const HUNDRED: Rational = Rational::int(100);
 
-/// Formats a number compactly and deterministically: up to 10 significant
-/// decimals, no trailing zeros, no exponent for ordinary magnitudes.
+/// Formats a number for people, compactly and deterministically: exactly
+/// when its shortest decimal is short (`0.07`, `93.5`, `246`: up to 15
+/// significant digits), otherwise to 10 significant digits
+/// (`0.3333333333`); with an exponent below `1e-6` or from `1e15` on
+/// (`1.797693135e+308`, `1e-9`), never a 309-digit integer.
 pub fn fmt_num(n: f64) -> String {
+    fmt_float(n, false)
+}
+
+/// Formats an approximation for people (a fraction with no short decimal,
+/// `4/3`): always to 10 significant digits, as [`fmt_num`] prints long
+/// numbers.
+pub fn fmt_approx(n: f64) -> String {
+    fmt_float(n, true)
+}
+
+fn fmt_float(n: f64, approx: bool) -> String {
     if n.is_nan() {
         return "NaN".into();
     }
     if n.is_infinite() {
         return if n > 0.0 { "+Inf".into() } else { "-Inf".into() };
     }
-    if n == n.trunc() && n.abs() < 1e15 {
-        return format!("{}", n as i64);
+    if n == 0.0 {
+        return "0".into();
     }
-    let s = format!("{:.10}", n);
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" || s.is_empty() {
-        "0".into()
+    // The shortest decimal that reads back to `n`; past 15 digits, `n`
+    // rounded to 10 (from its exact binary value, not twice).
+    let shortest = format!("{:e}", n.abs());
+    let sci = match split_sci(&shortest) {
+        Some((digits, _)) if approx || digits.len() > MAX_EXACT_DIGITS => {
+            format!("{:.*e}", SIGNIFICANT - 1, n.abs())
+        }
+        _ => shortest,
+    };
+    match split_sci(&sci) {
+        Some((digits, exp)) => human_decimal(n < 0.0, &digits, exp),
+        None => sci,
+    }
+}
+
+/// Significant digits printed exactly.
+const MAX_EXACT_DIGITS: usize = 15;
+
+/// Significant digits of a number that has more than [`MAX_EXACT_DIGITS`].
+const SIGNIFICANT: usize = 10;
+
+/// `d.ddde±x` as its significant digits (no leading zeros) and the power
+/// of ten of the first.
+fn split_sci(s: &str) -> Option<(String, i32)> {
+    let (mantissa, exp) = s.split_once(['e', 'E'])?;
+    let exp: i32 = exp.parse().ok()?;
+    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let lead = digits.len() - digits.trim_start_matches('0').len();
+    let int_len = mantissa.split('.').next().unwrap_or("").len() as i32;
+    // The first digit of the mantissa is at 10^(exp + int_len - 1).
+    Some((digits[lead..].to_string(), exp + int_len - 1 - lead as i32))
+}
+
+/// A decimal for people from its sign, significant digits (the first one
+/// not zero) and the power of ten of the first digit; see [`fmt_num`].
+pub fn human_decimal(neg: bool, digits: &str, exp: i32) -> String {
+    let digits = digits.trim_end_matches('0');
+    if digits.is_empty() {
+        return "0".into();
+    }
+    let plain_range = (-6..15).contains(&exp);
+    let (digits, exp) = if digits.len() <= MAX_EXACT_DIGITS && plain_range {
+        (digits.to_string(), exp)
     } else {
-        s.to_string()
+        round_digits(digits, SIGNIFICANT, exp)
+    };
+    let digits = digits.trim_end_matches('0');
+    let mut out = String::new();
+    if neg {
+        out.push('-');
     }
+    if (-6..15).contains(&exp) {
+        if exp >= 0 {
+            let int_len = exp as usize + 1;
+            if digits.len() <= int_len {
+                out.push_str(digits);
+                out.extend(std::iter::repeat_n('0', int_len - digits.len()));
+            } else {
+                out.push_str(&digits[..int_len]);
+                out.push('.');
+                out.push_str(&digits[int_len..]);
+            }
+        } else {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-exp - 1) as usize));
+            out.push_str(digits);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        out.push_str(&format!("e{}{}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs()));
+    }
+    out
+}
+
+/// `digits` (the first of them at 10^exp) rounded half up to `keep`
+/// significant digits; a carry moves the exponent (`9.99...` to `10`).
+fn round_digits(digits: &str, keep: usize, exp: i32) -> (String, i32) {
+    if digits.len() <= keep {
+        return (digits.to_string(), exp);
+    }
+    let mut kept: Vec<u8> = digits.as_bytes()[..keep].to_vec();
+    if digits.as_bytes()[keep] >= b'5' {
+        let mut i = keep;
+        loop {
+            if i == 0 {
+                kept.insert(0, b'1');
+                kept.pop();
+                return (String::from_utf8_lossy(&kept).into_owned(), exp + 1);
+            }
+            i -= 1;
+            if kept[i] == b'9' {
+                kept[i] = b'0';
+            } else {
+                kept[i] += 1;
+                break;
+            }
+        }
+    }
+    (String::from_utf8_lossy(&kept).into_owned(), exp)
 }
 
 /// Formats days since the epoch as `YYYY-MM-DD`.
@@ -324,6 +434,39 @@ impl fmt::Display for Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_print_at_a_precision_people_read() {
+        // Short decimals exactly.
+        assert_eq!(fmt_num(0.07), "0.07");
+        assert_eq!(fmt_num(-2.5), "-2.5");
+        assert_eq!(fmt_num(246.0), "246");
+        assert_eq!(fmt_num(0.000001), "0.000001");
+        assert_eq!(fmt_num(123_456_789_012_345.0), "123456789012345");
+        assert_eq!(fmt_num(0.123_456_789_012), "0.123456789012");
+        // Long fractions to 10 significant digits.
+        assert_eq!(fmt_num(0.1 + 0.2), "0.3");
+        assert_eq!(fmt_num(1.0 / 3.0), "0.3333333333");
+        assert_eq!(fmt_num(2.0 / 3.0), "0.6666666667");
+        assert_eq!(fmt_num(123_456.123_456_789), "123456.123456789");
+        assert_eq!(fmt_num(123_456.123_456_789_1), "123456.1235");
+        assert_eq!(fmt_num(9.999_999_999_96), "9.99999999996");
+        assert_eq!(fmt_num(9.999_999_999_999_999), "10");
+        assert_eq!(fmt_num(999_999_999_999_999.9), "1e+15");
+        // Huge and tiny magnitudes with an exponent, never 309 digits.
+        assert_eq!(fmt_num(f64::MAX), "1.797693135e+308");
+        assert_eq!(fmt_num(-1e300), "-1e+300");
+        assert_eq!(fmt_num(1e15), "1e+15");
+        assert_eq!(fmt_num(1_234_567_890_123_456.0), "1.23456789e+15");
+        assert_eq!(fmt_num(1e-9), "1e-9");
+        assert_eq!(fmt_num(1.5e-7), "1.5e-7");
+        assert_eq!(fmt_num(f64::MIN_POSITIVE), "2.225073859e-308");
+        assert_eq!(fmt_num(-0.0), "0");
+        assert_eq!(fmt_num(f64::NAN), "NaN");
+        assert!(fmt_num(1e308).len() < 20);
+        assert_eq!(fmt_approx(8.100_000_072_922_68), "8.100000073");
+        assert_eq!(fmt_approx(0.5), "0.5");
+    }
 
     #[test]
     fn formats() {

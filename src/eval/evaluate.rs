@@ -60,7 +60,7 @@ use super::metrics::{
     format_rfc3339, format_selector, matches_selector, Labels, MetricStore, Sample, Selection, Series,
 };
 use super::report::{
-    CriterionReport, Enforcement, Evidence, GateReport, InitiativeReport, KpiReport, KpiStatus, Num, Outcome,
+    CriterionReport, Enforcement, Evidence, Failing, GateReport, InitiativeReport, KpiReport, KpiStatus, Num, Outcome,
     PolicyReport, ReferenceWindow, Report, SampleRecord, Summary, Time,
 };
 use crate::check::interp::{self, Env, KpiState, Metrics, Undecided};
@@ -1236,6 +1236,7 @@ impl<'a> Evaluator<'a> {
                                 line: at.line,
                                 column: at.column,
                                 evidence,
+                                failing: None,
                             });
                         }
                     }
@@ -1280,12 +1281,15 @@ impl<'a> Evaluator<'a> {
             ast::Enforcement::Advise => (Enforcement::Advise, if decided.blocks() { Outcome::Warn } else { decided }),
         };
         let src = self.files.get(file);
-        let reason = self.metrics.quietly(|| {
-            let explainer = Explainer { ev: self, file };
-            match &result {
+        let (reason, failing) = self.metrics.quietly(|| {
+            let explainer = Explainer { ev: self, file, failing: RefCell::new(None) };
+            let reason = match &result {
                 Ok(b) => explainer.describe(env, &c.expr, *b),
                 Err(u) => self.undecided(u),
-            }
+            };
+            // Only a criterion that does not hold has failing elements.
+            let failing = if holds == Some(false) { explainer.failing.into_inner() } else { None };
+            (reason, failing)
         });
         env.at_risk.set(false);
         let at = src.line_col(c.span.start as usize);
@@ -1300,6 +1304,7 @@ impl<'a> Evaluator<'a> {
             line: at.line,
             column: at.column,
             evidence,
+            failing,
         }
     }
 
@@ -1320,14 +1325,8 @@ fn summarize(criteria: &[CriterionReport], outcome: Outcome) -> String {
     let plural = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
     match outcome {
         Outcome::Pass if criteria.is_empty() => "no criteria".to_string(),
-        Outcome::Pass => format!(
-            "{} pass",
-            if criteria.len() == 1 {
-                "the one criterion".to_string()
-            } else {
-                format!("all {} criteria", criteria.len())
-            }
-        ),
+        Outcome::Pass if criteria.len() == 1 => "the one criterion passes".to_string(),
+        Outcome::Pass => format!("all {} criteria pass", criteria.len()),
         Outcome::Warn => {
             let w = named(Outcome::Warn);
             format!("passes with {}: {}", plural(w.len(), "warning", "warnings"), list_some(&w, 3))
@@ -1415,6 +1414,8 @@ fn collapse(raw: &str) -> String {
 struct Explainer<'e, 'a> {
     ev: &'e Evaluator<'a>,
     file: FileId,
+    /// What a failed `all` found failing, for the report.
+    failing: RefCell<Option<Failing>>,
 }
 
 impl Explainer<'_, '_> {
@@ -1610,39 +1611,209 @@ impl Explainer<'_, '_> {
             Ok(Value::List(items)) => items,
             _ => return self.plain(e, holds),
         };
-        let names: Vec<String> = items.iter().map(|i| self.model().display_value(i)).collect();
         let total = items.len();
         let list_text = self.src(list);
-        let pred_text = self.src(pred);
         if total == 0 {
             return format!("`{list_text}` is empty");
         }
-        let counting = Expr {
-            kind: ExprKind::Quantifier {
-                func: ast::Ident { name: "count".to_string(), span: func.span },
-                var: var.clone(),
-                list: Box::new(list.clone()),
-                pred: Box::new(pred.clone()),
-            },
-            span: e.span,
-        };
-        let satisfied = match interp::eval(env, &counting) {
-            Ok(Value::Num(n)) if n.is_integer() => usize::try_from(n.floor()).ok(),
-            _ => None,
-        };
-        let among = format!("`{list_text}` ({})", list_some(&names, 5));
-        let verb = |n: usize| if n == 1 { "satisfies" } else { "satisfy" };
-        match (func.name.as_str(), holds, satisfied) {
-            ("all", true, _) if total == 1 => format!("the one element of {among} satisfies `{pred_text}`"),
-            ("all", true, _) => format!("all {total} of {among} satisfy `{pred_text}`"),
-            ("all", false, Some(n)) => {
-                let k = total - n;
-                format!("{k} of {total} in {among} {} not satisfy `{pred_text}`", if k == 1 { "does" } else { "do" })
+        let names: Vec<String> = items.iter().map(|i| self.model().display_value(i)).collect();
+        let among = format!("`{list_text}` ({})", list_some(&names, SHOWN));
+        match (func.name.as_str(), holds) {
+            ("all", true) if total == 1 => {
+                format!("the one element of {among} satisfies `{}`", self.src(pred))
             }
-            ("any", false, _) => format!("none of {among} satisfies `{pred_text}`"),
-            ("any", true, Some(n)) => format!("{n} of {total} in {among} {} `{pred_text}`", verb(n)),
+            ("all", true) => format!("all {total} of {among} satisfy `{}`", self.src(pred)),
+            ("any", false) if total == 1 => {
+                format!("the one element of {among} does not satisfy `{}`", self.src(pred))
+            }
+            ("any", false) => format!("none of the {total} in {among} satisfies `{}`", self.src(pred)),
+            ("all", false) => {
+                // The elements (or, through nested `all`s, the tuples) for
+                // which the predicate does not hold, and those it cannot
+                // decide.
+                let mut t = Tally::default();
+                self.tally(env, &mut Vec::new(), &mut t, var, list, pred);
+                if t.found == 0 {
+                    return self.plain(e, holds);
+                }
+                let inner = self.src(t.pred.unwrap_or(pred));
+                let shown = t.shown(self.model(), SHOWN);
+                let do_ = if t.found == 1 { "does" } else { "do" };
+                let mut s = if t.depth <= 1 {
+                    if total == 1 {
+                        format!("the one element of {among} does not satisfy `{inner}`")
+                    } else {
+                        format!("{} of {total} in `{list_text}` {do_} not satisfy `{inner}`: {shown}", t.found)
+                    }
+                } else {
+                    let what = match (t.depth, t.found) {
+                        (2, 1) => "pair",
+                        (2, _) => "pairs",
+                        (_, 1) => "combination",
+                        _ => "combinations",
+                    };
+                    format!("{} {what} `({})` {do_} not satisfy `{inner}`: {shown}", t.found, t.vars.join(", "))
+                };
+                if t.undecided > 0 {
+                    s.push_str(&format!("; {} cannot be decided: {}", t.undecided, t.shown_undecided(self.model(), 3)));
+                }
+                self.failing.borrow_mut().get_or_insert_with(|| t.report(self.model()));
+                s
+            }
+            ("any", true) => {
+                let mut ok = Vec::new();
+                for item in &items {
+                    if interp::truth_bound(env, &[(var.name.as_str(), item.clone())], pred) == Ok(true) {
+                        ok.push(self.model().display_value(item));
+                    }
+                }
+                let n = ok.len();
+                if n == 0 {
+                    return self.plain(e, holds);
+                }
+                let verb = if n == 1 { "satisfies" } else { "satisfy" };
+                if total == 1 {
+                    format!("the one element of {among} satisfies `{}`", self.src(pred))
+                } else {
+                    format!("{n} of {total} in `{list_text}` {verb} `{}`: {}", self.src(pred), list_some(&ok, SHOWN))
+                }
+            }
             _ => self.plain(e, holds),
         }
+    }
+
+    /// Walks `all(var in list: pred)` with the variables of enclosing
+    /// quantifiers `bound`, counting into `t` the elements whose predicate
+    /// does not hold; a predicate that is itself an `all` is walked in turn, so nested
+    /// quantifiers name the failing tuples.
+    #[allow(clippy::too_many_arguments)]
+    fn tally<'x>(
+        &self,
+        env: &Env,
+        bound: &mut Vec<(&'x str, Value)>,
+        t: &mut Tally<'x>,
+        var: &'x ast::Ident,
+        list: &'x Expr,
+        pred: &'x Expr,
+    ) {
+        let Ok(Value::List(items)) = interp::eval_bound(env, bound, list) else {
+            t.undecided += 1;
+            if t.undecided_shown.len() < KEPT {
+                t.undecided_shown.push(bound.iter().map(|(_, v)| v.clone()).collect());
+            }
+            return;
+        };
+        let nested = match &strip_parens(pred).kind {
+            ExprKind::Quantifier { func, var, list, pred } if func.name == "all" => Some((var, &**list, &**pred)),
+            _ => None,
+        };
+        if t.vars.len() <= bound.len() {
+            t.vars.push(var.name.clone());
+        }
+        for item in items {
+            bound.push((var.name.as_str(), item));
+            match interp::truth_bound(env, bound, pred) {
+                Ok(false) => match nested {
+                    Some((v2, l2, p2)) => self.tally(env, bound, t, v2, l2, p2),
+                    None => {
+                        t.pred.get_or_insert(pred);
+                        t.depth = t.depth.max(bound.len());
+                        t.found += 1;
+                        if t.failing.len() < KEPT {
+                            t.failing.push(bound.iter().map(|(_, v)| v.clone()).collect());
+                        }
+                    }
+                },
+                Ok(true) => {}
+                // An undecided inner `all` names its undecided tuples.
+                Err(_) if nested.is_some() => {
+                    if let Some((v2, l2, p2)) = nested {
+                        self.tally(env, bound, t, v2, l2, p2);
+                    }
+                }
+                Err(_) => {
+                    t.undecided += 1;
+                    if t.undecided_shown.len() < KEPT {
+                        t.undecided_shown.push(bound.iter().map(|(_, v)| v.clone()).collect());
+                    }
+                }
+            }
+            bound.pop();
+        }
+    }
+}
+
+/// How many elements an explanation names before "and N more".
+const SHOWN: usize = 5;
+
+/// How many failing elements the report keeps.
+const KEPT: usize = 100;
+
+/// The elements (tuples, through nested quantifiers) for which a failed
+/// `all` does not hold, and those it cannot decide.
+#[derive(Default)]
+struct Tally<'x> {
+    /// The quantified variables, outermost first.
+    vars: Vec<String>,
+    /// The innermost predicate that failed.
+    pred: Option<&'x Expr>,
+    /// The length of the longest failing tuple.
+    depth: usize,
+    /// How many fail.
+    found: usize,
+    /// The first [`KEPT`] that fail.
+    failing: Vec<Vec<Value>>,
+    /// How many cannot be decided.
+    undecided: usize,
+    /// The first [`KEPT`] of those.
+    undecided_shown: Vec<Vec<Value>>,
+}
+
+impl Tally<'_> {
+    fn name(model: &Model, tuple: &[Value]) -> String {
+        let parts: Vec<String> = tuple.iter().map(|v| model.display_value(v)).collect();
+        if parts.len() == 1 {
+            parts.join("")
+        } else {
+            format!("({})", parts.join(", "))
+        }
+    }
+
+    fn list(model: &Model, tuples: &[Vec<Value>], total: usize, max: usize) -> String {
+        let names: Vec<String> = tuples.iter().take(max).map(|t| Tally::name(model, t)).collect();
+        if total > names.len() {
+            format!("{} and {} more", names.join(", "), total - names.len())
+        } else {
+            names.join(", ")
+        }
+    }
+
+    fn shown(&self, model: &Model, max: usize) -> String {
+        Tally::list(model, &self.failing, self.found, max)
+    }
+
+    fn shown_undecided(&self, model: &Model, max: usize) -> String {
+        Tally::list(model, &self.undecided_shown, self.undecided, max)
+    }
+
+    fn report(&self, model: &Model) -> Failing {
+        let names = |ts: &[Vec<Value>]| -> Vec<Vec<String>> {
+            ts.iter().map(|t| t.iter().map(|v| model.display_value(v)).collect()).collect()
+        };
+        Failing {
+            variables: self.vars.clone(),
+            count: self.found,
+            elements: names(&self.failing),
+            undecided_count: self.undecided,
+            undecided: names(&self.undecided_shown),
+        }
+    }
+}
+
+fn strip_parens(e: &Expr) -> &Expr {
+    match &e.kind {
+        ExprKind::Paren(inner) => strip_parens(inner),
+        _ => e,
     }
 }
 

@@ -632,6 +632,35 @@ pub struct CriterionReport {
     pub column: u32,
     /// The data the decision read.
     pub evidence: Vec<Evidence>,
+    /// The elements a failed `all(...)` found failing, when the criterion
+    /// does not hold because of one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failing: Option<Failing>,
+}
+
+/// The elements for which a failed quantifier's predicate does not hold:
+/// for `all(d in datasets: d.versioned)` the datasets that are not
+/// versioned; through nested quantifiers (`all(a in xs: all(b in ys:
+/// ...))`) the failing tuples `(a, b)`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Failing {
+    /// The quantified variables, outermost first: `["a", "b"]`.
+    pub variables: Vec<String>,
+    /// How many elements (tuples) fail.
+    pub count: usize,
+    /// The first hundred of them, each a tuple of values as people read
+    /// them (`["raw_events"]`, `["1", "4"]`).
+    pub elements: Vec<Vec<String>>,
+    /// How many the data could not decide.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub undecided_count: usize,
+    /// The first hundred of those.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undecided: Vec<Vec<String>>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// How an open list is laid out: not yet known (it is empty so far), one

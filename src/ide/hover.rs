@@ -293,15 +293,16 @@ fn element_type(a: &Analysis, file: FileId, ctx: &ExprContext<'_>, list: &Expr) 
 
 fn seconds_words(secs: f64) -> String {
     let f = crate::check::value::fmt_num;
-    if secs >= 86_400.0 {
-        format!("{} days", f(secs / 86_400.0))
+    let (n, one, many) = if secs >= 86_400.0 {
+        (secs / 86_400.0, "day", "days")
     } else if secs >= 3600.0 {
-        format!("{} hours", f(secs / 3600.0))
+        (secs / 3600.0, "hour", "hours")
     } else if secs >= 60.0 {
-        format!("{} minutes", f(secs / 60.0))
+        (secs / 60.0, "minute", "minutes")
     } else {
-        format!("{} seconds", f(secs))
-    }
+        (secs, "second", "seconds")
+    };
+    format!("{} {}", f(n), if n == 1.0 { one } else { many })
 }
 
 fn one_line(s: &str) -> String {
@@ -368,6 +369,10 @@ mod tests {
         assert!(attr.contains("Here it is a date."), "{attr}");
         let lit = hover_md("90d", 0, 1);
         assert!(lit.contains("a duration of 90 days"), "{lit}");
+        assert_eq!(seconds_words(86_400.0), "1 day");
+        assert_eq!(seconds_words(3600.0), "1 hour");
+        assert_eq!(seconds_words(90.0), "1.5 minutes");
+        assert_eq!(seconds_words(1.0), "1 second");
         let sum = hover_md("today + 90d", 0, 6);
         assert!(sum.contains("a date"), "{sum}");
         let kind = hover_md("kpi accuracy", 0, 1);
