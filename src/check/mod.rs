@@ -57,6 +57,9 @@ pub struct Decl {
     pub attrs: Vec<Attr>,
     /// Gates declared inside it (initiatives).
     pub gates: Vec<usize>,
+    /// Whether a line of its body did not parse: an attribute it lacks may
+    /// be the one being written, so it is not reported missing.
+    pub incomplete: bool,
 }
 
 impl Decl {
@@ -558,6 +561,7 @@ impl<'a> Checker<'a> {
             children: Vec::new(),
             attrs: Vec::new(),
             gates: Vec::new(),
+            incomplete: !d.broken.is_empty(),
         });
         self.ast_decls.push(d);
         self.model.definitions.push((FileSpan::new(file, d.name.span), Symbol::Decl(id)));
@@ -906,8 +910,8 @@ impl<'a> Checker<'a> {
             });
         }
         for spec in kind.attrs().iter().filter(|s| s.required) {
-            if attrs.iter().all(|a| a.name != spec.name) && !suggested.contains(&spec.name) {
-                let decl = self.model.decl(id);
+            let decl = self.model.decl(id);
+            if attrs.iter().all(|a| a.name != spec.name) && !suggested.contains(&spec.name) && !decl.incomplete {
                 let insert_at = decl.body_span.end.saturating_sub(1) as usize;
                 let indent = if decl.parent.is_some() { "    " } else { "  " };
                 let placeholder = placeholder(spec.ty);
@@ -931,7 +935,8 @@ impl<'a> Checker<'a> {
             }
         }
         if kind == Kind::Kpi {
-            self.check_kpi_units(file, &attrs);
+            let incomplete = self.model.decl(id).incomplete;
+            self.check_kpi_units(file, &attrs, incomplete);
         }
         self.model.decls[id.0 as usize].attrs = attrs;
     }
@@ -1058,10 +1063,13 @@ impl<'a> Checker<'a> {
     }
 
     /// A KPI's target and warn thresholds must be in its unit's dimension.
-    fn check_kpi_units(&mut self, file: FileId, attrs: &[Attr]) {
+    /// Without a `unit` in a KPI with a broken line, the unit is unknown (the
+    /// broken line may be setting it), and nothing is compared.
+    fn check_kpi_units(&mut self, file: FileId, attrs: &[Attr], incomplete: bool) {
         let unit = match attrs.iter().find(|a| a.name == "unit").map(|a| &a.value) {
             Some(AttrVal::Unit(u)) => u.clone(),
             Some(_) => return,
+            None if incomplete => return,
             None => MeasureUnit::Number,
         };
         let expected = unit.ty();

@@ -7,6 +7,8 @@
 //! `expect` as a warning, `advise` as a note. A criterion that reads an
 //! attribute its subject leaves unset is reported the same way, never
 //! passed. Criteria that need `today`, `now` or metrics are left to eval.
+//! A subject holding a line that did not parse is not judged (its syntax
+//! error is reported; the line may be what the criterion looks for).
 
 use super::interp::{self, Env, Undecided};
 use super::{DeclId, Model};
@@ -89,6 +91,9 @@ fn report(
     let because = c.because.as_ref().map(|b| b.value.clone());
     let d = match interp::truth(env, &c.expr) {
         Ok(true) | Err(Undecided::Deferred(_)) | Err(Undecided::Unknown(_)) => return,
+        // A subject with a broken line is not judged: the line being written
+        // may be what the criterion looks for (a monitor, an attribute).
+        Ok(false) if s.incomplete => return,
         Ok(false) => {
             let message = match &because {
                 Some(b) => format!("`{}` does not meet {what}: {b}", s.name),
@@ -105,6 +110,14 @@ fn report(
         .with_label(at, format!("`{}` is declared here", s.name))
         .with_help("compare like with like; money converts only within one currency")
         .with_severity(Severity::Error),
+        // A declaration with a broken line may be setting the attribute; an
+        // attribute its kind does not have is the type checker's error.
+        Err(Undecided::Absent { decl, ref attr })
+            if model.decl(decl).incomplete
+                || !model.decl(decl).kind.attrs().iter().any(|s| s.name == attr.as_str()) =>
+        {
+            return
+        }
         Err(Undecided::Absent { decl, attr }) => {
             let holder = model.decl(decl);
             let whose =

@@ -457,7 +457,7 @@ impl Parser<'_> {
         self.punct_or_no("->")?;
         let to = self.ident()?;
         let criteria = self.criteria()?;
-        Ok(Gate { doc: None, from, to, criteria, span: self.node(start) })
+        Ok(Gate { doc: None, from, to, criteria, span: self.node(start), broken: Vec::new() })
     }
 
     /// `policy = { kw_policy ~ ident ~ kw_for ~ ident ~ where_clause? ~ criteria }`.
@@ -481,7 +481,7 @@ impl Parser<'_> {
             false => None,
         };
         let criteria = self.criteria()?;
-        Ok(Policy { doc: None, name, subject, filter, criteria, span: self.node(start) })
+        Ok(Policy { doc: None, name, subject, filter, criteria, span: self.node(start), broken: Vec::new() })
     }
 
     /// `let_item = { kw_let ~ ident ~ equals ~ expr }`.
@@ -613,7 +613,15 @@ impl Parser<'_> {
         // The AST lives as long as the analysis: no spare capacity (shrinking
         // is in place).
         members.shrink_to_fit();
-        Ok(Decl { doc: None, kind, name, members, span: self.node(start), body_span: self.node(body_start) })
+        Ok(Decl {
+            doc: None,
+            kind,
+            name,
+            members,
+            span: self.node(start),
+            body_span: self.node(body_start),
+            broken: Vec::new(),
+        })
     }
 
     /// `member = _{ gate | decl | attr }`.
@@ -857,7 +865,7 @@ impl Parser<'_> {
         }
     }
 
-    /// `operand = _{ primary ~ field* }`, `field = { dot ~ ident }`.
+    /// `operand = _{ primary ~ field* }`, `field = { dot ~ !keyword ~ ident }`.
     fn operand(&mut self, flat: &mut Vec<Flat>) -> Res<()> {
         let primary = self.primary()?;
         flat.push(Flat::Operand(primary));
@@ -868,6 +876,8 @@ impl Parser<'_> {
                 return Ok(());
             }
             match self.ident() {
+                // `field = { dot ~ !keyword ~ ident }`: pest reports it.
+                Ok(ident) if RESERVED.contains(&ident.name.as_str()) => return Err(Fail::Bail),
                 Ok(ident) => flat.push(Flat::Field(ident)),
                 Err(_) => {
                     self.reset(m);
@@ -878,7 +888,7 @@ impl Parser<'_> {
     }
 
     /// `primary = _{ datetime | date | money | number | string | boolean |
-    /// today | now | quantifier | call | list | paren | ident }`.
+    /// today | now | list | paren | !keyword ~ (quantifier | call | ident) }`.
     fn primary(&mut self) -> Res<Expr> {
         self.skip();
         let start = self.pos;
@@ -926,6 +936,14 @@ impl Parser<'_> {
             }
         }
         let m = self.mark();
+        // `!keyword ~ (quantifier | call | ident)`: a reserved word here is
+        // an error, which pest reports.
+        if let Ok(word) = self.ident() {
+            if RESERVED.contains(&word.name.as_str()) {
+                return Err(Fail::Bail);
+            }
+        }
+        self.reset(m);
         match self.quantifier(start) {
             Ok(e) => return Ok(e),
             Err(Fail::Bail) => return Err(Fail::Bail),

@@ -3,6 +3,7 @@
 pub mod ast;
 mod fast;
 mod parser;
+mod recover;
 pub mod split;
 
 pub use parser::{parse, ParseLimits};

@@ -3,7 +3,8 @@
 //!
 //! It knows strings, comments and bracket depth, nothing else. A piece
 //! starts at a line whose first character, in column 0, begins a word or a
-//! doc comment while no bracket is open. A line in column 0 that starts
+//! doc comment (or is a lone `/`, a comment being typed) while no bracket
+//! is open. A line in column 0 that starts
 //! with an item keyword, or looks like `KIND NAME {`, starts a piece even
 //! inside unclosed brackets: that is how a missing `}` costs one
 //! declaration and not the rest of the file.
@@ -46,8 +47,14 @@ pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
             line_start = false;
             let begins_word = b.is_ascii_alphabetic() || b == b'_';
             let doc = text[i..].starts_with("///") && !text[i..].starts_with("////");
-            let boundary =
-                if depth == 0 { begins_word || doc } else { doc || (begins_word && looks_like_item_start(&text[i..])) };
+            // A lone `/` in column 0 is a comment being typed, not a
+            // division continuing the item above.
+            let slash = b == b'/' && bytes.get(i + 1) != Some(&b'/');
+            let boundary = if depth == 0 {
+                begins_word || doc || slash
+            } else {
+                doc || (begins_word && looks_like_item_start(&text[i..]))
+            };
             if boundary && (has_code || start.is_none()) {
                 has_code = false;
                 if let Some(s) = start {
