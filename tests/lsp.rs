@@ -348,6 +348,66 @@ fn typing_a_declaration_one_character_at_a_time() {
     assert_eq!(Ok(formatted), compel::fmt::format_source(&text).map_err(|_| ()));
 }
 
+/// Re-types lines of the example one keystroke at a time, waiting for the
+/// diagnostics of every version: each one lies on the line being typed or
+/// on the header of the declaration holding it, and the other file stays
+/// clean (no `unknown program fraud_ai` anywhere while `sponsor` is typed).
+#[test]
+fn retyping_a_line_keeps_its_errors_on_that_line() {
+    let mut server = Server::start("acme", Start { options: Some(json!({ "debounceMs": 0 })), ..Start::default() });
+    let uri = server.open("acme.compel");
+    let people = server.open("people.compel");
+    let mut text = server.text("acme.compel");
+    assert_eq!(server.diagnostics(&uri, Some(1))["diagnostics"], json!([]));
+    server.diagnostics(&people, Some(1));
+    // (line to re-type, the header of the declaration holding it)
+    let lines = [
+        ("  sponsor        dana", "program fraud_ai {"),
+        ("  target  >= 92%", "kpi accuracy {"),
+        ("  kpis           [accuracy, latency_p95, feature_psi]", "initiative scoring_v2 {"),
+        ("    require avg(feature_psi, 7d) < 0.15", "  gate model -> produce {"),
+        ("  dataset transactions {", "  dataset transactions {"),
+    ];
+    let line_of = |text: &str, needle: &str| text[..text.find(needle).expect("in text")].matches('\n').count();
+    let mut version = 1;
+    for (line, header) in lines {
+        let start = text.find(line).expect("line in text");
+        let indent = line.len() - line.trim_start().len();
+        let (at_line, at_header) = (line_of(&text, line), line_of(&text, header));
+        // Clear the line after its indent, then type it again.
+        version += 1;
+        let (from, to) =
+            (position(&text, start + indent, &server.encoding), position(&text, start + line.len(), &server.encoding));
+        server.edit(&uri, version, range(from, to), "");
+        text.replace_range(start + indent..start + line.len(), "");
+        let mut last = server.diagnostics(&uri, Some(version));
+        for (k, c) in line[indent..].char_indices() {
+            version += 1;
+            let at = start + indent + k;
+            let pos = position(&text, at, &server.encoding);
+            server.edit(&uri, version, range(pos.clone(), pos), &c.to_string());
+            text.insert(at, c);
+            last = server.diagnostics(&uri, Some(version));
+            for d in last["diagnostics"].as_array().expect("list") {
+                let l = d["range"]["start"]["line"].as_u64().expect("line") as usize;
+                assert!(
+                    l == at_line || l == at_header,
+                    "typing {:?} puts {} on line {}",
+                    &line[..indent + k + c.len_utf8()],
+                    d["message"],
+                    l + 1
+                );
+            }
+        }
+        assert_eq!(last["diagnostics"], json!([]), "{line} re-typed");
+        for published in server.take("textDocument/publishDiagnostics") {
+            if published["params"]["uri"] == people.as_str() {
+                assert_eq!(published["params"]["diagnostics"], json!([]), "people.compel while typing {line}");
+            }
+        }
+    }
+}
+
 // ---- hover, definition, references, rename -------------------------------------
 
 #[test]
