@@ -6,4 +6,4 @@ mod parser;
 mod recover;
 pub mod split;
 
-pub use parser::{parse, ParseLimits};
+pub use parser::{check_fast_path, parse, FastPathCheck, ParseLimits};

@@ -140,16 +140,8 @@ fn parse_piece(
         return;
     }
     if let Some(fast) = super::fast::parse_piece(src, base, &limits) {
-        // Debug builds (every test run) hold the fast path to pest's result.
-        #[cfg(debug_assertions)]
-        {
-            let (mut slow, mut slow_diags) = (Vec::new(), Vec::new());
-            parse_piece_with_pest(file_id, text, piece, limits, &mut slow, &mut slow_diags);
-            assert!(
-                slow_diags.is_empty() && slow == fast,
-                "the parser's fast path disagrees with pest on {src:?}:\nfast: {fast:#?}\npest: {slow:#?} {slow_diags:#?}"
-            );
-        }
+        // `check_fast_path` holds this to pest's result (tests/fast_path.rs,
+        // the proptests in fast.rs, the `parse` fuzz target).
         if !layout_disagrees(text, &fast) {
             items.extend(fast);
             return;
@@ -425,6 +417,56 @@ fn recover_block(
         }
     };
     Some(Ok(RecoveredBlock { node, broken_header, diags, rest: block.rest }))
+}
+
+/// How the parser's fast path fared on one file against pest
+/// ([`check_fast_path`]).
+#[derive(Clone, Debug, Default)]
+pub struct FastPathCheck {
+    /// Top-level pieces within the limits (the ones either parser sees).
+    pub pieces: usize,
+    /// The first line of code of each piece the fast path left to pest.
+    pub left_to_pest: Vec<String>,
+    /// Each piece where the fast path gave a tree that is not pest's (or
+    /// pest reported an error): the piece and both results.
+    pub disagreements: Vec<String>,
+}
+
+/// Parses every piece of `text` both ways, with the fast path and with pest
+/// alone, and compares them. The fast path must either give up or give
+/// exactly pest's tree, spans included, on a piece pest parses without a
+/// diagnostic. [`parse`] runs one of the two; tests and fuzzing run this,
+/// in release builds too.
+///
+/// ```
+/// use compel::syntax::{check_fast_path, ParseLimits};
+/// let check = check_fast_path("kpi a { target >= 92% }\ntest \"t\" {}\n", ParseLimits::default());
+/// assert!(check.disagreements.is_empty());
+/// assert_eq!((check.pieces, check.left_to_pest.len()), (2, 1));
+/// ```
+pub fn check_fast_path(text: &str, limits: ParseLimits) -> FastPathCheck {
+    let mut check = FastPathCheck::default();
+    let (pieces, _) = split(text);
+    for piece in pieces.iter().take(limits.max_declarations) {
+        if piece.prefix_ops > limits.max_prefix_ops || piece.max_depth > limits.max_depth {
+            continue;
+        }
+        check.pieces += 1;
+        let src = &text[piece.span.range()];
+        let Some(fast) = super::fast::parse_piece(src, piece.span.start as usize, &limits) else {
+            let first = src.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with("//")).unwrap_or("");
+            check.left_to_pest.push(first.to_string());
+            continue;
+        };
+        let (mut slow, mut slow_diags) = (Vec::new(), Vec::new());
+        parse_piece_with_pest(FileId(0), text, piece, limits, &mut slow, &mut slow_diags);
+        if !slow_diags.is_empty() || slow != fast {
+            check.disagreements.push(format!(
+                "the fast path disagrees with pest on {src:?}:\nfast: {fast:#?}\npest: {slow:#?} {slow_diags:#?}"
+            ));
+        }
+    }
+    check
 }
 
 /// Parses a piece with pest and lowers it.
