@@ -38,7 +38,8 @@
 //! it (see the commit that made it a verified accelerator for figures).
 
 use super::ast::*;
-use super::parser::{parse_date, parse_datetime, parse_decimal, unescape, ParseLimits, RESERVED};
+use super::lexer::RESERVED;
+use super::parser::{parse_date, parse_datetime, parse_decimal, unescape, ParseLimits};
 use crate::text::Span;
 
 /// Deepest recursion (expressions, declarations) before giving up. The

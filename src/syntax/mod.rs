@@ -2,6 +2,7 @@
 
 pub mod ast;
 mod fast;
+pub mod lexer;
 mod parser;
 mod recover;
 pub mod split;

@@ -13,6 +13,7 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 
 use super::ast::*;
+use super::lexer::RESERVED;
 use super::split::{split, Piece};
 use crate::diag::{Code, Diagnostic};
 use crate::text::{FileId, Span};
@@ -1166,14 +1167,6 @@ impl Lower {
     }
 }
 
-/// The end of the last token of a pair: its text without the trailing
-/// whitespace and `//` comments pest may have skipped.
-/// Words the language reserves.
-pub const RESERVED: &[&str] = &[
-    "import", "gate", "policy", "for", "where", "require", "expect", "advise", "because", "and", "or", "not", "in",
-    "true", "false", "today", "now", "let", "builtin", "test",
-];
-
 fn is_infix(rule: Rule) -> bool {
     matches!(rule, Rule::kw_or | Rule::kw_and | Rule::kw_for | Rule::cmp_op | Rule::kw_in | Rule::add_op | Rule::mul_op)
 }
@@ -1195,6 +1188,8 @@ fn pratt() -> &'static PrattParser<Rule> {
     })
 }
 
+/// The end of the last token of a pair: its text without the trailing
+/// whitespace and `//` comments pest may have skipped.
 fn last_token_end(pair: &Pair<Rule>) -> usize {
     let span = pair.as_span();
     let (start, mut end) = (span.start(), span.end());
@@ -1203,28 +1198,11 @@ fn last_token_end(pair: &Pair<Rule>) -> usize {
         let trimmed = input[start..end].trim_end();
         end = start + trimmed.len();
         let line_start = input[start..end].rfind('\n').map_or(start, |i| start + i + 1);
-        match comment_start(&input[line_start..end]) {
-            Some(at) => end = line_start + at,
+        match super::lexer::comment_start(input, Span::new(line_start, end)) {
+            Some(at) => end = at,
             None => return end,
         }
     }
-}
-
-/// Where a `//` comment starts in one line, outside strings.
-fn comment_start(line: &str) -> Option<usize> {
-    let bytes = line.as_bytes();
-    let mut in_string = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if in_string => i += 1,
-            b'"' => in_string = !in_string,
-            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return Some(i),
-            _ => {}
-        }
-        i += 1;
-    }
-    None
 }
 
 fn next<'i>(it: &mut impl Iterator<Item = Pair<'i, Rule>>) -> LowerResult<Pair<'i, Rule>> {

@@ -15,8 +15,9 @@
 //! expression (`and`, `because` ...). A body written flat, at the header's
 //! indent, is cut by brackets instead, and a line that ends with an
 //! operator, a comma or an open bracket continues on the next.
-//! Text only: no pest here.
+//! Text only, read through the one lexer ([`super::lexer`]): no pest here.
 
+use super::lexer::{self, TokenKind, CONTINUATIONS};
 use crate::text::Span;
 
 /// One line holding code: where its code starts and ends (without a
@@ -53,58 +54,35 @@ pub(super) struct Block {
     pub rest: Option<Span>,
 }
 
-/// Words that continue the expression of the line before (or are part of
-/// one) rather than start a member.
-const CONTINUATIONS: &[&str] = &["and", "or", "for", "in", "because", "where", "not", "true", "false", "today", "now"];
-
 /// The code lines of `text[span]`.
 fn lines(text: &str, span: Span) -> Vec<Line> {
-    let bytes = text.as_bytes();
-    let (mut i, end) = (span.start as usize, span.end as usize);
     let mut out = Vec::new();
     let mut depth: i64 = 0;
-    while i < end {
-        let line_end = text[i..end].find('\n').map_or(end, |n| i + n);
-        let mut j = i;
-        while j < line_end && matches!(bytes[j], b' ' | b'\t' | b'\r') {
-            j += 1;
-        }
-        // Indentation counts from the line's real start, also when the
-        // range begins mid-line (a member's range begins at its code).
-        let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
-        let indent = text[line_start..].bytes().take_while(|b| matches!(b, b' ' | b'\t')).count();
-        let (start, depth_before) = (j, depth);
-        let mut code_end = start;
-        while j < line_end {
-            match bytes[j] {
-                b'/' if bytes.get(j + 1) == Some(&b'/') => break,
-                b'"' => {
-                    j += 1;
-                    while j < line_end && bytes[j] != b'"' {
-                        j += if bytes[j] == b'\\' { 2 } else { 1 };
-                    }
-                    j = (j + 1).min(line_end);
-                    code_end = j;
-                    continue;
+    let mut current: Option<Line> = None;
+    for token in lexer::tokens_in(text, span) {
+        match token.kind {
+            TokenKind::Newline => out.extend(current.take()),
+            TokenKind::Comment { .. } => {}
+            kind => {
+                let start = token.start();
+                let line = current.get_or_insert_with(|| Line {
+                    start,
+                    end: start,
+                    indent: indent_at(text, start),
+                    depth_before: depth,
+                    depth_after: depth,
+                });
+                line.end = token.end().min(span.end as usize);
+                match kind {
+                    TokenKind::Open(_) => depth += 1,
+                    TokenKind::Close(_) => depth -= 1,
+                    _ => {}
                 }
-                b'(' | b'[' | b'{' => depth += 1,
-                b')' | b']' | b'}' => depth -= 1,
-                _ => {}
+                line.depth_after = depth;
             }
-            if !bytes[j].is_ascii_whitespace() {
-                code_end = j + 1;
-            }
-            j += 1;
         }
-        // The last byte of code may begin a character of several bytes.
-        while !text.is_char_boundary(code_end) {
-            code_end += 1;
-        }
-        if code_end > start {
-            out.push(Line { start, end: code_end, indent, depth_before, depth_after: depth });
-        }
-        i = line_end + 1;
     }
+    out.extend(current);
     out
 }
 
@@ -131,7 +109,8 @@ fn ends_open(text: &str, line: &Line) -> bool {
         .rev()
         .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
         .map_or(0, |(i, c)| i + c.len_utf8());
-    matches!(&code[word_start..], "and" | "or" | "not" | "for" | "in" | "where" | "because")
+    let word = &code[word_start..];
+    CONTINUATIONS.contains(&word) && !matches!(word, "true" | "false" | "today" | "now")
 }
 
 /// Splits the declaration in `text[span]` into its header, members and
