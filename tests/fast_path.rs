@@ -38,7 +38,7 @@ fn examples() -> Vec<(String, String)> {
 }
 
 fn stdlib() -> Vec<(String, String)> {
-    compel::stdlib::MODULES.iter().map(|(n, t)| (format!("std/{n}"), t.to_string())).collect()
+    compel::stdlib::MODULES.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect()
 }
 
 fn check(text: &str) -> FastPathCheck {

@@ -65,3 +65,21 @@ fn the_vim_syntax_highlights_the_reserved_words() {
     }
     assert_eq!(words, reserved());
 }
+
+/// The editors highlight the built-in functions of the registry
+/// (`check::builtins`, which a unit test ties to `stdlib/builtins.compel`).
+#[test]
+fn the_editors_know_the_builtins() {
+    let registry: BTreeSet<String> = compel::check::builtins::BUILTINS.iter().map(|b| b.name.to_string()).collect();
+    let grammar: serde_json::Value =
+        serde_json::from_str(&read("editors/vscode/syntaxes/compel.tmLanguage.json")).expect("JSON");
+    let pattern = grammar["repository"]["builtin-call"]["match"].as_str().expect("a `builtin-call` pattern");
+    let alternation = pattern.split("\\s*").next().expect("the names");
+    let words: BTreeSet<String> = words_of(alternation).into_iter().collect();
+    assert_eq!(words, registry, "TextMate");
+    let vim = read("editors/neovim/syntax/compel.vim");
+    let line = vim.lines().find(|l| l.starts_with("syn match compelBuiltinFunc")).expect("compelBuiltinFunc");
+    let names = line.split("\\%(").nth(1).and_then(|s| s.split("\\)").next()).expect("the names");
+    let words: BTreeSet<String> = names.split("\\|").map(str::to_string).collect();
+    assert_eq!(words, registry, "Vim");
+}

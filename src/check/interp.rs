@@ -30,6 +30,7 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::builtins::Family;
 use super::schema::Kind;
 use super::value::Value;
 use super::{DeclId, Model, Symbol};
@@ -407,7 +408,8 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
 
 fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Value, Undecided> {
     let vals: Vec<Value> = args.iter().map(|a| eval_in(env, b, a)).collect::<Result<_, _>>()?;
-    if func == "count" && vals.len() == 1 {
+    let entry = super::builtins::lookup(func);
+    if entry.is_some_and(|e| e.counts_lists) && vals.len() == 1 {
         return match &vals[0] {
             Value::List(items) => Ok(Value::Num(items.len() as f64)),
             other => Err(Undecided::Unknown(format!("cannot count `{}`", env.model.display_value(other)))),
@@ -422,9 +424,10 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
         _ => Err(Undecided::Unknown(format!("`{func}` needs a duration"))),
     };
     let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
-    match func {
-        "psi" | "ks" | "wasserstein" => Ok(Value::Num(m.drift(kpi, func, dur(1)?, dur(2)?)?)),
-        _ => m.window(kpi, func, dur(1)?),
+    match entry.map(|e| e.family) {
+        Some(Family::Drift) => Ok(Value::Num(m.drift(kpi, func, dur(1)?, dur(2)?)?)),
+        Some(Family::Window) => m.window(kpi, func, dur(1)?),
+        _ => Err(Undecided::Unknown(format!("`{func}` is not a function of a KPI"))),
     }
 }
 

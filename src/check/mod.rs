@@ -12,6 +12,7 @@
 //! scope; two visible declarations with one name are an error (reported
 //! once, at the later one, with the first as a secondary label).
 
+pub mod builtins;
 pub mod interp;
 mod policies;
 pub mod schema;
@@ -225,6 +226,9 @@ pub struct BuiltinDef {
     pub ret: String,
     /// Its doc comment.
     pub doc: Option<String>,
+    /// Its entry in the registry ([`builtins`]): how it is typed and
+    /// evaluated. `None` for a signature the registry does not know.
+    pub entry: Option<&'static builtins::Builtin>,
 }
 
 impl BuiltinDef {
@@ -404,7 +408,8 @@ impl Model {
 
 /// Checks parsed files. `imports[i]` are the files file `i` imports.
 pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Model, Vec<Diagnostic>) {
-    let mut cx = Checker { files, model: Model::default(), diags: Vec::new(), ast_decls: Vec::new() };
+    let mut cx =
+        Checker { files, model: Model::default(), diags: Vec::new(), ast_decls: Vec::new(), budget_reported: false };
     cx.model.visible = visible_files(files, imports);
     for (i, file) in asts.iter().enumerate() {
         cx.collect(FileId(i as u32), file);
@@ -429,7 +434,7 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
     for (i, file) in asts.iter().enumerate() {
         cx.check_tests(FileId(i as u32), file);
     }
-    policies::evaluate_static(&cx.model, &mut cx.diags);
+    policies::evaluate_static(&cx.model, cx.budget_reported, &mut cx.diags);
     (cx.model, cx.diags)
 }
 
@@ -439,6 +444,8 @@ struct Checker<'a> {
     diags: Vec<Diagnostic>,
     /// The AST of each declaration, parallel to `model.decls`.
     ast_decls: Vec<&'a ast::Decl>,
+    /// Whether the evaluation budget's `E0103` was reported (once a run).
+    budget_reported: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -493,6 +500,7 @@ impl<'a> Checker<'a> {
                         params: b.params.iter().map(|p| (p.name.name.clone(), type_text(&p.ty))).collect(),
                         ret: type_text(&b.ret),
                         doc: b.doc.as_ref().map(|d| d.text.clone()),
+                        entry: builtins::lookup(&b.name.name),
                     });
                     let sym = Symbol::Builtin(self.model.builtins.len() - 1);
                     self.model.definitions.push((FileSpan::new(file, b.name.span), sym));
@@ -757,7 +765,7 @@ impl<'a> Checker<'a> {
         if !self.model.budget.exhausted() {
             return false;
         }
-        if !self.diags.iter().any(policies::is_budget_diagnostic) {
+        if !std::mem::replace(&mut self.budget_reported, true) {
             self.diags.push(policies::budget_diagnostic(&self.model, FileSpan::new(file, span)));
         }
         true

@@ -30,14 +30,10 @@ pub(super) fn budget_diagnostic(model: &Model, at: FileSpan) -> Diagnostic {
         .with_help("what is left is not decided by `compel check`, and is `unknown` for `compel eval`")
 }
 
-/// Whether `d` is the one [`budget_diagnostic`] of a run.
-pub(super) fn is_budget_diagnostic(d: &Diagnostic) -> bool {
-    d.code == Code::LimitExceeded && d.message.starts_with("evaluation stopped after ")
-}
-
-/// Evaluates what can be decided without a clock or metrics.
-pub fn evaluate_static(model: &Model, diags: &mut Vec<Diagnostic>) {
-    let mut spent = diags.iter().any(is_budget_diagnostic);
+/// Evaluates what can be decided without a clock or metrics. `spent`:
+/// whether the budget's diagnostic was reported already.
+pub fn evaluate_static(model: &Model, spent: bool, diags: &mut Vec<Diagnostic>) {
+    let mut spent = spent;
     let mut report = |env: &Env, file: FileId, subject: DeclId, c: &Criterion, what: &str, diags: &mut Vec<_>| {
         report(model, env, file, subject, c, what, diags);
         if !spent && model.budget.exhausted() {

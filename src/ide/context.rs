@@ -462,7 +462,9 @@ fn expr_slot(s: &Scan<'_>, subject: Option<Kind>, block: usize) -> ExprSlot {
     for i in block..s.frames.len() {
         let f = &s.frames[i];
         let is_quantifier = f.open == b'('
-            && f.header.last().is_some_and(|t| matches!(t.text, "all" | "any" | "count") && t.kind == TokKind::Word);
+            && f.header.last().is_some_and(|t| {
+                t.kind == TokKind::Word && crate::check::builtins::lookup(t.text).is_some_and(|b| b.quantifies)
+            });
         if !is_quantifier {
             continue;
         }
