@@ -38,7 +38,7 @@
 //! it (see the commit that made it a verified accelerator for figures).
 
 use super::ast::*;
-use super::lexer::RESERVED;
+use super::lexer::is_reserved;
 use super::parser::{parse_date, parse_datetime, parse_decimal, unescape, ParseLimits};
 use crate::text::Span;
 
@@ -268,7 +268,17 @@ impl Parser<'_> {
     /// error, so pest reports it.
     fn name(&mut self) -> Res<Ident> {
         let ident = self.ident()?;
-        if RESERVED.contains(&ident.name.as_str()) {
+        if is_reserved(&ident.name) {
+            return Err(Fail::Bail);
+        }
+        Ok(ident)
+    }
+
+    /// The name of a quantifier or a call: a reserved word gives up (the
+    /// grammar's `!keyword`).
+    fn func(&mut self) -> Res<Ident> {
+        let ident = self.ident()?;
+        if is_reserved(&ident.name) {
             return Err(Fail::Bail);
         }
         Ok(ident)
@@ -602,7 +612,7 @@ impl Parser<'_> {
         // A reserved word as the name is a lowering error, reported by pest's
         // path; checked once the grammar has matched this far (the name could
         // belong to an attribute otherwise).
-        if RESERVED.contains(&name.name.as_str()) {
+        if is_reserved(&name.name) {
             return Err(Fail::Bail);
         }
         let mut members = Vec::new();
@@ -885,7 +895,7 @@ impl Parser<'_> {
             }
             match self.ident() {
                 // `field = { dot ~ !keyword ~ ident }`: pest reports it.
-                Ok(ident) if RESERVED.contains(&ident.name.as_str()) => return Err(Fail::Bail),
+                Ok(ident) if is_reserved(&ident.name) => return Err(Fail::Bail),
                 Ok(ident) => flat.push(Flat::Field(ident)),
                 Err(_) => {
                     self.reset(m);
@@ -945,13 +955,8 @@ impl Parser<'_> {
         }
         let m = self.mark();
         // `!keyword ~ (quantifier | call | ident)`: a reserved word here is
-        // an error, which pest reports.
-        if let Ok(word) = self.ident() {
-            if RESERVED.contains(&word.name.as_str()) {
-                return Err(Fail::Bail);
-            }
-        }
-        self.reset(m);
+        // an error, which pest reports (`quantifier`, `call` and `name` give
+        // up on one).
         match self.quantifier(start) {
             Ok(e) => return Ok(e),
             Err(Fail::Bail) => return Err(Fail::Bail),
@@ -983,7 +988,7 @@ impl Parser<'_> {
 
     /// `quantifier = { ident ~ lparen ~ ident ~ kw_in ~ expr ~ colon ~ expr ~ rparen }`.
     fn quantifier(&mut self, start: usize) -> Res<Expr> {
-        let func = self.ident()?;
+        let func = self.func()?;
         self.punct_or_no("(")?;
         let var = self.ident()?;
         self.keyword_or_no("in")?;
@@ -997,7 +1002,7 @@ impl Parser<'_> {
 
     /// `call = { ident ~ lparen ~ (expr ~ (comma ~ expr)*)? ~ comma? ~ rparen }`.
     fn call(&mut self, start: usize) -> Res<Expr> {
-        let func = self.ident()?;
+        let func = self.func()?;
         self.punct_or_no("(")?;
         let args = self.separated(|p| p.expr())?;
         self.punct_or_no(")")?;

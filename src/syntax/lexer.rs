@@ -43,9 +43,29 @@ pub const CONTINUATIONS: &[&str] =
 /// Words with a meaning inside `test` blocks only (not reserved).
 pub const TEST_WORDS: &[&str] = &["metrics", "series", "at", "on"];
 
+/// For each word length up to 7, the first letters of reserved words of
+/// that length (bit `c - b'a'`): most names are ruled out without a
+/// comparison (the fast path asks for every operand).
+static RESERVED_FILTER: [u32; 8] = {
+    let mut f = [0u32; 8];
+    let mut i = 0;
+    while i < RESERVED.len() {
+        let w = RESERVED[i].as_bytes();
+        f[w.len()] |= 1 << (w[0] - b'a');
+        i += 1;
+    }
+    f
+};
+
 /// Whether `word` is reserved.
 pub fn is_reserved(word: &str) -> bool {
-    RESERVED.contains(&word)
+    let b = word.as_bytes();
+    match (b.len(), b.first()) {
+        (len @ 2..=7, Some(c @ b'a'..=b'z')) if RESERVED_FILTER[len] & (1 << (c - b'a')) != 0 => {
+            RESERVED.contains(&word)
+        }
+        _ => false,
+    }
 }
 
 /// What a token is.
@@ -117,8 +137,29 @@ pub fn tokens_in(text: &str, span: Span) -> Lexer<'_> {
     Lexer { text, pos: span.start as usize, end: (span.end as usize).min(text.len()) }
 }
 
+const WORD: u8 = 1;
+const BLANK: u8 = 2;
+
+/// Byte classes: a letter, digit or `_` continues a word; a space, tab or
+/// `\r` is skipped. (A table: the lexer runs over every byte of every file
+/// the splitter sees.)
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            t[b] = WORD;
+        } else if c == b' ' || c == b'\t' || c == b'\r' {
+            t[b] = BLANK;
+        }
+        b += 1;
+    }
+    t
+};
+
 fn is_word_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_'
+    CLASS[b as usize] == WORD
 }
 
 /// The end of the string starting at `start` (a `"`), and whether it is
@@ -160,11 +201,12 @@ fn number_end(bytes: &[u8], start: usize) -> usize {
 impl Iterator for Lexer<'_> {
     type Item = Token;
 
+    #[inline]
     fn next(&mut self) -> Option<Token> {
         let text = self.text;
         let bytes = text.as_bytes();
         let mut i = self.pos;
-        while i < self.end && matches!(bytes[i], b' ' | b'\t' | b'\r') {
+        while i < self.end && CLASS[bytes[i] as usize] == BLANK {
             i += 1;
         }
         if i >= self.end {
@@ -187,16 +229,17 @@ impl Iterator for Lexer<'_> {
             b')' | b']' | b'}' => (TokenKind::Close(b), i + 1),
             b'0'..=b'9' => (TokenKind::Number, number_end(bytes, i)),
             b if b.is_ascii_alphabetic() || b == b'_' => {
-                let mut j = i + 1;
-                while j < bytes.len() && is_word_byte(bytes[j]) {
-                    j += 1;
-                }
-                (TokenKind::Word, j)
+                let len = bytes[i + 1..].iter().position(|c| !is_word_byte(*c)).unwrap_or(bytes.len() - i - 1);
+                (TokenKind::Word, i + 1 + len)
             }
             _ => {
-                let len = match text.get(i..i + 2) {
-                    Some("->" | "==" | "!=" | "<=" | ">=") => 2,
-                    _ => text[i..].chars().next().map_or(1, char::len_utf8),
+                let two = matches!((b, bytes.get(i + 1)), (b'-', Some(b'>')) | (b'=' | b'!' | b'<' | b'>', Some(b'=')));
+                let len = if two {
+                    2
+                } else if b.is_ascii() {
+                    1
+                } else {
+                    text[i..].chars().next().map_or(1, char::len_utf8)
                 };
                 (TokenKind::Punct, i + len)
             }
@@ -257,5 +300,15 @@ mod tests {
             vec![(Comment { doc: true }, "/// d"), (Newline, "\n"), (Comment { doc: false }, "//// c")]
         );
         assert_eq!(comment_start("a \"//\" // c", Span::new(0, 11)), Some(7));
+    }
+
+    #[test]
+    fn the_reserved_word_filter_agrees_with_the_table() {
+        for w in RESERVED {
+            assert!(is_reserved(w), "{w}");
+        }
+        for w in ["", "a", "an", "nots", "x", "kpi", "imports", "Gate", "in_x", "acc_7", "programs"] {
+            assert!(!is_reserved(w), "{w}");
+        }
     }
 }

@@ -13,7 +13,7 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 
 use super::ast::*;
-use super::lexer::RESERVED;
+use super::lexer::is_reserved;
 use super::split::{split, Piece};
 use crate::diag::{Code, Diagnostic};
 use crate::text::{FileId, Span};
@@ -167,32 +167,60 @@ fn parse_piece(
 /// it, but it is how an unfinished line reads (`unit` alone, then `target
 /// <= 5%` taken as its value), so such a piece is parsed again line by line.
 fn layout_disagrees(text: &str, items: &[Item]) -> bool {
-    use super::recover::indent_at;
+    use super::recover::line_indent_if_first;
+    fn multi_line(text: &str, span: Span) -> bool {
+        text.as_bytes()[span.range()].contains(&b'\n')
+    }
     fn off(text: &str, span: Span, indent: usize, rule: Rule) -> bool {
         super::recover::layout_candidates(text, span, indent)
             .into_iter()
             .any(|line| CompelParser::parse(rule, &text[line.range()]).is_ok())
     }
     // Members are as far in as the least indented line one starts on.
+    // Members are as far in as the least indented one that begins its
+    // line; a body whose members all share lines has no layout to read.
     fn criteria(text: &str, cs: &[Criterion]) -> bool {
-        let Some(indent) = cs.iter().map(|c| indent_at(text, c.span.start as usize)).min() else { return false };
+        if !cs.iter().any(|c| multi_line(text, c.span)) {
+            return false;
+        }
+        let Some(indent) = cs.iter().filter_map(|c| line_indent_if_first(text, c.span.start as usize)).min() else {
+            return false;
+        };
         cs.iter().any(|c| off(text, c.span, indent, Rule::criterion_piece))
     }
     fn decl(text: &str, d: &Decl) -> bool {
-        let starts = d.members.iter().map(|m| match m {
-            Member::Attr(a) => a.span.start,
-            Member::Decl(n) => n.span.start,
-            Member::Gate(g) => g.span.start,
-        });
-        let Some(indent) = starts.map(|s| indent_at(text, s as usize)).min() else { return false };
-        d.members.iter().any(|m| match m {
-            Member::Attr(a) => off(text, a.span, indent, Rule::member_piece),
-            Member::Decl(n) => {
-                off(text, Span { start: n.span.start, end: n.body_span.start }, indent, Rule::member_piece)
-                    || decl(text, n)
+        // Only a member that runs over lines can disagree; the members'
+        // indent is computed for the first one that does.
+        let mut indent = None;
+        for m in &d.members {
+            let (span, nested) = match m {
+                Member::Attr(a) => (a.span, None),
+                Member::Decl(n) => (Span { start: n.span.start, end: n.body_span.start }, Some(n)),
+                Member::Gate(g) if criteria(text, &g.criteria) => return true,
+                Member::Gate(_) => continue,
+            };
+            if nested.is_some_and(|n| decl(text, n)) {
+                return true;
             }
-            Member::Gate(g) => criteria(text, &g.criteria),
-        })
+            if !multi_line(text, span) {
+                continue;
+            }
+            let indent = *indent.get_or_insert_with(|| {
+                d.members
+                    .iter()
+                    .map(|m| match m {
+                        Member::Attr(a) => a.span.start,
+                        Member::Decl(n) => n.span.start,
+                        Member::Gate(g) => g.span.start,
+                    })
+                    .filter_map(|s| line_indent_if_first(text, s as usize))
+                    .min()
+            });
+            if indent.is_some_and(|indent| off(text, span, indent, Rule::member_piece)) {
+                return true;
+            }
+        }
+        false
     }
     items.iter().any(|i| match i {
         Item::Decl(d) => decl(text, d),
@@ -294,7 +322,7 @@ fn recover_block(
             match lowered {
                 // `gate model` without its arrow reads as a declaration of
                 // kind `gate`: report the header as a gate's instead.
-                Some(Ok(Item::Decl(d))) if RESERVED.contains(&d.kind.name.as_str()) => {
+                Some(Ok(Item::Decl(d))) if is_reserved(&d.kind.name) => {
                     let err = CompelParser::parse(Rule::item_piece, header_text).err()?;
                     return Some(Err(syntax_error(file_id, header_text, header_start, &err, End::Line)));
                 }
@@ -745,7 +773,7 @@ impl Lower {
     /// A name that is declared or referenced: reserved words are refused.
     fn name(&self, pair: Pair<Rule>) -> LowerResult<Ident> {
         let ident = self.ident(pair);
-        if RESERVED.contains(&ident.name.as_str()) {
+        if is_reserved(&ident.name) {
             return Err((
                 Code::SyntaxError,
                 ident.span,

@@ -174,6 +174,13 @@ pub(super) fn block(text: &str, span: Span) -> Option<Block> {
     })
 }
 
+/// The indent of the line holding byte `at` when `at` begins that line's
+/// code (only blanks before it), else `None`.
+pub(super) fn line_indent_if_first(text: &str, at: usize) -> Option<usize> {
+    let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+    text.as_bytes()[line_start..at].iter().all(|b| matches!(b, b' ' | b'\t')).then_some(at - line_start)
+}
+
 /// How far the line holding byte `at` is indented.
 pub(super) fn indent_at(text: &str, at: usize) -> usize {
     let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);

@@ -78,13 +78,14 @@ pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
             TokenKind::Close(_) => depth = depth.saturating_sub(1),
             // A minus that is not binary (`a - b`) nor a sign (`-1`).
             TokenKind::Punct
-                if &text[token.span.range()] == "-"
+                if bytes[i] == b'-'
+                    && token.end() == i + 1
                     && !(bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
                         || i > 0 && bytes[i - 1].is_ascii_alphanumeric()) =>
             {
                 prefix_ops += 1
             }
-            TokenKind::Word if &text[token.span.range()] == "not" => prefix_ops += 1,
+            TokenKind::Word if &bytes[i..token.end()] == b"not" => prefix_ops += 1,
             _ => {}
         }
         has_code = true;
