@@ -201,7 +201,7 @@ fn number_end(bytes: &[u8], start: usize) -> usize {
 impl Iterator for Lexer<'_> {
     type Item = Token;
 
-    #[inline]
+    #[inline(always)]
     fn next(&mut self) -> Option<Token> {
         let text = self.text;
         let bytes = text.as_bytes();
