@@ -180,9 +180,26 @@ pub fn analyze_with_parser(
     let Loading { files, asts, imports, mut diags, .. } = loading;
     let (model, check_diags) = check::check(&files, &asts, &imports);
     diags.extend(check_diags);
+    hold_unknown_names(&files, &asts, &imports, &mut diags);
     diag::sort(&mut diags);
     diags.dedup();
     Analysis { files, asts, imports, roots: root_ids, model, diagnostics: diags }
+}
+
+/// A declaration whose header does not parse, or an import that does not,
+/// may be what an unknown name means (`program fraud_ai {` being typed):
+/// while a file sees such an item, its unknown names are not reported; the
+/// item's own syntax error is.
+fn hold_unknown_names(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>], diags: &mut Vec<Diagnostic>) {
+    let unsettled: Vec<bool> = asts.iter().map(|a| a.items.iter().any(|i| matches!(i, ast::Item::Error(_)))).collect();
+    if !unsettled.contains(&true) {
+        return;
+    }
+    let visible = visible_files(files, imports);
+    diags.retain(|d| {
+        d.code != Code::UnknownName
+            || !visible.get(d.primary.file.0 as usize).is_some_and(|v| v.iter().any(|f| unsettled[f.0 as usize]))
+    });
 }
 
 struct Loading<'p, 'q> {

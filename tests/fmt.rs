@@ -419,7 +419,7 @@ fn a_syntax_error_is_never_rewritten() {
     let Err(diags) = format_source(&src) else { panic!("a broken file must not format") };
     assert!(diags.iter().any(|d| d.is_error()));
     let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
-    assert_eq!(messages, ["expected an expression, found `}`"]);
+    assert_eq!(messages, ["expected an expression, found the end of the line"]);
     assert!(is_formatted(&src).is_err());
     let (file, _) = parse(FileId(0), &src, ParseLimits::default());
     assert_eq!(format_file(&file, &src), None);
@@ -1061,6 +1061,9 @@ fn place_comments(parts: &[Part], seed: u64) -> Vec<Option<CommentAt>> {
         .collect()
 }
 
+/// The indent marker of whitespace inside a member.
+const CONTINUED: &str = "continued";
+
 /// Renders a program with whitespace chosen by `seed`. The choices never
 /// change what the formatter may keep: blank lines stay where `Member` and
 /// `Top` say, and each comment keeps its shape.
@@ -1074,8 +1077,10 @@ fn render(parts: &[Part], comments: &[Option<CommentAt>], seed: u64) -> String {
                 out.push_str(t);
                 continue;
             }
-            Part::Space => (rng.pick(&[" ", "  ", "\t", "\n  ", " \n    ", "\n\t"]), "  "),
-            Part::Opt => (rng.pick(&["", "", " ", "\n  ", "\t"]), " "),
+            // A line break inside a member continues further in than any
+            // member starts (the layout rule of recovery inside a body).
+            Part::Space => (rng.pick(&[" ", "  ", "\t", "\n      ", " \n        ", "\n\t\t\t\t\t"]), CONTINUED),
+            Part::Opt => (rng.pick(&["", "", " ", "\n      ", "\t"]), CONTINUED),
             Part::Member { blank: false } => (rng.pick(&[" ", "\n  ", "\n    ", "\t", "  \n\t"]), "  "),
             Part::Member { blank: true } => (rng.pick(&["\n\n  ", "\n  \n\n    ", "\n\t\n "]), "  "),
             Part::Top { blank: false } => (rng.pick(&["\n", " \n", "\t\n"]), ""),
@@ -1090,7 +1095,11 @@ fn render(parts: &[Part], comments: &[Option<CommentAt>], seed: u64) -> String {
         let text = format!("{} c{n} ünï 🚀", if c.doc { "///" } else { "//" });
         n += 1;
         let blank = matches!(part, Part::Member { blank: true } | Part::Top { blank: true });
-        let after_indent = if indent.is_empty() { "" } else { rng.pick(&["  ", "\t", "    "]) };
+        let after_indent = match indent {
+            "" => "",
+            CONTINUED => rng.pick(&["      ", "\t\t\t\t\t", "        "]),
+            _ => rng.pick(&["  ", "\t", "    "]),
+        };
         if c.trailing {
             out.push_str(rng.pick(&[" ", "  ", "\t"]));
             out.push_str(&text);

@@ -9,7 +9,7 @@
 use compel::analysis::{analyze, MemoryLoader};
 use compel::eval::metrics::{Labels, MetricStore, Sample, Series};
 use compel::eval::{evaluate, render, sources, EvalOptions};
-use compel::syntax::{ast::File, parse, ParseLimits};
+use compel::syntax::{ast::File, check_fast_path, parse, ParseLimits};
 use compel::text::FileId;
 
 /// 2026-11-24T00:00:00Z, the `now` of the examples.
@@ -27,6 +27,9 @@ pub fn parse_target(data: &[u8]) {
     for comment in &file.comments {
         assert!(text.get(comment.span.range()).is_some(), "comment span {:?} out of the text", comment.span);
     }
+    // The parser's fast path gives pest's tree or gives up.
+    let check = check_fast_path(&text, ParseLimits::default());
+    assert!(check.disagreements.is_empty(), "{}", check.disagreements.join("\n"));
 }
 
 /// Splits `data` at the first NUL byte into two files, `main.compel` and

@@ -30,6 +30,7 @@
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use super::builtins::Family;
 use super::rational::Rational;
 use super::schema::Kind;
 use super::value::{
@@ -495,7 +496,8 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
 
 fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Value, Undecided> {
     let vals: Vec<Value> = args.iter().map(|a| eval_in(env, b, a)).collect::<Result<_, _>>()?;
-    if func == "count" && vals.len() == 1 {
+    let entry = super::builtins::lookup(func);
+    if entry.is_some_and(|e| e.counts_lists) && vals.len() == 1 {
         return match &vals[0] {
             Value::List(items) => Ok(Value::Num(Rational::int(items.len() as i64))),
             other => Err(Undecided::Unknown(format!("cannot count `{}`", env.model.display_value(other)))),
@@ -512,17 +514,18 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
     };
     // The windows first: a negative one is a mistake even without metrics.
     let current = dur(1)?;
-    let reference = if matches!(func, "psi" | "ks" | "wasserstein") { Some(dur(2)?) } else { None };
+    let reference = if entry.is_some_and(|e| e.family == Family::Drift) { Some(dur(2)?) } else { None };
     let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
-    match reference {
-        Some(reference) => {
-            let x = m.drift(kpi, func, current, reference)?;
+    match entry.map(|e| e.family) {
+        Some(Family::Drift) => {
+            let x = m.drift(kpi, func, current, reference.unwrap_or(Rational::ZERO))?;
             // A statistic is a float; its decimal is what the comparison reads.
             Rational::from_f64(x)
                 .map(Value::Num)
                 .ok_or_else(|| Undecided::Unknown(format!("`{func}` is {}", fmt_num(x))))
         }
-        None => m.window(kpi, func, current),
+        Some(Family::Window) => m.window(kpi, func, current),
+        _ => Err(Undecided::Unknown(format!("`{func}` is not a function of a KPI"))),
     }
 }
 

@@ -12,6 +12,7 @@
 //! scope; two visible declarations with one name are an error (reported
 //! once, at the later one, with the first as a secondary label).
 
+pub mod builtins;
 pub mod interp;
 mod policies;
 pub mod rational;
@@ -58,6 +59,9 @@ pub struct Decl {
     pub attrs: Vec<Attr>,
     /// Gates declared inside it (initiatives).
     pub gates: Vec<usize>,
+    /// Whether a line of its body did not parse: an attribute it lacks may
+    /// be the one being written, so it is not reported missing.
+    pub incomplete: bool,
 }
 
 impl Decl {
@@ -223,6 +227,9 @@ pub struct BuiltinDef {
     pub ret: String,
     /// Its doc comment.
     pub doc: Option<String>,
+    /// Its entry in the registry ([`builtins`]): how it is typed and
+    /// evaluated. `None` for a signature the registry does not know.
+    pub entry: Option<&'static builtins::Builtin>,
 }
 
 impl BuiltinDef {
@@ -403,7 +410,8 @@ impl Model {
 
 /// Checks parsed files. `imports[i]` are the files file `i` imports.
 pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Model, Vec<Diagnostic>) {
-    let mut cx = Checker { files, model: Model::default(), diags: Vec::new(), ast_decls: Vec::new() };
+    let mut cx =
+        Checker { files, model: Model::default(), diags: Vec::new(), ast_decls: Vec::new(), budget_reported: false };
     cx.model.visible = visible_files(files, imports);
     for (i, file) in asts.iter().enumerate() {
         cx.collect(FileId(i as u32), file);
@@ -428,7 +436,7 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
     for (i, file) in asts.iter().enumerate() {
         cx.check_tests(FileId(i as u32), file);
     }
-    policies::evaluate_static(&cx.model, cx.files, &mut cx.diags);
+    policies::evaluate_static(&cx.model, cx.files, cx.budget_reported, &mut cx.diags);
     (cx.model, cx.diags)
 }
 
@@ -438,6 +446,8 @@ struct Checker<'a> {
     diags: Vec<Diagnostic>,
     /// The AST of each declaration, parallel to `model.decls`.
     ast_decls: Vec<&'a ast::Decl>,
+    /// Whether the evaluation budget's `E0103` was reported (once a run).
+    budget_reported: bool,
 }
 
 impl<'a> Checker<'a> {
@@ -492,6 +502,7 @@ impl<'a> Checker<'a> {
                         params: b.params.iter().map(|p| (p.name.name.clone(), type_text(&p.ty))).collect(),
                         ret: type_text(&b.ret),
                         doc: b.doc.as_ref().map(|d| d.text.clone()),
+                        entry: builtins::lookup(&b.name.name),
                     });
                     let sym = Symbol::Builtin(self.model.builtins.len() - 1);
                     self.model.definitions.push((FileSpan::new(file, b.name.span), sym));
@@ -560,6 +571,7 @@ impl<'a> Checker<'a> {
             children: Vec::new(),
             attrs: Vec::new(),
             gates: Vec::new(),
+            incomplete: !d.broken.is_empty(),
         });
         self.ast_decls.push(d);
         self.model.definitions.push((FileSpan::new(file, d.name.span), Symbol::Decl(id)));
@@ -755,7 +767,7 @@ impl<'a> Checker<'a> {
         if !self.model.budget.exhausted() {
             return false;
         }
-        if !self.diags.iter().any(policies::is_budget_diagnostic) {
+        if !std::mem::replace(&mut self.budget_reported, true) {
             self.diags.push(policies::budget_diagnostic(&self.model, FileSpan::new(file, span)));
         }
         true
@@ -908,8 +920,8 @@ impl<'a> Checker<'a> {
             });
         }
         for spec in kind.attrs().iter().filter(|s| s.required) {
-            if attrs.iter().all(|a| a.name != spec.name) && !suggested.contains(&spec.name) {
-                let decl = self.model.decl(id);
+            let decl = self.model.decl(id);
+            if attrs.iter().all(|a| a.name != spec.name) && !suggested.contains(&spec.name) && !decl.incomplete {
                 let insert_at = decl.body_span.end.saturating_sub(1) as usize;
                 let indent = if decl.parent.is_some() { "    " } else { "  " };
                 let placeholder = placeholder(spec.ty);
@@ -933,7 +945,8 @@ impl<'a> Checker<'a> {
             }
         }
         if kind == Kind::Kpi {
-            self.check_kpi_units(file, &attrs);
+            let incomplete = self.model.decl(id).incomplete;
+            self.check_kpi_units(file, &attrs, incomplete);
             self.check_percent_thresholds(file, ast, &attrs);
             self.check_query_resolution(file, id, &attrs);
         }
@@ -1062,10 +1075,13 @@ impl<'a> Checker<'a> {
     }
 
     /// A KPI's target and warn thresholds must be in its unit's dimension.
-    fn check_kpi_units(&mut self, file: FileId, attrs: &[Attr]) {
+    /// Without a `unit` in a KPI with a broken line, the unit is unknown (the
+    /// broken line may be setting it), and nothing is compared.
+    fn check_kpi_units(&mut self, file: FileId, attrs: &[Attr], incomplete: bool) {
         let unit = match attrs.iter().find(|a| a.name == "unit").map(|a| &a.value) {
             Some(AttrVal::Unit(u)) => u.clone(),
             Some(_) => return,
+            None if incomplete => return,
             None => MeasureUnit::Number,
         };
         let expected = unit.ty();

@@ -16,6 +16,9 @@
 //! --ready NAME` is what makes a gate block.
 //!
 //! Criteria that need `today`, `now` or metrics are left to eval.
+//!
+//! A subject holding a line that did not parse is not judged (its syntax
+//! error is reported; the line may be what the criterion looks for).
 
 use super::interp::{self, Env, Undecided};
 use super::{DeclId, Model};
@@ -37,11 +40,6 @@ pub(super) fn budget_diagnostic(model: &Model, at: FileSpan) -> Diagnostic {
         .with_help("what is left is not decided by `compel check`, and is `unknown` for `compel eval`")
 }
 
-/// Whether `d` is the one [`budget_diagnostic`] of a run.
-pub(super) fn is_budget_diagnostic(d: &Diagnostic) -> bool {
-    d.is_step_budget()
-}
-
 /// What a criterion is part of.
 enum Origin<'a> {
     /// An obligation: `policy NAME`.
@@ -50,9 +48,10 @@ enum Origin<'a> {
     Gate { from: &'a str, to: &'a str },
 }
 
-/// Evaluates what can be decided without a clock or metrics.
-pub fn evaluate_static(model: &Model, files: &Files, diags: &mut Vec<Diagnostic>) {
-    let mut spent = diags.iter().any(is_budget_diagnostic);
+/// Evaluates what can be decided without a clock or metrics. `spent`:
+/// whether the budget's diagnostic was reported already.
+pub fn evaluate_static(model: &Model, files: &Files, spent: bool, diags: &mut Vec<Diagnostic>) {
+    let mut spent = spent;
     let mut report = |env: &Env, file: FileId, subject: DeclId, c: &Criterion, what: &Origin, diags: &mut Vec<_>| {
         report(model, files, env, file, subject, c, what, diags);
         if !spent && model.budget.exhausted() {
@@ -157,12 +156,28 @@ fn report(
         Origin::Gate { from, to } => format!("gate `{from} -> {to}`"),
     };
     let result = interp::truth(env, &c.expr);
+    // A subject holding a broken line is not judged (the line may be what
+    // the criterion looks for); a declaration with a broken line may be
+    // setting the attribute; an attribute its kind does not have is the
+    // type checker's error.
+    if result == Ok(false) && model.decl(subject).incomplete {
+        return;
+    }
+    if let Err(Undecided::Absent { decl, attr }) = &result {
+        let holder = model.decl(*decl);
+        if holder.incomplete || !holder.kind.attrs().iter().any(|s| s.name == attr.as_str()) {
+            return;
+        }
+    }
     if let (Origin::Gate { from, to }, Ok(false) | Err(Undecided::Absent { .. })) = (rule, &result) {
         diags.push(readiness_note(model, files, rule_file, subject, c, from, to, &result));
         return;
     }
     let d = match result {
         Ok(true) | Err(Undecided::Deferred(_)) | Err(Undecided::Unknown(_)) => return,
+        // A subject with a broken line is not judged: the line being written
+        // may be what the criterion looks for (a monitor, an attribute).
+        Ok(false) if s.incomplete => return,
         Ok(false) => {
             let message = match &because {
                 Some(b) => format!("`{}` does not meet {what}: {b}", s.name),
@@ -179,6 +194,14 @@ fn report(
         .with_label(at, format!("`{}` is declared here", s.name))
         .with_help("compare like with like; money converts only within one currency")
         .with_severity(Severity::Error),
+        // A declaration with a broken line may be setting the attribute; an
+        // attribute its kind does not have is the type checker's error.
+        Err(Undecided::Absent { decl, ref attr })
+            if model.decl(decl).incomplete
+                || !model.decl(decl).kind.attrs().iter().any(|s| s.name == attr.as_str()) =>
+        {
+            return
+        }
         Err(Undecided::Mistake { code, at: wrong, reason }) => {
             match mistake(model, subject, &what, code, wrong, &reason, diags) {
                 Some(d) => d,

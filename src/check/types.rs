@@ -185,16 +185,16 @@ impl<'a> TypeCx<'a> {
                 self.vars.push((var.name.clone(), elem));
                 self.criterion(pred);
                 self.vars.pop();
-                match func.name.as_str() {
-                    "all" | "any" => {
+                match super::builtins::lookup(&func.name).filter(|b| b.quantifies) {
+                    Some(b) => {
                         self.builtin_ref(func);
-                        Ty::Bool
+                        if b.ret == "bool" {
+                            Ty::Bool
+                        } else {
+                            Ty::Num
+                        }
                     }
-                    "count" => {
-                        self.builtin_ref(func);
-                        Ty::Num
-                    }
-                    _ => self.err(
+                    None => self.err(
                         Diagnostic::at(
                             Code::UnknownName,
                             self.file,
@@ -367,8 +367,9 @@ impl<'a> TypeCx<'a> {
         self.refs
             .push(Reference { at: FileSpan::new(self.file, func.span), target: Target::Symbol(Symbol::Builtin(bi)) });
         let arg_tys: Vec<Ty> = args.iter().map(|a| self.infer(a)).collect();
+        let b = &self.model.builtins[bi];
         // `count(list)`: the length of a list.
-        if func.name == "count" && args.len() == 1 {
+        if b.entry.is_some_and(|e| e.counts_lists) && args.len() == 1 {
             return match &arg_tys[0] {
                 Ty::List(_) | Ty::Any => Ty::Num,
                 other => self.err(
@@ -382,8 +383,7 @@ impl<'a> TypeCx<'a> {
                 ),
             };
         }
-        let b = &self.model.builtins[bi];
-        if b.ret == "bool" && (func.name == "all" || func.name == "any") {
+        if b.entry.is_some_and(|e| e.family == super::builtins::Family::Quantifier) {
             return self.err(
                 Diagnostic::at(
                     Code::BadArguments,

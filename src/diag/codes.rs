@@ -62,8 +62,9 @@ codes! {
 
 The message says what the parser expected in plain words (a declaration, an
 attribute, an expression, a closing brace ...). Parsing recovers at the next
-top-level declaration, so one broken declaration costs one diagnostic and the
-rest of the file is still checked.
+top-level declaration, and inside a declaration at its next attribute,
+criterion or nested declaration, so an unfinished line costs one diagnostic
+and the rest of the declaration and of the file is still checked.
 
 Example:
 

@@ -63,6 +63,7 @@ use super::report::{
     CriterionReport, Enforcement, Evidence, Failing, GateReport, InitiativeReport, KpiReport, KpiStatus, Num, Outcome,
     PolicyReport, ReferenceWindow, Report, SampleRecord, Summary, Time,
 };
+use crate::check::builtins::{self, Family};
 use crate::check::interp::{self, Env, KpiState, Metrics, Undecided};
 use crate::check::rational::Rational;
 use crate::check::value::{fmt_num, nanos_to_secs, secs_to_nanos_floor, Value, MS, NANOS_PER_SEC};
@@ -73,13 +74,6 @@ use crate::text::{FileId, Files};
 
 /// The `max_age` of a KPI that sets none: one day, in seconds.
 pub const DEFAULT_MAX_AGE: Rational = Rational::int(86_400);
-
-/// The window functions over a KPI's series.
-pub const WINDOW_FUNCTIONS: &[&str] =
-    &["last", "avg", "min", "max", "sum", "count", "p50", "p90", "p95", "p99", "delta"];
-
-/// The drift statistics between two windows of a KPI's series.
-pub const DRIFT_FUNCTIONS: &[&str] = &["psi", "ks", "wasserstein"];
 
 /// What an evaluation is given besides the model and the metrics.
 #[derive(Clone, Debug, PartialEq)]
@@ -460,7 +454,7 @@ impl<'a> StoreMetrics<'a> {
             Err(r) => return Finding::err(r, ev),
         };
         ev.from = Some(Time(from));
-        if !WINDOW_FUNCTIONS.contains(&func) {
+        if !builtins::is(func, Family::Window) {
             return Finding::err(format!("`{func}` is not a window function"), ev);
         }
         let series = match self.select(&k) {
@@ -1579,7 +1573,7 @@ impl Explainer<'_, '_> {
         }
         if let ExprKind::Call(func, args) = &e.kind {
             if let (Some(kpi), Some(w)) = (args.first().and_then(|a| self.kpi_of(env, a)), args.get(1)) {
-                if WINDOW_FUNCTIONS.contains(&func.name.as_str()) && args.len() == 2 {
+                if builtins::is(&func.name, Family::Window) && args.len() == 2 {
                     if let Ok(Value::Dur(secs)) = interp::eval(env, w) {
                         let f = metrics.window_finding(kpi, &func.name, secs);
                         return match f.result {

@@ -28,8 +28,8 @@
 use crate::check::rational::Rational;
 use std::collections::BTreeMap;
 
-use super::evaluate::{DRIFT_FUNCTIONS, WINDOW_FUNCTIONS};
 use super::metrics::Labels;
+use crate::check::builtins::{self, Family};
 use crate::check::interp::{self, Env};
 use crate::check::value::Value;
 use crate::check::{DeclId, Kind, Model, Symbol};
@@ -149,8 +149,8 @@ fn scan(model: &Model, file: FileId, e: &Expr, needs: &mut Vec<Need>) {
     match &e.kind {
         ExprKind::Call(func, args) => {
             let name = func.name.as_str();
-            let windowed = WINDOW_FUNCTIONS.contains(&name) && args.len() == 2;
-            let drift = DRIFT_FUNCTIONS.contains(&name) && args.len() == 3;
+            let windowed = builtins::is(name, Family::Window) && args.len() == 2;
+            let drift = builtins::is(name, Family::Drift) && args.len() == 3;
             if windowed || drift {
                 let secs: Option<f64> = args[1..].iter().map(|a| duration(model, file, a)).sum();
                 if let Some(secs) = secs {

@@ -60,7 +60,7 @@ mod flat;
 mod printer;
 
 use crate::diag::Diagnostic;
-use crate::syntax::ast::{File, Item};
+use crate::syntax::ast::File;
 use crate::syntax::{parse, ParseLimits};
 use crate::text::FileId;
 
@@ -87,10 +87,10 @@ pub fn format_source(text: &str) -> Result<String, Vec<Diagnostic>> {
 
 /// Formats a file that is already parsed from `text`.
 ///
-/// Returns `None` when the file holds an item that did not parse: the
-/// formatter never rewrites broken text.
+/// Returns `None` when the file holds an item or a line that did not
+/// parse: the formatter never rewrites broken text.
 pub fn format_file(file: &File, text: &str) -> Option<String> {
-    if file.items.iter().any(|i| matches!(i, Item::Error(_))) {
+    if !file.is_whole() {
         return None;
     }
     Some(printer::Printer::new(text, &file.comments).file(file))

@@ -635,20 +635,20 @@ fn expression(sources: &[Source<'_>], out: &mut Out, e: &ExprSlot) {
         builtins.sort_by(|x, y| a.model.builtins[*x].name.cmp(&a.model.builtins[*y].name));
         for i in builtins {
             let b = &a.model.builtins[i];
-            let insert = match b.name.as_str() {
-                "all" | "any" => format!("{}(${{1:x}} in ${{2:list}}: ${{3:condition}})$0", b.name),
-                _ => {
-                    let params: Vec<String> = b
-                        .params
-                        .iter()
-                        .enumerate()
-                        .map(|(n, (p, t))| {
-                            let hint = if t == "duration" { "7d" } else { p.as_str() };
-                            format!("${{{}:{hint}}}", n + 1)
-                        })
-                        .collect();
-                    format!("{}({})$0", b.name, params.join(", "))
-                }
+            let quantifier = b.entry.is_some_and(|e| e.family == crate::check::builtins::Family::Quantifier);
+            let insert = if quantifier {
+                format!("{}(${{1:x}} in ${{2:list}}: ${{3:condition}})$0", b.name)
+            } else {
+                let params: Vec<String> = b
+                    .params
+                    .iter()
+                    .enumerate()
+                    .map(|(n, (p, t))| {
+                        let hint = if t == "duration" { "7d" } else { p.as_str() };
+                        format!("${{{}:{hint}}}", n + 1)
+                    })
+                    .collect();
+                format!("{}({})$0", b.name, params.join(", "))
             };
             out.push(CompletionItem {
                 detail: Some(b.signature()),

@@ -3,13 +3,14 @@
 //! Completion and signature help must work in a declaration that is half
 //! written and does not parse, so they do not look at the tree. They take
 //! the top-level piece around the cursor (the same pieces the parser
-//! splits a file into) and run a small scanner over it, from its start to
-//! the cursor: it knows strings, comments and brackets, and keeps, for every
-//! bracket still open, the words in front of it (`kpi accuracy {`,
-//! `kpis [`, `avg(`), plus the words of the statement being written. From
-//! those, [`Slot`] says what may come next.
+//! splits a file into) and read its tokens (the one lexer, [`lexer`]) from
+//! its start to the cursor, keeping, for every bracket still open, the
+//! words in front of it (`kpi accuracy {`, `kpis [`, `avg(`), plus the
+//! words of the statement being written. From those, [`Slot`] says what may
+//! come next.
 
 use crate::check::Kind;
+use crate::syntax::lexer::{self, TokenKind};
 use crate::syntax::split;
 use crate::text::Span;
 
@@ -117,12 +118,10 @@ pub fn scan(text: &str, offset: usize) -> Scan<'_> {
 impl<'t> Scan<'t> {
     fn run(&mut self, from: usize, end: usize) {
         let text = self.text;
-        let bytes = text.as_bytes();
-        let mut i = from;
-        while i < end {
-            let b = bytes[i];
-            match b {
-                b'\n' => {
+        for token in lexer::tokens_in(text, Span::new(from, end)) {
+            let (i, j) = (token.start(), token.end());
+            match token.kind {
+                TokenKind::Newline => {
                     // Statements end at a newline at top level and in
                     // `{ }` blocks, not inside `( )` or `[ ]`.
                     if self.frames.last().is_none_or(|f| f.open == b'{') {
@@ -131,76 +130,41 @@ impl<'t> Scan<'t> {
                         }
                         self.stmt.clear();
                     }
-                    i += 1;
                 }
-                b' ' | b'\t' | b'\r' => i += 1,
-                b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                    let nl = text[i..].find('\n').map_or(text.len(), |n| i + n);
-                    if nl >= end {
+                TokenKind::Comment { .. } => {
+                    if j >= end {
                         self.in_comment = true;
                         return;
                     }
-                    i = nl;
                 }
-                b'"' => {
-                    let mut j = i + 1;
-                    while j < bytes.len() && bytes[j] != b'"' && bytes[j] != b'\n' {
-                        j += if bytes[j] == b'\\' { 2 } else { 1 };
-                    }
+                TokenKind::Str { closed } => {
                     // The cursor is inside when the string is not closed
                     // (or cut by a newline) before it.
-                    if j >= end {
+                    let stop = if closed { j - 1 } else { j };
+                    if stop >= end {
                         self.in_string = Some(i + 1);
                         return;
                     }
-                    let close = if bytes[j] == b'"' { j + 1 } else { j };
-                    self.push(TokKind::Str, i, close);
-                    i = close;
+                    self.push(TokKind::Str, i, j);
                 }
-                b'{' | b'[' | b'(' => {
+                TokenKind::Open(b) => {
                     let header = std::mem::take(&mut self.stmt);
                     self.frames.push(Frame { open: b, at: i, header });
                     self.prev_last = None;
-                    i += 1;
                 }
-                b'}' | b']' | b')' => {
+                TokenKind::Close(_) => {
                     if let Some(f) = self.frames.pop() {
                         self.stmt = f.header;
                         self.push(TokKind::Group, f.at, i + 1);
                     }
-                    i += 1;
                 }
-                b'0'..=b'9' => {
-                    let mut j = i;
-                    while j < end && (bytes[j].is_ascii_digit() || bytes[j] == b'_' || bytes[j] == b'.') {
-                        j += 1;
-                    }
-                    while j < end && (bytes[j].is_ascii_alphabetic() || bytes[j] == b'%' || bytes[j] == b'-') {
-                        // Dates `2027-06-30` and units `92%`, `250ms`.
-                        j += 1;
-                        while j < end && bytes[j].is_ascii_digit() {
-                            j += 1;
-                        }
-                    }
-                    self.push(TokKind::Number, i, j.max(i + 1));
-                    i = j.max(i + 1);
-                }
-                b if b.is_ascii_alphabetic() || b == b'_' => {
-                    let mut j = i;
-                    while j < end && is_word_byte(bytes[j]) {
-                        j += 1;
-                    }
-                    self.push(TokKind::Word, i, j);
-                    i = j;
-                }
-                _ => {
-                    let two = text.get(i..i + 2).filter(|_| i + 2 <= end);
-                    let len = match two {
-                        Some("->" | "==" | "!=" | "<=" | ">=") => 2,
-                        _ => text[i..].chars().next().map_or(1, char::len_utf8),
-                    };
-                    self.push(TokKind::Punct, i, i + len);
-                    i += len;
+                TokenKind::Number => self.push(TokKind::Number, i, j.min(end)),
+                TokenKind::Word => self.push(TokKind::Word, i, j.min(end)),
+                TokenKind::Punct => {
+                    // A two-character operator cut by the cursor is its
+                    // first character.
+                    let j = if j > end { i + text[i..].chars().next().map_or(1, char::len_utf8) } else { j };
+                    self.push(TokKind::Punct, i, j);
                 }
             }
         }
@@ -455,7 +419,6 @@ fn policy_subject(s: &Scan<'_>) -> Option<Kind> {
 /// cursor's line: the first word of each line at the block's own depth.
 fn attributes_set(s: &Scan<'_>, bi: usize) -> Vec<String> {
     let text = s.text;
-    let bytes = text.as_bytes();
     let start = s.frames[bi].at + 1;
     let end = s.piece.end as usize;
     let cursor_line = (
@@ -465,52 +428,30 @@ fn attributes_set(s: &Scan<'_>, bi: usize) -> Vec<String> {
     let mut set = Vec::new();
     let mut depth = 0usize;
     let mut line_start = true;
-    let mut i = start;
-    while i < end {
-        let b = bytes[i];
-        match b {
-            b'\n' => line_start = true,
-            b' ' | b'\t' | b'\r' => {}
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i = text[i..].find('\n').map_or(end, |n| i + n);
+    for token in lexer::tokens_in(text, Span::new(start, end)) {
+        let i = token.start();
+        match token.kind {
+            TokenKind::Newline => {
+                line_start = true;
                 continue;
             }
-            b'"' => {
-                line_start = false;
-                i += 1;
-                while i < end && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'{' | b'[' | b'(' => {
-                depth += 1;
-                line_start = false;
-            }
-            b'}' | b']' | b')' => {
+            TokenKind::Comment { .. } => continue,
+            TokenKind::Open(_) => depth += 1,
+            TokenKind::Close(_) => {
                 if depth == 0 {
                     break;
                 }
                 depth -= 1;
-                line_start = false;
             }
-            _ => {
-                if line_start && depth == 0 && (b.is_ascii_alphabetic() || b == b'_') {
-                    let mut j = i;
-                    while j < end && is_word_byte(bytes[j]) {
-                        j += 1;
-                    }
-                    let on_cursor_line = i >= cursor_line.0 && i <= cursor_line.1;
-                    if !on_cursor_line {
-                        set.push(text[i..j].to_string());
-                    }
-                    i = j;
-                    line_start = false;
-                    continue;
+            TokenKind::Word if line_start && depth == 0 => {
+                let on_cursor_line = i >= cursor_line.0 && i <= cursor_line.1;
+                if !on_cursor_line {
+                    set.push(text[token.span.range()].to_string());
                 }
-                line_start = false;
             }
+            _ => {}
         }
-        i += 1;
+        line_start = false;
     }
     set
 }
@@ -521,7 +462,9 @@ fn expr_slot(s: &Scan<'_>, subject: Option<Kind>, block: usize) -> ExprSlot {
     for i in block..s.frames.len() {
         let f = &s.frames[i];
         let is_quantifier = f.open == b'('
-            && f.header.last().is_some_and(|t| matches!(t.text, "all" | "any" | "count") && t.kind == TokKind::Word);
+            && f.header.last().is_some_and(|t| {
+                t.kind == TokKind::Word && crate::check::builtins::lookup(t.text).is_some_and(|b| b.quantifies)
+            });
         if !is_quantifier {
             continue;
         }

@@ -1,7 +1,9 @@
-//! Folding ranges, from the text alone so they work while it is broken:
+//! Folding ranges, from the text alone (through the one lexer) so they
+//! work while it is broken:
 //! every bracket pair that spans lines, runs of comment lines, and the
 //! block of imports at the top.
 
+use crate::syntax::lexer::{self, TokenKind};
 use crate::text::LineIndex;
 
 /// What a fold holds.
@@ -29,26 +31,14 @@ pub struct Fold {
 /// The folds of `text`, sorted by first line.
 pub fn folding_ranges(text: &str) -> Vec<Fold> {
     let lines = LineIndex::new(text);
-    let bytes = text.as_bytes();
     let mut folds = Vec::new();
     let mut open: Vec<usize> = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
-                continue;
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-            }
-            b'{' | b'[' | b'(' => open.push(i),
-            b'}' | b']' | b')' => {
+    for token in lexer::tokens(text) {
+        match token.kind {
+            TokenKind::Open(_) => open.push(token.start()),
+            TokenKind::Close(_) => {
                 if let Some(o) = open.pop() {
-                    let (start, end) = (lines.line_of(o), lines.line_of(i));
+                    let (start, end) = (lines.line_of(o), lines.line_of(token.start()));
                     // Keep the closing bracket's line visible.
                     if end > start + 1 {
                         folds.push(Fold { start_line: start, end_line: end - 1, kind: FoldKind::Region });
@@ -57,21 +47,26 @@ pub fn folding_ranges(text: &str) -> Vec<Fold> {
             }
             _ => {}
         }
-        i += 1;
     }
-    // Runs of comment lines and of imports.
+    // Runs of comment lines and of imports, by the first token of a line.
     let mut run: Option<(usize, usize, FoldKind)> = None;
-    for (n, line) in text.split('\n').enumerate() {
-        let t = line.trim_start();
-        let kind = if t.starts_with("//") {
-            Some(FoldKind::Comment)
-        } else if t.starts_with("import ") || t.starts_with("import\"") {
-            Some(FoldKind::Imports)
-        } else {
-            None
+    let mut line_start = true;
+    for token in lexer::tokens(text) {
+        if token.kind == TokenKind::Newline {
+            line_start = true;
+            continue;
+        }
+        if !std::mem::replace(&mut line_start, false) {
+            continue;
+        }
+        let n = lines.line_of(token.start());
+        let kind = match token.kind {
+            TokenKind::Comment { .. } => Some(FoldKind::Comment),
+            TokenKind::Word if &text[token.span.range()] == "import" => Some(FoldKind::Imports),
+            _ => None,
         };
         match (run, kind) {
-            (Some((s, _, k)), Some(k2)) if k == k2 => run = Some((s, n, k)),
+            (Some((s, e, k)), Some(k2)) if k == k2 && e + 1 == n => run = Some((s, n, k)),
             _ => {
                 if let Some((s, e, k)) = run {
                     if e > s {

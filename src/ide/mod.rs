@@ -179,11 +179,9 @@ pub fn word_at(text: &str, offset: usize) -> Span {
     Span::new(start, end)
 }
 
-/// The words reserved by the grammar: they cannot name a declaration.
-pub const KEYWORDS: &[&str] = &[
-    "import", "gate", "policy", "for", "where", "require", "expect", "advise", "because", "and", "or", "not", "in",
-    "true", "false", "today", "now", "let", "builtin", "test",
-];
+/// The words reserved by the grammar: they cannot name a declaration (the
+/// one table, [`crate::syntax::lexer::RESERVED`]).
+pub const KEYWORDS: &[&str] = crate::syntax::lexer::RESERVED;
 
 /// Whether `name` can name a declaration: an identifier, not a keyword.
 pub fn is_identifier(name: &str) -> bool {

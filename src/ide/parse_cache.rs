@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use crate::diag::Diagnostic;
 use crate::syntax::ast::{
-    AttrValue, Criterion, Decl, Doc, Expr, ExprKind, File, Gate, Ident, Item, MapLit, Member, StrLit, TestStmt,
+    AttrValue, Broken, Criterion, Decl, Doc, Expr, ExprKind, File, Gate, Ident, Item, MapLit, Member, StrLit, TestStmt,
     TypeName,
 };
 use crate::syntax::{self, split, ParseLimits};
@@ -169,6 +169,7 @@ pub(crate) fn shift_item(item: &mut Item, by: u32) {
             }
             shift_criteria(&mut p.criteria, by);
             shift(&mut p.span, by);
+            shift_broken(&mut p.broken, by);
         }
         Item::Let(l) => {
             shift_doc(&mut l.doc, by);
@@ -262,6 +263,16 @@ fn shift_decl(d: &mut Decl, by: u32) {
     }
     shift(&mut d.span, by);
     shift(&mut d.body_span, by);
+    shift_broken(&mut d.broken, by);
+}
+
+fn shift_broken(broken: &mut [Broken], by: u32) {
+    for b in broken {
+        shift(&mut b.span, by);
+        if let Some(w) = &mut b.word {
+            shift_ident(w, by);
+        }
+    }
 }
 
 fn shift_gate(g: &mut Gate, by: u32) {
@@ -270,6 +281,7 @@ fn shift_gate(g: &mut Gate, by: u32) {
     shift_ident(&mut g.to, by);
     shift_criteria(&mut g.criteria, by);
     shift(&mut g.span, by);
+    shift_broken(&mut g.broken, by);
 }
 
 fn shift_criteria(cs: &mut [Criterion], by: u32) {

@@ -1,7 +1,7 @@
 //! Semantic tokens: every token of a file classified, names by what they
 //! resolve to.
 //!
-//! The text is lexed as it is now; names are classified by the checker's
+//! The text is lexed as it is now (by the one lexer, [`lexer`]); names are classified by the checker's
 //! definitions and references, carried over from the analysed text by an
 //! [`OffsetMap`] (a name the last analysis did not see gets a lexical
 //! guess or nothing, so the editor's grammar colours it).
@@ -12,6 +12,7 @@ use super::OffsetMap;
 use crate::analysis::Analysis;
 use crate::check::{Kind, Symbol, Target};
 use crate::stdlib;
+use crate::syntax::lexer::{self, TokenKind};
 use crate::text::{FileId, Span};
 
 /// What a token is.
@@ -77,67 +78,38 @@ pub struct SemanticToken {
     pub modifiers: u32,
 }
 
-const KEYWORDS: &[&str] = &[
-    "import", "gate", "policy", "for", "where", "require", "expect", "advise", "because", "and", "or", "not", "in",
-    "true", "false", "today", "now", "let", "builtin", "test", "metrics", "series", "at", "on",
-];
+/// Whether a word is a keyword to the editor: reserved, or a word of
+/// `test` blocks.
+fn is_keyword(word: &str) -> bool {
+    lexer::is_reserved(word) || lexer::TEST_WORDS.contains(&word)
+}
 
 /// The tokens of `text` (the editor's current text). `analysed` is the
 /// analysis and the file in it; `map` relates the analysed text to `text`.
 pub fn semantic_tokens(analysed: Option<(&Analysis, FileId)>, text: &str, map: &OffsetMap) -> Vec<SemanticToken> {
     let names = analysed.map(|(a, f)| classify_names(a, f, map)).unwrap_or_default();
-    let bytes = text.as_bytes();
     let mut out = Vec::new();
-    let mut i = 0;
     // Quantifier variables: name and the bracket depth that binds them.
     let mut vars: Vec<(&str, usize)> = Vec::new();
     let mut depth = 0usize;
     let mut last_was_number_on_line = false;
-    while i < bytes.len() {
-        let b = bytes[i];
-        match b {
-            b'\n' => {
-                last_was_number_on_line = false;
-                i += 1;
-            }
-            b' ' | b'\t' | b'\r' => i += 1,
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
-                let end = if text[i..end].ends_with('\r') { end - 1 } else { end };
-                let doc = text[i..].starts_with("///") && !text[i..].starts_with("////");
+    for token in lexer::tokens(text) {
+        let (i, j) = (token.start(), token.end());
+        match token.kind {
+            TokenKind::Newline => last_was_number_on_line = false,
+            TokenKind::Comment { doc } => {
+                let end = if text[i..j].ends_with('\r') { j - 1 } else { j };
                 out.push(tok(i, end, TokenType::Comment, if doc { DOCUMENTATION } else { 0 }));
-                i = end;
             }
-            b'"' => {
-                let mut j = i + 1;
-                while j < bytes.len() && bytes[j] != b'"' && bytes[j] != b'\n' {
-                    j += if bytes[j] == b'\\' && bytes.get(j + 1).is_some_and(|c| *c != b'\n') { 2 } else { 1 };
-                }
-                let end = if j < bytes.len() && bytes[j] == b'"' { j + 1 } else { j.min(bytes.len()) };
-                out.push(tok(i, end, TokenType::String, 0));
-                i = end;
+            TokenKind::Str { .. } => {
+                out.push(tok(i, j, TokenType::String, 0));
                 last_was_number_on_line = false;
             }
-            b'0'..=b'9' => {
-                let mut j = i;
-                while j < bytes.len()
-                    && (bytes[j].is_ascii_alphanumeric() || matches!(bytes[j], b'_' | b'.' | b'%' | b'-' | b':' | b'+'))
-                {
-                    // A `-` or `+` continues only a date or time.
-                    if matches!(bytes[j], b'-' | b'+' | b':') && !bytes.get(j + 1).is_some_and(u8::is_ascii_digit) {
-                        break;
-                    }
-                    j += 1;
-                }
+            TokenKind::Number => {
                 out.push(tok(i, j, TokenType::Number, 0));
-                i = j;
                 last_was_number_on_line = true;
             }
-            b if b.is_ascii_alphabetic() || b == b'_' => {
-                let mut j = i;
-                while j < bytes.len() && (bytes[j].is_ascii_alphanumeric() || bytes[j] == b'_') {
-                    j += 1;
-                }
+            TokenKind::Word => {
                 let word = &text[i..j];
                 let next = text[j..].trim_start_matches([' ', '\t']);
                 if let Some((ty, mods)) = names.get(&(i as u32)) {
@@ -149,33 +121,22 @@ pub fn semantic_tokens(analysed: Option<(&Analysis, FileId)>, text: &str, map: &
                 } else if is_binder(text, i, j) {
                     vars.push((word, depth));
                     out.push(tok(i, j, TokenType::Variable, DECLARATION));
-                } else if KEYWORDS.contains(&word) {
+                } else if is_keyword(word) {
                     out.push(tok(i, j, TokenType::Keyword, 0));
                 } else if Kind::parse(word).is_some() && starts_declaration(next) {
                     out.push(tok(i, j, TokenType::Kind, 0));
                 }
                 last_was_number_on_line = false;
-                i = j;
             }
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                i += 1;
-            }
-            b')' | b']' | b'}' => {
+            TokenKind::Open(_) => depth += 1,
+            TokenKind::Close(_) => {
                 vars.retain(|(_, d)| *d < depth);
                 depth = depth.saturating_sub(1);
-                i += 1;
             }
-            _ => {
-                let two = text.get(i..i + 2);
-                let len = match two {
-                    Some("->" | "==" | "!=" | "<=" | ">=") => 2,
-                    _ => text[i..].chars().next().map_or(1, char::len_utf8),
-                };
-                if matches!(b, b'<' | b'>' | b'=' | b'!' | b'+' | b'-' | b'*' | b'/') {
-                    out.push(tok(i, i + len, TokenType::Operator, 0));
+            TokenKind::Punct => {
+                if matches!(text.as_bytes()[i], b'<' | b'>' | b'=' | b'!' | b'+' | b'-' | b'*' | b'/') {
+                    out.push(tok(i, j, TokenType::Operator, 0));
                 }
-                i += len;
             }
         }
     }

@@ -1,9 +1,12 @@
 //! The abstract syntax tree of one `.compel` file.
 //!
 //! Every node carries a byte [`Span`] into the file's text. The tree is
-//! produced by [`crate::syntax::parse`], which never fails: a declaration
-//! that does not parse becomes an [`Item::Error`] and a diagnostic, and the
-//! rest of the file is still here. Comments are kept in [`File::comments`]
+//! produced by [`crate::syntax::parse`], which never fails: a line inside a
+//! declaration that does not parse becomes a [`Broken`] entry of that
+//! declaration (gate, policy) and one diagnostic, and the declaration keeps
+//! its name and everything else; a declaration whose header does not parse
+//! becomes an [`Item::Error`] (beside what could be kept of it). The rest of
+//! the file is always here. Comments are kept in [`File::comments`]
 //! so the formatter can put every one back in its place.
 
 use crate::text::Span;
@@ -76,6 +79,28 @@ pub enum Item {
     Error(Span),
 }
 
+impl File {
+    /// Whether every item parsed whole: no [`Item::Error`] and no
+    /// [`Broken`] line anywhere.
+    pub fn is_whole(&self) -> bool {
+        fn decl_whole(d: &Decl) -> bool {
+            d.broken.is_empty()
+                && d.members.iter().all(|m| match m {
+                    Member::Decl(n) => decl_whole(n),
+                    Member::Gate(g) => g.broken.is_empty(),
+                    Member::Attr(_) => true,
+                })
+        }
+        self.items.iter().all(|i| match i {
+            Item::Error(_) => false,
+            Item::Decl(d) => decl_whole(d),
+            Item::Gate(g) => g.broken.is_empty(),
+            Item::Policy(p) => p.broken.is_empty(),
+            _ => true,
+        })
+    }
+}
+
 impl Item {
     /// The item's span.
     pub fn span(&self) -> Span {
@@ -118,6 +143,20 @@ pub struct Decl {
     pub span: Span,
     /// The braces and what is between them.
     pub body_span: Span,
+    /// Lines of the body that did not parse (each has its diagnostic).
+    pub broken: Vec<Broken>,
+}
+
+/// A line (or a few continued lines) inside a declaration, gate or policy
+/// that did not parse: the parser reported it and went on with the next
+/// line. The formatter never rewrites a file holding one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Broken {
+    /// The text that did not parse.
+    pub span: Span,
+    /// Its first word when it is a name (the attribute being written, the
+    /// kind of a nested declaration, `require` ...).
+    pub word: Option<Ident>,
 }
 
 /// A member of a declaration's body.
@@ -197,6 +236,8 @@ pub struct Gate {
     pub criteria: Vec<Criterion>,
     /// The whole gate.
     pub span: Span,
+    /// Lines of the body that did not parse (each has its diagnostic).
+    pub broken: Vec<Broken>,
 }
 
 /// `policy NAME for KIND [where EXPR] { criteria }`.
@@ -214,6 +255,8 @@ pub struct Policy {
     pub criteria: Vec<Criterion>,
     /// The whole policy.
     pub span: Span,
+    /// Lines of the body that did not parse (each has its diagnostic).
+    pub broken: Vec<Broken>,
 }
 
 /// How a criterion is enforced.

@@ -2,7 +2,9 @@
 
 pub mod ast;
 mod fast;
+pub mod lexer;
 mod parser;
+mod recover;
 pub mod split;
 
-pub use parser::{parse, ParseLimits};
+pub use parser::{check_fast_path, parse, FastPathCheck, ParseLimits};

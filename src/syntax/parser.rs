@@ -13,6 +13,7 @@ use pest::pratt_parser::{Assoc, Op, PrattParser};
 use pest::Parser as _;
 
 use super::ast::*;
+use super::lexer::is_reserved;
 use super::split::{split, Piece};
 use crate::diag::{Code, Diagnostic};
 use crate::text::{FileId, Span};
@@ -140,20 +141,361 @@ fn parse_piece(
         return;
     }
     if let Some(fast) = super::fast::parse_piece(src, base, &limits) {
-        // Debug builds (every test run) hold the fast path to pest's result.
-        #[cfg(debug_assertions)]
-        {
-            let (mut slow, mut slow_diags) = (Vec::new(), Vec::new());
-            parse_piece_with_pest(file_id, text, piece, limits, &mut slow, &mut slow_diags);
-            assert!(
-                slow_diags.is_empty() && slow == fast,
-                "the parser's fast path disagrees with pest on {src:?}:\nfast: {fast:#?}\npest: {slow:#?} {slow_diags:#?}"
-            );
+        // `check_fast_path` holds this to pest's result (tests/fast_path.rs,
+        // the proptests in fast.rs, the `parse` fuzz target).
+        if !layout_disagrees(text, &fast) {
+            items.extend(fast);
+            return;
         }
-        items.extend(fast);
-        return;
     }
-    parse_piece_with_pest(file_id, text, piece, limits, items, diags);
+    let (mut whole, mut whole_diags) = (Vec::new(), Vec::new());
+    parse_piece_with_pest(file_id, text, piece, limits, &mut whole, &mut whole_diags);
+    if !whole_diags.is_empty() || layout_disagrees(text, &whole) {
+        if let Some((recovered, recovered_diags)) = recover_piece(file_id, text, piece, limits) {
+            items.extend(recovered);
+            diags.extend(recovered_diags);
+            return;
+        }
+    }
+    items.extend(whole);
+    diags.extend(whole_diags);
+}
+
+/// Whether an attribute, a criterion or a nested declaration's header runs
+/// over a line that the layout says starts a member of its own, and that
+/// parses as one ([`super::recover::layout_candidates`]). The grammar allows
+/// it, but it is how an unfinished line reads (`unit` alone, then `target
+/// <= 5%` taken as its value), so such a piece is parsed again line by line.
+fn layout_disagrees(text: &str, items: &[Item]) -> bool {
+    use super::recover::line_indent_if_first;
+    fn multi_line(text: &str, span: Span) -> bool {
+        text.as_bytes()[span.range()].contains(&b'\n')
+    }
+    fn off(text: &str, span: Span, indent: usize, rule: Rule) -> bool {
+        super::recover::layout_candidates(text, span, indent)
+            .into_iter()
+            .any(|line| CompelParser::parse(rule, &text[line.range()]).is_ok())
+    }
+    // Members are as far in as the least indented line one starts on.
+    // Members are as far in as the least indented one that begins its
+    // line; a body whose members all share lines has no layout to read.
+    fn criteria(text: &str, cs: &[Criterion]) -> bool {
+        if !cs.iter().any(|c| multi_line(text, c.span)) {
+            return false;
+        }
+        let Some(indent) = cs.iter().filter_map(|c| line_indent_if_first(text, c.span.start as usize)).min() else {
+            return false;
+        };
+        cs.iter().any(|c| off(text, c.span, indent, Rule::criterion_piece))
+    }
+    fn decl(text: &str, d: &Decl) -> bool {
+        // Only a member that runs over lines can disagree; the members'
+        // indent is computed for the first one that does.
+        let mut indent = None;
+        for m in &d.members {
+            let (span, nested) = match m {
+                Member::Attr(a) => (a.span, None),
+                Member::Decl(n) => (Span { start: n.span.start, end: n.body_span.start }, Some(n)),
+                Member::Gate(g) if criteria(text, &g.criteria) => return true,
+                Member::Gate(_) => continue,
+            };
+            if nested.is_some_and(|n| decl(text, n)) {
+                return true;
+            }
+            if !multi_line(text, span) {
+                continue;
+            }
+            let indent = *indent.get_or_insert_with(|| {
+                d.members
+                    .iter()
+                    .map(|m| match m {
+                        Member::Attr(a) => a.span.start,
+                        Member::Decl(n) => n.span.start,
+                        Member::Gate(g) => g.span.start,
+                    })
+                    .filter_map(|s| line_indent_if_first(text, s as usize))
+                    .min()
+            });
+            if indent.is_some_and(|indent| off(text, span, indent, Rule::member_piece)) {
+                return true;
+            }
+        }
+        false
+    }
+    items.iter().any(|i| match i {
+        Item::Decl(d) => decl(text, d),
+        Item::Gate(g) => criteria(text, &g.criteria),
+        Item::Policy(p) => criteria(text, &p.criteria),
+        _ => false,
+    })
+}
+
+/// How deep recovery follows nested declarations before it gives up on one
+/// (each level needs a line indented further than the one before).
+const MAX_RECOVERY_DEPTH: usize = 16;
+
+/// A declaration, gate or policy put together line by line.
+enum Recovered {
+    Decl(Decl),
+    Gate(Gate),
+    Policy(Policy),
+}
+
+/// What recovery made of a block: the node, whether its header was broken
+/// (it is kept anyway), its diagnostics, and the code after it.
+struct RecoveredBlock {
+    node: Recovered,
+    broken_header: Option<Span>,
+    diags: Vec<Diagnostic>,
+    rest: Option<Span>,
+}
+
+/// Parses a piece that did not parse whole again, line by line
+/// ([`super::recover`]): each member of each declaration on its own, so a
+/// broken line costs one diagnostic and the declaration keeps the rest.
+/// `None` when the piece has no line structure to recover by; the caller
+/// keeps the whole piece's error then.
+fn recover_piece(
+    file_id: FileId,
+    text: &str,
+    piece: &Piece,
+    limits: ParseLimits,
+) -> Option<(Vec<Item>, Vec<Diagnostic>)> {
+    let (mut items, mut diags) = (Vec::new(), Vec::new());
+    let mut next = Some(piece.span);
+    let mut first = true;
+    while let Some(span) = next.take() {
+        match recover_block(file_id, text, span, limits, 0, false) {
+            None if first => return None,
+            None => {
+                let rest = Piece { span, ..piece.clone() };
+                parse_piece_with_pest(file_id, text, &rest, limits, &mut items, &mut diags);
+            }
+            Some(Err(diag)) => {
+                diags.push(diag);
+                items.push(Item::Error(trimmed_span(text, span)));
+            }
+            Some(Ok(block)) => {
+                if let Some(header) = block.broken_header {
+                    items.push(Item::Error(header));
+                }
+                items.push(match block.node {
+                    Recovered::Decl(d) => Item::Decl(d),
+                    Recovered::Gate(g) => Item::Gate(g),
+                    Recovered::Policy(p) => Item::Policy(p),
+                });
+                diags.extend(block.diags);
+                next = block.rest;
+            }
+        }
+        first = false;
+    }
+    Some((items, diags))
+}
+
+/// Recovers the declaration, gate or policy in `text[span]`: `None` when it
+/// has no line structure, `Err` with the header's diagnostic when its
+/// header does not parse even alone.
+fn recover_block(
+    file_id: FileId,
+    text: &str,
+    span: Span,
+    limits: ParseLimits,
+    depth: usize,
+    nested: bool,
+) -> Option<Result<RecoveredBlock, Diagnostic>> {
+    let block = super::recover::block(text, span)?;
+    let lower = |base: usize| Lower { base, max_chain: limits.max_chain, max_list_len: limits.max_list_len };
+    let header_start = block.header.start as usize;
+    let header_text = &text[block.header.range()];
+    let mut diags = Vec::new();
+    // The header alone, its body replaced by `{}`: the node to fill.
+    let synthetic = match block.brace {
+        Some(_) => format!("{header_text}}}"),
+        None => format!("{header_text} {{}}"),
+    };
+    let node = match CompelParser::parse(Rule::item_piece, &synthetic) {
+        Ok(mut pairs) => {
+            let mut inner = pairs.next().map(|p| p.into_inner());
+            let item = inner.as_mut().and_then(|i| i.find(|p| p.as_rule() != Rule::EOI));
+            let lowered = item.map(|pair| lower(header_start).item(pair));
+            match lowered {
+                // `gate model` without its arrow reads as a declaration of
+                // kind `gate`: report the header as a gate's instead.
+                Some(Ok(Item::Decl(d))) if is_reserved(&d.kind.name) => {
+                    let err = CompelParser::parse(Rule::item_piece, header_text).err()?;
+                    return Some(Err(syntax_error(file_id, header_text, header_start, &err, End::Line)));
+                }
+                Some(Ok(Item::Decl(d))) => Recovered::Decl(d),
+                Some(Ok(Item::Gate(g))) => Recovered::Gate(g),
+                Some(Ok(Item::Policy(p))) if !nested => Recovered::Policy(p),
+                Some(Err((code, at, message))) => return Some(Err(Diagnostic::at(code, file_id, at, message))),
+                _ => return None,
+            }
+        }
+        Err(err) => return Some(Err(syntax_error(file_id, header_text, header_start, &err, End::Line))),
+    };
+    let broken_header = match block.brace {
+        Some(_) => None,
+        None => {
+            // Report what pest says about the header line as written.
+            let end = block.header.end as usize;
+            diags.push(match CompelParser::parse(Rule::item_piece, header_text) {
+                Err(err) => syntax_error(file_id, header_text, header_start, &err, End::Line),
+                Ok(_) => Diagnostic::at(Code::SyntaxError, file_id, Span::new(end, end), "expected `{`"),
+            });
+            Some(block.header)
+        }
+    };
+    let criteria = !matches!(node, Recovered::Decl(_));
+    let (mut members, mut criteria_out, mut broken) = (Vec::new(), Vec::new(), Vec::new());
+    let mut chunks = block.members.clone();
+    let mut k = 0;
+    while k < chunks.len() {
+        let m = chunks[k];
+        k += 1;
+        let src = &text[m.range()];
+        let base = m.start as usize;
+        let word = super::recover::word_at(text, base)
+            .map(|(s, e)| Ident { name: text[s..e].to_string(), span: Span::new(s, e) });
+        let rule = if criteria { Rule::criterion_piece } else { Rule::member_piece };
+        let failure = match CompelParser::parse(rule, src) {
+            Ok(mut pairs) => {
+                let pair = pairs.next().and_then(|p| p.into_inner().find(|p| p.as_rule() != Rule::EOI));
+                let Some(pair) = pair else { continue };
+                let result = if criteria {
+                    lower(base).criterion(pair).map(|c| criteria_out.push(c))
+                } else {
+                    lower(base).member(pair).map(|member| members.push(member))
+                };
+                match result {
+                    Ok(()) => continue,
+                    Err((code, at, message)) => Diagnostic::at(code, file_id, at, message),
+                }
+            }
+            Err(err) => {
+                let inner = if criteria || depth >= MAX_RECOVERY_DEPTH {
+                    None
+                } else {
+                    recover_block(file_id, text, m, limits, depth + 1, true)
+                };
+                match inner {
+                    Some(Ok(inner)) => {
+                        if let Some(header) = inner.broken_header {
+                            broken.push(Broken { span: header, word: word.clone() });
+                        }
+                        match inner.node {
+                            Recovered::Decl(d) => members.push(Member::Decl(d)),
+                            Recovered::Gate(g) => members.push(Member::Gate(g)),
+                            // Not returned for a nested block.
+                            Recovered::Policy(p) => broken.push(Broken { span: p.span, word: word.clone() }),
+                        }
+                        diags.extend(inner.diags);
+                        // Lines after the nested declaration's closing brace
+                        // are one more member.
+                        if let Some(rest) = inner.rest {
+                            chunks.insert(k, rest);
+                        }
+                        continue;
+                    }
+                    Some(Err(diag)) => diag,
+                    None => syntax_error(file_id, src, base, &err, End::Line),
+                }
+            }
+        };
+        diags.push(failure);
+        broken.push(Broken { span: m, word });
+    }
+    let body_end = block
+        .close
+        .map(|c| c.end)
+        .or_else(|| block.members.last().map(|m| m.end))
+        .unwrap_or(block.header.end)
+        .max(block.header.end);
+    if let (Some(brace), None) = (block.brace, block.close) {
+        diags.push(
+            Diagnostic::at(
+                Code::SyntaxError,
+                file_id,
+                Span::new(brace, brace + 1),
+                "this `{` is not closed: expected `}`",
+            )
+            .with_primary_label("opened here")
+            .with_help("add the missing `}`"),
+        );
+    }
+    let node = match node {
+        Recovered::Decl(mut d) => {
+            d.members = members;
+            d.broken = broken;
+            d.span.end = body_end;
+            d.body_span = Span { start: block.brace.map_or(block.header.end, |b| b as u32), end: body_end };
+            Recovered::Decl(d)
+        }
+        Recovered::Gate(mut g) => {
+            g.criteria = criteria_out;
+            g.broken = broken;
+            g.span.end = body_end;
+            Recovered::Gate(g)
+        }
+        Recovered::Policy(mut p) => {
+            p.criteria = criteria_out;
+            p.broken = broken;
+            p.span.end = body_end;
+            Recovered::Policy(p)
+        }
+    };
+    Some(Ok(RecoveredBlock { node, broken_header, diags, rest: block.rest }))
+}
+
+/// How the parser's fast path fared on one file against pest
+/// ([`check_fast_path`]).
+#[derive(Clone, Debug, Default)]
+pub struct FastPathCheck {
+    /// Top-level pieces within the limits (the ones either parser sees).
+    pub pieces: usize,
+    /// The first line of code of each piece the fast path left to pest.
+    pub left_to_pest: Vec<String>,
+    /// Each piece where the fast path gave a tree that is not pest's (or
+    /// pest reported an error): the piece and both results.
+    pub disagreements: Vec<String>,
+}
+
+/// Parses every piece of `text` both ways, with the fast path and with pest
+/// alone, and compares them. The fast path must either give up or give
+/// exactly pest's tree, spans included, on a piece pest parses without a
+/// diagnostic. [`parse`] runs one of the two; tests and fuzzing run this,
+/// in release builds too.
+///
+/// ```
+/// use compel::syntax::{check_fast_path, ParseLimits};
+/// let check = check_fast_path("kpi a { target >= 92% }\ntest \"t\" {}\n", ParseLimits::default());
+/// assert!(check.disagreements.is_empty());
+/// assert_eq!((check.pieces, check.left_to_pest.len()), (2, 1));
+/// ```
+pub fn check_fast_path(text: &str, limits: ParseLimits) -> FastPathCheck {
+    let mut check = FastPathCheck::default();
+    let (pieces, _) = split(text);
+    for piece in pieces.iter().take(limits.max_declarations) {
+        if piece.prefix_ops > limits.max_prefix_ops || piece.max_depth > limits.max_depth {
+            continue;
+        }
+        check.pieces += 1;
+        let src = &text[piece.span.range()];
+        let Some(fast) = super::fast::parse_piece(src, piece.span.start as usize, &limits) else {
+            let first = src.lines().map(str::trim).find(|l| !l.is_empty() && !l.starts_with("//")).unwrap_or("");
+            check.left_to_pest.push(first.to_string());
+            continue;
+        };
+        let (mut slow, mut slow_diags) = (Vec::new(), Vec::new());
+        parse_piece_with_pest(FileId(0), text, piece, limits, &mut slow, &mut slow_diags);
+        if !slow_diags.is_empty() || slow != fast {
+            check.disagreements.push(format!(
+                "the fast path disagrees with pest on {src:?}:\nfast: {fast:#?}\npest: {slow:#?} {slow_diags:#?}"
+            ));
+        }
+    }
+    check
 }
 
 /// Parses a piece with pest and lowers it.
@@ -178,14 +520,7 @@ fn parse_piece_with_pest(
                     }
                     match lower.item(pair) {
                         Ok(item) => items.push(item),
-                        Err((span, message)) => {
-                            let code = if message.contains("more than the limit") {
-                                Code::LimitExceeded
-                            } else if message.contains("reserved word") {
-                                Code::SyntaxError
-                            } else {
-                                Code::InvalidLiteral
-                            };
+                        Err((code, span, message)) => {
                             diags.push(Diagnostic::at(code, file_id, span, message));
                             items.push(Item::Error(content_span));
                         }
@@ -194,7 +529,7 @@ fn parse_piece_with_pest(
             }
         }
         Err(err) => {
-            diags.push(syntax_error(file_id, src, base, &err));
+            diags.push(syntax_error(file_id, src, base, &err, End::Declaration));
             items.push(Item::Error(content_span));
         }
     }
@@ -213,20 +548,51 @@ fn first_line(text: &str, span: Span) -> Span {
     Span::new(span.start as usize, span.start as usize + end)
 }
 
-/// Turns a pest error into a diagnostic in the user's words.
-fn syntax_error(file_id: FileId, src: &str, base: usize, err: &pest::error::Error<Rule>) -> Diagnostic {
+/// What ends the text pest was given: a whole declaration, or one line of
+/// one (when a broken declaration is parsed again line by line).
+#[derive(Clone, Copy, PartialEq)]
+enum End {
+    Declaration,
+    Line,
+}
+
+/// Turns a pest error into a diagnostic in the user's words. `src` is the
+/// text pest parsed, or a prefix of it: an error past its end is reported
+/// at its end.
+fn syntax_error(file_id: FileId, src: &str, base: usize, err: &pest::error::Error<Rule>, end: End) -> Diagnostic {
     let pos = match err.location {
         pest::error::InputLocation::Pos(p) => p,
         pest::error::InputLocation::Span((s, _)) => s,
     };
-    let found = describe_found(src, pos);
+    let mut pos = crate::text::clamp_to_char_boundary(src, pos);
+    if src[pos..].trim().is_empty() {
+        // At the end: point at the end of the last token, not at the next
+        // line after the trailing newline.
+        pos = pos.min(content_end(src));
+    }
+    let mut found = describe_found(src, pos, end);
     let token_end = pos + token_len(&src[pos..]);
-    let span = Span::new(base + pos, base + token_end.max(pos));
+    let mut span = Span::new(base + pos, base + token_end.max(pos));
     let expected = match &err.variant {
-        pest::error::ErrorVariant::ParsingError { positives, .. } => expected_words(positives),
+        // Only a reserved word where a name goes (`x.because`): a name.
+        pest::error::ErrorVariant::ParsingError { positives, negatives }
+            if positives.is_empty() && negatives.contains(&Rule::keyword) =>
+        {
+            vec!["a name".to_string()]
+        }
+        pest::error::ErrorVariant::ParsingError { positives, .. } => expected_words(positives, end),
         pest::error::ErrorVariant::CustomError { message } => vec![message.clone()],
     };
-    let unclosed = found == "the end of the declaration" && expected.iter().any(|e| e == "`}`");
+    // An operand or a name missing at the end of a line (`target >=`,
+    // `expect` then `because` below): the line is unfinished, say so on it.
+    if expected.iter().any(|e| e == "an expression" || e == "a name") {
+        let before = content_end(&src[..pos]);
+        if src[before..pos].contains('\n') {
+            found = "the end of the line".to_string();
+            span = Span::new(base + before, base + before);
+        }
+    }
+    let unclosed = end == End::Declaration && found == END_OF_DECLARATION && expected.iter().any(|e| e == "`}`");
     if unclosed {
         return Diagnostic::at(Code::SyntaxError, file_id, span, "this declaration is not closed: expected `}`")
             .with_primary_label("the declaration ends here")
@@ -254,10 +620,29 @@ fn token_len(rest: &str) -> usize {
     }
 }
 
-fn describe_found(src: &str, pos: usize) -> String {
+/// The end of the last line of `src` that holds code: trailing blank and
+/// comment lines excluded.
+fn content_end(src: &str) -> usize {
+    let mut end = src.trim_end().len();
+    loop {
+        let line_start = src[..end].rfind('\n').map_or(0, |i| i + 1);
+        if line_start == 0 || !src[line_start..end].trim_start().starts_with("//") {
+            return end;
+        }
+        end = src[..line_start].trim_end().len();
+    }
+}
+
+const END_OF_DECLARATION: &str = "the end of the declaration";
+
+fn describe_found(src: &str, pos: usize, end: End) -> String {
     let rest = &src[pos..];
     if rest.trim().is_empty() {
-        return "the end of the declaration".to_string();
+        return match end {
+            End::Declaration => END_OF_DECLARATION,
+            End::Line => "the end of the line",
+        }
+        .to_string();
     }
     let len = token_len(rest);
     if len == 0 {
@@ -280,7 +665,7 @@ fn join_or(words: &[String]) -> String {
 
 /// Maps the rules pest expected to words a user knows, deduplicated, in a
 /// stable order.
-fn expected_words(rules: &[Rule]) -> Vec<String> {
+fn expected_words(rules: &[Rule], end: End) -> Vec<String> {
     let mut words: Vec<&str> = Vec::new();
     for rule in rules {
         let w = match rule {
@@ -345,7 +730,8 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
             | Rule::expect_policy => "a test statement (`now`, `metrics`, `series`, `expect`)",
             Rule::series_labels | Rule::sample => "`labels` or `at`",
             Rule::sample_value => "a number",
-            Rule::EOI => "the end of the declaration",
+            Rule::EOI if end == End::Line => "the end of the line",
+            Rule::EOI => END_OF_DECLARATION,
             _ => continue,
         };
         if !words.contains(&w) {
@@ -362,7 +748,8 @@ fn expected_words(rules: &[Rule]) -> Vec<String> {
     words.into_iter().map(str::to_string).collect()
 }
 
-type LowerResult<T> = Result<T, (Span, String)>;
+/// What lowering refuses: the code it is reported under, where, and why.
+type LowerResult<T> = Result<T, (Code, Span, String)>;
 
 struct Lower {
     base: usize,
@@ -386,8 +773,12 @@ impl Lower {
     /// A name that is declared or referenced: reserved words are refused.
     fn name(&self, pair: Pair<Rule>) -> LowerResult<Ident> {
         let ident = self.ident(pair);
-        if RESERVED.contains(&ident.name.as_str()) {
-            return Err((ident.span, format!("`{}` is a reserved word and cannot be used as a name", ident.name)));
+        if is_reserved(&ident.name) {
+            return Err((
+                Code::SyntaxError,
+                ident.span,
+                format!("`{}` is a reserved word and cannot be used as a name", ident.name),
+            ));
         }
         Ok(ident)
     }
@@ -395,7 +786,7 @@ impl Lower {
     fn string(&self, pair: Pair<Rule>) -> LowerResult<StrLit> {
         let span = self.span(&pair);
         let raw = pair.as_str();
-        let value = unescape(&raw[1..raw.len() - 1]).map_err(|m| (span, m))?;
+        let value = unescape(&raw[1..raw.len() - 1]).map_err(|m| (Code::InvalidLiteral, span, m))?;
         Ok(StrLit { value, span })
     }
 
@@ -430,7 +821,7 @@ impl Lower {
                         _ => {}
                     }
                 }
-                Item::Policy(Policy { doc: None, name, subject, filter, criteria, span })
+                Item::Policy(Policy { doc: None, name, subject, filter, criteria, span, broken: Vec::new() })
             }
             Rule::let_item => {
                 let span = self.span(&pair);
@@ -461,11 +852,11 @@ impl Lower {
                         _ => {}
                     }
                 }
-                let ret = ret.ok_or((span, "missing result type".to_string()))?;
+                let ret = ret.ok_or((Code::SyntaxError, span, "missing result type".to_string()))?;
                 Item::Builtin(Builtin { doc: None, name, params, ret, span })
             }
             Rule::test => Item::Test(self.test(pair)?),
-            _ => return Err((self.span(&pair), "unexpected item".to_string())),
+            _ => return Err((Code::SyntaxError, self.span(&pair), "unexpected item".to_string())),
         })
     }
 
@@ -498,7 +889,7 @@ impl Lower {
                 _ => {}
             }
         }
-        Ok(Decl { doc: None, kind, name, members, span, body_span })
+        Ok(Decl { doc: None, kind, name, members, span, body_span, broken: Vec::new() })
     }
 
     fn attr(&self, pair: Pair<Rule>) -> LowerResult<Attr> {
@@ -546,34 +937,41 @@ impl Lower {
         inner.next(); // ->
         let to = self.ident(next(&mut inner)?);
         let criteria = self.criteria(next(&mut inner)?)?;
-        Ok(Gate { doc: None, from, to, criteria, span })
+        Ok(Gate { doc: None, from, to, criteria, span, broken: Vec::new() })
     }
 
     fn criteria(&self, pair: Pair<Rule>) -> LowerResult<Vec<Criterion>> {
-        let mut out = Vec::new();
-        for c in pair.into_inner() {
-            if c.as_rule() != Rule::criterion {
-                continue;
+        pair.into_inner().filter(|c| c.as_rule() == Rule::criterion).map(|c| self.criterion(c)).collect()
+    }
+
+    fn criterion(&self, c: Pair<Rule>) -> LowerResult<Criterion> {
+        let span = self.span(&c);
+        let mut ci = c.into_inner();
+        let enforcement = match next(&mut ci)?.as_str() {
+            "require" => Enforcement::Require,
+            "expect" => Enforcement::Expect,
+            _ => Enforcement::Advise,
+        };
+        let expr = self.expr(next(&mut ci)?)?;
+        let because = match ci.next() {
+            Some(b) => {
+                let mut bi = b.into_inner();
+                bi.next();
+                Some(self.string(next(&mut bi)?)?)
             }
-            let span = self.span(&c);
-            let mut ci = c.into_inner();
-            let enforcement = match next(&mut ci)?.as_str() {
-                "require" => Enforcement::Require,
-                "expect" => Enforcement::Expect,
-                _ => Enforcement::Advise,
-            };
-            let expr = self.expr(next(&mut ci)?)?;
-            let because = match ci.next() {
-                Some(b) => {
-                    let mut bi = b.into_inner();
-                    bi.next();
-                    Some(self.string(next(&mut bi)?)?)
-                }
-                None => None,
-            };
-            out.push(Criterion { enforcement, expr, because, span });
-        }
-        Ok(out)
+            None => None,
+        };
+        Ok(Criterion { enforcement, expr, because, span })
+    }
+
+    /// A member of a declaration's body (`member_piece`'s one child).
+    fn member(&self, pair: Pair<Rule>) -> LowerResult<Member> {
+        Ok(match pair.as_rule() {
+            Rule::attr => Member::Attr(self.attr(pair)?),
+            Rule::decl => Member::Decl(self.decl(pair)?),
+            Rule::gate => Member::Gate(self.gate(pair)?),
+            _ => return Err((Code::SyntaxError, self.span(&pair), "unexpected member".to_string())),
+        })
     }
 
     fn test(&self, pair: Pair<Rule>) -> LowerResult<Test> {
@@ -605,8 +1003,10 @@ impl Lower {
                                 let v = next(&mut pi)?;
                                 let vspan = self.span(&v);
                                 let text: String = v.as_str().chars().filter(|c| !c.is_whitespace()).collect();
-                                let value: f64 =
-                                    text.replace('_', "").parse().map_err(|_| (vspan, "invalid number".to_string()))?;
+                                let value: f64 = text
+                                    .replace('_', "")
+                                    .parse()
+                                    .map_err(|_| (Code::InvalidLiteral, vspan, "invalid number".to_string()))?;
                                 let value = Expr {
                                     kind: ExprKind::Number { raw: text.clone(), value, unit: None },
                                     span: vspan,
@@ -652,6 +1052,7 @@ impl Lower {
         let infix_count = inner.clone().filter(|p| is_infix(p.as_rule())).count();
         if infix_count > self.max_chain {
             return Err((
+                Code::LimitExceeded,
                 span,
                 format!("{infix_count} operators chained in one expression, more than the limit of {}", self.max_chain),
             ));
@@ -699,25 +1100,37 @@ impl Lower {
     fn expr_primary(&self, pair: Pair<Rule>) -> LowerResult<Expr> {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
-            Rule::datetime => ExprKind::DateTime(
-                parse_datetime(pair.as_str()).ok_or((span, format!("`{}` is not a valid time", pair.as_str())))?,
-            ),
-            Rule::date => ExprKind::Date(
-                parse_date(pair.as_str()).ok_or((span, format!("`{}` is not a valid date", pair.as_str())))?,
-            ),
+            Rule::datetime => ExprKind::DateTime(parse_datetime(pair.as_str()).ok_or((
+                Code::InvalidLiteral,
+                span,
+                format!("`{}` is not a valid time", pair.as_str()),
+            ))?),
+            Rule::date => ExprKind::Date(parse_date(pair.as_str()).ok_or((
+                Code::InvalidLiteral,
+                span,
+                format!("`{}` is not a valid date", pair.as_str()),
+            ))?),
             Rule::money => {
                 let mut inner = pair.into_inner();
                 let amount = next(&mut inner)?;
                 let currency = next(&mut inner)?.as_str().to_string();
                 let raw = amount.as_str().to_string();
-                let value = parse_decimal(&raw).ok_or((span, format!("`{raw}` is not a valid number")))?;
+                let value = parse_decimal(&raw).ok_or((
+                    Code::InvalidLiteral,
+                    span,
+                    format!("`{raw}` is not a valid number"),
+                ))?;
                 ExprKind::Money { raw, value, currency }
             }
             Rule::number => {
                 let mut inner = pair.into_inner();
                 let amount = next(&mut inner)?;
                 let raw = amount.as_str().to_string();
-                let value = parse_decimal(&raw).ok_or((span, format!("`{raw}` is not a valid number")))?;
+                let value = parse_decimal(&raw).ok_or((
+                    Code::InvalidLiteral,
+                    span,
+                    format!("`{raw}` is not a valid number"),
+                ))?;
                 let unit = inner.next().map(|u| match u.as_str() {
                     "%" => LitUnit::Percent,
                     "ms" => LitUnit::Ms,
@@ -738,6 +1151,7 @@ impl Lower {
                 let len = pair.clone().into_inner().filter(|p| p.as_rule() == Rule::expr).count();
                 if len > self.max_list_len {
                     return Err((
+                        Code::LimitExceeded,
                         span,
                         format!("a list of {len} elements, more than the limit of {}", self.max_list_len),
                     ));
@@ -750,10 +1164,11 @@ impl Lower {
                 ExprKind::List(items)
             }
             Rule::paren => {
-                let e = pair
-                    .into_inner()
-                    .find(|p| p.as_rule() == Rule::expr)
-                    .ok_or((span, "empty parentheses".to_string()))?;
+                let e = pair.into_inner().find(|p| p.as_rule() == Rule::expr).ok_or((
+                    Code::SyntaxError,
+                    span,
+                    "empty parentheses".to_string(),
+                ))?;
                 ExprKind::Paren(Box::new(self.expr(e)?))
             }
             Rule::call => {
@@ -774,19 +1189,11 @@ impl Lower {
                 ExprKind::Quantifier { func, var, list: Box::new(list), pred: Box::new(pred) }
             }
             Rule::expr => return self.expr(pair),
-            _ => return Err((span, "unexpected part of an expression".to_string())),
+            _ => return Err((Code::SyntaxError, span, "unexpected part of an expression".to_string())),
         };
         Ok(Expr { kind, span })
     }
 }
-
-/// The end of the last token of a pair: its text without the trailing
-/// whitespace and `//` comments pest may have skipped.
-/// Words the language reserves.
-pub const RESERVED: &[&str] = &[
-    "import", "gate", "policy", "for", "where", "require", "expect", "advise", "because", "and", "or", "not", "in",
-    "true", "false", "today", "now", "let", "builtin", "test",
-];
 
 fn is_infix(rule: Rule) -> bool {
     matches!(rule, Rule::kw_or | Rule::kw_and | Rule::kw_for | Rule::cmp_op | Rule::kw_in | Rule::add_op | Rule::mul_op)
@@ -809,6 +1216,8 @@ fn pratt() -> &'static PrattParser<Rule> {
     })
 }
 
+/// The end of the last token of a pair: its text without the trailing
+/// whitespace and `//` comments pest may have skipped.
 fn last_token_end(pair: &Pair<Rule>) -> usize {
     let span = pair.as_span();
     let (start, mut end) = (span.start(), span.end());
@@ -817,32 +1226,19 @@ fn last_token_end(pair: &Pair<Rule>) -> usize {
         let trimmed = input[start..end].trim_end();
         end = start + trimmed.len();
         let line_start = input[start..end].rfind('\n').map_or(start, |i| start + i + 1);
-        match comment_start(&input[line_start..end]) {
-            Some(at) => end = line_start + at,
+        match super::lexer::comment_start(input, Span::new(line_start, end)) {
+            Some(at) => end = at,
             None => return end,
         }
     }
 }
 
-/// Where a `//` comment starts in one line, outside strings.
-fn comment_start(line: &str) -> Option<usize> {
-    let bytes = line.as_bytes();
-    let mut in_string = false;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\\' if in_string => i += 1,
-            b'"' => in_string = !in_string,
-            b'/' if !in_string && bytes.get(i + 1) == Some(&b'/') => return Some(i),
-            _ => {}
-        }
-        i += 1;
-    }
-    None
-}
-
 fn next<'i>(it: &mut impl Iterator<Item = Pair<'i, Rule>>) -> LowerResult<Pair<'i, Rule>> {
-    it.next().ok_or((Span::default(), "internal error: the parse tree is missing a part".to_string()))
+    it.next().ok_or((
+        Code::SyntaxError,
+        Span::default(),
+        "internal error: the parse tree is missing a part".to_string(),
+    ))
 }
 
 fn cmp_op(s: &str) -> CmpOp {
@@ -1033,8 +1429,12 @@ mod tests {
     fn recovers_after_a_broken_declaration() {
         let (file, diags) = p("kpi a {\n  target >=\n}\n\nkpi b {\n  metric \"m\"\n}\n");
         assert_eq!(diags.len(), 1);
-        assert_eq!(diags[0].message, "expected an expression, found `}`");
-        assert!(matches!(file.items[0], Item::Error(_)));
+        assert_eq!(diags[0].message, "expected an expression, found the end of the line");
+        assert_eq!(diags[0].primary.span, Span::new(19, 19));
+        // The declaration is kept, with its broken line.
+        let Item::Decl(a) = &file.items[0] else { panic!("not a decl: {:?}", file.items[0]) };
+        assert_eq!((a.name.name.as_str(), a.members.len(), a.broken.len()), ("a", 0, 1));
+        assert_eq!(a.broken[0].word.as_ref().map(|w| w.name.as_str()), Some("target"));
         assert!(matches!(file.items[1], Item::Decl(_)));
     }
 

@@ -1,14 +1,17 @@
 //! The top-level scanner: splits a file into pieces, one per top-level item,
 //! and collects every comment.
 //!
-//! It knows strings, comments and bracket depth, nothing else. A piece
+//! It reads the text through the one lexer ([`super::lexer`]) and knows
+//! strings, comments and bracket depth, nothing else. A piece
 //! starts at a line whose first character, in column 0, begins a word or a
-//! doc comment while no bracket is open. A line in column 0 that starts
+//! doc comment (or is a lone `/`, a comment being typed) while no bracket
+//! is open. A line in column 0 that starts
 //! with an item keyword, or looks like `KIND NAME {`, starts a piece even
 //! inside unclosed brackets: that is how a missing `}` costs one
 //! declaration and not the rest of the file.
 
 use super::ast::Comment;
+use super::lexer::{self, TokenKind, ITEM_KEYWORDS};
 use crate::text::Span;
 
 /// One piece of a file: a byte range and the deepest bracket nesting in it.
@@ -23,8 +26,6 @@ pub struct Piece {
     pub prefix_ops: usize,
 }
 
-const ITEM_KEYWORDS: &[&str] = &["import", "gate", "policy", "let", "builtin", "test"];
-
 /// Splits `text` into pieces and collects its comments.
 pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
     let bytes = text.as_bytes();
@@ -33,21 +34,24 @@ pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
     let mut depth: usize = 0;
     let mut max_depth: usize = 0;
     let mut start: Option<usize> = None;
-    let mut i = 0;
-    let mut line_start = true;
     // Whether the current piece holds anything but comments yet: a doc
     // comment and the declaration after it stay one piece.
     let mut has_code = false;
     // Prefix operators in the current piece (each one a level of recursion).
     let mut prefix_ops: usize = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if line_start {
-            line_start = false;
-            let begins_word = b.is_ascii_alphabetic() || b == b'_';
-            let doc = text[i..].starts_with("///") && !text[i..].starts_with("////");
-            let boundary =
-                if depth == 0 { begins_word || doc } else { doc || (begins_word && looks_like_item_start(&text[i..])) };
+    for token in lexer::tokens(text) {
+        let i = token.start();
+        if i == 0 || bytes[i - 1] == b'\n' {
+            let begins_word = token.kind == TokenKind::Word;
+            let doc = token.kind == TokenKind::Comment { doc: true };
+            // A lone `/` in column 0 is a comment being typed, not a
+            // division continuing the item above.
+            let slash = token.kind == TokenKind::Punct && bytes[i] == b'/';
+            let boundary = if depth == 0 {
+                begins_word || doc || slash
+            } else {
+                doc || (begins_word && looks_like_item_start(&text[i..]))
+            };
             if boundary && (has_code || start.is_none()) {
                 has_code = false;
                 if let Some(s) = start {
@@ -61,57 +65,33 @@ pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
                 prefix_ops = 0;
             }
         }
-        match b {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                let end = text[i..].find('\n').map_or(text.len(), |n| i + n);
-                let doc = text[i..end].starts_with("///") && !text[i..end].starts_with("////");
-                comments.push(Comment { span: Span::new(i, end), doc });
-                i = end;
+        match token.kind {
+            TokenKind::Comment { doc } => {
+                comments.push(Comment { span: token.span, doc });
                 continue;
             }
-            b'"' => {
-                if start.is_none() {
-                    start = Some(i);
-                }
-                has_code = true;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' && bytes[i] != b'\n' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    i += 1;
-                }
-                if i < bytes.len() && bytes[i] == b'"' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'(' | b'[' | b'{' => {
+            TokenKind::Newline => continue,
+            TokenKind::Open(_) => {
                 depth += 1;
                 max_depth = max_depth.max(depth);
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            b'\n' => line_start = true,
-            b'-' if !(bytes.get(i + 1).is_some_and(|n| *n == b'>' || n.is_ascii_digit())
-                || i > 0 && bytes[i - 1].is_ascii_alphanumeric()) =>
+            TokenKind::Close(_) => depth = depth.saturating_sub(1),
+            // A minus that is not binary (`a - b`) nor a sign (`-1`).
+            TokenKind::Punct
+                if bytes[i] == b'-'
+                    && token.end() == i + 1
+                    && !(bytes.get(i + 1).is_some_and(u8::is_ascii_digit)
+                        || i > 0 && bytes[i - 1].is_ascii_alphanumeric()) =>
             {
                 prefix_ops += 1
             }
-            b'n' if text[i..].starts_with("not")
-                && !(i > 0 && (bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
-                && !bytes.get(i + 3).is_some_and(|n| n.is_ascii_alphanumeric() || *n == b'_') =>
-            {
-                prefix_ops += 1
-            }
+            TokenKind::Word if &bytes[i..token.end()] == b"not" => prefix_ops += 1,
             _ => {}
         }
-        if !b.is_ascii_whitespace() {
-            has_code = true;
-            if start.is_none() {
-                start = Some(i);
-            }
+        has_code = true;
+        if start.is_none() {
+            start = Some(i);
         }
-        i += 1;
     }
     if let Some(s) = start {
         if !text[s..].trim().is_empty() {
