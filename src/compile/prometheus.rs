@@ -324,8 +324,10 @@ fn kpi_rules(model: &Model, files: &Files, k: &Kpi, id: DeclId, initiative: Opti
     let (enforcement, texts, becauses) = readers(model, files, id, initiative);
     let mut alert_labels = labels.clone();
     if let Some(i) = initiative {
-        if let Some(owner) = model.decl(i).value("owner") {
-            alert_labels.push(("owner", model.display_value(owner)));
+        match model.decl(i).value("owner") {
+            Some(Value::Str(s)) => alert_labels.push(("owner", s.clone())),
+            Some(owner) => alert_labels.push(("owner", model.display_value(owner))),
+            None => {}
         }
     }
     let criterion = if texts.is_empty() { k.target_text.clone() } else { texts.join("; ") };
@@ -428,7 +430,7 @@ fn term(
                 _ => return Err("its duration is not a constant".into()),
             };
             let window = duration(secs).ok_or("its duration is not a whole number of milliseconds")?;
-            return held(k, &window);
+            return held(k, &window, secs);
         }
     }
     if !reads_clock(&c.expr) {
@@ -447,7 +449,7 @@ fn term(
 
 /// `KPI for D` as 0/1: every sample in the window and the one in effect
 /// at its start meet the target, and a fresh sample covers the window.
-fn held(k: &Kpi, window: &str) -> Result<String, String> {
+fn held(k: &Kpi, window: &str, window_secs: Rational) -> Result<String, String> {
     let (op, bound) = k.target;
     let b = number(bound);
     let s = &k.selector;
@@ -459,11 +461,27 @@ fn held(k: &Kpi, window: &str) -> Result<String, String> {
         CmpOp::Ne => return Err("a `!=` target over a window is decided by compel serve".into()),
     };
     let start = format!("(max(last_over_time({s}[{}] offset {window})) {} bool {b})", k.age, op.as_str());
-    let covered =
-        format!("(min_over_time((sum(count_over_time({s}[{}])) or on() vector(0))[{window}:1m]) >= bool 1)", k.age);
+    let covered = format!(
+        "(min_over_time((sum(count_over_time({s}[{}])) or on() vector(0))[{window}:{}]) >= bool 1)",
+        k.age,
+        coverage_step(window_secs)
+    );
     let single = format!("(count(last_over_time({s}[{}])) == bool 1)", k.age);
     Ok(format!("({inside} * {start} * {covered} * {single})"))
 }
+
+/// The step at which a `for` window's coverage is checked: a minute, or
+/// coarser so that a window is at most [`MAX_COVERAGE_POINTS`] points (a
+/// ruler bounds the samples one query loads). A gap inside the window is
+/// seen by Prometheus once it exceeds `max_age` by a step; `compel serve`
+/// and `eval` decide coverage exactly.
+fn coverage_step(window: Rational) -> String {
+    let minutes = window.div(Rational::int(60 * MAX_COVERAGE_POINTS)).map_or(1, |q| q.ceil().max(1));
+    format!("{minutes}m")
+}
+
+/// The most points of a `for` window's coverage subquery.
+pub const MAX_COVERAGE_POINTS: i64 = 1000;
 
 /// The readiness rule of an initiative's next gate.
 fn readiness(
@@ -597,7 +615,7 @@ fn document(opts: &Options, g: &Groups, undecided: &[Undecided], skipped: &[(Str
                 out.push_str("  groups: []\n");
             } else {
                 out.push_str("  groups:\n");
-                out.push_str(&indent(&groups, "    "));
+                out.push_str(&indent(&groups, "  "));
             }
         }
     }
