@@ -57,6 +57,7 @@
 pub mod analysis;
 pub mod check;
 pub mod cli;
+pub mod compile;
 pub mod diag;
 pub mod eval;
 pub mod fmt;

@@ -4,6 +4,7 @@
 //! terminal.
 
 pub mod check;
+pub mod compile;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
