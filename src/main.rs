@@ -19,6 +19,8 @@ enum Command {
     Check(cli::check::Args),
     /// Decide gates, KPIs and policies against metrics.
     Eval(Box<cli::eval::Args>),
+    /// Write the executive portfolio page: one self-contained HTML file.
+    Report(Box<cli::report::Args>),
     /// Format files in the canonical layout.
     Fmt(cli::fmt::Args),
     /// Run the `test` blocks of policy files.
@@ -55,6 +57,7 @@ fn run(args: Cli) -> ExitCode {
     let code = match args.command {
         Command::Check(a) => cli::check::run(a),
         Command::Eval(a) => cli::eval::run(*a),
+        Command::Report(a) => cli::report::run(*a),
         Command::Fmt(a) => cli::fmt::run(a),
         Command::Test(a) => cli::test::run(a),
         Command::Lsp => cli::lsp::run(),
