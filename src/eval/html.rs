@@ -774,6 +774,20 @@ fn obligations(out: &mut String, report: &Report, decls: &Decls<'_>) {
         }
         out.push_str("</article>\n");
     }
+    if !report.policies.is_empty() {
+        let _ = write!(
+            out,
+            "<details><summary>Every obligation ({})</summary><table><thead><tr><th>Policy</th><th>Subject</th>\
+             <th>Outcome</th></tr></thead><tbody>",
+            report.policies.len()
+        );
+        for p in &report.policies {
+            let _ = write!(out, "<tr><td>{}</td><td>{} {}</td><td>", esc(&p.name), esc(&p.kind), esc(&p.subject));
+            mark(out, outcome_light(p.outcome), p.outcome.as_str());
+            out.push_str("</td></tr>");
+        }
+        out.push_str("</tbody></table></details>\n");
+    }
     out.push_str("</section>\n");
 }
 
