@@ -67,6 +67,8 @@ p,li,td,th,dd,dt,summary{overflow-wrap:anywhere}
 .column .empty{color:var(--muted);font-size:13px;margin:4px 0}
 .card{margin:0 0 8px;font-size:14px}
 .card p{margin:4px 0}
+.card h4{margin:0 0 4px;font-size:15px}
+details h4{margin:12px 0 4px}
 .owner{color:var(--muted)}
 .mark{display:inline-block;font-weight:600;border-radius:4px;padding:0 6px;border:1px solid currentColor;white-space:nowrap}
 .s-green{color:var(--green)}.s-amber{color:var(--amber)}.s-red{color:var(--red)}.s-grey{color:var(--grey)}
