@@ -21,6 +21,8 @@ enum Command {
     Eval(Box<cli::eval::Args>),
     /// Compile KPIs and gates into Prometheus recording and alerting rules.
     Compile(cli::compile::Args),
+    /// Write the executive portfolio page: one self-contained HTML file.
+    Report(Box<cli::report::Args>),
     /// Format files in the canonical layout.
     Fmt(cli::fmt::Args),
     /// Run the `test` blocks of policy files.
@@ -58,6 +60,7 @@ fn run(args: Cli) -> ExitCode {
         Command::Check(a) => cli::check::run(a),
         Command::Eval(a) => cli::eval::run(*a),
         Command::Compile(a) => cli::compile::run(a),
+        Command::Report(a) => cli::report::run(*a),
         Command::Fmt(a) => cli::fmt::run(a),
         Command::Test(a) => cli::test::run(a),
         Command::Lsp => cli::lsp::run(),

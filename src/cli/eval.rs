@@ -54,6 +54,18 @@ pub enum Format {
 /// Arguments of `compel eval`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
+    /// The policy, the metrics and the evaluation's settings.
+    #[command(flatten)]
+    pub inputs: Inputs,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "human")]
+    pub format: Format,
+}
+
+/// What an evaluation reads: the policy, the metric sources, `now`, the
+/// gates asked and the limits. Shared by `compel eval` and `compel report`.
+#[derive(clap::Args, Debug)]
+pub struct Inputs {
     /// Files or folders (every `*.compel` below a folder).
     #[arg(required = true)]
     pub paths: Vec<PathBuf>,
@@ -74,9 +86,6 @@ pub struct Args {
     /// error, so a stale export never looks fresh.
     #[arg(long, value_name = "TIME")]
     pub sample_time: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    pub format: Format,
     /// Ask the gate of initiative NAME (repeatable; `all` asks every
     /// initiative's): a gate asked that fails or is unknown makes the exit
     /// code 1. Without it every gate is readiness, reported but not
@@ -117,7 +126,7 @@ pub struct Args {
 /// Runs `compel eval`.
 pub fn run(args: Args) -> Exit {
     let started = super::RunClock::start();
-    match run_inner(&args) {
+    match run_inner(&args.inputs) {
         Ok(report) => {
             let written = match args.format {
                 Format::Json => {
@@ -125,7 +134,7 @@ pub fn run(args: Args) -> Exit {
                     report.write_json(&mut out).and_then(|()| out.flush())
                 }
                 Format::Human => write_stdout(&render::human(&report, use_color())),
-                Format::Junit => write_stdout(&render::junit(&report, &junit_run(&args, &started, &report.now))),
+                Format::Junit => write_stdout(&render::junit(&report, &junit_run(&args.inputs, &started, &report.now))),
                 Format::Markdown => write_stdout(&render::markdown(&report)),
             };
             let exit = match written {
@@ -147,11 +156,12 @@ pub fn run(args: Args) -> Exit {
             }
             // A JUnit consumer still gets a report, recording the failure.
             if args.format == Format::Junit {
-                let now = match args.now.as_deref().and_then(|t| parse_rfc3339(t.trim())) {
+                let now = match args.inputs.now.as_deref().and_then(|t| parse_rfc3339(t.trim())) {
                     Some(now) => crate::eval::metrics::format_rfc3339(now),
                     None => crate::eval::metrics::format_rfc3339(clock()),
                 };
-                let _ = write_stdout(&render::junit_error(&junit_run(&args, &started, &now), &unusable.to_string()));
+                let _ =
+                    write_stdout(&render::junit_error(&junit_run(&args.inputs, &started, &now), &unusable.to_string()));
             }
             Exit::Error
         }
@@ -176,7 +186,7 @@ fn parse_now(text: &str) -> Result<i64, String> {
 /// The JUnit report's run facts: the evaluation time as `timestamp` and as
 /// the `now` property, compel's version, and the metric sources (the
 /// flags', else `compel.toml`'s; a Prometheus URL without its credentials).
-fn junit_run(args: &Args, started: &super::RunClock, now: &str) -> crate::junit::JunitRun {
+fn junit_run(args: &Inputs, started: &super::RunClock, now: &str) -> crate::junit::JunitRun {
     let (files, url) = if !args.metrics.is_empty() || args.prometheus.is_some() {
         (args.metrics.clone(), args.prometheus.clone())
     } else {
@@ -193,7 +203,7 @@ fn junit_run(args: &Args, started: &super::RunClock, now: &str) -> crate::junit:
 }
 
 /// A URL without the `user:password@` part.
-fn without_credentials(url: &str) -> String {
+pub(crate) fn without_credentials(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
     let authority_end = rest.find('/').unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {
@@ -204,7 +214,31 @@ fn without_credentials(url: &str) -> String {
 }
 
 /// Evaluates, or says why the inputs are unusable.
-fn run_inner(args: &Args) -> Result<Report, Unusable> {
+fn run_inner(args: &Inputs) -> Result<Report, Unusable> {
+    let evaluated = evaluate_inputs(args)?;
+    // The process ends soon: skip freeing the model and the metrics.
+    std::mem::forget(evaluated.analysis);
+    std::mem::forget(evaluated.store);
+    Ok(evaluated.report)
+}
+
+/// An evaluation and what it was made from.
+pub struct Evaluated {
+    /// The checked policy: the declarations a report reads.
+    pub analysis: crate::analysis::Analysis,
+    /// The metrics read.
+    pub store: MetricStore,
+    /// The decisions, with the gates `--ready` asked.
+    pub report: Report,
+    /// The metric sources as a person reads them: the files, or the
+    /// Prometheus URL without its credentials.
+    pub sources: Vec<String>,
+}
+
+/// What `compel eval` does before it renders: reads the configuration,
+/// the policy and the metrics, evaluates at `now` and asks the gates
+/// `--ready` names. Exit 2's reasons are the error.
+pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
     let now = match &args.now {
         Some(text) => parse_now(text)?,
         None => clock(),
@@ -242,6 +276,8 @@ fn run_inner(args: &Args) -> Result<Report, Unusable> {
     } else {
         (config.metrics.clone(), config.prometheus.clone())
     };
+    let mut sources: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    sources.extend(url.iter().map(|u| format!("prometheus {}", without_credentials(u))));
     let source = match (files.is_empty(), url) {
         (true, None) => Err(
             "no metrics: give `--metrics FILE` or `--prometheus URL` (or set `metrics` or `prometheus` in compel.toml)"
@@ -316,10 +352,7 @@ fn run_inner(args: &Args) -> Result<Report, Unusable> {
     let opts = EvalOptions { now, default_max_age: max_age };
     let mut report = eval::evaluate(&analysis.model, &analysis.files, &store, &opts);
     report.ask(&ready);
-    // The process ends soon: skip freeing the model and the metrics.
-    std::mem::forget(analysis);
-    std::mem::forget(store);
-    Ok(report)
+    Ok(Evaluated { analysis, store, report, sources })
 }
 
 /// The names of the initiatives the user's files declare (not the stdlib's).
@@ -580,7 +613,7 @@ fn find_config(start: &Path) -> Option<PathBuf> {
     None
 }
 
-fn load_config(args: &Args) -> Result<Config, String> {
+fn load_config(args: &Inputs) -> Result<Config, String> {
     let path = match &args.config {
         Some(p) => p.clone(),
         None => match args.paths.first().and_then(|p| find_config(p)) {

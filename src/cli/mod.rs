@@ -9,6 +9,7 @@ pub mod eval;
 pub mod explain;
 pub mod fmt;
 pub mod lsp;
+pub mod report;
 pub mod test;
 
 use std::io::IsTerminal;
