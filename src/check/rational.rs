@@ -186,11 +186,14 @@ impl Rational {
 
     /// The nearest `f64` (for drift statistics and display).
     pub fn to_f64(self) -> f64 {
-        if self.den == 1 {
-            return self.num as f64;
+        const EXACT: u128 = 1 << 53;
+        if self.num.unsigned_abs() <= EXACT && (self.den as u128) <= EXACT {
+            // Both exact in an f64: IEEE division is correctly rounded, so
+            // this is the nearest f64 to the rational.
+            return self.num as f64 / self.den as f64;
         }
-        // Parse the exact decimal expansion when it is short, so `0.1`
-        // becomes the same `f64` as the literal; otherwise divide.
+        // Parse the exact decimal expansion when it is short, so the result
+        // is the nearest f64; otherwise divide.
         match self.exact_decimal(30) {
             Some(s) => s.parse().unwrap_or(self.num as f64 / self.den as f64),
             None => self.num as f64 / self.den as f64,

@@ -144,6 +144,18 @@ impl KpiInfo<'_> {
 
     /// Whether an exact raw value meets a threshold.
     fn meets(&self, (op, v): (CmpOp, &Value), raw: Rational) -> Result<bool, String> {
+        // The bound in the KPI's raw unit: the factors are positive, so
+        // comparing raw numbers decides exactly as comparing values.
+        if let Some(bound) = self.unit.from_value(v) {
+            return Ok(match op {
+                CmpOp::Lt => raw < bound,
+                CmpOp::Le => raw <= bound,
+                CmpOp::Gt => raw > bound,
+                CmpOp::Ge => raw >= bound,
+                CmpOp::Eq => raw == bound,
+                CmpOp::Ne => raw != bound,
+            });
+        }
         let Some(value) = self.unit.to_value(raw) else {
             return Err(format!("{raw} in {} is too large to compare exactly", self.unit.name()));
         };
@@ -641,13 +653,14 @@ impl<'a> StoreMetrics<'a> {
         //    is wrong; the first such is named.
         let mut breaking: Vec<(usize, Rational)> = Vec::new();
         let mut undecided: Option<String> = None;
+        let mut exact_held: Vec<(Sample, Rational)> = Vec::with_capacity(held.len());
         for (i, s) in held.iter().enumerate() {
             if !counts_in_window(i) {
                 continue;
             }
             match exact_value(series, s) {
                 Ok(q) => match k.meets(target, q) {
-                    Ok(true) => {}
+                    Ok(true) => exact_held.push((*s, q)),
                     Ok(false) => breaking.push((i, q)),
                     Err(r) => return Finding::err(r, ev),
                 },
@@ -731,7 +744,7 @@ impl<'a> StoreMetrics<'a> {
             None => false,
         };
         let n = held.len();
-        let closest = worst_sample(target.0, series, &held);
+        let closest = worst_sample(target.0, &exact_held);
         let mut reason = match closest {
             Some((w, q)) if n > 1 => format!(
                 "all {n} samples {} the {dur} window meet `{shown}` (the closest, {} at {})",
@@ -860,8 +873,8 @@ fn record(s: &Sample) -> SampleRecord {
 
 /// The sample closest to breaking a threshold (the largest under `<`/`<=`,
 /// the smallest under `>`/`>=`), with its exact value.
-fn worst_sample(op: CmpOp, series: &Series, samples: &[Sample]) -> Option<(Sample, Rational)> {
-    let mut it = samples.iter().filter_map(|s| exact_value(series, s).ok().map(|q| (*s, q)));
+fn worst_sample(op: CmpOp, samples: &[(Sample, Rational)]) -> Option<(Sample, Rational)> {
+    let mut it = samples.iter().copied();
     let first = it.next()?;
     Some(match op {
         CmpOp::Lt | CmpOp::Le => it.fold(first, |a, b| if b.1 >= a.1 { b } else { a }),
