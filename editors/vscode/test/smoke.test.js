@@ -140,10 +140,11 @@ test('compel: Evaluate folder runs compel eval and previews the markdown report'
   const preview = log.executed.find((a) => a[0] === 'markdown.showPreview');
   assert.ok(preview, 'a markdown preview is opened');
   const report = fs.readFileSync(preview[1].fsPath, 'utf8');
-  assert.match(report, /compel eval: fail/);
+  // Every obligation holds (exit 0); the latency spike makes `scoring_v2`
+  // not ready to advance, which is readiness, not a failure.
+  assert.match(report, /compel eval: pass/);
   assert.match(report, /latency_p95/);
-  // The latency spike blocks the gate: exit 1, shown as a warning.
-  assert.strictEqual(log.warnings.length, 1);
-  assert.match(log.warnings[0], /blocks/);
+  assert.match(report, /not ready/);
+  assert.strictEqual(log.warnings.length, 0, log.warnings.join('\n'));
   await ext.deactivate();
 });
