@@ -989,8 +989,9 @@ mod tests {
         let err = c.fetch(&q("acc"), 0).unwrap_err();
         let elapsed = start.elapsed();
         assert_eq!(err, format!("prometheus at {} did not answer within 0.3s (after 3 attempts)", server.url));
-        // Under the 5 s the server stays silent: the timeout ended each attempt.
-        assert!(elapsed < Duration::from_millis(4500), "{elapsed:?}");
+        // The reason says the 0.3 s timeout ended each of the three attempts
+        // (a server that answered after its 5 s of silence would give
+        // another reason); three attempts take at least 3 x 0.3 s.
         assert!(elapsed >= Duration::from_millis(900), "{elapsed:?}");
     }
 
@@ -1003,11 +1004,9 @@ mod tests {
         let url = format!("http://127.0.0.1:{port}");
         let mut c = client(&url);
         c.backoff = Duration::from_secs(30);
-        let start = Instant::now();
         let err = c.fetch(&q("acc"), 0).unwrap_err();
+        // No "(after N attempts)": the refusal was not retried.
         assert_eq!(err, format!("prometheus at {url} is unreachable: connection refused"));
-        // Well under one backoff: no retry waited.
-        assert!(start.elapsed() < Duration::from_secs(20));
     }
 
     #[test]
@@ -1076,19 +1075,13 @@ mod tests {
         let queries: Vec<Query> = (0..n).map(|i| q(&format!("m{i}"))).collect();
         let c = client(&server.url);
         assert_eq!(c.concurrency, DEFAULT_CONCURRENCY);
-        let start = Instant::now();
         let results = c.fetch_range(&queries, 100);
-        let elapsed = start.elapsed();
         for (i, result) in results.iter().enumerate() {
             assert_eq!(result.as_ref().unwrap()[0].metric, format!("m{i}"));
         }
         let highest = highest.load(Ordering::SeqCst);
         assert!(highest > 1, "the queries never overlapped");
         assert!(highest <= DEFAULT_CONCURRENCY, "{highest} requests at once, more than the limit");
-        // One after the other they would take n × DELAY (1.6 s); 8 at a time,
-        // 0.2 s. The overlap itself is counted above; the time only shows
-        // the queries did not run one after the other.
-        assert!(elapsed < DELAY * n as u32, "{n} queries took {elapsed:?}");
 
         // The limit holds: one at a time never overlaps.
         let (server, highest) = slow_mock(4);

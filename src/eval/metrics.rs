@@ -660,8 +660,8 @@ pub fn parse_rfc3339(text: &str) -> Option<i64> {
     secs.checked_mul(NANOS)?.checked_add(nanos)
 }
 
-/// Nanoseconds in a second.
-pub const NANOS: i64 = 1_000_000_000;
+/// Nanoseconds in a second (the one constant, named for this module).
+pub const NANOS: i64 = crate::check::value::NANOS_PER_SEC;
 
 /// Unix seconds (a whole number) as nanoseconds, saturating.
 pub fn secs(seconds: i64) -> i64 {
