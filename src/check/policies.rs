@@ -175,9 +175,6 @@ fn report(
     }
     let d = match result {
         Ok(true) | Err(Undecided::Deferred(_)) | Err(Undecided::Unknown(_)) => return,
-        // A subject with a broken line is not judged: the line being written
-        // may be what the criterion looks for (a monitor, an attribute).
-        Ok(false) if s.incomplete => return,
         Ok(false) => {
             let message = match &because {
                 Some(b) => format!("`{}` does not meet {what}: {b}", s.name),
@@ -194,14 +191,6 @@ fn report(
         .with_label(at, format!("`{}` is declared here", s.name))
         .with_help("compare like with like; money converts only within one currency")
         .with_severity(Severity::Error),
-        // A declaration with a broken line may be setting the attribute; an
-        // attribute its kind does not have is the type checker's error.
-        Err(Undecided::Absent { decl, ref attr })
-            if model.decl(decl).incomplete
-                || !model.decl(decl).kind.attrs().iter().any(|s| s.name == attr.as_str()) =>
-        {
-            return
-        }
         Err(Undecided::Mistake { code, at: wrong, reason }) => {
             match mistake(model, subject, &what, code, wrong, &reason, diags) {
                 Some(d) => d,
