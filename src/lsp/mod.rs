@@ -327,6 +327,19 @@ impl Inner {
         let _ = tokio::time::timeout(FRESH_WAIT, rx.wait_for(|g| *g >= target)).await;
     }
 
+    /// A context for a request about `path` that answers from the text's
+    /// analysis: when no analysis has seen the file yet (a request right
+    /// after `didOpen`), it waits for the analysis of the current text
+    /// first, so the first completion after opening a file is not empty.
+    async fn ctx_for(&self, path: &str) -> Ctx {
+        let ctx = self.ctx();
+        if !ctx.views(path).is_empty() {
+            return ctx;
+        }
+        self.wait_fresh().await;
+        self.ctx()
+    }
+
     fn job(&self) -> Job {
         let s = self.lock();
         let docs: HashMap<String, (Arc<String>, i32)> = s
@@ -513,6 +526,13 @@ fn options_debounce(options: Option<&Value>) -> Option<Duration> {
     Some(Duration::from_millis(ms.min(5_000)))
 }
 
+/// What opens completion by itself. Not the space: prose in a string or a
+/// comment is full of spaces, and a list popping up at each word is noise
+/// (after `sponsor ` the list opens with the first letter typed, or on
+/// request). Each of these answers nothing inside a string or a comment
+/// but an import's path (`"` and `/` offer files there).
+pub const TRIGGER_CHARACTERS: [&str; 6] = [".", "[", "(", ",", "\"", "/"];
+
 fn capabilities(encoding: Encoding) -> lsp::ServerCapabilities {
     lsp::ServerCapabilities {
         position_encoding: Some(encoding.kind()),
@@ -523,7 +543,7 @@ fn capabilities(encoding: Encoding) -> lsp::ServerCapabilities {
         })),
         hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
         completion_provider: Some(lsp::CompletionOptions {
-            trigger_characters: Some([".", "[", "(", ",", " ", "\"", "/"].iter().map(|s| s.to_string()).collect()),
+            trigger_characters: Some(TRIGGER_CHARACTERS.iter().map(|s| s.to_string()).collect()),
             resolve_provider: Some(true),
             ..lsp::CompletionOptions::default()
         }),
@@ -768,7 +788,7 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
         let pos = params.text_document_position_params;
         let path = self.path(&pos.text_document.uri);
-        let ctx = self.inner.ctx();
+        let ctx = self.inner.ctx_for(&path).await;
         self.inner
             .guard("hover", || {
                 let Some((text, index)) = ctx.text_of(&path) else { return Ok(None) };
@@ -795,7 +815,7 @@ impl LanguageServer for Backend {
         let pos = params.text_document_position;
         let path = self.path(&pos.text_document.uri);
         let trigger = params.context.and_then(|c| c.trigger_character).and_then(|t| t.chars().next());
-        let ctx = self.inner.ctx();
+        let ctx = self.inner.ctx_for(&path).await;
         self.inner
             .guard("completion", || {
                 let Some((text, index)) = ctx.text_of(&path) else { return Ok(None) };
@@ -851,7 +871,7 @@ impl LanguageServer for Backend {
     async fn signature_help(&self, params: lsp::SignatureHelpParams) -> Result<Option<lsp::SignatureHelp>> {
         let pos = params.text_document_position_params;
         let path = self.path(&pos.text_document.uri);
-        let ctx = self.inner.ctx();
+        let ctx = self.inner.ctx_for(&path).await;
         self.inner
             .guard("signatureHelp", || {
                 let Some((text, index)) = ctx.text_of(&path) else { return Ok(None) };
@@ -894,7 +914,7 @@ impl LanguageServer for Backend {
     async fn goto_definition(&self, params: lsp::GotoDefinitionParams) -> Result<Option<lsp::GotoDefinitionResponse>> {
         let pos = params.text_document_position_params;
         let path = self.path(&pos.text_document.uri);
-        let ctx = self.inner.ctx();
+        let ctx = self.inner.ctx_for(&path).await;
         self.inner
             .guard("definition", || {
                 let Some((text, index)) = ctx.text_of(&path) else { return Ok(None) };
