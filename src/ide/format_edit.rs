@@ -61,6 +61,8 @@ pub fn format_range(text: &str, range: Span) -> Result<Vec<Edit>, NotFormatted> 
 /// the brace closes re-indented. None when there is no `}` there.
 pub fn on_type_close(text: &str, offset: usize) -> Vec<Edit> {
     let offset = offset.min(text.len());
+    // The cursor after the brace typed, or on it.
+    let offset = if text[offset..].starts_with('}') { offset + 1 } else { offset };
     let Some(brace) = text[..offset].rfind('}').filter(|b| !text[*b..offset].contains('\n')) else {
         return Vec::new();
     };
