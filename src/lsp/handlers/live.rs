@@ -214,7 +214,7 @@ impl Live {
             format!("✓ ready for {} (live)", next.to)
         } else {
             let n = i.blocked_by.len();
-            format!("✗ not ready for {}: {n} criteri{} block (live)", next.to, if n == 1 { "on" } else { "a" })
+            format!("✗ not ready for {}: {n} {} (live)", next.to, if n == 1 { "criterion blocks" } else { "criteria block" })
         })
     }
 }
