@@ -122,8 +122,10 @@ fn explain_prints_every_code() {
 /// already closed, as `compel ... | head` once `head` has exited: every
 /// write fails with a broken pipe.
 fn compel_into_closed_pipe(args: &[&str]) -> Output {
-    let (reader, writer) = std::io::pipe().expect("a pipe");
-    drop(reader);
+    // The pipe's reader is a process that has already exited.
+    let mut reader = Command::new("true").stdin(std::process::Stdio::piped()).spawn().expect("run `true`");
+    let writer = reader.stdin.take().expect("the pipe's writing end");
+    reader.wait().expect("`true` exits");
     Command::new(env!("CARGO_BIN_EXE_compel"))
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))

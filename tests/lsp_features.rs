@@ -137,10 +137,8 @@ fn selection_ranges_grow_from_the_word_to_the_file() {
     let mut server = Server::start("acme", Start::default());
     let (uri, text) = open_analysed(&mut server, "acme.compel");
     let pos = server.pos(&text, "avg(feature_psi, 7d)", 0, 6);
-    let result = server.request(
-        "textDocument/selectionRange",
-        json!({ "textDocument": { "uri": uri }, "positions": [pos] }),
-    );
+    let result =
+        server.request("textDocument/selectionRange", json!({ "textDocument": { "uri": uri }, "positions": [pos] }));
     let mut chain = Vec::new();
     let mut node = &result[0];
     while node.is_object() {
@@ -249,7 +247,11 @@ fn code_lenses_above_gates_and_tests() {
     let got = lenses(&mut server, &uri, &text);
     assert_eq!(
         got,
-        [("gate model -> produce".to_string(), "▶ Evaluate gate".to_string(), "compel.server.evaluateGate".to_string())]
+        [(
+            "gate model -> produce".to_string(),
+            "▶ Evaluate gate".to_string(),
+            "compel.server.evaluateGate".to_string()
+        )]
     );
     let (uri, text) = open_analysed(&mut server, "acme_test.compel");
     let got = lenses(&mut server, &uri, &text);
@@ -270,7 +272,8 @@ fn run_test_reports_by_message_and_by_diagnostics_on_the_failing_expectation() {
     let mut server = Server::start("acme", Start::default());
     let (uri, _) = open_analysed(&mut server, "acme_test.compel");
     let args = json!({ "uri": uri, "name": "a latency spike blocks production" });
-    let r = server.request("workspace/executeCommand", json!({ "command": "compel.server.runTest", "arguments": [args] }));
+    let r =
+        server.request("workspace/executeCommand", json!({ "command": "compel.server.runTest", "arguments": [args] }));
     assert_eq!(r, json!({ "passed": true, "failures": 0 }));
     assert_eq!(show_message(&mut server), "test \"a latency spike blocks production\": passed");
 
@@ -279,7 +282,8 @@ fn run_test_reports_by_message_and_by_diagnostics_on_the_failing_expectation() {
     let uri = server.open_text("wrong_test.compel", text);
     server.diagnostics(&uri, Some(1));
     let args = json!({ "uri": uri, "name": "wrong" });
-    let r = server.request("workspace/executeCommand", json!({ "command": "compel.server.runTest", "arguments": [args] }));
+    let r =
+        server.request("workspace/executeCommand", json!({ "command": "compel.server.runTest", "arguments": [args] }));
     assert_eq!(r, json!({ "passed": false, "failures": 1 }));
     assert!(show_message(&mut server).contains("failed: 1 expectation not met"));
     let diags = server.diagnostics(&uri, Some(1));
@@ -296,7 +300,8 @@ fn run_test_reports_by_message_and_by_diagnostics_on_the_failing_expectation() {
     let uri = server.open_text("escape_test.compel", text);
     server.diagnostics(&uri, Some(1));
     let args = json!({ "uri": uri, "name": "escape" });
-    let r = server.request("workspace/executeCommand", json!({ "command": "compel.server.runTest", "arguments": [args] }));
+    let r =
+        server.request("workspace/executeCommand", json!({ "command": "compel.server.runTest", "arguments": [args] }));
     assert!(r["error"].as_str().unwrap().contains("outside the project"), "{r}");
 }
 
@@ -313,7 +318,8 @@ fn fresh_metrics() -> String {
 
 fn live_log(server: &mut Server) -> String {
     let m = server.wait_for("a live-values log", |m| {
-        m["method"] == "window/logMessage" && m["params"]["message"].as_str().is_some_and(|s| s.starts_with("live values"))
+        m["method"] == "window/logMessage"
+            && m["params"]["message"].as_str().is_some_and(|s| s.starts_with("live values"))
     });
     m["params"]["message"].as_str().unwrap().to_string()
 }
@@ -343,7 +349,8 @@ fn live_values_from_a_file_source_once_turned_on() {
     // Evaluate gate reads the same source: results as a message and as
     // diagnostics on the criteria.
     let args = json!({ "uri": uri, "initiative": "scoring_v2", "from": "model", "to": "produce" });
-    let r = server.request("workspace/executeCommand", json!({ "command": "compel.server.evaluateGate", "arguments": [args] }));
+    let r = server
+        .request("workspace/executeCommand", json!({ "command": "compel.server.evaluateGate", "arguments": [args] }));
     assert_eq!(r["gates"], json!([{ "initiative": "scoring_v2", "outcome": "unknown" }]), "{r}");
     assert!(show_message(&mut server).starts_with("Evaluate gate model -> produce ("));
     let diags = server.diagnostics(&uri, Some(1));
@@ -396,7 +403,8 @@ fn exercise(server: &mut Server) -> (Value, Vec<String>) {
     lenses(server, &uri, &text);
     server.notify("textDocument/didSave", json!({ "textDocument": { "uri": uri } }));
     let args = json!({ "uri": uri, "initiative": "scoring_v2", "from": "model", "to": "produce" });
-    let r = server.request("workspace/executeCommand", json!({ "command": "compel.server.evaluateGate", "arguments": [args] }));
+    let r = server
+        .request("workspace/executeCommand", json!({ "command": "compel.server.evaluateGate", "arguments": [args] }));
     let logs = server
         .take("window/logMessage")
         .into_iter()

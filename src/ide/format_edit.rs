@@ -74,11 +74,7 @@ pub fn on_type_close(text: &str, offset: usize) -> Vec<Edit> {
     let source = &text[item.range()];
     if let Ok(formatted) = fmt::format_source(source) {
         let formatted = formatted.trim_end();
-        return if formatted == source {
-            Vec::new()
-        } else {
-            vec![Edit { span: item, text: formatted.to_string() }]
-        };
+        return if formatted == source { Vec::new() } else { vec![Edit { span: item, text: formatted.to_string() }] };
     }
     reindent_block(text, piece.span, brace)
 }
@@ -172,7 +168,8 @@ mod tests {
         out
     }
 
-    const MESSY: &str = "kpi a {\n metric \"a\"\n      target >= 1\n}\n\nkpi b {\n metric \"b\"\n      target >= 1\n}\n";
+    const MESSY: &str =
+        "kpi a {\n metric \"a\"\n      target >= 1\n}\n\nkpi b {\n metric \"b\"\n      target >= 1\n}\n";
 
     #[test]
     fn a_range_formats_only_the_items_it_touches() {
@@ -194,7 +191,10 @@ mod tests {
         let text = "initiative i {\n  stage model\n      dataset d {\n versioned true\n        tool \"x\"\n   }\n";
         let at = text.rfind('}').unwrap() + 1;
         let out = apply(text, &on_type_close(text, at));
-        assert_eq!(out, "initiative i {\n  stage model\n      dataset d {\n        versioned true\n        tool \"x\"\n      }\n");
+        assert_eq!(
+            out,
+            "initiative i {\n  stage model\n      dataset d {\n        versioned true\n        tool \"x\"\n      }\n"
+        );
         assert_eq!(on_type_close("kpi a {\n", 3), Vec::new());
     }
 }

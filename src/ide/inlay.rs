@@ -119,8 +119,10 @@ mod tests {
         let (a, file) = analyse(&[("acme.compel", ACME), ("people.compel", PEOPLE)]);
         let live = |name: &str| (name == "accuracy").then(|| "93.1% · at_risk".to_string());
         let hints = inlay_hints(&a, file, Span::new(0, ACME.len()), &live);
-        let got: Vec<(&str, &str)> =
-            hints.iter().map(|h| (&ACME[..h.at][ACME[..h.at].rfind(char::is_whitespace).unwrap() + 1..], h.label.as_str())).collect();
+        let got: Vec<(&str, &str)> = hints
+            .iter()
+            .map(|h| (&ACME[..h.at][ACME[..h.at].rfind(char::is_whitespace).unwrap() + 1..], h.label.as_str()))
+            .collect();
         assert_eq!(
             got,
             [

@@ -674,17 +674,16 @@ impl LanguageServer for Backend {
                     .unwrap_or(false);
                 let workspace = caps.workspace.as_ref();
                 let config_pull = workspace.and_then(|w| w.configuration).unwrap_or(false);
-                let inlay_refresh = workspace
-                    .and_then(|w| w.inlay_hint.as_ref())
-                    .and_then(|i| i.refresh_support)
-                    .unwrap_or(false);
+                let inlay_refresh =
+                    workspace.and_then(|w| w.inlay_hint.as_ref()).and_then(|i| i.refresh_support).unwrap_or(false);
                 let lens_refresh =
                     workspace.and_then(|w| w.code_lens.as_ref()).and_then(|c| c.refresh_support).unwrap_or(false);
                 let mut s = inner.lock();
                 s.config_pull = config_pull;
                 s.inlay_refresh = inlay_refresh;
                 s.lens_refresh = lens_refresh;
-                if let Some(live) = handlers::live::LiveSettings::from_settings(params.initialization_options.as_ref()) {
+                if let Some(live) = handlers::live::LiveSettings::from_settings(params.initialization_options.as_ref())
+                {
                     s.live_settings = live;
                 }
                 s.encoding = Some(encoding);
@@ -905,7 +904,8 @@ impl LanguageServer for Backend {
                 for view in ctx.views(&path) {
                     let Some(at) = view.map.to_old(offset) else { continue };
                     let Some(mut h) = ide::hover::hover(&view.snap.analysis, view.file, at) else { continue };
-                    let note = live.as_ref().and_then(|l| handlers::live::hover_note(l, &view.snap.analysis, view.file, at));
+                    let note =
+                        live.as_ref().and_then(|l| handlers::live::hover_note(l, &view.snap.analysis, view.file, at));
                     if let Some(note) = note {
                         h.markdown.push_str("\n\n---\n\n");
                         h.markdown.push_str(&note);

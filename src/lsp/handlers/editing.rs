@@ -109,10 +109,7 @@ pub(in crate::lsp) async fn selection_range(
                     for span in spans.iter().rev() {
                         chain = Some(lsp::SelectionRange { range: lines.range(*span), parent: chain.map(Box::new) });
                     }
-                    chain.unwrap_or(lsp::SelectionRange {
-                        range: lsp::Range { start: *p, end: *p },
-                        parent: None,
-                    })
+                    chain.unwrap_or(lsp::SelectionRange { range: lsp::Range { start: *p, end: *p }, parent: None })
                 })
                 .collect();
             Ok(Some(out))

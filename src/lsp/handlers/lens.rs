@@ -31,7 +31,10 @@ pub const EVALUATE_GATE: &str = "compel.server.evaluateGate";
 pub const RUN_TEST: &str = "compel.server.runTest";
 
 /// The lenses of a file.
-pub(in crate::lsp) async fn code_lens(inner: &Inner, params: lsp::CodeLensParams) -> Result<Option<Vec<lsp::CodeLens>>> {
+pub(in crate::lsp) async fn code_lens(
+    inner: &Inner,
+    params: lsp::CodeLensParams,
+) -> Result<Option<Vec<lsp::CodeLens>>> {
     let uri = params.text_document.uri;
     let path = inner.lock().path_of(&uri);
     let ctx = inner.ctx_for(&path).await;
@@ -68,13 +71,20 @@ pub(in crate::lsp) async fn code_lens(inner: &Inner, params: lsp::CodeLensParams
 fn lens(range: lsp::Range, title: &str, command: &str, args: Value) -> lsp::CodeLens {
     lsp::CodeLens {
         range,
-        command: Some(lsp::Command { title: title.to_string(), command: command.to_string(), arguments: Some(vec![args]) }),
+        command: Some(lsp::Command {
+            title: title.to_string(),
+            command: command.to_string(),
+            arguments: Some(vec![args]),
+        }),
         data: None,
     }
 }
 
 /// Runs a lens's command; answers a summary (also shown as a message).
-pub(in crate::lsp) async fn execute_command(inner: &Arc<Inner>, params: lsp::ExecuteCommandParams) -> Result<Option<Value>> {
+pub(in crate::lsp) async fn execute_command(
+    inner: &Arc<Inner>,
+    params: lsp::ExecuteCommandParams,
+) -> Result<Option<Value>> {
     let arg = params.arguments.first().cloned().unwrap_or(Value::Null);
     let Some(uri) = arg.get("uri").and_then(Value::as_str).and_then(|u| Url::parse(u).ok()) else {
         return Ok(None);
@@ -183,7 +193,8 @@ fn run_test(snap: &Snapshot, path: &str, arg: &Value, encoding: Encoding) -> Don
     };
     let errors = a.user_diagnostics().filter(|d| d.is_compile_error()).count();
     if errors > 0 {
-        let why = format!("not run: the policies do not compile ({errors} error{})", if errors == 1 { "" } else { "s" });
+        let why =
+            format!("not run: the policies do not compile ({errors} error{})", if errors == 1 { "" } else { "s" });
         return done(false, why.clone(), Vec::new(), json!({ "error": why }));
     }
     let loader = crate::cli::ProjectLoader::for_paths(&[PathBuf::from(path)]);
@@ -193,8 +204,20 @@ fn run_test(snap: &Snapshot, path: &str, arg: &Value, encoding: Encoding) -> Don
         return done(false, why.clone(), Vec::new(), json!({ "error": why }));
     };
     if let Some(error) = &r.error {
-        let d = at_line(snap, encoding, path, (r.line, 1), lsp::DiagnosticSeverity::ERROR, format!("the test could not run: {error}"));
-        return done(false, format!("could not run: {error}"), d.map(|d| (path.to_string(), d)).into_iter().collect(), json!({ "error": error }));
+        let d = at_line(
+            snap,
+            encoding,
+            path,
+            (r.line, 1),
+            lsp::DiagnosticSeverity::ERROR,
+            format!("the test could not run: {error}"),
+        );
+        return done(
+            false,
+            format!("could not run: {error}"),
+            d.map(|d| (path.to_string(), d)).into_iter().collect(),
+            json!({ "error": error }),
+        );
     }
     let mut diagnostics = Vec::new();
     for f in &r.failures {
@@ -237,7 +260,8 @@ fn at_line(
     }
     let start = index.line_start(l);
     let end = file.text[start..].find('\n').map_or(file.text.len(), |n| start + n);
-    let col = file.text[start..end].char_indices().nth(column.saturating_sub(1) as usize).map_or(end, |(i, _)| start + i);
+    let col =
+        file.text[start..end].char_indices().nth(column.saturating_sub(1) as usize).map_or(end, |(i, _)| start + i);
     let lines = Lines { text: &file.text, index, encoding };
     let range = lines.range(crate::text::Span::new(col, end));
     Some(lsp::Diagnostic {

@@ -143,7 +143,9 @@ pub fn evaluate(
     match source {
         Source::Files(files) => {
             let sample_time = match sample_time {
-                Some(t) => Some(parse_rfc3339(t.trim()).ok_or_else(|| format!("`sampleTime {t}` is not an RFC 3339 time"))?),
+                Some(t) => {
+                    Some(parse_rfc3339(t.trim()).ok_or_else(|| format!("`sampleTime {t}` is not an RFC 3339 time"))?)
+                }
                 None => None,
             };
             let mut budget = limits.max_metrics_bytes;
@@ -214,7 +216,11 @@ impl Live {
             format!("✓ ready for {} (live)", next.to)
         } else {
             let n = i.blocked_by.len();
-            format!("✗ not ready for {}: {n} {} (live)", next.to, if n == 1 { "criterion blocks" } else { "criteria block" })
+            format!(
+                "✗ not ready for {}: {n} {} (live)",
+                next.to,
+                if n == 1 { "criterion blocks" } else { "criteria block" }
+            )
         })
     }
 }
@@ -313,7 +319,8 @@ impl Inner {
 
 /// A KPI's live hover section, for the name at `offset`.
 pub fn hover_note(live: &Live, a: &Analysis, file: crate::text::FileId, offset: usize) -> Option<String> {
-    let Some(crate::ide::Found::Symbol { symbol: crate::check::Symbol::Decl(id), .. }) = crate::ide::find_at(a, file, offset)
+    let Some(crate::ide::Found::Symbol { symbol: crate::check::Symbol::Decl(id), .. }) =
+        crate::ide::find_at(a, file, offset)
     else {
         return None;
     };

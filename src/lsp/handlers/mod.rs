@@ -31,6 +31,9 @@ pub(super) fn escape_markdown(text: &str) -> String {
 mod tests {
     #[test]
     fn markdown_from_a_policy_is_inert() {
-        assert_eq!(super::escape_markdown("[x](http://e) *b* <i>\n`c`"), "\\[x\\]\\(http\\:\\/\\/e\\) \\*b\\* \\<i\\> \\`c\\`");
+        assert_eq!(
+            super::escape_markdown("[x](http://e) *b* <i>\n`c`"),
+            "\\[x\\]\\(http\\:\\/\\/e\\) \\*b\\* \\<i\\> \\`c\\`"
+        );
     }
 }
