@@ -24,7 +24,13 @@
 //!   ([`crate::ide::OffsetMap`]); if the cursor is in a declaration that is
 //!   broken right now, the snapshot in which that file last parsed answers.
 //!   Rename, references, symbols, semantic tokens and code actions wait
-//!   (briefly, cancellably) for the analysis of the current text.
+//!   (briefly, cancellably) for the analysis of the current text, and so
+//!   does any request about a file no analysis has seen yet (completion
+//!   right after `didOpen`).
+//! - **Newer features** live in [`handlers`], one file each: highlights,
+//!   links, selection ranges, range and `}` formatting, inlay hints, code
+//!   lenses with their commands, and live values (off unless the user turns
+//!   them on; fetched off the request path).
 //! - **Robustness**: every handler runs its work under `catch_unwind`; a
 //!   panic becomes an error in the client's log and an internal-error
 //!   response, and the server keeps going. Cancellation is tower-lsp's: a
