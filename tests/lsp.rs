@@ -1305,16 +1305,26 @@ fn feature_latencies(server: &mut Server, uri: &str, text: &str, middle: usize) 
     let at = position(text, kpi_use, &server.encoding);
     let line = at["line"].as_u64().expect("line");
     // What an editor shows: about 60 lines around the cursor.
-    let visible = json!({ "start": { "line": line - 30, "character": 0 }, "end": { "line": line + 30, "character": 0 } });
+    let visible =
+        json!({ "start": { "line": line - 30, "character": 0 }, "end": { "line": line + 30, "character": 0 } });
     let item = middle + text[middle..].find("kpi kpi_").expect("a KPI");
     let item_end = item + text[item..].find("\n}\n").expect("its end") + 2;
-    let item_range = json!({ "start": position(text, item, &server.encoding), "end": position(text, item_end, &server.encoding) });
+    let item_range =
+        json!({ "start": position(text, item, &server.encoding), "end": position(text, item_end, &server.encoding) });
     let brace = position(text, item_end, &server.encoding);
     let doc = json!({ "textDocument": { "uri": uri } });
     let requests: Vec<(&str, &str, Value)> = vec![
-        ("inlay hints (visible range", "textDocument/inlayHint", json!({ "textDocument": { "uri": uri }, "range": visible })),
+        (
+            "inlay hints (visible range",
+            "textDocument/inlayHint",
+            json!({ "textDocument": { "uri": uri }, "range": visible }),
+        ),
         ("document highlights (", "textDocument/documentHighlight", tdp(uri, at.clone())),
-        ("selection ranges (", "textDocument/selectionRange", json!({ "textDocument": { "uri": uri }, "positions": [at] })),
+        (
+            "selection ranges (",
+            "textDocument/selectionRange",
+            json!({ "textDocument": { "uri": uri }, "positions": [at] }),
+        ),
         ("document links (", "textDocument/documentLink", doc.clone()),
         ("code lens (", "textDocument/codeLens", doc),
         (

@@ -452,3 +452,22 @@ fn a_source_named_by_the_repository_is_never_used_unless_the_user_turns_it_on() 
     live_log(&mut server);
     assert!(count.load(std::sync::atomic::Ordering::SeqCst) > 0, "the control fetch reached the listener");
 }
+
+#[test]
+fn live_values_follow_the_settings_as_they_change() {
+    let mut server = Server::start("acme", Start::default());
+    server.write("live.json", &fresh_metrics());
+    let (uri, text) = open_analysed(&mut server, "acme.compel");
+    assert!(inlay_labels(&mut server, &uri, &text).iter().all(|l| !l.starts_with(" = ")));
+    // Turned on in the settings.
+    let on = json!({ "settings": { "compel": { "liveValues": { "enabled": true, "metrics": ["live.json"] } } } });
+    server.notify("workspace/didChangeConfiguration", on);
+    live_log(&mut server);
+    let labels = inlay_labels(&mut server, &uri, &text);
+    assert!(labels.iter().any(|l| l.starts_with(" = 95.2% · met")), "{labels:?}");
+    // And off again: the values are gone at once.
+    let off = json!({ "settings": { "compel": { "liveValues": { "enabled": false } } } });
+    server.notify("workspace/didChangeConfiguration", off);
+    let labels = inlay_labels(&mut server, &uri, &text);
+    assert!(labels.iter().all(|l| !l.starts_with(" = ")), "{labels:?}");
+}
