@@ -354,7 +354,7 @@ impl Inner {
     /// first, so the first completion after opening a file is not empty.
     async fn ctx_for(&self, path: &str) -> Ctx {
         let ctx = self.ctx();
-        if !ctx.views(path).is_empty() {
+        if ctx.latest.iter().chain(ctx.last_good.get(path)).any(|snap| snap.file(path).is_some()) {
             return ctx;
         }
         self.wait_fresh().await;
