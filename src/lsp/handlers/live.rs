@@ -241,6 +241,19 @@ pub fn live(report: Report, source: &Source) -> Arc<Live> {
     Arc::new(Live { report, at, source: source.shown() })
 }
 
+/// Reads, at `initialize`, what live values need from the client: the
+/// setting in the initialization options, whether it answers
+/// `workspace/configuration`, and whether it refreshes hints and lenses.
+pub(in crate::lsp) fn initialize(s: &mut super::super::State, params: &lsp::InitializeParams) {
+    let workspace = params.capabilities.workspace.as_ref();
+    s.config_pull = workspace.and_then(|w| w.configuration).unwrap_or(false);
+    s.inlay_refresh = workspace.and_then(|w| w.inlay_hint.as_ref()).and_then(|i| i.refresh_support).unwrap_or(false);
+    s.lens_refresh = workspace.and_then(|w| w.code_lens.as_ref()).and_then(|c| c.refresh_support).unwrap_or(false);
+    if let Some(live) = LiveSettings::from_settings(params.initialization_options.as_ref()) {
+        s.live_settings = live;
+    }
+}
+
 impl Inner {
     /// Fetches live values in the background when the user turned them on
     /// (on open, save and a change of the setting); never on the path of a
