@@ -708,14 +708,19 @@ impl LanguageServer for Backend {
             });
         }
         self.inner.scan(folders).await;
-        self.inner.pull_settings().await;
-        self.inner.refresh_live();
+        // The client's settings win over the initialization options; either
+        // way, values are fetched once here when the user turned them on.
+        if !self.inner.pull_settings().await {
+            self.inner.refresh_live();
+        }
     }
 
     async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
         match handlers::live::LiveSettings::from_settings(params.settings.get("compel")) {
             Some(settings) => self.inner.set_live_settings(settings),
-            None => self.inner.pull_settings().await,
+            None => {
+                self.inner.pull_settings().await;
+            }
         }
     }
 

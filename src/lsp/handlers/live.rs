@@ -315,18 +315,21 @@ impl Inner {
     }
 
     /// Asks the client for the `compel` section of its settings, when it
-    /// answers `workspace/configuration`.
-    pub(in crate::lsp) async fn pull_settings(self: &Arc<Self>) {
+    /// answers `workspace/configuration`, and applies it (fetching when
+    /// on). Whether the client gave a setting.
+    pub(in crate::lsp) async fn pull_settings(self: &Arc<Self>) -> bool {
         if !self.lock().config_pull {
-            return;
+            return false;
         }
         let item = lsp::ConfigurationItem { scope_uri: None, section: Some("compel".to_string()) };
         if let Ok(values) = self.client.configuration(vec![item]).await {
             let section = values.into_iter().next().unwrap_or(Value::Null);
             if let Some(settings) = LiveSettings::from_settings(Some(&section)) {
                 self.set_live_settings(settings);
+                return true;
             }
         }
+        false
     }
 }
 
