@@ -12,6 +12,8 @@
 # 2. Neovim (headless, the plugin on the runtimepath as a user puts it):
 #    a `.compel` file with a misspelt KPI gets filetype `compel`, highlighting
 #    and, from the server, E0301 on the right line; fixing the typo clears it.
+#    Then the README's init.lua in a Neovim driven by keys: K, gd, gr,
+#    <C-x><C-o> after `sponsor `, gq, <space>f, <space>rn on the acme example.
 # 3. Helix / any LSP client: the server starts from languages.toml's command
 #    over stdio, answers initialize with the capabilities the README lists and
 #    publishes the same diagnostic.
@@ -104,6 +106,8 @@ fi
 echo "compel: $COMPEL_BIN ($(timeout 10 "$COMPEL_BIN" --version 2>/dev/null || echo '?'))"
 
 FIXTURE="$ROOT/editors/neovim/test/fixtures/misspelt.compel"
+# The acceptance examples, beside the repository.
+EXAMPLES=${COMPEL_EXAMPLES:-$ROOT/../shared/examples}
 
 # ---- 1. VS Code -------------------------------------------------------------
 
@@ -171,6 +175,16 @@ nvim_test() {
     -c "luafile $ROOT/editors/neovim/test/lsp_test.lua"
 }
 
+# The README's init.lua in an editor driven by keys (gd, K, gr, <C-x><C-o>,
+# gq, <space>f, <space>rn) on a copy of the acme example.
+nvim_keys_test() {
+  local nvim=$1 dir
+  dir=$(mktemp -d "$WORK/nvim-keys.XXXXXX")
+  cp "$EXAMPLES/acme/acme.compel" "$EXAMPLES/acme/people.compel" "$dir/"
+  COMPEL_BIN="$COMPEL_BIN" COMPEL_PLUGIN="$ROOT/editors/neovim" COMPEL_TEST_DIR="$dir" \
+    timeout 120 "$nvim" --headless --clean -c "luafile $ROOT/editors/neovim/test/keys_test.lua"
+}
+
 read -r -a NVIMS <<<"${COMPEL_NVIM:-nvim}"
 want neovim || NVIMS=()
 for nvim in "${NVIMS[@]}"; do
@@ -181,6 +195,7 @@ for nvim in "${NVIMS[@]}"; do
   fi
   version=$("$nvim" --version 2>/dev/null | head -n 1 || echo "$nvim")
   SHOW=1 step "neovim ($version): filetype, syntax, E0301 from compel lsp" nvim_test "$nvim" || true
+  SHOW=1 step "neovim ($version): K, gd, gr, omnifunc, gq, rename by keys" nvim_keys_test "$nvim" || true
 done
 
 # ---- 3. Helix / any LSP client -------------------------------------------------
