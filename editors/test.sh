@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Tests of the editor packages, against the real `compel lsp`.
 #
-#   editors/test.sh [--install] [vscode] [neovim] [helix]
+#   editors/test.sh [--install] [vscode] [neovim] [emacs] [helix]
 #
-# Parts (all three when none is named):
+# Parts (all when none is named):
 # 1. VS Code: npm ci, npm run compile, the grammar tests (npm test), smoke
 #    tests of the compiled client against a fake `vscode` API (the missing-
 #    binary message, the server command, Evaluate folder with the real
@@ -14,7 +14,12 @@
 #    and, from the server, E0301 on the right line; fixing the typo clears it.
 #    Then the README's init.lua in a Neovim driven by keys: K, gd, gr,
 #    <C-x><C-o> after `sponsor `, gq, <space>f, <space>rn on the acme example.
-# 3. Helix / any LSP client: the server starts from languages.toml's command
+# 3. Emacs (batch mode, Debian's emacs-nox with elpa-eglot): compel-mode's
+#    highlighting, comments and indentation (each example file re-indented
+#    as `compel fmt` wrote it), then eglot with the real server: E0301 as a
+#    Flymake diagnostic, cleared by the fix; M-. on a KPI and on a person in
+#    people.compel; completion after `sponsor `.
+# 4. Helix / any LSP client: the server starts from languages.toml's command
 #    over stdio, answers initialize with the capabilities the README lists and
 #    publishes the same diagnostic.
 #
@@ -23,7 +28,8 @@
 #               `cargo build` when missing)
 #   COMPEL_NVIM the Neovim binaries to test, space-separated (default: nvim)
 # --install (or COMPEL_EDITORS_INSTALL=1) installs missing tools with apt-get
-# (neovim, nodejs and npm, python3); otherwise a missing tool is a failure.
+# (neovim, emacs-nox and elpa-eglot, nodejs and npm, python3); otherwise a
+# missing tool is a failure.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -34,13 +40,13 @@ PARTS=()
 for arg in "$@"; do
   case "$arg" in
     --install) INSTALL=1 ;;
-    vscode | neovim | helix) PARTS+=("$arg") ;;
-    -h | --help) sed -n '2,25p' "$0"; exit 0 ;;
+    vscode | neovim | emacs | helix) PARTS+=("$arg") ;;
+    -h | --help) sed -n '2,32p' "$0"; exit 0 ;;
     *) echo "editors/test.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
 
-[ ${#PARTS[@]} -eq 0 ] && PARTS=(vscode neovim helix)
+[ ${#PARTS[@]} -eq 0 ] && PARTS=(vscode neovim emacs helix)
 want() { [[ " ${PARTS[*]} " == *" $1 "* ]]; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/compel-editors.XXXXXX")
@@ -61,7 +67,7 @@ step() {
     passed=$((passed + 1))
     printf 'ok    %-62s %3ss\n' "$name" "$((SECONDS - start))"
     if [ "${SHOW:-0}" = 1 ]; then
-      grep -E '^(PASS|neovim|lsp|✓|ok [0-9])' "$log" | sed 's/^/      | /' || true
+      grep -E '^(PASS|neovim|lsp|✓|ok [0-9]| +passed +[0-9]|GNU Emacs)' "$log" | sed 's/^/      | /' || true
     fi
     return 0
   else
@@ -74,6 +80,14 @@ step() {
   fi
 }
 
+apt_install() {
+  if [ -z "${APT_UPDATED:-}" ]; then
+    apt-get update -qq
+    APT_UPDATED=1
+  fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 # need CMD DEBIAN-PACKAGE...: the tool is there, or is installed when allowed.
 need() {
   local cmd=$1
@@ -81,11 +95,7 @@ need() {
   command -v "$cmd" >/dev/null 2>&1 && return 0
   if [ "$INSTALL" = 1 ]; then
     echo "installing $* (for $cmd)"
-    if [ -z "${APT_UPDATED:-}" ]; then
-      apt-get update -qq
-      APT_UPDATED=1
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+    apt_install "$@"
     command -v "$cmd" >/dev/null 2>&1 && return 0
   fi
   echo "missing tool: $cmd (Debian: apt-get install $*; or run editors/test.sh --install)" >&2
@@ -198,7 +208,36 @@ for nvim in "${NVIMS[@]}"; do
   SHOW=1 step "neovim ($version): K, gd, gr, omnifunc, gq, rename by keys" nvim_keys_test "$nvim" || true
 done
 
-# ---- 3. Helix / any LSP client -------------------------------------------------
+# ---- 3. Emacs -----------------------------------------------------------------
+
+# eglot is built in from Emacs 29; Debian 12's Emacs 28 needs elpa-eglot.
+have_eglot() {
+  emacs --batch --eval "(require 'eglot)" >/dev/null 2>&1
+}
+
+emacs_test() {
+  local dir
+  dir=$(mktemp -d "$WORK/emacs.XXXXXX")
+  mkdir "$dir/acme" "$dir/misspelt"
+  cp "$EXAMPLES/acme/acme.compel" "$EXAMPLES/acme/people.compel" "$EXAMPLES/acme/acme_test.compel" "$dir/acme/"
+  cp "$FIXTURE" "$dir/misspelt/"
+  chmod -R u+w "$dir" # the examples may be read-only; the tests edit copies
+  emacs --version | head -n 1
+  COMPEL_BIN="$COMPEL_BIN" COMPEL_TEST_DIR="$dir/acme" COMPEL_TEST_MISSPELT="$dir/misspelt/misspelt.compel" \
+    timeout 180 emacs --batch -L "$ROOT/editors/emacs" -l "$ROOT/editors/emacs/test/compel-mode-test.el" \
+    -f ert-run-tests-batch-and-exit
+}
+
+if ! want emacs; then
+  :
+elif need emacs emacs-nox && { have_eglot || { [ "$INSTALL" = 1 ] && apt_install elpa-eglot && have_eglot; }; }; then
+  SHOW=1 step "emacs: compel-mode, eglot: diagnostics, M-., completion" emacs_test || true
+else
+  failed=$((failed + 1))
+  failures+=("emacs: emacs (emacs-nox) with eglot (elpa-eglot before Emacs 29) is needed")
+fi
+
+# ---- 4. Helix / any LSP client -------------------------------------------------
 
 if ! want helix; then
   :
