@@ -9,6 +9,10 @@
 #    binary message, the server command, Evaluate folder with the real
 #    `compel eval`), vsce package, and the .vsix holds the grammar, the
 #    compiled client and the rest of the extension.
+#    Then the .vsix in a real VS Code: code-server (npm; Node 24 from the npm
+#    `node` package) in Debian's Chromium, driven by playwright-core: the
+#    missing-binary message, a misspelt KPI in the Problems view, hover,
+#    completion after `sponsor `, compel: Evaluate folder's report.
 # 2. Neovim (headless, the plugin on the runtimepath as a user puts it):
 #    a `.compel` file with a misspelt KPI gets filetype `compel`, highlighting
 #    and, from the server, E0301 on the right line; fixing the typo clears it.
@@ -27,6 +31,11 @@
 #   COMPEL_BIN  the compel binary (default target/debug/compel; built with
 #               `cargo build` when missing)
 #   COMPEL_NVIM the Neovim binaries to test, space-separated (default: nvim)
+#   COMPEL_CODE_SERVER_DIR where --install puts Node 24, code-server and
+#               playwright-core (default target/code-server)
+#   COMPEL_EXAMPLES the acceptance examples (default ../shared/examples)
+#   CI          when set, a part whose tools are missing fails (else: skipped
+#               with a note, for code-server)
 # --install (or COMPEL_EDITORS_INSTALL=1) installs missing tools with apt-get
 # (neovim, emacs-nox and elpa-eglot, nodejs and npm, python3); otherwise a
 # missing tool is a failure.
@@ -41,7 +50,7 @@ for arg in "$@"; do
   case "$arg" in
     --install) INSTALL=1 ;;
     vscode | neovim | emacs | helix) PARTS+=("$arg") ;;
-    -h | --help) sed -n '2,32p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,41p' "$0"; exit 0 ;;
     *) echo "editors/test.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -169,6 +178,78 @@ elif need node nodejs && need npm npm; then
 else
   failed=$((failed + 1))
   failures+=("vscode: node and npm are needed")
+fi
+
+# ---- 1b. VS Code for real: code-server in Chromium -----------------------------
+#
+# code-server (VS Code's workbench, from the npm registry) needs Node 24,
+# which the npm registry serves as the `node` package; its native modules
+# build with node-gyp against that Node's headers (npm_config_nodedir, so
+# nothing is fetched from outside the registries). All of it goes to
+# $COMPEL_CODE_SERVER_DIR (default target/code-server).
+
+CODE_SERVER_VERSION=4.139.1
+PLAYWRIGHT_VERSION=1.65.2
+CS_DIR=${COMPEL_CODE_SERVER_DIR:-$ROOT/target/code-server}
+case "$CS_DIR" in /*) ;; *) CS_DIR="$ROOT/$CS_DIR" ;; esac
+
+# The folder of Node 24 (bin/node, include/node/common.gypi), if installed.
+node24_dir() {
+  local d
+  for d in "$CS_DIR"/node/node_modules/node/node_modules/node-linux-*; do
+    [ -x "$d/bin/node" ] && [ -f "$d/include/node/common.gypi" ] && { echo "$d"; return 0; }
+  done
+  return 1
+}
+
+code_server_ready() {
+  node24_dir >/dev/null && [ -x "$CS_DIR/app/node_modules/.bin/code-server" ] \
+    && [ -f "$CS_DIR/app/node_modules/playwright-core/package.json" ]
+}
+
+install_code_server() {
+  # node-gyp's tools and the headers code-server's native modules build with.
+  apt_install build-essential python3 pkg-config libkrb5-dev libsecret-1-dev libx11-dev libxkbfile-dev
+  mkdir -p "$CS_DIR/node" "$CS_DIR/app"
+  [ -f "$CS_DIR/node/package.json" ] || echo '{ "private": true }' >"$CS_DIR/node/package.json"
+  [ -f "$CS_DIR/app/package.json" ] || echo '{ "private": true }' >"$CS_DIR/app/package.json"
+  (cd "$CS_DIR/node" && npm install --no-audit --no-fund --loglevel=error node@24)
+  local n
+  n=$(node24_dir) || { echo "the node@24 package left no Node 24 in $CS_DIR/node" >&2; return 1; }
+  (cd "$CS_DIR/app" && PATH="$n/bin:$PATH" npm_config_nodedir="$n" \
+    npm install --no-audit --no-fund --loglevel=error \
+    "code-server@$CODE_SERVER_VERSION" "playwright-core@$PLAYWRIGHT_VERSION")
+}
+
+code_server_test() {
+  local n
+  n=$(node24_dir)
+  mkdir -p "$WORK/code-server-test"
+  echo "node $("$n/bin/node" --version), code-server $CODE_SERVER_VERSION, $(chromium --version 2>/dev/null)"
+  (cd editors/vscode && PATH="$n/bin:$PATH" \
+    CODE_SERVER="$CS_DIR/app/node_modules/.bin/code-server" \
+    PLAYWRIGHT_CORE="$CS_DIR/app/node_modules/playwright-core" \
+    CHROMIUM="$(command -v chromium)" COMPEL_BIN="$COMPEL_BIN" COMPEL_VSIX="$VSIX" \
+    COMPEL_EXAMPLES="$EXAMPLES" COMPEL_WORK="$WORK/code-server-test" \
+    timeout 600 node test/code-server.test.js)
+}
+
+if ! want vscode; then
+  :
+elif [ ! -f "$VSIX" ]; then
+  echo "skip  vscode: code-server (no .vsix was built)"
+elif ! code_server_ready && [ "$INSTALL" = 1 ] && need chromium chromium; then
+  step "vscode: install Node 24, code-server $CODE_SERVER_VERSION, playwright-core (npm)" install_code_server || true
+fi
+if want vscode && [ -f "$VSIX" ]; then
+  if code_server_ready && command -v chromium >/dev/null 2>&1; then
+    SHOW=1 step "vscode: the .vsix in code-server, driven in Chromium" code_server_test || true
+  elif [ -n "${CI:-}" ]; then
+    failed=$((failed + 1))
+    failures+=("vscode: code-server is required when CI is set (editors/test.sh --install)")
+  else
+    echo "skip  vscode: code-server in Chromium (not installed; editors/test.sh --install installs it into $CS_DIR)"
+  fi
 fi
 
 # ---- 2. Neovim ----------------------------------------------------------------
