@@ -32,7 +32,7 @@
 #               `cargo build` when missing)
 #   COMPEL_NVIM the Neovim binaries to test, space-separated (default: nvim)
 #   COMPEL_CODE_SERVER_DIR where --install puts Node 24, code-server and
-#               playwright-core (default target/code-server)
+#               playwright-core (default ~/.cache/compel-editors/code-server)
 #   COMPEL_EXAMPLES the acceptance examples (default ../shared/examples)
 #   CI          when set, a part whose tools are missing fails (else: skipped
 #               with a note, for code-server)
@@ -186,11 +186,12 @@ fi
 # which the npm registry serves as the `node` package; its native modules
 # build with node-gyp against that Node's headers (npm_config_nodedir, so
 # nothing is fetched from outside the registries). All of it goes to
-# $COMPEL_CODE_SERVER_DIR (default target/code-server).
+# $COMPEL_CODE_SERVER_DIR (default ~/.cache/compel-editors/code-server, a
+# cache kept across runs and clones).
 
 CODE_SERVER_VERSION=4.139.1
 PLAYWRIGHT_VERSION=1.65.2
-CS_DIR=${COMPEL_CODE_SERVER_DIR:-$ROOT/target/code-server}
+CS_DIR=${COMPEL_CODE_SERVER_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/compel-editors/code-server}
 case "$CS_DIR" in /*) ;; *) CS_DIR="$ROOT/$CS_DIR" ;; esac
 
 # The folder of Node 24 (bin/node, include/node/common.gypi), if installed.
