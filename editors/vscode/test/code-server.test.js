@@ -18,7 +18,9 @@
 // activates and says so; with the real binary, a KPI misspelt by typing
 // shows E0301 in the Problems view and the fix clears it; the hover of a KPI
 // shows its doc comment; completion after `sponsor ` offers the persons and
-// Enter accepts one; "compel: Evaluate folder" from the command palette
+// Enter accepts one; the **Run test** code lens above a test block runs it
+// (workspace/executeCommand) and shows the result; "compel: Evaluate folder"
+// from the command palette
 // opens the report in a Markdown preview. Prints PASS/FAIL lines.
 
 'use strict';
@@ -286,12 +288,35 @@ async function withServer(browser, folder) {
       // `dana` (the CFO: priya would break the example's C-suite sponsor
       // policy, which Evaluate folder checks below).
       await page.keyboard.type('da');
+      // Enter once the list has narrowed to `dana` and selected it.
+      await widget.locator('.monaco-list-row.focused', { hasText: 'dana' }).waitFor({ timeout: 10000 });
       await shot(page, 'completion.png');
       await page.keyboard.press('Enter');
       await widget.waitFor({ state: 'hidden', timeout: 10000 });
-      const text = await editorText(page);
-      assert.match(text, /sponsor\s+dana\n/);
+      let sponsor = '';
+      const deadline = Date.now() + 10000;
+      while (!/^\s+sponsor\s+dana$/.test(sponsor) && Date.now() < deadline) {
+        sponsor = (await editorText(page)).split('\n').find((l) => /^\s*sponsor\b/.test(l)) || '';
+        if (!/^\s+sponsor\s+dana$/.test(sponsor)) await page.waitForTimeout(100);
+      }
+      assert.match(sponsor, /^\s+sponsor\s+dana$/, `the line reads ${JSON.stringify(sponsor)}`);
       return `offered ${items.join(', ')}; the line reads \`sponsor dana\``;
+    });
+
+    await check('the Run test code lens runs a test block', async () => {
+      const tests = lines(path.join(folder, 'acme_test.compel'));
+      const name = tests.find((l) => /^test "/.test(l)).match(/^test "([^"]+)"/)[1];
+      await page.getByRole('treeitem', { name: 'acme_test.compel' }).first().click();
+      await page.locator('.tabs-container .tab.active', { hasText: 'acme_test.compel' }).waitFor({ timeout: 30000 });
+      const lens = page.locator('.editor-instance .codelens-decoration a', { hasText: 'Run test' });
+      await lens.first().waitFor({ timeout: 30000 });
+      await lens.first().click();
+      const toast = page.locator('.notifications-toasts .notification-list-item', { hasText: `test "${name}"` });
+      await toast.first().waitFor({ timeout: 60000 });
+      const text = (await toast.first().innerText()).split('\n')[0];
+      assert.match(text, /pass/i);
+      await page.getByRole('treeitem', { name: 'acme.compel' }).first().click();
+      return text;
     });
 
     await check('compel: Evaluate folder opens the report', async () => {
