@@ -170,7 +170,7 @@ pub fn run(args: Args) -> Exit {
 
 /// `--now`: an RFC 3339 time that names one instant. A leap second
 /// (`23:59:60`) is refused: clocks and metric stores disagree on it.
-fn parse_now(text: &str) -> Result<i64, String> {
+pub(crate) fn parse_now(text: &str) -> Result<i64, String> {
     let trimmed = text.trim();
     if trimmed.get(16..19) == Some(":60") {
         return Err(format!(
@@ -377,7 +377,7 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
 
 /// The clock, in Unix nanoseconds, to the second (a report made now
 /// should not carry the clock's noise).
-fn clock() -> i64 {
+pub(crate) fn clock() -> i64 {
     let secs = match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         Ok(d) => d.as_secs() as i64,
         Err(e) => -(e.duration().as_secs() as i64),
@@ -385,7 +385,7 @@ fn clock() -> i64 {
     secs.saturating_mul(crate::eval::metrics::NANOS)
 }
 
-fn stderr_color() -> bool {
+pub(crate) fn stderr_color() -> bool {
     use std::io::IsTerminal;
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
@@ -393,7 +393,7 @@ fn stderr_color() -> bool {
 /// A series holding more than `max_samples` samples (after every source
 /// is merged) is not evaluated: its metric gets a source error, so the KPIs
 /// reading it are `unknown` with the reason.
-fn refuse_long_series(store: &mut MetricStore, max_samples: usize) {
+pub(crate) fn refuse_long_series(store: &mut MetricStore, max_samples: usize) {
     let long: Vec<(String, String)> = store
         .iter()
         .filter(|s| s.samples.len() > max_samples)
@@ -459,7 +459,7 @@ fn read_metrics_file(
 /// metric reads only its own raw samples. KPIs asking for the same
 /// selector or query share one fetch, with the longest lookback and the
 /// finest resolution asked.
-fn fetch_prometheus(
+pub(crate) fn fetch_prometheus(
     client: &PrometheusClient,
     fetches: &[plan::KpiFetch],
     now: i64,
@@ -559,7 +559,7 @@ fn fetch_prometheus(
     Ok(())
 }
 
-fn duration_error(flag: &str, text: &str) -> String {
+pub(crate) fn duration_error(flag: &str, text: &str) -> String {
     format!("`{flag} {text}` is not a duration such as 1d, 36h, 90m or 500ms")
 }
 
@@ -589,12 +589,12 @@ pub fn parse_duration(text: &str) -> Option<f64> {
 
 /// What `compel.toml` may set.
 #[derive(Debug, Default)]
-struct Config {
-    prometheus: Option<String>,
-    metrics: Vec<PathBuf>,
-    max_age: Option<Rational>,
-    timeout: Option<f64>,
-    limits: Limits,
+pub(crate) struct Config {
+    pub(crate) prometheus: Option<String>,
+    pub(crate) metrics: Vec<PathBuf>,
+    pub(crate) max_age: Option<Rational>,
+    pub(crate) timeout: Option<f64>,
+    pub(crate) limits: Limits,
 }
 
 const CONFIG_KEYS: &[&str] = &["prometheus", "metrics", "max_age", "timeout"];
@@ -626,7 +626,7 @@ fn load_config(args: &Inputs) -> Result<Config, String> {
     parse_config(&shown, &text, path.parent().unwrap_or(Path::new(".")))
 }
 
-fn parse_config(shown: &str, text: &str, dir: &Path) -> Result<Config, String> {
+pub(crate) fn parse_config(shown: &str, text: &str, dir: &Path) -> Result<Config, String> {
     let table: toml::Table =
         text.parse().map_err(|e: toml::de::Error| format!("`{shown}` is not valid TOML: {}", e.message()))?;
     let mut config = Config { limits: Limits::from_table(shown, &table)?, ..Config::default() };

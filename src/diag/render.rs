@@ -913,12 +913,12 @@ pub fn sarif_with(files: &Files, diags: &[Diagnostic], options: &SarifOptions) -
 // GitHub Actions
 
 /// Escapes the message of a workflow command.
-fn escape_data(text: &str) -> String {
+pub(crate) fn escape_data(text: &str) -> String {
     text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a property value of a workflow command.
-fn escape_property(text: &str) -> String {
+pub(crate) fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
