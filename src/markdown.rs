@@ -46,6 +46,17 @@ pub fn text(s: &str) -> String {
     out
 }
 
+/// A message whose `backticked` parts are code: each part goes through
+/// [`code_cell`] or [`text`], so the result is as safe as they are (in a
+/// table cell or not). With an odd number of backticks it is all text.
+pub fn inline(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    if parts.len() % 2 == 0 {
+        return text(s);
+    }
+    parts.iter().enumerate().map(|(i, p)| if i % 2 == 1 { code_cell(p) } else { text(p) }).collect()
+}
+
 /// An inline code span holding `s` verbatim (on one line), outside tables.
 pub fn code(s: &str) -> String {
     fenced(&one_line(s), false)

@@ -146,6 +146,17 @@ fn is_literal(e: &Expr) -> bool {
         || matches!(&e.kind, ExprKind::Paren(i) | ExprKind::Unary(UnOp::Neg, i) if is_literal(i))
 }
 
+/// What a comparison bounds: its left side, or its right side when the
+/// left is a literal (`x >= 92%` and `92% <= x` give `x`); `None` when `e`
+/// is not a comparison.
+pub fn compared(e: &Expr) -> Option<&Expr> {
+    match &strip(e).kind {
+        ExprKind::Binary(BinOp::Cmp(_), l, r) if is_literal(r) || !is_literal(l) => Some(strip(l)),
+        ExprKind::Binary(BinOp::Cmp(_), _, r) => Some(strip(r)),
+        _ => None,
+    }
+}
+
 /// The shape of a criterion: its text with literals and comparison
 /// operators replaced, so `x >= 92%` and `x > 0.9` have one shape.
 pub fn shape(e: &Expr, text: &str) -> String {

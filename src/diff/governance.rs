@@ -111,7 +111,11 @@ impl<'a> Governance<'a> {
     fn removed_policy(&self, key: &str, bi: usize, c: DeclId) -> Change {
         let (base, change) = (self.base, self.change);
         let bp = &base.model().policies[bi];
-        let still = change.model().policies.iter().any(|p| p.name == bp.name && p.subject == bp.subject);
+        // Still there, but not seen: defined in the change, or in a stdlib
+        // file nothing in the change loads any more (no longer imported).
+        let bpath = base.rel(bp.file);
+        let still = change.model().policies.iter().any(|p| p.name == bp.name && p.subject == bp.subject)
+            || (crate::stdlib::is_std_path(&bpath) && change.analysis.files.find(&bpath).is_none());
         let mut ch = if still {
             let d = change.model().decl(c);
             let file = change.rel(d.file);
@@ -331,7 +335,7 @@ fn compare_criteria(
     }
     let shape = |side: &Side, c: &Crit| bounds::shape(&c.c.expr, &side.analysis.files.get(c.file).text);
     let new_shapes: Vec<String> = new.iter().map(|n| shape(change, n)).collect();
-    let mut removed = Vec::new();
+    let mut unpaired = Vec::new();
     for i in rest {
         let s = shape(base, &old[i]);
         match (0..new.len()).find(|&j| !used[j] && new_shapes[j] == s) {
@@ -339,16 +343,41 @@ fn compare_criteria(
                 used[j] = true;
                 pairs.push((i, j));
             }
+            None => unpaired.push(i),
+        }
+    }
+    // A comparison whose bound became an expression (or the reverse):
+    // the same condition on one side, a bound not comparable: changed.
+    let mut reshaped: Vec<(usize, usize)> = Vec::new();
+    let mut removed = Vec::new();
+    for i in unpaired {
+        let side = |c: &Crit, text: &str| bounds::compared(&c.c.expr).map(|e| source_text(text, e));
+        let o = side(&old[i], &base.analysis.files.get(old[i].file).text);
+        let found = o.as_ref().and_then(|o| {
+            (0..new.len())
+                .find(|&j| !used[j] && side(&new[j], &change.analysis.files.get(new[j].file).text).as_ref() == Some(o))
+        });
+        match found {
+            Some(j) => {
+                used[j] = true;
+                reshaped.push((i, j));
+            }
             None => removed.push(i),
         }
     }
     let full = |c: &Crit| format!("{} {}", c.c.enforcement.as_str(), c.text);
     let because = |c: &Crit| c.c.because.as_ref().map(|b| b.value.clone());
     let mut out = Vec::new();
+    let mut pairs: Vec<(usize, usize, bool)> =
+        pairs.into_iter().map(|(i, j)| (i, j, true)).chain(reshaped.into_iter().map(|(i, j)| (i, j, false))).collect();
     pairs.sort();
-    for (i, j) in pairs {
+    for (i, j, same_shape) in pairs {
         let (o, n) = (&old[i], &new[j]);
-        let bound = if o.text == n.text { Class::Same } else { bounds::compare_exprs(&o.c.expr, &n.c.expr) };
+        let bound = match (o.text == n.text, same_shape) {
+            (true, _) => Class::Same,
+            (false, true) => bounds::compare_exprs(&o.c.expr, &n.c.expr),
+            (false, false) => Class::Changed,
+        };
         let enforcement = match rank(n.c.enforcement).cmp(&rank(o.c.enforcement)) {
             std::cmp::Ordering::Less => Class::Looser,
             std::cmp::Ordering::Greater => Class::Stricter,

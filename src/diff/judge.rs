@@ -8,7 +8,9 @@
 //!
 //! The base's criteria are evaluated in the change's model, in the scope
 //! of the initiative's file: a name the change removed is unknown there,
-//! which blocks (fail closed). Their text and positions are the base's.
+//! which blocks (fail closed). Their text and positions are the base's, and
+//! so are the targets and measures of the KPIs they read (a change that
+//! loosens `target >= 92%` to `>= 90%` does not loosen the base's gate).
 
 use std::collections::HashMap;
 
@@ -86,6 +88,28 @@ fn stage_id(model: &Model, name: &str) -> Option<DeclId> {
     model.stages().iter().copied().find(|s| model.decl(*s).name == name)
 }
 
+/// What decides a KPI's status, taken from the base's KPI of the same
+/// name: under the base's gates the base's targets count too, so a change
+/// cannot loosen a KPI its gate requires.
+const KPI_ATTRS: &[&str] = &["target", "warn", "max_age", "metric", "labels", "unit", "query"];
+
+fn base_kpis(model: &mut Model, base: &Side) {
+    let bm = base.model();
+    let by_name: HashMap<&str, &crate::check::Decl> = bm
+        .decls
+        .iter()
+        .filter(|d| {
+            d.kind == Kind::Kpi && d.parent.is_none() && !stdlib::is_std_path(&base.analysis.files.get(d.file).path)
+        })
+        .map(|d| (d.name.as_str(), d))
+        .collect();
+    for d in model.decls.iter_mut().filter(|d| d.kind == Kind::Kpi && d.parent.is_none()) {
+        let Some(old) = by_name.get(d.name.as_str()) else { continue };
+        d.attrs.retain(|a| !KPI_ATTRS.contains(&a.name.as_str()));
+        d.attrs.extend(old.attrs.iter().filter(|a| KPI_ATTRS.contains(&a.name.as_str())).cloned());
+    }
+}
+
 /// Judges every advanced stage of `diff` at `opts.now` against `store`;
 /// a gate that blocks makes its change block.
 pub fn judge(diff: &mut Diff, base: &Side, change: &Side, store: &MetricStore, opts: &EvalOptions) {
@@ -158,6 +182,7 @@ pub fn judge(diff: &mut Diff, base: &Side, change: &Side, store: &MetricStore, o
             Err(e) => runs.push((*i, GateRun::unknown(e.clone()), GateRun::unknown(e.clone()))),
         }
     }
+    base_kpis(&mut model, base);
     for ((_, plan), run) in plans.iter().zip(&mut runs) {
         let Ok((c, injected)) = plan else { continue };
         let Some(adv) = diff.changes[run.0].advance.clone() else { continue };

@@ -176,7 +176,8 @@ pub fn github(diff: &Diff, deny_looser: bool, path: &dyn Fn(&str) -> String) -> 
             let _ =
                 write!(props, "file={},line={},endLine={},", escape_property(&path(&at.file)), at.line, at.end_line);
         }
-        let _ = write!(props, "title={}", escape_property(&format!("compel diff: {}", c.class.as_str())));
+        let title = format!("compel diff: {} ({})", c.what.as_str().replace('_', " "), c.class.as_str());
+        let _ = write!(props, "title={}", escape_property(&title));
         let mut message = c.message.clone();
         if !c.subjects.is_empty() {
             message.push_str(&format!("\naffects {}", subjects_text(&c.subjects)));
@@ -186,11 +187,16 @@ pub fn github(diff: &Diff, deny_looser: bool, path: &dyn Fn(&str) -> String) -> 
         }
         if let Some(j) = &c.gate {
             message.push_str(&format!("\ngate {} -> {}: {}", j.from, j.to, j.outcome));
+            let mut lines: Vec<String> = Vec::new();
             for run in [&j.change_gates, &j.base_gates] {
                 for cr in run.criteria.iter().filter(|cr| cr.outcome.blocks()) {
-                    message.push_str(&format!("\n{}: {} ({})", cr.text, cr.outcome, cr.reason));
+                    let line = format!("\n{}: {} ({})", cr.text, cr.outcome, cr.reason);
+                    if !lines.contains(&line) {
+                        lines.push(line);
+                    }
                 }
             }
+            message.push_str(&lines.concat());
         }
         let _ = writeln!(out, "::{command} {props}::{}", escape_data(&message));
     }
@@ -214,7 +220,7 @@ fn emoji(diff: &Diff, c: &Change, deny_looser: bool) -> &'static str {
 /// A blocking change as a Markdown list item, with the criteria that block
 /// and their `because`.
 fn md_blocking(c: &Change) -> String {
-    let mut out = format!("- ❌ **{}**: {}", c.what.as_str().replace('_', " "), md::text(&c.message));
+    let mut out = format!("- ❌ **{}**: {}", c.what.as_str().replace('_', " "), md::inline(&c.message));
     if let Some(at) = &c.at {
         let _ = write!(out, " ({} line {})", md::code(&at.file), at.line);
     }
@@ -235,9 +241,9 @@ fn md_blocking(c: &Change) -> String {
 }
 
 fn md_run(out: &mut String, label: &str, run: &GateRun) {
-    let _ = writeln!(out, "    - under {label}: {} ({})", run.outcome, md::text(&run.reason));
+    let _ = writeln!(out, "    - under {label}: {} ({})", run.outcome, md::inline(&run.reason));
     for c in run.criteria.iter().filter(|c| c.outcome.blocks()) {
-        let _ = write!(out, "      - {} {}: {}", c.outcome, md::code(&c.text), md::text(&c.reason));
+        let _ = write!(out, "      - {} {}: {}", c.outcome, md::code_cell(&c.text), md::inline(&c.reason));
         if let Some(b) = &c.because {
             let _ = write!(out, "; because: {}", md::text(b));
         }
@@ -247,7 +253,7 @@ fn md_run(out: &mut String, label: &str, run: &GateRun) {
 
 fn md_row(diff: &Diff, c: &Change, deny_looser: bool) -> String {
     let at = c.at.as_ref().map_or_else(String::new, |a| format!("{} line {}", md::code_cell(&a.file), a.line));
-    let mut what = md::text(&c.message);
+    let mut what = md::inline(&c.message);
     if let Some(b) = &c.because {
         let _ = write!(what, " (because: {})", md::text(b));
     }
