@@ -46,15 +46,25 @@ pub fn text(s: &str) -> String {
     out
 }
 
-/// A message whose `backticked` parts are code: each part goes through
-/// [`code_cell`] or [`text`], so the result is as safe as they are (in a
-/// table cell or not). With an odd number of backticks it is all text.
-pub fn inline(s: &str) -> String {
+/// Prose that quotes code between backticks (compel's reasons: ``
+/// `accuracy` is at risk``): each quoted part becomes a code span (through
+/// [`code`] or, `in_table`, [`code_cell`]) and the rest [`text`], so the
+/// result is as inert as they are whatever the quotes hold. With an odd
+/// number of backticks it is all text.
+pub fn prose(s: &str, in_table: bool) -> String {
     let parts: Vec<&str> = s.split('`').collect();
     if parts.len() % 2 == 0 {
         return text(s);
     }
-    parts.iter().enumerate().map(|(i, p)| if i % 2 == 1 { code_cell(p) } else { text(p) }).collect()
+    parts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match (i % 2 == 1, in_table) {
+            (true, true) => code_cell(p),
+            (true, false) => code(p),
+            (false, _) => text(p),
+        })
+        .collect()
 }
 
 /// An inline code span holding `s` verbatim (on one line), outside tables.

@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use super::bounds::{self, Class};
-use super::{Acc, Change, Location, Side, What};
+use super::{q, Acc, Change, Location, Side, What};
 use crate::check::interp::{self, Env};
 use crate::check::{DeclId, Kind, Model, PolicyDef};
 use crate::eval::evaluate::source_text;
@@ -92,7 +92,7 @@ impl<'a> Governance<'a> {
             let p = &change.model().policies[*ci];
             let existed = base.model().policies.iter().any(|bp| bp.name == p.name && bp.subject == p.subject);
             let message = if existed {
-                format!("policy `{key}` now governs (its file `{}` is now visible)", change.rel(p.file))
+                format!("policy `{key}` now governs (its file {} is now visible)", q(&change.rel(p.file)))
             } else {
                 format!("policy `{key}` was added")
             };
@@ -120,9 +120,10 @@ impl<'a> Governance<'a> {
             let d = change.model().decl(c);
             let file = change.rel(d.file);
             let message = format!(
-                "policy `{key}` (in `{}`) no longer governs the declarations of `{file}`: the file no longer sees it \
+                "policy `{key}` (in {}) no longer governs the declarations of {}: the file no longer sees it \
                  (an import or a project policy set was dropped)",
-                base.rel(bp.file)
+                q(&base.rel(bp.file)),
+                q(&file)
             );
             let at = change.at(d.file, Span::new(0, 0));
             Change::new(What::PolicyRemoved, Class::Looser, message).located(at)
@@ -282,7 +283,7 @@ fn where_change(base: &Side, bp: &PolicyDef, change: &Side, cp: &PolicyDef, cont
         (None, Some(_)) => Class::Looser,
         _ => Class::Changed,
     };
-    let show = |t: &Option<String>| t.as_ref().map_or("no `where`".to_string(), |t| format!("`where {t}`"));
+    let show = |t: &Option<String>| t.as_ref().map_or("no `where`".to_string(), |t| q(&format!("where {t}")));
     let message = format!("{container}: {} became {}", show(&old), show(&new));
     let at = cp.filter.as_ref().map_or(cp.name_span, |f| f.span);
     Some(Change::new(What::WhereChanged, class, message).texts(old, new).located(change.at(cp.file, at)))
@@ -387,7 +388,7 @@ fn compare_criteria(
             continue;
         }
         let what = if o.text == n.text { What::Enforcement } else { What::Threshold };
-        let message = format!("{container}: `{}` became `{}`", full(o), full(n));
+        let message = format!("{container}: {} became {}", q(&full(o)), q(&full(n)));
         let mut ch = Change::new(what, bound.and(enforcement), message)
             .texts(Some(full(o)), Some(full(n)))
             .located(change.at(n.file, n.c.span));
@@ -396,7 +397,7 @@ fn compare_criteria(
     }
     for i in removed {
         let o = &old[i];
-        let message = format!("{container}: `{}` was removed", full(o));
+        let message = format!("{container}: {} was removed", q(&full(o)));
         let mut ch = Change::new(What::CriterionRemoved, Class::Looser, message)
             .texts(Some(full(o)), None)
             .located(fallback.clone());
@@ -405,7 +406,7 @@ fn compare_criteria(
     }
     for (j, n) in new.iter().enumerate().filter(|(j, _)| !used[*j]) {
         let _ = j;
-        let message = format!("{container}: `{}` was added", full(n));
+        let message = format!("{container}: {} was added", q(&full(n)));
         let mut ch = Change::new(What::CriterionAdded, Class::Stricter, message)
             .texts(None, Some(full(n)))
             .located(change.at(n.file, n.c.span));

@@ -139,6 +139,16 @@ impl What {
     }
 }
 
+/// Stands for a backtick inside a quoted fragment of a message, so the
+/// Markdown renderer can tell compel's quotes from the text's own.
+const BACKTICK: char = '\u{E000}';
+
+/// A fragment of a message quoted as code: `` `text` ``, its own
+/// backticks kept apart ([`Change::text`] restores them).
+pub(crate) fn q(s: &str) -> String {
+    format!("`{}`", s.replace('`', &BACKTICK.to_string()))
+}
+
 /// Where a change is written in the change's files (1-based lines).
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Location {
@@ -204,6 +214,30 @@ impl Change {
     fn located(mut self, at: Option<Location>) -> Change {
         self.at = at;
         self
+    }
+
+    /// The message as people read it.
+    pub fn text(&self) -> String {
+        self.message.replace(BACKTICK, "`")
+    }
+
+    /// The message in Markdown: compel's quotes as code spans, everything
+    /// else inert ([`crate::markdown`]); `in_table` for a table cell.
+    pub fn markdown(&self, in_table: bool) -> String {
+        let parts: Vec<&str> = self.message.split('`').collect();
+        if parts.len() % 2 == 0 {
+            return crate::markdown::text(&self.text());
+        }
+        let restore = |p: &str| p.replace(BACKTICK, "`");
+        parts
+            .iter()
+            .enumerate()
+            .map(|(i, p)| match (i % 2 == 1, in_table) {
+                (true, true) => crate::markdown::code_cell(&restore(p)),
+                (true, false) => crate::markdown::code(&restore(p)),
+                (false, _) => crate::markdown::text(&restore(p)),
+            })
+            .collect()
     }
 
     /// Whether `--deny looser` refuses it: not proven stricter or of the

@@ -66,11 +66,11 @@ pub fn human(diff: &Diff, deny_looser: bool) -> String {
     let _ = writeln!(out, "compel diff: {verdict} ({})", summary_line(diff, deny_looser));
     for c in &diff.changes {
         let tag = if diff.refuses(c, deny_looser) { "BLOCKS" } else { c.class.as_str() };
-        let _ = writeln!(out, "\n{tag:>8}  {}", plain(&c.message));
+        let _ = writeln!(out, "\n{tag:>8}  {}", plain(&c.text()));
         if let Some(at) = &c.at {
             let _ = writeln!(out, "          at {}:{}", plain(&at.file), at.line);
         }
-        if !c.subjects.is_empty() && !(c.subjects.len() == 1 && c.message.contains(subject_word(&c.subjects[0]))) {
+        if !c.subjects.is_empty() && !(c.subjects.len() == 1 && c.text().contains(subject_word(&c.subjects[0]))) {
             let _ = writeln!(out, "          affects {}", plain(&subjects_text(&c.subjects)));
         }
         if let Some(b) = &c.because {
@@ -130,7 +130,7 @@ fn change_json(diff: &Diff, c: &Change, deny_looser: bool) -> serde_json::Value 
         "kind": c.what.as_str(),
         "class": c.class.as_str(),
         "blocks": diff.refuses(c, deny_looser),
-        "message": c.message,
+        "message": c.text(),
         "subjects": c.subjects,
     });
     let Some(obj) = v.as_object_mut() else { return v };
@@ -178,7 +178,7 @@ pub fn github(diff: &Diff, deny_looser: bool, path: &dyn Fn(&str) -> String) -> 
         }
         let title = format!("compel diff: {} ({})", c.what.as_str().replace('_', " "), c.class.as_str());
         let _ = write!(props, "title={}", escape_property(&title));
-        let mut message = c.message.clone();
+        let mut message = c.text();
         if !c.subjects.is_empty() {
             message.push_str(&format!("\naffects {}", subjects_text(&c.subjects)));
         }
@@ -220,7 +220,7 @@ fn emoji(diff: &Diff, c: &Change, deny_looser: bool) -> &'static str {
 /// A blocking change as a Markdown list item, with the criteria that block
 /// and their `because`.
 fn md_blocking(c: &Change) -> String {
-    let mut out = format!("- ❌ **{}**: {}", c.what.as_str().replace('_', " "), md::inline(&c.message));
+    let mut out = format!("- ❌ **{}**: {}", c.what.as_str().replace('_', " "), c.markdown(false));
     if let Some(at) = &c.at {
         let _ = write!(out, " ({} line {})", md::code(&at.file), at.line);
     }
@@ -241,9 +241,9 @@ fn md_blocking(c: &Change) -> String {
 }
 
 fn md_run(out: &mut String, label: &str, run: &GateRun) {
-    let _ = writeln!(out, "    - under {label}: {} ({})", run.outcome, md::inline(&run.reason));
+    let _ = writeln!(out, "    - under {label}: {} ({})", run.outcome, md::prose(&run.reason, false));
     for c in run.criteria.iter().filter(|c| c.outcome.blocks()) {
-        let _ = write!(out, "      - {} {}: {}", c.outcome, md::code_cell(&c.text), md::inline(&c.reason));
+        let _ = write!(out, "      - {} {}: {}", c.outcome, md::code(&c.text), md::prose(&c.reason, false));
         if let Some(b) = &c.because {
             let _ = write!(out, "; because: {}", md::text(b));
         }
@@ -253,7 +253,7 @@ fn md_run(out: &mut String, label: &str, run: &GateRun) {
 
 fn md_row(diff: &Diff, c: &Change, deny_looser: bool) -> String {
     let at = c.at.as_ref().map_or_else(String::new, |a| format!("{} line {}", md::code_cell(&a.file), a.line));
-    let mut what = md::inline(&c.message);
+    let mut what = c.markdown(true);
     if let Some(b) = &c.because {
         let _ = write!(what, " (because: {})", md::text(b));
     }

@@ -289,7 +289,7 @@ pub fn markdown(report: &Report) -> String {
                 md::code(&format!("{} -> {}", gate.from, gate.to)),
                 gate_emoji(init, gate.outcome),
                 gate.outcome,
-                md::text(&gate.reason)
+                md::prose(&gate.reason, false)
             );
             md_criteria(&mut out, init, gate);
         }
@@ -318,8 +318,8 @@ pub fn markdown(report: &Report) -> String {
 /// A criterion's reason, and its `because` when it blocks or warns.
 fn why(c: &CriterionReport) -> String {
     match &c.because {
-        Some(b) if c.outcome != Outcome::Pass => format!("{} (because: {})", md::text(&c.reason), md::text(b)),
-        _ => md::text(&c.reason),
+        Some(b) if c.outcome != Outcome::Pass => format!("{} (because: {})", md::prose(&c.reason, true), md::text(b)),
+        _ => md::prose(&c.reason, true),
     }
 }
 
@@ -331,7 +331,7 @@ fn md_kpis(out: &mut String, kpis: &[KpiReport]) {
                 md::code_cell(&k.name),
                 format!("{} {}", status_emoji(k.status), k.status),
                 md::text(&kpi_value(k)),
-                md::text(&k.reason),
+                md::prose(&k.reason, true),
             ]
         })
         .collect();
@@ -369,7 +369,7 @@ fn md_readiness(out: &mut String, report: &Report) {
             let why: Vec<String> = init
                 .blocked_by
                 .iter()
-                .map(|b| format!("{}: {}", md::code_cell(&b.text), md::text(&b.reason)))
+                .map(|b| format!("{}: {}", md::code_cell(&b.text), md::prose(&b.reason, true)))
                 .collect();
             vec![md::code_cell(&init.name), md::code_cell(&init.stage), next, readiness, why.join("; ")]
         })
@@ -385,7 +385,7 @@ fn md_criteria(out: &mut String, init: &InitiativeReport, gate: &GateReport) {
             vec![
                 format!("{} {}", gate_emoji(init, c.outcome), c.outcome),
                 md::code_cell(&c.text),
-                md::text(&c.reason),
+                md::prose(&c.reason, true),
                 c.because.as_deref().map(md::text).unwrap_or_default(),
             ]
         })
