@@ -137,8 +137,8 @@ fn reference(base: &Side, change: &Side, bd: &Decl, cd: &Decl, attr: &str, what:
         "`{attr}` of {} `{}` changed from {} to {}",
         cd.kind.as_str(),
         cd.name,
-        old.as_deref().map_or("nothing".to_string(), |o| q(o)),
-        new.as_deref().map_or("nothing".to_string(), |n| q(n))
+        old.as_deref().map_or("nothing".to_string(), q),
+        new.as_deref().map_or("nothing".to_string(), q)
     );
     Some(Change::new(what, Class::Changed, message).texts(old, new).located(attr_at(change, cd, attr)))
 }
@@ -199,8 +199,8 @@ fn kpi_threshold(base: &Side, change: &Side, bd: &Decl, cd: &Decl, attr: &str) -
     let message = format!(
         "`{attr}` of KPI `{}`: {} -> {}",
         cd.name,
-        old_text.as_deref().map_or("unset".to_string(), |t| q(t)),
-        new_text.as_deref().map_or("unset".to_string(), |t| q(t))
+        old_text.as_deref().map_or("unset".to_string(), q),
+        new_text.as_deref().map_or("unset".to_string(), q)
     );
     Some(Change::new(What::Threshold, class, message).texts(old_text, new_text).located(attr_at(change, cd, attr)))
 }
@@ -248,8 +248,8 @@ fn measure(base: &Side, change: &Side, bd: &Decl, cd: &Decl) -> Vec<Change> {
         let message = format!(
             "KPI `{}` is measured differently: `{attr}` {} -> {}",
             cd.name,
-            old.as_deref().map_or("unset".to_string(), |t| q(t)),
-            new.as_deref().map_or("unset".to_string(), |t| q(t))
+            old.as_deref().map_or("unset".to_string(), q),
+            new.as_deref().map_or("unset".to_string(), q)
         );
         out.push(
             Change::new(What::Measure, Class::Changed, message).texts(old, new).located(attr_at(change, cd, attr)),

@@ -39,8 +39,11 @@ pub(super) struct Governance<'a> {
     base: &'a Side<'a>,
     change: &'a Side<'a>,
     policies: HashMap<(usize, usize), Rc<Vec<Change>>>,
-    gates: HashMap<(Vec<usize>, Vec<usize>), Rc<Vec<Change>>>,
+    gates: HashMap<GatePair, Rc<Vec<Change>>>,
 }
+
+/// The gates guarding one transition on each side.
+type GatePair = (Vec<usize>, Vec<usize>);
 
 /// The policies governing a subject: (key, policy index, applies).
 type Governed = Vec<(String, usize, Applies)>;

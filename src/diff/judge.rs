@@ -88,6 +88,10 @@ fn stage_id(model: &Model, name: &str) -> Option<DeclId> {
     model.stages().iter().copied().find(|s| model.decl(*s).name == name)
 }
 
+/// An advanced initiative ready to judge (its id in the change, the base's
+/// gates injected for it), or why it cannot be judged.
+type Plan = Result<(DeclId, Vec<usize>), String>;
+
 /// What decides a KPI's status, taken from the base's KPI of the same
 /// name: under the base's gates the base's targets count too, so a change
 /// cannot loosen a KPI its gate requires.
@@ -122,7 +126,7 @@ pub fn judge(diff: &mut Diff, base: &Side, change: &Side, store: &MetricStore, o
     let top: Vec<usize> = (0..model.gates.len()).filter(|g| model.gates[*g].owner.is_none()).collect();
     // (index of the change, initiative in the change, the base's gates
     // injected for it) or why it cannot be judged.
-    let mut plans: Vec<(usize, Result<(DeclId, Vec<usize>), String>)> = Vec::new();
+    let mut plans: Vec<(usize, Plan)> = Vec::new();
     let mut copies: HashMap<(FileId, FileId), FileId> = HashMap::new();
     for &i in &advanced {
         let Some(adv) = diff.changes[i].advance.clone() else { continue };

@@ -70,7 +70,9 @@ pub fn human(diff: &Diff, deny_looser: bool) -> String {
         if let Some(at) = &c.at {
             let _ = writeln!(out, "          at {}:{}", plain(&at.file), at.line);
         }
-        if !c.subjects.is_empty() && !(c.subjects.len() == 1 && c.text().contains(subject_word(&c.subjects[0]))) {
+        // A single subject the message already names is not repeated.
+        let named = c.subjects.len() == 1 && c.text().contains(subject_word(&c.subjects[0]));
+        if !c.subjects.is_empty() && !named {
             let _ = writeln!(out, "          affects {}", plain(&subjects_text(&c.subjects)));
         }
         if let Some(b) = &c.because {
