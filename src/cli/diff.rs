@@ -118,8 +118,10 @@ struct Sides {
     prefix: String,
 }
 
+/// Where the base's `compel.toml` is: at a revision (the project root of
+/// the first path), or in the old folder's project.
 enum Origin {
-    Git(String),
+    Git(String, String),
     Folder(PathBuf),
 }
 
@@ -193,7 +195,7 @@ fn read_sides(args: &Args) -> Result<Sides, Unusable> {
         change,
         base_root: String::new(),
         change_root: String::new(),
-        origin: Origin::Git(rev.clone()),
+        origin: Origin::Git(rev.clone(), project_root(&paths[0])),
         prefix: prefix.trim().to_string(),
     })
 }
@@ -381,8 +383,7 @@ fn base_config(sides: &Sides) -> Result<Option<eval_cli::Config>, Unusable> {
                 Err(_) => return Ok(None),
             }
         }
-        Origin::Git(rev) => {
-            let root = project_root(Path::new("."));
+        Origin::Git(rev, root) => {
             let file =
                 if root.is_empty() { PathBuf::from("compel.toml") } else { Path::new(&root).join("compel.toml") };
             match git(&["cat-file", "blob", &format!("{rev}:./{}", file.display())]) {
@@ -393,7 +394,7 @@ fn base_config(sides: &Sides) -> Result<Option<eval_cli::Config>, Unusable> {
     };
     let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
     let shown = match &sides.origin {
-        Origin::Git(rev) => format!("{rev}:{}", file.display()),
+        Origin::Git(rev, _) => format!("{rev}:{}", file.display()),
         Origin::Folder(_) => file.display().to_string(),
     };
     Ok(Some(eval_cli::parse_config(&shown, &text, &dir)?))
@@ -403,7 +404,7 @@ fn base_config(sides: &Sides) -> Result<Option<eval_cli::Config>, Unusable> {
 /// a file the revision does not hold is read from disk only when git does
 /// not track it (an export the CI wrote), never when the change adds it.
 fn read_base_file(sides: &Sides, path: &Path) -> Result<String, Unusable> {
-    let Origin::Git(rev) = &sides.origin else { return read_flag_file(&path.display().to_string()) };
+    let Origin::Git(rev, _) = &sides.origin else { return read_flag_file(&path.display().to_string()) };
     let shown = normalize_path(&path.to_string_lossy());
     if let Ok(text) = git(&["cat-file", "blob", &format!("{rev}:./{shown}")]) {
         return Ok(text);

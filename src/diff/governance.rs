@@ -40,6 +40,8 @@ pub(super) struct Governance<'a> {
     change: &'a Side<'a>,
     policies: HashMap<(usize, usize), Rc<Vec<Change>>>,
     gates: HashMap<GatePair, Rc<Vec<Change>>>,
+    /// The top-level gates of each side (base, change).
+    top: (Vec<usize>, Vec<usize>),
 }
 
 /// The gates guarding one transition on each side.
@@ -50,7 +52,14 @@ type Governed = Vec<(String, usize, Applies)>;
 
 impl<'a> Governance<'a> {
     pub(super) fn new(base: &'a Side<'a>, change: &'a Side<'a>) -> Governance<'a> {
-        Governance { base, change, policies: HashMap::new(), gates: HashMap::new() }
+        let top = |m: &Model| (0..m.gates.len()).filter(|g| m.gates[*g].owner.is_none()).collect();
+        Governance {
+            base,
+            change,
+            policies: HashMap::new(),
+            gates: HashMap::new(),
+            top: (top(base.model()), top(change.model())),
+        }
     }
 
     /// Compares what governs one subject (`b` in the base, `c` in the
@@ -158,8 +167,8 @@ impl<'a> Governance<'a> {
 
     fn gates_of(&mut self, b: DeclId, c: DeclId, name: &str, acc: &mut Acc) {
         let (base, change) = (self.base, self.change);
-        let old = transitions(base.model(), b);
-        let new = transitions(change.model(), c);
+        let old = transitions(base.model(), &self.top.0, b);
+        let new = transitions(change.model(), &self.top.1, c);
         for ((from, to), bg) in &old {
             let gate = format!("gate `{from} -> {to}`");
             match new.get(&(from.clone(), to.clone())) {
@@ -250,10 +259,10 @@ fn applies(model: &Model, p: &PolicyDef, subject: DeclId) -> Applies {
 
 /// Every transition an initiative's gates guard, with the gates (top-level
 /// ones its file sees, then its own), by stage names.
-fn transitions(model: &Model, init: DeclId) -> BTreeMap<(String, String), Vec<usize>> {
+fn transitions(model: &Model, top: &[usize], init: DeclId) -> BTreeMap<(String, String), Vec<usize>> {
     let d = model.decl(init);
     let mut out: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
-    let top = model.gates.iter().enumerate().filter(|(_, g)| g.owner.is_none() && model.sees(d.file, g.file));
+    let top = top.iter().map(|i| (*i, &model.gates[*i])).filter(|(_, g)| model.sees(d.file, g.file));
     let own = d.gates.iter().map(|i| (*i, &model.gates[*i]));
     for (i, g) in top.chain(own) {
         let from = g.from.map_or_else(|| g.from_name.clone(), |s| model.decl(s).name.clone());
