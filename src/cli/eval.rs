@@ -413,7 +413,7 @@ pub(crate) fn refuse_long_series(store: &mut MetricStore, max_samples: usize) {
 
 /// Reads one metrics file into `store`. `budget` is what is left of the
 /// `limit` on the bytes of all metric files together.
-fn read_metrics_file(
+pub(crate) fn read_metrics_file(
     path: &Path,
     sample_time: Option<i64>,
     budget: &mut u64,
@@ -590,11 +590,25 @@ pub fn parse_duration(text: &str) -> Option<f64> {
 /// What `compel.toml` may set.
 #[derive(Debug, Default)]
 pub(crate) struct Config {
+    /// A Prometheus server's URL.
     pub(crate) prometheus: Option<String>,
+    /// Metrics files, relative to the file's folder resolved.
     pub(crate) metrics: Vec<PathBuf>,
+    /// The `max_age` of KPIs that set none.
     pub(crate) max_age: Option<Rational>,
+    /// The bound on each Prometheus query attempt, in seconds.
     pub(crate) timeout: Option<f64>,
+    /// The limits.
     pub(crate) limits: Limits,
+}
+
+/// What the `compel.toml` at or above `start` sets (the defaults without
+/// one), as `compel eval` reads it.
+pub(crate) fn project_config(start: &Path) -> Result<Config, String> {
+    let Some(path) = find_config(start) else { return Ok(Config::default()) };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
+    parse_config(&shown, &text, path.parent().unwrap_or(Path::new(".")))
 }
 
 const CONFIG_KEYS: &[&str] = &["prometheus", "metrics", "max_age", "timeout"];
