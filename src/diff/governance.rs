@@ -334,6 +334,61 @@ fn compare_criteria(
     fallback: Option<Location>,
 ) -> Vec<Change> {
     let (old, new) = (crits(base, old), crits(change, new));
+    let (pairs, removed, used) = pair(base, &old, change, &new);
+    let full = |c: &Crit| format!("{} {}", c.c.enforcement.as_str(), c.text);
+    let because = |c: &Crit| c.c.because.as_ref().map(|b| b.value.clone());
+    let mut out = Vec::new();
+    for (i, j, same_shape) in pairs {
+        let (o, n) = (&old[i], &new[j]);
+        let bound = match (o.text == n.text, same_shape) {
+            (true, _) => Class::Same,
+            (false, true) => bounds::compare_exprs(&o.c.expr, &n.c.expr),
+            (false, false) => Class::Changed,
+        };
+        let enforcement = match rank(n.c.enforcement).cmp(&rank(o.c.enforcement)) {
+            std::cmp::Ordering::Less => Class::Looser,
+            std::cmp::Ordering::Greater => Class::Stricter,
+            std::cmp::Ordering::Equal => Class::Same,
+        };
+        if o.text == n.text && enforcement == Class::Same {
+            continue;
+        }
+        let what = if o.text == n.text { What::Enforcement } else { What::Threshold };
+        let message = format!("{container}: {} became {}", q(&full(o)), q(&full(n)));
+        let mut ch = Change::new(what, bound.and(enforcement), message)
+            .texts(Some(full(o)), Some(full(n)))
+            .located(change.at(n.file, n.c.span));
+        ch.because = because(n).or_else(|| because(o));
+        out.push(ch);
+    }
+    for i in removed {
+        let o = &old[i];
+        let message = format!("{container}: {} was removed", q(&full(o)));
+        let mut ch = Change::new(What::CriterionRemoved, Class::Looser, message)
+            .texts(Some(full(o)), None)
+            .located(fallback.clone());
+        ch.because = because(o);
+        out.push(ch);
+    }
+    for n in new.iter().enumerate().filter(|(j, _)| !used[*j]).map(|(_, n)| n) {
+        let message = format!("{container}: {} was added", q(&full(n)));
+        let mut ch = Change::new(What::CriterionAdded, Class::Stricter, message)
+            .texts(None, Some(full(n)))
+            .located(change.at(n.file, n.c.span));
+        ch.because = because(n);
+        out.push(ch);
+    }
+    out
+}
+
+/// Paired (old, new, of one shape), the old left unpaired, the new used.
+type Pairing = (Vec<(usize, usize, bool)>, Vec<usize>, Vec<bool>);
+
+/// Pairs old and new criteria: identical conditions first, then one shape
+/// (`true`: comparable literal by literal), then one compared side (a
+/// bound that became an expression: `false`). Also the old criteria left
+/// (removed) and which new ones were paired.
+fn pair(base: &Side, old: &[Crit], change: &Side, new: &[Crit]) -> Pairing {
     let mut used = vec![false; new.len()];
     let mut pairs: Vec<(usize, usize)> = Vec::new();
     let mut rest: Vec<usize> = Vec::new();
@@ -378,52 +433,8 @@ fn compare_criteria(
             None => removed.push(i),
         }
     }
-    let full = |c: &Crit| format!("{} {}", c.c.enforcement.as_str(), c.text);
-    let because = |c: &Crit| c.c.because.as_ref().map(|b| b.value.clone());
-    let mut out = Vec::new();
     let mut pairs: Vec<(usize, usize, bool)> =
         pairs.into_iter().map(|(i, j)| (i, j, true)).chain(reshaped.into_iter().map(|(i, j)| (i, j, false))).collect();
     pairs.sort();
-    for (i, j, same_shape) in pairs {
-        let (o, n) = (&old[i], &new[j]);
-        let bound = match (o.text == n.text, same_shape) {
-            (true, _) => Class::Same,
-            (false, true) => bounds::compare_exprs(&o.c.expr, &n.c.expr),
-            (false, false) => Class::Changed,
-        };
-        let enforcement = match rank(n.c.enforcement).cmp(&rank(o.c.enforcement)) {
-            std::cmp::Ordering::Less => Class::Looser,
-            std::cmp::Ordering::Greater => Class::Stricter,
-            std::cmp::Ordering::Equal => Class::Same,
-        };
-        if o.text == n.text && enforcement == Class::Same {
-            continue;
-        }
-        let what = if o.text == n.text { What::Enforcement } else { What::Threshold };
-        let message = format!("{container}: {} became {}", q(&full(o)), q(&full(n)));
-        let mut ch = Change::new(what, bound.and(enforcement), message)
-            .texts(Some(full(o)), Some(full(n)))
-            .located(change.at(n.file, n.c.span));
-        ch.because = because(n).or_else(|| because(o));
-        out.push(ch);
-    }
-    for i in removed {
-        let o = &old[i];
-        let message = format!("{container}: {} was removed", q(&full(o)));
-        let mut ch = Change::new(What::CriterionRemoved, Class::Looser, message)
-            .texts(Some(full(o)), None)
-            .located(fallback.clone());
-        ch.because = because(o);
-        out.push(ch);
-    }
-    for (j, n) in new.iter().enumerate().filter(|(j, _)| !used[*j]) {
-        let _ = j;
-        let message = format!("{container}: {} was added", q(&full(n)));
-        let mut ch = Change::new(What::CriterionAdded, Class::Stricter, message)
-            .texts(None, Some(full(n)))
-            .located(change.at(n.file, n.c.span));
-        ch.because = because(n);
-        out.push(ch);
-    }
-    out
+    (pairs, removed, used)
 }
