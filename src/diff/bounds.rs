@@ -389,6 +389,45 @@ mod tests {
         Value::Num(Rational::parse_decimal(s).unwrap_or(Rational::ONE))
     }
 
+    /// The class of changing the condition `old` into `new`.
+    fn conditions(old: &str, new: &str) -> Class {
+        let parse = |c: &str| {
+            let text = format!("let x = {c}");
+            let (file, diags) =
+                crate::syntax::parse(crate::text::FileId(0), &text, crate::syntax::ParseLimits::default());
+            assert!(diags.is_empty(), "{c}: {diags:?}");
+            match file.items.into_iter().next() {
+                Some(crate::syntax::ast::Item::Let(l)) => (l.value, text),
+                other => panic!("{other:?}"),
+            }
+        };
+        let ((a, ta), (b, tb)) = (parse(old), parse(new));
+        assert_eq!(shape(&a, &ta), shape(&b, &tb), "one shape");
+        compare_exprs(&a, &b)
+    }
+
+    #[test]
+    fn polarity_follows_the_operators() {
+        assert_eq!(conditions("x >= 92%", "x >= 90%"), Class::Looser);
+        assert_eq!(conditions("92% <= x", "90% <= x"), Class::Looser);
+        assert_eq!(conditions("not (x < 3)", "not (x < 2)"), Class::Looser);
+        assert_eq!(conditions("x >= y - 3", "x >= y - 2"), Class::Stricter);
+        assert_eq!(conditions("x >= y + 3", "x >= y + 2"), Class::Looser);
+        assert_eq!(conditions("x >= y * 3", "x >= y * 2"), Class::Changed);
+        assert_eq!(conditions("k for 7d and y < 2", "k for 3d and y < 1"), Class::Changed);
+        assert_eq!(conditions("k for 7d or y < 2", "k for 14d or y < 1"), Class::Stricter);
+        assert_eq!(conditions("min(k, 7d) >= 1", "min(k, 3d) >= 1"), Class::Looser);
+        assert_eq!(conditions("max(k, 7d) >= 1", "max(k, 3d) >= 1"), Class::Stricter);
+        assert_eq!(conditions("avg(k, 7d) >= 1", "avg(k, 3d) >= 1"), Class::Changed);
+        assert_eq!(conditions("all(d in ds: d.n >= 2)", "all(d in ds: d.n >= 1)"), Class::Looser);
+        assert_eq!(conditions("count(d in ds: d.n >= 2) >= 3", "count(d in ds: d.n >= 1) >= 3"), Class::Looser);
+        assert_eq!(conditions("x == 3", "x == 4"), Class::Changed);
+        assert_eq!(conditions("x <= 250ms", "x <= 0.25s"), Class::Same);
+        assert_eq!(conditions("x >= 92%", "x > 92%"), Class::Stricter);
+        assert_eq!(conditions("d > 2027-01-01", "d > 2026-01-01"), Class::Looser);
+        assert_eq!(conditions("b <= 5 USD", "b <= 5 EUR"), Class::Changed);
+    }
+
     #[test]
     fn thresholds_as_sets() {
         assert_eq!(threshold(CmpOp::Ge, &num("0.92"), CmpOp::Ge, &num("0.9")), Class::Looser);
