@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod sources;
 
 pub mod evaluate;
+mod family;
 pub mod html;
 pub mod plan;
 pub mod render;
