@@ -22,6 +22,9 @@ pub enum Family {
     Drift,
     /// A quantifier over a list: `all(x in xs: p)`.
     Quantifier,
+    /// The roles declared with `executive true`, in every loaded file:
+    /// `executive_roles()` (what `c_suite` is).
+    ExecutiveRoles,
 }
 
 /// One built-in function.
@@ -102,6 +105,15 @@ pub const BUILTINS: &[Builtin] = &[
     drift("wasserstein"),
     quantifier("all"),
     quantifier("any"),
+    Builtin {
+        name: "executive_roles",
+        params: &[],
+        ret: "[role]",
+        family: Family::ExecutiveRoles,
+        counts_lists: false,
+        quantifies: false,
+        reads_metrics: false,
+    },
 ];
 
 /// The built-in named `name`.

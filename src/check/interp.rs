@@ -432,6 +432,9 @@ fn name(env: &Env, b: Option<&Bindings>, name: &str) -> Result<Value, Undecided>
         return Ok(v.clone());
     }
     if let Some(subject) = env.subject {
+        if name == super::types::SELF {
+            return Ok(Value::Decl(subject));
+        }
         let kind = env.model.decl(subject).kind;
         if kind.attr(name).is_some() || kind.derived().iter().any(|(n, _)| *n == name) {
             return attribute(env, subject, name);
@@ -490,7 +493,10 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
             Err(Undecided::Unknown(format!("`{attr}` is a label selector, not a value")))
         }
         Some(super::AttrVal::Invalid) => Err(Undecided::Unknown(format!("`{attr}` of `{}` is invalid", d.name))),
-        None => Err(Undecided::Absent { decl: id, attr: attr.to_string() }),
+        None => match super::schema::default_value(d.kind, attr) {
+            Some(v) => Ok(v),
+            None => Err(Undecided::Absent { decl: id, attr: attr.to_string() }),
+        },
     }
 }
 
@@ -502,6 +508,9 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
             Value::List(items) => Ok(Value::Num(Rational::int(items.len() as i64))),
             other => Err(Undecided::Unknown(format!("cannot count `{}`", env.model.display_value(other)))),
         };
+    }
+    if entry.is_some_and(|e| e.family == Family::ExecutiveRoles) {
+        return Ok(executive_roles(env.model));
     }
     let kpi = match vals.first() {
         Some(Value::Decl(id)) if env.model.decl(*id).kind == Kind::Kpi => *id,
@@ -527,6 +536,20 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
         Some(Family::Window) => m.window(kpi, func, current),
         _ => Err(Undecided::Unknown(format!("`{func}` is not a function of a KPI"))),
     }
+}
+
+/// Every role declared with `executive true`, in declaration order: what
+/// `c_suite` is, so `r in c_suite` holds exactly when `r.executive` does.
+pub fn executive_roles(model: &Model) -> Value {
+    Value::List(
+        model
+            .decls
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.kind == Kind::Role && d.value("executive") == Some(&Value::Bool(true)))
+            .map(|(i, _)| Value::Decl(DeclId(i as u32)))
+            .collect(),
+    )
 }
 
 /// A window that came out negative: `E0510` for `compel check`, the reason

@@ -423,6 +423,7 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
     for i in 0..cx.model.decls.len() {
         cx.check_decl_attrs(DeclId(i as u32));
     }
+    cx.recompute_model_lets();
     cx.model.compute_stage_order();
     cx.check_gates();
     let mut gates_from: HashMap<DeclId, Vec<usize>> = HashMap::new();
@@ -460,9 +461,7 @@ impl<'a> Checker<'a> {
                 ast::Item::Gate(g) => self.collect_gate(file, g, None),
                 ast::Item::Policy(p) => {
                     let subject = match Kind::parse(&p.subject.name) {
-                        Some(k) if !matches!(k, Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind) => {
-                            Some(k)
-                        }
+                        Some(k) if !k.is_vocabulary() => Some(k),
                         _ => {
                             self.unknown_kind(file, &p.subject, "policy subject");
                             None
@@ -522,7 +521,7 @@ impl<'a> Checker<'a> {
             });
         } else {
             d = d.with_help(
-                "the kinds are program, coe, person, kpi, initiative, dataset, monitor, role, function, monitor_kind and stage",
+                "the kinds are program, coe, person, kpi, initiative, dataset, monitor, evidence, role, function, monitor_kind, evidence_kind and stage",
             );
         }
         self.diags.push(d);
@@ -757,6 +756,25 @@ impl<'a> Checker<'a> {
             }
             self.model.lets[i].ty = ty;
             self.model.lets[i].value = value;
+        }
+    }
+
+    /// Lets that read the declarations' attributes (`executive_roles()`,
+    /// what `c_suite` is) are computed again once the attributes are
+    /// resolved: attribute values may name lets, so lets come first.
+    fn recompute_model_lets(&mut self) {
+        // Twice over, in load order: a let naming `c_suite` sees its new
+        // value whichever file was loaded first.
+        let touched: Vec<bool> = self.model.lets.iter().map(|l| mentions_executive_roles(&l.expr)).collect();
+        if !touched.contains(&true) {
+            return;
+        }
+        for i in (0..self.model.lets.len()).chain(0..self.model.lets.len()) {
+            if self.model.lets[i].value.is_none() && !touched[i] {
+                continue;
+            }
+            let (file, expr) = (self.model.lets[i].file, self.model.lets[i].expr.clone());
+            self.model.lets[i].value = self.const_value(file, &expr);
         }
     }
 
@@ -1564,6 +1582,21 @@ fn collect_names<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
     }
 }
 
+/// Whether an expression calls `executive_roles()` (reads the roles'
+/// `executive` attribute).
+fn mentions_executive_roles(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Call(f, args) => {
+            builtins::is(&f.name, builtins::Family::ExecutiveRoles) || args.iter().any(mentions_executive_roles)
+        }
+        ExprKind::List(items) => items.iter().any(mentions_executive_roles),
+        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Unary(_, base) => mentions_executive_roles(base),
+        ExprKind::Quantifier { list, pred, .. } => mentions_executive_roles(list) || mentions_executive_roles(pred),
+        ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => mentions_executive_roles(l) || mentions_executive_roles(r),
+        _ => false,
+    }
+}
+
 fn type_text(t: &ast::TypeName) -> String {
     match t {
         ast::TypeName::Named(i) => i.name.clone(),
@@ -1586,6 +1619,7 @@ fn placeholder(ty: AttrType) -> &'static str {
         AttrType::Ref(Kind::Stage) => "calibrate",
         AttrType::Ref(Kind::Role) => "manager",
         AttrType::Ref(Kind::MonitorKind) => "drift",
+        AttrType::Ref(Kind::EvidenceKind) => "model_card",
         AttrType::Ref(_) => "name",
     }
 }

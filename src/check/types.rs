@@ -14,6 +14,9 @@ use crate::diag::{self, Code, Diagnostic, Edit, Fix};
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, UnOp};
 use crate::text::{FileId, FileSpan};
 
+/// The name of the subject inside a policy or a gate.
+pub const SELF: &str = "self";
+
 /// The static type of a constant value.
 pub fn value_ty(v: &Value) -> Ty {
     match v {
@@ -269,6 +272,23 @@ impl<'a> TypeCx<'a> {
         if let Some((_, t)) = self.vars.iter().rev().find(|(n, _)| *n == ident.name) {
             return t.clone();
         }
+        if ident.name == SELF {
+            if let Some(kind) = self.subject {
+                return Ty::Decl(kind, None);
+            }
+            if self.model.lookup(self.file, SELF).is_none() {
+                return self.err(
+                    Diagnostic::at(
+                        Code::UnknownName,
+                        self.file,
+                        ident.span,
+                        "`self` names the subject of a policy or a gate, and there is none here",
+                    )
+                    .with_primary_label("no subject")
+                    .with_help("use `self` inside `policy NAME for KIND { ... }` or a gate"),
+                );
+            }
+        }
         if let Some(kind) = self.subject {
             if let Some(spec) = kind.attr(&ident.name) {
                 self.refs.push(Reference {
@@ -453,6 +473,7 @@ impl<'a> TypeCx<'a> {
             "number" => Ty::Num,
             "bool" => Ty::Bool,
             "duration" => Ty::Dur,
+            "[role]" => Ty::List(Box::new(Ty::Decl(Kind::Role, None))),
             _ => Ty::Any,
         }
     }
