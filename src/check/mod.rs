@@ -13,6 +13,7 @@
 //! once, at the later one, with the first as a secondary label).
 
 pub mod builtins;
+pub mod extend;
 pub mod interp;
 mod policies;
 pub mod rational;
@@ -270,6 +271,22 @@ pub enum Target {
     Symbol(Symbol),
     /// An attribute of a subject kind (in a criterion or a field access).
     Attribute(Kind, String),
+    /// A value of an extended attribute typed `one of [...]`.
+    EnumValue {
+        /// The kind extended.
+        kind: Kind,
+        /// The attribute.
+        attr: String,
+        /// The value.
+        value: String,
+    },
+    /// A name read in the scope of the other side of a comparison: a value
+    /// of a `one of`, or a declaration of the kind an attribute names
+    /// (`e.kind == model_card` where the subject also has an attribute
+    /// `model_card`). The interpreter reads it from [`Model::scoped`]; the
+    /// editor reads the [`Target::EnumValue`] or [`Target::Symbol`]
+    /// recorded beside it.
+    Scoped(Value),
 }
 
 /// The checked model of all loaded files.
@@ -299,6 +316,14 @@ pub struct Model {
     pub gates_from: HashMap<DeclId, Vec<usize>>,
     /// The evaluation steps left to this run (see [`interp::Budget`]).
     pub budget: interp::Budget,
+    /// Every `extend` item.
+    pub extensions: Vec<extend::ExtensionDef>,
+    /// The files of the project's policy sets: their extensions apply to
+    /// every declaration, visible or not. Empty unless the host sets it.
+    pub policy_sets: Vec<FileId>,
+    /// Names read in the scope of a comparison's other side (see
+    /// [`Target::Scoped`]), by where they are written.
+    pub scoped: HashMap<FileSpan, Value>,
 }
 
 impl Model {
@@ -437,6 +462,16 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
     for (i, file) in asts.iter().enumerate() {
         cx.check_tests(FileId(i as u32), file);
     }
+    extend::conflicts(&cx.model, &mut cx.diags);
+    cx.model.scoped = cx
+        .model
+        .references
+        .iter()
+        .filter_map(|r| match &r.target {
+            Target::Scoped(v) => Some((r.at, v.clone())),
+            _ => None,
+        })
+        .collect();
     policies::evaluate_static(&cx.model, cx.files, cx.budget_reported, &mut cx.diags);
     (cx.model, cx.diags)
 }
@@ -505,6 +540,14 @@ impl<'a> Checker<'a> {
                     });
                     let sym = Symbol::Builtin(self.model.builtins.len() - 1);
                     self.model.definitions.push((FileSpan::new(file, b.name.span), sym));
+                }
+                ast::Item::Extend(x) => {
+                    let kind = Kind::parse(&x.kind.name);
+                    if kind.is_none() {
+                        self.unknown_kind(file, &x.kind, "kind to extend");
+                    }
+                    let def = extend::collect(file, x, kind, &mut self.diags);
+                    self.model.extensions.push(def);
                 }
                 ast::Item::Import(_) | ast::Item::Test(_) | ast::Item::Error(_) => {}
             }
@@ -892,12 +935,21 @@ impl<'a> Checker<'a> {
         let mut attrs: Vec<Attr> = Vec::with_capacity(ast.members.len());
         // Attributes a misspelt one was taken for: one typo, one error (its
         // fix), not also "missing `metric`" with a second fix that adds it.
-        let mut suggested: Vec<&str> = Vec::new();
+        let mut suggested: Vec<String> = Vec::new();
         for m in &ast.members {
             let ast::Member::Attr(a) = m else { continue };
             let name = &a.name.name;
-            let Some(spec) = kind.attr(name) else {
-                let names: Vec<&str> = kind.attrs().iter().map(|s| s.name).collect();
+            let spec = kind.attr(name);
+            let ext = if spec.is_none() { self.model.ext_attr_in(file, kind, name) } else { None };
+            if spec.is_none() && ext.is_none() {
+                let mut names: Vec<&str> = kind.attrs().iter().map(|s| s.name).collect();
+                let exts: Vec<String> = self
+                    .model
+                    .ext_attrs_in(file, kind)
+                    .into_iter()
+                    .map(|at| self.model.ext_attr(at).name.clone())
+                    .collect();
+                names.extend(exts.iter().map(String::as_str));
                 let mut d = Diagnostic::at(
                     Code::UnknownAttribute,
                     file,
@@ -905,17 +957,19 @@ impl<'a> Checker<'a> {
                     format!("{} has no attribute `{name}`", kind.with_article()),
                 );
                 if let Some(s) = diag::did_you_mean(name, names.iter().copied()) {
-                    suggested.push(s);
+                    suggested.push(s.to_string());
                     d = d.with_help(format!("did you mean `{s}`?")).with_fix(Fix {
                         title: format!("change to `{s}`"),
                         edits: vec![Edit { at: FileSpan::new(file, a.name.span), replacement: s.to_string() }],
                     });
+                } else if let Some(help) = extend::not_visible_help(&self.model, self.files, kind, name) {
+                    d = d.with_help(help);
                 } else {
                     d = d.with_help(format!("the attributes of {} are {}", kind.with_article(), names.join(", ")));
                 }
                 self.diags.push(d);
                 continue;
-            };
+            }
             if let Some(prev) = attrs.iter().find(|x| &x.name == name) {
                 self.diags.push(
                     Diagnostic::at(Code::DuplicateAttribute, file, a.name.span, format!("`{name}` is set twice"))
@@ -928,7 +982,11 @@ impl<'a> Checker<'a> {
                 at: FileSpan::new(file, a.name.span),
                 target: Target::Attribute(kind, name.clone()),
             });
-            let value = self.attr_value(file, spec, &a.value, kind, id);
+            let value = match (spec, ext) {
+                (Some(spec), _) => self.attr_value(file, spec, &a.value, kind, id),
+                (None, Some(at)) => self.ext_value(file, kind, at, &a.value),
+                (None, None) => AttrVal::Invalid,
+            };
             attrs.push(Attr {
                 name: name.clone(),
                 name_span: a.name.span,
@@ -939,7 +997,10 @@ impl<'a> Checker<'a> {
         }
         for spec in kind.attrs().iter().filter(|s| s.required) {
             let decl = self.model.decl(id);
-            if attrs.iter().all(|a| a.name != spec.name) && !suggested.contains(&spec.name) && !decl.incomplete {
+            if attrs.iter().all(|a| a.name != spec.name)
+                && !suggested.iter().any(|s| s == spec.name)
+                && !decl.incomplete
+            {
                 let insert_at = decl.body_span.end.saturating_sub(1) as usize;
                 let indent = if decl.parent.is_some() { "    " } else { "  " };
                 let placeholder = placeholder(spec.ty);
@@ -962,6 +1023,7 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        self.missing_ext_attrs(id, &attrs, &suggested);
         if kind == Kind::Kpi {
             let incomplete = self.model.decl(id).incomplete;
             self.check_kpi_units(file, &attrs, incomplete);

@@ -260,6 +260,8 @@ pub fn symbol_kind(k: SymbolKind) -> lsp::SymbolKind {
         SymbolKind::Let => S::CONSTANT,
         SymbolKind::Builtin => S::FUNCTION,
         SymbolKind::Test => S::METHOD,
+        SymbolKind::Extension => S::STRUCT,
+        SymbolKind::ExtAttribute => S::PROPERTY,
     }
 }
 
