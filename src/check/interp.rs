@@ -512,7 +512,8 @@ fn applies(env: &Env, id: DeclId, field: &Ident) -> Result<(), Undecided> {
         code: Code::NotExtended,
         at: FileSpan::new(env.file, field.span),
         reason: format!(
-            "`{}` is an attribute an extension adds, and no extension adding it applies to `{}`              (its file does not see one)",
+            "`{}` is an attribute an extension adds, and no extension adding it applies to `{}` \
+             (its file does not see one)",
             field.name, d.name
         ),
     })
