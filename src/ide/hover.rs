@@ -52,7 +52,7 @@ pub fn hover(a: &Analysis, file: FileId, offset: usize) -> Option<Hover> {
                         Some((_, of)) => describe::derived_markdown(kind, &name, *of),
                         None => {
                             let (f, def) = super::extended::attr_seen_from(a, file, kind, &name)?;
-                            super::extended::attribute_markdown(kind, def, &a.files.get(f).path)
+                            super::extended::attribute_markdown(kind, def, super::short_path(&a.files.get(f).path))
                         }
                     },
                 };
