@@ -26,6 +26,9 @@ pub enum Family {
     Scalar,
     /// A function of a list only: `spread(xs)`.
     List,
+    /// The roles declared with `executive true`, in every loaded file:
+    /// `executive_roles()` (what `c_suite` is).
+    ExecutiveRoles,
 }
 
 /// What a call with a list (or with two plain values) means, besides the
@@ -217,6 +220,17 @@ pub const BUILTINS: &[Builtin] = &[
         lists: Lists::Aggregate,
         quantifier: None,
         stat: Some(Stat::Spread),
+        reads_metrics: false,
+        forms: &[],
+    },
+    Builtin {
+        name: "executive_roles",
+        params: &[],
+        ret: "[role]",
+        family: Family::ExecutiveRoles,
+        lists: Lists::No,
+        quantifier: None,
+        stat: None,
         reads_metrics: false,
         forms: &[],
     },

@@ -44,7 +44,7 @@ use super::value::{
 };
 use super::{DeclId, Model, Symbol};
 use crate::diag::Code;
-use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, LitUnit, UnOp};
+use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, Ident, LitUnit, UnOp};
 use crate::text::{FileId, FileSpan};
 
 /// How many expression nodes one `compel check` may evaluate. Real
@@ -315,11 +315,17 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
         ExprKind::Now => Value::Time(env.now.ok_or(Undecided::Deferred("now"))?),
         ExprKind::Paren(inner) => eval_in(env, b, inner)?,
         ExprKind::List(items) => Value::List(items.iter().map(|i| eval_in(env, b, i)).collect::<Result<_, _>>()?),
-        ExprKind::Name(ident) => name(env, b, &ident.name)?,
+        ExprKind::Name(ident) => match scoped(env, ident.span) {
+            Some(v) => v,
+            None => name(env, b, ident)?,
+        },
         ExprKind::Field(base, field) => {
             let v = eval_in(env, b, base)?;
             match v {
-                Value::Decl(id) => attribute(env, id, &field.name)?,
+                Value::Decl(id) => {
+                    applies(env, id, field)?;
+                    attribute(env, id, &field.name)?
+                }
                 other => {
                     return Err(Undecided::Mistake {
                         code: Code::NoSuchField,
@@ -448,13 +454,21 @@ pub fn unit_seconds(u: LitUnit) -> Rational {
     }
 }
 
-fn name(env: &Env, b: Option<&Bindings>, name: &str) -> Result<Value, Undecided> {
+fn name(env: &Env, b: Option<&Bindings>, ident: &Ident) -> Result<Value, Undecided> {
+    let name = ident.name.as_str();
     if let Some(v) = b.and_then(|b| b.get(name)) {
         return Ok(v.clone());
     }
     if let Some(subject) = env.subject {
+        if name == super::types::SELF {
+            return Ok(Value::Decl(subject));
+        }
         let kind = env.model.decl(subject).kind;
         if kind.attr(name).is_some() || kind.derived().iter().any(|(n, _)| *n == name) {
+            return attribute(env, subject, name);
+        }
+        if env.model.ext_attr_in(env.file, kind, name).is_some() {
+            applies(env, subject, ident)?;
             return attribute(env, subject, name);
         }
     }
@@ -494,13 +508,47 @@ fn clone_env<'a>(env: &Env<'a>) -> Env<'a> {
 /// How deep `let`s may refer to other `let`s.
 const MAX_LET_DEPTH: u32 = 64;
 
+/// A name the checker read in the scope of a comparison's other side
+/// (`kind == llm`, see [`super::Target::Scoped`]).
+fn scoped(env: &Env, span: crate::text::Span) -> Option<Value> {
+    if env.model.scoped.is_empty() {
+        return None;
+    }
+    env.model.scoped.get(&FileSpan::new(env.file, span)).cloned()
+}
+
+/// `E0422` when `field` is an extended attribute (as the reading file sees
+/// it) and no extension adding it applies to declaration `id`.
+fn applies(env: &Env, id: DeclId, field: &Ident) -> Result<(), Undecided> {
+    let d = env.model.decl(id);
+    if env.model.extensions.is_empty()
+        || d.kind.attr(&field.name).is_some()
+        || d.kind.derived().iter().any(|(n, _)| *n == field.name)
+        || env.model.ext_attr_in(d.file, d.kind, &field.name).is_some()
+        || env.model.ext_attr_in(env.file, d.kind, &field.name).is_none()
+    {
+        return Ok(());
+    }
+    Err(Undecided::Mistake {
+        code: Code::NotExtended,
+        at: FileSpan::new(env.file, field.span),
+        reason: format!(
+            "`{}` is an attribute an extension adds, and no extension adding it applies to `{}` \
+             (its file does not see one)",
+            field.name, d.name
+        ),
+    })
+}
+
 /// Reads an attribute (or a derived list) of a declaration.
 pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> {
     let d = env.model.decl(id);
     if let Some((_, kind)) = d.kind.derived().iter().find(|(n, _)| *n == attr) {
-        return Ok(Value::List(
-            d.children.iter().copied().filter(|c| env.model.decl(*c).kind == *kind).map(Value::Decl).collect(),
-        ));
+        let children = d.children.iter().copied().filter(|c| env.model.decl(*c).kind == *kind);
+        if *kind == Kind::Evidence {
+            return seen_evidence(env, children.collect());
+        }
+        return Ok(Value::List(children.map(Value::Decl).collect()));
     }
     match d.attr(attr).map(|a| &a.value) {
         Some(super::AttrVal::Value(v)) => Ok(v.clone()),
@@ -512,7 +560,10 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
         }
         Some(super::AttrVal::Groups(_)) => Err(Undecided::Unknown(format!("`{attr}` lists groups, not a value"))),
         Some(super::AttrVal::Invalid) => Err(Undecided::Unknown(format!("`{attr}` of `{}` is invalid", d.name))),
-        None => Err(Undecided::Absent { decl: id, attr: attr.to_string() }),
+        None => match super::schema::default_value(d.kind, attr) {
+            Some(v) => Ok(v),
+            None => Err(Undecided::Absent { decl: id, attr: attr.to_string() }),
+        },
     }
 }
 
@@ -525,6 +576,9 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
     }
     if let Some(result) = entry.and_then(|e| lists::value_call(env, e, &vals)) {
         return result;
+    }
+    if entry.is_some_and(|e| e.family == Family::ExecutiveRoles) {
+        return Ok(executive_roles(env.model));
     }
     let kpi = match vals.first() {
         Some(Value::Decl(id)) if env.model.decl(*id).kind == Kind::Kpi => *id,
@@ -556,6 +610,37 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
         return families::per_member(env, kpi, &read);
     }
     read(kpi)
+}
+
+/// Every role declared with `executive true`, in declaration order: what
+/// `c_suite` is, so `r in c_suite` holds exactly when `r.executive` does.
+pub fn executive_roles(model: &Model) -> Value {
+    Value::List(
+        model
+            .decls
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.kind == Kind::Role && d.value("executive") == Some(&Value::Bool(true)))
+            .map(|(i, _)| Value::Decl(DeclId(i as u32)))
+            .collect(),
+    )
+}
+
+/// The evidence that exists at `today`: dated (`on`) no later than it.
+/// Without a clock only an empty list is decided. Evidence whose date did
+/// not check is never seen (fail closed).
+fn seen_evidence(env: &Env, items: Vec<DeclId>) -> Result<Value, Undecided> {
+    if items.is_empty() {
+        return Ok(Value::List(Vec::new()));
+    }
+    let today = env.now.ok_or(Undecided::Deferred("today"))?.div_euclid(NANOS_PER_SEC * 86_400);
+    Ok(Value::List(
+        items
+            .into_iter()
+            .filter(|e| matches!(env.model.decl(*e).value("on"), Some(Value::Date(d)) if *d <= today))
+            .map(Value::Decl)
+            .collect(),
+    ))
 }
 
 /// A window that came out negative: `E0510` for `compel check`, the reason

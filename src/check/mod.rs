@@ -13,6 +13,7 @@
 //! once, at the later one, with the first as a secondary label).
 
 pub mod builtins;
+pub mod extend;
 pub mod families;
 pub mod interp;
 mod policies;
@@ -274,6 +275,22 @@ pub enum Target {
     Symbol(Symbol),
     /// An attribute of a subject kind (in a criterion or a field access).
     Attribute(Kind, String),
+    /// A value of an extended attribute typed `one of [...]`.
+    EnumValue {
+        /// The kind extended.
+        kind: Kind,
+        /// The attribute.
+        attr: String,
+        /// The value.
+        value: String,
+    },
+    /// A name read in the scope of the other side of a comparison: a value
+    /// of a `one of`, or a declaration of the kind an attribute names
+    /// (`e.kind == model_card` where the subject also has an attribute
+    /// `model_card`). The interpreter reads it from [`Model::scoped`]; the
+    /// editor reads the [`Target::EnumValue`] or [`Target::Symbol`]
+    /// recorded beside it.
+    Scoped(Value),
 }
 
 /// The checked model of all loaded files.
@@ -303,6 +320,14 @@ pub struct Model {
     pub gates_from: HashMap<DeclId, Vec<usize>>,
     /// The evaluation steps left to this run (see [`interp::Budget`]).
     pub budget: interp::Budget,
+    /// Every `extend` item.
+    pub extensions: Vec<extend::ExtensionDef>,
+    /// The files of the project's policy sets: their extensions apply to
+    /// every declaration, visible or not. Empty unless the host sets it.
+    pub policy_sets: Vec<FileId>,
+    /// Names read in the scope of a comparison's other side (see
+    /// [`Target::Scoped`]), by where they are written.
+    pub scoped: HashMap<FileSpan, Value>,
 }
 
 impl Model {
@@ -428,6 +453,7 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
         cx.check_decl_attrs(DeclId(i as u32));
     }
     families::expand(&mut cx.model);
+    cx.recompute_model_lets();
     cx.model.compute_stage_order();
     cx.check_gates();
     let mut gates_from: HashMap<DeclId, Vec<usize>> = HashMap::new();
@@ -441,6 +467,16 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
     for (i, file) in asts.iter().enumerate() {
         cx.check_tests(FileId(i as u32), file);
     }
+    extend::conflicts(&cx.model, &mut cx.diags);
+    cx.model.scoped = cx
+        .model
+        .references
+        .iter()
+        .filter_map(|r| match &r.target {
+            Target::Scoped(v) => Some((r.at, v.clone())),
+            _ => None,
+        })
+        .collect();
     policies::evaluate_static(&cx.model, cx.files, cx.budget_reported, &mut cx.diags);
     (cx.model, cx.diags)
 }
@@ -465,9 +501,7 @@ impl<'a> Checker<'a> {
                 ast::Item::Gate(g) => self.collect_gate(file, g, None),
                 ast::Item::Policy(p) => {
                     let subject = match Kind::parse(&p.subject.name) {
-                        Some(k) if !matches!(k, Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind) => {
-                            Some(k)
-                        }
+                        Some(k) if !k.is_vocabulary() => Some(k),
                         _ => {
                             self.unknown_kind(file, &p.subject, "policy subject");
                             None
@@ -512,6 +546,14 @@ impl<'a> Checker<'a> {
                     let sym = Symbol::Builtin(self.model.builtins.len() - 1);
                     self.model.definitions.push((FileSpan::new(file, b.name.span), sym));
                 }
+                ast::Item::Extend(x) => {
+                    let kind = Kind::parse(&x.kind.name);
+                    if kind.is_none() {
+                        self.unknown_kind(file, &x.kind, "kind to extend");
+                    }
+                    let def = extend::collect(file, x, kind, &mut self.diags);
+                    self.model.extensions.push(def);
+                }
                 ast::Item::Import(_) | ast::Item::Test(_) | ast::Item::Error(_) => {}
             }
         }
@@ -527,7 +569,7 @@ impl<'a> Checker<'a> {
             });
         } else {
             d = d.with_help(
-                "the kinds are program, coe, person, kpi, initiative, dataset, monitor, role, function, monitor_kind and stage",
+                "the kinds are program, coe, person, kpi, initiative, dataset, monitor, evidence, role, function, monitor_kind, evidence_kind and stage",
             );
         }
         self.diags.push(d);
@@ -765,6 +807,25 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Lets that read the declarations' attributes (`executive_roles()`,
+    /// what `c_suite` is) are computed again once the attributes are
+    /// resolved: attribute values may name lets, so lets come first.
+    fn recompute_model_lets(&mut self) {
+        // Twice over, in load order: a let naming `c_suite` sees its new
+        // value whichever file was loaded first.
+        let touched: Vec<bool> = self.model.lets.iter().map(|l| mentions_executive_roles(&l.expr)).collect();
+        if !touched.contains(&true) {
+            return;
+        }
+        for i in (0..self.model.lets.len()).chain(0..self.model.lets.len()) {
+            if self.model.lets[i].value.is_none() && !touched[i] {
+                continue;
+            }
+            let (file, expr) = (self.model.lets[i].file, self.model.lets[i].expr.clone());
+            self.model.lets[i].value = self.const_value(file, &expr);
+        }
+    }
+
     /// Whether the evaluation budget is spent; the first time it is, reports
     /// `E0103` at `span` (the rest of the run is left undecided, so later
     /// constants are not reported as "not constant").
@@ -879,12 +940,21 @@ impl<'a> Checker<'a> {
         let mut attrs: Vec<Attr> = Vec::with_capacity(ast.members.len());
         // Attributes a misspelt one was taken for: one typo, one error (its
         // fix), not also "missing `metric`" with a second fix that adds it.
-        let mut suggested: Vec<&str> = Vec::new();
+        let mut suggested: Vec<String> = Vec::new();
         for m in &ast.members {
             let ast::Member::Attr(a) = m else { continue };
             let name = &a.name.name;
-            let Some(spec) = kind.attr(name) else {
-                let names: Vec<&str> = kind.attrs().iter().map(|s| s.name).collect();
+            let spec = kind.attr(name);
+            let ext = if spec.is_none() { self.model.ext_attr_in(file, kind, name) } else { None };
+            if spec.is_none() && ext.is_none() {
+                let mut names: Vec<&str> = kind.attrs().iter().map(|s| s.name).collect();
+                let exts: Vec<String> = self
+                    .model
+                    .ext_attrs_in(file, kind)
+                    .into_iter()
+                    .map(|at| self.model.ext_attr(at).name.clone())
+                    .collect();
+                names.extend(exts.iter().map(String::as_str));
                 let mut d = Diagnostic::at(
                     Code::UnknownAttribute,
                     file,
@@ -892,17 +962,19 @@ impl<'a> Checker<'a> {
                     format!("{} has no attribute `{name}`", kind.with_article()),
                 );
                 if let Some(s) = diag::did_you_mean(name, names.iter().copied()) {
-                    suggested.push(s);
+                    suggested.push(s.to_string());
                     d = d.with_help(format!("did you mean `{s}`?")).with_fix(Fix {
                         title: format!("change to `{s}`"),
                         edits: vec![Edit { at: FileSpan::new(file, a.name.span), replacement: s.to_string() }],
                     });
+                } else if let Some(help) = extend::not_visible_help(&self.model, self.files, kind, name) {
+                    d = d.with_help(help);
                 } else {
                     d = d.with_help(format!("the attributes of {} are {}", kind.with_article(), names.join(", ")));
                 }
                 self.diags.push(d);
                 continue;
-            };
+            }
             if let Some(prev) = attrs.iter().find(|x| &x.name == name) {
                 self.diags.push(
                     Diagnostic::at(Code::DuplicateAttribute, file, a.name.span, format!("`{name}` is set twice"))
@@ -915,7 +987,11 @@ impl<'a> Checker<'a> {
                 at: FileSpan::new(file, a.name.span),
                 target: Target::Attribute(kind, name.clone()),
             });
-            let value = self.attr_value(file, spec, &a.value, kind, id);
+            let value = match (spec, ext) {
+                (Some(spec), _) => self.attr_value(file, spec, &a.value, kind, id),
+                (None, Some(at)) => self.ext_value(file, kind, at, &a.value),
+                (None, None) => AttrVal::Invalid,
+            };
             attrs.push(Attr {
                 name: name.clone(),
                 name_span: a.name.span,
@@ -926,7 +1002,10 @@ impl<'a> Checker<'a> {
         }
         for spec in kind.attrs().iter().filter(|s| s.required) {
             let decl = self.model.decl(id);
-            if attrs.iter().all(|a| a.name != spec.name) && !suggested.contains(&spec.name) && !decl.incomplete {
+            if attrs.iter().all(|a| a.name != spec.name)
+                && !suggested.iter().any(|s| s == spec.name)
+                && !decl.incomplete
+            {
                 let insert_at = decl.body_span.end.saturating_sub(1) as usize;
                 let indent = if decl.parent.is_some() { "    " } else { "  " };
                 let placeholder = placeholder(spec.ty);
@@ -949,6 +1028,7 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        self.missing_ext_attrs(id, &attrs, &suggested);
         if kind == Kind::Kpi {
             let incomplete = self.model.decl(id).incomplete;
             self.check_kpi_units(file, &attrs, incomplete);
@@ -1571,6 +1651,21 @@ fn collect_names<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
     }
 }
 
+/// Whether an expression calls `executive_roles()` (reads the roles'
+/// `executive` attribute).
+fn mentions_executive_roles(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Call(f, args) => {
+            builtins::is(&f.name, builtins::Family::ExecutiveRoles) || args.iter().any(mentions_executive_roles)
+        }
+        ExprKind::List(items) => items.iter().any(mentions_executive_roles),
+        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Unary(_, base) => mentions_executive_roles(base),
+        ExprKind::Quantifier { list, pred, .. } => mentions_executive_roles(list) || mentions_executive_roles(pred),
+        ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => mentions_executive_roles(l) || mentions_executive_roles(r),
+        _ => false,
+    }
+}
+
 fn type_text(t: &ast::TypeName) -> String {
     match t {
         ast::TypeName::Named(i) => i.name.clone(),
@@ -1594,6 +1689,7 @@ fn placeholder(ty: AttrType) -> &'static str {
         AttrType::Ref(Kind::Stage) => "calibrate",
         AttrType::Ref(Kind::Role) => "manager",
         AttrType::Ref(Kind::MonitorKind) => "drift",
+        AttrType::Ref(Kind::EvidenceKind) => "model_card",
         AttrType::Ref(_) => "name",
     }
 }

@@ -264,6 +264,66 @@ Example:
 
 Fix: write a value of the expected type.";
 
+    UnknownExtensionType = "E0420", Error, "unknown type in an `extend`",
+"An attribute an `extend` adds has a type compel does not know. The types
+are `string`, `number`, `ratio` (a number or a percentage), `bool`, `date`,
+`duration`, `money`, the name of a kind (`person`, `kpi`, `initiative`,
+`role`, `program` ...: the attribute names one such declaration), `list of
+T`, and `one of [a, b]` (one of the values listed). A name close to one of
+them gets a did-you-mean.
+
+Example:
+
+    extend initiative {
+      safety_officer persn required   // did you mean `person`?
+    }
+
+Fix: write one of the types above.";
+
+    ExtensionConflict = "E0421", Error, "two extensions define one attribute differently",
+"Two `extend` items that apply to one declaration define an attribute of
+the same name with different types (or one says `required` and the other
+does not), or an extension redefines an attribute the kind already has.
+Which definition holds would depend on the order files are read, so
+neither does. Two extensions conflict only when both apply to one
+declaration: an extension applies where its file is visible (imported,
+directly or not) or belongs to a project policy set. The message names
+both definitions and the declaration they meet on.
+
+Fix: define the attribute once (in a file both import), or give the two
+the same definition, or rename one.";
+
+    NotExtended = "E0422", Error, "attribute of an extension that does not apply",
+"A criterion reads an attribute an `extend` adds, on a declaration that the
+extension does not apply to: the declaration's file does not see the
+extension's file (through imports) and the extension is not part of a
+project policy set. The attribute does not exist there, so reading it is a
+mistake, not a missing value.
+
+Example:
+
+    // governance.compel: extend initiative { model_card string }
+    //                    policy cards for initiative { require model_card != \"\" }
+    // legacy.compel does not import governance.compel, but a policy set
+    // governs it: its initiatives have no `model_card`.
+
+Fix: import the file that declares the extension where the declaration
+lives, or narrow the policy with `where`.";
+
+    NotAnEnumValue = "E0423", Error, "not one of the attribute's values",
+"An attribute typed `one of [a, b]` takes one of the values listed, and
+comparisons with it (`kind == llm`, `kind in [ranking, llm]`) name those
+values. The values belong to the attribute: `llm` means the value of
+`kind`, whatever else is called `llm`. A name close to a value gets a
+did-you-mean.
+
+Example:
+
+    extend initiative { kind one of [classifier, ranking, llm] }
+    initiative chat { kind lmm ... }   // did you mean `llm`?
+
+Fix: write one of the listed values, or add the value to the `one of`.";
+
     TypeMismatch = "E0501", Error, "mismatched types or units",
 "An operation combines values of incompatible types or dimensions: a time
 with a percentage, USD with EUR, a date with a number. Percentages and plain

@@ -1208,6 +1208,7 @@ impl<'a> Evaluator<'a> {
             line: file.line_col(d.name_span.start as usize).line,
             kpis,
             gates,
+            evidence: super::evidence::of_initiative(self.model, id, self.now.div_euclid(86_400 * NANOS_PER_SEC)),
         }
     }
 

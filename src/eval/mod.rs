@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod sources;
 
 pub mod evaluate;
+pub mod evidence;
 mod family;
 pub mod html;
 pub mod plan;

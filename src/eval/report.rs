@@ -519,6 +519,10 @@ pub struct InitiativeReport {
     /// The transition out of its current stage, with every gate that guards
     /// it (the stdlib's, the organisation's and its own) combined.
     pub gates: Vec<GateReport>,
+    /// Its evidence and its datasets': kind, link, signer, dates, and
+    /// whether it is current at `now`. Left out when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<super::evidence::EvidenceReport>,
 }
 
 /// A KPI's status.

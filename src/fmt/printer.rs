@@ -20,6 +20,9 @@
 //! written in source order relative to the tokens that carry a position,
 //! which keeps `///` doc comments attached to what they document.
 
+#[path = "extend.rs"]
+mod extend;
+
 use super::flat::{self, width};
 use super::MAX_WIDTH;
 use crate::syntax::ast::*;
@@ -267,6 +270,7 @@ impl<'a> Printer<'a> {
             Item::Let(l) => self.let_item(l),
             Item::Builtin(b) => self.builtin(b),
             Item::Test(t) => self.test(t),
+            Item::Extend(x) => self.extend(x),
             Item::Error(span) => {
                 // Not reached through `format_file`, which refuses broken
                 // files; kept verbatim for completeness.

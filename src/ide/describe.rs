@@ -32,6 +32,10 @@ pub fn kind_doc(kind: Kind) -> &'static str {
         Kind::Role => "A role people hold (declared in the stdlib).",
         Kind::Function => "A business function a Center of Excellence brings together (declared in the stdlib).",
         Kind::MonitorKind => "A kind of monitor (declared in the stdlib).",
+        Kind::Evidence => {
+            "Evidence of an initiative or a dataset (a model card, a sign-off ...): its kind, link, author, date and expiry. Policies do not see it before its `on` date."
+        }
+        Kind::EvidenceKind => "A kind of evidence (the stdlib declares model_card, risk_assessment, data_sheet, signoff and human_review; an organisation declares more).",
     }
 }
 
@@ -154,7 +158,14 @@ fn reference_note(a: &Analysis, d: &Decl, attr: &str) -> Option<String> {
                 None => Some(name.to_string()),
             }
         }
-        Kind::Role | Kind::Stage | Kind::Function | Kind::MonitorKind => target.str_attr("title").map(str::to_string),
+        Kind::Role | Kind::Stage | Kind::Function | Kind::MonitorKind | Kind::EvidenceKind => {
+            target.str_attr("title").map(str::to_string)
+        }
+        Kind::Evidence => {
+            let kind = target.reference("kind").map(|k| a.model.decl(k).name.clone()).unwrap_or_default();
+            let link = target.str_attr("link").map(|l| format!(" <{l}>")).unwrap_or_default();
+            Some(format!("{kind}{link}"))
+        }
         _ => None,
     }
 }

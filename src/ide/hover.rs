@@ -41,12 +41,19 @@ pub fn hover(a: &Analysis, file: FileId, offset: usize) -> Option<Hover> {
                 }
                 md
             }
+            Found::EnumValue { kind, attr, value, .. } => {
+                let (_, def) = super::extended::attr_seen_from(a, file, kind, &attr)?;
+                super::extended::value_markdown(kind, def, &value)
+            }
             Found::Attribute { kind, name, .. } => {
                 let mut md = match kind.attr(&name) {
                     Some(spec) => describe::attribute_markdown(kind, spec),
                     None => match kind.derived().iter().find(|(n, _)| *n == name) {
                         Some((_, of)) => describe::derived_markdown(kind, &name, *of),
-                        None => return None,
+                        None => {
+                            let (f, def) = super::extended::attr_seen_from(a, file, kind, &name)?;
+                            super::extended::attribute_markdown(kind, def, super::short_path(&a.files.get(f).path))
+                        }
                     },
                 };
                 if let Some((ctx, e)) = expr_at(a, file, offset) {
@@ -113,7 +120,7 @@ pub fn expr_at(a: &Analysis, file: FileId, offset: usize) -> Option<(ExprContext
                     }
                 }
             }
-            ast::Item::Import(_) | ast::Item::Builtin(_) | ast::Item::Error(_) => {}
+            ast::Item::Import(_) | ast::Item::Builtin(_) | ast::Item::Extend(_) | ast::Item::Error(_) => {}
         }
     }
     let (subject, criterion, root) = roots.into_iter().find(|(_, _, e)| e.span.touches(offset))?;

@@ -176,6 +176,16 @@ fn classify_names(a: &Analysis, file: FileId, map: &OffsetMap) -> HashMap<u32, (
         match &r.target {
             Target::Symbol(sym) => put(r.at.span, symbol_class(a, *sym)),
             Target::Attribute(..) => put(r.at.span, (TokenType::Attribute, 0)),
+            Target::EnumValue { .. } => put(r.at.span, (TokenType::Enum, 0)),
+            Target::Scoped(_) => {}
+        }
+    }
+    for x in a.model.extensions.iter().filter(|x| x.file == file) {
+        for attr in &x.attrs {
+            put(attr.name_span, (TokenType::Attribute, DECLARATION));
+            for (_, span) in &attr.values {
+                put(*span, (TokenType::Enum, DECLARATION));
+            }
         }
     }
     for (at, sym) in &a.model.definitions {
@@ -198,7 +208,8 @@ fn symbol_class(a: &Analysis, sym: Symbol) -> (TokenType, u32) {
             Kind::Initiative => TokenType::Initiative,
             Kind::Dataset => TokenType::Dataset,
             Kind::Monitor => TokenType::Monitor,
-            Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind => TokenType::Enum,
+            Kind::Evidence => TokenType::Dataset,
+            Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind | Kind::EvidenceKind => TokenType::Enum,
         },
         Symbol::Policy(_) => TokenType::Policy,
         Symbol::Let(_) => return (TokenType::Constant, std | READONLY),

@@ -857,7 +857,58 @@ impl Lower {
                 Item::Builtin(Builtin { doc: None, name, params, ret, span })
             }
             Rule::test => Item::Test(self.test(pair)?),
+            Rule::extend => Item::Extend(self.extend(pair)?),
             _ => return Err((Code::SyntaxError, self.span(&pair), "unexpected item".to_string())),
+        })
+    }
+
+    fn extend(&self, pair: Pair<Rule>) -> LowerResult<Extend> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        inner.next(); // extend
+        let kind = self.ident(next(&mut inner)?);
+        let mut attrs = Vec::new();
+        let mut open = None;
+        let mut body_end = span.end;
+        for p in inner {
+            match p.as_rule() {
+                Rule::lbrace => open = Some(self.span(&p).start),
+                Rule::rbrace => body_end = self.span(&p).end,
+                Rule::ext_attr => {
+                    let aspan = self.span(&p);
+                    let mut ai = p.into_inner();
+                    let name = self.name(next(&mut ai)?)?;
+                    let ty = self.ext_type(next(&mut ai)?)?;
+                    let required = ai.next().map(|r| self.span(&r));
+                    attrs.push(ExtAttr { doc: None, name, ty, required, span: aspan });
+                }
+                _ => {}
+            }
+        }
+        let body_span = Span { start: open.unwrap_or(span.start), end: body_end };
+        Ok(Extend { doc: None, kind, attrs, span, body_span })
+    }
+
+    fn ext_type(&self, pair: Pair<Rule>) -> LowerResult<ExtType> {
+        let span = self.span(&pair);
+        let inner = next(&mut pair.into_inner())?;
+        Ok(match inner.as_rule() {
+            Rule::ext_list => {
+                let mut li = inner.into_inner();
+                li.next(); // list
+                li.next(); // of
+                ExtType::List(Box::new(self.ext_type(next(&mut li)?)?), span)
+            }
+            Rule::ext_one_of => {
+                let mut values = Vec::new();
+                for v in inner.into_inner() {
+                    if v.as_rule() == Rule::ident {
+                        values.push(self.name(v)?);
+                    }
+                }
+                ExtType::OneOf(values, span)
+            }
+            _ => ExtType::Named(self.ident(inner)),
         })
     }
 
@@ -1410,6 +1461,12 @@ fn attach_docs(text: &str, file: &mut File) {
             Item::Policy(p) => p.doc = find(p.span.start),
             Item::Let(l) => l.doc = find(l.span.start),
             Item::Builtin(b) => b.doc = find(b.span.start),
+            Item::Extend(x) => {
+                x.doc = find(x.span.start);
+                for a in &mut x.attrs {
+                    a.doc = find(a.span.start);
+                }
+            }
             _ => {}
         }
     }
