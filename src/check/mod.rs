@@ -1638,7 +1638,9 @@ fn collect_names<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
     match &e.kind {
         ExprKind::Name(i) => out.push(&i.name),
         ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().for_each(|i| collect_names(i, out)),
-        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Unary(_, base) => collect_names(base, out),
+        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Offset(base) | ExprKind::Unary(_, base) => {
+            collect_names(base, out)
+        }
         ExprKind::Quantifier { list, pred, .. } => {
             collect_names(list, out);
             collect_names(pred, out);
@@ -1659,7 +1661,9 @@ fn mentions_executive_roles(e: &Expr) -> bool {
             builtins::is(&f.name, builtins::Family::ExecutiveRoles) || args.iter().any(mentions_executive_roles)
         }
         ExprKind::List(items) => items.iter().any(mentions_executive_roles),
-        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Unary(_, base) => mentions_executive_roles(base),
+        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Offset(base) | ExprKind::Unary(_, base) => {
+            mentions_executive_roles(base)
+        }
         ExprKind::Quantifier { list, pred, .. } => mentions_executive_roles(list) || mentions_executive_roles(pred),
         ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => mentions_executive_roles(l) || mentions_executive_roles(r),
         _ => false,
