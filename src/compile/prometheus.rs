@@ -191,6 +191,10 @@ fn prepare(model: &Model, id: DeclId, opts: &Options) -> Result<Kpi, String> {
     if model.is_family(id) {
         return Err("a KPI family is decided by compel serve; each of its members is compiled as a KPI".into());
     }
+    if ["target", "warn"].iter().any(|a| matches!(d.attr(a).map(|x| &x.value), Some(crate::check::AttrVal::Bound(..))))
+    {
+        return Err("its bound is computed from metrics at `now`, which compel serve decides".into());
+    }
     let metric = d.str_attr("metric").ok_or("it names no `metric`")?;
     let labels = d.labels();
     if let Some(bad) = labels.keys().find(|l| !is_label_name(l)) {

@@ -111,6 +111,9 @@ const PARALLEL_FROM: usize = 256;
 #[path = "family_explain.rs"]
 mod family_explain;
 
+#[path = "bounds.rs"]
+mod bounds;
+
 // ---------------------------------------------------------------------------
 // Metrics over a store
 
@@ -120,8 +123,11 @@ struct KpiInfo<'m> {
     metric: Option<&'m str>,
     labels: Labels,
     unit: MeasureUnit,
-    target: Option<(CmpOp, &'m Value)>,
-    warn: Option<(CmpOp, &'m Value)>,
+    target: Option<(CmpOp, Value)>,
+    warn: Option<(CmpOp, Value)>,
+    /// Whether `target` or `warn` is computed at `now` (see
+    /// [`StoreMetrics::with_bounds`]).
+    computed: bool,
     /// In seconds.
     max_age: Rational,
     /// In whole nanoseconds, rounded down: an age (whole nanoseconds) is
@@ -130,6 +136,14 @@ struct KpiInfo<'m> {
 }
 
 impl KpiInfo<'_> {
+    fn target(&self) -> Option<(CmpOp, &Value)> {
+        self.target.as_ref().map(|(o, v)| (*o, v))
+    }
+
+    fn warn(&self) -> Option<(CmpOp, &Value)> {
+        self.warn.as_ref().map(|(o, v)| (*o, v))
+    }
+
     fn selector(&self) -> String {
         format_selector(self.metric.unwrap_or(self.name), &self.labels)
     }
@@ -234,6 +248,9 @@ pub struct StoreMetrics<'a> {
     statuses: RefCell<HashMap<DeclId, Finding<(KpiState, Sample)>>>,
     windows: RefCell<HashMap<WindowKey, Finding<(Value, usize)>>>,
     helds: RefCell<HashMap<(DeclId, Rational), Finding<KpiState>>>,
+    /// Computed `target` and `warn` bounds, and the KPIs whose bounds are
+    /// being computed (a bound that reads its own KPI's status is unknown).
+    bounds: bounds::Cache,
 }
 
 /// A window read: the KPI, the function, the window and its offset in
@@ -268,6 +285,7 @@ impl<'a> StoreMetrics<'a> {
             statuses: RefCell::new(HashMap::new()),
             windows: RefCell::new(HashMap::new()),
             helds: RefCell::new(HashMap::new()),
+            bounds: bounds::Cache::default(),
         }
     }
 
@@ -276,6 +294,7 @@ impl<'a> StoreMetrics<'a> {
         self.statuses.borrow_mut().clear();
         self.windows.borrow_mut().clear();
         self.helds.borrow_mut().clear();
+        self.bounds.clear();
     }
 
     /// The evidence recorded since the last call, oldest first.
@@ -309,8 +328,11 @@ impl<'a> StoreMetrics<'a> {
             metric: d.str_attr("query").and_then(|q| self.store.query_key(q)).or(d.str_attr("metric")),
             labels: d.labels(),
             unit: d.measure_unit(),
-            target: d.threshold("target"),
-            warn: d.threshold("warn"),
+            target: d.threshold("target").map(|(o, v)| (o, v.clone())),
+            warn: d.threshold("warn").map(|(o, v)| (o, v.clone())),
+            computed: ["target", "warn"]
+                .iter()
+                .any(|a| matches!(d.attr(a).map(|x| &x.value), Some(crate::check::AttrVal::Bound(..)))),
             max_age,
             max_age_nanos: secs_to_nanos_floor(max_age).unwrap_or(if max_age.is_negative() { -1 } else { i64::MAX }),
         }
@@ -415,17 +437,24 @@ impl<'a> StoreMetrics<'a> {
     }
 
     fn read_status(&self, kpi: DeclId) -> Finding<(KpiState, Sample)> {
-        let k = self.info(kpi);
+        let k = match self.with_bounds(kpi, self.info(kpi)) {
+            Ok(k) => k,
+            Err(r) => {
+                let k = self.info(kpi);
+                return Finding::err(r, self.evidence(&k, "status"));
+            }
+        };
         let f = self.latest_sample(&k, "status");
         let (last, exact) = match f.result {
             Ok(s) => s,
             Err(r) => return Finding { result: Err(r), reason: f.reason, evidence: f.evidence },
         };
-        let Some(target) = k.target else {
+        let Some(target) = k.target() else {
             return Finding::err(format!("`{}` has no valid `target`", k.name), f.evidence);
         };
         let (state, reason) = match self.classify(&k, target, exact) {
             Err(r) => return Finding::err(r, f.evidence),
+            Ok((state, words)) if k.computed => (state, format!("{} {words} (a bound computed at now)", f.reason)),
             Ok((state, words)) => (state, format!("{} {words}", f.reason)),
         };
         Finding { result: Ok((state, last)), reason, evidence: f.evidence }
@@ -438,7 +467,7 @@ impl<'a> StoreMetrics<'a> {
         if !k.meets(target, exact)? {
             return Ok((KpiState::Missed, format!("misses `{shown}`")));
         }
-        if let Some(w) = k.warn {
+        if let Some(w) = k.warn() {
             if k.meets(w, exact)? {
                 let w = k.show_threshold(self.model, w);
                 return Ok((KpiState::AtRisk, format!("meets `{shown}` but is `{w}` (its `warn`)")));
@@ -637,6 +666,10 @@ impl<'a> StoreMetrics<'a> {
     fn read_held(&self, kpi: DeclId, secs: Rational) -> Finding<KpiState> {
         let k = self.info(kpi);
         let mut ev = self.evidence(&k, "for");
+        let k = match self.with_bounds(kpi, k) {
+            Ok(k) => k,
+            Err(r) => return Finding::err(r, ev),
+        };
         let dur = fmt_dur(secs);
         ev.window = Some(dur.clone());
         ev.to = Some(Time(self.now));
@@ -648,7 +681,7 @@ impl<'a> StoreMetrics<'a> {
             Err(r) => return Finding::err(r, ev),
         };
         ev.from = Some(Time(from));
-        let Some(target) = k.target else {
+        let Some(target) = k.target() else {
             return Finding::err(format!("`{}` has no valid `target`", k.name), ev);
         };
         let shown = k.show_threshold(self.model, target);
@@ -773,7 +806,7 @@ impl<'a> StoreMetrics<'a> {
             Ok(q) => q,
             Err(r) => return Finding::err(r, ev),
         };
-        let at_risk = match k.warn {
+        let at_risk = match k.warn() {
             Some(w) => match k.meets(w, last_q) {
                 Ok(b) => b,
                 Err(r) => return Finding::err(r, ev),
@@ -801,7 +834,7 @@ impl<'a> StoreMetrics<'a> {
             ),
         };
         if at_risk {
-            if let Some(w) = k.warn {
+            if let Some(w) = k.warn() {
                 let w = k.show_threshold(self.model, w);
                 reason.push_str(&format!("; the latest, {}, is `{w}` (its `warn`)", k.show(last_q)));
             }

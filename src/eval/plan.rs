@@ -91,6 +91,14 @@ pub fn plan(model: &Model, files: &Files, default_max_age: Rational) -> Vec<KpiF
             scan(model, p.file, &c.expr, &mut needs);
         }
     }
+    // A `target` or `warn` computed at `now` reads its windows too.
+    for d in &model.decls {
+        for a in &d.attrs {
+            if let crate::check::AttrVal::Bound(_, e, _) = &a.value {
+                scan(model, d.file, e, &mut needs);
+            }
+        }
+    }
     let mut out: BTreeMap<(String, String), KpiFetch> = BTreeMap::new();
     for (i, d) in model.decls.iter().enumerate() {
         let id = DeclId(i as u32);
