@@ -485,7 +485,7 @@ Fix: write the percent sign (`target <= 2%`); the editor offers it as a
 quick fix. If a ratio was meant, write it as a percentage too
 (`target <= 200%`).";
 
-    BadGroups = "E0420", Error, "a KPI family's groups are invalid",
+    BadGroups = "E0430", Error, "a KPI family's groups are invalid",
 "`by` makes a KPI a family: one member per group. Its value is either the
 groups, each label with its values, or a list of labels whose values are
 found in the data. A label listed twice, a label with no value, a value
@@ -504,7 +504,7 @@ Example:
 Fix: list each label once, with at least one value, in `by` only:
 `by { sex [\"female\", \"male\"]  age_band [\"18-39\", \"65+\"] }`.";
 
-    DiscoveredGroups = "E0421", Warning, "a KPI family finds its groups in the data",
+    DiscoveredGroups = "E0431", Warning, "a KPI family finds its groups in the data",
 "`by [sex]` makes one member per value of `sex` found in the data within
 the KPI's read-back range. A group whose series vanished is then simply
 not a member any more, so nothing reports it: a fairness check across
