@@ -31,6 +31,9 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::builtins::Family;
+
+#[path = "interp_lists.rs"]
+mod lists;
 use super::rational::Rational;
 use super::schema::Kind;
 use super::value::{
@@ -339,6 +342,9 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
                     return Err(Undecided::Unknown(format!("`{}` is not a list", env.model.display_value(&other))))
                 }
             };
+            if let Some(q) = super::builtins::lookup(&func.name).and_then(|e| e.quantifier).filter(|q| !q.tests()) {
+                return lists::quantify(env, b, q, &var.name, items, pred);
+            }
             let mut undecided = None;
             let mut count = 0usize;
             for item in items {
@@ -548,11 +554,8 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
 fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Value, Undecided> {
     let vals: Vec<Value> = args.iter().map(|a| eval_in(env, b, a)).collect::<Result<_, _>>()?;
     let entry = super::builtins::lookup(func);
-    if entry.is_some_and(|e| e.counts_lists) && vals.len() == 1 {
-        return match &vals[0] {
-            Value::List(items) => Ok(Value::Num(Rational::int(items.len() as i64))),
-            other => Err(Undecided::Unknown(format!("cannot count `{}`", env.model.display_value(other)))),
-        };
+    if let Some(result) = entry.and_then(|e| lists::value_call(env, e, &vals)) {
+        return result;
     }
     if entry.is_some_and(|e| e.family == Family::ExecutiveRoles) {
         return Ok(executive_roles(env.model));

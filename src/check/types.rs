@@ -14,6 +14,9 @@ use crate::diag::{self, Code, Diagnostic, Edit, Fix};
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, UnOp};
 use crate::text::{FileId, FileSpan};
 
+#[path = "types_lists.rs"]
+mod lists;
+
 /// The name of the subject inside a policy or a gate.
 pub const SELF: &str = "self";
 
@@ -189,16 +192,20 @@ impl<'a> TypeCx<'a> {
                         Ty::Any
                     }
                 };
+                let q = super::builtins::lookup(&func.name).and_then(|b| b.quantifier);
                 self.vars.push((var.name.clone(), elem));
-                self.criterion(pred);
+                let body = match q {
+                    Some(q) if !q.tests() => self.quantity_body(func, pred),
+                    _ => self.criterion(pred),
+                };
                 self.vars.pop();
-                match super::builtins::lookup(&func.name).filter(|b| b.quantifies) {
-                    Some(b) => {
+                match q {
+                    Some(q) => {
                         self.builtin_ref(func);
-                        if b.ret == "bool" {
-                            Ty::Bool
-                        } else {
-                            Ty::Num
+                        match q {
+                            super::builtins::Quant::All | super::builtins::Quant::Any => Ty::Bool,
+                            super::builtins::Quant::Count => Ty::Num,
+                            super::builtins::Quant::Sum | super::builtins::Quant::Avg => body,
                         }
                     }
                     None => self.err(
@@ -208,7 +215,10 @@ impl<'a> TypeCx<'a> {
                             func.span,
                             format!("`{}` is not a quantifier", func.name),
                         )
-                        .with_help("the quantifiers are `all(x in xs: p)`, `any(x in xs: p)` and `count(x in xs: p)`"),
+                        .with_help(
+                            "the quantifiers are `all(x in xs: p)`, `any(x in xs: p)`, `count(x in xs: p)`, \
+                             `sum(x in xs: e)` and `avg(x in xs: e)`",
+                        ),
                     ),
                 }
             }
@@ -406,20 +416,10 @@ impl<'a> TypeCx<'a> {
             .push(Reference { at: FileSpan::new(self.file, func.span), target: Target::Symbol(Symbol::Builtin(bi)) });
         let arg_tys: Vec<Ty> = args.iter().map(|a| self.infer(a)).collect();
         let b = &self.model.builtins[bi];
-        // `count(list)`: the length of a list.
-        if b.entry.is_some_and(|e| e.counts_lists) && args.len() == 1 {
-            return match &arg_tys[0] {
-                Ty::List(_) | Ty::Any => Ty::Num,
-                other => self.err(
-                    Diagnostic::at(
-                        Code::BadArguments,
-                        self.file,
-                        args[0].span,
-                        format!("`count` needs a list, or a KPI and a window, but this is {}", other.describe()),
-                    )
-                    .with_help("count(xs), count(x in xs: p) or count(kpi, 7d)"),
-                ),
-            };
+        if let Some(entry) = b.entry {
+            if let Some(t) = self.value_call(e, func, entry, args, &arg_tys) {
+                return t;
+            }
         }
         if b.entry.is_some_and(|e| e.family == super::builtins::Family::Quantifier) {
             return self.err(

@@ -203,7 +203,13 @@ pub fn symbol_markdown(a: &Analysis, sym: Symbol, from: Option<FileId>) -> Strin
             let text = &a.files.get(l.file).text;
             format!("let {} = {}", l.name, one_line(text.get(l.expr.span.range()).unwrap_or("")))
         }
-        Symbol::Builtin(_) => format!("builtin {}", signature(a, sym)),
+        Symbol::Builtin(i) => {
+            let mut code = format!("builtin {}", signature(a, sym));
+            for form in a.model.builtins[i].entry.map_or(&[][..], |e| e.forms) {
+                let _ = write!(code, "\nbuiltin {form}");
+            }
+            code
+        }
         Symbol::Policy(_) => signature(a, sym),
     };
     let mut s = format!("```compel\n{code}\n```\n");
