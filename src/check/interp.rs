@@ -502,7 +502,7 @@ fn scoped(env: &Env, span: crate::text::Span) -> Option<Value> {
     env.model.scoped.get(&FileSpan::new(env.file, span)).cloned()
 }
 
-/// `E0422` when `field` is an extended attribute (as the reading file sees
+/// `E0432` when `field` is an extended attribute (as the reading file sees
 /// it) and no extension adding it applies to declaration `id`.
 fn applies(env: &Env, id: DeclId, field: &Ident) -> Result<(), Undecided> {
     let d = env.model.decl(id);

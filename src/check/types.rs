@@ -872,7 +872,7 @@ impl TypeCx<'_> {
     }
 
     /// The type of an extended attribute read from a declaration of
-    /// `kind` (`id` when the checker knows which): `E0422` when the
+    /// `kind` (`id` when the checker knows which): `E0432` when the
     /// extension seen here does not apply to that declaration.
     fn ext_field(&mut self, kind: Kind, id: Option<super::DeclId>, field: &crate::syntax::ast::Ident) -> Option<Ty> {
         let at = self.model.ext_attr_in(self.file, kind, &field.name)?;

@@ -264,7 +264,7 @@ Example:
 
 Fix: write a value of the expected type.";
 
-    UnknownExtensionType = "E0420", Error, "unknown type in an `extend`",
+    UnknownExtensionType = "E0430", Error, "unknown type in an `extend`",
 "An attribute an `extend` adds has a type compel does not know. The types
 are `string`, `number`, `ratio` (a number or a percentage), `bool`, `date`,
 `duration`, `money`, the name of a kind (`person`, `kpi`, `initiative`,
@@ -280,7 +280,7 @@ Example:
 
 Fix: write one of the types above.";
 
-    ExtensionConflict = "E0421", Error, "two extensions define one attribute differently",
+    ExtensionConflict = "E0431", Error, "two extensions define one attribute differently",
 "Two `extend` items that apply to one declaration define an attribute of
 the same name with different types (or one says `required` and the other
 does not), or an extension redefines an attribute the kind already has.
@@ -293,7 +293,7 @@ both definitions and the declaration they meet on.
 Fix: define the attribute once (in a file both import), or give the two
 the same definition, or rename one.";
 
-    NotExtended = "E0422", Error, "attribute of an extension that does not apply",
+    NotExtended = "E0432", Error, "attribute of an extension that does not apply",
 "A criterion reads an attribute an `extend` adds, on a declaration that the
 extension does not apply to: the declaration's file does not see the
 extension's file (through imports) and the extension is not part of a
@@ -310,7 +310,7 @@ Example:
 Fix: import the file that declares the extension where the declaration
 lives, or narrow the policy with `where`.";
 
-    NotAnEnumValue = "E0423", Error, "not one of the attribute's values",
+    NotAnEnumValue = "E0433", Error, "not one of the attribute's values",
 "An attribute typed `one of [a, b]` takes one of the values listed, and
 comparisons with it (`kind == llm`, `kind in [ranking, llm]`) name those
 values. The values belong to the attribute: `llm` means the value of
