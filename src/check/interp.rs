@@ -34,6 +34,9 @@ use super::builtins::Family;
 
 #[path = "interp_lists.rs"]
 mod lists;
+
+#[path = "interp_families.rs"]
+mod families;
 use super::rational::Rational;
 use super::schema::Kind;
 use super::value::{
@@ -272,7 +275,9 @@ fn as_bool(env: &Env, v: Value) -> Result<bool, Undecided> {
         Value::Bool(b) => Ok(b),
         Value::Decl(id) if env.model.decl(id).kind == Kind::Kpi => {
             let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
-            match m.status(id)? {
+            let state =
+                if env.model.is_family(id) { families::all_members(env, id, &|k| m.status(k))? } else { m.status(id)? };
+            match state {
                 KpiState::Met => Ok(true),
                 KpiState::AtRisk => {
                     env.at_risk.set(true);
@@ -288,6 +293,7 @@ fn as_bool(env: &Env, v: Value) -> Result<bool, Undecided> {
 /// A KPI used as a number is its latest value.
 fn as_number(env: &Env, v: Value) -> Result<Value, Undecided> {
     match v {
+        Value::Decl(id) if env.model.is_family(id) => families::values(env, id),
         Value::Decl(id) if env.model.decl(id).kind == Kind::Kpi => {
             let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
             m.latest(id)
@@ -338,6 +344,10 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
         ExprKind::Quantifier { func, var, list, pred } => {
             let items = match eval_in(env, b, list)? {
                 Value::List(items) => items,
+                v if families::is_family(env, &v).is_some() => match families::is_family(env, &v) {
+                    Some(f) => families::members(env, f)?.into_iter().map(Value::Decl).collect(),
+                    None => Vec::new(),
+                },
                 other => {
                     return Err(Undecided::Unknown(format!("`{}` is not a list", env.model.display_value(&other))))
                 }
@@ -394,7 +404,12 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
                         return Err(negative_window(env, dur, secs));
                     }
                     let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
-                    match m.held_for(id, secs)? {
+                    let state = if env.model.is_family(id) {
+                        families::all_members(env, id, &|k| m.held_for(k, secs))?
+                    } else {
+                        m.held_for(id, secs)?
+                    };
+                    match state {
                         KpiState::Met => Value::Bool(true),
                         KpiState::AtRisk => {
                             env.at_risk.set(true);
@@ -543,6 +558,7 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
         Some(super::AttrVal::Labels(_)) => {
             Err(Undecided::Unknown(format!("`{attr}` is a label selector, not a value")))
         }
+        Some(super::AttrVal::Groups(_)) => Err(Undecided::Unknown(format!("`{attr}` lists groups, not a value"))),
         Some(super::AttrVal::Invalid) => Err(Undecided::Unknown(format!("`{attr}` of `{}` is invalid", d.name))),
         None => match super::schema::default_value(d.kind, attr) {
             Some(v) => Ok(v),
@@ -552,8 +568,12 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
 }
 
 fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Value, Undecided> {
-    let vals: Vec<Value> = args.iter().map(|a| eval_in(env, b, a)).collect::<Result<_, _>>()?;
+    let mut vals: Vec<Value> = args.iter().map(|a| eval_in(env, b, a)).collect::<Result<_, _>>()?;
     let entry = super::builtins::lookup(func);
+    // A family given alone to a list function is the list of its members.
+    if let (1, Some(f)) = (vals.len(), vals.first().and_then(|v| families::is_family(env, v))) {
+        vals[0] = families::as_list(env, f)?;
+    }
     if let Some(result) = entry.and_then(|e| lists::value_call(env, e, &vals)) {
         return result;
     }
@@ -573,7 +593,8 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
     let current = dur(1)?;
     let reference = if entry.is_some_and(|e| e.family == Family::Drift) { Some(dur(2)?) } else { None };
     let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
-    match entry.map(|e| e.family) {
+    let family = entry.map(|e| e.family);
+    let read = |kpi: DeclId| match family {
         Some(Family::Drift) => {
             let x = m.drift(kpi, func, current, reference.unwrap_or(Rational::ZERO))?;
             // A statistic is a float; its decimal is what the comparison reads.
@@ -583,7 +604,12 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
         }
         Some(Family::Window) => m.window(kpi, func, current),
         _ => Err(Undecided::Unknown(format!("`{func}` is not a function of a KPI"))),
+    };
+    // A window of a family is the list of its members' windows.
+    if env.model.is_family(kpi) {
+        return families::per_member(env, kpi, &read);
     }
+    read(kpi)
 }
 
 /// Every role declared with `executive true`, in declaration order: what

@@ -14,6 +14,7 @@
 
 pub mod builtins;
 pub mod extend;
+pub mod families;
 pub mod interp;
 mod policies;
 pub mod rational;
@@ -144,6 +145,9 @@ pub enum AttrVal {
     Threshold(CmpOp, Value),
     /// A label selector.
     Labels(BTreeMap<String, String>),
+    /// A KPI family's groups: each label with its values (none when the
+    /// values are discovered from the data, `by [sex]`).
+    Groups(Vec<(String, Vec<String>)>),
     /// A KPI unit.
     Unit(MeasureUnit),
     /// The value did not check (a diagnostic was reported).
@@ -448,6 +452,7 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
     for i in 0..cx.model.decls.len() {
         cx.check_decl_attrs(DeclId(i as u32));
     }
+    families::expand(&mut cx.model);
     cx.recompute_model_lets();
     cx.model.compute_stage_order();
     cx.check_gates();
@@ -1029,6 +1034,7 @@ impl<'a> Checker<'a> {
             self.check_kpi_units(file, &attrs, incomplete);
             self.check_percent_thresholds(file, ast, &attrs);
             self.check_query_resolution(file, id, &attrs);
+            self.check_family_labels(file, &mut attrs);
         }
         self.model.decls[id.0 as usize].attrs = attrs;
     }
@@ -1053,6 +1059,7 @@ impl<'a> Checker<'a> {
                     None => wrong(self, t.value.span),
                 }
             }
+            (AttrType::Groups, v) => self.groups_value(file, v, id),
             (AttrType::Labels, AstAttrValue::Map(m)) => {
                 AttrVal::Labels(m.entries.iter().map(|(k, v)| (k.name.clone(), v.value.clone())).collect())
             }
@@ -1677,6 +1684,7 @@ fn placeholder(ty: AttrType) -> &'static str {
         AttrType::Money => "0 USD",
         AttrType::RefList(_) => "[]",
         AttrType::Labels => "{}",
+        AttrType::Groups => "[]",
         AttrType::Unit => "number",
         AttrType::Ref(Kind::Stage) => "calibrate",
         AttrType::Ref(Kind::Role) => "manager",

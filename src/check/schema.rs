@@ -172,6 +172,8 @@ pub enum AttrType {
     Threshold,
     /// A label selector `{ k "v" }`.
     Labels,
+    /// A KPI family's groups: `{ sex ["female", "male"] }` or `[sex]`.
+    Groups,
     /// A unit name: `percent`, `ratio`, `ms` ... or a currency code.
     Unit,
 }
@@ -191,6 +193,7 @@ impl AttrType {
             AttrType::StrOrRef(k) => format!("a string or the name of {}", k.with_article()),
             AttrType::Threshold => "a threshold such as `>= 92%`".into(),
             AttrType::Labels => "a label selector such as `{ model \"v2\" }`".into(),
+            AttrType::Groups => "groups such as `{ sex [\"female\", \"male\"] }`, or labels such as `[sex]`".into(),
             AttrType::Unit => {
                 "a unit: `percent`, `ratio`, `ms`, `s`, `m`, `h`, `d`, `w`, `number` or a currency code".into()
             }
@@ -249,6 +252,12 @@ const KPI: &[AttrSpec] = &[
     a("description", Str, false, "what the KPI measures"),
     a("metric", Str, true, "the metric series name"),
     a("labels", Labels, false, "label selector choosing one series"),
+    a(
+        "by",
+        Groups,
+        false,
+        "makes the KPI a family: one member per group, `by { sex [\"female\", \"male\"] }`, or per value found in the data, `by [sex]`",
+    ),
     a(
         "query",
         Str,

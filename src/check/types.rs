@@ -46,7 +46,7 @@ pub fn attr_ty(ty: AttrType) -> Ty {
         AttrType::Ref(k) => Ty::Decl(k, None),
         AttrType::RefList(k) => Ty::List(Box::new(Ty::Decl(k, None))),
         AttrType::Money => Ty::Money(String::new()),
-        AttrType::StrOrRef(_) | AttrType::Threshold | AttrType::Labels | AttrType::Unit => Ty::Any,
+        AttrType::StrOrRef(_) | AttrType::Threshold | AttrType::Labels | AttrType::Groups | AttrType::Unit => Ty::Any,
     }
 }
 
@@ -181,6 +181,10 @@ impl<'a> TypeCx<'a> {
                 let lt = self.infer(list);
                 let elem = match lt {
                     Ty::List(t) => *t,
+                    // Over a family: its members, KPIs of the family's unit.
+                    Ty::Decl(Kind::Kpi, Some(id)) if self.model.is_family(id) => {
+                        Ty::Decl(Kind::Kpi, self.model.members(id).first().copied())
+                    }
                     Ty::Any => Ty::Any,
                     other => {
                         self.err(Diagnostic::at(
@@ -392,6 +396,10 @@ impl<'a> TypeCx<'a> {
 
     fn as_number(&self, t: Ty) -> Ty {
         match t {
+            // A family as a value is the list of its members' values.
+            Ty::Decl(Kind::Kpi, Some(id)) if self.model.is_family(id) => {
+                Ty::List(Box::new(self.model.decl(id).measure_unit().ty()))
+            }
             Ty::Decl(Kind::Kpi, Some(id)) => self.model.decl(id).measure_unit().ty(),
             Ty::Decl(Kind::Kpi, None) => Ty::Any,
             t => t,
@@ -487,6 +495,14 @@ impl<'a> TypeCx<'a> {
             }
         }
         match b.ret.as_str() {
+            // A window of a family is the list of its members' windows.
+            "measure" | "number" if kpi.is_some_and(|id| self.model.is_family(id)) => {
+                let one = match b.ret.as_str() {
+                    "number" => Ty::Num,
+                    _ => kpi.map_or(Ty::Any, |id| self.model.decl(id).measure_unit().ty()),
+                };
+                Ty::List(Box::new(one))
+            }
             "measure" => kpi.map_or(Ty::Any, |id| self.model.decl(id).measure_unit().ty()),
             "number" => Ty::Num,
             "bool" => Ty::Bool,
@@ -697,6 +713,11 @@ impl<'a> TypeCx<'a> {
             d = d.with_help(format!("{a} and {b} are different currencies; compel never converts between them"));
         } else if matches!((lt, rt), (Ty::Dur, Ty::Num) | (Ty::Num, Ty::Dur)) {
             d = d.with_help("give the number a time unit, e.g. `250ms` or `7d`");
+        } else if matches!(lt, Ty::List(_)) != matches!(rt, Ty::List(_)) {
+            d = d.with_help(
+                "a list (a KPI family is the list of its members' values) is compared through \
+                 `min(xs)`, `max(xs)` or `all(x in xs: x >= ...)`",
+            );
         }
         self.diags.push(d);
     }

@@ -37,6 +37,7 @@ impl TypeCx<'_> {
             (Family::Scalar, _) => Some(self.forms_error(e, func, entry, "one number, duration or amount of money")),
             (_, Lists::Count) if one => Some(match &arg_tys[0] {
                 Ty::List(_) | Ty::Any => Ty::Num,
+                Ty::Decl(Kind::Kpi, Some(id)) if self.model.is_family(*id) => Ty::Num,
                 other => self.forms_error(
                     e,
                     func,
@@ -71,6 +72,11 @@ impl TypeCx<'_> {
 
     /// `min(xs)`, `sum(xs)`, `spread(xs)` ...: the element type.
     fn list_arg(&mut self, func: &Ident, entry: &Builtin, arg: &Expr, ty: &Ty) -> Ty {
+        // A family is the list of its members' values.
+        let ty = &match ty {
+            Ty::Decl(Kind::Kpi, Some(id)) if self.model.is_family(*id) => self.as_number(ty.clone()),
+            t => t.clone(),
+        };
         let elem = match ty {
             Ty::List(elem) => self.as_number((**elem).clone()),
             Ty::Any => return Ty::Any,

@@ -485,6 +485,45 @@ Fix: write the percent sign (`target <= 2%`); the editor offers it as a
 quick fix. If a ratio was meant, write it as a percentage too
 (`target <= 200%`).";
 
+    BadGroups = "E0420", Error, "a KPI family's groups are invalid",
+"`by` makes a KPI a family: one member per group. Its value is either the
+groups, each label with its values, or a list of labels whose values are
+found in the data. A label listed twice, a label with no value, a value
+listed twice, or a label that is also in the KPI's `labels` (a member
+would then select two values of it) is an error.
+
+Example:
+
+    kpi auc_by_group {
+      metric \"auc\"
+      labels { sex \"female\" }
+      by     { sex [\"female\", \"male\"] }   // `sex` is in `labels` too
+      target >= 0.8
+    }
+
+Fix: list each label once, with at least one value, in `by` only:
+`by { sex [\"female\", \"male\"]  age_band [\"18-39\", \"65+\"] }`.";
+
+    DiscoveredGroups = "E0421", Warning, "a KPI family finds its groups in the data",
+"`by [sex]` makes one member per value of `sex` found in the data within
+the KPI's read-back range. A group whose series vanished is then simply
+not a member any more, so nothing reports it: a fairness check across
+groups passes without the group that stopped reporting. Listed groups,
+`by { sex [\"female\", \"male\"] }`, fail closed instead: a listed
+member without data is `unknown`, which blocks.
+
+Example:
+
+    kpi auc_by_group {
+      metric \"auc\"
+      by     [sex]          // which sexes? whatever the data holds
+      target >= 0.8
+    }
+
+Fix: list the groups you expect (`by { sex [\"female\", \"male\"] }`).
+Keep `by [LABEL]` for groups that cannot be listed in advance, such as
+regions that come and go, and accept the warning.";
+
     BadTransition = "E0601", Error, "no such stage transition",
 "Gates guard transitions between adjacent stages of the COMPEL order:
 calibrate -> organize -> model -> produce -> evaluate -> learn, and

@@ -94,6 +94,9 @@ impl EvalOptions {
 /// Evaluates every gate, policy and KPI of the user's files (the stdlib's
 /// own declarations are not reported, but its gates and policies apply).
 pub fn evaluate(model: &Model, files: &Files, store: &MetricStore, opts: &EvalOptions) -> Report {
+    // Families that find their members in the data get them now.
+    let discovered = super::family::discover(model, files, store, opts);
+    let model = discovered.as_ref().unwrap_or(model);
     // A fresh evaluation budget: `compel check` spent its own.
     model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
     let metrics = StoreMetrics::new(model, store, opts);
@@ -104,6 +107,9 @@ pub fn evaluate(model: &Model, files: &Files, store: &MetricStore, opts: &EvalOp
 
 /// Below this many initiatives a second thread costs more than it saves.
 const PARALLEL_FROM: usize = 256;
+
+#[path = "family_explain.rs"]
+mod family_explain;
 
 // ---------------------------------------------------------------------------
 // Metrics over a store
@@ -1070,7 +1076,7 @@ impl<'a> Evaluator<'a> {
                 .map(DeclId)
                 .filter(|id| {
                     let d = self.model.decl(*id);
-                    d.kind == Kind::Kpi && self.is_user(d.file)
+                    d.kind == Kind::Kpi && self.is_user(d.file) && !self.model.is_member(*id)
                 })
                 .collect(),
         );
@@ -1093,6 +1099,12 @@ impl<'a> Evaluator<'a> {
         if let Some(r) = self.kpi_cache.borrow().get(&id) {
             return r.clone();
         }
+        if self.model.is_family(id) {
+            let members: Vec<KpiReport> = self.model.members(id).into_iter().map(|m| self.kpi(m)).collect();
+            let r = super::family::report(self.model, id, members);
+            self.kpi_cache.borrow_mut().insert(id, r.clone());
+            return r;
+        }
         self.metrics.take_evidence();
         let f = self.metrics.status_finding(id);
         self.metrics.record(f.evidence);
@@ -1112,6 +1124,8 @@ impl<'a> Evaluator<'a> {
                 time: Some(format_rfc3339(sample.time)),
                 reason: f.reason,
                 evidence,
+                labels: self.model.member_group(id).into_iter().collect(),
+                members: Vec::new(),
             },
             Err(reason) => KpiReport {
                 name: d.name.clone(),
@@ -1121,6 +1135,8 @@ impl<'a> Evaluator<'a> {
                 time: None,
                 reason,
                 evidence,
+                labels: self.model.member_group(id).into_iter().collect(),
+                members: Vec::new(),
             },
         };
         self.kpi_cache.borrow_mut().insert(id, r.clone());
@@ -1426,6 +1442,9 @@ impl Explainer<'_, '_> {
 
     fn describe(&self, env: &Env, e: &Expr, holds: bool) -> String {
         let metrics = self.ev.metrics;
+        if let Some(kpi) = self.kpi_of(env, e).filter(|k| self.model().is_family(*k)) {
+            return self.family_status(kpi);
+        }
         if let Some(kpi) = self.kpi_of(env, e) {
             let f = metrics.status_finding(kpi);
             let name = &self.model().decl(kpi).name;
@@ -1440,6 +1459,7 @@ impl Explainer<'_, '_> {
         match &e.kind {
             ExprKind::Paren(inner) => self.describe(env, inner, holds),
             ExprKind::For(k, d) => match (self.kpi_of(env, k), interp::eval(env, d)) {
+                (Some(kpi), Ok(Value::Dur(secs))) if self.model().is_family(kpi) => self.family_held(kpi, secs),
                 (Some(kpi), Ok(Value::Dur(secs))) => metrics.held_finding(kpi, secs).reason,
                 _ => self.plain(e, holds),
             },
@@ -1554,6 +1574,18 @@ impl Explainer<'_, '_> {
     /// from a KPI, with a note on the samples a window function read.
     fn show(&self, env: &Env, e: &Expr) -> (String, Option<String>) {
         let metrics = self.ev.metrics;
+        if let Some(kpi) = self.kpi_of(env, e).filter(|k| self.model().is_family(*k)) {
+            return (format!("[{}]", self.family_values(kpi)), None);
+        }
+        // A function of a family's values names the members and values.
+        if let ExprKind::Call(_, args) = &e.kind {
+            if let Some(kpi) = args.first().and_then(|a| self.kpi_of(env, a)).filter(|k| self.model().is_family(*k)) {
+                return match interp::eval(env, e) {
+                    Ok(v) => (self.model().display_value(&v), Some(self.family_values(kpi))),
+                    Err(u) => ("unknown".to_string(), Some(self.ev.undecided(&u))),
+                };
+            }
+        }
         if let Some(kpi) = self.kpi_of(env, e) {
             let info = metrics.info(kpi);
             let f = metrics.latest_sample(&info, "latest");

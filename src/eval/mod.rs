@@ -9,6 +9,7 @@ pub mod sources;
 
 pub mod evaluate;
 pub mod evidence;
+mod family;
 pub mod html;
 pub mod plan;
 pub mod render;

@@ -93,10 +93,11 @@ pub fn plan(model: &Model, files: &Files, default_max_age: Rational) -> Vec<KpiF
     }
     let mut out: BTreeMap<(String, String), KpiFetch> = BTreeMap::new();
     for (i, d) in model.decls.iter().enumerate() {
-        if d.kind != Kind::Kpi || stdlib::is_std_path(&files.get(d.file).path) {
+        let id = DeclId(i as u32);
+        // A family's members are read from its fetch (its `labels`, every group).
+        if d.kind != Kind::Kpi || stdlib::is_std_path(&files.get(d.file).path) || model.is_member(id) {
             continue;
         }
-        let id = DeclId(i as u32);
         let (max_age_exact, default) = match d.value("max_age") {
             Some(Value::Dur(s)) => (*s, false),
             _ => (default_max_age, true),

@@ -211,20 +211,32 @@ pub fn human(report: &Report, color: bool) -> String {
     out
 }
 
+/// Each KPI with its family's members after it (their names indented):
+/// one row each.
+fn rows(kpis: &[KpiReport]) -> Vec<(String, &KpiReport)> {
+    let mut out = Vec::new();
+    for k in kpis {
+        out.push((k.name.clone(), k));
+        out.extend(k.members.iter().map(|m| (format!("  {}", m.name), m)));
+    }
+    out
+}
+
 fn kpi_table(out: &mut String, p: &Paint, kpis: &[KpiReport], indent: &str) {
-    let name_w = kpis.iter().map(|k| k.name.chars().count()).max().unwrap_or(0).max(3);
-    let values: Vec<String> = kpis.iter().map(kpi_value).collect();
+    let rows = rows(kpis);
+    let name_w = rows.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(0).max(3);
+    let values: Vec<String> = rows.iter().map(|(_, k)| kpi_value(k)).collect();
     let value_w = values.iter().map(|v| v.chars().count()).max().unwrap_or(0).max(5);
     let _ = writeln!(
         out,
         "{indent}{}",
         p.with(DIM, &format!("{:name_w$}  {:8}  {:value_w$}  why", "KPI", "status", "value"))
     );
-    for (k, v) in kpis.iter().zip(&values) {
+    for ((name, k), v) in rows.iter().zip(&values) {
         let _ = writeln!(
             out,
             "{indent}{:name_w$}  {}  {:value_w$}  {}",
-            k.name,
+            name,
             p.padded(status_color(k.status), k.status.as_str(), 8),
             v,
             k.reason
@@ -320,11 +332,12 @@ pub fn markdown(report: &Report) -> String {
 fn md_kpis(out: &mut String, kpis: &[KpiReport]) {
     let _ = writeln!(out, "| KPI | status | value | why |");
     let _ = writeln!(out, "|---|---|---|---|");
-    for k in kpis {
+    for (name, k) in rows(kpis) {
         let _ = writeln!(
             out,
-            "| `{}` | {} {} | {} | {} |",
-            k.name,
+            "| {}`{}` | {} {} | {} | {} |",
+            if k.labels.is_empty() { "" } else { "&nbsp;&nbsp;" },
+            cell(&name.trim_start().replace('`', "'")),
             status_emoji(k.status),
             k.status,
             cell(&kpi_value(k)),

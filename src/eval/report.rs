@@ -544,6 +544,12 @@ pub struct KpiReport {
     pub reason: String,
     /// The data read.
     pub evidence: Vec<Evidence>,
+    /// A family member's group: the labels its family's `by` adds.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// A family's members (its status is the worst of theirs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<KpiReport>,
 }
 
 /// A transition's combined gate.

@@ -340,7 +340,49 @@ impl<'a> Printer<'a> {
                 let brk = prefix + width(&flat::map(m)) > MAX_WIDTH;
                 self.map(m, brk);
             }
+            AttrValue::Groups(g) => {
+                let brk = prefix + width(&flat::groups(g)) > MAX_WIDTH;
+                self.groups(g, brk);
+            }
         }
+    }
+
+    /// `{ sex ["female", "male"] }`, or one label per line, aligned.
+    fn groups(&mut self, g: &GroupsLit, brk: bool) {
+        let open = g.span.start;
+        let close = g.span.end.saturating_sub(1);
+        let comments = self.has_comment_in(open, close);
+        if !brk && !comments {
+            self.tok(open, "{");
+            for (k, vs) in &g.entries {
+                self.space();
+                self.group(k, vs);
+            }
+            self.space();
+            self.tok(close, "}");
+            return;
+        }
+        self.tok(open, "{");
+        let saved = self.open_block();
+        for (k, vs) in &g.entries {
+            self.line_start(k.span.start, false, true);
+            self.group(k, vs);
+        }
+        self.close_block(close, "}", saved, true);
+    }
+
+    fn group(&mut self, k: &Ident, vs: &[StrLit]) {
+        self.tok(k.span.start, &k.name);
+        self.space();
+        self.write("[");
+        for (i, v) in vs.iter().enumerate() {
+            if i > 0 {
+                self.write(",");
+                self.space();
+            }
+            self.tok(v.span.start, &flat::string(&v.value));
+        }
+        self.write("]");
     }
 
     fn map(&mut self, m: &MapLit, brk: bool) {

@@ -165,7 +165,7 @@ fn decl_roots<'a>(d: &'a ast::Decl, roots: &mut Vec<(Option<Kind>, bool, &'a Exp
             Member::Attr(a) => match &a.value {
                 AttrValue::Expr(e) => roots.push((None, false, e)),
                 AttrValue::Threshold(t) => roots.push((None, false, &t.value)),
-                AttrValue::Map(_) => {}
+                AttrValue::Map(_) | AttrValue::Groups(_) => {}
             },
             Member::Decl(child) => decl_roots(child, roots),
             Member::Gate(g) => roots.extend(g.criteria.iter().map(|c| (Some(Kind::Initiative), true, &c.expr))),

@@ -283,6 +283,13 @@ fn shift_decl(d: &mut Decl, by: u32) {
                         shift(&mut t.span, by);
                     }
                     AttrValue::Map(m) => shift_map(m, by),
+                    AttrValue::Groups(g) => {
+                        shift(&mut g.span, by);
+                        for (k, vs) in &mut g.entries {
+                            shift_ident(k, by);
+                            vs.iter_mut().for_each(|v| shift_str(v, by));
+                        }
+                    }
                 }
                 shift(&mut a.span, by);
             }

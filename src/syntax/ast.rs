@@ -194,6 +194,8 @@ pub enum AttrValue {
     Threshold(Threshold),
     /// A map `{ key "value" ... }` (label selectors).
     Map(MapLit),
+    /// A KPI family's groups `{ sex ["female", "male"] ... }`.
+    Groups(GroupsLit),
 }
 
 impl AttrValue {
@@ -203,6 +205,7 @@ impl AttrValue {
             AttrValue::Expr(e) => e.span,
             AttrValue::Threshold(t) => t.span,
             AttrValue::Map(m) => m.span,
+            AttrValue::Groups(g) => g.span,
         }
     }
 }
@@ -223,6 +226,15 @@ pub struct Threshold {
 pub struct MapLit {
     /// Entries in source order.
     pub entries: Vec<(Ident, StrLit)>,
+    /// The braces and what is between them.
+    pub span: Span,
+}
+
+/// A KPI family's groups: `{ sex ["female", "male"]  age_band ["18-39"] }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupsLit {
+    /// Each label with its values, in source order.
+    pub entries: Vec<(Ident, Vec<StrLit>)>,
     /// The braces and what is between them.
     pub span: Span,
 }

@@ -774,6 +774,11 @@ impl Parser<'_> {
             Err(Fail::Bail) => return Err(Fail::Bail),
             Err(Fail::No) => {
                 self.reset(m);
+                match self.groups() {
+                    Ok(g) => return Ok(Attr { name, value: AttrValue::Groups(g), span: self.node(start) }),
+                    Err(Fail::Bail) => return Err(Fail::Bail),
+                    Err(Fail::No) => self.reset(m),
+                }
                 let mut cmp = None;
                 if let Some(op) = self.cmp_op() {
                     match self.expr() {
@@ -820,6 +825,43 @@ impl Parser<'_> {
         }
         self.punct_or_no("}")?;
         Ok(MapLit { entries, span: self.node(start) })
+    }
+
+    /// `groups = { lbrace ~ group+ ~ rbrace }`, `group = { ident ~ lbracket
+    /// ~ (string ~ (comma ~ string)*)? ~ comma? ~ rbracket }`.
+    fn groups(&mut self) -> Res<GroupsLit> {
+        self.skip();
+        let start = self.pos;
+        self.punct_or_no("{")?;
+        let mut entries = Vec::new();
+        loop {
+            let m = self.mark();
+            let Ok(key) = self.ident() else {
+                self.reset(m);
+                break;
+            };
+            if !self.punct("[") {
+                self.reset(m);
+                break;
+            }
+            let mut values = Vec::new();
+            loop {
+                if self.punct("]") {
+                    break;
+                }
+                values.push(self.string()?);
+                if !self.punct(",") {
+                    self.punct_or_no("]")?;
+                    break;
+                }
+            }
+            entries.push((key, values));
+        }
+        if entries.is_empty() {
+            return Err(Fail::No);
+        }
+        self.punct_or_no("}")?;
+        Ok(GroupsLit { entries, span: self.node(start) })
     }
 
     /// `criteria = { lbrace ~ criterion* ~ rbrace }`,

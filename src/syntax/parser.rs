@@ -685,7 +685,8 @@ fn expected_words(rules: &[Rule], end: End) -> Vec<String> {
             | Rule::neg => "an expression",
             Rule::cmp_op => "a comparison such as `>=`",
             Rule::threshold => "a threshold such as `>= 92%`",
-            Rule::map => "`{`",
+            Rule::map | Rule::groups => "`{`",
+            Rule::group => "a label and its values such as `sex [\"female\", \"male\"]`",
             Rule::lbrace | Rule::body | Rule::criteria => "`{`",
             Rule::rbrace => "`}`",
             Rule::arrow => "`->`",
@@ -950,6 +951,7 @@ impl Lower {
         let v = next(&mut inner)?;
         let value = match v.as_rule() {
             Rule::map => AttrValue::Map(self.map(v)?),
+            Rule::groups => AttrValue::Groups(self.groups(v)?),
             Rule::threshold => {
                 let tspan = self.span(&v);
                 let mut ti = v.into_inner();
@@ -960,6 +962,26 @@ impl Lower {
             _ => AttrValue::Expr(self.expr(v)?),
         };
         Ok(Attr { name, value, span })
+    }
+
+    fn groups(&self, pair: Pair<Rule>) -> LowerResult<GroupsLit> {
+        let span = self.span(&pair);
+        let mut entries = Vec::new();
+        for g in pair.into_inner().filter(|p| p.as_rule() == Rule::group) {
+            let mut key = None;
+            let mut values = Vec::new();
+            for p in g.into_inner() {
+                match p.as_rule() {
+                    Rule::ident => key = Some(self.ident(p)),
+                    Rule::string => values.push(self.string(p)?),
+                    _ => {}
+                }
+            }
+            if let Some(k) = key {
+                entries.push((k, values));
+            }
+        }
+        Ok(GroupsLit { entries, span })
     }
 
     fn map(&self, pair: Pair<Rule>) -> LowerResult<MapLit> {
