@@ -101,3 +101,26 @@ fn an_expired_review_blocks_the_assistant() {
     let o = eval("healthy.json", "2026-12-20T00:00:00Z", "human");
     insta::assert_snapshot!("bank_review_expired_human", stdout(&o));
 }
+
+#[test]
+fn one_group_drifting_fails_fairness_and_names_the_group() {
+    let o = eval("group-drifting.json", "2026-12-01T00:00:00Z", "human");
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.contains("1 of 6 members missed: age_band=\"65+\", sex=\"female\""), "{out}");
+    insta::assert_snapshot!("bank_group_drifting_human", out);
+    let o = eval("group-drifting.json", "2026-12-01T00:00:00Z", "json");
+    assert_eq!(o.status.code(), Some(1));
+    let json = stdout(&o);
+    validate(&json);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let fairness = report["policies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "group_fairness" && p["subject"] == "credit_scoring")
+        .expect("group_fairness on credit_scoring");
+    assert_eq!(fairness["outcome"], "fail");
+    assert_eq!(fairness["criteria"][1]["outcome"], "fail", "{fairness}");
+    insta::assert_snapshot!("bank_group_drifting_json", json);
+}
