@@ -129,16 +129,15 @@ pub fn complete(
             if let Some(AttrType::RefList(k)) = kind.attr(attr).map(|s| s.ty) {
                 names_of_kind(sources, &mut out, k, "0", |n| !listed.contains(n));
             }
-            match complete_ext::ty(sources, *kind, attr) {
-                Some(ExtTy::List(inner)) => match *inner {
+            if let Some(ExtTy::List(inner)) = complete_ext::ty(sources, *kind, attr) {
+                match *inner {
                     ExtTy::Ref(k) => names_of_kind(sources, &mut out, k, "0", |n| !listed.contains(n)),
                     ExtTy::OneOf(values) => {
                         let values: Vec<String> = values.into_iter().filter(|v| !listed.contains(v.as_str())).collect();
                         complete_ext::value_items(*kind, attr, &values).into_iter().for_each(|it| out.push(it));
                     }
                     _ => {}
-                },
-                _ => {}
+                }
             }
         }
         Slot::CriterionStart { .. } => {
