@@ -13,6 +13,7 @@
 //! once, at the later one, with the first as a secondary label).
 
 pub mod builtins;
+mod executive;
 pub mod extend;
 pub mod families;
 pub mod interp;
@@ -804,25 +805,6 @@ impl<'a> Checker<'a> {
             }
             self.model.lets[i].ty = ty;
             self.model.lets[i].value = value;
-        }
-    }
-
-    /// Lets that read the declarations' attributes (`executive_roles()`,
-    /// what `c_suite` is) are computed again once the attributes are
-    /// resolved: attribute values may name lets, so lets come first.
-    fn recompute_model_lets(&mut self) {
-        // Twice over, in load order: a let naming `c_suite` sees its new
-        // value whichever file was loaded first.
-        let touched: Vec<bool> = self.model.lets.iter().map(|l| mentions_executive_roles(&l.expr)).collect();
-        if !touched.contains(&true) {
-            return;
-        }
-        for i in (0..self.model.lets.len()).chain(0..self.model.lets.len()) {
-            if self.model.lets[i].value.is_none() && !touched[i] {
-                continue;
-            }
-            let (file, expr) = (self.model.lets[i].file, self.model.lets[i].expr.clone());
-            self.model.lets[i].value = self.const_value(file, &expr);
         }
     }
 
@@ -1648,21 +1630,6 @@ fn collect_names<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
             collect_names(r, out);
         }
         _ => {}
-    }
-}
-
-/// Whether an expression calls `executive_roles()` (reads the roles'
-/// `executive` attribute).
-fn mentions_executive_roles(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Call(f, args) => {
-            builtins::is(&f.name, builtins::Family::ExecutiveRoles) || args.iter().any(mentions_executive_roles)
-        }
-        ExprKind::List(items) => items.iter().any(mentions_executive_roles),
-        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Unary(_, base) => mentions_executive_roles(base),
-        ExprKind::Quantifier { list, pred, .. } => mentions_executive_roles(list) || mentions_executive_roles(pred),
-        ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => mentions_executive_roles(l) || mentions_executive_roles(r),
-        _ => false,
     }
 }
 
