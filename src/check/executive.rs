@@ -35,7 +35,9 @@ fn mentions_executive_roles(e: &Expr) -> bool {
             builtins::is(&f.name, builtins::Family::ExecutiveRoles) || args.iter().any(mentions_executive_roles)
         }
         ExprKind::List(items) => items.iter().any(mentions_executive_roles),
-        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Unary(_, base) => mentions_executive_roles(base),
+        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Offset(base) | ExprKind::Unary(_, base) => {
+            mentions_executive_roles(base)
+        }
         ExprKind::Quantifier { list, pred, .. } => mentions_executive_roles(list) || mentions_executive_roles(pred),
         ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => mentions_executive_roles(l) || mentions_executive_roles(r),
         _ => false,

@@ -177,16 +177,20 @@ pub trait Metrics {
     /// The KPI's latest value, converted from its unit.
     fn latest(&self, kpi: DeclId) -> Result<Value, Undecided>;
     /// A window function (`avg`, `p95`, `count` ...) over `[now - window, now]`.
-    fn window(&self, kpi: DeclId, func: &str, window_secs: Rational) -> Result<Value, Undecided>;
+    /// A window function over `[now - offset - window, now - offset]`.
+    fn window(&self, kpi: DeclId, func: &str, window_secs: Rational, offset_secs: Rational)
+        -> Result<Value, Undecided>;
     /// A drift statistic (`psi`, `ks`, `wasserstein`) between the current
     /// window and the reference window before it (floating point, as
     /// SciPy computes it).
+    /// ... with both windows `offset` earlier.
     fn drift(
         &self,
         kpi: DeclId,
         func: &str,
         current_secs: Rational,
         reference_secs: Rational,
+        offset_secs: Rational,
     ) -> Result<f64, Undecided>;
     /// `KPI for D`: whether the target held at every instant of the last
     /// `secs` (`AtRisk` when the value in effect at `now` is in the warn
@@ -317,7 +321,7 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
         ExprKind::DateTime(t) => Value::Time(t.checked_mul(NANOS_PER_SEC).ok_or_else(too_large)?),
         ExprKind::Today => Value::Date(env.now.ok_or(Undecided::Deferred("today"))?.div_euclid(NANOS_PER_SEC * 86_400)),
         ExprKind::Now => Value::Time(env.now.ok_or(Undecided::Deferred("now"))?),
-        ExprKind::Paren(inner) => eval_in(env, b, inner)?,
+        ExprKind::Paren(inner) | ExprKind::Offset(inner) => eval_in(env, b, inner)?,
         ExprKind::List(items) => Value::List(items.iter().map(|i| eval_in(env, b, i)).collect::<Result<_, _>>()?),
         ExprKind::Name(ident) => match scoped(env, ident.span) {
             Some(v) => v,
@@ -530,6 +534,7 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
         Some(super::AttrVal::Labels(_)) => {
             Err(Undecided::Unknown(format!("`{attr}` is a label selector, not a value")))
         }
+        Some(super::AttrVal::Bound(..)) => Err(Undecided::Deferred("metrics")),
         Some(super::AttrVal::Groups(_)) => Err(Undecided::Unknown(format!("`{attr}` lists groups, not a value"))),
         Some(super::AttrVal::Invalid) => Err(Undecided::Unknown(format!("`{attr}` of `{}` is invalid", d.name))),
         None => match super::schema::default_value(d.kind, attr) {
@@ -542,6 +547,15 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
 fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Value, Undecided> {
     let mut vals: Vec<Value> = args.iter().map(|a| eval_in(env, b, a)).collect::<Result<_, _>>()?;
     let entry = super::builtins::lookup(func);
+    // `offset D` ends the windows `D` before `now`.
+    let offset = match args.last().map(|a| &a.kind) {
+        Some(ExprKind::Offset(_)) => match vals.pop() {
+            Some(Value::Dur(s)) if s.is_negative() => return Err(negative_window(env, &args[args.len() - 1], s)),
+            Some(Value::Dur(s)) => s,
+            _ => return Err(Undecided::Unknown(format!("the `offset` of `{func}` needs a duration"))),
+        },
+        _ => Rational::ZERO,
+    };
     // A family given alone to a list function is the list of its members.
     if let (1, Some(f)) = (vals.len(), vals.first().and_then(|v| families::is_family(env, v))) {
         vals[0] = families::as_list(env, f)?;
@@ -568,13 +582,13 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
     let family = entry.map(|e| e.family);
     let read = |kpi: DeclId| match family {
         Some(Family::Drift) => {
-            let x = m.drift(kpi, func, current, reference.unwrap_or(Rational::ZERO))?;
+            let x = m.drift(kpi, func, current, reference.unwrap_or(Rational::ZERO), offset)?;
             // A statistic is a float; its decimal is what the comparison reads.
             Rational::from_f64(x)
                 .map(Value::Num)
                 .ok_or_else(|| Undecided::Unknown(format!("`{func}` is {}", fmt_num(x))))
         }
-        Some(Family::Window) => m.window(kpi, func, current),
+        Some(Family::Window) => m.window(kpi, func, current, offset),
         _ => Err(Undecided::Unknown(format!("`{func}` is not a function of a KPI"))),
     };
     // A window of a family is the list of its members' windows.

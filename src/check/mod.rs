@@ -12,6 +12,7 @@
 //! scope; two visible declarations with one name are an error (reported
 //! once, at the later one, with the first as a secondary label).
 
+mod bounds;
 pub mod builtins;
 mod executive;
 pub mod extend;
@@ -151,6 +152,10 @@ pub enum AttrVal {
     Groups(Vec<(String, Vec<String>)>),
     /// A KPI unit.
     Unit(MeasureUnit),
+    /// A `target` or `warn` whose bound needs metrics or the clock
+    /// (`>= avg(auc, 30d, offset 30d) - 0.01`): `eval` computes it once, at
+    /// `now`. The bound's type as the checker inferred it.
+    Bound(CmpOp, Expr, Ty),
     /// The value did not check (a diagnostic was reported).
     Invalid,
 }
@@ -453,6 +458,7 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
     for i in 0..cx.model.decls.len() {
         cx.check_decl_attrs(DeclId(i as u32));
     }
+    cx.check_bounds();
     families::expand(&mut cx.model);
     cx.recompute_model_lets();
     cx.model.compute_stage_order();
@@ -823,6 +829,13 @@ impl<'a> Checker<'a> {
 
     /// Evaluates an expression that must be a constant (attribute values,
     /// `let`s): literals, names of declarations and lists of them.
+    /// Whether only `eval` can compute the expression (it needs metrics or
+    /// the clock).
+    fn needs_eval(&self, file: FileId, expr: &Expr) -> bool {
+        let env = interp::Env::constant(&self.model, file);
+        matches!(interp::eval(&env, expr), Err(interp::Undecided::Deferred(_)))
+    }
+
     fn const_value(&self, file: FileId, expr: &Expr) -> Option<Value> {
         let env = interp::Env::constant(&self.model, file);
         interp::eval(&env, expr).ok()
@@ -1013,7 +1026,7 @@ impl<'a> Checker<'a> {
         self.missing_ext_attrs(id, &attrs, &suggested);
         if kind == Kind::Kpi {
             let incomplete = self.model.decl(id).incomplete;
-            self.check_kpi_units(file, &attrs, incomplete);
+            self.check_kpi_units(file, &attrs, incomplete, false);
             self.check_percent_thresholds(file, ast, &attrs);
             self.check_query_resolution(file, id, &attrs);
             self.check_family_labels(file, &mut attrs);
@@ -1034,6 +1047,11 @@ impl<'a> Checker<'a> {
         };
         match (spec.ty, v) {
             (AttrType::Threshold, AstAttrValue::Threshold(t)) => {
+                // A bound that needs metrics is typed once every KPI's unit
+                // is known (`bounds::check`).
+                if self.needs_eval(file, &t.value) && !self.budget_spent(file, t.value.span) {
+                    return AttrVal::Bound(t.op, t.value.clone(), Ty::Any);
+                }
                 self.infer_in_file(file, &t.value);
                 match self.const_value(file, &t.value) {
                     Some(val) => AttrVal::Threshold(t.op, val),
@@ -1146,7 +1164,10 @@ impl<'a> Checker<'a> {
     /// A KPI's target and warn thresholds must be in its unit's dimension.
     /// Without a `unit` in a KPI with a broken line, the unit is unknown (the
     /// broken line may be setting it), and nothing is compared.
-    fn check_kpi_units(&mut self, file: FileId, attrs: &[Attr], incomplete: bool) {
+    /// `E0501` for a `target` or `warn` of another dimension than the
+    /// KPI's unit: constant bounds first, computed bounds (`bounds`) once
+    /// they are typed.
+    fn check_kpi_units(&mut self, file: FileId, attrs: &[Attr], incomplete: bool, bounds: bool) {
         let unit = match attrs.iter().find(|a| a.name == "unit").map(|a| &a.value) {
             Some(AttrVal::Unit(u)) => u.clone(),
             Some(_) => return,
@@ -1155,8 +1176,13 @@ impl<'a> Checker<'a> {
         };
         let expected = unit.ty();
         for a in attrs.iter().filter(|a| a.name == "target" || a.name == "warn") {
-            let AttrVal::Threshold(_, v) = &a.value else { continue };
-            let got = types::value_ty(v);
+            let got = match &a.value {
+                AttrVal::Threshold(_, v) if !bounds => types::value_ty(v),
+                AttrVal::Bound(_, _, Ty::Any) => continue,
+                AttrVal::Bound(_, _, Ty::Decl(Kind::Kpi, Some(k))) => self.model.decl(*k).measure_unit().ty(),
+                AttrVal::Bound(_, _, t) if bounds => t.clone(),
+                _ => continue,
+            };
             if got != expected {
                 let unit_attr = attrs.iter().find(|a| a.name == "unit");
                 let mut d = Diagnostic::at(
@@ -1620,7 +1646,9 @@ fn collect_names<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
     match &e.kind {
         ExprKind::Name(i) => out.push(&i.name),
         ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().for_each(|i| collect_names(i, out)),
-        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Unary(_, base) => collect_names(base, out),
+        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Offset(base) | ExprKind::Unary(_, base) => {
+            collect_names(base, out)
+        }
         ExprKind::Quantifier { list, pred, .. } => {
             collect_names(list, out);
             collect_names(pred, out);

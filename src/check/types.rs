@@ -108,7 +108,7 @@ impl<'a> TypeCx<'a> {
             ExprKind::Bool(_) => Ty::Bool,
             ExprKind::Date(_) | ExprKind::Today => Ty::Date,
             ExprKind::DateTime(_) | ExprKind::Now => Ty::Time,
-            ExprKind::Paren(inner) => self.infer(inner),
+            ExprKind::Paren(inner) | ExprKind::Offset(inner) => self.infer(inner),
             ExprKind::List(items) => {
                 let mut elem = Ty::Any;
                 for item in items {
@@ -424,8 +424,14 @@ impl<'a> TypeCx<'a> {
         };
         self.refs
             .push(Reference { at: FileSpan::new(self.file, func.span), target: Target::Symbol(Symbol::Builtin(bi)) });
-        let arg_tys: Vec<Ty> = args.iter().map(|a| self.infer(a)).collect();
+        let mut arg_tys: Vec<Ty> = args.iter().map(|a| self.infer(a)).collect();
         let b = &self.model.builtins[bi];
+        // `offset D` of a window function or a drift statistic.
+        let args = match self.offset_arg(e, func, b.entry, args, &arg_tys) {
+            Ok(rest) => rest,
+            Err(t) => return t,
+        };
+        arg_tys.truncate(args.len());
         if let Some(entry) = b.entry {
             if let Some(t) = self.value_call(e, func, entry, args, &arg_tys) {
                 return t;

@@ -11,7 +11,7 @@ use super::super::builtins::{Builtin, Family, Lists};
 use super::super::schema::Kind;
 use super::{compatible, plural, Ty, TypeCx};
 use crate::diag::{Code, Diagnostic};
-use crate::syntax::ast::{Expr, Ident};
+use crate::syntax::ast::{Expr, ExprKind, Ident};
 
 /// Whether values of this type can be added, ordered and averaged.
 fn quantity(t: &Ty) -> bool {
@@ -52,6 +52,51 @@ impl TypeCx<'_> {
             (Family::List, _) => Some(self.forms_error(e, func, entry, "one list")),
             _ => None,
         }
+    }
+
+    /// The arguments without a last `offset D`, which must follow the KPI
+    /// and window(s) of a window function or drift statistic and be a
+    /// duration of at least 0; `Err` with the call's type after an error.
+    pub(super) fn offset_arg<'e>(
+        &mut self,
+        e: &Expr,
+        func: &Ident,
+        entry: Option<&'static Builtin>,
+        args: &'e [Expr],
+        arg_tys: &[Ty],
+    ) -> Result<&'e [Expr], Ty> {
+        let misplaced = args.iter().position(|a| matches!(a.kind, ExprKind::Offset(_)));
+        let Some(at) = misplaced else { return Ok(args) };
+        let windowed = entry.is_some_and(|en| {
+            let first_is_kpi = matches!(arg_tys.first(), Some(Ty::Decl(Kind::Kpi, _)) | Some(Ty::Any));
+            (en.is_window_call(at, first_is_kpi) || (en.family == Family::Drift && at == 3)) && at == args.len() - 1
+        });
+        if !windowed {
+            return Err(self.err(
+                Diagnostic::at(
+                    Code::BadArguments,
+                    self.file,
+                    args[at].span,
+                    format!("`offset` does not apply here: `{}` takes no offset in this form", func.name),
+                )
+                .with_help("`offset D` is the last argument of a window function or a drift statistic: `avg(auc, 30d, offset 30d)`"),
+            ));
+        }
+        let ExprKind::Offset(inner) = &args[at].kind else { return Ok(args) };
+        if !matches!(arg_tys[at], Ty::Dur | Ty::Any) {
+            return Err(self.err(
+                Diagnostic::at(
+                    Code::TypeMismatch,
+                    self.file,
+                    inner.span,
+                    format!("`offset` needs a duration such as `30d`, but this is {}", arg_tys[at].describe()),
+                )
+                .with_help(format!("e.g. `{}(kpi, 30d, offset 30d)` reads `[now - 60d, now - 30d]`", func.name)),
+            ));
+        }
+        self.negative_window(inner, "`offset`");
+        let _ = e;
+        Ok(&args[..at])
     }
 
     fn scalar(&mut self, func: &Ident, arg: &Expr, ty: &Ty) -> Ty {

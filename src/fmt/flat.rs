@@ -134,6 +134,10 @@ fn push_expr(out: &mut String, e: &Expr, source: &str) {
             push_expr(out, x, source);
             out.push(')');
         }
+        ExprKind::Offset(x) => {
+            out.push_str("offset ");
+            push_expr(out, x, source);
+        }
         // Atoms were handled above.
         _ => {}
     }

@@ -756,6 +756,11 @@ impl<'a> Printer<'a> {
                 self.expr(x, brk);
                 self.tok(close, ")");
             }
+            ExprKind::Offset(x) => {
+                self.tok(e.span.start, "offset");
+                self.space();
+                self.expr(x, brk);
+            }
             // Atoms were printed above.
             _ => {}
         }

@@ -216,12 +216,41 @@ pub fn symbol_markdown(a: &Analysis, sym: Symbol, from: Option<FileId>) -> Strin
     if let Some(doc) = doc(a, sym) {
         let _ = write!(s, "{doc}\n\n");
     }
+    if let Symbol::Decl(id) = sym {
+        family_members(a, id, &mut s);
+    }
     let file = file_of(a, sym);
     if from != Some(file) {
         let _ = writeln!(s, "*declared in `{}`*", short_path(&a.files.get(file).path));
     }
     s.trim_end().to_string()
 }
+
+/// A KPI family's members, one per line, or where they come from.
+fn family_members(a: &Analysis, id: DeclId, s: &mut String) {
+    let Some(groups) = a.model.family_groups(id) else { return };
+    if a.model.is_discovered_family(id) {
+        let keys: Vec<String> = groups.iter().map(|(k, _)| format!("`{k}`")).collect();
+        let _ = write!(
+            s,
+            "A KPI family: one member per {} value found in the data within its read-back range.\n\n",
+            keys.join(" and ")
+        );
+        return;
+    }
+    let members = a.model.members(id);
+    let _ = writeln!(s, "A KPI family of {} members (its status is its worst member's):\n", members.len());
+    for m in members.iter().take(MAX_MEMBERS_SHOWN) {
+        let _ = writeln!(s, "- `{}`", a.model.decl(*m).name.replace('`', "'"));
+    }
+    if members.len() > MAX_MEMBERS_SHOWN {
+        let _ = writeln!(s, "- and {} more", members.len() - MAX_MEMBERS_SHOWN);
+    }
+    s.push('\n');
+}
+
+/// How many members a hover lists.
+const MAX_MEMBERS_SHOWN: usize = 24;
 
 #[cfg(test)]
 mod tests {

@@ -132,7 +132,7 @@ pub fn expr_at(a: &Analysis, file: FileId, offset: usize) -> Option<(ExprContext
             ExprKind::Field(base, _) => vec![base],
             ExprKind::Call(_, args) => args.iter().collect(),
             ExprKind::Quantifier { list, pred, .. } => vec![list, pred],
-            ExprKind::Unary(_, inner) | ExprKind::Paren(inner) => vec![inner],
+            ExprKind::Unary(_, inner) | ExprKind::Paren(inner) | ExprKind::Offset(inner) => vec![inner],
             ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => vec![l, r],
             _ => Vec::new(),
         };
@@ -191,7 +191,9 @@ fn mentions_var(e: &Expr, ctx: &ExprContext<'_>) -> bool {
         match &e.kind {
             ExprKind::Name(i) if ctx.vars.iter().any(|(v, _)| *v == i.name) => return true,
             ExprKind::List(items) | ExprKind::Call(_, items) => todo.extend(items),
-            ExprKind::Field(base, _) | ExprKind::Unary(_, base) | ExprKind::Paren(base) => todo.push(base),
+            ExprKind::Field(base, _) | ExprKind::Unary(_, base) | ExprKind::Paren(base) | ExprKind::Offset(base) => {
+                todo.push(base)
+            }
             ExprKind::Quantifier { list, pred, .. } => {
                 todo.push(list);
                 todo.push(pred);

@@ -361,7 +361,7 @@ fn shift_expr(root: &mut Expr, by: u32) {
                 todo.push(list);
                 todo.push(pred);
             }
-            ExprKind::Unary(_, inner) | ExprKind::Paren(inner) => todo.push(inner),
+            ExprKind::Unary(_, inner) | ExprKind::Paren(inner) | ExprKind::Offset(inner) => todo.push(inner),
             ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => {
                 todo.push(l);
                 todo.push(r);

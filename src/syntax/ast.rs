@@ -649,6 +649,9 @@ pub enum ExprKind {
     Field(Box<Expr>, Ident),
     /// `f(args)`.
     Call(Ident, Vec<Expr>),
+    /// `offset D`, the last argument of a window function or a drift
+    /// statistic: its windows end `D` before `now`.
+    Offset(Box<Expr>),
     /// `all(x in xs: p)`, `any(...)`, `count(...)`.
     Quantifier {
         /// `all`, `any` or `count`.

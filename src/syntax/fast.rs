@@ -1050,9 +1050,24 @@ impl Parser<'_> {
     fn call(&mut self, start: usize) -> Res<Expr> {
         let func = self.func()?;
         self.punct_or_no("(")?;
-        let args = self.separated(|p| p.expr())?;
+        let args = self.separated(|p| p.call_arg())?;
         self.punct_or_no(")")?;
         Ok(Expr { kind: ExprKind::Call(func, args), span: self.node(start) })
+    }
+
+    /// `call_arg = _{ offset_arg | expr }`, `offset_arg = { kw_offset ~ expr }`.
+    fn call_arg(&mut self) -> Res<Expr> {
+        self.skip();
+        let start = self.pos;
+        let m = self.mark();
+        if self.keyword("offset") {
+            match self.expr() {
+                Ok(e) => return Ok(Expr { kind: ExprKind::Offset(Box::new(e)), span: self.node(start) }),
+                Err(Fail::Bail) => return Err(Fail::Bail),
+                Err(Fail::No) => self.reset(m),
+            }
+        }
+        self.expr()
     }
 }
 

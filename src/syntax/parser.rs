@@ -686,6 +686,7 @@ fn expected_words(rules: &[Rule], end: End) -> Vec<String> {
             Rule::cmp_op => "a comparison such as `>=`",
             Rule::threshold => "a threshold such as `>= 92%`",
             Rule::map | Rule::groups => "`{`",
+            Rule::offset_arg | Rule::kw_offset => "`offset`",
             Rule::group => "a label and its values such as `sex [\"female\", \"male\"]`",
             Rule::lbrace | Rule::body | Rule::criteria => "`{`",
             Rule::rbrace => "`}`",
@@ -1248,8 +1249,16 @@ impl Lower {
                 let mut inner = pair.into_inner();
                 let func = self.ident(next(&mut inner)?);
                 let args = inner
-                    .filter(|p| p.as_rule() == Rule::expr)
-                    .map(|p| self.expr(p))
+                    .filter(|p| matches!(p.as_rule(), Rule::expr | Rule::offset_arg))
+                    .map(|p| match p.as_rule() {
+                        Rule::offset_arg => {
+                            let span = self.span(&p);
+                            let mut inner = p.into_inner().filter(|q| q.as_rule() == Rule::expr);
+                            let e = self.expr(next(&mut inner)?)?;
+                            Ok(Expr { kind: ExprKind::Offset(Box::new(e)), span })
+                        }
+                        _ => self.expr(p),
+                    })
                     .collect::<LowerResult<Vec<_>>>()?;
                 ExprKind::Call(func, args)
             }
