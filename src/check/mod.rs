@@ -445,8 +445,14 @@ impl Model {
 
 /// Checks parsed files. `imports[i]` are the files file `i` imports.
 pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Model, Vec<Diagnostic>) {
-    let mut cx =
-        Checker { files, model: Model::default(), diags: Vec::new(), ast_decls: Vec::new(), budget_reported: false };
+    let mut cx = Checker {
+        files,
+        model: Model::default(),
+        diags: Vec::new(),
+        ast_decls: Vec::new(),
+        budget_reported: false,
+        broken_extends: Vec::new(),
+    };
     cx.model.visible = visible_files(files, imports);
     for (i, file) in asts.iter().enumerate() {
         cx.collect(FileId(i as u32), file);
@@ -496,6 +502,9 @@ struct Checker<'a> {
     ast_decls: Vec<&'a ast::Decl>,
     /// Whether the evaluation budget's `E0103` was reported (once a run).
     budget_reported: bool,
+    /// `extend KIND` items that did not parse: an attribute of KIND no
+    /// extension defines may be one of theirs, so it is not reported.
+    broken_extends: Vec<(FileId, Kind)>,
 }
 
 impl<'a> Checker<'a> {
@@ -561,7 +570,12 @@ impl<'a> Checker<'a> {
                     let def = extend::collect(file, x, kind, &mut self.diags);
                     self.model.extensions.push(def);
                 }
-                ast::Item::Import(_) | ast::Item::Test(_) | ast::Item::Error(_) => {}
+                ast::Item::Error(span) => {
+                    if let Some(kind) = extend::broken_extend(&self.files.get(file).text[span.range()]) {
+                        self.broken_extends.push((file, kind));
+                    }
+                }
+                ast::Item::Import(_) | ast::Item::Test(_) => {}
             }
         }
     }
@@ -942,6 +956,9 @@ impl<'a> Checker<'a> {
             let spec = kind.attr(name);
             let ext = if spec.is_none() { self.model.ext_attr_in(file, kind, name) } else { None };
             if spec.is_none() && ext.is_none() {
+                if self.broken_extends.iter().any(|(f, k)| *k == kind && self.model.sees(file, *f)) {
+                    continue;
+                }
                 let mut names: Vec<&str> = kind.attrs().iter().map(|s| s.name).collect();
                 let exts: Vec<String> = self
                     .model
