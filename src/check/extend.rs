@@ -6,8 +6,8 @@
 //! belongs to a project policy set ([`Model::policy_sets`]). Where it
 //! applies, the declaration may set the attributes (and must set the
 //! `required` ones) and criteria read them; where it does not, setting one
-//! is an unknown attribute (`E0401`) and reading one a mistake (`E0432`).
-//! Two extensions that define one attribute differently conflict (`E0431`)
+//! is an unknown attribute (`E0401`) and reading one a mistake (`E0422`).
+//! Two extensions that define one attribute differently conflict (`E0421`)
 //! only when both apply to one declaration.
 //!
 //! Types: `string number ratio bool date duration money`, the name of a
@@ -47,7 +47,7 @@ pub struct ExtAttrDef {
     pub name: String,
     /// The name's span.
     pub name_span: Span,
-    /// Its type (`None` when the type did not resolve; `E0430` was reported).
+    /// Its type (`None` when the type did not resolve; `E0420` was reported).
     pub ty: Option<ExtTy>,
     /// The type as written (`list of string`), for hover and messages.
     pub ty_text: String,
@@ -141,7 +141,7 @@ fn type_text(t: &ast::ExtType) -> String {
     }
 }
 
-/// Resolves an `extend` item's types (`E0430` for an unknown one, `E0403`
+/// Resolves an `extend` item's types (`E0420` for an unknown one, `E0403`
 /// for an attribute or a value written twice) into its definition.
 pub(super) fn collect(file: FileId, x: &ast::Extend, kind: Option<Kind>, diags: &mut Vec<Diagnostic>) -> ExtensionDef {
     let mut attrs: Vec<ExtAttrDef> = Vec::new();
@@ -322,7 +322,7 @@ pub(super) fn broken_extend(text: &str) -> Option<Kind> {
     }
 }
 
-/// `E0431`: two extensions that apply to one declaration define an
+/// `E0421`: two extensions that apply to one declaration define an
 /// attribute differently. Decided per (file, kind), since where an
 /// extension applies depends on the declaration's file only; each pair of
 /// definitions is reported once, at the later, naming a declaration they
@@ -556,7 +556,7 @@ fn placeholder(t: &ExtTy) -> String {
     }
 }
 
-/// `E0433`: `ident` is not one of the values of attribute `attr`.
+/// `E0423`: `ident` is not one of the values of attribute `attr`.
 pub fn not_a_value(file: FileId, ident: &ast::Ident, attr: &str, values: &[String]) -> Diagnostic {
     let mut d = Diagnostic::at(
         Code::NotAnEnumValue,

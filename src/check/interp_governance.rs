@@ -1,6 +1,6 @@
 //! What the interpreter reads of the organisation's own vocabulary: names
 //! the checker read in a comparison's scope (`kind == llm`), extended
-//! attributes (`E0432` where no extension adds them), the evidence that
+//! attributes (`E0422` where no extension adds them), the evidence that
 //! exists at `today`, and the executive roles (`c_suite`).
 
 use super::super::{DeclId, Model};
@@ -18,7 +18,7 @@ pub(super) fn scoped(env: &Env, span: crate::text::Span) -> Option<Value> {
     env.model.scoped.get(&FileSpan::new(env.file, span)).cloned()
 }
 
-/// `E0432` when `field` is an extended attribute (as the reading file sees
+/// `E0422` when `field` is an extended attribute (as the reading file sees
 /// it) and no extension adding it applies to declaration `id`.
 pub(super) fn applies(env: &Env, id: DeclId, field: &Ident) -> Result<(), Undecided> {
     let d = env.model.decl(id);

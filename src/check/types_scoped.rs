@@ -106,7 +106,7 @@ impl TypeCx<'_> {
     }
 
     /// The type of an extended attribute read from a declaration of
-    /// `kind` (`id` when the checker knows which): `E0432` when the
+    /// `kind` (`id` when the checker knows which): `E0422` when the
     /// extension seen here does not apply to that declaration.
     pub(super) fn ext_field(
         &mut self,

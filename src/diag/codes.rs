@@ -264,7 +264,7 @@ Example:
 
 Fix: write a value of the expected type.";
 
-    UnknownExtensionType = "E0430", Error, "unknown type in an `extend`",
+    UnknownExtensionType = "E0420", Error, "unknown type in an `extend`",
 "An attribute an `extend` adds has a type compel does not know. The types
 are `string`, `number`, `ratio` (a number or a percentage), `bool`, `date`,
 `duration`, `money`, the name of a kind (`person`, `kpi`, `initiative`,
@@ -280,7 +280,7 @@ Example:
 
 Fix: write one of the types above.";
 
-    ExtensionConflict = "E0431", Error, "two extensions define one attribute differently",
+    ExtensionConflict = "E0421", Error, "two extensions define one attribute differently",
 "Two `extend` items that apply to one declaration define an attribute of
 the same name with different types (or one says `required` and the other
 does not), or an extension redefines an attribute the kind already has.
@@ -293,7 +293,7 @@ both definitions and the declaration they meet on.
 Fix: define the attribute once (in a file both import), or give the two
 the same definition, or rename one.";
 
-    NotExtended = "E0432", Error, "attribute of an extension that does not apply",
+    NotExtended = "E0422", Error, "attribute of an extension that does not apply",
 "A criterion reads an attribute an `extend` adds, on a declaration that the
 extension does not apply to: the declaration's file does not see the
 extension's file (through imports) and the extension is not part of a
@@ -310,7 +310,7 @@ Example:
 Fix: import the file that declares the extension where the declaration
 lives, or narrow the policy with `where`.";
 
-    NotAnEnumValue = "E0433", Error, "not one of the attribute's values",
+    NotAnEnumValue = "E0423", Error, "not one of the attribute's values",
 "An attribute typed `one of [a, b]` takes one of the values listed, and
 comparisons with it (`kind == llm`, `kind in [ranking, llm]`) name those
 values. The values belong to the attribute: `llm` means the value of
@@ -485,7 +485,7 @@ Fix: write the percent sign (`target <= 2%`); the editor offers it as a
 quick fix. If a ratio was meant, write it as a percentage too
 (`target <= 200%`).";
 
-    BadGroups = "E0420", Error, "a KPI family's groups are invalid",
+    BadGroups = "E0430", Error, "a KPI family's groups are invalid",
 "`by` makes a KPI a family: one member per group. Its value is either the
 groups, each label with its values, or a list of labels whose values are
 found in the data. A label listed twice, a label with no value, a value
@@ -504,7 +504,7 @@ Example:
 Fix: list each label once, with at least one value, in `by` only:
 `by { sex [\"female\", \"male\"]  age_band [\"18-39\", \"65+\"] }`.";
 
-    DiscoveredGroups = "E0421", Warning, "a KPI family finds its groups in the data",
+    DiscoveredGroups = "E0431", Warning, "a KPI family finds its groups in the data",
 "`by [sex]` makes one member per value of `sex` found in the data within
 the KPI's read-back range. A group whose series vanished is then simply
 not a member any more, so nothing reports it: a fairness check across
