@@ -1305,7 +1305,7 @@ fn hover_on_a_family_lists_its_members_and_offset_windows_check() {
     // The discovered family's warning only: `offset` and the list forms check.
     let diags = server.diagnostics(&uri, Some(1));
     let codes: Vec<&str> = diags["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["code"].as_str()).collect();
-    assert_eq!(codes, ["E0421"]);
+    assert_eq!(codes, ["E0431"]);
     let pos = server.pos(&text, "require auc_by_group", 0, 10);
     let hover = server.request("textDocument/hover", tdp(&uri, pos));
     let value = hover["contents"]["value"].as_str().unwrap_or("");

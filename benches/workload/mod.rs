@@ -160,7 +160,8 @@ pub fn openmetrics(n: usize) -> String {
 
 /// The `compel.toml` beside the workload: one file of N = 10,000 holds
 /// 30,003 top-level declarations, over the default limit of 10,000 per file.
-pub const COMPEL_TOML: &str = "# Written by benches/harness.rs.\n[limits]\nmax_declarations = 1000000\n";
+pub const COMPEL_TOML: &str =
+    "# Written by benches/harness.rs.\n[limits]\nmax_declarations = 1000000\nmax_file_bytes = \"64 MiB\"\n";
 
 /// The Cedar schema of the equivalent policy set.
 pub const CEDAR_SCHEMA: &str = r#"// The entities a compel gate reads, as Cedar sees them. KPI values

@@ -352,10 +352,10 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
         ExprKind::Quantifier { func, var, list, pred } => {
             let items = match eval_in(env, b, list)? {
                 Value::List(items) => items,
-                v if families::is_family(env, &v).is_some() => match families::is_family(env, &v) {
-                    Some(f) => families::members(env, f)?.into_iter().map(Value::Decl).collect(),
-                    None => Vec::new(),
-                },
+                // Over a family: its members.
+                Value::Decl(f) if env.model.is_family(f) => {
+                    families::members(env, f)?.into_iter().map(Value::Decl).collect()
+                }
                 other => {
                     return Err(Undecided::Unknown(format!("`{}` is not a list", env.model.display_value(&other))))
                 }
