@@ -155,3 +155,74 @@ fn a_value_goes_to_its_extend_and_renames_in_every_file() {
         .call("textDocument/rename", json!({ "textDocument": { "uri": uri }, "position": pos, "newName": "ranking" }));
     assert_eq!(r["error"]["message"], "`kind` already has a value `ranking`", "{r}");
 }
+
+/// Semantic tokens as `text:type` for the given 0-based line.
+fn tokens_on(server: &mut Server, uri: &str, text: &str, line: usize) -> Vec<String> {
+    let legend = [
+        "keyword",
+        "type",
+        "property",
+        "namespace",
+        "class",
+        "variable",
+        "struct",
+        "event",
+        "enumMember",
+        "interface",
+        "function",
+        "parameter",
+        "string",
+        "number",
+        "comment",
+        "operator",
+    ];
+    let toks = server.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": uri } }));
+    let nums: Vec<u64> = toks["data"].as_array().unwrap().iter().filter_map(Value::as_u64).collect();
+    let (mut l, mut c) = (0u64, 0u64);
+    let mut out = Vec::new();
+    let src: Vec<&str> = text.lines().collect();
+    for t in nums.chunks(5) {
+        if t[0] > 0 {
+            l += t[0];
+            c = t[1];
+        } else {
+            c += t[1];
+        }
+        if l as usize == line {
+            let word: String = src[line].chars().skip(c as usize).take(t[2] as usize).collect();
+            out.push(format!("{word}:{}", legend[t[3] as usize]));
+        }
+    }
+    out
+}
+
+#[test]
+fn extensions_values_and_self_are_highlighted() {
+    let mut server = Server::start("governance", Start::default());
+    let uri = server.open("extensions.compel");
+    let text = server.text("extensions.compel");
+    server.diagnostics(&uri, Some(1));
+    let line = |needle: &str| text[..text.find(needle).expect(needle)].matches('\n').count();
+    assert_eq!(tokens_on(&mut server, &uri, &text, line("extend initiative")), ["extend:keyword"]);
+    assert_eq!(
+        tokens_on(&mut server, &uri, &text, line("kind           one of")),
+        ["kind:property", "classifier:enumMember", "ranking:enumMember", "llm:enumMember"]
+    );
+    assert_eq!(
+        tokens_on(&mut server, &uri, &text, line("where kind == llm")),
+        [
+            "policy:keyword",
+            "llm_review:interface",
+            "for:keyword",
+            "where:keyword",
+            "kind:property",
+            "==:operator",
+            "llm:enumMember"
+        ]
+    );
+    let text = "policy own for initiative {\n  require self.owner != self.sponsor\n}\n";
+    let uri = server.open_text("own.compel", text);
+    server.diagnostics(&uri, Some(1));
+    let got = tokens_on(&mut server, &uri, text, 1);
+    assert!(got.starts_with(&["require:keyword".to_string(), "self:keyword".to_string()]), "{got:?}");
+}

@@ -310,6 +310,18 @@ impl Model {
     }
 }
 
+/// The kind of a piece that did not parse when it is an `extend KIND`.
+pub(super) fn broken_extend(text: &str) -> Option<Kind> {
+    use crate::syntax::lexer::{tokens, TokenKind};
+    let mut words = tokens(text)
+        .filter(|t| !matches!(t.kind, TokenKind::Comment { .. } | TokenKind::Newline))
+        .map(|t| (t.kind, &text[t.start()..t.end()]));
+    match (words.next()?, words.next()?) {
+        ((TokenKind::Word, "extend"), (TokenKind::Word, kind)) => Kind::parse(kind),
+        _ => None,
+    }
+}
+
 /// `E0421`: two extensions that apply to one declaration define an
 /// attribute differently. Decided per (file, kind), since where an
 /// extension applies depends on the declaration's file only; each pair of

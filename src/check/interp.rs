@@ -32,6 +32,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::builtins::Family;
 
+#[path = "interp_governance.rs"]
+mod governance;
+pub use governance::executive_roles;
+use governance::{applies, scoped, seen_evidence};
 #[path = "interp_lists.rs"]
 mod lists;
 
@@ -512,38 +516,6 @@ fn clone_env<'a>(env: &Env<'a>) -> Env<'a> {
 /// How deep `let`s may refer to other `let`s.
 const MAX_LET_DEPTH: u32 = 64;
 
-/// A name the checker read in the scope of a comparison's other side
-/// (`kind == llm`, see [`super::Target::Scoped`]).
-fn scoped(env: &Env, span: crate::text::Span) -> Option<Value> {
-    if env.model.scoped.is_empty() {
-        return None;
-    }
-    env.model.scoped.get(&FileSpan::new(env.file, span)).cloned()
-}
-
-/// `E0422` when `field` is an extended attribute (as the reading file sees
-/// it) and no extension adding it applies to declaration `id`.
-fn applies(env: &Env, id: DeclId, field: &Ident) -> Result<(), Undecided> {
-    let d = env.model.decl(id);
-    if env.model.extensions.is_empty()
-        || d.kind.attr(&field.name).is_some()
-        || d.kind.derived().iter().any(|(n, _)| *n == field.name)
-        || env.model.ext_attr_in(d.file, d.kind, &field.name).is_some()
-        || env.model.ext_attr_in(env.file, d.kind, &field.name).is_none()
-    {
-        return Ok(());
-    }
-    Err(Undecided::Mistake {
-        code: Code::NotExtended,
-        at: FileSpan::new(env.file, field.span),
-        reason: format!(
-            "`{}` is an attribute an extension adds, and no extension adding it applies to `{}` \
-             (its file does not see one)",
-            field.name, d.name
-        ),
-    })
-}
-
 /// Reads an attribute (or a derived list) of a declaration.
 pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> {
     let d = env.model.decl(id);
@@ -624,37 +596,6 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
         return families::per_member(env, kpi, &read);
     }
     read(kpi)
-}
-
-/// Every role declared with `executive true`, in declaration order: what
-/// `c_suite` is, so `r in c_suite` holds exactly when `r.executive` does.
-pub fn executive_roles(model: &Model) -> Value {
-    Value::List(
-        model
-            .decls
-            .iter()
-            .enumerate()
-            .filter(|(_, d)| d.kind == Kind::Role && d.value("executive") == Some(&Value::Bool(true)))
-            .map(|(i, _)| Value::Decl(DeclId(i as u32)))
-            .collect(),
-    )
-}
-
-/// The evidence that exists at `today`: dated (`on`) no later than it.
-/// Without a clock only an empty list is decided. Evidence whose date did
-/// not check is never seen (fail closed).
-fn seen_evidence(env: &Env, items: Vec<DeclId>) -> Result<Value, Undecided> {
-    if items.is_empty() {
-        return Ok(Value::List(Vec::new()));
-    }
-    let today = env.now.ok_or(Undecided::Deferred("today"))?.div_euclid(NANOS_PER_SEC * 86_400);
-    Ok(Value::List(
-        items
-            .into_iter()
-            .filter(|e| matches!(env.model.decl(*e).value("on"), Some(Value::Date(d)) if *d <= today))
-            .map(Value::Decl)
-            .collect(),
-    ))
 }
 
 /// A window that came out negative: `E0510` for `compel check`, the reason

@@ -14,6 +14,7 @@
 
 mod bounds;
 pub mod builtins;
+mod executive;
 pub mod extend;
 pub mod families;
 pub mod interp;
@@ -444,8 +445,14 @@ impl Model {
 
 /// Checks parsed files. `imports[i]` are the files file `i` imports.
 pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Model, Vec<Diagnostic>) {
-    let mut cx =
-        Checker { files, model: Model::default(), diags: Vec::new(), ast_decls: Vec::new(), budget_reported: false };
+    let mut cx = Checker {
+        files,
+        model: Model::default(),
+        diags: Vec::new(),
+        ast_decls: Vec::new(),
+        budget_reported: false,
+        broken_extends: Vec::new(),
+    };
     cx.model.visible = visible_files(files, imports);
     for (i, file) in asts.iter().enumerate() {
         cx.collect(FileId(i as u32), file);
@@ -495,6 +502,9 @@ struct Checker<'a> {
     ast_decls: Vec<&'a ast::Decl>,
     /// Whether the evaluation budget's `E0103` was reported (once a run).
     budget_reported: bool,
+    /// `extend KIND` items that did not parse: an attribute of KIND no
+    /// extension defines may be one of theirs, so it is not reported.
+    broken_extends: Vec<(FileId, Kind)>,
 }
 
 impl<'a> Checker<'a> {
@@ -560,7 +570,12 @@ impl<'a> Checker<'a> {
                     let def = extend::collect(file, x, kind, &mut self.diags);
                     self.model.extensions.push(def);
                 }
-                ast::Item::Import(_) | ast::Item::Test(_) | ast::Item::Error(_) => {}
+                ast::Item::Error(span) => {
+                    if let Some(kind) = extend::broken_extend(&self.files.get(file).text[span.range()]) {
+                        self.broken_extends.push((file, kind));
+                    }
+                }
+                ast::Item::Import(_) | ast::Item::Test(_) => {}
             }
         }
     }
@@ -813,25 +828,6 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Lets that read the declarations' attributes (`executive_roles()`,
-    /// what `c_suite` is) are computed again once the attributes are
-    /// resolved: attribute values may name lets, so lets come first.
-    fn recompute_model_lets(&mut self) {
-        // Twice over, in load order: a let naming `c_suite` sees its new
-        // value whichever file was loaded first.
-        let touched: Vec<bool> = self.model.lets.iter().map(|l| mentions_executive_roles(&l.expr)).collect();
-        if !touched.contains(&true) {
-            return;
-        }
-        for i in (0..self.model.lets.len()).chain(0..self.model.lets.len()) {
-            if self.model.lets[i].value.is_none() && !touched[i] {
-                continue;
-            }
-            let (file, expr) = (self.model.lets[i].file, self.model.lets[i].expr.clone());
-            self.model.lets[i].value = self.const_value(file, &expr);
-        }
-    }
-
     /// Whether the evaluation budget is spent; the first time it is, reports
     /// `E0103` at `span` (the rest of the run is left undecided, so later
     /// constants are not reported as "not constant").
@@ -960,6 +956,9 @@ impl<'a> Checker<'a> {
             let spec = kind.attr(name);
             let ext = if spec.is_none() { self.model.ext_attr_in(file, kind, name) } else { None };
             if spec.is_none() && ext.is_none() {
+                if self.broken_extends.iter().any(|(f, k)| *k == kind && self.model.sees(file, *f)) {
+                    continue;
+                }
                 let mut names: Vec<&str> = kind.attrs().iter().map(|s| s.name).collect();
                 let exts: Vec<String> = self
                     .model
@@ -1676,23 +1675,6 @@ fn collect_names<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
             collect_names(r, out);
         }
         _ => {}
-    }
-}
-
-/// Whether an expression calls `executive_roles()` (reads the roles'
-/// `executive` attribute).
-fn mentions_executive_roles(e: &Expr) -> bool {
-    match &e.kind {
-        ExprKind::Call(f, args) => {
-            builtins::is(&f.name, builtins::Family::ExecutiveRoles) || args.iter().any(mentions_executive_roles)
-        }
-        ExprKind::List(items) => items.iter().any(mentions_executive_roles),
-        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Offset(base) | ExprKind::Unary(_, base) => {
-            mentions_executive_roles(base)
-        }
-        ExprKind::Quantifier { list, pred, .. } => mentions_executive_roles(list) || mentions_executive_roles(pred),
-        ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => mentions_executive_roles(l) || mentions_executive_roles(r),
-        _ => false,
     }
 }
 

@@ -2,7 +2,7 @@
 //! extended attributes a declaration may set or a criterion may read, and
 //! the values of a `one of`.
 
-use super::completion::{CompletionItem, ItemKind, Source};
+use super::{names_of_kind, resolve_chain, CompletionItem, ExprSlot, ItemKind, Out, Resolved, Source};
 use crate::check::extend::{ExtAttrDef, ExtTy};
 use crate::check::Kind;
 
@@ -47,7 +47,7 @@ pub fn attr_items(sources: &[Source<'_>], kind: Kind, set: &[String], in_body: b
                     m.extensions
                         .iter()
                         .find(|x| x.kind == Some(kind) && x.attrs.iter().any(|t| t.name == a.name))
-                        .map(|x| super::short_path(&s.analysis.files.get(x.file).path).to_string())
+                        .map(|x| super::super::short_path(&s.analysis.files.get(x.file).path).to_string())
                 })
                 .unwrap_or_default();
             let required = if a.required { " (required)" } else { "" };
@@ -55,7 +55,7 @@ pub fn attr_items(sources: &[Source<'_>], kind: Kind, set: &[String], in_body: b
                 label: a.name.clone(),
                 kind: ItemKind::Attribute,
                 detail: Some(format!("{}{required}", a.ty_text)),
-                documentation: Some(super::extended::attribute_markdown(kind, &a, &path)),
+                documentation: Some(super::super::extended::attribute_markdown(kind, &a, &path)),
                 insert: if in_body { format!("{} ", a.name) } else { a.name.clone() },
                 snippet: false,
                 range: Default::default(),
@@ -85,4 +85,56 @@ pub fn value_items(kind: Kind, attr: &str, values: &[String]) -> Vec<CompletionI
             symbol: None,
         })
         .collect()
+}
+
+/// The value of an extended attribute: its `one of` values, the names of
+/// the kind it refers to, `true`/`false`, or `[` for a list of names.
+pub(super) fn ext_value(sources: &[Source<'_>], out: &mut Out, kind: Kind, attr: &str, after_number: bool) {
+    if after_number {
+        return;
+    }
+    match ty(sources, kind, attr) {
+        Some(ExtTy::OneOf(values)) => {
+            value_items(kind, attr, &values).into_iter().for_each(|it| out.push(it));
+        }
+        Some(ExtTy::Ref(k)) => names_of_kind(sources, out, k, "0", |_| true),
+        Some(ExtTy::Bool) => {
+            out.value("true", "yes");
+            out.value("false", "no");
+        }
+        _ => {}
+    }
+}
+
+pub(super) fn from_ext(t: &ExtTy) -> Resolved {
+    match t {
+        ExtTy::Ref(k) => Resolved::One(*k),
+        ExtTy::List(inner) => match **inner {
+            ExtTy::Ref(k) => Resolved::Many(k),
+            _ => Resolved::Other,
+        },
+        _ => Resolved::Other,
+    }
+}
+
+/// The `one of` values of the attribute a chain ends in (`kind`,
+/// `i.kind`), for the other side of a comparison.
+pub(super) fn compared_values(
+    sources: &[Source<'_>],
+    e: &ExprSlot,
+    chain: &[String],
+) -> Option<(Kind, String, Vec<String>)> {
+    let (last, prefix) = chain.split_last()?;
+    let kind = if prefix.is_empty() {
+        e.subject?
+    } else {
+        match resolve_chain(sources, e, prefix, 0) {
+            Resolved::One(k) => k,
+            _ => return None,
+        }
+    };
+    match ty(sources, kind, last)? {
+        ExtTy::OneOf(values) => Some((kind, last.clone(), values)),
+        _ => None,
+    }
 }

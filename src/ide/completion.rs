@@ -9,12 +9,16 @@
 use std::collections::HashSet;
 
 use super::context::{self, ExprSlot, Slot};
-use super::{complete_ext, describe};
+use super::describe;
 use crate::analysis::Analysis;
 use crate::check::extend::ExtTy;
 use crate::check::{AttrType, Kind, Symbol};
 use crate::stdlib;
 use crate::text::{FileId, Span};
+
+#[path = "complete_ext.rs"]
+mod complete_ext;
+use complete_ext::{compared_values, ext_value, from_ext};
 
 /// What an item is (the editor picks an icon).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,16 +133,15 @@ pub fn complete(
             if let Some(AttrType::RefList(k)) = kind.attr(attr).map(|s| s.ty) {
                 names_of_kind(sources, &mut out, k, "0", |n| !listed.contains(n));
             }
-            match complete_ext::ty(sources, *kind, attr) {
-                Some(ExtTy::List(inner)) => match *inner {
+            if let Some(ExtTy::List(inner)) = complete_ext::ty(sources, *kind, attr) {
+                match *inner {
                     ExtTy::Ref(k) => names_of_kind(sources, &mut out, k, "0", |n| !listed.contains(n)),
                     ExtTy::OneOf(values) => {
                         let values: Vec<String> = values.into_iter().filter(|v| !listed.contains(v.as_str())).collect();
                         complete_ext::value_items(*kind, attr, &values).into_iter().for_each(|it| out.push(it));
                     }
                     _ => {}
-                },
-                _ => {}
+                }
             }
         }
         Slot::CriterionStart { .. } => {
@@ -414,25 +417,6 @@ fn import_paths(sources: &[Source<'_>], out: &mut Out) {
     }
 }
 
-/// The value of an extended attribute: its `one of` values, the names of
-/// the kind it refers to, `true`/`false`, or `[` for a list of names.
-fn ext_value(sources: &[Source<'_>], out: &mut Out, kind: Kind, attr: &str, after_number: bool) {
-    if after_number {
-        return;
-    }
-    match complete_ext::ty(sources, kind, attr) {
-        Some(ExtTy::OneOf(values)) => {
-            complete_ext::value_items(kind, attr, &values).into_iter().for_each(|it| out.push(it));
-        }
-        Some(ExtTy::Ref(k)) => names_of_kind(sources, out, k, "0", |_| true),
-        Some(ExtTy::Bool) => {
-            out.value("true", "yes");
-            out.value("false", "no");
-        }
-        _ => {}
-    }
-}
-
 fn value(sources: &[Source<'_>], out: &mut Out, kind: Kind, attr: &str, scan: &context::Scan<'_>) {
     let Some(spec) = kind.attr(attr) else { return };
     let after_number = scan.stmt.len() == 2;
@@ -585,35 +569,6 @@ fn from_attr(ty: AttrType) -> Resolved {
         AttrType::Ref(k) | AttrType::StrOrRef(k) => Resolved::One(k),
         AttrType::RefList(k) => Resolved::Many(k),
         _ => Resolved::Other,
-    }
-}
-
-fn from_ext(t: &ExtTy) -> Resolved {
-    match t {
-        ExtTy::Ref(k) => Resolved::One(*k),
-        ExtTy::List(inner) => match **inner {
-            ExtTy::Ref(k) => Resolved::Many(k),
-            _ => Resolved::Other,
-        },
-        _ => Resolved::Other,
-    }
-}
-
-/// The `one of` values of the attribute a chain ends in (`kind`,
-/// `i.kind`), for the other side of a comparison.
-fn compared_values(sources: &[Source<'_>], e: &ExprSlot, chain: &[String]) -> Option<(Kind, String, Vec<String>)> {
-    let (last, prefix) = chain.split_last()?;
-    let kind = if prefix.is_empty() {
-        e.subject?
-    } else {
-        match resolve_chain(sources, e, prefix, 0) {
-            Resolved::One(k) => k,
-            _ => return None,
-        }
-    };
-    match complete_ext::ty(sources, kind, last)? {
-        ExtTy::OneOf(values) => Some((kind, last.clone(), values)),
-        _ => None,
     }
 }
 

@@ -26,7 +26,6 @@
 //! [`OffsetMap`], and re-analyses cheaply with a [`ParseCache`].
 
 pub mod actions;
-pub mod complete_ext;
 pub mod completion;
 pub mod context;
 pub mod describe;

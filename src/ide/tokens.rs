@@ -121,7 +121,9 @@ pub fn semantic_tokens(analysed: Option<(&Analysis, FileId)>, text: &str, map: &
                 } else if is_binder(text, i, j) {
                     vars.push((word, depth));
                     out.push(tok(i, j, TokenType::Variable, DECLARATION));
-                } else if is_keyword(word) {
+                } else if is_keyword(word) || word == crate::check::types::SELF {
+                    out.push(tok(i, j, TokenType::Keyword, 0));
+                } else if word == "extend" && extends_a_kind(next) {
                     out.push(tok(i, j, TokenType::Keyword, 0));
                 } else if Kind::parse(word).is_some() && starts_declaration(next) {
                     out.push(tok(i, j, TokenType::Kind, 0));
@@ -154,6 +156,12 @@ fn is_binder(text: &str, start: usize, end: usize) -> bool {
     before.ends_with('(')
         && after.starts_with("in")
         && !after[2..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// `KIND {`: what follows `extend` when it starts an extension.
+fn extends_a_kind(next: &str) -> bool {
+    let len = next.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
+    Kind::parse(&next[..len]).is_some() && next[len..].trim_start().starts_with('{')
 }
 
 /// `NAME {`: what follows a kind word that starts a declaration.
