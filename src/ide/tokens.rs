@@ -121,9 +121,12 @@ pub fn semantic_tokens(analysed: Option<(&Analysis, FileId)>, text: &str, map: &
                 } else if is_binder(text, i, j) {
                     vars.push((word, depth));
                     out.push(tok(i, j, TokenType::Variable, DECLARATION));
-                } else if is_keyword(word) || word == crate::check::types::SELF {
-                    out.push(tok(i, j, TokenType::Keyword, 0));
-                } else if word == "extend" && extends_a_kind(next) {
+                } else if is_keyword(word)
+                    || word == crate::check::types::SELF
+                    || (word == "extend" && extends_a_kind(next))
+                    // `avg(auc, 30d, offset 30d)`: a keyword inside a call.
+                    || (word == "offset" && depth > 0 && next.starts_with(|c: char| c.is_ascii_digit() || c.is_alphabetic() || c == '('))
+                {
                     out.push(tok(i, j, TokenType::Keyword, 0));
                 } else if Kind::parse(word).is_some() && starts_declaration(next) {
                     out.push(tok(i, j, TokenType::Kind, 0));
