@@ -17,7 +17,7 @@ use std::fmt::Write as _;
 
 use super::report::{CriterionReport, Evidence, InitiativeReport, KpiReport, PolicyReport, SampleRecord};
 use super::{KpiStatus, Outcome, Report};
-use crate::check::{AttrVal, Decl, DeclId, Kind, Model, Value};
+use crate::check::{AttrVal, Decl, Kind, Model, Value};
 use crate::text::Files;
 
 /// The page's facts that do not come from the report.
@@ -855,21 +855,20 @@ fn details(out: &mut String, report: &Report, decls: &Decls<'_>) {
             esc(&i.file),
             i.line
         );
-        if let Some(d) = d {
-            let evidence: Vec<&Decl> = d
-                .children
-                .iter()
-                .map(|c: &DeclId| decls.model.decl(*c))
-                .filter(|c| c.value("link").is_some())
-                .collect();
-            if !evidence.is_empty() {
-                out.push_str("<p>Evidence:</p><ul>");
-                for e in evidence {
-                    let link = e.str_attr("link").unwrap_or_default();
-                    let _ = write!(out, "<li>{}: <code>{}</code></li>", esc(&e.name), esc(link));
+        if !i.evidence.is_empty() {
+            out.push_str("<p>Evidence:</p><ul>");
+            for e in &i.evidence {
+                let of = e.dataset.as_ref().map(|ds| format!(" (dataset {})", esc(ds))).unwrap_or_default();
+                let by = e.by.as_ref().map(|b| format!(" by {}", esc(b))).unwrap_or_default();
+                let until = e.expires.as_ref().map(|x| format!(", expires {}", esc(x))).unwrap_or_default();
+                let _ =
+                    write!(out, "<li>{} {}{of}: {}{by} on {}{until}", esc(&e.kind), esc(&e.name), e.status, esc(&e.on));
+                if let Some(link) = &e.link {
+                    let _ = write!(out, " <code>{}</code>", esc(link));
                 }
-                out.push_str("</ul>");
+                out.push_str("</li>");
             }
+            out.push_str("</ul>");
         }
         if i.gates.is_empty() {
             out.push_str("<p>No gate guards the next stage.</p>");
