@@ -65,6 +65,7 @@ pub mod ide;
 pub mod junit;
 pub mod lsp;
 pub mod prometheus;
+pub mod serve;
 pub mod stdlib;
 pub mod syntax;
 pub mod testing;

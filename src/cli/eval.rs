@@ -393,7 +393,7 @@ fn stderr_color() -> bool {
 /// A series holding more than `max_samples` samples (after every source
 /// is merged) is not evaluated: its metric gets a source error, so the KPIs
 /// reading it are `unknown` with the reason.
-fn refuse_long_series(store: &mut MetricStore, max_samples: usize) {
+pub(crate) fn refuse_long_series(store: &mut MetricStore, max_samples: usize) {
     let long: Vec<(String, String)> = store
         .iter()
         .filter(|s| s.samples.len() > max_samples)
@@ -413,7 +413,7 @@ fn refuse_long_series(store: &mut MetricStore, max_samples: usize) {
 
 /// Reads one metrics file into `store`. `budget` is what is left of the
 /// `limit` on the bytes of all metric files together.
-fn read_metrics_file(
+pub(crate) fn read_metrics_file(
     path: &Path,
     sample_time: Option<i64>,
     budget: &mut u64,
@@ -459,7 +459,7 @@ fn read_metrics_file(
 /// metric reads only its own raw samples. KPIs asking for the same
 /// selector or query share one fetch, with the longest lookback and the
 /// finest resolution asked.
-fn fetch_prometheus(
+pub(crate) fn fetch_prometheus(
     client: &PrometheusClient,
     fetches: &[plan::KpiFetch],
     now: i64,

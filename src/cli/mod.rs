@@ -10,6 +10,7 @@ pub mod explain;
 pub mod fmt;
 pub mod lsp;
 pub mod report;
+pub mod serve;
 pub mod test;
 
 use std::io::IsTerminal;
