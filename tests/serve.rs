@@ -150,6 +150,14 @@ fn file_source_states_are_one_hot_and_match_eval() {
     }
 }
 
+/// Replaces a file in one step, as deployments do (a poll never sees it
+/// half written).
+fn replace_file(path: &std::path::Path, text: impl AsRef<[u8]>) {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, text).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
 #[test]
 fn reloads_keep_the_last_good_policy_set() {
     let dir = scratch("reload");
@@ -174,31 +182,31 @@ fn reloads_keep_the_last_good_policy_set() {
     // A change reloads: latency's target tightened below 240ms fails the gate.
     let acme = policy.join("acme.compel");
     let original = std::fs::read_to_string(&acme).unwrap();
-    std::fs::write(&acme, original.replace("target <= 250ms", "target <= 20ms")).unwrap();
+    replace_file(&acme, original.replace("target <= 250ms", "target <= 20ms")).unwrap();
     let text = served.wait_for("/metrics", |_, b| !b.contains(&first) && b.contains("compel_policy_set_info"));
     let second = status(&served)["revision"].as_str().unwrap().to_string();
     assert_ne!(first, second);
     let _ = text;
     let text = served.next_metrics();
     assert_eq!(gate(&served.next_metrics()), "fail", "{text}");
-    assert!(text.contains("compel_policy_reload_failed 0"));
+    assert!(text.contains("\ncompel_policy_reload_failed 0\n"));
 
     // A broken policy keeps the last good one serving, and says so.
-    std::fs::write(&acme, original.replace("kpi latency_p95 {", "kpi latency_p95 {{")).unwrap();
-    let text = served.wait_for("/metrics", |_, b| b.contains("compel_policy_reload_failed 1"));
+    replace_file(&acme, original.replace("kpi latency_p95 {", "kpi latency_p95 {{")).unwrap();
+    let text = served.wait_for("/metrics", |_, b| b.contains("\ncompel_policy_reload_failed 1\n"));
     assert!(text.contains(&format!("compel_policy_set_info{{revision=\"{second}\"}} 1")), "{text}");
     let doc = status(&served);
-    assert_eq!(doc["policy"], "reload_failed");
+    assert_eq!(doc["policy"], "reload_failed", "{}", served.log());
     assert!(doc["reload_error"].as_str().unwrap().contains("does not compile"), "{doc}");
     assert_eq!(doc["revision"], second.as_str());
     let evaluated = served.evaluations();
-    assert!(served.next_metrics().contains("compel_policy_reload_failed 1"), "evaluations go on");
+    assert!(served.next_metrics().contains("\ncompel_policy_reload_failed 1\n"), "evaluations go on");
     assert!(served.evaluations() > evaluated);
     assert_eq!(served.get("/readyz").0, 200);
 
     // Fixed again: back to the first revision.
-    std::fs::write(&acme, &original).unwrap();
-    served.wait_for("/metrics", |_, b| b.contains("compel_policy_reload_failed 0"));
+    replace_file(&acme, &original).unwrap();
+    served.wait_for("/metrics", |_, b| b.contains("\ncompel_policy_reload_failed 0\n"));
     assert_eq!(status(&served)["revision"], first.as_str());
 
     // SIGHUP reloads even without a change.
@@ -223,9 +231,9 @@ fn a_failing_source_makes_states_unknown_and_serve_stays_up() {
     write_series_json(&metrics, &shifted_series("all-green.json", clock()));
     let served =
         Served::start(&[policy.to_str().unwrap(), "--metrics", metrics.to_str().unwrap(), "--interval", "100ms"]);
-    served.wait_for("/metrics", |_, b| b.contains("compel_metrics_source_up 1"));
+    served.wait_for("/metrics", |_, b| b.contains("\ncompel_metrics_source_up 1\n"));
     std::fs::remove_file(&metrics).unwrap();
-    let text = served.wait_for("/metrics", |_, b| b.contains("compel_metrics_source_up 0"));
+    let text = served.wait_for("/metrics", |_, b| b.contains("\ncompel_metrics_source_up 0\n"));
     for (_, (state, _)) in one_hot(&text, "compel_kpi_status", "status") {
         assert_eq!(state, "unknown", "{text}");
     }
@@ -396,7 +404,7 @@ fn prometheus_down_keeps_serving_unknown() {
     drop(closed);
     let served = Served::start(&[dir.to_str().unwrap(), "--prometheus", &url, "--interval", "50ms", "--timeout", "1s"]);
     let text = served.wait_for("/metrics", |_, b| evaluations(b) >= 1);
-    assert!(text.contains("compel_metrics_source_up 0"), "{text}");
+    assert!(text.contains("\ncompel_metrics_source_up 0\n"), "{text}");
     for (_, (state, _)) in one_hot(&text, "compel_kpi_status", "status") {
         assert_eq!(state, "unknown");
     }
