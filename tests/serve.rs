@@ -182,7 +182,7 @@ fn reloads_keep_the_last_good_policy_set() {
     // A change reloads: latency's target tightened below 240ms fails the gate.
     let acme = policy.join("acme.compel");
     let original = std::fs::read_to_string(&acme).unwrap();
-    replace_file(&acme, original.replace("target <= 250ms", "target <= 20ms")).unwrap();
+    replace_file(&acme, original.replace("target <= 250ms", "target <= 20ms"));
     let text = served.wait_for("/metrics", |_, b| !b.contains(&first) && b.contains("compel_policy_set_info"));
     let second = status(&served)["revision"].as_str().unwrap().to_string();
     assert_ne!(first, second);
@@ -192,7 +192,7 @@ fn reloads_keep_the_last_good_policy_set() {
     assert!(text.contains("\ncompel_policy_reload_failed 0\n"));
 
     // A broken policy keeps the last good one serving, and says so.
-    replace_file(&acme, original.replace("kpi latency_p95 {", "kpi latency_p95 {{")).unwrap();
+    replace_file(&acme, original.replace("kpi latency_p95 {", "kpi latency_p95 {{"));
     let text = served.wait_for("/metrics", |_, b| b.contains("\ncompel_policy_reload_failed 1\n"));
     assert!(text.contains(&format!("compel_policy_set_info{{revision=\"{second}\"}} 1")), "{text}");
     let doc = status(&served);
@@ -205,7 +205,7 @@ fn reloads_keep_the_last_good_policy_set() {
     assert_eq!(served.get("/readyz").0, 200);
 
     // Fixed again: back to the first revision.
-    replace_file(&acme, &original).unwrap();
+    replace_file(&acme, &original);
     served.wait_for("/metrics", |_, b| b.contains("\ncompel_policy_reload_failed 0\n"));
     assert_eq!(status(&served)["revision"], first.as_str());
 
