@@ -36,10 +36,15 @@ impl Served {
     /// Starts `compel serve ARGS --listen 127.0.0.1:0` and waits for its
     /// address.
     pub fn start(args: &[&str]) -> Served {
+        Served::start_on(args, "127.0.0.1:0")
+    }
+
+    /// Starts `compel serve ARGS --listen LISTEN`.
+    pub fn start_on(args: &[&str], listen: &str) -> Served {
         let mut child = Command::new(env!("CARGO_BIN_EXE_compel"))
             .arg("serve")
             .args(args)
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", listen])
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
