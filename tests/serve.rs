@@ -380,6 +380,7 @@ fn one_query_per_distinct_selector_and_cycles_never_overlap() {
         .unwrap()
         .2;
     assert!(late >= 1.0, "a cycle slower than its interval is counted late");
+    assert!(served.get("/metrics").1.contains("\ncompel_source_queries 3\n"));
     assert_eq!(fake.overlapping.load(Ordering::SeqCst), 0, "two cycles had queries in flight at once");
     drop(served);
     let cycles = fake.per_cycle.lock().unwrap().clone();

@@ -72,6 +72,8 @@ struct Policy {
     analysis: Arc<Analysis>,
     revision: String,
     fetches: Vec<plan::KpiFetch>,
+    /// The queries one cycle sends: one per distinct selector or `query`.
+    queries: u64,
 }
 
 /// What the endpoints read.
@@ -118,7 +120,15 @@ fn load(args: &Args, max_age: Rational) -> Result<Policy, String> {
     let user = analysis.files.iter().filter(|(_, f)| !crate::stdlib::is_std_path(&f.path));
     let revision = status::revision(user.map(|(_, f)| (f.path.as_str(), f.text.as_str())));
     let fetches = plan::plan(&analysis.model, &analysis.files, max_age);
-    Ok(Policy { analysis: Arc::new(analysis), revision, fetches })
+    let distinct: std::collections::BTreeSet<(bool, String)> = fetches
+        .iter()
+        .map(|f| match &f.query {
+            Some(q) => (true, q.trim().to_string()),
+            None => (false, crate::eval::metrics::format_selector(&f.metric, &f.labels)),
+        })
+        .collect();
+    let queries = distinct.len() as u64;
+    Ok(Policy { analysis: Arc::new(analysis), revision, fetches, queries })
 }
 
 /// The settings every cycle reads.
@@ -334,6 +344,7 @@ fn evaluate_once(args: &Args, settings: &Settings, policy: &Policy, shared: &Mut
     }
     let Ok(mut s) = shared.lock() else { return };
     s.facts.source_up = error.is_none();
+    s.facts.queries = if settings.client.is_some() { policy.queries } else { 0 };
     s.source_error = error;
     s.facts.evaluations += 1;
     s.facts.evaluated_at = (now / (NANOS / 1000)) as f64 / 1000.0;

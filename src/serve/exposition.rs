@@ -45,6 +45,9 @@ pub struct Facts {
     pub late: u64,
     /// Successful and failed reloads since start.
     pub reloads: (u64, u64),
+    /// Queries the latest evaluation sent to Prometheus: one per distinct
+    /// selector (or raw `query`), however many KPIs share it.
+    pub queries: u64,
 }
 
 /// A metric family being written.
@@ -137,6 +140,8 @@ fn server(f: &mut Family, facts: &Facts) {
     f.sample("compel_policy_reloads_total", &[("result", "failure")], &facts.reloads.1.to_string());
     f.head("compel_metrics_source_up", "gauge", "1 when the metric source answered in the latest evaluation.");
     f.sample("compel_metrics_source_up", &[], bit(facts.source_up));
+    f.head("compel_source_queries", "gauge", "Queries the latest evaluation sent (one per distinct selector).");
+    f.sample("compel_source_queries", &[], &facts.queries.to_string());
     f.head("compel_evaluations_total", "counter", "Evaluations since start.");
     f.sample("compel_evaluations_total", &[], &facts.evaluations.to_string());
     f.head("compel_late_evaluations_total", "counter", "Evaluations that started after their tick.");
