@@ -17,8 +17,8 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::eval::{fetch_prometheus, parse_duration_exact, read_metrics_file, refuse_long_series};
-use super::{analyze_paths, collect_paths, Exit, DEFAULT_MAX_METRICS_BYTES, DEFAULT_MAX_SAMPLES};
+use super::eval::{fetch_prometheus, parse_duration_exact, read_metrics_file, refuse_long_series, serve_config};
+use super::{analyze_paths, collect_paths, Exit};
 use crate::analysis::Analysis;
 use crate::check::rational::Rational;
 use crate::diag::{render, Diagnostic};
@@ -53,7 +53,9 @@ pub struct Args {
     /// `now`, and every decision with its evidence.
     #[arg(long, value_name = "FILE")]
     pub decision_log: Option<PathBuf>,
-    /// The `max_age` of KPIs that set none (default 1d).
+    /// The `max_age` of KPIs that set none (default: `max_age` in
+    /// compel.toml, else 1d). compel.toml's `timeout` and `[limits]` apply
+    /// too.
     #[arg(long, value_name = "DURATION")]
     pub max_age: Option<String>,
     /// The bound on each Prometheus query attempt (default 10s).
@@ -136,6 +138,7 @@ struct Settings {
     interval: Duration,
     max_age: Rational,
     client: Option<PrometheusClient>,
+    limits: super::Limits,
 }
 
 fn settings(args: &Args) -> Result<Settings, String> {
@@ -145,26 +148,29 @@ fn settings(args: &Args) -> Result<Settings, String> {
         .map(|ms| ms.ceil())
         .filter(|ms| *ms >= 1)
         .ok_or_else(|| bad("--interval", &args.interval))?;
+    // Flags win over compel.toml, which wins over the defaults.
+    let (config_max_age, config_timeout, limits) = serve_config(&args.paths)?;
     let max_age = match &args.max_age {
         Some(t) => parse_duration_exact(t).ok_or_else(|| bad("--max-age", t))?,
-        None => eval::DEFAULT_MAX_AGE,
+        None => config_max_age.unwrap_or(eval::DEFAULT_MAX_AGE),
     };
     let client = match &args.prometheus {
         Some(url) => {
             let timeout = match &args.timeout {
                 Some(t) => super::eval::parse_duration(t).ok_or_else(|| bad("--timeout", t))?,
-                None => prometheus::DEFAULT_TIMEOUT.as_secs_f64(),
+                None => config_timeout.unwrap_or(prometheus::DEFAULT_TIMEOUT.as_secs_f64()),
             };
             Some(
                 PrometheusClient::new(url)?
                     .with_timeout(Duration::from_secs_f64(timeout.max(0.001)))
-                    .with_auth(prometheus::auth_from_env()),
+                    .with_auth(prometheus::auth_from_env())
+                    .with_limits(limits.max_metrics_bytes, limits.max_samples),
             )
         }
         None => None,
     };
     let interval = Duration::from_millis(u64::try_from(interval).unwrap_or(u64::MAX));
-    Ok(Settings { interval, max_age, client })
+    Ok(Settings { interval, max_age, client, limits })
 }
 
 /// Runs `compel serve` until SIGTERM or SIGINT: exit 0 after a graceful
@@ -302,10 +308,11 @@ fn read_source(args: &Args, settings: &Settings, policy: &Policy, now: i64) -> (
     let error = match &settings.client {
         Some(client) => fetch_prometheus(client, &policy.fetches, now, &mut store).err(),
         None => {
-            let mut budget = DEFAULT_MAX_METRICS_BYTES;
+            let limit = settings.limits.max_metrics_bytes;
+            let mut budget = limit;
             args.metrics
                 .iter()
-                .find_map(|p| read_metrics_file(p, None, &mut budget, DEFAULT_MAX_METRICS_BYTES, &mut store).err())
+                .find_map(|p| read_metrics_file(p, None, &mut budget, limit, &mut store).err())
                 .map(|u| u.message)
         }
     };
@@ -317,7 +324,7 @@ fn read_source(args: &Args, settings: &Settings, policy: &Policy, now: i64) -> (
             store.add_source_error(key, reason.clone());
         }
     }
-    refuse_long_series(&mut store, DEFAULT_MAX_SAMPLES);
+    refuse_long_series(&mut store, settings.limits.max_samples);
     (store, error)
 }
 
@@ -352,39 +359,43 @@ fn evaluate_once(args: &Args, settings: &Settings, policy: &Policy, shared: &Mut
     s.current = Some((Arc::clone(&policy.analysis), Arc::new(report)));
 }
 
-/// Answers one request from the latest evaluation.
+/// Answers one request from the latest evaluation. The lock is held only
+/// to copy what the answer reads; rendering runs outside it.
 fn respond(shared: &Mutex<Shared>, req: &Request) -> Response {
     let Ok(s) = shared.lock() else { return Response::text(503, "unavailable\n") };
-    let current = s.current.clone();
+    let (current, facts) = (s.current.clone(), s.facts.clone());
+    let (reload_error, source_error) = (s.reload_error.clone(), s.source_error.clone());
+    let (paths, sources) =
+        if req.path == "/report" { (s.paths.clone(), s.sources.clone()) } else { Default::default() };
+    drop(s);
     let report = current.as_ref().map(|(_, r)| r.as_ref());
     match req.path.as_str() {
         "/metrics" => {
             let om = exposition::wants_openmetrics(req.accept.as_deref());
-            let body = exposition::render(report, &s.facts, om);
+            let body = exposition::render(report, &facts, om);
             Response { status: 200, content_type: if om { exposition::OPENMETRICS } else { exposition::TEXT }, body }
         }
         "/status" => Response {
             status: 200,
             content_type: "application/json",
-            body: status::status_json(report, &s.facts, s.reload_error.as_deref(), s.source_error.as_deref()),
+            body: status::status_json(report, &facts, reload_error.as_deref(), source_error.as_deref()),
         },
         "/report" => match &current {
             Some((analysis, report)) => {
                 let page = html::Page {
-                    paths: s.paths.clone(),
-                    sources: s.sources.clone(),
+                    paths,
+                    sources,
                     command: "compel serve".into(),
-                    version: s.facts.version.clone(),
+                    version: facts.version.clone(),
                     trends: Vec::new(),
                 };
-                drop(s);
                 let body = html::render(report, &analysis.model, &analysis.files, &page);
                 Response { status: 200, content_type: "text/html; charset=utf-8", body }
             }
             None => Response::text(503, "no evaluation yet\n"),
         },
         "/healthz" => Response::text(200, "ok\n"),
-        "/readyz" => match (&current, s.facts.reload_failed) {
+        "/readyz" => match (&current, facts.reload_failed) {
             (None, _) => Response::text(503, "no evaluation yet\n"),
             (Some(_), true) => {
                 Response::text(200, "ready (the latest reload failed; the previous policy set serves)\n")
