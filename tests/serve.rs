@@ -132,7 +132,12 @@ fn file_source_states_are_one_hot_and_match_eval() {
     let mut child = served;
     let exit = child.child.wait().unwrap();
     assert!(exit.success(), "graceful stop exits 0: {exit:?}\n{}", child.log());
-    assert!(child.log().contains("compel serve: stopped"));
+    // The reader thread may still hold the last line: wait for it.
+    let started = std::time::Instant::now();
+    while !child.log().contains("compel serve: stopped") {
+        assert!(started.elapsed() < HANG, "no stop message:\n{}", child.log());
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let log_text = std::fs::read_to_string(&log).unwrap();
     let lines: Vec<serde_json::Value> = log_text.lines().map(|l| serde_json::from_str(l).expect("JSON line")).collect();
     assert!(lines.len() >= 2, "{log_text}");

@@ -72,12 +72,15 @@ pub fn run(args: Args) -> Exit {
     };
     let opts = Options { target, name: args.name.clone(), ..Options::default() };
     let out = compile(&analysis.model, &analysis.files, &opts);
+    // One write for every line: a large policy lists thousands.
+    let mut notes = String::new();
     for u in &out.undecided {
-        eprintln!("decided by compel serve: {} {}: {} ({})", u.initiative, u.gate, u.text, u.reason);
+        notes.push_str(&format!("decided by compel serve: {} {}: {} ({})\n", u.initiative, u.gate, u.text, u.reason));
     }
     for (k, reason) in &out.skipped_kpis {
-        eprintln!("decided by compel serve: KPI {k}: not compiled ({reason})");
+        notes.push_str(&format!("decided by compel serve: KPI {k}: not compiled ({reason})\n"));
     }
+    eprint!("{notes}");
     match &args.output {
         Some(path) => {
             if let Err(e) = std::fs::write(path, &out.yaml) {

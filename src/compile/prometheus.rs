@@ -36,7 +36,7 @@ use crate::syntax::ast::{CmpOp, Criterion, Enforcement, Expr, ExprKind};
 use crate::text::{FileId, Files};
 
 pub use super::rules::{CompiledKpi, Decides, Output, Rule, Undecided};
-use super::text::{comment, indent, template_text};
+use super::text::{comment, indent, indent_into, template_text};
 pub use super::text::{promql_string, yaml_str};
 
 /// What to write.
@@ -644,7 +644,7 @@ fn document(opts: &Options, g: &Groups, undecided: &[Undecided], skipped: &[(Str
         }
         let _ = writeln!(groups, "- name: {}\n  rules:", yaml_str(name));
         for r in rules.iter() {
-            groups.push_str(&indent(r, "  "));
+            indent_into(&mut groups, r, "  ");
         }
     }
     match opts.target {

@@ -5,7 +5,18 @@
 use std::fmt::Write as _;
 
 pub(crate) fn indent(text: &str, by: &str) -> String {
-    text.lines().map(|l| format!("{by}{l}\n")).collect()
+    let mut out = String::with_capacity(text.len() + text.len() / 16 * by.len());
+    indent_into(&mut out, text, by);
+    out
+}
+
+/// Appends `text` to `out` with every line prefixed by `by`.
+pub(crate) fn indent_into(out: &mut String, text: &str, by: &str) {
+    for l in text.lines() {
+        out.push_str(by);
+        out.push_str(l);
+        out.push('\n');
+    }
 }
 
 /// A YAML comment's text: control characters become spaces.
