@@ -89,7 +89,7 @@ pub fn run(args: Args) -> Exit {
             }
             eprintln!("wrote {} rules to {}", out.rules, path.display());
         }
-        None => print!("{}", out.yaml),
+        None => super::print_out(&out.yaml),
     }
     match (&args.tests, &args.output) {
         (Some(tests), Some(rules)) => write_tests(&args.paths, &analysis, &out, tests, rules, &opts),

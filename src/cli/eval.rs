@@ -377,7 +377,7 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
 
 /// The clock, in Unix nanoseconds, to the second (a report made now
 /// should not carry the clock's noise).
-fn clock() -> i64 {
+pub(crate) fn clock() -> i64 {
     let secs = match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         Ok(d) => d.as_secs() as i64,
         Err(e) => -(e.duration().as_secs() as i64),
@@ -589,12 +589,26 @@ pub fn parse_duration(text: &str) -> Option<f64> {
 
 /// What `compel.toml` may set.
 #[derive(Debug, Default)]
-struct Config {
-    prometheus: Option<String>,
-    metrics: Vec<PathBuf>,
-    max_age: Option<Rational>,
-    timeout: Option<f64>,
-    limits: Limits,
+pub(crate) struct Config {
+    /// A Prometheus server's URL.
+    pub(crate) prometheus: Option<String>,
+    /// Metrics files, relative to the file's folder resolved.
+    pub(crate) metrics: Vec<PathBuf>,
+    /// The `max_age` of KPIs that set none.
+    pub(crate) max_age: Option<Rational>,
+    /// The bound on each Prometheus query attempt, in seconds.
+    pub(crate) timeout: Option<f64>,
+    /// The limits.
+    pub(crate) limits: Limits,
+}
+
+/// What the `compel.toml` at or above `start` sets (the defaults without
+/// one), as `compel eval` reads it.
+pub(crate) fn project_config(start: &Path) -> Result<Config, String> {
+    let Some(path) = find_config(start) else { return Ok(Config::default()) };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
+    parse_config(&shown, &text, path.parent().unwrap_or(Path::new(".")))
 }
 
 const CONFIG_KEYS: &[&str] = &["prometheus", "metrics", "max_age", "timeout"];

@@ -34,6 +34,11 @@ pub struct Server {
     pub root_uri: String,
     /// The position encoding the server chose.
     pub encoding: String,
+    /// The server's capabilities, from its answer to `initialize`.
+    pub capabilities: Value,
+    /// The `compel` section answered to `workspace/configuration` (when
+    /// the client offers that), settable between requests.
+    pub settings: Option<Value>,
 }
 
 /// Options for starting a server.
@@ -48,6 +53,9 @@ pub struct Start<'a> {
     /// Whether the client cannot resolve an item's documentation later
     /// (default: it can).
     pub no_resolve: bool,
+    /// Settings the client answers `workspace/configuration` with (the
+    /// `compel` section); without them the client does not offer it.
+    pub settings: Option<Value>,
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -136,6 +144,8 @@ impl Server {
             root,
             root_uri,
             encoding: String::new(),
+            capabilities: Value::Null,
+            settings: opts.settings.clone(),
         };
         let mut general = json!({});
         if let Some(enc) = opts.encodings {
@@ -157,11 +167,15 @@ impl Server {
                         } },
                         "publishDiagnostics": { "relatedInformation": true, "versionSupport": true }
                     },
-                    "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } }
+                    "workspace": {
+                        "didChangeWatchedFiles": { "dynamicRegistration": true },
+                        "configuration": server.settings.is_some()
+                    }
                 }
             }),
         );
         server.encoding = init["capabilities"]["positionEncoding"].as_str().unwrap_or("utf-16").to_string();
+        server.capabilities = init["capabilities"].clone();
         server.notify("initialized", json!({}));
         server
     }
@@ -183,7 +197,11 @@ impl Server {
             };
             if msg.get("method").is_some() && msg.get("id").is_some() {
                 // A request from the server (registerCapability ...).
-                let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": null });
+                let result = match (&self.settings, msg["method"].as_str()) {
+                    (Some(settings), Some("workspace/configuration")) => json!([settings]),
+                    _ => Value::Null,
+                };
+                let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": result });
                 self.send(&reply);
                 continue;
             }
