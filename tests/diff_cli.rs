@@ -408,3 +408,50 @@ fn init_writes_a_project_that_checks_evaluates_tests_and_formats_clean() {
     assert!(!project.join("governance_test.compel").exists());
     assert!(before.contains("What to change first"));
 }
+
+/// `compel init`'s project in a git repository, committed.
+fn init_repo(name: &str) -> PathBuf {
+    let dir = tempdir(name);
+    let out = compel(&dir, &["init", "p"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let dir = dir.join("p");
+    git(&dir, &["init", "-q"]);
+    git(&dir, &["add", "."]);
+    git(&dir, &["commit", "-qm", "base"]);
+    dir
+}
+
+#[test]
+fn a_policy_the_change_newly_violates_blocks_like_check() {
+    let dir = init_repo("violate");
+    edit(&dir, "governance.compel", "role CEO", "role manager");
+    assert_eq!(compel(&dir, &["check", "."]).status.code(), Some(1), "check refuses it");
+    let (code, report) = diff_json(&dir, &[]);
+    assert_eq!(code, 1, "{report:#}");
+    let c = one(&report, "policy_violated");
+    assert_eq!(c["blocks"], true);
+    let message = c["message"].as_str().unwrap();
+    assert!(message.contains("E0701") && message.contains("csuite_sponsor"), "{message}");
+    assert_eq!(c["subjects"][0], "program ai_program");
+    assert_eq!(report["summary"]["blocking"], 1);
+    assert_eq!(report["summary"]["looser"], 0, "a blocking change counts as blocking only");
+    // A violation the base already holds is not the change's doing.
+    git(&dir, &["commit", "-qam", "violated"]);
+    let (code, report) = diff_json(&dir, &[]);
+    assert_eq!((code, report["changes"].as_array().unwrap().len()), (0, 0), "{report:#}");
+    // GitHub titles say it blocks.
+    let out = compel(&dir, &["diff", "HEAD~1", "--format", "github"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("title=compel diff%3A policy violated (blocks)"), "{text}");
+}
+
+#[test]
+fn a_missing_new_folder_is_e0105() {
+    let old = tempdir("old105");
+    copy_dir(Path::new(EXAMPLES), &old);
+    let missing = old.with_file_name("compel-diff-no-such-folder");
+    let out = compel(&std::env::temp_dir(), &["diff", old.to_str().unwrap(), missing.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("E0105") && err.contains("does not exist") && !err.contains("git"), "{err}");
+}

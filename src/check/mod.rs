@@ -1256,7 +1256,7 @@ impl<'a> Checker<'a> {
                         ),
                     )
                     .with_primary_label("no `%`")
-                    .with_help(format!("write `{percent}`"))
+                    .with_help(format!("write `{meant}`, or `{percent}` if that was meant"))
                     .with_fix(Fix {
                         title: format!("change to `{percent}`"),
                         edits: vec![Edit { at: FileSpan::new(file, span), replacement: percent.clone() }],

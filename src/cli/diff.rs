@@ -161,6 +161,13 @@ fn run_inner(args: &Args) -> Result<(String, bool), Unusable> {
 
 fn read_sides(args: &Args) -> Result<Sides, Unusable> {
     let base_dir = Path::new(&args.base);
+    // Two folders, the second missing: say so (E0105), not that git
+    // cannot read the first.
+    if base_dir.is_dir() {
+        if let Some(missing) = args.paths.iter().find(|p| !p.exists()) {
+            return Err(Unusable::input(format!("`{}` does not exist", missing.display())));
+        }
+    }
     if args.paths.len() == 1 && base_dir.is_dir() && args.paths[0].is_dir() {
         let limits = Limits::for_paths(&args.paths)?;
         let old = vec![base_dir.to_path_buf()];

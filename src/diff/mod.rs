@@ -22,6 +22,7 @@
 pub mod bounds;
 mod facts;
 mod governance;
+mod violations;
 pub mod judge;
 pub mod render;
 
@@ -80,6 +81,9 @@ pub enum What {
     /// An initiative appears (new or renamed) at a stage past `calibrate`
     /// (an error).
     AppearedPastCalibrate,
+    /// A policy the change newly violates or leaves undecided on declared
+    /// facts (`compel check`'s E0701 / E0702); blocks for a `require`.
+    PolicyViolated,
     /// An initiative's stage moved back (reported, not gated).
     StageMovedBack,
     /// A bound changed: a criterion's literals or comparison, a KPI's
@@ -120,6 +124,7 @@ impl What {
             What::StageAdvanced => "stage_advanced",
             What::StageJumped => "stage_jumped",
             What::AppearedPastCalibrate => "appeared_past_calibrate",
+            What::PolicyViolated => "policy_violated",
             What::StageMovedBack => "stage_moved_back",
             What::Threshold => "threshold",
             What::Enforcement => "enforcement",
@@ -371,6 +376,7 @@ pub fn compare(base: &Side, change: &Side) -> Diff {
             acc.add(&appeared.located(at), Some(&name));
         }
     }
+    violations::compare(base, change, &mut acc);
     let mut diff = Diff { changes: acc.changes };
     diff.sort();
     diff

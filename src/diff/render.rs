@@ -20,14 +20,29 @@ const MARKDOWN_BUDGET: usize = GITHUB_COMMENT_LIMIT - 2_048;
 /// How many subjects a change lists before "and N more".
 const SUBJECTS_SHOWN: usize = 5;
 
-/// Counts per class, and of the changes that refuse the change.
+/// The changes that refuse the change, and the others per class: a
+/// change that blocks counts as blocking only, so the counts add up.
 fn counts(diff: &Diff, deny_looser: bool) -> (usize, [usize; 5]) {
     let mut by = [0usize; 5];
+    let mut refusing = 0;
     for c in &diff.changes {
-        by[c.class as usize] += 1;
+        if diff.refuses(c, deny_looser) {
+            refusing += 1;
+        } else {
+            by[c.class as usize] += 1;
+        }
     }
-    let refusing = diff.changes.iter().filter(|c| diff.refuses(c, deny_looser)).count();
     (refusing, by)
+}
+
+/// The class a report shows: `blocks` for a change that refuses the
+/// change, else its class.
+fn shown_class(diff: &Diff, c: &Change, deny_looser: bool) -> &'static str {
+    if diff.refuses(c, deny_looser) {
+        "blocks"
+    } else {
+        c.class.as_str()
+    }
 }
 
 fn summary_line(diff: &Diff, deny_looser: bool) -> String {
@@ -178,7 +193,8 @@ pub fn github(diff: &Diff, deny_looser: bool, path: &dyn Fn(&str) -> String) -> 
             let _ =
                 write!(props, "file={},line={},endLine={},", escape_property(&path(&at.file)), at.line, at.end_line);
         }
-        let title = format!("compel diff: {} ({})", c.what.as_str().replace('_', " "), c.class.as_str());
+        let title =
+            format!("compel diff: {} ({})", c.what.as_str().replace('_', " "), shown_class(diff, c, deny_looser));
         let _ = write!(props, "title={}", escape_property(&title));
         let mut message = c.text();
         if !c.subjects.is_empty() {
