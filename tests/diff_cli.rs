@@ -455,3 +455,46 @@ fn a_missing_new_folder_is_e0105() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("E0105") && err.contains("does not exist") && !err.contains("git"), "{err}");
 }
+
+#[test]
+fn removed_items_are_located_in_the_base() {
+    let dir = repo("removedat", "all-green.json");
+    let policy = "\npolicy owners for initiative {\n  require owner != \"\"\n    because \"someone must own it\"\n}\n";
+    let mut text = std::fs::read_to_string(dir.join("acme.compel")).unwrap();
+    let line = text.lines().count() + 2;
+    text.push_str(policy);
+    std::fs::write(dir.join("acme.compel"), &text).unwrap();
+    git(&dir, &["commit", "-qam", "owners"]);
+    std::fs::write(dir.join("acme.compel"), text.replace(policy, "")).unwrap();
+    let (_, report) = diff_json(&dir, &[]);
+    let c = one(&report, "policy_removed");
+    assert_eq!(
+        (c["file"].as_str(), c["line"].as_u64(), c["in_base"].as_bool()),
+        (Some("acme.compel"), Some(line as u64), Some(true))
+    );
+    let out = compel(&dir, &["diff", "HEAD"]);
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(human.contains(&format!("at acme.compel:{line} (base)")), "{human}");
+    let out = compel(&dir, &["diff", "HEAD", "--format", "markdown"]);
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(md.contains(&format!("`acme.compel` line {line} (base)")), "{md}");
+    let out = compel(&dir, &["diff", "HEAD", "--format", "github"]);
+    let gh = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        gh.lines().any(|l| l.contains("policy removed") && !l.contains("file=")),
+        "no annotation on a line the change lacks: {gh}"
+    );
+}
+
+#[test]
+fn markdown_shows_a_passing_gate_under_both_gates() {
+    let dir = repo("mdpass", "all-green.json");
+    edit(&dir, "acme.compel", STAGE, "stage          produce");
+    let out = compel(&dir, &["diff", "HEAD", "--now", NOW, "--format", "markdown"]);
+    assert_eq!(out.status.code(), Some(0));
+    let md = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        md.contains("gate `model -> produce`: **warn** (under the change's gates: warn; under the base's gates: warn)"),
+        "{md}"
+    );
+}

@@ -141,6 +141,7 @@ impl<'a> Governance<'a> {
             Change::new(What::PolicyRemoved, Class::Looser, message).located(at)
         } else {
             Change::new(What::PolicyRemoved, Class::Looser, format!("policy `{key}` was removed"))
+                .located(base.at_base(bp.file, bp.name_span))
         };
         ch.because = bp.criteria.first().and_then(|c| c.because.as_ref()).map(|b| b.value.clone());
         ch.old = Some(format!("policy {} for {}", bp.name, bp.subject.map_or("?", |k| k.as_str())));
@@ -189,8 +190,9 @@ impl<'a> Governance<'a> {
                 None => {
                     let message =
                         format!("{gate} no longer applies: every gate guarding it was removed or is no longer visible");
-                    let mut ch = Change::new(What::GateRemoved, Class::Looser, message);
                     let g = &base.model().gates[bg[0]];
+                    let mut ch =
+                        Change::new(What::GateRemoved, Class::Looser, message).located(base.at_base(g.file, g.span));
                     ch.old = Some(format!("gate {from} -> {to}"));
                     ch.because = g.criteria.first().and_then(|c| c.because.as_ref()).map(|b| b.value.clone());
                     acc.add(&ch, Some(name));

@@ -22,9 +22,9 @@
 pub mod bounds;
 mod facts;
 mod governance;
-mod violations;
 pub mod judge;
 pub mod render;
+mod violations;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -67,7 +67,14 @@ impl Side<'_> {
         }
         let start = f.line_col(span.start as usize).line;
         let end = f.line_col(span.end.saturating_sub(1).max(span.start) as usize).line;
-        Some(Location { file: f.path.clone(), line: start, end_line: end.max(start) })
+        Some(Location { file: f.path.clone(), line: start, end_line: end.max(start), in_base: false })
+    }
+}
+
+impl Side<'_> {
+    /// A place in the base, marked as such (what the change removed).
+    fn at_base(&self, file: FileId, span: Span) -> Option<Location> {
+        self.at(file, span).map(|a| Location { in_base: true, ..a })
     }
 }
 
@@ -163,6 +170,17 @@ pub struct Location {
     pub line: u32,
     /// The last line.
     pub end_line: u32,
+    /// Whether the place is in the base's files (what the change removed),
+    /// not the change's.
+    pub in_base: bool,
+}
+
+impl Location {
+    /// `acme.compel:12`, or `acme.compel:12 (base)` for a place in the
+    /// base.
+    pub fn shown(&self) -> String {
+        format!("{}:{}{}", self.file, self.line, if self.in_base { " (base)" } else { "" })
+    }
 }
 
 /// One change, with every subject it affects.
@@ -352,7 +370,9 @@ pub fn compare(base: &Side, change: &Side) -> Diff {
         let name = subject_name(key);
         match new.get(key) {
             None => {
-                let c = Change::new(What::Removed, Class::Info, format!("{name} was removed"));
+                let d = base.model().decl(b);
+                let at = base.at_base(d.file, d.name_span);
+                let c = Change::new(What::Removed, Class::Info, format!("{name} was removed")).located(at);
                 acc.add(&c, Some(&name));
             }
             Some(&c) => {

@@ -83,7 +83,7 @@ pub fn human(diff: &Diff, deny_looser: bool) -> String {
         let tag = if diff.refuses(c, deny_looser) { "BLOCKS" } else { c.class.as_str() };
         let _ = writeln!(out, "\n{tag:>8}  {}", plain(&c.text()));
         if let Some(at) = &c.at {
-            let _ = writeln!(out, "          at {}:{}", plain(&at.file), at.line);
+            let _ = writeln!(out, "          at {}", plain(&at.shown()));
         }
         // A single subject the message already names is not repeated.
         let named = c.subjects.len() == 1 && c.text().contains(subject_word(&c.subjects[0]));
@@ -167,6 +167,9 @@ fn change_json(diff: &Diff, c: &Change, deny_looser: bool) -> serde_json::Value 
         put("file", at.file.clone().into());
         put("line", at.line.into());
         put("end_line", at.end_line.into());
+        if at.in_base {
+            put("in_base", true.into());
+        }
     }
     if let Some(j) = &c.gate {
         put("gate", serde_json::to_value(j).unwrap_or_default());
@@ -189,7 +192,7 @@ pub fn github(diff: &Diff, deny_looser: bool, path: &dyn Fn(&str) -> String) -> 
             "notice"
         };
         let mut props = String::new();
-        if let Some(at) = &c.at {
+        if let Some(at) = c.at.as_ref().filter(|a| !a.in_base) {
             let _ =
                 write!(props, "file={},line={},endLine={},", escape_property(&path(&at.file)), at.line, at.end_line);
         }
@@ -240,7 +243,7 @@ fn emoji(diff: &Diff, c: &Change, deny_looser: bool) -> &'static str {
 fn md_blocking(c: &Change) -> String {
     let mut out = format!("- ❌ **{}**: {}", c.what.as_str().replace('_', " "), c.markdown(false));
     if let Some(at) = &c.at {
-        let _ = write!(out, " ({} line {})", md::code(&at.file), at.line);
+        let _ = write!(out, " ({} line {}{})", md::code(&at.file), at.line, if at.in_base { ", base" } else { "" });
     }
     out.push('\n');
     if !c.subjects.is_empty() {
@@ -270,10 +273,22 @@ fn md_run(out: &mut String, label: &str, run: &GateRun) {
 }
 
 fn md_row(diff: &Diff, c: &Change, deny_looser: bool) -> String {
-    let at = c.at.as_ref().map_or_else(String::new, |a| format!("{} line {}", md::code_cell(&a.file), a.line));
+    let at = c.at.as_ref().map_or_else(String::new, |a| {
+        format!("{} line {}{}", md::code_cell(&a.file), a.line, if a.in_base { " (base)" } else { "" })
+    });
     let mut what = c.markdown(true);
     if let Some(b) = &c.because {
         let _ = write!(what, " (because: {})", md::text(b));
+    }
+    if let Some(j) = &c.gate {
+        let _ = write!(
+            what,
+            "; gate {}: **{}** (under the change's gates: {}; under the base's gates: {})",
+            md::code_cell(&format!("{} -> {}", j.from, j.to)),
+            j.outcome,
+            j.change_gates.outcome,
+            j.base_gates.outcome
+        );
     }
     format!(
         "| {} {} | {} | {} | {} |\n",
