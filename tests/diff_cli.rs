@@ -498,3 +498,17 @@ fn markdown_shows_a_passing_gate_under_both_gates() {
         "{md}"
     );
 }
+
+#[test]
+fn a_base_that_does_not_compile_is_shown_at_its_revision() {
+    let dir = repo("badbase", "all-green.json");
+    std::fs::write(dir.join("bad.compel"), "broken {\n").unwrap();
+    git(&dir, &["add", "bad.compel"]);
+    git(&dir, &["commit", "-qm", "bad"]);
+    std::fs::remove_file(dir.join("bad.compel")).unwrap();
+    let out = compel(&dir, &["diff", "HEAD"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.compel (at HEAD):1:8"), "{err}");
+    assert!(err.contains("`git show HEAD:bad.compel`") && !err.contains("compel check"), "{err}");
+}

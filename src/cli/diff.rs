@@ -129,15 +129,34 @@ fn run_inner(args: &Args) -> Result<(String, bool), Unusable> {
     let sides = read_sides(args)?;
     for (analysis, which) in [(&sides.base, "the base"), (&sides.change, "the change")] {
         let errors: Vec<_> = analysis.user_diagnostics().filter(|d| d.is_compile_error()).cloned().collect();
-        if !errors.is_empty() {
-            eprint!("{}", diag_render::terminal(&analysis.files, &errors, eval_cli::stderr_color()));
-            let n = errors.len();
-            return Err(format!(
-                "{which} does not compile ({n} error{}); `compel check` shows the details",
-                if n == 1 { "" } else { "s" }
-            )
-            .into());
+        if errors.is_empty() {
+            continue;
         }
+        let n = errors.len();
+        let plural = if n == 1 { "" } else { "s" };
+        let rev = match &sides.origin {
+            Origin::Git(rev, _) if which == "the base" => Some(rev),
+            _ => None,
+        };
+        let Some(rev) = rev else {
+            eprint!("{}", diag_render::terminal(&analysis.files, &errors, eval_cli::stderr_color()));
+            return Err(
+                format!("{which} does not compile ({n} error{plural}); `compel check` shows the details").into()
+            );
+        };
+        // The base's files are at the revision, not on disk: say so, and
+        // show how to read them.
+        let mut files = crate::text::Files::new();
+        for (_, f) in analysis.files.iter() {
+            files.add(crate::text::SourceFile::new(format!("{} (at {rev})", f.path), f.text.clone()));
+        }
+        eprint!("{}", diag_render::terminal(&files, &errors, eval_cli::stderr_color()));
+        let first = &analysis.files.get(errors[0].primary.file).path;
+        return Err(format!(
+            "the base (`{rev}`) does not compile ({n} error{plural}); `git show {rev}:{}` shows the file",
+            crate::analysis::normalize_path(&format!("{}{first}", sides.prefix))
+        )
+        .into());
     }
     let base = Side { analysis: &sides.base, root: &sides.base_root };
     let change = Side { analysis: &sides.change, root: &sides.change_root };
