@@ -512,3 +512,28 @@ fn a_base_that_does_not_compile_is_shown_at_its_revision() {
     assert!(err.contains("bad.compel (at HEAD):1:8"), "{err}");
     assert!(err.contains("`git show HEAD:bad.compel`") && !err.contains("compel check"), "{err}");
 }
+
+/// Each edit of a fact a policy or gate reads, in `compel init`'s project,
+/// and who reads it.
+#[test]
+fn facts_a_policy_reads_are_changes() {
+    let cases = [
+        ("review_every 30d", "review_every 60d", "policy `executive_attention`"),
+        ("last_review  2026-12-05", "last_review  2026-10-05", "policy `executive_attention`"),
+        ("versioned true", "versioned false", "gate `model -> produce`"),
+        ("role CEO", "role CFO", "policy `csuite_sponsor`"),
+    ];
+    let dir = init_repo("facts");
+    let original = std::fs::read_to_string(dir.join("governance.compel")).unwrap();
+    for (from, to, reader) in cases {
+        std::fs::write(dir.join("governance.compel"), &original).unwrap();
+        edit(&dir, "governance.compel", from, to);
+        let (code, report) = diff_json(&dir, &[]);
+        assert_eq!(code, 0, "{from} -> {to}: {report:#}");
+        let c = one(&report, "fact_changed");
+        assert_eq!(c["class"], "changed", "{from} -> {to}");
+        assert!(c["message"].as_str().unwrap().contains(reader), "{from} -> {to}: {c:#}");
+        let (code, _) = diff_json(&dir, &["--deny", "looser"]);
+        assert_eq!(code, 1, "{from} -> {to} is denied as not proven stricter");
+    }
+}

@@ -23,6 +23,7 @@ pub mod bounds;
 mod facts;
 mod governance;
 pub mod judge;
+mod read_facts;
 pub mod render;
 mod violations;
 
@@ -118,6 +119,9 @@ pub enum What {
     ApprovedUntil,
     /// A KPI is measured differently (`metric`, `labels`, `unit`, `query`).
     Measure,
+    /// A fact a policy or a gate reads changed (`review_every`,
+    /// `versioned`, a person's `role` ...).
+    FactChanged,
     /// A declaration was added.
     Added,
     /// A declaration was removed.
@@ -145,6 +149,7 @@ impl What {
             What::Sponsor => "sponsor_changed",
             What::ApprovedUntil => "approved_until_changed",
             What::Measure => "measure_changed",
+            What::FactChanged => "fact_changed",
             What::Added => "declaration_added",
             What::Removed => "declaration_removed",
         }
@@ -366,6 +371,7 @@ pub fn compare(base: &Side, change: &Side) -> Diff {
     let (old, new) = (subjects(base), subjects(change));
     let mut acc = Acc::default();
     let mut gov = governance::Governance::new(base, change);
+    let readers = read_facts::Readers::new([base, change]);
     for (key, &b) in &old {
         let name = subject_name(key);
         match new.get(key) {
@@ -379,6 +385,7 @@ pub fn compare(base: &Side, change: &Side) -> Diff {
                 for ch in facts::compare(base, change, key.0, b, c) {
                     acc.add(&ch, Some(&name));
                 }
+                read_facts::compare(&readers, base, change, b, c, &name, &mut acc);
                 gov.subject(key.0, b, c, &name, &mut acc);
             }
         }
