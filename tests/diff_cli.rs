@@ -537,3 +537,35 @@ fn facts_a_policy_reads_are_changes() {
         assert_eq!(code, 1, "{from} -> {to} is denied as not proven stricter");
     }
 }
+
+/// A `where` edit is shown itself, widened (stricter), narrowed to other
+/// subjects (changed), or shrunk (looser).
+#[test]
+fn a_where_edit_is_shown_and_classified_as_a_set() {
+    let policy = "\npolicy staged for initiative where stage == model {\n  require owner != \"\"\n    because \"someone must own it\"\n}\n";
+    let cases = [
+        ("where stage == model", "where stage in [model, produce]", "stricter"),
+        ("where stage == model", "where stage == produce", "changed"),
+        ("where stage == model", "where stage in [model]", "same"),
+    ];
+    let dir = repo("where", "all-green.json");
+    let mut text = std::fs::read_to_string(dir.join("acme.compel")).unwrap();
+    text.push_str(policy);
+    std::fs::write(dir.join("acme.compel"), &text).unwrap();
+    git(&dir, &["commit", "-qam", "staged"]);
+    for (from, to, class) in cases {
+        std::fs::write(dir.join("acme.compel"), &text).unwrap();
+        edit(&dir, "acme.compel", from, to);
+        let (_, report) = diff_json(&dir, &[]);
+        let c = one(&report, "where_changed");
+        assert_eq!(c["class"], class, "{from} -> {to}: {report:#}");
+        assert_eq!(c["new"], to.trim_start_matches("where "), "{c:#}");
+    }
+    // Back from the widest: looser.
+    let wide = text.replace("where stage == model", "where stage in [model, produce]");
+    std::fs::write(dir.join("acme.compel"), &wide).unwrap();
+    git(&dir, &["commit", "-qam", "wide"]);
+    std::fs::write(dir.join("acme.compel"), &text).unwrap();
+    let (_, report) = diff_json(&dir, &[]);
+    assert_eq!(one(&report, "where_changed")["class"], "looser", "{report:#}");
+}

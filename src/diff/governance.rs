@@ -15,7 +15,7 @@ use super::{q, Acc, Change, Location, Side, What};
 use crate::check::interp::{self, Env};
 use crate::check::{DeclId, Kind, Model, PolicyDef};
 use crate::eval::evaluate::source_text;
-use crate::syntax::ast::{Criterion, Enforcement};
+use crate::syntax::ast::{BinOp, CmpOp, Criterion, Enforcement, Expr, ExprKind};
 use crate::text::{FileId, Span};
 
 /// Whether a policy governs a subject.
@@ -59,6 +59,26 @@ impl<'a> Governance<'a> {
             policies: HashMap::new(),
             gates: HashMap::new(),
             top: (top(base.model()), top(change.model())),
+        }
+    }
+
+    /// Every `where` edited, shown once whatever subjects it moves (one
+    /// that now holds for none still shows; the subjects it moves join
+    /// it as they are compared).
+    pub(super) fn wheres(&self, acc: &mut Acc) {
+        let (base, change) = (self.base, self.change);
+        for cp in &change.model().policies {
+            if crate::stdlib::is_std_path(&change.analysis.files.get(cp.file).path) {
+                continue;
+            }
+            let Some(bp) = base.model().policies.iter().find(|bp| bp.name == cp.name && bp.subject == cp.subject)
+            else {
+                continue;
+            };
+            let container = format!("policy `{}`", cp.name);
+            if let Some(ch) = where_change(base, bp, change, cp, &container) {
+                acc.add(&ch, None);
+            }
         }
     }
 
@@ -274,6 +294,38 @@ fn transitions(model: &Model, top: &[usize], init: DeclId) -> BTreeMap<(String, 
     out
 }
 
+/// `x == v` or `x in [v, w]`: the text of `x` and the values it may take
+/// (`v == x` too), so two `where`s on one name compare as sets: a larger
+/// set holds more often.
+fn membership(side: &Side, file: FileId, e: &Expr) -> Option<(String, std::collections::BTreeSet<String>)> {
+    let text = |e: &Expr| source_text(&side.analysis.files.get(file).text, e);
+    let inner = |e: &Expr| -> Expr {
+        let mut e = e.clone();
+        while let ExprKind::Paren(x) = e.kind {
+            e = *x;
+        }
+        e
+    };
+    match inner(e).kind {
+        ExprKind::Binary(BinOp::Cmp(CmpOp::Eq), l, r) => {
+            let (l, r) = (inner(&l), inner(&r));
+            let name = |x: &Expr| matches!(x.kind, ExprKind::Name(_) | ExprKind::Field(..));
+            if name(&l) {
+                Some((text(&l), [text(&r)].into()))
+            } else if name(&r) {
+                Some((text(&r), [text(&l)].into()))
+            } else {
+                None
+            }
+        }
+        ExprKind::Binary(BinOp::In, l, r) => match inner(&r).kind {
+            ExprKind::List(items) => Some((text(&inner(&l)), items.iter().map(text).collect())),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn where_change(base: &Side, bp: &PolicyDef, change: &Side, cp: &PolicyDef, container: &str) -> Option<Change> {
     let text =
         |side: &Side, p: &PolicyDef| p.filter.as_ref().map(|f| source_text(&side.analysis.files.get(p.file).text, f));
@@ -282,6 +334,22 @@ fn where_change(base: &Side, bp: &PolicyDef, change: &Side, cp: &PolicyDef, cont
         return None;
     }
     let class = match (&bp.filter, &cp.filter) {
+        (Some(a), Some(b)) if membership(base, bp.file, a).is_some() && membership(change, cp.file, b).is_some() => {
+            match (membership(base, bp.file, a), membership(change, cp.file, b)) {
+                (Some((x, old)), Some((y, new))) if x == y => {
+                    if old == new {
+                        Class::Same
+                    } else if old.is_subset(&new) {
+                        Class::Stricter
+                    } else if new.is_subset(&old) {
+                        Class::Looser
+                    } else {
+                        Class::Changed
+                    }
+                }
+                _ => Class::Changed,
+            }
+        }
         // A `where` that holds more often governs more subjects: stricter.
         (Some(a), Some(b))
             if bounds::shape(a, &base.analysis.files.get(bp.file).text)

@@ -403,6 +403,7 @@ pub fn compare(base: &Side, change: &Side) -> Diff {
             acc.add(&appeared.located(at), Some(&name));
         }
     }
+    gov.wheres(&mut acc);
     violations::compare(base, change, &mut acc);
     let mut diff = Diff { changes: acc.changes };
     diff.sort();
