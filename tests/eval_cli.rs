@@ -1484,3 +1484,25 @@ fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A date difference compared with a bound in days reads in days, not
+/// seconds or weeks (`compel init`'s review cadence, on the day of the
+/// review and 45 days later).
+#[test]
+fn date_differences_read_in_days() {
+    let dir = std::env::temp_dir().join(format!("compel-eval-days-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    assert_eq!(compel_in(&dir, &["init", "p"]).status.code(), Some(0));
+    let project = dir.join("p");
+    // `compel init` writes today's date: review it on 2026-12-05.
+    let path = project.join("governance.compel");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let line = text.lines().find(|l| l.trim_start().starts_with("last_review")).unwrap();
+    std::fs::write(&path, text.replace(line, "  last_review  2026-12-05")).unwrap();
+    let on_the_day = stdout(&compel_in(&project, &["eval", ".", "--now", "2026-12-05T10:00:00Z"]));
+    assert!(on_the_day.contains("`today - last_review` is 0d and `review_every` is 30d: 0d <= 30d"), "{on_the_day}");
+    let late = stdout(&compel_in(&project, &["eval", ".", "--now", "2027-01-19T00:00:00Z"]));
+    assert!(late.contains("`today - last_review` is 45d and `review_every` is 30d: 45d is not <= 30d"), "{late}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

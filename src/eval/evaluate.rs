@@ -1008,6 +1008,18 @@ pub fn percentile(values: &[Rational], q: Rational) -> Option<Rational> {
     v[lo].add(v[hi].sub(v[lo])?.mul(t)?)
 }
 
+/// Two durations compared, both in whole days (`0d` against `30d`, `45d`
+/// against `30d`): shown in days, so a date difference does not read in
+/// seconds or weeks. `None` when either is not a whole number of days.
+fn in_days(env: &Env, l: &Expr, r: &Expr) -> Option<[String; 2]> {
+    let day = Rational::int(86_400);
+    let whole = |e: &Expr| match interp::eval(env, e) {
+        Ok(Value::Dur(secs)) => secs.div(day).filter(|n| n.is_integer()).map(|n| format!("{n}d")),
+        _ => None,
+    };
+    Some([whole(l)?, whole(r)?])
+}
+
 /// A duration for people, in the largest of `d h m s` that divides it
 /// (`7d`, not `1w`: windows are written in days), else in milliseconds.
 pub fn fmt_dur(secs: Rational) -> String {
@@ -1629,12 +1641,17 @@ impl Explainer<'_, '_> {
         }
         let mut parts = Vec::new();
         let mut shown = Vec::new();
-        for side in [l, r] {
+        // A KPI's value keeps its unit and the time it was taken.
+        let days = [l, r].iter().all(|e| self.kpi_of(env, e).is_none()).then(|| in_days(env, l, r)).flatten();
+        for (i, side) in [l, r].into_iter().enumerate() {
             if is_literal(side) {
                 shown.push(self.src(side));
                 continue;
             }
-            let (v, note) = self.show(env, side);
+            let (v, note) = match &days {
+                Some(d) => (d[i].clone(), None),
+                None => self.show(env, side),
+            };
             match note {
                 Some(n) => parts.push(format!("`{}` is {v} ({n})", self.src(side))),
                 None => parts.push(format!("`{}` is {v}", self.src(side))),
