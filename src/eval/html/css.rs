@@ -35,6 +35,7 @@ details h4{margin:12px 0 4px}
 .kpi p{margin:3px 0}
 .kpi .value{font-size:20px;font-weight:600}
 .kpi svg{display:block;width:100%;max-width:260px;height:44px;margin-top:6px}
+.kpi .legend{font-size:12px;margin:2px 0 0}
 .obligation{margin:0 0 10px}
 .obligation p{margin:3px 0}
 details{border:1px solid var(--line);border-radius:8px;margin:0 0 10px;padding:8px 12px}
@@ -60,8 +61,14 @@ footer code{display:block;background:var(--bg);padding:8px;border-radius:6px;whi
 @page{size:A4 landscape;margin:10mm}
 @media print{
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
- body{font-size:11px}
+ body{font-size:10px}
  main,header,footer{max-width:none;padding:0}
+ h1{font-size:18px}
+ h2{font-size:14px;margin:12px 0 6px}
+ h3,.card h4,.kpi .value{font-size:12px}
+ .card{font-size:10px}
+ .meta,table,footer,.column .empty,.kpi .legend{font-size:9px}
+ .summary{margin:6px 0 8px}
  .board{grid-template-columns:repeat(6,minmax(0,1fr))}
  .programs{grid-template-columns:repeat(2,minmax(0,1fr))}
  .kpis{grid-template-columns:repeat(3,minmax(0,1fr))}

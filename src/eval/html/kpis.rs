@@ -41,7 +41,17 @@ fn coord(x: f64) -> String {
     format!("{:.1}", if x.is_finite() { x } else { 0.0 })
 }
 
-fn sparkline(out: &mut String, samples: &[&SampleRecord], target: Option<f64>, label: &str) {
+/// A bound drawn across a sparkline.
+struct Bound {
+    value: f64,
+    class: &'static str,
+    colour: &'static str,
+    dash: &'static str,
+}
+
+/// The trend as an inline SVG: the samples as a line ending in a dot, the
+/// target as a dashed line and the warn bound as a dotted one.
+fn sparkline(out: &mut String, samples: &[&SampleRecord], bounds: &[Bound], label: &str) {
     let points: Vec<(i64, f64)> =
         samples.iter().filter(|s| s.value.0.is_finite()).map(|s| (s.time.0, s.value.0)).collect();
     if points.is_empty() {
@@ -53,9 +63,9 @@ fn sparkline(out: &mut String, samples: &[&SampleRecord], target: Option<f64>, l
     let t1 = points.iter().map(|p| p.0).max().unwrap_or(0);
     let mut lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
     let mut hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-    if let Some(t) = target.filter(|t| t.is_finite()) {
-        lo = lo.min(t);
-        hi = hi.max(t);
+    for b in bounds.iter().filter(|b| b.value.is_finite()) {
+        lo = lo.min(b.value);
+        hi = hi.max(b.value);
     }
     if hi - lo <= f64::EPSILON * hi.abs().max(1.0) {
         lo -= 1.0;
@@ -68,11 +78,13 @@ fn sparkline(out: &mut String, samples: &[&SampleRecord], target: Option<f64>, l
         "<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" preserveAspectRatio=\"none\">",
         esc(label)
     );
-    if let Some(t) = target.filter(|t| t.is_finite()) {
-        let yt = coord(y(t));
+    for b in bounds.iter().filter(|b| b.value.is_finite()) {
+        let yb = coord(y(b.value));
         let _ = write!(
             out,
-            "<line x1=\"0\" x2=\"{w}\" y1=\"{yt}\" y2=\"{yt}\" stroke=\"#59636e\" stroke-dasharray=\"3 3\" stroke-width=\"1\"/>"
+            "<line class=\"{}\" x1=\"0\" x2=\"{w}\" y1=\"{yb}\" y2=\"{yb}\" stroke=\"{}\" stroke-dasharray=\"{}\" \
+             stroke-width=\"1\"/>",
+            b.class, b.colour, b.dash
         );
     }
     let path: Vec<String> = points.iter().map(|&(t, v)| format!("{},{}", coord(x(t)), coord(y(v)))).collect();
@@ -125,17 +137,34 @@ pub(super) fn kpi_section(out: &mut String, report: &Report, decls: &Decls<'_>, 
         }
         let _ = write!(out, "<p class=\"muted\">{}</p>", esc(&k.reason));
         let samples = trend(report, page, &k.name);
-        let target = d.and_then(|d| match &d.attr("target")?.value {
-            AttrVal::Threshold(_, v) => d.measure_unit().from_value(v).map(|r| r.to_f64()),
-            _ => None,
-        });
+        let bound = |attr: &str| {
+            d.and_then(|d| match &d.attr(attr)?.value {
+                AttrVal::Threshold(_, v) => d.measure_unit().from_value(v).map(|r| r.to_f64()),
+                _ => None,
+            })
+        };
+        let mut bounds = Vec::new();
+        if let Some(value) = bound("target") {
+            bounds.push(Bound { value, class: "target", colour: "#59636e", dash: "4 3" });
+        }
+        if let Some(value) = bound("warn") {
+            bounds.push(Bound { value, class: "warn", colour: "#9a6700", dash: "1 2" });
+        }
         let label = match (samples.first(), samples.last()) {
             (Some(a), Some(b)) => {
                 format!("trend of {}: {} samples from {} to {}", k.name, samples.len(), a.time, b.time)
             }
             _ => format!("trend of {}: no samples", k.name),
         };
-        sparkline(out, &samples, target, &label);
+        sparkline(out, &samples, &bounds, &label);
+        if !bounds.is_empty() && !samples.is_empty() {
+            let legend: Vec<&str> = bounds
+                .iter()
+                .map(|b| if b.class == "target" { "dashed: target" } else { "dotted: at-risk bound" })
+                .collect();
+            let legend = legend.join(", ");
+            let _ = write!(out, "<p class=\"legend muted\">{legend}</p>");
+        }
         out.push_str("</article>\n");
     }
     out.push_str("</div>\n</section>\n");

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use super::{date_text, day_of, esc, kpi_light, kpi_word, mark, outcome_light, Decls, Light};
 use crate::check::{Decl, Kind, Value};
 use crate::eval::report::PolicyReport;
-use crate::eval::Report;
+use crate::eval::{Outcome, Report};
 
 pub(super) fn program_section(out: &mut String, report: &Report, decls: &Decls<'_>, programs: &[&Decl]) {
     if programs.is_empty() {
@@ -36,39 +36,18 @@ pub(super) fn program_section(out: &mut String, report: &Report, decls: &Decls<'
                 let left = until - today;
                 let mut m = String::new();
                 if left < 0 {
-                    mark(&mut m, Light::Red, &format!("approval lapsed {} days ago", -left));
+                    mark(&mut m, Light::Red, &format!("approval lapsed {} ago", days(-left)));
                 } else if left < 90 {
-                    mark(&mut m, Light::Amber, &format!("{left} days left"));
+                    mark(&mut m, Light::Amber, &format!("{} left", days(left)));
                 } else {
-                    mark(&mut m, Light::Green, &format!("{left} days left"));
+                    mark(&mut m, Light::Green, &format!("{} left", days(left)));
                 }
                 let _ = write!(body, " {m}");
             }
             row("Budget approved until", &body);
         }
-        let last = match p.value("last_review") {
-            Some(Value::Date(d)) => Some(*d),
-            _ => None,
-        };
-        if let Some(last) = last {
-            row("Last review", &esc(&date_text(last)));
-        }
-        if let (Some(last), Some(Value::Dur(every))) = (last, p.value("review_every")) {
-            let days = every.div(crate::check::rational::Rational::int(86_400)).map(|d| d.ceil());
-            if let Some(days) = days.and_then(|d| i64::try_from(d).ok()) {
-                let due = last + days;
-                let mut body = esc(&date_text(due));
-                if let Some(today) = today {
-                    let mut m = String::new();
-                    if due < today {
-                        mark(&mut m, Light::Red, &format!("overdue by {} days", today - due));
-                    } else {
-                        mark(&mut m, Light::Green, &format!("due in {} days", due - today));
-                    }
-                    let _ = write!(body, " {m}");
-                }
-                row("Next review due", &body);
-            }
+        for (term, body) in reviews(report, p, today) {
+            row(term, &body);
         }
         if let Some(Value::List(objectives)) = p.value("objectives") {
             let mut body = String::new();
@@ -107,3 +86,64 @@ pub(super) fn program_section(out: &mut String, report: &Report, decls: &Decls<'
     out.push_str("</div>\n</section>\n");
 }
 
+
+/// `1 day`, `5 days`.
+fn days(n: i64) -> String {
+    format!("{n} day{}", if n == 1 { "" } else { "s" })
+}
+
+/// The last review and the next one due, both red when executive attention
+/// lapsed: the program's `executive_attention` obligation failed (or, when
+/// no such obligation applies, the next review is past due).
+fn reviews(report: &Report, p: &Decl, today: Option<i64>) -> Vec<(&'static str, String)> {
+    let mut rows = Vec::new();
+    let Some(Value::Date(last)) = p.value("last_review") else {
+        return rows;
+    };
+    let due = match p.value("review_every") {
+        Some(Value::Dur(every)) => every
+            .div(crate::check::rational::Rational::int(86_400))
+            .and_then(|d| i64::try_from(d.ceil()).ok())
+            .map(|d| last + d),
+        _ => None,
+    };
+    let policy = report
+        .policies
+        .iter()
+        .find(|r| r.name == "executive_attention" && r.kind == "program" && r.subject == p.name)
+        .map(|r| r.outcome);
+    let lapsed = match policy {
+        Some(o) => o == Outcome::Fail,
+        None => matches!((due, today), (Some(due), Some(today)) if due < today),
+    };
+    let mut body = esc(&date_text(*last));
+    if let Some(today) = today {
+        let ago = if today >= *last { format!("{} ago", days(today - last)) } else { "in the future".to_string() };
+        let mut m = String::new();
+        if lapsed {
+            mark(&mut m, Light::Red, &format!("executive attention lapsed: {ago}"));
+        } else if policy == Some(Outcome::Unknown) {
+            mark(&mut m, Light::Grey, &format!("executive attention unknown: {ago}"));
+        } else {
+            let _ = write!(m, "<span class=\"muted\">{ago}</span>");
+        }
+        let _ = write!(body, " {m}");
+    }
+    rows.push(("Last review", body));
+    if let Some(due) = due {
+        let mut body = esc(&date_text(due));
+        if let Some(today) = today {
+            let mut m = String::new();
+            match (lapsed, due.cmp(&today)) {
+                (true, std::cmp::Ordering::Less) => mark(&mut m, Light::Red, &format!("overdue by {}", days(today - due))),
+                (true, _) => mark(&mut m, Light::Red, "executive attention lapsed"),
+                (false, std::cmp::Ordering::Less) => mark(&mut m, Light::Grey, &format!("past by {}", days(today - due))),
+                (false, std::cmp::Ordering::Equal) => mark(&mut m, Light::Amber, "due today"),
+                (false, std::cmp::Ordering::Greater) => mark(&mut m, Light::Green, &format!("due in {}", days(due - today))),
+            }
+            let _ = write!(body, " {m}");
+        }
+        rows.push(("Next review due", body));
+    }
+    rows
+}
