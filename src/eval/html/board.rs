@@ -109,4 +109,3 @@ fn card(out: &mut String, i: &InitiativeReport, report: &Report, decls: &Decls<'
     let _ = write!(out, " {}</p>", esc(&text));
     out.push_str("</article>");
 }
-

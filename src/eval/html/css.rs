@@ -76,4 +76,3 @@ footer code{display:block;background:var(--bg);padding:8px;border-radius:6px;whi
  details{break-inside:avoid}
 }
 "#;
-

@@ -169,4 +169,3 @@ pub(super) fn kpi_section(out: &mut String, report: &Report, decls: &Decls<'_>, 
     }
     out.push_str("</div>\n</section>\n");
 }
-

@@ -167,4 +167,3 @@ pub(super) fn details(out: &mut String, report: &Report, decls: &Decls<'_>) {
     }
     out.push_str("</section>\n");
 }
-

@@ -86,7 +86,6 @@ pub(super) fn program_section(out: &mut String, report: &Report, decls: &Decls<'
     out.push_str("</div>\n</section>\n");
 }
 
-
 /// `1 day`, `5 days`.
 fn days(n: i64) -> String {
     format!("{n} day{}", if n == 1 { "" } else { "s" })
@@ -135,11 +134,17 @@ fn reviews(report: &Report, p: &Decl, today: Option<i64>) -> Vec<(&'static str, 
         if let Some(today) = today {
             let mut m = String::new();
             match (lapsed, due.cmp(&today)) {
-                (true, std::cmp::Ordering::Less) => mark(&mut m, Light::Red, &format!("overdue by {}", days(today - due))),
+                (true, std::cmp::Ordering::Less) => {
+                    mark(&mut m, Light::Red, &format!("overdue by {}", days(today - due)))
+                }
                 (true, _) => mark(&mut m, Light::Red, "executive attention lapsed"),
-                (false, std::cmp::Ordering::Less) => mark(&mut m, Light::Grey, &format!("past by {}", days(today - due))),
+                (false, std::cmp::Ordering::Less) => {
+                    mark(&mut m, Light::Grey, &format!("past by {}", days(today - due)))
+                }
                 (false, std::cmp::Ordering::Equal) => mark(&mut m, Light::Amber, "due today"),
-                (false, std::cmp::Ordering::Greater) => mark(&mut m, Light::Green, &format!("due in {}", days(due - today))),
+                (false, std::cmp::Ordering::Greater) => {
+                    mark(&mut m, Light::Green, &format!("due in {}", days(due - today)))
+                }
             }
             let _ = write!(body, " {m}");
         }
