@@ -208,25 +208,18 @@ const ATTRIBUTES: &[&str] = &[
     "name",
     "class",
     "id",
-    "aria-hidden",
     "aria-label",
     "aria-labelledby",
     "viewbox",
     "role",
     "preserveaspectratio",
-    "x1",
     "x2",
     "y1",
     "y2",
-    "stroke",
-    "stroke-dasharray",
-    "stroke-width",
-    "fill",
     "points",
     "cx",
     "cy",
     "r",
-    "style",
 ];
 
 /// The page as an HTML5 parser (html5ever, the WHATWG algorithm) reads
@@ -311,7 +304,7 @@ fn hostile_text_creates_no_element_or_attribute() {
     assert!(page.contains("Boss &lt;/style&gt;&lt;b&gt;x&lt;/b&gt;"));
     assert!(page.contains("o&#39;wner &lt;a href=http://evil.example&gt;"));
     // Programme runway past 90 days' warning: amber; review overdue: red.
-    assert!(page.contains("s-amber\"><span aria-hidden=\"true\">\u{25B2}</span> 7 days left"), "{page}");
+    assert!(page.contains("<span class=\"mark s-amber\">7 days left</span>"), "{page}");
     assert!(page.contains("overdue by 54 days"));
     let _ = std::fs::remove_dir_all(dir);
 }

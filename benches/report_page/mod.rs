@@ -1,6 +1,6 @@
 //! The harness's `report` section: the executive page (`compel report`) of
-//! a workload against `compel eval` of the same input (JSON report), the
-//! page's size, and Chromium's load-to-screenshot time of the page (the
+//! a workload against `compel eval` of the same input (JSON report), in
+//! wall time and in instructions, the page's size, and Chromium's load-to-screenshot time of the page (the
 //! system `chromium` driven by `tests/browser/check.mjs --bench`, whose
 //! pinned npm packages `bench/run.sh` installs).
 
@@ -42,6 +42,17 @@ pub fn rows(dir: &Path, w: &Workload, reps: usize) -> (Vec<[String; 4]>, Vec<Str
         ],
     ];
     let mut notes = Vec::new();
+    // The same ratio in instructions (valgrind's callgrind), free of the
+    // shared machine's noise.
+    match (eval.instructions(dir), report.instructions(dir)) {
+        (Some(e), Some(r)) => rows.push([
+            format!("instructions, compel report, N={n}"),
+            format!("{:.2} G", r / 1e9),
+            format!("{:.2}x eval (JSON report, {:.2} G)", r / e, e / 1e9),
+            format!("< 2x eval: {}", verdict(r / e < 2.0)),
+        ]),
+        _ => notes.push("valgrind is missing (apt-get install valgrind): no instruction count of the page".into()),
+    }
     match chromium_load(&dir.join(&page), reps) {
         Ok(t) => rows.push([
             format!("Chromium, N={n} page: load to first screenshot"),

@@ -1,6 +1,7 @@
 //! The KPIs: status, latest value, target and warn band, and a sparkline
 //! of the samples.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use super::{esc, kpi_light, kpi_rank, kpi_word, mark, Decls, Page};
@@ -10,8 +11,8 @@ use crate::eval::Report;
 
 /// The samples to draw a KPI's trend from: the page's, else every sample
 /// of the report's evidence about it, oldest first, one per time.
-fn trend<'r>(report: &'r Report, page: &'r Page, kpi: &str) -> Vec<&'r SampleRecord> {
-    if let Some((_, samples)) = page.trends.iter().find(|(k, _)| k == kpi) {
+fn trend<'r>(report: &'r Report, trends: &HashMap<&str, &'r [SampleRecord]>, kpi: &str) -> Vec<&'r SampleRecord> {
+    if let Some(samples) = trends.get(kpi) {
         return samples.iter().collect();
     }
     let mut all: Vec<&SampleRecord> = Vec::new();
@@ -36,17 +37,21 @@ fn trend<'r>(report: &'r Report, page: &'r Page, kpi: &str) -> Vec<&'r SampleRec
     all
 }
 
-/// A number with one decimal, for SVG coordinates.
+/// A number with at most one decimal, for SVG coordinates: `36`, `22.4`.
 fn coord(x: f64) -> String {
-    format!("{:.1}", if x.is_finite() { x } else { 0.0 })
+    let text = format!("{:.1}", if x.is_finite() { x } else { 0.0 });
+    match text.strip_suffix(".0") {
+        Some(whole) if whole != "-0" => whole.to_string(),
+        Some(_) => "0".to_string(),
+        None => text,
+    }
 }
 
-/// A bound drawn across a sparkline.
+/// A bound drawn across a sparkline: its value and its class (`target`,
+/// `warn`), which the style sheet draws.
 struct Bound {
     value: f64,
     class: &'static str,
-    colour: &'static str,
-    dash: &'static str,
 }
 
 /// The trend as an inline SVG: the samples as a line ending in a dot, the
@@ -80,18 +85,12 @@ fn sparkline(out: &mut String, samples: &[&SampleRecord], bounds: &[Bound], labe
     );
     for b in bounds.iter().filter(|b| b.value.is_finite()) {
         let yb = coord(y(b.value));
-        let _ = write!(
-            out,
-            "<line class=\"{}\" x1=\"0\" x2=\"{w}\" y1=\"{yb}\" y2=\"{yb}\" stroke=\"{}\" stroke-dasharray=\"{}\" \
-             stroke-width=\"1\"/>",
-            b.class, b.colour, b.dash
-        );
+        let _ = write!(out, "<line class=\"{}\" x2=\"{w}\" y1=\"{yb}\" y2=\"{yb}\"/>", b.class);
     }
     let path: Vec<String> = points.iter().map(|&(t, v)| format!("{},{}", coord(x(t)), coord(y(v)))).collect();
-    let _ =
-        write!(out, "<polyline fill=\"none\" stroke=\"#0969da\" stroke-width=\"1.5\" points=\"{}\"/>", path.join(" "));
+    let _ = write!(out, "<polyline points=\"{}\"/>", path.join(" "));
     if let Some(&(t, v)) = points.last() {
-        let _ = write!(out, "<circle cx=\"{}\" cy=\"{}\" r=\"2.5\" fill=\"#0969da\"/>", coord(x(t)), coord(y(v)));
+        let _ = write!(out, "<circle cx=\"{}\" cy=\"{}\" r=\"2.5\"/>", coord(x(t)), coord(y(v)));
     }
     out.push_str("</svg>");
 }
@@ -100,7 +99,14 @@ pub(super) fn kpi_section(out: &mut String, report: &Report, decls: &Decls<'_>, 
     if report.kpis.is_empty() {
         return;
     }
-    out.push_str("<section aria-labelledby=\"kpis\">\n<h2 id=\"kpis\">KPIs</h2>\n<div class=\"kpis\">\n");
+    out.push_str(
+        "<section aria-labelledby=\"kpis\">\n<h2 id=\"kpis\">KPIs</h2>\n<p class=\"muted\">Missed first, then \
+         unknown, at risk and met. Each trend draws the KPI's samples up to the evaluation \
+         time, the target as a dashed line \
+         and the at-risk bound as a dotted one.</p>\n<div class=\"kpis\">\n",
+    );
+    let trends: HashMap<&str, &[SampleRecord]> =
+        page.trends.iter().map(|(k, samples)| (k.as_str(), samples.as_slice())).collect();
     let mut kpis: Vec<&KpiReport> = report.kpis.iter().collect();
     kpis.sort_by_key(|k| kpi_rank(k.status));
     for k in kpis {
@@ -136,7 +142,7 @@ pub(super) fn kpi_section(out: &mut String, report: &Report, decls: &Decls<'_>, 
             }
         }
         let _ = write!(out, "<p class=\"muted\">{}</p>", esc(&k.reason));
-        let samples = trend(report, page, &k.name);
+        let samples = trend(report, &trends, &k.name);
         let bound = |attr: &str| {
             d.and_then(|d| match &d.attr(attr)?.value {
                 AttrVal::Threshold(_, v) => d.measure_unit().from_value(v).map(|r| r.to_f64()),
@@ -145,10 +151,10 @@ pub(super) fn kpi_section(out: &mut String, report: &Report, decls: &Decls<'_>, 
         };
         let mut bounds = Vec::new();
         if let Some(value) = bound("target") {
-            bounds.push(Bound { value, class: "target", colour: "#59636e", dash: "4 3" });
+            bounds.push(Bound { value, class: "target" });
         }
         if let Some(value) = bound("warn") {
-            bounds.push(Bound { value, class: "warn", colour: "#9a6700", dash: "1 2" });
+            bounds.push(Bound { value, class: "warn" });
         }
         let label = match (samples.first(), samples.last()) {
             (Some(a), Some(b)) => {
@@ -157,14 +163,6 @@ pub(super) fn kpi_section(out: &mut String, report: &Report, decls: &Decls<'_>, 
             _ => format!("trend of {}: no samples", k.name),
         };
         sparkline(out, &samples, &bounds, &label);
-        if !bounds.is_empty() && !samples.is_empty() {
-            let legend: Vec<&str> = bounds
-                .iter()
-                .map(|b| if b.class == "target" { "dashed: target" } else { "dotted: at-risk bound" })
-                .collect();
-            let legend = legend.join(", ");
-            let _ = write!(out, "<p class=\"legend muted\">{legend}</p>");
-        }
         out.push_str("</article>\n");
     }
     out.push_str("</div>\n</section>\n");

@@ -13,10 +13,12 @@
 //! reorder what the reader sees. The same inputs give the same bytes: the
 //! page follows the report's order and formats numbers one way.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 mod board;
 mod css;
+mod evidence;
 mod kpis;
 mod obligations;
 mod program;
@@ -95,25 +97,12 @@ impl Light {
             Light::Red => "s-red",
         }
     }
-
-    fn symbol(self) -> &'static str {
-        match self {
-            Light::Green => "\u{2714}",
-            Light::Amber => "\u{25B2}",
-            Light::Grey => "?",
-            Light::Red => "\u{2716}",
-        }
-    }
 }
 
+/// A status mark: its colour, its word, and its symbol (drawn by the style
+/// sheet from the class, hidden from screen readers: the word says it).
 fn mark(out: &mut String, light: Light, word: &str) {
-    let _ = write!(
-        out,
-        "<span class=\"mark {}\"><span aria-hidden=\"true\">{}</span> {}</span>",
-        light.class(),
-        light.symbol(),
-        esc(word)
-    );
+    let _ = write!(out, "<span class=\"mark {}\">{}</span>", light.class(), esc(word));
 }
 
 fn outcome_light(o: Outcome) -> Light {
@@ -166,9 +155,24 @@ fn capitalised(word: &str) -> String {
 struct Decls<'a> {
     model: &'a Model,
     files: &'a Files,
+    /// Each (kind, name) to its declaration, the user's before the
+    /// stdlib's, the first of each.
+    index: HashMap<(Kind, &'a str), &'a Decl>,
 }
 
 impl<'a> Decls<'a> {
+    fn new(model: &'a Model, files: &'a Files) -> Decls<'a> {
+        let mut decls = Decls { model, files, index: HashMap::new() };
+        let mut index = HashMap::with_capacity(model.decls.len());
+        for user in [true, false] {
+            for d in model.decls.iter().filter(|d| decls.is_user(d) == user) {
+                index.entry((d.kind, d.name.as_str())).or_insert(d);
+            }
+        }
+        decls.index = index;
+        decls
+    }
+
     fn is_user(&self, d: &Decl) -> bool {
         !crate::stdlib::is_std_path(&self.files.get(d.file).path)
     }
@@ -178,9 +182,7 @@ impl<'a> Decls<'a> {
     }
 
     fn find(&self, kind: Kind, name: &str) -> Option<&'a Decl> {
-        self.user(kind)
-            .find(|d| d.name == name)
-            .or_else(|| self.model.decls.iter().find(|d| d.kind == kind && d.name == name))
+        self.index.get(&(kind, name)).copied()
     }
 
     /// A declaration's title: its `title`, else the first line of its doc
@@ -283,6 +285,11 @@ fn day_of(time: &str) -> Option<i64> {
     Some(nanos.div_euclid(super::metrics::NANOS * 86_400))
 }
 
+/// `1 day`, `5 days`.
+pub(super) fn days(n: i64) -> String {
+    format!("{n} day{}", if n == 1 { "" } else { "s" })
+}
+
 fn date_text(days: i64) -> String {
     let (y, m, d) = super::metrics::civil_from_days(days);
     format!("{y:04}-{m:02}-{d:02}")
@@ -290,7 +297,7 @@ fn date_text(days: i64) -> String {
 
 /// Renders the page.
 pub fn render(report: &Report, model: &Model, files: &Files, page: &Page) -> String {
-    let decls = Decls { model, files };
+    let decls = Decls::new(model, files);
     let mut out = String::with_capacity(64 * 1024);
     let programs: Vec<&Decl> = decls.user(Kind::Program).collect();
     let heading = match programs.as_slice() {

@@ -4,8 +4,8 @@
 use std::fmt::Write as _;
 
 use super::board::{initiative_light, owner};
-use super::{esc, mark, outcome_light, Decls, Light};
-use crate::check::{Decl, DeclId, Kind};
+use super::{day_of, esc, mark, outcome_light, Decls, Light};
+use crate::check::Kind;
 use crate::eval::report::{CriterionReport, Evidence, PolicyReport};
 use crate::eval::{Outcome, Report};
 
@@ -62,7 +62,7 @@ pub(super) fn obligations(out: &mut String, report: &Report, decls: &Decls<'_>) 
 
 fn criteria_table(out: &mut String, criteria: &[CriterionReport]) {
     out.push_str(
-        "<table><thead><tr><th style=\"width:30%\">Criterion</th><th style=\"width:12%\">Outcome</th>\
+        "<table class=\"criteria\"><thead><tr><th>Criterion</th><th>Outcome</th>\
          <th>Why</th></tr></thead><tbody>",
     );
     for c in criteria {
@@ -123,20 +123,7 @@ pub(super) fn details(out: &mut String, report: &Report, decls: &Decls<'_>) {
             i.line
         );
         if let Some(d) = d {
-            let evidence: Vec<&Decl> = d
-                .children
-                .iter()
-                .map(|c: &DeclId| decls.model.decl(*c))
-                .filter(|c| c.value("link").is_some())
-                .collect();
-            if !evidence.is_empty() {
-                out.push_str("<p>Evidence:</p><ul>");
-                for e in evidence {
-                    let link = e.str_attr("link").unwrap_or_default();
-                    let _ = write!(out, "<li>{}: <code>{}</code></li>", esc(&e.name), esc(link));
-                }
-                out.push_str("</ul>");
-            }
+            super::evidence::list(out, decls, d, day_of(&report.now));
         }
         if i.gates.is_empty() {
             out.push_str("<p>No gate guards the next stage.</p>");

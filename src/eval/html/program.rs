@@ -2,7 +2,7 @@
 
 use std::fmt::Write as _;
 
-use super::{date_text, day_of, esc, kpi_light, kpi_word, mark, outcome_light, Decls, Light};
+use super::{date_text, day_of, days, esc, kpi_light, kpi_word, mark, outcome_light, Decls, Light};
 use crate::check::{Decl, Kind, Value};
 use crate::eval::report::PolicyReport;
 use crate::eval::{Outcome, Report};
@@ -84,11 +84,6 @@ pub(super) fn program_section(out: &mut String, report: &Report, decls: &Decls<'
         out.push_str("</dl></article>\n");
     }
     out.push_str("</div>\n</section>\n");
-}
-
-/// `1 day`, `5 days`.
-fn days(n: i64) -> String {
-    format!("{n} day{}", if n == 1 { "" } else { "s" })
 }
 
 /// The last review and the next one due, both red when executive attention
