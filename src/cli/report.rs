@@ -74,6 +74,7 @@ fn trends(e: &super::eval::Evaluated) -> Vec<(String, Vec<SampleRecord>)> {
     for d in model.decls.iter().filter(|d| d.kind == crate::check::Kind::Kpi) {
         kpis.entry(d.name.as_str()).or_insert(d);
     }
+    let index = crate::eval::evaluate::SeriesIndex::new(&e.store);
     let mut out = Vec::new();
     for k in &e.report.kpis {
         let Some(d) = kpis.get(k.name.as_str()) else {
@@ -82,7 +83,7 @@ fn trends(e: &super::eval::Evaluated) -> Vec<(String, Vec<SampleRecord>)> {
         let Some(metric) = d.str_attr("metric") else {
             continue;
         };
-        if let Selection::One(series) = e.store.select_one(metric, &d.labels()) {
+        if let Selection::One(series) = index.select_one(metric, &d.labels()) {
             let samples = series.samples_in(from, now);
             let start = samples.len().saturating_sub(TREND_POINTS);
             let records =

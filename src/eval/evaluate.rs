@@ -811,7 +811,7 @@ impl Metrics for StoreMetrics<'_> {
 /// The store's series indexed by metric and by label pair, so selecting
 /// one of many series of a metric does not scan them all. Selects exactly
 /// as [`MetricStore::select`] does (same matches, same order).
-struct SeriesIndex<'a> {
+pub(crate) struct SeriesIndex<'a> {
     metrics: HashMap<&'a str, MetricSeries<'a>>,
 }
 
@@ -825,7 +825,8 @@ struct MetricSeries<'a> {
 }
 
 impl<'a> SeriesIndex<'a> {
-    fn new(store: &'a MetricStore) -> SeriesIndex<'a> {
+    /// Indexes every series of `store`.
+    pub(crate) fn new(store: &'a MetricStore) -> SeriesIndex<'a> {
         let mut metrics: HashMap<&'a str, MetricSeries<'a>> = HashMap::new();
         for s in store.iter() {
             let m = metrics.entry(s.metric.as_str()).or_default();
@@ -857,7 +858,9 @@ impl<'a> SeriesIndex<'a> {
         }
     }
 
-    fn select_one(&self, metric: &str, selector: &Labels) -> Selection<'a> {
+    /// The one series of `metric` that `selector` selects, as
+    /// [`MetricStore::select_one`].
+    pub(crate) fn select_one(&self, metric: &str, selector: &Labels) -> Selection<'a> {
         let mut found = self.select(metric, selector);
         match found.len() {
             0 => Selection::None,

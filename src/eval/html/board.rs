@@ -11,15 +11,9 @@ use crate::eval::{Outcome, Report};
 /// An initiative's traffic light and word, from its KPIs and the
 /// obligations on it (readiness is said separately): off track, unknown,
 /// at risk or on track.
-pub(super) fn initiative_light(i: &InitiativeReport, report: &Report) -> (Light, &'static str) {
+pub(super) fn initiative_light(i: &InitiativeReport, decls: &Decls<'_>) -> (Light, &'static str) {
     let worst_kpi = i.kpis.iter().map(|k| kpi_rank(k.status)).min().unwrap_or(3);
-    let policy = report
-        .policies
-        .iter()
-        .filter(|p| p.kind == "initiative" && p.subject == i.name)
-        .map(|p| p.outcome)
-        .max()
-        .unwrap_or(Outcome::Pass);
+    let policy = decls.policies_on("initiative", &i.name).iter().map(|p| p.outcome).max().unwrap_or(Outcome::Pass);
     if policy == Outcome::Fail || worst_kpi == 0 {
         (Light::Red, "off track")
     } else if policy == Outcome::Unknown || worst_kpi == 1 {
@@ -69,7 +63,7 @@ pub(super) fn board(out: &mut String, report: &Report, decls: &Decls<'_>) {
         let mut any = false;
         for i in report.initiatives.iter().filter(|i| &i.stage == stage) {
             any = true;
-            card(out, i, report, decls);
+            card(out, i, decls);
         }
         if !any {
             out.push_str("<p class=\"empty\">No initiative</p>");
@@ -82,14 +76,14 @@ pub(super) fn board(out: &mut String, report: &Report, decls: &Decls<'_>) {
     if !others.is_empty() {
         out.push_str("<section class=\"column\" aria-label=\"Other stages\"><h3>Other stages</h3>");
         for i in others {
-            card(out, i, report, decls);
+            card(out, i, decls);
         }
         out.push_str("</section>\n");
     }
     out.push_str("</div>\n</section>\n");
 }
 
-fn card(out: &mut String, i: &InitiativeReport, report: &Report, decls: &Decls<'_>) {
+fn card(out: &mut String, i: &InitiativeReport, decls: &Decls<'_>) {
     let d = decls.find(Kind::Initiative, &i.name);
     let title = d.map_or_else(|| i.name.clone(), |d| decls.title(d));
     let _ = write!(out, "<article class=\"card\" id=\"card-{}\"><h4>{}</h4>", esc(&i.name), esc(&title));
@@ -99,7 +93,7 @@ fn card(out: &mut String, i: &InitiativeReport, report: &Report, decls: &Decls<'
     if let Some(o) = owner(decls, d) {
         let _ = write!(out, "<p class=\"owner\">Owner: {}</p>", esc(&o));
     }
-    let (light, word) = initiative_light(i, report);
+    let (light, word) = initiative_light(i, decls);
     out.push_str("<p>");
     mark(out, light, word);
     out.push_str("</p>");

@@ -37,13 +37,14 @@ fn trend<'r>(report: &'r Report, trends: &HashMap<&str, &'r [SampleRecord]>, kpi
     all
 }
 
-/// A number with at most one decimal, for SVG coordinates: `36`, `22.4`.
+/// A number with at most one decimal, for SVG coordinates: `36`, `22.4`
+/// (coordinates lie within the 240 by 40 box; anything else is drawn at 0).
 fn coord(x: f64) -> String {
-    let text = format!("{:.1}", if x.is_finite() { x } else { 0.0 });
-    match text.strip_suffix(".0") {
-        Some(whole) if whole != "-0" => whole.to_string(),
-        Some(_) => "0".to_string(),
-        None => text,
+    let tenths = if x.is_finite() && x.abs() < 1e9 { (x * 10.0).round() as i64 } else { 0 };
+    let (sign, tenths) = if tenths < 0 { ("-", -tenths) } else { ("", tenths) };
+    match tenths % 10 {
+        0 => format!("{sign}{}", tenths / 10),
+        d => format!("{sign}{}.{d}", tenths / 10),
     }
 }
 

@@ -23,7 +23,7 @@ mod kpis;
 mod obligations;
 mod program;
 
-use super::report::SampleRecord;
+use super::report::{PolicyReport, SampleRecord};
 use super::{KpiStatus, Outcome, Report};
 use crate::check::{AttrVal, Decl, Kind, Model, Value};
 use crate::text::Files;
@@ -61,6 +61,12 @@ pub fn esc(text: &str) -> String {
 }
 
 fn esc_into(text: &str, out: &mut String) {
+    // Most text is printable ASCII without markup characters: as is.
+    let plain = |b: &u8| matches!(b, b' '..=b'~') && !matches!(b, b'&' | b'<' | b'>' | b'"' | b'\'');
+    if text.as_bytes().iter().all(plain) {
+        out.push_str(text);
+        return;
+    }
     for c in text.chars() {
         match c {
             '&' => out.push_str("&amp;"),
@@ -158,11 +164,17 @@ struct Decls<'a> {
     /// Each (kind, name) to its declaration, the user's before the
     /// stdlib's, the first of each.
     index: HashMap<(Kind, &'a str), &'a Decl>,
+    /// The obligations on each `kind subject`, in the report's order.
+    on: HashMap<String, Vec<&'a PolicyReport>>,
 }
 
 impl<'a> Decls<'a> {
-    fn new(model: &'a Model, files: &'a Files) -> Decls<'a> {
-        let mut decls = Decls { model, files, index: HashMap::new() };
+    fn new(model: &'a Model, files: &'a Files, report: &'a Report) -> Decls<'a> {
+        let mut on: HashMap<String, Vec<&PolicyReport>> = HashMap::new();
+        for p in &report.policies {
+            on.entry(format!("{} {}", p.kind, p.subject)).or_default().push(p);
+        }
+        let mut decls = Decls { model, files, index: HashMap::new(), on };
         let mut index = HashMap::with_capacity(model.decls.len());
         for user in [true, false] {
             for d in model.decls.iter().filter(|d| decls.is_user(d) == user) {
@@ -179,6 +191,11 @@ impl<'a> Decls<'a> {
 
     fn user(&self, kind: Kind) -> impl Iterator<Item = &'a Decl> + '_ {
         self.model.decls.iter().filter(move |d| d.kind == kind && self.is_user(d))
+    }
+
+    /// The obligations on the `kind` named `subject`.
+    fn policies_on(&self, kind: &str, subject: &str) -> &[&'a PolicyReport] {
+        self.on.get(format!("{kind} {subject}").as_str()).map_or(&[], Vec::as_slice)
     }
 
     fn find(&self, kind: Kind, name: &str) -> Option<&'a Decl> {
@@ -297,7 +314,7 @@ fn date_text(days: i64) -> String {
 
 /// Renders the page.
 pub fn render(report: &Report, model: &Model, files: &Files, page: &Page) -> String {
-    let decls = Decls::new(model, files);
+    let decls = Decls::new(model, files, report);
     let mut out = String::with_capacity(64 * 1024);
     let programs: Vec<&Decl> = decls.user(Kind::Program).collect();
     let heading = match programs.as_slice() {

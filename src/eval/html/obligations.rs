@@ -111,7 +111,7 @@ pub(super) fn details(out: &mut String, report: &Report, decls: &Decls<'_>) {
         let d = decls.find(Kind::Initiative, &i.name);
         let title = d.map_or_else(|| i.name.clone(), |d| decls.title(d));
         let _ = write!(out, "<details><summary>{} ", esc(&title));
-        let (light, word) = initiative_light(i, report);
+        let (light, word) = initiative_light(i, decls);
         mark(out, light, word);
         out.push_str("</summary>");
         let _ = write!(
@@ -139,8 +139,7 @@ pub(super) fn details(out: &mut String, report: &Report, decls: &Decls<'_>) {
             let _ = write!(out, "</h4><p class=\"muted\">{}</p>", esc(&g.reason));
             criteria_table(out, &g.criteria);
         }
-        let policies: Vec<&PolicyReport> =
-            report.policies.iter().filter(|p| p.subject == i.name && p.kind == "initiative").collect();
+        let policies = decls.policies_on("initiative", &i.name);
         if !policies.is_empty() {
             out.push_str("<h4>Obligations</h4>");
             for p in policies {
