@@ -377,7 +377,7 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
 
 /// The clock, in Unix nanoseconds, to the second (a report made now
 /// should not carry the clock's noise).
-fn clock() -> i64 {
+pub(crate) fn clock() -> i64 {
     let secs = match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
         Ok(d) => d.as_secs() as i64,
         Err(e) => -(e.duration().as_secs() as i64),
@@ -393,7 +393,7 @@ fn stderr_color() -> bool {
 /// A series holding more than `max_samples` samples (after every source
 /// is merged) is not evaluated: its metric gets a source error, so the KPIs
 /// reading it are `unknown` with the reason.
-fn refuse_long_series(store: &mut MetricStore, max_samples: usize) {
+pub(crate) fn refuse_long_series(store: &mut MetricStore, max_samples: usize) {
     let long: Vec<(String, String)> = store
         .iter()
         .filter(|s| s.samples.len() > max_samples)
@@ -413,7 +413,7 @@ fn refuse_long_series(store: &mut MetricStore, max_samples: usize) {
 
 /// Reads one metrics file into `store`. `budget` is what is left of the
 /// `limit` on the bytes of all metric files together.
-fn read_metrics_file(
+pub(crate) fn read_metrics_file(
     path: &Path,
     sample_time: Option<i64>,
     budget: &mut u64,
@@ -459,7 +459,7 @@ fn read_metrics_file(
 /// metric reads only its own raw samples. KPIs asking for the same
 /// selector or query share one fetch, with the longest lookback and the
 /// finest resolution asked.
-fn fetch_prometheus(
+pub(crate) fn fetch_prometheus(
     client: &PrometheusClient,
     fetches: &[plan::KpiFetch],
     now: i64,
@@ -589,12 +589,26 @@ pub fn parse_duration(text: &str) -> Option<f64> {
 
 /// What `compel.toml` may set.
 #[derive(Debug, Default)]
-struct Config {
-    prometheus: Option<String>,
-    metrics: Vec<PathBuf>,
-    max_age: Option<Rational>,
-    timeout: Option<f64>,
-    limits: Limits,
+pub(crate) struct Config {
+    /// A Prometheus server's URL.
+    pub(crate) prometheus: Option<String>,
+    /// Metrics files, relative to the file's folder resolved.
+    pub(crate) metrics: Vec<PathBuf>,
+    /// The `max_age` of KPIs that set none.
+    pub(crate) max_age: Option<Rational>,
+    /// The bound on each Prometheus query attempt, in seconds.
+    pub(crate) timeout: Option<f64>,
+    /// The limits.
+    pub(crate) limits: Limits,
+}
+
+/// What the `compel.toml` at or above `start` sets (the defaults without
+/// one), as `compel eval` reads it.
+pub(crate) fn project_config(start: &Path) -> Result<Config, String> {
+    let Some(path) = find_config(start) else { return Ok(Config::default()) };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
+    parse_config(&shown, &text, path.parent().unwrap_or(Path::new(".")))
 }
 
 const CONFIG_KEYS: &[&str] = &["prometheus", "metrics", "max_age", "timeout"];

@@ -19,6 +19,19 @@ use crate::analysis::{normalize_path, Analysis, SourceLoader};
 use crate::diag::Code;
 use crate::syntax::ParseLimits;
 
+/// Writes `text` to standard output and flushes it. A reader that went
+/// away (`compel explain E0301 | head -1`) is not an error: what is left
+/// is dropped quietly and the command ends as it would have (`println!`
+/// would panic). Any other failure is reported on standard error.
+pub fn print_out(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => eprintln!("error: cannot write the output: {e}"),
+        _ => {}
+    }
+}
+
 /// The exit codes of every command. "The policy said no" (`Blocked`) is
 /// never confused with "the tool could not run" (`Error`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
