@@ -436,7 +436,11 @@ fn a_source_named_by_the_repository_is_never_used_unless_the_user_turns_it_on() 
     let mut server = Server::start("acme", Start { options: Some(options), ..Start::default() });
     server.write("compel.toml", &toml);
     std::fs::create_dir(server.root.join("loud-metrics.json")).unwrap();
-    let (_, logs) = exercise(&mut server);
+    let (_, mut logs) = exercise(&mut server);
+    // The fetches report in the background: wait for one if none came yet.
+    if !logs.iter().any(|l| l.starts_with("live values")) {
+        logs.push(live_log(&mut server));
+    }
     let said = logs.iter().any(|l| l.starts_with("live values: no metrics source in your settings"));
     assert!(said, "{logs:?}");
     assert!(logs.iter().all(|l| !l.contains("loud-metrics") && !l.contains(&port.to_string())), "{logs:?}");
@@ -470,4 +474,35 @@ fn live_values_follow_the_settings_as_they_change() {
     server.notify("workspace/didChangeConfiguration", off);
     let labels = inlay_labels(&mut server, &uri, &text);
     assert!(labels.iter().all(|l| !l.starts_with(" = ")), "{labels:?}");
+}
+
+#[test]
+fn live_values_from_settings_the_client_answers_when_asked() {
+    // As VS Code does: the server asks for the `compel` section.
+    let settings = json!({ "liveValues": { "enabled": true, "metrics": ["live.json"] } });
+    let mut server = Server::start("acme", Start { settings: Some(settings), ..Start::default() });
+    server.write("live.json", &fresh_metrics());
+    let (uri, text) = open_analysed(&mut server, "acme.compel");
+    let mut labels = Vec::new();
+    for _ in 0..3 {
+        let log = live_log(&mut server);
+        labels = inlay_labels(&mut server, &uri, &text);
+        if labels.iter().any(|l| l.starts_with(" = 95.2% · met")) {
+            break;
+        }
+        assert!(!log.contains("no metrics source"), "{log}");
+    }
+    assert!(labels.iter().any(|l| l.starts_with(" = 95.2% · met")), "{labels:?}");
+    // A change notified without the settings: the server asks again.
+    server.settings = Some(json!({ "liveValues": { "enabled": false } }));
+    server.notify("workspace/didChangeConfiguration", json!({ "settings": null }));
+    // (The server applies it once the client has answered, which the test
+    // client does while waiting for the next response.)
+    let deadline = std::time::Instant::now() + lsp_support::TIMEOUT;
+    let mut gone = false;
+    while !gone && std::time::Instant::now() < deadline {
+        gone = inlay_labels(&mut server, &uri, &text).iter().all(|l| !l.starts_with(" = "));
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(gone, "the values stayed after the setting was turned off");
 }

@@ -354,7 +354,7 @@ impl Inner {
     /// first, so the first completion after opening a file is not empty.
     async fn ctx_for(&self, path: &str) -> Ctx {
         let ctx = self.ctx();
-        if !ctx.views(path).is_empty() {
+        if ctx.latest.iter().chain(ctx.last_good.get(path)).any(|snap| snap.file(path).is_some()) {
             return ctx;
         }
         self.wait_fresh().await;
@@ -611,24 +611,7 @@ fn capabilities(encoding: Encoding) -> lsp::ServerCapabilities {
                 work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
             },
         )),
-        document_highlight_provider: Some(lsp::OneOf::Left(true)),
-        document_link_provider: Some(lsp::DocumentLinkOptions {
-            resolve_provider: Some(false),
-            work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
-        }),
-        selection_range_provider: Some(lsp::SelectionRangeProviderCapability::Simple(true)),
-        document_range_formatting_provider: Some(lsp::OneOf::Left(true)),
-        document_on_type_formatting_provider: Some(lsp::DocumentOnTypeFormattingOptions {
-            first_trigger_character: "}".to_string(),
-            more_trigger_character: None,
-        }),
-        code_lens_provider: Some(lsp::CodeLensOptions { resolve_provider: Some(false) }),
-        execute_command_provider: Some(lsp::ExecuteCommandOptions {
-            commands: vec![handlers::lens::EVALUATE_GATE.to_string(), handlers::lens::RUN_TEST.to_string()],
-            work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
-        }),
-        inlay_hint_provider: Some(lsp::OneOf::Left(true)),
-        ..lsp::ServerCapabilities::default()
+        ..handlers::capabilities()
     }
 }
 
@@ -678,20 +661,8 @@ impl LanguageServer for Backend {
                     .and_then(|w| w.did_change_watched_files.as_ref())
                     .and_then(|d| d.dynamic_registration)
                     .unwrap_or(false);
-                let workspace = caps.workspace.as_ref();
-                let config_pull = workspace.and_then(|w| w.configuration).unwrap_or(false);
-                let inlay_refresh =
-                    workspace.and_then(|w| w.inlay_hint.as_ref()).and_then(|i| i.refresh_support).unwrap_or(false);
-                let lens_refresh =
-                    workspace.and_then(|w| w.code_lens.as_ref()).and_then(|c| c.refresh_support).unwrap_or(false);
                 let mut s = inner.lock();
-                s.config_pull = config_pull;
-                s.inlay_refresh = inlay_refresh;
-                s.lens_refresh = lens_refresh;
-                if let Some(live) = handlers::live::LiveSettings::from_settings(params.initialization_options.as_ref())
-                {
-                    s.live_settings = live;
-                }
+                handlers::live::initialize(&mut s, &params);
                 s.encoding = Some(encoding);
                 s.snippets = snippets;
                 s.lazy_docs = lazy_docs;
@@ -737,14 +708,19 @@ impl LanguageServer for Backend {
             });
         }
         self.inner.scan(folders).await;
-        self.inner.pull_settings().await;
-        self.inner.refresh_live();
+        // The client's settings win over the initialization options; either
+        // way, values are fetched once here when the user turned them on.
+        if !self.inner.pull_settings().await {
+            self.inner.refresh_live();
+        }
     }
 
     async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
         match handlers::live::LiveSettings::from_settings(params.settings.get("compel")) {
             Some(settings) => self.inner.set_live_settings(settings),
-            None => self.inner.pull_settings().await,
+            None => {
+                self.inner.pull_settings().await;
+            }
         }
     }
 

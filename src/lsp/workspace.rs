@@ -251,18 +251,20 @@ impl Materialised {
             return Some(());
         }
         std::fs::create_dir_all(path.parent()?).ok()?;
-        if let Ok(meta) = std::fs::metadata(path) {
-            // Our own read-only copy from an earlier version of the text.
-            let mut perms = meta.permissions();
-            #[allow(clippy::permissions_set_readonly_false)]
-            perms.set_readonly(false);
-            let _ = std::fs::set_permissions(path, perms);
-        }
-        std::fs::write(path, text).ok()?;
-        if let Ok(meta) = std::fs::metadata(path) {
+        // Written beside it and renamed over it, so another server (or an
+        // editor) reading the file meanwhile sees the old text or the new,
+        // never a half-written one.
+        let name = path.file_name()?.to_string_lossy();
+        let fresh = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
+        std::fs::write(&fresh, text).ok()?;
+        if let Ok(meta) = std::fs::metadata(&fresh) {
             let mut perms = meta.permissions();
             perms.set_readonly(true);
-            let _ = std::fs::set_permissions(path, perms);
+            let _ = std::fs::set_permissions(&fresh, perms);
+        }
+        if std::fs::rename(&fresh, path).is_err() {
+            let _ = std::fs::remove_file(&fresh);
+            return None;
         }
         Some(())
     }

@@ -36,6 +36,9 @@ pub struct Server {
     pub encoding: String,
     /// The server's capabilities, from its answer to `initialize`.
     pub capabilities: Value,
+    /// The `compel` section answered to `workspace/configuration` (when
+    /// the client offers that), settable between requests.
+    pub settings: Option<Value>,
 }
 
 /// Options for starting a server.
@@ -50,6 +53,9 @@ pub struct Start<'a> {
     /// Whether the client cannot resolve an item's documentation later
     /// (default: it can).
     pub no_resolve: bool,
+    /// Settings the client answers `workspace/configuration` with (the
+    /// `compel` section); without them the client does not offer it.
+    pub settings: Option<Value>,
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -139,6 +145,7 @@ impl Server {
             root_uri,
             encoding: String::new(),
             capabilities: Value::Null,
+            settings: opts.settings.clone(),
         };
         let mut general = json!({});
         if let Some(enc) = opts.encodings {
@@ -160,7 +167,10 @@ impl Server {
                         } },
                         "publishDiagnostics": { "relatedInformation": true, "versionSupport": true }
                     },
-                    "workspace": { "didChangeWatchedFiles": { "dynamicRegistration": true } }
+                    "workspace": {
+                        "didChangeWatchedFiles": { "dynamicRegistration": true },
+                        "configuration": server.settings.is_some()
+                    }
                 }
             }),
         );
@@ -187,7 +197,11 @@ impl Server {
             };
             if msg.get("method").is_some() && msg.get("id").is_some() {
                 // A request from the server (registerCapability ...).
-                let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": null });
+                let result = match (&self.settings, msg["method"].as_str()) {
+                    (Some(settings), Some("workspace/configuration")) => json!([settings]),
+                    _ => Value::Null,
+                };
+                let reply = json!({ "jsonrpc": "2.0", "id": msg["id"], "result": result });
                 self.send(&reply);
                 continue;
             }

@@ -241,6 +241,19 @@ pub fn live(report: Report, source: &Source) -> Arc<Live> {
     Arc::new(Live { report, at, source: source.shown() })
 }
 
+/// Reads, at `initialize`, what live values need from the client: the
+/// setting in the initialization options, whether it answers
+/// `workspace/configuration`, and whether it refreshes hints and lenses.
+pub(in crate::lsp) fn initialize(s: &mut super::super::State, params: &lsp::InitializeParams) {
+    let workspace = params.capabilities.workspace.as_ref();
+    s.config_pull = workspace.and_then(|w| w.configuration).unwrap_or(false);
+    s.inlay_refresh = workspace.and_then(|w| w.inlay_hint.as_ref()).and_then(|i| i.refresh_support).unwrap_or(false);
+    s.lens_refresh = workspace.and_then(|w| w.code_lens.as_ref()).and_then(|c| c.refresh_support).unwrap_or(false);
+    if let Some(live) = LiveSettings::from_settings(params.initialization_options.as_ref()) {
+        s.live_settings = live;
+    }
+}
+
 impl Inner {
     /// Fetches live values in the background when the user turned them on
     /// (on open, save and a change of the setting); never on the path of a
@@ -302,18 +315,21 @@ impl Inner {
     }
 
     /// Asks the client for the `compel` section of its settings, when it
-    /// answers `workspace/configuration`.
-    pub(in crate::lsp) async fn pull_settings(self: &Arc<Self>) {
+    /// answers `workspace/configuration`, and applies it (fetching when
+    /// on). Whether the client gave a setting.
+    pub(in crate::lsp) async fn pull_settings(self: &Arc<Self>) -> bool {
         if !self.lock().config_pull {
-            return;
+            return false;
         }
         let item = lsp::ConfigurationItem { scope_uri: None, section: Some("compel".to_string()) };
         if let Ok(values) = self.client.configuration(vec![item]).await {
             let section = values.into_iter().next().unwrap_or(Value::Null);
             if let Some(settings) = LiveSettings::from_settings(Some(&section)) {
                 self.set_live_settings(settings);
+                return true;
             }
         }
+        false
     }
 }
 

@@ -9,6 +9,32 @@ pub(super) mod inlay;
 pub(super) mod lens;
 pub(super) mod live;
 
+use tower_lsp::lsp_types as lsp;
+
+/// The capabilities of the features here (the rest default).
+pub(super) fn capabilities() -> lsp::ServerCapabilities {
+    lsp::ServerCapabilities {
+        document_highlight_provider: Some(lsp::OneOf::Left(true)),
+        document_link_provider: Some(lsp::DocumentLinkOptions {
+            resolve_provider: Some(false),
+            work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
+        }),
+        selection_range_provider: Some(lsp::SelectionRangeProviderCapability::Simple(true)),
+        document_range_formatting_provider: Some(lsp::OneOf::Left(true)),
+        document_on_type_formatting_provider: Some(lsp::DocumentOnTypeFormattingOptions {
+            first_trigger_character: "}".to_string(),
+            more_trigger_character: None,
+        }),
+        code_lens_provider: Some(lsp::CodeLensOptions { resolve_provider: Some(false) }),
+        execute_command_provider: Some(lsp::ExecuteCommandOptions {
+            commands: vec![lens::EVALUATE_GATE.to_string(), lens::RUN_TEST.to_string()],
+            work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
+        }),
+        inlay_hint_provider: Some(lsp::OneOf::Left(true)),
+        ..lsp::ServerCapabilities::default()
+    }
+}
+
 /// Text from a policy or a metric source, safe inside Markdown: every
 /// ASCII punctuation character escaped (CommonMark allows that for all of
 /// them), line breaks flattened.
