@@ -168,3 +168,18 @@ pub(super) fn kpi_section(out: &mut String, report: &Report, decls: &Decls<'_>, 
     }
     out.push_str("</div>\n</section>\n");
 }
+
+#[cfg(test)]
+mod tests {
+    use super::coord;
+
+    #[test]
+    fn coordinates_with_at_most_one_decimal() {
+        assert_eq!(coord(36.0), "36");
+        assert_eq!(coord(22.44), "22.4");
+        assert_eq!(coord(22.46), "22.5");
+        assert_eq!(coord(-0.04), "0");
+        assert_eq!(coord(-1.25), "-1.3");
+        assert_eq!(coord(f64::NAN), "0");
+    }
+}

@@ -384,6 +384,10 @@ mod tests {
         assert_eq!(esc("<script>\"x\"&'y'</style>"), "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;&lt;/style&gt;");
         assert_eq!(esc("a\u{202E}b\u{2066}"), "a[U+202E]b[U+2066]");
         assert_eq!(esc("a\u{0}b"), "a\u{FFFD}b");
+        // Plain ASCII is copied as is; other text character by character.
+        assert_eq!(esc("plain `text` 1.2% {x}"), "plain `text` 1.2% {x}");
+        assert_eq!(esc("Ramán\t<"), "Ramán\t&lt;");
+        assert_eq!(esc("a\u{7f}b\rc"), "a\u{FFFD}b\u{FFFD}c");
     }
 
     #[test]
