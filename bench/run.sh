@@ -9,7 +9,8 @@
 # 3. installs the pinned npm packages of tests/browser (playwright-core,
 #    axe-core) for Chromium's load time of the report page;
 # 4. runs `cargo bench --bench harness` (benches/harness.rs), which generates
-#    the workloads under bench/.cache/work, times compel check and eval,
+#    the workloads under bench/.cache/work, times compel check, eval and
+#    diff (two git revisions differing in 1% of the thresholds),
 #    cedar validate, a live Prometheus, and prints the table (also written
 #    to bench/.cache/results.md).
 #
@@ -24,7 +25,7 @@
 # COMPEL_BENCH_LSP=0 to skip the language server, CEDAR_VERSION (4.14.1),
 # COMPEL_BENCH_BASELINE=path/to/another/compel to time an older build in the
 # same rounds (before/after), COMPEL_BENCH_ONLY=compare,memory,instructions,
-# startup,prometheus,report,lsp to run some sections only.
+# diff,startup,prometheus,report,lsp to run some sections only.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."

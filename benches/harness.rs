@@ -10,6 +10,8 @@
 //! - peak memory (`/usr/bin/time -v`);
 //! - instruction counts (valgrind's callgrind): the check/eval/cedar ratios
 //!   and the scaling again, free of the machine's noise;
+//! - `compel diff` between two git revisions of the N-initiative workload
+//!   differing in 1% of the thresholds, against one `compel check`;
 //! - startup: `compel check` of a one-initiative file;
 //! - `compel eval --prometheus` against a live Prometheus holding 2,000
 //!   series (backfilled with promtool), and the same fetch one query at a
@@ -32,7 +34,7 @@
 //! `COMPEL_BENCH_CACHE` (default `bench/.cache`), `COMPEL_BENCH_BASELINE`
 //! (another `compel` binary, timed in the same rounds: before/after),
 //! `COMPEL_BENCH_ONLY` (a comma list of sections: `compare`, `memory`,
-//! `instructions`, `startup`, `prometheus`, `report`, `lsp`).
+//! `instructions`, `diff`, `startup`, `prometheus`, `report`, `lsp`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
@@ -206,6 +208,55 @@ fn write_workload(dir: &Path, n: usize) -> Workload {
     w
 }
 
+/// A git repository of two commits of the N-initiative policy: the second
+/// loosens the accuracy target of every hundredth initiative (1% of the
+/// KPIs' thresholds). Made once; reused while its policy is current.
+fn diff_repo(dir: &Path, n: usize) -> Result<PathBuf, String> {
+    let repo = dir.join(format!("diff-repo-{n}"));
+    let policy = format!("policy-{n}.compel");
+    let base = workload::policy(n);
+    let mut change = String::with_capacity(base.len());
+    for (i, part) in base.split("/// Accuracy of model ").enumerate() {
+        if i > 0 {
+            change.push_str("/// Accuracy of model ");
+        }
+        // Part i holds initiative i - 1.
+        if i > 0 && (i - 1) % 100 == 0 {
+            change.push_str(&part.replacen("target  >= 92%", "target  >= 91%", 1));
+        } else {
+            change.push_str(part);
+        }
+    }
+    let marker = repo.join(".made");
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(&format!("{}", base.len())) {
+        return Ok(repo);
+    }
+    let _ = std::fs::remove_dir_all(&repo);
+    std::fs::create_dir_all(&repo).map_err(|e| e.to_string())?;
+    let git = |args: &[&str]| -> Result<(), String> {
+        let out = Command::new("git")
+            .args(["-c", "user.email=bench@example.com", "-c", "user.name=bench", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(&repo)
+            .output()
+            .map_err(|e| format!("git cannot be run: {e}"))?;
+        if out.status.success() {
+            Ok(())
+        } else {
+            Err(format!("git {args:?}: {}", String::from_utf8_lossy(&out.stderr)))
+        }
+    };
+    std::fs::write(repo.join("compel.toml"), workload::COMPEL_TOML).map_err(|e| e.to_string())?;
+    std::fs::write(repo.join(&policy), &base).map_err(|e| e.to_string())?;
+    git(&["init", "-q"])?;
+    git(&["add", "."])?;
+    git(&["commit", "-qm", "base"])?;
+    std::fs::write(repo.join(&policy), &change).map_err(|e| e.to_string())?;
+    git(&["commit", "-qam", "loosen 1% of the targets"])?;
+    std::fs::write(&marker, format!("{}", base.len())).map_err(|e| e.to_string())?;
+    Ok(repo)
+}
+
 fn write_if_changed(path: &Path, text: &str) {
     if std::fs::read(path).ok().as_deref() != Some(text.as_bytes()) {
         std::fs::write(path, text).expect("write a workload file");
@@ -346,7 +397,7 @@ fn main() {
 
     let mut table = Table::default();
     let mut notes: Vec<String> = Vec::new();
-    // COMPEL_BENCH_ONLY=compare,memory,startup,prometheus,report,lsp picks sections.
+    // COMPEL_BENCH_ONLY=compare,memory,diff,startup,prometheus,report,lsp picks sections.
     let only = std::env::var("COMPEL_BENCH_ONLY").unwrap_or_default();
     let wants = |section: &str| only.is_empty() || only.split(',').any(|s| s.trim() == section);
 
@@ -568,6 +619,31 @@ fn main() {
             );
         } else {
             notes.push("valgrind is missing (apt-get install valgrind): no instruction counts".to_string());
+        }
+    }
+
+    // ---- diff: two revisions differing in 1% of the thresholds ------------
+    if wants("diff") {
+        match diff_repo(&dir, n) {
+            Ok(repo) => {
+                eprintln!("harness: timing compel diff against compel check, {reps} interleaved rounds");
+                let policy = format!("policy-{n}.compel");
+                let check_one = Cmd::new(&format!("compel check (N={n}, one revision)"), COMPEL, &["check", &policy]);
+                let diff = Cmd::new(
+                    &format!("compel diff HEAD~1 (N={n})"),
+                    COMPEL,
+                    &["diff", "HEAD~1", &policy, "--format", "json"],
+                );
+                let times = time_all(&repo, &[&check_one, &diff], reps);
+                let (tc, td) = (median(&times[0]), median(&times[1]));
+                table.row(
+                    format!("compel diff, two revisions of N={n}, 1% of thresholds changed"),
+                    ms(td),
+                    format!("{:.2}x one check ({})", td / tc, ms(tc)),
+                    format!("<= 2.5x check: {}", verdict(td / tc <= 2.5)),
+                );
+            }
+            Err(e) => notes.push(format!("compel diff not measured: {e}")),
         }
     }
 

@@ -19,6 +19,10 @@ enum Command {
     Check(cli::check::Args),
     /// Decide gates, KPIs and policies against metrics.
     Eval(Box<cli::eval::Args>),
+    /// What a change does to the governance: `compel diff BASE [PATH...]` or `compel diff OLD_DIR NEW_DIR`.
+    Diff(Box<cli::diff::Args>),
+    /// Write a starter project: `compel init [DIR]`.
+    Init(cli::init::Args),
     /// Compile KPIs and gates into Prometheus recording and alerting rules.
     Compile(cli::compile::Args),
     /// Write the executive portfolio page: one self-contained HTML file.
@@ -59,6 +63,8 @@ fn run(args: Cli) -> ExitCode {
     let code = match args.command {
         Command::Check(a) => cli::check::run(a),
         Command::Eval(a) => cli::eval::run(*a),
+        Command::Diff(a) => cli::diff::run(*a),
+        Command::Init(a) => cli::init::run(a),
         Command::Compile(a) => cli::compile::run(a),
         Command::Report(a) => cli::report::run(*a),
         Command::Fmt(a) => cli::fmt::run(a),

@@ -420,7 +420,7 @@ fn github_closes_with_a_notice_and_writes_the_job_summary() {
     assert_eq!((o.status.code(), stdout(&o).as_str()), (Some(2), ""));
     let md = std::fs::read_to_string(&summary).unwrap();
     assert!(
-        md.ends_with("## ⛔ compel check could not run\n\n- error[E0105]: `no/such.compel` does not exist\n\n"),
+        md.ends_with("## ⛔ compel check could not run\n\n- error\\[E0105\\]: `no/such.compel` does not exist\n\n"),
         "{md}"
     );
 

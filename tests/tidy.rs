@@ -76,11 +76,12 @@ fn the_core_does_no_io_and_knows_no_front_end() {
         "eprintln!",
     ];
     let mut files = Vec::new();
-    for dir in ["src/syntax", "src/check", "src/eval", "src/diag", "src/fmt", "src/ide"] {
+    for dir in ["src/syntax", "src/check", "src/eval", "src/diag", "src/fmt", "src/ide", "src/diff"] {
         files_under(&root().join(dir), "rs", &mut files);
     }
     files.push(root().join("src/analysis.rs"));
     files.push(root().join("src/text.rs"));
+    files.push(root().join("src/markdown.rs"));
     for f in files {
         let text = read(&f);
         // Tests inside a module may do as they please.

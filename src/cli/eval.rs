@@ -170,7 +170,7 @@ pub fn run(args: Args) -> Exit {
 
 /// `--now`: an RFC 3339 time that names one instant. A leap second
 /// (`23:59:60`) is refused: clocks and metric stores disagree on it.
-fn parse_now(text: &str) -> Result<i64, String> {
+pub(crate) fn parse_now(text: &str) -> Result<i64, String> {
     let trimmed = text.trim();
     if trimmed.get(16..19) == Some(":60") {
         return Err(format!(
@@ -385,7 +385,7 @@ pub(crate) fn clock() -> i64 {
     secs.saturating_mul(crate::eval::metrics::NANOS)
 }
 
-fn stderr_color() -> bool {
+pub(crate) fn stderr_color() -> bool {
     use std::io::IsTerminal;
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
 }
@@ -559,7 +559,7 @@ pub(crate) fn fetch_prometheus(
     Ok(())
 }
 
-fn duration_error(flag: &str, text: &str) -> String {
+pub(crate) fn duration_error(flag: &str, text: &str) -> String {
     format!("`{flag} {text}` is not a duration such as 1d, 36h, 90m or 500ms")
 }
 
@@ -640,7 +640,7 @@ fn load_config(args: &Inputs) -> Result<Config, String> {
     parse_config(&shown, &text, path.parent().unwrap_or(Path::new(".")))
 }
 
-fn parse_config(shown: &str, text: &str, dir: &Path) -> Result<Config, String> {
+pub(crate) fn parse_config(shown: &str, text: &str, dir: &Path) -> Result<Config, String> {
     let table: toml::Table =
         text.parse().map_err(|e: toml::de::Error| format!("`{shown}` is not valid TOML: {}", e.message()))?;
     let mut config = Config { limits: Limits::from_table(shown, &table)?, ..Config::default() };

@@ -5,9 +5,11 @@
 
 pub mod check;
 pub mod compile;
+pub mod diff;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
+pub mod init;
 pub mod lsp;
 pub mod report;
 pub mod test;

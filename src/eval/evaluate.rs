@@ -102,6 +102,24 @@ pub fn evaluate(model: &Model, files: &Files, store: &MetricStore, opts: &EvalOp
     ev.run(store, opts, workers)
 }
 
+/// Evaluates one initiative: its KPIs and the gates out of its stage,
+/// the top-level gates among `top_gates` its file sees and its own (what
+/// `compel diff` needs for an initiative whose stage advanced, on a model
+/// it has adjusted). Nothing is asked: the report is readiness.
+pub fn evaluate_initiative(
+    model: &Model,
+    files: &Files,
+    store: &MetricStore,
+    opts: &EvalOptions,
+    initiative: DeclId,
+    top_gates: &[usize],
+) -> InitiativeReport {
+    model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
+    let metrics = StoreMetrics::new(model, store, opts);
+    let ev = Evaluator::new(model, files, &metrics);
+    ev.initiative(initiative, top_gates)
+}
+
 /// Below this many initiatives a second thread costs more than it saves.
 const PARALLEL_FROM: usize = 256;
 

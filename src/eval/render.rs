@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use super::report::{CriterionReport, GateReport, InitiativeReport, KpiReport, KpiStatus, Outcome, Report};
 use crate::check::MeasureUnit;
 use crate::junit::{attr, xml, JunitRun};
+use crate::markdown as md;
 
 /// The report as JSON (see `docs/report.schema.json`).
 pub fn json(report: &Report) -> String {
@@ -264,22 +265,19 @@ fn status_emoji(s: KpiStatus) -> &'static str {
     }
 }
 
-/// A table cell: pipes escaped, line breaks flattened.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
-}
-
 /// Markdown for a pull-request comment: a heading with the outcome, a KPI
-/// table and a criteria table per initiative, then the policies.
+/// table and a criteria table per initiative (with each criterion's
+/// `because`), then the policies. Everything taken from the policy goes
+/// through [`crate::markdown`], so it renders as text.
 pub fn markdown(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## {} compel eval: {}\n", emoji(report.outcome), report.outcome);
-    let _ = writeln!(out, "Evaluated at `{}`: {}.", report.now, counts(report));
+    let _ = writeln!(out, "Evaluated at {}: {}.", md::code(&report.now), counts(report));
     if !report.initiatives.is_empty() {
         md_readiness(&mut out, report);
     }
     for init in &report.initiatives {
-        let _ = writeln!(out, "\n### Initiative `{}` (stage `{}`)\n", init.name, init.stage);
+        let _ = writeln!(out, "\n### Initiative {} (stage {})\n", md::code(&init.name), md::code(&init.stage));
         if !init.kpis.is_empty() {
             md_kpis(&mut out, &init.kpis);
         }
@@ -287,50 +285,57 @@ pub fn markdown(report: &Report) -> String {
             let readiness = if unasked_block(init, gate.outcome) { ", not ready (not asked)" } else { "" };
             let _ = writeln!(
                 out,
-                "**Gate `{} -> {}`: {} {}{readiness}** ({})\n",
-                gate.from,
-                gate.to,
+                "**Gate {}: {} {}{readiness}** ({})\n",
+                md::code(&format!("{} -> {}", gate.from, gate.to)),
                 gate_emoji(init, gate.outcome),
                 gate.outcome,
-                cell(&gate.reason)
+                md::prose(&gate.reason, false)
             );
             md_criteria(&mut out, init, gate);
         }
     }
     if !report.policies.is_empty() {
         let _ = writeln!(out, "\n### Policies\n");
-        let _ = writeln!(out, "| outcome | policy | subject | why |");
-        let _ = writeln!(out, "|---|---|---|---|");
-        for pol in &report.policies {
-            let why: Vec<String> = pol.criteria.iter().map(|c| format!("`{}`: {}", c.text, c.reason)).collect();
-            let _ = writeln!(
-                out,
-                "| {} {} | `{}` | `{}` | {} |",
-                emoji(pol.outcome),
-                pol.outcome,
-                pol.name,
-                pol.subject,
-                cell(&why.join("; "))
-            );
-        }
+        let rows: Vec<Vec<String>> = report
+            .policies
+            .iter()
+            .map(|pol| {
+                let why: Vec<String> =
+                    pol.criteria.iter().map(|c| format!("{}: {}", md::code_cell(&c.text), why(c))).collect();
+                vec![
+                    format!("{} {}", emoji(pol.outcome), pol.outcome),
+                    md::code_cell(&pol.name),
+                    md::code_cell(&pol.subject),
+                    why.join("; "),
+                ]
+            })
+            .collect();
+        out.push_str(&md::table(&["outcome", "policy", "subject", "why"], &rows));
     }
     out
 }
 
-fn md_kpis(out: &mut String, kpis: &[KpiReport]) {
-    let _ = writeln!(out, "| KPI | status | value | why |");
-    let _ = writeln!(out, "|---|---|---|---|");
-    for k in kpis {
-        let _ = writeln!(
-            out,
-            "| `{}` | {} {} | {} | {} |",
-            k.name,
-            status_emoji(k.status),
-            k.status,
-            cell(&kpi_value(k)),
-            cell(&k.reason)
-        );
+/// A criterion's reason, and its `because` when it blocks or warns.
+fn why(c: &CriterionReport) -> String {
+    match &c.because {
+        Some(b) if c.outcome != Outcome::Pass => format!("{} (because: {})", md::prose(&c.reason, true), md::text(b)),
+        _ => md::prose(&c.reason, true),
     }
+}
+
+fn md_kpis(out: &mut String, kpis: &[KpiReport]) {
+    let rows: Vec<Vec<String>> = kpis
+        .iter()
+        .map(|k| {
+            vec![
+                md::code_cell(&k.name),
+                format!("{} {}", status_emoji(k.status), k.status),
+                md::text(&kpi_value(k)),
+                md::prose(&k.reason, true),
+            ]
+        })
+        .collect();
+    out.push_str(&md::table(&["KPI", "status", "value", "why"], &rows));
     out.push('\n');
 }
 
@@ -347,35 +352,45 @@ fn gate_emoji(init: &InitiativeReport, o: Outcome) -> &'static str {
 /// One row per initiative: its next gate and whether it may advance.
 fn md_readiness(out: &mut String, report: &Report) {
     let _ = writeln!(out, "\n### Readiness\n");
-    let _ = writeln!(out, "| initiative | stage | next gate | readiness | blocked by |");
-    let _ = writeln!(out, "|---|---|---|---|---|");
-    for init in &report.initiatives {
-        let next = init.next_gate.as_ref().map_or_else(|| "none".to_string(), |g| format!("`{} -> {}`", g.from, g.to));
-        let asked = if init.asked { " (asked)" } else { "" };
-        let readiness = match (init.ready, init.asked) {
-            (true, _) => format!("✅ ready{asked}"),
-            (false, false) => "🚧 not ready".to_string(),
-            (false, true) => format!("❌ not ready{asked}"),
-        };
-        let why: Vec<String> = init.blocked_by.iter().map(|b| format!("`{}`: {}", b.text, b.reason)).collect();
-        let _ =
-            writeln!(out, "| `{}` | `{}` | {next} | {readiness} | {} |", init.name, init.stage, cell(&why.join("; ")));
-    }
+    let rows: Vec<Vec<String>> = report
+        .initiatives
+        .iter()
+        .map(|init| {
+            let next = init
+                .next_gate
+                .as_ref()
+                .map_or_else(|| "none".to_string(), |g| md::code_cell(&format!("{} -> {}", g.from, g.to)));
+            let asked = if init.asked { " (asked)" } else { "" };
+            let readiness = match (init.ready, init.asked) {
+                (true, _) => format!("✅ ready{asked}"),
+                (false, false) => "🚧 not ready".to_string(),
+                (false, true) => format!("❌ not ready{asked}"),
+            };
+            let why: Vec<String> = init
+                .blocked_by
+                .iter()
+                .map(|b| format!("{}: {}", md::code_cell(&b.text), md::prose(&b.reason, true)))
+                .collect();
+            vec![md::code_cell(&init.name), md::code_cell(&init.stage), next, readiness, why.join("; ")]
+        })
+        .collect();
+    out.push_str(&md::table(&["initiative", "stage", "next gate", "readiness", "blocked by"], &rows));
 }
 
 fn md_criteria(out: &mut String, init: &InitiativeReport, gate: &GateReport) {
-    let _ = writeln!(out, "| outcome | criterion | why |");
-    let _ = writeln!(out, "|---|---|---|");
-    for c in &gate.criteria {
-        let _ = writeln!(
-            out,
-            "| {} {} | `{}` | {} |",
-            gate_emoji(init, c.outcome),
-            c.outcome,
-            cell(&c.text),
-            cell(&c.reason)
-        );
-    }
+    let rows: Vec<Vec<String>> = gate
+        .criteria
+        .iter()
+        .map(|c| {
+            vec![
+                format!("{} {}", gate_emoji(init, c.outcome), c.outcome),
+                md::code_cell(&c.text),
+                md::prose(&c.reason, true),
+                c.because.as_deref().map(md::text).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    out.push_str(&md::table(&["outcome", "criterion", "why", "because"], &rows));
     out.push('\n');
 }
 

@@ -6,12 +6,12 @@ use super::*;
 // GitHub Actions
 
 /// Escapes the message of a workflow command.
-fn escape_data(text: &str) -> String {
+pub(crate) fn escape_data(text: &str) -> String {
     text.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
 /// Escapes a property value of a workflow command.
-fn escape_property(text: &str) -> String {
+pub(crate) fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
@@ -112,7 +112,7 @@ pub fn github(files: &Files, diags: &[Diagnostic]) -> String {
 pub fn github_failure_summary(reasons: &[String]) -> String {
     let mut out = String::from("## ⛔ compel check could not run\n\n");
     for reason in reasons {
-        out.push_str(&format!("- {}\n", reason.replace(['\n', '\r'], " ")));
+        out.push_str(&format!("- {}\n", crate::markdown::prose(reason, false)));
     }
     out.push('\n');
     out
@@ -140,7 +140,6 @@ pub fn github_summary(files: &Files, diags: &[Diagnostic]) -> String {
         .collect();
     out.push_str(&format!("## {icon} compel check: {}\n\n", counts.join(", ")));
     out.push_str("| severity | code | where | message |\n|---|---|---|---|\n");
-    let cell = |text: &str| text.replace('|', "\\|").replace(['\n', '\r'], " ");
     for (i, diag) in diags.iter().enumerate() {
         if out.len() > BUDGET {
             out.push_str(&format!("\n… and {} more: run `compel check` to see them all.\n", diags.len() - i));
@@ -151,12 +150,12 @@ pub fn github_summary(files: &Files, diags: &[Diagnostic]) -> String {
             message.push_str(&format!(" (help: {help})"));
         }
         out.push_str(&format!(
-            "| {} | [`{}`]({}) | `{}` | {} |\n",
+            "| {} | [`{}`]({}) | {} | {} |\n",
             diag.severity.as_str(),
             diag.code.as_str(),
             help_uri(diag.code).unwrap_or_default(),
-            cell(&github_position(files, diag.primary)),
-            cell(&message)
+            crate::markdown::code_cell(&github_position(files, diag.primary)),
+            crate::markdown::prose(&message, true)
         ));
     }
     out.push('\n');

@@ -38,6 +38,7 @@ mod sarif;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use github::{escape_data, escape_property};
 pub use github::{github, github_failure_summary, github_summary, GITHUB_ANNOTATIONS_PER_KIND};
 pub use miette_adapter::MietteDiagnostic;
 pub use sarif::{
