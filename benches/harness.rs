@@ -436,6 +436,17 @@ fn main() {
                 cmds.push(c);
             }
         }
+        // The family workload (N initiatives, each with a 4-member family).
+        let families_at = cmds.len();
+        write_if_changed(&dir.join(format!("families-{n}.compel")), &workload::family_policy(n));
+        write_if_changed(&dir.join(format!("families-metrics-{n}.json")), &workload::family_metrics_json(n));
+        let (fam_policy, fam_metrics) = (format!("families-{n}.compel"), format!("families-metrics-{n}.json"));
+        cmds.push(Cmd::new(&format!("compel check families (N={n})"), COMPEL, &["check", &fam_policy]));
+        cmds.push(Cmd::new(
+            &format!("compel eval families (N={n})"),
+            COMPEL,
+            &["eval", &fam_policy, "--metrics", &fam_metrics, "--now", workload::NOW, "--format", "json"],
+        ));
         eprintln!("harness: timing check, eval and cedar validate, {reps} interleaved rounds");
         let refs: Vec<&Cmd> = cmds.iter().collect();
         let times = time_all(&dir, &refs, reps);
@@ -478,6 +489,19 @@ fn main() {
             ms(human_big),
             format!("{:.2}x check", human_big / check_big),
             format!("<= 3x check: {}", verdict(human_big / check_big <= 3.0)),
+        );
+        let (check_fam, eval_fam) = (t(families_at), t(families_at + 1));
+        table.row(
+            format!("compel check, N={n} with KPI families (4 members each)"),
+            ms(check_fam),
+            format!("{:.2}x the plain check", check_fam / check_big),
+            "",
+        );
+        table.row(
+            format!("compel eval, JSON report, N={n} with KPI families (4 members each)"),
+            ms(eval_fam),
+            format!("{:.2}x the plain eval", eval_fam / eval_big),
+            "",
         );
         table.row(
             format!("compel check, N={small_n} ({:.2} MB)", mb(small.policy_bytes)),

@@ -34,6 +34,15 @@ fn the_stdlib_carries_its_own_tests() {
     assert!(last.ends_with("passed, 0 failed") && !last.starts_with("0 "), "{out}");
 }
 
+/// Inline samples decide KPI families: all groups met, a vanished group
+/// unknown (never a pass), one group missing its target.
+#[test]
+fn families_with_inline_samples() {
+    let o = compel(&["test", "tests/fixtures/test/families/fairness.compel"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).ends_with("3 passed, 0 failed\n"), "{}", stdout(&o));
+}
+
 #[test]
 fn a_wrong_expectation_fails_with_expected_and_actual() {
     let o = compel(&["test", "tests/fixtures/test/spike/wrong.compel"]);

@@ -556,6 +556,33 @@ fn reports_validate_against_the_schema() {
         assert!(text.contains("\"failing\""), "{case}: {text}");
         assert_valid_report(&text);
     }
+    // A family lists its members, each with its labels; the family's status
+    // is its worst member's (`missed`), and its value is null.
+    let family = stdout(&compel_in(
+        &Path::new(FIXTURES).join("family_fixed"),
+        &["eval", "policy.compel", "--metrics", "metrics.json", "--now", NOW, "--format", "json"],
+    ));
+    assert_valid_report(&family);
+    let report: Value = serde_json::from_str(&family).expect("JSON");
+    let fam = &report["initiatives"][0]["kpis"][0];
+    assert_eq!((fam["name"].as_str(), fam["status"].as_str()), (Some("auc_by_group"), Some("missed")));
+    assert!(fam["value"].is_null());
+    let members = fam["members"].as_array().expect("members");
+    assert_eq!(members.len(), 4);
+    let statuses: Vec<(&str, &str, &str)> = members
+        .iter()
+        .map(|m| {
+            (
+                m["labels"]["sex"].as_str().unwrap(),
+                m["labels"]["age_band"].as_str().unwrap(),
+                m["status"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [("female", "18-64", "met"), ("female", "65+", "met"), ("male", "18-64", "missed"), ("male", "65+", "unknown")]
+    );
     // A report that is not a valid one is refused, so the test can fail.
     let mut broken: Value = json(&eval_example("latency-spike.json", "json"));
     broken["outcome"] = Value::from("maybe");

@@ -1297,6 +1297,34 @@ fn latency_run(debounce_ms: Option<u64>) -> (Duration, Duration) {
     (median(&mut change), median(&mut completion))
 }
 
+#[test]
+fn hover_on_a_family_lists_its_members_and_offset_windows_check() {
+    let mut server = Server::start("families", Start::default());
+    let uri = server.open("families.compel");
+    let text = server.text("families.compel");
+    // The discovered family's warning only: `offset` and the list forms check.
+    let diags = server.diagnostics(&uri, Some(1));
+    let codes: Vec<&str> = diags["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["code"].as_str()).collect();
+    assert_eq!(codes, ["E0431"]);
+    let pos = server.pos(&text, "require auc_by_group", 0, 10);
+    let hover = server.request("textDocument/hover", tdp(&uri, pos));
+    let value = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(value.contains("A KPI family of 4 members"), "{value}");
+    for member in ["sex=\"female\", age_band=\"18-39\"", "sex=\"male\", age_band=\"65+\""] {
+        assert!(value.contains(&format!("`auc_by_group{{{member}}}`")), "{member} in {value}");
+    }
+    let pos = server.pos(&text, "expect  latency_by_region", 0, 10);
+    let hover = server.request("textDocument/hover", tdp(&uri, pos));
+    let value = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(value.contains("one member per `region` value found in the data"), "{value}");
+    // `spread`'s doc comes from the stdlib, with the registry's forms.
+    let pos = server.pos(&text, "spread(", 0, 1);
+    let hover = server.request("textDocument/hover", tdp(&uri, pos));
+    let value = hover["contents"]["value"].as_str().unwrap_or("");
+    assert!(value.contains("builtin spread(list: [quantity]) -> quantity"), "{value}");
+    assert!(value.contains("The largest element of a list minus the smallest"), "{value}");
+}
+
 /// The newer requests on the same document, each 40 times at the middle
 /// of the file: their names (with what they returned) and their times.
 fn feature_latencies(server: &mut Server, uri: &str, text: &str, middle: usize) -> Vec<(String, Vec<Duration>)> {

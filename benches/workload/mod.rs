@@ -58,6 +58,52 @@ pub fn policy(n: usize) -> String {
     s
 }
 
+/// The groups of the family workload: 4 members per family.
+const GROUPS: [(&str, &str); 4] = [("female", "young"), ("female", "old"), ("male", "young"), ("male", "old")];
+
+/// The family workload: each initiative of [`policy`] also has a KPI family
+/// of 4 members (`by { sex [...]  age [...] }`) whose gate requires every
+/// member, bounds the spread and the smallest 7-day average, and compares
+/// the week with the week before (`offset`).
+pub fn family_policy(n: usize) -> String {
+    let mut s = String::with_capacity(n * 1200 + 256);
+    policy_header(&mut s);
+    for i in 0..n {
+        initiative(&mut s, i);
+        let _ = write!(
+            s,
+            "kpi auc_{i} {{\n  metric \"group_auc\"\n  labels {{ model \"m{i}\" }}\n  by     {{ sex [\"female\", \"male\"] age [\"young\", \"old\"] }}\n  target >= 0.8\n  max_age 2d\n}}\n\n\
+             initiative fair_{i} {{\n  program        prog\n  owner          \"team{i}@example.com\"\n  stage          model\n  kpis           [auc_{i}]\n  contributes_to [loss_0]\n\n  \
+             dataset fair_data_{i} {{\n    versioned true\n  }}\n\n  monitor fair_drift_{i} {{\n    kind drift\n  }}\n\n  \
+             gate model -> produce {{\n    require auc_{i}\n    require all(g in auc_{i}: g >= 0.8)\n    require spread(auc_{i}) <= 0.05\n    require min(avg(auc_{i}, 7d)) >= 0.8\n    \
+             expect  min(avg(auc_{i}, 3d)) >= min(avg(auc_{i}, 3d, offset 3d)) - 0.02\n  }}\n}}\n\n"
+        );
+    }
+    s
+}
+
+/// The metrics of [`family_policy`]: those of [`metrics_json`] and 4 group
+/// series per initiative.
+pub fn family_metrics_json(n: usize) -> String {
+    let mut s = metrics_json(n);
+    s.truncate(s.len() - "\n]}\n".len());
+    for i in 0..n {
+        for (g, (sex, age)) in GROUPS.iter().enumerate() {
+            let _ = write!(
+                s,
+                ",\n{{\"metric\": \"group_auc\", \"labels\": {{\"model\": \"m{i}\", \"sex\": \"{sex}\", \"age\": \"{age}\"}}, \"samples\": ["
+            );
+            for d in 0..7 {
+                let v = 0.85 + 0.005 * ((i + d + g) % 4) as f64;
+                let _ = write!(s, "{}[\"2026-11-{:02}T00:00:00Z\", {v}]", if d > 0 { ", " } else { "" }, 17 + d);
+            }
+            s.push_str("]}");
+        }
+    }
+    s.push_str("\n]}\n");
+    s
+}
+
 /// The two series of initiative `i`: `(metric, raw values of the 7 days)`.
 fn series_values(i: usize) -> [(&'static str, [f64; 7]); 2] {
     let mut out = [("model_accuracy", [0.0; 7]), ("loss_rate", [0.0; 7])];
@@ -114,7 +160,8 @@ pub fn openmetrics(n: usize) -> String {
 
 /// The `compel.toml` beside the workload: one file of N = 10,000 holds
 /// 30,003 top-level declarations, over the default limit of 10,000 per file.
-pub const COMPEL_TOML: &str = "# Written by benches/harness.rs.\n[limits]\nmax_declarations = 1000000\n";
+pub const COMPEL_TOML: &str =
+    "# Written by benches/harness.rs.\n[limits]\nmax_declarations = 1000000\nmax_file_bytes = \"64 MiB\"\n";
 
 /// The Cedar schema of the equivalent policy set.
 pub const CEDAR_SCHEMA: &str = r#"// The entities a compel gate reads, as Cedar sees them. KPI values

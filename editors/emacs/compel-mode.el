@@ -52,7 +52,7 @@
 
 (defconst compel-builtin-functions
   '("last" "avg" "min" "max" "sum" "count" "p50" "p90" "p95" "p99" "delta"
-    "psi" "ks" "wasserstein" "all" "any")
+    "psi" "ks" "wasserstein" "all" "any" "abs" "spread" "executive_roles")
   "The built-in functions of the compel standard library.")
 
 (defconst compel-prelude-names

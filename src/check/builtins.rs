@@ -22,6 +22,66 @@ pub enum Family {
     Drift,
     /// A quantifier over a list: `all(x in xs: p)`.
     Quantifier,
+    /// A function of one value: `abs(x)`.
+    Scalar,
+    /// A function of a list only: `spread(xs)`.
+    List,
+    /// The roles declared with `executive true`, in every loaded file:
+    /// `executive_roles()` (what `c_suite` is).
+    ExecutiveRoles,
+}
+
+/// What a call with a list (or with two plain values) means, besides the
+/// entry's own signature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lists {
+    /// Nothing: only the signature.
+    No,
+    /// `count(xs)`: the list's length.
+    Count,
+    /// `sum(xs)`, `avg(xs)`, `spread(xs)`: a statistic of the list's values.
+    Aggregate,
+    /// `min(xs)`, `max(xs)`, and `min(a, b)` of two values. A KPI followed
+    /// by a duration is always a window (`min(k, 7d)`).
+    Extremum,
+}
+
+/// The statistic a list form computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stat {
+    /// The smallest element.
+    Min,
+    /// The largest element.
+    Max,
+    /// The sum.
+    Sum,
+    /// The mean.
+    Avg,
+    /// The largest minus the smallest.
+    Spread,
+}
+
+/// What a quantifier form `f(x in xs: e)` computes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Quant {
+    /// `all(x in xs: p)`.
+    All,
+    /// `any(x in xs: p)`.
+    Any,
+    /// `count(x in xs: p)`: how many elements satisfy `p`.
+    Count,
+    /// `sum(x in xs: e)`: the sum of `e` over the elements.
+    Sum,
+    /// `avg(x in xs: e)`: the mean of `e` over the elements.
+    Avg,
+}
+
+impl Quant {
+    /// Whether the body is a condition (`all`, `any`, `count`) rather than
+    /// a value (`sum`, `avg`).
+    pub fn tests(self) -> bool {
+        matches!(self, Quant::All | Quant::Any | Quant::Count)
+    }
 }
 
 /// One built-in function.
@@ -36,17 +96,23 @@ pub struct Builtin {
     pub ret: &'static str,
     /// How it is evaluated.
     pub family: Family,
-    /// Whether `f(list)` is also allowed and means the list's length.
-    pub counts_lists: bool,
-    /// Whether `f(x in xs: p)` is also allowed (a quantifier).
-    pub quantifies: bool,
+    /// What `f(list)` (and `f(a, b)`) mean besides the signature.
+    pub lists: Lists,
+    /// What `f(x in xs: e)` computes, when that form is allowed.
+    pub quantifier: Option<Quant>,
+    /// The statistic of `f(list)`, `f(a, b)` and `f(x in xs: e)`.
+    pub stat: Option<Stat>,
     /// Whether evaluating it reads metrics (so `compel check` defers it).
     pub reads_metrics: bool,
+    /// The other forms of the call, as hover and signature help show them.
+    pub forms: &'static [&'static str],
 }
 
 const KPI_WINDOW: &[(&str, &str)] = &[("kpi", "kpi"), ("window", "duration")];
 const KPI_TWO_WINDOWS: &[(&str, &str)] = &[("kpi", "kpi"), ("current", "duration"), ("reference", "duration")];
 const LIST_PREDICATE: &[(&str, &str)] = &[("list", "[any]"), ("predicate", "bool")];
+const VALUE: &[(&str, &str)] = &[("value", "quantity")];
+const LIST: &[(&str, &str)] = &[("list", "[quantity]")];
 
 const fn window(name: &'static str, ret: &'static str) -> Builtin {
     Builtin {
@@ -54,9 +120,11 @@ const fn window(name: &'static str, ret: &'static str) -> Builtin {
         params: KPI_WINDOW,
         ret,
         family: Family::Window,
-        counts_lists: false,
-        quantifies: false,
+        lists: Lists::No,
+        quantifier: None,
+        stat: None,
         reads_metrics: true,
+        forms: &[],
     }
 }
 
@@ -66,32 +134,63 @@ const fn drift(name: &'static str) -> Builtin {
         params: KPI_TWO_WINDOWS,
         ret: "number",
         family: Family::Drift,
-        counts_lists: false,
-        quantifies: false,
+        lists: Lists::No,
+        quantifier: None,
+        stat: None,
         reads_metrics: true,
+        forms: &[],
     }
 }
 
-const fn quantifier(name: &'static str) -> Builtin {
+const fn quantifier(name: &'static str, q: Quant) -> Builtin {
     Builtin {
         name,
         params: LIST_PREDICATE,
         ret: "bool",
         family: Family::Quantifier,
-        counts_lists: false,
-        quantifies: true,
+        lists: Lists::No,
+        quantifier: Some(q),
+        stat: None,
         reads_metrics: false,
+        forms: &[],
     }
 }
 
 /// Every built-in, in the stdlib's order.
 pub const BUILTINS: &[Builtin] = &[
     window("last", "measure"),
-    window("avg", "measure"),
-    window("min", "measure"),
-    window("max", "measure"),
-    window("sum", "measure"),
-    Builtin { counts_lists: true, quantifies: true, ..window("count", "number") },
+    Builtin {
+        lists: Lists::Aggregate,
+        quantifier: Some(Quant::Avg),
+        stat: Some(Stat::Avg),
+        forms: &["avg(list: [quantity]) -> quantity", "avg(x in list: value) -> quantity"],
+        ..window("avg", "measure")
+    },
+    Builtin {
+        lists: Lists::Extremum,
+        stat: Some(Stat::Min),
+        forms: &["min(list: [quantity]) -> quantity", "min(a: quantity, b: quantity) -> quantity"],
+        ..window("min", "measure")
+    },
+    Builtin {
+        lists: Lists::Extremum,
+        stat: Some(Stat::Max),
+        forms: &["max(list: [quantity]) -> quantity", "max(a: quantity, b: quantity) -> quantity"],
+        ..window("max", "measure")
+    },
+    Builtin {
+        lists: Lists::Aggregate,
+        quantifier: Some(Quant::Sum),
+        stat: Some(Stat::Sum),
+        forms: &["sum(list: [quantity]) -> quantity", "sum(x in list: value) -> quantity"],
+        ..window("sum", "measure")
+    },
+    Builtin {
+        lists: Lists::Count,
+        quantifier: Some(Quant::Count),
+        forms: &["count(list: [any]) -> number", "count(x in list: predicate) -> number"],
+        ..window("count", "number")
+    },
     window("p50", "measure"),
     window("p90", "measure"),
     window("p95", "measure"),
@@ -100,8 +199,41 @@ pub const BUILTINS: &[Builtin] = &[
     drift("psi"),
     drift("ks"),
     drift("wasserstein"),
-    quantifier("all"),
-    quantifier("any"),
+    quantifier("all", Quant::All),
+    quantifier("any", Quant::Any),
+    Builtin {
+        name: "abs",
+        params: VALUE,
+        ret: "quantity",
+        family: Family::Scalar,
+        lists: Lists::No,
+        quantifier: None,
+        stat: None,
+        reads_metrics: false,
+        forms: &[],
+    },
+    Builtin {
+        name: "spread",
+        params: LIST,
+        ret: "quantity",
+        family: Family::List,
+        lists: Lists::Aggregate,
+        quantifier: None,
+        stat: Some(Stat::Spread),
+        reads_metrics: false,
+        forms: &[],
+    },
+    Builtin {
+        name: "executive_roles",
+        params: &[],
+        ret: "[role]",
+        family: Family::ExecutiveRoles,
+        lists: Lists::No,
+        quantifier: None,
+        stat: None,
+        reads_metrics: false,
+        forms: &[],
+    },
 ];
 
 /// The built-in named `name`.
@@ -115,6 +247,17 @@ pub fn is(name: &str, family: Family) -> bool {
 }
 
 impl Builtin {
+    /// Whether a call with `args` arguments, the first a KPI when
+    /// `first_is_kpi`, reads a window of that KPI: a KPI followed by a
+    /// duration is always a window (`min(k, 7d)`), while `min(250ms, k)`
+    /// is the smaller of two values.
+    pub fn is_window_call(&self, args: usize, first_is_kpi: bool) -> bool {
+        match self.family {
+            Family::Window => args == 2 && (first_is_kpi || self.lists != Lists::Extremum),
+            _ => false,
+        }
+    }
+
     /// `avg(kpi: kpi, window: duration) -> measure`.
     pub fn signature(&self) -> String {
         let params: Vec<String> = self.params.iter().map(|(n, t)| format!("{n}: {t}")).collect();

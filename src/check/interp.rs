@@ -31,6 +31,16 @@ use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::builtins::Family;
+
+#[path = "interp_governance.rs"]
+mod governance;
+pub use governance::executive_roles;
+use governance::{applies, scoped, seen_evidence};
+#[path = "interp_lists.rs"]
+mod lists;
+
+#[path = "interp_families.rs"]
+mod families;
 use super::rational::Rational;
 use super::schema::Kind;
 use super::value::{
@@ -38,7 +48,7 @@ use super::value::{
 };
 use super::{DeclId, Model, Symbol};
 use crate::diag::Code;
-use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, LitUnit, UnOp};
+use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, Ident, LitUnit, UnOp};
 use crate::text::{FileId, FileSpan};
 
 /// How many expression nodes one `compel check` may evaluate. Real
@@ -167,16 +177,20 @@ pub trait Metrics {
     /// The KPI's latest value, converted from its unit.
     fn latest(&self, kpi: DeclId) -> Result<Value, Undecided>;
     /// A window function (`avg`, `p95`, `count` ...) over `[now - window, now]`.
-    fn window(&self, kpi: DeclId, func: &str, window_secs: Rational) -> Result<Value, Undecided>;
+    /// A window function over `[now - offset - window, now - offset]`.
+    fn window(&self, kpi: DeclId, func: &str, window_secs: Rational, offset_secs: Rational)
+        -> Result<Value, Undecided>;
     /// A drift statistic (`psi`, `ks`, `wasserstein`) between the current
     /// window and the reference window before it (floating point, as
     /// SciPy computes it).
+    /// ... with both windows `offset` earlier.
     fn drift(
         &self,
         kpi: DeclId,
         func: &str,
         current_secs: Rational,
         reference_secs: Rational,
+        offset_secs: Rational,
     ) -> Result<f64, Undecided>;
     /// `KPI for D`: whether the target held at every instant of the last
     /// `secs` (`AtRisk` when the value in effect at `now` is in the warn
@@ -269,7 +283,9 @@ fn as_bool(env: &Env, v: Value) -> Result<bool, Undecided> {
         Value::Bool(b) => Ok(b),
         Value::Decl(id) if env.model.decl(id).kind == Kind::Kpi => {
             let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
-            match m.status(id)? {
+            let state =
+                if env.model.is_family(id) { families::all_members(env, id, &|k| m.status(k))? } else { m.status(id)? };
+            match state {
                 KpiState::Met => Ok(true),
                 KpiState::AtRisk => {
                     env.at_risk.set(true);
@@ -285,6 +301,7 @@ fn as_bool(env: &Env, v: Value) -> Result<bool, Undecided> {
 /// A KPI used as a number is its latest value.
 fn as_number(env: &Env, v: Value) -> Result<Value, Undecided> {
     match v {
+        Value::Decl(id) if env.model.is_family(id) => families::values(env, id),
         Value::Decl(id) if env.model.decl(id).kind == Kind::Kpi => {
             let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
             m.latest(id)
@@ -304,13 +321,19 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
         ExprKind::DateTime(t) => Value::Time(t.checked_mul(NANOS_PER_SEC).ok_or_else(too_large)?),
         ExprKind::Today => Value::Date(env.now.ok_or(Undecided::Deferred("today"))?.div_euclid(NANOS_PER_SEC * 86_400)),
         ExprKind::Now => Value::Time(env.now.ok_or(Undecided::Deferred("now"))?),
-        ExprKind::Paren(inner) => eval_in(env, b, inner)?,
+        ExprKind::Paren(inner) | ExprKind::Offset(inner) => eval_in(env, b, inner)?,
         ExprKind::List(items) => Value::List(items.iter().map(|i| eval_in(env, b, i)).collect::<Result<_, _>>()?),
-        ExprKind::Name(ident) => name(env, b, &ident.name)?,
+        ExprKind::Name(ident) => match scoped(env, ident.span) {
+            Some(v) => v,
+            None => name(env, b, ident)?,
+        },
         ExprKind::Field(base, field) => {
             let v = eval_in(env, b, base)?;
             match v {
-                Value::Decl(id) => attribute(env, id, &field.name)?,
+                Value::Decl(id) => {
+                    applies(env, id, field)?;
+                    attribute(env, id, &field.name)?
+                }
                 other => {
                     return Err(Undecided::Mistake {
                         code: Code::NoSuchField,
@@ -329,10 +352,17 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
         ExprKind::Quantifier { func, var, list, pred } => {
             let items = match eval_in(env, b, list)? {
                 Value::List(items) => items,
+                // Over a family: its members.
+                Value::Decl(f) if env.model.is_family(f) => {
+                    families::members(env, f)?.into_iter().map(Value::Decl).collect()
+                }
                 other => {
                     return Err(Undecided::Unknown(format!("`{}` is not a list", env.model.display_value(&other))))
                 }
             };
+            if let Some(q) = super::builtins::lookup(&func.name).and_then(|e| e.quantifier).filter(|q| !q.tests()) {
+                return lists::quantify(env, b, q, &var.name, items, pred);
+            }
             let mut undecided = None;
             let mut count = 0usize;
             for item in items {
@@ -382,7 +412,12 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
                         return Err(negative_window(env, dur, secs));
                     }
                     let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
-                    match m.held_for(id, secs)? {
+                    let state = if env.model.is_family(id) {
+                        families::all_members(env, id, &|k| m.held_for(k, secs))?
+                    } else {
+                        m.held_for(id, secs)?
+                    };
+                    match state {
                         KpiState::Met => Value::Bool(true),
                         KpiState::AtRisk => {
                             env.at_risk.set(true);
@@ -427,13 +462,21 @@ pub fn unit_seconds(u: LitUnit) -> Rational {
     }
 }
 
-fn name(env: &Env, b: Option<&Bindings>, name: &str) -> Result<Value, Undecided> {
+fn name(env: &Env, b: Option<&Bindings>, ident: &Ident) -> Result<Value, Undecided> {
+    let name = ident.name.as_str();
     if let Some(v) = b.and_then(|b| b.get(name)) {
         return Ok(v.clone());
     }
     if let Some(subject) = env.subject {
+        if name == super::types::SELF {
+            return Ok(Value::Decl(subject));
+        }
         let kind = env.model.decl(subject).kind;
         if kind.attr(name).is_some() || kind.derived().iter().any(|(n, _)| *n == name) {
+            return attribute(env, subject, name);
+        }
+        if env.model.ext_attr_in(env.file, kind, name).is_some() {
+            applies(env, subject, ident)?;
             return attribute(env, subject, name);
         }
     }
@@ -477,9 +520,11 @@ const MAX_LET_DEPTH: u32 = 64;
 pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> {
     let d = env.model.decl(id);
     if let Some((_, kind)) = d.kind.derived().iter().find(|(n, _)| *n == attr) {
-        return Ok(Value::List(
-            d.children.iter().copied().filter(|c| env.model.decl(*c).kind == *kind).map(Value::Decl).collect(),
-        ));
+        let children = d.children.iter().copied().filter(|c| env.model.decl(*c).kind == *kind);
+        if *kind == Kind::Evidence {
+            return seen_evidence(env, children.collect());
+        }
+        return Ok(Value::List(children.map(Value::Decl).collect()));
     }
     match d.attr(attr).map(|a| &a.value) {
         Some(super::AttrVal::Value(v)) => Ok(v.clone()),
@@ -489,19 +534,37 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
         Some(super::AttrVal::Labels(_)) => {
             Err(Undecided::Unknown(format!("`{attr}` is a label selector, not a value")))
         }
+        Some(super::AttrVal::Bound(..)) => Err(Undecided::Deferred("metrics")),
+        Some(super::AttrVal::Groups(_)) => Err(Undecided::Unknown(format!("`{attr}` lists groups, not a value"))),
         Some(super::AttrVal::Invalid) => Err(Undecided::Unknown(format!("`{attr}` of `{}` is invalid", d.name))),
-        None => Err(Undecided::Absent { decl: id, attr: attr.to_string() }),
+        None => match super::schema::default_value(d.kind, attr) {
+            Some(v) => Ok(v),
+            None => Err(Undecided::Absent { decl: id, attr: attr.to_string() }),
+        },
     }
 }
 
 fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Value, Undecided> {
-    let vals: Vec<Value> = args.iter().map(|a| eval_in(env, b, a)).collect::<Result<_, _>>()?;
+    let mut vals: Vec<Value> = args.iter().map(|a| eval_in(env, b, a)).collect::<Result<_, _>>()?;
     let entry = super::builtins::lookup(func);
-    if entry.is_some_and(|e| e.counts_lists) && vals.len() == 1 {
-        return match &vals[0] {
-            Value::List(items) => Ok(Value::Num(Rational::int(items.len() as i64))),
-            other => Err(Undecided::Unknown(format!("cannot count `{}`", env.model.display_value(other)))),
-        };
+    // `offset D` ends the windows `D` before `now`.
+    let offset = match args.last().map(|a| &a.kind) {
+        Some(ExprKind::Offset(_)) => match vals.pop() {
+            Some(Value::Dur(s)) if s.is_negative() => return Err(negative_window(env, &args[args.len() - 1], s)),
+            Some(Value::Dur(s)) => s,
+            _ => return Err(Undecided::Unknown(format!("the `offset` of `{func}` needs a duration"))),
+        },
+        _ => Rational::ZERO,
+    };
+    // A family given alone to a list function is the list of its members.
+    if let (1, Some(f)) = (vals.len(), vals.first().and_then(|v| families::is_family(env, v))) {
+        vals[0] = families::as_list(env, f)?;
+    }
+    if let Some(result) = entry.and_then(|e| lists::value_call(env, e, &vals)) {
+        return result;
+    }
+    if entry.is_some_and(|e| e.family == Family::ExecutiveRoles) {
+        return Ok(executive_roles(env.model));
     }
     let kpi = match vals.first() {
         Some(Value::Decl(id)) if env.model.decl(*id).kind == Kind::Kpi => *id,
@@ -516,17 +579,23 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
     let current = dur(1)?;
     let reference = if entry.is_some_and(|e| e.family == Family::Drift) { Some(dur(2)?) } else { None };
     let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
-    match entry.map(|e| e.family) {
+    let family = entry.map(|e| e.family);
+    let read = |kpi: DeclId| match family {
         Some(Family::Drift) => {
-            let x = m.drift(kpi, func, current, reference.unwrap_or(Rational::ZERO))?;
+            let x = m.drift(kpi, func, current, reference.unwrap_or(Rational::ZERO), offset)?;
             // A statistic is a float; its decimal is what the comparison reads.
             Rational::from_f64(x)
                 .map(Value::Num)
                 .ok_or_else(|| Undecided::Unknown(format!("`{func}` is {}", fmt_num(x))))
         }
-        Some(Family::Window) => m.window(kpi, func, current),
+        Some(Family::Window) => m.window(kpi, func, current, offset),
         _ => Err(Undecided::Unknown(format!("`{func}` is not a function of a KPI"))),
+    };
+    // A window of a family is the list of its members' windows.
+    if env.model.is_family(kpi) {
+        return families::per_member(env, kpi, &read);
     }
+    read(kpi)
 }
 
 /// A window that came out negative: `E0510` for `compel check`, the reason

@@ -12,7 +12,11 @@
 //! scope; two visible declarations with one name are an error (reported
 //! once, at the later one, with the first as a secondary label).
 
+mod bounds;
 pub mod builtins;
+mod executive;
+pub mod extend;
+pub mod families;
 pub mod interp;
 mod policies;
 pub mod rational;
@@ -143,8 +147,15 @@ pub enum AttrVal {
     Threshold(CmpOp, Value),
     /// A label selector.
     Labels(BTreeMap<String, String>),
+    /// A KPI family's groups: each label with its values (none when the
+    /// values are discovered from the data, `by [sex]`).
+    Groups(Vec<(String, Vec<String>)>),
     /// A KPI unit.
     Unit(MeasureUnit),
+    /// A `target` or `warn` whose bound needs metrics or the clock
+    /// (`>= avg(auc, 30d, offset 30d) - 0.01`): `eval` computes it once, at
+    /// `now`. The bound's type as the checker inferred it.
+    Bound(CmpOp, Expr, Ty),
     /// The value did not check (a diagnostic was reported).
     Invalid,
 }
@@ -270,6 +281,22 @@ pub enum Target {
     Symbol(Symbol),
     /// An attribute of a subject kind (in a criterion or a field access).
     Attribute(Kind, String),
+    /// A value of an extended attribute typed `one of [...]`.
+    EnumValue {
+        /// The kind extended.
+        kind: Kind,
+        /// The attribute.
+        attr: String,
+        /// The value.
+        value: String,
+    },
+    /// A name read in the scope of the other side of a comparison: a value
+    /// of a `one of`, or a declaration of the kind an attribute names
+    /// (`e.kind == model_card` where the subject also has an attribute
+    /// `model_card`). The interpreter reads it from [`Model::scoped`]; the
+    /// editor reads the [`Target::EnumValue`] or [`Target::Symbol`]
+    /// recorded beside it.
+    Scoped(Value),
 }
 
 /// The checked model of all loaded files.
@@ -299,6 +326,14 @@ pub struct Model {
     pub gates_from: HashMap<DeclId, Vec<usize>>,
     /// The evaluation steps left to this run (see [`interp::Budget`]).
     pub budget: interp::Budget,
+    /// Every `extend` item.
+    pub extensions: Vec<extend::ExtensionDef>,
+    /// The files of the project's policy sets: their extensions apply to
+    /// every declaration, visible or not. Empty unless the host sets it.
+    pub policy_sets: Vec<FileId>,
+    /// Names read in the scope of a comparison's other side (see
+    /// [`Target::Scoped`]), by where they are written.
+    pub scoped: HashMap<FileSpan, Value>,
 }
 
 impl Model {
@@ -410,8 +445,14 @@ impl Model {
 
 /// Checks parsed files. `imports[i]` are the files file `i` imports.
 pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Model, Vec<Diagnostic>) {
-    let mut cx =
-        Checker { files, model: Model::default(), diags: Vec::new(), ast_decls: Vec::new(), budget_reported: false };
+    let mut cx = Checker {
+        files,
+        model: Model::default(),
+        diags: Vec::new(),
+        ast_decls: Vec::new(),
+        budget_reported: false,
+        broken_extends: Vec::new(),
+    };
     cx.model.visible = visible_files(files, imports);
     for (i, file) in asts.iter().enumerate() {
         cx.collect(FileId(i as u32), file);
@@ -423,6 +464,9 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
     for i in 0..cx.model.decls.len() {
         cx.check_decl_attrs(DeclId(i as u32));
     }
+    cx.check_bounds();
+    families::expand(&mut cx.model);
+    cx.recompute_model_lets();
     cx.model.compute_stage_order();
     cx.check_gates();
     let mut gates_from: HashMap<DeclId, Vec<usize>> = HashMap::new();
@@ -436,6 +480,16 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
     for (i, file) in asts.iter().enumerate() {
         cx.check_tests(FileId(i as u32), file);
     }
+    extend::conflicts(&cx.model, &mut cx.diags);
+    cx.model.scoped = cx
+        .model
+        .references
+        .iter()
+        .filter_map(|r| match &r.target {
+            Target::Scoped(v) => Some((r.at, v.clone())),
+            _ => None,
+        })
+        .collect();
     policies::evaluate_static(&cx.model, cx.files, cx.budget_reported, &mut cx.diags);
     (cx.model, cx.diags)
 }
@@ -448,6 +502,9 @@ struct Checker<'a> {
     ast_decls: Vec<&'a ast::Decl>,
     /// Whether the evaluation budget's `E0103` was reported (once a run).
     budget_reported: bool,
+    /// `extend KIND` items that did not parse: an attribute of KIND no
+    /// extension defines may be one of theirs, so it is not reported.
+    broken_extends: Vec<(FileId, Kind)>,
 }
 
 impl<'a> Checker<'a> {
@@ -460,9 +517,7 @@ impl<'a> Checker<'a> {
                 ast::Item::Gate(g) => self.collect_gate(file, g, None),
                 ast::Item::Policy(p) => {
                     let subject = match Kind::parse(&p.subject.name) {
-                        Some(k) if !matches!(k, Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind) => {
-                            Some(k)
-                        }
+                        Some(k) if !k.is_vocabulary() => Some(k),
                         _ => {
                             self.unknown_kind(file, &p.subject, "policy subject");
                             None
@@ -507,7 +562,20 @@ impl<'a> Checker<'a> {
                     let sym = Symbol::Builtin(self.model.builtins.len() - 1);
                     self.model.definitions.push((FileSpan::new(file, b.name.span), sym));
                 }
-                ast::Item::Import(_) | ast::Item::Test(_) | ast::Item::Error(_) => {}
+                ast::Item::Extend(x) => {
+                    let kind = Kind::parse(&x.kind.name);
+                    if kind.is_none() {
+                        self.unknown_kind(file, &x.kind, "kind to extend");
+                    }
+                    let def = extend::collect(file, x, kind, &mut self.diags);
+                    self.model.extensions.push(def);
+                }
+                ast::Item::Error(span) => {
+                    if let Some(kind) = extend::broken_extend(&self.files.get(file).text[span.range()]) {
+                        self.broken_extends.push((file, kind));
+                    }
+                }
+                ast::Item::Import(_) | ast::Item::Test(_) => {}
             }
         }
     }
@@ -522,7 +590,7 @@ impl<'a> Checker<'a> {
             });
         } else {
             d = d.with_help(
-                "the kinds are program, coe, person, kpi, initiative, dataset, monitor, role, function, monitor_kind and stage",
+                "the kinds are program, coe, person, kpi, initiative, dataset, monitor, evidence, role, function, monitor_kind, evidence_kind and stage",
             );
         }
         self.diags.push(d);
@@ -775,6 +843,13 @@ impl<'a> Checker<'a> {
 
     /// Evaluates an expression that must be a constant (attribute values,
     /// `let`s): literals, names of declarations and lists of them.
+    /// Whether only `eval` can compute the expression (it needs metrics or
+    /// the clock).
+    fn needs_eval(&self, file: FileId, expr: &Expr) -> bool {
+        let env = interp::Env::constant(&self.model, file);
+        matches!(interp::eval(&env, expr), Err(interp::Undecided::Deferred(_)))
+    }
+
     fn const_value(&self, file: FileId, expr: &Expr) -> Option<Value> {
         let env = interp::Env::constant(&self.model, file);
         interp::eval(&env, expr).ok()
@@ -874,12 +949,24 @@ impl<'a> Checker<'a> {
         let mut attrs: Vec<Attr> = Vec::with_capacity(ast.members.len());
         // Attributes a misspelt one was taken for: one typo, one error (its
         // fix), not also "missing `metric`" with a second fix that adds it.
-        let mut suggested: Vec<&str> = Vec::new();
+        let mut suggested: Vec<String> = Vec::new();
         for m in &ast.members {
             let ast::Member::Attr(a) = m else { continue };
             let name = &a.name.name;
-            let Some(spec) = kind.attr(name) else {
-                let names: Vec<&str> = kind.attrs().iter().map(|s| s.name).collect();
+            let spec = kind.attr(name);
+            let ext = if spec.is_none() { self.model.ext_attr_in(file, kind, name) } else { None };
+            if spec.is_none() && ext.is_none() {
+                if self.broken_extends.iter().any(|(f, k)| *k == kind && self.model.sees(file, *f)) {
+                    continue;
+                }
+                let mut names: Vec<&str> = kind.attrs().iter().map(|s| s.name).collect();
+                let exts: Vec<String> = self
+                    .model
+                    .ext_attrs_in(file, kind)
+                    .into_iter()
+                    .map(|at| self.model.ext_attr(at).name.clone())
+                    .collect();
+                names.extend(exts.iter().map(String::as_str));
                 let mut d = Diagnostic::at(
                     Code::UnknownAttribute,
                     file,
@@ -887,17 +974,19 @@ impl<'a> Checker<'a> {
                     format!("{} has no attribute `{name}`", kind.with_article()),
                 );
                 if let Some(s) = diag::did_you_mean(name, names.iter().copied()) {
-                    suggested.push(s);
+                    suggested.push(s.to_string());
                     d = d.with_help(format!("did you mean `{s}`?")).with_fix(Fix {
                         title: format!("change to `{s}`"),
                         edits: vec![Edit { at: FileSpan::new(file, a.name.span), replacement: s.to_string() }],
                     });
+                } else if let Some(help) = extend::not_visible_help(&self.model, self.files, kind, name) {
+                    d = d.with_help(help);
                 } else {
                     d = d.with_help(format!("the attributes of {} are {}", kind.with_article(), names.join(", ")));
                 }
                 self.diags.push(d);
                 continue;
-            };
+            }
             if let Some(prev) = attrs.iter().find(|x| &x.name == name) {
                 self.diags.push(
                     Diagnostic::at(Code::DuplicateAttribute, file, a.name.span, format!("`{name}` is set twice"))
@@ -910,7 +999,11 @@ impl<'a> Checker<'a> {
                 at: FileSpan::new(file, a.name.span),
                 target: Target::Attribute(kind, name.clone()),
             });
-            let value = self.attr_value(file, spec, &a.value, kind, id);
+            let value = match (spec, ext) {
+                (Some(spec), _) => self.attr_value(file, spec, &a.value, kind, id),
+                (None, Some(at)) => self.ext_value(file, kind, at, &a.value),
+                (None, None) => AttrVal::Invalid,
+            };
             attrs.push(Attr {
                 name: name.clone(),
                 name_span: a.name.span,
@@ -921,7 +1014,10 @@ impl<'a> Checker<'a> {
         }
         for spec in kind.attrs().iter().filter(|s| s.required) {
             let decl = self.model.decl(id);
-            if attrs.iter().all(|a| a.name != spec.name) && !suggested.contains(&spec.name) && !decl.incomplete {
+            if attrs.iter().all(|a| a.name != spec.name)
+                && !suggested.iter().any(|s| s == spec.name)
+                && !decl.incomplete
+            {
                 let insert_at = decl.body_span.end.saturating_sub(1) as usize;
                 let indent = if decl.parent.is_some() { "    " } else { "  " };
                 let placeholder = placeholder(spec.ty);
@@ -944,11 +1040,13 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        self.missing_ext_attrs(id, &attrs, &suggested);
         if kind == Kind::Kpi {
             let incomplete = self.model.decl(id).incomplete;
-            self.check_kpi_units(file, &attrs, incomplete);
+            self.check_kpi_units(file, &attrs, incomplete, false);
             self.check_percent_thresholds(file, ast, &attrs);
             self.check_query_resolution(file, id, &attrs);
+            self.check_family_labels(file, &mut attrs);
         }
         self.model.decls[id.0 as usize].attrs = attrs;
     }
@@ -966,6 +1064,11 @@ impl<'a> Checker<'a> {
         };
         match (spec.ty, v) {
             (AttrType::Threshold, AstAttrValue::Threshold(t)) => {
+                // A bound that needs metrics is typed once every KPI's unit
+                // is known (`bounds::check`).
+                if self.needs_eval(file, &t.value) && !self.budget_spent(file, t.value.span) {
+                    return AttrVal::Bound(t.op, t.value.clone(), Ty::Any);
+                }
                 self.infer_in_file(file, &t.value);
                 match self.const_value(file, &t.value) {
                     Some(val) => AttrVal::Threshold(t.op, val),
@@ -973,6 +1076,7 @@ impl<'a> Checker<'a> {
                     None => wrong(self, t.value.span),
                 }
             }
+            (AttrType::Groups, v) => self.groups_value(file, v, id),
             (AttrType::Labels, AstAttrValue::Map(m)) => {
                 AttrVal::Labels(m.entries.iter().map(|(k, v)| (k.name.clone(), v.value.clone())).collect())
             }
@@ -1077,7 +1181,10 @@ impl<'a> Checker<'a> {
     /// A KPI's target and warn thresholds must be in its unit's dimension.
     /// Without a `unit` in a KPI with a broken line, the unit is unknown (the
     /// broken line may be setting it), and nothing is compared.
-    fn check_kpi_units(&mut self, file: FileId, attrs: &[Attr], incomplete: bool) {
+    /// `E0501` for a `target` or `warn` of another dimension than the
+    /// KPI's unit: constant bounds first, computed bounds (`bounds`) once
+    /// they are typed.
+    fn check_kpi_units(&mut self, file: FileId, attrs: &[Attr], incomplete: bool, bounds: bool) {
         let unit = match attrs.iter().find(|a| a.name == "unit").map(|a| &a.value) {
             Some(AttrVal::Unit(u)) => u.clone(),
             Some(_) => return,
@@ -1086,8 +1193,13 @@ impl<'a> Checker<'a> {
         };
         let expected = unit.ty();
         for a in attrs.iter().filter(|a| a.name == "target" || a.name == "warn") {
-            let AttrVal::Threshold(_, v) = &a.value else { continue };
-            let got = types::value_ty(v);
+            let got = match &a.value {
+                AttrVal::Threshold(_, v) if !bounds => types::value_ty(v),
+                AttrVal::Bound(_, _, Ty::Any) => continue,
+                AttrVal::Bound(_, _, Ty::Decl(Kind::Kpi, Some(k))) => self.model.decl(*k).measure_unit().ty(),
+                AttrVal::Bound(_, _, t) if bounds => t.clone(),
+                _ => continue,
+            };
             if got != expected {
                 let unit_attr = attrs.iter().find(|a| a.name == "unit");
                 let mut d = Diagnostic::at(
@@ -1551,7 +1663,9 @@ fn collect_names<'e>(e: &'e Expr, out: &mut Vec<&'e str>) {
     match &e.kind {
         ExprKind::Name(i) => out.push(&i.name),
         ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().for_each(|i| collect_names(i, out)),
-        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Unary(_, base) => collect_names(base, out),
+        ExprKind::Field(base, _) | ExprKind::Paren(base) | ExprKind::Offset(base) | ExprKind::Unary(_, base) => {
+            collect_names(base, out)
+        }
         ExprKind::Quantifier { list, pred, .. } => {
             collect_names(list, out);
             collect_names(pred, out);
@@ -1582,10 +1696,12 @@ fn placeholder(ty: AttrType) -> &'static str {
         AttrType::Money => "0 USD",
         AttrType::RefList(_) => "[]",
         AttrType::Labels => "{}",
+        AttrType::Groups => "[]",
         AttrType::Unit => "number",
         AttrType::Ref(Kind::Stage) => "calibrate",
         AttrType::Ref(Kind::Role) => "manager",
         AttrType::Ref(Kind::MonitorKind) => "drift",
+        AttrType::Ref(Kind::EvidenceKind) => "model_card",
         AttrType::Ref(_) => "name",
     }
 }

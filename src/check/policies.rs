@@ -125,6 +125,9 @@ fn mistake(
     }
     let help = match code {
         Code::NegativeWindow => "a window `7d` reads `[now - 7d, now]`: give a duration of at least 0",
+        Code::NotExtended => {
+            "import the file of the `extend` where the declaration lives, or narrow the policy with `where`"
+        }
         _ => "a policy reads attributes of declarations only: name one (a person: `owner dana`) where its attributes are read",
     };
     let s = model.decl(subject);

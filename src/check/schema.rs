@@ -26,6 +26,11 @@ pub enum Kind {
     Function,
     /// A kind of monitor (stdlib).
     MonitorKind,
+    /// A piece of evidence (a model card, a sign-off ...) of an initiative
+    /// or a dataset.
+    Evidence,
+    /// A kind of evidence (stdlib; an organisation declares more).
+    EvidenceKind,
 }
 
 impl Kind {
@@ -42,6 +47,8 @@ impl Kind {
         Kind::Role,
         Kind::Function,
         Kind::MonitorKind,
+        Kind::Evidence,
+        Kind::EvidenceKind,
     ];
 
     /// The keyword.
@@ -58,6 +65,8 @@ impl Kind {
             Kind::Role => "role",
             Kind::Function => "function",
             Kind::MonitorKind => "monitor_kind",
+            Kind::Evidence => "evidence",
+            Kind::EvidenceKind => "evidence_kind",
         }
     }
 
@@ -75,13 +84,21 @@ impl Kind {
 
     /// Whether declarations of this kind live inside another declaration.
     pub fn is_nested(self) -> bool {
-        matches!(self, Kind::Dataset | Kind::Monitor)
+        matches!(self, Kind::Dataset | Kind::Monitor | Kind::Evidence)
+    }
+
+    /// Whether declarations of this kind are vocabulary (stages, roles,
+    /// functions, monitor and evidence kinds): named in attributes, never
+    /// the subject of a policy.
+    pub fn is_vocabulary(self) -> bool {
+        matches!(self, Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind | Kind::EvidenceKind)
     }
 
     /// Kinds that may be declared inside this one.
     pub fn children(self) -> &'static [Kind] {
         match self {
-            Kind::Initiative => &[Kind::Dataset, Kind::Monitor],
+            Kind::Initiative => &[Kind::Dataset, Kind::Monitor, Kind::Evidence],
+            Kind::Dataset => &[Kind::Evidence],
             _ => &[],
         }
     }
@@ -97,7 +114,9 @@ impl Kind {
             Kind::Dataset => DATASET,
             Kind::Monitor => MONITOR,
             Kind::Stage => STAGE,
-            Kind::Role | Kind::Function | Kind::MonitorKind => TITLED,
+            Kind::Role => ROLE,
+            Kind::Evidence => EVIDENCE,
+            Kind::Function | Kind::MonitorKind | Kind::EvidenceKind => TITLED,
         }
     }
 
@@ -110,9 +129,21 @@ impl Kind {
     /// attributes: the nested declarations, as lists.
     pub fn derived(self) -> &'static [(&'static str, Kind)] {
         match self {
-            Kind::Initiative => &[("datasets", Kind::Dataset), ("monitors", Kind::Monitor)],
+            Kind::Initiative => {
+                &[("datasets", Kind::Dataset), ("monitors", Kind::Monitor), ("evidence", Kind::Evidence)]
+            }
+            Kind::Dataset => &[("evidence", Kind::Evidence)],
             _ => &[],
         }
+    }
+}
+
+/// The value an unset attribute reads as, for the few that have one: a
+/// role is not an executive one unless it says so.
+pub fn default_value(kind: Kind, attr: &str) -> Option<super::Value> {
+    match (kind, attr) {
+        (Kind::Role, "executive") => Some(super::Value::Bool(false)),
+        _ => None,
     }
 }
 
@@ -141,6 +172,8 @@ pub enum AttrType {
     Threshold,
     /// A label selector `{ k "v" }`.
     Labels,
+    /// A KPI family's groups: `{ sex ["female", "male"] }` or `[sex]`.
+    Groups,
     /// A unit name: `percent`, `ratio`, `ms` ... or a currency code.
     Unit,
 }
@@ -160,6 +193,7 @@ impl AttrType {
             AttrType::StrOrRef(k) => format!("a string or the name of {}", k.with_article()),
             AttrType::Threshold => "a threshold such as `>= 92%`".into(),
             AttrType::Labels => "a label selector such as `{ model \"v2\" }`".into(),
+            AttrType::Groups => "groups such as `{ sex [\"female\", \"male\"] }`, or labels such as `[sex]`".into(),
             AttrType::Unit => {
                 "a unit: `percent`, `ratio`, `ms`, `s`, `m`, `h`, `d`, `w`, `number` or a currency code".into()
             }
@@ -218,6 +252,12 @@ const KPI: &[AttrSpec] = &[
     a("description", Str, false, "what the KPI measures"),
     a("metric", Str, true, "the metric series name"),
     a("labels", Labels, false, "label selector choosing one series"),
+    a(
+        "by",
+        Groups,
+        false,
+        "makes the KPI a family: one member per group, `by { sex [\"female\", \"male\"] }`, or per value found in the data, `by [sex]`",
+    ),
     a(
         "query",
         Str,
@@ -282,3 +322,27 @@ const STAGE: &[AttrSpec] =
     &[a("title", Str, false, "display name"), a("order", Number, false, "position in the COMPEL cycle, from 1")];
 
 const TITLED: &[AttrSpec] = &[a("title", Str, false, "display name")];
+
+const ROLE: &[AttrSpec] = &[
+    a("title", Str, false, "display name"),
+    a(
+        "executive",
+        Bool,
+        false,
+        "whether the role is an executive one (default `false`): `c_suite` holds exactly the roles with `executive true`",
+    ),
+];
+
+const EVIDENCE: &[AttrSpec] = &[
+    a("title", Str, false, "display name"),
+    a(
+        "kind",
+        Ref(Kind::EvidenceKind),
+        true,
+        "what kind of evidence: model_card, risk_assessment, data_sheet, signoff, human_review, or the organisation's own",
+    ),
+    a("link", Str, false, "where the document lives (shown in reports and on hover)"),
+    a("by", StrOrRef(Kind::Person), false, "who produced or signed it"),
+    a("on", Date, true, "the date it was produced or signed; before that date it does not exist"),
+    a("expires", Date, false, "the date it stops being valid"),
+];

@@ -14,6 +14,14 @@ use crate::diag::{self, Code, Diagnostic, Edit, Fix};
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, UnOp};
 use crate::text::{FileId, FileSpan};
 
+#[path = "types_lists.rs"]
+mod lists;
+#[path = "types_scoped.rs"]
+mod scoped;
+
+/// The name of the subject inside a policy or a gate.
+pub const SELF: &str = "self";
+
 /// The static type of a constant value.
 pub fn value_ty(v: &Value) -> Ty {
     match v {
@@ -40,7 +48,7 @@ pub fn attr_ty(ty: AttrType) -> Ty {
         AttrType::Ref(k) => Ty::Decl(k, None),
         AttrType::RefList(k) => Ty::List(Box::new(Ty::Decl(k, None))),
         AttrType::Money => Ty::Money(String::new()),
-        AttrType::StrOrRef(_) | AttrType::Threshold | AttrType::Labels | AttrType::Unit => Ty::Any,
+        AttrType::StrOrRef(_) | AttrType::Threshold | AttrType::Labels | AttrType::Groups | AttrType::Unit => Ty::Any,
     }
 }
 
@@ -100,7 +108,7 @@ impl<'a> TypeCx<'a> {
             ExprKind::Bool(_) => Ty::Bool,
             ExprKind::Date(_) | ExprKind::Today => Ty::Date,
             ExprKind::DateTime(_) | ExprKind::Now => Ty::Time,
-            ExprKind::Paren(inner) => self.infer(inner),
+            ExprKind::Paren(inner) | ExprKind::Offset(inner) => self.infer(inner),
             ExprKind::List(items) => {
                 let mut elem = Ty::Any;
                 for item in items {
@@ -144,8 +152,12 @@ impl<'a> TypeCx<'a> {
                             attr_ty(spec.ty)
                         } else if let Some((_, k)) = kind.derived().iter().find(|(n, _)| *n == field.name) {
                             Ty::List(Box::new(Ty::Decl(*k, None)))
+                        } else if let Some(t) = self.ext_field(kind, id, field) {
+                            t
                         } else {
-                            let names: Vec<&str> = kind.attrs().iter().map(|a| a.name).collect();
+                            let mut names: Vec<&str> = kind.attrs().iter().map(|a| a.name).collect();
+                            let exts = self.model.ext_attrs_in(self.file, kind);
+                            names.extend(exts.iter().map(|at| self.model.ext_attr(*at).name.as_str()));
                             let mut d = Diagnostic::at(
                                 Code::NoSuchField,
                                 self.file,
@@ -171,6 +183,10 @@ impl<'a> TypeCx<'a> {
                 let lt = self.infer(list);
                 let elem = match lt {
                     Ty::List(t) => *t,
+                    // Over a family: its members, KPIs of the family's unit.
+                    Ty::Decl(Kind::Kpi, Some(id)) if self.model.is_family(id) => {
+                        Ty::Decl(Kind::Kpi, self.model.members(id).first().copied())
+                    }
                     Ty::Any => Ty::Any,
                     other => {
                         self.err(Diagnostic::at(
@@ -182,16 +198,20 @@ impl<'a> TypeCx<'a> {
                         Ty::Any
                     }
                 };
+                let q = super::builtins::lookup(&func.name).and_then(|b| b.quantifier);
                 self.vars.push((var.name.clone(), elem));
-                self.criterion(pred);
+                let body = match q {
+                    Some(q) if !q.tests() => self.quantity_body(func, pred),
+                    _ => self.criterion(pred),
+                };
                 self.vars.pop();
-                match super::builtins::lookup(&func.name).filter(|b| b.quantifies) {
-                    Some(b) => {
+                match q {
+                    Some(q) => {
                         self.builtin_ref(func);
-                        if b.ret == "bool" {
-                            Ty::Bool
-                        } else {
-                            Ty::Num
+                        match q {
+                            super::builtins::Quant::All | super::builtins::Quant::Any => Ty::Bool,
+                            super::builtins::Quant::Count => Ty::Num,
+                            super::builtins::Quant::Sum | super::builtins::Quant::Avg => body,
                         }
                     }
                     None => self.err(
@@ -201,7 +221,10 @@ impl<'a> TypeCx<'a> {
                             func.span,
                             format!("`{}` is not a quantifier", func.name),
                         )
-                        .with_help("the quantifiers are `all(x in xs: p)`, `any(x in xs: p)` and `count(x in xs: p)`"),
+                        .with_help(
+                            "the quantifiers are `all(x in xs: p)`, `any(x in xs: p)`, `count(x in xs: p)`, \
+                             `sum(x in xs: e)` and `avg(x in xs: e)`",
+                        ),
                     ),
                 }
             }
@@ -269,6 +292,23 @@ impl<'a> TypeCx<'a> {
         if let Some((_, t)) = self.vars.iter().rev().find(|(n, _)| *n == ident.name) {
             return t.clone();
         }
+        if ident.name == SELF {
+            if let Some(kind) = self.subject {
+                return Ty::Decl(kind, None);
+            }
+            if self.model.lookup(self.file, SELF).is_none() {
+                return self.err(
+                    Diagnostic::at(
+                        Code::UnknownName,
+                        self.file,
+                        ident.span,
+                        "`self` names the subject of a policy or a gate, and there is none here",
+                    )
+                    .with_primary_label("no subject")
+                    .with_help("use `self` inside `policy NAME for KIND { ... }` or a gate"),
+                );
+            }
+        }
         if let Some(kind) = self.subject {
             if let Some(spec) = kind.attr(&ident.name) {
                 self.refs.push(Reference {
@@ -279,6 +319,14 @@ impl<'a> TypeCx<'a> {
             }
             if let Some((_, k)) = kind.derived().iter().find(|(n, _)| *n == ident.name) {
                 return Ty::List(Box::new(Ty::Decl(*k, None)));
+            }
+            if let Some(at) = self.model.ext_attr_in(self.file, kind, &ident.name) {
+                self.refs.push(Reference {
+                    at: FileSpan::new(self.file, ident.span),
+                    target: Target::Attribute(kind, ident.name.clone()),
+                });
+                let def = self.model.ext_attr(at);
+                return def.ty.as_ref().map_or(Ty::Any, |t| t.ty(kind, &def.name));
             }
         }
         match self.model.lookup(self.file, &ident.name) {
@@ -317,6 +365,12 @@ impl<'a> TypeCx<'a> {
                 if let Some(kind) = self.subject {
                     candidates.extend(kind.attrs().iter().map(|a| a.name.to_string()));
                     candidates.extend(kind.derived().iter().map(|(n, _)| n.to_string()));
+                    candidates.extend(
+                        self.model
+                            .ext_attrs_in(self.file, kind)
+                            .into_iter()
+                            .map(|at| self.model.ext_attr(at).name.clone()),
+                    );
                 }
                 candidates.extend(
                     self.model.scopes[self.file.0 as usize]
@@ -344,6 +398,10 @@ impl<'a> TypeCx<'a> {
 
     fn as_number(&self, t: Ty) -> Ty {
         match t {
+            // A family as a value is the list of its members' values.
+            Ty::Decl(Kind::Kpi, Some(id)) if self.model.is_family(id) => {
+                Ty::List(Box::new(self.model.decl(id).measure_unit().ty()))
+            }
             Ty::Decl(Kind::Kpi, Some(id)) => self.model.decl(id).measure_unit().ty(),
             Ty::Decl(Kind::Kpi, None) => Ty::Any,
             t => t,
@@ -366,22 +424,18 @@ impl<'a> TypeCx<'a> {
         };
         self.refs
             .push(Reference { at: FileSpan::new(self.file, func.span), target: Target::Symbol(Symbol::Builtin(bi)) });
-        let arg_tys: Vec<Ty> = args.iter().map(|a| self.infer(a)).collect();
+        let mut arg_tys: Vec<Ty> = args.iter().map(|a| self.infer(a)).collect();
         let b = &self.model.builtins[bi];
-        // `count(list)`: the length of a list.
-        if b.entry.is_some_and(|e| e.counts_lists) && args.len() == 1 {
-            return match &arg_tys[0] {
-                Ty::List(_) | Ty::Any => Ty::Num,
-                other => self.err(
-                    Diagnostic::at(
-                        Code::BadArguments,
-                        self.file,
-                        args[0].span,
-                        format!("`count` needs a list, or a KPI and a window, but this is {}", other.describe()),
-                    )
-                    .with_help("count(xs), count(x in xs: p) or count(kpi, 7d)"),
-                ),
-            };
+        // `offset D` of a window function or a drift statistic.
+        let args = match self.offset_arg(e, func, b.entry, args, &arg_tys) {
+            Ok(rest) => rest,
+            Err(t) => return t,
+        };
+        arg_tys.truncate(args.len());
+        if let Some(entry) = b.entry {
+            if let Some(t) = self.value_call(e, func, entry, args, &arg_tys) {
+                return t;
+            }
         }
         if b.entry.is_some_and(|e| e.family == super::builtins::Family::Quantifier) {
             return self.err(
@@ -449,10 +503,19 @@ impl<'a> TypeCx<'a> {
             }
         }
         match b.ret.as_str() {
+            // A window of a family is the list of its members' windows.
+            "measure" | "number" if kpi.is_some_and(|id| self.model.is_family(id)) => {
+                let one = match b.ret.as_str() {
+                    "number" => Ty::Num,
+                    _ => kpi.map_or(Ty::Any, |id| self.model.decl(id).measure_unit().ty()),
+                };
+                Ty::List(Box::new(one))
+            }
             "measure" => kpi.map_or(Ty::Any, |id| self.model.decl(id).measure_unit().ty()),
             "number" => Ty::Num,
             "bool" => Ty::Bool,
             "duration" => Ty::Dur,
+            "[role]" => Ty::List(Box::new(Ty::Decl(Kind::Role, None))),
             _ => Ty::Any,
         }
     }
@@ -475,7 +538,7 @@ impl<'a> TypeCx<'a> {
             }
             BinOp::In => {
                 let lt = self.infer(l);
-                let rt = self.infer(r);
+                let rt = self.scoped_list(&lt, r).unwrap_or_else(|| self.infer(r));
                 match rt {
                     Ty::List(elem) => {
                         let identity = matches!(*elem, Ty::Decl(..));
@@ -499,8 +562,7 @@ impl<'a> TypeCx<'a> {
                 Ty::Bool
             }
             BinOp::Cmp(c) => {
-                let lt = self.infer(l);
-                let rt = self.infer(r);
+                let (lt, rt) = self.comparands(l, r);
                 let equality = matches!(c, CmpOp::Eq | CmpOp::Ne);
                 let both_decls = matches!((&lt, &rt), (Ty::Decl(..), Ty::Decl(..)));
                 let (lt, rt) = if equality && both_decls { (lt, rt) } else { (self.as_number(lt), self.as_number(rt)) };
@@ -659,6 +721,11 @@ impl<'a> TypeCx<'a> {
             d = d.with_help(format!("{a} and {b} are different currencies; compel never converts between them"));
         } else if matches!((lt, rt), (Ty::Dur, Ty::Num) | (Ty::Num, Ty::Dur)) {
             d = d.with_help("give the number a time unit, e.g. `250ms` or `7d`");
+        } else if matches!(lt, Ty::List(_)) != matches!(rt, Ty::List(_)) {
+            d = d.with_help(
+                "a list (a KPI family is the list of its members' values) is compared through \
+                 `min(xs)`, `max(xs)` or `all(x in xs: x >= ...)`",
+            );
         }
         self.diags.push(d);
     }

@@ -60,6 +60,8 @@ pub enum Ty {
     /// A declaration of a kind; the specific declaration when known (a KPI's
     /// unit depends on which KPI it is).
     Decl(Kind, Option<DeclId>),
+    /// A value of an extended attribute typed `one of [a, b]`.
+    Enum(Box<EnumTy>),
     /// Unknown because of an earlier error, or deliberately unchecked.
     Any,
 }
@@ -81,9 +83,22 @@ impl Ty {
                 t => format!("a list of {}", strip_article(&t.describe())),
             },
             Ty::Decl(k, _) => k.with_article(),
+            Ty::Enum(e) => format!("one of {}", super::extend::quoted(&e.values)),
             Ty::Any => "a value".into(),
         }
     }
+}
+
+/// The type of an extended attribute's `one of` values: they belong to the
+/// attribute, so two attributes' values never compare.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnumTy {
+    /// The kind extended.
+    pub kind: Kind,
+    /// The attribute.
+    pub attr: String,
+    /// The values, in the order written.
+    pub values: Vec<String>,
 }
 
 fn strip_article(s: &str) -> String {

@@ -185,6 +185,16 @@ fn prepare(model: &Model, id: DeclId, opts: &Options) -> Result<Kpi, String> {
     if d.str_attr("query").is_some() {
         return Err("a raw `query` is read by compel serve".into());
     }
+    if model.is_discovered_family(id) {
+        return Err("a KPI family whose groups are found in the data is decided by compel serve".into());
+    }
+    if model.is_family(id) {
+        return Err("a KPI family is decided by compel serve; each of its members is compiled as a KPI".into());
+    }
+    if ["target", "warn"].iter().any(|a| matches!(d.attr(a).map(|x| &x.value), Some(crate::check::AttrVal::Bound(..))))
+    {
+        return Err("its bound is computed from metrics at `now`, which compel serve decides".into());
+    }
     let metric = d.str_attr("metric").ok_or("it names no `metric`")?;
     let labels = d.labels();
     if let Some(bad) = labels.keys().find(|l| !is_label_name(l)) {
@@ -287,7 +297,7 @@ fn walk(e: &Expr, f: &mut dyn FnMut(&Expr)) {
     f(e);
     match &e.kind {
         ExprKind::List(items) | ExprKind::Call(_, items) => items.iter().for_each(|i| walk(i, f)),
-        ExprKind::Field(b, _) | ExprKind::Unary(_, b) | ExprKind::Paren(b) => walk(b, f),
+        ExprKind::Field(b, _) | ExprKind::Unary(_, b) | ExprKind::Paren(b) | ExprKind::Offset(b) => walk(b, f),
         ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => {
             walk(l, f);
             walk(r, f);

@@ -264,6 +264,66 @@ Example:
 
 Fix: write a value of the expected type.";
 
+    UnknownExtensionType = "E0420", Error, "unknown type in an `extend`",
+"An attribute an `extend` adds has a type compel does not know. The types
+are `string`, `number`, `ratio` (a number or a percentage), `bool`, `date`,
+`duration`, `money`, the name of a kind (`person`, `kpi`, `initiative`,
+`role`, `program` ...: the attribute names one such declaration), `list of
+T`, and `one of [a, b]` (one of the values listed). A name close to one of
+them gets a did-you-mean.
+
+Example:
+
+    extend initiative {
+      safety_officer persn required   // did you mean `person`?
+    }
+
+Fix: write one of the types above.";
+
+    ExtensionConflict = "E0421", Error, "two extensions define one attribute differently",
+"Two `extend` items that apply to one declaration define an attribute of
+the same name with different types (or one says `required` and the other
+does not), or an extension redefines an attribute the kind already has.
+Which definition holds would depend on the order files are read, so
+neither does. Two extensions conflict only when both apply to one
+declaration: an extension applies where its file is visible (imported,
+directly or not) or belongs to a project policy set. The message names
+both definitions and the declaration they meet on.
+
+Fix: define the attribute once (in a file both import), or give the two
+the same definition, or rename one.";
+
+    NotExtended = "E0422", Error, "attribute of an extension that does not apply",
+"A criterion reads an attribute an `extend` adds, on a declaration that the
+extension does not apply to: the declaration's file does not see the
+extension's file (through imports) and the extension is not part of a
+project policy set. The attribute does not exist there, so reading it is a
+mistake, not a missing value.
+
+Example:
+
+    // governance.compel: extend initiative { model_card string }
+    //                    policy cards for initiative { require model_card != \"\" }
+    // legacy.compel does not import governance.compel, but a policy set
+    // governs it: its initiatives have no `model_card`.
+
+Fix: import the file that declares the extension where the declaration
+lives, or narrow the policy with `where`.";
+
+    NotAnEnumValue = "E0423", Error, "not one of the attribute's values",
+"An attribute typed `one of [a, b]` takes one of the values listed, and
+comparisons with it (`kind == llm`, `kind in [ranking, llm]`) name those
+values. The values belong to the attribute: `llm` means the value of
+`kind`, whatever else is called `llm`. A name close to a value gets a
+did-you-mean.
+
+Example:
+
+    extend initiative { kind one of [classifier, ranking, llm] }
+    initiative chat { kind lmm ... }   // did you mean `llm`?
+
+Fix: write one of the listed values, or add the value to the `one of`.";
+
     TypeMismatch = "E0501", Error, "mismatched types or units",
 "An operation combines values of incompatible types or dimensions: a time
 with a percentage, USD with EUR, a date with a number. Percentages and plain
@@ -424,6 +484,45 @@ Example:
 Fix: write the percent sign (`target <= 2%`); the editor offers it as a
 quick fix. If a ratio was meant, write it as a percentage too
 (`target <= 200%`).";
+
+    BadGroups = "E0430", Error, "a KPI family's groups are invalid",
+"`by` makes a KPI a family: one member per group. Its value is either the
+groups, each label with its values, or a list of labels whose values are
+found in the data. A label listed twice, a label with no value, a value
+listed twice, or a label that is also in the KPI's `labels` (a member
+would then select two values of it) is an error.
+
+Example:
+
+    kpi auc_by_group {
+      metric \"auc\"
+      labels { sex \"female\" }
+      by     { sex [\"female\", \"male\"] }   // `sex` is in `labels` too
+      target >= 0.8
+    }
+
+Fix: list each label once, with at least one value, in `by` only:
+`by { sex [\"female\", \"male\"]  age_band [\"18-39\", \"65+\"] }`.";
+
+    DiscoveredGroups = "E0431", Warning, "a KPI family finds its groups in the data",
+"`by [sex]` makes one member per value of `sex` found in the data within
+the KPI's read-back range. A group whose series vanished is then simply
+not a member any more, so nothing reports it: a fairness check across
+groups passes without the group that stopped reporting. Listed groups,
+`by { sex [\"female\", \"male\"] }`, fail closed instead: a listed
+member without data is `unknown`, which blocks.
+
+Example:
+
+    kpi auc_by_group {
+      metric \"auc\"
+      by     [sex]          // which sexes? whatever the data holds
+      target >= 0.8
+    }
+
+Fix: list the groups you expect (`by { sex [\"female\", \"male\"] }`).
+Keep `by [LABEL]` for groups that cannot be listed in advance, such as
+regions that come and go, and accept the warning.";
 
     BadTransition = "E0601", Error, "no such stage transition",
 "Gates guard transitions between adjacent stages of the COMPEL order:

@@ -66,7 +66,7 @@ use super::report::{
 use crate::check::builtins::{self, Family};
 use crate::check::interp::{self, Env, KpiState, Metrics, Undecided};
 use crate::check::rational::Rational;
-use crate::check::value::{fmt_num, nanos_to_secs, secs_to_nanos_floor, Value, MS, NANOS_PER_SEC};
+use crate::check::value::{fmt_num, nanos_to_secs, secs_to_nanos_ceil, secs_to_nanos_floor, Value, MS, NANOS_PER_SEC};
 use crate::check::{DeclId, Kind, MeasureUnit, Model};
 use crate::stdlib;
 use crate::syntax::ast::{self, BinOp, CmpOp, Expr, ExprKind, UnOp};
@@ -94,6 +94,9 @@ impl EvalOptions {
 /// Evaluates every gate, policy and KPI of the user's files (the stdlib's
 /// own declarations are not reported, but its gates and policies apply).
 pub fn evaluate(model: &Model, files: &Files, store: &MetricStore, opts: &EvalOptions) -> Report {
+    // Families that find their members in the data get them now.
+    let discovered = super::family::discover(model, files, store, opts);
+    let model = discovered.as_ref().unwrap_or(model);
     // A fresh evaluation budget: `compel check` spent its own.
     model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
     let metrics = StoreMetrics::new(model, store, opts);
@@ -123,6 +126,12 @@ pub fn evaluate_initiative(
 /// Below this many initiatives a second thread costs more than it saves.
 const PARALLEL_FROM: usize = 256;
 
+#[path = "family_explain.rs"]
+mod family_explain;
+
+#[path = "bounds.rs"]
+mod bounds;
+
 // ---------------------------------------------------------------------------
 // Metrics over a store
 
@@ -132,8 +141,11 @@ struct KpiInfo<'m> {
     metric: Option<&'m str>,
     labels: Labels,
     unit: MeasureUnit,
-    target: Option<(CmpOp, &'m Value)>,
-    warn: Option<(CmpOp, &'m Value)>,
+    target: Option<(CmpOp, Value)>,
+    warn: Option<(CmpOp, Value)>,
+    /// Whether `target` or `warn` is computed at `now` (see
+    /// [`StoreMetrics::with_bounds`]).
+    computed: bool,
     /// In seconds.
     max_age: Rational,
     /// In whole nanoseconds, rounded down: an age (whole nanoseconds) is
@@ -142,6 +154,14 @@ struct KpiInfo<'m> {
 }
 
 impl KpiInfo<'_> {
+    fn target(&self) -> Option<(CmpOp, &Value)> {
+        self.target.as_ref().map(|(o, v)| (*o, v))
+    }
+
+    fn warn(&self) -> Option<(CmpOp, &Value)> {
+        self.warn.as_ref().map(|(o, v)| (*o, v))
+    }
+
     fn selector(&self) -> String {
         format_selector(self.metric.unwrap_or(self.name), &self.labels)
     }
@@ -246,10 +266,14 @@ pub struct StoreMetrics<'a> {
     statuses: RefCell<HashMap<DeclId, Finding<(KpiState, Sample)>>>,
     windows: RefCell<HashMap<WindowKey, Finding<(Value, usize)>>>,
     helds: RefCell<HashMap<(DeclId, Rational), Finding<KpiState>>>,
+    /// Computed `target` and `warn` bounds, and the KPIs whose bounds are
+    /// being computed (a bound that reads its own KPI's status is unknown).
+    bounds: bounds::Cache,
 }
 
-/// A window read: the KPI, the function and the window in seconds.
-type WindowKey = (DeclId, String, Rational);
+/// A window read: the KPI, the function, the window and its offset in
+/// seconds.
+type WindowKey = (DeclId, String, Rational, Rational);
 
 /// The finding `map` holds for `key`, or `read`'s, kept there.
 fn memo<K: std::hash::Hash + Eq, T: Clone>(
@@ -279,6 +303,7 @@ impl<'a> StoreMetrics<'a> {
             statuses: RefCell::new(HashMap::new()),
             windows: RefCell::new(HashMap::new()),
             helds: RefCell::new(HashMap::new()),
+            bounds: bounds::Cache::default(),
         }
     }
 
@@ -287,6 +312,7 @@ impl<'a> StoreMetrics<'a> {
         self.statuses.borrow_mut().clear();
         self.windows.borrow_mut().clear();
         self.helds.borrow_mut().clear();
+        self.bounds.clear();
     }
 
     /// The evidence recorded since the last call, oldest first.
@@ -320,8 +346,11 @@ impl<'a> StoreMetrics<'a> {
             metric: d.str_attr("query").and_then(|q| self.store.query_key(q)).or(d.str_attr("metric")),
             labels: d.labels(),
             unit: d.measure_unit(),
-            target: d.threshold("target"),
-            warn: d.threshold("warn"),
+            target: d.threshold("target").map(|(o, v)| (o, v.clone())),
+            warn: d.threshold("warn").map(|(o, v)| (o, v.clone())),
+            computed: ["target", "warn"]
+                .iter()
+                .any(|a| matches!(d.attr(a).map(|x| &x.value), Some(crate::check::AttrVal::Bound(..)))),
             max_age,
             max_age_nanos: secs_to_nanos_floor(max_age).unwrap_or(if max_age.is_negative() { -1 } else { i64::MAX }),
         }
@@ -426,17 +455,24 @@ impl<'a> StoreMetrics<'a> {
     }
 
     fn read_status(&self, kpi: DeclId) -> Finding<(KpiState, Sample)> {
-        let k = self.info(kpi);
+        let k = match self.with_bounds(kpi, self.info(kpi)) {
+            Ok(k) => k,
+            Err(r) => {
+                let k = self.info(kpi);
+                return Finding::err(r, self.evidence(&k, "status"));
+            }
+        };
         let f = self.latest_sample(&k, "status");
         let (last, exact) = match f.result {
             Ok(s) => s,
             Err(r) => return Finding { result: Err(r), reason: f.reason, evidence: f.evidence },
         };
-        let Some(target) = k.target else {
+        let Some(target) = k.target() else {
             return Finding::err(format!("`{}` has no valid `target`", k.name), f.evidence);
         };
         let (state, reason) = match self.classify(&k, target, exact) {
             Err(r) => return Finding::err(r, f.evidence),
+            Ok((state, words)) if k.computed => (state, format!("{} {words} (a bound computed at now)", f.reason)),
             Ok((state, words)) => (state, format!("{} {words}", f.reason)),
         };
         Finding { result: Ok((state, last)), reason, evidence: f.evidence }
@@ -449,7 +485,7 @@ impl<'a> StoreMetrics<'a> {
         if !k.meets(target, exact)? {
             return Ok((KpiState::Missed, format!("misses `{shown}`")));
         }
-        if let Some(w) = k.warn {
+        if let Some(w) = k.warn() {
             if k.meets(w, exact)? {
                 let w = k.show_threshold(self.model, w);
                 return Ok((KpiState::AtRisk, format!("meets `{shown}` but is `{w}` (its `warn`)")));
@@ -467,22 +503,43 @@ impl<'a> StoreMetrics<'a> {
         Finding { result, reason: f.reason, evidence: f.evidence }
     }
 
-    fn window_finding(&self, kpi: DeclId, func: &str, secs: Rational) -> Finding<(Value, usize)> {
-        memo(&self.windows, (kpi, func.to_string(), secs), || self.read_window(kpi, func, secs))
+    fn window_finding(&self, kpi: DeclId, func: &str, secs: Rational, offset: Rational) -> Finding<(Value, usize)> {
+        memo(&self.windows, (kpi, func.to_string(), secs, offset), || self.read_window(kpi, func, secs, offset))
     }
 
-    fn read_window(&self, kpi: DeclId, func: &str, secs: Rational) -> Finding<(Value, usize)> {
+    /// `now - offset` as the last whole nanosecond at or before it.
+    fn window_end(&self, offset: Rational) -> Result<i64, String> {
+        secs_to_nanos_ceil(offset)
+            .and_then(|n| self.now.checked_sub(n))
+            .ok_or_else(|| format!("the offset {} reaches outside the representable times", fmt_dur(offset)))
+    }
+
+    /// The window's length, with ` offset D` when it has one: `30d offset 30d`.
+    fn window_words(secs: Rational, offset: Rational) -> String {
+        if offset.is_zero() {
+            fmt_dur(secs)
+        } else {
+            format!("{} offset {}", fmt_dur(secs), fmt_dur(offset))
+        }
+    }
+
+    fn read_window(&self, kpi: DeclId, func: &str, secs: Rational, offset: Rational) -> Finding<(Value, usize)> {
         let k = self.info(kpi);
         let mut ev = self.evidence(&k, func);
-        ev.window = Some(fmt_dur(secs));
+        ev.window = Some(Self::window_words(secs, offset));
         ev.to = Some(Time(self.now));
-        if secs.is_negative() {
-            return Finding::err(format!("the window {} is negative", fmt_dur(secs)), ev);
+        if secs.is_negative() || offset.is_negative() {
+            return Finding::err(format!("the window {} is negative", Self::window_words(secs, offset)), ev);
         }
-        let from = match self.window_start(secs) {
+        let bounds = secs
+            .add(offset)
+            .ok_or_else(|| "the window is too long".to_string())
+            .and_then(|total| Ok((self.window_start(total)?, self.window_end(offset)?)));
+        let (from, end) = match bounds {
             Ok(t) => t,
             Err(r) => return Finding::err(r, ev),
         };
+        ev.to = Some(Time(end));
         ev.from = Some(Time(from));
         if !builtins::is(func, Family::Window) {
             return Finding::err(format!("`{func}` is not a window function"), ev);
@@ -492,15 +549,15 @@ impl<'a> StoreMetrics<'a> {
             Err(r) => return Finding::err(r, ev),
         };
         ev.series = series.selector();
-        let samples = series.samples_in(from, self.now);
+        let samples = series.samples_in(from, end);
         ev.samples = samples.iter().map(record).collect();
         if samples.is_empty() {
             let r = format!(
                 "no sample of `{}` in the {} window [{}, {}]",
                 ev.series,
-                fmt_dur(secs),
+                Self::window_words(secs, offset),
                 format_rfc3339(from),
-                format_rfc3339(self.now)
+                format_rfc3339(end)
             );
             return Finding::err(r, ev);
         }
@@ -532,22 +589,31 @@ impl<'a> StoreMetrics<'a> {
         }
     }
 
-    fn drift_finding(&self, kpi: DeclId, func: &str, current: Rational, reference: Rational) -> Finding<f64> {
+    fn drift_finding(
+        &self,
+        kpi: DeclId,
+        func: &str,
+        current: Rational,
+        reference: Rational,
+        offset: Rational,
+    ) -> Finding<f64> {
         let k = self.info(kpi);
         let mut ev = self.evidence(&k, func);
-        ev.window = Some(fmt_dur(current));
+        ev.window = Some(Self::window_words(current, offset));
         ev.to = Some(Time(self.now));
-        if current.is_negative() || reference.is_negative() {
+        if current.is_negative() || reference.is_negative() || offset.is_negative() {
             return Finding::err(format!("`{func}` needs windows that are not negative"), ev);
         }
-        let bounds = self.window_start(current).and_then(|c| {
-            let both = current.add(reference).ok_or_else(|| "the windows are too long".to_string())?;
-            Ok((c, self.window_start(both)?))
+        let too_long = || "the windows are too long".to_string();
+        let bounds = current.add(offset).ok_or_else(too_long).and_then(|c| {
+            let both = c.add(reference).ok_or_else(too_long)?;
+            Ok((self.window_start(c)?, self.window_start(both)?, self.window_end(offset)?))
         });
-        let (cur_from, ref_from) = match bounds {
+        let (cur_from, ref_from, end) = match bounds {
             Ok(b) => b,
             Err(r) => return Finding::err(r, ev),
         };
+        ev.to = Some(Time(end));
         ev.from = Some(Time(cur_from));
         ev.reference = Some(ReferenceWindow {
             window: fmt_dur(reference),
@@ -560,7 +626,7 @@ impl<'a> StoreMetrics<'a> {
             Err(r) => return Finding::err(r, ev),
         };
         ev.series = series.selector();
-        let cur = series.samples_in(cur_from, self.now);
+        let cur = series.samples_in(cur_from, end);
         let refs = series.samples_in_half_open(ref_from, cur_from);
         ev.samples = cur.iter().map(record).collect();
         if let Some(r) = ev.reference.as_mut() {
@@ -577,7 +643,7 @@ impl<'a> StoreMetrics<'a> {
                 "no finite sample of `{}` in the current window [{}, {}]",
                 ev.series,
                 format_rfc3339(cur_from),
-                format_rfc3339(self.now)
+                format_rfc3339(end)
             );
             return Finding::err(r, ev);
         }
@@ -618,6 +684,10 @@ impl<'a> StoreMetrics<'a> {
     fn read_held(&self, kpi: DeclId, secs: Rational) -> Finding<KpiState> {
         let k = self.info(kpi);
         let mut ev = self.evidence(&k, "for");
+        let k = match self.with_bounds(kpi, k) {
+            Ok(k) => k,
+            Err(r) => return Finding::err(r, ev),
+        };
         let dur = fmt_dur(secs);
         ev.window = Some(dur.clone());
         ev.to = Some(Time(self.now));
@@ -629,7 +699,7 @@ impl<'a> StoreMetrics<'a> {
             Err(r) => return Finding::err(r, ev),
         };
         ev.from = Some(Time(from));
-        let Some(target) = k.target else {
+        let Some(target) = k.target() else {
             return Finding::err(format!("`{}` has no valid `target`", k.name), ev);
         };
         let shown = k.show_threshold(self.model, target);
@@ -754,7 +824,7 @@ impl<'a> StoreMetrics<'a> {
             Ok(q) => q,
             Err(r) => return Finding::err(r, ev),
         };
-        let at_risk = match k.warn {
+        let at_risk = match k.warn() {
             Some(w) => match k.meets(w, last_q) {
                 Ok(b) => b,
                 Err(r) => return Finding::err(r, ev),
@@ -782,7 +852,7 @@ impl<'a> StoreMetrics<'a> {
             ),
         };
         if at_risk {
-            if let Some(w) = k.warn {
+            if let Some(w) = k.warn() {
                 let w = k.show_threshold(self.model, w);
                 reason.push_str(&format!("; the latest, {}, is `{w}` (its `warn`)", k.show(last_q)));
             }
@@ -807,8 +877,8 @@ impl Metrics for StoreMetrics<'_> {
         self.yield_finding(self.latest_finding(kpi))
     }
 
-    fn window(&self, kpi: DeclId, func: &str, window_secs: Rational) -> Result<Value, Undecided> {
-        self.yield_finding(self.window_finding(kpi, func, window_secs)).map(|(v, _)| v)
+    fn window(&self, kpi: DeclId, func: &str, window_secs: Rational, offset: Rational) -> Result<Value, Undecided> {
+        self.yield_finding(self.window_finding(kpi, func, window_secs, offset)).map(|(v, _)| v)
     }
 
     fn drift(
@@ -817,8 +887,9 @@ impl Metrics for StoreMetrics<'_> {
         func: &str,
         current_secs: Rational,
         reference_secs: Rational,
+        offset_secs: Rational,
     ) -> Result<f64, Undecided> {
-        self.yield_finding(self.drift_finding(kpi, func, current_secs, reference_secs))
+        self.yield_finding(self.drift_finding(kpi, func, current_secs, reference_secs, offset_secs))
     }
 
     fn held_for(&self, kpi: DeclId, secs: Rational) -> Result<KpiState, Undecided> {
@@ -1091,7 +1162,7 @@ impl<'a> Evaluator<'a> {
                 .map(DeclId)
                 .filter(|id| {
                     let d = self.model.decl(*id);
-                    d.kind == Kind::Kpi && self.is_user(d.file)
+                    d.kind == Kind::Kpi && self.is_user(d.file) && !self.model.is_member(*id)
                 })
                 .collect(),
         );
@@ -1114,6 +1185,12 @@ impl<'a> Evaluator<'a> {
         if let Some(r) = self.kpi_cache.borrow().get(&id) {
             return r.clone();
         }
+        if self.model.is_family(id) {
+            let members: Vec<KpiReport> = self.model.members(id).into_iter().map(|m| self.kpi(m)).collect();
+            let r = super::family::report(self.model, id, members);
+            self.kpi_cache.borrow_mut().insert(id, r.clone());
+            return r;
+        }
         self.metrics.take_evidence();
         let f = self.metrics.status_finding(id);
         self.metrics.record(f.evidence);
@@ -1133,6 +1210,8 @@ impl<'a> Evaluator<'a> {
                 time: Some(format_rfc3339(sample.time)),
                 reason: f.reason,
                 evidence,
+                labels: self.model.member_group(id).into_iter().collect(),
+                members: Vec::new(),
             },
             Err(reason) => KpiReport {
                 name: d.name.clone(),
@@ -1142,6 +1221,8 @@ impl<'a> Evaluator<'a> {
                 time: None,
                 reason,
                 evidence,
+                labels: self.model.member_group(id).into_iter().collect(),
+                members: Vec::new(),
             },
         };
         self.kpi_cache.borrow_mut().insert(id, r.clone());
@@ -1213,6 +1294,7 @@ impl<'a> Evaluator<'a> {
             line: file.line_col(d.name_span.start as usize).line,
             kpis,
             gates,
+            evidence: super::evidence::of_initiative(self.model, id, self.now.div_euclid(86_400 * NANOS_PER_SEC)),
         }
     }
 
@@ -1446,6 +1528,9 @@ impl Explainer<'_, '_> {
 
     fn describe(&self, env: &Env, e: &Expr, holds: bool) -> String {
         let metrics = self.ev.metrics;
+        if let Some(kpi) = self.kpi_of(env, e).filter(|k| self.model().is_family(*k)) {
+            return self.family_status(kpi);
+        }
         if let Some(kpi) = self.kpi_of(env, e) {
             let f = metrics.status_finding(kpi);
             let name = &self.model().decl(kpi).name;
@@ -1460,6 +1545,7 @@ impl Explainer<'_, '_> {
         match &e.kind {
             ExprKind::Paren(inner) => self.describe(env, inner, holds),
             ExprKind::For(k, d) => match (self.kpi_of(env, k), interp::eval(env, d)) {
+                (Some(kpi), Ok(Value::Dur(secs))) if self.model().is_family(kpi) => self.family_held(kpi, secs),
                 (Some(kpi), Ok(Value::Dur(secs))) => metrics.held_finding(kpi, secs).reason,
                 _ => self.plain(e, holds),
             },
@@ -1574,6 +1660,18 @@ impl Explainer<'_, '_> {
     /// from a KPI, with a note on the samples a window function read.
     fn show(&self, env: &Env, e: &Expr) -> (String, Option<String>) {
         let metrics = self.ev.metrics;
+        if let Some(kpi) = self.kpi_of(env, e).filter(|k| self.model().is_family(*k)) {
+            return (format!("[{}]", self.family_values(kpi)), None);
+        }
+        // A function of a family's values names the members and values.
+        if let ExprKind::Call(_, args) = &e.kind {
+            if let Some(kpi) = args.first().and_then(|a| self.kpi_of(env, a)).filter(|k| self.model().is_family(*k)) {
+                return match interp::eval(env, e) {
+                    Ok(v) => (self.model().display_value(&v), Some(self.family_values(kpi))),
+                    Err(u) => ("unknown".to_string(), Some(self.ev.undecided(&u))),
+                };
+            }
+        }
         if let Some(kpi) = self.kpi_of(env, e) {
             let info = metrics.info(kpi);
             let f = metrics.latest_sample(&info, "latest");
@@ -1584,9 +1682,14 @@ impl Explainer<'_, '_> {
         }
         if let ExprKind::Call(func, args) = &e.kind {
             if let (Some(kpi), Some(w)) = (args.first().and_then(|a| self.kpi_of(env, a)), args.get(1)) {
-                if builtins::is(&func.name, Family::Window) && args.len() == 2 {
+                let offset = match args.get(2).map(|a| (&a.kind, interp::eval(env, a))) {
+                    None => Some(Rational::ZERO),
+                    Some((ExprKind::Offset(_), Ok(Value::Dur(o)))) if args.len() == 3 => Some(o),
+                    Some(_) => None,
+                };
+                if let (true, Some(offset)) = (builtins::is(&func.name, Family::Window), offset) {
                     if let Ok(Value::Dur(secs)) = interp::eval(env, w) {
-                        let f = metrics.window_finding(kpi, &func.name, secs);
+                        let f = metrics.window_finding(kpi, &func.name, secs, offset);
                         return match f.result {
                             Ok((_, n)) => (f.reason, Some(format!("{n} sample{}", if n == 1 { "" } else { "s" }))),
                             Err(r) => ("unknown".to_string(), Some(r)),

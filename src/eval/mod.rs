@@ -9,6 +9,8 @@ pub mod sources;
 pub mod time;
 
 pub mod evaluate;
+pub mod evidence;
+mod family;
 pub mod html;
 pub mod plan;
 pub mod render;

@@ -91,12 +91,21 @@ pub fn plan(model: &Model, files: &Files, default_max_age: Rational) -> Vec<KpiF
             scan(model, p.file, &c.expr, &mut needs);
         }
     }
+    // A `target` or `warn` computed at `now` reads its windows too.
+    for d in &model.decls {
+        for a in &d.attrs {
+            if let crate::check::AttrVal::Bound(_, e, _) = &a.value {
+                scan(model, d.file, e, &mut needs);
+            }
+        }
+    }
     let mut out: BTreeMap<(String, String), KpiFetch> = BTreeMap::new();
     for (i, d) in model.decls.iter().enumerate() {
-        if d.kind != Kind::Kpi || stdlib::is_std_path(&files.get(d.file).path) {
+        let id = DeclId(i as u32);
+        // A family's members are read from its fetch (its `labels`, every group).
+        if d.kind != Kind::Kpi || stdlib::is_std_path(&files.get(d.file).path) || model.is_member(id) {
             continue;
         }
-        let id = DeclId(i as u32);
         let (max_age_exact, default) = match d.value("max_age") {
             Some(Value::Dur(s)) => (*s, false),
             _ => (default_max_age, true),
@@ -139,6 +148,10 @@ fn target(model: &Model, file: FileId, e: &Expr) -> Target {
 }
 
 fn duration(model: &Model, file: FileId, e: &Expr) -> Option<f64> {
+    let e = match &e.kind {
+        ExprKind::Offset(inner) => inner,
+        _ => e,
+    };
     match interp::eval(&Env::constant(model, file), e) {
         Ok(Value::Dur(s)) if !s.is_negative() => Some(s.to_f64()),
         _ => None,
@@ -149,8 +162,10 @@ fn scan(model: &Model, file: FileId, e: &Expr, needs: &mut Vec<Need>) {
     match &e.kind {
         ExprKind::Call(func, args) => {
             let name = func.name.as_str();
-            let windowed = builtins::is(name, Family::Window) && args.len() == 2;
-            let drift = builtins::is(name, Family::Drift) && args.len() == 3;
+            // `offset D` reads `D` further back.
+            let n = args.len() - usize::from(matches!(args.last().map(|a| &a.kind), Some(ExprKind::Offset(_))));
+            let windowed = builtins::is(name, Family::Window) && n == 2;
+            let drift = builtins::is(name, Family::Drift) && n == 3;
             if windowed || drift {
                 let secs: Option<f64> = args[1..].iter().map(|a| duration(model, file, a)).sum();
                 if let Some(secs) = secs {
@@ -178,7 +193,7 @@ fn scan(model: &Model, file: FileId, e: &Expr, needs: &mut Vec<Need>) {
             scan(model, file, list, needs);
             scan(model, file, pred, needs);
         }
-        ExprKind::Unary(_, inner) | ExprKind::Paren(inner) => scan(model, file, inner, needs),
+        ExprKind::Unary(_, inner) | ExprKind::Paren(inner) | ExprKind::Offset(inner) => scan(model, file, inner, needs),
         ExprKind::Binary(_, l, r) => {
             scan(model, file, l, needs);
             scan(model, file, r, needs);

@@ -212,20 +212,32 @@ pub fn human(report: &Report, color: bool) -> String {
     out
 }
 
+/// Each KPI with its family's members after it (their names indented):
+/// one row each.
+fn rows(kpis: &[KpiReport]) -> Vec<(String, &KpiReport)> {
+    let mut out = Vec::new();
+    for k in kpis {
+        out.push((k.name.clone(), k));
+        out.extend(k.members.iter().map(|m| (format!("  {}", m.name), m)));
+    }
+    out
+}
+
 fn kpi_table(out: &mut String, p: &Paint, kpis: &[KpiReport], indent: &str) {
-    let name_w = kpis.iter().map(|k| k.name.chars().count()).max().unwrap_or(0).max(3);
-    let values: Vec<String> = kpis.iter().map(kpi_value).collect();
+    let rows = rows(kpis);
+    let name_w = rows.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(0).max(3);
+    let values: Vec<String> = rows.iter().map(|(_, k)| kpi_value(k)).collect();
     let value_w = values.iter().map(|v| v.chars().count()).max().unwrap_or(0).max(5);
     let _ = writeln!(
         out,
         "{indent}{}",
         p.with(DIM, &format!("{:name_w$}  {:8}  {:value_w$}  why", "KPI", "status", "value"))
     );
-    for (k, v) in kpis.iter().zip(&values) {
+    for ((name, k), v) in rows.iter().zip(&values) {
         let _ = writeln!(
             out,
             "{indent}{:name_w$}  {}  {:value_w$}  {}",
-            k.name,
+            name,
             p.padded(status_color(k.status), k.status.as_str(), 8),
             v,
             k.reason
@@ -324,11 +336,13 @@ fn why(c: &CriterionReport) -> String {
 }
 
 fn md_kpis(out: &mut String, kpis: &[KpiReport]) {
-    let rows: Vec<Vec<String>> = kpis
-        .iter()
-        .map(|k| {
+    let rows: Vec<Vec<String>> = rows(kpis)
+        .into_iter()
+        .map(|(name, k)| {
+            // A family's members sit under it, indented.
+            let indent = if k.labels.is_empty() { "" } else { "\u{a0}\u{a0}" };
             vec![
-                md::code_cell(&k.name),
+                format!("{indent}{}", md::code_cell(name.trim_start())),
                 format!("{} {}", status_emoji(k.status), k.status),
                 md::text(&kpi_value(k)),
                 md::prose(&k.reason, true),

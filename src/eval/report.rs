@@ -519,6 +519,10 @@ pub struct InitiativeReport {
     /// The transition out of its current stage, with every gate that guards
     /// it (the stdlib's, the organisation's and its own) combined.
     pub gates: Vec<GateReport>,
+    /// Its evidence and its datasets': kind, link, signer, dates, and
+    /// whether it is current at `now`. Left out when there is none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<super::evidence::EvidenceReport>,
 }
 
 /// A KPI's status.
@@ -540,6 +544,12 @@ pub struct KpiReport {
     pub reason: String,
     /// The data read.
     pub evidence: Vec<Evidence>,
+    /// A family member's group: the labels its family's `by` adds.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// A family's members (its status is the worst of theirs).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub members: Vec<KpiReport>,
 }
 
 /// A transition's combined gate.

@@ -2,7 +2,7 @@
 //! printer decides whether its lists must be broken, and the spelling of
 //! single tokens shared with the printer.
 
-use crate::syntax::ast::{BinOp, Expr, ExprKind, MapLit, TypeName, UnOp};
+use crate::syntax::ast::{BinOp, Expr, ExprKind, GroupsLit, MapLit, TypeName, UnOp};
 
 /// Width of a text in columns (characters).
 pub(super) fn width(s: &str) -> usize {
@@ -134,6 +134,10 @@ fn push_expr(out: &mut String, e: &Expr, source: &str) {
             push_expr(out, x, source);
             out.push(')');
         }
+        ExprKind::Offset(x) => {
+            out.push_str("offset ");
+            push_expr(out, x, source);
+        }
         // Atoms were handled above.
         _ => {}
     }
@@ -150,6 +154,17 @@ pub(super) fn map(m: &MapLit) -> String {
         out.push_str(&k.name);
         out.push(' ');
         out.push_str(&string(&v.value));
+    }
+    out.push_str(" }");
+    out
+}
+
+/// A family's groups on one line: `{ sex ["female", "male"] }`.
+pub(super) fn groups(g: &GroupsLit) -> String {
+    let mut out = String::from("{");
+    for (k, vs) in &g.entries {
+        let values: Vec<String> = vs.iter().map(|v| string(&v.value)).collect();
+        out.push_str(&format!(" {} [{}]", k.name, values.join(", ")));
     }
     out.push_str(" }");
     out

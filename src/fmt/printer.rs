@@ -20,6 +20,9 @@
 //! written in source order relative to the tokens that carry a position,
 //! which keeps `///` doc comments attached to what they document.
 
+#[path = "extend.rs"]
+mod extend;
+
 use super::flat::{self, width};
 use super::MAX_WIDTH;
 use crate::syntax::ast::*;
@@ -267,6 +270,7 @@ impl<'a> Printer<'a> {
             Item::Let(l) => self.let_item(l),
             Item::Builtin(b) => self.builtin(b),
             Item::Test(t) => self.test(t),
+            Item::Extend(x) => self.extend(x),
             Item::Error(span) => {
                 // Not reached through `format_file`, which refuses broken
                 // files; kept verbatim for completeness.
@@ -336,7 +340,49 @@ impl<'a> Printer<'a> {
                 let brk = prefix + width(&flat::map(m)) > MAX_WIDTH;
                 self.map(m, brk);
             }
+            AttrValue::Groups(g) => {
+                let brk = prefix + width(&flat::groups(g)) > MAX_WIDTH;
+                self.groups(g, brk);
+            }
         }
+    }
+
+    /// `{ sex ["female", "male"] }`, or one label per line, aligned.
+    fn groups(&mut self, g: &GroupsLit, brk: bool) {
+        let open = g.span.start;
+        let close = g.span.end.saturating_sub(1);
+        let comments = self.has_comment_in(open, close);
+        if !brk && !comments {
+            self.tok(open, "{");
+            for (k, vs) in &g.entries {
+                self.space();
+                self.group(k, vs);
+            }
+            self.space();
+            self.tok(close, "}");
+            return;
+        }
+        self.tok(open, "{");
+        let saved = self.open_block();
+        for (k, vs) in &g.entries {
+            self.line_start(k.span.start, false, true);
+            self.group(k, vs);
+        }
+        self.close_block(close, "}", saved, true);
+    }
+
+    fn group(&mut self, k: &Ident, vs: &[StrLit]) {
+        self.tok(k.span.start, &k.name);
+        self.space();
+        self.write("[");
+        for (i, v) in vs.iter().enumerate() {
+            if i > 0 {
+                self.write(",");
+                self.space();
+            }
+            self.tok(v.span.start, &flat::string(&v.value));
+        }
+        self.write("]");
     }
 
     fn map(&mut self, m: &MapLit, brk: bool) {
@@ -709,6 +755,11 @@ impl<'a> Printer<'a> {
                 self.tok(e.span.start, "(");
                 self.expr(x, brk);
                 self.tok(close, ")");
+            }
+            ExprKind::Offset(x) => {
+                self.tok(e.span.start, "offset");
+                self.space();
+                self.expr(x, brk);
             }
             // Atoms were printed above.
             _ => {}

@@ -11,9 +11,14 @@ use std::collections::HashSet;
 use super::context::{self, ExprSlot, Slot};
 use super::describe;
 use crate::analysis::Analysis;
+use crate::check::extend::ExtTy;
 use crate::check::{AttrType, Kind, Symbol};
 use crate::stdlib;
 use crate::text::{FileId, Span};
+
+#[path = "complete_ext.rs"]
+mod complete_ext;
+use complete_ext::{compared_values, ext_value, from_ext};
 
 /// What an item is (the editor picks an icon).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -113,12 +118,30 @@ pub fn complete(
             out.range = Span::new(*start, scan.offset);
             import_paths(sources, &mut out);
         }
-        Slot::Member { kind, set } => members(&mut out, *kind, set),
-        Slot::Value { kind, attr } => value(sources, &mut out, *kind, attr, &scan),
+        Slot::Member { kind, set } => {
+            members(&mut out, *kind, set);
+            for it in complete_ext::attr_items(sources, *kind, set, true) {
+                out.push(it);
+            }
+        }
+        Slot::Value { kind, attr } => match kind.attr(attr) {
+            Some(_) => value(sources, &mut out, *kind, attr, &scan),
+            None => ext_value(sources, &mut out, *kind, attr, scan.stmt.len() == 2),
+        },
         Slot::ListItem { kind, attr, listed } => {
+            let listed: HashSet<&str> = listed.iter().map(String::as_str).collect();
             if let Some(AttrType::RefList(k)) = kind.attr(attr).map(|s| s.ty) {
-                let listed: HashSet<&str> = listed.iter().map(String::as_str).collect();
                 names_of_kind(sources, &mut out, k, "0", |n| !listed.contains(n));
+            }
+            if let Some(ExtTy::List(inner)) = complete_ext::ty(sources, *kind, attr) {
+                match *inner {
+                    ExtTy::Ref(k) => names_of_kind(sources, &mut out, k, "0", |n| !listed.contains(n)),
+                    ExtTy::OneOf(values) => {
+                        let values: Vec<String> = values.into_iter().filter(|v| !listed.contains(v.as_str())).collect();
+                        complete_ext::value_items(*kind, attr, &values).into_iter().for_each(|it| out.push(it));
+                    }
+                    _ => {}
+                }
             }
         }
         Slot::CriterionStart { .. } => {
@@ -554,7 +577,9 @@ fn resolve_chain(sources: &[Source<'_>], e: &ExprSlot, chain: &[String], depth: 
     if depth > 8 {
         return Resolved::Other;
     }
-    let mut r = if let Some((_, list)) = e.vars.iter().rev().find(|(v, _)| v == first) {
+    let mut r = if let (Some(k), crate::check::types::SELF) = (e.subject, first.as_str()) {
+        Resolved::One(k)
+    } else if let Some((_, list)) = e.vars.iter().rev().find(|(v, _)| v == first) {
         match resolve_chain(sources, e, list, depth + 1) {
             Resolved::Many(k) => Resolved::One(k),
             _ => Resolved::Other,
@@ -563,6 +588,8 @@ fn resolve_chain(sources: &[Source<'_>], e: &ExprSlot, chain: &[String], depth: 
         from_attr(spec.ty)
     } else if let Some((_, k)) = e.subject.and_then(|s| s.derived().iter().find(|(n, _)| n == first)) {
         Resolved::Many(*k)
+    } else if let Some(t) = e.subject.and_then(|k| complete_ext::ty(sources, k, first)) {
+        from_ext(&t)
     } else {
         sources
             .iter()
@@ -581,7 +608,7 @@ fn resolve_chain(sources: &[Source<'_>], e: &ExprSlot, chain: &[String], depth: 
                 Some(spec) => from_attr(spec.ty),
                 None => match k.derived().iter().find(|(n, _)| n == field) {
                     Some((_, c)) => Resolved::Many(*c),
-                    None => Resolved::Other,
+                    None => complete_ext::ty(sources, k, field).map_or(Resolved::Other, |t| from_ext(&t)),
                 },
             },
             _ => Resolved::Other,
@@ -590,7 +617,11 @@ fn resolve_chain(sources: &[Source<'_>], e: &ExprSlot, chain: &[String], depth: 
     r
 }
 
-fn attributes_of(out: &mut Out, kind: Kind, sort: &str) {
+fn attributes_of(sources: &[Source<'_>], out: &mut Out, kind: Kind, sort: &str) {
+    for mut it in complete_ext::attr_items(sources, kind, &[], false) {
+        it.sort = format!("{sort}_{}", it.label);
+        out.push(it);
+    }
     for spec in kind.attrs() {
         out.push(CompletionItem {
             detail: Some(spec.ty.describe()),
@@ -610,12 +641,14 @@ fn attributes_of(out: &mut Out, kind: Kind, sort: &str) {
 fn expression(sources: &[Source<'_>], out: &mut Out, e: &ExprSlot) {
     if let Some(chain) = &e.receiver {
         if let Resolved::One(k) = resolve_chain(sources, e, chain, 0) {
-            attributes_of(out, k, "0");
+            attributes_of(sources, out, k, "0");
         }
         return;
     }
     if let Some(chain) = &e.compared {
-        if let Resolved::One(k) = resolve_chain(sources, e, chain, 0) {
+        if let Some((kind, attr, values)) = compared_values(sources, e, chain) {
+            complete_ext::value_items(kind, &attr, &values).into_iter().for_each(|it| out.push(it));
+        } else if let Resolved::One(k) = resolve_chain(sources, e, chain, 0) {
             names_of_kind(sources, out, k, "0", |_| true);
         }
     }
@@ -626,7 +659,7 @@ fn expression(sources: &[Source<'_>], out: &mut Out, e: &ExprSlot) {
         });
     }
     if let Some(k) = e.subject {
-        attributes_of(out, k, "1");
+        attributes_of(sources, out, k, "1");
     }
     names_of_kind(sources, out, Kind::Kpi, "1", |_| true);
     if let Some(src) = sources.first() {

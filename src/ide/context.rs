@@ -463,7 +463,8 @@ fn expr_slot(s: &Scan<'_>, subject: Option<Kind>, block: usize) -> ExprSlot {
         let f = &s.frames[i];
         let is_quantifier = f.open == b'('
             && f.header.last().is_some_and(|t| {
-                t.kind == TokKind::Word && crate::check::builtins::lookup(t.text).is_some_and(|b| b.quantifies)
+                t.kind == TokKind::Word
+                    && crate::check::builtins::lookup(t.text).is_some_and(|b| b.quantifier.is_some())
             });
         if !is_quantifier {
             continue;

@@ -32,6 +32,10 @@ pub fn kind_doc(kind: Kind) -> &'static str {
         Kind::Role => "A role people hold (declared in the stdlib).",
         Kind::Function => "A business function a Center of Excellence brings together (declared in the stdlib).",
         Kind::MonitorKind => "A kind of monitor (declared in the stdlib).",
+        Kind::Evidence => {
+            "Evidence of an initiative or a dataset (a model card, a sign-off ...): its kind, link, author, date and expiry. Policies do not see it before its `on` date."
+        }
+        Kind::EvidenceKind => "A kind of evidence (the stdlib declares model_card, risk_assessment, data_sheet, signoff and human_review; an organisation declares more).",
     }
 }
 
@@ -154,7 +158,14 @@ fn reference_note(a: &Analysis, d: &Decl, attr: &str) -> Option<String> {
                 None => Some(name.to_string()),
             }
         }
-        Kind::Role | Kind::Stage | Kind::Function | Kind::MonitorKind => target.str_attr("title").map(str::to_string),
+        Kind::Role | Kind::Stage | Kind::Function | Kind::MonitorKind | Kind::EvidenceKind => {
+            target.str_attr("title").map(str::to_string)
+        }
+        Kind::Evidence => {
+            let kind = target.reference("kind").map(|k| a.model.decl(k).name.clone()).unwrap_or_default();
+            let link = target.str_attr("link").map(|l| format!(" <{l}>")).unwrap_or_default();
+            Some(format!("{kind}{link}"))
+        }
         _ => None,
     }
 }
@@ -192,12 +203,21 @@ pub fn symbol_markdown(a: &Analysis, sym: Symbol, from: Option<FileId>) -> Strin
             let text = &a.files.get(l.file).text;
             format!("let {} = {}", l.name, one_line(text.get(l.expr.span.range()).unwrap_or("")))
         }
-        Symbol::Builtin(_) => format!("builtin {}", signature(a, sym)),
+        Symbol::Builtin(i) => {
+            let mut code = format!("builtin {}", signature(a, sym));
+            for form in a.model.builtins[i].entry.map_or(&[][..], |e| e.forms) {
+                let _ = write!(code, "\nbuiltin {form}");
+            }
+            code
+        }
         Symbol::Policy(_) => signature(a, sym),
     };
     let mut s = format!("```compel\n{code}\n```\n");
     if let Some(doc) = doc(a, sym) {
         let _ = write!(s, "{doc}\n\n");
+    }
+    if let Symbol::Decl(id) = sym {
+        family_members(a, id, &mut s);
     }
     let file = file_of(a, sym);
     if from != Some(file) {
@@ -205,6 +225,32 @@ pub fn symbol_markdown(a: &Analysis, sym: Symbol, from: Option<FileId>) -> Strin
     }
     s.trim_end().to_string()
 }
+
+/// A KPI family's members, one per line, or where they come from.
+fn family_members(a: &Analysis, id: DeclId, s: &mut String) {
+    let Some(groups) = a.model.family_groups(id) else { return };
+    if a.model.is_discovered_family(id) {
+        let keys: Vec<String> = groups.iter().map(|(k, _)| format!("`{k}`")).collect();
+        let _ = write!(
+            s,
+            "A KPI family: one member per {} value found in the data within its read-back range.\n\n",
+            keys.join(" and ")
+        );
+        return;
+    }
+    let members = a.model.members(id);
+    let _ = writeln!(s, "A KPI family of {} members (its status is its worst member's):\n", members.len());
+    for m in members.iter().take(MAX_MEMBERS_SHOWN) {
+        let _ = writeln!(s, "- `{}`", a.model.decl(*m).name.replace('`', "'"));
+    }
+    if members.len() > MAX_MEMBERS_SHOWN {
+        let _ = writeln!(s, "- and {} more", members.len() - MAX_MEMBERS_SHOWN);
+    }
+    s.push('\n');
+}
+
+/// How many members a hover lists.
+const MAX_MEMBERS_SHOWN: usize = 24;
 
 #[cfg(test)]
 mod tests {

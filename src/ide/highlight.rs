@@ -28,7 +28,7 @@ pub fn highlights(a: &Analysis, file: FileId, offset: usize) -> Vec<(Span, Use)>
                 .map(|r| (r.span, if r == def { Use::Definition } else { Use::Reference }))
                 .collect()
         }
-        Some(Found::Attribute { .. }) => navigation::references(a, file, offset, true)
+        Some(Found::Attribute { .. } | Found::EnumValue { .. }) => navigation::references(a, file, offset, true)
             .into_iter()
             .filter(|r| r.file == file)
             .map(|r| (r.span, Use::Attribute))

@@ -41,12 +41,19 @@ pub fn hover(a: &Analysis, file: FileId, offset: usize) -> Option<Hover> {
                 }
                 md
             }
+            Found::EnumValue { kind, attr, value, .. } => {
+                let (_, def) = super::extended::attr_seen_from(a, file, kind, &attr)?;
+                super::extended::value_markdown(kind, def, &value)
+            }
             Found::Attribute { kind, name, .. } => {
                 let mut md = match kind.attr(&name) {
                     Some(spec) => describe::attribute_markdown(kind, spec),
                     None => match kind.derived().iter().find(|(n, _)| *n == name) {
                         Some((_, of)) => describe::derived_markdown(kind, &name, *of),
-                        None => return None,
+                        None => {
+                            let (f, def) = super::extended::attr_seen_from(a, file, kind, &name)?;
+                            super::extended::attribute_markdown(kind, def, super::short_path(&a.files.get(f).path))
+                        }
                     },
                 };
                 if let Some((ctx, e)) = expr_at(a, file, offset) {
@@ -113,7 +120,7 @@ pub fn expr_at(a: &Analysis, file: FileId, offset: usize) -> Option<(ExprContext
                     }
                 }
             }
-            ast::Item::Import(_) | ast::Item::Builtin(_) | ast::Item::Error(_) => {}
+            ast::Item::Import(_) | ast::Item::Builtin(_) | ast::Item::Extend(_) | ast::Item::Error(_) => {}
         }
     }
     let (subject, criterion, root) = roots.into_iter().find(|(_, _, e)| e.span.touches(offset))?;
@@ -125,7 +132,7 @@ pub fn expr_at(a: &Analysis, file: FileId, offset: usize) -> Option<(ExprContext
             ExprKind::Field(base, _) => vec![base],
             ExprKind::Call(_, args) => args.iter().collect(),
             ExprKind::Quantifier { list, pred, .. } => vec![list, pred],
-            ExprKind::Unary(_, inner) | ExprKind::Paren(inner) => vec![inner],
+            ExprKind::Unary(_, inner) | ExprKind::Paren(inner) | ExprKind::Offset(inner) => vec![inner],
             ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => vec![l, r],
             _ => Vec::new(),
         };
@@ -158,7 +165,7 @@ fn decl_roots<'a>(d: &'a ast::Decl, roots: &mut Vec<(Option<Kind>, bool, &'a Exp
             Member::Attr(a) => match &a.value {
                 AttrValue::Expr(e) => roots.push((None, false, e)),
                 AttrValue::Threshold(t) => roots.push((None, false, &t.value)),
-                AttrValue::Map(_) => {}
+                AttrValue::Map(_) | AttrValue::Groups(_) => {}
             },
             Member::Decl(child) => decl_roots(child, roots),
             Member::Gate(g) => roots.extend(g.criteria.iter().map(|c| (Some(Kind::Initiative), true, &c.expr))),
@@ -184,7 +191,9 @@ fn mentions_var(e: &Expr, ctx: &ExprContext<'_>) -> bool {
         match &e.kind {
             ExprKind::Name(i) if ctx.vars.iter().any(|(v, _)| *v == i.name) => return true,
             ExprKind::List(items) | ExprKind::Call(_, items) => todo.extend(items),
-            ExprKind::Field(base, _) | ExprKind::Unary(_, base) | ExprKind::Paren(base) => todo.push(base),
+            ExprKind::Field(base, _) | ExprKind::Unary(_, base) | ExprKind::Paren(base) | ExprKind::Offset(base) => {
+                todo.push(base)
+            }
             ExprKind::Quantifier { list, pred, .. } => {
                 todo.push(list);
                 todo.push(pred);

@@ -29,6 +29,7 @@ pub mod actions;
 pub mod completion;
 pub mod context;
 pub mod describe;
+pub mod extended;
 pub mod folding;
 pub mod format_edit;
 pub mod highlight;
@@ -82,6 +83,17 @@ pub enum Found {
         /// The occurrence.
         span: Span,
     },
+    /// A value of an extended attribute's `one of`.
+    EnumValue {
+        /// The kind extended.
+        kind: Kind,
+        /// The attribute.
+        attr: String,
+        /// The value.
+        value: String,
+        /// The occurrence.
+        span: Span,
+    },
     /// The path of an import.
     Import {
         /// The imported file, when it was loaded.
@@ -95,7 +107,10 @@ impl Found {
     /// The span of the occurrence.
     pub fn span(&self) -> Span {
         match self {
-            Found::Symbol { span, .. } | Found::Attribute { span, .. } | Found::Import { span, .. } => *span,
+            Found::Symbol { span, .. }
+            | Found::Attribute { span, .. }
+            | Found::EnumValue { span, .. }
+            | Found::Import { span, .. } => *span,
         }
     }
 }
@@ -136,8 +151,15 @@ pub fn find_at(a: &Analysis, file: FileId, offset: usize) -> Option<Found> {
         let found = match &r.target {
             Target::Symbol(s) => Found::Symbol { symbol: *s, span: r.at.span, definition: false },
             Target::Attribute(k, n) => Found::Attribute { kind: *k, name: n.clone(), span: r.at.span },
+            Target::EnumValue { kind, attr, value } => {
+                Found::EnumValue { kind: *kind, attr: attr.clone(), value: value.clone(), span: r.at.span }
+            }
+            Target::Scoped(_) => continue,
         };
         consider(r.at.span, found);
+    }
+    for found in extended::definitions_in(a, file) {
+        consider(found.span(), found);
     }
     if let Some(ast) = a.asts.get(file.0 as usize) {
         let importer = &a.files.get(file).path;

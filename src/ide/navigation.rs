@@ -15,8 +15,11 @@ use crate::text::{FileId, FileSpan, Span};
 pub fn definition(a: &Analysis, file: FileId, offset: usize) -> Option<(Span, FileSpan)> {
     match find_at(a, file, offset)? {
         Found::Symbol { symbol, span, .. } => Some((span, a.model.symbol_def(symbol).1)),
+        found @ (Found::Attribute { .. } | Found::EnumValue { .. }) => {
+            Some((found.span(), super::extended::definition(a, file, &found)?))
+        }
         Found::Import { target: Some(t), span } => Some((span, FileSpan::new(t, Span::new(0, 0)))),
-        Found::Import { target: None, .. } | Found::Attribute { .. } => None,
+        Found::Import { target: None, .. } => None,
     }
 }
 
@@ -26,6 +29,10 @@ pub fn definition(a: &Analysis, file: FileId, offset: usize) -> Option<(Span, Fi
 pub fn references(a: &Analysis, file: FileId, offset: usize, include_declaration: bool) -> Vec<FileSpan> {
     let mut out: Vec<FileSpan> = match find_at(a, file, offset) {
         Some(Found::Symbol { symbol, .. }) => symbol_references(a, symbol, include_declaration),
+        Some(found @ Found::EnumValue { .. }) => super::extended::references(a, &found),
+        Some(found @ Found::Attribute { .. }) if super::extended::definition(a, file, &found).is_some() => {
+            super::extended::references(a, &found)
+        }
         Some(Found::Attribute { kind, name, .. }) => a
             .model
             .references
@@ -66,6 +73,11 @@ pub fn prepare_rename(a: &Analysis, file: FileId, offset: usize) -> Result<(Span
             }
             Ok((span, name))
         }
+        Some(found @ Found::Attribute { .. }) if super::extended::definition(a, file, &found).is_some() => {
+            let Found::Attribute { name, span, .. } = found else { unreachable!() };
+            Ok((span, name))
+        }
+        Some(Found::EnumValue { value, span, .. }) => Ok((span, value)),
         Some(Found::Attribute { name, .. }) => {
             Err(format!("`{name}` is an attribute of the language and cannot be renamed"))
         }
@@ -79,9 +91,6 @@ pub fn prepare_rename(a: &Analysis, file: FileId, offset: usize) -> Result<(Span
 /// keyword, or a name that would clash with one the files already see.
 pub fn rename(a: &Analysis, file: FileId, offset: usize, new_name: &str) -> Result<Vec<TextEdit>, String> {
     prepare_rename(a, file, offset)?;
-    let Some(Found::Symbol { symbol, .. }) = find_at(a, file, offset) else {
-        return Err("there is no name to rename here".to_string());
-    };
     if !is_identifier(new_name) {
         return Err(if super::KEYWORDS.contains(&new_name) {
             format!("`{new_name}` is a keyword")
@@ -89,6 +98,13 @@ pub fn rename(a: &Analysis, file: FileId, offset: usize, new_name: &str) -> Resu
             format!("`{new_name}` is not a name: use letters, digits and `_`, starting with a letter or `_`")
         });
     }
+    let symbol = match find_at(a, file, offset) {
+        Some(Found::Symbol { symbol, .. }) => symbol,
+        Some(found @ (Found::Attribute { .. } | Found::EnumValue { .. })) => {
+            return super::extended::rename(a, file, &found, new_name)
+        }
+        _ => return Err("there is no name to rename here".to_string()),
+    };
     let (old_name, def) = a.model.symbol_def(symbol);
     if old_name == new_name {
         return Ok(Vec::new());

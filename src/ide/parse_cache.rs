@@ -12,8 +12,8 @@ use std::collections::HashMap;
 
 use crate::diag::Diagnostic;
 use crate::syntax::ast::{
-    AttrValue, Broken, Criterion, Decl, Doc, Expr, ExprKind, File, Gate, Ident, Item, MapLit, Member, StrLit, TestStmt,
-    TypeName,
+    AttrValue, Broken, Criterion, Decl, Doc, Expr, ExprKind, ExtType, File, Gate, Ident, Item, MapLit, Member, StrLit,
+    TestStmt, TypeName,
 };
 use crate::syntax::{self, split, ParseLimits};
 use crate::text::{FileId, FileSpan, Span};
@@ -128,6 +128,20 @@ fn shift_diag(d: &mut Diagnostic, file: FileId, by: u32) {
     }
 }
 
+fn shift_ext_type(t: &mut ExtType, by: u32) {
+    match t {
+        ExtType::Named(i) => shift_ident(i, by),
+        ExtType::List(inner, span) => {
+            shift_ext_type(inner, by);
+            shift(span, by);
+        }
+        ExtType::OneOf(values, span) => {
+            values.iter_mut().for_each(|v| shift_ident(v, by));
+            shift(span, by);
+        }
+    }
+}
+
 fn shift_ident(i: &mut Ident, by: u32) {
     shift(&mut i.span, by);
 }
@@ -186,6 +200,21 @@ pub(crate) fn shift_item(item: &mut Item, by: u32) {
             }
             shift_type(&mut b.ret, by);
             shift(&mut b.span, by);
+        }
+        Item::Extend(x) => {
+            shift_doc(&mut x.doc, by);
+            shift_ident(&mut x.kind, by);
+            for a in &mut x.attrs {
+                shift_doc(&mut a.doc, by);
+                shift_ident(&mut a.name, by);
+                shift_ext_type(&mut a.ty, by);
+                if let Some(r) = &mut a.required {
+                    shift(r, by);
+                }
+                shift(&mut a.span, by);
+            }
+            shift(&mut x.span, by);
+            shift(&mut x.body_span, by);
         }
         Item::Test(t) => {
             shift_str(&mut t.name, by);
@@ -254,6 +283,13 @@ fn shift_decl(d: &mut Decl, by: u32) {
                         shift(&mut t.span, by);
                     }
                     AttrValue::Map(m) => shift_map(m, by),
+                    AttrValue::Groups(g) => {
+                        shift(&mut g.span, by);
+                        for (k, vs) in &mut g.entries {
+                            shift_ident(k, by);
+                            vs.iter_mut().for_each(|v| shift_str(v, by));
+                        }
+                    }
                 }
                 shift(&mut a.span, by);
             }
@@ -325,7 +361,7 @@ fn shift_expr(root: &mut Expr, by: u32) {
                 todo.push(list);
                 todo.push(pred);
             }
-            ExprKind::Unary(_, inner) | ExprKind::Paren(inner) => todo.push(inner),
+            ExprKind::Unary(_, inner) | ExprKind::Paren(inner) | ExprKind::Offset(inner) => todo.push(inner),
             ExprKind::Binary(_, l, r) | ExprKind::For(l, r) => {
                 todo.push(l);
                 todo.push(r);

@@ -23,6 +23,10 @@ pub enum SymbolKind {
     Builtin,
     /// A test block.
     Test,
+    /// An `extend` item.
+    Extension,
+    /// An attribute an `extend` adds.
+    ExtAttribute,
 }
 
 /// One entry of a file's outline.
@@ -81,6 +85,25 @@ pub fn document_symbols(file: &ast::File) -> Vec<DocumentSymbol> {
                 range: t.span,
                 selection: t.name.span,
                 children: Vec::new(),
+            }),
+            ast::Item::Extend(x) => Some(DocumentSymbol {
+                name: format!("extend {}", x.kind.name),
+                detail: "extension".to_string(),
+                kind: SymbolKind::Extension,
+                range: with_doc(x.span, &x.doc),
+                selection: x.kind.span,
+                children: x
+                    .attrs
+                    .iter()
+                    .map(|a| DocumentSymbol {
+                        name: a.name.name.clone(),
+                        detail: "attribute".to_string(),
+                        kind: SymbolKind::ExtAttribute,
+                        range: with_doc(a.span, &a.doc),
+                        selection: a.name.span,
+                        children: Vec::new(),
+                    })
+                    .collect(),
             }),
             ast::Item::Import(_) | ast::Item::Error(_) => None,
         })

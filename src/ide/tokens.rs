@@ -121,7 +121,12 @@ pub fn semantic_tokens(analysed: Option<(&Analysis, FileId)>, text: &str, map: &
                 } else if is_binder(text, i, j) {
                     vars.push((word, depth));
                     out.push(tok(i, j, TokenType::Variable, DECLARATION));
-                } else if is_keyword(word) {
+                } else if is_keyword(word)
+                    || word == crate::check::types::SELF
+                    || (word == "extend" && extends_a_kind(next))
+                    // `avg(auc, 30d, offset 30d)`: a keyword inside a call.
+                    || (word == "offset" && depth > 0 && next.starts_with(|c: char| c.is_ascii_digit() || c.is_alphabetic() || c == '('))
+                {
                     out.push(tok(i, j, TokenType::Keyword, 0));
                 } else if Kind::parse(word).is_some() && starts_declaration(next) {
                     out.push(tok(i, j, TokenType::Kind, 0));
@@ -156,6 +161,12 @@ fn is_binder(text: &str, start: usize, end: usize) -> bool {
         && !after[2..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
 }
 
+/// `KIND {`: what follows `extend` when it starts an extension.
+fn extends_a_kind(next: &str) -> bool {
+    let len = next.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
+    Kind::parse(&next[..len]).is_some() && next[len..].trim_start().starts_with('{')
+}
+
 /// `NAME {`: what follows a kind word that starts a declaration.
 fn starts_declaration(next: &str) -> bool {
     let name_len = next.bytes().take_while(|c| c.is_ascii_alphanumeric() || *c == b'_').count();
@@ -176,6 +187,16 @@ fn classify_names(a: &Analysis, file: FileId, map: &OffsetMap) -> HashMap<u32, (
         match &r.target {
             Target::Symbol(sym) => put(r.at.span, symbol_class(a, *sym)),
             Target::Attribute(..) => put(r.at.span, (TokenType::Attribute, 0)),
+            Target::EnumValue { .. } => put(r.at.span, (TokenType::Enum, 0)),
+            Target::Scoped(_) => {}
+        }
+    }
+    for x in a.model.extensions.iter().filter(|x| x.file == file) {
+        for attr in &x.attrs {
+            put(attr.name_span, (TokenType::Attribute, DECLARATION));
+            for (_, span) in &attr.values {
+                put(*span, (TokenType::Enum, DECLARATION));
+            }
         }
     }
     for (at, sym) in &a.model.definitions {
@@ -198,7 +219,8 @@ fn symbol_class(a: &Analysis, sym: Symbol) -> (TokenType, u32) {
             Kind::Initiative => TokenType::Initiative,
             Kind::Dataset => TokenType::Dataset,
             Kind::Monitor => TokenType::Monitor,
-            Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind => TokenType::Enum,
+            Kind::Evidence => TokenType::Dataset,
+            Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind | Kind::EvidenceKind => TokenType::Enum,
         },
         Symbol::Policy(_) => TokenType::Policy,
         Symbol::Let(_) => return (TokenType::Constant, std | READONLY),

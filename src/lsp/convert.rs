@@ -168,8 +168,10 @@ pub fn completion_kind(k: ItemKind) -> lsp::CompletionItemKind {
         ItemKind::Decl(Kind::Person) => C::CLASS,
         ItemKind::Decl(Kind::Program | Kind::Coe) => C::MODULE,
         ItemKind::Decl(Kind::Initiative) => C::CLASS,
-        ItemKind::Decl(Kind::Dataset | Kind::Monitor) => C::STRUCT,
-        ItemKind::Decl(Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind) => C::ENUM_MEMBER,
+        ItemKind::Decl(Kind::Dataset | Kind::Monitor | Kind::Evidence) => C::STRUCT,
+        ItemKind::Decl(Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind | Kind::EvidenceKind) => {
+            C::ENUM_MEMBER
+        }
         ItemKind::Policy => C::INTERFACE,
         ItemKind::Let => C::CONSTANT,
         ItemKind::Function => C::FUNCTION,
@@ -248,13 +250,18 @@ pub fn symbol_kind(k: SymbolKind) -> lsp::SymbolKind {
         SymbolKind::Decl(Kind::Initiative) => S::CLASS,
         SymbolKind::Decl(Kind::Dataset) => S::STRUCT,
         SymbolKind::Decl(Kind::Monitor) => S::EVENT,
-        SymbolKind::Decl(Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind) => S::ENUM_MEMBER,
+        SymbolKind::Decl(Kind::Evidence) => S::FILE,
+        SymbolKind::Decl(Kind::Stage | Kind::Role | Kind::Function | Kind::MonitorKind | Kind::EvidenceKind) => {
+            S::ENUM_MEMBER
+        }
         SymbolKind::UnknownDecl => S::OBJECT,
         SymbolKind::Gate => S::INTERFACE,
         SymbolKind::Policy => S::INTERFACE,
         SymbolKind::Let => S::CONSTANT,
         SymbolKind::Builtin => S::FUNCTION,
         SymbolKind::Test => S::METHOD,
+        SymbolKind::Extension => S::STRUCT,
+        SymbolKind::ExtAttribute => S::PROPERTY,
     }
 }
 

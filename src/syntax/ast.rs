@@ -75,6 +75,9 @@ pub enum Item {
     Builtin(Builtin),
     /// `test "NAME" { ... }`.
     Test(Test),
+    /// `extend KIND { NAME TYPE [required] ... }`: the organisation's own
+    /// attributes of a kind.
+    Extend(Extend),
     /// A piece of text that did not parse (a diagnostic was reported).
     Error(Span),
 }
@@ -112,6 +115,7 @@ impl Item {
             Item::Let(l) => l.span,
             Item::Builtin(b) => b.span,
             Item::Test(t) => t.span,
+            Item::Extend(x) => x.span,
             Item::Error(s) => *s,
         }
     }
@@ -190,6 +194,8 @@ pub enum AttrValue {
     Threshold(Threshold),
     /// A map `{ key "value" ... }` (label selectors).
     Map(MapLit),
+    /// A KPI family's groups `{ sex ["female", "male"] ... }`.
+    Groups(GroupsLit),
 }
 
 impl AttrValue {
@@ -199,6 +205,7 @@ impl AttrValue {
             AttrValue::Expr(e) => e.span,
             AttrValue::Threshold(t) => t.span,
             AttrValue::Map(m) => m.span,
+            AttrValue::Groups(g) => g.span,
         }
     }
 }
@@ -219,6 +226,15 @@ pub struct Threshold {
 pub struct MapLit {
     /// Entries in source order.
     pub entries: Vec<(Ident, StrLit)>,
+    /// The braces and what is between them.
+    pub span: Span,
+}
+
+/// A KPI family's groups: `{ sex ["female", "male"]  age_band ["18-39"] }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupsLit {
+    /// Each label with its values, in source order.
+    pub entries: Vec<(Ident, Vec<StrLit>)>,
     /// The braces and what is between them.
     pub span: Span,
 }
@@ -339,6 +355,57 @@ pub enum TypeName {
     Named(Ident),
     /// A list of the inner type.
     List(Box<TypeName>, Span),
+}
+
+/// `extend KIND { attributes }`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Extend {
+    /// Doc comment.
+    pub doc: Option<Doc>,
+    /// The kind extended, as written (the checker validates it).
+    pub kind: Ident,
+    /// The attributes it adds, in source order.
+    pub attrs: Vec<ExtAttr>,
+    /// The whole item, from `extend` to the `}`.
+    pub span: Span,
+    /// The braces and what is between them.
+    pub body_span: Span,
+}
+
+/// One attribute an `extend` adds: `safety_officer person required`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExtAttr {
+    /// Its `///` doc (what completion and hover show).
+    pub doc: Option<Doc>,
+    /// Its name.
+    pub name: Ident,
+    /// Its type.
+    pub ty: ExtType,
+    /// The `required` word, when written.
+    pub required: Option<Span>,
+    /// The whole attribute.
+    pub span: Span,
+}
+
+/// The type of an extended attribute.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ExtType {
+    /// `string`, `number`, `person`, `kpi` ...
+    Named(Ident),
+    /// `list of T`.
+    List(Box<ExtType>, Span),
+    /// `one of [a, b]`: one of the values listed.
+    OneOf(Vec<Ident>, Span),
+}
+
+impl ExtType {
+    /// Its span.
+    pub fn span(&self) -> Span {
+        match self {
+            ExtType::Named(i) => i.span,
+            ExtType::List(_, s) | ExtType::OneOf(_, s) => *s,
+        }
+    }
 }
 
 /// `test "NAME" { statements }`.
@@ -582,6 +649,9 @@ pub enum ExprKind {
     Field(Box<Expr>, Ident),
     /// `f(args)`.
     Call(Ident, Vec<Expr>),
+    /// `offset D`, the last argument of a window function or a drift
+    /// statistic: its windows end `D` before `now`.
+    Offset(Box<Expr>),
     /// `all(x in xs: p)`, `any(...)`, `count(...)`.
     Quantifier {
         /// `all`, `any` or `count`.

@@ -42,6 +42,9 @@ use super::lexer::is_reserved;
 use super::parser::{parse_date, parse_datetime, parse_decimal, unescape, ParseLimits};
 use crate::text::Span;
 
+#[path = "fast_extend.rs"]
+mod extend;
+
 /// Deepest recursion (expressions, declarations) before giving up. The
 /// splitter's limits keep real pieces far below it; pest (with its stack
 /// guard) takes whatever goes beyond.
@@ -455,6 +458,7 @@ impl Parser<'_> {
             return Err(Fail::Bail);
         }
         self.reset(m);
+        attempt!(self.extend().map(Item::Extend));
         self.decl().map(Item::Decl)
     }
 
@@ -671,6 +675,11 @@ impl Parser<'_> {
             Err(Fail::Bail) => return Err(Fail::Bail),
             Err(Fail::No) => {
                 self.reset(m);
+                match self.groups() {
+                    Ok(g) => return Ok(Attr { name, value: AttrValue::Groups(g), span: self.node(start) }),
+                    Err(Fail::Bail) => return Err(Fail::Bail),
+                    Err(Fail::No) => self.reset(m),
+                }
                 let mut cmp = None;
                 if let Some(op) = self.cmp_op() {
                     match self.expr() {
@@ -717,6 +726,43 @@ impl Parser<'_> {
         }
         self.punct_or_no("}")?;
         Ok(MapLit { entries, span: self.node(start) })
+    }
+
+    /// `groups = { lbrace ~ group+ ~ rbrace }`, `group = { ident ~ lbracket
+    /// ~ (string ~ (comma ~ string)*)? ~ comma? ~ rbracket }`.
+    fn groups(&mut self) -> Res<GroupsLit> {
+        self.skip();
+        let start = self.pos;
+        self.punct_or_no("{")?;
+        let mut entries = Vec::new();
+        loop {
+            let m = self.mark();
+            let Ok(key) = self.ident() else {
+                self.reset(m);
+                break;
+            };
+            if !self.punct("[") {
+                self.reset(m);
+                break;
+            }
+            let mut values = Vec::new();
+            loop {
+                if self.punct("]") {
+                    break;
+                }
+                values.push(self.string()?);
+                if !self.punct(",") {
+                    self.punct_or_no("]")?;
+                    break;
+                }
+            }
+            entries.push((key, values));
+        }
+        if entries.is_empty() {
+            return Err(Fail::No);
+        }
+        self.punct_or_no("}")?;
+        Ok(GroupsLit { entries, span: self.node(start) })
     }
 
     /// `criteria = { lbrace ~ criterion* ~ rbrace }`,
@@ -1004,9 +1050,24 @@ impl Parser<'_> {
     fn call(&mut self, start: usize) -> Res<Expr> {
         let func = self.func()?;
         self.punct_or_no("(")?;
-        let args = self.separated(|p| p.expr())?;
+        let args = self.separated(|p| p.call_arg())?;
         self.punct_or_no(")")?;
         Ok(Expr { kind: ExprKind::Call(func, args), span: self.node(start) })
+    }
+
+    /// `call_arg = _{ offset_arg | expr }`, `offset_arg = { kw_offset ~ expr }`.
+    fn call_arg(&mut self) -> Res<Expr> {
+        self.skip();
+        let start = self.pos;
+        let m = self.mark();
+        if self.keyword("offset") {
+            match self.expr() {
+                Ok(e) => return Ok(Expr { kind: ExprKind::Offset(Box::new(e)), span: self.node(start) }),
+                Err(Fail::Bail) => return Err(Fail::Bail),
+                Err(Fail::No) => self.reset(m),
+            }
+        }
+        self.expr()
     }
 }
 

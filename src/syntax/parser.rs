@@ -685,7 +685,9 @@ fn expected_words(rules: &[Rule], end: End) -> Vec<String> {
             | Rule::neg => "an expression",
             Rule::cmp_op => "a comparison such as `>=`",
             Rule::threshold => "a threshold such as `>= 92%`",
-            Rule::map => "`{`",
+            Rule::map | Rule::groups => "`{`",
+            Rule::offset_arg | Rule::kw_offset => "`offset`",
+            Rule::group => "a label and its values such as `sex [\"female\", \"male\"]`",
             Rule::lbrace | Rule::body | Rule::criteria => "`{`",
             Rule::rbrace => "`}`",
             Rule::arrow => "`->`",
@@ -856,7 +858,58 @@ impl Lower {
                 Item::Builtin(Builtin { doc: None, name, params, ret, span })
             }
             Rule::test => Item::Test(self.test(pair)?),
+            Rule::extend => Item::Extend(self.extend(pair)?),
             _ => return Err((Code::SyntaxError, self.span(&pair), "unexpected item".to_string())),
+        })
+    }
+
+    fn extend(&self, pair: Pair<Rule>) -> LowerResult<Extend> {
+        let span = self.span(&pair);
+        let mut inner = pair.into_inner();
+        inner.next(); // extend
+        let kind = self.ident(next(&mut inner)?);
+        let mut attrs = Vec::new();
+        let mut open = None;
+        let mut body_end = span.end;
+        for p in inner {
+            match p.as_rule() {
+                Rule::lbrace => open = Some(self.span(&p).start),
+                Rule::rbrace => body_end = self.span(&p).end,
+                Rule::ext_attr => {
+                    let aspan = self.span(&p);
+                    let mut ai = p.into_inner();
+                    let name = self.name(next(&mut ai)?)?;
+                    let ty = self.ext_type(next(&mut ai)?)?;
+                    let required = ai.next().map(|r| self.span(&r));
+                    attrs.push(ExtAttr { doc: None, name, ty, required, span: aspan });
+                }
+                _ => {}
+            }
+        }
+        let body_span = Span { start: open.unwrap_or(span.start), end: body_end };
+        Ok(Extend { doc: None, kind, attrs, span, body_span })
+    }
+
+    fn ext_type(&self, pair: Pair<Rule>) -> LowerResult<ExtType> {
+        let span = self.span(&pair);
+        let inner = next(&mut pair.into_inner())?;
+        Ok(match inner.as_rule() {
+            Rule::ext_list => {
+                let mut li = inner.into_inner();
+                li.next(); // list
+                li.next(); // of
+                ExtType::List(Box::new(self.ext_type(next(&mut li)?)?), span)
+            }
+            Rule::ext_one_of => {
+                let mut values = Vec::new();
+                for v in inner.into_inner() {
+                    if v.as_rule() == Rule::ident {
+                        values.push(self.name(v)?);
+                    }
+                }
+                ExtType::OneOf(values, span)
+            }
+            _ => ExtType::Named(self.ident(inner)),
         })
     }
 
@@ -899,6 +952,7 @@ impl Lower {
         let v = next(&mut inner)?;
         let value = match v.as_rule() {
             Rule::map => AttrValue::Map(self.map(v)?),
+            Rule::groups => AttrValue::Groups(self.groups(v)?),
             Rule::threshold => {
                 let tspan = self.span(&v);
                 let mut ti = v.into_inner();
@@ -909,6 +963,26 @@ impl Lower {
             _ => AttrValue::Expr(self.expr(v)?),
         };
         Ok(Attr { name, value, span })
+    }
+
+    fn groups(&self, pair: Pair<Rule>) -> LowerResult<GroupsLit> {
+        let span = self.span(&pair);
+        let mut entries = Vec::new();
+        for g in pair.into_inner().filter(|p| p.as_rule() == Rule::group) {
+            let mut key = None;
+            let mut values = Vec::new();
+            for p in g.into_inner() {
+                match p.as_rule() {
+                    Rule::ident => key = Some(self.ident(p)),
+                    Rule::string => values.push(self.string(p)?),
+                    _ => {}
+                }
+            }
+            if let Some(k) = key {
+                entries.push((k, values));
+            }
+        }
+        Ok(GroupsLit { entries, span })
     }
 
     fn map(&self, pair: Pair<Rule>) -> LowerResult<MapLit> {
@@ -1175,8 +1249,16 @@ impl Lower {
                 let mut inner = pair.into_inner();
                 let func = self.ident(next(&mut inner)?);
                 let args = inner
-                    .filter(|p| p.as_rule() == Rule::expr)
-                    .map(|p| self.expr(p))
+                    .filter(|p| matches!(p.as_rule(), Rule::expr | Rule::offset_arg))
+                    .map(|p| match p.as_rule() {
+                        Rule::offset_arg => {
+                            let span = self.span(&p);
+                            let mut inner = p.into_inner().filter(|q| q.as_rule() == Rule::expr);
+                            let e = self.expr(next(&mut inner)?)?;
+                            Ok(Expr { kind: ExprKind::Offset(Box::new(e)), span })
+                        }
+                        _ => self.expr(p),
+                    })
                     .collect::<LowerResult<Vec<_>>>()?;
                 ExprKind::Call(func, args)
             }
@@ -1388,6 +1470,12 @@ fn attach_docs(text: &str, file: &mut File) {
             Item::Policy(p) => p.doc = find(p.span.start),
             Item::Let(l) => l.doc = find(l.span.start),
             Item::Builtin(b) => b.doc = find(b.span.start),
+            Item::Extend(x) => {
+                x.doc = find(x.span.start);
+                for a in &mut x.attrs {
+                    a.doc = find(a.span.start);
+                }
+            }
             _ => {}
         }
     }

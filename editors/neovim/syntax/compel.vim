@@ -49,7 +49,7 @@ syn match compelLetName '\%(\<let\s\+\)\@<=\h\w*'
 syn match compelBuiltinName '\%(\<builtin\s\+\)\@<=\h\w*'
 
 " Built-in functions (stdlib/builtins.compel) when called.
-syn match compelBuiltinFunc '\<\%(last\|avg\|min\|max\|sum\|count\|p50\|p90\|p95\|p99\|delta\|psi\|ks\|wasserstein\|all\|any\)\ze\s*('
+syn match compelBuiltinFunc '\<\%(last\|avg\|min\|max\|sum\|count\|p50\|p90\|p95\|p99\|delta\|psi\|ks\|wasserstein\|all\|any\|abs\|spread\|executive_roles\)\ze\s*('
 
 " Names the stdlib prelude declares.
 syn keyword compelStage       calibrate organize model produce evaluate learn

@@ -18,7 +18,6 @@ use std::fmt::Write as _;
 
 mod board;
 mod css;
-mod evidence;
 mod kpis;
 mod obligations;
 mod program;

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::board::{initiative_light, owner};
-use super::{day_of, esc, mark, outcome_light, Decls, Light};
+use super::{esc, mark, outcome_light, Decls, Light};
 use crate::check::Kind;
 use crate::eval::report::{CriterionReport, Evidence, PolicyReport};
 use crate::eval::{Outcome, Report};
@@ -122,8 +122,20 @@ pub(super) fn details(out: &mut String, report: &Report, decls: &Decls<'_>) {
             esc(&i.file),
             i.line
         );
-        if let Some(d) = d {
-            super::evidence::list(out, decls, d, day_of(&report.now));
+        if !i.evidence.is_empty() {
+            out.push_str("<h4>Evidence</h4><ul>");
+            for e in &i.evidence {
+                let of = e.dataset.as_ref().map(|ds| format!(" (dataset {})", esc(ds))).unwrap_or_default();
+                let by = e.by.as_ref().map(|b| format!(" by {}", esc(b))).unwrap_or_default();
+                let until = e.expires.as_ref().map(|x| format!(", expires {}", esc(x))).unwrap_or_default();
+                let _ =
+                    write!(out, "<li>{} {}{of}: {}{by} on {}{until}", esc(&e.kind), esc(&e.name), e.status, esc(&e.on));
+                if let Some(link) = &e.link {
+                    let _ = write!(out, " <code>{}</code>", esc(link));
+                }
+                out.push_str("</li>");
+            }
+            out.push_str("</ul>");
         }
         if i.gates.is_empty() {
             out.push_str("<p>No gate guards the next stage.</p>");
