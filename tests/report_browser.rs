@@ -1,7 +1,7 @@
 //! The `compel report` page in a real browser: Debian's Chromium driven by
 //! playwright-core (`tests/browser/check.mjs`, npm packages pinned in
 //! `tests/browser/package.json`). For the acme example (latency spike and
-//! all green): no element wider than the viewport at 1280 px and 390 px,
+//! all green) and the bank example (healthy and a group drifting): no element wider than the viewport at 1280 px and 390 px,
 //! every initiative, KPI, obligation and readiness rendered with its status
 //! words, no serious or critical axe-core violation, and printing to A4
 //! landscape PDF works with no card split or clipped.
@@ -179,6 +179,14 @@ fn report_page_in_chromium() {
     for metrics in ["latency-spike", "all-green"] {
         let file = format!("acme/metrics/{metrics}.json");
         check_page(&tools, examples, &["acme", "--metrics", &file, "--now", NOW], &dir, &format!("acme-{metrics}"));
+    }
+    // The project's second example: a bank's model risk, with KPI families,
+    // a baseline, evidence and a group drifting.
+    let project = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for metrics in ["healthy", "group-drifting"] {
+        let file = format!("examples/bank/metrics/{metrics}.json");
+        let args = ["examples/bank", "--metrics", &file, "--now", "2026-12-01T00:00:00Z"];
+        check_page(&tools, project, &args, &dir, &format!("bank-{metrics}"));
     }
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -236,3 +236,40 @@ fn header_facts_and_a_footer_that_reproduces_the_page() {
     assert_eq!(second.replace("-o second.html", "-o first.html").into_bytes(), first);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The bank example: a KPI family lists its members, worst first, each with
+/// its labels and status; the details list each initiative's evidence with
+/// its state at `now`.
+#[test]
+fn families_show_members_and_details_show_evidence() {
+    let dir = tempdir("bank");
+    let out = dir.join("bank.html");
+    let o = compel(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            "report",
+            "examples/bank",
+            "--metrics",
+            "examples/bank/metrics/group-drifting.json",
+            "--now",
+            "2026-12-01T00:00:00Z",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(&out).unwrap();
+    let family = kpi(&page, "approval_auc_by_group");
+    assert!(family.contains(&mark("s-red", "missed")), "{family}");
+    assert!(
+        family.contains(&format!(
+            "<ul class=\"members\" aria-label=\"members of approval_auc_by_group\"><li><code>age_band=65+, sex=female</code> {}",
+            mark("s-red", "missed")
+        )),
+        "the drifting group first: {family}"
+    );
+    assert!(family.matches("<li>").count() > 1, "{family}");
+    assert!(page.contains("<h4>Evidence</h4>"));
+    assert!(page.contains("human_review review_2026: current by ruth on 2026-06-01, expires 2026-12-20"), "{page}");
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -37,6 +37,7 @@ details h4{margin:12px 0 4px}
 .kpi p{margin:3px 0}
 .kpi .value{font-size:20px;font-weight:600}
 .kpi svg{display:block;width:100%;max-width:260px;height:44px;margin-top:6px}
+.members{margin:4px 0;padding-left:18px;font-size:13px}
 .kpi svg line{stroke-width:1}
 .kpi svg .target{stroke:#59636e;stroke-dasharray:4 3}
 .kpi svg .warn{stroke:#9a6700;stroke-dasharray:1 2}

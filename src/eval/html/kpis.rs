@@ -143,6 +143,7 @@ pub(super) fn kpi_section(out: &mut String, report: &Report, decls: &Decls<'_>, 
             }
         }
         let _ = write!(out, "<p class=\"muted\">{}</p>", esc(&k.reason));
+        members(out, k, unit.as_ref());
         let samples = trend(report, &trends, &k.name);
         let bound = |attr: &str| {
             d.and_then(|d| match &d.attr(attr)?.value {
@@ -167,6 +168,28 @@ pub(super) fn kpi_section(out: &mut String, report: &Report, decls: &Decls<'_>, 
         out.push_str("</article>\n");
     }
     out.push_str("</div>\n</section>\n");
+}
+
+/// A family's members, worst first: each with its labels, status word and
+/// latest value.
+fn members(out: &mut String, k: &KpiReport, unit: Option<&crate::check::value::MeasureUnit>) {
+    if k.members.is_empty() {
+        return;
+    }
+    let mut members: Vec<&KpiReport> = k.members.iter().collect();
+    members.sort_by_key(|m| kpi_rank(m.status));
+    let _ = write!(out, "<ul class=\"members\" aria-label=\"members of {}\">", esc(&k.name));
+    for m in members {
+        let labels: Vec<String> = m.labels.iter().map(|(l, v)| format!("{l}={v}")).collect();
+        let _ = write!(out, "<li><code>{}</code> ", esc(&labels.join(", ")));
+        mark(out, kpi_light(m.status), kpi_word(m.status));
+        if let Some(v) = m.value {
+            let shown = unit.map_or_else(|| crate::check::value::fmt_num(v.0), |u| u.format_float(v.0));
+            let _ = write!(out, " {}", esc(&shown));
+        }
+        out.push_str("</li>");
+    }
+    out.push_str("</ul>");
 }
 
 #[cfg(test)]
