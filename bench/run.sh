@@ -25,7 +25,8 @@
 # COMPEL_BENCH_LSP=0 to skip the language server, CEDAR_VERSION (4.14.1),
 # COMPEL_BENCH_BASELINE=path/to/another/compel to time an older build in the
 # same rounds (before/after), COMPEL_BENCH_ONLY=compare,memory,instructions,
-# diff,startup,prometheus,report,lsp to run some sections only.
+# diff,startup,prometheus,report,lsp to run some sections only; COMPEL_BENCH_SERVE=0
+# skips the `compel compile` / `compel serve` table (benches/serve.rs).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -66,3 +67,10 @@ fi
 
 echo "bench: cargo bench --bench harness" >&2
 COMPEL_BENCH_LSP_LOG="$lsp_log" CEDAR="$cedar" cargo bench --quiet --bench harness
+
+# Continuous governance: compile of the N workload, one serve cycle against
+# Prometheus (queries and time), serve's memory over 1,000 cycles.
+if [[ "${COMPEL_BENCH_SERVE:-1}" != 0 ]]; then
+    echo "bench: cargo bench --bench serve" >&2
+    cargo bench --quiet --bench serve
+fi

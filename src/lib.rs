@@ -67,6 +67,7 @@ pub mod junit;
 pub mod lsp;
 pub mod markdown;
 pub mod prometheus;
+pub mod serve;
 pub mod stdlib;
 pub mod syntax;
 pub mod testing;

@@ -27,6 +27,8 @@ enum Command {
     Compile(cli::compile::Args),
     /// Write the executive portfolio page: one self-contained HTML file.
     Report(Box<cli::report::Args>),
+    /// Evaluate on an interval and serve every decision: /metrics, /status, /report.
+    Serve(Box<cli::serve::Args>),
     /// Format files in the canonical layout.
     Fmt(cli::fmt::Args),
     /// Run the `test` blocks of policy files.
@@ -67,6 +69,7 @@ fn run(args: Cli) -> ExitCode {
         Command::Init(a) => cli::init::run(a),
         Command::Compile(a) => cli::compile::run(a),
         Command::Report(a) => cli::report::run(*a),
+        Command::Serve(a) => cli::serve::run(*a),
         Command::Fmt(a) => cli::fmt::run(a),
         Command::Test(a) => cli::test::run(a),
         Command::Lsp => cli::lsp::run(),

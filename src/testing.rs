@@ -86,6 +86,31 @@ fn run_test(analysis: &Analysis, loader: &dyn SourceLoader, file: FileId, test: 
         failures: Vec::new(),
         error: None,
     };
+    let (now, store) = match test_input(analysis, loader, file, test) {
+        Ok(input) => input,
+        Err(reason) => {
+            result.error = Some(reason);
+            return result;
+        }
+    };
+    let report = evaluate(&analysis.model, &analysis.files, &store, &EvalOptions::at(now));
+    for stmt in &test.stmts {
+        if let Some(f) = check_assertion(analysis, file, stmt, &report) {
+            result.failures.push(f);
+        }
+    }
+    result
+}
+
+/// A test's `now` (Unix nanoseconds) and its metrics (files relative to
+/// the test file, and inline `series`), or why the test cannot run.
+pub fn test_input(
+    analysis: &Analysis,
+    loader: &dyn SourceLoader,
+    file: FileId,
+    test: &ast::Test,
+) -> Result<(i64, MetricStore), String> {
+    let source = analysis.files.get(file);
     let now = test.stmts.iter().find_map(|s| match s {
         TestStmt::Now(e) => match e.kind {
             ExprKind::DateTime(t) => t.checked_mul(NANOS),
@@ -94,8 +119,7 @@ fn run_test(analysis: &Analysis, loader: &dyn SourceLoader, file: FileId, test: 
         _ => None,
     });
     let Some(now) = now else {
-        result.error = Some("the test does not set `now`".to_string());
-        return result;
+        return Err("the test does not set `now`".to_string());
     };
     let mut store = MetricStore::new();
     for stmt in &test.stmts {
@@ -103,22 +127,17 @@ fn run_test(analysis: &Analysis, loader: &dyn SourceLoader, file: FileId, test: 
             TestStmt::Metrics(path) => {
                 let resolved = resolve_import(&source.path, &path.value);
                 if let Err(reason) = loader.import_allowed(&resolved) {
-                    result.error = Some(format!("cannot read metrics `{resolved}`: {reason}"));
-                    return result;
+                    return Err(format!("cannot read metrics `{resolved}`: {reason}"));
                 }
                 let text = match loader.load(&resolved) {
                     Ok(t) => t,
                     Err(reason) => {
-                        result.error = Some(format!("cannot read metrics `{resolved}`: {reason}"));
-                        return result;
+                        return Err(format!("cannot read metrics `{resolved}`: {reason}"));
                     }
                 };
                 match sources::read_metrics(&resolved, &text, None) {
                     Ok(series) => store.add_all_from(series, &resolved),
-                    Err(e) => {
-                        result.error = Some(e.to_string());
-                        return result;
-                    }
+                    Err(e) => return Err(e.to_string()),
                 }
             }
             TestStmt::Series(inline) => {
@@ -142,13 +161,7 @@ fn run_test(analysis: &Analysis, loader: &dyn SourceLoader, file: FileId, test: 
             _ => {}
         }
     }
-    let report = evaluate(&analysis.model, &analysis.files, &store, &EvalOptions::at(now));
-    for stmt in &test.stmts {
-        if let Some(f) = check_assertion(analysis, file, stmt, &report) {
-            result.failures.push(f);
-        }
-    }
-    result
+    Ok((now, store))
 }
 
 fn location(analysis: &Analysis, file: FileId, span: Span) -> String {

@@ -129,8 +129,8 @@ fn operator_target_wraps_the_same_groups() {
 fn hostile_text_stays_text() {
     let dir = scratch("hostile");
     let (yaml, _) = compile_to(&dir, &["tests/fixtures/compile/hostile.compel"], "prometheus");
-    // Two recording rules, three alerts, one readiness rule: nothing more.
-    assert_eq!(count(&yaml, "- record:"), 3, "{yaml}");
+    // Two recording rules, three alerts, one criterion, one readiness rule: nothing more.
+    assert_eq!(count(&yaml, "- record:"), 4, "{yaml}");
     assert_eq!(count(&yaml, "- alert:"), 3, "{yaml}");
     // Only the labels compel writes.
     for line in yaml.lines().filter(|l| l.starts_with("      ") && !l.starts_with("       ")) {
@@ -150,7 +150,7 @@ fn hostile_text_stays_text() {
         ];
         assert!(allowed.contains(&key), "unexpected key in {line:?}");
     }
-    check_rules(&dir, 6);
+    check_rules(&dir, 7);
     if !promtool_available() {
         return;
     }
@@ -182,4 +182,106 @@ fn latency_alert_fires_exactly_when_a_sample_breaks_the_target() {
     );
     std::fs::write(dir.join("test.yml"), test).expect("write test");
     promtool(&["test", "rules", "test.yml"], &dir);
+}
+
+/// `compile --tests` for `paths` into `dir`: the rules, the test file.
+fn compile_with_tests(dir: &Path, paths: &[&str]) -> (String, String) {
+    let (rules, tests) = (dir.join("rules.yml"), dir.join("tests.yml"));
+    let mut args = vec!["compile"];
+    args.extend_from_slice(paths);
+    let (r, t) = (rules.to_str().expect("utf-8"), tests.to_str().expect("utf-8"));
+    args.extend_from_slice(&["--target", "prometheus", "-o", r, "--tests", t]);
+    let o = compel(&args);
+    assert!(o.status.success(), "compile --tests failed: {}", String::from_utf8_lossy(&o.stderr));
+    (std::fs::read_to_string(rules).expect("rules"), std::fs::read_to_string(tests).expect("tests"))
+}
+
+/// promtool's verdict on a test file, without asserting it.
+fn promtool_test(dir: &Path, file: &str) -> (bool, String) {
+    let o = Command::new("promtool").args(["test", "rules", file]).current_dir(dir).output().expect("promtool runs");
+    (o.status.success(), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
+}
+
+#[test]
+fn acme_tests_hold_prometheus_to_compels_decisions() {
+    let dir = scratch("acme-tests");
+    let (_, tests) = compile_with_tests(&dir, &["../shared/examples/acme"]);
+    // One group per `test` block, evaluated at its `now` (7 days after the
+    // first sample), series read from the example's metric files.
+    assert_eq!(tests.matches("  - interval: 1d").count(), 2, "{tests}");
+    assert!(tests.contains("eval_time: 7d") && tests.contains("eval_time: 0s"), "{tests}");
+    assert!(tests.contains("values: \"180 190 260 200 210 205 199\""), "{tests}");
+    // The 7-day `for` as compel decides it: broken by the spike, held on
+    // green metrics, unknown (not held) on one snapshot.
+    let lines: Vec<&str> = tests.lines().collect();
+    let for_7d: Vec<&str> = (0..lines.len())
+        .filter(|&i| lines[i].contains("- expr:") && lines[i].contains("require latency_p95 for 7d"))
+        .map(|i| lines.get(i + 4).map_or("", |l| l.trim()))
+        .collect();
+    assert_eq!(for_7d, ["value: 0", "value: 1", "value: 0"], "{tests}");
+    if !promtool_available() {
+        return;
+    }
+    let (ok, text) = promtool_test(&dir, "tests.yml");
+    assert!(ok, "Prometheus and compel disagree:\n{text}");
+    // The check can fail: flip compel's decision and promtool objects.
+    let flipped = tests.replacen("value: 0\n", "value: 1\n", 1);
+    std::fs::write(dir.join("flipped.yml"), flipped).expect("write");
+    let (ok, text) = promtool_test(&dir, "flipped.yml");
+    assert!(!ok && text.contains("FAILED"), "{text}");
+}
+
+#[test]
+fn inline_series_tests_prove_for_windows_staleness_and_ambiguity() {
+    let dir = scratch("timed-tests");
+    let (_, tests) = compile_with_tests(&dir, &["tests/fixtures/compile/timed"]);
+    // Alerts compel expects to fire in the third test.
+    for (alert, kpi) in [
+        ("CompelKpiMissed", "latency"),
+        ("CompelKpiStale", "retrain"),
+        ("CompelKpiAmbiguous", "downtime"),
+        ("CompelKpiAtRisk", "accuracy"),
+    ] {
+        let fired = tests
+            .split(&format!("alertname: \"{alert}\"\n        exp_alerts:\n"))
+            .skip(1)
+            .any(|rest| rest.lines().take(3).any(|l| l.trim() == format!("kpi: \"{kpi}\"")));
+        assert!(fired, "{alert} for {kpi} expected:\n{tests}");
+    }
+    // Gaps between samples are written as promtool blanks.
+    assert!(tests.contains("_x"), "{tests}");
+    if !promtool_available() {
+        return;
+    }
+    let (ok, text) = promtool_test(&dir, "tests.yml");
+    assert!(ok, "Prometheus and compel disagree:\n{text}");
+}
+
+#[test]
+fn tests_need_the_plain_target_and_an_output() {
+    let dir = scratch("tests-flags");
+    let t = dir.join("t.yml");
+    let o = compel(&[
+        "compile",
+        "tests/fixtures/compile/timed",
+        "--target",
+        "prometheus",
+        "--tests",
+        t.to_str().expect("utf-8"),
+    ]);
+    assert!(!o.status.success());
+    let r = dir.join("r.yml");
+    let args = [
+        "compile",
+        "tests/fixtures/compile/timed",
+        "--target",
+        "prometheus-operator",
+        "-o",
+        r.to_str().expect("utf-8"),
+        "--tests",
+        t.to_str().expect("utf-8"),
+    ];
+    let o = compel(&args);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("needs `--target prometheus`"));
 }

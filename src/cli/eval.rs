@@ -692,6 +692,19 @@ fn relative_to(dir: &Path, file: &str) -> PathBuf {
     }
 }
 
+/// What `compel serve` takes from the project's `compel.toml` (found as
+/// `eval` finds it, from the first path): the default `max_age`, the
+/// Prometheus timeout in seconds, and the limits.
+pub(crate) fn serve_config(paths: &[PathBuf]) -> Result<(Option<Rational>, Option<f64>, Limits), String> {
+    let Some(path) = paths.first().and_then(|p| find_config(p)) else {
+        return Ok((None, None, Limits::default()));
+    };
+    let shown = path.display().to_string();
+    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
+    let config = parse_config(&shown, &text, path.parent().unwrap_or(Path::new(".")))?;
+    Ok((config.max_age, config.timeout, config.limits))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ pub mod fmt;
 pub mod init;
 pub mod lsp;
 pub mod report;
+pub mod serve;
 pub mod test;
 
 use std::io::IsTerminal;

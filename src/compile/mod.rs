@@ -2,3 +2,6 @@
 //! they watch the policy continuously. Pure: they return text.
 
 pub mod prometheus;
+pub mod promtool;
+pub mod rules;
+mod text;

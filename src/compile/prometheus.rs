@@ -35,6 +35,10 @@ use crate::stdlib;
 use crate::syntax::ast::{CmpOp, Criterion, Enforcement, Expr, ExprKind};
 use crate::text::{FileId, Files};
 
+pub use super::rules::{CompiledKpi, Decides, Output, Rule, Undecided};
+use super::text::{comment, indent, indent_into, template_text};
+pub use super::text::{promql_string, yaml_str};
+
 /// What to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -61,44 +65,37 @@ impl Default for Options {
     }
 }
 
-/// A criterion the rules do not decide: `compel serve` (or `eval`) does.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Undecided {
-    /// The initiative whose gate holds it.
-    pub initiative: String,
-    /// The gate, `from -> to`.
-    pub gate: String,
-    /// The criterion's source text.
-    pub text: String,
-    /// Why PromQL cannot decide it.
-    pub reason: String,
-}
-
-/// The compiled rules.
-#[derive(Clone, Debug)]
-pub struct Output {
-    /// The YAML document.
-    pub yaml: String,
-    /// Criteria left to `compel serve`, in the order of the initiatives.
-    pub undecided: Vec<Undecided>,
-    /// KPIs not compiled, with the reason (a raw `query`, a label name
-    /// PromQL cannot write).
-    pub skipped_kpis: Vec<(String, String)>,
-    /// How many recording and alerting rules were written.
-    pub rules: usize,
-}
-
 /// Where the group rules of one compilation go.
 struct Groups {
     kpis: Vec<String>,
     alerts: Vec<String>,
     readiness: Vec<String>,
     rules: usize,
+    written: Vec<Rule>,
+}
+
+fn owned(labels: &[(&str, String)]) -> Vec<(String, String)> {
+    labels.iter().map(|(k, v)| ((*k).to_string(), v.clone())).collect()
+}
+
+impl Groups {
+    fn note_record(&mut self, name: &str, labels: &[(&str, String)], decides: Decides) {
+        let labels = owned(labels);
+        self.written.push(Rule { name: name.into(), alert: false, labels, annotations: Vec::new(), decides });
+    }
+
+    fn note_alert(&mut self, name: &str, labels: &[(&str, String)], annotations: &[(&str, String)], decides: Decides) {
+        let (labels, annotations) = (owned(labels), owned(annotations));
+        self.written.push(Rule { name: name.into(), alert: true, labels, annotations, decides });
+    }
 }
 
 /// A KPI as PromQL reads it.
 struct Kpi {
     name: String,
+    metric: String,
+    labels: BTreeMap<String, String>,
+    max_age: Rational,
     /// The selector, without a range.
     selector: String,
     /// `max_age`, as a PromQL duration.
@@ -129,7 +126,7 @@ impl Kpi {
 
 /// Compiles the user's KPIs and gates.
 pub fn compile(model: &Model, files: &Files, opts: &Options) -> Output {
-    let mut g = Groups { kpis: Vec::new(), alerts: Vec::new(), readiness: Vec::new(), rules: 0 };
+    let mut g = Groups { kpis: Vec::new(), alerts: Vec::new(), readiness: Vec::new(), rules: 0, written: Vec::new() };
     let mut kpis: BTreeMap<DeclId, Kpi> = BTreeMap::new();
     let mut skipped_kpis = Vec::new();
     let user = |d: &crate::check::Decl| !stdlib::is_std_path(&files.get(d.file).path);
@@ -176,7 +173,11 @@ pub fn compile(model: &Model, files: &Files, opts: &Options) -> Output {
         readiness(model, files, &kpis, &folded, i, &mut g, &mut undecided);
     }
     let yaml = document(opts, &g, &undecided, &skipped_kpis);
-    Output { yaml, undecided, skipped_kpis, rules: g.rules }
+    let kpis = kpis
+        .into_values()
+        .map(|k| CompiledKpi { name: k.name, metric: k.metric, labels: k.labels, max_age: k.max_age })
+        .collect();
+    Output { yaml, undecided, skipped_kpis, rules: g.rules, written: g.written, kpis }
 }
 
 /// Reads a KPI's metric, labels, unit, thresholds and `max_age`.
@@ -229,7 +230,18 @@ fn prepare(model: &Model, id: DeclId, opts: &Options) -> Result<Kpi, String> {
     let target = raw("target")?.ok_or("it has no valid `target`")?;
     let warn = raw("warn")?;
     let target_text = format!("target {} {}", target.0.as_str(), unit.format_raw(target.1));
-    Ok(Kpi { name: d.name.clone(), selector, age, unit, target, warn, target_text })
+    Ok(Kpi {
+        name: d.name.clone(),
+        metric: metric.to_string(),
+        labels: labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        max_age,
+        selector,
+        age,
+        unit,
+        target,
+        warn,
+        target_text,
+    })
 }
 
 /// The labels of a KPI's rules for one initiative.
@@ -323,11 +335,15 @@ fn kpi_rules(model: &Model, files: &Files, k: &Kpi, id: DeclId, initiative: Opti
     let labels = kpi_labels(model, &k.name, initiative);
     let mut value_labels = labels.clone();
     value_labels.push(("unit", k.unit.name()));
+    let decides = Decides::Kpi { kpi: k.name.clone(), initiative: initiative.map(|i| model.decl(i).name.clone()) };
     g.kpis.push(record("compel:kpi_value", &k.value(), &value_labels));
+    g.note_record("compel:kpi_value", &value_labels, decides.clone());
     g.kpis.push(record("compel:kpi_target_met", &k.meets(k.target, true), &labels));
+    g.note_record("compel:kpi_target_met", &labels, decides.clone());
     if let Some(w) = k.warn {
         let expr = format!("({} * {})", k.meets(k.target, true), k.meets(w, true));
         g.kpis.push(record("compel:kpi_warn", &expr, &labels));
+        g.note_record("compel:kpi_warn", &labels, decides.clone());
     }
     g.rules += 2 + usize::from(k.warn.is_some());
 
@@ -356,21 +372,25 @@ fn kpi_rules(model: &Model, files: &Files, k: &Kpi, id: DeclId, initiative: Opti
     let mut a = annotations.clone();
     a.push(("summary", format!("KPI {} misses its {}", k.name, k.target_text)));
     g.alerts.push(alert("CompelKpiMissed", &missed, &with(severity(enforcement)), &a));
+    g.note_alert("CompelKpiMissed", &with(severity(enforcement)), &a, decides.clone());
     if let Some((op, w)) = k.warn {
         let expr = format!("{} {} {}", k.meets(k.target, false), op.as_str(), number(w));
         let mut a = annotations.clone();
         let band = format!("{} {}", op.as_str(), k.unit.format_raw(w));
         a.push(("summary", format!("KPI {} meets its {} but is in its warn band {band}", k.name, k.target_text)));
         g.alerts.push(alert("CompelKpiAtRisk", &expr, &with("warning"), &a));
+        g.note_alert("CompelKpiAtRisk", &with("warning"), &a, decides.clone());
     }
     let stale = format!("absent_over_time({}[{}])", k.selector, k.age);
     let mut a = annotations.clone();
     a.push(("summary", format!("KPI {} has no sample within its max_age {}", k.name, k.age)));
     g.alerts.push(alert("CompelKpiStale", &stale, &with(severity(enforcement)), &a));
+    g.note_alert("CompelKpiStale", &with(severity(enforcement)), &a, decides.clone());
     let ambiguous = format!("count(last_over_time({}[{}])) > 1", k.selector, k.age);
     let mut a = annotations;
     a.push(("summary", format!("the selector of KPI {} matches more than one series", k.name)));
     g.alerts.push(alert("CompelKpiAmbiguous", &ambiguous, &with(severity(enforcement)), &a));
+    g.note_alert("CompelKpiAmbiguous", &with(severity(enforcement)), &a, decides.clone());
     g.rules += 3 + usize::from(k.warn.is_some());
 }
 
@@ -513,10 +533,21 @@ fn readiness(
     let to = model.next_stage(stage).map(|s| model.decl(s).name.clone()).unwrap_or_default();
     let mut terms = Vec::new();
     let mut complete = true;
+    let mut labels = vec![("initiative", d.name.clone())];
+    if let Some(p) = d.reference("program") {
+        labels.push(("program", model.decl(p).name.clone()));
+    }
+    labels.push(("from", from.clone()));
+    labels.push(("to", to.clone()));
+    let mut seen = BTreeSet::new();
     for gi in gates {
         let gate = &model.gates[gi];
         for c in &gate.criteria {
-            match term(model, files, kpis, folded, gate.file, c) {
+            let compiled = term(model, files, kpis, folded, gate.file, c);
+            if let Ok(t) = &compiled {
+                criterion_rule(g, &labels, &d.name, &criterion_text(files, gate.file, c), t, &mut seen);
+            }
+            match compiled {
                 Ok(t) if c.enforcement == Enforcement::Require => terms.push(t),
                 // `expect` and `advise` never block readiness.
                 Ok(_) => {}
@@ -541,16 +572,34 @@ fn readiness(
     if !complete {
         return;
     }
-    let mut labels = vec![("initiative", d.name.clone())];
-    if let Some(p) = d.reference("program") {
-        labels.push(("program", model.decl(p).name.clone()));
-    }
-    labels.push(("from", from));
-    labels.push(("to", to));
     let all = if terms.is_empty() { "vector(1)".to_string() } else { terms.join(" * ") };
     // Unknown (a missing, stale or ambiguous series) is not ready.
     let expr = format!("({all}) or on() vector(0)");
     g.readiness.push(record("compel:initiative_ready", &expr, &labels));
+    g.note_record("compel:initiative_ready", &labels, Decides::Ready { initiative: d.name.clone() });
+    g.rules += 1;
+}
+
+/// `compel:criterion_holds`: 1 while a criterion of an initiative's next
+/// gate holds, 0 while it does not or the data cannot decide (once per
+/// criterion text).
+fn criterion_rule(
+    g: &mut Groups,
+    gate_labels: &[(&'static str, String)],
+    initiative: &str,
+    text: &str,
+    term: &str,
+    seen: &mut BTreeSet<String>,
+) {
+    if !seen.insert(text.to_string()) {
+        return;
+    }
+    let mut labels = gate_labels.to_vec();
+    labels.push(("criterion", text.to_string()));
+    let expr = format!("({term}) or on() vector(0)");
+    g.readiness.push(record("compel:criterion_holds", &expr, &labels));
+    let decides = Decides::Criterion { initiative: initiative.to_string(), text: text.to_string() };
+    g.note_record("compel:criterion_holds", &labels, decides);
     g.rules += 1;
 }
 
@@ -605,7 +654,7 @@ fn document(opts: &Options, g: &Groups, undecided: &[Undecided], skipped: &[(Str
         }
         let _ = writeln!(groups, "- name: {}\n  rules:", yaml_str(name));
         for r in rules.iter() {
-            groups.push_str(&indent(r, "  "));
+            indent_into(&mut groups, r, "  ");
         }
     }
     match opts.target {
@@ -627,73 +676,6 @@ fn document(opts: &Options, g: &Groups, undecided: &[Undecided], skipped: &[(Str
                 out.push_str("  groups:\n");
                 out.push_str(&indent(&groups, "  "));
             }
-        }
-    }
-    out
-}
-
-fn indent(text: &str, by: &str) -> String {
-    text.lines().map(|l| format!("{by}{l}\n")).collect()
-}
-
-/// A YAML comment's text: control characters become spaces.
-fn comment(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() || is_yaml_break(c) { ' ' } else { c }).collect()
-}
-
-fn is_yaml_break(c: char) -> bool {
-    matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
-}
-
-/// A double-quoted YAML scalar.
-pub fn yaml_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() || is_yaml_break(c) => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// The contents of a PromQL double-quoted string literal.
-pub fn promql_string(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Text for a Go template that expands to itself: every `{{` is written
-/// as an action printing `{`.
-fn template_text(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut chars = s.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == '{' && chars.peek() == Some(&'{') {
-            out.push_str("{{ \"{\" }}");
-        } else {
-            out.push(c);
         }
     }
     out
