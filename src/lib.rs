@@ -64,6 +64,7 @@ pub mod fmt;
 pub mod ide;
 pub mod junit;
 pub mod lsp;
+pub mod project;
 pub mod prometheus;
 pub mod stdlib;
 pub mod syntax;

@@ -13,6 +13,7 @@
 //! once, at the later one, with the first as a secondary label).
 
 pub mod builtins;
+mod governance;
 pub mod interp;
 mod policies;
 pub mod rational;
@@ -25,7 +26,6 @@ use std::collections::{BTreeMap, HashMap};
 pub use schema::{AttrSpec, AttrType, Kind};
 pub use value::{MeasureUnit, Ty, Value};
 
-use crate::analysis::visible_files;
 use crate::diag::{self, Code, Diagnostic, Edit, Fix};
 use crate::syntax::ast::{self, AttrValue as AstAttrValue, CmpOp, Expr, ExprKind};
 use crate::text::{FileId, FileSpan, Files, Span};
@@ -408,11 +408,13 @@ impl Model {
     }
 }
 
-/// Checks parsed files. `imports[i]` are the files file `i` imports.
-pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Model, Vec<Diagnostic>) {
+/// Checks parsed files. `visible[i]` are the files file `i` sees, sorted:
+/// itself, its transitive imports, the prelude and the policy sets that
+/// govern it (the analysis works them out).
+pub fn check(files: &Files, asts: &[ast::File], visible: Vec<Vec<FileId>>) -> (Model, Vec<Diagnostic>) {
     let mut cx =
         Checker { files, model: Model::default(), diags: Vec::new(), ast_decls: Vec::new(), budget_reported: false };
-    cx.model.visible = visible_files(files, imports);
+    cx.model.visible = visible;
     for (i, file) in asts.iter().enumerate() {
         cx.collect(FileId(i as u32), file);
     }
@@ -437,6 +439,7 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
         cx.check_tests(FileId(i as u32), file);
     }
     policies::evaluate_static(&cx.model, cx.files, cx.budget_reported, &mut cx.diags);
+    cx.diags.extend(governance::ungoverned(&cx.model, cx.files, asts));
     (cx.model, cx.diags)
 }
 

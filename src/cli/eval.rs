@@ -9,19 +9,9 @@
 //! included). A gate nobody asked about is readiness: reported, never
 //! blocking.
 //!
-//! Sources and defaults may come from a `compel.toml` at the project root,
-//! the first one found upward from the first path:
-//!
-//! ```toml
-//! prometheus = "http://127.0.0.1:9090"   # or:
-//! metrics = ["metrics/today.json"]       # relative to compel.toml
-//! max_age = "1d"                         # for KPIs without `max_age`
-//! timeout = "10s"                        # per Prometheus query attempt
-//!
-//! [limits]                               # see `cli::Limits`
-//! max_samples = 1000000                  # per series (`--max-samples`)
-//! max_metrics_bytes = "256MiB"           # all metric input (`--max-metrics-bytes`)
-//! ```
+//! Sources and defaults may come from the project's `compel.toml` (the
+//! first path's project, or `--config FILE`), read by [`crate::project`]:
+//! `prometheus`, `metrics`, `max_age`, `timeout` and `[limits]`.
 //!
 //! Flags win: a `--metrics` or `--prometheus` flag replaces both source
 //! keys of the file.
@@ -30,12 +20,13 @@ use std::io::{Read as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::{analyze_paths_with, io_reason, parse_size, use_color, Exit, Limits, Unusable};
+use super::{analyze_projects, io_reason, parse_size, use_color, Exit, Unusable};
 use crate::check::rational::Rational;
-use crate::check::value::MS;
-use crate::diag::{self, render as diag_render, Code, Diagnostic};
+use crate::diag::{render as diag_render, Code, Diagnostic};
 use crate::eval::metrics::{format_selector, parse_rfc3339, query_metric, MetricStore, Series};
 use crate::eval::{self, plan, render, sources, EvalOptions, Ready, Report};
+use crate::project::Projects;
+pub use crate::project::{parse_duration, parse_duration_exact};
 use crate::prometheus::{self, Auth, PrometheusClient, Query};
 
 /// Output formats of `compel eval`.
@@ -190,7 +181,7 @@ fn junit_run(args: &Inputs, started: &super::RunClock, now: &str) -> crate::juni
     let (files, url) = if !args.metrics.is_empty() || args.prometheus.is_some() {
         (args.metrics.clone(), args.prometheus.clone())
     } else {
-        load_config(args).map(|c| (c.metrics, c.prometheus)).unwrap_or_default()
+        load_projects(args).map(|p| (p.first().config.metrics, p.first().config.prometheus)).unwrap_or_default()
     };
     let mut sources: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     sources.extend(url.map(|u| format!("prometheus {}", without_credentials(&u))));
@@ -250,7 +241,8 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
             })?),
             None => None,
         };
-    let config = load_config(args)?;
+    let projects = load_projects(args)?;
+    let config = projects.first().config;
 
     let mut limits = config.limits;
     if let Some(n) = args.max_samples {
@@ -304,7 +296,7 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
                 Ok::<_, Unusable>(store)
             })
         });
-        let analysis = analyze_paths_with(&args.paths, limits.parse);
+        let analysis = analyze_projects(&args.paths, &projects);
         let read = reader.map(|r| r.join().unwrap_or_else(|_| Err("reading the metrics failed".to_string().into())));
         (analysis, read)
     });
@@ -563,119 +555,10 @@ fn duration_error(flag: &str, text: &str) -> String {
     format!("`{flag} {text}` is not a duration such as 1d, 36h, 90m or 500ms")
 }
 
-/// Parses a duration: a number and a unit `ms s m h d w` (`1d`, `1.5h`),
-/// exactly, in seconds.
-pub fn parse_duration_exact(text: &str) -> Option<Rational> {
-    let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))?;
-    let (num, unit) = t.split_at(split);
-    let n = Rational::parse_decimal(num)?;
-    let factor = match unit.trim() {
-        "ms" => MS,
-        "s" => Rational::ONE,
-        "m" => Rational::int(60),
-        "h" => Rational::int(3600),
-        "d" => Rational::int(86_400),
-        "w" => Rational::int(604_800),
-        _ => return None,
-    };
-    n.mul(factor)
-}
-
-/// [`parse_duration_exact`] as floating-point seconds (for timeouts).
-pub fn parse_duration(text: &str) -> Option<f64> {
-    parse_duration_exact(text).map(Rational::to_f64)
-}
-
-/// What `compel.toml` may set.
-#[derive(Debug, Default)]
-struct Config {
-    prometheus: Option<String>,
-    metrics: Vec<PathBuf>,
-    max_age: Option<Rational>,
-    timeout: Option<f64>,
-    limits: Limits,
-}
-
-const CONFIG_KEYS: &[&str] = &["prometheus", "metrics", "max_age", "timeout"];
-
-/// The first `compel.toml` at or above `start` (a file's folder, or a folder).
-fn find_config(start: &Path) -> Option<PathBuf> {
-    let start = if start.is_absolute() { start.to_path_buf() } else { std::env::current_dir().ok()?.join(start) };
-    let mut dir = if start.is_dir() { Some(start.as_path()) } else { start.parent() };
-    while let Some(d) = dir {
-        let candidate = d.join("compel.toml");
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-        dir = d.parent();
-    }
-    None
-}
-
-fn load_config(args: &Inputs) -> Result<Config, String> {
-    let path = match &args.config {
-        Some(p) => p.clone(),
-        None => match args.paths.first().and_then(|p| find_config(p)) {
-            Some(p) => p,
-            None => return Ok(Config::default()),
-        },
-    };
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
-    parse_config(&shown, &text, path.parent().unwrap_or(Path::new(".")))
-}
-
-fn parse_config(shown: &str, text: &str, dir: &Path) -> Result<Config, String> {
-    let table: toml::Table =
-        text.parse().map_err(|e: toml::de::Error| format!("`{shown}` is not valid TOML: {}", e.message()))?;
-    let mut config = Config { limits: Limits::from_table(shown, &table)?, ..Config::default() };
-    for (key, value) in &table {
-        let wrong = |what: &str| format!("`{shown}`: `{key}` must be {what}");
-        match key.as_str() {
-            "prometheus" => config.prometheus = Some(value.as_str().ok_or_else(|| wrong("a URL string"))?.to_string()),
-            "metrics" => {
-                let items: Vec<&str> = match value {
-                    toml::Value::String(s) => vec![s.as_str()],
-                    toml::Value::Array(items) => items
-                        .iter()
-                        .map(|i| i.as_str().ok_or_else(|| wrong("a list of file names")))
-                        .collect::<Result<_, _>>()?,
-                    _ => return Err(wrong("a list of file names")),
-                };
-                config.metrics = items.into_iter().map(|i| relative_to(dir, i)).collect();
-            }
-            "max_age" | "timeout" => {
-                let text = value.as_str().ok_or_else(|| wrong("a duration string such as \"1d\""))?;
-                let secs = parse_duration_exact(text).ok_or_else(|| wrong("a duration string such as \"1d\""))?;
-                if key == "max_age" {
-                    config.max_age = Some(secs);
-                } else {
-                    config.timeout = Some(secs.to_f64());
-                }
-            }
-            // Sections are for other commands.
-            _ if value.is_table() => {}
-            _ => {
-                let mut message = format!("`{shown}`: unknown key `{key}`");
-                match diag::did_you_mean(key, CONFIG_KEYS.iter().copied()) {
-                    Some(s) => message.push_str(&format!(" (did you mean `{s}`?)")),
-                    None => message.push_str(&format!(" (the keys are {})", CONFIG_KEYS.join(", "))),
-                }
-                return Err(message);
-            }
-        }
-    }
-    Ok(config)
-}
-
-fn relative_to(dir: &Path, file: &str) -> PathBuf {
-    let p = Path::new(file);
-    if p.is_absolute() || file == "-" || dir.as_os_str().is_empty() {
-        p.to_path_buf()
-    } else {
-        dir.join(p)
-    }
+/// The projects of the paths, with `--config` in place of the first
+/// path's `compel.toml` when given.
+fn load_projects(args: &Inputs) -> Result<Projects, String> {
+    Projects::with_config(&args.paths, args.config.as_deref())
 }
 
 #[cfg(test)]
@@ -698,18 +581,5 @@ mod tests {
         assert_eq!(parse_duration("10"), None);
         assert_eq!(parse_duration("d"), None);
         assert_eq!(parse_duration("3y"), None);
-    }
-
-    #[test]
-    fn config_keys() {
-        let c =
-            parse_config("compel.toml", "metrics = [\"m.json\"]\nmax_age = \"2d\"\n[fmt]\nx = 1\n", Path::new("proj"))
-                .unwrap_or_default();
-        assert_eq!(c.metrics, vec![PathBuf::from("proj/m.json")]);
-        assert_eq!(c.max_age, Some(Rational::int(172_800)));
-        let e = parse_config("compel.toml", "promethus = \"x\"", Path::new("")).err().unwrap_or_default();
-        assert!(e.contains("did you mean `prometheus`"), "{e}");
-        let e = parse_config("compel.toml", "max_age = 3", Path::new("")).err().unwrap_or_default();
-        assert!(e.contains("must be a duration"), "{e}");
     }
 }
