@@ -36,7 +36,7 @@ fn severity(e: Enforcement) -> Severity {
 
 /// `E0103` at `at`: the evaluation budget ran out there.
 pub(super) fn budget_diagnostic(model: &Model, at: FileSpan) -> Diagnostic {
-    Diagnostic::new(Code::LimitExceeded, at, model.budget.message())
+    Diagnostic::step_budget(at, model.budget.message())
         .with_help("what is left is not decided by `compel check`, and is `unknown` for `compel eval`")
 }
 

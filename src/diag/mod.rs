@@ -81,6 +81,10 @@ pub struct Diagnostic {
     pub help: Option<String>,
     /// An optional fix the editor can apply.
     pub fix: Option<Fix>,
+    /// Whether this `E0103` says the evaluation budget ran out (as opposed
+    /// to a limit on the input's size or nesting); set by
+    /// [`Diagnostic::step_budget`], never inferred from the message.
+    pub step_budget: bool,
 }
 
 impl Diagnostic {
@@ -95,6 +99,7 @@ impl Diagnostic {
             labels: Vec::new(),
             help: None,
             fix: None,
+            step_budget: false,
         }
     }
 
@@ -151,7 +156,12 @@ impl Diagnostic {
     /// Whether this is the `E0103` that says the evaluation budget ran out
     /// (as opposed to a limit on the input's size or nesting).
     pub fn is_step_budget(&self) -> bool {
-        self.code == Code::LimitExceeded && self.message.starts_with("evaluation stopped after ")
+        self.step_budget
+    }
+
+    /// The `E0103` that says the evaluation budget ran out.
+    pub fn step_budget(at: FileSpan, message: impl Into<String>) -> Diagnostic {
+        Diagnostic { step_budget: true, ..Diagnostic::new(Code::LimitExceeded, at, message) }
     }
 }
 

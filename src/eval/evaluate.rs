@@ -1370,45 +1370,22 @@ pub fn source_text(text: &str, e: &Expr) -> String {
 }
 
 fn collapse(raw: &str) -> String {
+    use crate::syntax::lexer::{tokens, TokenKind};
     let mut out = String::with_capacity(raw.len());
-    let mut chars = raw.chars().peekable();
+    let mut last_end = 0;
     let mut space = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => {
-                if space && !out.is_empty() {
+    for t in tokens(raw) {
+        match t.kind {
+            TokenKind::Newline | TokenKind::Comment { .. } => space = true,
+            _ => {
+                if (space || t.start() > last_end) && !out.is_empty() {
                     out.push(' ');
                 }
                 space = false;
-                out.push(c);
-                while let Some(s) = chars.next() {
-                    out.push(s);
-                    if s == '\\' {
-                        if let Some(n) = chars.next() {
-                            out.push(n);
-                        }
-                    } else if s == '"' {
-                        break;
-                    }
-                }
-            }
-            '/' if chars.peek() == Some(&'/') => {
-                for s in chars.by_ref() {
-                    if s == '\n' {
-                        break;
-                    }
-                }
-                space = true;
-            }
-            c if c.is_whitespace() => space = true,
-            c => {
-                if space && !out.is_empty() {
-                    out.push(' ');
-                }
-                space = false;
-                out.push(c);
+                out.push_str(&raw[t.start()..t.end()]);
             }
         }
+        last_end = t.end();
     }
     out
 }
@@ -1941,5 +1918,6 @@ mod tests {
     fn collapses_whitespace_and_comments() {
         assert_eq!(collapse("a  >\n   b // why\n + 1"), "a > b + 1");
         assert_eq!(collapse("x == \"a  b\"  "), "x == \"a  b\"");
+        assert_eq!(collapse("a>b and\t\"x // y\"/// doc\n  or(c)"), "a>b and \"x // y\" or(c)");
     }
 }
