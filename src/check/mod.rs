@@ -1204,7 +1204,7 @@ impl<'a> Checker<'a> {
         }
         let Some(max_age) = attrs.iter().find(|a| a.name == "max_age") else { return };
         let AttrVal::Value(Value::Dur(age)) = &max_age.value else { return };
-        let lookback = rational::Rational::int(crate::prometheus::LOOKBACK_SECS);
+        let lookback = rational::Rational::int(schema::PROMETHEUS_LOOKBACK_SECS);
         let Some(needed) = res.add(lookback) else { return };
         if *age < needed {
             self.diags.push(

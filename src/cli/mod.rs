@@ -8,6 +8,7 @@ pub mod compile;
 pub mod eval;
 pub mod explain;
 pub mod fmt;
+#[cfg(feature = "lsp")]
 pub mod lsp;
 pub mod report;
 pub mod test;
