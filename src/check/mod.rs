@@ -14,6 +14,7 @@
 
 pub mod builtins;
 mod governance;
+mod ids;
 pub mod interp;
 mod policies;
 pub mod rational;
@@ -23,16 +24,13 @@ pub mod value;
 
 use std::collections::{BTreeMap, HashMap};
 
+pub use ids::{DeclId, GateId};
 pub use schema::{AttrSpec, AttrType, Kind};
 pub use value::{MeasureUnit, Ty, Value};
 
 use crate::diag::{self, Code, Diagnostic, Edit, Fix};
 use crate::syntax::ast::{self, AttrValue as AstAttrValue, CmpOp, Expr, ExprKind};
 use crate::text::{FileId, FileSpan, Files, Span};
-
-/// Identifies a declaration in the model.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
-pub struct DeclId(pub u32);
 
 /// A declaration with resolved attributes.
 #[derive(Clone, Debug)]
@@ -58,7 +56,7 @@ pub struct Decl {
     /// Attributes as written, with resolved values.
     pub attrs: Vec<Attr>,
     /// Gates declared inside it (initiatives).
-    pub gates: Vec<usize>,
+    pub gates: Vec<GateId>,
     /// Whether a line of its body did not parse: an attribute it lacks may
     /// be the one being written, so it is not reported missing.
     pub incomplete: bool,
@@ -296,7 +294,7 @@ pub struct Model {
     /// The stages in their order (computed once attributes are resolved).
     pub stage_order: Vec<DeclId>,
     /// Top-level gates grouped by the stage they leave.
-    pub gates_from: HashMap<DeclId, Vec<usize>>,
+    pub gates_from: HashMap<DeclId, Vec<GateId>>,
     /// The evaluation steps left to this run (see [`interp::Budget`]).
     pub budget: interp::Budget,
 }
@@ -395,10 +393,10 @@ impl Model {
     /// The gates that apply to an initiative at its current stage: the
     /// top-level gates its file sees with `from` equal to its stage, then its
     /// own gates for that transition.
-    pub fn gates_for(&self, initiative: DeclId) -> Vec<usize> {
+    pub fn gates_for(&self, initiative: DeclId) -> Vec<GateId> {
         let d = self.decl(initiative);
         let Some(stage) = d.reference("stage") else { return Vec::new() };
-        let mut out: Vec<usize> = self
+        let mut out: Vec<GateId> = self
             .gates_from
             .get(&stage)
             .map(|gs| gs.iter().copied().filter(|g| self.sees(d.file, self.gates[*g].file)).collect())
@@ -427,10 +425,10 @@ pub fn check(files: &Files, asts: &[ast::File], visible: Vec<Vec<FileId>>) -> (M
     }
     cx.model.compute_stage_order();
     cx.check_gates();
-    let mut gates_from: HashMap<DeclId, Vec<usize>> = HashMap::new();
+    let mut gates_from: HashMap<DeclId, Vec<GateId>> = HashMap::new();
     for (i, g) in cx.model.gates.iter().enumerate() {
         if let (None, Some(from)) = (g.owner, g.from) {
-            gates_from.entry(from).or_default().push(i);
+            gates_from.entry(from).or_default().push(GateId::new(i));
         }
     }
     cx.model.gates_from = gates_from;
@@ -632,7 +630,7 @@ impl<'a> Checker<'a> {
             doc: g.doc.as_ref().map(|d| d.text.clone()),
         });
         if let Some(o) = owner {
-            let gi = self.model.gates.len() - 1;
+            let gi = GateId::new(self.model.gates.len() - 1);
             self.model.decls[o.0 as usize].gates.push(gi);
         }
     }
@@ -1241,7 +1239,7 @@ impl<'a> Checker<'a> {
     fn check_gates(&mut self) {
         let stages = self.model.stages().to_vec();
         let order: Vec<String> = stages.iter().map(|s| self.model.decl(*s).name.clone()).collect();
-        for gi in 0..self.model.gates.len() {
+        for gi in (0..self.model.gates.len()).map(GateId::new) {
             let file = self.model.gates[gi].file;
             let (from_ident, to_ident) = self.gate_idents(gi);
             let from = self.resolve_stage(file, &from_ident);
@@ -1284,7 +1282,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn gate_idents(&self, gi: usize) -> (ast::Ident, ast::Ident) {
+    fn gate_idents(&self, gi: GateId) -> (ast::Ident, ast::Ident) {
         // Gate idents are recovered from the stored spans of the AST gate.
         let g = &self.model.gates[gi];
         let text = &self.files.get(g.file).text[g.span.range()];
