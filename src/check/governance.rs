@@ -18,24 +18,19 @@ pub(super) fn ungoverned(model: &Model, files: &Files, asts: &[ast::File]) -> Ve
     for g in model.gates.iter().filter(|g| g.owner.is_none()) {
         governing[g.file.0 as usize] = true;
     }
+    // Each file's top-level programs and initiatives, in order.
+    let mut subjects: Vec<Vec<&super::Decl>> = vec![Vec::new(); files.len()];
+    for d in model.decls.iter().filter(|d| d.parent.is_none() && matches!(d.kind, Kind::Program | Kind::Initiative)) {
+        subjects[d.file.0 as usize].push(d);
+    }
     let mut out = Vec::new();
-    let mut seen = vec![false; files.len()];
-    for d in &model.decls {
-        let f = d.file.0 as usize;
-        if d.parent.is_some() || !matches!(d.kind, Kind::Program | Kind::Initiative) || seen[f] {
-            continue;
-        }
-        seen[f] = true;
+    for (f, subjects) in subjects.iter().enumerate() {
+        let Some(d) = subjects.first() else { continue };
         if model.visible[f].iter().any(|v| governing[v.0 as usize]) {
             continue;
         }
-        let subjects: Vec<String> = model
-            .decls
-            .iter()
-            .filter(|s| s.file == d.file && s.parent.is_none() && matches!(s.kind, Kind::Program | Kind::Initiative))
-            .map(|s| format!("{} `{}`", s.kind.as_str(), s.name))
-            .collect();
-        let shown = match subjects.as_slice() {
+        let names: Vec<String> = subjects.iter().map(|s| format!("{} `{}`", s.kind.as_str(), s.name)).collect();
+        let shown = match names.as_slice() {
             [one] => one.clone(),
             [first, second] => format!("{first} and {second}"),
             [first, second, rest @ ..] => format!("{first}, {second} and {} more", rest.len()),
