@@ -653,6 +653,13 @@ fn lsp_rows(log: &str) -> Vec<[String; 4]> {
             ("completion (", "LSP completion", Some(20.0)),
             ("completion right after a change", "LSP completion right after a change", None),
             ("hover", "LSP hover", None),
+            ("inlay hints (", "LSP inlay hints, visible range", Some(10.0)),
+            ("document highlights (", "LSP document highlights", Some(10.0)),
+            ("selection ranges (", "LSP selection ranges", None),
+            ("document links (", "LSP document links", None),
+            ("code lens (", "LSP code lens", None),
+            ("range formatting (", "LSP range formatting, one KPI", None),
+            ("on-type formatting (", "LSP on-type formatting", None),
         ]
         .into_iter()
         .find(|(prefix, _, _)| line.starts_with(prefix));

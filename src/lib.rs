@@ -69,6 +69,8 @@ pub mod diag;
 pub mod eval;
 pub mod fmt;
 pub mod ide;
+#[cfg(feature = "prometheus")]
+pub mod inputs;
 pub mod junit;
 #[cfg(feature = "lsp")]
 pub mod lsp;

@@ -119,6 +119,39 @@ fn explain_prints_every_code() {
     assert_eq!(o.status.code(), Some(2));
 }
 
+/// Runs the binary with its standard output a pipe whose reading end is
+/// already closed, as `compel ... | head` once `head` has exited: every
+/// write fails with a broken pipe.
+fn compel_into_closed_pipe(args: &[&str]) -> Output {
+    // The pipe's reader is a process that has already exited.
+    let mut reader = Command::new("true").stdin(std::process::Stdio::piped()).spawn().expect("run `true`");
+    let writer = reader.stdin.take().expect("the pipe's writing end");
+    reader.wait().expect("`true` exits");
+    Command::new(env!("CARGO_BIN_EXE_compel"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdout(writer)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn a_closed_pipe_on_stdout_is_not_a_panic() {
+    let o = compel_into_closed_pipe(&["explain", "E0301"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr, "", "nothing to complain about: the reader left");
+    // A command whose output is a list of diagnostics ends with its usual
+    // exit code too.
+    let o = compel_into_closed_pipe(&["check", "--format", "json", "../shared/examples/acme"]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
 #[test]
 fn a_missing_path_is_a_tool_error() {
     let o = compel(&["check", "no/such/dir"]);

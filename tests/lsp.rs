@@ -1269,6 +1269,7 @@ fn latency_run(debounce_ms: Option<u64>) -> (Duration, Duration) {
         server.request("textDocument/hover", tdp(&uri, hover_pos.clone()));
         hover.push(t.elapsed());
     }
+    let features = feature_latencies(&mut server, &uri, &text, middle);
     let max = |v: &[Duration]| v.iter().max().copied().unwrap_or_default();
     println!("--- debounce: {}", debounce_ms.map_or("default (10 ms)".to_string(), |ms| format!("{ms} ms")));
     println!("document: {line_count} lines, {} bytes", text.len());
@@ -1289,7 +1290,67 @@ fn latency_run(debounce_ms: Option<u64>) -> (Duration, Duration) {
         max(&after_change)
     );
     println!("hover: median {:?}, max {:?}", median(&mut hover.clone()), max(&hover));
+    for (what, mut times) in features {
+        let m = median(&mut times);
+        println!("{what}: median {m:?}, max {:?}", max(&times));
+    }
     (median(&mut change), median(&mut completion))
+}
+
+/// The newer requests on the same document, each 40 times at the middle
+/// of the file: their names (with what they returned) and their times.
+fn feature_latencies(server: &mut Server, uri: &str, text: &str, middle: usize) -> Vec<(String, Vec<Duration>)> {
+    let mut out = Vec::new();
+    let kpi_use = middle + text[middle..].find("    require kpi_").expect("a criterion") + 14;
+    let at = position(text, kpi_use, &server.encoding);
+    let line = at["line"].as_u64().expect("line");
+    // What an editor shows: about 60 lines around the cursor.
+    let visible =
+        json!({ "start": { "line": line - 30, "character": 0 }, "end": { "line": line + 30, "character": 0 } });
+    let item = middle + text[middle..].find("kpi kpi_").expect("a KPI");
+    let item_end = item + text[item..].find("\n}\n").expect("its end") + 2;
+    let item_range =
+        json!({ "start": position(text, item, &server.encoding), "end": position(text, item_end, &server.encoding) });
+    let brace = position(text, item_end, &server.encoding);
+    let doc = json!({ "textDocument": { "uri": uri } });
+    let requests: Vec<(&str, &str, Value)> = vec![
+        (
+            "inlay hints (visible range",
+            "textDocument/inlayHint",
+            json!({ "textDocument": { "uri": uri }, "range": visible }),
+        ),
+        ("document highlights (", "textDocument/documentHighlight", tdp(uri, at.clone())),
+        (
+            "selection ranges (",
+            "textDocument/selectionRange",
+            json!({ "textDocument": { "uri": uri }, "positions": [at] }),
+        ),
+        ("document links (", "textDocument/documentLink", doc.clone()),
+        ("code lens (", "textDocument/codeLens", doc),
+        (
+            "range formatting (one KPI",
+            "textDocument/rangeFormatting",
+            json!({ "textDocument": { "uri": uri }, "range": item_range, "options": { "tabSize": 2, "insertSpaces": true } }),
+        ),
+        (
+            "on-type formatting (`}`",
+            "textDocument/onTypeFormatting",
+            json!({ "textDocument": { "uri": uri }, "position": brace, "ch": "}", "options": { "tabSize": 2, "insertSpaces": true } }),
+        ),
+    ];
+    for (what, method, params) in requests {
+        let mut times = Vec::new();
+        let mut count = 0;
+        for _ in 0..40 {
+            let t = Instant::now();
+            let r = server.request(method, params.clone());
+            times.push(t.elapsed());
+            count = r.as_array().map_or(0, Vec::len);
+        }
+        let sep = if what.ends_with('(') { "" } else { ", " };
+        out.push((format!("{what}{sep}{count} results)"), times));
+    }
+    out
 }
 
 // ---- the project's policy sets ---------------------------------------------

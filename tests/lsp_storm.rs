@@ -1,10 +1,11 @@
 //! A storm against the real language server: 10,000 random edits (ranges
 //! anywhere, reversed, past the end of a line or of the file; text with
-//! brackets, quotes, emoji, CRLF) with requests of fourteen kinds at random
-//! positions in between (hover, completion and resolving an item,
+//! brackets, quotes, emoji, CRLF) with requests of twenty-two kinds at
+//! random positions in between (hover, completion and resolving an item,
 //! definition, references, signature help, prepare rename and rename, code
 //! actions, document symbols, folding ranges, formatting, semantic tokens,
-//! workspace symbols), and a second document opened and closed. The server must answer every request (no crash,
+//! workspace symbols, highlights, links, selection ranges, range and
+//! on-type formatting, inlay hints, code lenses, executing their commands), and a second document opened and closed. The server must answer every request (no crash,
 //! no hang: each wait is bounded by `lsp_support::TIMEOUT`), still be sane
 //! at the end, and its memory must stay bounded: the resident set after the
 //! storm is at most twice the one after a warm-up, plus 50 MB.
@@ -48,7 +49,7 @@ fn tdp(uri: &str, pos: Value) -> Value {
 const EDITS: usize = 10_000;
 
 /// The requests the storm sends at random positions.
-const KINDS: [&str; 14] = [
+const KINDS: [&str; 22] = [
     "textDocument/hover",
     "textDocument/completion",
     "textDocument/definition",
@@ -63,6 +64,14 @@ const KINDS: [&str; 14] = [
     "textDocument/semanticTokens/full",
     "workspace/symbol",
     "completionItem/resolve",
+    "textDocument/documentHighlight",
+    "textDocument/documentLink",
+    "textDocument/selectionRange",
+    "textDocument/rangeFormatting",
+    "textDocument/onTypeFormatting",
+    "textDocument/inlayHint",
+    "textDocument/codeLens",
+    "workspace/executeCommand",
 ];
 
 #[test]
@@ -152,7 +161,9 @@ fn ten_thousand_random_edits_and_requests() {
                     }
                     "textDocument/documentSymbol"
                     | "textDocument/foldingRange"
-                    | "textDocument/semanticTokens/full" => {
+                    | "textDocument/semanticTokens/full"
+                    | "textDocument/documentLink"
+                    | "textDocument/codeLens" => {
                         json!({ "textDocument": doc })
                     }
                     "textDocument/formatting" => {
@@ -165,6 +176,27 @@ fn ten_thousand_random_edits_and_requests() {
                     "textDocument/codeAction" => {
                         let end = json!({ "line": rng.below(lines + 20), "character": rng.below(150) });
                         json!({ "textDocument": doc, "range": { "start": pos, "end": end }, "context": { "diagnostics": [] } })
+                    }
+                    "textDocument/selectionRange" => json!({ "textDocument": doc, "positions": [pos] }),
+                    "textDocument/rangeFormatting" | "textDocument/inlayHint" => {
+                        let end = json!({ "line": rng.below(lines + 20), "character": rng.below(150) });
+                        json!({ "textDocument": doc, "range": { "start": pos, "end": end }, "options": { "tabSize": 2, "insertSpaces": true } })
+                    }
+                    "textDocument/onTypeFormatting" => {
+                        let ch = ["}", "}", "{", "x"][rng.below(4) as usize];
+                        json!({ "textDocument": doc, "position": pos, "ch": ch, "options": { "tabSize": 2, "insertSpaces": true } })
+                    }
+                    "workspace/executeCommand" => {
+                        // Run a test that may or may not exist, or evaluate a
+                        // gate without a metric source (refused in words).
+                        match rng.below(2) {
+                            0 => {
+                                json!({ "command": "compel.server.runTest", "arguments": [{ "uri": uri, "name": "t" }] })
+                            }
+                            _ => {
+                                json!({ "command": "compel.server.evaluateGate", "arguments": [{ "uri": uri, "from": "model", "to": "produce" }] })
+                            }
+                        }
                     }
                     "workspace/symbol" => {
                         json!({ "query": snippets[rng.below(snippets.len() as u64) as usize] })

@@ -48,7 +48,7 @@ pub fn run(args: Args) -> Exit {
                     message: unusable.message.clone(),
                 };
                 let files = Files::new();
-                print!("{}", render::sarif_with(&files, &[], &sarif_options(&args.paths, &files, vec![failure])));
+                super::print_out(&render::sarif_with(&files, &[], &sarif_options(&args.paths, &files, vec![failure])));
             }
             if args.format == Format::Github {
                 step_summary(&render::github_failure_summary(&[unusable.to_string()]));
@@ -92,9 +92,9 @@ pub fn run(args: Args) -> Exit {
             render::github(&analysis.files, &diags)
         }
     };
-    print!("{out}");
+    super::print_out(&out);
     if !out.ends_with('\n') && !out.is_empty() {
-        println!();
+        super::print_out("\n");
     }
     let blocking =
         diags.iter().any(|d| d.severity == Severity::Error || (args.deny_warnings && d.severity == Severity::Warning));

@@ -75,7 +75,7 @@ pub fn run(args: Args) -> Exit {
             }
             eprintln!("wrote {} rules to {}", out.rules, path.display());
         }
-        None => print!("{}", out.yaml),
+        None => super::print_out(&out.yaml),
     }
     Exit::Success
 }

@@ -16,18 +16,19 @@
 //! Flags win: a `--metrics` or `--prometheus` flag replaces both source
 //! keys of the file.
 
-use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{analyze_projects, io_reason, parse_size, use_color, Exit, Unusable};
-use crate::check::rational::Rational;
+use super::{analyze_projects, parse_size, use_color, Exit, Unusable};
 use crate::diag::{render as diag_render, Code, Diagnostic};
-use crate::eval::metrics::{format_selector, parse_rfc3339, query_metric, MetricStore, Series};
-use crate::eval::{self, plan, render, sources, EvalOptions, Ready, Report};
+use crate::eval::metrics::{parse_rfc3339, MetricStore};
+use crate::eval::{self, plan, render, EvalOptions, Ready, Report};
+pub use crate::inputs::{clock, without_credentials};
+use crate::inputs::{fetch_prometheus, read_metrics_file, refuse_long_series};
 use crate::project::Projects;
 pub use crate::project::{parse_duration, parse_duration_exact};
-use crate::prometheus::{self, Auth, PrometheusClient, Query};
+use crate::prometheus::{self, Auth, PrometheusClient};
 
 /// Output formats of `compel eval`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -193,17 +194,6 @@ fn junit_run(args: &Inputs, started: &super::RunClock, now: &str) -> crate::juni
     run
 }
 
-/// A URL without the `user:password@` part.
-pub(crate) fn without_credentials(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) if scheme.is_empty() => rest[at + 1..].to_string(),
-        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-        None => url.to_string(),
-    }
-}
-
 /// Evaluates, or says why the inputs are unusable.
 fn run_inner(args: &Inputs) -> Result<Report, Unusable> {
     let evaluated = evaluate_inputs(args)?;
@@ -367,188 +357,9 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
-/// The clock, in Unix nanoseconds, to the second (a report made now
-/// should not carry the clock's noise).
-fn clock() -> i64 {
-    let secs = match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => d.as_secs() as i64,
-        Err(e) => -(e.duration().as_secs() as i64),
-    };
-    secs.saturating_mul(crate::eval::metrics::NANOS)
-}
-
 fn stderr_color() -> bool {
     use std::io::IsTerminal;
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
-}
-
-/// A series holding more than `max_samples` samples (after every source
-/// is merged) is not evaluated: its metric gets a source error, so the KPIs
-/// reading it are `unknown` with the reason.
-fn refuse_long_series(store: &mut MetricStore, max_samples: usize) {
-    let long: Vec<(String, String)> = store
-        .iter()
-        .filter(|s| s.samples.len() > max_samples)
-        .map(|s| {
-            let reason = format!(
-                "`{}` has {} samples, more than the limit of {max_samples} per series (raise it with `--max-samples`)",
-                s.selector(),
-                s.samples.len()
-            );
-            (s.metric.clone(), reason)
-        })
-        .collect();
-    for (metric, reason) in long {
-        store.add_source_error(metric, reason);
-    }
-}
-
-/// Reads one metrics file into `store`. `budget` is what is left of the
-/// `limit` on the bytes of all metric files together.
-fn read_metrics_file(
-    path: &Path,
-    sample_time: Option<i64>,
-    budget: &mut u64,
-    limit: u64,
-    store: &mut MetricStore,
-) -> Result<(), Unusable> {
-    let shown = path.display().to_string();
-    let mut bytes = Vec::new();
-    let result = if shown == "-" {
-        std::io::stdin().take(budget.saturating_add(1)).read_to_end(&mut bytes)
-    } else {
-        std::fs::File::open(path).and_then(|f| f.take(budget.saturating_add(1)).read_to_end(&mut bytes))
-    };
-    result.map_err(|e| {
-        Unusable::input(match shown.as_str() {
-            "-" => format!("cannot read standard input: {}", io_reason(&e)),
-            _ => format!("cannot read metrics file `{shown}`: {}", io_reason(&e)),
-        })
-    })?;
-    if bytes.len() as u64 > *budget {
-        return Err(format!(
-            "the metrics files hold more than {limit} bytes in all (at `{shown}`); \
-             raise the limit with `--max-metrics-bytes` or `[limits] max_metrics_bytes` in compel.toml"
-        )
-        .into());
-    }
-    *budget -= bytes.len() as u64;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!("metrics file `{shown}` is not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to())
-    })?;
-    let series = sources::read_metrics(&shown, &text, sample_time).map_err(|e| Unusable::from(e.to_string()))?;
-    store.add_all_from(series, &shown);
-    Ok(())
-}
-
-/// Fetches every KPI's series concurrently. A query that fails becomes a
-/// source error of what the KPI reads (its criteria are `unknown` with the
-/// reason); when every query fails, the server is unusable.
-///
-/// A plain KPI reads the raw samples of its `metric{labels}`. A `query`
-/// KPI's results are stored under a key of that query alone
-/// ([`query_metric`]), never under its `metric`: a plain KPI on the same
-/// metric reads only its own raw samples. KPIs asking for the same
-/// selector or query share one fetch, with the longest lookback and the
-/// finest resolution asked.
-fn fetch_prometheus(
-    client: &PrometheusClient,
-    fetches: &[plan::KpiFetch],
-    now: i64,
-    store: &mut MetricStore,
-) -> Result<(), String> {
-    let mut queries: Vec<Query> = Vec::new();
-    let exprs: Vec<String> = fetches
-        .iter()
-        .map(|f| match &f.query {
-            Some(q) => q.trim().to_string(),
-            None => format_selector(&f.metric, &f.labels),
-        })
-        .collect();
-    let mut is_query: Vec<bool> = Vec::new();
-    for (f, expr) in fetches.iter().zip(&exprs) {
-        let lookback = f.lookback.ceil() as i64;
-        let resolution_ms = f.resolution.map(|r| {
-            r.mul(Rational::int(1000)).map_or(i64::MAX, |ms| i64::try_from(ms.ceil()).unwrap_or(i64::MAX)).max(1)
-        });
-        match queries.iter_mut().zip(&is_query).find(|(q, &iq)| &q.expr == expr && iq == f.query.is_some()) {
-            Some((q, _)) => {
-                q.lookback_secs = q.lookback_secs.max(lookback);
-                q.resolution_ms = match (q.resolution_ms, resolution_ms) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-            }
-            None => {
-                queries.push(Query { expr: expr.clone(), lookback_secs: lookback, resolution_ms });
-                is_query.push(f.query.is_some());
-            }
-        }
-    }
-    if queries.is_empty() {
-        return Ok(());
-    }
-    let results = client.fetch_range(&queries, now);
-    let mut failures = Vec::new();
-    for ((query, result), &raw_query) in queries.iter().zip(&results).zip(&is_query) {
-        if raw_query {
-            store.add_query(&query.expr);
-        }
-        let key = if raw_query { Some(query_metric(&query.expr)) } else { None };
-        match result {
-            Ok(series) => match &key {
-                Some(key) => {
-                    for s in series {
-                        store.add_series(Series {
-                            metric: key.clone(),
-                            labels: s.labels.clone(),
-                            samples: s.samples.clone(),
-                            conflicts: s.conflicts.clone(),
-                            sources: s.sources.clone(),
-                        });
-                    }
-                }
-                None => store.add_all(series.iter().cloned()),
-            },
-            Err(reason) => {
-                match &key {
-                    Some(key) => store.add_source_error(key.clone(), reason.clone()),
-                    None => {
-                        for (f, _) in fetches.iter().zip(&exprs).filter(|(f, e)| f.query.is_none() && *e == &query.expr)
-                        {
-                            store.add_source_error(f.metric.clone(), reason.clone());
-                        }
-                    }
-                }
-                failures.push(reason.clone());
-            }
-        }
-    }
-    // E0514 checks a `max_age` written in the KPI; the default one (flag or
-    // compel.toml) is only known now.
-    for f in fetches.iter().filter(|f| f.default_max_age) {
-        let (Some(q), Some(res)) = (&f.query, f.resolution) else { continue };
-        let needed = res.add(Rational::int(prometheus::LOOKBACK_SECS));
-        if needed.is_some_and(|n| f.max_age < n) {
-            store.add_source_error(
-                query_metric(q),
-                format!(
-                    "`{}` takes the default max_age {}, below its resolution {} plus Prometheus' 5m lookback: \
-                     a query's points may carry samples that old, so give the KPI a `max_age` of at least that",
-                    f.kpi,
-                    crate::check::value::fmt_dur(f.max_age),
-                    crate::check::value::fmt_dur(res)
-                ),
-            );
-        }
-    }
-    if failures.len() == queries.len() {
-        return Err(format!(
-            "no metric could be read from prometheus: {}",
-            failures.first().cloned().unwrap_or_default()
-        ));
-    }
-    Ok(())
 }
 
 fn duration_error(flag: &str, text: &str) -> String {

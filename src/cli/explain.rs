@@ -14,7 +14,7 @@ pub struct Args {
 pub fn run(args: Args) -> Exit {
     match Code::parse(&args.code) {
         Some(code) => {
-            println!("{}: {}\n\n{}", code.as_str(), code.title(), code.explanation());
+            super::print_out(&format!("{}: {}\n\n{}\n", code.as_str(), code.title(), code.explanation()));
             Exit::Success
         }
         None => {

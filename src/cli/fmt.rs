@@ -33,12 +33,12 @@ pub fn run(args: Args) -> Exit {
                 if out == text {
                     Exit::Success
                 } else {
-                    println!("<stdin>");
+                    super::print_out("<stdin>\n");
                     Exit::Blocked
                 }
             }
             Ok(out) => {
-                print!("{out}");
+                super::print_out(&out);
                 Exit::Success
             }
             Err(diags) => {
@@ -75,7 +75,7 @@ pub fn run(args: Args) -> Exit {
             Ok(out) => {
                 changed += 1;
                 if args.check {
-                    println!("{path}");
+                    super::print_out(&format!("{path}\n"));
                     if result == Exit::Success {
                         result = Exit::Blocked;
                     }

@@ -17,12 +17,25 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use crate::analysis::{normalize_path, Analysis};
-use crate::diag::Code;
+pub use crate::inputs::Unusable;
 use crate::project::Projects;
 pub use crate::project::{
     io_reason, parse_size, project_root, FsLoader, Limits, ProjectLoader, DEFAULT_MAX_METRICS_BYTES,
     DEFAULT_MAX_SAMPLES,
 };
+
+/// Writes `text` to standard output and flushes it. A reader that went
+/// away (`compel explain E0301 | head -1`) is not an error: what is left
+/// is dropped quietly and the command ends as it would have (`println!`
+/// would panic). Any other failure is reported on standard error.
+pub fn print_out(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => eprintln!("error: cannot write the output: {e}"),
+        _ => {}
+    }
+}
 
 /// The exit codes of every command. "The policy said no" (`Blocked`) is
 /// never confused with "the tool could not run" (`Error`).
@@ -41,49 +54,6 @@ pub enum Exit {
 impl From<Exit> for std::process::ExitCode {
     fn from(e: Exit) -> Self {
         std::process::ExitCode::from(e as u8)
-    }
-}
-
-/// Why a command could not do its job (exit 2): the message, and the
-/// diagnostic code when the cause has one (an unreadable input is E0105).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Unusable {
-    /// The code, when the cause has one.
-    pub code: Option<Code>,
-    /// The reason in plain words.
-    pub message: String,
-}
-
-impl Unusable {
-    /// An input that cannot be read or does not exist (E0105).
-    pub fn input(message: impl Into<String>) -> Unusable {
-        Unusable { code: Some(Code::UnreadableInput), message: message.into() }
-    }
-}
-
-impl From<String> for Unusable {
-    fn from(message: String) -> Unusable {
-        Unusable { code: None, message }
-    }
-}
-
-impl From<Unusable> for String {
-    fn from(u: Unusable) -> String {
-        match u.code {
-            Some(code) => format!("[{}] {}", code.as_str(), u.message),
-            None => u.message,
-        }
-    }
-}
-
-/// `error[E0105]: message`, or `error: message` without a code, as the
-/// commands print it on standard error.
-impl std::fmt::Display for Unusable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.code {
-            Some(code) => write!(f, "error[{}]: {}", code.as_str(), self.message),
-            None => write!(f, "error: {}", self.message),
-        }
     }
 }
 

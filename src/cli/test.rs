@@ -51,7 +51,7 @@ pub fn run(args: Args) -> Exit {
     let fail = |reason: String| {
         eprintln!("{reason}");
         if args.format == Format::Junit {
-            print!("{}", crate::junit::error_report("compel test", &run_facts(&started), &reason));
+            super::print_out(&crate::junit::error_report("compel test", &run_facts(&started), &reason));
         }
         Exit::Error
     };
@@ -78,7 +78,7 @@ pub fn run(args: Args) -> Exit {
         Format::Human => human(&results, use_color()),
         Format::Junit => junit(&results, &run_facts(&started)),
     };
-    print!("{out}");
+    super::print_out(&out);
     if results.iter().any(|r| r.error.is_some()) {
         Exit::Error
     } else if results.iter().any(|r| !r.passed()) {

@@ -2,7 +2,8 @@
 //!
 //! Everything an editor asks for lives here — hover, completion,
 //! definition, references, rename, symbols, semantic tokens, folding, code
-//! actions, signature help — as plain functions from an analysis, a file
+//! actions, signature help, highlights, links, selection ranges, partial
+//! formatting, inlay hints, code lens targets — as plain functions from an analysis, a file
 //! and a byte offset to answers with [`Span`]s. Nothing here knows the
 //! Language Server Protocol, UTF-16 or JSON: the `lsp` module converts at
 //! the edge, so these functions are easy to test and any other front end
@@ -29,10 +30,15 @@ pub mod completion;
 pub mod context;
 pub mod describe;
 pub mod folding;
+pub mod format_edit;
+pub mod highlight;
 pub mod hover;
+pub mod inlay;
+pub mod lens;
 pub mod navigation;
 pub mod offsets;
 pub mod parse_cache;
+pub mod selection;
 pub mod signature;
 pub mod symbols;
 pub mod tokens;

@@ -24,7 +24,13 @@
 //!   ([`crate::ide::OffsetMap`]); if the cursor is in a declaration that is
 //!   broken right now, the snapshot in which that file last parsed answers.
 //!   Rename, references, symbols, semantic tokens and code actions wait
-//!   (briefly, cancellably) for the analysis of the current text.
+//!   (briefly, cancellably) for the analysis of the current text, and so
+//!   does any request about a file no analysis has seen yet (completion
+//!   right after `didOpen`).
+//! - **Newer features** live in [`handlers`], one file each: highlights,
+//!   links, selection ranges, range and `}` formatting, inlay hints, code
+//!   lenses with their commands, and live values (off unless the user turns
+//!   them on; fetched off the request path).
 //! - **Robustness**: every handler runs its work under `catch_unwind`; a
 //!   panic becomes an error in the client's log and an internal-error
 //!   response, and the server keeps going. Cancellation is tower-lsp's: a
@@ -36,6 +42,7 @@
 //! without awaiting first, which ours do.
 
 mod convert;
+mod handlers;
 mod workspace;
 
 use std::collections::{BTreeSet, HashMap};
@@ -113,6 +120,8 @@ struct Inner {
     cache: Mutex<ParseCache>,
     shutdown: Arc<AtomicBool>,
     worker: AtomicBool,
+    /// Held while live values are fetched: one fetch at a time.
+    live_fetch: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -134,6 +143,18 @@ struct State {
     last_good: HashMap<String, Arc<Snapshot>>,
     published: HashMap<String, (Option<i32>, Vec<lsp::Diagnostic>)>,
     materialised: Option<Materialised>,
+    /// The user's live-values setting (off unless they turn it on).
+    live_settings: handlers::live::LiveSettings,
+    /// The latest live values.
+    live: Option<Arc<handlers::live::Live>>,
+    /// Diagnostics from commands (Evaluate gate, Run test), by command and
+    /// target: `(path, diagnostic)`; a file's are dropped when it is edited.
+    results: HashMap<String, Vec<(String, lsp::Diagnostic)>>,
+    /// Whether the client answers `workspace/configuration`.
+    config_pull: bool,
+    /// Whether the client refreshes inlay hints and code lenses on request.
+    inlay_refresh: bool,
+    lens_refresh: bool,
 }
 
 impl State {
@@ -338,6 +359,19 @@ impl Inner {
         let _ = tokio::time::timeout(FRESH_WAIT, rx.wait_for(|g| *g >= target)).await;
     }
 
+    /// A context for a request about `path` that answers from the text's
+    /// analysis: when no analysis has seen the file yet (a request right
+    /// after `didOpen`), it waits for the analysis of the current text
+    /// first, so the first completion after opening a file is not empty.
+    async fn ctx_for(&self, path: &str) -> Ctx {
+        let ctx = self.ctx();
+        if !ctx.views(path).is_empty() {
+            return ctx;
+        }
+        self.wait_fresh().await;
+        self.ctx()
+    }
+
     fn job(&self) -> Job {
         let s = self.lock();
         let docs: HashMap<String, (Arc<String>, i32)> = s
@@ -470,6 +504,10 @@ impl Inner {
                         .collect()
                 })
                 .unwrap_or_default();
+            let mut diags = diags;
+            for list in s.results.values() {
+                diags.extend(list.iter().filter(|(p, _)| *p == f.path).map(|(_, d)| d.clone()));
+            }
             let version = snap.versions.get(&f.path).copied();
             let unchanged = match s.published.get(&f.path) {
                 Some((v, d)) => *v == version && *d == diags,
@@ -510,6 +548,7 @@ impl Backend {
                 cache: Mutex::new(ParseCache::new()),
                 shutdown,
                 worker: AtomicBool::new(false),
+                live_fetch: tokio::sync::Mutex::new(()),
             }),
         }
     }
@@ -524,17 +563,25 @@ fn options_debounce(options: Option<&Value>) -> Option<Duration> {
     Some(Duration::from_millis(ms.min(5_000)))
 }
 
+/// What opens completion by itself. Not the space: prose in a string or a
+/// comment is full of spaces, and a list popping up at each word is noise
+/// (after `sponsor ` the list opens with the first letter typed, or on
+/// request). Each of these answers nothing inside a string or a comment
+/// but an import's path (`"` and `/` offer files there).
+pub const TRIGGER_CHARACTERS: [&str; 6] = [".", "[", "(", ",", "\"", "/"];
+
 fn capabilities(encoding: Encoding) -> lsp::ServerCapabilities {
     lsp::ServerCapabilities {
         position_encoding: Some(encoding.kind()),
         text_document_sync: Some(lsp::TextDocumentSyncCapability::Options(lsp::TextDocumentSyncOptions {
             open_close: Some(true),
             change: Some(lsp::TextDocumentSyncKind::INCREMENTAL),
+            save: Some(lsp::TextDocumentSyncSaveOptions::Supported(true)),
             ..lsp::TextDocumentSyncOptions::default()
         })),
         hover_provider: Some(lsp::HoverProviderCapability::Simple(true)),
         completion_provider: Some(lsp::CompletionOptions {
-            trigger_characters: Some([".", "[", "(", ",", " ", "\"", "/"].iter().map(|s| s.to_string()).collect()),
+            trigger_characters: Some(TRIGGER_CHARACTERS.iter().map(|s| s.to_string()).collect()),
             resolve_provider: Some(true),
             ..lsp::CompletionOptions::default()
         }),
@@ -575,6 +622,23 @@ fn capabilities(encoding: Encoding) -> lsp::ServerCapabilities {
                 work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
             },
         )),
+        document_highlight_provider: Some(lsp::OneOf::Left(true)),
+        document_link_provider: Some(lsp::DocumentLinkOptions {
+            resolve_provider: Some(false),
+            work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
+        }),
+        selection_range_provider: Some(lsp::SelectionRangeProviderCapability::Simple(true)),
+        document_range_formatting_provider: Some(lsp::OneOf::Left(true)),
+        document_on_type_formatting_provider: Some(lsp::DocumentOnTypeFormattingOptions {
+            first_trigger_character: "}".to_string(),
+            more_trigger_character: None,
+        }),
+        code_lens_provider: Some(lsp::CodeLensOptions { resolve_provider: Some(false) }),
+        execute_command_provider: Some(lsp::ExecuteCommandOptions {
+            commands: vec![handlers::lens::EVALUATE_GATE.to_string(), handlers::lens::RUN_TEST.to_string()],
+            work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
+        }),
+        inlay_hint_provider: Some(lsp::OneOf::Left(true)),
         ..lsp::ServerCapabilities::default()
     }
 }
@@ -625,7 +689,20 @@ impl LanguageServer for Backend {
                     .and_then(|w| w.did_change_watched_files.as_ref())
                     .and_then(|d| d.dynamic_registration)
                     .unwrap_or(false);
+                let workspace = caps.workspace.as_ref();
+                let config_pull = workspace.and_then(|w| w.configuration).unwrap_or(false);
+                let inlay_refresh =
+                    workspace.and_then(|w| w.inlay_hint.as_ref()).and_then(|i| i.refresh_support).unwrap_or(false);
+                let lens_refresh =
+                    workspace.and_then(|w| w.code_lens.as_ref()).and_then(|c| c.refresh_support).unwrap_or(false);
                 let mut s = inner.lock();
+                s.config_pull = config_pull;
+                s.inlay_refresh = inlay_refresh;
+                s.lens_refresh = lens_refresh;
+                if let Some(live) = handlers::live::LiveSettings::from_settings(params.initialization_options.as_ref())
+                {
+                    s.live_settings = live;
+                }
                 s.encoding = Some(encoding);
                 s.snippets = snippets;
                 s.lazy_docs = lazy_docs;
@@ -671,6 +748,57 @@ impl LanguageServer for Backend {
             });
         }
         self.inner.scan(folders).await;
+        self.inner.pull_settings().await;
+        self.inner.refresh_live();
+    }
+
+    async fn did_change_configuration(&self, params: lsp::DidChangeConfigurationParams) {
+        match handlers::live::LiveSettings::from_settings(params.settings.get("compel")) {
+            Some(settings) => self.inner.set_live_settings(settings),
+            None => self.inner.pull_settings().await,
+        }
+    }
+
+    async fn did_save(&self, _: lsp::DidSaveTextDocumentParams) {
+        self.inner.refresh_live();
+    }
+
+    async fn document_highlight(
+        &self,
+        params: lsp::DocumentHighlightParams,
+    ) -> Result<Option<Vec<lsp::DocumentHighlight>>> {
+        handlers::editing::document_highlight(&self.inner, params).await
+    }
+
+    async fn document_link(&self, params: lsp::DocumentLinkParams) -> Result<Option<Vec<lsp::DocumentLink>>> {
+        handlers::editing::document_link(&self.inner, params).await
+    }
+
+    async fn selection_range(&self, params: lsp::SelectionRangeParams) -> Result<Option<Vec<lsp::SelectionRange>>> {
+        handlers::editing::selection_range(&self.inner, params).await
+    }
+
+    async fn range_formatting(&self, params: lsp::DocumentRangeFormattingParams) -> Result<Option<Vec<lsp::TextEdit>>> {
+        handlers::editing::range_formatting(&self.inner, params).await
+    }
+
+    async fn on_type_formatting(
+        &self,
+        params: lsp::DocumentOnTypeFormattingParams,
+    ) -> Result<Option<Vec<lsp::TextEdit>>> {
+        handlers::editing::on_type_formatting(&self.inner, params).await
+    }
+
+    async fn inlay_hint(&self, params: lsp::InlayHintParams) -> Result<Option<Vec<lsp::InlayHint>>> {
+        handlers::inlay::inlay_hint(&self.inner, params).await
+    }
+
+    async fn code_lens(&self, params: lsp::CodeLensParams) -> Result<Option<Vec<lsp::CodeLens>>> {
+        handlers::lens::code_lens(&self.inner, params).await
+    }
+
+    async fn execute_command(&self, params: lsp::ExecuteCommandParams) -> Result<Option<Value>> {
+        handlers::lens::execute_command(&self.inner, params).await
     }
 
     async fn did_change_workspace_folders(&self, params: lsp::DidChangeWorkspaceFoldersParams) {
@@ -708,6 +836,7 @@ impl LanguageServer for Backend {
                 Ok(())
             })
             .await;
+        inner.refresh_live();
     }
 
     async fn did_change(&self, params: lsp::DidChangeTextDocumentParams) {
@@ -731,6 +860,9 @@ impl LanguageServer for Backend {
                     index = Arc::new(LineIndex::new(&text));
                 }
                 let uri = doc.uri.clone();
+                for list in s.results.values_mut() {
+                    list.retain(|(p, _)| *p != path);
+                }
                 s.docs.insert(
                     path,
                     Document { uri, text: Arc::new(text), lines: index, version: params.text_document.version },
@@ -779,7 +911,8 @@ impl LanguageServer for Backend {
     async fn hover(&self, params: lsp::HoverParams) -> Result<Option<lsp::Hover>> {
         let pos = params.text_document_position_params;
         let path = self.path(&pos.text_document.uri);
-        let ctx = self.inner.ctx();
+        let ctx = self.inner.ctx_for(&path).await;
+        let live = self.inner.lock().live.clone();
         self.inner
             .guard("hover", || {
                 let Some((text, index)) = ctx.text_of(&path) else { return Ok(None) };
@@ -787,7 +920,13 @@ impl LanguageServer for Backend {
                 let offset = lines.offset(pos.position);
                 for view in ctx.views(&path) {
                     let Some(at) = view.map.to_old(offset) else { continue };
-                    let Some(h) = ide::hover::hover(&view.snap.analysis, view.file, at) else { continue };
+                    let Some(mut h) = ide::hover::hover(&view.snap.analysis, view.file, at) else { continue };
+                    let note =
+                        live.as_ref().and_then(|l| handlers::live::hover_note(l, &view.snap.analysis, view.file, at));
+                    if let Some(note) = note {
+                        h.markdown.push_str("\n\n---\n\n");
+                        h.markdown.push_str(&note);
+                    }
                     let range = view.map.span_to_new(h.range).map(|s| lines.range(s));
                     return Ok(Some(lsp::Hover {
                         contents: lsp::HoverContents::Markup(lsp::MarkupContent {
@@ -806,7 +945,7 @@ impl LanguageServer for Backend {
         let pos = params.text_document_position;
         let path = self.path(&pos.text_document.uri);
         let trigger = params.context.and_then(|c| c.trigger_character).and_then(|t| t.chars().next());
-        let ctx = self.inner.ctx();
+        let ctx = self.inner.ctx_for(&path).await;
         self.inner
             .guard("completion", || {
                 let Some((text, index)) = ctx.text_of(&path) else { return Ok(None) };
@@ -862,7 +1001,7 @@ impl LanguageServer for Backend {
     async fn signature_help(&self, params: lsp::SignatureHelpParams) -> Result<Option<lsp::SignatureHelp>> {
         let pos = params.text_document_position_params;
         let path = self.path(&pos.text_document.uri);
-        let ctx = self.inner.ctx();
+        let ctx = self.inner.ctx_for(&path).await;
         self.inner
             .guard("signatureHelp", || {
                 let Some((text, index)) = ctx.text_of(&path) else { return Ok(None) };
@@ -905,7 +1044,7 @@ impl LanguageServer for Backend {
     async fn goto_definition(&self, params: lsp::GotoDefinitionParams) -> Result<Option<lsp::GotoDefinitionResponse>> {
         let pos = params.text_document_position_params;
         let path = self.path(&pos.text_document.uri);
-        let ctx = self.inner.ctx();
+        let ctx = self.inner.ctx_for(&path).await;
         self.inner
             .guard("definition", || {
                 let Some((text, index)) = ctx.text_of(&path) else { return Ok(None) };

@@ -34,6 +34,8 @@ pub struct Server {
     pub root_uri: String,
     /// The position encoding the server chose.
     pub encoding: String,
+    /// The server's capabilities, from its answer to `initialize`.
+    pub capabilities: Value,
 }
 
 /// Options for starting a server.
@@ -136,6 +138,7 @@ impl Server {
             root,
             root_uri,
             encoding: String::new(),
+            capabilities: Value::Null,
         };
         let mut general = json!({});
         if let Some(enc) = opts.encodings {
@@ -162,6 +165,7 @@ impl Server {
             }),
         );
         server.encoding = init["capabilities"]["positionEncoding"].as_str().unwrap_or("utf-16").to_string();
+        server.capabilities = init["capabilities"].clone();
         server.notify("initialized", json!({}));
         server
     }
