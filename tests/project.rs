@@ -159,3 +159,23 @@ fn sets_outside_the_project_are_refused() {
         refused(&dir, "leads out of the project");
     }
 }
+
+#[test]
+fn an_explicit_config_brings_its_sets_to_every_file_analysed() {
+    // `--config` names another project's compel.toml: its sets govern the
+    // file given, which has no import and no compel.toml of its own.
+    let o = compel(&[
+        "eval",
+        "tests/fixtures/project/ungoverned/program.compel",
+        "--config",
+        &format!("{GOVERNED}/compel.toml"),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("a JSON report");
+    let names: Vec<&str> = report["policies"].as_array().unwrap().iter().filter_map(|p| p["name"].as_str()).collect();
+    assert!(names.contains(&"csuite_sponsor") && names.contains(&"budgeted"), "{names:?}");
+}

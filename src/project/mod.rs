@@ -181,20 +181,21 @@ impl Projects {
         Ok(Projects { projects })
     }
 
-    /// The projects of `paths`, with the configuration of an explicit
-    /// `compel.toml` (`--config`) in place of the first one's, when given.
+    /// The projects of `paths`, or, with an explicit `compel.toml`
+    /// (`--config FILE`), that file alone: it gives the limits, the
+    /// evaluation's settings and the policy sets (which then govern every
+    /// file analysed); the paths' own `compel.toml` files are not read, and
+    /// only their roots still confine imports.
     pub fn with_config(paths: &[PathBuf], config: Option<&Path>) -> Result<Projects, String> {
-        match config {
-            None => Projects::for_paths(paths),
-            Some(file) => {
-                let mut projects = Projects::for_paths(paths)?;
-                for p in &mut projects.projects {
-                    p.config.policies.clear();
-                }
-                projects.projects.insert(0, Project::from_config_file(file)?);
-                Ok(projects)
+        let Some(file) = config else { return Projects::for_paths(paths) };
+        let mut projects = vec![Project::from_config_file(file)?];
+        for p in paths {
+            let root = project_root(p);
+            if !projects.iter().any(|q| !q.governs_all && q.root == root) {
+                projects.push(Project { root, ..Project::default() });
             }
         }
+        Ok(Projects { projects })
     }
 
     /// The first project's (the defaults without one).
