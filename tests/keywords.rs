@@ -1,6 +1,6 @@
 //! The reserved words exist once (`syntax::lexer::RESERVED`); the grammar's
-//! `keyword` rule, the VS Code TextMate grammar and the Vim syntax file
-//! must list exactly the same words.
+//! `keyword` rule, the VS Code TextMate grammar, the Vim syntax file and
+//! the Emacs mode must list exactly the same words.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -66,6 +66,38 @@ fn the_vim_syntax_highlights_the_reserved_words() {
     assert_eq!(words, reserved());
 }
 
+/// The strings of the Emacs Lisp list `(defconst NAME '("a" "b" ...))`.
+fn elisp_list(source: &str, name: &str) -> Vec<String> {
+    let head = format!("(defconst {name}");
+    let start = source.find(&format!("{head} ")).or_else(|| source.find(&format!("{head}\n")));
+    let rest = &source[start.unwrap_or_else(|| panic!("no {head}")) + head.len()..];
+    let rest = rest.trim_start().strip_prefix("'(").unwrap_or_else(|| panic!("{name} is not a quoted list"));
+    let body = &rest[..rest.find(')').expect("the list's end")];
+    body.split('"').enumerate().filter(|(i, _)| i % 2 == 1).map(|(_, w)| w.to_string()).collect()
+}
+
+#[test]
+fn the_emacs_mode_highlights_the_reserved_words() {
+    let el = read("editors/emacs/compel-mode.el");
+    let lists = [
+        "compel-include-keywords",
+        "compel-structure-keywords",
+        "compel-enforcement-keywords",
+        "compel-other-keywords",
+        "compel-operator-keywords",
+        "compel-constant-keywords",
+    ];
+    let words: Vec<String> = lists.iter().flat_map(|l| elisp_list(&el, l)).collect();
+    let set: BTreeSet<String> = words.iter().cloned().collect();
+    assert_eq!(set.len(), words.len(), "a word in two lists: {words:?}");
+    assert_eq!(set, reserved());
+    // Each list is used by the highlighting.
+    let font_lock = &el[el.find("(defconst compel-font-lock-keywords").expect("font-lock keywords")..];
+    for list in lists {
+        assert!(font_lock.contains(list), "{list} is not highlighted");
+    }
+}
+
 /// The editors highlight the built-in functions of the registry
 /// (`check::builtins`, which a unit test ties to `stdlib/builtins.compel`).
 #[test]
@@ -82,4 +114,7 @@ fn the_editors_know_the_builtins() {
     let names = line.split("\\%(").nth(1).and_then(|s| s.split("\\)").next()).expect("the names");
     let words: BTreeSet<String> = names.split("\\|").map(str::to_string).collect();
     assert_eq!(words, registry, "Vim");
+    let el = read("editors/emacs/compel-mode.el");
+    let words: BTreeSet<String> = elisp_list(&el, "compel-builtin-functions").into_iter().collect();
+    assert_eq!(words, registry, "Emacs");
 }

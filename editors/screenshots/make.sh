@@ -1,24 +1,18 @@
 #!/usr/bin/env bash
-# Remakes the screenshots of editors/README.md: pages rendered by render.js
-# (the extension's TextMate grammar in Dark+ colours, and the diagnostics of
-# the real `compel lsp`), photographed by headless Chromium.
-# Needs: editors/vscode/node_modules (npm ci), chromium, target/debug/compel.
+# Remakes the screenshots of editors/README.md: photographs of the extension
+# in a real VS Code (code-server in Chromium), taken by the code-server test
+# of editors/test.sh (editors/vscode/test/code-server.test.js) as it goes:
+# diagnostic.png, hover.png, completion.png, evaluate.png.
+#
+#   editors/screenshots/make.sh [--install]
+#
+# --install installs what the test needs (see editors/test.sh), and the
+# emoji font the eval report's status marks are drawn with.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-COMPEL_BIN=${COMPEL_BIN:-target/debug/compel}
-out=editors/screenshots
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-shoot() { # HTML PNG WIDTH HEIGHT
-  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --force-device-scale-factor=1 \
-    --window-size="$3,$4" --screenshot="$PWD/$2" "file://$1" >/dev/null 2>&1
-  echo "wrote $2"
-}
-
-node $out/render.js examples/acme/acme.compel "$tmp/highlighting.html" --lines 32-85 --title acme.compel
-shoot "$tmp/highlighting.html" $out/highlighting.png 820 1150
-
-cp editors/neovim/test/fixtures/misspelt.compel "$tmp/misspelt.compel"
-node $out/render.js "$tmp/misspelt.compel" "$tmp/diagnostic.html" --lines 9-21 --lsp "$COMPEL_BIN" --title misspelt.compel
-shoot "$tmp/diagnostic.html" $out/diagnostic.png 820 540
+if [ "${1:-}" = --install ] && ! fc-list 2>/dev/null | grep -qi 'color emoji'; then
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-color-emoji >/dev/null
+fi
+COMPEL_SCREENSHOTS="$PWD/editors/screenshots" bash editors/test.sh "$@" vscode
+ls -l editors/screenshots/*.png

@@ -6,6 +6,7 @@
 pub mod drift;
 pub mod metrics;
 pub mod sources;
+pub mod time;
 
 pub mod evaluate;
 pub mod html;

@@ -4,10 +4,18 @@
 --   require('compel').setup({
 --     cmd = { 'compel', 'lsp' },         -- the server command (default)
 --     root_markers = { 'compel.toml', '.git' },
---     on_attach = function(client, bufnr) ... end,
+--     on_attach = function(client, bufnr) ... end, -- replaces the maps below
 --     capabilities = nil,                -- e.g. from cmp_nvim_lsp
 --     init_options = nil,                -- e.g. { debounceMs = 50 }
 --   })
+--
+-- Unless `on_attach` is given, each attached buffer gets the usual LSP
+-- setup (`M.on_attach`, which a custom `on_attach` may call itself):
+-- 'omnifunc' (<C-x><C-o>), 'formatexpr' (gq), 'tagfunc' (<C-]>) and the
+-- buffer-local maps K (hover), gd (definition), gr (references),
+-- <space>rn (rename), <space>f (format the file), <space>ca (code action),
+-- <C-k> (signature help), [d and ]d (previous and next diagnostic),
+-- <space>e (the diagnostics of the line).
 --
 -- Works with Neovim 0.8 and newer (`vim.lsp.start`) and with 0.7
 -- (`vim.lsp.start_client` + `vim.lsp.buf_attach_client`). One server runs
@@ -67,6 +75,102 @@ function M.root_dir(bufnr)
   end
 end
 
+local has_08 = vim.fn.has('nvim-0.8') == 1
+-- 0.11 made the client's functions methods (`client:request_sync(...)`).
+local has_011 = vim.fn.has('nvim-0.11') == 1
+
+--- Whether the server offers `method` (0.7's `resolved_capabilities`,
+--- 0.8+'s `server_capabilities`, both behind `supports_method`).
+local function supports(client, method)
+  if has_011 then
+    return client:supports_method(method)
+  end
+  return client.supports_method(method)
+end
+
+local function request_sync(client, method, params, timeout_ms, bufnr)
+  if has_011 then
+    return client:request_sync(method, params, timeout_ms, bufnr)
+  end
+  return client.request_sync(method, params, timeout_ms, bufnr)
+end
+
+local function buffer_clients(bufnr)
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ bufnr = bufnr })
+  end
+  return vim.lsp.buf_get_clients(bufnr)
+end
+
+--- Formats the whole buffer with the server (as `compel fmt`).
+function M.format()
+  if has_08 then
+    vim.lsp.buf.format({ async = true, name = M.config.name })
+  else
+    vim.lsp.buf.formatting()
+  end
+end
+
+--- 'formatexpr' for compel buffers: `gq{motion}` asks the server to format
+--- the lines (`textDocument/rangeFormatting`), or the whole file when the
+--- server formats whole files only. In Insert mode (a line past
+--- 'textwidth') Vim formats as usual.
+function M.formatexpr()
+  if vim.tbl_contains({ 'i', 'R', 'ic', 'ix' }, vim.fn.mode()) then
+    return 1
+  end
+  local bufnr = vim.api.nvim_get_current_buf()
+  local first, last = vim.v.lnum, vim.v.lnum + vim.v.count - 1
+  if first <= 0 or last <= 0 then
+    return 0
+  end
+  local options = vim.lsp.util.make_formatting_params().options
+  local params, method = { textDocument = vim.lsp.util.make_text_document_params(), options = options }, nil
+  for _, client in pairs(buffer_clients(bufnr)) do
+    if client.name == M.config.name then
+      if supports(client, 'textDocument/rangeFormatting') then
+        method = 'textDocument/rangeFormatting'
+        -- From the start of the first line to the start of the line after
+        -- the last: whole lines.
+        params.range = { start = { line = first - 1, character = 0 }, ['end'] = { line = last, character = 0 } }
+      elseif supports(client, 'textDocument/formatting') then
+        method = 'textDocument/formatting'
+      end
+      if method then
+        local response = request_sync(client, method, params, 2000, bufnr)
+        if response and response.result then
+          vim.lsp.util.apply_text_edits(response.result, bufnr, client.offset_encoding)
+        elseif response and response.err then
+          vim.notify('compel: ' .. tostring(response.err.message), vim.log.levels.WARN)
+        end
+      end
+      return 0
+    end
+  end
+  return 1 -- no server: Vim's own formatting
+end
+
+--- What `setup()` does for each attached buffer unless `on_attach` is given.
+function M.on_attach(_, bufnr)
+  local bo = vim.bo[bufnr]
+  bo.omnifunc = 'v:lua.vim.lsp.omnifunc'
+  bo.formatexpr = "v:lua.require'compel'.formatexpr()"
+  bo.tagfunc = 'v:lua.vim.lsp.tagfunc'
+  local function map(mode, lhs, rhs, desc)
+    vim.keymap.set(mode, lhs, rhs, { buffer = bufnr, silent = true, desc = 'compel: ' .. desc })
+  end
+  map('n', 'K', vim.lsp.buf.hover, 'hover')
+  map('n', 'gd', vim.lsp.buf.definition, 'go to definition')
+  map('n', 'gr', vim.lsp.buf.references, 'references')
+  map('n', '<space>rn', vim.lsp.buf.rename, 'rename')
+  map('n', '<space>f', M.format, 'format the file')
+  map('n', '<space>ca', vim.lsp.buf.code_action, 'code action')
+  map({ 'n', 'i' }, '<C-k>', vim.lsp.buf.signature_help, 'signature help')
+  map('n', '[d', vim.diagnostic.goto_prev, 'previous diagnostic')
+  map('n', ']d', vim.diagnostic.goto_next, 'next diagnostic')
+  map('n', '<space>e', vim.diagnostic.open_float, 'diagnostics of the line')
+end
+
 local function client_config(root)
   local cfg = M.config
   return {
@@ -78,7 +182,7 @@ local function client_config(root)
     capabilities = cfg.capabilities or vim.lsp.protocol.make_client_capabilities(),
     init_options = cfg.init_options,
     settings = cfg.settings or vim.empty_dict(),
-    on_attach = cfg.on_attach,
+    on_attach = cfg.on_attach or M.on_attach,
   }
 end
 

@@ -10,7 +10,6 @@ import {
   LanguageClientOptions,
   RevealOutputChannelOn,
   ServerOptions,
-  TransportKind,
 } from 'vscode-languageclient/node';
 
 let client: LanguageClient | undefined;
@@ -120,7 +119,9 @@ async function startClient(): Promise<void> {
   }
   output.appendLine(`Starting ${resolved} lsp`);
 
-  const run = { command: resolved, args: ['lsp'], transport: TransportKind.stdio, options: { env: serverEnv() } };
+  // No `transport`: stdio as is. `TransportKind.stdio` would append
+  // `--stdio` to the arguments, which `compel lsp` does not take.
+  const run = { command: resolved, args: ['lsp'], options: { env: serverEnv() } };
   const serverOptions: ServerOptions = { run, debug: run };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [

@@ -119,6 +119,9 @@ test('the client starts `compel lsp` on stdio for compel documents', async () =>
   assert.ok(c.started);
   assert.strictEqual(c.serverOptions.run.command, COMPEL_BIN);
   assert.deepStrictEqual(c.serverOptions.run.args, ['lsp']);
+  // vscode-languageclient appends `--stdio` when the transport is
+  // TransportKind.stdio; `compel lsp` takes no arguments.
+  assert.strictEqual(c.serverOptions.run.transport, undefined);
   assert.deepStrictEqual(
     c.clientOptions.documentSelector.map((s) => s.language),
     ['compel', 'compel'],
