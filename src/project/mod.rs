@@ -61,16 +61,26 @@ pub struct Project {
 
 impl Project {
     /// The project a path belongs to ([`project_root`]), with its
-    /// `compel.toml` read and its policy sets found. The file is the first
-    /// `compel.toml` at or above the path, above the working directory too
-    /// (`compel eval .` from a project's subfolder finds it).
+    /// `compel.toml` read and its policy sets found.
     pub fn discover(path: &Path) -> Result<Project, String> {
+        Project::discover_from(path, false)
+    }
+
+    /// [`Project::discover`], and when the root holds no `compel.toml`,
+    /// the first one above the working directory too, as `compel eval`
+    /// and `compel report` look for their metric sources (`compel eval .`
+    /// from a project's subfolder).
+    pub fn discover_upward(path: &Path) -> Result<Project, String> {
+        Project::discover_from(path, true)
+    }
+
+    fn discover_from(path: &Path, upward: bool) -> Result<Project, String> {
         let root = project_root(path);
         let here = if root.is_empty() { PathBuf::from("compel.toml") } else { Path::new(&root).join("compel.toml") };
         let (file, base) = if here.is_file() {
             (here, root.clone())
         } else {
-            match find_upward(path) {
+            match find_upward(path).filter(|_| upward) {
                 Some(file) => {
                     let base = normalize_path(&file.parent().unwrap_or(Path::new("")).to_string_lossy());
                     (file, base)
@@ -171,23 +181,28 @@ pub struct Projects {
 impl Projects {
     /// The projects of `paths`, each `compel.toml` read.
     pub fn for_paths(paths: &[PathBuf]) -> Result<Projects, String> {
+        Projects::discover(paths, false)
+    }
+
+    fn discover(paths: &[PathBuf], upward: bool) -> Result<Projects, String> {
         let mut projects: Vec<Project> = Vec::new();
         for p in paths {
             let root = project_root(p);
             if !projects.iter().any(|q| q.root == root) {
-                projects.push(Project::discover(p)?);
+                projects.push(Project::discover_from(p, upward)?);
             }
         }
         Ok(Projects { projects })
     }
 
-    /// The projects of `paths`, or, with an explicit `compel.toml`
+    /// The projects of `paths` as `compel eval` finds them
+    /// ([`Project::discover_upward`]), or, with an explicit `compel.toml`
     /// (`--config FILE`), that file alone: it gives the limits, the
     /// evaluation's settings and the policy sets (which then govern every
     /// file analysed); the paths' own `compel.toml` files are not read, and
     /// only their roots still confine imports.
     pub fn with_config(paths: &[PathBuf], config: Option<&Path>) -> Result<Projects, String> {
-        let Some(file) = config else { return Projects::for_paths(paths) };
+        let Some(file) = config else { return Projects::discover(paths, true) };
         let mut projects = vec![Project::from_config_file(file)?];
         for p in paths {
             let root = project_root(p);

@@ -99,7 +99,7 @@ impl Source {
 /// `compel.toml` (never a metric) to find its limits and suggestion.
 pub fn source(settings: &LiveSettings, folder: Option<&Path>) -> Result<(Source, Config), String> {
     let start = folder.map(Path::to_path_buf).unwrap_or_default();
-    let config = if folder.is_some() { Project::discover(&start)?.config } else { Config::default() };
+    let config = if folder.is_some() { Project::discover_upward(&start)?.config } else { Config::default() };
     let rel = |f: &str| if Path::new(f).is_absolute() { PathBuf::from(f) } else { start.join(f) };
     let source = if !settings.metrics.is_empty() {
         Source::Files(settings.metrics.iter().map(|f| rel(f)).collect())
