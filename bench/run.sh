@@ -6,7 +6,9 @@
 # 1. installs cedar-policy-cli (pinned) into bench/.cache/cargo-root, once;
 # 2. runs the language server's latency test (tests/lsp.rs, `lsp_latency`)
 #    and keeps its output;
-# 3. runs `cargo bench --bench harness` (benches/harness.rs), which generates
+# 3. installs the pinned npm packages of tests/browser (playwright-core,
+#    axe-core) for Chromium's load time of the report page;
+# 4. runs `cargo bench --bench harness` (benches/harness.rs), which generates
 #    the workloads under bench/.cache/work, times compel check, eval and
 #    diff (two git revisions differing in 1% of the thresholds),
 #    cedar validate, a live Prometheus, and prints the table (also written
@@ -14,7 +16,8 @@
 #
 # Needs: a Rust toolchain, network access to crates.io the first time (for
 # cedar), and for the full table `prometheus`, `promtool`, `/usr/bin/time`
-# and `valgrind` (Debian: apt-get install prometheus time valgrind). A missing
+# and `valgrind` (Debian: apt-get install prometheus time valgrind), and for
+# the report page's load time `chromium`, `node` and `npm`. A missing
 # tool costs its rows, not the run.
 #
 # Environment: COMPEL_BENCH_REPS (default 11), COMPEL_BENCH_N (10000),
@@ -22,9 +25,8 @@
 # COMPEL_BENCH_LSP=0 to skip the language server, CEDAR_VERSION (4.14.1),
 # COMPEL_BENCH_BASELINE=path/to/another/compel to time an older build in the
 # same rounds (before/after), COMPEL_BENCH_ONLY=compare,memory,instructions,
-# diff,startup,prometheus,lsp to run some sections only.
-# startup,prometheus,lsp to run some sections only; COMPEL_BENCH_SERVE=0 skips
-# the `compel compile` / `compel serve` table (benches/serve.rs).
+# diff,startup,prometheus,report,lsp to run some sections only; COMPEL_BENCH_SERVE=0
+# skips the `compel compile` / `compel serve` table (benches/serve.rs).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -44,6 +46,14 @@ for tool in prometheus promtool; do
 done
 [[ -x /usr/bin/time ]] || echo "bench: /usr/bin/time not found (apt-get install time): no peak-memory rows" >&2
 command -v valgrind >/dev/null || echo "bench: valgrind not found (apt-get install valgrind): no instruction counts" >&2
+
+if command -v chromium >/dev/null && command -v npm >/dev/null; then
+    [[ -d tests/browser/node_modules/playwright-core ]] \
+        || npm ci --prefix tests/browser --no-fund --no-audit --loglevel=error \
+        || echo "bench: npm ci in tests/browser failed: no Chromium load time" >&2
+else
+    echo "bench: \`chromium\` or \`npm\` not found (apt-get install chromium nodejs npm): no Chromium load time" >&2
+fi
 
 # The bench profile for the test too, so both share one build.
 lsp_log=""

@@ -16,6 +16,9 @@
 //! - `compel eval --prometheus` against a live Prometheus holding 2,000
 //!   series (backfilled with promtool), and the same fetch one query at a
 //!   time, to show that queries run concurrently;
+//! - `compel report` of the N = 1,000 workload: the page's size, its time
+//!   against `compel eval`, and Chromium's load-to-screenshot time
+//!   (`benches/report_page/`);
 //! - the language server's latencies, read from the output of the LSP
 //!   latency test when `bench/run.sh` ran it (`COMPEL_BENCH_LSP_LOG`).
 //!
@@ -31,10 +34,11 @@
 //! `COMPEL_BENCH_CACHE` (default `bench/.cache`), `COMPEL_BENCH_BASELINE`
 //! (another `compel` binary, timed in the same rounds: before/after),
 //! `COMPEL_BENCH_ONLY` (a comma list of sections: `compare`, `memory`,
-//! `instructions`, `diff`, `startup`, `prometheus`, `lsp`).
+//! `instructions`, `diff`, `startup`, `prometheus`, `report`, `lsp`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
+mod report_page;
 mod workload;
 
 use std::fmt::Write as _;
@@ -393,7 +397,7 @@ fn main() {
 
     let mut table = Table::default();
     let mut notes: Vec<String> = Vec::new();
-    // COMPEL_BENCH_ONLY=compare,memory,diff,startup,prometheus,lsp picks sections.
+    // COMPEL_BENCH_ONLY=compare,memory,diff,startup,prometheus,report,lsp picks sections.
     let only = std::env::var("COMPEL_BENCH_ONLY").unwrap_or_default();
     let wants = |section: &str| only.is_empty() || only.split(',').any(|s| s.trim() == section);
 
@@ -690,6 +694,13 @@ fn main() {
             Ok(rows) => table.rows.extend(rows),
             Err(e) => notes.push(format!("live Prometheus not measured: {e}")),
         }
+    }
+
+    // ---- the report page: size, time against eval, Chromium's load --------
+    if wants("report") {
+        let (rows, report_notes) = report_page::rows(&dir, &small, reps);
+        table.rows.extend(rows);
+        notes.extend(report_notes);
     }
 
     // ---- language server -------------------------------------------------

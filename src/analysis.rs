@@ -139,10 +139,59 @@ pub fn resolve_import(importer: &str, written: &str) -> String {
     }
 }
 
+/// Whether a normalised `path` lies inside the normalised folder `root`
+/// (`""` is the working directory: every relative path that does not climb
+/// out of it).
+pub fn is_inside(path: &str, root: &str) -> bool {
+    let root = root.trim_end_matches('/');
+    if root.is_empty() {
+        return !(path == ".." || path.starts_with("../") || path.starts_with('/'));
+    }
+    path == root || path.starts_with(&format!("{root}/"))
+}
+
+/// A policy set that governs the files of a project without an import: the
+/// `[project] policies` of `compel.toml`. Each file it governs sees the set
+/// (and what the set imports) as if it imported it, so the set's policies
+/// and top-level gates apply to the file's subjects.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PolicySet {
+    /// The set: a stdlib module (`std/policies`) or a normalised path the
+    /// loader reads.
+    pub path: String,
+    /// The folder whose files it governs (normalised), or `None` for every
+    /// file analysed.
+    pub governs: Option<String>,
+}
+
+impl PolicySet {
+    /// Whether the set governs the file at `path`. The stdlib is never
+    /// governed.
+    pub fn governs(&self, path: &str) -> bool {
+        !stdlib::is_std_path(path) && self.governs.as_deref().is_none_or(|root| is_inside(path, root))
+    }
+}
+
+/// What an analysis needs besides the files: the parser's limits and the
+/// project's policy sets.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    /// The parser's limits.
+    pub limits: ParseLimits,
+    /// The policy sets that govern files without an import.
+    pub policy_sets: Vec<PolicySet>,
+}
+
 /// Analyses `roots` (normalised paths the loader can read) and everything
 /// they import, plus the stdlib.
 pub fn analyze(roots: &[String], loader: &dyn SourceLoader) -> Analysis {
     analyze_with(roots, loader, ParseLimits::default())
+}
+
+/// [`analyze`] within a project: its limits, and its policy sets governing
+/// every file they name.
+pub fn analyze_project(roots: &[String], loader: &dyn SourceLoader, settings: &Settings) -> Analysis {
+    analyze_project_with_parser(roots, loader, settings, &mut syntax::parse)
 }
 
 /// [`analyze`] with explicit parser limits.
@@ -162,6 +211,17 @@ pub fn analyze_with_parser(
     limits: ParseLimits,
     parse: &mut ParseFn<'_>,
 ) -> Analysis {
+    analyze_project_with_parser(roots, loader, &Settings { limits, policy_sets: Vec::new() }, parse)
+}
+
+/// [`analyze_project`] with the parser supplied by the host.
+pub fn analyze_project_with_parser(
+    roots: &[String],
+    loader: &dyn SourceLoader,
+    settings: &Settings,
+    parse: &mut ParseFn<'_>,
+) -> Analysis {
+    let limits = settings.limits;
     let mut loading =
         Loading { files: Files::new(), asts: Vec::new(), imports: Vec::new(), diags: Vec::new(), limits, parse };
     for name in stdlib::PRELUDE {
@@ -176,28 +236,36 @@ pub fn analyze_with_parser(
             }
         }
     }
+    let mut sets = Vec::new();
+    for set in &settings.policy_sets {
+        if let Some(id) = loading.load_path(&normalize_path(&set.path), loader, None) {
+            sets.push((id, set));
+        }
+    }
     loading.report_cycles();
     let Loading { files, asts, imports, mut diags, .. } = loading;
-    let (model, check_diags) = check::check(&files, &asts, &imports);
+    let mut visible = visible_files(&files, &imports);
+    govern_by_sets(&files, &sets, &mut visible);
+    let (model, check_diags) = check::check(&files, &asts, visible);
     diags.extend(check_diags);
-    hold_unknown_names(&files, &asts, &imports, &mut diags);
+    hold_unknown_names(&asts, &model.visible, &mut diags);
     diag::sort(&mut diags);
     diags.dedup();
     Analysis { files, asts, imports, roots: root_ids, model, diagnostics: diags }
 }
 
 /// A declaration whose header does not parse, or an import that does not,
-/// may be what an unknown name means (`program fraud_ai {` being typed):
-/// while a file sees such an item, its unknown names are not reported; the
-/// item's own syntax error is.
-fn hold_unknown_names(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>], diags: &mut Vec<Diagnostic>) {
+/// may be what an unknown name means (`program fraud_ai {` being typed), or
+/// the import that governs the file (`import "std/policies"` being typed):
+/// while a file sees such an item, its unknown names and its being governed
+/// by nothing (E0710) are not reported; the item's own syntax error is.
+fn hold_unknown_names(asts: &[ast::File], visible: &[Vec<FileId>], diags: &mut Vec<Diagnostic>) {
     let unsettled: Vec<bool> = asts.iter().map(|a| a.items.iter().any(|i| matches!(i, ast::Item::Error(_)))).collect();
     if !unsettled.contains(&true) {
         return;
     }
-    let visible = visible_files(files, imports);
     diags.retain(|d| {
-        d.code != Code::UnknownName
+        !matches!(d.code, Code::UnknownName | Code::Ungoverned)
             || !visible.get(d.primary.file.0 as usize).is_some_and(|v| v.iter().any(|f| unsettled[f.0 as usize]))
     });
 }
@@ -381,6 +449,25 @@ struct NoFiles;
 impl SourceLoader for NoFiles {
     fn load(&self, _path: &str) -> Result<String, String> {
         Err("the stdlib imports only the stdlib".to_string())
+    }
+}
+
+/// Each file a policy set governs sees the set and everything the set sees,
+/// as if it imported it.
+fn govern_by_sets(files: &Files, sets: &[(FileId, &PolicySet)], visible: &mut [Vec<FileId>]) {
+    if sets.is_empty() {
+        return;
+    }
+    for (i, file) in files.iter() {
+        let mut seen = visible[i.0 as usize].clone();
+        for (set, how) in sets {
+            if how.governs(&file.path) {
+                seen.extend(visible[set.0 as usize].iter().copied());
+            }
+        }
+        seen.sort();
+        seen.dedup();
+        visible[i.0 as usize] = seen;
     }
 }
 

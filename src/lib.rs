@@ -2,8 +2,14 @@
 //!
 //! Policies written in `.compel` files are parsed ([`syntax`]), checked
 //! ([`check`]), evaluated against metrics ([`eval`]), formatted ([`fmt`]) and
-//! served to editors ([`ide`], [`lsp`]). Everything is a library first; the
-//! `compel` binary is a thin shell over it.
+//! served to editors ([`ide`], and the language server in `lsp`).
+//! Everything is a library first; the `compel` binary is a thin shell over
+//! it.
+//!
+//! The front ends sit behind cargo features, both on by default: `cli` (the
+//! `compel` command, with the Prometheus client) and `lsp` (the language
+//! server). `default-features = false` builds the core alone, without
+//! clap, tokio, tower-lsp, ureq or mimalloc.
 //!
 //! A host program embeds the language by handing sources to
 //! [`analysis::analyze`] through a [`analysis::SourceLoader`]; the core does
@@ -56,6 +62,7 @@
 
 pub mod analysis;
 pub mod check;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod compile;
 pub mod diag;
@@ -63,10 +70,16 @@ pub mod diff;
 pub mod eval;
 pub mod fmt;
 pub mod ide;
+#[cfg(feature = "prometheus")]
+pub mod inputs;
 pub mod junit;
+#[cfg(feature = "lsp")]
 pub mod lsp;
 pub mod markdown;
+pub mod project;
+#[cfg(feature = "prometheus")]
 pub mod prometheus;
+#[cfg(feature = "cli")]
 pub mod serve;
 pub mod stdlib;
 pub mod syntax;

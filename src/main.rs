@@ -34,6 +34,7 @@ enum Command {
     /// Run the `test` blocks of policy files.
     Test(cli::test::Args),
     /// Start the language server on standard input and output.
+    #[cfg(feature = "lsp")]
     Lsp,
     /// Print the long explanation of a diagnostic code, e.g. `compel explain E0301`.
     Explain(cli::explain::Args),
@@ -72,6 +73,7 @@ fn run(args: Cli) -> ExitCode {
         Command::Serve(a) => cli::serve::run(*a),
         Command::Fmt(a) => cli::fmt::run(a),
         Command::Test(a) => cli::test::run(a),
+        #[cfg(feature = "lsp")]
         Command::Lsp => cli::lsp::run(),
         Command::Explain(a) => cli::explain::run(a),
     };

@@ -68,8 +68,9 @@ pub const DEFAULT_MAX_RETRIES: u32 = 2;
 /// The wait before the first retry by default (doubled for each next one).
 pub const DEFAULT_BACKOFF: Duration = Duration::from_millis(250);
 /// Prometheus' default lookback (`--query.lookback-delta`), in seconds: an
-/// instant evaluation at `t` sees the latest sample at or after `t - 5m`.
-pub const LOOKBACK_SECS: i64 = 300;
+/// instant evaluation at `t` sees the latest sample at or after `t - 5m`
+/// (the checker's [`crate::check::schema::PROMETHEUS_LOOKBACK_SECS`]).
+pub const LOOKBACK_SECS: i64 = crate::check::schema::PROMETHEUS_LOOKBACK_SECS;
 /// How many queries run at once by default.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 /// The evaluation step of subqueries by default, in seconds.

@@ -1,5 +1,6 @@
 //! Data-driven checker tests: every `tests/fixtures/check/AREA/*.compel` is
-//! checked on its own; its diagnostics, rendered as the terminal shows them,
+//! checked on its own, within its project (`project/` has a `compel.toml`
+//! naming policy sets); its diagnostics, rendered as the terminal shows them,
 //! are an insta snapshot, and the codes listed in its `// expect:` header
 //! must be exactly the codes reported. Adding a test means dropping in a
 //! file; `cargo insta review` (or `INSTA_UPDATE=always cargo test`)
@@ -10,9 +11,10 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use compel::analysis::analyze;
+use compel::analysis::{analyze, analyze_project};
 use compel::cli::{FsLoader, ProjectLoader};
 use compel::diag::render;
+use compel::project::Projects;
 
 /// The codes a fixture's `// expect:` header lists.
 fn expected_codes(text: &str) -> BTreeSet<String> {
@@ -35,8 +37,10 @@ fn check_fixtures() {
         let rel = relative(path);
         let bytes = std::fs::read(path).expect("fixture is readable");
         let text = String::from_utf8_lossy(&bytes);
-        let loader = ProjectLoader::for_paths(&[rel.clone().into()]);
-        let analysis = analyze(std::slice::from_ref(&rel), &loader);
+        // Within its project, as `compel check` sees it: a folder with a
+        // `compel.toml` (`project/`) gets its limits and policy sets.
+        let projects = Projects::for_paths(&[rel.clone().into()]).expect("the fixture's compel.toml is valid");
+        let analysis = analyze_project(std::slice::from_ref(&rel), &projects.loader(), &projects.settings());
         let diags: Vec<_> = analysis.user_diagnostics().cloned().collect();
         let got: BTreeSet<String> = diags.iter().map(|d| d.code.as_str().to_string()).collect();
         let want = expected_codes(&text);

@@ -237,7 +237,7 @@ fn sarif_fingerprints_do_not_move_with_unrelated_lines() {
     let repo = tempdir("fingerprints");
     std::fs::create_dir_all(repo.join(".git")).unwrap();
     std::fs::create_dir_all(repo.join("policies")).unwrap();
-    let text = "kpi accuracy {\n  metric \"m\"\n  target >= 92%\n}\n\ninitiative a {\n  owner \"x\"\n  stage model\n  kpis  [acuracy]\n}\n\ninitiative b {\n  owner \"x\"\n  stage model\n  kpis  [acuracy]\n}\n";
+    let text = "kpi accuracy {\n  metric \"m\"\n  target >= 92%\n}\n\ninitiative a {\n  owner \"x\"\n  stage model\n  kpis  [acuracy]\n}\n\ninitiative b {\n  owner \"x\"\n  stage model\n  kpis  [acuracy]\n}\n\n// Governed, so the only results are the two misspelt KPIs.\npolicy owned for initiative {\n  require owner == \"x\"\n}\n";
     let file = repo.join("policies/p.compel");
     std::fs::write(&file, text).unwrap();
     let before = check_sarif(&repo.join("policies"), &["p.compel"], &repo.join("before.sarif"));
@@ -379,7 +379,11 @@ fn test_exits_2_when_nothing_runs_unless_allowed() {
 /// A file with `n` unknown names, each an error.
 fn many_errors(dir: &Path, n: usize) -> PathBuf {
     let kpis: Vec<String> = (0..n).map(|i| format!("missing_{i}")).collect();
-    let text = format!("initiative a {{\n  owner \"x\"\n  stage model\n  kpis  [{}]\n}}\n", kpis.join(", "));
+    // A policy governs the file, so the only diagnostics are the errors.
+    let text = format!(
+        "initiative a {{\n  owner \"x\"\n  stage model\n  kpis  [{}]\n}}\n\npolicy owned for initiative {{\n  require owner == \"x\"\n}}\n",
+        kpis.join(", ")
+    );
     let file = dir.join("many.compel");
     std::fs::write(&file, text).unwrap();
     file

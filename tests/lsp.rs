@@ -1380,3 +1380,59 @@ fn feature_latencies(server: &mut Server, uri: &str, text: &str, middle: usize) 
     }
     out
 }
+
+// ---- the project's policy sets ---------------------------------------------
+
+fn codes_of(diags: &Value) -> Vec<String> {
+    let mut codes: Vec<String> = diags["diagnostics"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|d| d["code"].as_str().map(str::to_string))
+        .collect();
+    codes.sort();
+    codes
+}
+
+#[test]
+fn the_projects_policy_sets_govern_a_file_without_the_import() {
+    // `compel.toml` names `std/policies` and `org/standards.compel`;
+    // `program.compel` imports neither, as in `compel check`.
+    let mut server = Server::start("project", Start::default());
+    let uri = server.open("program.compel");
+    let diags = server.diagnostics(&uri, Some(1));
+    assert_eq!(codes_of(&diags), ["E0701", "E0703"], "{diags}");
+    assert!(diags.to_string().contains("`csuite_sponsor`"), "{diags}");
+    // The set's names are visible as if imported: hover on its KPI works.
+    let text = server.text("program.compel");
+    let at = server.pos(&text, "objectives   [gateway_latency]", 0, 15);
+    let hover = server.request("textDocument/hover", tdp(&uri, at));
+    assert!(hover.to_string().contains("Scoring latency at the API gateway"), "{hover}");
+    // Remove the sponsor's failing fact: the set's other policy still holds
+    // the program to a budget.
+    let at = server.pos(&text, "budget       1_200_000 USD", 0, 0);
+    let end = server.pos(&text, "budget       1_200_000 USD", 0, 26);
+    server.edit(&uri, 2, range(at, end), "");
+    let diags = server.diagnostics(&uri, Some(2));
+    assert_eq!(codes_of(&diags), ["E0701", "E0702", "E0703"], "{diags}");
+    shutdown(server);
+}
+
+#[test]
+fn a_file_governed_by_nothing_gets_the_warning_and_a_quick_fix() {
+    // The acme workspace has no `compel.toml`: a new file with a program
+    // and no import is governed by nothing.
+    let mut server = Server::start("acme", Start::default());
+    let text = "person lee {\n  name \"Lee\"\n  role manager\n}\n\nprogram p {\n  sponsor lee\n}\n";
+    let uri = server.open_text("forgot.compel", text);
+    let diags = server.diagnostics(&uri, Some(1));
+    assert_eq!(codes_of(&diags), ["E0710"], "{diags}");
+    let d = diags["diagnostics"][0].clone();
+    let actions = server.request(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": d["range"], "context": { "diagnostics": [d] } }),
+    );
+    let edits = actions.to_string();
+    assert!(edits.contains("import \\\"std/policies\\\""), "{actions}");
+    shutdown(server);
+}

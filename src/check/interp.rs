@@ -117,13 +117,20 @@ impl Budget {
         )
     }
 
-    fn step(&self) -> Result<(), Undecided> {
-        let left = self.left.load(Ordering::Relaxed);
-        if left == 0 {
-            return Err(Undecided::Unknown(self.message()));
+    /// The steps not yet taken.
+    pub fn left(&self) -> u64 {
+        self.left.load(Ordering::Relaxed)
+    }
+
+    /// Takes one step, or says the budget is spent. Threads evaluating over
+    /// one model share the budget: the decrement is one atomic
+    /// read-modify-write that never goes below zero, so no step is lost
+    /// between a read and a write and the limit holds across threads.
+    pub fn step(&self) -> Result<(), Undecided> {
+        match self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1)) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(Undecided::Unknown(self.message())),
         }
-        self.left.store(left - 1, Ordering::Relaxed);
-        Ok(())
     }
 }
 

@@ -17,6 +17,8 @@ pub mod builtins;
 mod executive;
 pub mod extend;
 pub mod families;
+mod governance;
+mod ids;
 pub mod interp;
 mod policies;
 pub mod rational;
@@ -26,17 +28,13 @@ pub mod value;
 
 use std::collections::{BTreeMap, HashMap};
 
+pub use ids::{DeclId, GateId};
 pub use schema::{AttrSpec, AttrType, Kind};
 pub use value::{MeasureUnit, Ty, Value};
 
-use crate::analysis::visible_files;
 use crate::diag::{self, Code, Diagnostic, Edit, Fix};
 use crate::syntax::ast::{self, AttrValue as AstAttrValue, CmpOp, Expr, ExprKind};
 use crate::text::{FileId, FileSpan, Files, Span};
-
-/// Identifies a declaration in the model.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, PartialOrd, Ord)]
-pub struct DeclId(pub u32);
 
 /// A declaration with resolved attributes.
 #[derive(Clone, Debug)]
@@ -62,7 +60,7 @@ pub struct Decl {
     /// Attributes as written, with resolved values.
     pub attrs: Vec<Attr>,
     /// Gates declared inside it (initiatives).
-    pub gates: Vec<usize>,
+    pub gates: Vec<GateId>,
     /// Whether a line of its body did not parse: an attribute it lacks may
     /// be the one being written, so it is not reported missing.
     pub incomplete: bool,
@@ -323,7 +321,7 @@ pub struct Model {
     /// The stages in their order (computed once attributes are resolved).
     pub stage_order: Vec<DeclId>,
     /// Top-level gates grouped by the stage they leave.
-    pub gates_from: HashMap<DeclId, Vec<usize>>,
+    pub gates_from: HashMap<DeclId, Vec<GateId>>,
     /// The evaluation steps left to this run (see [`interp::Budget`]).
     pub budget: interp::Budget,
     /// Every `extend` item.
@@ -430,10 +428,10 @@ impl Model {
     /// The gates that apply to an initiative at its current stage: the
     /// top-level gates its file sees with `from` equal to its stage, then its
     /// own gates for that transition.
-    pub fn gates_for(&self, initiative: DeclId) -> Vec<usize> {
+    pub fn gates_for(&self, initiative: DeclId) -> Vec<GateId> {
         let d = self.decl(initiative);
         let Some(stage) = d.reference("stage") else { return Vec::new() };
-        let mut out: Vec<usize> = self
+        let mut out: Vec<GateId> = self
             .gates_from
             .get(&stage)
             .map(|gs| gs.iter().copied().filter(|g| self.sees(d.file, self.gates[*g].file)).collect())
@@ -443,8 +441,10 @@ impl Model {
     }
 }
 
-/// Checks parsed files. `imports[i]` are the files file `i` imports.
-pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Model, Vec<Diagnostic>) {
+/// Checks parsed files. `visible[i]` are the files file `i` sees, sorted:
+/// itself, its transitive imports, the prelude and the policy sets that
+/// govern it (the analysis works them out).
+pub fn check(files: &Files, asts: &[ast::File], visible: Vec<Vec<FileId>>) -> (Model, Vec<Diagnostic>) {
     let mut cx = Checker {
         files,
         model: Model::default(),
@@ -453,7 +453,7 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
         budget_reported: false,
         broken_extends: Vec::new(),
     };
-    cx.model.visible = visible_files(files, imports);
+    cx.model.visible = visible;
     for (i, file) in asts.iter().enumerate() {
         cx.collect(FileId(i as u32), file);
     }
@@ -469,10 +469,10 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
     cx.recompute_model_lets();
     cx.model.compute_stage_order();
     cx.check_gates();
-    let mut gates_from: HashMap<DeclId, Vec<usize>> = HashMap::new();
+    let mut gates_from: HashMap<DeclId, Vec<GateId>> = HashMap::new();
     for (i, g) in cx.model.gates.iter().enumerate() {
         if let (None, Some(from)) = (g.owner, g.from) {
-            gates_from.entry(from).or_default().push(i);
+            gates_from.entry(from).or_default().push(GateId::new(i));
         }
     }
     cx.model.gates_from = gates_from;
@@ -491,6 +491,7 @@ pub fn check(files: &Files, asts: &[ast::File], imports: &[Vec<FileId>]) -> (Mod
         })
         .collect();
     policies::evaluate_static(&cx.model, cx.files, cx.budget_reported, &mut cx.diags);
+    cx.diags.extend(governance::ungoverned(&cx.model, cx.files, asts));
     (cx.model, cx.diags)
 }
 
@@ -697,7 +698,7 @@ impl<'a> Checker<'a> {
             doc: g.doc.as_ref().map(|d| d.text.clone()),
         });
         if let Some(o) = owner {
-            let gi = self.model.gates.len() - 1;
+            let gi = GateId::new(self.model.gates.len() - 1);
             self.model.decls[o.0 as usize].gates.push(gi);
         }
     }
@@ -1313,7 +1314,7 @@ impl<'a> Checker<'a> {
         }
         let Some(max_age) = attrs.iter().find(|a| a.name == "max_age") else { return };
         let AttrVal::Value(Value::Dur(age)) = &max_age.value else { return };
-        let lookback = rational::Rational::int(crate::prometheus::LOOKBACK_SECS);
+        let lookback = rational::Rational::int(schema::PROMETHEUS_LOOKBACK_SECS);
         let Some(needed) = res.add(lookback) else { return };
         if *age < needed {
             self.diags.push(
@@ -1350,7 +1351,7 @@ impl<'a> Checker<'a> {
     fn check_gates(&mut self) {
         let stages = self.model.stages().to_vec();
         let order: Vec<String> = stages.iter().map(|s| self.model.decl(*s).name.clone()).collect();
-        for gi in 0..self.model.gates.len() {
+        for gi in (0..self.model.gates.len()).map(GateId::new) {
             let file = self.model.gates[gi].file;
             let (from_ident, to_ident) = self.gate_idents(gi);
             let from = self.resolve_stage(file, &from_ident);
@@ -1393,7 +1394,7 @@ impl<'a> Checker<'a> {
         }
     }
 
-    fn gate_idents(&self, gi: usize) -> (ast::Ident, ast::Ident) {
+    fn gate_idents(&self, gi: GateId) -> (ast::Ident, ast::Ident) {
         // Gate idents are recovered from the stored spans of the AST gate.
         let g = &self.model.gates[gi];
         let text = &self.files.get(g.file).text[g.span.range()];

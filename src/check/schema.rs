@@ -214,6 +214,13 @@ pub struct AttrSpec {
     pub doc: &'static str,
 }
 
+/// Prometheus' default lookback (`--query.lookback-delta`), in seconds: an
+/// instant evaluation at `t` sees the latest sample at or after `t - 5m`.
+/// A KPI's `query` is read through it, so its `max_age` must cover its
+/// `resolution` plus the lookback (E0409); the Prometheus client dates
+/// subquery points by it.
+pub const PROMETHEUS_LOOKBACK_SECS: i64 = 300;
+
 const fn a(name: &'static str, ty: AttrType, required: bool, doc: &'static str) -> AttrSpec {
     AttrSpec { name, ty, required, doc }
 }

@@ -21,7 +21,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use super::eval::{self as eval_cli, parse_duration_exact};
-use super::{collect_paths, project_root, Exit, Limits, ProjectLoader, Unusable};
+use super::{project_root, Exit, ProjectLoader, Unusable};
 use crate::analysis::{analyze_with, normalize_path, Analysis, SourceLoader};
 use crate::diag::render as diag_render;
 use crate::diff::{self, render, Side};
@@ -188,10 +188,9 @@ fn read_sides(args: &Args) -> Result<Sides, Unusable> {
         }
     }
     if args.paths.len() == 1 && base_dir.is_dir() && args.paths[0].is_dir() {
-        let limits = Limits::for_paths(&args.paths)?;
         let old = vec![base_dir.to_path_buf()];
-        let base = analyze_with(&collect_paths(&old)?, &ProjectLoader::for_paths(&old), limits.parse);
-        let change = super::analyze_paths_with(&args.paths, limits.parse)?;
+        let base = super::analyze_paths(&old)?;
+        let change = super::analyze_paths(&args.paths)?;
         return Ok(Sides {
             base,
             change,
@@ -211,8 +210,8 @@ fn read_sides(args: &Args) -> Result<Sides, Unusable> {
     git(&["rev-parse", "--verify", "--quiet", "--end-of-options", &format!("{rev}^{{commit}}")])
         .map_err(|_| Unusable::from(format!("`{rev}` is not a git revision (a branch, a tag or a commit)")))?;
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    let limits = Limits::for_paths(&paths)?;
-    let change = super::analyze_paths_with(&paths, limits.parse)?;
+    let limits = crate::project::Projects::for_paths(&paths)?.limits();
+    let change = super::analyze_paths(&paths)?;
     let loader = GitLoader::new(rev, ProjectLoader::for_paths(&paths));
     let roots = loader.list(&paths)?;
     let base = analyze_with(&roots, &loader, limits.parse);
@@ -388,9 +387,9 @@ fn metrics(args: &Args, sides: &Sides, change: &Side) -> Result<(MetricStore, Ev
     if let Some(url) = url {
         let client = crate::prometheus::PrometheusClient::new(&url)?.with_auth(crate::prometheus::auth_from_env());
         let fetches = crate::eval::plan::plan(&change.analysis.model, &change.analysis.files, max_age);
-        eval_cli::fetch_prometheus(&client, &fetches, now, &mut store)?;
+        crate::inputs::fetch_prometheus(&client, &fetches, now, &mut store)?;
     }
-    eval_cli::refuse_long_series(&mut store, super::DEFAULT_MAX_SAMPLES);
+    crate::inputs::refuse_long_series(&mut store, super::DEFAULT_MAX_SAMPLES);
     Ok((store, opts))
 }
 
@@ -400,7 +399,7 @@ fn read_flag_file(shown: &str) -> Result<String, Unusable> {
 }
 
 /// The base's `compel.toml`, if it has one.
-fn base_config(sides: &Sides) -> Result<Option<eval_cli::Config>, Unusable> {
+fn base_config(sides: &Sides) -> Result<Option<crate::project::Config>, Unusable> {
     let (file, text) = match &sides.origin {
         Origin::Folder(root) => {
             let file = root.join("compel.toml");
@@ -423,7 +422,7 @@ fn base_config(sides: &Sides) -> Result<Option<eval_cli::Config>, Unusable> {
         Origin::Git(rev, _) => format!("{rev}:{}", file.display()),
         Origin::Folder(_) => file.display().to_string(),
     };
-    Ok(Some(eval_cli::parse_config(&shown, &text, &dir)?))
+    Ok(Some(crate::project::Config::parse(&shown, &text, &dir)?))
 }
 
 /// A metrics file the base's `compel.toml` names: at the base revision;

@@ -9,34 +9,26 @@
 //! included). A gate nobody asked about is readiness: reported, never
 //! blocking.
 //!
-//! Sources and defaults may come from a `compel.toml` at the project root,
-//! the first one found upward from the first path:
-//!
-//! ```toml
-//! prometheus = "http://127.0.0.1:9090"   # or:
-//! metrics = ["metrics/today.json"]       # relative to compel.toml
-//! max_age = "1d"                         # for KPIs without `max_age`
-//! timeout = "10s"                        # per Prometheus query attempt
-//!
-//! [limits]                               # see `cli::Limits`
-//! max_samples = 1000000                  # per series (`--max-samples`)
-//! max_metrics_bytes = "256MiB"           # all metric input (`--max-metrics-bytes`)
-//! ```
+//! Sources and defaults may come from the project's `compel.toml` (the
+//! first path's project, or `--config FILE`), read by [`crate::project`]:
+//! `prometheus`, `metrics`, `max_age`, `timeout` and `[limits]`.
 //!
 //! Flags win: a `--metrics` or `--prometheus` flag replaces both source
 //! keys of the file.
 
-use std::io::{Read as _, Write as _};
-use std::path::{Path, PathBuf};
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{analyze_paths_with, io_reason, parse_size, use_color, Exit, Limits, Unusable};
-use crate::check::rational::Rational;
-use crate::check::value::MS;
-use crate::diag::{self, render as diag_render, Code, Diagnostic};
-use crate::eval::metrics::{format_selector, parse_rfc3339, query_metric, MetricStore, Series};
-use crate::eval::{self, plan, render, sources, EvalOptions, Ready, Report};
-use crate::prometheus::{self, Auth, PrometheusClient, Query};
+use super::{analyze_projects, parse_size, use_color, Exit, Unusable};
+use crate::diag::{render as diag_render, Code, Diagnostic};
+use crate::eval::metrics::{parse_rfc3339, MetricStore};
+use crate::eval::{self, plan, render, EvalOptions, Ready, Report};
+pub use crate::inputs::{clock, without_credentials};
+use crate::inputs::{fetch_prometheus, read_metrics_file, refuse_long_series};
+use crate::project::Projects;
+pub use crate::project::{parse_duration, parse_duration_exact};
+use crate::prometheus::{self, Auth, PrometheusClient};
 
 /// Output formats of `compel eval`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -190,7 +182,7 @@ fn junit_run(args: &Inputs, started: &super::RunClock, now: &str) -> crate::juni
     let (files, url) = if !args.metrics.is_empty() || args.prometheus.is_some() {
         (args.metrics.clone(), args.prometheus.clone())
     } else {
-        load_config(args).map(|c| (c.metrics, c.prometheus)).unwrap_or_default()
+        load_projects(args).map(|p| (p.first().config.metrics, p.first().config.prometheus)).unwrap_or_default()
     };
     let mut sources: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     sources.extend(url.map(|u| format!("prometheus {}", without_credentials(&u))));
@@ -200,17 +192,6 @@ fn junit_run(args: &Inputs, started: &super::RunClock, now: &str) -> crate::juni
     // give the same report, whose only varying part is the measured `time`.
     run.timestamp = now.trim_end_matches('Z').to_string();
     run
-}
-
-/// A URL without the `user:password@` part.
-pub(crate) fn without_credentials(url: &str) -> String {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) if scheme.is_empty() => rest[at + 1..].to_string(),
-        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-        None => url.to_string(),
-    }
 }
 
 /// Evaluates, or says why the inputs are unusable.
@@ -250,7 +231,8 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
             })?),
             None => None,
         };
-    let config = load_config(args)?;
+    let projects = load_projects(args)?;
+    let config = projects.first().config;
 
     let mut limits = config.limits;
     if let Some(n) = args.max_samples {
@@ -304,7 +286,7 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
                 Ok::<_, Unusable>(store)
             })
         });
-        let analysis = analyze_paths_with(&args.paths, limits.parse);
+        let analysis = analyze_projects(&args.paths, &projects);
         let read = reader.map(|r| r.join().unwrap_or_else(|_| Err("reading the metrics failed".to_string().into())));
         (analysis, read)
     });
@@ -375,333 +357,28 @@ fn write_stdout(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
-/// The clock, in Unix nanoseconds, to the second (a report made now
-/// should not carry the clock's noise).
-pub(crate) fn clock() -> i64 {
-    let secs = match std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
-        Ok(d) => d.as_secs() as i64,
-        Err(e) => -(e.duration().as_secs() as i64),
-    };
-    secs.saturating_mul(crate::eval::metrics::NANOS)
-}
-
 pub(crate) fn stderr_color() -> bool {
     use std::io::IsTerminal;
     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal()
-}
-
-/// A series holding more than `max_samples` samples (after every source
-/// is merged) is not evaluated: its metric gets a source error, so the KPIs
-/// reading it are `unknown` with the reason.
-pub(crate) fn refuse_long_series(store: &mut MetricStore, max_samples: usize) {
-    let long: Vec<(String, String)> = store
-        .iter()
-        .filter(|s| s.samples.len() > max_samples)
-        .map(|s| {
-            let reason = format!(
-                "`{}` has {} samples, more than the limit of {max_samples} per series (raise it with `--max-samples`)",
-                s.selector(),
-                s.samples.len()
-            );
-            (s.metric.clone(), reason)
-        })
-        .collect();
-    for (metric, reason) in long {
-        store.add_source_error(metric, reason);
-    }
-}
-
-/// Reads one metrics file into `store`. `budget` is what is left of the
-/// `limit` on the bytes of all metric files together.
-pub(crate) fn read_metrics_file(
-    path: &Path,
-    sample_time: Option<i64>,
-    budget: &mut u64,
-    limit: u64,
-    store: &mut MetricStore,
-) -> Result<(), Unusable> {
-    let shown = path.display().to_string();
-    let mut bytes = Vec::new();
-    let result = if shown == "-" {
-        std::io::stdin().take(budget.saturating_add(1)).read_to_end(&mut bytes)
-    } else {
-        std::fs::File::open(path).and_then(|f| f.take(budget.saturating_add(1)).read_to_end(&mut bytes))
-    };
-    result.map_err(|e| {
-        Unusable::input(match shown.as_str() {
-            "-" => format!("cannot read standard input: {}", io_reason(&e)),
-            _ => format!("cannot read metrics file `{shown}`: {}", io_reason(&e)),
-        })
-    })?;
-    if bytes.len() as u64 > *budget {
-        return Err(format!(
-            "the metrics files hold more than {limit} bytes in all (at `{shown}`); \
-             raise the limit with `--max-metrics-bytes` or `[limits] max_metrics_bytes` in compel.toml"
-        )
-        .into());
-    }
-    *budget -= bytes.len() as u64;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        format!("metrics file `{shown}` is not valid UTF-8 (first bad byte at offset {})", e.utf8_error().valid_up_to())
-    })?;
-    let series = sources::read_metrics(&shown, &text, sample_time).map_err(|e| Unusable::from(e.to_string()))?;
-    store.add_all_from(series, &shown);
-    Ok(())
-}
-
-/// Fetches every KPI's series concurrently. A query that fails becomes a
-/// source error of what the KPI reads (its criteria are `unknown` with the
-/// reason); when every query fails, the server is unusable.
-///
-/// A plain KPI reads the raw samples of its `metric{labels}`. A `query`
-/// KPI's results are stored under a key of that query alone
-/// ([`query_metric`]), never under its `metric`: a plain KPI on the same
-/// metric reads only its own raw samples. KPIs asking for the same
-/// selector or query share one fetch, with the longest lookback and the
-/// finest resolution asked.
-pub(crate) fn fetch_prometheus(
-    client: &PrometheusClient,
-    fetches: &[plan::KpiFetch],
-    now: i64,
-    store: &mut MetricStore,
-) -> Result<(), String> {
-    let mut queries: Vec<Query> = Vec::new();
-    let exprs: Vec<String> = fetches
-        .iter()
-        .map(|f| match &f.query {
-            Some(q) => q.trim().to_string(),
-            None => format_selector(&f.metric, &f.labels),
-        })
-        .collect();
-    let mut is_query: Vec<bool> = Vec::new();
-    for (f, expr) in fetches.iter().zip(&exprs) {
-        let lookback = f.lookback.ceil() as i64;
-        let resolution_ms = f.resolution.map(|r| {
-            r.mul(Rational::int(1000)).map_or(i64::MAX, |ms| i64::try_from(ms.ceil()).unwrap_or(i64::MAX)).max(1)
-        });
-        match queries.iter_mut().zip(&is_query).find(|(q, &iq)| &q.expr == expr && iq == f.query.is_some()) {
-            Some((q, _)) => {
-                q.lookback_secs = q.lookback_secs.max(lookback);
-                q.resolution_ms = match (q.resolution_ms, resolution_ms) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-            }
-            None => {
-                queries.push(Query { expr: expr.clone(), lookback_secs: lookback, resolution_ms });
-                is_query.push(f.query.is_some());
-            }
-        }
-    }
-    if queries.is_empty() {
-        return Ok(());
-    }
-    let results = client.fetch_range(&queries, now);
-    let mut failures = Vec::new();
-    for ((query, result), &raw_query) in queries.iter().zip(&results).zip(&is_query) {
-        if raw_query {
-            store.add_query(&query.expr);
-        }
-        let key = if raw_query { Some(query_metric(&query.expr)) } else { None };
-        match result {
-            Ok(series) => match &key {
-                Some(key) => {
-                    for s in series {
-                        store.add_series(Series {
-                            metric: key.clone(),
-                            labels: s.labels.clone(),
-                            samples: s.samples.clone(),
-                            conflicts: s.conflicts.clone(),
-                            sources: s.sources.clone(),
-                        });
-                    }
-                }
-                None => store.add_all(series.iter().cloned()),
-            },
-            Err(reason) => {
-                match &key {
-                    Some(key) => store.add_source_error(key.clone(), reason.clone()),
-                    None => {
-                        for (f, _) in fetches.iter().zip(&exprs).filter(|(f, e)| f.query.is_none() && *e == &query.expr)
-                        {
-                            store.add_source_error(f.metric.clone(), reason.clone());
-                        }
-                    }
-                }
-                failures.push(reason.clone());
-            }
-        }
-    }
-    // E0514 checks a `max_age` written in the KPI; the default one (flag or
-    // compel.toml) is only known now.
-    for f in fetches.iter().filter(|f| f.default_max_age) {
-        let (Some(q), Some(res)) = (&f.query, f.resolution) else { continue };
-        let needed = res.add(Rational::int(prometheus::LOOKBACK_SECS));
-        if needed.is_some_and(|n| f.max_age < n) {
-            store.add_source_error(
-                query_metric(q),
-                format!(
-                    "`{}` takes the default max_age {}, below its resolution {} plus Prometheus' 5m lookback: \
-                     a query's points may carry samples that old, so give the KPI a `max_age` of at least that",
-                    f.kpi,
-                    crate::check::value::fmt_dur(f.max_age),
-                    crate::check::value::fmt_dur(res)
-                ),
-            );
-        }
-    }
-    if failures.len() == queries.len() {
-        return Err(format!(
-            "no metric could be read from prometheus: {}",
-            failures.first().cloned().unwrap_or_default()
-        ));
-    }
-    Ok(())
 }
 
 pub(crate) fn duration_error(flag: &str, text: &str) -> String {
     format!("`{flag} {text}` is not a duration such as 1d, 36h, 90m or 500ms")
 }
 
-/// Parses a duration: a number and a unit `ms s m h d w` (`1d`, `1.5h`),
-/// exactly, in seconds.
-pub fn parse_duration_exact(text: &str) -> Option<Rational> {
-    let t = text.trim();
-    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '_'))?;
-    let (num, unit) = t.split_at(split);
-    let n = Rational::parse_decimal(num)?;
-    let factor = match unit.trim() {
-        "ms" => MS,
-        "s" => Rational::ONE,
-        "m" => Rational::int(60),
-        "h" => Rational::int(3600),
-        "d" => Rational::int(86_400),
-        "w" => Rational::int(604_800),
-        _ => return None,
-    };
-    n.mul(factor)
-}
-
-/// [`parse_duration_exact`] as floating-point seconds (for timeouts).
-pub fn parse_duration(text: &str) -> Option<f64> {
-    parse_duration_exact(text).map(Rational::to_f64)
-}
-
-/// What `compel.toml` may set.
-#[derive(Debug, Default)]
-pub(crate) struct Config {
-    /// A Prometheus server's URL.
-    pub(crate) prometheus: Option<String>,
-    /// Metrics files, relative to the file's folder resolved.
-    pub(crate) metrics: Vec<PathBuf>,
-    /// The `max_age` of KPIs that set none.
-    pub(crate) max_age: Option<Rational>,
-    /// The bound on each Prometheus query attempt, in seconds.
-    pub(crate) timeout: Option<f64>,
-    /// The limits.
-    pub(crate) limits: Limits,
-}
-
-/// What the `compel.toml` at or above `start` sets (the defaults without
-/// one), as `compel eval` reads it.
-pub(crate) fn project_config(start: &Path) -> Result<Config, String> {
-    let Some(path) = find_config(start) else { return Ok(Config::default()) };
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
-    parse_config(&shown, &text, path.parent().unwrap_or(Path::new(".")))
-}
-
-const CONFIG_KEYS: &[&str] = &["prometheus", "metrics", "max_age", "timeout"];
-
-/// The first `compel.toml` at or above `start` (a file's folder, or a folder).
-fn find_config(start: &Path) -> Option<PathBuf> {
-    let start = if start.is_absolute() { start.to_path_buf() } else { std::env::current_dir().ok()?.join(start) };
-    let mut dir = if start.is_dir() { Some(start.as_path()) } else { start.parent() };
-    while let Some(d) = dir {
-        let candidate = d.join("compel.toml");
-        if candidate.is_file() {
-            return Some(candidate);
-        }
-        dir = d.parent();
-    }
-    None
-}
-
-fn load_config(args: &Inputs) -> Result<Config, String> {
-    let path = match &args.config {
-        Some(p) => p.clone(),
-        None => match args.paths.first().and_then(|p| find_config(p)) {
-            Some(p) => p,
-            None => return Ok(Config::default()),
-        },
-    };
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
-    parse_config(&shown, &text, path.parent().unwrap_or(Path::new(".")))
-}
-
-pub(crate) fn parse_config(shown: &str, text: &str, dir: &Path) -> Result<Config, String> {
-    let table: toml::Table =
-        text.parse().map_err(|e: toml::de::Error| format!("`{shown}` is not valid TOML: {}", e.message()))?;
-    let mut config = Config { limits: Limits::from_table(shown, &table)?, ..Config::default() };
-    for (key, value) in &table {
-        let wrong = |what: &str| format!("`{shown}`: `{key}` must be {what}");
-        match key.as_str() {
-            "prometheus" => config.prometheus = Some(value.as_str().ok_or_else(|| wrong("a URL string"))?.to_string()),
-            "metrics" => {
-                let items: Vec<&str> = match value {
-                    toml::Value::String(s) => vec![s.as_str()],
-                    toml::Value::Array(items) => items
-                        .iter()
-                        .map(|i| i.as_str().ok_or_else(|| wrong("a list of file names")))
-                        .collect::<Result<_, _>>()?,
-                    _ => return Err(wrong("a list of file names")),
-                };
-                config.metrics = items.into_iter().map(|i| relative_to(dir, i)).collect();
-            }
-            "max_age" | "timeout" => {
-                let text = value.as_str().ok_or_else(|| wrong("a duration string such as \"1d\""))?;
-                let secs = parse_duration_exact(text).ok_or_else(|| wrong("a duration string such as \"1d\""))?;
-                if key == "max_age" {
-                    config.max_age = Some(secs);
-                } else {
-                    config.timeout = Some(secs.to_f64());
-                }
-            }
-            // Sections are for other commands.
-            _ if value.is_table() => {}
-            _ => {
-                let mut message = format!("`{shown}`: unknown key `{key}`");
-                match diag::did_you_mean(key, CONFIG_KEYS.iter().copied()) {
-                    Some(s) => message.push_str(&format!(" (did you mean `{s}`?)")),
-                    None => message.push_str(&format!(" (the keys are {})", CONFIG_KEYS.join(", "))),
-                }
-                return Err(message);
-            }
-        }
-    }
-    Ok(config)
-}
-
-fn relative_to(dir: &Path, file: &str) -> PathBuf {
-    let p = Path::new(file);
-    if p.is_absolute() || file == "-" || dir.as_os_str().is_empty() {
-        p.to_path_buf()
-    } else {
-        dir.join(p)
-    }
+/// The projects of the paths, with `--config` in place of the first
+/// path's `compel.toml` when given.
+fn load_projects(args: &Inputs) -> Result<Projects, String> {
+    Projects::with_config(&args.paths, args.config.as_deref())
 }
 
 /// What `compel serve` takes from the project's `compel.toml` (found as
 /// `eval` finds it, from the first path): the default `max_age`, the
 /// Prometheus timeout in seconds, and the limits.
-pub(crate) fn serve_config(paths: &[PathBuf]) -> Result<(Option<Rational>, Option<f64>, Limits), String> {
-    let Some(path) = paths.first().and_then(|p| find_config(p)) else {
-        return Ok((None, None, Limits::default()));
-    };
-    let shown = path.display().to_string();
-    let text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read `{shown}`: {}", io_reason(&e)))?;
-    let config = parse_config(&shown, &text, path.parent().unwrap_or(Path::new(".")))?;
+pub(crate) fn serve_config(
+    paths: &[PathBuf],
+) -> Result<(Option<crate::check::rational::Rational>, Option<f64>, super::Limits), String> {
+    let config = Projects::with_config(paths, None)?.first().config;
     Ok((config.max_age, config.timeout, config.limits))
 }
 
@@ -725,18 +402,5 @@ mod tests {
         assert_eq!(parse_duration("10"), None);
         assert_eq!(parse_duration("d"), None);
         assert_eq!(parse_duration("3y"), None);
-    }
-
-    #[test]
-    fn config_keys() {
-        let c =
-            parse_config("compel.toml", "metrics = [\"m.json\"]\nmax_age = \"2d\"\n[fmt]\nx = 1\n", Path::new("proj"))
-                .unwrap_or_default();
-        assert_eq!(c.metrics, vec![PathBuf::from("proj/m.json")]);
-        assert_eq!(c.max_age, Some(Rational::int(172_800)));
-        let e = parse_config("compel.toml", "promethus = \"x\"", Path::new("")).err().unwrap_or_default();
-        assert!(e.contains("did you mean `prometheus`"), "{e}");
-        let e = parse_config("compel.toml", "max_age = 3", Path::new("")).err().unwrap_or_default();
-        assert!(e.contains("must be a duration"), "{e}");
     }
 }

@@ -70,15 +70,20 @@ fn trends(e: &super::eval::Evaluated) -> Vec<(String, Vec<SampleRecord>)> {
     };
     let from = now.saturating_sub(TREND_WINDOW_SECS.saturating_mul(NANOS));
     let model = &e.analysis.model;
+    let mut kpis = std::collections::HashMap::new();
+    for d in model.decls.iter().filter(|d| d.kind == crate::check::Kind::Kpi) {
+        kpis.entry(d.name.as_str()).or_insert(d);
+    }
+    let index = crate::eval::evaluate::SeriesIndex::new(&e.store);
     let mut out = Vec::new();
     for k in &e.report.kpis {
-        let Some(d) = model.decls.iter().find(|d| d.kind == crate::check::Kind::Kpi && d.name == k.name) else {
+        let Some(d) = kpis.get(k.name.as_str()) else {
             continue;
         };
         let Some(metric) = d.str_attr("metric") else {
             continue;
         };
-        if let Selection::One(series) = e.store.select_one(metric, &d.labels()) {
+        if let Selection::One(series) = index.select_one(metric, &d.labels()) {
             let samples = series.samples_in(from, now);
             let start = samples.len().saturating_sub(TREND_POINTS);
             let records =

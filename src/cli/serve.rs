@@ -17,13 +17,14 @@ use std::sync::mpsc::{channel, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
-use super::eval::{fetch_prometheus, parse_duration_exact, read_metrics_file, refuse_long_series, serve_config};
+use super::eval::{parse_duration_exact, serve_config};
 use super::{analyze_paths, collect_paths, Exit};
 use crate::analysis::Analysis;
 use crate::check::rational::Rational;
 use crate::diag::{render, Diagnostic};
 use crate::eval::metrics::{query_metric, MetricStore, NANOS};
 use crate::eval::{self, html, plan, EvalOptions, Report};
+use crate::inputs::{fetch_prometheus, read_metrics_file, refuse_long_series};
 use crate::prometheus::{self, PrometheusClient};
 use crate::serve::exposition::{self, Facts};
 use crate::serve::http::{self, Request, Response};

@@ -590,6 +590,29 @@ Fix: nothing, while the initiative stays at its stage. Before it advances,
 meet the criterion (version the dataset) and confirm with
 `compel eval --ready scoring`.";
 
+    Ungoverned = "E0710", Warning, "nothing governs this file",
+"A file declares programs or initiatives, but no policy and no top-level
+gate applies to them: the file imports no policy set, and no policy set of
+the project governs it. Policies govern the subjects of the files that see
+them, so a file that forgets `import \"std/policies\"` would check clean and
+its policies would be missing from `compel eval`'s report. The warning
+names the file's first program or initiative.
+
+Example:
+
+    // program.compel, with no import and no compel.toml
+    program fraud_ai { sponsor lee  review_every 30d  last_review 2026-11-02 }
+
+Fix: import the policies that apply (`import \"std/policies\"`, or your
+organisation's set; the editor offers the stdlib import as a quick fix), or
+name the sets every file of the project follows in `compel.toml`:
+
+    [project]
+    policies = [\"std/policies\", \"org/standards.compel\"]
+
+Those sets then govern every file of the project, in `compel check`,
+`eval`, `test`, `report`, `compile` and the editor alike.";
+
     TestError = "E0801", Error, "invalid test",
 "A `test` block is malformed: an assertion names an unknown initiative,
 KPI, policy, subject or outcome (a near name gets a did-you-mean), names a

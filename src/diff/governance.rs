@@ -285,7 +285,7 @@ fn transitions(model: &Model, top: &[usize], init: DeclId) -> BTreeMap<(String, 
     let d = model.decl(init);
     let mut out: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     let top = top.iter().map(|i| (*i, &model.gates[*i])).filter(|(_, g)| model.sees(d.file, g.file));
-    let own = d.gates.iter().map(|i| (*i, &model.gates[*i]));
+    let own = d.gates.iter().map(|i| (i.index(), &model.gates[*i]));
     for (i, g) in top.chain(own) {
         let from = g.from.map_or_else(|| g.from_name.clone(), |s| model.decl(s).name.clone());
         let to = g.to.map_or_else(|| g.to_name.clone(), |s| model.decl(s).name.clone());

@@ -123,7 +123,8 @@ pub fn judge(diff: &mut Diff, base: &Side, change: &Side, store: &MetricStore, o
     }
     let mut model = change.model().clone();
     let mut files: Files = change.analysis.files.clone();
-    let top: Vec<usize> = (0..model.gates.len()).filter(|g| model.gates[*g].owner.is_none()).collect();
+    let top: Vec<crate::check::GateId> =
+        (0..model.gates.len()).filter(|g| model.gates[*g].owner.is_none()).map(crate::check::GateId::new).collect();
     // (index of the change, initiative in the change, the base's gates
     // injected for it) or why it cannot be judged.
     let mut plans: Vec<(usize, Plan)> = Vec::new();
@@ -190,7 +191,7 @@ pub fn judge(diff: &mut Diff, base: &Side, change: &Side, store: &MetricStore, o
     for ((_, plan), run) in plans.iter().zip(&mut runs) {
         let Ok((c, injected)) = plan else { continue };
         let Some(adv) = diff.changes[run.0].advance.clone() else { continue };
-        model.decls[c.0 as usize].gates = injected.clone();
+        model.decls[c.0 as usize].gates = injected.iter().map(|g| crate::check::GateId::new(*g)).collect();
         let report = evaluate_initiative(&model, &files, store, opts, *c, &[]);
         run.2 = GateRun::of(&report, &adv.to);
     }

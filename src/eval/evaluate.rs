@@ -67,7 +67,7 @@ use crate::check::builtins::{self, Family};
 use crate::check::interp::{self, Env, KpiState, Metrics, Undecided};
 use crate::check::rational::Rational;
 use crate::check::value::{fmt_num, nanos_to_secs, secs_to_nanos_ceil, secs_to_nanos_floor, Value, MS, NANOS_PER_SEC};
-use crate::check::{DeclId, Kind, MeasureUnit, Model};
+use crate::check::{DeclId, GateId, Kind, MeasureUnit, Model};
 use crate::stdlib;
 use crate::syntax::ast::{self, BinOp, CmpOp, Expr, ExprKind, UnOp};
 use crate::text::{FileId, Files};
@@ -115,7 +115,7 @@ pub fn evaluate_initiative(
     store: &MetricStore,
     opts: &EvalOptions,
     initiative: DeclId,
-    top_gates: &[usize],
+    top_gates: &[GateId],
 ) -> InitiativeReport {
     model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
     let metrics = StoreMetrics::new(model, store, opts);
@@ -900,7 +900,7 @@ impl Metrics for StoreMetrics<'_> {
 /// The store's series indexed by metric and by label pair, so selecting
 /// one of many series of a metric does not scan them all. Selects exactly
 /// as [`MetricStore::select`] does (same matches, same order).
-struct SeriesIndex<'a> {
+pub(crate) struct SeriesIndex<'a> {
     metrics: HashMap<&'a str, MetricSeries<'a>>,
 }
 
@@ -914,7 +914,8 @@ struct MetricSeries<'a> {
 }
 
 impl<'a> SeriesIndex<'a> {
-    fn new(store: &'a MetricStore) -> SeriesIndex<'a> {
+    /// Indexes every series of `store`.
+    pub(crate) fn new(store: &'a MetricStore) -> SeriesIndex<'a> {
         let mut metrics: HashMap<&'a str, MetricSeries<'a>> = HashMap::new();
         for s in store.iter() {
             let m = metrics.entry(s.metric.as_str()).or_default();
@@ -946,7 +947,9 @@ impl<'a> SeriesIndex<'a> {
         }
     }
 
-    fn select_one(&self, metric: &str, selector: &Labels) -> Selection<'a> {
+    /// The one series of `metric` that `selector` selects, as
+    /// [`MetricStore::select_one`].
+    pub(crate) fn select_one(&self, metric: &str, selector: &Labels) -> Selection<'a> {
         let mut found = self.select(metric, selector);
         match found.len() {
             0 => Selection::None,
@@ -1083,7 +1086,7 @@ impl<'a> Evaluator<'a> {
     fn initiatives(
         &self,
         initiatives: &[DeclId],
-        top_gates: &[usize],
+        top_gates: &[GateId],
         store: &MetricStore,
         opts: &EvalOptions,
         workers: usize,
@@ -1161,8 +1164,8 @@ impl<'a> Evaluator<'a> {
                 })
                 .collect(),
         );
-        let top_gates: Vec<usize> =
-            (0..self.model.gates.len()).filter(|g| self.model.gates[*g].owner.is_none()).collect();
+        let top_gates: Vec<GateId> =
+            (0..self.model.gates.len()).map(GateId::new).filter(|g| self.model.gates[*g].owner.is_none()).collect();
         let init_reports = self.initiatives(&initiatives, &top_gates, store, opts, workers);
         let policies = self.policies();
 
@@ -1238,7 +1241,7 @@ impl<'a> Evaluator<'a> {
         r
     }
 
-    fn initiative(&self, id: DeclId, top_gates: &[usize]) -> InitiativeReport {
+    fn initiative(&self, id: DeclId, top_gates: &[GateId]) -> InitiativeReport {
         let d = self.model.decl(id);
         let file = self.files.get(d.file);
         let stage = d.reference("stage");
@@ -1258,7 +1261,7 @@ impl<'a> Evaluator<'a> {
 
         let mut gates = Vec::new();
         if let Some(stage) = stage {
-            let applicable: Vec<usize> = top_gates
+            let applicable: Vec<GateId> = top_gates
                 .iter()
                 .copied()
                 .filter(|g| {
@@ -1268,7 +1271,7 @@ impl<'a> Evaluator<'a> {
                 .chain(d.gates.iter().copied().filter(|g| self.model.gates[*g].from == Some(stage)))
                 .collect();
             // One entry per transition, in the order transitions first appear.
-            let mut groups: Vec<(String, String, Vec<usize>)> = Vec::new();
+            let mut groups: Vec<(String, String, Vec<GateId>)> = Vec::new();
             for gi in applicable {
                 let g = &self.model.gates[gi];
                 let to = g.to.map_or_else(|| g.to_name.clone(), |t| self.model.decl(t).name.clone());

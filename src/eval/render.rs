@@ -142,7 +142,7 @@ fn readiness_line(init: &InitiativeReport) -> (&'static str, String) {
 }
 
 /// A readable table per initiative, then the policies, then the outcome.
-/// `color` adds ANSI colours (the CLI passes [`crate::cli::use_color`]).
+/// `color` adds ANSI colours (the CLI passes its `use_color()`).
 pub fn human(report: &Report, color: bool) -> String {
     let p = Paint { on: color };
     let mut out = String::new();

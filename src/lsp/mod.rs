@@ -63,21 +63,28 @@ use convert::Lines;
 use workspace::{Document, Job, Materialised, Snapshot};
 
 use crate::analysis::normalize_path;
-use crate::cli::Exit;
 use crate::ide::{self, completion::Source, OffsetMap, ParseCache};
 use crate::stdlib;
 use crate::text::{FileId, FileSpan, LineIndex, Span};
 
+/// How a run of the language server ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// The client asked to shut down, then disconnected, as the protocol
+    /// says.
+    ShutDown,
+    /// The client disconnected without asking to shut down.
+    Disconnected,
+    /// The server could not start (the reason).
+    NotStarted(String),
+}
+
 /// Runs the language server on stdin and stdout until the client
-/// disconnects. Exits with success when the client asked to shut down
-/// first, as the protocol says.
-pub fn run() -> Exit {
+/// disconnects.
+pub fn run() -> Ended {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the language server: {e}");
-            return Exit::Error;
-        }
+        Err(e) => return Ended::NotStarted(e.to_string()),
     };
     let shutdown = Arc::new(AtomicBool::new(false));
     let flag = shutdown.clone();
@@ -87,9 +94,9 @@ pub fn run() -> Exit {
     });
     runtime.shutdown_timeout(Duration::from_millis(200));
     if shutdown.load(Ordering::SeqCst) {
-        Exit::Success
+        Ended::ShutDown
     } else {
-        Exit::Error
+        Ended::Disconnected
     }
 }
 
@@ -126,9 +133,10 @@ struct State {
     watch_files: bool,
     folders: Vec<PathBuf>,
     disk: BTreeSet<String>,
-    /// The parser's limits from the project's `compel.toml`, as `compel
-    /// check` reads them (the first folder's project).
-    limits: Option<crate::syntax::ParseLimits>,
+    /// The parser's limits (the first folder's project) and the policy
+    /// sets of every folder's project, from `compel.toml` as `compel check`
+    /// reads them.
+    settings: Option<crate::analysis::Settings>,
     docs: HashMap<String, Document>,
     generation: u64,
     latest: Option<Arc<Snapshot>>,
@@ -303,23 +311,26 @@ impl Inner {
     /// Collects the workspace's files from disk and re-analyses.
     async fn scan(&self, folders: Vec<PathBuf>) {
         let scanned = tokio::task::spawn_blocking(move || {
-            (workspace::scan_folders(&folders), crate::cli::Limits::for_paths(&folders).map(|l| l.parse))
+            (workspace::scan_folders(&folders), crate::project::Projects::for_paths(&folders).map(|p| p.settings()))
         })
         .await;
-        let (scanned, limits) = match scanned {
-            Ok((files, limits)) => (Ok(files), limits),
-            Err(e) => (Err(e), Ok(crate::syntax::ParseLimits::default())),
+        let (scanned, settings) = match scanned {
+            Ok((files, settings)) => (Ok(files), settings),
+            Err(e) => (Err(e), Ok(crate::analysis::Settings::default())),
         };
-        let limits = match limits {
-            Ok(l) => l,
+        let settings = match settings {
+            Ok(s) => s,
             Err(message) => {
                 self.client
-                    .log_message(lsp::MessageType::WARNING, format!("{message}; using the default limits"))
+                    .log_message(
+                        lsp::MessageType::WARNING,
+                        format!("{message}; using the default limits and no project policy sets"),
+                    )
                     .await;
-                crate::syntax::ParseLimits::default()
+                crate::analysis::Settings::default()
             }
         };
-        self.lock().limits = Some(limits);
+        self.lock().settings = Some(settings);
         let message = match scanned {
             Ok(Some(files)) => {
                 let mut s = self.lock();
@@ -376,7 +387,7 @@ impl Inner {
             roots: roots.into_iter().collect(),
             docs,
             folders: s.folders.clone(),
-            limits: s.limits.unwrap_or_default(),
+            settings: s.settings.clone().unwrap_or_default(),
         }
     }
 

@@ -15,11 +15,11 @@ use std::sync::Arc;
 
 use tower_lsp::lsp_types::Url;
 
-use crate::analysis::{analyze_with_parser, normalize_path, Analysis, SourceLoader};
+use crate::analysis::{analyze_project_with_parser, is_inside, normalize_path, Analysis, Settings, SourceLoader};
 use crate::diag::Code;
 use crate::ide::{OffsetMap, ParseCache};
+use crate::project::project_root;
 use crate::stdlib;
-use crate::syntax::ParseLimits;
 use crate::text::{FileId, LineIndex};
 
 /// An open document.
@@ -77,8 +77,9 @@ pub struct Job {
     pub docs: HashMap<String, (Arc<String>, i32)>,
     /// The workspace folders.
     pub folders: Vec<PathBuf>,
-    /// The parser's limits (the project's `compel.toml` may raise them).
-    pub limits: ParseLimits,
+    /// The parser's limits and the policy sets of the projects (their
+    /// `compel.toml`).
+    pub settings: Settings,
 }
 
 /// Open documents first, then the file system; imports confined to the
@@ -119,27 +120,6 @@ impl SourceLoader for Overlay<'_> {
     }
 }
 
-/// The project a path belongs to, as `compel check` finds it: the nearest
-/// folder at or above it holding `compel.toml`, else the folder itself (a
-/// file's folder).
-pub fn project_root(path: &Path) -> String {
-    let start =
-        if path.is_dir() { path.to_path_buf() } else { path.parent().map(Path::to_path_buf).unwrap_or_default() };
-    let mut dir = Some(start.as_path());
-    while let Some(d) = dir {
-        if d.join("compel.toml").is_file() {
-            return normalize_path(&d.to_string_lossy());
-        }
-        dir = d.parent();
-    }
-    normalize_path(&start.to_string_lossy())
-}
-
-/// Whether a normalised `path` lies inside the normalised folder `root`.
-fn is_inside(path: &str, root: &str) -> bool {
-    path == root || path.starts_with(&format!("{}/", root.trim_end_matches('/')))
-}
-
 /// The projects of an analysis: each workspace folder's, and each open
 /// document's that lies outside them.
 fn projects(job: &Job) -> Vec<String> {
@@ -157,7 +137,7 @@ fn projects(job: &Job) -> Vec<String> {
 /// Runs one analysis.
 pub fn analyse(job: Job, cache: &mut ParseCache) -> Snapshot {
     let loader = Overlay { docs: &job.docs, projects: projects(&job) };
-    let analysis = analyze_with_parser(&job.roots, &loader, job.limits, &mut |f, t, l| cache.parse(f, t, l));
+    let analysis = analyze_project_with_parser(&job.roots, &loader, &job.settings, &mut |f, t, l| cache.parse(f, t, l));
     cache.end_run();
     let versions = job.docs.iter().map(|(p, (_, v))| (p.clone(), *v)).collect();
     Snapshot { analysis, generation: job.generation, versions }

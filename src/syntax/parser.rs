@@ -1502,7 +1502,7 @@ mod tests {
 
     #[test]
     fn parses_the_reference_example() {
-        let src = include_str!("../../../shared/examples/acme/acme.compel");
+        let src = include_str!("../../examples/acme/acme.compel");
         let (file, diags) = p(src);
         assert!(diags.is_empty(), "{diags:?}");
         assert_eq!(file.items.len(), 9);

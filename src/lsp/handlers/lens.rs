@@ -197,7 +197,7 @@ fn run_test(snap: &Snapshot, path: &str, arg: &Value, encoding: Encoding) -> Don
             format!("not run: the policies do not compile ({errors} error{})", if errors == 1 { "" } else { "s" });
         return done(false, why.clone(), Vec::new(), json!({ "error": why }));
     }
-    let loader = crate::cli::ProjectLoader::for_paths(&[PathBuf::from(path)]);
+    let loader = crate::project::ProjectLoader::for_paths(&[PathBuf::from(path)]);
     let results = crate::testing::run_tests(a, &loader, Some(&name));
     let Some(r) = results.into_iter().find(|r| r.name == name && r.file == path) else {
         let why = "no such test in this file (save or wait for the analysis)".to_string();

@@ -28,10 +28,11 @@ use tower_lsp::lsp_types as lsp;
 
 use super::super::Inner;
 use crate::analysis::Analysis;
-use crate::cli::eval as cli_eval;
 use crate::eval::metrics::{format_rfc3339, parse_rfc3339, MetricStore};
 use crate::eval::report::{KpiReport, KpiStatus};
 use crate::eval::{self, plan, EvalOptions, Report};
+use crate::inputs;
+use crate::project::{Config, Project};
 use crate::prometheus::{self, PrometheusClient};
 
 /// The user's live-values setting.
@@ -88,7 +89,7 @@ impl Source {
     pub fn shown(&self) -> String {
         match self {
             Source::Files(f) => f.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
-            Source::Prometheus(u) => format!("prometheus {}", cli_eval::without_credentials(u)),
+            Source::Prometheus(u) => format!("prometheus {}", inputs::without_credentials(u)),
         }
     }
 }
@@ -96,9 +97,9 @@ impl Source {
 /// The source the user's settings name, resolved against `folder`, with
 /// the project's configuration (limits, timeout, `max_age`). Reads
 /// `compel.toml` (never a metric) to find its limits and suggestion.
-pub fn source(settings: &LiveSettings, folder: Option<&Path>) -> Result<(Source, cli_eval::Config), String> {
+pub fn source(settings: &LiveSettings, folder: Option<&Path>) -> Result<(Source, Config), String> {
     let start = folder.map(Path::to_path_buf).unwrap_or_default();
-    let config = if folder.is_some() { cli_eval::project_config(&start)? } else { cli_eval::Config::default() };
+    let config = if folder.is_some() { Project::discover_upward(&start)?.config } else { Config::default() };
     let rel = |f: &str| if Path::new(f).is_absolute() { PathBuf::from(f) } else { start.join(f) };
     let source = if !settings.metrics.is_empty() {
         Source::Files(settings.metrics.iter().map(|f| rel(f)).collect())
@@ -126,7 +127,7 @@ pub fn source(settings: &LiveSettings, folder: Option<&Path>) -> Result<(Source,
 pub fn evaluate(
     analysis: &Analysis,
     source: &Source,
-    config: &cli_eval::Config,
+    config: &Config,
     sample_time: Option<&str>,
 ) -> Result<Report, String> {
     let errors = analysis.user_diagnostics().filter(|d| d.is_compile_error()).count();
@@ -136,7 +137,7 @@ pub fn evaluate(
             if errors == 1 { "" } else { "s" }
         ));
     }
-    let now = cli_eval::clock();
+    let now = inputs::clock();
     let max_age = config.max_age.unwrap_or(eval::DEFAULT_MAX_AGE);
     let limits = &config.limits;
     let mut store = MetricStore::new();
@@ -150,7 +151,7 @@ pub fn evaluate(
             };
             let mut budget = limits.max_metrics_bytes;
             for f in files {
-                cli_eval::read_metrics_file(f, sample_time, &mut budget, limits.max_metrics_bytes, &mut store)
+                inputs::read_metrics_file(f, sample_time, &mut budget, limits.max_metrics_bytes, &mut store)
                     .map_err(|u| u.message)?;
             }
         }
@@ -161,10 +162,10 @@ pub fn evaluate(
                 .with_auth(prometheus::auth_from_env())
                 .with_limits(limits.max_metrics_bytes, limits.max_samples);
             let fetches = plan::plan(&analysis.model, &analysis.files, max_age);
-            cli_eval::fetch_prometheus(&client, &fetches, now, &mut store)?;
+            inputs::fetch_prometheus(&client, &fetches, now, &mut store)?;
         }
     }
-    cli_eval::refuse_long_series(&mut store, limits.max_samples);
+    inputs::refuse_long_series(&mut store, limits.max_samples);
     let opts = EvalOptions { now, default_max_age: max_age };
     Ok(eval::evaluate(&analysis.model, &analysis.files, &store, &opts))
 }
@@ -237,7 +238,7 @@ pub fn fetched_message(live: &Live) -> String {
 
 /// Makes a [`Live`] from a report.
 pub fn live(report: Report, source: &Source) -> Arc<Live> {
-    let at = format_rfc3339(cli_eval::clock());
+    let at = format_rfc3339(inputs::clock());
     Arc::new(Live { report, at, source: source.shown() })
 }
 
