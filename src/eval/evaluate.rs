@@ -55,7 +55,6 @@
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 
-use super::drift;
 use super::metrics::{
     format_rfc3339, format_selector, matches_selector, Labels, MetricStore, Sample, Selection, Series,
 };
@@ -63,6 +62,7 @@ use super::report::{
     CriterionReport, Enforcement, Evidence, Failing, GateReport, InitiativeReport, KpiReport, KpiStatus, Num, Outcome,
     PolicyReport, ReferenceWindow, Report, SampleRecord, Summary, Time,
 };
+use super::{drift, time::in_days};
 use crate::check::builtins::{self, Family};
 use crate::check::interp::{self, Env, KpiState, Metrics, Undecided};
 use crate::check::rational::Rational;
@@ -1011,18 +1011,6 @@ pub fn percentile(values: &[Rational], q: Rational) -> Option<Rational> {
     v[lo].add(v[hi].sub(v[lo])?.mul(t)?)
 }
 
-/// Two durations compared, both in whole days (`0d` against `30d`, `45d`
-/// against `30d`): shown in days, so a date difference does not read in
-/// seconds or weeks. `None` when either is not a whole number of days.
-fn in_days(env: &Env, l: &Expr, r: &Expr) -> Option<[String; 2]> {
-    let day = Rational::int(86_400);
-    let whole = |e: &Expr| match interp::eval(env, e) {
-        Ok(Value::Dur(secs)) => secs.div(day).filter(|n| n.is_integer()).map(|n| format!("{n}d")),
-        _ => None,
-    };
-    Some([whole(l)?, whole(r)?])
-}
-
 /// A duration for people, in the largest of `d h m s` that divides it
 /// (`7d`, not `1w`: windows are written in days), else in milliseconds.
 pub fn fmt_dur(secs: Rational) -> String {
@@ -1642,19 +1630,14 @@ impl Explainer<'_, '_> {
                 note.map_or_else(String::new, |n| format!(" ({n})"))
             );
         }
-        let mut parts = Vec::new();
-        let mut shown = Vec::new();
-        // A KPI's value keeps its unit and the time it was taken.
+        let (mut parts, mut shown) = (Vec::new(), Vec::new());
         let days = [l, r].iter().all(|e| self.kpi_of(env, e).is_none()).then(|| in_days(env, l, r)).flatten();
         for (i, side) in [l, r].into_iter().enumerate() {
             if is_literal(side) {
                 shown.push(self.src(side));
                 continue;
             }
-            let (v, note) = match &days {
-                Some(d) => (d[i].clone(), None),
-                None => self.show(env, side),
-            };
+            let (v, note) = days.as_ref().map_or_else(|| self.show(env, side), |d| (d[i].clone(), None));
             match note {
                 Some(n) => parts.push(format!("`{}` is {v} ({n})", self.src(side))),
                 None => parts.push(format!("`{}` is {v}", self.src(side))),
