@@ -569,3 +569,22 @@ fn a_where_edit_is_shown_and_classified_as_a_set() {
     let (_, report) = diff_json(&dir, &[]);
     assert_eq!(one(&report, "where_changed")["class"], "looser", "{report:#}");
 }
+
+#[test]
+fn a_kpi_renamed_with_its_measure_is_hinted_as_a_rename() {
+    let dir = repo("rename", "all-green.json");
+    edit(&dir, "acme.compel", "kpi accuracy {", "kpi holdout_accuracy {");
+    edit(&dir, "acme.compel", "kpis           [accuracy,", "kpis           [holdout_accuracy,");
+    edit(&dir, "acme.compel", "require accuracy", "require holdout_accuracy");
+    edit(&dir, "acme_test.compel", "expect kpi accuracy", "expect kpi holdout_accuracy");
+    let (_, report) = diff_json(&dir, &[]);
+    let c = one(&report, "kpi_renamed");
+    assert_eq!((c["old"].as_str(), c["new"].as_str()), (Some("accuracy"), Some("holdout_accuracy")), "{c:#}");
+    assert_eq!(c["class"], "info");
+    one(&report, "declaration_removed");
+    one(&report, "declaration_added");
+    // A different measure is no rename.
+    edit(&dir, "acme.compel", "metric  \"fraud_model_accuracy\"", "metric  \"fraud_model_recall\"");
+    let (_, report) = diff_json(&dir, &[]);
+    assert!(of_kind(&report, "kpi_renamed").is_empty(), "{report:#}");
+}

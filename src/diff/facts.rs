@@ -269,3 +269,38 @@ fn measured(side: &Side, d: &Decl, attr: &str) -> Option<String> {
         _ => attr_text(side, d, attr),
     }
 }
+
+/// KPIs removed and added with the same `metric` (and `labels`, `query`)
+/// and `target`: likely one KPI renamed. A hint next to the removal and
+/// the addition, which still stand (a rename breaks every reference).
+pub(super) fn renames(base: &Side, change: &Side, removed: &[DeclId], added: &[DeclId]) -> Vec<Change> {
+    let measure = |side: &Side, d: &Decl| -> Option<Vec<Option<String>>> {
+        let texts: Vec<Option<String>> =
+            ["metric", "labels", "query", "target"].iter().map(|a| attr_text(side, d, a)).collect();
+        (texts[0].is_some() || texts[2].is_some()).then_some(texts)
+    };
+    let mut out = Vec::new();
+    for &b in removed {
+        let bd = base.model().decl(b);
+        if bd.kind != Kind::Kpi || bd.parent.is_some() {
+            continue;
+        }
+        let Some(old) = measure(base, bd) else { continue };
+        for &c in added {
+            let cd = change.model().decl(c);
+            if cd.kind != Kind::Kpi || cd.parent.is_some() || measure(change, cd).as_ref() != Some(&old) {
+                continue;
+            }
+            let message = format!(
+                "KPI `{}` looks renamed to `{}`: the same measure and `target` (reported as removed and added)",
+                bd.name, cd.name
+            );
+            let mut ch = Change::new(What::Renamed, Class::Info, message)
+                .texts(Some(bd.name.clone()), Some(cd.name.clone()))
+                .located(change.at(cd.file, cd.name_span));
+            ch.subjects = vec![format!("kpi {}", bd.name), format!("kpi {}", cd.name)];
+            out.push(ch);
+        }
+    }
+    out
+}

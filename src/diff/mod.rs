@@ -126,6 +126,8 @@ pub enum What {
     Added,
     /// A declaration was removed.
     Removed,
+    /// A KPI removed and one added look like one renamed (a hint).
+    Renamed,
 }
 
 impl What {
@@ -152,6 +154,7 @@ impl What {
             What::FactChanged => "fact_changed",
             What::Added => "declaration_added",
             What::Removed => "declaration_removed",
+            What::Renamed => "kpi_renamed",
         }
     }
 }
@@ -402,6 +405,11 @@ pub fn compare(base: &Side, change: &Side) -> Diff {
         if let Some(appeared) = facts::appeared(change, c) {
             acc.add(&appeared.located(at), Some(&name));
         }
+    }
+    let removed: Vec<DeclId> = old.iter().filter(|(k, _)| !new.contains_key(*k)).map(|(_, &b)| b).collect();
+    let added: Vec<DeclId> = new.iter().filter(|(k, _)| !old.contains_key(*k)).map(|(_, &c)| c).collect();
+    for ch in facts::renames(base, change, &removed, &added) {
+        acc.add(&ch, None);
     }
     gov.wheres(&mut acc);
     violations::compare(base, change, &mut acc);
