@@ -299,6 +299,30 @@ fn removed_policies_dropped_imports_and_remeasured_kpis_are_changes() {
 }
 
 #[test]
+fn policy_sets_of_compel_toml_govern_both_sides() {
+    // The stdlib's policies applied by `[project] policies`, not imported.
+    let dir = repo("sets", "all-green.json");
+    edit(&dir, "acme.compel", "import \"std/policies\"\n", "");
+    let toml = "metrics = [\"metrics/all-green.json\"]\n\n[project]\npolicies = [\"std/policies\"]\n";
+    std::fs::write(dir.join("compel.toml"), toml).unwrap();
+    git(&dir, &["commit", "-qam", "sets"]);
+    // Unchanged: the base is governed by its own compel.toml's sets, as the
+    // change is by its own, so nothing changed.
+    let (code, report) = diff_json(&dir, &[]);
+    assert_eq!(code, 0);
+    assert_eq!(report["changes"].as_array().unwrap().len(), 0, "{report:#}");
+    // The set removed from compel.toml: its policies stop governing.
+    std::fs::write(dir.join("compel.toml"), "metrics = [\"metrics/all-green.json\"]\n").unwrap();
+    edit(&dir, "acme_test.compel", "  expect policy csuite_sponsor on fraud_ai == pass\n", "");
+    let (_, report) = diff_json(&dir, &[]);
+    let removed: Vec<&str> =
+        of_kind(&report, "policy_removed").iter().map(|c| c["message"].as_str().unwrap()).collect();
+    assert_eq!(removed.len(), 4, "{report:#}");
+    let (code, _) = diff_json(&dir, &["--deny", "looser"]);
+    assert_eq!(code, 1, "a policy set removed is looser");
+}
+
+#[test]
 fn a_committed_change_and_two_folders() {
     let dir = repo("commits", "all-green.json");
     edit(&dir, "acme.compel", "target  >= 92%", "target  >= 90%");

@@ -321,10 +321,11 @@ fn compiled_latency_alert_fires_and_reaches_alertmanager() {
     assert_eq!(value, latency["value"].as_f64().unwrap(), "the alert's value is eval's latest value");
     assert_eq!(alert["annotations"]["criterion"], "require latency");
     // The recorded value and status agree with eval too.
-    let recorded = promql(&url, "compel:kpi_value{kpi=\"latency\"}").unwrap();
-    assert_eq!(recorded[0]["value"][1], "300");
-    let met = promql(&url, "compel:kpi_target_met{kpi=\"latency\"}").unwrap();
-    assert_eq!(met[0]["value"][1], "0");
+    // (Recording rules sit in their own group, which may evaluate after
+    // the alert's first firing: wait for their first result.)
+    let recorded = |q: &str| wait(q, || promql(&url, q).filter(|r| !r.is_empty()), || prom.log());
+    assert_eq!(recorded("compel:kpi_value{kpi=\"latency\"}")[0]["value"][1], "300");
+    assert_eq!(recorded("compel:kpi_target_met{kpi=\"latency\"}")[0]["value"][1], "0");
     // Nothing else about latency fires: it is neither stale nor ambiguous.
     for other in ["CompelKpiStale", "CompelKpiAmbiguous"] {
         let firing = promql(&url, &format!("ALERTS{{alertname=\"{other}\",kpi=\"latency\"}}")).unwrap();

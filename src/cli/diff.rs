@@ -22,7 +22,7 @@ use std::process::{Command, Stdio};
 
 use super::eval::{self as eval_cli, parse_duration_exact};
 use super::{project_root, Exit, ProjectLoader, Unusable};
-use crate::analysis::{analyze_with, normalize_path, Analysis, SourceLoader};
+use crate::analysis::{normalize_path, Analysis, SourceLoader};
 use crate::diag::render as diag_render;
 use crate::diff::{self, render, Side};
 use crate::eval::metrics::MetricStore;
@@ -210,11 +210,24 @@ fn read_sides(args: &Args) -> Result<Sides, Unusable> {
     git(&["rev-parse", "--verify", "--quiet", "--end-of-options", &format!("{rev}^{{commit}}")])
         .map_err(|_| Unusable::from(format!("`{rev}` is not a git revision (a branch, a tag or a commit)")))?;
     let paths = if args.paths.is_empty() { vec![PathBuf::from(".")] } else { args.paths.clone() };
-    let limits = crate::project::Projects::for_paths(&paths)?.limits();
-    let change = super::analyze_paths(&paths)?;
+    let projects = crate::project::Projects::for_paths(&paths)?;
+    let change = super::analyze_projects(&paths, &projects)?;
     let loader = GitLoader::new(rev, ProjectLoader::for_paths(&paths));
     let roots = loader.list(&paths)?;
-    let base = analyze_with(&roots, &loader, limits.parse);
+    // The base is governed by the policy sets of the base's own
+    // `compel.toml`: a set added or removed there is a change.
+    let root = project_root(&paths[0]);
+    let config = if root.is_empty() { "compel.toml".to_string() } else { format!("{root}/compel.toml") };
+    let policy_sets = match git(&["cat-file", "blob", &format!("{rev}:./{config}")]) {
+        Ok(text) => {
+            let dir = Path::new(&config).parent().map(Path::to_path_buf).unwrap_or_default();
+            let base_config = crate::project::Config::parse(&format!("{rev}:{config}"), &text, &dir)?;
+            projects.first().policy_sets_of(&base_config)
+        }
+        Err(_) => Vec::new(),
+    };
+    let settings = crate::analysis::Settings { limits: projects.limits().parse, policy_sets };
+    let base = crate::analysis::analyze_project(&roots, &loader, &settings);
     Ok(Sides {
         base,
         change,

@@ -143,6 +143,14 @@ impl Project {
         Ok(())
     }
 
+    /// The policy sets another version of this project's `compel.toml`
+    /// names (`compel diff` reads the base revision's), placed as this
+    /// project places its own.
+    pub fn policy_sets_of(&self, config: &Config) -> Vec<PolicySet> {
+        let governs = if self.governs_all { None } else { Some(self.root.clone()) };
+        config.policies.iter().map(|set| PolicySet { path: self.set_path(set), governs: governs.clone() }).collect()
+    }
+
     /// The policy sets of this project, as the analysis takes them.
     pub fn policy_sets(&self) -> Vec<PolicySet> {
         let governs = if self.governs_all { None } else { Some(self.root.clone()) };
