@@ -85,13 +85,7 @@ pub struct Args {
 pub fn run(args: Args) -> Exit {
     match run_inner(&args) {
         Ok((text, blocks)) => {
-            let mut out = std::io::stdout().lock();
-            if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-                if e.kind() != std::io::ErrorKind::BrokenPipe {
-                    eprintln!("error: cannot write the report: {e}");
-                    return Exit::Error;
-                }
-            }
+            super::print_out(&text);
             if blocks {
                 Exit::Blocked
             } else {
@@ -363,13 +357,7 @@ fn metrics(args: &Args, sides: &Sides, change: &Side) -> Result<(MetricStore, Ev
         Some(t) => eval_cli::parse_now(t)?,
         None => eval_cli::clock(),
     };
-    let sample_time = match &args.sample_time {
-        Some(t) => Some(
-            crate::eval::metrics::parse_rfc3339(t.trim())
-                .ok_or_else(|| format!("`--sample-time {t}` is not an RFC 3339 time such as 2026-11-24T00:00:00Z"))?,
-        ),
-        None => None,
-    };
+    let sample_time = eval_cli::parse_sample_time(args.sample_time.as_deref())?;
     let config = base_config(sides)?;
     let max_age = match (&args.max_age, config.as_ref().and_then(|c| c.max_age)) {
         (Some(t), _) => parse_duration_exact(t).ok_or_else(|| eval_cli::duration_error("--max-age", t))?,
@@ -380,22 +368,29 @@ fn metrics(args: &Args, sides: &Sides, change: &Side) -> Result<(MetricStore, Ev
     let mut store = MetricStore::new();
     let flags = !args.metrics.is_empty() || args.prometheus.is_some();
     let (files, url, from_base) = match (&config, flags) {
-        (_, true) => {
-            (args.metrics.iter().map(|p| (p.display().to_string(), None)).collect(), args.prometheus.clone(), false)
-        }
-        (Some(c), false) => {
-            (c.metrics.iter().map(|p| (p.display().to_string(), Some(p.clone()))).collect(), c.prometheus.clone(), true)
-        }
+        (_, true) => (args.metrics.clone(), args.prometheus.clone(), false),
+        (Some(c), false) => (c.metrics.clone(), c.prometheus.clone(), true),
         (None, false) => {
             eprintln!("note: no metrics (`--metrics`, `--prometheus`, or the base's compel.toml): the gates of advanced stages are decided on declared facts alone");
             (Vec::new(), None, false)
         }
     };
-    let files: Vec<(String, Option<PathBuf>)> = files;
-    for (shown, _) in &files {
-        let text = if from_base { read_base_file(sides, Path::new(shown))? } else { read_flag_file(shown)? };
-        let series = sources::read_metrics(shown, &text, sample_time).map_err(|e| Unusable::from(e.to_string()))?;
-        store.add_all_from(series, shown);
+    // Every metrics file, the base's and the flags' alike, counts against
+    // one byte budget, as in `compel eval`.
+    let limit = crate::project::DEFAULT_MAX_METRICS_BYTES;
+    let mut budget = limit;
+    for path in &files {
+        if !from_base {
+            crate::inputs::read_metrics_file(path, sample_time, &mut budget, limit, &mut store)?;
+            continue;
+        }
+        let shown = path.display().to_string();
+        let text = read_base_file(sides, path)?;
+        budget = budget.checked_sub(text.len() as u64).ok_or_else(|| {
+            Unusable::input(format!("the metrics files hold more than {limit} bytes in all (at `{shown}`)"))
+        })?;
+        let series = sources::read_metrics(&shown, &text, sample_time).map_err(|e| Unusable::from(e.to_string()))?;
+        store.add_all_from(series, &shown);
     }
     if let Some(url) = url {
         let client = crate::prometheus::PrometheusClient::new(&url)?.with_auth(crate::prometheus::auth_from_env());

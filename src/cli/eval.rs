@@ -160,6 +160,16 @@ pub fn run(args: Args) -> Exit {
     }
 }
 
+/// `--sample-time`: when the values of metrics files without times were
+/// taken.
+pub(crate) fn parse_sample_time(text: Option<&str>) -> Result<Option<i64>, String> {
+    text.map(|t| {
+        parse_rfc3339(t.trim())
+            .ok_or_else(|| format!("`--sample-time {t}` is not an RFC 3339 time such as 2026-11-24T00:00:00Z"))
+    })
+    .transpose()
+}
+
 /// `--now`: an RFC 3339 time that names one instant. A leap second
 /// (`23:59:60`) is refused: clocks and metric stores disagree on it.
 pub(crate) fn parse_now(text: &str) -> Result<i64, String> {
@@ -224,13 +234,7 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
         Some(text) => parse_now(text)?,
         None => clock(),
     };
-    let sample_time =
-        match &args.sample_time {
-            Some(text) => Some(parse_rfc3339(text.trim()).ok_or_else(|| {
-                format!("`--sample-time {text}` is not an RFC 3339 time such as 2026-11-24T00:00:00Z")
-            })?),
-            None => None,
-        };
+    let sample_time = parse_sample_time(args.sample_time.as_deref())?;
     let projects = load_projects(args)?;
     let config = projects.first().config;
 
