@@ -8,23 +8,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/binary.rs"]
+mod common;
+use common::compel;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Command;
 
 use serde_json::Value;
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/examples/acme");
 const NOW: &str = "2026-11-24T00:00:00Z";
-
-fn compel(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_compel"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the compel binary runs")
-}
 
 fn git(dir: &Path, args: &[&str]) {
     let out = Command::new("git")
@@ -37,10 +31,7 @@ fn git(dir: &Path, args: &[&str]) {
 }
 
 fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("compel-diff-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::tempdir("diff", name)
 }
 
 fn copy_dir(from: &Path, to: &Path) {

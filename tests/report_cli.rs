@@ -8,28 +8,19 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/binary.rs"]
+mod common;
+use common::compel;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 
 const EXAMPLES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/examples");
 const NOW: &str = "2026-11-24T00:00:00Z";
 const CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
-fn compel(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_compel"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the compel binary runs")
-}
-
 fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("compel-report-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::tempdir("report", name)
 }
 
 /// Writes the acme page for `metrics` into `out` and returns its text.
