@@ -14,6 +14,7 @@
 
 mod bounds;
 pub mod builtins;
+mod derived;
 mod executive;
 pub mod extend;
 pub mod families;
@@ -154,6 +155,9 @@ pub enum AttrVal {
     /// (`>= avg(auc, 30d, offset 30d) - 0.01`): `eval` computes it once, at
     /// `now`. The bound's type as the checker inferred it.
     Bound(CmpOp, Expr, Ty),
+    /// A derived KPI's formula (`value 0.6 * auc + 0.4 * precision`), its
+    /// type and the KPIs it reads (see `derived`).
+    Derived(Expr, Ty, Vec<DeclId>),
     /// The value did not check (a diagnostic was reported).
     Invalid,
 }
@@ -464,6 +468,7 @@ pub fn check(files: &Files, asts: &[ast::File], visible: Vec<Vec<FileId>>) -> (M
     for i in 0..cx.model.decls.len() {
         cx.check_decl_attrs(DeclId(i as u32));
     }
+    cx.check_derived();
     cx.check_bounds();
     families::expand(&mut cx.model);
     cx.recompute_model_lets();
@@ -1015,7 +1020,10 @@ impl<'a> Checker<'a> {
         }
         for spec in kind.attrs().iter().filter(|s| s.required) {
             let decl = self.model.decl(id);
+            // A derived KPI (`value`) reads no metric.
+            let derived = spec.name == "metric" && attrs.iter().any(|a| a.name == "value");
             if attrs.iter().all(|a| a.name != spec.name)
+                && !derived
                 && !suggested.iter().any(|s| s == spec.name)
                 && !decl.incomplete
             {
@@ -1044,7 +1052,10 @@ impl<'a> Checker<'a> {
         self.missing_ext_attrs(id, &attrs, &suggested);
         if kind == Kind::Kpi {
             let incomplete = self.model.decl(id).incomplete;
-            self.check_kpi_units(file, &attrs, incomplete, false);
+            // A derived KPI's unit may come from its formula (`derived`).
+            if !attrs.iter().any(|a| a.name == "value") {
+                self.check_kpi_units(file, &attrs, incomplete, false);
+            }
             self.check_percent_thresholds(file, ast, &attrs);
             self.check_query_resolution(file, id, &attrs);
             self.check_family_labels(file, &mut attrs);
@@ -1078,6 +1089,7 @@ impl<'a> Checker<'a> {
                 }
             }
             (AttrType::Groups, v) => self.groups_value(file, v, id),
+            (AttrType::Formula, AstAttrValue::Expr(e)) => AttrVal::Derived(e.clone(), Ty::Any, Vec::new()),
             (AttrType::Labels, AstAttrValue::Map(m)) => {
                 AttrVal::Labels(m.entries.iter().map(|(k, v)| (k.name.clone(), v.value.clone())).collect())
             }
@@ -1698,6 +1710,7 @@ fn placeholder(ty: AttrType) -> &'static str {
         AttrType::RefList(_) => "[]",
         AttrType::Labels => "{}",
         AttrType::Groups => "[]",
+        AttrType::Formula => "0",
         AttrType::Unit => "number",
         AttrType::Ref(Kind::Stage) => "calibrate",
         AttrType::Ref(Kind::Role) => "manager",
