@@ -1,6 +1,6 @@
-//! Derived KPIs: `kpi utility { value 0.6 * auc + 0.4 * precision  target
-//! >= 0.6 }`. A derived KPI reads no metric; its value is its formula over
-//! its inputs' values.
+//! Derived KPIs: `kpi utility { value 0.6 * auc + 0.4 * precision }` with
+//! a `target`. A derived KPI reads no metric; its value is its formula
+//! over its inputs' values.
 //!
 //! The checker keeps the formula in the `value` attribute
 //! (`AttrVal::Derived`) with its type and its inputs, the KPIs it names.
@@ -22,8 +22,8 @@
 use std::collections::HashMap;
 
 use super::{builtins, types, Attr, AttrVal, Checker, DeclId, Kind, Model, Symbol, Ty};
-use crate::check::value::{MeasureUnit, Value};
 use crate::check::rational::Rational;
+use crate::check::value::{MeasureUnit, Value};
 use crate::diag::{Code, Diagnostic};
 use crate::syntax::ast::{BinOp, Expr, ExprKind, UnOp};
 use crate::text::{FileId, FileSpan};
@@ -76,7 +76,32 @@ impl Model {
     }
 }
 
+/// Whether a required attribute is not needed: a derived KPI (`value`)
+/// reads no `metric`.
+pub(super) fn needs_no(attr: &str, attrs: &[Attr]) -> bool {
+    attr == "metric" && attrs.iter().any(|a| a.name == "value")
+}
+
 impl Checker<'_> {
+    /// A KPI's attributes together: units (a derived KPI's once its
+    /// formula is typed, in [`Checker::check_derived`]), percent
+    /// thresholds, a query's resolution, a family's labels.
+    pub(super) fn check_kpi_attrs(
+        &mut self,
+        file: FileId,
+        ast: &crate::syntax::ast::Decl,
+        id: DeclId,
+        attrs: &mut [Attr],
+    ) {
+        let incomplete = self.model.decl(id).incomplete;
+        if !attrs.iter().any(|a| a.name == "value") {
+            self.check_kpi_units(file, attrs, incomplete, false);
+        }
+        self.check_percent_thresholds(file, ast, attrs);
+        self.check_query_resolution(file, id, attrs);
+        self.check_family_labels(file, attrs);
+    }
+
     /// Checks every derived KPI: metric attributes, cycles, what the
     /// formula reads, its type and the KPI's unit. Runs once every
     /// declaration's attributes are resolved, before computed bounds,
@@ -106,7 +131,14 @@ impl Checker<'_> {
         }
     }
 
-    fn visit(&mut self, id: DeclId, edges: &HashMap<DeclId, Vec<DeclId>>, cyclic: &[DeclId], done: &mut Vec<DeclId>, depth: usize) {
+    fn visit(
+        &mut self,
+        id: DeclId,
+        edges: &HashMap<DeclId, Vec<DeclId>>,
+        cyclic: &[DeclId],
+        done: &mut Vec<DeclId>,
+        depth: usize,
+    ) {
         if done.contains(&id) || depth > 64 {
             return;
         }
@@ -149,9 +181,7 @@ impl Checker<'_> {
                     format!("`{name}` has a `value`, so it reads no metric: `{attr}` does not apply"),
                 )
                 .with_label(FileSpan::new(file, value_span), "its value is this formula")
-                .with_help(format!(
-                    "remove `{attr}`, or remove `value` and measure `{name}` from its metric"
-                )),
+                .with_help(format!("remove `{attr}`, or remove `value` and measure `{name}` from its metric")),
             );
         }
     }
@@ -176,10 +206,11 @@ impl Checker<'_> {
                 format!("derived KPIs read each other in a cycle: {}", names.join(" -> ")),
             )
             .with_help("a derived KPI's value cannot depend on itself: measure one of them from its metric");
-            for k in path.iter().skip(1).take(path.len().saturating_sub(2)) {
-                let dk = self.model.decl(*k);
+            for pair in path.windows(2).skip(1) {
+                let dk = self.model.decl(pair[0]);
                 let at = dk.attr("value").map_or(dk.name_span, |a| a.value_span);
-                diag = diag.with_label(FileSpan::new(dk.file, at), format!("`{}` reads the next", dk.name));
+                let next = &self.model.decl(pair[1]).name;
+                diag = diag.with_label(FileSpan::new(dk.file, at), format!("`{}` reads `{next}`", dk.name));
             }
             self.diags.push(diag);
             cyclic.extend(path.iter().copied());
@@ -227,7 +258,10 @@ impl Checker<'_> {
                         Code::TypeMismatch,
                         file,
                         e.span,
-                        format!("a KPI's value must be a quantity (a number, a duration or money), but this is {}", other.describe()),
+                        format!(
+                            "a KPI's value must be a quantity (a number, a duration or money), but this is {}",
+                            other.describe()
+                        ),
                     )
                     .with_help("compute a number from KPIs and constants, e.g. `0.6 * auc + 0.4 * precision`"),
                 );
@@ -248,7 +282,12 @@ impl Checker<'_> {
                         Code::TypeMismatch,
                         file,
                         e.span,
-                        format!("the value is {}, but the KPI's unit `{}` makes its values {}", ty.describe(), u.name(), u.ty().describe()),
+                        format!(
+                            "the value is {}, but the KPI's unit `{}` makes its values {}",
+                            ty.describe(),
+                            u.name(),
+                            u.ty().describe()
+                        ),
                     )
                     .with_label(FileSpan::new(file, span), format!("unit `{}`", u.name())),
                 );
@@ -288,7 +327,11 @@ impl Checker<'_> {
                 Some(Symbol::Decl(k)) if self.model.decl(k).kind == Kind::Kpi => {
                     if self.model.is_family(k) {
                         let name = ident.name.clone();
-                        return refuse(self, e, format!("the family `{name}`: its value is a list of its members' values, not one value"));
+                        return refuse(
+                            self,
+                            e,
+                            format!("the family `{name}`: its value is a list of its members' values, not one value"),
+                        );
                     }
                     if !out.contains(&k) {
                         out.push(k);
@@ -311,7 +354,10 @@ impl Checker<'_> {
                 let scalar = entry.is_some_and(|b| b.family == builtins::Family::Scalar);
                 let pair = matches!(func.name.as_str(), "min" | "max")
                     && args.len() == 2
-                    && !args.iter().any(|a| matches!(a.kind, ExprKind::Number { unit: Some(_), .. }) && is_kpi_name(&self.model, file, &args[0]));
+                    && !args.iter().any(|a| {
+                        matches!(a.kind, ExprKind::Number { unit: Some(_), .. })
+                            && is_kpi_name(&self.model, file, &args[0])
+                    });
                 if !(scalar || pair) {
                     let name = func.name.clone();
                     return refuse(self, e, format!("`{name}(...)`: it has no value at one instant"));
@@ -322,7 +368,17 @@ impl Checker<'_> {
                 }
                 ok
             }
-            _ => refuse(self, e, "this: only KPIs, constants and arithmetic".to_string()),
+            other => {
+                let what = match other {
+                    ExprKind::Today | ExprKind::Now | ExprKind::Date(_) | ExprKind::DateTime(_) => "a date or a time",
+                    ExprKind::Field(..) => "an attribute",
+                    ExprKind::Str(_) => "a string",
+                    ExprKind::List(_) => "a list",
+                    ExprKind::For(..) => "`for`: it is a condition over a window",
+                    _ => "a condition",
+                };
+                refuse(self, e, format!("{what}: only KPIs, constants and arithmetic"))
+            }
         }
     }
 }

@@ -541,8 +541,7 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
         Some(super::AttrVal::Labels(_)) => {
             Err(Undecided::Unknown(format!("`{attr}` is a label selector, not a value")))
         }
-        Some(super::AttrVal::Bound(..)) => Err(Undecided::Deferred("metrics")),
-        Some(super::AttrVal::Derived(..)) => Err(Undecided::Unknown(format!("`{attr}` is a formula, not a value"))),
+        Some(super::AttrVal::Bound(..) | super::AttrVal::Derived(..)) => Err(Undecided::Deferred("metrics")),
         Some(super::AttrVal::Groups(_)) => Err(Undecided::Unknown(format!("`{attr}` lists groups, not a value"))),
         Some(super::AttrVal::Invalid) => Err(Undecided::Unknown(format!("`{attr}` of `{}` is invalid", d.name))),
         None => match super::schema::default_value(d.kind, attr) {

@@ -155,8 +155,7 @@ pub enum AttrVal {
     /// (`>= avg(auc, 30d, offset 30d) - 0.01`): `eval` computes it once, at
     /// `now`. The bound's type as the checker inferred it.
     Bound(CmpOp, Expr, Ty),
-    /// A derived KPI's formula (`value 0.6 * auc + 0.4 * precision`), its
-    /// type and the KPIs it reads (see `derived`).
+    /// A derived KPI's formula, its type and the KPIs it reads (`derived`).
     Derived(Expr, Ty, Vec<DeclId>),
     /// The value did not check (a diagnostic was reported).
     Invalid,
@@ -468,7 +467,6 @@ pub fn check(files: &Files, asts: &[ast::File], visible: Vec<Vec<FileId>>) -> (M
     for i in 0..cx.model.decls.len() {
         cx.check_decl_attrs(DeclId(i as u32));
     }
-    cx.check_derived();
     cx.check_bounds();
     families::expand(&mut cx.model);
     cx.recompute_model_lets();
@@ -1020,10 +1018,8 @@ impl<'a> Checker<'a> {
         }
         for spec in kind.attrs().iter().filter(|s| s.required) {
             let decl = self.model.decl(id);
-            // A derived KPI (`value`) reads no metric.
-            let derived = spec.name == "metric" && attrs.iter().any(|a| a.name == "value");
             if attrs.iter().all(|a| a.name != spec.name)
-                && !derived
+                && !derived::needs_no(spec.name, &attrs)
                 && !suggested.iter().any(|s| s == spec.name)
                 && !decl.incomplete
             {
@@ -1051,20 +1047,12 @@ impl<'a> Checker<'a> {
         }
         self.missing_ext_attrs(id, &attrs, &suggested);
         if kind == Kind::Kpi {
-            let incomplete = self.model.decl(id).incomplete;
-            // A derived KPI's unit may come from its formula (`derived`).
-            if !attrs.iter().any(|a| a.name == "value") {
-                self.check_kpi_units(file, &attrs, incomplete, false);
-            }
-            self.check_percent_thresholds(file, ast, &attrs);
-            self.check_query_resolution(file, id, &attrs);
-            self.check_family_labels(file, &mut attrs);
+            self.check_kpi_attrs(file, ast, id, &mut attrs);
         }
         self.model.decls[id.0 as usize].attrs = attrs;
     }
 
-    fn attr_value(&mut self, file: FileId, spec: &AttrSpec, v: &AstAttrValue, kind: Kind, id: DeclId) -> AttrVal {
-        let _ = (kind, id);
+    fn attr_value(&mut self, file: FileId, spec: &AttrSpec, v: &AstAttrValue, _kind: Kind, id: DeclId) -> AttrVal {
         let wrong = |cx: &mut Self, span: Span| {
             cx.diags.push(Diagnostic::at(
                 Code::AttributeType,
@@ -1705,12 +1693,11 @@ fn placeholder(ty: AttrType) -> &'static str {
         AttrType::Bool => "true",
         AttrType::Duration => "30d",
         AttrType::Date => "2027-01-01",
-        AttrType::Number => "0",
+        AttrType::Number | AttrType::Formula => "0",
         AttrType::Money => "0 USD",
         AttrType::RefList(_) => "[]",
         AttrType::Labels => "{}",
         AttrType::Groups => "[]",
-        AttrType::Formula => "0",
         AttrType::Unit => "number",
         AttrType::Ref(Kind::Stage) => "calibrate",
         AttrType::Ref(Kind::Role) => "manager",

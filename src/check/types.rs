@@ -48,8 +48,7 @@ pub fn attr_ty(ty: AttrType) -> Ty {
         AttrType::Ref(k) => Ty::Decl(k, None),
         AttrType::RefList(k) => Ty::List(Box::new(Ty::Decl(k, None))),
         AttrType::Money => Ty::Money(String::new()),
-        AttrType::StrOrRef(_) | AttrType::Threshold | AttrType::Labels | AttrType::Groups | AttrType::Unit => Ty::Any,
-        AttrType::Formula => Ty::Any,
+        _ => Ty::Any,
     }
 }
 

@@ -131,6 +131,8 @@ mod family_explain;
 
 #[path = "bounds.rs"]
 mod bounds;
+#[path = "derived.rs"]
+mod derived;
 
 // ---------------------------------------------------------------------------
 // Metrics over a store
@@ -462,7 +464,7 @@ impl<'a> StoreMetrics<'a> {
                 return Finding::err(r, self.evidence(&k, "status"));
             }
         };
-        let f = self.latest_sample(&k, "status");
+        let f = self.latest_sample_any(kpi, &k, "status");
         let (last, exact) = match f.result {
             Ok(s) => s,
             Err(r) => return Finding { result: Err(r), reason: f.reason, evidence: f.evidence },
@@ -496,7 +498,7 @@ impl<'a> StoreMetrics<'a> {
 
     fn latest_finding(&self, kpi: DeclId) -> Finding<Value> {
         let k = self.info(kpi);
-        let f = self.latest_sample(&k, "latest");
+        let f = self.latest_sample_any(kpi, &k, "latest");
         let result = f.result.and_then(|(_, q)| {
             k.unit.to_value(q).ok_or_else(|| format!("{q} {} is too large to compute with exactly", k.unit.name()))
         });
@@ -504,7 +506,7 @@ impl<'a> StoreMetrics<'a> {
     }
 
     fn window_finding(&self, kpi: DeclId, func: &str, secs: Rational, offset: Rational) -> Finding<(Value, usize)> {
-        memo(&self.windows, (kpi, func.to_string(), secs, offset), || self.read_window(kpi, func, secs, offset))
+        memo(&self.windows, (kpi, func.to_string(), secs, offset), || self.read_window_any(kpi, func, secs, offset))
     }
 
     /// `now - offset` as the last whole nanosecond at or before it.
@@ -674,7 +676,7 @@ impl<'a> StoreMetrics<'a> {
     }
 
     fn held_finding(&self, kpi: DeclId, secs: Rational) -> Finding<KpiState> {
-        memo(&self.helds, (kpi, secs), || self.read_held(kpi, secs))
+        memo(&self.helds, (kpi, secs), || self.read_held_any(kpi, secs))
     }
 
     /// `KPI for D`: the value in effect at every instant of `[now - D,
@@ -889,7 +891,7 @@ impl Metrics for StoreMetrics<'_> {
         reference_secs: Rational,
         offset_secs: Rational,
     ) -> Result<f64, Undecided> {
-        self.yield_finding(self.drift_finding(kpi, func, current_secs, reference_secs, offset_secs))
+        self.yield_finding(self.drift_any(kpi, func, current_secs, reference_secs, offset_secs))
     }
 
     fn held_for(&self, kpi: DeclId, secs: Rational) -> Result<KpiState, Undecided> {
@@ -1212,6 +1214,7 @@ impl<'a> Evaluator<'a> {
                 evidence,
                 labels: self.model.member_group(id).into_iter().collect(),
                 members: Vec::new(),
+                derived: self.metrics.derived_report(id),
             },
             Err(reason) => KpiReport {
                 name: d.name.clone(),
@@ -1223,6 +1226,7 @@ impl<'a> Evaluator<'a> {
                 evidence,
                 labels: self.model.member_group(id).into_iter().collect(),
                 members: Vec::new(),
+                derived: self.metrics.derived_report(id),
             },
         };
         self.kpi_cache.borrow_mut().insert(id, r.clone());

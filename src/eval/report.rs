@@ -550,6 +550,9 @@ pub struct KpiReport {
     /// A family's members (its status is the worst of theirs).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub members: Vec<KpiReport>,
+    /// A derived KPI's formula and its inputs at `now`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derived: Option<super::derived_report::DerivedReport>,
 }
 
 /// A transition's combined gate.
