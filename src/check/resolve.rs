@@ -149,8 +149,6 @@ impl<'a> Checker<'a> {
         true
     }
 
-    /// Evaluates an expression that must be a constant (attribute values,
-    /// `let`s): literals, names of declarations and lists of them.
     /// Whether only `eval` can compute the expression (it needs metrics or
     /// the clock).
     pub(super) fn needs_eval(&self, file: FileId, expr: &Expr) -> bool {
@@ -158,6 +156,8 @@ impl<'a> Checker<'a> {
         matches!(interp::eval(&env, expr), Err(interp::Undecided::Deferred(_)))
     }
 
+    /// Evaluates an expression that must be a constant (attribute values,
+    /// `let`s): literals, names of declarations and lists of them.
     pub(super) fn const_value(&self, file: FileId, expr: &Expr) -> Option<Value> {
         let env = interp::Env::constant(&self.model, file);
         interp::eval(&env, expr).ok()
