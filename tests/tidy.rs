@@ -343,8 +343,6 @@ const SIZE_ALLOWED: &[(&str, usize)] = &[
     ("src/check/types.rs name", 101),
     ("src/cli/eval.rs evaluate_inputs", 117),
     ("src/compile/prometheus.rs", 758),
-    ("src/eval/evaluate.rs", 2047),
-    ("src/eval/evaluate.rs read_held", 179),
     ("src/eval/report.rs", 953),
     ("src/eval/sources/csv.rs records", 111),
     ("src/fmt/printer.rs", 857),
