@@ -24,16 +24,19 @@
 
 use std::collections::HashMap;
 
-use super::{
-    aggregate, drift, exact_value, fmt_dur, format_rfc3339, nanos_to_secs, record, secs_to_nanos_floor, Evidence,
-    Finding, KpiInfo, KpiState, Num, ReferenceWindow, Sample, StoreMetrics, Time, NANOS_PER_SEC,
-};
+use super::metric_reads::{exact_value, record, Finding, KpiInfo, StoreMetrics};
+use super::window_reads::{aggregate, fmt_dur};
 use crate::check::builtins::{self, Family};
+use crate::check::interp::KpiState;
 use crate::check::interp::{self, Env, Metrics, Undecided};
 use crate::check::rational::Rational;
 use crate::check::value::{fmt_num, Value};
+use crate::check::value::{nanos_to_secs, secs_to_nanos_floor, NANOS_PER_SEC};
 use crate::check::{DeclId, Model};
 use crate::eval::derived_report::{DerivedInputReport, DerivedReport};
+use crate::eval::drift;
+use crate::eval::metrics::{format_rfc3339, Sample};
+use crate::eval::report::{Evidence, Num, ReferenceWindow, Time};
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, UnOp};
 
 /// How deep derived KPIs may read derived KPIs (cycles are check errors;
