@@ -42,11 +42,11 @@ svg path{fill:none;stroke:#0969da;stroke-width:1.5;vector-effect:non-scaling-str
 svg .t{stroke:#59636e;stroke-width:1;stroke-dasharray:4 3}
 svg .w{stroke:#9a6700;stroke-width:1;stroke-dasharray:1 2}
 svg .d{stroke-width:5;stroke-linecap:round}
-.met{margin-top:0}
-.met th:first-child{width:28%}
-.met th:nth-child(2),.met th:nth-child(3){width:11%}
-.met th:nth-child(4){width:26%}
-.met svg{max-width:160px}
+#kpis-met{margin:18px 0 4px}
+.met th:first-child{width:34%}
+.met th:nth-child(2),.met th:nth-child(3){width:10%}
+.met th:nth-child(4){width:22%}
+.met svg{max-width:180px}
 .criteria th:first-child{width:30%}
 .pass{margin:2px 0 6px;padding-left:18px;font-size:13px}
 .criteria th:nth-child(2){width:12%}
