@@ -288,3 +288,104 @@ fn families_show_members_and_details_show_evidence() {
     assert!(page.contains("human_review review_2026: current by ruth on 2026-06-01, expires 2026-12-20"), "{page}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// One initiative whose gate passes with every criterion passing, one whose
+/// gate fails; a KPI met (`k1`) and one missed (`k2`).
+const CLEAN_AND_NOT: &str = r#"kpi k1 {
+  metric "m1"
+  target >= 5
+}
+
+kpi k2 {
+  metric "m2"
+  target <= 3
+}
+
+initiative good {
+  owner "team@example.com"
+  stage model
+  kpis  [k1]
+  gate model -> produce {
+    require k1 because "the model must stay accurate"
+    require k1 for 2d
+  }
+}
+
+initiative bad {
+  owner "team@example.com"
+  stage model
+  kpis  [k1, k2]
+  gate model -> produce {
+    require k1 because "the model must stay accurate"
+    require k2 because "latency must stay low"
+  }
+}
+"#;
+
+/// The `<details>` whose summary starts with `title`.
+fn details<'a>(page: &'a str, title: &str) -> &'a str {
+    let start = page.find(&format!("<details><summary>{title} ")).expect("the initiative has details");
+    let end = page[start..].find("</details>").unwrap();
+    &page[start..start + end]
+}
+
+/// What passes cleanly is compact, what does not stays in full: a gate whose
+/// criteria all pass is one line listing them (text and `because`), without
+/// reasons or evidence; a failing gate shows every criterion, passing ones
+/// included, with its outcome, reason and evidence. A KPI met is a table
+/// row without the sentence that would repeat its value and target; a KPI
+/// missed is a card with that sentence.
+#[test]
+fn compact_when_clean_in_full_otherwise() {
+    let dir = tempdir("compact");
+    std::fs::write(dir.join("p.compel"), CLEAN_AND_NOT).unwrap();
+    std::fs::write(
+        dir.join("m.json"),
+        r#"{"series":[{"metric":"m1","samples":[["2026-11-22T00:00:00Z",6],["2026-11-23T00:00:00Z",7]]},
+            {"metric":"m2","samples":[["2026-11-22T00:00:00Z",2],["2026-11-23T00:00:00Z",4]]}]}"#,
+    )
+    .unwrap();
+    let o = compel(&dir, &["report", "p.compel", "--metrics", "m.json", "--now", NOW, "-o", "out.html"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(dir.join("out.html")).unwrap();
+
+    let good = details(&page, "good");
+    assert!(
+        good.contains(&format!(
+            "<h4>Gate Model \u{2192} Produce {}: all 2 criteria pass</h4><ul class=\"pass\">\
+             <li><code>require k1</code> the model must stay accurate</li><li><code>require k1 for 2d</code></li></ul>",
+            mark("g", "pass")
+        )),
+        "{good}"
+    );
+    assert!(!good.contains("<table") && !good.contains("status of m1"), "{good}");
+
+    let bad = details(&page, "bad");
+    assert!(bad.contains("<p class=\"muted\">blocked: 1 blocking criterion failed: `require k2`</p><table"), "{bad}");
+    for (criterion, outcome, because, reason, evidence) in [
+        ("require k1", mark("g", "pass"), "the model must stay accurate", "`k1` is met: latest 7", "status of m1 = 7"),
+        (
+            "require k2",
+            mark("r", "fail"),
+            "latency must stay low",
+            "`k2` misses its target: latest 4",
+            "status of m2 = 4",
+        ),
+    ] {
+        let row = format!(
+            "<tr><td><code>{criterion}</code></td><td>{outcome}</td><td><div>{because}</div><div class=\"muted\">{reason}"
+        );
+        assert!(bad.contains(&row), "no `{row}` in {bad}");
+        assert!(bad.contains(&format!("<div><code>{evidence} number; 1 sample</code></div>")), "{bad}");
+    }
+
+    let k1 = kpi(&page, "k1");
+    assert!(
+        k1.starts_with("<tr id=\"kpi-k1\"><td>k1</td><td><b class=\"g\">met</b></td><td>7</td><td>target &gt;= 5</td>")
+    );
+    assert!(!k1.contains("meets"), "{k1}");
+    let k2 = kpi(&page, "k2");
+    assert!(k2.starts_with("<article class=\"kpi\" id=\"kpi-k2\">"), "{k2}");
+    assert!(k2.contains("latest 4 at 2026-11-23T00:00:00Z misses `&lt;= 3`"), "{k2}");
+    let _ = std::fs::remove_dir_all(dir);
+}
