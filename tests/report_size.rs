@@ -60,6 +60,24 @@ fn page_of_a_thousand_initiatives_stays_small() {
         let at = page.find(&format!("id=\"kpi-{name}\"")).unwrap_or_else(|| panic!("no KPI {name}"));
         let end = at + page[at..].find("</svg>").unwrap();
         assert!(page[at..end].contains(&format!(">{status}</b>")), "KPI {name} without its status `{status}`");
+        if status != "met" {
+            // In full: a card with the decision's sentence.
+            assert!(page[..at].ends_with("<article class=\"kpi\" "), "KPI {name} ({status}) is not a card");
+            let reason = k["reason"].as_str().unwrap().replace('<', "&lt;").replace('>', "&gt;");
+            assert!(page[at..end].contains(&reason), "KPI {name} without `{reason}`");
+        }
     }
+    // The workload has KPIs at risk and gates that warn: what is compacted
+    // is exactly what is clean. A KPI card per KPI not met, a criteria
+    // table (every criterion with its reason and evidence) per gate or
+    // obligation with a criterion that does not pass.
+    let not_met = kpis.iter().filter(|k| k["status"] != "met").count();
+    let criteria = |x: &serde_json::Value| x["criteria"].as_array().unwrap().iter().any(|c| c["outcome"] != "pass");
+    let gates = initiatives.iter().flat_map(|i| i["gates"].as_array().unwrap());
+    let not_clean = gates.filter(|g| criteria(g)).count()
+        + report["policies"].as_array().unwrap().iter().filter(|p| p["kind"] == "initiative" && criteria(p)).count();
+    assert!(not_met > 0 && not_clean > 0, "the workload has nothing at risk");
+    assert_eq!(page.matches("<article class=\"kpi\"").count(), not_met);
+    assert_eq!(page.matches("<table class=\"criteria\">").count(), not_clean);
     let _ = std::fs::remove_dir_all(dir);
 }
