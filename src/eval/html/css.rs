@@ -81,7 +81,7 @@ footer code{display:block;background:var(--bg);padding:8px;border-radius:6px;whi
  h2{font-size:14px;margin:12px 0 6px}
  h3,.card h4,.kpi .value{font-size:12px}
  .card{font-size:10px}
- .meta,table,footer,.column .empty,code{font-size:9px}
+ .meta,table,footer,.column .empty,code,.pass,.members{font-size:9px}
  .column h3{font-size:11px}
  .summary{margin:6px 0 8px}
  .board{grid-template-columns:repeat(6,minmax(0,1fr))}
