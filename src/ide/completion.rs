@@ -438,6 +438,7 @@ fn value(sources: &[Source<'_>], out: &mut Out, kind: Kind, attr: &str, scan: &c
                 }
             }
         }
+        AttrType::Formula => names_of_kind(sources, out, Kind::Kpi, "0", |_| true),
         AttrType::Bool if !after_number => {
             out.value("true", "yes");
             out.value("false", "no");
