@@ -75,3 +75,57 @@ fn completion_inside_value_offers_kpis() {
     assert!(labels.contains(&"auc") && labels.contains(&"precision"), "{labels:?}");
     assert!(!labels.contains(&"calibrate"), "only KPIs and values: {labels:?}");
 }
+
+#[test]
+fn the_formula_is_highlighted_as_an_attribute_over_kpis() {
+    let legend = [
+        "keyword",
+        "type",
+        "property",
+        "namespace",
+        "class",
+        "variable",
+        "struct",
+        "event",
+        "enumMember",
+        "interface",
+        "function",
+        "parameter",
+        "string",
+        "number",
+        "comment",
+        "operator",
+    ];
+    let mut server = Server::start("derived", Start::default());
+    let uri = server.open("scores.compel");
+    let text = server.text("scores.compel");
+    server.diagnostics(&uri, Some(1));
+    let toks = server.request("textDocument/semanticTokens/full", json!({ "textDocument": { "uri": uri } }));
+    let nums: Vec<u64> = toks["data"].as_array().unwrap().iter().filter_map(Value::as_u64).collect();
+    let src: Vec<&str> = text.lines().collect();
+    let on = |needle: &str| -> Vec<String> {
+        let line = text[..text.find(needle).expect(needle)].matches('\n').count();
+        let (mut l, mut c) = (0u64, 0u64);
+        let mut got = Vec::new();
+        for t in nums.chunks(5) {
+            if t[0] > 0 {
+                l += t[0];
+                c = t[1];
+            } else {
+                c += t[1];
+            }
+            if l as usize == line {
+                let word: String = src[line].chars().skip(c as usize).take(t[2] as usize).collect();
+                got.push(format!("{word}:{}", legend[t[3] as usize]));
+            }
+        }
+        got
+    };
+    // The inputs are highlighted as a KPI is where a gate requires it.
+    let kpi = on("require utility").iter().find(|t| t.starts_with("utility:")).cloned().expect("utility");
+    let kpi_type = kpi.split(':').nth(1).unwrap_or("").to_string();
+    let got = on("value  0.6");
+    let want = ["value:property", "0.6:number", "*:operator", &format!("auc:{kpi_type}"), "+:operator"];
+    assert!(got.iter().zip(want).all(|(g, w)| g == w), "{got:?}");
+    assert!(got.contains(&format!("precision:{kpi_type}")), "{got:?}");
+}
