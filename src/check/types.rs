@@ -11,11 +11,15 @@ use super::schema::{AttrType, Kind};
 use super::value::{Ty, Value};
 use super::{Model, Reference, Symbol, Target};
 use crate::diag::{self, Code, Diagnostic, Edit, Fix};
-use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, UnOp};
+use crate::syntax::ast::{Expr, ExprKind, UnOp};
 use crate::text::{FileId, FileSpan};
 
+#[path = "types_calls.rs"]
+mod calls;
 #[path = "types_lists.rs"]
 mod lists;
+#[path = "types_ops.rs"]
+mod ops;
 #[path = "types_scoped.rs"]
 mod scoped;
 
@@ -408,222 +412,6 @@ impl<'a> TypeCx<'a> {
         }
     }
 
-    fn call(&mut self, e: &Expr, func: &crate::syntax::ast::Ident, args: &[Expr]) -> Ty {
-        let sym = self.model.lookup(self.file, &func.name);
-        let Some(Symbol::Builtin(bi)) = sym else {
-            let names: Vec<&str> = self.model.builtins.iter().map(|b| b.name.as_str()).collect();
-            let mut d =
-                Diagnostic::at(Code::UnknownName, self.file, func.span, format!("unknown function `{}`", func.name));
-            if let Some(s) = diag::did_you_mean(&func.name, names.iter().copied()) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(fix(self.file, func.span, s));
-            }
-            for a in args {
-                self.infer(a);
-            }
-            return self.err(d);
-        };
-        self.refs
-            .push(Reference { at: FileSpan::new(self.file, func.span), target: Target::Symbol(Symbol::Builtin(bi)) });
-        let mut arg_tys: Vec<Ty> = args.iter().map(|a| self.infer(a)).collect();
-        let b = &self.model.builtins[bi];
-        // `offset D` of a window function or a drift statistic.
-        let args = match self.offset_arg(e, func, b.entry, args, &arg_tys) {
-            Ok(rest) => rest,
-            Err(t) => return t,
-        };
-        arg_tys.truncate(args.len());
-        if let Some(entry) = b.entry {
-            if let Some(t) = self.value_call(e, func, entry, args, &arg_tys) {
-                return t;
-            }
-        }
-        if b.entry.is_some_and(|e| e.family == super::builtins::Family::Quantifier) {
-            return self.err(
-                Diagnostic::at(
-                    Code::BadArguments,
-                    self.file,
-                    e.span,
-                    format!("`{}` needs a variable: `{}(x in xs: p)`", func.name, func.name),
-                )
-                .with_help(format!("e.g. `{}(d in datasets: d.versioned)`", func.name)),
-            );
-        }
-        if args.len() != b.params.len() {
-            return self.err(
-                Diagnostic::at(
-                    Code::BadArguments,
-                    self.file,
-                    e.span,
-                    format!(
-                        "`{}` takes {}, but {} given",
-                        func.name,
-                        counted(b.params.len(), "argument", "arguments"),
-                        counted(args.len(), "was", "were")
-                    ),
-                )
-                .with_help(format!("the signature is `{}`", b.signature())),
-            );
-        }
-        let mut kpi = None;
-        for ((arg, ty), (pname, pty)) in args.iter().zip(&arg_tys).zip(&b.params) {
-            let ok = match pty.as_str() {
-                "kpi" => {
-                    if let Ty::Decl(Kind::Kpi, id) = ty {
-                        kpi = *id;
-                    }
-                    matches!(ty, Ty::Decl(Kind::Kpi, _) | Ty::Any)
-                }
-                "duration" => matches!(ty, Ty::Dur | Ty::Any),
-                "number" => matches!(self.as_number(ty.clone()), Ty::Num | Ty::Any),
-                "bool" => is_condition(ty),
-                t if t.starts_with('[') => matches!(ty, Ty::List(_) | Ty::Any),
-                _ => true,
-            };
-            if !ok {
-                self.diags.push(
-                    Diagnostic::at(
-                        Code::BadArguments,
-                        self.file,
-                        arg.span,
-                        format!(
-                            "`{}` expects `{pname}` to be {}, but this is {}",
-                            func.name,
-                            describe_param(pty),
-                            ty.describe()
-                        ),
-                    )
-                    .with_help(format!("the signature is `{}`", b.signature())),
-                );
-                return Ty::Any;
-            }
-        }
-        for (arg, (_, pty)) in args.iter().zip(&b.params) {
-            if pty == "duration" {
-                self.negative_window(arg, &format!("`{}`", func.name));
-            }
-        }
-        match b.ret.as_str() {
-            // A window of a family is the list of its members' windows.
-            "measure" | "number" if kpi.is_some_and(|id| self.model.is_family(id)) => {
-                let one = match b.ret.as_str() {
-                    "number" => Ty::Num,
-                    _ => kpi.map_or(Ty::Any, |id| self.model.decl(id).measure_unit().ty()),
-                };
-                Ty::List(Box::new(one))
-            }
-            "measure" => kpi.map_or(Ty::Any, |id| self.model.decl(id).measure_unit().ty()),
-            "number" => Ty::Num,
-            "bool" => Ty::Bool,
-            "duration" => Ty::Dur,
-            "[role]" => Ty::List(Box::new(Ty::Decl(Kind::Role, None))),
-            _ => Ty::Any,
-        }
-    }
-
-    fn binary(&mut self, e: &Expr, op: BinOp, l: &Expr, r: &Expr) -> Ty {
-        match op {
-            BinOp::And | BinOp::Or => {
-                for side in [l, r] {
-                    let t = self.infer(side);
-                    if !is_condition(&t) {
-                        self.err(Diagnostic::at(
-                            Code::BadOperand,
-                            self.file,
-                            side.span,
-                            format!("`{}` needs conditions on both sides, but this is {}", op.as_str(), t.describe()),
-                        ));
-                    }
-                }
-                Ty::Bool
-            }
-            BinOp::In => {
-                let lt = self.infer(l);
-                let rt = self.scoped_list(&lt, r).unwrap_or_else(|| self.infer(r));
-                match rt {
-                    Ty::List(elem) => {
-                        let identity = matches!(*elem, Ty::Decl(..));
-                        let lt = if identity { lt } else { self.as_number(lt) };
-                        if !compatible(&lt, &elem) {
-                            self.mismatch(e, l, r, &lt, &Ty::List(elem.clone()), "look for");
-                        } else if identity && matches!(lt, Ty::Decl(..)) {
-                            self.data_independent(e, l, r, "in", &lt);
-                        }
-                    }
-                    Ty::Any => {}
-                    other => {
-                        self.err(Diagnostic::at(
-                            Code::BadOperand,
-                            self.file,
-                            r.span,
-                            format!("`in` needs a list on its right, but this is {}", other.describe()),
-                        ));
-                    }
-                }
-                Ty::Bool
-            }
-            BinOp::Cmp(c) => {
-                let (lt, rt) = self.comparands(l, r);
-                let equality = matches!(c, CmpOp::Eq | CmpOp::Ne);
-                let both_decls = matches!((&lt, &rt), (Ty::Decl(..), Ty::Decl(..)));
-                let (lt, rt) = if equality && both_decls { (lt, rt) } else { (self.as_number(lt), self.as_number(rt)) };
-                if !compatible(&lt, &rt) {
-                    self.mismatch(e, l, r, &lt, &rt, "compare");
-                } else if equality && both_decls {
-                    self.data_independent(e, l, r, c.as_str(), &lt);
-                } else if !equality && !ordered(&lt) {
-                    self.err(Diagnostic::at(
-                        Code::BadOperand,
-                        self.file,
-                        e.span,
-                        format!(
-                            "`{}` orders numbers, durations, money, dates and times, not {}",
-                            c.as_str(),
-                            plural(&lt)
-                        ),
-                    ));
-                }
-                Ty::Bool
-            }
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
-                let lt = self.numeric(l);
-                let rt = self.numeric(r);
-                if lt == Ty::Any || rt == Ty::Any {
-                    return Ty::Any;
-                }
-                let result = match (op, &lt, &rt) {
-                    (BinOp::Add | BinOp::Sub, a, b)
-                        if compatible(a, b) && matches!(a, Ty::Num | Ty::Dur | Ty::Money(_)) =>
-                    {
-                        Some(a.clone())
-                    }
-                    (BinOp::Add | BinOp::Sub, Ty::Date, Ty::Dur) => Some(Ty::Date),
-                    (BinOp::Add, Ty::Dur, Ty::Date) => Some(Ty::Date),
-                    (BinOp::Add | BinOp::Sub, Ty::Time, Ty::Dur) => Some(Ty::Time),
-                    (BinOp::Add, Ty::Dur, Ty::Time) => Some(Ty::Time),
-                    (BinOp::Sub, Ty::Date, Ty::Date) | (BinOp::Sub, Ty::Time, Ty::Time) => Some(Ty::Dur),
-                    (BinOp::Mul, Ty::Num, b) if matches!(b, Ty::Num | Ty::Dur | Ty::Money(_)) => Some(b.clone()),
-                    (BinOp::Mul, a, Ty::Num) if matches!(a, Ty::Dur | Ty::Money(_)) => Some(a.clone()),
-                    (BinOp::Div, a, Ty::Num) if matches!(a, Ty::Num | Ty::Dur | Ty::Money(_)) => Some(a.clone()),
-                    (BinOp::Div, a, b) if compatible(a, b) && matches!(a, Ty::Dur | Ty::Money(_)) => Some(Ty::Num),
-                    _ => None,
-                };
-                match result {
-                    Some(t) => t,
-                    None => {
-                        let verb = match op {
-                            BinOp::Add => "add",
-                            BinOp::Sub => "subtract",
-                            BinOp::Mul => "multiply",
-                            _ => "divide",
-                        };
-                        self.mismatch(e, l, r, &lt, &rt, verb);
-                        Ty::Any
-                    }
-                }
-            }
-        }
-    }
-
     /// `E0510` when a window the checker can compute is negative (`-1d`).
     fn negative_window(&mut self, w: &Expr, user: &str) {
         let env = Env::constant(self.model, self.file);
@@ -664,71 +452,6 @@ impl<'a> TypeCx<'a> {
         }
         self.diags.push(d);
     }
-
-    /// `E0511` when an identity comparison has the same name on both sides
-    /// (`gone == gone`, `gone in [gone, x]`): its outcome never depends on
-    /// the data.
-    fn data_independent(&mut self, e: &Expr, l: &Expr, r: &Expr, op: &str, lt: &Ty) {
-        let Some(name) = bare_name(l) else { return };
-        let same = match op {
-            "in" => match &strip_parens(r).kind {
-                ExprKind::List(items) => items.iter().any(|i| bare_name(i) == Some(name)),
-                _ => false,
-            },
-            _ => bare_name(r) == Some(name),
-        };
-        if !same {
-            return;
-        }
-        let kpi = matches!(lt, Ty::Decl(Kind::Kpi, _));
-        let verdict = if op == "!=" { "false" } else { "true" };
-        let subject = if kpi { "the KPI" } else { "the declaration" };
-        let (shown, why) = match op {
-            "in" => (format!("{name} in [...]"), format!("the list names {subject} `{name}`")),
-            _ => (format!("{name} {op} {name}"), format!("both sides name {subject} `{name}`")),
-        };
-        let mut d = Diagnostic::at(
-            Code::DataIndependentComparison,
-            self.file,
-            e.span,
-            format!("`{shown}` is {verdict} whatever the data: {why}"),
-        )
-        .with_primary_label(format!("always {verdict}"));
-        d = if kpi {
-            d.with_help(format!(
-                "`==`, `!=` and `in` between KPI names compare which KPI it is, not values; \
-                 to require its target write `require {name}`, to read its value compare it with a number"
-            ))
-        } else {
-            d.with_help("`==`, `!=` and `in` between declarations compare which declaration it is")
-        };
-        self.diags.push(d);
-    }
-
-    fn mismatch(&mut self, e: &Expr, l: &Expr, r: &Expr, lt: &Ty, rt: &Ty, verb: &str) {
-        let message = match verb {
-            "compare" => format!("cannot compare {} with {}", lt.describe(), rt.describe()),
-            "look for" => format!("cannot look for {} in {}", lt.describe(), rt.describe()),
-            "add" => format!("cannot add {} to {}", rt.describe(), lt.describe()),
-            "subtract" => format!("cannot subtract {} from {}", rt.describe(), lt.describe()),
-            v => format!("cannot {v} {} by {}", lt.describe(), rt.describe()),
-        };
-        let mut d = Diagnostic::at(Code::TypeMismatch, self.file, e.span, message)
-            .with_label(FileSpan::new(self.file, l.span), format!("this is {}", lt.describe()))
-            .with_label(FileSpan::new(self.file, r.span), format!("this is {}", rt.describe()));
-        d.primary_label = "incompatible units".into();
-        if let (Ty::Money(a), Ty::Money(b)) = (lt, rt) {
-            d = d.with_help(format!("{a} and {b} are different currencies; compel never converts between them"));
-        } else if matches!((lt, rt), (Ty::Dur, Ty::Num) | (Ty::Num, Ty::Dur)) {
-            d = d.with_help("give the number a time unit, e.g. `250ms` or `7d`");
-        } else if matches!(lt, Ty::List(_)) != matches!(rt, Ty::List(_)) {
-            d = d.with_help(
-                "a list (a KPI family is the list of its members' values) is compared through \
-                 `min(xs)`, `max(xs)` or `all(x in xs: x >= ...)`",
-            );
-        }
-        self.diags.push(d);
-    }
 }
 
 fn strip_parens(e: &Expr) -> &Expr {
@@ -743,17 +466,6 @@ fn bare_name(e: &Expr) -> Option<&str> {
     match &strip_parens(e).kind {
         ExprKind::Name(ident) => Some(&ident.name),
         _ => None,
-    }
-}
-
-fn describe_param(t: &str) -> String {
-    match t {
-        "kpi" => "a KPI".into(),
-        "duration" => "a duration such as `7d`".into(),
-        "number" => "a number".into(),
-        "bool" => "a condition".into(),
-        t if t.starts_with('[') => "a list".into(),
-        t => format!("`{t}`"),
     }
 }
 
@@ -797,9 +509,4 @@ fn same_family(a: &Ty, b: &Ty) -> bool {
 
 fn ordered(t: &Ty) -> bool {
     matches!(t, Ty::Num | Ty::Dur | Ty::Money(_) | Ty::Date | Ty::Time | Ty::Any)
-}
-
-/// `1 argument`, `2 arguments`, `0 arguments`.
-fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
