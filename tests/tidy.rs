@@ -335,10 +335,6 @@ const MAX_FN_LINES: usize = 100;
 /// function. Splitting them empties this list.
 const SIZE_ALLOWED: &[(&str, usize)] = &[
     ("src/check/interp.rs eval_in", 122),
-    ("src/check/types.rs infer", 184),
-    ("src/check/types.rs name", 101),
-    ("src/check/types_calls.rs call", 111),
-    ("src/check/types_ops.rs binary", 104),
     ("src/cli/eval.rs evaluate_inputs", 117),
     ("src/compile/prometheus.rs", 758),
     ("src/eval/evaluate.rs", 2047),

@@ -5,25 +5,18 @@
 
 use super::super::builtins::Family;
 use super::super::schema::Kind;
+use super::super::{BuiltinDef, DeclId};
 use super::{fix, is_condition, Reference, Symbol, Target, Ty, TypeCx};
 use crate::diag::{self, Code, Diagnostic};
 use crate::syntax::ast::{Expr, Ident};
 use crate::text::FileSpan;
 
 impl TypeCx<'_> {
+    /// A call of a built-in: its arguments checked against the signature
+    /// (or one of the forms over values and lists), its result typed.
     pub(super) fn call(&mut self, e: &Expr, func: &Ident, args: &[Expr]) -> Ty {
-        let sym = self.model.lookup(self.file, &func.name);
-        let Some(Symbol::Builtin(bi)) = sym else {
-            let names: Vec<&str> = self.model.builtins.iter().map(|b| b.name.as_str()).collect();
-            let mut d =
-                Diagnostic::at(Code::UnknownName, self.file, func.span, format!("unknown function `{}`", func.name));
-            if let Some(s) = diag::did_you_mean(&func.name, names.iter().copied()) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(fix(self.file, func.span, s));
-            }
-            for a in args {
-                self.infer(a);
-            }
-            return self.err(d);
+        let Some(Symbol::Builtin(bi)) = self.model.lookup(self.file, &func.name) else {
+            return self.unknown_function(func, args);
         };
         self.refs
             .push(Reference { at: FileSpan::new(self.file, func.span), target: Target::Symbol(Symbol::Builtin(bi)) });
@@ -67,8 +60,44 @@ impl TypeCx<'_> {
                 .with_help(format!("the signature is `{}`", b.signature())),
             );
         }
+        let kpi = match self.signature_args(func, b, args, &arg_tys) {
+            Ok(kpi) => kpi,
+            Err(t) => return t,
+        };
+        for (arg, (_, pty)) in args.iter().zip(&b.params) {
+            if pty == "duration" {
+                self.negative_window(arg, &format!("`{}`", func.name));
+            }
+        }
+        self.signature_result(b, kpi)
+    }
+
+    /// `E0301` for a call of a function that does not exist; its arguments
+    /// are typed all the same.
+    fn unknown_function(&mut self, func: &Ident, args: &[Expr]) -> Ty {
+        let names: Vec<&str> = self.model.builtins.iter().map(|b| b.name.as_str()).collect();
+        let mut d =
+            Diagnostic::at(Code::UnknownName, self.file, func.span, format!("unknown function `{}`", func.name));
+        if let Some(s) = diag::did_you_mean(&func.name, names.iter().copied()) {
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(fix(self.file, func.span, s));
+        }
+        for a in args {
+            self.infer(a);
+        }
+        self.err(d)
+    }
+
+    /// Each argument against its parameter's type as the signature writes
+    /// it; the KPI argument, if any. `Err` once one does not fit (reported).
+    fn signature_args(
+        &mut self,
+        func: &Ident,
+        b: &BuiltinDef,
+        args: &[Expr],
+        arg_tys: &[Ty],
+    ) -> Result<Option<DeclId>, Ty> {
         let mut kpi = None;
-        for ((arg, ty), (pname, pty)) in args.iter().zip(&arg_tys).zip(&b.params) {
+        for ((arg, ty), (pname, pty)) in args.iter().zip(arg_tys).zip(&b.params) {
             let ok = match pty.as_str() {
                 "kpi" => {
                     if let Ty::Decl(Kind::Kpi, id) = ty {
@@ -97,14 +126,15 @@ impl TypeCx<'_> {
                     )
                     .with_help(format!("the signature is `{}`", b.signature())),
                 );
-                return Ty::Any;
+                return Err(Ty::Any);
             }
         }
-        for (arg, (_, pty)) in args.iter().zip(&b.params) {
-            if pty == "duration" {
-                self.negative_window(arg, &format!("`{}`", func.name));
-            }
-        }
+        Ok(kpi)
+    }
+
+    /// The result type the signature writes, in the KPI argument's unit
+    /// for a `measure`.
+    fn signature_result(&self, b: &BuiltinDef, kpi: Option<DeclId>) -> Ty {
         match b.ret.as_str() {
             // A window of a family is the list of its members' windows.
             "measure" | "number" if kpi.is_some_and(|id| self.model.is_family(id)) => {

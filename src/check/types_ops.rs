@@ -10,6 +10,7 @@ use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind};
 use crate::text::FileSpan;
 
 impl TypeCx<'_> {
+    /// A binary operator's type.
     pub(super) fn binary(&mut self, e: &Expr, op: BinOp, l: &Expr, r: &Expr) -> Ty {
         match op {
             BinOp::And | BinOp::Or => {
@@ -26,92 +27,95 @@ impl TypeCx<'_> {
                 }
                 Ty::Bool
             }
-            BinOp::In => {
-                let lt = self.infer(l);
-                let rt = self.scoped_list(&lt, r).unwrap_or_else(|| self.infer(r));
-                match rt {
-                    Ty::List(elem) => {
-                        let identity = matches!(*elem, Ty::Decl(..));
-                        let lt = if identity { lt } else { self.as_number(lt) };
-                        if !compatible(&lt, &elem) {
-                            self.mismatch(e, l, r, &lt, &Ty::List(elem.clone()), "look for");
-                        } else if identity && matches!(lt, Ty::Decl(..)) {
-                            self.data_independent(e, l, r, "in", &lt);
-                        }
-                    }
-                    Ty::Any => {}
-                    other => {
-                        self.err(Diagnostic::at(
-                            Code::BadOperand,
-                            self.file,
-                            r.span,
-                            format!("`in` needs a list on its right, but this is {}", other.describe()),
-                        ));
-                    }
+            BinOp::In => self.membership(e, l, r),
+            BinOp::Cmp(c) => self.comparison(e, c, l, r),
+            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => self.arithmetic(e, op, l, r),
+        }
+    }
+
+    /// `x in [a, b]`: the element's type against the list's.
+    fn membership(&mut self, e: &Expr, l: &Expr, r: &Expr) -> Ty {
+        let lt = self.infer(l);
+        let rt = self.scoped_list(&lt, r).unwrap_or_else(|| self.infer(r));
+        match rt {
+            Ty::List(elem) => {
+                let identity = matches!(*elem, Ty::Decl(..));
+                let lt = if identity { lt } else { self.as_number(lt) };
+                if !compatible(&lt, &elem) {
+                    self.mismatch(e, l, r, &lt, &Ty::List(elem.clone()), "look for");
+                } else if identity && matches!(lt, Ty::Decl(..)) {
+                    self.data_independent(e, l, r, "in", &lt);
                 }
-                Ty::Bool
             }
-            BinOp::Cmp(c) => {
-                let (lt, rt) = self.comparands(l, r);
-                let equality = matches!(c, CmpOp::Eq | CmpOp::Ne);
-                let both_decls = matches!((&lt, &rt), (Ty::Decl(..), Ty::Decl(..)));
-                let (lt, rt) = if equality && both_decls { (lt, rt) } else { (self.as_number(lt), self.as_number(rt)) };
-                if !compatible(&lt, &rt) {
-                    self.mismatch(e, l, r, &lt, &rt, "compare");
-                } else if equality && both_decls {
-                    self.data_independent(e, l, r, c.as_str(), &lt);
-                } else if !equality && !ordered(&lt) {
-                    self.err(Diagnostic::at(
-                        Code::BadOperand,
-                        self.file,
-                        e.span,
-                        format!(
-                            "`{}` orders numbers, durations, money, dates and times, not {}",
-                            c.as_str(),
-                            plural(&lt)
-                        ),
-                    ));
-                }
-                Ty::Bool
-            }
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
-                let lt = self.numeric(l);
-                let rt = self.numeric(r);
-                if lt == Ty::Any || rt == Ty::Any {
-                    return Ty::Any;
-                }
-                let result = match (op, &lt, &rt) {
-                    (BinOp::Add | BinOp::Sub, a, b)
-                        if compatible(a, b) && matches!(a, Ty::Num | Ty::Dur | Ty::Money(_)) =>
-                    {
-                        Some(a.clone())
-                    }
-                    (BinOp::Add | BinOp::Sub, Ty::Date, Ty::Dur) => Some(Ty::Date),
-                    (BinOp::Add, Ty::Dur, Ty::Date) => Some(Ty::Date),
-                    (BinOp::Add | BinOp::Sub, Ty::Time, Ty::Dur) => Some(Ty::Time),
-                    (BinOp::Add, Ty::Dur, Ty::Time) => Some(Ty::Time),
-                    (BinOp::Sub, Ty::Date, Ty::Date) | (BinOp::Sub, Ty::Time, Ty::Time) => Some(Ty::Dur),
-                    (BinOp::Mul, Ty::Num, b) if matches!(b, Ty::Num | Ty::Dur | Ty::Money(_)) => Some(b.clone()),
-                    (BinOp::Mul, a, Ty::Num) if matches!(a, Ty::Dur | Ty::Money(_)) => Some(a.clone()),
-                    (BinOp::Div, a, Ty::Num) if matches!(a, Ty::Num | Ty::Dur | Ty::Money(_)) => Some(a.clone()),
-                    (BinOp::Div, a, b) if compatible(a, b) && matches!(a, Ty::Dur | Ty::Money(_)) => Some(Ty::Num),
-                    _ => None,
-                };
-                match result {
-                    Some(t) => t,
-                    None => {
-                        let verb = match op {
-                            BinOp::Add => "add",
-                            BinOp::Sub => "subtract",
-                            BinOp::Mul => "multiply",
-                            _ => "divide",
-                        };
-                        self.mismatch(e, l, r, &lt, &rt, verb);
-                        Ty::Any
-                    }
-                }
+            Ty::Any => {}
+            other => {
+                self.err(Diagnostic::at(
+                    Code::BadOperand,
+                    self.file,
+                    r.span,
+                    format!("`in` needs a list on its right, but this is {}", other.describe()),
+                ));
             }
         }
+        Ty::Bool
+    }
+
+    /// `==` and `!=` between declarations compare identity; otherwise
+    /// both sides are quantities of one dimension, ordered for `<` and
+    /// the like.
+    fn comparison(&mut self, e: &Expr, c: CmpOp, l: &Expr, r: &Expr) -> Ty {
+        let (lt, rt) = self.comparands(l, r);
+        let equality = matches!(c, CmpOp::Eq | CmpOp::Ne);
+        let both_decls = matches!((&lt, &rt), (Ty::Decl(..), Ty::Decl(..)));
+        let (lt, rt) = if equality && both_decls { (lt, rt) } else { (self.as_number(lt), self.as_number(rt)) };
+        if !compatible(&lt, &rt) {
+            self.mismatch(e, l, r, &lt, &rt, "compare");
+        } else if equality && both_decls {
+            self.data_independent(e, l, r, c.as_str(), &lt);
+        } else if !equality && !ordered(&lt) {
+            self.err(Diagnostic::at(
+                Code::BadOperand,
+                self.file,
+                e.span,
+                format!("`{}` orders numbers, durations, money, dates and times, not {}", c.as_str(), plural(&lt)),
+            ));
+        }
+        Ty::Bool
+    }
+
+    /// `+ - * /` with their unit rules (a date plus a duration is a date,
+    /// a duration over a duration is a number ...).
+    fn arithmetic(&mut self, e: &Expr, op: BinOp, l: &Expr, r: &Expr) -> Ty {
+        let lt = self.numeric(l);
+        let rt = self.numeric(r);
+        if lt == Ty::Any || rt == Ty::Any {
+            return Ty::Any;
+        }
+        let result = match (op, &lt, &rt) {
+            (BinOp::Add | BinOp::Sub, a, b) if compatible(a, b) && matches!(a, Ty::Num | Ty::Dur | Ty::Money(_)) => {
+                Some(a.clone())
+            }
+            (BinOp::Add | BinOp::Sub, Ty::Date, Ty::Dur) => Some(Ty::Date),
+            (BinOp::Add, Ty::Dur, Ty::Date) => Some(Ty::Date),
+            (BinOp::Add | BinOp::Sub, Ty::Time, Ty::Dur) => Some(Ty::Time),
+            (BinOp::Add, Ty::Dur, Ty::Time) => Some(Ty::Time),
+            (BinOp::Sub, Ty::Date, Ty::Date) | (BinOp::Sub, Ty::Time, Ty::Time) => Some(Ty::Dur),
+            (BinOp::Mul, Ty::Num, b) if matches!(b, Ty::Num | Ty::Dur | Ty::Money(_)) => Some(b.clone()),
+            (BinOp::Mul, a, Ty::Num) if matches!(a, Ty::Dur | Ty::Money(_)) => Some(a.clone()),
+            (BinOp::Div, a, Ty::Num) if matches!(a, Ty::Num | Ty::Dur | Ty::Money(_)) => Some(a.clone()),
+            (BinOp::Div, a, b) if compatible(a, b) && matches!(a, Ty::Dur | Ty::Money(_)) => Some(Ty::Num),
+            _ => None,
+        };
+        result.unwrap_or_else(|| {
+            let verb = match op {
+                BinOp::Add => "add",
+                BinOp::Sub => "subtract",
+                BinOp::Mul => "multiply",
+                _ => "divide",
+            };
+            self.mismatch(e, l, r, &lt, &rt, verb);
+            Ty::Any
+        })
     }
 
     /// `E0511` when an identity comparison has the same name on both sides
