@@ -3,7 +3,7 @@
 //!
 //! pest stays the definition of the language and the source of every
 //! syntax error. This module only accelerates the common case: it parses a
-//! piece exactly as pest plus the lowering in `parser.rs` would, byte for
+//! piece exactly as pest plus the lowering in `parser/` would, byte for
 //! byte the same AST with the same spans, or it gives up (`None`) and the
 //! piece goes to pest. It gives up on any syntax error, on anything the
 //! lowering would report (a reserved word as a name, an invalid date, a bad
@@ -18,7 +18,7 @@
 //! `WHITESPACE`/`COMMENT` do between the elements of non-atomic rules;
 //! tokens (pest's atomic rules) are matched without skipping inside. A
 //! node's span runs from its first token to the end of its last token, which
-//! is what `parser.rs` computes from pest's spans (`last_token_end`).
+//! is what `parser/lower.rs` computes from pest's spans (`last_token_end`).
 //! Expression trees are built from the same flat operand/operator sequence
 //! by the same Pratt algorithm and precedence table as pest's
 //! `PrattParser`. [`super::check_fast_path`] parses every piece both ways
@@ -39,7 +39,7 @@
 
 use super::ast::*;
 use super::lexer::is_reserved;
-use super::parser::{parse_date, parse_datetime, parse_decimal, unescape, ParseLimits};
+use super::{literals::*, parser::ParseLimits};
 use crate::text::Span;
 
 #[path = "fast_extend.rs"]
@@ -105,7 +105,7 @@ enum Infix {
 }
 
 impl Infix {
-    /// The precedences pest's `PrattParser` gives the table in `parser.rs`
+    /// The precedences pest's `PrattParser` gives the table in `parser/lower_expr.rs`
     /// (loosest first, a step of 10 from 20).
     fn prec(self) -> u32 {
         match self {
