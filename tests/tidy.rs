@@ -345,8 +345,6 @@ const SIZE_ALLOWED: &[(&str, usize)] = &[
     ("src/lsp/mod.rs", 1384),
     ("src/prometheus.rs", 1292),
     ("src/syntax/fast.rs", 1412),
-    ("src/syntax/parser/lower_expr.rs expr_primary", 104),
-    ("src/syntax/parser/recovery.rs recover_block", 151),
 ];
 
 #[test]

@@ -10,6 +10,7 @@ use super::{Lower, LowerResult, Rule};
 use crate::diag::Code;
 use crate::syntax::ast::*;
 use crate::syntax::literals::{parse_date, parse_datetime, parse_decimal};
+use crate::text::Span;
 
 impl Lower {
     /// Builds an expression tree from the flat `expr` sequence.
@@ -64,6 +65,8 @@ impl Lower {
             .parse(inner)
     }
 
+    /// An operand: a literal, a name, a list, parentheses, a call or a
+    /// quantifier.
     pub(super) fn expr_primary(&self, pair: Pair<Rule>) -> LowerResult<Expr> {
         let span = self.span(&pair);
         let kind = match pair.as_rule() {
@@ -82,54 +85,16 @@ impl Lower {
                 let amount = next(&mut inner)?;
                 let currency = next(&mut inner)?.as_str().to_string();
                 let raw = amount.as_str().to_string();
-                let value = parse_decimal(&raw).ok_or((
-                    Code::InvalidLiteral,
-                    span,
-                    format!("`{raw}` is not a valid number"),
-                ))?;
+                let value = decimal(&raw, span)?;
                 ExprKind::Money { raw, value, currency }
             }
-            Rule::number => {
-                let mut inner = pair.into_inner();
-                let amount = next(&mut inner)?;
-                let raw = amount.as_str().to_string();
-                let value = parse_decimal(&raw).ok_or((
-                    Code::InvalidLiteral,
-                    span,
-                    format!("`{raw}` is not a valid number"),
-                ))?;
-                let unit = inner.next().map(|u| match u.as_str() {
-                    "%" => LitUnit::Percent,
-                    "ms" => LitUnit::Ms,
-                    "s" => LitUnit::S,
-                    "m" => LitUnit::M,
-                    "h" => LitUnit::H,
-                    "d" => LitUnit::D,
-                    _ => LitUnit::W,
-                });
-                ExprKind::Number { raw, value, unit }
-            }
+            Rule::number => self.number(pair, span)?,
             Rule::string => ExprKind::Str(self.string(pair)?.value),
             Rule::boolean => ExprKind::Bool(pair.as_str() == "true"),
             Rule::today => ExprKind::Today,
             Rule::now => ExprKind::Now,
             Rule::ident => ExprKind::Name(self.name(pair)?),
-            Rule::list => {
-                let len = pair.clone().into_inner().filter(|p| p.as_rule() == Rule::expr).count();
-                if len > self.max_list_len {
-                    return Err((
-                        Code::LimitExceeded,
-                        span,
-                        format!("a list of {len} elements, more than the limit of {}", self.max_list_len),
-                    ));
-                }
-                let items = pair
-                    .into_inner()
-                    .filter(|p| p.as_rule() == Rule::expr)
-                    .map(|p| self.expr(p))
-                    .collect::<LowerResult<Vec<_>>>()?;
-                ExprKind::List(items)
-            }
+            Rule::list => self.list(pair, span)?,
             Rule::paren => {
                 let e = pair.into_inner().find(|p| p.as_rule() == Rule::expr).ok_or((
                     Code::SyntaxError,
@@ -138,23 +103,7 @@ impl Lower {
                 ))?;
                 ExprKind::Paren(Box::new(self.expr(e)?))
             }
-            Rule::call => {
-                let mut inner = pair.into_inner();
-                let func = self.ident(next(&mut inner)?);
-                let args = inner
-                    .filter(|p| matches!(p.as_rule(), Rule::expr | Rule::offset_arg))
-                    .map(|p| match p.as_rule() {
-                        Rule::offset_arg => {
-                            let span = self.span(&p);
-                            let mut inner = p.into_inner().filter(|q| q.as_rule() == Rule::expr);
-                            let e = self.expr(next(&mut inner)?)?;
-                            Ok(Expr { kind: ExprKind::Offset(Box::new(e)), span })
-                        }
-                        _ => self.expr(p),
-                    })
-                    .collect::<LowerResult<Vec<_>>>()?;
-                ExprKind::Call(func, args)
-            }
+            Rule::call => self.call(pair)?,
             Rule::quantifier => {
                 let mut inner = pair.into_inner().filter(|p| matches!(p.as_rule(), Rule::ident | Rule::expr));
                 let func = self.ident(next(&mut inner)?);
@@ -168,6 +117,66 @@ impl Lower {
         };
         Ok(Expr { kind, span })
     }
+
+    /// A number with its unit, if any (`92%`, `250ms`, `7d`).
+    fn number(&self, pair: Pair<Rule>, span: Span) -> LowerResult<ExprKind> {
+        let mut inner = pair.into_inner();
+        let amount = next(&mut inner)?;
+        let raw = amount.as_str().to_string();
+        let value = decimal(&raw, span)?;
+        let unit = inner.next().map(|u| match u.as_str() {
+            "%" => LitUnit::Percent,
+            "ms" => LitUnit::Ms,
+            "s" => LitUnit::S,
+            "m" => LitUnit::M,
+            "h" => LitUnit::H,
+            "d" => LitUnit::D,
+            _ => LitUnit::W,
+        });
+        Ok(ExprKind::Number { raw, value, unit })
+    }
+
+    /// `[a, b, ...]`, no longer than the limit.
+    fn list(&self, pair: Pair<Rule>, span: Span) -> LowerResult<ExprKind> {
+        let len = pair.clone().into_inner().filter(|p| p.as_rule() == Rule::expr).count();
+        if len > self.max_list_len {
+            return Err((
+                Code::LimitExceeded,
+                span,
+                format!("a list of {len} elements, more than the limit of {}", self.max_list_len),
+            ));
+        }
+        let items = pair
+            .into_inner()
+            .filter(|p| p.as_rule() == Rule::expr)
+            .map(|p| self.expr(p))
+            .collect::<LowerResult<Vec<_>>>()?;
+        Ok(ExprKind::List(items))
+    }
+
+    /// `f(a, b, offset D)`.
+    fn call(&self, pair: Pair<Rule>) -> LowerResult<ExprKind> {
+        let mut inner = pair.into_inner();
+        let func = self.ident(next(&mut inner)?);
+        let args = inner
+            .filter(|p| matches!(p.as_rule(), Rule::expr | Rule::offset_arg))
+            .map(|p| match p.as_rule() {
+                Rule::offset_arg => {
+                    let span = self.span(&p);
+                    let mut inner = p.into_inner().filter(|q| q.as_rule() == Rule::expr);
+                    let e = self.expr(next(&mut inner)?)?;
+                    Ok(Expr { kind: ExprKind::Offset(Box::new(e)), span })
+                }
+                _ => self.expr(p),
+            })
+            .collect::<LowerResult<Vec<_>>>()?;
+        Ok(ExprKind::Call(func, args))
+    }
+}
+
+/// A number literal's value, `E0102` when it is not a valid number.
+fn decimal(raw: &str, span: Span) -> LowerResult<f64> {
+    parse_decimal(raw).ok_or((Code::InvalidLiteral, span, format!("`{raw}` is not a valid number")))
 }
 
 fn is_infix(rule: Rule) -> bool {

@@ -11,6 +11,7 @@ use super::{parse_piece_with_pest, trimmed_span, CompelParser, Lower, ParseLimit
 use crate::diag::{Code, Diagnostic};
 use crate::syntax::ast::*;
 use crate::syntax::lexer::is_reserved;
+use crate::syntax::recover::Block;
 use crate::syntax::split::Piece;
 use crate::text::{FileId, Span};
 
@@ -158,107 +159,26 @@ fn recover_block(
     nested: bool,
 ) -> Option<Result<RecoveredBlock, Diagnostic>> {
     let block = crate::syntax::recover::block(text, span)?;
-    let lower = |base: usize| Lower { base, max_chain: limits.max_chain, max_list_len: limits.max_list_len };
-    let header_start = block.header.start as usize;
-    let header_text = &text[block.header.range()];
+    let node = match recover_header(file_id, text, &block, limits, nested)? {
+        Ok(node) => node,
+        Err(diag) => return Some(Err(diag)),
+    };
     let mut diags = Vec::new();
-    // The header alone, its body replaced by `{}`: the node to fill.
-    let synthetic = match block.brace {
-        Some(_) => format!("{header_text}}}"),
-        None => format!("{header_text} {{}}"),
-    };
-    let node = match CompelParser::parse(Rule::item_piece, &synthetic) {
-        Ok(mut pairs) => {
-            let mut inner = pairs.next().map(|p| p.into_inner());
-            let item = inner.as_mut().and_then(|i| i.find(|p| p.as_rule() != Rule::EOI));
-            let lowered = item.map(|pair| lower(header_start).item(pair));
-            match lowered {
-                // `gate model` without its arrow reads as a declaration of
-                // kind `gate`: report the header as a gate's instead.
-                Some(Ok(Item::Decl(d))) if is_reserved(&d.kind.name) => {
-                    let err = CompelParser::parse(Rule::item_piece, header_text).err()?;
-                    return Some(Err(syntax_error(file_id, header_text, header_start, &err, End::Line)));
-                }
-                Some(Ok(Item::Decl(d))) => Recovered::Decl(d),
-                Some(Ok(Item::Gate(g))) => Recovered::Gate(g),
-                Some(Ok(Item::Policy(p))) if !nested => Recovered::Policy(p),
-                Some(Err((code, at, message))) => return Some(Err(Diagnostic::at(code, file_id, at, message))),
-                _ => return None,
-            }
-        }
-        Err(err) => return Some(Err(syntax_error(file_id, header_text, header_start, &err, End::Line))),
-    };
     let broken_header = match block.brace {
         Some(_) => None,
         None => {
             // Report what pest says about the header line as written.
-            let end = block.header.end as usize;
+            let (header_text, end) = (&text[block.header.range()], block.header.end as usize);
             diags.push(match CompelParser::parse(Rule::item_piece, header_text) {
-                Err(err) => syntax_error(file_id, header_text, header_start, &err, End::Line),
+                Err(err) => syntax_error(file_id, header_text, block.header.start as usize, &err, End::Line),
                 Ok(_) => Diagnostic::at(Code::SyntaxError, file_id, Span::new(end, end), "expected `{`"),
             });
             Some(block.header)
         }
     };
     let criteria = !matches!(node, Recovered::Decl(_));
-    let (mut members, mut criteria_out, mut broken) = (Vec::new(), Vec::new(), Vec::new());
-    let mut chunks = block.members.clone();
-    let mut k = 0;
-    while k < chunks.len() {
-        let m = chunks[k];
-        k += 1;
-        let src = &text[m.range()];
-        let base = m.start as usize;
-        let word = crate::syntax::recover::word_at(text, base)
-            .map(|(s, e)| Ident { name: text[s..e].to_string(), span: Span::new(s, e) });
-        let rule = if criteria { Rule::criterion_piece } else { Rule::member_piece };
-        let failure = match CompelParser::parse(rule, src) {
-            Ok(mut pairs) => {
-                let pair = pairs.next().and_then(|p| p.into_inner().find(|p| p.as_rule() != Rule::EOI));
-                let Some(pair) = pair else { continue };
-                let result = if criteria {
-                    lower(base).criterion(pair).map(|c| criteria_out.push(c))
-                } else {
-                    lower(base).member(pair).map(|member| members.push(member))
-                };
-                match result {
-                    Ok(()) => continue,
-                    Err((code, at, message)) => Diagnostic::at(code, file_id, at, message),
-                }
-            }
-            Err(err) => {
-                let inner = if criteria || depth >= MAX_RECOVERY_DEPTH {
-                    None
-                } else {
-                    recover_block(file_id, text, m, limits, depth + 1, true)
-                };
-                match inner {
-                    Some(Ok(inner)) => {
-                        if let Some(header) = inner.broken_header {
-                            broken.push(Broken { span: header, word: word.clone() });
-                        }
-                        match inner.node {
-                            Recovered::Decl(d) => members.push(Member::Decl(d)),
-                            Recovered::Gate(g) => members.push(Member::Gate(g)),
-                            // Not returned for a nested block.
-                            Recovered::Policy(p) => broken.push(Broken { span: p.span, word: word.clone() }),
-                        }
-                        diags.extend(inner.diags);
-                        // Lines after the nested declaration's closing brace
-                        // are one more member.
-                        if let Some(rest) = inner.rest {
-                            chunks.insert(k, rest);
-                        }
-                        continue;
-                    }
-                    Some(Err(diag)) => diag,
-                    None => syntax_error(file_id, src, base, &err, End::Line),
-                }
-            }
-        };
-        diags.push(failure);
-        broken.push(Broken { span: m, word });
-    }
+    let body = recover_members(file_id, text, &block, limits, depth, criteria);
+    diags.extend(body.diags);
     let body_end = block
         .close
         .map(|c| c.end)
@@ -279,24 +199,148 @@ fn recover_block(
     }
     let node = match node {
         Recovered::Decl(mut d) => {
-            d.members = members;
-            d.broken = broken;
+            d.members = body.members;
+            d.broken = body.broken;
             d.span.end = body_end;
             d.body_span = Span { start: block.brace.map_or(block.header.end, |b| b as u32), end: body_end };
             Recovered::Decl(d)
         }
         Recovered::Gate(mut g) => {
-            g.criteria = criteria_out;
-            g.broken = broken;
+            g.criteria = body.criteria;
+            g.broken = body.broken;
             g.span.end = body_end;
             Recovered::Gate(g)
         }
         Recovered::Policy(mut p) => {
-            p.criteria = criteria_out;
-            p.broken = broken;
+            p.criteria = body.criteria;
+            p.broken = body.broken;
             p.span.end = body_end;
             Recovered::Policy(p)
         }
     };
     Some(Ok(RecoveredBlock { node, broken_header, diags, rest: block.rest }))
+}
+
+/// The node a block's header makes, parsed with its body replaced by `{}`
+/// (to be filled with the members): `None` when it is not a declaration,
+/// gate or policy (or a policy nested in a declaration), `Err` with the
+/// header's diagnostic when it does not parse.
+fn recover_header(
+    file_id: FileId,
+    text: &str,
+    block: &Block,
+    limits: ParseLimits,
+    nested: bool,
+) -> Option<Result<Recovered, Diagnostic>> {
+    let header_start = block.header.start as usize;
+    let header_text = &text[block.header.range()];
+    let synthetic = match block.brace {
+        Some(_) => format!("{header_text}}}"),
+        None => format!("{header_text} {{}}"),
+    };
+    let mut pairs = match CompelParser::parse(Rule::item_piece, &synthetic) {
+        Ok(pairs) => pairs,
+        Err(err) => return Some(Err(syntax_error(file_id, header_text, header_start, &err, End::Line))),
+    };
+    let mut inner = pairs.next().map(|p| p.into_inner());
+    let item = inner.as_mut().and_then(|i| i.find(|p| p.as_rule() != Rule::EOI));
+    let lower = Lower { base: header_start, max_chain: limits.max_chain, max_list_len: limits.max_list_len };
+    Some(Ok(match item.map(|pair| lower.item(pair)) {
+        // `gate model` without its arrow reads as a declaration of kind
+        // `gate`: report the header as a gate's instead.
+        Some(Ok(Item::Decl(d))) if is_reserved(&d.kind.name) => {
+            let err = CompelParser::parse(Rule::item_piece, header_text).err()?;
+            return Some(Err(syntax_error(file_id, header_text, header_start, &err, End::Line)));
+        }
+        Some(Ok(Item::Decl(d))) => Recovered::Decl(d),
+        Some(Ok(Item::Gate(g))) => Recovered::Gate(g),
+        Some(Ok(Item::Policy(p))) if !nested => Recovered::Policy(p),
+        Some(Err((code, at, message))) => return Some(Err(Diagnostic::at(code, file_id, at, message))),
+        _ => return None,
+    }))
+}
+
+/// A block's body recovered member by member.
+#[derive(Default)]
+struct RecoveredBody {
+    /// The members that parsed (a declaration's).
+    members: Vec<Member>,
+    /// The criteria that parsed (a gate's or a policy's).
+    criteria: Vec<Criterion>,
+    /// The lines that did not.
+    broken: Vec<Broken>,
+    diags: Vec<Diagnostic>,
+}
+
+/// Parses each member line of a block on its own (criteria for a gate or
+/// a policy); a nested declaration that does not parse whole is recovered
+/// in turn, down to [`MAX_RECOVERY_DEPTH`].
+fn recover_members(
+    file_id: FileId,
+    text: &str,
+    block: &Block,
+    limits: ParseLimits,
+    depth: usize,
+    criteria: bool,
+) -> RecoveredBody {
+    let lower = |base: usize| Lower { base, max_chain: limits.max_chain, max_list_len: limits.max_list_len };
+    let mut body = RecoveredBody::default();
+    let mut chunks = block.members.clone();
+    let mut k = 0;
+    while k < chunks.len() {
+        let m = chunks[k];
+        k += 1;
+        let src = &text[m.range()];
+        let base = m.start as usize;
+        let word = crate::syntax::recover::word_at(text, base)
+            .map(|(s, e)| Ident { name: text[s..e].to_string(), span: Span::new(s, e) });
+        let rule = if criteria { Rule::criterion_piece } else { Rule::member_piece };
+        let failure = match CompelParser::parse(rule, src) {
+            Ok(mut pairs) => {
+                let pair = pairs.next().and_then(|p| p.into_inner().find(|p| p.as_rule() != Rule::EOI));
+                let Some(pair) = pair else { continue };
+                let result = if criteria {
+                    lower(base).criterion(pair).map(|c| body.criteria.push(c))
+                } else {
+                    lower(base).member(pair).map(|member| body.members.push(member))
+                };
+                match result {
+                    Ok(()) => continue,
+                    Err((code, at, message)) => Diagnostic::at(code, file_id, at, message),
+                }
+            }
+            Err(err) => {
+                let inner = if criteria || depth >= MAX_RECOVERY_DEPTH {
+                    None
+                } else {
+                    recover_block(file_id, text, m, limits, depth + 1, true)
+                };
+                match inner {
+                    Some(Ok(inner)) => {
+                        if let Some(header) = inner.broken_header {
+                            body.broken.push(Broken { span: header, word: word.clone() });
+                        }
+                        match inner.node {
+                            Recovered::Decl(d) => body.members.push(Member::Decl(d)),
+                            Recovered::Gate(g) => body.members.push(Member::Gate(g)),
+                            // Not returned for a nested block.
+                            Recovered::Policy(p) => body.broken.push(Broken { span: p.span, word: word.clone() }),
+                        }
+                        body.diags.extend(inner.diags);
+                        // Lines after the nested declaration's closing brace
+                        // are one more member.
+                        if let Some(rest) = inner.rest {
+                            chunks.insert(k, rest);
+                        }
+                        continue;
+                    }
+                    Some(Err(diag)) => diag,
+                    None => syntax_error(file_id, src, base, &err, End::Line),
+                }
+            }
+        };
+        body.diags.push(failure);
+        body.broken.push(Broken { span: m, word });
+    }
+    body
 }
