@@ -344,7 +344,6 @@ const SIZE_ALLOWED: &[(&str, usize)] = &[
     ("src/ide/completion.rs", 848),
     ("src/lsp/mod.rs", 1384),
     ("src/prometheus.rs", 1292),
-    ("src/syntax/fast.rs", 1412),
 ];
 
 #[test]
