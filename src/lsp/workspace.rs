@@ -68,7 +68,7 @@ impl Snapshot {
 }
 
 /// What one analysis needs: the roots and the open documents' texts.
-pub struct Job {
+pub struct AnalysisInput {
     /// The change counter at the time.
     pub generation: u64,
     /// Paths to analyse.
@@ -122,7 +122,7 @@ impl SourceLoader for Overlay<'_> {
 
 /// The projects of an analysis: each workspace folder's, and each open
 /// document's that lies outside them.
-fn projects(job: &Job) -> Vec<String> {
+fn projects(job: &AnalysisInput) -> Vec<String> {
     let mut out: Vec<String> = job.folders.iter().map(|f| project_root(f)).collect();
     for path in job.docs.keys() {
         if Path::new(path).is_absolute() && !out.iter().any(|r| is_inside(path, r)) {
@@ -135,7 +135,7 @@ fn projects(job: &Job) -> Vec<String> {
 }
 
 /// Runs one analysis.
-pub fn analyse(job: Job, cache: &mut ParseCache) -> Snapshot {
+pub fn analyse(job: AnalysisInput, cache: &mut ParseCache) -> Snapshot {
     let loader = Overlay { docs: &job.docs, projects: projects(&job) };
     let analysis = analyze_project_with_parser(&job.roots, &loader, &job.settings, &mut |f, t, l| cache.parse(f, t, l));
     cache.end_run();
@@ -187,29 +187,29 @@ pub fn scan_folders(folders: &[PathBuf]) -> Option<BTreeSet<String>> {
 /// editor can open them (go to definition into `std/stages.compel`, the
 /// link on a diagnostic's code).
 #[derive(Clone, Debug)]
-pub struct Materialised {
+pub struct StdlibOnDisk {
     /// The folder holding `std/` and `explain/`.
     pub root: PathBuf,
 }
 
-impl Materialised {
+impl StdlibOnDisk {
     /// Writes the stdlib and the explanations under the temp folder (once
     /// per version and user; files already there with the right content
     /// are left alone). `None` when the folder cannot be written.
-    pub fn create() -> Option<Materialised> {
+    pub fn create() -> Option<StdlibOnDisk> {
         let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default();
         let user: String = user.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
         let shared = format!("compel-{}-{user}", env!("CARGO_PKG_VERSION"));
         // The shared folder, or one of our own if another user or server
         // holds it.
-        Materialised::create_in(&shared)
-            .or_else(|| Materialised::create_in(&format!("{shared}-{}", std::process::id())))
+        StdlibOnDisk::create_in(&shared)
+            .or_else(|| StdlibOnDisk::create_in(&format!("{shared}-{}", std::process::id())))
     }
 
-    fn create_in(name: &str) -> Option<Materialised> {
+    fn create_in(name: &str) -> Option<StdlibOnDisk> {
         let base = std::env::temp_dir().join(name);
         let root = normalize_path(&base.to_string_lossy());
-        let m = Materialised { root: PathBuf::from(root) };
+        let m = StdlibOnDisk { root: PathBuf::from(root) };
         for (name, text) in stdlib::MODULES {
             m.write(&m.std_file(&stdlib::display_path(name)), text)?;
         }
