@@ -340,7 +340,6 @@ const SIZE_ALLOWED: &[(&str, usize)] = &[
     ("src/eval/sources/csv.rs records", 111),
     ("src/fmt/printer.rs", 857),
     ("src/ide/completion.rs", 848),
-    ("src/prometheus.rs", 1292),
 ];
 
 #[test]
