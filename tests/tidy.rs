@@ -338,7 +338,6 @@ const SIZE_ALLOWED: &[(&str, usize)] = &[
     ("src/compile/prometheus.rs", 758),
     ("src/eval/sources/csv.rs records", 111),
     ("src/fmt/printer.rs", 857),
-    ("src/ide/completion.rs", 848),
 ];
 
 #[test]
