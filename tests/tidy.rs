@@ -337,7 +337,6 @@ const SIZE_ALLOWED: &[(&str, usize)] = &[
     ("src/cli/eval.rs evaluate_inputs", 117),
     ("src/compile/prometheus.rs", 758),
     ("src/eval/sources/csv.rs records", 111),
-    ("src/fmt/printer.rs", 857),
 ];
 
 #[test]
