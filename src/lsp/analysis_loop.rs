@@ -6,19 +6,53 @@
 use std::collections::{BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tower_lsp::lsp_types::{self as lsp, Url};
 
 use super::convert::{self, Lines};
 use super::server::{panic_message, Server, WorkspaceCopy};
 use super::workspace::{self, AnalysisInput, Snapshot};
-use crate::ide::ParseCache;
+use crate::ide::incremental::Incremental;
 use crate::stdlib;
 use crate::text::{FileId, FileSpan};
 
-/// The default quiet period before an analysis.
-pub(super) const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(10);
+/// How long to wait after a change before analysing.
+///
+/// By default it adapts to what the last analysis cost: an analysis that
+/// took at most [`Debounce::FAST`] starts at once (waiting would only add
+/// latency, and edits that arrive while it runs are taken by the next one
+/// together); after a slower one the loop waits half as long as it took
+/// (at most [`Debounce::MAX_WAIT`]), so a burst of keystrokes costs one
+/// analysis rather than one each. `debounceMs` in the initialization
+/// options fixes the wait instead.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum Debounce {
+    /// Wait according to the last analysis.
+    #[default]
+    Adaptive,
+    /// Always wait this long.
+    Fixed(Duration),
+}
+
+impl Debounce {
+    /// An analysis at most this long is followed by no wait.
+    pub(super) const FAST: Duration = Duration::from_millis(20);
+    /// The longest adaptive wait.
+    pub(super) const MAX_WAIT: Duration = Duration::from_millis(200);
+
+    /// The wait before the next analysis, given what the last one took
+    /// (`None` before the first).
+    pub(super) fn wait(self, last: Option<Duration>) -> Duration {
+        match self {
+            Debounce::Fixed(d) => d,
+            Debounce::Adaptive => match last {
+                Some(took) if took > Debounce::FAST => (took / 2).min(Debounce::MAX_WAIT),
+                _ => Duration::ZERO,
+            },
+        }
+    }
+}
 
 impl Server {
     pub(super) fn analysis_input(&self) -> AnalysisInput {
@@ -43,22 +77,25 @@ impl Server {
     /// The analysis loop: wait for a change, let a burst settle, analyse,
     /// install, publish.
     pub(super) async fn analysis_loop(self: Arc<Self>) {
+        let mut last: Option<Duration> = None;
         loop {
             self.wake.notified().await;
-            let debounce = self.lock().debounce.unwrap_or(DEFAULT_DEBOUNCE);
-            if !debounce.is_zero() {
-                tokio::time::sleep(debounce).await;
+            let wait = self.lock().debounce.wait(last);
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
             }
             let job = self.analysis_input();
             let generation = job.generation;
             let me = self.clone();
+            let started = Instant::now();
             let done = tokio::task::spawn_blocking(move || {
                 catch_unwind(AssertUnwindSafe(|| {
-                    let mut cache = me.cache.lock().unwrap_or_else(|e| e.into_inner());
-                    workspace::analyse(job, &mut cache)
+                    let mut analyser = me.analyser.lock().unwrap_or_else(|e| e.into_inner());
+                    workspace::analyse(job, &mut analyser)
                 }))
             })
             .await;
+            last = Some(started.elapsed());
             match done {
                 Ok(Ok(snapshot)) => {
                     let publish = catch_unwind(AssertUnwindSafe(|| self.install(snapshot)));
@@ -76,7 +113,7 @@ impl Server {
                 }
                 Ok(Err(p)) => {
                     // Drop the cache: it may hold whatever the panic left.
-                    *self.cache.lock().unwrap_or_else(|e| e.into_inner()) = ParseCache::new();
+                    *self.analyser.lock().unwrap_or_else(|e| e.into_inner()) = Incremental::new();
                     // Requests waiting for this analysis answer from the
                     // previous one rather than wait for nothing.
                     self.analysed.send_replace(generation);
@@ -182,5 +219,23 @@ impl Server {
         drop(s);
         self.analysed.send_replace(snap.generation);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Debounce;
+    use std::time::Duration;
+
+    #[test]
+    fn no_wait_after_a_fast_analysis_and_a_bounded_one_after_a_slow_one() {
+        let ms = Duration::from_millis;
+        assert_eq!(Debounce::Adaptive.wait(None), Duration::ZERO);
+        assert_eq!(Debounce::Adaptive.wait(Some(ms(3))), Duration::ZERO);
+        assert_eq!(Debounce::Adaptive.wait(Some(Debounce::FAST)), Duration::ZERO);
+        assert_eq!(Debounce::Adaptive.wait(Some(ms(60))), ms(30));
+        assert_eq!(Debounce::Adaptive.wait(Some(ms(5_000))), Debounce::MAX_WAIT);
+        assert_eq!(Debounce::Fixed(ms(300)).wait(Some(ms(1))), ms(300));
+        assert_eq!(Debounce::Fixed(Duration::ZERO).wait(Some(ms(900))), Duration::ZERO);
     }
 }

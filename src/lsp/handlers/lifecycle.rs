@@ -11,6 +11,7 @@ use serde_json::Value;
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::{self as lsp};
 
+use super::super::analysis_loop::Debounce;
 use super::super::convert::{self, Encoding};
 use super::super::server::Server;
 use super::super::workspace::{self, StdlibOnDisk};
@@ -54,7 +55,8 @@ pub(in crate::lsp) async fn initialize(
             s.snippets = snippets;
             s.lazy_docs = lazy_docs;
             s.watch_files = watch_files;
-            s.debounce = options_debounce(params.initialization_options.as_ref());
+            s.debounce =
+                options_debounce(params.initialization_options.as_ref()).map_or(Debounce::Adaptive, Debounce::Fixed);
             s.folders = workspace_folders(&params);
             s.materialised = StdlibOnDisk::create();
             drop(s);
