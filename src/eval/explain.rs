@@ -1,0 +1,499 @@
+//! Explanations: a decided criterion turned into a sentence naming the
+//! values its parts had, and an expression's source text as quoted in
+//! reports.
+
+use std::cell::RefCell;
+
+use super::{list_some, Evaluator};
+use crate::check::builtins::{self, Family};
+use crate::check::interp::{self, Env, KpiState};
+use crate::check::rational::Rational;
+use crate::check::value::Value;
+use crate::check::{DeclId, Kind, Model};
+use crate::eval::metrics::format_rfc3339;
+use crate::eval::report::Failing;
+use crate::eval::time::in_days;
+use crate::syntax::ast::{self, BinOp, Expr, ExprKind, UnOp};
+use crate::text::FileId;
+
+/// An expression's source text, comments dropped and whitespace collapsed
+/// (outside string literals) to single spaces.
+pub fn source_text(text: &str, e: &Expr) -> String {
+    let raw = text.get(e.span.range()).unwrap_or("");
+    collapse(raw)
+}
+
+fn collapse(raw: &str) -> String {
+    use crate::syntax::lexer::{tokens, TokenKind};
+    let mut out = String::with_capacity(raw.len());
+    let mut last_end = 0;
+    let mut space = false;
+    for t in tokens(raw) {
+        match t.kind {
+            TokenKind::Newline | TokenKind::Comment { .. } => space = true,
+            _ => {
+                if (space || t.start() > last_end) && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                out.push_str(&raw[t.start()..t.end()]);
+            }
+        }
+        last_end = t.end();
+    }
+    out
+}
+
+/// Turns a decided criterion into a sentence, re-reading (quietly) the
+/// values its parts had.
+pub(super) struct Explainer<'e, 'a> {
+    pub(super) ev: &'e Evaluator<'a>,
+    pub(super) file: FileId,
+    /// What a failed `all` found failing, for the report.
+    pub(super) failing: RefCell<Option<Failing>>,
+}
+
+impl Explainer<'_, '_> {
+    pub(super) fn src(&self, e: &Expr) -> String {
+        self.ev.text_of(self.file, e)
+    }
+
+    pub(super) fn model(&self) -> &Model {
+        self.ev.model
+    }
+
+    /// The KPI an expression names directly, if it does.
+    fn kpi_of(&self, env: &Env, e: &Expr) -> Option<DeclId> {
+        match &e.kind {
+            ExprKind::Paren(inner) => self.kpi_of(env, inner),
+            ExprKind::Name(_) | ExprKind::Field(..) => match interp::eval(env, e) {
+                Ok(Value::Decl(id)) if self.model().decl(id).kind == Kind::Kpi => Some(id),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    pub(super) fn describe(&self, env: &Env, e: &Expr, holds: bool) -> String {
+        let metrics = self.ev.metrics;
+        if let Some(kpi) = self.kpi_of(env, e).filter(|k| self.model().is_family(*k)) {
+            return self.family_status(kpi);
+        }
+        if let Some(kpi) = self.kpi_of(env, e) {
+            let f = metrics.status_finding(kpi);
+            let name = &self.model().decl(kpi).name;
+            let state = match f.result {
+                Ok((KpiState::Met, _)) => "is met",
+                Ok((KpiState::AtRisk, _)) => "is at risk",
+                Ok((KpiState::Missed, _)) => "misses its target",
+                Err(_) => "is unknown",
+            };
+            return format!("`{name}` {state}: {}", f.reason);
+        }
+        match &e.kind {
+            ExprKind::Paren(inner) => self.describe(env, inner, holds),
+            ExprKind::For(k, d) => match (self.kpi_of(env, k), interp::eval(env, d)) {
+                (Some(kpi), Ok(Value::Dur(secs))) if self.model().is_family(kpi) => self.family_held(kpi, secs),
+                (Some(kpi), Ok(Value::Dur(secs))) => metrics.held_finding(kpi, secs).reason,
+                _ => self.plain(e, holds),
+            },
+            ExprKind::Unary(UnOp::Not, inner) => {
+                format!("not ({})", self.describe(env, inner, !holds))
+            }
+            ExprKind::Binary(BinOp::And, l, r) | ExprKind::Binary(BinOp::Or, l, r) => {
+                let is_and = matches!(e.kind, ExprKind::Binary(BinOp::And, ..));
+                let decisive = is_and != holds; // and-false / or-true: one side decides
+                if decisive {
+                    let want = !is_and; // the value that decided
+                    for side in [l, r] {
+                        if interp::truth(env, side) == Ok(want) {
+                            return self.describe(env, side, want);
+                        }
+                    }
+                    self.plain(e, holds)
+                } else {
+                    format!("{}; {}", self.describe(env, l, holds), self.describe(env, r, holds))
+                }
+            }
+            ExprKind::Binary(BinOp::Cmp(op), l, r) => self.relation(env, l, r, op.as_str(), holds),
+            ExprKind::Binary(BinOp::In, l, r) => self.relation(env, l, r, "in", holds),
+            ExprKind::Quantifier { func, var, list, pred } => self.quantifier(env, e, func, var, list, pred, holds),
+            ExprKind::Name(_) | ExprKind::Field(..) => match interp::eval(env, e) {
+                Ok(v) => format!("`{}` is {}", self.src(e), self.model().display_value(&v)),
+                Err(_) => self.plain(e, holds),
+            },
+            _ => self.plain(e, holds),
+        }
+    }
+
+    pub(super) fn plain(&self, e: &Expr, holds: bool) -> String {
+        if holds {
+            format!("`{}` holds", self.src(e))
+        } else {
+            format!("`{}` does not hold", self.src(e))
+        }
+    }
+
+    /// `a` and `b` with their values, then `va OP vb` or `va is not OP vb`.
+    fn relation(&self, env: &Env, l: &Expr, r: &Expr, op: &str, holds: bool) -> String {
+        let not = if holds { "" } else { "not " };
+        // Identity: `==`, `!=` and `in` between KPIs say which KPI it is,
+        // never a value (`gone == gone` reads no data).
+        if let Some(a) = self.kpi_of(env, l) {
+            let named = |e: &Expr, id: DeclId| {
+                let name = &self.model().decl(id).name;
+                if self.src(e) == *name {
+                    format!("`{name}`")
+                } else {
+                    format!("`{}` ({name})", self.src(e))
+                }
+            };
+            match (op, interp::eval(env, r)) {
+                ("==" | "!=", Ok(Value::Decl(b))) => {
+                    let same = if a == b { "the same KPI" } else { "different KPIs" };
+                    return format!("{} and {} are {same}", named(l, a), named(r, b));
+                }
+                ("in", Ok(Value::List(items))) if matches!(items.first(), Some(Value::Decl(_))) => {
+                    let list = if is_literal(r) || holds || matches!(r.kind, ExprKind::List(_)) {
+                        format!("`{}`", self.src(r))
+                    } else {
+                        format!("`{}` ({})", self.src(r), self.show(env, r).0)
+                    };
+                    return format!("{} is {not}in {list}", named(l, a));
+                }
+                _ => {}
+            }
+        }
+        if op == "in" && !is_literal(l) {
+            // `sponsor.role` is CFO, which is in `c_suite`.
+            let (v, note) = self.show(env, l);
+            let list = if is_literal(r) || holds {
+                format!("`{}`", self.src(r))
+            } else {
+                format!("`{}` ({})", self.src(r), self.show(env, r).0)
+            };
+            return format!(
+                "`{}` is {v}{}, which is {not}in {list}",
+                self.src(l),
+                note.map_or_else(String::new, |n| format!(" ({n})"))
+            );
+        }
+        let (mut parts, mut shown) = (Vec::new(), Vec::new());
+        let days = [l, r].iter().all(|e| self.kpi_of(env, e).is_none()).then(|| in_days(env, l, r)).flatten();
+        for (i, side) in [l, r].into_iter().enumerate() {
+            if is_literal(side) {
+                shown.push(self.src(side));
+                continue;
+            }
+            let (v, note) = days.as_ref().map_or_else(|| self.show(env, side), |d| (d[i].clone(), None));
+            match note {
+                Some(n) => parts.push(format!("`{}` is {v} ({n})", self.src(side))),
+                None => parts.push(format!("`{}` is {v}", self.src(side))),
+            }
+            shown.push(v);
+        }
+        let rel = if holds {
+            format!("{} {op} {}", shown[0], shown[1])
+        } else {
+            format!("{} is not {op} {}", shown[0], shown[1])
+        };
+        if parts.is_empty() {
+            rel
+        } else {
+            format!("{}: {rel}", parts.join(" and "))
+        }
+    }
+
+    /// A sub-expression's value for people: in its KPI's unit when it comes
+    /// from a KPI, with a note on the samples a window function read.
+    pub(super) fn show(&self, env: &Env, e: &Expr) -> (String, Option<String>) {
+        let metrics = self.ev.metrics;
+        if let Some(kpi) = self.kpi_of(env, e).filter(|k| self.model().is_family(*k)) {
+            return (format!("[{}]", self.family_values(kpi)), None);
+        }
+        // A function of a family's values names the members and values.
+        if let ExprKind::Call(_, args) = &e.kind {
+            if let Some(kpi) = args.first().and_then(|a| self.kpi_of(env, a)).filter(|k| self.model().is_family(*k)) {
+                return match interp::eval(env, e) {
+                    Ok(v) => (self.model().display_value(&v), Some(self.family_values(kpi))),
+                    Err(u) => ("unknown".to_string(), Some(self.ev.undecided(&u))),
+                };
+            }
+        }
+        if let Some(kpi) = self.kpi_of(env, e) {
+            let info = metrics.info(kpi);
+            let f = metrics.latest_sample(&info, "latest");
+            return match f.result {
+                Ok((s, q)) => (info.show(q), Some(format!("at {}", format_rfc3339(s.time)))),
+                Err(r) => ("unknown".to_string(), Some(r)),
+            };
+        }
+        if let ExprKind::Call(func, args) = &e.kind {
+            if let (Some(kpi), Some(w)) = (args.first().and_then(|a| self.kpi_of(env, a)), args.get(1)) {
+                let offset = match args.get(2).map(|a| (&a.kind, interp::eval(env, a))) {
+                    None => Some(Rational::ZERO),
+                    Some((ExprKind::Offset(_), Ok(Value::Dur(o)))) if args.len() == 3 => Some(o),
+                    Some(_) => None,
+                };
+                if let (true, Some(offset)) = (builtins::is(&func.name, Family::Window), offset) {
+                    if let Ok(Value::Dur(secs)) = interp::eval(env, w) {
+                        let f = metrics.window_finding(kpi, &func.name, secs, offset);
+                        return match f.result {
+                            Ok((_, n)) => (f.reason, Some(format!("{n} sample{}", if n == 1 { "" } else { "s" }))),
+                            Err(r) => ("unknown".to_string(), Some(r)),
+                        };
+                    }
+                }
+            }
+        }
+        match interp::eval(env, e) {
+            Ok(v) => (self.model().display_value(&v), None),
+            Err(u) => ("unknown".to_string(), Some(self.ev.undecided(&u))),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn quantifier(
+        &self,
+        env: &Env,
+        e: &Expr,
+        func: &ast::Ident,
+        var: &ast::Ident,
+        list: &Expr,
+        pred: &Expr,
+        holds: bool,
+    ) -> String {
+        let items = match interp::eval(env, list) {
+            Ok(Value::List(items)) => items,
+            _ => return self.plain(e, holds),
+        };
+        let total = items.len();
+        let list_text = self.src(list);
+        if total == 0 {
+            return format!("`{list_text}` is empty");
+        }
+        let names: Vec<String> = items.iter().map(|i| self.model().display_value(i)).collect();
+        let among = format!("`{list_text}` ({})", list_some(&names, SHOWN));
+        match (func.name.as_str(), holds) {
+            ("all", true) if total == 1 => {
+                format!("the one element of {among} satisfies `{}`", self.src(pred))
+            }
+            ("all", true) => format!("all {total} of {among} satisfy `{}`", self.src(pred)),
+            ("any", false) if total == 1 => {
+                format!("the one element of {among} does not satisfy `{}`", self.src(pred))
+            }
+            ("any", false) => format!("none of the {total} in {among} satisfies `{}`", self.src(pred)),
+            ("all", false) => {
+                // The elements (or, through nested `all`s, the tuples) for
+                // which the predicate does not hold, and those it cannot
+                // decide.
+                let mut t = Tally::default();
+                self.tally(env, &mut Vec::new(), &mut t, var, list, pred);
+                if t.found == 0 {
+                    return self.plain(e, holds);
+                }
+                let inner = self.src(t.pred.unwrap_or(pred));
+                let shown = t.shown(self.model(), SHOWN);
+                let do_ = if t.found == 1 { "does" } else { "do" };
+                let mut s = if t.depth <= 1 {
+                    if total == 1 {
+                        format!("the one element of {among} does not satisfy `{inner}`")
+                    } else {
+                        format!("{} of {total} in `{list_text}` {do_} not satisfy `{inner}`: {shown}", t.found)
+                    }
+                } else {
+                    let what = match (t.depth, t.found) {
+                        (2, 1) => "pair",
+                        (2, _) => "pairs",
+                        (_, 1) => "combination",
+                        _ => "combinations",
+                    };
+                    format!("{} {what} `({})` {do_} not satisfy `{inner}`: {shown}", t.found, t.vars.join(", "))
+                };
+                if t.undecided > 0 {
+                    s.push_str(&format!("; {} cannot be decided: {}", t.undecided, t.shown_undecided(self.model(), 3)));
+                }
+                self.failing.borrow_mut().get_or_insert_with(|| t.report(self.model()));
+                s
+            }
+            ("any", true) => {
+                let mut ok = Vec::new();
+                for item in &items {
+                    if interp::truth_bound(env, &[(var.name.as_str(), item.clone())], pred) == Ok(true) {
+                        ok.push(self.model().display_value(item));
+                    }
+                }
+                let n = ok.len();
+                if n == 0 {
+                    return self.plain(e, holds);
+                }
+                let verb = if n == 1 { "satisfies" } else { "satisfy" };
+                if total == 1 {
+                    format!("the one element of {among} satisfies `{}`", self.src(pred))
+                } else {
+                    format!("{n} of {total} in `{list_text}` {verb} `{}`: {}", self.src(pred), list_some(&ok, SHOWN))
+                }
+            }
+            _ => self.plain(e, holds),
+        }
+    }
+
+    /// Walks `all(var in list: pred)` with the variables of enclosing
+    /// quantifiers `bound`, counting into `t` the elements whose predicate
+    /// does not hold; a predicate that is itself an `all` is walked in turn, so nested
+    /// quantifiers name the failing tuples.
+    #[allow(clippy::too_many_arguments)]
+    fn tally<'x>(
+        &self,
+        env: &Env,
+        bound: &mut Vec<(&'x str, Value)>,
+        t: &mut Tally<'x>,
+        var: &'x ast::Ident,
+        list: &'x Expr,
+        pred: &'x Expr,
+    ) {
+        let Ok(Value::List(items)) = interp::eval_bound(env, bound, list) else {
+            t.undecided += 1;
+            if t.undecided_shown.len() < KEPT {
+                t.undecided_shown.push(bound.iter().map(|(_, v)| v.clone()).collect());
+            }
+            return;
+        };
+        let nested = match &strip_parens(pred).kind {
+            ExprKind::Quantifier { func, var, list, pred } if func.name == "all" => Some((var, &**list, &**pred)),
+            _ => None,
+        };
+        if t.vars.len() <= bound.len() {
+            t.vars.push(var.name.clone());
+        }
+        for item in items {
+            bound.push((var.name.as_str(), item));
+            match interp::truth_bound(env, bound, pred) {
+                Ok(false) => match nested {
+                    Some((v2, l2, p2)) => self.tally(env, bound, t, v2, l2, p2),
+                    None => {
+                        t.pred.get_or_insert(pred);
+                        t.depth = t.depth.max(bound.len());
+                        t.found += 1;
+                        if t.failing.len() < KEPT {
+                            t.failing.push(bound.iter().map(|(_, v)| v.clone()).collect());
+                        }
+                    }
+                },
+                Ok(true) => {}
+                // An undecided inner `all` names its undecided tuples.
+                Err(_) if nested.is_some() => {
+                    if let Some((v2, l2, p2)) = nested {
+                        self.tally(env, bound, t, v2, l2, p2);
+                    }
+                }
+                Err(_) => {
+                    t.undecided += 1;
+                    if t.undecided_shown.len() < KEPT {
+                        t.undecided_shown.push(bound.iter().map(|(_, v)| v.clone()).collect());
+                    }
+                }
+            }
+            bound.pop();
+        }
+    }
+}
+
+/// How many elements an explanation names before "and N more".
+const SHOWN: usize = 5;
+
+/// How many failing elements the report keeps.
+const KEPT: usize = 100;
+
+/// The elements (tuples, through nested quantifiers) for which a failed
+/// `all` does not hold, and those it cannot decide.
+#[derive(Default)]
+struct Tally<'x> {
+    /// The quantified variables, outermost first.
+    vars: Vec<String>,
+    /// The innermost predicate that failed.
+    pred: Option<&'x Expr>,
+    /// The length of the longest failing tuple.
+    depth: usize,
+    /// How many fail.
+    found: usize,
+    /// The first [`KEPT`] that fail.
+    failing: Vec<Vec<Value>>,
+    /// How many cannot be decided.
+    undecided: usize,
+    /// The first [`KEPT`] of those.
+    undecided_shown: Vec<Vec<Value>>,
+}
+
+impl Tally<'_> {
+    fn name(model: &Model, tuple: &[Value]) -> String {
+        let parts: Vec<String> = tuple.iter().map(|v| model.display_value(v)).collect();
+        if parts.len() == 1 {
+            parts.join("")
+        } else {
+            format!("({})", parts.join(", "))
+        }
+    }
+
+    fn list(model: &Model, tuples: &[Vec<Value>], total: usize, max: usize) -> String {
+        let names: Vec<String> = tuples.iter().take(max).map(|t| Tally::name(model, t)).collect();
+        if total > names.len() {
+            format!("{} and {} more", names.join(", "), total - names.len())
+        } else {
+            names.join(", ")
+        }
+    }
+
+    fn shown(&self, model: &Model, max: usize) -> String {
+        Tally::list(model, &self.failing, self.found, max)
+    }
+
+    fn shown_undecided(&self, model: &Model, max: usize) -> String {
+        Tally::list(model, &self.undecided_shown, self.undecided, max)
+    }
+
+    fn report(&self, model: &Model) -> Failing {
+        let names = |ts: &[Vec<Value>]| -> Vec<Vec<String>> {
+            ts.iter().map(|t| t.iter().map(|v| model.display_value(v)).collect()).collect()
+        };
+        Failing {
+            variables: self.vars.clone(),
+            count: self.found,
+            elements: names(&self.failing),
+            undecided_count: self.undecided,
+            undecided: names(&self.undecided_shown),
+        }
+    }
+}
+
+fn strip_parens(e: &Expr) -> &Expr {
+    match &e.kind {
+        ExprKind::Paren(inner) => strip_parens(inner),
+        _ => e,
+    }
+}
+
+fn is_literal(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::Number { .. }
+        | ExprKind::Money { .. }
+        | ExprKind::Str(_)
+        | ExprKind::Bool(_)
+        | ExprKind::Date(_)
+        | ExprKind::DateTime(_) => true,
+        ExprKind::Paren(inner) | ExprKind::Unary(UnOp::Neg, inner) => is_literal(inner),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn collapses_whitespace_and_comments() {
+        assert_eq!(collapse("a  >\n   b // why\n + 1"), "a > b + 1");
+        assert_eq!(collapse("x == \"a  b\"  "), "x == \"a  b\"");
+        assert_eq!(collapse("a>b and\t\"x // y\"/// doc\n  or(c)"), "a>b and \"x // y\" or(c)");
+    }
+}

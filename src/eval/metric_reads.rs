@@ -1,0 +1,457 @@
+//! Reading a KPI's data from the metric store: [`StoreMetrics`], the
+//! [`Metrics`] the interpreter asks, each read made once and recorded as
+//! [`Evidence`] with a sentence for people. Window and drift reads are in
+//! `window_reads.rs`, `KPI for D` in `held_reads.rs`.
+//!
+//! # Reading a KPI's series
+//!
+//! A KPI names a `metric` and optionally a `labels` selector. Exactly one
+//! series of the store must match: none is `unknown` ("no series ..."),
+//! several are `unknown` ("ambiguous: 2 series match ..."), and a source
+//! error recorded for the metric (a Prometheus query that failed) is
+//! `unknown` with the source's reason. Samples after `now` do not exist for
+//! the evaluation, so replaying a past `--now` on today's data decides as
+//! it did then.
+//!
+//! # Freshness
+//!
+//! A KPI's status, its latest value (a KPI used as a number) and `KPI for
+//! D` read the latest sample at or before `now`; it must be no older than
+//! the KPI's `max_age` ([`EvalOptions::default_max_age`] when unset, one
+//! day by default), finite, and in the KPI's unit. Window functions and
+//! drift statistics are bounded by their windows instead: their window is
+//! their freshness rule.
+//!
+//! # Windows
+//!
+//! A window `w` is `[now - w, now]`, both ends included. An aggregate over
+//! a window with no sample, or with a NaN or infinite sample, is `unknown`.
+//! Percentiles interpolate linearly between the closest ranks, as NumPy's
+//! default `percentile` does; `count` is a plain number; every other
+//! function is in the KPI's unit. Drift statistics compare the current
+//! window `[now - C, now]` with the reference window `[now - C - R, now -
+//! C)` as `DRIFT.md` defines ([`super::drift`]).
+//!
+//! # `KPI for D`
+//!
+//! Fails when a sample in `[now - D, now]` breaks the target, naming the
+//! first such sample. Otherwise it is `unknown` when the series has no
+//! sample at or before `now - D` (the history does not cover the window),
+//! when the last sample is stale, or when a sample in the window is NaN;
+//! otherwise it passes. When the window holds no sample at all, the last
+//! sample before it (the value throughout the window) must meet the target.
+//!
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+
+use super::bounds;
+use super::series_index::SeriesIndex;
+use super::window_reads::fmt_dur;
+use super::EvalOptions;
+use crate::check::interp::{self, KpiState, Metrics, Undecided};
+use crate::check::rational::Rational;
+use crate::check::value::{fmt_num, secs_to_nanos_floor, Value};
+use crate::check::{DeclId, MeasureUnit, Model};
+use crate::eval::metrics::{format_rfc3339, format_selector, Labels, MetricStore, Sample, Selection, Series};
+use crate::eval::report::{Evidence, Num, SampleRecord, Time};
+use crate::syntax::ast::CmpOp;
+
+/// The facts about a KPI that reading its data needs.
+pub(super) struct KpiInfo<'m> {
+    pub(super) name: &'m str,
+    pub(super) metric: Option<&'m str>,
+    pub(super) labels: Labels,
+    pub(super) unit: MeasureUnit,
+    pub(super) target: Option<(CmpOp, Value)>,
+    pub(super) warn: Option<(CmpOp, Value)>,
+    /// Whether `target` or `warn` is computed at `now` (see
+    /// [`StoreMetrics::with_bounds`]).
+    pub(super) computed: bool,
+    /// In seconds.
+    pub(super) max_age: Rational,
+    /// In whole nanoseconds, rounded down: an age (whole nanoseconds) is
+    /// over `max_age` exactly when it is over this.
+    pub(super) max_age_nanos: i64,
+}
+
+impl KpiInfo<'_> {
+    pub(super) fn target(&self) -> Option<(CmpOp, &Value)> {
+        self.target.as_ref().map(|(o, v)| (*o, v))
+    }
+
+    pub(super) fn warn(&self) -> Option<(CmpOp, &Value)> {
+        self.warn.as_ref().map(|(o, v)| (*o, v))
+    }
+
+    pub(super) fn selector(&self) -> String {
+        format_selector(self.metric.unwrap_or(self.name), &self.labels)
+    }
+
+    /// An exact raw number in the KPI's unit, for people: `93.5%`, `260ms`.
+    pub(super) fn show(&self, raw: Rational) -> String {
+        self.unit.format_raw(raw)
+    }
+
+    /// A threshold in the KPI's unit: `>= 92%`.
+    pub(super) fn show_threshold(&self, model: &Model, (op, v): (CmpOp, &Value)) -> String {
+        let bound = match self.unit.from_value(v) {
+            Some(raw) => self.unit.format_raw(raw),
+            None => model.display_value(v),
+        };
+        format!("{} {bound}", op.as_str())
+    }
+
+    /// Whether an exact raw value meets a threshold.
+    pub(super) fn meets(&self, (op, v): (CmpOp, &Value), raw: Rational) -> Result<bool, String> {
+        // The bound in the KPI's raw unit: the factors are positive, so
+        // comparing raw numbers decides exactly as comparing values.
+        if let Some(bound) = self.unit.from_value(v) {
+            return Ok(match op {
+                CmpOp::Lt => raw < bound,
+                CmpOp::Le => raw <= bound,
+                CmpOp::Gt => raw > bound,
+                CmpOp::Ge => raw >= bound,
+                CmpOp::Eq => raw == bound,
+                CmpOp::Ne => raw != bound,
+            });
+        }
+        let Some(value) = self.unit.to_value(raw) else {
+            return Err(format!("{raw} in {} is too large to compare exactly", self.unit.name()));
+        };
+        interp::compare(op, &value, v).map_err(|u| match u {
+            Undecided::Unknown(r) | Undecided::TypeError(r) => r,
+            other => format!("{other:?}"),
+        })
+    }
+
+    /// Whether the sample at `age` (nanoseconds) is older than `max_age`.
+    pub(super) fn is_stale(&self, age: i64) -> bool {
+        age > self.max_age_nanos
+    }
+}
+
+/// The result of one read of a KPI's data: the value or why there is
+/// none, a sentence for people, and the evidence for the report.
+#[derive(Clone)]
+pub(super) struct Finding<T> {
+    pub(super) result: Result<T, String>,
+    pub(super) reason: String,
+    pub(super) evidence: Evidence,
+}
+
+impl<T> Finding<T> {
+    pub(super) fn err(reason: String, evidence: Evidence) -> Finding<T> {
+        let mut evidence = evidence;
+        evidence.reason = Some(reason.clone());
+        Finding { result: Err(reason.clone()), reason, evidence }
+    }
+}
+
+/// The exact value of a sample, or why it has none: a conflict between
+/// sources, NaN or an infinity, or a number beyond exact arithmetic.
+pub(super) fn exact_value(series: &Series, s: &Sample) -> Result<Rational, String> {
+    if let Some(c) = series.conflict_at(s.time) {
+        return Err(format!("`{}`: {}", series.selector(), c.describe()));
+    }
+    if !s.value.is_finite() {
+        return Err(format!(
+            "the sample of `{}` at {} is {}",
+            series.selector(),
+            format_rfc3339(s.time),
+            fmt_num(s.value)
+        ));
+    }
+    Rational::from_f64(s.value).ok_or_else(|| {
+        format!(
+            "the sample of `{}` at {} ({}) is too large to compute with exactly",
+            series.selector(),
+            format_rfc3339(s.time),
+            fmt_num(s.value)
+        )
+    })
+}
+
+/// [`Metrics`] over a [`MetricStore`] at a fixed `now`. Every read is
+/// recorded as [`Evidence`] until taken with [`StoreMetrics::take_evidence`].
+pub struct StoreMetrics<'a> {
+    pub(super) model: &'a Model,
+    pub(super) store: &'a MetricStore,
+    pub(super) index: SeriesIndex<'a>,
+    /// Unix nanoseconds.
+    pub(super) now: i64,
+    pub(super) default_max_age: Rational,
+    pub(super) recording: Cell<bool>,
+    pub(super) evidence: RefCell<Vec<Evidence>>,
+    /// Each read, made once: gates, the KPI list and explanations ask for
+    /// the same values, and the store and `now` do not change.
+    pub(super) statuses: RefCell<HashMap<DeclId, Finding<(KpiState, Sample)>>>,
+    pub(super) windows: RefCell<HashMap<WindowKey, Finding<(Value, usize)>>>,
+    pub(super) helds: RefCell<HashMap<(DeclId, Rational), Finding<KpiState>>>,
+    /// Computed `target` and `warn` bounds, and the KPIs whose bounds are
+    /// being computed (a bound that reads its own KPI's status is unknown).
+    pub(super) bounds: bounds::Cache,
+}
+
+/// A window read: the KPI, the function, the window and its offset in
+/// seconds.
+type WindowKey = (DeclId, String, Rational, Rational);
+
+/// The finding `map` holds for `key`, or `read`'s, kept there.
+pub(super) fn memo<K: std::hash::Hash + Eq, T: Clone>(
+    map: &RefCell<HashMap<K, Finding<T>>>,
+    key: K,
+    read: impl FnOnce() -> Finding<T>,
+) -> Finding<T> {
+    if let Some(f) = map.borrow().get(&key) {
+        return f.clone();
+    }
+    let f = read();
+    map.borrow_mut().insert(key, f.clone());
+    f
+}
+
+impl<'a> StoreMetrics<'a> {
+    /// Metrics over `store` at `opts.now`.
+    pub fn new(model: &'a Model, store: &'a MetricStore, opts: &EvalOptions) -> StoreMetrics<'a> {
+        StoreMetrics {
+            model,
+            store,
+            index: SeriesIndex::new(store),
+            now: opts.now,
+            default_max_age: opts.default_max_age,
+            recording: Cell::new(true),
+            evidence: RefCell::new(Vec::new()),
+            statuses: RefCell::new(HashMap::new()),
+            windows: RefCell::new(HashMap::new()),
+            helds: RefCell::new(HashMap::new()),
+            bounds: bounds::Cache::default(),
+        }
+    }
+
+    /// Forgets every read made (after the budget was reset).
+    pub(super) fn clear_caches(&self) {
+        self.statuses.borrow_mut().clear();
+        self.windows.borrow_mut().clear();
+        self.helds.borrow_mut().clear();
+        self.bounds.clear();
+    }
+
+    /// The evidence recorded since the last call, oldest first.
+    pub fn take_evidence(&self) -> Vec<Evidence> {
+        std::mem::take(&mut *self.evidence.borrow_mut())
+    }
+
+    /// Runs `f` without recording evidence (explanations re-read data).
+    pub(super) fn quietly<T>(&self, f: impl FnOnce() -> T) -> T {
+        let was = self.recording.replace(false);
+        let out = f();
+        self.recording.set(was);
+        out
+    }
+
+    pub(super) fn record(&self, e: Evidence) {
+        if self.recording.get() {
+            self.evidence.borrow_mut().push(e);
+        }
+    }
+
+    pub(super) fn info(&self, kpi: DeclId) -> KpiInfo<'a> {
+        let d = self.model.decl(kpi);
+        let max_age = match d.value("max_age") {
+            Some(Value::Dur(s)) => *s,
+            _ => self.default_max_age,
+        };
+        KpiInfo {
+            name: &d.name,
+            // A `query` KPI read from Prometheus reads its query's results.
+            metric: d.str_attr("query").and_then(|q| self.store.query_key(q)).or(d.str_attr("metric")),
+            labels: d.labels(),
+            unit: d.measure_unit(),
+            target: d.threshold("target").map(|(o, v)| (o, v.clone())),
+            warn: d.threshold("warn").map(|(o, v)| (o, v.clone())),
+            computed: ["target", "warn"]
+                .iter()
+                .any(|a| matches!(d.attr(a).map(|x| &x.value), Some(crate::check::AttrVal::Bound(..)))),
+            max_age,
+            max_age_nanos: secs_to_nanos_floor(max_age).unwrap_or(if max_age.is_negative() { -1 } else { i64::MAX }),
+        }
+    }
+
+    pub(super) fn evidence(&self, k: &KpiInfo, function: &str) -> Evidence {
+        Evidence {
+            kpi: k.name.to_string(),
+            series: k.selector(),
+            function: function.to_string(),
+            window: None,
+            from: None,
+            to: None,
+            reference: None,
+            value: None,
+            unit: None,
+            samples: Vec::new(),
+            reason: None,
+        }
+    }
+
+    /// The one series the KPI selects.
+    pub(super) fn select(&self, k: &KpiInfo) -> Result<&'a Series, String> {
+        let selector = k.selector();
+        let Some(metric) = k.metric else {
+            return Err(format!("`{}` names no `metric`", k.name));
+        };
+        if let Some(err) = self.store.source_error(metric) {
+            return Err(format!("the source of `{selector}` failed: {err}"));
+        }
+        match self.index.select_one(metric, &k.labels) {
+            Selection::One(s) => Ok(s),
+            Selection::None => {
+                let others = self.index.select(metric, &Labels::new());
+                let shown: Vec<String> = others.iter().take(3).map(|s| format!("`{}`", s.selector())).collect();
+                Err(match others.len() {
+                    0 => format!("no series `{selector}`"),
+                    n if n <= 3 => format!("no series `{selector}` (the metric has {})", shown.join(", ")),
+                    n => format!("no series `{selector}` (the metric has {} and {} more)", shown.join(", "), n - 3),
+                })
+            }
+            Selection::Ambiguous(found) => {
+                let mut names: Vec<String> = found.iter().take(3).map(|s| format!("`{}`", s.selector())).collect();
+                if found.len() > 3 {
+                    names = vec![format!("{} and {} more", names.join(", "), found.len() - 3)];
+                }
+                Err(format!(
+                    "ambiguous: {} series match `{selector}`: {}; give `{}` a `labels` selector that picks one",
+                    found.len(),
+                    names.join(", "),
+                    k.name
+                ))
+            }
+        }
+    }
+
+    /// The latest sample at or before `now`, fresh, and its exact value.
+    pub(super) fn latest_sample(&self, k: &KpiInfo, function: &str) -> Finding<(Sample, Rational)> {
+        let mut ev = self.evidence(k, function);
+        let series = match self.select(k) {
+            Ok(s) => s,
+            Err(r) => return Finding::err(r, ev),
+        };
+        ev.series = series.selector();
+        let Some(last) = series.last_at_or_before(self.now).copied() else {
+            let r = format!("no sample of `{}` at or before now ({})", ev.series, format_rfc3339(self.now));
+            return Finding::err(r, ev);
+        };
+        ev.samples.push(record(&last));
+        // Saturating: a sample from the far past (a hostile source can send
+        // i64::MIN) must be stale, never wrap around to "fresh".
+        if k.is_stale(self.now.saturating_sub(last.time)) {
+            let r = format!(
+                "stale: the last sample of `{}` is at {}, older than max_age {}",
+                ev.series,
+                format_rfc3339(last.time),
+                fmt_dur(k.max_age)
+            );
+            return Finding::err(r, ev);
+        }
+        let exact = match exact_value(series, &last) {
+            Ok(q) => q,
+            Err(r) => return Finding::err(r, ev),
+        };
+        ev.value = Some(Num(last.value));
+        ev.unit = Some(k.unit.name());
+        let reason = format!("latest {} at {}", k.show(exact), format_rfc3339(last.time));
+        Finding { result: Ok((last, exact)), reason, evidence: ev }
+    }
+
+    pub(super) fn status_finding(&self, kpi: DeclId) -> Finding<(KpiState, Sample)> {
+        memo(&self.statuses, kpi, || self.read_status(kpi))
+    }
+
+    fn read_status(&self, kpi: DeclId) -> Finding<(KpiState, Sample)> {
+        let k = match self.with_bounds(kpi, self.info(kpi)) {
+            Ok(k) => k,
+            Err(r) => {
+                let k = self.info(kpi);
+                return Finding::err(r, self.evidence(&k, "status"));
+            }
+        };
+        let f = self.latest_sample(&k, "status");
+        let (last, exact) = match f.result {
+            Ok(s) => s,
+            Err(r) => return Finding { result: Err(r), reason: f.reason, evidence: f.evidence },
+        };
+        let Some(target) = k.target() else {
+            return Finding::err(format!("`{}` has no valid `target`", k.name), f.evidence);
+        };
+        let (state, reason) = match self.classify(&k, target, exact) {
+            Err(r) => return Finding::err(r, f.evidence),
+            Ok((state, words)) if k.computed => (state, format!("{} {words} (a bound computed at now)", f.reason)),
+            Ok((state, words)) => (state, format!("{} {words}", f.reason)),
+        };
+        Finding { result: Ok((state, last)), reason, evidence: f.evidence }
+    }
+
+    /// Where an exact value stands against the target and the warn band,
+    /// with the words for it (`meets `>= 92%` but is `< 94%` (its `warn`)`).
+    fn classify(&self, k: &KpiInfo, target: (CmpOp, &Value), exact: Rational) -> Result<(KpiState, String), String> {
+        let shown = k.show_threshold(self.model, target);
+        if !k.meets(target, exact)? {
+            return Ok((KpiState::Missed, format!("misses `{shown}`")));
+        }
+        if let Some(w) = k.warn() {
+            if k.meets(w, exact)? {
+                let w = k.show_threshold(self.model, w);
+                return Ok((KpiState::AtRisk, format!("meets `{shown}` but is `{w}` (its `warn`)")));
+            }
+        }
+        Ok((KpiState::Met, format!("meets `{shown}`")))
+    }
+
+    pub(super) fn latest_finding(&self, kpi: DeclId) -> Finding<Value> {
+        let k = self.info(kpi);
+        let f = self.latest_sample(&k, "latest");
+        let result = f.result.and_then(|(_, q)| {
+            k.unit.to_value(q).ok_or_else(|| format!("{q} {} is too large to compute with exactly", k.unit.name()))
+        });
+        Finding { result, reason: f.reason, evidence: f.evidence }
+    }
+
+    /// Records a finding's evidence and returns its result.
+    fn yield_finding<T>(&self, f: Finding<T>) -> Result<T, Undecided> {
+        self.record(f.evidence);
+        f.result.map_err(Undecided::Unknown)
+    }
+}
+
+impl Metrics for StoreMetrics<'_> {
+    fn status(&self, kpi: DeclId) -> Result<KpiState, Undecided> {
+        self.yield_finding(self.status_finding(kpi)).map(|(s, _)| s)
+    }
+
+    fn latest(&self, kpi: DeclId) -> Result<Value, Undecided> {
+        self.yield_finding(self.latest_finding(kpi))
+    }
+
+    fn window(&self, kpi: DeclId, func: &str, window_secs: Rational, offset: Rational) -> Result<Value, Undecided> {
+        self.yield_finding(self.window_finding(kpi, func, window_secs, offset)).map(|(v, _)| v)
+    }
+
+    fn drift(
+        &self,
+        kpi: DeclId,
+        func: &str,
+        current_secs: Rational,
+        reference_secs: Rational,
+        offset_secs: Rational,
+    ) -> Result<f64, Undecided> {
+        self.yield_finding(self.drift_finding(kpi, func, current_secs, reference_secs, offset_secs))
+    }
+
+    fn held_for(&self, kpi: DeclId, secs: Rational) -> Result<KpiState, Undecided> {
+        self.yield_finding(self.held_finding(kpi, secs))
+    }
+}
+
+pub(super) fn record(s: &Sample) -> SampleRecord {
+    SampleRecord { time: Time(s.time), value: Num(s.value) }
+}

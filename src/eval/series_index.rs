@@ -1,0 +1,67 @@
+//! The store's series indexed by metric and label pair.
+
+use std::collections::HashMap;
+
+use crate::eval::metrics::{matches_selector, Labels, MetricStore, Selection, Series};
+
+/// The store's series indexed by metric and by label pair, so selecting
+/// one of many series of a metric does not scan them all. Selects exactly
+/// as [`MetricStore::select`] does (same matches, same order).
+pub(crate) struct SeriesIndex<'a> {
+    metrics: HashMap<&'a str, MetricSeries<'a>>,
+}
+
+#[derive(Default)]
+struct MetricSeries<'a> {
+    /// Every series of the metric, in the store's order.
+    all: Vec<&'a Series>,
+    /// For each `(label, value)`, the positions in `all` of the series
+    /// carrying it, ascending.
+    postings: HashMap<(&'a str, &'a str), Vec<usize>>,
+}
+
+impl<'a> SeriesIndex<'a> {
+    /// Indexes every series of `store`.
+    pub(crate) fn new(store: &'a MetricStore) -> SeriesIndex<'a> {
+        let mut metrics: HashMap<&'a str, MetricSeries<'a>> = HashMap::new();
+        for s in store.iter() {
+            let m = metrics.entry(s.metric.as_str()).or_default();
+            let at = m.all.len();
+            m.all.push(s);
+            for (k, v) in &s.labels {
+                m.postings.entry((k.as_str(), v.as_str())).or_default().push(at);
+            }
+        }
+        SeriesIndex { metrics }
+    }
+
+    pub(super) fn select(&self, metric: &str, selector: &Labels) -> Vec<&'a Series> {
+        let Some(m) = self.metrics.get(metric) else { return Vec::new() };
+        // The shortest posting list of a pair that requires a label value;
+        // pairs with an empty value (the label must be absent) cannot narrow.
+        let mut best: Option<&Vec<usize>> = None;
+        for (k, v) in selector.iter().filter(|(_, v)| !v.is_empty()) {
+            match m.postings.get(&(k.as_str(), v.as_str())) {
+                None => return Vec::new(),
+                Some(list) if best.is_none_or(|b| list.len() < b.len()) => best = Some(list),
+                Some(_) => {}
+            }
+        }
+        let keep = |s: &&'a Series| matches_selector(&s.labels, selector);
+        match best {
+            Some(list) => list.iter().map(|i| m.all[*i]).filter(keep).collect(),
+            None => m.all.iter().copied().filter(keep).collect(),
+        }
+    }
+
+    /// The one series of `metric` that `selector` selects, as
+    /// [`MetricStore::select_one`].
+    pub(crate) fn select_one(&self, metric: &str, selector: &Labels) -> Selection<'a> {
+        let mut found = self.select(metric, selector);
+        match found.len() {
+            0 => Selection::None,
+            1 => Selection::One(found.remove(0)),
+            _ => Selection::Ambiguous(found),
+        }
+    }
+}
