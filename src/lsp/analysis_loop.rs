@@ -19,12 +19,14 @@ use crate::text::{FileId, FileSpan};
 
 /// How long to wait after a change before analysing.
 ///
-/// By default it adapts to what the last analysis cost: an analysis that
-/// took at most [`Debounce::FAST`] starts at once (waiting would only add
-/// latency, and edits that arrive while it runs are taken by the next one
-/// together); after a slower one the loop waits half as long as it took
-/// (at most [`Debounce::MAX_WAIT`]), so a burst of keystrokes costs one
-/// analysis rather than one each. `debounceMs` in the initialization
+/// By default it adapts to what analyses cost lately (the shorter of the
+/// last two, so one slow outlier such as the cold first analysis does not
+/// make the next edit wait): when that took at most [`Debounce::FAST`] the
+/// next starts at once (waiting would only add latency, and edits arriving
+/// while it runs are taken by the next one together); when analyses are
+/// slow the loop waits half as long as one takes (at most
+/// [`Debounce::MAX_WAIT`]), so a burst of keystrokes costs one analysis
+/// rather than one each. `debounceMs` in the initialization
 /// options fixes the wait instead.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(super) enum Debounce {
@@ -41,13 +43,13 @@ impl Debounce {
     /// The longest adaptive wait.
     pub(super) const MAX_WAIT: Duration = Duration::from_millis(200);
 
-    /// The wait before the next analysis, given what the last one took
-    /// (`None` before the first).
-    pub(super) fn wait(self, last: Option<Duration>) -> Duration {
+    /// The wait before the next analysis, given what the last two took
+    /// (fewer before there were two).
+    pub(super) fn wait(self, recent: &[Duration]) -> Duration {
         match self {
             Debounce::Fixed(d) => d,
-            Debounce::Adaptive => match last {
-                Some(took) if took > Debounce::FAST => (took / 2).min(Debounce::MAX_WAIT),
+            Debounce::Adaptive => match recent.iter().rev().take(2).min() {
+                Some(&took) if took > Debounce::FAST => (took / 2).min(Debounce::MAX_WAIT),
                 _ => Duration::ZERO,
             },
         }
@@ -77,10 +79,11 @@ impl Server {
     /// The analysis loop: wait for a change, let a burst settle, analyse,
     /// install, publish.
     pub(super) async fn analysis_loop(self: Arc<Self>) {
-        let mut last: Option<Duration> = None;
+        // What the last two analyses took, the latest last.
+        let mut recent: Vec<Duration> = Vec::with_capacity(2);
         loop {
             self.wake.notified().await;
-            let wait = self.lock().debounce.wait(last);
+            let wait = self.lock().debounce.wait(&recent);
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;
             }
@@ -95,7 +98,10 @@ impl Server {
                 }))
             })
             .await;
-            last = Some(started.elapsed());
+            if recent.len() == 2 {
+                recent.remove(0);
+            }
+            recent.push(started.elapsed());
             match done {
                 Ok(Ok(snapshot)) => {
                     let publish = catch_unwind(AssertUnwindSafe(|| self.install(snapshot)));
@@ -230,12 +236,16 @@ mod tests {
     #[test]
     fn no_wait_after_a_fast_analysis_and_a_bounded_one_after_a_slow_one() {
         let ms = Duration::from_millis;
-        assert_eq!(Debounce::Adaptive.wait(None), Duration::ZERO);
-        assert_eq!(Debounce::Adaptive.wait(Some(ms(3))), Duration::ZERO);
-        assert_eq!(Debounce::Adaptive.wait(Some(Debounce::FAST)), Duration::ZERO);
-        assert_eq!(Debounce::Adaptive.wait(Some(ms(60))), ms(30));
-        assert_eq!(Debounce::Adaptive.wait(Some(ms(5_000))), Debounce::MAX_WAIT);
-        assert_eq!(Debounce::Fixed(ms(300)).wait(Some(ms(1))), ms(300));
-        assert_eq!(Debounce::Fixed(Duration::ZERO).wait(Some(ms(900))), Duration::ZERO);
+        assert_eq!(Debounce::Adaptive.wait(&[]), Duration::ZERO);
+        assert_eq!(Debounce::Adaptive.wait(&[ms(3)]), Duration::ZERO);
+        assert_eq!(Debounce::Adaptive.wait(&[Debounce::FAST]), Duration::ZERO);
+        assert_eq!(Debounce::Adaptive.wait(&[ms(60)]), ms(30));
+        assert_eq!(Debounce::Adaptive.wait(&[ms(80), ms(60)]), ms(30));
+        assert_eq!(Debounce::Adaptive.wait(&[ms(5_000), ms(6_000)]), Debounce::MAX_WAIT);
+        // One slow analysis among fast ones (the cold first) adds no wait.
+        assert_eq!(Debounce::Adaptive.wait(&[ms(400), ms(4)]), Duration::ZERO);
+        assert_eq!(Debounce::Adaptive.wait(&[ms(4), ms(400)]), Duration::ZERO);
+        assert_eq!(Debounce::Fixed(ms(300)).wait(&[ms(1)]), ms(300));
+        assert_eq!(Debounce::Fixed(Duration::ZERO).wait(&[ms(900)]), Duration::ZERO);
     }
 }
