@@ -56,6 +56,9 @@ impl Debounce {
     }
 }
 
+/// How long the first analysis waits for the workspace scan.
+const SCAN_WAIT: Duration = Duration::from_secs(3);
+
 impl Server {
     pub(super) fn analysis_input(&self) -> AnalysisInput {
         let s = self.lock();
@@ -83,6 +86,12 @@ impl Server {
         let mut recent: Vec<Duration> = Vec::with_capacity(2);
         loop {
             self.wake.notified().await;
+            // The projects' settings (limits, policy sets) come with the
+            // first workspace scan; an analysis before it would publish
+            // diagnostics without the sets' policies.
+            if self.lock().settings.is_none() {
+                let _ = tokio::time::timeout(SCAN_WAIT, self.scanned.notified()).await;
+            }
             let wait = self.lock().debounce.wait(&recent);
             if !wait.is_zero() {
                 tokio::time::sleep(wait).await;

@@ -35,6 +35,9 @@ pub(super) struct Server {
     pub(super) workspace: Mutex<Workspace>,
     /// Wakes the analysis task.
     pub(super) wake: Notify,
+    /// Tells the analysis task the first workspace scan has read the
+    /// projects' settings.
+    pub(super) scanned: Notify,
     /// The generation of the latest installed snapshot.
     pub(super) analysed: watch::Sender<u64>,
     pub(super) analyser: Mutex<Incremental>,
@@ -201,6 +204,7 @@ impl Server {
             client,
             workspace: Mutex::new(Workspace::default()),
             wake: Notify::new(),
+            scanned: Notify::new(),
             analysed,
             analyser: Mutex::new(Incremental::new()),
             shutdown,
