@@ -389,3 +389,40 @@ fn compact_when_clean_in_full_otherwise() {
     assert!(k2.contains("latest 4 at 2026-11-23T00:00:00Z misses `&lt;= 3`"), "{k2}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A KPI met whose target is computed (the bank's approval rate, against
+/// its own average of the 30 days before) has no plain threshold to show:
+/// its row gives the decision's sentence with the computed bound. A family
+/// met says its value is per member and lists them.
+#[test]
+fn met_kpi_with_a_computed_target_keeps_its_sentence() {
+    let dir = tempdir("computed");
+    let out = dir.join("bank.html");
+    let o = compel(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            "report",
+            "examples/bank",
+            "--metrics",
+            "examples/bank/metrics/healthy.json",
+            "--now",
+            "2026-12-01T00:00:00Z",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(&out).unwrap();
+    let rate = kpi(&page, "approval_rate");
+    assert!(
+        rate.contains(
+            "<td>40.4%</td><td><span class=\"muted\">latest 40.4% at 2026-11-30T00:00:00Z meets \
+             `&gt;= 39.00645161%` (a bound computed at now)</span></td>"
+        ),
+        "{rate}"
+    );
+    let family = kpi(&page, "approval_auc_by_group");
+    assert!(family.starts_with("<tr "), "{family}");
+    assert!(family.contains("</ul></td><td><b class=\"g\">met</b></td><td>per member</td><td>target &gt;= 75%</td>"));
+    let _ = std::fs::remove_dir_all(dir);
+}

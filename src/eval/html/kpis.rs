@@ -165,8 +165,9 @@ fn card(out: &mut String, s: &Shown<'_>) {
 }
 
 /// A KPI met, as one table row: name (and title), status, latest value,
-/// target and warn band, members, trend. Its decision sentence would only
-/// repeat the value and the target.
+/// target and warn band, members, trend. Its decision's sentence would only
+/// repeat the value and the target, so it is shown only in place of a
+/// target that is not a plain threshold.
 fn row(out: &mut String, s: &Shown<'_>) {
     let k = s.k;
     let _ = write!(out, "<tr id=\"kpi-{}\"><td>{}", esc(&k.name), esc(&k.name));
@@ -176,8 +177,19 @@ fn row(out: &mut String, s: &Shown<'_>) {
     members(out, k, s.unit.as_ref());
     out.push_str("</td><td>");
     mark(out, kpi_light(k.status), kpi_word(k.status));
-    let value = k.value.map_or_else(|| "no value".to_string(), |v| s.value(v.0));
-    let _ = write!(out, "</td><td>{value}</td><td>{}</td><td>", s.bounds_text);
+    let value = match k.value {
+        Some(v) => s.value(v.0),
+        None if !k.members.is_empty() => "per member".to_string(),
+        None => "no value".to_string(),
+    };
+    // A bound that is not a plain threshold (computed from a baseline) is
+    // said by the decision's sentence.
+    let target = if s.bounds_text.is_empty() {
+        format!("<span class=\"muted\">{}</span>", esc(&k.reason))
+    } else {
+        s.bounds_text.clone()
+    };
+    let _ = write!(out, "</td><td>{value}</td><td>{target}</td><td>");
     s.sparkline(out);
     out.push_str("</td></tr>\n");
 }
