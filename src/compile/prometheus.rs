@@ -28,10 +28,11 @@ use std::fmt::Write as _;
 
 use super::groups::Groups;
 use super::kpi::{kpi_rules, prepare, Kpi};
-use super::readiness::{fold_constants, readiness};
+use super::readiness::{readiness, Folded};
 use crate::check::rational::Rational;
 use crate::check::value::Value;
 use crate::check::{DeclId, Kind, Model};
+use crate::eval::metrics::MetricStore;
 use crate::eval::DEFAULT_MAX_AGE;
 use crate::stdlib;
 use crate::text::Files;
@@ -82,8 +83,8 @@ pub fn compile(model: &Model, files: &Files, opts: &Options) -> Output {
         Target::Prometheus => "  ",
         Target::PrometheusOperator => "    ",
     };
-    // First, so that its report is gone before the rules are written.
-    let folded = fold_constants(model, files);
+    let no_metrics = MetricStore::new();
+    let folded = Folded::new(model, files, &no_metrics);
     let mut g = Groups::new(indent, opts.list_rules);
     let mut kpis: BTreeMap<DeclId, Kpi> = BTreeMap::new();
     let mut skipped_kpis = Vec::new();

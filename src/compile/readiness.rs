@@ -3,43 +3,69 @@
 //! `compel:criterion_holds`; criteria folded from declared facts become
 //! constants, the rest is left to `compel serve` (never dropped silently).
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::groups::{Group, Groups};
 use super::kpi::{criterion_text, duration, number, walk, Kpi};
 use super::rules::{Decides, Undecided};
+use crate::check::interp::{self, Env};
 use crate::check::rational::Rational;
 use crate::check::value::Value;
 use crate::check::{DeclId, Kind, Model, Symbol};
 use crate::eval::metrics::MetricStore;
-use crate::eval::{evaluate, EvalOptions};
+use crate::eval::{evaluate, EvalOptions, StoreMetrics};
 use crate::syntax::ast::{CmpOp, Criterion, Enforcement, Expr, ExprKind};
 use crate::text::{FileId, Files};
 
-/// Criteria that declared facts decide, per initiative: (file, criterion
-/// text, whether it holds). Decided by an evaluation with no metrics, for
-/// criteria that read neither `today` nor `now`: an outcome that no metric
-/// could change. Kept per initiative: one gate's criterion may hold for
-/// one initiative and not for another.
-pub(super) type Folded = BTreeMap<String, Vec<(String, String, bool)>>;
+/// What declared facts decide: whether a criterion holds for an initiative
+/// in an evaluation with no metrics at time 0, for criteria that read
+/// neither `today` nor `now` (an outcome no metric could change), exactly
+/// as `eval`'s evaluator decides it. Each criterion is decided when asked
+/// (most criteria read KPIs and are never asked); a model whose families
+/// find their members in the data is evaluated whole once, as `eval` does.
+pub(super) struct Folded<'a> {
+    model: &'a Model,
+    metrics: StoreMetrics<'a>,
+    /// Per initiative: (file, criterion text, whether it holds).
+    whole: Option<BTreeMap<String, Vec<(String, String, bool)>>>,
+}
 
-/// See [`Folded`].
-pub(super) fn fold_constants(model: &Model, files: &Files) -> Folded {
-    let store = MetricStore::new();
-    let report = evaluate(model, files, &store, &EvalOptions::at(0));
-    let mut out: Folded = BTreeMap::new();
-    for i in report.initiatives {
-        let mut held = Vec::new();
-        for gate in i.gates {
-            for c in gate.criteria {
-                if let Some(h) = c.holds {
-                    held.push((c.file, c.text, h));
-                }
+impl<'a> Folded<'a> {
+    pub fn new(model: &'a Model, files: &Files, store: &'a MetricStore) -> Folded<'a> {
+        let opts = EvalOptions::at(0);
+        let discovers = (0..model.decls.len() as u32).any(|i| model.is_discovered_family(DeclId(i)));
+        let whole = discovers.then(|| {
+            let mut out: BTreeMap<String, Vec<(String, String, bool)>> = BTreeMap::new();
+            for i in evaluate(model, files, store, &opts).initiatives {
+                let held = i.gates.into_iter().flat_map(|g| g.criteria);
+                out.entry(i.name).or_default().extend(held.filter_map(|c| Some((c.file, c.text, c.holds?))));
             }
-        }
-        out.entry(i.name).or_default().extend(held);
+            out
+        });
+        // A fresh evaluation budget, as `eval` starts with.
+        model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
+        Folded { model, metrics: StoreMetrics::new(model, store, &opts), whole }
     }
-    out
+
+    /// Whether `c` of a gate in `file` (at `path`, reading `text`) holds
+    /// for `initiative`, when declared facts decide it.
+    fn holds(&self, initiative: DeclId, (file, path): (FileId, &str), c: &Criterion, text: &str) -> Option<bool> {
+        if let Some(whole) = &self.whole {
+            let held = whole.get(&self.model.decl(initiative).name)?;
+            return held.iter().find(|(f, t, _)| f == path && t == text).map(|(_, _, h)| *h);
+        }
+        let env = Env {
+            model: self.model,
+            file,
+            subject: Some(initiative),
+            now: Some(0),
+            metrics: Some(&self.metrics as &dyn interp::Metrics),
+            at_risk: Cell::new(false),
+            let_depth: Cell::new(0),
+        };
+        interp::truth(&env, &c.expr).ok()
+    }
 }
 
 fn reads_clock(e: &Expr) -> bool {
@@ -52,14 +78,13 @@ fn reads_clock(e: &Expr) -> bool {
     found
 }
 
-/// A criterion as a 0/1 PromQL expression, or why it has none. `text` is
-/// its text (`require acc`), `folded` what declared facts decide for the
-/// initiative.
+/// A criterion of `initiative`'s gate as a 0/1 PromQL expression, or why
+/// it has none. `text` is its text (`require acc`).
 fn term(
     model: &Model,
     kpis: &BTreeMap<DeclId, Kpi>,
-    folded: &[(String, String, bool)],
-    (file, path): (FileId, &str),
+    folded: &Folded,
+    (initiative, file, path): (DeclId, FileId, &str),
     c: &Criterion,
     text: &str,
 ) -> Result<String, String> {
@@ -97,8 +122,8 @@ fn term(
     if reads_clock(&c.expr) {
         return Err("it reads the clock (`today`, `now`)".into());
     }
-    match folded.iter().find(|(f, t, _)| f == path && t == text) {
-        Some((_, _, h)) => Ok(format!("vector({})", u8::from(*h))),
+    match folded.holds(initiative, (file, path), c, text) {
+        Some(h) => Ok(format!("vector({})", u8::from(h))),
         None => Err("PromQL cannot express it".into()),
     }
 }
@@ -166,13 +191,12 @@ pub(super) fn readiness(
     labels.push(("from", from.clone()));
     labels.push(("to", to.clone()));
     let mut seen = BTreeSet::new();
-    let folded = folded.get(&d.name).map_or(&[][..], Vec::as_slice);
     for gi in gates {
         let gate = &model.gates[gi];
         let path = files.get(gate.file).path.as_str();
         for c in &gate.criteria {
             let text = criterion_text(files, gate.file, c);
-            let compiled = term(model, kpis, folded, (gate.file, path), c, &text);
+            let compiled = term(model, kpis, folded, (i, gate.file, path), c, &text);
             if let Ok(t) = &compiled {
                 criterion_rule(g, &labels, &d.name, &text, t, &mut seen);
             }
