@@ -6,19 +6,58 @@
 use std::collections::{BTreeSet, HashMap};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tower_lsp::lsp_types::{self as lsp, Url};
 
 use super::convert::{self, Lines};
 use super::server::{panic_message, Server, WorkspaceCopy};
 use super::workspace::{self, AnalysisInput, Snapshot};
-use crate::ide::ParseCache;
+use crate::ide::incremental::Incremental;
 use crate::stdlib;
 use crate::text::{FileId, FileSpan};
 
-/// The default quiet period before an analysis.
-pub(super) const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(10);
+/// How long to wait after a change before analysing.
+///
+/// By default it adapts to what analyses cost lately (the shorter of the
+/// last two, so one slow outlier such as the cold first analysis does not
+/// make the next edit wait): when that took at most [`Debounce::FAST`] the
+/// next starts at once (waiting would only add latency, and edits arriving
+/// while it runs are taken by the next one together); when analyses are
+/// slow the loop waits half as long as one takes (at most
+/// [`Debounce::MAX_WAIT`]), so a burst of keystrokes costs one analysis
+/// rather than one each. `debounceMs` in the initialization
+/// options fixes the wait instead.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) enum Debounce {
+    /// Wait according to the last analysis.
+    #[default]
+    Adaptive,
+    /// Always wait this long.
+    Fixed(Duration),
+}
+
+impl Debounce {
+    /// An analysis at most this long is followed by no wait.
+    pub(super) const FAST: Duration = Duration::from_millis(20);
+    /// The longest adaptive wait.
+    pub(super) const MAX_WAIT: Duration = Duration::from_millis(200);
+
+    /// The wait before the next analysis, given what the last two took
+    /// (fewer before there were two).
+    pub(super) fn wait(self, recent: &[Duration]) -> Duration {
+        match self {
+            Debounce::Fixed(d) => d,
+            Debounce::Adaptive => match recent.iter().rev().take(2).min() {
+                Some(&took) if took > Debounce::FAST => (took / 2).min(Debounce::MAX_WAIT),
+                _ => Duration::ZERO,
+            },
+        }
+    }
+}
+
+/// How long the first analysis waits for the workspace scan.
+const SCAN_WAIT: Duration = Duration::from_secs(3);
 
 impl Server {
     pub(super) fn analysis_input(&self) -> AnalysisInput {
@@ -43,22 +82,35 @@ impl Server {
     /// The analysis loop: wait for a change, let a burst settle, analyse,
     /// install, publish.
     pub(super) async fn analysis_loop(self: Arc<Self>) {
+        // What the last two analyses took, the latest last.
+        let mut recent: Vec<Duration> = Vec::with_capacity(2);
         loop {
             self.wake.notified().await;
-            let debounce = self.lock().debounce.unwrap_or(DEFAULT_DEBOUNCE);
-            if !debounce.is_zero() {
-                tokio::time::sleep(debounce).await;
+            // The projects' settings (limits, policy sets) come with the
+            // first workspace scan; an analysis before it would publish
+            // diagnostics without the sets' policies.
+            if self.lock().settings.is_none() {
+                let _ = tokio::time::timeout(SCAN_WAIT, self.scanned.notified()).await;
+            }
+            let wait = self.lock().debounce.wait(&recent);
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
             }
             let job = self.analysis_input();
             let generation = job.generation;
             let me = self.clone();
+            let started = Instant::now();
             let done = tokio::task::spawn_blocking(move || {
                 catch_unwind(AssertUnwindSafe(|| {
-                    let mut cache = me.cache.lock().unwrap_or_else(|e| e.into_inner());
-                    workspace::analyse(job, &mut cache)
+                    let mut analyser = me.analyser.lock().unwrap_or_else(|e| e.into_inner());
+                    workspace::analyse(job, &mut analyser)
                 }))
             })
             .await;
+            if recent.len() == 2 {
+                recent.remove(0);
+            }
+            recent.push(started.elapsed());
             match done {
                 Ok(Ok(snapshot)) => {
                     let publish = catch_unwind(AssertUnwindSafe(|| self.install(snapshot)));
@@ -76,7 +128,7 @@ impl Server {
                 }
                 Ok(Err(p)) => {
                     // Drop the cache: it may hold whatever the panic left.
-                    *self.cache.lock().unwrap_or_else(|e| e.into_inner()) = ParseCache::new();
+                    *self.analyser.lock().unwrap_or_else(|e| e.into_inner()) = Incremental::new();
                     // Requests waiting for this analysis answer from the
                     // previous one rather than wait for nothing.
                     self.analysed.send_replace(generation);
@@ -182,5 +234,27 @@ impl Server {
         drop(s);
         self.analysed.send_replace(snap.generation);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Debounce;
+    use std::time::Duration;
+
+    #[test]
+    fn no_wait_after_a_fast_analysis_and_a_bounded_one_after_a_slow_one() {
+        let ms = Duration::from_millis;
+        assert_eq!(Debounce::Adaptive.wait(&[]), Duration::ZERO);
+        assert_eq!(Debounce::Adaptive.wait(&[ms(3)]), Duration::ZERO);
+        assert_eq!(Debounce::Adaptive.wait(&[Debounce::FAST]), Duration::ZERO);
+        assert_eq!(Debounce::Adaptive.wait(&[ms(60)]), ms(30));
+        assert_eq!(Debounce::Adaptive.wait(&[ms(80), ms(60)]), ms(30));
+        assert_eq!(Debounce::Adaptive.wait(&[ms(5_000), ms(6_000)]), Debounce::MAX_WAIT);
+        // One slow analysis among fast ones (the cold first) adds no wait.
+        assert_eq!(Debounce::Adaptive.wait(&[ms(400), ms(4)]), Duration::ZERO);
+        assert_eq!(Debounce::Adaptive.wait(&[ms(4), ms(400)]), Duration::ZERO);
+        assert_eq!(Debounce::Fixed(ms(300)).wait(&[ms(1)]), ms(300));
+        assert_eq!(Debounce::Fixed(Duration::ZERO).wait(&[ms(900)]), Duration::ZERO);
     }
 }

@@ -11,10 +11,11 @@
 //!   order they arrive, ranges resolved against the text as it is at that
 //!   edit (UTF-16 by default, UTF-8 when the client offers it; positions
 //!   past a line's end or the text's end are clamped, never a panic).
-//! - **Analysis** runs on one background task: a change wakes it, it waits
-//!   a short quiet period (`debounceMs`, default 10 ms, so a burst of edits
-//!   costs one analysis), then analyses the whole workspace on a blocking
-//!   thread with a parse cache, stores the result as the latest snapshot and
+//! - **Analysis** runs on one background task: a change wakes it; it starts
+//!   at once when the last analysis was fast, and waits a little after a
+//!   slow one so a burst of edits costs one analysis (the adaptive
+//!   debounce of [`analysis_loop`]; `debounceMs` fixes the wait); then it
+//!   analyses the whole workspace on a blocking thread with a parse cache, stores the result as the latest snapshot and
 //!   publishes diagnostics with the document versions it analysed — for
 //!   every file whose diagnostics changed, so files importing the edited
 //!   one are re-diagnosed too.

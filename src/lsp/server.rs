@@ -16,11 +16,13 @@ use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::{self as lsp, Url};
 use tower_lsp::Client;
 
+use super::analysis_loop::Debounce;
 use super::convert::{Encoding, Lines};
 use super::handlers;
 use super::workspace::{self, Document, Snapshot, StdlibOnDisk};
 use crate::analysis::normalize_path;
-use crate::ide::{OffsetMap, ParseCache};
+use crate::ide::incremental::Incremental;
+use crate::ide::OffsetMap;
 use crate::stdlib;
 use crate::text::{FileId, FileSpan, LineIndex};
 
@@ -33,9 +35,12 @@ pub(super) struct Server {
     pub(super) workspace: Mutex<Workspace>,
     /// Wakes the analysis task.
     pub(super) wake: Notify,
+    /// Tells the analysis task the first workspace scan has read the
+    /// projects' settings.
+    pub(super) scanned: Notify,
     /// The generation of the latest installed snapshot.
     pub(super) analysed: watch::Sender<u64>,
-    pub(super) cache: Mutex<ParseCache>,
+    pub(super) analyser: Mutex<Incremental>,
     pub(super) shutdown: Arc<AtomicBool>,
     pub(super) worker: AtomicBool,
     /// Held while live values are fetched: one fetch at a time.
@@ -48,7 +53,7 @@ pub(super) struct Server {
 #[derive(Default)]
 pub(super) struct Workspace {
     pub(super) encoding: Option<Encoding>,
-    pub(super) debounce: Option<Duration>,
+    pub(super) debounce: Debounce,
     pub(super) snippets: bool,
     pub(super) lazy_docs: bool,
     pub(super) watch_files: bool,
@@ -199,8 +204,9 @@ impl Server {
             client,
             workspace: Mutex::new(Workspace::default()),
             wake: Notify::new(),
+            scanned: Notify::new(),
             analysed,
-            cache: Mutex::new(ParseCache::new()),
+            analyser: Mutex::new(Incremental::new()),
             shutdown,
             worker: AtomicBool::new(false),
             live_fetch: tokio::sync::Mutex::new(()),

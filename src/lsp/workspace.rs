@@ -5,7 +5,7 @@
 //! Every analysis covers the whole workspace (the `.compel` files under the
 //! workspace folders, plus every open document), through the same
 //! [`analyze_with_parser`] `compel check` uses; open documents override the
-//! disk. A [`ParseCache`] makes that cheap: an edit re-parses one top-level
+//! disk. An [`Incremental`] analyser makes that cheap: an edit re-parses one top-level
 //! declaration. Results are immutable [`Snapshot`]s behind `Arc`s, so a
 //! request reads one without holding any lock while it works.
 
@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use tower_lsp::lsp_types::Url;
 
-use crate::analysis::{analyze_project_with_parser, is_inside, normalize_path, Analysis, Settings, SourceLoader};
+use crate::analysis::{is_inside, normalize_path, Analysis, Settings, SourceLoader};
 use crate::diag::Code;
-use crate::ide::{OffsetMap, ParseCache};
+use crate::ide::incremental::Incremental;
+use crate::ide::OffsetMap;
 use crate::project::project_root;
 use crate::stdlib;
 use crate::text::{FileId, LineIndex};
@@ -135,10 +136,9 @@ fn projects(job: &AnalysisInput) -> Vec<String> {
 }
 
 /// Runs one analysis.
-pub fn analyse(job: AnalysisInput, cache: &mut ParseCache) -> Snapshot {
+pub fn analyse(job: AnalysisInput, analyser: &mut Incremental) -> Snapshot {
     let loader = Overlay { docs: &job.docs, projects: projects(&job) };
-    let analysis = analyze_project_with_parser(&job.roots, &loader, &job.settings, &mut |f, t, l| cache.parse(f, t, l));
-    cache.end_run();
+    let analysis = analyser.analyse(&job.roots, &loader, &job.settings);
     let versions = job.docs.iter().map(|(p, (_, v))| (p.clone(), *v)).collect();
     Snapshot { analysis, generation: job.generation, versions }
 }

@@ -2,6 +2,7 @@
 //! (file watching, the first workspace scan, the user's settings), workspace
 //! folders and settings changing, `shutdown`.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use serde_json::Value;
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::{self as lsp};
 
+use super::super::analysis_loop::Debounce;
 use super::super::convert::{self, Encoding};
 use super::super::server::Server;
 use super::super::workspace::{self, StdlibOnDisk};
@@ -54,7 +56,8 @@ pub(in crate::lsp) async fn initialize(
             s.snippets = snippets;
             s.lazy_docs = lazy_docs;
             s.watch_files = watch_files;
-            s.debounce = options_debounce(params.initialization_options.as_ref());
+            s.debounce =
+                options_debounce(params.initialization_options.as_ref()).map_or(Debounce::Adaptive, Debounce::Fixed);
             s.folders = workspace_folders(&params);
             s.materialised = StdlibOnDisk::create();
             drop(s);
@@ -241,23 +244,29 @@ pub(in crate::lsp) async fn scan(server: &Server, folders: Vec<PathBuf>) {
             crate::analysis::Settings::default()
         }
     };
-    server.lock().settings = Some(settings);
-    let message = match scanned {
-        Ok(Some(files)) => {
-            let mut s = server.lock();
-            s.disk = files;
-            server.changed(&mut s);
-            return;
-        }
-        Ok(None) => format!(
-            "too many files in the workspace (more than {} `.compel` files or {} folders): only open files and their imports are analysed",
-            workspace::MAX_WORKSPACE_FILES,
-            workspace::MAX_WORKSPACE_DIRS
+    let (files, message) = match scanned {
+        Ok(Some(files)) => (files, None),
+        Ok(None) => (
+            BTreeSet::new(),
+            Some(format!(
+                "too many files in the workspace (more than {} `.compel` files or {} folders): only open files and their imports are analysed",
+                workspace::MAX_WORKSPACE_FILES,
+                workspace::MAX_WORKSPACE_DIRS
+            )),
         ),
-        Err(e) => format!("cannot scan the workspace: {e}"),
+        Err(e) => (BTreeSet::new(), Some(format!("cannot scan the workspace: {e}"))),
     };
-    server.client.log_message(lsp::MessageType::WARNING, message).await;
-    let mut s = server.lock();
-    s.disk.clear();
-    server.changed(&mut s);
+    if let Some(message) = message {
+        server.client.log_message(lsp::MessageType::WARNING, message).await;
+    }
+    // The settings and the files together: an analysis sees both or
+    // neither (which file is a root decides, among others, which of two
+    // duplicates is reported).
+    {
+        let mut s = server.lock();
+        s.settings = Some(settings);
+        s.disk = files;
+        server.changed(&mut s);
+    }
+    server.scanned.notify_one();
 }
