@@ -27,16 +27,19 @@ use crate::text::{FileId, Files};
 pub(super) struct Folded<'a> {
     model: &'a Model,
     metrics: StoreMetrics<'a>,
-    /// Per initiative: (file, criterion text, whether it holds).
-    whole: Option<BTreeMap<String, Vec<(String, String, bool)>>>,
+    /// The whole evaluation's outcomes, when there is one.
+    whole: Option<Outcomes>,
 }
+
+/// Per initiative: (file, criterion text, whether it holds).
+type Outcomes = BTreeMap<String, Vec<(String, String, bool)>>;
 
 impl<'a> Folded<'a> {
     pub fn new(model: &'a Model, files: &Files, store: &'a MetricStore) -> Folded<'a> {
         let opts = EvalOptions::at(0);
         let discovers = (0..model.decls.len() as u32).any(|i| model.is_discovered_family(DeclId(i)));
         let whole = discovers.then(|| {
-            let mut out: BTreeMap<String, Vec<(String, String, bool)>> = BTreeMap::new();
+            let mut out: Outcomes = BTreeMap::new();
             for i in evaluate(model, files, store, &opts).initiatives {
                 let held = i.gates.into_iter().flat_map(|g| g.criteria);
                 out.entry(i.name).or_default().extend(held.filter_map(|c| Some((c.file, c.text, c.holds?))));

@@ -177,7 +177,7 @@ fn cover<'a>(lookbacks: &BTreeMap<&'a Labels, i64>, labels: &Labels, lookback: i
             .map(|(_, (k, v))| ((*k).clone(), (*v).clone()))
             .collect();
         if let Some((&l, &lb)) = lookbacks.get_key_value(&subset) {
-            if lb >= lookback && best.map_or(true, |b| l.len() < b.len()) {
+            if lb >= lookback && best.is_none_or(|b| l.len() < b.len()) {
                 best = Some(l);
             }
         }
