@@ -1,9 +1,9 @@
-//! The Prometheus client against loopback servers: queries, answers,
-//! failures, retries, limits.
+//! Unit tests of the Prometheus client against a mock server on loopback.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use super::*;
+use crate::eval::metrics::Sample;
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
@@ -57,9 +57,9 @@ fn serve(mut stream: TcpStream, index: usize, seen: &Mutex<Vec<String>>, reply: 
     match reply(index, &head) {
         Reply::Http(code, body) => {
             let response = format!(
-                "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                body.len()
-            );
+                    "HTTP/1.1 {code} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
             let _ = stream.write_all(response.as_bytes());
         }
         Reply::Silent(d) => std::thread::sleep(d),
@@ -104,8 +104,8 @@ fn q(expr: &str) -> Query {
 }
 
 const MATRIX: &str = r#"{"status":"success","data":{"resultType":"matrix","result":[
-    {"metric":{"__name__":"acc","model":"v2"},"values":[[1795474800,"93.5"],[1795478400.5,"NaN"],[1795471200,"+Inf"]]},
-    {"metric":{"__name__":"acc","model":"v1"},"values":[[1795478400,"-Inf"],[1795478300,"1e+06"]]}]}}"#;
+        {"metric":{"__name__":"acc","model":"v2"},"values":[[1795474800,"93.5"],[1795478400.5,"NaN"],[1795471200,"+Inf"]]},
+        {"metric":{"__name__":"acc","model":"v1"},"values":[[1795478400,"-Inf"],[1795478300,"1e+06"]]}]}}"#;
 
 #[test]
 fn a_long_query_is_sent_as_a_form() {
@@ -185,12 +185,12 @@ fn bad_query_reports_prometheus_error() {
     let server = mock(1, move |_, _| Reply::Http(400, body.to_string()));
     let err = client(&server.url).fetch(&q("acc}"), 0).unwrap_err();
     assert_eq!(
-        err,
-        format!(
-            "prometheus at {} rejected the query `(acc}})[3601s:60s]` (HTTP 400): bad_data: 1:5: parse error: unexpected \"}}\"",
-            server.url
-        )
-    );
+            err,
+            format!(
+                "prometheus at {} rejected the query `(acc}})[3601s:60s]` (HTTP 400): bad_data: 1:5: parse error: unexpected \"}}\"",
+                server.url
+            )
+        );
 }
 
 #[test]
@@ -357,10 +357,10 @@ fn vector_and_scalar_answers() {
         .text()
         .contains("a native histogram sample of `h`"));
     let many = r#"{"status":"success","data":{"resultType":"matrix","result":[
-        {"metric":{"__name__":"a"},"values":[[1,"1"],[2,"2"],[3,"3"]]}]}}"#;
+            {"metric":{"__name__":"a"},"values":[[1,"1"],[2,"2"],[3,"3"]]}]}}"#;
     assert_eq!(parse_answer(many.as_bytes(), "a", 3).unwrap().len(), 1);
     assert!(matches!(parse_answer(many.as_bytes(), "a", 2), Err(Bad::TooLarge(m))
-        if m == "3 samples of `a`, more than the limit of 2 samples per series"));
+            if m == "3 samples of `a`, more than the limit of 2 samples per series"));
 }
 
 impl Bad {
@@ -375,23 +375,23 @@ impl Bad {
 fn native_histograms_and_partial_results_are_undecidable_in_the_servers_words() {
     // A series with float samples and, later, native-histogram samples.
     let mixed = r#"{"status":"success","data":{"resultType":"matrix","result":[
-        {"metric":{"__name__":"lat","job":"api"},"values":[[1795478000,"0.2"]],
-         "histograms":[[1795478100,{"count":"10","sum":"2.5","buckets":[[0,"0.1","0.2","10"]]}],
-                       [1795478200,{"count":"12","sum":"3","buckets":[[0,"0.1","0.2","12"]]}]]}]}}"#;
+            {"metric":{"__name__":"lat","job":"api"},"values":[[1795478000,"0.2"]],
+             "histograms":[[1795478100,{"count":"10","sum":"2.5","buckets":[[0,"0.1","0.2","10"]]}],
+                           [1795478200,{"count":"12","sum":"3","buckets":[[0,"0.1","0.2","12"]]}]]}]}}"#;
     let server = mock(1, move |_, _| Reply::Http(200, mixed.to_string()));
     let err = client(&server.url).fetch(&q("lat"), 1_795_478_400 * NANOS).unwrap_err();
     assert_eq!(
         err,
         format!(
             "prometheus at {} answered `lat[3601s]` with 2 native histogram samples of `lat{{job=\"api\"}}`, \
-             which compel cannot compare with a threshold; select a float series \
-             (e.g. `histogram_quantile(0.9, lat)` in a `query`)",
+                 which compel cannot compare with a threshold; select a float series \
+                 (e.g. `histogram_quantile(0.9, lat)` in a `query`)",
             server.url
         )
     );
     // An instant vector's single histogram.
     let one = r#"{"status":"success","data":{"resultType":"vector","result":[
-        {"metric":{"__name__":"lat"},"histogram":[1795478100,{"count":"1","sum":"1"}]}]}}"#;
+            {"metric":{"__name__":"lat"},"histogram":[1795478100,{"count":"1","sum":"1"}]}]}}"#;
     assert!(parse_answer(one.as_bytes(), "lat", usize::MAX)
         .unwrap_err()
         .text()
@@ -399,28 +399,28 @@ fn native_histograms_and_partial_results_are_undecidable_in_the_servers_words() 
 
     // A partial result: data, and warnings saying it may be incomplete.
     let partial = r#"{"status":"success","warnings":["remote_read: store eu-1 did not answer","2 of 3 shards answered"],
-        "infos":["just a note"],
-        "data":{"resultType":"matrix","result":[{"metric":{"__name__":"acc"},"values":[[1795478400,"0.95"]]}]}}"#;
+            "infos":["just a note"],
+            "data":{"resultType":"matrix","result":[{"metric":{"__name__":"acc"},"values":[[1795478400,"0.95"]]}]}}"#;
     let server = mock(1, move |_, _| Reply::Http(200, partial.to_string()));
     let err = client(&server.url).fetch(&q("acc"), 1_795_478_400 * NANOS).unwrap_err();
     assert_eq!(
         err,
         format!(
             "prometheus at {} answered `acc[3601s]` with warnings (the result may be partial, so compel does \
-             not decide on it): remote_read: store eu-1 did not answer; 2 of 3 shards answered",
+                 not decide on it): remote_read: store eu-1 did not answer; 2 of 3 shards answered",
             server.url
         )
     );
     // Informational notes and empty warnings are not warnings.
     let noted = r#"{"status":"success","warnings":[],"infos":["PromQL info: metric might not be a counter"],
-        "data":{"resultType":"matrix","result":[{"metric":{"__name__":"acc"},"values":[[1795478400,"0.95"]]}]}}"#;
+            "data":{"resultType":"matrix","result":[{"metric":{"__name__":"acc"},"values":[[1795478400,"0.95"]]}]}}"#;
     assert_eq!(parse_answer(noted.as_bytes(), "acc", usize::MAX).unwrap()[0].samples.len(), 1);
 }
 
 #[test]
 fn subquery_points_are_dated_at_the_oldest_their_data_may_be() {
     let points = r#"{"status":"success","data":{"resultType":"matrix","result":[
-        {"metric":{},"values":[[1795477800,"0.95"],[1795478400,"0.96"]]}]}}"#;
+            {"metric":{},"values":[[1795477800,"0.95"],[1795478400,"0.96"]]}]}}"#;
     let server = mock(2, move |_, _| Reply::Http(200, points.to_string()));
     let c = client(&server.url);
     let query = Query { expr: "max(acc)".to_string(), lookback_secs: 3600, resolution_ms: Some(600_000) };
