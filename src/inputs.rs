@@ -4,12 +4,14 @@
 //! values read metrics through these, so they agree on formats, limits and
 //! errors.
 
+pub mod batch;
+
 use std::io::Read as _;
 use std::path::Path;
 
 use crate::check::rational::Rational;
 use crate::diag::Code;
-use crate::eval::metrics::{format_selector, query_metric, MetricStore, Series};
+use crate::eval::metrics::{query_metric, MetricStore, Series};
 use crate::eval::{plan, sources};
 use crate::project::io_reason;
 use crate::prometheus::{self, PrometheusClient, Query};
@@ -141,11 +143,12 @@ pub fn read_metrics_file(
 /// source error of what the KPI reads (its criteria are `unknown` with the
 /// reason); when every query fails, the server is unusable.
 ///
-/// A plain KPI reads the raw samples of its `metric{labels}`. A `query`
-/// KPI's results are stored under a key of that query alone
-/// ([`query_metric`]), never under its `metric`: a plain KPI on the same
-/// metric reads only its own raw samples. KPIs asking for the same
-/// selector or query share one fetch, with the longest lookback and the
+/// A plain KPI reads the raw samples of its `metric{labels}`; the selectors
+/// of one metric are fetched together ([`batch`]), and each KPI picks its
+/// own series from the store. A `query` KPI's results are stored under a
+/// key of that query alone ([`query_metric`]), never under its `metric`: a
+/// plain KPI on the same metric reads only its own raw samples. KPIs asking
+/// for the same query share one fetch, with the longest lookback and the
 /// finest resolution asked.
 pub fn fetch_prometheus(
     client: &PrometheusClient,
@@ -153,70 +156,28 @@ pub fn fetch_prometheus(
     now: i64,
     store: &mut MetricStore,
 ) -> Result<(), String> {
-    let mut queries: Vec<Query> = Vec::new();
-    let exprs: Vec<String> = fetches
-        .iter()
-        .map(|f| match &f.query {
-            Some(q) => q.trim().to_string(),
-            None => format_selector(&f.metric, &f.labels),
-        })
-        .collect();
-    let mut is_query: Vec<bool> = Vec::new();
-    for (f, expr) in fetches.iter().zip(&exprs) {
-        let lookback = f.lookback.ceil() as i64;
-        let resolution_ms = f.resolution.map(|r| {
-            r.mul(Rational::int(1000)).map_or(i64::MAX, |ms| i64::try_from(ms.ceil()).unwrap_or(i64::MAX)).max(1)
-        });
-        match queries.iter_mut().zip(&is_query).find(|(q, &iq)| &q.expr == expr && iq == f.query.is_some()) {
-            Some((q, _)) => {
-                q.lookback_secs = q.lookback_secs.max(lookback);
-                q.resolution_ms = match (q.resolution_ms, resolution_ms) {
-                    (Some(a), Some(b)) => Some(a.min(b)),
-                    (a, b) => a.or(b),
-                };
-            }
-            None => {
-                queries.push(Query { expr: expr.clone(), lookback_secs: lookback, resolution_ms });
-                is_query.push(f.query.is_some());
-            }
-        }
-    }
-    if queries.is_empty() {
+    let batches = batch::batches(fetches);
+    if batches.is_empty() {
         return Ok(());
     }
+    let queries: Vec<Query> = batches.iter().map(|b| b.query.clone()).collect();
     let results = client.fetch_range(&queries, now);
     let mut failures = Vec::new();
-    for ((query, result), &raw_query) in queries.iter().zip(&results).zip(&is_query) {
-        if raw_query {
-            store.add_query(&query.expr);
+    for (b, result) in batches.iter().zip(results) {
+        if b.raw_query {
+            store.add_query(&b.query.expr);
         }
-        let key = if raw_query { Some(query_metric(&query.expr)) } else { None };
+        let key = if b.raw_query { query_metric(&b.query.expr) } else { b.metric.clone() };
         match result {
-            Ok(series) => match &key {
-                Some(key) => {
-                    for s in series {
-                        store.add_series(Series {
-                            metric: key.clone(),
-                            labels: s.labels.clone(),
-                            samples: s.samples.clone(),
-                            conflicts: s.conflicts.clone(),
-                            sources: s.sources.clone(),
-                        });
-                    }
+            Ok(series) if b.raw_query => {
+                for s in series {
+                    store.add_series(Series { metric: key.clone(), ..s });
                 }
-                None => store.add_all(series.iter().cloned()),
-            },
+            }
+            Ok(series) => store.add_all(series),
             Err(reason) => {
-                match &key {
-                    Some(key) => store.add_source_error(key.clone(), reason.clone()),
-                    None => {
-                        for (f, _) in fetches.iter().zip(&exprs).filter(|(f, e)| f.query.is_none() && *e == &query.expr)
-                        {
-                            store.add_source_error(f.metric.clone(), reason.clone());
-                        }
-                    }
-                }
-                failures.push(reason.clone());
+                store.add_source_error(key, reason.clone());
+                failures.push(reason);
             }
         }
     }
@@ -238,7 +199,7 @@ pub fn fetch_prometheus(
             );
         }
     }
-    if failures.len() == queries.len() {
+    if failures.len() == batches.len() {
         return Err(format!(
             "no metric could be read from prometheus: {}",
             failures.first().cloned().unwrap_or_default()

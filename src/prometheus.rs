@@ -6,11 +6,12 @@
 //!
 //! **What is asked.** For each [`Query`], one instant query of a range
 //! selector evaluated at `now`:
-//! `GET BASE/api/v1/query?query=EXPR[Ns]&time=NOW`, where `N` is the
-//! query's `lookback_secs` plus one second (Prometheus 3 range selectors
-//! leave out their start, compel windows include it). That returns the raw
-//! samples of every matching series, not values resampled by Prometheus'
-//! five-minute instant lookback. An expression that is not a plain selector
+//! `GET BASE/api/v1/query?query=EXPR[Ns]&time=NOW` (the same parameters as
+//! a `POST` form when the PromQL is longer than [`MAX_GET_QUERY_BYTES`]),
+//! where `N` is the query's `lookback_secs` plus one second (Prometheus 3
+//! range selectors leave out their start, compel windows include it).
+//! That returns the raw samples of every matching series, not values
+//! resampled by Prometheus' five-minute instant lookback. An expression that is not a plain selector
 //! (it calls functions or uses operators) is fetched as a subquery
 //! `(EXPR)[Ns:RES]`, evaluated every [`Query::resolution_ms`] (a `query`
 //! KPI's `resolution`; [`PrometheusClient::subquery_step_secs`] when unset)
@@ -85,6 +86,9 @@ pub const DEFAULT_SUBQUERY_STEP_SECS: i64 = 60;
 /// [`PrometheusClient::fetch_range`] together (`compel eval
 /// --max-metrics-bytes`).
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 256 * 1024 * 1024;
+/// The longest PromQL sent in a URL (`GET ?query=`); a longer one is sent
+/// as a form (`POST`, which Prometheus' query API accepts alike).
+pub const MAX_GET_QUERY_BYTES: usize = 2048;
 /// The most samples one series of an answer may hold by default (`compel
 /// eval --max-samples`).
 pub const DEFAULT_MAX_SAMPLES: usize = 1_000_000;
@@ -345,11 +349,17 @@ impl PrometheusClient {
         read: &AtomicU64,
     ) -> Result<Vec<Series>, Failure> {
         let url = format!("{}/api/v1/query", self.base_url);
-        let mut request = agent.get(&url).query("query", promql).query("time", &api_time(now));
+        let time = api_time(now);
+        // A long query (a batch of selectors) goes in a form body: proxies
+        // and servers bound the length of a URL, not of a body.
+        let long = promql.len() > MAX_GET_QUERY_BYTES;
+        let mut request =
+            if long { agent.post(&url) } else { agent.get(&url).query("query", promql).query("time", &time) };
         if let Some(auth) = &self.auth {
             request = request.set("Authorization", &auth.header_value());
         }
-        match request.call() {
+        let sent = if long { request.send_form(&[("query", promql), ("time", &time)]) } else { request.call() };
+        match sent {
             Ok(response) => {
                 let body = self.read_body(response, read)?;
                 parse_answer(&body, expr, self.max_samples).map_err(|bad| Failure {

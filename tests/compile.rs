@@ -317,3 +317,23 @@ fn derived_kpis_record_their_formula_and_match_compels_decisions() {
     let (ok, text) = promtool_test(&dir, "flipped.yml");
     assert!(!ok && text.contains("FAILED"), "{text}");
 }
+
+#[test]
+fn declared_facts_are_folded_per_initiative() {
+    let dir = scratch("facts");
+    let (yaml, _) = compile_to(&dir, &["tests/fixtures/compile/facts.compel"], "prometheus");
+    // The rule of each initiative's criterion, then of its readiness.
+    let expr_of = |record: &str, initiative: &str| -> String {
+        let rules: Vec<&str> = yaml.split("  - record: ").collect();
+        let rule = rules
+            .iter()
+            .find(|r| r.starts_with(&format!("\"{record}\"")) && r.contains(&format!("initiative: \"{initiative}\"")))
+            .unwrap_or_else(|| panic!("no {record} of {initiative} in {yaml}"));
+        rule.lines().nth(1).unwrap_or("").trim().to_string()
+    };
+    assert_eq!(expr_of("compel:criterion_holds", "with_data"), "expr: \"(vector(1)) or on() vector(0)\"");
+    assert_eq!(expr_of("compel:criterion_holds", "without_data"), "expr: \"(vector(0)) or on() vector(0)\"");
+    assert_eq!(expr_of("compel:initiative_ready", "with_data"), "expr: \"(vector(1)) or on() vector(0)\"");
+    assert_eq!(expr_of("compel:initiative_ready", "without_data"), "expr: \"(vector(0)) or on() vector(0)\"");
+    check_rules(&dir, 4);
+}

@@ -333,7 +333,7 @@ const MAX_FN_LINES: usize = 100;
 /// Today's offenders, each at its current size: it may shrink, never grow,
 /// and leaves the list once it fits. `path` for a file, `path fn` for a
 /// function. Splitting them empties this list.
-const SIZE_ALLOWED: &[(&str, usize)] = &[("src/compile/prometheus.rs", 777)];
+const SIZE_ALLOWED: &[(&str, usize)] = &[];
 
 #[test]
 fn no_file_over_700_lines_and_no_function_over_100() {

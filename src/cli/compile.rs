@@ -70,7 +70,8 @@ pub fn run(args: Args) -> Exit {
         Target::Prometheus => RulesTarget::Prometheus,
         Target::PrometheusOperator => RulesTarget::PrometheusOperator,
     };
-    let opts = Options { target, name: args.name.clone(), ..Options::default() };
+    // The list of rules written is what `--tests` reads.
+    let opts = Options { target, name: args.name.clone(), list_rules: args.tests.is_some(), ..Options::default() };
     let out = compile(&analysis.model, &analysis.files, &opts);
     // One write for every line: a large policy lists thousands.
     let mut notes = String::new();

@@ -75,7 +75,8 @@ struct Policy {
     analysis: Arc<Analysis>,
     revision: String,
     fetches: Vec<plan::KpiFetch>,
-    /// The queries one cycle sends: one per distinct selector or `query`.
+    /// The queries one cycle sends: the selectors batched per metric name,
+    /// and one per distinct `query`.
     queries: u64,
 }
 
@@ -123,14 +124,7 @@ fn load(args: &Args, max_age: Rational) -> Result<Policy, String> {
     let user = analysis.files.iter().filter(|(_, f)| !crate::stdlib::is_std_path(&f.path));
     let revision = status::revision(user.map(|(_, f)| (f.path.as_str(), f.text.as_str())));
     let fetches = plan::plan(&analysis.model, &analysis.files, max_age);
-    let distinct: std::collections::BTreeSet<(bool, String)> = fetches
-        .iter()
-        .map(|f| match &f.query {
-            Some(q) => (true, q.trim().to_string()),
-            None => (false, crate::eval::metrics::format_selector(&f.metric, &f.labels)),
-        })
-        .collect();
-    let queries = distinct.len() as u64;
+    let queries = crate::inputs::batch::batches(&fetches).len() as u64;
     Ok(Policy { analysis: Arc::new(analysis), revision, fetches, queries })
 }
 

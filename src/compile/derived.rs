@@ -15,7 +15,7 @@
 //! - Windows and `for` over a derived KPI are decided by compel serve (the
 //!   union of the inputs' timestamps has no exact PromQL form).
 
-use super::{number, prepare, Options};
+use super::kpi::{duration, number, prepare};
 use crate::check::interp::{self, Env};
 use crate::check::rational::Rational;
 use crate::check::value::Value;
@@ -23,11 +23,11 @@ use crate::check::{DeclId, MeasureUnit, Model, Symbol};
 use crate::syntax::ast::{BinOp, Expr, ExprKind, UnOp};
 
 /// The derived KPI's value in its raw unit, or why PromQL cannot hold it.
-pub(super) fn value(model: &Model, id: DeclId, opts: &Options) -> Result<String, String> {
+pub(super) fn value(model: &Model, id: DeclId, default_max_age: Rational) -> Result<String, String> {
     if model.derived_inputs(id).is_empty() {
         return Err("a derived KPI that reads no KPI is decided by compel serve".into());
     }
-    let base = base_value(model, id, opts, None, 0)?;
+    let base = base_value(model, id, default_max_age, None, 0)?;
     let raw = from_base(&model.decl(id).measure_unit(), &base);
     // Not finite (a division by zero, NaN): no value, as `eval`'s unknown.
     Ok(format!("({raw} and on() (abs({raw}) < Inf))"))
@@ -52,7 +52,7 @@ fn own_max_age(model: &Model, id: DeclId) -> Option<Rational> {
 fn base_value(
     model: &Model,
     id: DeclId,
-    opts: &Options,
+    default_max_age: Rational,
     limit: Option<Rational>,
     depth: u32,
 ) -> Result<String, String> {
@@ -65,11 +65,12 @@ fn base_value(
             return Err(format!("the `value` of `{}` did not check", d.name));
         };
         let limit = tighter(limit, own_max_age(model, id));
-        return formula_promql(model, d.file, formula, opts, limit, depth);
+        return formula_promql(model, d.file, formula, default_max_age, limit, depth);
     }
-    let k = prepare(model, id, opts).map_err(|r| format!("its input `{}` cannot be compiled: {r}", d.name))?;
+    let k =
+        prepare(model, id, default_max_age).map_err(|r| format!("its input `{}` cannot be compiled: {r}", d.name))?;
     let age = match limit {
-        Some(l) if l < k.max_age => super::duration(l).ok_or("a `max_age` is not a whole number of milliseconds")?,
+        Some(l) if l < k.max_age => duration(l).ok_or("a `max_age` is not a whole number of milliseconds")?,
         _ => k.age.clone(),
     };
     let x = format!("last_over_time({}[{age}])", k.selector);
@@ -120,14 +121,14 @@ fn formula_promql(
     model: &Model,
     file: crate::text::FileId,
     e: &Expr,
-    opts: &Options,
+    default_max_age: Rational,
     limit: Option<Rational>,
     depth: u32,
 ) -> Result<String, String> {
     if is_constant(model, file, e) {
         return constant(model, file, e);
     }
-    let go = |x: &Expr| formula_promql(model, file, x, opts, limit, depth);
+    let go = |x: &Expr| formula_promql(model, file, x, default_max_age, limit, depth);
     match &e.kind {
         ExprKind::Paren(x) => go(x),
         ExprKind::Unary(UnOp::Neg, x) => Ok(format!("(-{})", go(x)?)),
@@ -135,7 +136,7 @@ fn formula_promql(
             Ok(format!("({} {} {})", go(l)?, op.as_str(), go(r)?))
         }
         ExprKind::Name(i) => match model.lookup(file, &i.name) {
-            Some(Symbol::Decl(k)) => base_value(model, k, opts, limit, depth + 1),
+            Some(Symbol::Decl(k)) => base_value(model, k, default_max_age, limit, depth + 1),
             _ => Err(format!("`{}` is not a KPI", i.name)),
         },
         ExprKind::Call(f, args) if f.name == "abs" && args.len() == 1 => Ok(format!("abs({})", go(&args[0])?)),

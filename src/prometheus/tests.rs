@@ -108,6 +108,19 @@ const MATRIX: &str = r#"{"status":"success","data":{"resultType":"matrix","resul
         {"metric":{"__name__":"acc","model":"v1"},"values":[[1795478400,"-Inf"],[1795478300,"1e+06"]]}]}}"#;
 
 #[test]
+fn a_long_query_is_sent_as_a_form() {
+    let server = mock(1, |_, _| Reply::Http(200, MATRIX.to_string()));
+    let values: Vec<String> = (0..600).map(|i| format!("v{i}")).collect();
+    let expr = format!("acc{{model=~\"{}\"}}", values.join("|"));
+    assert!(expr.len() > MAX_GET_QUERY_BYTES);
+    let series = client(&server.url).fetch(&q(&expr), 1_795_478_400 * NANOS).unwrap();
+    assert_eq!(series.len(), 2);
+    let requests = server.requests.lock().unwrap();
+    assert!(requests[0].starts_with("POST /api/v1/query HTTP/1.1\r\n"), "{}", requests[0]);
+    assert!(requests[0].to_ascii_lowercase().contains("content-type: application/x-www-form-urlencoded"));
+}
+
+#[test]
 fn fetches_raw_samples_with_a_range_selector() {
     let server = mock(1, |_, _| Reply::Http(200, MATRIX.to_string()));
     let series = client(&server.url).fetch(&q(r#"acc{model=~"v.*"}"#), 1_795_478_400 * NANOS).unwrap();
