@@ -153,7 +153,7 @@ pub enum AttrVal {
     /// A `target` or `warn` whose bound needs metrics or the clock
     /// (`>= avg(auc, 30d, offset 30d) - 0.01`): `eval` computes it once, at
     /// `now`. The bound's type as the checker inferred it.
-    Bound(CmpOp, Expr, Ty),
+    Bound(CmpOp, Box<Expr>, Ty),
     /// The value did not check (a diagnostic was reported).
     Invalid,
 }
@@ -284,9 +284,9 @@ pub enum Target {
         /// The kind extended.
         kind: Kind,
         /// The attribute.
-        attr: String,
+        attr: Box<str>,
         /// The value.
-        value: String,
+        value: Box<str>,
     },
     /// A name read in the scope of the other side of a comparison: a value
     /// of a `one of`, or a declaration of the kind an attribute names
@@ -294,7 +294,7 @@ pub enum Target {
     /// `model_card`). The interpreter reads it from [`Model::scoped`]; the
     /// editor reads the [`Target::EnumValue`] or [`Target::Symbol`]
     /// recorded beside it.
-    Scoped(Value),
+    Scoped(Box<Value>),
 }
 
 /// The checked model of all loaded files.
@@ -486,7 +486,7 @@ pub fn check(files: &Files, asts: &[ast::File], visible: Vec<Vec<FileId>>) -> (M
         .references
         .iter()
         .filter_map(|r| match &r.target {
-            Target::Scoped(v) => Some((r.at, v.clone())),
+            Target::Scoped(v) => Some((r.at, Value::clone(v))),
             _ => None,
         })
         .collect();
@@ -1068,7 +1068,7 @@ impl<'a> Checker<'a> {
                 // A bound that needs metrics is typed once every KPI's unit
                 // is known (`bounds::check`).
                 if self.needs_eval(file, &t.value) && !self.budget_spent(file, t.value.span) {
-                    return AttrVal::Bound(t.op, t.value.clone(), Ty::Any);
+                    return AttrVal::Bound(t.op, Box::new(t.value.clone()), Ty::Any);
                 }
                 self.infer_in_file(file, &t.value);
                 match self.const_value(file, &t.value) {

@@ -11,6 +11,7 @@ pub mod time;
 pub mod evaluate;
 pub mod evidence;
 mod family;
+mod fast_hash;
 pub mod html;
 pub mod plan;
 pub mod render;
