@@ -811,7 +811,9 @@ fn lsp_rows(log: &str) -> Vec<[String; 4]> {
             continue;
         }
         let found = [
-            ("change to published diagnostics", "LSP change -> diagnostics", Some(50.0)),
+            ("change to published diagnostics", "LSP change -> diagnostics", Some(10.0)),
+            ("change inside one declaration", "LSP change -> diagnostics, inside one declaration", Some(5.0)),
+            ("top-level change", "LSP change -> diagnostics, top-level declaration added/removed", Some(10.0)),
             ("completion (", "LSP completion", Some(20.0)),
             ("completion right after a change", "LSP completion right after a change", None),
             ("hover", "LSP hover", None),

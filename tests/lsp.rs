@@ -1203,17 +1203,15 @@ fn median(v: &mut [Duration]) -> Duration {
 #[test]
 #[ignore = "a benchmark: cargo test --release --test lsp -- --ignored lsp_latency --nocapture"]
 fn lsp_latency() {
-    // As configured by default (10 ms of quiet before an analysis), then
-    // without the quiet period, to show what the analysis itself costs.
-    let (change, completion) = latency_run(None);
-    let _ = latency_run(Some(0));
-    assert!(change <= Duration::from_millis(50), "change-to-diagnostics median over target");
-    assert!(completion <= Duration::from_millis(20), "completion median over target");
+    // As configured by default (the adaptive quiet period: none after a
+    // fast analysis), then with a fixed 10 ms quiet period, as before it
+    // adapted. Times are printed for bench/run.sh, never asserted.
+    latency_run(None);
+    latency_run(Some(10));
 }
 
-/// One run of the benchmark; returns the medians of change-to-diagnostics
-/// and of completion.
-fn latency_run(debounce_ms: Option<u64>) -> (Duration, Duration) {
+/// One run of the benchmark.
+fn latency_run(debounce_ms: Option<u64>) {
     let options = debounce_ms.map(|ms| json!({ "debounceMs": ms }));
     let mut server = Server::start("", Start { options, ..Start::default() });
     let text = generate(10_000);
@@ -1229,7 +1227,7 @@ fn latency_run(debounce_ms: Option<u64>) -> (Duration, Duration) {
     let at = middle + text[middle..].find(needle).expect("a target") + 12;
     let pos = position(&text, at, &server.encoding);
     let end = json!({ "line": pos["line"], "character": pos["character"].as_u64().expect("col") + 1 });
-    let mut change = Vec::new();
+    let mut inside = Vec::new();
     let mut version = 1;
     for i in 0..40 {
         version += 1;
@@ -1237,9 +1235,29 @@ fn latency_run(debounce_ms: Option<u64>) -> (Duration, Duration) {
         let t = Instant::now();
         server.edit(&uri, version, range(pos.clone(), end.clone()), digit);
         let d = server.diagnostics(&uri, Some(version));
-        change.push(t.elapsed());
+        inside.push(t.elapsed());
         assert_eq!(d["diagnostics"], json!([]));
     }
+    // A top-level edit: a whole declaration added between two others, then
+    // taken away again.
+    let between = middle + text[middle..].find("\n\n/// KPI number").expect("a KPI") + 1;
+    let bpos = position(&text, between, &server.encoding);
+    let added = "\n/// Added.\nperson pat {\n  name \"Pat\"\n  role CTO\n}\n";
+    let added_end = json!({ "line": bpos["line"].as_u64().expect("line") + 6, "character": 0 });
+    let mut top_level = Vec::new();
+    for i in 0..40 {
+        version += 1;
+        let t = Instant::now();
+        if i % 2 == 0 {
+            server.edit(&uri, version, range(bpos.clone(), bpos.clone()), added);
+        } else {
+            server.edit(&uri, version, range(bpos.clone(), added_end.clone()), "");
+        }
+        let d = server.diagnostics(&uri, Some(version));
+        top_level.push(t.elapsed());
+        assert_eq!(d["diagnostics"], json!([]));
+    }
+    let mut change: Vec<Duration> = inside.iter().chain(&top_level).copied().collect();
     // Completion in a criterion in the middle of the file.
     let crit = middle + text[middle..].find("    require kpi_").expect("a criterion") + 12;
     let cpos = position(&text, crit, &server.encoding);
@@ -1271,13 +1289,23 @@ fn latency_run(debounce_ms: Option<u64>) -> (Duration, Duration) {
     }
     let features = feature_latencies(&mut server, &uri, &text, middle);
     let max = |v: &[Duration]| v.iter().max().copied().unwrap_or_default();
-    println!("--- debounce: {}", debounce_ms.map_or("default (10 ms)".to_string(), |ms| format!("{ms} ms")));
+    println!("--- debounce: {}", debounce_ms.map_or("adaptive".to_string(), |ms| format!("{ms} ms")));
     println!("document: {line_count} lines, {} bytes", text.len());
     println!("open to first diagnostics: {initial:?}");
     println!(
-        "change to published diagnostics: median {:?}, max {:?} (target <= 50ms)",
-        median(&mut change.clone()),
+        "change to published diagnostics: median {:?}, max {:?} (target <= 10ms)",
+        median(&mut change),
         max(&change)
+    );
+    println!(
+        "change inside one declaration: median {:?}, max {:?} (target <= 5ms)",
+        median(&mut inside.clone()),
+        max(&inside)
+    );
+    println!(
+        "top-level change: median {:?}, max {:?} (target <= 10ms)",
+        median(&mut top_level.clone()),
+        max(&top_level)
     );
     println!(
         "completion ({count} items): median {:?}, max {:?} (target <= 20ms)",
@@ -1294,7 +1322,6 @@ fn latency_run(debounce_ms: Option<u64>) -> (Duration, Duration) {
         let m = median(&mut times);
         println!("{what}: median {m:?}, max {:?}", max(&times));
     }
-    (median(&mut change), median(&mut completion))
 }
 
 #[test]

@@ -77,7 +77,9 @@ fn capitalised(word: &str) -> String {
 /// decisions, independent of the page): per initiative its name, readiness
 /// words, each blocking reason and its status word (off track when a KPI
 /// is missed or an obligation on it fails, unknown, at risk, on track);
-/// per KPI its name and status; per obligation its outcome.
+/// per KPI its name and status, and for a KPI not met its decision's
+/// reason (a card) while a KPI met is a table row; per obligation its
+/// outcome.
 fn expectations(report: &Value) -> Value {
     let policies = report["policies"].as_array().unwrap();
     let mut initiatives = Vec::new();
@@ -110,11 +112,20 @@ fn expectations(report: &Value) -> Value {
         words.push(status.to_string());
         initiatives.push(json!({ "name": name, "words": words }));
     }
+    // A KPI not met is a card with its decision in a sentence; one met is
+    // a row of the table of KPIs met.
     let kpis: Vec<Value> = report["kpis"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|k| json!({ "name": k["name"], "words": [k["name"], k["status"].as_str().unwrap().replace('_', " ")] }))
+        .map(|k| {
+            let status = k["status"].as_str().unwrap();
+            let mut words = vec![k["name"].clone(), json!(status.replace('_', " "))];
+            if status != "met" {
+                words.push(k["reason"].clone());
+            }
+            json!({ "name": k["name"], "words": words, "element": if status == "met" { "TR" } else { "ARTICLE" } })
+        })
         .collect();
     let policies: Vec<Value> = policies
         .iter()
@@ -192,8 +203,9 @@ fn report_page_in_chromium() {
 }
 
 /// The checks can fail: a page with an element wider than a phone, an image
-/// without a text alternative (axe-core: critical) and a card that is not
-/// there fails each of them.
+/// without a text alternative (axe-core: critical), a card that is not
+/// there and a KPI shown as a row where a card is expected fails each of
+/// them.
 #[test]
 fn browser_checks_catch_a_broken_page() {
     let Some((chromium, node)) = tools() else { return };
@@ -216,7 +228,9 @@ fn browser_checks_catch_a_broken_page() {
     std::fs::write(&page, broken).unwrap();
     let expect = json!({
         "initiatives": [{ "name": "no_such_initiative", "words": ["no_such_initiative"] }],
-        "kpis": [], "policies": []
+        // Met, so a row of the table, not the card asked for.
+        "kpis": [{ "name": "latency_p95", "words": ["latency_p95", "met"], "element": "ARTICLE" }],
+        "policies": []
     });
     std::fs::write(dir.join("expect.json"), expect.to_string()).unwrap();
     let o = Command::new(node)
@@ -236,6 +250,7 @@ fn browser_checks_catch_a_broken_page() {
         "FAIL 390px, details closed: no element wider than the viewport: the document scrolls to 612px; <div> spans",
         "FAIL 1280px, details closed: every initiative, KPI and obligation shown with its status: initiative no_such_initiative: not on the page",
         "FAIL 1280px, details closed: axe-core finds no serious or critical violation: image-alt (critical)",
+        "not on the page; kpi latency_p95: a <tr>, not a <article>",
     ] {
         assert!(out.contains(failure), "no `{failure}` in:\n{out}");
     }

@@ -188,8 +188,8 @@ initiative i1 {
 /// page came from user text.
 const ELEMENTS: &[&str] = &[
     "html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "h4", "ul", "li", "b", "div", "main",
-    "section", "article", "p", "dl", "dt", "dd", "span", "code", "svg", "line", "polyline", "circle", "details",
-    "summary", "table", "thead", "tbody", "tr", "th", "td", "footer",
+    "section", "article", "p", "dl", "dt", "dd", "span", "code", "svg", "path", "details", "summary", "table", "thead",
+    "tbody", "tr", "th", "td", "footer",
 ];
 const ATTRIBUTES: &[&str] = &[
     "lang",
@@ -203,14 +203,7 @@ const ATTRIBUTES: &[&str] = &[
     "aria-labelledby",
     "viewbox",
     "role",
-    "preserveaspectratio",
-    "x2",
-    "y1",
-    "y2",
-    "points",
-    "cx",
-    "cy",
-    "r",
+    "d",
 ];
 
 /// The page as an HTML5 parser (html5ever, the WHATWG algorithm) reads
@@ -295,7 +288,7 @@ fn hostile_text_creates_no_element_or_attribute() {
     assert!(page.contains("Boss &lt;/style&gt;&lt;b&gt;x&lt;/b&gt;"));
     assert!(page.contains("o&#39;wner &lt;a href=http://evil.example&gt;"));
     // Programme runway past 90 days' warning: amber; review overdue: red.
-    assert!(page.contains("<span class=\"mark s-amber\">7 days left</span>"), "{page}");
+    assert!(page.contains("<b class=\"a\">7 days left</b>"), "{page}");
     assert!(page.contains("overdue by 54 days"));
     let _ = std::fs::remove_dir_all(dir);
 }

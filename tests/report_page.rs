@@ -74,8 +74,9 @@ fn program<'a>(page: &'a str, title: &str) -> &'a str {
     &page[start..start + end]
 }
 
+/// A status mark: `g` green, `a` amber, `u` unknown (grey), `r` red.
 fn mark(class: &str, word: &str) -> String {
-    format!("<span class=\"mark {class}\">{word}</span>")
+    format!("<b class=\"{class}\">{word}</b>")
 }
 
 #[test]
@@ -90,37 +91,59 @@ fn runway_and_reviews_in_each_state() {
     let fine = program(&page, "Fine program");
     assert!(fine.contains("<dd>Ada Chief (Chief Executive Officer)</dd>"), "{fine}");
     assert!(fine.contains("<dd>2,500,000 EUR</dd>"), "{fine}");
-    assert!(fine.contains(&format!("2027-11-24 {}", mark("s-green", "365 days left"))), "{fine}");
+    assert!(fine.contains(&format!("2027-11-24 {}", mark("g", "365 days left"))), "{fine}");
     assert!(fine.contains("2026-11-10 <span class=\"muted\">14 days ago</span>"), "{fine}");
-    assert!(fine.contains(&format!("2026-12-10 {}", mark("s-green", "due in 16 days"))), "{fine}");
-    assert!(fine.contains(&format!("k1 {}", mark("s-amber", "at risk"))), "objective with its KPI status: {fine}");
+    assert!(fine.contains(&format!("2026-12-10 {}", mark("g", "due in 16 days"))), "{fine}");
+    assert!(fine.contains(&format!("k1 {}", mark("a", "at risk"))), "objective with its KPI status: {fine}");
 
     // Under 90 days: amber; the review due today.
     let short = program(&page, "Short program");
-    assert!(short.contains(&format!("2027-01-02 {}", mark("s-amber", "39 days left"))), "{short}");
-    assert!(short.contains(&format!("2026-11-24 {}", mark("s-amber", "due today"))), "{short}");
+    assert!(short.contains(&format!("2027-01-02 {}", mark("a", "39 days left"))), "{short}");
+    assert!(short.contains(&format!("2026-11-24 {}", mark("a", "due today"))), "{short}");
 
     // Past: red; `executive_attention` failed: both review rows red.
     let late = program(&page, "Late program");
-    assert!(late.contains(&format!("2026-11-20 {}", mark("s-red", "approval lapsed 4 days ago"))), "{late}");
-    assert!(late.contains(&format!("2026-08-01 {}", mark("s-red", "executive attention lapsed: 115 days ago"))));
-    assert!(late.contains(&format!("2026-08-31 {}", mark("s-red", "overdue by 85 days"))), "{late}");
-    assert!(late.contains(&format!("{} executive_attention", mark("s-red", "fail"))), "violated: {late}");
+    assert!(late.contains(&format!("2026-11-20 {}", mark("r", "approval lapsed 4 days ago"))), "{late}");
+    assert!(late.contains(&format!("2026-08-01 {}", mark("r", "executive attention lapsed: 115 days ago"))));
+    assert!(late.contains(&format!("2026-08-31 {}", mark("r", "overdue by 85 days"))), "{late}");
+    assert!(late.contains(&format!("{} executive_attention", mark("r", "fail"))), "violated: {late}");
     let _ = std::fs::remove_dir_all(dir);
 }
 
-/// The `<article>` of the KPI `name`.
+/// The KPI `name`: its card (`<article>`, a KPI not met) or its row in
+/// the table of KPIs met (`<tr>`).
 fn kpi<'a>(page: &'a str, name: &str) -> &'a str {
-    let start = page.find(&format!("<article class=\"kpi\" id=\"kpi-{name}\">")).expect("the KPI is shown");
-    let end = page[start..].find("</article>").unwrap();
+    let card = format!("<article class=\"kpi\" id=\"kpi-{name}\">");
+    let row = format!("<tr id=\"kpi-{name}\">");
+    let (start, close) = match (page.find(&card), page.find(&row)) {
+        (Some(at), None) => (at, "</article>"),
+        (None, Some(at)) => (at, "</tr>"),
+        _ => panic!("the KPI {name} is not shown once"),
+    };
+    let end = page[start..].find(close).unwrap();
     &page[start..start + end]
 }
 
-/// The y coordinate of the line of `class` in a KPI's sparkline.
-fn line_y(kpi: &str, class: &str) -> f64 {
-    let at = kpi.find(&format!("<line class=\"{class}\"")).unwrap_or_else(|| panic!("no {class} line in {kpi}"));
-    let y1 = &kpi[at..][kpi[at..].find("y1=\"").unwrap() + 4..];
-    y1[..y1.find('"').unwrap()].parse().unwrap()
+/// The path `d` of `class` in a KPI's sparkline (the first path without a
+/// class: the trend).
+fn path_d<'a>(kpi: &'a str, class: Option<&str>) -> &'a str {
+    let open = class.map_or_else(|| "<path d=\"".to_string(), |c| format!("<path class=\"{c}\" d=\""));
+    let at = kpi.find(&open).unwrap_or_else(|| panic!("no `{open}` in {kpi}")) + open.len();
+    &kpi[at..at + kpi[at..].find('"').unwrap()]
+}
+
+/// The y coordinate of the horizontal line of `class` (`t` target, `w`
+/// warn) across a KPI's sparkline: `M0 Y H240`.
+fn line_y(kpi: &str, class: &str) -> i64 {
+    let d = path_d(kpi, Some(class));
+    let y = d.strip_prefix("M0 ").and_then(|d| d.strip_suffix("H240")).unwrap_or_else(|| panic!("`{d}` is no line"));
+    y.parse().unwrap()
+}
+
+/// The points of a path `M x y L x y x y ...`.
+fn points(d: &str) -> Vec<(i64, i64)> {
+    let numbers: Vec<i64> = d.replace(['M', 'L'], " ").split_whitespace().map(|n| n.parse().unwrap()).collect();
+    numbers.chunks(2).map(|p| (p[0], p[1])).collect()
 }
 
 #[test]
@@ -136,13 +159,15 @@ fn sparklines_draw_target_and_warn_lines() {
     assert!(k1.contains("aria-label=\"trend of k1: 4 samples from 2026-11-20T00:00:00Z to 2026-11-23T00:00:00Z\""));
     // Higher values are drawn higher: the target (5) below the warn bound
     // (6), both inside the 40-unit-high box, the samples between them and 7.
-    let (target, warn) = (line_y(k1, "target"), line_y(k1, "warn"));
-    assert!(0.0 < warn && warn < target && target < 40.0, "target at {target}, warn at {warn}");
+    let (target, warn) = (line_y(k1, "t"), line_y(k1, "w"));
+    assert!(0 < warn && warn < target && target < 40, "target at {target}, warn at {warn}");
     assert!(page.contains("the target as a dashed line and the at-risk bound as a dotted one"));
-    // The latest sample (5.8) is the dot, between the two lines.
-    let cy = &k1[k1.find("<circle cx=").unwrap()..];
-    let cy: f64 = cy[cy.find("cy=\"").unwrap() + 4..].split('"').next().unwrap().parse().unwrap();
-    assert!(warn < cy && cy < target, "latest at {cy}");
+    // One path through the 4 samples (7, 6.5, 5.5, 5.8 a day apart: the
+    // times spread evenly across the box, 5 to 7 over the 4..36 band); the
+    // latest sample (5.8) is the dot, between the two lines.
+    assert_eq!(points(path_d(k1, None)), [(4, 4), (81, 12), (159, 28), (236, 23)]);
+    assert_eq!(path_d(k1, Some("d")), "M236 23h0");
+    assert!(warn < 23 && 23 < target);
 
     // acme: accuracy (at risk) has both lines, latency only its target.
     let acme = dir.join("acme.html");
@@ -153,9 +178,9 @@ fn sparklines_draw_target_and_warn_lines() {
     assert_eq!(o.status.code(), Some(0));
     let page = std::fs::read_to_string(&acme).unwrap();
     let accuracy = kpi(&page, "accuracy");
-    assert!(line_y(accuracy, "warn") < line_y(accuracy, "target"));
-    assert!(!kpi(&page, "latency_p95").contains("class=\"warn\""));
-    line_y(kpi(&page, "latency_p95"), "target");
+    assert!(line_y(accuracy, "w") < line_y(accuracy, "t"));
+    assert!(!kpi(&page, "latency_p95").contains("class=\"w\""));
+    line_y(kpi(&page, "latency_p95"), "t");
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -250,16 +275,154 @@ fn families_show_members_and_details_show_evidence() {
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     let page = std::fs::read_to_string(&out).unwrap();
     let family = kpi(&page, "approval_auc_by_group");
-    assert!(family.contains(&mark("s-red", "missed")), "{family}");
+    assert!(family.contains(&mark("r", "missed")), "{family}");
     assert!(
         family.contains(&format!(
             "<ul class=\"members\" aria-label=\"members of approval_auc_by_group\"><li><code>age_band=65+, sex=female</code> {}",
-            mark("s-red", "missed")
+            mark("r", "missed")
         )),
         "the drifting group first: {family}"
     );
     assert!(family.matches("<li>").count() > 1, "{family}");
     assert!(page.contains("<h4>Evidence</h4>"));
     assert!(page.contains("human_review review_2026: current by ruth on 2026-06-01, expires 2026-12-20"), "{page}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// One initiative whose gate passes with every criterion passing, one whose
+/// gate fails; a KPI met (`k1`) and one missed (`k2`).
+const CLEAN_AND_NOT: &str = r#"kpi k1 {
+  metric "m1"
+  target >= 5
+}
+
+kpi k2 {
+  metric "m2"
+  target <= 3
+}
+
+initiative good {
+  owner "team@example.com"
+  stage model
+  kpis  [k1]
+  gate model -> produce {
+    require k1 because "the model must stay accurate"
+    require k1 for 2d
+  }
+}
+
+initiative bad {
+  owner "team@example.com"
+  stage model
+  kpis  [k1, k2]
+  gate model -> produce {
+    require k1 because "the model must stay accurate"
+    require k2 because "latency must stay low"
+  }
+}
+"#;
+
+/// The `<details>` whose summary starts with `title`.
+fn details<'a>(page: &'a str, title: &str) -> &'a str {
+    let start = page.find(&format!("<details><summary>{title} ")).expect("the initiative has details");
+    let end = page[start..].find("</details>").unwrap();
+    &page[start..start + end]
+}
+
+/// What passes cleanly is compact, what does not stays in full: a gate whose
+/// criteria all pass is one line listing them (text and `because`), without
+/// reasons or evidence; a failing gate shows every criterion, passing ones
+/// included, with its outcome, reason and evidence. A KPI met is a table
+/// row without the sentence that would repeat its value and target; a KPI
+/// missed is a card with that sentence.
+#[test]
+fn compact_when_clean_in_full_otherwise() {
+    let dir = tempdir("compact");
+    std::fs::write(dir.join("p.compel"), CLEAN_AND_NOT).unwrap();
+    std::fs::write(
+        dir.join("m.json"),
+        r#"{"series":[{"metric":"m1","samples":[["2026-11-22T00:00:00Z",6],["2026-11-23T00:00:00Z",7]]},
+            {"metric":"m2","samples":[["2026-11-22T00:00:00Z",2],["2026-11-23T00:00:00Z",4]]}]}"#,
+    )
+    .unwrap();
+    let o = compel(&dir, &["report", "p.compel", "--metrics", "m.json", "--now", NOW, "-o", "out.html"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(dir.join("out.html")).unwrap();
+
+    let good = details(&page, "good");
+    assert!(
+        good.contains(&format!(
+            "<h4>Gate Model \u{2192} Produce {}: all 2 criteria pass</h4><ul class=\"pass\">\
+             <li><code>require k1</code> the model must stay accurate</li><li><code>require k1 for 2d</code></li></ul>",
+            mark("g", "pass")
+        )),
+        "{good}"
+    );
+    assert!(!good.contains("<table") && !good.contains("status of m1"), "{good}");
+
+    let bad = details(&page, "bad");
+    assert!(bad.contains("<p class=\"muted\">blocked: 1 blocking criterion failed: `require k2`</p><table"), "{bad}");
+    for (criterion, outcome, because, reason, evidence) in [
+        ("require k1", mark("g", "pass"), "the model must stay accurate", "`k1` is met: latest 7", "status of m1 = 7"),
+        (
+            "require k2",
+            mark("r", "fail"),
+            "latency must stay low",
+            "`k2` misses its target: latest 4",
+            "status of m2 = 4",
+        ),
+    ] {
+        let row = format!(
+            "<tr><td><code>{criterion}</code></td><td>{outcome}</td><td><div>{because}</div><div class=\"muted\">{reason}"
+        );
+        assert!(bad.contains(&row), "no `{row}` in {bad}");
+        assert!(bad.contains(&format!("<div><code>{evidence} number; 1 sample</code></div>")), "{bad}");
+    }
+
+    let k1 = kpi(&page, "k1");
+    assert!(
+        k1.starts_with("<tr id=\"kpi-k1\"><td>k1</td><td><b class=\"g\">met</b></td><td>7</td><td>target &gt;= 5</td>")
+    );
+    assert!(!k1.contains("meets"), "{k1}");
+    let k2 = kpi(&page, "k2");
+    assert!(k2.starts_with("<article class=\"kpi\" id=\"kpi-k2\">"), "{k2}");
+    assert!(k2.contains("latest 4 at 2026-11-23T00:00:00Z misses `&lt;= 3`"), "{k2}");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A KPI met whose target is computed (the bank's approval rate, against
+/// its own average of the 30 days before) has no plain threshold to show:
+/// its row gives the decision's sentence with the computed bound. A family
+/// met says its value is per member and lists them.
+#[test]
+fn met_kpi_with_a_computed_target_keeps_its_sentence() {
+    let dir = tempdir("computed");
+    let out = dir.join("bank.html");
+    let o = compel(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &[
+            "report",
+            "examples/bank",
+            "--metrics",
+            "examples/bank/metrics/healthy.json",
+            "--now",
+            "2026-12-01T00:00:00Z",
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(&out).unwrap();
+    let rate = kpi(&page, "approval_rate");
+    assert!(
+        rate.contains(
+            "<td>40.4%</td><td><span class=\"muted\">latest 40.4% at 2026-11-30T00:00:00Z meets \
+             `&gt;= 39.00645161%` (a bound computed at now)</span></td>"
+        ),
+        "{rate}"
+    );
+    let family = kpi(&page, "approval_auc_by_group");
+    assert!(family.starts_with("<tr "), "{family}");
+    assert!(family.contains("</ul></td><td><b class=\"g\">met</b></td><td>per member</td><td>target &gt;= 75%</td>"));
     let _ = std::fs::remove_dir_all(dir);
 }

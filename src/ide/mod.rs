@@ -34,6 +34,7 @@ pub mod folding;
 pub mod format_edit;
 pub mod highlight;
 pub mod hover;
+pub mod incremental;
 pub mod inlay;
 pub mod lens;
 pub mod navigation;

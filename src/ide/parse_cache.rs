@@ -61,8 +61,13 @@ impl ParseCache {
         let mut items = Vec::new();
         let mut diags = Vec::new();
         for piece in pieces {
-            let src = &text[piece.span.range()];
-            let base = piece.span.start;
+            // From the start of the piece's first line: the parser reads a
+            // member's layout from its line's indentation, so a piece that
+            // starts mid-line (the first, after leading blanks) parses
+            // differently from the same text at column 0.
+            let line_start = text[..piece.span.start as usize].rfind('\n').map_or(0, |i| i + 1);
+            let src = &text[line_start..piece.span.end as usize];
+            let base = line_start as u32;
             let run = self.run;
             let entry = match self.pieces.get_mut(src) {
                 Some(entry) => {
@@ -398,5 +403,17 @@ mod tests {
         assert!(hits > misses, "{hits} hits, {misses} misses");
         cache.end_run();
         same_as_parse("/// doc\nkpi a {\n  metric \"m\"\n  target >= (1 + 2) * 3\n}\n// tail\n", &mut cache);
+    }
+
+    #[test]
+    fn a_first_piece_after_leading_blanks_parses_as_in_place() {
+        // The layout of a broken header is read from its line's indent: the
+        // same text at column 0 (where a cache keyed by the piece alone
+        // would have parsed it) gives another error.
+        let mut cache = ParseCache::new();
+        let indented = "  lead   priya\n  functions [data, risk]\n}\n\nkpi a {\n  metric \"m\"\n}\n";
+        same_as_parse(indented.trim_start(), &mut cache);
+        same_as_parse(indented, &mut cache);
+        same_as_parse(&format!("\n{indented}"), &mut cache);
     }
 }

@@ -193,10 +193,10 @@ pub fn strip_snippet(s: &str) -> String {
         let after = &rest[i + 1..];
         if let Some(body) = after.strip_prefix('{') {
             let end = body.find('}').unwrap_or(body.len());
-            let inner = &body[..end];
-            let text = match inner.split_once(':') {
+            let server = &body[..end];
+            let text = match server.split_once(':') {
                 Some((_, default)) => default,
-                None => match inner.split_once('|') {
+                None => match server.split_once('|') {
                     Some((_, choices)) => choices.split([',', '|']).next().unwrap_or(""),
                     None => "",
                 },

@@ -5,7 +5,7 @@
 //! Every analysis covers the whole workspace (the `.compel` files under the
 //! workspace folders, plus every open document), through the same
 //! [`analyze_with_parser`] `compel check` uses; open documents override the
-//! disk. A [`ParseCache`] makes that cheap: an edit re-parses one top-level
+//! disk. An [`Incremental`] analyser makes that cheap: an edit re-parses one top-level
 //! declaration. Results are immutable [`Snapshot`]s behind `Arc`s, so a
 //! request reads one without holding any lock while it works.
 
@@ -15,9 +15,10 @@ use std::sync::Arc;
 
 use tower_lsp::lsp_types::Url;
 
-use crate::analysis::{analyze_project_with_parser, is_inside, normalize_path, Analysis, Settings, SourceLoader};
+use crate::analysis::{is_inside, normalize_path, Analysis, Settings, SourceLoader};
 use crate::diag::Code;
-use crate::ide::{OffsetMap, ParseCache};
+use crate::ide::incremental::Incremental;
+use crate::ide::OffsetMap;
 use crate::project::project_root;
 use crate::stdlib;
 use crate::text::{FileId, LineIndex};
@@ -68,7 +69,7 @@ impl Snapshot {
 }
 
 /// What one analysis needs: the roots and the open documents' texts.
-pub struct Job {
+pub struct AnalysisInput {
     /// The change counter at the time.
     pub generation: u64,
     /// Paths to analyse.
@@ -122,7 +123,7 @@ impl SourceLoader for Overlay<'_> {
 
 /// The projects of an analysis: each workspace folder's, and each open
 /// document's that lies outside them.
-fn projects(job: &Job) -> Vec<String> {
+fn projects(job: &AnalysisInput) -> Vec<String> {
     let mut out: Vec<String> = job.folders.iter().map(|f| project_root(f)).collect();
     for path in job.docs.keys() {
         if Path::new(path).is_absolute() && !out.iter().any(|r| is_inside(path, r)) {
@@ -135,10 +136,9 @@ fn projects(job: &Job) -> Vec<String> {
 }
 
 /// Runs one analysis.
-pub fn analyse(job: Job, cache: &mut ParseCache) -> Snapshot {
+pub fn analyse(job: AnalysisInput, analyser: &mut Incremental) -> Snapshot {
     let loader = Overlay { docs: &job.docs, projects: projects(&job) };
-    let analysis = analyze_project_with_parser(&job.roots, &loader, &job.settings, &mut |f, t, l| cache.parse(f, t, l));
-    cache.end_run();
+    let analysis = analyser.analyse(&job.roots, &loader, &job.settings);
     let versions = job.docs.iter().map(|(p, (_, v))| (p.clone(), *v)).collect();
     Snapshot { analysis, generation: job.generation, versions }
 }
@@ -187,29 +187,29 @@ pub fn scan_folders(folders: &[PathBuf]) -> Option<BTreeSet<String>> {
 /// editor can open them (go to definition into `std/stages.compel`, the
 /// link on a diagnostic's code).
 #[derive(Clone, Debug)]
-pub struct Materialised {
+pub struct StdlibOnDisk {
     /// The folder holding `std/` and `explain/`.
     pub root: PathBuf,
 }
 
-impl Materialised {
+impl StdlibOnDisk {
     /// Writes the stdlib and the explanations under the temp folder (once
     /// per version and user; files already there with the right content
     /// are left alone). `None` when the folder cannot be written.
-    pub fn create() -> Option<Materialised> {
+    pub fn create() -> Option<StdlibOnDisk> {
         let user = std::env::var("USER").or_else(|_| std::env::var("USERNAME")).unwrap_or_default();
         let user: String = user.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect();
         let shared = format!("compel-{}-{user}", env!("CARGO_PKG_VERSION"));
         // The shared folder, or one of our own if another user or server
         // holds it.
-        Materialised::create_in(&shared)
-            .or_else(|| Materialised::create_in(&format!("{shared}-{}", std::process::id())))
+        StdlibOnDisk::create_in(&shared)
+            .or_else(|| StdlibOnDisk::create_in(&format!("{shared}-{}", std::process::id())))
     }
 
-    fn create_in(name: &str) -> Option<Materialised> {
+    fn create_in(name: &str) -> Option<StdlibOnDisk> {
         let base = std::env::temp_dir().join(name);
         let root = normalize_path(&base.to_string_lossy());
-        let m = Materialised { root: PathBuf::from(root) };
+        let m = StdlibOnDisk { root: PathBuf::from(root) };
         for (name, text) in stdlib::MODULES {
             m.write(&m.std_file(&stdlib::display_path(name)), text)?;
         }

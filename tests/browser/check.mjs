@@ -10,7 +10,8 @@
 // - at 1280 px and 390 px wide: no element reaches past the viewport (with
 //   every <details> closed, then open), and every initiative, KPI and
 //   obligation of EXPECT.json is rendered (visible text, `innerText`) with
-//   its status words;
+//   its status words, each KPI as the element EXPECT.json names (a card,
+//   <article>, for a KPI not met; a row, <tr>, of the table of KPIs met);
 // - axe-core (run under the page's strict CSP thanks to `bypassCSP`): no
 //   serious or critical violation, at both widths, details closed and open;
 // - print (A4 landscape, print media emulated at the printable width): the
@@ -118,7 +119,10 @@ async function missing(page, expect, open) {
       need(`initiative ${i.name}`, document.getElementById(`card-${i.name}`), i.words);
     }
     for (const k of expect.kpis) {
-      need(`kpi ${k.name}`, document.getElementById(`kpi-${k.name}`), k.words);
+      const el = document.getElementById(`kpi-${k.name}`);
+      need(`kpi ${k.name}`, el, k.words);
+      // A card (<article>) for a KPI not met, a table row (<tr>) for one met.
+      if (el && k.element && el.tagName !== k.element) lacks.push(`kpi ${k.name}: a <${el.tagName.toLowerCase()}>, not a <${k.element.toLowerCase()}>`);
     }
     const rows = [...document.querySelectorAll("#obligations ~ details tr")];
     for (const p of expect.policies) {

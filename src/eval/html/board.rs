@@ -99,7 +99,13 @@ fn card(out: &mut String, i: &InitiativeReport, decls: &Decls<'_>) {
     out.push_str("</p>");
     let (ready, text) = readiness_text(i, decls);
     out.push_str("<p>");
-    mark(out, if ready { Light::Green } else { Light::Red }, if ready { "ready" } else { "not ready" });
-    let _ = write!(out, " {}</p>", esc(&text));
+    if ready && i.next_gate.is_some() {
+        // `ready for Produce` says it all: the mark alone.
+        mark(out, Light::Green, &text);
+        out.push_str("</p>");
+    } else {
+        mark(out, if ready { Light::Green } else { Light::Red }, if ready { "ready" } else { "not ready" });
+        let _ = write!(out, " {}</p>", esc(&text));
+    }
     out.push_str("</article>");
 }

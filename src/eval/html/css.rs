@@ -29,21 +29,26 @@ p,li,td,th,dd,dt,summary{overflow-wrap:anywhere}
 .card h4{margin:0 0 4px;font-size:15px}
 details h4{margin:12px 0 4px}
 .owner{color:var(--muted)}
-.mark{display:inline-block;font-weight:600;border-radius:4px;padding:0 6px;border:1px solid currentColor;white-space:nowrap}
-.mark::before{content:var(--symbol);content:var(--symbol) / ""}
-.mark.s-green{--symbol:"\2714  "}.mark.s-amber{--symbol:"\25B2  "}.mark.s-grey{--symbol:"? "}.mark.s-red{--symbol:"\2716  "}
-.s-green{color:var(--green)}.s-amber{color:var(--amber)}.s-red{color:var(--red)}.s-grey{color:var(--grey)}
+b.g,b.a,b.u,b.r{display:inline-block;font-weight:600;border-radius:4px;padding:0 6px;border:1px solid currentColor;white-space:nowrap}
+b.g::before,b.a::before,b.u::before,b.r::before{content:var(--symbol);content:var(--symbol) / ""}
+.g{color:var(--green);--symbol:"\2714  "}.a{color:var(--amber);--symbol:"\25B2  "}.u{color:var(--grey);--symbol:"? "}.r{color:var(--red);--symbol:"\2716  "}
 .kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(300px,1fr));gap:12px}
 .kpi p{margin:3px 0}
 .kpi .value{font-size:20px;font-weight:600}
-.kpi svg{display:block;width:100%;max-width:260px;height:44px;margin-top:6px}
+svg{display:block;width:100%;max-width:240px;height:auto;aspect-ratio:6/1}
+.kpi svg{margin-top:6px}
 .members{margin:4px 0;padding-left:18px;font-size:13px}
-.kpi svg line{stroke-width:1}
-.kpi svg .target{stroke:#59636e;stroke-dasharray:4 3}
-.kpi svg .warn{stroke:#9a6700;stroke-dasharray:1 2}
-.kpi svg polyline{fill:none;stroke:#0969da;stroke-width:1.5}
-.kpi svg circle{fill:#0969da}
+svg path{fill:none;stroke:#0969da;stroke-width:1.5;vector-effect:non-scaling-stroke}
+svg .t{stroke:#59636e;stroke-width:1;stroke-dasharray:4 3}
+svg .w{stroke:#9a6700;stroke-width:1;stroke-dasharray:1 2}
+svg .d{stroke-width:5;stroke-linecap:round}
+#kpis-met{margin:18px 0 4px}
+.met th:first-child{width:34%}
+.met th:nth-child(2),.met th:nth-child(3){width:10%}
+.met th:nth-child(4){width:22%}
+.met svg{max-width:180px}
 .criteria th:first-child{width:30%}
+.pass{margin:2px 0 6px;padding-left:18px;font-size:13px}
 .criteria th:nth-child(2){width:12%}
 .obligation{margin:0 0 10px}
 .obligation p{margin:3px 0}
@@ -76,7 +81,7 @@ footer code{display:block;background:var(--bg);padding:8px;border-radius:6px;whi
  h2{font-size:14px;margin:12px 0 6px}
  h3,.card h4,.kpi .value{font-size:12px}
  .card{font-size:10px}
- .meta,table,footer,.column .empty,code{font-size:9px}
+ .meta,table,footer,.column .empty,code,.pass,.members{font-size:9px}
  .column h3{font-size:11px}
  .summary{margin:6px 0 8px}
  .board{grid-template-columns:repeat(6,minmax(0,1fr))}

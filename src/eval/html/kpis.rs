@@ -1,13 +1,16 @@
 //! The KPIs: status, latest value, target and warn band, and a sparkline
-//! of the samples.
+//! of the samples. A KPI missed, unknown or at risk gets a card with its
+//! decision in a sentence; the KPIs met share one table, a row each.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
+use super::sparkline::{sparkline, Bound};
 use super::{esc, kpi_light, kpi_rank, kpi_word, mark, Decls, Page};
+use crate::check::value::MeasureUnit;
 use crate::check::{AttrVal, Decl, Kind};
 use crate::eval::report::{Evidence, KpiReport, SampleRecord};
-use crate::eval::Report;
+use crate::eval::{KpiStatus, Report};
 
 /// The samples to draw a KPI's trend from: the page's, else every sample
 /// of the report's evidence about it, oldest first, one per time.
@@ -37,142 +40,163 @@ fn trend<'r>(report: &'r Report, trends: &HashMap<&str, &'r [SampleRecord]>, kpi
     all
 }
 
-/// A number with at most one decimal, for SVG coordinates: `36`, `22.4`
-/// (coordinates lie within the 240 by 40 box; anything else is drawn at 0).
-fn coord(x: f64) -> String {
-    let tenths = if x.is_finite() && x.abs() < 1e9 { (x * 10.0).round() as i64 } else { 0 };
-    let (sign, tenths) = if tenths < 0 { ("-", -tenths) } else { ("", tenths) };
-    match tenths % 10 {
-        0 => format!("{sign}{}", tenths / 10),
-        d => format!("{sign}{}.{d}", tenths / 10),
-    }
-}
-
-/// A bound drawn across a sparkline: its value and its class (`target`,
-/// `warn`), which the style sheet draws.
-struct Bound {
-    value: f64,
-    class: &'static str,
-}
-
-/// The trend as an inline SVG: the samples as a line ending in a dot, the
-/// target as a dashed line and the warn bound as a dotted one.
-fn sparkline(out: &mut String, samples: &[&SampleRecord], bounds: &[Bound], label: &str) {
-    let points: Vec<(i64, f64)> =
-        samples.iter().filter(|s| s.value.0.is_finite()).map(|s| (s.time.0, s.value.0)).collect();
-    if points.is_empty() {
-        out.push_str("<p class=\"muted\">No samples to draw.</p>");
-        return;
-    }
-    let (w, h, pad) = (240.0, 40.0, 4.0);
-    let t0 = points.iter().map(|p| p.0).min().unwrap_or(0);
-    let t1 = points.iter().map(|p| p.0).max().unwrap_or(0);
-    let mut lo = points.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
-    let mut hi = points.iter().map(|p| p.1).fold(f64::NEG_INFINITY, f64::max);
-    for b in bounds.iter().filter(|b| b.value.is_finite()) {
-        lo = lo.min(b.value);
-        hi = hi.max(b.value);
-    }
-    if hi - lo <= f64::EPSILON * hi.abs().max(1.0) {
-        lo -= 1.0;
-        hi += 1.0;
-    }
-    let x = |t: i64| if t1 == t0 { w / 2.0 } else { pad + (t - t0) as f64 / (t1 - t0) as f64 * (w - 2.0 * pad) };
-    let y = |v: f64| h - pad - (v - lo) / (hi - lo) * (h - 2.0 * pad);
-    let _ = write!(
-        out,
-        "<svg viewBox=\"0 0 {w} {h}\" role=\"img\" aria-label=\"{}\" preserveAspectRatio=\"none\">",
-        esc(label)
-    );
-    for b in bounds.iter().filter(|b| b.value.is_finite()) {
-        let yb = coord(y(b.value));
-        let _ = write!(out, "<line class=\"{}\" x2=\"{w}\" y1=\"{yb}\" y2=\"{yb}\"/>", b.class);
-    }
-    let path: Vec<String> = points.iter().map(|&(t, v)| format!("{},{}", coord(x(t)), coord(y(v)))).collect();
-    let _ = write!(out, "<polyline points=\"{}\"/>", path.join(" "));
-    if let Some(&(t, v)) = points.last() {
-        let _ = write!(out, "<circle cx=\"{}\" cy=\"{}\" r=\"2.5\"/>", coord(x(t)), coord(y(v)));
-    }
-    out.push_str("</svg>");
-}
-
 pub(super) fn kpi_section(out: &mut String, report: &Report, decls: &Decls<'_>, page: &Page) {
     if report.kpis.is_empty() {
         return;
     }
     out.push_str(
         "<section aria-labelledby=\"kpis\">\n<h2 id=\"kpis\">KPIs</h2>\n<p class=\"muted\">Missed first, then \
-         unknown, at risk and met. Each trend draws the KPI's samples up to the evaluation \
-         time, the target as a dashed line \
-         and the at-risk bound as a dotted one.</p>\n<div class=\"kpis\">\n",
+         unknown, at risk and met; the KPIs met in one table. Each trend draws the KPI's samples up to the \
+         evaluation time, the target as a dashed line and the at-risk bound as a dotted one.</p>\n",
     );
     let trends: HashMap<&str, &[SampleRecord]> =
         page.trends.iter().map(|(k, samples)| (k.as_str(), samples.as_slice())).collect();
     let mut kpis: Vec<&KpiReport> = report.kpis.iter().collect();
     kpis.sort_by_key(|k| kpi_rank(k.status));
-    for k in kpis {
+    let (met, others): (Vec<&KpiReport>, Vec<&KpiReport>) = kpis.into_iter().partition(|k| k.status == KpiStatus::Met);
+    if !others.is_empty() {
+        out.push_str("<div class=\"kpis\">\n");
+        for k in others {
+            card(out, &Shown::new(report, decls, &trends, k));
+        }
+        out.push_str("</div>\n");
+    }
+    if !met.is_empty() {
+        let _ = write!(
+            out,
+            "<h3 id=\"kpis-met\">Met ({})</h3>\n<table class=\"met\" aria-labelledby=\"kpis-met\"><thead><tr>\
+             <th>KPI</th><th>Status</th><th>Latest</th><th>Target</th><th>Trend</th></tr></thead><tbody>\n",
+            met.len()
+        );
+        for k in met {
+            row(out, &Shown::new(report, decls, &trends, k));
+        }
+        out.push_str("</tbody></table>\n");
+    }
+    out.push_str("</section>\n");
+}
+
+/// What the page shows of a KPI, in card or row.
+struct Shown<'a> {
+    k: &'a KpiReport,
+    title: String,
+    unit: Option<MeasureUnit>,
+    /// `target >= 92%, at risk when < 94%`, escaped; empty without either.
+    bounds_text: String,
+    samples: Vec<&'a SampleRecord>,
+    bounds: Vec<Bound>,
+}
+
+impl<'a> Shown<'a> {
+    fn new(
+        report: &'a Report,
+        decls: &Decls<'_>,
+        trends: &HashMap<&str, &'a [SampleRecord]>,
+        k: &'a KpiReport,
+    ) -> Shown<'a> {
         let d = decls.find(Kind::Kpi, &k.name);
         let title = d.map_or_else(|| k.name.clone(), |d| decls.title(d));
-        let _ = write!(out, "<article class=\"kpi\" id=\"kpi-{}\"><h3>{}</h3>", esc(&k.name), esc(&k.name));
-        if title != k.name {
-            let _ = write!(out, "<p class=\"muted\">{}</p>", esc(&title));
-        }
-        out.push_str("<p>");
-        mark(out, kpi_light(k.status), kpi_word(k.status));
-        out.push_str("</p>");
-        let unit = d.map(Decl::measure_unit);
-        let shown = |v: f64| unit.as_ref().map_or_else(|| crate::check::value::fmt_num(v), |u| u.format_float(v));
-        match k.value {
-            Some(v) => {
-                let when = k.time.as_deref().map(|t| format!(" <span class=\"muted\">at {}</span>", esc(t)));
-                let _ =
-                    write!(out, "<p><span class=\"value\">{}</span>{}</p>", esc(&shown(v.0)), when.unwrap_or_default());
-            }
-            None => out.push_str("<p><span class=\"value\">no value</span></p>"),
-        }
-        if let Some(d) = d {
-            let mut lines = Vec::new();
-            if let Some(t) = decls.threshold(d, "target") {
-                lines.push(format!("target {t}"));
-            }
-            if let Some(t) = decls.threshold(d, "warn") {
-                lines.push(format!("at risk when {t}"));
-            }
-            if !lines.is_empty() {
-                let _ = write!(out, "<p>{}</p>", esc(&lines.join(", ")));
-            }
-        }
-        let _ = write!(out, "<p class=\"muted\">{}</p>", esc(&k.reason));
-        members(out, k, unit.as_ref());
-        let samples = trend(report, &trends, &k.name);
-        let bound = |attr: &str| {
-            d.and_then(|d| match &d.attr(attr)?.value {
-                AttrVal::Threshold(_, v) => d.measure_unit().from_value(v).map(|r| r.to_f64()),
-                _ => None,
-            })
-        };
+        let mut lines = Vec::new();
         let mut bounds = Vec::new();
-        if let Some(value) = bound("target") {
-            bounds.push(Bound { value, class: "target" });
+        if let Some(d) = d {
+            for (attr, words, class) in [("target", "target", "t"), ("warn", "at risk when", "w")] {
+                if let Some(t) = decls.threshold(d, attr) {
+                    lines.push(format!("{words} {t}"));
+                }
+                if let Some(AttrVal::Threshold(_, v)) = d.attr(attr).map(|a| &a.value) {
+                    if let Some(value) = d.measure_unit().from_value(v).map(|r| r.to_f64()) {
+                        bounds.push(Bound { value, class });
+                    }
+                }
+            }
         }
-        if let Some(value) = bound("warn") {
-            bounds.push(Bound { value, class: "warn" });
+        Shown {
+            k,
+            title,
+            unit: d.map(Decl::measure_unit),
+            bounds_text: esc(&lines.join(", ")),
+            samples: trend(report, trends, &k.name),
+            bounds,
         }
+    }
+
+    /// A value in the KPI's unit: `93.93%`.
+    fn value(&self, v: f64) -> String {
+        esc(&self.unit.as_ref().map_or_else(|| crate::check::value::fmt_num(v), |u| u.format_float(v)))
+    }
+
+    fn sparkline(&self, out: &mut String) {
+        let (k, samples) = (self.k, &self.samples);
         let label = match (samples.first(), samples.last()) {
             (Some(a), Some(b)) => {
                 format!("trend of {}: {} samples from {} to {}", k.name, samples.len(), a.time, b.time)
             }
             _ => format!("trend of {}: no samples", k.name),
         };
-        sparkline(out, &samples, &bounds, &label);
-        out.push_str("</article>\n");
+        sparkline(out, samples, &self.bounds, &label);
     }
-    out.push_str("</div>\n</section>\n");
+}
+
+/// A KPI that is not met, in full: status, latest value and its time,
+/// target and warn band, the decision in a sentence, members, trend.
+fn card(out: &mut String, s: &Shown<'_>) {
+    let k = s.k;
+    let _ = write!(out, "<article class=\"kpi\" id=\"kpi-{}\"><h3>{}</h3>", esc(&k.name), esc(&k.name));
+    if s.title != k.name {
+        let _ = write!(out, "<p class=\"muted\">{}</p>", esc(&s.title));
+    }
+    out.push_str("<p>");
+    mark(out, kpi_light(k.status), kpi_word(k.status));
+    out.push_str("</p>");
+    match k.value {
+        Some(v) => {
+            let when = k.time.as_deref().map(|t| format!(" <span class=\"muted\">at {}</span>", esc(t)));
+            let _ = write!(out, "<p><span class=\"value\">{}</span>{}</p>", s.value(v.0), when.unwrap_or_default());
+        }
+        None => out.push_str("<p><span class=\"value\">no value</span></p>"),
+    }
+    if !s.bounds_text.is_empty() {
+        let _ = write!(out, "<p>{}</p>", s.bounds_text);
+    }
+    let _ = write!(out, "<p class=\"muted\">{}</p>", esc(&k.reason));
+    members(out, k, s.unit.as_ref());
+    s.sparkline(out);
+    out.push_str("</article>\n");
+}
+
+/// A KPI met, as one table row: name (and title), status, latest value,
+/// target and warn band, members, trend. Its decision's sentence would only
+/// repeat the value and the target, so it is shown only in place of a
+/// target that is not a plain threshold.
+fn row(out: &mut String, s: &Shown<'_>) {
+    let k = s.k;
+    let _ = write!(out, "<tr id=\"kpi-{}\"><td>{}", esc(&k.name), esc(&k.name));
+    if s.title != k.name {
+        let _ = write!(out, "<div class=\"muted\">{}</div>", esc(&s.title));
+    }
+    members(out, k, s.unit.as_ref());
+    out.push_str("</td><td>");
+    mark(out, kpi_light(k.status), kpi_word(k.status));
+    let value = match k.value {
+        Some(v) => s.value(v.0),
+        None if !k.members.is_empty() => "per member".to_string(),
+        None => "no value".to_string(),
+    };
+    // A bound that is not a plain threshold (computed from a baseline) is
+    // said by the decision's sentence.
+    let target = if s.bounds_text.is_empty() {
+        format!("<span class=\"muted\">{}</span>", esc(&k.reason))
+    } else {
+        s.bounds_text.clone()
+    };
+    let _ = write!(out, "</td><td>{value}</td><td>{target}</td><td>");
+    s.sparkline(out);
+    out.push_str("</td></tr>\n");
 }
 
 /// A family's members, worst first: each with its labels, status word and
 /// latest value.
-fn members(out: &mut String, k: &KpiReport, unit: Option<&crate::check::value::MeasureUnit>) {
+fn members(out: &mut String, k: &KpiReport, unit: Option<&MeasureUnit>) {
     if k.members.is_empty() {
         return;
     }
@@ -190,19 +214,4 @@ fn members(out: &mut String, k: &KpiReport, unit: Option<&crate::check::value::M
         out.push_str("</li>");
     }
     out.push_str("</ul>");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::coord;
-
-    #[test]
-    fn coordinates_with_at_most_one_decimal() {
-        assert_eq!(coord(36.0), "36");
-        assert_eq!(coord(22.44), "22.4");
-        assert_eq!(coord(22.46), "22.5");
-        assert_eq!(coord(-0.04), "0");
-        assert_eq!(coord(-1.25), "-1.3");
-        assert_eq!(coord(f64::NAN), "0");
-    }
 }

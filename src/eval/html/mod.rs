@@ -18,9 +18,11 @@ use std::fmt::Write as _;
 
 mod board;
 mod css;
+mod details;
 mod kpis;
 mod obligations;
 mod program;
+mod sparkline;
 
 use super::report::{PolicyReport, SampleRecord};
 use super::{KpiStatus, Outcome, Report};
@@ -94,20 +96,23 @@ enum Light {
 }
 
 impl Light {
+    /// The mark's class: one letter, as a mark is the page's most
+    /// repeated element (green, amber, unknown grey, red).
     fn class(self) -> &'static str {
         match self {
-            Light::Green => "s-green",
-            Light::Amber => "s-amber",
-            Light::Grey => "s-grey",
-            Light::Red => "s-red",
+            Light::Green => "g",
+            Light::Amber => "a",
+            Light::Grey => "u",
+            Light::Red => "r",
         }
     }
 }
 
-/// A status mark: its colour, its word, and its symbol (drawn by the style
-/// sheet from the class, hidden from screen readers: the word says it).
+/// A status mark, `<b class="g">met</b>`: its colour, its word, and its
+/// symbol (drawn by the style sheet from the class, hidden from screen
+/// readers: the word says it).
 fn mark(out: &mut String, light: Light, word: &str) {
-    let _ = write!(out, "<span class=\"mark {}\">{}</span>", light.class(), esc(word));
+    let _ = write!(out, "<b class=\"{}\">{}</b>", light.class(), esc(word));
 }
 
 fn outcome_light(o: Outcome) -> Light {
@@ -333,7 +338,7 @@ pub fn render(report: &Report, model: &Model, files: &Files, page: &Page) -> Str
     board::board(&mut out, report, &decls);
     kpis::kpi_section(&mut out, report, &decls, page);
     obligations::obligations(&mut out, report, &decls);
-    obligations::details(&mut out, report, &decls);
+    details::details(&mut out, report, &decls);
     out.push_str("</main>\n");
     footer(&mut out, page);
     out.push_str("</body>\n</html>\n");

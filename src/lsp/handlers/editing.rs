@@ -5,7 +5,7 @@ use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::{self as lsp, Url};
 
 use super::super::convert::Lines;
-use super::super::Inner;
+use super::super::server::Server;
 use crate::ide::{self, format_edit, highlight};
 use crate::stdlib;
 use crate::text::Span;
@@ -13,13 +13,13 @@ use crate::text::Span;
 /// Every occurrence in the file of the name under the cursor: the
 /// declaration as a write, references as reads, attributes as text.
 pub(in crate::lsp) async fn document_highlight(
-    inner: &Inner,
+    server: &Server,
     params: lsp::DocumentHighlightParams,
 ) -> Result<Option<Vec<lsp::DocumentHighlight>>> {
     let pos = params.text_document_position_params;
-    let path = inner.lock().path_of(&pos.text_document.uri);
-    let ctx = inner.ctx_for(&path).await;
-    inner
+    let path = server.lock().path_of(&pos.text_document.uri);
+    let ctx = server.ctx_for(&path).await;
+    server
         .guard("documentHighlight", || {
             let Some((text, index)) = ctx.text_of(&path) else { return Ok(None) };
             let lines = Lines { text: &text, index: &index, encoding: ctx.encoding };
@@ -53,13 +53,13 @@ pub(in crate::lsp) async fn document_highlight(
 /// materialised copy). An import of a file that was not loaded (missing,
 /// outside the project) has no link: its diagnostic says why.
 pub(in crate::lsp) async fn document_link(
-    inner: &Inner,
+    server: &Server,
     params: lsp::DocumentLinkParams,
 ) -> Result<Option<Vec<lsp::DocumentLink>>> {
-    let path = inner.lock().path_of(&params.text_document.uri);
-    inner.wait_fresh().await;
-    let ctx = inner.ctx();
-    inner
+    let path = server.lock().path_of(&params.text_document.uri);
+    server.wait_fresh().await;
+    let ctx = server.ctx();
+    server
         .guard("documentLink", || {
             let Some((text, index)) = ctx.text_of(&path) else { return Ok(None) };
             let lines = Lines { text: &text, index: &index, encoding: ctx.encoding };
@@ -90,12 +90,12 @@ pub(in crate::lsp) async fn document_link(
 
 /// Expanding selections, from the text (works while the file is broken).
 pub(in crate::lsp) async fn selection_range(
-    inner: &Inner,
+    server: &Server,
     params: lsp::SelectionRangeParams,
 ) -> Result<Option<Vec<lsp::SelectionRange>>> {
-    let path = inner.lock().path_of(&params.text_document.uri);
-    let ctx = inner.ctx();
-    inner
+    let path = server.lock().path_of(&params.text_document.uri);
+    let ctx = server.ctx();
+    server
         .guard("selectionRange", || {
             let Some((text, index)) = ctx.text_of(&path) else { return Ok(None) };
             let lines = Lines { text: &text, index: &index, encoding: ctx.encoding };
@@ -119,12 +119,12 @@ pub(in crate::lsp) async fn selection_range(
 
 /// Formats the top-level items the range touches.
 pub(in crate::lsp) async fn range_formatting(
-    inner: &Inner,
+    server: &Server,
     params: lsp::DocumentRangeFormattingParams,
 ) -> Result<Option<Vec<lsp::TextEdit>>> {
-    let path = inner.lock().path_of(&params.text_document.uri);
-    let ctx = inner.ctx();
-    let result = inner.guard("rangeFormatting", || {
+    let path = server.lock().path_of(&params.text_document.uri);
+    let ctx = server.ctx();
+    let result = server.guard("rangeFormatting", || {
         let Some((text, index)) = ctx.text_of(&path) else { return Ok(Ok(None)) };
         let lines = Lines { text: &text, index: &index, encoding: ctx.encoding };
         let range = lines.span(params.range);
@@ -138,7 +138,7 @@ pub(in crate::lsp) async fn range_formatting(
     match result.await? {
         Ok(edits) => Ok(edits),
         Err(message) => {
-            inner.client.log_message(lsp::MessageType::INFO, message).await;
+            server.client.log_message(lsp::MessageType::INFO, message).await;
             Ok(None)
         }
     }
@@ -146,13 +146,13 @@ pub(in crate::lsp) async fn range_formatting(
 
 /// After `}`: the item formatted, or the block it closes re-indented.
 pub(in crate::lsp) async fn on_type_formatting(
-    inner: &Inner,
+    server: &Server,
     params: lsp::DocumentOnTypeFormattingParams,
 ) -> Result<Option<Vec<lsp::TextEdit>>> {
     let pos = params.text_document_position;
-    let path = inner.lock().path_of(&pos.text_document.uri);
-    let ctx = inner.ctx();
-    inner
+    let path = server.lock().path_of(&pos.text_document.uri);
+    let ctx = server.ctx();
+    server
         .guard("onTypeFormatting", || {
             if params.ch != "}" {
                 return Ok(None);

@@ -5,19 +5,19 @@ use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types as lsp;
 
 use super::super::convert::Lines;
-use super::super::Inner;
+use super::super::server::Server;
 use crate::ide::inlay::{self, HintKind};
 use crate::text::Span;
 
 /// The hints of the range asked (the editor asks for what it shows).
 pub(in crate::lsp) async fn inlay_hint(
-    inner: &Inner,
+    server: &Server,
     params: lsp::InlayHintParams,
 ) -> Result<Option<Vec<lsp::InlayHint>>> {
-    let path = inner.lock().path_of(&params.text_document.uri);
-    let ctx = inner.ctx_for(&path).await;
-    let live = inner.lock().live.clone();
-    inner
+    let path = server.lock().path_of(&params.text_document.uri);
+    let ctx = server.ctx_for(&path).await;
+    let live = server.lock().live.clone();
+    server
         .guard("inlayHint", || {
             let Some((text, index)) = ctx.text_of(&path) else { return Ok(None) };
             let lines = Lines { text: &text, index: &index, encoding: ctx.encoding };

@@ -18,8 +18,8 @@ use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::{self as lsp, Url};
 
 use super::super::convert::{Encoding, Lines};
+use super::super::server::Server;
 use super::super::workspace::Snapshot;
-use super::super::Inner;
 use super::live;
 use crate::eval::report::Outcome;
 use crate::ide::lens::{lens_targets, LensTarget};
@@ -32,14 +32,14 @@ pub const RUN_TEST: &str = "compel.server.runTest";
 
 /// The lenses of a file.
 pub(in crate::lsp) async fn code_lens(
-    inner: &Inner,
+    server: &Server,
     params: lsp::CodeLensParams,
 ) -> Result<Option<Vec<lsp::CodeLens>>> {
     let uri = params.text_document.uri;
-    let path = inner.lock().path_of(&uri);
-    let ctx = inner.ctx_for(&path).await;
-    let live = inner.lock().live.clone();
-    inner
+    let path = server.lock().path_of(&uri);
+    let ctx = server.ctx_for(&path).await;
+    let live = server.lock().live.clone();
+    server
         .guard("codeLens", || {
             let Some((text, index)) = ctx.text_of(&path) else { return Ok(None) };
             let lines = Lines { text: &text, index: &index, encoding: ctx.encoding };
@@ -82,17 +82,17 @@ fn lens(range: lsp::Range, title: &str, command: &str, args: Value) -> lsp::Code
 
 /// Runs a lens's command; answers a summary (also shown as a message).
 pub(in crate::lsp) async fn execute_command(
-    inner: &Arc<Inner>,
+    server: &Arc<Server>,
     params: lsp::ExecuteCommandParams,
 ) -> Result<Option<Value>> {
     let arg = params.arguments.first().cloned().unwrap_or(Value::Null);
     let Some(uri) = arg.get("uri").and_then(Value::as_str).and_then(|u| Url::parse(u).ok()) else {
         return Ok(None);
     };
-    inner.wait_fresh().await;
-    let Some(snap) = inner.lock().latest.clone() else { return Ok(None) };
-    let path = inner.lock().path_of(&uri);
-    let me = inner.clone();
+    server.wait_fresh().await;
+    let Some(snap) = server.lock().latest.clone() else { return Ok(None) };
+    let path = server.lock().path_of(&uri);
+    let me = server.clone();
     let command = params.command.clone();
     let outcome = tokio::task::spawn_blocking(move || match command.as_str() {
         EVALUATE_GATE => Some(evaluate_gate(&me, &snap, &arg)),
@@ -102,8 +102,8 @@ pub(in crate::lsp) async fn execute_command(
     .await;
     let Ok(Some(done)) = outcome else { return Ok(None) };
     let tag = format!("{} {}", params.command, done.key);
-    inner.client.show_message(live::message_type(done.ok), &done.message).await;
-    inner.set_results(tag, done.diagnostics);
+    server.client.show_message(live::message_type(done.ok), &done.message).await;
+    server.set_results(tag, done.diagnostics);
     Ok(Some(done.summary))
 }
 
@@ -121,13 +121,13 @@ struct Done {
     summary: Value,
 }
 
-fn evaluate_gate(inner: &Inner, snap: &Snapshot, arg: &Value) -> Done {
+fn evaluate_gate(server: &Server, snap: &Snapshot, arg: &Value) -> Done {
     let initiative = arg.get("initiative").and_then(Value::as_str).map(str::to_string);
     let from = arg.get("from").and_then(Value::as_str).unwrap_or("").to_string();
     let to = arg.get("to").and_then(Value::as_str).unwrap_or("").to_string();
     let key = format!("{} {from} -> {to}", initiative.as_deref().unwrap_or("*"));
     let (settings, folder, encoding) = {
-        let s = inner.lock();
+        let s = server.lock();
         (s.live_settings.clone(), s.folders.first().cloned(), s.encoding())
     };
     let failed = |message: String| Done {
@@ -273,7 +273,7 @@ fn at_line(
     })
 }
 
-impl Inner {
+impl Server {
     /// Keeps a command's results (replacing its previous run's) and has
     /// the diagnostics of the files they touch published again.
     pub(in crate::lsp) fn set_results(&self, tag: String, results: Vec<(String, lsp::Diagnostic)>) {

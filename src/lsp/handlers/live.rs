@@ -26,7 +26,7 @@ use std::time::Duration;
 use serde_json::Value;
 use tower_lsp::lsp_types as lsp;
 
-use super::super::Inner;
+use super::super::server::Server;
 use crate::analysis::Analysis;
 use crate::eval::metrics::{format_rfc3339, parse_rfc3339, MetricStore};
 use crate::eval::report::{KpiReport, KpiStatus};
@@ -245,7 +245,7 @@ pub fn live(report: Report, source: &Source) -> Arc<Live> {
 /// Reads, at `initialize`, what live values need from the client: the
 /// setting in the initialization options, whether it answers
 /// `workspace/configuration`, and whether it refreshes hints and lenses.
-pub(in crate::lsp) fn initialize(s: &mut super::super::State, params: &lsp::InitializeParams) {
+pub(in crate::lsp) fn initialize(s: &mut super::super::server::Workspace, params: &lsp::InitializeParams) {
     let workspace = params.capabilities.workspace.as_ref();
     s.config_pull = workspace.and_then(|w| w.configuration).unwrap_or(false);
     s.inlay_refresh = workspace.and_then(|w| w.inlay_hint.as_ref()).and_then(|i| i.refresh_support).unwrap_or(false);
@@ -255,7 +255,7 @@ pub(in crate::lsp) fn initialize(s: &mut super::super::State, params: &lsp::Init
     }
 }
 
-impl Inner {
+impl Server {
     /// Fetches live values in the background when the user turned them on
     /// (on open, save and a change of the setting); never on the path of a
     /// keystroke or a request. One fetch at a time.

@@ -1,13 +1,29 @@
-//! The requests added to the server one feature a file: highlights,
-//! links, selection ranges and partial formatting (`editing`), inlay hints
-//! (`inlay`), code lenses and their commands (`lens`), and live values
-//! (`live`). Each is a function from the server's state and the request's
-//! parameters to the answer; `super` only routes to them.
+//! The protocol's requests and notifications, one feature a file: the
+//! lifecycle (`lifecycle`), document synchronisation (`documents`), hover,
+//! completion, signature help, definition and references (`navigation`),
+//! rename, symbols, formatting, folding, semantic tokens (`tokens`), quick
+//! fixes (`actions`), highlights, links, selection ranges and partial
+//! formatting (`editing`), inlay hints (`inlay`), code lenses and their
+//! commands (`lens`), and live values (`live`). Each is a function from the
+//! server and the request's parameters to the answer; `super` only routes
+//! to them.
 
+pub(super) mod actions;
+pub(super) mod completion;
+pub(super) mod documents;
 pub(super) mod editing;
+pub(super) mod folding;
+pub(super) mod formatting;
+pub(super) mod hover;
 pub(super) mod inlay;
 pub(super) mod lens;
+pub(super) mod lifecycle;
 pub(super) mod live;
+pub(super) mod navigation;
+pub(super) mod rename;
+pub(super) mod signature;
+pub(super) mod symbols;
+pub(super) mod tokens;
 
 use tower_lsp::lsp_types as lsp;
 

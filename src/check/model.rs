@@ -1,0 +1,414 @@
+//! The checked model: declarations with resolved attributes, gates,
+//! policies, `let`s, built-ins, each file's scope and every resolved
+//! reference, with the queries the evaluator and the editor ask of it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::{builtins, extend, interp, rational, DeclId, GateId, Kind, MeasureUnit, Ty, Value};
+use crate::syntax::ast::{self, CmpOp, Expr};
+use crate::text::{FileId, FileSpan, Span};
+
+/// A declaration with resolved attributes.
+#[derive(Clone, Debug)]
+pub struct Decl {
+    /// Its kind.
+    pub kind: Kind,
+    /// Its name.
+    pub name: String,
+    /// The file it is in.
+    pub file: FileId,
+    /// The name's span.
+    pub name_span: Span,
+    /// The whole declaration.
+    pub span: Span,
+    /// The body's span (braces included).
+    pub body_span: Span,
+    /// Its doc comment.
+    pub doc: Option<String>,
+    /// The declaration it is nested in.
+    pub parent: Option<DeclId>,
+    /// Nested declarations in order.
+    pub children: Vec<DeclId>,
+    /// Attributes as written, with resolved values.
+    pub attrs: Vec<Attr>,
+    /// Gates declared inside it (initiatives).
+    pub gates: Vec<GateId>,
+    /// Whether a line of its body did not parse: an attribute it lacks may
+    /// be the one being written, so it is not reported missing.
+    pub incomplete: bool,
+}
+
+impl Decl {
+    /// The attribute with this name, if set.
+    pub fn attr(&self, name: &str) -> Option<&Attr> {
+        self.attrs.iter().find(|a| a.name == name)
+    }
+
+    /// The value of an attribute, if set and valid.
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        match &self.attr(name)?.value {
+            AttrVal::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The referenced declaration of an attribute, if it is a reference.
+    pub fn reference(&self, name: &str) -> Option<DeclId> {
+        match self.value(name)? {
+            Value::Decl(id) => Some(*id),
+            _ => None,
+        }
+    }
+
+    /// The threshold of an attribute (`target`, `warn`).
+    pub fn threshold(&self, name: &str) -> Option<(CmpOp, &Value)> {
+        match &self.attr(name)?.value {
+            AttrVal::Threshold(op, v) => Some((*op, v)),
+            _ => None,
+        }
+    }
+
+    /// A KPI's measure unit (`Number` when unset).
+    pub fn measure_unit(&self) -> MeasureUnit {
+        match self.attr("unit").map(|a| &a.value) {
+            Some(AttrVal::Unit(u)) => u.clone(),
+            _ => MeasureUnit::Number,
+        }
+    }
+
+    /// A KPI's label selector.
+    pub fn labels(&self) -> BTreeMap<String, String> {
+        match self.attr("labels").map(|a| &a.value) {
+            Some(AttrVal::Labels(l)) => l.clone(),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    /// A string attribute.
+    pub fn str_attr(&self, name: &str) -> Option<&str> {
+        match self.value(name)? {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+/// An attribute with its resolved value.
+#[derive(Clone, Debug)]
+pub struct Attr {
+    /// Its name.
+    pub name: String,
+    /// The name's span.
+    pub name_span: Span,
+    /// The value's span.
+    pub value_span: Span,
+    /// The whole attribute.
+    pub span: Span,
+    /// The value.
+    pub value: AttrVal,
+}
+
+/// A resolved attribute value.
+#[derive(Clone, Debug)]
+pub enum AttrVal {
+    /// A plain value.
+    Value(Value),
+    /// A threshold.
+    Threshold(CmpOp, Value),
+    /// A label selector.
+    Labels(BTreeMap<String, String>),
+    /// A KPI family's groups: each label with its values (none when the
+    /// values are discovered from the data, `by [sex]`).
+    Groups(Vec<(String, Vec<String>)>),
+    /// A KPI unit.
+    Unit(MeasureUnit),
+    /// A `target` or `warn` whose bound needs metrics or the clock
+    /// (`>= avg(auc, 30d, offset 30d) - 0.01`): `eval` computes it once, at
+    /// `now`. The bound's type as the checker inferred it.
+    Bound(CmpOp, Box<Expr>, Ty),
+    /// The value did not check (a diagnostic was reported).
+    Invalid,
+}
+
+/// A gate: criteria guarding the transition `from -> to`.
+#[derive(Clone, Debug)]
+pub struct GateDef {
+    /// The file.
+    pub file: FileId,
+    /// Stage left (a stage declaration), when it resolved.
+    pub from: Option<DeclId>,
+    /// Stage entered.
+    pub to: Option<DeclId>,
+    /// The stage names as written.
+    pub from_name: String,
+    /// The stage entered, as written.
+    pub to_name: String,
+    /// The initiative that declares it; `None` for a top-level gate.
+    pub owner: Option<DeclId>,
+    /// The criteria.
+    pub criteria: Vec<ast::Criterion>,
+    /// The whole gate.
+    pub span: Span,
+    /// Its doc comment.
+    pub doc: Option<String>,
+}
+
+/// A policy over every declaration of a kind.
+#[derive(Clone, Debug)]
+pub struct PolicyDef {
+    /// The file.
+    pub file: FileId,
+    /// Its name.
+    pub name: String,
+    /// The name's span.
+    pub name_span: Span,
+    /// The kind it governs (when valid).
+    pub subject: Option<Kind>,
+    /// The optional filter.
+    pub filter: Option<Expr>,
+    /// The criteria.
+    pub criteria: Vec<ast::Criterion>,
+    /// The whole policy.
+    pub span: Span,
+    /// Its doc comment.
+    pub doc: Option<String>,
+}
+
+/// A `let` constant.
+#[derive(Clone, Debug)]
+pub struct LetDef {
+    /// The file.
+    pub file: FileId,
+    /// Its name.
+    pub name: String,
+    /// The name's span.
+    pub name_span: Span,
+    /// The expression.
+    pub expr: Expr,
+    /// The value, when it is a constant.
+    pub value: Option<Value>,
+    /// Its type.
+    pub ty: Ty,
+    /// Its doc comment.
+    pub doc: Option<String>,
+}
+
+/// A built-in function's signature, read from `std/builtins`.
+#[derive(Clone, Debug)]
+pub struct BuiltinDef {
+    /// The file.
+    pub file: FileId,
+    /// Its name.
+    pub name: String,
+    /// The name's span.
+    pub name_span: Span,
+    /// Parameter names and types as written.
+    pub params: Vec<(String, String)>,
+    /// Result type as written.
+    pub ret: String,
+    /// Its doc comment.
+    pub doc: Option<String>,
+    /// Its entry in the registry ([`builtins`]): how it is typed and
+    /// evaluated. `None` for a signature the registry does not know.
+    pub entry: Option<&'static builtins::Builtin>,
+}
+
+impl BuiltinDef {
+    /// `avg(kpi: kpi, window: duration) -> measure`.
+    pub fn signature(&self) -> String {
+        let params: Vec<String> = self.params.iter().map(|(n, t)| format!("{n}: {t}")).collect();
+        format!("{}({}) -> {}", self.name, params.join(", "), self.ret)
+    }
+}
+
+/// What a top-level name refers to.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Symbol {
+    /// A declaration.
+    Decl(DeclId),
+    /// A policy (index into [`Model::policies`]).
+    Policy(usize),
+    /// A `let` (index into [`Model::lets`]).
+    Let(usize),
+    /// A built-in (index into [`Model::builtins`]).
+    Builtin(usize),
+}
+
+/// A resolved occurrence of a name, for go-to-definition, references and
+/// rename.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reference {
+    /// Where the name is written.
+    pub at: FileSpan,
+    /// What it refers to.
+    pub target: Target,
+}
+
+/// The target of a reference.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Target {
+    /// A top-level or nested symbol.
+    Symbol(Symbol),
+    /// An attribute of a subject kind (in a criterion or a field access).
+    Attribute(Kind, String),
+    /// A value of an extended attribute typed `one of [...]`.
+    EnumValue {
+        /// The kind extended.
+        kind: Kind,
+        /// The attribute.
+        attr: Box<str>,
+        /// The value.
+        value: Box<str>,
+    },
+    /// A name read in the scope of the other side of a comparison: a value
+    /// of a `one of`, or a declaration of the kind an attribute names
+    /// (`e.kind == model_card` where the subject also has an attribute
+    /// `model_card`). The interpreter reads it from [`Model::scoped`]; the
+    /// editor reads the [`Target::EnumValue`] or [`Target::Symbol`]
+    /// recorded beside it.
+    Scoped(Box<Value>),
+}
+
+/// The checked model of all loaded files.
+#[derive(Clone, Debug, Default)]
+pub struct Model {
+    /// Every declaration (top-level and nested).
+    pub decls: Vec<Decl>,
+    /// Every gate.
+    pub gates: Vec<GateDef>,
+    /// Every policy.
+    pub policies: Vec<PolicyDef>,
+    /// Every `let`.
+    pub lets: Vec<LetDef>,
+    /// Every built-in signature.
+    pub builtins: Vec<BuiltinDef>,
+    /// Each file's visible names.
+    pub scopes: Vec<HashMap<String, Symbol>>,
+    /// The files each file sees (itself, transitive imports, prelude).
+    pub visible: Vec<Vec<FileId>>,
+    /// Every resolved name occurrence.
+    pub references: Vec<Reference>,
+    /// Names that start a declaration (the declaring occurrence).
+    pub definitions: Vec<(FileSpan, Symbol)>,
+    /// The stages in their order (computed once attributes are resolved).
+    pub stage_order: Vec<DeclId>,
+    /// Top-level gates grouped by the stage they leave.
+    pub gates_from: HashMap<DeclId, Vec<GateId>>,
+    /// The evaluation steps left to this run (see [`interp::Budget`]).
+    pub budget: interp::Budget,
+    /// Every `extend` item.
+    pub extensions: Vec<extend::ExtensionDef>,
+    /// The files of the project's policy sets: their extensions apply to
+    /// every declaration, visible or not. Empty unless the host sets it.
+    pub policy_sets: Vec<FileId>,
+    /// Names read in the scope of a comparison's other side (see
+    /// [`Target::Scoped`]), by where they are written.
+    pub scoped: HashMap<FileSpan, Value>,
+}
+
+impl Model {
+    /// A declaration by id.
+    pub fn decl(&self, id: DeclId) -> &Decl {
+        &self.decls[id.0 as usize]
+    }
+
+    /// Looks a name up in a file's scope.
+    pub fn lookup(&self, file: FileId, name: &str) -> Option<Symbol> {
+        self.scopes.get(file.0 as usize)?.get(name).copied()
+    }
+
+    /// Whether `file` sees `other`.
+    pub fn sees(&self, file: FileId, other: FileId) -> bool {
+        self.visible.get(file.0 as usize).is_some_and(|v| v.binary_search(&other).is_ok())
+    }
+
+    /// The stage declarations in their order.
+    pub fn stages(&self) -> &[DeclId] {
+        &self.stage_order
+    }
+
+    pub(super) fn compute_stage_order(&mut self) {
+        let mut stages: Vec<(Option<rational::Rational>, DeclId)> = self
+            .decls
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| d.kind == Kind::Stage)
+            .map(|(i, d)| {
+                let order = match d.value("order") {
+                    Some(Value::Num(n)) => Some(*n),
+                    _ => None,
+                };
+                (order, DeclId(i as u32))
+            })
+            .collect();
+        // Stages without an order go last.
+        stages.sort_by(|a, b| (a.0.is_none(), a.0).cmp(&(b.0.is_none(), b.0)).then(a.1.cmp(&b.1)));
+        self.stage_order = stages.into_iter().map(|(_, id)| id).collect();
+    }
+
+    /// The stage after `stage` in the cycle (after the last comes the first).
+    pub fn next_stage(&self, stage: DeclId) -> Option<DeclId> {
+        let stages = self.stages();
+        let i = stages.iter().position(|s| *s == stage)?;
+        Some(stages[(i + 1) % stages.len()])
+    }
+
+    /// Formats a value for explanations, naming declarations.
+    pub fn display_value(&self, v: &Value) -> String {
+        match v {
+            Value::Decl(id) => self.decl(*id).name.clone(),
+            Value::List(items) => {
+                let inner: Vec<String> = items.iter().map(|i| self.display_value(i)).collect();
+                format!("[{}]", inner.join(", "))
+            }
+            v => v.to_string(),
+        }
+    }
+
+    /// The symbol's name and declaring location.
+    pub fn symbol_def(&self, sym: Symbol) -> (String, FileSpan) {
+        match sym {
+            Symbol::Decl(id) => {
+                let d = self.decl(id);
+                (d.name.clone(), FileSpan::new(d.file, d.name_span))
+            }
+            Symbol::Policy(i) => {
+                let p = &self.policies[i];
+                (p.name.clone(), FileSpan::new(p.file, p.name_span))
+            }
+            Symbol::Let(i) => {
+                let l = &self.lets[i];
+                (l.name.clone(), FileSpan::new(l.file, l.name_span))
+            }
+            Symbol::Builtin(i) => {
+                let b = &self.builtins[i];
+                (b.name.clone(), FileSpan::new(b.file, b.name_span))
+            }
+        }
+    }
+
+    /// Top-level declarations of a kind that `file` governs: declared in a
+    /// file that sees `file`.
+    pub fn subjects_seeing(&self, file: FileId, kind: Kind) -> impl Iterator<Item = DeclId> + '_ {
+        self.decls
+            .iter()
+            .enumerate()
+            .filter(move |(_, d)| d.kind == kind && self.sees(d.file, file))
+            .map(|(i, _)| DeclId(i as u32))
+    }
+
+    /// The gates that apply to an initiative at its current stage: the
+    /// top-level gates its file sees with `from` equal to its stage, then its
+    /// own gates for that transition.
+    pub fn gates_for(&self, initiative: DeclId) -> Vec<GateId> {
+        let d = self.decl(initiative);
+        let Some(stage) = d.reference("stage") else { return Vec::new() };
+        let mut out: Vec<GateId> = self
+            .gates_from
+            .get(&stage)
+            .map(|gs| gs.iter().copied().filter(|g| self.sees(d.file, self.gates[*g].file)).collect())
+            .unwrap_or_default();
+        out.extend(d.gates.iter().copied().filter(|g| self.gates[*g].from == Some(stage)));
+        out
+    }
+}
