@@ -286,7 +286,9 @@ fn verdict(ok: bool) -> &'static str {
 /// The table, in Markdown.
 #[derive(Default)]
 struct Table {
-    rows: Vec<[String; 4]>,
+    /// Each row: what, the median, its instruction count (callgrind, or
+    /// empty), what follows from it, the target.
+    rows: Vec<[String; 5]>,
 }
 
 impl Table {
@@ -297,11 +299,25 @@ impl Table {
         detail: impl Into<String>,
         target: impl Into<String>,
     ) {
-        self.rows.push([what.into(), figure.into(), detail.into(), target.into()]);
+        self.rows.push([what.into(), figure.into(), String::new(), detail.into(), target.into()]);
+    }
+
+    /// Rows without an instruction count (times the harness does not count).
+    fn extend(&mut self, rows: impl IntoIterator<Item = [String; 4]>) {
+        for [what, figure, detail, target] in rows {
+            self.row(what, figure, detail, target);
+        }
+    }
+
+    /// Sets the instruction count of the last row.
+    fn instructions(&mut self, count: String) {
+        if let Some(r) = self.rows.last_mut() {
+            r[2] = count;
+        }
     }
 
     fn render(&self) -> String {
-        let head = ["measurement", "median", "derived", "target"];
+        let head = ["measurement", "median", "instructions", "derived", "target"];
         let mut widths: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
         for r in &self.rows {
             for (i, c) in r.iter().enumerate() {
@@ -324,10 +340,15 @@ impl Table {
         }
         out.push('\n');
         for r in &self.rows {
-            out.push_str(&line(&[&r[0], &r[1], &r[2], &r[3]]));
+            out.push_str(&line(&[&r[0], &r[1], &r[2], &r[3], &r[4]]));
         }
         out
     }
+}
+
+/// Whether valgrind runs here.
+fn has_valgrind() -> bool {
+    Command::new("valgrind").arg("--version").output().is_ok_and(|o| o.status.success())
 }
 
 fn repo_root() -> PathBuf {
@@ -451,6 +472,19 @@ fn main() {
         let refs: Vec<&Cmd> = cmds.iter().collect();
         let times = time_all(&dir, &refs, reps);
         let t = |i: usize| median(&times[i]);
+        // Each command's instructions beside its time (callgrind: the same
+        // on a loaded machine), when the instructions section runs too.
+        let counts: Vec<Option<f64>> = if wants("instructions") && has_valgrind() {
+            eprintln!("harness: counting the instructions of each command (valgrind)");
+            cmds.iter().map(|c| c.instructions(&dir)).collect()
+        } else {
+            vec![None; cmds.len()]
+        };
+        let g = |i: usize| counts[i].map_or_else(String::new, |x| format!("{:.2} G", x / 1e9));
+        let ratio = |i: usize, j: usize| match (counts[i], counts[j]) {
+            (Some(a), Some(b)) => format!(" ({:.2}x in instructions)", a / b),
+            _ => String::new(),
+        };
         let (check_big, eval_big, human_big, check_small, eval_small) = (t(0), t(1), t(2), t(3), t(4));
         let mb = |b: usize| b as f64 / 1e6;
         let per_gate = |t: f64, n: usize| format!("{:.1} µs/gate", t / n as f64 * 1e6);
@@ -462,6 +496,7 @@ fn main() {
             throughput(check_big, big.policy_bytes, n),
             "",
         );
+        table.instructions(g(0));
         let cedar_times = cedar_bin.as_ref().map(|_| (t(5), t(6)));
         if let Some((cedar_big, _)) = cedar_times {
             table.row(
@@ -470,6 +505,7 @@ fn main() {
                 throughput(cedar_big, big.cedar_bytes, n),
                 "",
             );
+            table.instructions(g(5));
             let per_mb = (mb(big.policy_bytes) / check_big) / (mb(big.cedar_bytes) / cedar_big);
             table.row(
                 "compel check / cedar validate, speed per MB",
@@ -481,15 +517,17 @@ fn main() {
         table.row(
             format!("compel eval, JSON metrics, JSON report, N={n}"),
             ms(eval_big),
-            format!("{:.2}x check", eval_big / check_big),
+            format!("{:.2}x check{}", eval_big / check_big, ratio(1, 0)),
             format!("<= 3x check: {}", verdict(eval_big / check_big <= 3.0)),
         );
+        table.instructions(g(1));
         table.row(
             format!("compel eval, JSON metrics, human report, N={n}"),
             ms(human_big),
-            format!("{:.2}x check", human_big / check_big),
+            format!("{:.2}x check{}", human_big / check_big, ratio(2, 0)),
             format!("<= 3x check: {}", verdict(human_big / check_big <= 3.0)),
         );
+        table.instructions(g(2));
         let (check_fam, eval_fam) = (t(families_at), t(families_at + 1));
         table.row(
             format!("compel check, N={n} with KPI families (4 members each) and derived KPIs"),
@@ -497,24 +535,28 @@ fn main() {
             format!("{:.2}x the plain check", check_fam / check_big),
             "",
         );
+        table.instructions(g(families_at));
         table.row(
             format!("compel eval, JSON report, N={n} with KPI families (4 members each) and derived KPIs"),
             ms(eval_fam),
             format!("{:.2}x the plain eval", eval_fam / eval_big),
             "",
         );
+        table.instructions(g(families_at + 1));
         table.row(
             format!("compel check, N={small_n} ({:.2} MB)", mb(small.policy_bytes)),
             ms(check_small),
             throughput(check_small, small.policy_bytes, small_n),
             "",
         );
+        table.instructions(g(3));
         table.row(
             format!("compel eval, JSON metrics, JSON report, N={small_n}"),
             ms(eval_small),
-            format!("{:.2}x check", eval_small / check_small),
+            format!("{:.2}x check{}", eval_small / check_small, ratio(4, 3)),
             "",
         );
+        table.instructions(g(4));
         if let Some((_, cedar_small)) = cedar_times {
             table.row(
                 format!("cedar validate, N={small_n} ({:.2} MB)", mb(small.cedar_bytes)),
@@ -522,6 +564,7 @@ fn main() {
                 throughput(cedar_small, small.cedar_bytes, small_n),
                 "",
             );
+            table.instructions(g(6));
         }
         if let Some(b) = &baseline {
             let (base_check, base_eval) = (t(base_at), t(base_at + 1));
@@ -529,18 +572,26 @@ fn main() {
                 format!("baseline check, N={n} ({})", b.display()),
                 ms(base_check),
                 format!(
-                    "{}; this build {:.2}x faster",
+                    "{}; this build {:.2}x faster{}",
                     throughput(base_check, big.policy_bytes, n),
-                    base_check / check_big
+                    base_check / check_big,
+                    ratio(base_at, 0)
                 ),
                 "",
             );
+            table.instructions(g(base_at));
             table.row(
                 format!("baseline eval, JSON report, N={n}"),
                 ms(base_eval),
-                format!("{:.2}x check; this build {:.2}x faster", base_eval / base_check, base_eval / eval_big),
+                format!(
+                    "{:.2}x check; this build {:.2}x faster{}",
+                    base_eval / base_check,
+                    base_eval / eval_big,
+                    ratio(base_at + 1, 1)
+                ),
                 "",
             );
+            table.instructions(g(base_at + 1));
         }
         let scale = n as f64 / small_n as f64;
         let mut scaling = vec![("compel check", check_big, check_small), ("compel eval", eval_big, eval_small)];
@@ -595,7 +646,7 @@ fn main() {
     // leave out caches and memory, and the second thread of eval (which
     // reads the metrics while the policy is checked) counts in full.
     if wants("instructions") {
-        if Command::new("valgrind").arg("--version").output().is_ok_and(|o| o.status.success()) {
+        if has_valgrind() {
             eprintln!("harness: instruction counts (valgrind, about three minutes)");
             let count = |c: &Cmd| -> f64 { c.instructions(&dir).unwrap_or(f64::NAN) };
             let (cb, eb, cs, es) =
@@ -691,7 +742,7 @@ fn main() {
         notes.push("Prometheus skipped (COMPEL_BENCH_PROMETHEUS=0)".to_string());
     } else {
         match prometheus_rows(&cache, &dir, &small, reps) {
-            Ok(rows) => table.rows.extend(rows),
+            Ok(rows) => table.extend(rows),
             Err(e) => notes.push(format!("live Prometheus not measured: {e}")),
         }
     }
@@ -699,7 +750,7 @@ fn main() {
     // ---- the report page: size, time against eval, Chromium's load --------
     if wants("report") {
         let (rows, report_notes) = report_page::rows(&dir, &small, reps);
-        table.rows.extend(rows);
+        table.extend(rows);
         notes.extend(report_notes);
     }
 
@@ -711,7 +762,7 @@ fn main() {
                 if rows.is_empty() {
                     notes.push(format!("the LSP latency log {} holds no figures", PathBuf::from(path).display()));
                 }
-                table.rows.extend(rows);
+                table.extend(rows);
             }
             Err(e) => notes.push(format!("cannot read the LSP latency log: {e}")),
         },

@@ -122,3 +122,14 @@ fn a_negative_literal_window_carries_the_positive_one_as_its_fix() {
     let want = [("-1d", "1d"), ("-7d", "7d")];
     assert_eq!(got, want.map(|(a, b)| (a.to_string(), b.to_string())));
 }
+
+/// The model's most numerous items stay small: a check of 10,000
+/// initiatives holds about 180,000 attributes and 340,000 references
+/// (`docs/performance.md`, memory of `check`). A rare, large variant goes
+/// behind a `Box`.
+#[test]
+fn the_models_most_numerous_items_stay_small() {
+    use std::mem::size_of;
+    assert_eq!(size_of::<compel::check::Attr>(), 128, "a model attribute");
+    assert_eq!(size_of::<compel::check::Reference>(), 56, "a reference");
+}

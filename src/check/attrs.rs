@@ -142,7 +142,7 @@ impl Checker<'_> {
         match (spec.ty, v) {
             (AttrType::Threshold, AstAttrValue::Threshold(t)) => self.threshold_value(file, spec, t),
             (AttrType::Groups, v) => self.groups_value(file, v, id),
-            (AttrType::Formula, AstAttrValue::Expr(e)) => AttrVal::Derived(e.clone(), Ty::Any, Vec::new()),
+            (AttrType::Formula, AstAttrValue::Expr(e)) => AttrVal::Derived(Box::new(e.clone()), Ty::Any, Vec::new()),
             (AttrType::Labels, AstAttrValue::Map(m)) => {
                 AttrVal::Labels(m.entries.iter().map(|(k, v)| (k.name.clone(), v.value.clone())).collect())
             }
@@ -186,7 +186,7 @@ impl Checker<'_> {
         // A bound that needs metrics is typed once every KPI's unit is known
         // (`bounds::check`).
         if self.needs_eval(file, &t.value) && !self.budget_spent(file, t.value.span) {
-            return AttrVal::Bound(t.op, t.value.clone(), Ty::Any);
+            return AttrVal::Bound(t.op, Box::new(t.value.clone()), Ty::Any);
         }
         self.infer_in_file(file, &t.value);
         match self.const_value(file, &t.value) {

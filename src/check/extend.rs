@@ -465,7 +465,7 @@ impl super::Checker<'_> {
                 if values.contains(&ident.name) {
                     self.model.references.push(super::Reference {
                         at: FileSpan::new(file, ident.span),
-                        target: super::Target::EnumValue { kind, attr: name.to_string(), value: ident.name.clone() },
+                        target: super::Target::EnumValue { kind, attr: name.into(), value: ident.name.as_str().into() },
                     });
                     return Some(Value::Str(ident.name.clone()));
                 }

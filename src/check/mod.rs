@@ -90,7 +90,7 @@ pub fn check(files: &Files, asts: &[ast::File], visible: Vec<Vec<FileId>>) -> (M
         .references
         .iter()
         .filter_map(|r| match &r.target {
-            Target::Scoped(v) => Some((r.at, v.clone())),
+            Target::Scoped(v) => Some((r.at, Value::clone(v))),
             _ => None,
         })
         .collect();

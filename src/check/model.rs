@@ -125,9 +125,9 @@ pub enum AttrVal {
     /// A `target` or `warn` whose bound needs metrics or the clock
     /// (`>= avg(auc, 30d, offset 30d) - 0.01`): `eval` computes it once, at
     /// `now`. The bound's type as the checker inferred it.
-    Bound(CmpOp, Expr, Ty),
+    Bound(CmpOp, Box<Expr>, Ty),
     /// A derived KPI's formula, its type and the KPIs it reads (`derived`).
-    Derived(Expr, Ty, Vec<DeclId>),
+    Derived(Box<Expr>, Ty, Vec<DeclId>),
     /// The value did not check (a diagnostic was reported).
     Invalid,
 }
@@ -258,9 +258,9 @@ pub enum Target {
         /// The kind extended.
         kind: Kind,
         /// The attribute.
-        attr: String,
+        attr: Box<str>,
         /// The value.
-        value: String,
+        value: Box<str>,
     },
     /// A name read in the scope of the other side of a comparison: a value
     /// of a `one of`, or a declaration of the kind an attribute names
@@ -268,7 +268,7 @@ pub enum Target {
     /// `model_card`). The interpreter reads it from [`Model::scoped`]; the
     /// editor reads the [`Target::EnumValue`] or [`Target::Symbol`]
     /// recorded beside it.
-    Scoped(Value),
+    Scoped(Box<Value>),
 }
 
 /// The checked model of all loaded files.

@@ -73,9 +73,13 @@ impl TypeCx<'_> {
                 if en.values.contains(&ident.name) {
                     self.refs.push(Reference {
                         at,
-                        target: Target::EnumValue { kind: en.kind, attr: en.attr.clone(), value: ident.name.clone() },
+                        target: Target::EnumValue {
+                            kind: en.kind,
+                            attr: en.attr.as_str().into(),
+                            value: ident.name.as_str().into(),
+                        },
                     });
-                    self.refs.push(Reference { at, target: Target::Scoped(Value::Str(ident.name.clone())) });
+                    self.refs.push(Reference { at, target: Target::Scoped(Box::new(Value::Str(ident.name.clone()))) });
                     return Some(other.clone());
                 }
                 if self.resolves(&ident.name) {
@@ -98,7 +102,7 @@ impl TypeCx<'_> {
                     return None;
                 }
                 self.refs.push(Reference { at, target: Target::Symbol(sym) });
-                self.refs.push(Reference { at, target: Target::Scoped(Value::Decl(id)) });
+                self.refs.push(Reference { at, target: Target::Scoped(Box::new(Value::Decl(id))) });
                 Some(Ty::Decl(*kind, Some(id)))
             }
             _ => None,

@@ -5,8 +5,8 @@
 //! A bound that cannot be computed makes the KPI `unknown`; one that reads
 //! its own KPI's status is unknown too (it would decide itself).
 
+use crate::eval::fast_hash::FastMap;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use super::{KpiInfo, StoreMetrics};
 use crate::check::interp::{self, Env, Undecided};
@@ -19,7 +19,7 @@ type Bounds = (Option<(CmpOp, Value)>, Option<(CmpOp, Value)>);
 /// The bounds computed so far, and those being computed.
 #[derive(Default)]
 pub(super) struct Cache {
-    done: RefCell<HashMap<DeclId, Result<Bounds, String>>>,
+    done: RefCell<FastMap<DeclId, Result<Bounds, String>>>,
     busy: RefCell<Vec<DeclId>>,
 }
 

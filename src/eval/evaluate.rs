@@ -17,7 +17,9 @@
 //! warn. A gate or policy is the worst of its criteria.
 
 use std::cell::{Cell, RefCell};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use crate::eval::fast_hash::FastMap;
 
 use super::metrics::{format_rfc3339, MetricStore};
 use super::report::{
@@ -136,7 +138,7 @@ struct Evaluator<'a> {
     kpi_cache: RefCell<BTreeMap<DeclId, KpiReport>>,
     /// The source text of expressions by file and span ([`source_text`]):
     /// a top-level gate's criteria are quoted for every initiative.
-    texts: RefCell<HashMap<(FileId, u32, u32), String>>,
+    texts: RefCell<FastMap<(FileId, u32, u32), String>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -147,7 +149,7 @@ impl<'a> Evaluator<'a> {
             metrics,
             now: metrics.now,
             kpi_cache: RefCell::new(BTreeMap::new()),
-            texts: RefCell::new(HashMap::new()),
+            texts: RefCell::new(FastMap::default()),
         }
     }
 

@@ -24,6 +24,29 @@ pub fn source_text(text: &str, e: &Expr) -> String {
 }
 
 fn collapse(raw: &str) -> String {
+    // Most criteria are one line written with single spaces: their text
+    // is already collapsed (the lexer skips only spaces, tabs and `\r`
+    // between tokens, so with no run of blanks, no line break and no
+    // comment, every token and every gap stays as it is).
+    if is_collapsed(raw) {
+        debug_assert_eq!(collapse_tokens(raw), raw);
+        return raw.to_string();
+    }
+    collapse_tokens(raw)
+}
+
+/// Whether `raw` is its own collapsed form (conservatively: a `//` or a
+/// double space inside a string literal sends it the slow way too).
+fn is_collapsed(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    b.first() != Some(&b' ')
+        && b.last() != Some(&b' ')
+        && !b.iter().any(|c| matches!(c, b'\n' | b'\t' | b'\r'))
+        && !raw.contains("//")
+        && !raw.contains("  ")
+}
+
+fn collapse_tokens(raw: &str) -> String {
     use crate::syntax::lexer::{tokens, TokenKind};
     let mut out = String::with_capacity(raw.len());
     let mut last_end = 0;
@@ -495,5 +518,9 @@ mod tests {
         assert_eq!(collapse("a  >\n   b // why\n + 1"), "a > b + 1");
         assert_eq!(collapse("x == \"a  b\"  "), "x == \"a  b\"");
         assert_eq!(collapse("a>b and\t\"x // y\"/// doc\n  or(c)"), "a>b and \"x // y\" or(c)");
+        // Already collapsed: as is.
+        assert_eq!(collapse("avg(loss_7, 7d) < 0.1%"), "avg(loss_7, 7d) < 0.1%");
+        assert_eq!(collapse("x == \"a b\""), "x == \"a b\"");
+        assert!(!is_collapsed(" a") && !is_collapsed("a ") && !is_collapsed("a\tb") && !is_collapsed("a // b"));
     }
 }

@@ -42,8 +42,8 @@
 //! sample before it (the value throughout the window) must meet the target.
 //!
 
+use crate::eval::fast_hash::FastMap;
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 
 use super::bounds;
 use super::series_index::SeriesIndex;
@@ -185,9 +185,9 @@ pub struct StoreMetrics<'a> {
     pub(super) evidence: RefCell<Vec<Evidence>>,
     /// Each read, made once: gates, the KPI list and explanations ask for
     /// the same values, and the store and `now` do not change.
-    pub(super) statuses: RefCell<HashMap<DeclId, Finding<(KpiState, Sample)>>>,
-    pub(super) windows: RefCell<HashMap<WindowKey, Finding<(Value, usize)>>>,
-    pub(super) helds: RefCell<HashMap<(DeclId, Rational), Finding<KpiState>>>,
+    pub(super) statuses: RefCell<FastMap<DeclId, Finding<(KpiState, Sample)>>>,
+    pub(super) windows: RefCell<FastMap<WindowKey, Finding<(Value, usize)>>>,
+    pub(super) helds: RefCell<FastMap<(DeclId, Rational), Finding<KpiState>>>,
     /// Computed `target` and `warn` bounds, and the KPIs whose bounds are
     /// being computed (a bound that reads its own KPI's status is unknown).
     pub(super) bounds: bounds::Cache,
@@ -199,7 +199,7 @@ type WindowKey = (DeclId, String, Rational, Rational);
 
 /// The finding `map` holds for `key`, or `read`'s, kept there.
 pub(super) fn memo<K: std::hash::Hash + Eq, T: Clone>(
-    map: &RefCell<HashMap<K, Finding<T>>>,
+    map: &RefCell<FastMap<K, Finding<T>>>,
     key: K,
     read: impl FnOnce() -> Finding<T>,
 ) -> Finding<T> {
@@ -222,9 +222,9 @@ impl<'a> StoreMetrics<'a> {
             default_max_age: opts.default_max_age,
             recording: Cell::new(true),
             evidence: RefCell::new(Vec::new()),
-            statuses: RefCell::new(HashMap::new()),
-            windows: RefCell::new(HashMap::new()),
-            helds: RefCell::new(HashMap::new()),
+            statuses: RefCell::new(FastMap::default()),
+            windows: RefCell::new(FastMap::default()),
+            helds: RefCell::new(FastMap::default()),
             bounds: bounds::Cache::default(),
         }
     }

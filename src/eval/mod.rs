@@ -12,6 +12,7 @@ pub mod derived_report;
 pub mod evaluate;
 pub mod evidence;
 mod family;
+mod fast_hash;
 pub mod html;
 pub mod plan;
 pub mod render;

@@ -62,7 +62,7 @@ pub fn references(a: &Analysis, found: &Found) -> Vec<FileSpan> {
                 .collect(),
         ),
         Found::EnumValue { kind, attr, value, .. } => (
-            Target::EnumValue { kind: *kind, attr: attr.clone(), value: value.clone() },
+            Target::EnumValue { kind: *kind, attr: attr.as_str().into(), value: value.as_str().into() },
             a.model
                 .extensions
                 .iter()

@@ -153,7 +153,7 @@ pub fn find_at(a: &Analysis, file: FileId, offset: usize) -> Option<Found> {
             Target::Symbol(s) => Found::Symbol { symbol: *s, span: r.at.span, definition: false },
             Target::Attribute(k, n) => Found::Attribute { kind: *k, name: n.clone(), span: r.at.span },
             Target::EnumValue { kind, attr, value } => {
-                Found::EnumValue { kind: *kind, attr: attr.clone(), value: value.clone(), span: r.at.span }
+                Found::EnumValue { kind: *kind, attr: attr.to_string(), value: value.to_string(), span: r.at.span }
             }
             Target::Scoped(_) => continue,
         };
