@@ -124,3 +124,17 @@ fn times_are_written_as_rfc3339() {
     assert_eq!(Time(-1).to_string(), "1969-12-31T23:59:59.999999999Z");
     assert_eq!(Time(i64::MAX / 4).to_string(), super::super::metrics::format_rfc3339(i64::MAX / 4));
 }
+
+/// Times kept formatted are written right however they share slots:
+/// more times than slots, each written twice, in two orders, among them
+/// `i64::MIN` (the empty slot's mark) and times outside the years 0 to 9999.
+#[test]
+fn kept_times_are_written_right() {
+    let mut times: Vec<i64> =
+        (0..3 * TIME_SLOTS as i64).map(|i| 1_795_478_400_000_000_000 + i * 3_600_000_000_001).collect();
+    times.extend([i64::MIN, i64::MIN + 1, i64::MAX, -1, 0]);
+    for t in times.iter().chain(times.iter().rev()) {
+        let expected = format!("\"{}\"", super::super::metrics::format_rfc3339(*t));
+        assert_eq!(serde_json::to_string(&Time(*t)).unwrap(), expected, "time {t}");
+    }
+}
