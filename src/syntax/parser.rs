@@ -280,7 +280,7 @@ fn recover_piece(
                     items.push(Item::Error(header));
                 }
                 items.push(match block.node {
-                    Recovered::Decl(d) => Item::Decl(d),
+                    Recovered::Decl(d) => Item::Decl(std::sync::Arc::new(d)),
                     Recovered::Gate(g) => Item::Gate(g),
                     Recovered::Policy(p) => Item::Policy(p),
                 });
@@ -326,7 +326,7 @@ fn recover_block(
                     let err = CompelParser::parse(Rule::item_piece, header_text).err()?;
                     return Some(Err(syntax_error(file_id, header_text, header_start, &err, End::Line)));
                 }
-                Some(Ok(Item::Decl(d))) => Recovered::Decl(d),
+                Some(Ok(Item::Decl(d))) => Recovered::Decl(std::sync::Arc::unwrap_or_clone(d)),
                 Some(Ok(Item::Gate(g))) => Recovered::Gate(g),
                 Some(Ok(Item::Policy(p))) if !nested => Recovered::Policy(p),
                 Some(Err((code, at, message))) => return Some(Err(Diagnostic::at(code, file_id, at, message))),
@@ -801,7 +801,7 @@ impl Lower {
                 let path = self.string(next(&mut inner)?)?;
                 Item::Import(Import { path, span })
             }
-            Rule::decl => Item::Decl(self.decl(pair)?),
+            Rule::decl => Item::Decl(std::sync::Arc::new(self.decl(pair)?)),
             Rule::gate => Item::Gate(self.gate(pair)?),
             Rule::policy => {
                 let span = self.span(&pair);
@@ -1465,7 +1465,7 @@ fn attach_docs(text: &str, file: &mut File) {
     };
     for item in &mut file.items {
         match item {
-            Item::Decl(d) => attach_decl(d, &find),
+            Item::Decl(d) => attach_decl(std::sync::Arc::make_mut(d), &find),
             Item::Gate(g) => g.doc = find(g.span.start),
             Item::Policy(p) => p.doc = find(p.span.start),
             Item::Let(l) => l.doc = find(l.span.start),
