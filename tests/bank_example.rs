@@ -3,7 +3,8 @@
 //! attributes, evidence with expiry, an LLM assistant under human review).
 //! The real binary: `compel check` is clean, `compel test` passes every
 //! `test` block, and `compel eval` gives the pinned reports (snapshots)
-//! for a healthy month and for the days the evidence lapses.
+//! for a healthy month and for the days the evidence lapses; the composite
+//! credit quality score (a derived KPI) with its formula and inputs.
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
@@ -80,6 +81,16 @@ fn a_healthy_month_warns_that_the_assistants_review_is_due() {
     assert_eq!(evidence[1]["name"], "review_2026");
     assert_eq!(evidence[1]["status"], "current");
     assert_eq!(evidence[1]["link"], "https://risk.northwind.example/reviews/support-v2-2026");
+    // The composite score: its formula and each input's value at `now`,
+    // its sample time the older input's.
+    let credit = report["initiatives"].as_array().unwrap().iter().find(|i| i["name"] == "credit_scoring");
+    let kpis = credit.expect("credit_scoring")["kpis"].as_array().unwrap().clone();
+    let quality = kpis.iter().find(|k| k["name"] == "credit_quality").expect("credit_quality");
+    assert_eq!(quality["status"], "met", "{quality}");
+    assert_eq!(quality["derived"]["formula"], "0.8 * approval_auc + 0.2 * (1 - 10 * default_rate)");
+    assert_eq!(quality["derived"]["inputs"][0]["kpi"], "approval_auc");
+    assert_eq!(quality["derived"]["inputs"][1]["value"], 2.08);
+    assert_eq!(quality["time"], "2026-11-30T00:00:00Z");
     insta::assert_snapshot!("bank_healthy_json", json);
 }
 

@@ -285,3 +285,35 @@ fn tests_need_the_plain_target_and_an_output() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("needs `--target prometheus`"));
 }
+
+#[test]
+fn derived_kpis_record_their_formula_and_match_compels_decisions() {
+    let dir = scratch("derived-tests");
+    let (rules, tests) = compile_with_tests(&dir, &["tests/fixtures/compile/derived"]);
+    // The test blocks (inline series of the inputs) pass in compel itself.
+    let o = compel(&["test", "tests/fixtures/compile/derived"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stdout));
+    // Each input is read as a plain KPI, within the smaller of its own
+    // max_age and the derived KPI's (precision: 3d, utility: 2d), in its
+    // base unit (percent / 100); a value that is not finite is none.
+    assert!(rules.contains("last_over_time(model_auc[2d])"), "{rules}");
+    assert!(rules.contains("(max(last_over_time(model_precision[2d])) and on() (count(last_over_time(model_precision[2d])) == 1)) / 100)"), "{rules}");
+    assert!(rules.contains("last_over_time(model_precision[3d])"), "lift reads precision within its own 3d:\n{rules}");
+    assert!(rules.contains("< Inf))"), "{rules}");
+    // `for` over a derived KPI is listed, never dropped.
+    assert!(rules.contains("expect utility for 3d (`for` over a derived KPI"), "{rules}");
+    // The derived values compel computes exactly, compared within rounding.
+    assert!(tests.contains("abs(compel:kpi_value{kpi=\\\"utility\\\""), "{tests}");
+    if !promtool_available() {
+        return;
+    }
+    check_rules(&dir, 32);
+    let (ok, text) = promtool_test(&dir, "tests.yml");
+    assert!(ok, "Prometheus and compel disagree:\n{text}");
+    // The check can fail: another utility value and promtool objects.
+    let flipped = tests.replacen("\\\"} - 0.72) <= bool", "\\\"} - 0.73) <= bool", 1);
+    assert_ne!(flipped, tests);
+    std::fs::write(dir.join("flipped.yml"), flipped).expect("write");
+    let (ok, text) = promtool_test(&dir, "flipped.yml");
+    assert!(!ok && text.contains("FAILED"), "{text}");
+}

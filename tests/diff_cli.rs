@@ -603,3 +603,21 @@ fn a_kpi_renamed_with_its_measure_is_hinted_as_a_rename() {
     let (_, report) = diff_json(&dir, &[]);
     assert!(of_kind(&report, "kpi_renamed").is_empty(), "{report:#}");
 }
+
+#[test]
+fn a_derived_kpis_changed_formula_is_a_change_of_measure() {
+    let dir = repo("derived", "all-green.json");
+    let kpi = "\nkpi fraud_score {\n  value  0.5 * accuracy\n  target >= 0.4\n}\n";
+    let mut text = std::fs::read_to_string(dir.join("acme.compel")).unwrap();
+    text.push_str(kpi);
+    std::fs::write(dir.join("acme.compel"), &text).unwrap();
+    git(&dir, &["commit", "-qam", "score"]);
+    edit(&dir, "acme.compel", "value  0.5 * accuracy", "value  0.6 * accuracy");
+    let (code, report) = diff_json(&dir, &["--deny", "looser"]);
+    assert_eq!(code, 1, "{report:#}");
+    let c = one(&report, "measure_changed");
+    assert_eq!(
+        c["message"], "KPI `fraud_score` is measured differently: `value` `0.5 * accuracy` -> `0.6 * accuracy`",
+        "{c:#}"
+    );
+}

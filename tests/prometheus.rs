@@ -14,7 +14,9 @@
 //! ([`four_scenarios_decide_alike_from_prometheus_and_from_a_file`]): a
 //! stale sample under a `query` KPI, a spike between steps, a covering
 //! sample older than the `for` window, and a `query` KPI beside a plain KPI
-//! on one metric.
+//! on one metric. And a `by [label]` family discovering the same members
+//! (the label values seen within its read-back range) and a derived KPI
+//! deciding alike from both sources.
 //!
 //! Needs `prometheus` and `promtool` on PATH (Debian: `apt-get install
 //! prometheus`). Without them the test prints a note and passes, except
@@ -472,6 +474,103 @@ fn four_scenarios_decide_alike_from_prometheus_and_from_a_file() {
         decisions_alike(&from_file, &query_kpis),
         "the same decisions, criterion by criterion"
     );
+
+    drop(server);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A family that finds its members in the data (`by [sex]`), and a derived
+/// KPI read through its inputs.
+const DISCOVERY: &str = r#"
+kpi auc_by_sex {
+  metric "fam_auc"
+  labels { model "credit" }
+  by     [sex]
+  target >= 0.8
+}
+kpi auc_all {
+  metric  "fam_auc_all"
+  target  >= 0.7
+  max_age 2d
+}
+kpi precision {
+  metric "fam_precision"
+  target >= 0.5
+}
+kpi utility {
+  value  0.5 * auc_all + 0.5 * precision
+  target >= 0.6
+}
+initiative credit {
+  owner "o"
+  stage model
+  kpis  [auc_by_sex, utility]
+  gate model -> produce {
+    require auc_by_sex
+    require utility
+    expect  avg(utility, 2d) >= 0.6
+  }
+}
+"#;
+
+/// `female` fresh, `male` inside the family's read-back range (twice its
+/// default 1d max_age) but stale, `other` only before that range; a model
+/// outside the family's `labels`. The derived KPI's inputs a day apart.
+fn discovery_series() -> Vec<Series> {
+    use compel::eval::metrics::{Labels, Sample, NANOS};
+    let now = parse_rfc3339(NOW).unwrap();
+    let hour = 3_600 * NANOS;
+    let series = |metric: &str, labels: &[(&str, &str)], samples: Vec<(i64, f64)>| {
+        let labels: Labels = labels.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Series::with_samples(metric, labels, samples.into_iter().map(|(time, value)| Sample { time, value }).collect())
+    };
+    vec![
+        series("fam_auc", &[("model", "credit"), ("sex", "female")], vec![(now - 30 * hour, 0.85), (now - hour, 0.84)]),
+        series("fam_auc", &[("model", "credit"), ("sex", "male")], vec![(now - 36 * hour, 0.83)]),
+        series("fam_auc", &[("model", "credit"), ("sex", "other")], vec![(now - 120 * hour, 0.9)]),
+        series("fam_auc", &[("model", "legacy"), ("sex", "x")], vec![(now - hour, 0.5)]),
+        series("fam_auc_all", &[], vec![(now - 40 * hour, 0.8), (now - 20 * hour, 0.78)]),
+        series("fam_precision", &[], vec![(now - 44 * hour, 0.6), (now - 2 * hour, 0.55)]),
+    ]
+}
+
+#[test]
+fn a_discovered_family_and_a_derived_kpi_decide_alike_from_prometheus_and_from_a_file() {
+    if !prometheus_available() {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("compel-prometheus-{}-discovery", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("policy")).unwrap();
+    std::fs::write(dir.join("policy/discovery.compel"), DISCOVERY).unwrap();
+    let series = discovery_series();
+    std::fs::write(dir.join("discovery.json"), to_json(&series)).unwrap();
+    let server = start_with(&dir, &series);
+
+    let base = ["eval", "policy/", "--now", NOW, "--format", "json", "--ready", "all"];
+    let (live_code, live) = eval_in(&dir, &[&base[..], &["--prometheus", &server.url]].concat());
+    let (file_code, from_file) = eval_in(&dir, &[&base[..], &["--metrics", "discovery.json"]].concat());
+    let kpi = |r: &Value, name: &str| {
+        r["kpis"].as_array().unwrap().iter().find(|k| k["name"] == name).cloned().unwrap_or(Value::Null)
+    };
+    for (source, r) in [("prometheus", &live), ("file", &from_file)] {
+        // The members are the values seen within the read-back range.
+        let members: Vec<String> = kpi(r, "auc_by_sex")["members"]
+            .as_array()
+            .unwrap_or(&Vec::new())
+            .iter()
+            .map(|m| format!("{} {} {}", m["labels"], m["status"].as_str().unwrap_or(""), m["value"]))
+            .collect();
+        assert_eq!(members, [r#"{"sex":"female"} met 0.84"#, r#"{"sex":"male"} unknown null"#], "{source}: {r:#}");
+        assert_eq!(kpi(r, "auc_by_sex")["status"], "unknown", "{source}");
+        // The derived KPI: its inputs' latest values, the older's time.
+        let utility = kpi(r, "utility");
+        assert_eq!(utility["status"], "met", "{source}: {utility:#}");
+        assert_eq!(utility["value"], 0.665, "{source}: {utility:#}");
+        assert_eq!(utility["time"], "2026-11-23T04:00:00Z", "{source}: {utility:#}");
+    }
+    assert_eq!(live_code, file_code, "the same exit code");
+    assert_eq!(decisions(&live), decisions(&from_file), "the same decisions, criterion by criterion");
 
     drop(server);
     let _ = std::fs::remove_dir_all(&dir);

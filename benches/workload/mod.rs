@@ -64,19 +64,24 @@ const GROUPS: [(&str, &str); 4] = [("female", "young"), ("female", "old"), ("mal
 /// The family workload: each initiative of [`policy`] also has a KPI family
 /// of 4 members (`by { sex [...]  age [...] }`) whose gate requires every
 /// member, bounds the spread and the smallest 7-day average, and compares
-/// the week with the week before (`offset`).
+/// the week with the week before (`offset`); and a derived KPI, a
+/// composite of the initiative's accuracy and loss (`value`), required at
+/// `now`, on its 7-day average (over the union of its inputs' sample
+/// times) and for 3 days.
 pub fn family_policy(n: usize) -> String {
-    let mut s = String::with_capacity(n * 1200 + 256);
+    let mut s = String::with_capacity(n * 1500 + 256);
     policy_header(&mut s);
     for i in 0..n {
         initiative(&mut s, i);
         let _ = write!(
             s,
             "kpi auc_{i} {{\n  metric \"group_auc\"\n  labels {{ model \"m{i}\" }}\n  by     {{ sex [\"female\", \"male\"] age [\"young\", \"old\"] }}\n  target >= 0.8\n  max_age 2d\n}}\n\n\
-             initiative fair_{i} {{\n  program        prog\n  owner          \"team{i}@example.com\"\n  stage          model\n  kpis           [auc_{i}]\n  contributes_to [loss_0]\n\n  \
+             kpi score_{i} {{\n  value  0.5 * acc_{i} + 0.5 * (1 - loss_{i})\n  target >= 0.9\n}}\n\n\
+             initiative fair_{i} {{\n  program        prog\n  owner          \"team{i}@example.com\"\n  stage          model\n  kpis           [auc_{i}, score_{i}]\n  contributes_to [loss_0]\n\n  \
              dataset fair_data_{i} {{\n    versioned true\n  }}\n\n  monitor fair_drift_{i} {{\n    kind drift\n  }}\n\n  \
              gate model -> produce {{\n    require auc_{i}\n    require all(g in auc_{i}: g >= 0.8)\n    require spread(auc_{i}) <= 0.05\n    require min(avg(auc_{i}, 7d)) >= 0.8\n    \
-             expect  min(avg(auc_{i}, 3d)) >= min(avg(auc_{i}, 3d, offset 3d)) - 0.02\n  }}\n}}\n\n"
+             expect  min(avg(auc_{i}, 3d)) >= min(avg(auc_{i}, 3d, offset 3d)) - 0.02\n    \
+             require score_{i}\n    require avg(score_{i}, 7d) >= 0.9\n    expect  score_{i} for 3d\n  }}\n}}\n\n"
         );
     }
     s

@@ -29,11 +29,7 @@ impl Checker<'_> {
         self.missing_attrs(id, &attrs, &suggested);
         self.missing_ext_attrs(id, &attrs, &suggested);
         if kind == Kind::Kpi {
-            let incomplete = self.model.decl(id).incomplete;
-            self.check_kpi_units(file, &attrs, incomplete, false);
-            self.check_percent_thresholds(file, ast, &attrs);
-            self.check_query_resolution(file, id, &attrs);
-            self.check_family_labels(file, &mut attrs);
+            self.check_kpi_attrs(file, ast, id, &mut attrs);
         }
         self.model.decls[id.0 as usize].attrs = attrs;
     }
@@ -112,7 +108,10 @@ impl Checker<'_> {
         }
         let (kind, file) = (decl.kind, decl.file);
         for spec in kind.attrs().iter().filter(|s| s.required) {
-            if set.iter().any(|a| a.name == spec.name) || suggested.iter().any(|s| s == spec.name) {
+            if set.iter().any(|a| a.name == spec.name)
+                || suggested.iter().any(|s| s == spec.name)
+                || super::derived::needs_no(spec.name, set)
+            {
                 continue;
             }
             let insert_at = decl.body_span.end.saturating_sub(1) as usize;
@@ -143,6 +142,7 @@ impl Checker<'_> {
         match (spec.ty, v) {
             (AttrType::Threshold, AstAttrValue::Threshold(t)) => self.threshold_value(file, spec, t),
             (AttrType::Groups, v) => self.groups_value(file, v, id),
+            (AttrType::Formula, AstAttrValue::Expr(e)) => AttrVal::Derived(e.clone(), Ty::Any, Vec::new()),
             (AttrType::Labels, AstAttrValue::Map(m)) => {
                 AttrVal::Labels(m.entries.iter().map(|(k, v)| (k.name.clone(), v.value.clone())).collect())
             }
@@ -284,7 +284,7 @@ fn placeholder(ty: AttrType) -> &'static str {
         AttrType::Bool => "true",
         AttrType::Duration => "30d",
         AttrType::Date => "2027-01-01",
-        AttrType::Number => "0",
+        AttrType::Number | AttrType::Formula => "0",
         AttrType::Money => "0 USD",
         AttrType::RefList(_) => "[]",
         AttrType::Labels => "{}",

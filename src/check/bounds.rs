@@ -7,7 +7,9 @@ use super::{types, AttrVal, Checker, DeclId, Kind, Ty};
 
 impl Checker<'_> {
     /// Types every computed bound and checks it against its KPI's unit.
+    /// Derived KPIs first: a bound may read a derived KPI's unit.
     pub(super) fn check_bounds(&mut self) {
+        self.check_derived();
         for i in 0..self.model.decls.len() {
             let id = DeclId(i as u32);
             let d = self.model.decl(id);

@@ -28,111 +28,32 @@
 //! check` reports `E0103` where it ran out.
 
 use std::cell::Cell;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::builtins::Family;
-
+#[path = "interp_arith.rs"]
+mod arith;
+#[path = "interp_budget.rs"]
+mod budget;
+#[path = "interp_families.rs"]
+mod families;
 #[path = "interp_governance.rs"]
 mod governance;
-pub use governance::executive_roles;
-use governance::{applies, scoped, seen_evidence};
 #[path = "interp_lists.rs"]
 mod lists;
 
-#[path = "interp_families.rs"]
-mod families;
+pub use arith::{arith, compare, exact};
+pub use budget::{step_limit, Budget, MAX_EVAL_STEPS, MAX_EVAL_STEPS_EVAL, STEPS_PER_DECL};
+pub use governance::executive_roles;
+
+use super::builtins::Family;
 use super::rational::Rational;
 use super::schema::Kind;
-use super::value::{
-    fmt_num, nanos_to_secs, secs_to_nanos_ceil, secs_to_nanos_floor, Value, HUNDRED, MS, NANOS_PER_SEC,
-};
+use super::value::{fmt_num, Value, HUNDRED, MS, NANOS_PER_SEC};
 use super::{DeclId, Model, Symbol};
 use crate::diag::Code;
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, Ident, LitUnit, UnOp};
 use crate::text::{FileId, FileSpan};
-
-/// How many expression nodes one `compel check` may evaluate. Real
-/// policies take a few hundred steps per subject; a debug build does about
-/// ten million steps a second, a release build many times that.
-pub const MAX_EVAL_STEPS: u64 = 10_000_000;
-
-/// How many one `compel eval` may: it evaluates each decided criterion a
-/// second time (quantifiers a third) to explain it.
-pub const MAX_EVAL_STEPS_EVAL: u64 = 3 * MAX_EVAL_STEPS;
-
-/// The steps added to a run's budget for every declaration of the model.
-pub const STEPS_PER_DECL: u64 = 1_000;
-
-/// The budget of one run over `model`: `base` ([`MAX_EVAL_STEPS`] or
-/// [`MAX_EVAL_STEPS_EVAL`]) plus [`STEPS_PER_DECL`] per declaration, scaled
-/// like `base` (so eval keeps three times check's budget).
-pub fn step_limit(model: &Model, base: u64) -> u64 {
-    let per_decl = STEPS_PER_DECL.saturating_mul(base / MAX_EVAL_STEPS.max(1)).max(STEPS_PER_DECL);
-    base.saturating_add(per_decl.saturating_mul(model.decls.len() as u64))
-}
-
-/// The steps left to one run; shared by every evaluation over one
-/// [`Model`]. The checker spends it; the evaluator [`resets`](Budget::reset)
-/// it first.
-#[derive(Debug)]
-pub struct Budget {
-    left: AtomicU64,
-    limit: AtomicU64,
-}
-
-impl Default for Budget {
-    fn default() -> Budget {
-        Budget { left: AtomicU64::new(MAX_EVAL_STEPS), limit: AtomicU64::new(MAX_EVAL_STEPS) }
-    }
-}
-
-impl Clone for Budget {
-    fn clone(&self) -> Budget {
-        Budget {
-            left: AtomicU64::new(self.left.load(Ordering::Relaxed)),
-            limit: AtomicU64::new(self.limit.load(Ordering::Relaxed)),
-        }
-    }
-}
-
-impl Budget {
-    /// A full budget of `limit` steps.
-    pub fn reset(&self, limit: u64) {
-        self.limit.store(limit, Ordering::Relaxed);
-        self.left.store(limit, Ordering::Relaxed);
-    }
-
-    /// Whether every step has been taken.
-    pub fn exhausted(&self) -> bool {
-        self.left.load(Ordering::Relaxed) == 0
-    }
-
-    /// The reason given for whatever is left undecided once the budget is
-    /// spent.
-    pub fn message(&self) -> String {
-        format!(
-            "evaluation stopped after {} steps, the limit for one run \
-             (nested quantifiers over long lists, or `let`s that double at each link?)",
-            self.limit.load(Ordering::Relaxed)
-        )
-    }
-
-    /// The steps not yet taken.
-    pub fn left(&self) -> u64 {
-        self.left.load(Ordering::Relaxed)
-    }
-
-    /// Takes one step, or says the budget is spent. Threads evaluating over
-    /// one model share the budget: the decrement is one atomic
-    /// read-modify-write that never goes below zero, so no step is lost
-    /// between a read and a write and the limit holds across threads.
-    pub fn step(&self) -> Result<(), Undecided> {
-        match self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1)) {
-            Ok(_) => Ok(()),
-            Err(_) => Err(Undecided::Unknown(self.message())),
-        }
-    }
-}
+use arith::too_large;
+use governance::{applies, scoped, seen_evidence};
 
 /// Why an expression has no value (yet).
 #[derive(Clone, Debug, PartialEq)]
@@ -334,75 +255,9 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
             Some(v) => v,
             None => name(env, b, ident)?,
         },
-        ExprKind::Field(base, field) => {
-            let v = eval_in(env, b, base)?;
-            match v {
-                Value::Decl(id) => {
-                    applies(env, id, field)?;
-                    attribute(env, id, &field.name)?
-                }
-                other => {
-                    return Err(Undecided::Mistake {
-                        code: Code::NoSuchField,
-                        at: FileSpan::new(env.file, e.span),
-                        reason: format!(
-                            "`{}` is {}, so it has no attribute `{}`",
-                            env.model.display_value(&other),
-                            super::types::value_ty(&other).describe(),
-                            field.name
-                        ),
-                    })
-                }
-            }
-        }
+        ExprKind::Field(base, field) => field_of(env, b, e, base, field)?,
         ExprKind::Call(func, args) => call(env, b, &func.name, args)?,
-        ExprKind::Quantifier { func, var, list, pred } => {
-            let items = match eval_in(env, b, list)? {
-                Value::List(items) => items,
-                // Over a family: its members.
-                Value::Decl(f) if env.model.is_family(f) => {
-                    families::members(env, f)?.into_iter().map(Value::Decl).collect()
-                }
-                other => {
-                    return Err(Undecided::Unknown(format!("`{}` is not a list", env.model.display_value(&other))))
-                }
-            };
-            if let Some(q) = super::builtins::lookup(&func.name).and_then(|e| e.quantifier).filter(|q| !q.tests()) {
-                return lists::quantify(env, b, q, &var.name, items, pred);
-            }
-            let mut undecided = None;
-            let mut count = 0usize;
-            for item in items {
-                let inner = Bindings { name: &var.name, value: item, parent: b };
-                match truth_in(env, Some(&inner), pred) {
-                    Ok(true) => {
-                        count += 1;
-                        if func.name == "any" {
-                            return Ok(Value::Bool(true));
-                        }
-                    }
-                    Ok(false) => {
-                        if func.name == "all" {
-                            return Ok(Value::Bool(false));
-                        }
-                    }
-                    Err(u) => {
-                        let mistake = |u: &Undecided| matches!(u, Undecided::Mistake { .. });
-                        if undecided.as_ref().is_none_or(|v| mistake(&u) && !mistake(v)) {
-                            undecided = Some(u);
-                        }
-                    }
-                }
-            }
-            if let Some(u) = undecided {
-                return Err(u);
-            }
-            match func.name.as_str() {
-                "all" => Value::Bool(true),
-                "any" => Value::Bool(false),
-                _ => Value::Num(Rational::int(count as i64)),
-            }
-        }
+        ExprKind::Quantifier { func, var, list, pred } => quantifier(env, b, func, var, list, pred)?,
         ExprKind::Unary(UnOp::Not, inner) => Value::Bool(!truth_in(env, b, inner)?),
         ExprKind::Unary(UnOp::Neg, inner) => match as_number(env, eval_in(env, b, inner)?)? {
             Value::Num(n) => Value::Num(exact(n.neg())?),
@@ -410,34 +265,112 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
             Value::Money(n, c) => Value::Money(exact(n.neg())?, c),
             other => return Err(Undecided::Unknown(format!("cannot negate `{other}`"))),
         },
-        ExprKind::For(kpi, dur) => {
-            let k = eval_in(env, b, kpi)?;
-            let d = eval_in(env, b, dur)?;
-            match (k, d) {
-                (Value::Decl(id), Value::Dur(secs)) if env.model.decl(id).kind == Kind::Kpi => {
-                    if secs.is_negative() {
-                        return Err(negative_window(env, dur, secs));
-                    }
-                    let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
-                    let state = if env.model.is_family(id) {
-                        families::all_members(env, id, &|k| m.held_for(k, secs))?
-                    } else {
-                        m.held_for(id, secs)?
-                    };
-                    match state {
-                        KpiState::Met => Value::Bool(true),
-                        KpiState::AtRisk => {
-                            env.at_risk.set(true);
-                            Value::Bool(true)
-                        }
-                        KpiState::Missed => Value::Bool(false),
-                    }
-                }
-                _ => return Err(Undecided::Unknown("`for` needs a KPI and a duration".into())),
-            }
-        }
+        ExprKind::For(kpi, dur) => held_for(env, b, kpi, dur)?,
         ExprKind::Binary(op, l, r) => binary(env, b, *op, l, r)?,
     })
+}
+
+/// `base.field`: an attribute of the declaration `base` is.
+fn field_of(env: &Env, b: Option<&Bindings>, e: &Expr, base: &Expr, field: &Ident) -> Result<Value, Undecided> {
+    match eval_in(env, b, base)? {
+        Value::Decl(id) => {
+            applies(env, id, field)?;
+            attribute(env, id, &field.name)
+        }
+        other => Err(Undecided::Mistake {
+            code: Code::NoSuchField,
+            at: FileSpan::new(env.file, e.span),
+            reason: format!(
+                "`{}` is {}, so it has no attribute `{}`",
+                env.model.display_value(&other),
+                super::types::value_ty(&other).describe(),
+                field.name
+            ),
+        }),
+    }
+}
+
+/// `all`, `any` and `count` of `var in list: pred` (`sum` and `avg` are
+/// the list forms'): three-valued, short-circuiting on a deciding element;
+/// of the undecided elements a mistake in the policy is reported first.
+fn quantifier(
+    env: &Env,
+    b: Option<&Bindings>,
+    func: &Ident,
+    var: &Ident,
+    list: &Expr,
+    pred: &Expr,
+) -> Result<Value, Undecided> {
+    let items = match eval_in(env, b, list)? {
+        Value::List(items) => items,
+        // Over a family: its members.
+        Value::Decl(f) if env.model.is_family(f) => families::members(env, f)?.into_iter().map(Value::Decl).collect(),
+        other => return Err(Undecided::Unknown(format!("`{}` is not a list", env.model.display_value(&other)))),
+    };
+    if let Some(q) = super::builtins::lookup(&func.name).and_then(|e| e.quantifier).filter(|q| !q.tests()) {
+        return lists::quantify(env, b, q, &var.name, items, pred);
+    }
+    let mut undecided = None;
+    let mut count = 0usize;
+    for item in items {
+        let inner = Bindings { name: &var.name, value: item, parent: b };
+        match truth_in(env, Some(&inner), pred) {
+            Ok(true) => {
+                count += 1;
+                if func.name == "any" {
+                    return Ok(Value::Bool(true));
+                }
+            }
+            Ok(false) => {
+                if func.name == "all" {
+                    return Ok(Value::Bool(false));
+                }
+            }
+            Err(u) => {
+                let mistake = |u: &Undecided| matches!(u, Undecided::Mistake { .. });
+                if undecided.as_ref().is_none_or(|v| mistake(&u) && !mistake(v)) {
+                    undecided = Some(u);
+                }
+            }
+        }
+    }
+    if let Some(u) = undecided {
+        return Err(u);
+    }
+    Ok(match func.name.as_str() {
+        "all" => Value::Bool(true),
+        "any" => Value::Bool(false),
+        _ => Value::Num(Rational::int(count as i64)),
+    })
+}
+
+/// `KPI for D`: the KPI (every member of a family) met its target
+/// throughout the last `D`.
+fn held_for(env: &Env, b: Option<&Bindings>, kpi: &Expr, dur: &Expr) -> Result<Value, Undecided> {
+    let k = eval_in(env, b, kpi)?;
+    let d = eval_in(env, b, dur)?;
+    match (k, d) {
+        (Value::Decl(id), Value::Dur(secs)) if env.model.decl(id).kind == Kind::Kpi => {
+            if secs.is_negative() {
+                return Err(negative_window(env, dur, secs));
+            }
+            let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
+            let state = if env.model.is_family(id) {
+                families::all_members(env, id, &|k| m.held_for(k, secs))?
+            } else {
+                m.held_for(id, secs)?
+            };
+            Ok(match state {
+                KpiState::Met => Value::Bool(true),
+                KpiState::AtRisk => {
+                    env.at_risk.set(true);
+                    Value::Bool(true)
+                }
+                KpiState::Missed => Value::Bool(false),
+            })
+        }
+        _ => Err(Undecided::Unknown("`for` needs a KPI and a duration".into())),
+    }
 }
 
 /// The exact value of a number literal as written (`4.1`, `92` of `92%`).
@@ -541,7 +474,7 @@ pub fn attribute(env: &Env, id: DeclId, attr: &str) -> Result<Value, Undecided> 
         Some(super::AttrVal::Labels(_)) => {
             Err(Undecided::Unknown(format!("`{attr}` is a label selector, not a value")))
         }
-        Some(super::AttrVal::Bound(..)) => Err(Undecided::Deferred("metrics")),
+        Some(super::AttrVal::Bound(..) | super::AttrVal::Derived(..)) => Err(Undecided::Deferred("metrics")),
         Some(super::AttrVal::Groups(_)) => Err(Undecided::Unknown(format!("`{attr}` lists groups, not a value"))),
         Some(super::AttrVal::Invalid) => Err(Undecided::Unknown(format!("`{attr}` of `{}` is invalid", d.name))),
         None => match super::schema::default_value(d.kind, attr) {
@@ -686,99 +619,4 @@ fn both(l: Result<Value, Undecided>, r: Result<Value, Undecided>) -> Result<(Val
         (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
         (Err(a), Err(b)) => Err(if rank(&b) < rank(&a) { b } else { a }),
     }
-}
-
-/// Arithmetic with units, exact. Dates move by whole days (a duration's
-/// fraction of a day is dropped toward the past); times by whole
-/// nanoseconds, likewise.
-pub fn arith(op: BinOp, l: Value, r: Value) -> Result<Value, Undecided> {
-    use Value::*;
-    let bad =
-        |l: &Value, r: &Value| Err(Undecided::TypeError(format!("cannot apply `{}` to `{l}` and `{r}`", op.as_str())));
-    let day = Rational::int(86_400);
-    Ok(match (op, &l, &r) {
-        (BinOp::Add, Num(a), Num(b)) => Num(exact(a.add(*b))?),
-        (BinOp::Sub, Num(a), Num(b)) => Num(exact(a.sub(*b))?),
-        (BinOp::Mul, Num(a), Num(b)) => Num(exact(a.mul(*b))?),
-        (BinOp::Div, Num(a), Num(b)) => div(*a, *b).map(Num)?,
-        (BinOp::Add, Dur(a), Dur(b)) => Dur(exact(a.add(*b))?),
-        (BinOp::Sub, Dur(a), Dur(b)) => Dur(exact(a.sub(*b))?),
-        (BinOp::Mul, Dur(a), Num(b)) | (BinOp::Mul, Num(b), Dur(a)) => Dur(exact(a.mul(*b))?),
-        (BinOp::Div, Dur(a), Num(b)) => div(*a, *b).map(Dur)?,
-        (BinOp::Div, Dur(a), Dur(b)) => div(*a, *b).map(Num)?,
-        (BinOp::Add, Money(a, c), Money(b, d)) if c == d => Money(exact(a.add(*b))?, c.clone()),
-        (BinOp::Sub, Money(a, c), Money(b, d)) if c == d => Money(exact(a.sub(*b))?, c.clone()),
-        (BinOp::Mul, Money(a, c), Num(b)) | (BinOp::Mul, Num(b), Money(a, c)) => Money(exact(a.mul(*b))?, c.clone()),
-        (BinOp::Div, Money(a, c), Num(b)) => Money(div(*a, *b)?, c.clone()),
-        (BinOp::Div, Money(a, c), Money(b, d)) if c == d => Num(div(*a, *b)?),
-        (BinOp::Add, Date(d), Dur(s)) | (BinOp::Add, Dur(s), Date(d)) => {
-            Date(days(exact(s.div(day))?.floor()).and_then(|n| d.checked_add(n)).ok_or_else(too_large)?)
-        }
-        (BinOp::Sub, Date(d), Dur(s)) => {
-            Date(days(exact(s.div(day))?.ceil()).and_then(|n| d.checked_sub(n)).ok_or_else(too_large)?)
-        }
-        (BinOp::Sub, Date(a), Date(b)) => Dur(exact(Rational::int(a - b).mul(day))?),
-        (BinOp::Add, Time(t), Dur(s)) | (BinOp::Add, Dur(s), Time(t)) => {
-            Time(secs_to_nanos_floor(*s).and_then(|n| t.checked_add(n)).ok_or_else(too_large)?)
-        }
-        (BinOp::Sub, Time(t), Dur(s)) => {
-            Time(secs_to_nanos_ceil(*s).and_then(|n| t.checked_sub(n)).ok_or_else(too_large)?)
-        }
-        (BinOp::Sub, Time(a), Time(b)) => Dur(nanos_to_secs(a.checked_sub(*b).ok_or_else(too_large)?)),
-        _ => return bad(&l, &r),
-    })
-}
-
-fn days(n: i128) -> Option<i64> {
-    i64::try_from(n).ok()
-}
-
-fn too_large() -> Undecided {
-    Undecided::Unknown("the result is too large to compute exactly".into())
-}
-
-/// An exact result, or `unknown` when it does not fit (never a rounded one).
-pub fn exact(q: Option<Rational>) -> Result<Rational, Undecided> {
-    q.ok_or_else(too_large)
-}
-
-fn div(a: Rational, b: Rational) -> Result<Rational, Undecided> {
-    if b.is_zero() {
-        Err(Undecided::Unknown("division by zero".into()))
-    } else {
-        exact(a.div(b))
-    }
-}
-
-/// Compares two values of one dimension. NaN never compares: it is unknown.
-pub fn compare(op: CmpOp, l: &Value, r: &Value) -> Result<bool, Undecided> {
-    use std::cmp::Ordering;
-    use Value::*;
-    let ord: Option<Ordering> = match (l, r) {
-        (Num(a), Num(b)) | (Dur(a), Dur(b)) => Some(a.cmp(b)),
-        (Money(a, c), Money(b, d)) if c == d => Some(a.cmp(b)),
-        (Date(a), Date(b)) => Some(a.cmp(b)),
-        (Time(a), Time(b)) => Some(a.cmp(b)),
-        (Str(a), Str(b)) => Some(a.cmp(b)),
-        (Bool(a), Bool(b)) => Some(a.cmp(b)),
-        (Decl(a), Decl(b)) => {
-            return match op {
-                CmpOp::Eq => Ok(a == b),
-                CmpOp::Ne => Ok(a != b),
-                _ => Err(Undecided::Unknown("declarations have no order".into())),
-            }
-        }
-        _ => None,
-    };
-    let Some(ord) = ord else {
-        return Err(Undecided::TypeError(format!("cannot compare `{l}` with `{r}`")));
-    };
-    Ok(match op {
-        CmpOp::Eq => ord == Ordering::Equal,
-        CmpOp::Ne => ord != Ordering::Equal,
-        CmpOp::Lt => ord == Ordering::Less,
-        CmpOp::Le => ord != Ordering::Greater,
-        CmpOp::Gt => ord == Ordering::Greater,
-        CmpOp::Ge => ord != Ordering::Less,
-    })
 }

@@ -16,6 +16,7 @@ mod attrs;
 mod bounds;
 pub mod builtins;
 mod collect;
+mod derived;
 mod executive;
 pub mod extend;
 pub mod families;

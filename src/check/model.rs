@@ -126,6 +126,8 @@ pub enum AttrVal {
     /// (`>= avg(auc, 30d, offset 30d) - 0.01`): `eval` computes it once, at
     /// `now`. The bound's type as the checker inferred it.
     Bound(CmpOp, Expr, Ty),
+    /// A derived KPI's formula, its type and the KPIs it reads (`derived`).
+    Derived(Expr, Ty, Vec<DeclId>),
     /// The value did not check (a diagnostic was reported).
     Invalid,
 }

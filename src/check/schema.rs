@@ -174,6 +174,8 @@ pub enum AttrType {
     Labels,
     /// A KPI family's groups: `{ sex ["female", "male"] }` or `[sex]`.
     Groups,
+    /// A derived KPI's formula over other KPIs: `0.6 * auc + 0.4 * precision`.
+    Formula,
     /// A unit name: `percent`, `ratio`, `ms` ... or a currency code.
     Unit,
 }
@@ -193,6 +195,7 @@ impl AttrType {
             AttrType::StrOrRef(k) => format!("a string or the name of {}", k.with_article()),
             AttrType::Threshold => "a threshold such as `>= 92%`".into(),
             AttrType::Labels => "a label selector such as `{ model \"v2\" }`".into(),
+            AttrType::Formula => "a formula over KPIs such as `0.6 * auc + 0.4 * precision`".into(),
             AttrType::Groups => "groups such as `{ sex [\"female\", \"male\"] }`, or labels such as `[sex]`".into(),
             AttrType::Unit => {
                 "a unit: `percent`, `ratio`, `ms`, `s`, `m`, `h`, `d`, `w`, `number` or a currency code".into()
@@ -258,6 +261,12 @@ const KPI: &[AttrSpec] = &[
     a("title", Str, false, "display name"),
     a("description", Str, false, "what the KPI measures"),
     a("metric", Str, true, "the metric series name"),
+    a(
+        "value",
+        Formula,
+        false,
+        "makes the KPI derived: its value is this formula over other KPIs, `0.6 * auc + 0.4 * precision` (instead of `metric`)",
+    ),
     a("labels", Labels, false, "label selector choosing one series"),
     a(
         "by",

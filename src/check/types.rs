@@ -6,16 +6,21 @@
 //! error is reported once, where it arises, and the expression becomes
 //! [`Ty::Any`] so one mistake never cascades into many diagnostics.
 
+use super::builtins::{self, Quant};
 use super::interp::{self, Env};
 use super::schema::{AttrType, Kind};
 use super::value::{Ty, Value};
 use super::{Model, Reference, Symbol, Target};
 use crate::diag::{self, Code, Diagnostic, Edit, Fix};
-use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, UnOp};
+use crate::syntax::ast::{Expr, ExprKind, Ident, LitUnit, UnOp};
 use crate::text::{FileId, FileSpan};
 
+#[path = "types_calls.rs"]
+mod calls;
 #[path = "types_lists.rs"]
 mod lists;
+#[path = "types_ops.rs"]
+mod ops;
 #[path = "types_scoped.rs"]
 mod scoped;
 
@@ -48,7 +53,7 @@ pub fn attr_ty(ty: AttrType) -> Ty {
         AttrType::Ref(k) => Ty::Decl(k, None),
         AttrType::RefList(k) => Ty::List(Box::new(Ty::Decl(k, None))),
         AttrType::Money => Ty::Money(String::new()),
-        AttrType::StrOrRef(_) | AttrType::Threshold | AttrType::Labels | AttrType::Groups | AttrType::Unit => Ty::Any,
+        _ => Ty::Any,
     }
 }
 
@@ -100,7 +105,7 @@ impl<'a> TypeCx<'a> {
     pub fn infer(&mut self, e: &Expr) -> Ty {
         match &e.kind {
             ExprKind::Number { unit, .. } => match unit {
-                None | Some(crate::syntax::ast::LitUnit::Percent) => Ty::Num,
+                None | Some(LitUnit::Percent) => Ty::Num,
                 Some(_) => Ty::Dur,
             },
             ExprKind::Money { currency, .. } => Ty::Money(currency.clone()),
@@ -109,186 +114,207 @@ impl<'a> TypeCx<'a> {
             ExprKind::Date(_) | ExprKind::Today => Ty::Date,
             ExprKind::DateTime(_) | ExprKind::Now => Ty::Time,
             ExprKind::Paren(inner) | ExprKind::Offset(inner) => self.infer(inner),
-            ExprKind::List(items) => {
-                let mut elem = Ty::Any;
-                for item in items {
-                    let t = self.infer(item);
-                    if elem == Ty::Any {
-                        elem = t;
-                    } else if t != Ty::Any && !same_family(&elem, &t) {
-                        return self.err(
-                            Diagnostic::at(
-                                Code::TypeMismatch,
-                                self.file,
-                                item.span,
-                                format!("list elements differ: {} among {}", t.describe(), plural(&elem)),
-                            )
-                            .with_help("a list holds values of one type"),
-                        );
-                    }
-                }
-                Ty::List(Box::new(elem))
-            }
+            ExprKind::List(items) => self.list(items),
             ExprKind::Name(ident) => self.name(ident),
-            ExprKind::Field(base, field) => {
-                let bt = self.infer(base);
-                match bt {
-                    Ty::Any => Ty::Any,
-                    Ty::Decl(kind, id) => {
-                        if let Some(spec) = kind.attr(&field.name) {
-                            self.refs.push(Reference {
-                                at: FileSpan::new(self.file, field.span),
-                                target: Target::Attribute(kind, field.name.clone()),
-                            });
-                            if let Some(v) = id.and_then(|id| self.model.decl(id).value(&field.name)) {
-                                if let Value::Decl(t) = v {
-                                    return Ty::Decl(self.model.decl(*t).kind, Some(*t));
-                                }
-                                let vt = value_ty(v);
-                                if vt != Ty::Any {
-                                    return vt;
-                                }
-                            }
-                            attr_ty(spec.ty)
-                        } else if let Some((_, k)) = kind.derived().iter().find(|(n, _)| *n == field.name) {
-                            Ty::List(Box::new(Ty::Decl(*k, None)))
-                        } else if let Some(t) = self.ext_field(kind, id, field) {
-                            t
-                        } else {
-                            let mut names: Vec<&str> = kind.attrs().iter().map(|a| a.name).collect();
-                            let exts = self.model.ext_attrs_in(self.file, kind);
-                            names.extend(exts.iter().map(|at| self.model.ext_attr(*at).name.as_str()));
-                            let mut d = Diagnostic::at(
-                                Code::NoSuchField,
-                                self.file,
-                                field.span,
-                                format!("{} has no attribute `{}`", kind.with_article(), field.name),
-                            );
-                            if let Some(s) = diag::did_you_mean(&field.name, names.iter().copied()) {
-                                d = d.with_help(format!("did you mean `{s}`?")).with_fix(fix(self.file, field.span, s));
-                            }
-                            self.err(d)
-                        }
-                    }
-                    other => self.err(Diagnostic::at(
-                        Code::NoSuchField,
-                        self.file,
-                        field.span,
-                        format!("{} has no attributes, so `.{}` does not apply", other.describe(), field.name),
-                    )),
-                }
-            }
+            ExprKind::Field(base, field) => self.field(base, field),
             ExprKind::Call(func, args) => self.call(e, func, args),
-            ExprKind::Quantifier { func, var, list, pred } => {
-                let lt = self.infer(list);
-                let elem = match lt {
-                    Ty::List(t) => *t,
-                    // Over a family: its members, KPIs of the family's unit.
-                    Ty::Decl(Kind::Kpi, Some(id)) if self.model.is_family(id) => {
-                        Ty::Decl(Kind::Kpi, self.model.members(id).first().copied())
-                    }
-                    Ty::Any => Ty::Any,
-                    other => {
-                        self.err(Diagnostic::at(
-                            Code::BadOperand,
-                            self.file,
-                            list.span,
-                            format!("`{}` iterates over a list, but this is {}", func.name, other.describe()),
-                        ));
-                        Ty::Any
-                    }
-                };
-                let q = super::builtins::lookup(&func.name).and_then(|b| b.quantifier);
-                self.vars.push((var.name.clone(), elem));
-                let body = match q {
-                    Some(q) if !q.tests() => self.quantity_body(func, pred),
-                    _ => self.criterion(pred),
-                };
-                self.vars.pop();
-                match q {
-                    Some(q) => {
-                        self.builtin_ref(func);
-                        match q {
-                            super::builtins::Quant::All | super::builtins::Quant::Any => Ty::Bool,
-                            super::builtins::Quant::Count => Ty::Num,
-                            super::builtins::Quant::Sum | super::builtins::Quant::Avg => body,
-                        }
-                    }
-                    None => self.err(
-                        Diagnostic::at(
-                            Code::UnknownName,
-                            self.file,
-                            func.span,
-                            format!("`{}` is not a quantifier", func.name),
-                        )
-                        .with_help(
-                            "the quantifiers are `all(x in xs: p)`, `any(x in xs: p)`, `count(x in xs: p)`, \
-                             `sum(x in xs: e)` and `avg(x in xs: e)`",
-                        ),
-                    ),
-                }
-            }
-            ExprKind::Unary(UnOp::Not, inner) => {
-                let t = self.infer(inner);
-                if !is_condition(&t) {
-                    return self.err(Diagnostic::at(
-                        Code::BadOperand,
-                        self.file,
-                        inner.span,
-                        format!("`not` needs a condition, but this is {}", t.describe()),
-                    ));
-                }
-                Ty::Bool
-            }
-            ExprKind::Unary(UnOp::Neg, inner) => {
-                let t = self.numeric(inner);
-                match t {
-                    Ty::Num | Ty::Dur | Ty::Money(_) | Ty::Any => t,
-                    other => self.err(Diagnostic::at(
-                        Code::BadOperand,
-                        self.file,
-                        inner.span,
-                        format!("`-` needs a number, but this is {}", other.describe()),
-                    )),
-                }
-            }
-            ExprKind::For(kpi, dur) => {
-                let kt = self.infer(kpi);
-                if !matches!(kt, Ty::Decl(Kind::Kpi, _) | Ty::Any) {
-                    self.err(
-                        Diagnostic::at(
-                            Code::BadOperand,
-                            self.file,
-                            kpi.span,
-                            format!("`for` applies to a KPI, but this is {}", kt.describe()),
-                        )
-                        .with_help("`KPI for 7d` means the KPI met its target throughout the last 7 days"),
-                    );
-                }
-                let dt = self.infer(dur);
-                if !matches!(dt, Ty::Dur | Ty::Any) {
-                    self.err(Diagnostic::at(
-                        Code::TypeMismatch,
-                        self.file,
-                        dur.span,
-                        format!("`for` needs a duration such as `7d`, but this is {}", dt.describe()),
-                    ));
-                } else {
-                    self.negative_window(dur, "`for`");
-                }
-                Ty::Bool
-            }
+            ExprKind::Quantifier { func, var, list, pred } => self.quantifier(func, var, list, pred),
+            ExprKind::Unary(UnOp::Not, inner) => self.not(inner),
+            ExprKind::Unary(UnOp::Neg, inner) => self.neg(inner),
+            ExprKind::For(kpi, dur) => self.held_for(kpi, dur),
             ExprKind::Binary(op, l, r) => self.binary(e, *op, l, r),
         }
     }
 
-    fn builtin_ref(&mut self, func: &crate::syntax::ast::Ident) {
+    /// `[a, b, ...]`: a list of the elements' one type.
+    fn list(&mut self, items: &[Expr]) -> Ty {
+        let mut elem = Ty::Any;
+        for item in items {
+            let t = self.infer(item);
+            if elem == Ty::Any {
+                elem = t;
+            } else if t != Ty::Any && !same_family(&elem, &t) {
+                return self.err(
+                    Diagnostic::at(
+                        Code::TypeMismatch,
+                        self.file,
+                        item.span,
+                        format!("list elements differ: {} among {}", t.describe(), plural(&elem)),
+                    )
+                    .with_help("a list holds values of one type"),
+                );
+            }
+        }
+        Ty::List(Box::new(elem))
+    }
+
+    /// `base.field`: an attribute of a declaration (its value's type when
+    /// the declaration is known), a derived list, or an extended attribute.
+    fn field(&mut self, base: &Expr, field: &Ident) -> Ty {
+        let (kind, id) = match self.infer(base) {
+            Ty::Any => return Ty::Any,
+            Ty::Decl(kind, id) => (kind, id),
+            other => {
+                return self.err(Diagnostic::at(
+                    Code::NoSuchField,
+                    self.file,
+                    field.span,
+                    format!("{} has no attributes, so `.{}` does not apply", other.describe(), field.name),
+                ))
+            }
+        };
+        if let Some(spec) = kind.attr(&field.name) {
+            self.refs.push(Reference {
+                at: FileSpan::new(self.file, field.span),
+                target: Target::Attribute(kind, field.name.clone()),
+            });
+            if let Some(v) = id.and_then(|id| self.model.decl(id).value(&field.name)) {
+                if let Value::Decl(t) = v {
+                    return Ty::Decl(self.model.decl(*t).kind, Some(*t));
+                }
+                let vt = value_ty(v);
+                if vt != Ty::Any {
+                    return vt;
+                }
+            }
+            attr_ty(spec.ty)
+        } else if let Some((_, k)) = kind.derived().iter().find(|(n, _)| *n == field.name) {
+            Ty::List(Box::new(Ty::Decl(*k, None)))
+        } else if let Some(t) = self.ext_field(kind, id, field) {
+            t
+        } else {
+            self.no_such_field(kind, field)
+        }
+    }
+
+    /// `E0505`: `kind` has no attribute `field`, with did-you-mean among its
+    /// attributes and the extensions this file sees.
+    fn no_such_field(&mut self, kind: Kind, field: &Ident) -> Ty {
+        let mut names: Vec<&str> = kind.attrs().iter().map(|a| a.name).collect();
+        let exts = self.model.ext_attrs_in(self.file, kind);
+        names.extend(exts.iter().map(|at| self.model.ext_attr(*at).name.as_str()));
+        let mut d = Diagnostic::at(
+            Code::NoSuchField,
+            self.file,
+            field.span,
+            format!("{} has no attribute `{}`", kind.with_article(), field.name),
+        );
+        if let Some(s) = diag::did_you_mean(&field.name, names.iter().copied()) {
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(fix(self.file, field.span, s));
+        }
+        self.err(d)
+    }
+
+    /// `all`, `any`, `count`, `sum` or `avg` of `var in list: pred`.
+    fn quantifier(&mut self, func: &Ident, var: &Ident, list: &Expr, pred: &Expr) -> Ty {
+        let lt = self.infer(list);
+        let elem = match lt {
+            Ty::List(t) => *t,
+            // Over a family: its members, KPIs of the family's unit.
+            Ty::Decl(Kind::Kpi, Some(id)) if self.model.is_family(id) => {
+                Ty::Decl(Kind::Kpi, self.model.members(id).first().copied())
+            }
+            Ty::Any => Ty::Any,
+            other => {
+                self.err(Diagnostic::at(
+                    Code::BadOperand,
+                    self.file,
+                    list.span,
+                    format!("`{}` iterates over a list, but this is {}", func.name, other.describe()),
+                ));
+                Ty::Any
+            }
+        };
+        let q = builtins::lookup(&func.name).and_then(|b| b.quantifier);
+        self.vars.push((var.name.clone(), elem));
+        let body = match q {
+            Some(q) if !q.tests() => self.quantity_body(func, pred),
+            _ => self.criterion(pred),
+        };
+        self.vars.pop();
+        let Some(q) = q else {
+            return self.err(
+                Diagnostic::at(Code::UnknownName, self.file, func.span, format!("`{}` is not a quantifier", func.name))
+                    .with_help(
+                        "the quantifiers are `all(x in xs: p)`, `any(x in xs: p)`, `count(x in xs: p)`, \
+                         `sum(x in xs: e)` and `avg(x in xs: e)`",
+                    ),
+            );
+        };
+        self.builtin_ref(func);
+        match q {
+            Quant::All | Quant::Any => Ty::Bool,
+            Quant::Count => Ty::Num,
+            Quant::Sum | Quant::Avg => body,
+        }
+    }
+
+    /// `not p`: a condition.
+    fn not(&mut self, inner: &Expr) -> Ty {
+        let t = self.infer(inner);
+        if !is_condition(&t) {
+            return self.err(Diagnostic::at(
+                Code::BadOperand,
+                self.file,
+                inner.span,
+                format!("`not` needs a condition, but this is {}", t.describe()),
+            ));
+        }
+        Ty::Bool
+    }
+
+    /// `-x`: a number, duration or amount of money.
+    fn neg(&mut self, inner: &Expr) -> Ty {
+        let t = self.numeric(inner);
+        match t {
+            Ty::Num | Ty::Dur | Ty::Money(_) | Ty::Any => t,
+            other => self.err(Diagnostic::at(
+                Code::BadOperand,
+                self.file,
+                inner.span,
+                format!("`-` needs a number, but this is {}", other.describe()),
+            )),
+        }
+    }
+
+    /// `KPI for 7d`: a condition over a KPI and a window that is not
+    /// negative.
+    fn held_for(&mut self, kpi: &Expr, dur: &Expr) -> Ty {
+        let kt = self.infer(kpi);
+        if !matches!(kt, Ty::Decl(Kind::Kpi, _) | Ty::Any) {
+            self.err(
+                Diagnostic::at(
+                    Code::BadOperand,
+                    self.file,
+                    kpi.span,
+                    format!("`for` applies to a KPI, but this is {}", kt.describe()),
+                )
+                .with_help("`KPI for 7d` means the KPI met its target throughout the last 7 days"),
+            );
+        }
+        let dt = self.infer(dur);
+        if !matches!(dt, Ty::Dur | Ty::Any) {
+            self.err(Diagnostic::at(
+                Code::TypeMismatch,
+                self.file,
+                dur.span,
+                format!("`for` needs a duration such as `7d`, but this is {}", dt.describe()),
+            ));
+        } else {
+            self.negative_window(dur, "`for`");
+        }
+        Ty::Bool
+    }
+
+    fn builtin_ref(&mut self, func: &Ident) {
         if let Some(sym @ Symbol::Builtin(_)) = self.model.lookup(self.file, &func.name) {
             self.refs.push(Reference { at: FileSpan::new(self.file, func.span), target: Target::Symbol(sym) });
         }
     }
 
-    fn name(&mut self, ident: &crate::syntax::ast::Ident) -> Ty {
+    /// A bare name: a quantifier's variable, `self`, an attribute of the
+    /// subject, or a symbol of the file's scope.
+    fn name(&mut self, ident: &Ident) -> Ty {
         if let Some((_, t)) = self.vars.iter().rev().find(|(n, _)| *n == ident.name) {
             return t.clone();
         }
@@ -309,85 +335,97 @@ impl<'a> TypeCx<'a> {
                 );
             }
         }
-        if let Some(kind) = self.subject {
-            if let Some(spec) = kind.attr(&ident.name) {
-                self.refs.push(Reference {
-                    at: FileSpan::new(self.file, ident.span),
-                    target: Target::Attribute(kind, ident.name.clone()),
-                });
-                return attr_ty(spec.ty);
-            }
-            if let Some((_, k)) = kind.derived().iter().find(|(n, _)| *n == ident.name) {
-                return Ty::List(Box::new(Ty::Decl(*k, None)));
-            }
-            if let Some(at) = self.model.ext_attr_in(self.file, kind, &ident.name) {
-                self.refs.push(Reference {
-                    at: FileSpan::new(self.file, ident.span),
-                    target: Target::Attribute(kind, ident.name.clone()),
-                });
-                let def = self.model.ext_attr(at);
-                return def.ty.as_ref().map_or(Ty::Any, |t| t.ty(kind, &def.name));
-            }
+        if let Some(t) = self.subject_attr(ident) {
+            return t;
         }
         match self.model.lookup(self.file, &ident.name) {
             Some(sym) => {
                 self.refs.push(Reference { at: FileSpan::new(self.file, ident.span), target: Target::Symbol(sym) });
-                match sym {
-                    Symbol::Decl(id) => Ty::Decl(self.model.decl(id).kind, Some(id)),
-                    Symbol::Let(i) => self.model.lets[i].ty.clone(),
-                    Symbol::Policy(pi) => {
-                        let p = &self.model.policies[pi];
-                        let declared = FileSpan::new(p.file, p.name_span);
-                        self.err(
-                            Diagnostic::at(
-                                Code::WrongKind,
-                                self.file,
-                                ident.span,
-                                format!("`{}` is a policy, not a value", ident.name),
-                            )
-                            .with_label(declared, format!("`{}` is declared here", ident.name))
-                            .with_help("a policy is checked on its subjects; a criterion cannot read its outcome"),
-                        )
-                    }
-                    Symbol::Builtin(_) => self.err(
-                        Diagnostic::at(
-                            Code::BadArguments,
-                            self.file,
-                            ident.span,
-                            format!("`{}` is a function: call it with arguments", ident.name),
-                        )
-                        .with_help(format!("e.g. `{}(kpi, 7d)`", ident.name)),
-                    ),
-                }
+                self.symbol(ident, sym)
             }
-            None => {
-                let mut candidates: Vec<String> = self.vars.iter().map(|(n, _)| n.clone()).collect();
-                if let Some(kind) = self.subject {
-                    candidates.extend(kind.attrs().iter().map(|a| a.name.to_string()));
-                    candidates.extend(kind.derived().iter().map(|(n, _)| n.to_string()));
-                    candidates.extend(
-                        self.model
-                            .ext_attrs_in(self.file, kind)
-                            .into_iter()
-                            .map(|at| self.model.ext_attr(at).name.clone()),
-                    );
-                }
-                candidates.extend(
-                    self.model.scopes[self.file.0 as usize]
-                        .iter()
-                        .filter(|(_, s)| !matches!(s, Symbol::Builtin(_) | Symbol::Policy(_)))
-                        .map(|(n, _)| n.clone()),
-                );
-                candidates.sort();
-                let mut d =
-                    Diagnostic::at(Code::UnknownName, self.file, ident.span, format!("unknown name `{}`", ident.name))
-                        .with_primary_label("not found");
-                if let Some(s) = diag::did_you_mean(&ident.name, candidates.iter().map(String::as_str)) {
-                    d = d.with_help(format!("did you mean `{s}`?")).with_fix(fix(self.file, ident.span, s));
-                }
-                self.err(d)
-            }
+            None => self.unknown_name(ident),
         }
+    }
+
+    /// An attribute of the subject read by its bare name (its schema's,
+    /// a derived list, or an extension's).
+    fn subject_attr(&mut self, ident: &Ident) -> Option<Ty> {
+        let kind = self.subject?;
+        if let Some(spec) = kind.attr(&ident.name) {
+            self.refs.push(Reference {
+                at: FileSpan::new(self.file, ident.span),
+                target: Target::Attribute(kind, ident.name.clone()),
+            });
+            return Some(attr_ty(spec.ty));
+        }
+        if let Some((_, k)) = kind.derived().iter().find(|(n, _)| *n == ident.name) {
+            return Some(Ty::List(Box::new(Ty::Decl(*k, None))));
+        }
+        let at = self.model.ext_attr_in(self.file, kind, &ident.name)?;
+        self.refs.push(Reference {
+            at: FileSpan::new(self.file, ident.span),
+            target: Target::Attribute(kind, ident.name.clone()),
+        });
+        let def = self.model.ext_attr(at);
+        Some(def.ty.as_ref().map_or(Ty::Any, |t| t.ty(kind, &def.name)))
+    }
+
+    /// A symbol of the scope used as a value: a declaration or a `let`
+    /// (a policy or a function is not a value).
+    fn symbol(&mut self, ident: &Ident, sym: Symbol) -> Ty {
+        match sym {
+            Symbol::Decl(id) => Ty::Decl(self.model.decl(id).kind, Some(id)),
+            Symbol::Let(i) => self.model.lets[i].ty.clone(),
+            Symbol::Policy(pi) => {
+                let p = &self.model.policies[pi];
+                let declared = FileSpan::new(p.file, p.name_span);
+                self.err(
+                    Diagnostic::at(
+                        Code::WrongKind,
+                        self.file,
+                        ident.span,
+                        format!("`{}` is a policy, not a value", ident.name),
+                    )
+                    .with_label(declared, format!("`{}` is declared here", ident.name))
+                    .with_help("a policy is checked on its subjects; a criterion cannot read its outcome"),
+                )
+            }
+            Symbol::Builtin(_) => self.err(
+                Diagnostic::at(
+                    Code::BadArguments,
+                    self.file,
+                    ident.span,
+                    format!("`{}` is a function: call it with arguments", ident.name),
+                )
+                .with_help(format!("e.g. `{}(kpi, 7d)`", ident.name)),
+            ),
+        }
+    }
+
+    /// `E0301` with did-you-mean among the variables, the subject's
+    /// attributes and the values in scope.
+    fn unknown_name(&mut self, ident: &Ident) -> Ty {
+        let mut candidates: Vec<String> = self.vars.iter().map(|(n, _)| n.clone()).collect();
+        if let Some(kind) = self.subject {
+            candidates.extend(kind.attrs().iter().map(|a| a.name.to_string()));
+            candidates.extend(kind.derived().iter().map(|(n, _)| n.to_string()));
+            candidates.extend(
+                self.model.ext_attrs_in(self.file, kind).into_iter().map(|at| self.model.ext_attr(at).name.clone()),
+            );
+        }
+        candidates.extend(
+            self.model.scopes[self.file.0 as usize]
+                .iter()
+                .filter(|(_, s)| !matches!(s, Symbol::Builtin(_) | Symbol::Policy(_)))
+                .map(|(n, _)| n.clone()),
+        );
+        candidates.sort();
+        let mut d = Diagnostic::at(Code::UnknownName, self.file, ident.span, format!("unknown name `{}`", ident.name))
+            .with_primary_label("not found");
+        if let Some(s) = diag::did_you_mean(&ident.name, candidates.iter().map(String::as_str)) {
+            d = d.with_help(format!("did you mean `{s}`?")).with_fix(fix(self.file, ident.span, s));
+        }
+        self.err(d)
     }
 
     /// The type of `e` where a number is expected: a KPI becomes its value.
@@ -405,222 +443,6 @@ impl<'a> TypeCx<'a> {
             Ty::Decl(Kind::Kpi, Some(id)) => self.model.decl(id).measure_unit().ty(),
             Ty::Decl(Kind::Kpi, None) => Ty::Any,
             t => t,
-        }
-    }
-
-    fn call(&mut self, e: &Expr, func: &crate::syntax::ast::Ident, args: &[Expr]) -> Ty {
-        let sym = self.model.lookup(self.file, &func.name);
-        let Some(Symbol::Builtin(bi)) = sym else {
-            let names: Vec<&str> = self.model.builtins.iter().map(|b| b.name.as_str()).collect();
-            let mut d =
-                Diagnostic::at(Code::UnknownName, self.file, func.span, format!("unknown function `{}`", func.name));
-            if let Some(s) = diag::did_you_mean(&func.name, names.iter().copied()) {
-                d = d.with_help(format!("did you mean `{s}`?")).with_fix(fix(self.file, func.span, s));
-            }
-            for a in args {
-                self.infer(a);
-            }
-            return self.err(d);
-        };
-        self.refs
-            .push(Reference { at: FileSpan::new(self.file, func.span), target: Target::Symbol(Symbol::Builtin(bi)) });
-        let mut arg_tys: Vec<Ty> = args.iter().map(|a| self.infer(a)).collect();
-        let b = &self.model.builtins[bi];
-        // `offset D` of a window function or a drift statistic.
-        let args = match self.offset_arg(e, func, b.entry, args, &arg_tys) {
-            Ok(rest) => rest,
-            Err(t) => return t,
-        };
-        arg_tys.truncate(args.len());
-        if let Some(entry) = b.entry {
-            if let Some(t) = self.value_call(e, func, entry, args, &arg_tys) {
-                return t;
-            }
-        }
-        if b.entry.is_some_and(|e| e.family == super::builtins::Family::Quantifier) {
-            return self.err(
-                Diagnostic::at(
-                    Code::BadArguments,
-                    self.file,
-                    e.span,
-                    format!("`{}` needs a variable: `{}(x in xs: p)`", func.name, func.name),
-                )
-                .with_help(format!("e.g. `{}(d in datasets: d.versioned)`", func.name)),
-            );
-        }
-        if args.len() != b.params.len() {
-            return self.err(
-                Diagnostic::at(
-                    Code::BadArguments,
-                    self.file,
-                    e.span,
-                    format!(
-                        "`{}` takes {}, but {} given",
-                        func.name,
-                        counted(b.params.len(), "argument", "arguments"),
-                        counted(args.len(), "was", "were")
-                    ),
-                )
-                .with_help(format!("the signature is `{}`", b.signature())),
-            );
-        }
-        let mut kpi = None;
-        for ((arg, ty), (pname, pty)) in args.iter().zip(&arg_tys).zip(&b.params) {
-            let ok = match pty.as_str() {
-                "kpi" => {
-                    if let Ty::Decl(Kind::Kpi, id) = ty {
-                        kpi = *id;
-                    }
-                    matches!(ty, Ty::Decl(Kind::Kpi, _) | Ty::Any)
-                }
-                "duration" => matches!(ty, Ty::Dur | Ty::Any),
-                "number" => matches!(self.as_number(ty.clone()), Ty::Num | Ty::Any),
-                "bool" => is_condition(ty),
-                t if t.starts_with('[') => matches!(ty, Ty::List(_) | Ty::Any),
-                _ => true,
-            };
-            if !ok {
-                self.diags.push(
-                    Diagnostic::at(
-                        Code::BadArguments,
-                        self.file,
-                        arg.span,
-                        format!(
-                            "`{}` expects `{pname}` to be {}, but this is {}",
-                            func.name,
-                            describe_param(pty),
-                            ty.describe()
-                        ),
-                    )
-                    .with_help(format!("the signature is `{}`", b.signature())),
-                );
-                return Ty::Any;
-            }
-        }
-        for (arg, (_, pty)) in args.iter().zip(&b.params) {
-            if pty == "duration" {
-                self.negative_window(arg, &format!("`{}`", func.name));
-            }
-        }
-        match b.ret.as_str() {
-            // A window of a family is the list of its members' windows.
-            "measure" | "number" if kpi.is_some_and(|id| self.model.is_family(id)) => {
-                let one = match b.ret.as_str() {
-                    "number" => Ty::Num,
-                    _ => kpi.map_or(Ty::Any, |id| self.model.decl(id).measure_unit().ty()),
-                };
-                Ty::List(Box::new(one))
-            }
-            "measure" => kpi.map_or(Ty::Any, |id| self.model.decl(id).measure_unit().ty()),
-            "number" => Ty::Num,
-            "bool" => Ty::Bool,
-            "duration" => Ty::Dur,
-            "[role]" => Ty::List(Box::new(Ty::Decl(Kind::Role, None))),
-            _ => Ty::Any,
-        }
-    }
-
-    fn binary(&mut self, e: &Expr, op: BinOp, l: &Expr, r: &Expr) -> Ty {
-        match op {
-            BinOp::And | BinOp::Or => {
-                for side in [l, r] {
-                    let t = self.infer(side);
-                    if !is_condition(&t) {
-                        self.err(Diagnostic::at(
-                            Code::BadOperand,
-                            self.file,
-                            side.span,
-                            format!("`{}` needs conditions on both sides, but this is {}", op.as_str(), t.describe()),
-                        ));
-                    }
-                }
-                Ty::Bool
-            }
-            BinOp::In => {
-                let lt = self.infer(l);
-                let rt = self.scoped_list(&lt, r).unwrap_or_else(|| self.infer(r));
-                match rt {
-                    Ty::List(elem) => {
-                        let identity = matches!(*elem, Ty::Decl(..));
-                        let lt = if identity { lt } else { self.as_number(lt) };
-                        if !compatible(&lt, &elem) {
-                            self.mismatch(e, l, r, &lt, &Ty::List(elem.clone()), "look for");
-                        } else if identity && matches!(lt, Ty::Decl(..)) {
-                            self.data_independent(e, l, r, "in", &lt);
-                        }
-                    }
-                    Ty::Any => {}
-                    other => {
-                        self.err(Diagnostic::at(
-                            Code::BadOperand,
-                            self.file,
-                            r.span,
-                            format!("`in` needs a list on its right, but this is {}", other.describe()),
-                        ));
-                    }
-                }
-                Ty::Bool
-            }
-            BinOp::Cmp(c) => {
-                let (lt, rt) = self.comparands(l, r);
-                let equality = matches!(c, CmpOp::Eq | CmpOp::Ne);
-                let both_decls = matches!((&lt, &rt), (Ty::Decl(..), Ty::Decl(..)));
-                let (lt, rt) = if equality && both_decls { (lt, rt) } else { (self.as_number(lt), self.as_number(rt)) };
-                if !compatible(&lt, &rt) {
-                    self.mismatch(e, l, r, &lt, &rt, "compare");
-                } else if equality && both_decls {
-                    self.data_independent(e, l, r, c.as_str(), &lt);
-                } else if !equality && !ordered(&lt) {
-                    self.err(Diagnostic::at(
-                        Code::BadOperand,
-                        self.file,
-                        e.span,
-                        format!(
-                            "`{}` orders numbers, durations, money, dates and times, not {}",
-                            c.as_str(),
-                            plural(&lt)
-                        ),
-                    ));
-                }
-                Ty::Bool
-            }
-            BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
-                let lt = self.numeric(l);
-                let rt = self.numeric(r);
-                if lt == Ty::Any || rt == Ty::Any {
-                    return Ty::Any;
-                }
-                let result = match (op, &lt, &rt) {
-                    (BinOp::Add | BinOp::Sub, a, b)
-                        if compatible(a, b) && matches!(a, Ty::Num | Ty::Dur | Ty::Money(_)) =>
-                    {
-                        Some(a.clone())
-                    }
-                    (BinOp::Add | BinOp::Sub, Ty::Date, Ty::Dur) => Some(Ty::Date),
-                    (BinOp::Add, Ty::Dur, Ty::Date) => Some(Ty::Date),
-                    (BinOp::Add | BinOp::Sub, Ty::Time, Ty::Dur) => Some(Ty::Time),
-                    (BinOp::Add, Ty::Dur, Ty::Time) => Some(Ty::Time),
-                    (BinOp::Sub, Ty::Date, Ty::Date) | (BinOp::Sub, Ty::Time, Ty::Time) => Some(Ty::Dur),
-                    (BinOp::Mul, Ty::Num, b) if matches!(b, Ty::Num | Ty::Dur | Ty::Money(_)) => Some(b.clone()),
-                    (BinOp::Mul, a, Ty::Num) if matches!(a, Ty::Dur | Ty::Money(_)) => Some(a.clone()),
-                    (BinOp::Div, a, Ty::Num) if matches!(a, Ty::Num | Ty::Dur | Ty::Money(_)) => Some(a.clone()),
-                    (BinOp::Div, a, b) if compatible(a, b) && matches!(a, Ty::Dur | Ty::Money(_)) => Some(Ty::Num),
-                    _ => None,
-                };
-                match result {
-                    Some(t) => t,
-                    None => {
-                        let verb = match op {
-                            BinOp::Add => "add",
-                            BinOp::Sub => "subtract",
-                            BinOp::Mul => "multiply",
-                            _ => "divide",
-                        };
-                        self.mismatch(e, l, r, &lt, &rt, verb);
-                        Ty::Any
-                    }
-                }
-            }
         }
     }
 
@@ -664,71 +486,6 @@ impl<'a> TypeCx<'a> {
         }
         self.diags.push(d);
     }
-
-    /// `E0511` when an identity comparison has the same name on both sides
-    /// (`gone == gone`, `gone in [gone, x]`): its outcome never depends on
-    /// the data.
-    fn data_independent(&mut self, e: &Expr, l: &Expr, r: &Expr, op: &str, lt: &Ty) {
-        let Some(name) = bare_name(l) else { return };
-        let same = match op {
-            "in" => match &strip_parens(r).kind {
-                ExprKind::List(items) => items.iter().any(|i| bare_name(i) == Some(name)),
-                _ => false,
-            },
-            _ => bare_name(r) == Some(name),
-        };
-        if !same {
-            return;
-        }
-        let kpi = matches!(lt, Ty::Decl(Kind::Kpi, _));
-        let verdict = if op == "!=" { "false" } else { "true" };
-        let subject = if kpi { "the KPI" } else { "the declaration" };
-        let (shown, why) = match op {
-            "in" => (format!("{name} in [...]"), format!("the list names {subject} `{name}`")),
-            _ => (format!("{name} {op} {name}"), format!("both sides name {subject} `{name}`")),
-        };
-        let mut d = Diagnostic::at(
-            Code::DataIndependentComparison,
-            self.file,
-            e.span,
-            format!("`{shown}` is {verdict} whatever the data: {why}"),
-        )
-        .with_primary_label(format!("always {verdict}"));
-        d = if kpi {
-            d.with_help(format!(
-                "`==`, `!=` and `in` between KPI names compare which KPI it is, not values; \
-                 to require its target write `require {name}`, to read its value compare it with a number"
-            ))
-        } else {
-            d.with_help("`==`, `!=` and `in` between declarations compare which declaration it is")
-        };
-        self.diags.push(d);
-    }
-
-    fn mismatch(&mut self, e: &Expr, l: &Expr, r: &Expr, lt: &Ty, rt: &Ty, verb: &str) {
-        let message = match verb {
-            "compare" => format!("cannot compare {} with {}", lt.describe(), rt.describe()),
-            "look for" => format!("cannot look for {} in {}", lt.describe(), rt.describe()),
-            "add" => format!("cannot add {} to {}", rt.describe(), lt.describe()),
-            "subtract" => format!("cannot subtract {} from {}", rt.describe(), lt.describe()),
-            v => format!("cannot {v} {} by {}", lt.describe(), rt.describe()),
-        };
-        let mut d = Diagnostic::at(Code::TypeMismatch, self.file, e.span, message)
-            .with_label(FileSpan::new(self.file, l.span), format!("this is {}", lt.describe()))
-            .with_label(FileSpan::new(self.file, r.span), format!("this is {}", rt.describe()));
-        d.primary_label = "incompatible units".into();
-        if let (Ty::Money(a), Ty::Money(b)) = (lt, rt) {
-            d = d.with_help(format!("{a} and {b} are different currencies; compel never converts between them"));
-        } else if matches!((lt, rt), (Ty::Dur, Ty::Num) | (Ty::Num, Ty::Dur)) {
-            d = d.with_help("give the number a time unit, e.g. `250ms` or `7d`");
-        } else if matches!(lt, Ty::List(_)) != matches!(rt, Ty::List(_)) {
-            d = d.with_help(
-                "a list (a KPI family is the list of its members' values) is compared through \
-                 `min(xs)`, `max(xs)` or `all(x in xs: x >= ...)`",
-            );
-        }
-        self.diags.push(d);
-    }
 }
 
 fn strip_parens(e: &Expr) -> &Expr {
@@ -743,17 +500,6 @@ fn bare_name(e: &Expr) -> Option<&str> {
     match &strip_parens(e).kind {
         ExprKind::Name(ident) => Some(&ident.name),
         _ => None,
-    }
-}
-
-fn describe_param(t: &str) -> String {
-    match t {
-        "kpi" => "a KPI".into(),
-        "duration" => "a duration such as `7d`".into(),
-        "number" => "a number".into(),
-        "bool" => "a condition".into(),
-        t if t.starts_with('[') => "a list".into(),
-        t => format!("`{t}`"),
     }
 }
 
@@ -797,9 +543,4 @@ fn same_family(a: &Ty, b: &Ty) -> bool {
 
 fn ordered(t: &Ty) -> bool {
     matches!(t, Ty::Num | Ty::Dur | Ty::Money(_) | Ty::Date | Ty::Time | Ty::Any)
-}
-
-/// `1 argument`, `2 arguments`, `0 arguments`.
-fn counted(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -264,17 +264,7 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
     };
     let mut sources: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     sources.extend(url.iter().map(|u| format!("prometheus {}", without_credentials(u))));
-    let source = match (files.is_empty(), url) {
-        (true, None) => Err(
-            "no metrics: give `--metrics FILE` or `--prometheus URL` (or set `metrics` or `prometheus` in compel.toml)"
-                .to_string(),
-        ),
-        (false, Some(_)) => {
-            Err("compel.toml sets both `metrics` and `prometheus`; keep one, or choose with a flag".to_string())
-        }
-        (false, None) => Ok(None),
-        (true, Some(url)) => Ok(Some(url)),
-    };
+    let source = metric_source(&files, url);
 
     // Metric files are read while the policy is analysed: the two are
     // independent, and both take time on a large project. Errors keep their
@@ -295,18 +285,7 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
         (analysis, read)
     });
     let analysis = analysis?;
-    let errors: Vec<Diagnostic> = analysis.user_diagnostics().filter(|d| d.is_compile_error()).cloned().collect();
-    if !errors.is_empty() {
-        eprint!("{}", diag_render::terminal(&analysis.files, &errors, stderr_color()));
-        // An input that cannot be read keeps its code (E0104, E0105).
-        let code = errors.iter().map(|d| d.code).find(|c| matches!(c, Code::UnreadableInput | Code::NotUtf8));
-        let n = errors.len();
-        let message = format!(
-            "the policy does not compile ({n} error{}); `compel check` shows the details",
-            if n == 1 { "" } else { "s" }
-        );
-        return Err(Unusable { code, message });
-    }
+    refuse_compile_errors(&analysis)?;
     let max_age = max_age?;
     let timeout = timeout?;
     let ready = Ready::from_names(&args.ready, user_initiatives(&analysis))?;
@@ -314,20 +293,12 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
     let mut store = match (source?, read) {
         (None, Some(read)) => read?,
         (Some(url), _) => {
-            let mut store = MetricStore::new();
-            let auth = match (&args.token, &args.user) {
-                (Some(token), _) => Some(Auth::Bearer(token.clone())),
-                (None, Some(user)) => {
-                    Some(Auth::Basic { user: user.clone(), password: args.password.clone().unwrap_or_default() })
-                }
-                (None, None) => prometheus::auth_from_env(),
-            };
             let client = PrometheusClient::new(&url)?
                 .with_timeout(Duration::from_secs_f64(timeout.max(0.001)))
-                .with_auth(auth)
+                .with_auth(auth_from_flags(args))
                 .with_limits(limits.max_metrics_bytes, limits.max_samples);
-            let fetches = plan::plan(&analysis.model, &analysis.files, max_age);
-            fetch_prometheus(&client, &fetches, now, &mut store)?;
+            let mut store = MetricStore::new();
+            fetch_prometheus(&client, &plan::plan(&analysis.model, &analysis.files, max_age), now, &mut store)?;
             store
         }
         (None, None) => MetricStore::new(),
@@ -339,6 +310,52 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
     let mut report = eval::evaluate(&analysis.model, &analysis.files, &store, &opts);
     report.ask(&ready);
     Ok(Evaluated { analysis, store, report, sources })
+}
+
+/// Where the metrics come from: the files (`None`) or the Prometheus URL;
+/// an error when neither or both are given.
+fn metric_source(files: &[PathBuf], url: Option<String>) -> Result<Option<String>, String> {
+    match (files.is_empty(), url) {
+        (true, None) => Err(
+            "no metrics: give `--metrics FILE` or `--prometheus URL` (or set `metrics` or `prometheus` in compel.toml)"
+                .to_string(),
+        ),
+        (false, Some(_)) => {
+            Err("compel.toml sets both `metrics` and `prometheus`; keep one, or choose with a flag".to_string())
+        }
+        (false, None) => Ok(None),
+        (true, Some(url)) => Ok(Some(url)),
+    }
+}
+
+/// Exit 2 when the policy does not compile, its errors printed to
+/// standard error; an input that cannot be read keeps its code (E0104,
+/// E0105).
+fn refuse_compile_errors(analysis: &crate::analysis::Analysis) -> Result<(), Unusable> {
+    let errors: Vec<Diagnostic> = analysis.user_diagnostics().filter(|d| d.is_compile_error()).cloned().collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    eprint!("{}", diag_render::terminal(&analysis.files, &errors, stderr_color()));
+    let code = errors.iter().map(|d| d.code).find(|c| matches!(c, Code::UnreadableInput | Code::NotUtf8));
+    let n = errors.len();
+    let message = format!(
+        "the policy does not compile ({n} error{}); `compel check` shows the details",
+        if n == 1 { "" } else { "s" }
+    );
+    Err(Unusable { code, message })
+}
+
+/// The Prometheus credentials: `--token`, else `--user` and `--password`,
+/// else the environment's.
+fn auth_from_flags(args: &Inputs) -> Option<Auth> {
+    match (&args.token, &args.user) {
+        (Some(token), _) => Some(Auth::Bearer(token.clone())),
+        (None, Some(user)) => {
+            Some(Auth::Basic { user: user.clone(), password: args.password.clone().unwrap_or_default() })
+        }
+        (None, None) => prometheus::auth_from_env(),
+    }
 }
 
 /// The names of the initiatives the user's files declare (not the stdlib's).

@@ -39,6 +39,9 @@ pub use super::rules::{CompiledKpi, Decides, Output, Rule, Undecided};
 use super::text::{comment, indent, indent_into, template_text};
 pub use super::text::{promql_string, yaml_str};
 
+#[path = "derived.rs"]
+mod derived;
+
 /// What to write.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -107,6 +110,8 @@ struct Kpi {
     warn: Option<(CmpOp, Rational)>,
     /// `target >= 92%`, for people.
     target_text: String,
+    /// A derived KPI's value: the formula over its inputs' values.
+    derived: Option<String>,
 }
 
 impl Kpi {
@@ -114,6 +119,9 @@ impl Kpi {
     /// series matches and its latest sample is no older than `max_age`;
     /// nothing otherwise.
     fn value(&self) -> String {
+        if let Some(v) = &self.derived {
+            return v.clone();
+        }
         let x = format!("last_over_time({}[{}])", self.selector, self.age);
         format!("(max({x}) and on() (count({x}) == 1))")
     }
@@ -175,7 +183,10 @@ pub fn compile(model: &Model, files: &Files, opts: &Options) -> Output {
     let yaml = document(opts, &g, &undecided, &skipped_kpis);
     let kpis = kpis
         .into_values()
-        .map(|k| CompiledKpi { name: k.name, metric: k.metric, labels: k.labels, max_age: k.max_age })
+        .map(|k| {
+            let derived = k.derived.is_some();
+            CompiledKpi { name: k.name, metric: k.metric, labels: k.labels, max_age: k.max_age, derived }
+        })
         .collect();
     Output { yaml, undecided, skipped_kpis, rules: g.rules, written: g.written, kpis }
 }
@@ -196,7 +207,8 @@ fn prepare(model: &Model, id: DeclId, opts: &Options) -> Result<Kpi, String> {
     {
         return Err("its bound is computed from metrics at `now`, which compel serve decides".into());
     }
-    let metric = d.str_attr("metric").ok_or("it names no `metric`")?;
+    let derived = if model.is_derived(id) { Some(derived::value(model, id, opts)?) } else { None };
+    let metric = if derived.is_some() { "" } else { d.str_attr("metric").ok_or("it names no `metric`")? };
     let labels = d.labels();
     if let Some(bad) = labels.keys().find(|l| !is_label_name(l)) {
         return Err(format!("the label name `{bad}` cannot be written in PromQL"));
@@ -241,6 +253,7 @@ fn prepare(model: &Model, id: DeclId, opts: &Options) -> Result<Kpi, String> {
         target,
         warn,
         target_text,
+        derived,
     })
 }
 
@@ -381,11 +394,22 @@ fn kpi_rules(model: &Model, files: &Files, k: &Kpi, id: DeclId, initiative: Opti
         g.alerts.push(alert("CompelKpiAtRisk", &expr, &with("warning"), &a));
         g.note_alert("CompelKpiAtRisk", &with("warning"), &a, decides.clone());
     }
-    let stale = format!("absent_over_time({}[{}])", k.selector, k.age);
+    let (stale, summary) = match &k.derived {
+        Some(v) => (format!("absent({v})"), format!("KPI {} has no value: an input is missing or stale", k.name)),
+        None => (
+            format!("absent_over_time({}[{}])", k.selector, k.age),
+            format!("KPI {} has no sample within its max_age {}", k.name, k.age),
+        ),
+    };
     let mut a = annotations.clone();
-    a.push(("summary", format!("KPI {} has no sample within its max_age {}", k.name, k.age)));
+    a.push(("summary", summary));
     g.alerts.push(alert("CompelKpiStale", &stale, &with(severity(enforcement)), &a));
     g.note_alert("CompelKpiStale", &with(severity(enforcement)), &a, decides.clone());
+    if k.derived.is_some() {
+        // Its inputs' own rules report an ambiguous selector.
+        g.rules += 2 + usize::from(k.warn.is_some());
+        return;
+    }
     let ambiguous = format!("count(last_over_time({}[{}])) > 1", k.selector, k.age);
     let mut a = annotations;
     a.push(("summary", format!("the selector of KPI {} matches more than one series", k.name)));
@@ -480,6 +504,9 @@ fn term(
 /// `KPI for D` as 0/1: every sample in the window and the one in effect
 /// at its start meet the target, and a fresh sample covers the window.
 fn held(k: &Kpi, window: &str, window_secs: Rational) -> Result<String, String> {
+    if k.derived.is_some() {
+        return Err("`for` over a derived KPI reads its inputs' timestamps, which compel serve decides".into());
+    }
     let (op, bound) = k.target;
     let b = number(bound);
     let s = &k.selector;

@@ -268,12 +268,32 @@ fn recorded(rule: &Rule, output: &Output, case: &Case, report: &Report) -> Optio
     }
 }
 
+/// Whether `rule` records a derived KPI's value.
+fn is_derived_value(rule: &Rule, output: &Output) -> bool {
+    let Decides::Kpi { kpi, .. } = &rule.decides else { return false };
+    rule.name == "compel:kpi_value" && output.kpis.iter().any(|k| &k.name == kpi && k.derived)
+}
+
 fn expr_tests(out: &mut String, output: &Output, case: &Case, report: &Report, eval_time: &str) {
     let mut tests = String::new();
     for rule in output.written.iter().filter(|r| !r.alert) {
         let Some(value) = recorded(rule, output, case, report) else { continue };
         let matchers: Vec<String> = rule.labels.iter().map(|(k, v)| format!("{k}=\"{}\"", promql_string(v))).collect();
         let expr = format!("{}{{{}}}", rule.name, matchers.join(", "));
+        if let (Some(v), true) = (value, is_derived_value(rule, output)) {
+            // compel's exact value; Prometheus' floating point is within
+            // rounding of it (a relative 1e-9), which `bool` shows as 1.
+            let tolerance = 1e-9 * v.abs().max(1.0);
+            let expr = format!("abs({expr} - {}) <= bool {}", float(v), float(tolerance));
+            let _ = writeln!(tests, "      - expr: {}\n        eval_time: {eval_time}", yaml_str(&expr));
+            let labels = format!("{{{}}}", matchers.join(", "));
+            let _ = writeln!(
+                tests,
+                "        exp_samples:\n          - labels: {}\n            value: 1",
+                yaml_str(&labels)
+            );
+            continue;
+        }
         let _ = writeln!(tests, "      - expr: {}\n        eval_time: {eval_time}", yaml_str(&expr));
         match value {
             None => tests.push_str("        exp_samples: []\n"),

@@ -88,4 +88,7 @@ pub struct CompiledKpi {
     pub labels: BTreeMap<String, String>,
     /// Its `max_age`, in seconds.
     pub max_age: Rational,
+    /// Whether it is derived (`value`): Prometheus computes its formula in
+    /// floating point, so its value is compared within rounding.
+    pub derived: bool,
 }

@@ -524,6 +524,58 @@ Fix: list the groups you expect (`by { sex [\"female\", \"male\"] }`).
 Keep `by [LABEL]` for groups that cannot be listed in advance, such as
 regions that come and go, and accept the warning.";
 
+    DerivedWithMetric = "E0432", Error, "a derived KPI also reads a metric",
+"A KPI with `value` is derived: its value is the formula over other KPIs'
+values, so it reads no series. `metric`, `query`, `labels`, `by` and
+`resolution` say which series to read, and do not apply to it. Which one
+was meant is unclear, so both together are an error.
+
+Example:
+
+    kpi utility {
+      metric \"utility_score\"               // a series ...
+      value  0.6 * auc + 0.4 * precision    // ... or a formula?
+      target >= 0.6
+    }
+
+Fix: keep `value` and remove the metric attributes, or remove `value` and
+measure the KPI from its series.";
+
+    DerivedCycle = "E0433", Error, "derived KPIs read each other in a cycle",
+"A derived KPI's value is computed from its inputs' values. When derived
+KPIs read each other in a cycle (`a` reads `b`, and `b` reads `a`), none
+of them has a value to start from. The message names the cycle, from the
+KPI reported back to itself.
+
+Example:
+
+    kpi risk    { value 0.5 * quality + 0.5 * auc   target >= 0.6 }
+    kpi quality { value risk - 0.1                   target >= 0.5 }
+
+Fix: measure one KPI of the cycle from its metric, or rewrite the
+formulas so that each reads only KPIs measured before it.";
+
+    DerivedInput = "E0434", Error, "a derived KPI's value reads something other than KPIs and constants",
+"A derived KPI's value at an instant is its formula over each input's
+value in effect at that instant, so the formula may read only what has a
+value at one instant: KPIs (plain or derived), numbers, durations, money,
+`let`s with a constant value, `+ - * /`, `abs`, and `min`/`max` of two
+values. A KPI family is refused: its value is a list (one value per
+member), and which member would count is not clear. Windows (`avg(auc,
+7d)`), drift statistics, `for`, attributes, `today` and conditions are
+refused too: they have no value at one instant.
+
+Example:
+
+    kpi stability {
+      value avg(approval_rate, 7d) - approval_rate   // a window
+      target >= -2%
+    }
+
+Fix: read the KPIs themselves in `value`; apply windows to the derived KPI
+where it is used (`avg(utility, 7d)` in a policy), and compare family
+members in policies (`spread(auc_by_group) <= 0.05`).";
+
     BadTransition = "E0601", Error, "no such stage transition",
 "Gates guard transitions between adjacent stages of the COMPEL order:
 calibrate -> organize -> model -> produce -> evaluate -> learn, and

@@ -236,11 +236,11 @@ fn max_age(base: &Side, change: &Side, bd: &Decl, cd: &Decl) -> Option<Change> {
     )
 }
 
-/// `metric`, `labels`, `unit` and `query`: the figure is now measured
+/// `metric`, `labels`, `unit`, `query` and a derived KPI's `value`: the figure is now measured
 /// differently, which no bound comparison can prove harmless.
 fn measure(base: &Side, change: &Side, bd: &Decl, cd: &Decl) -> Vec<Change> {
     let mut out = Vec::new();
-    for attr in ["metric", "labels", "unit", "query"] {
+    for attr in ["metric", "labels", "unit", "query", "value"] {
         let (old, new) = (measured(base, bd, attr), measured(change, cd, attr));
         if old == new {
             continue;

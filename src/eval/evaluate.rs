@@ -92,6 +92,9 @@ mod family_explain;
 #[path = "bounds.rs"]
 mod bounds;
 
+#[path = "derived.rs"]
+mod derived;
+
 #[path = "metric_reads.rs"]
 mod metric_reads;
 
@@ -295,6 +298,7 @@ impl<'a> Evaluator<'a> {
                 evidence,
                 labels: self.model.member_group(id).into_iter().collect(),
                 members: Vec::new(),
+                derived: self.metrics.derived_report(id),
             },
             Err(reason) => KpiReport {
                 name: d.name.clone(),
@@ -306,6 +310,7 @@ impl<'a> Evaluator<'a> {
                 evidence,
                 labels: self.model.member_group(id).into_iter().collect(),
                 members: Vec::new(),
+                derived: self.metrics.derived_report(id),
             },
         };
         self.kpi_cache.borrow_mut().insert(id, r.clone());

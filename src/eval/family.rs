@@ -98,6 +98,7 @@ pub fn report(model: &Model, id: DeclId, members: Vec<KpiReport>) -> KpiReport {
         evidence: Vec::new(),
         labels: BTreeMap::new(),
         members,
+        derived: None,
     }
 }
 

@@ -12,14 +12,14 @@ use crate::syntax::ast::CmpOp;
 
 impl StoreMetrics<'_> {
     pub(super) fn held_finding(&self, kpi: DeclId, secs: Rational) -> Finding<KpiState> {
-        memo(&self.helds, (kpi, secs), || self.read_held(kpi, secs))
+        memo(&self.helds, (kpi, secs), || self.read_held_any(kpi, secs))
     }
 
     /// `KPI for D`: the value in effect at every instant of `[now - D,
     /// now]` — the latest sample at or before it, counting while it is no
     /// older than `max_age` — must meet the target. The sample in effect at
     /// `now - D` may have begun before the window.
-    fn read_held(&self, kpi: DeclId, secs: Rational) -> Finding<KpiState> {
+    pub(super) fn read_held(&self, kpi: DeclId, secs: Rational) -> Finding<KpiState> {
         let k = self.info(kpi);
         let mut ev = self.evidence(&k, "for");
         let k = match self.with_bounds(kpi, k) {

@@ -375,7 +375,7 @@ impl<'a> StoreMetrics<'a> {
                 return Finding::err(r, self.evidence(&k, "status"));
             }
         };
-        let f = self.latest_sample(&k, "status");
+        let f = self.latest_sample_any(kpi, &k, "status");
         let (last, exact) = match f.result {
             Ok(s) => s,
             Err(r) => return Finding { result: Err(r), reason: f.reason, evidence: f.evidence },
@@ -409,7 +409,7 @@ impl<'a> StoreMetrics<'a> {
 
     pub(super) fn latest_finding(&self, kpi: DeclId) -> Finding<Value> {
         let k = self.info(kpi);
-        let f = self.latest_sample(&k, "latest");
+        let f = self.latest_sample_any(kpi, &k, "latest");
         let result = f.result.and_then(|(_, q)| {
             k.unit.to_value(q).ok_or_else(|| format!("{q} {} is too large to compute with exactly", k.unit.name()))
         });
@@ -444,7 +444,7 @@ impl Metrics for StoreMetrics<'_> {
         reference_secs: Rational,
         offset_secs: Rational,
     ) -> Result<f64, Undecided> {
-        self.yield_finding(self.drift_finding(kpi, func, current_secs, reference_secs, offset_secs))
+        self.yield_finding(self.drift_any(kpi, func, current_secs, reference_secs, offset_secs))
     }
 
     fn held_for(&self, kpi: DeclId, secs: Rational) -> Result<KpiState, Undecided> {

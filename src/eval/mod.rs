@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod sources;
 pub mod time;
 
+pub mod derived_report;
 pub mod evaluate;
 pub mod evidence;
 mod family;

@@ -99,11 +99,17 @@ pub fn plan(model: &Model, files: &Files, default_max_age: Rational) -> Vec<KpiF
             }
         }
     }
+    derived_needs(model, &mut needs);
     let mut out: BTreeMap<(String, String), KpiFetch> = BTreeMap::new();
     for (i, d) in model.decls.iter().enumerate() {
         let id = DeclId(i as u32);
-        // A family's members are read from its fetch (its `labels`, every group).
-        if d.kind != Kind::Kpi || stdlib::is_std_path(&files.get(d.file).path) || model.is_member(id) {
+        // A family's members are read from its fetch (its `labels`, every
+        // group); a derived KPI reads no series (its inputs are fetched).
+        if d.kind != Kind::Kpi
+            || stdlib::is_std_path(&files.get(d.file).path)
+            || model.is_member(id)
+            || model.is_derived(id)
+        {
             continue;
         }
         let (max_age_exact, default) = match d.value("max_age") {
@@ -134,6 +140,32 @@ pub fn plan(model: &Model, files: &Files, default_max_age: Rational) -> Vec<KpiF
         out.insert((d.name.clone(), files.get(d.file).path.clone()), fetch);
     }
     out.into_values().collect()
+}
+
+/// A derived KPI reads its plain inputs: its value at an instant is each
+/// input's sample in effect there, which may be up to the input's
+/// `max_age` older. So a window or `for` of `D` over a derived KPI reads
+/// each input back `D` plus its `max_age`, and its latest value (at `now`)
+/// reads what each input's own fetch reads already.
+fn derived_needs(model: &Model, needs: &mut Vec<Need>) {
+    let mut extra = Vec::new();
+    for n in needs.iter() {
+        let derived: Vec<DeclId> = match n.target {
+            Target::One(id) if model.is_derived(id) => vec![id],
+            Target::One(_) => continue,
+            // A window over a KPI not written by name may be over any
+            // derived KPI: every input gets it.
+            Target::All => {
+                (0..model.decls.len()).map(|i| DeclId(i as u32)).filter(|id| model.is_derived(*id)).collect()
+            }
+        };
+        for d in derived {
+            for leaf in model.derived_leaves(d) {
+                extra.push(Need { target: Target::One(leaf), secs: n.secs, plus_max_age: true });
+            }
+        }
+    }
+    needs.extend(extra);
 }
 
 fn target(model: &Model, file: FileId, e: &Expr) -> Target {
@@ -237,5 +269,36 @@ initiative i {
         assert_eq!(get("drift_score"), Some(35.0 * 86_400.0));
         let acc = plan.iter().find(|f| f.kpi == "acc").map(|f| f.labels.clone());
         assert_eq!(acc.and_then(|l| l.get("model").cloned()).as_deref(), Some("v2"));
+    }
+
+    #[test]
+    fn a_derived_kpi_is_read_through_its_inputs() {
+        let mut files = MemoryLoader::default();
+        files.insert(
+            "a.compel",
+            r#"
+kpi auc { metric "auc" target >= 0.7 max_age 2d }
+kpi prec { metric "prec" target >= 0.5 }
+kpi utility { value 0.6 * auc + 0.4 * prec  target >= 0.6 }
+kpi points { value utility * 100  target >= 60 }
+initiative i {
+  owner "x"
+  stage model
+  kpis [auc, prec, utility, points]
+  gate model -> produce {
+    require avg(points, 7d) >= 60
+  }
+}
+"#,
+        );
+        let a = analyze(&["a.compel".to_string()], &files);
+        assert!(!a.has_errors(), "{:?}", a.diagnostics);
+        let plan = plan(&a.model, &a.files, Rational::int(86_400));
+        let get = |n: &str| plan.iter().find(|f| f.kpi == n).map(|f| f.lookback);
+        // No fetch of its own; each input back the window plus its max_age.
+        assert_eq!(get("utility"), None);
+        assert_eq!(get("points"), None);
+        assert_eq!(get("auc"), Some(9.0 * 86_400.0));
+        assert_eq!(get("prec"), Some(8.0 * 86_400.0));
     }
 }

@@ -27,18 +27,18 @@ impl StoreMetrics<'_> {
         secs: Rational,
         offset: Rational,
     ) -> Finding<(Value, usize)> {
-        memo(&self.windows, (kpi, func.to_string(), secs, offset), || self.read_window(kpi, func, secs, offset))
+        memo(&self.windows, (kpi, func.to_string(), secs, offset), || self.read_window_any(kpi, func, secs, offset))
     }
 
     /// `now - offset` as the last whole nanosecond at or before it.
-    fn window_end(&self, offset: Rational) -> Result<i64, String> {
+    pub(super) fn window_end(&self, offset: Rational) -> Result<i64, String> {
         secs_to_nanos_ceil(offset)
             .and_then(|n| self.now.checked_sub(n))
             .ok_or_else(|| format!("the offset {} reaches outside the representable times", fmt_dur(offset)))
     }
 
     /// The window's length, with ` offset D` when it has one: `30d offset 30d`.
-    fn window_words(secs: Rational, offset: Rational) -> String {
+    pub(super) fn window_words(secs: Rational, offset: Rational) -> String {
         if offset.is_zero() {
             fmt_dur(secs)
         } else {
@@ -46,7 +46,13 @@ impl StoreMetrics<'_> {
         }
     }
 
-    fn read_window(&self, kpi: DeclId, func: &str, secs: Rational, offset: Rational) -> Finding<(Value, usize)> {
+    pub(super) fn read_window(
+        &self,
+        kpi: DeclId,
+        func: &str,
+        secs: Rational,
+        offset: Rational,
+    ) -> Finding<(Value, usize)> {
         let k = self.info(kpi);
         let mut ev = self.evidence(&k, func);
         ev.window = Some(Self::window_words(secs, offset));

@@ -18,7 +18,13 @@ use crate::text::{FileId, Span};
 
 #[path = "complete_ext.rs"]
 mod complete_ext;
+#[path = "complete_test.rs"]
+mod complete_test;
+#[path = "complete_units.rs"]
+mod complete_units;
 use complete_ext::{compared_values, ext_value, from_ext};
+use complete_test::test_statement;
+use complete_units::{kpi_unit, units, CURRENCIES, MEASURE_UNITS};
 
 /// What an item is (the editor picks an icon).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -438,6 +444,7 @@ fn value(sources: &[Source<'_>], out: &mut Out, kind: Kind, attr: &str, scan: &c
                 }
             }
         }
+        AttrType::Formula => names_of_kind(sources, out, Kind::Kpi, "0", |_| true),
         AttrType::Bool if !after_number => {
             out.value("true", "yes");
             out.value("false", "no");
@@ -465,92 +472,6 @@ fn value(sources: &[Source<'_>], out: &mut Out, kind: Kind, attr: &str, scan: &c
         }
         _ => {}
     }
-}
-
-const MEASURE_UNITS: &[(&str, &str)] = &[
-    ("percent", "93.5 means 93.5%"),
-    ("ratio", "0.935 means 93.5%"),
-    ("number", "plain numbers"),
-    ("ms", "milliseconds"),
-    ("s", "seconds"),
-    ("m", "minutes"),
-    ("h", "hours"),
-    ("d", "days"),
-    ("w", "weeks"),
-];
-
-const CURRENCIES: &[(&str, &str)] = &[
-    ("USD", "US dollar"),
-    ("EUR", "euro"),
-    ("GBP", "pound sterling"),
-    ("JPY", "yen"),
-    ("CHF", "Swiss franc"),
-    ("CAD", "Canadian dollar"),
-    ("AUD", "Australian dollar"),
-    ("CNY", "renminbi"),
-    ("INR", "Indian rupee"),
-];
-
-const TIME_UNITS: &[(&str, &str)] =
-    &[("d", "days"), ("h", "hours"), ("w", "weeks"), ("m", "minutes"), ("s", "seconds"), ("ms", "milliseconds")];
-
-/// The units that may follow a number written right before the cursor:
-/// `%` and time units, or currencies where the value is money (a
-/// `budget`, the target of a KPI counted in a currency). `kpi_unit` is the
-/// `unit` written in the enclosing KPI, if any.
-fn units(out: &mut Out, attr: Option<&(Kind, String)>, duration: bool, kpi_unit: Option<&str>) {
-    let ty = attr.and_then(|(k, a)| k.attr(a)).map(|s| s.ty);
-    let kpi_currency = kpi_unit.filter(|u| CURRENCIES.iter().any(|(c, _)| c == u));
-    match ty {
-        _ if duration => {}
-        Some(AttrType::Duration) => {}
-        Some(AttrType::Money) => return currencies(out, None, "0"),
-        Some(AttrType::Threshold) if kpi_currency.is_some() => return currencies(out, kpi_currency, "0"),
-        Some(AttrType::Number | AttrType::Str | AttrType::Date) => return,
-        _ => out.push(CompletionItem {
-            detail: Some("percent: 92% is 0.92".to_string()),
-            ..item("%", ItemKind::Unit, "0")
-        }),
-    }
-    for (i, (u, d)) in TIME_UNITS.iter().enumerate() {
-        out.push(CompletionItem { detail: Some(d.to_string()), ..item(u, ItemKind::Unit, &format!("1{i}")) });
-    }
-    // Money may fit where the unit is not known from the text: a criterion,
-    // a KPI without a `unit`.
-    let unknown = match attr {
-        None => true,
-        Some((Kind::Kpi, _)) => kpi_unit.is_none(),
-        Some(_) => false,
-    };
-    if !duration && unknown {
-        currencies(out, None, "2");
-    }
-}
-
-/// Currencies after a number, separated from it by a space; `first` (the
-/// currency already in use) sorts before the others.
-fn currencies(out: &mut Out, first: Option<&str>, sort: &str) {
-    for (c, d) in CURRENCIES {
-        let sort = if Some(*c) == first { format!("{sort}0") } else { format!("{sort}1") };
-        out.push(CompletionItem {
-            detail: Some(d.to_string()),
-            insert: format!(" {c}"),
-            ..item(c, ItemKind::Unit, &sort)
-        });
-    }
-}
-
-/// The `unit` written in the top-level declaration around the cursor.
-fn kpi_unit<'t>(scan: &context::Scan<'t>) -> Option<&'t str> {
-    let piece = scan.text.get(scan.piece.range())?;
-    piece.lines().find_map(|line| {
-        let rest = line.trim_start().strip_prefix("unit")?;
-        if !rest.starts_with([' ', '\t']) {
-            return None;
-        }
-        let word = rest.split_whitespace().next()?;
-        Some(word.split("//").next().unwrap_or(word)).filter(|w| !w.is_empty())
-    })
 }
 
 /// What a dotted chain names, as far as completion cares.
@@ -715,134 +636,5 @@ fn expression(sources: &[Source<'_>], out: &mut Out, e: &ExprSlot) {
     }
 }
 
-fn test_statement(sources: &[Source<'_>], out: &mut Out, words: &[String]) {
-    let w: Vec<&str> = words.iter().map(String::as_str).collect();
-    let outcomes = [
-        ("pass", "every criterion holds"),
-        ("warn", "passes with warnings"),
-        ("fail", "blocks"),
-        ("unknown", "cannot be decided: blocks"),
-    ];
-    match w.as_slice() {
-        [] => {
-            out.push(snippet("now", "the evaluation time", "now ${1:2026-11-24T00:00:00Z}", "0"));
-            out.push(snippet("metrics", "a metrics file", "metrics \"${1:metrics.json}\"", "0"));
-            out.push(snippet(
-                "series",
-                "inline samples",
-                "series \"${1:metric}\" {\n  at ${2:2026-11-24T00:00:00Z} ${3:1}\n}",
-                "1",
-            ));
-            out.keyword("expect", "0");
-        }
-        ["expect"] => {
-            out.keyword("gate", "0");
-            out.keyword("kpi", "0");
-            out.keyword("policy", "0");
-        }
-        ["expect", "gate"] => names_of_kind(sources, out, Kind::Initiative, "0", |_| true),
-        ["expect", "gate", _] => stages(sources, out, None),
-        ["expect", "gate", _, from, "->"] => stages(sources, out, Some(from)),
-        ["expect", "gate", _, _, "->", _] | ["expect", "kpi", _] | ["expect", "policy", _, "on", _] => {
-            out.keyword("==", "0")
-        }
-        ["expect", "gate", _, _, "->", _, "=="] | ["expect", "policy", _, "on", _, "=="] => {
-            for (v, d) in outcomes {
-                out.value(v, d);
-            }
-        }
-        ["expect", "kpi"] => names_of_kind(sources, out, Kind::Kpi, "0", |_| true),
-        ["expect", "kpi", _, "=="] => {
-            for (v, d) in [
-                ("met", "the target is met"),
-                ("at_risk", "met, but past the warn threshold"),
-                ("missed", "the target is missed"),
-                ("unknown", "no fresh data"),
-            ] {
-                out.value(v, d);
-            }
-        }
-        ["expect", "policy"] => {
-            for src in sources {
-                let mut found: Vec<(String, Symbol)> =
-                    visible(src).filter(|(_, s)| matches!(s, Symbol::Policy(_))).collect();
-                found.sort_by(|x, y| x.0.cmp(&y.0));
-                for (name, sym) in found {
-                    out.push(symbol_item(src, &name, sym, "0"));
-                }
-            }
-        }
-        ["expect", "policy", _] => out.keyword("on", "0"),
-        ["expect", "policy", policy, "on"] => {
-            let subject = sources.iter().find_map(|src| match src.analysis.model.lookup(src.file?, policy)? {
-                Symbol::Policy(i) => src.analysis.model.policies[i].subject,
-                _ => None,
-            });
-            if let Some(k) = subject {
-                names_of_kind(sources, out, k, "0", |_| true);
-            }
-        }
-        _ => {}
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::ide::test_support::{analyse, ACME, PEOPLE};
-
-    fn labels_at(src_with_cursor: &str) -> Vec<String> {
-        let offset = src_with_cursor.find('|').expect("a cursor");
-        let text = src_with_cursor.replacen('|', "", 1);
-        let (a, file) = analyse(&[("acme.compel", ACME), ("people.compel", PEOPLE), ("new.compel", &text)]);
-        let _ = file;
-        let new = a.files.find("new.compel");
-        complete(&[Source { analysis: &a, file: new }], &text, offset, None, false)
-            .into_iter()
-            .map(|i| i.label)
-            .collect()
-    }
-
-    #[test]
-    fn completes_by_context() {
-        let head = "import \"acme.compel\"\n";
-        let sponsor = labels_at(&format!("{head}program p {{\n  sponsor |\n}}\n"));
-        assert_eq!(sponsor, ["dana", "priya"]);
-        let stage = labels_at(&format!("{head}initiative i {{\n  stage |"));
-        assert_eq!(stage, ["calibrate", "organize", "model", "produce", "evaluate", "learn"]);
-        let kpis = labels_at(&format!("{head}initiative i {{\n  kpis [accuracy, |]\n}}\n"));
-        assert_eq!(kpis, ["fraud_loss_rate", "latency_p95"]);
-        let members = labels_at(&format!("{head}kpi k {{\n  metric \"m\"\n  |\n}}\n"));
-        assert_eq!(members[0], "target");
-        assert!(!members.contains(&"metric".to_string()));
-        let crit = labels_at(&format!("{head}gate model -> produce {{\n  require a|\n}}\n"));
-        for want in ["accuracy", "program", "datasets", "avg", "and"] {
-            assert!(crit.contains(&want.to_string()), "{want} missing from {crit:?}");
-        }
-        let field = labels_at(&format!("{head}gate model -> produce {{\n  require program.|\n}}\n"));
-        assert!(field.contains(&"approved_until".to_string()), "{field:?}");
-        let var =
-            labels_at(&format!("{head}gate model -> produce {{\n  require any(m in monitors: m.kind == |)\n}}\n"));
-        assert_eq!(var[0], "data_quality");
-        let unit = labels_at(&format!("{head}gate model -> produce {{\n  require accuracy for 7|\n}}\n"));
-        assert!(unit.contains(&"d".to_string()), "{unit:?}");
-        let top = labels_at(&format!("{head}|"));
-        assert!(top.contains(&"kpi".to_string()) && top.contains(&"policy".to_string()), "{top:?}");
-        let role = labels_at(&format!("{head}person p {{\n  name \"P\"\n  role C|"));
-        assert!(role.contains(&"CFO".to_string()), "{role:?}");
-    }
-
-    #[test]
-    fn units_after_a_number_follow_the_value() {
-        let pct = labels_at("kpi k {\n  metric \"m\"\n  unit percent\n  target >= 92|\n}\n");
-        assert_eq!(pct[0], "%");
-        assert!(!pct.contains(&"USD".to_string()), "{pct:?}");
-        let money = labels_at("kpi k {\n  metric \"m\"\n  target <= 5000|\n  unit CHF // francs\n}\n");
-        assert_eq!(money[0], "CHF", "{money:?}");
-        assert!(!money.contains(&"%".to_string()), "{money:?}");
-        let budget = labels_at("program p {\n  budget 1_000|\n}\n");
-        assert_eq!(budget.len(), CURRENCIES.len(), "{budget:?}");
-        let no_unit = labels_at("kpi k {\n  metric \"m\"\n  target <= 5|\n}\n");
-        assert!(no_unit.contains(&"%".to_string()) && no_unit.contains(&"EUR".to_string()), "{no_unit:?}");
-    }
-}
+mod tests;

@@ -337,6 +337,10 @@ pub fn slot(s: &Scan<'_>) -> Slot {
                     [attr, t] if attr.kind == TokKind::Word && t.kind == TokKind::Number => {
                         Slot::Value { kind, attr: attr.text.to_string() }
                     }
+                    // Anywhere in a derived KPI's formula: its inputs.
+                    [attr, ..] if kind == Kind::Kpi && attr.is_word("value") => {
+                        Slot::Value { kind, attr: attr.text.to_string() }
+                    }
                     _ => Slot::Nothing,
                 }
             } else if inner.len() == 1 && inner[0].open == b'[' {

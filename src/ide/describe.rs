@@ -129,6 +129,13 @@ pub fn summary_lines(a: &Analysis, id: DeclId) -> Vec<(String, String)> {
             continue;
         }
         match d.attr(spec.name) {
+            // A derived KPI's unit taken from its formula is not written.
+            Some(attr) if text.get(attr.name_span.range()) != Some(spec.name) => {
+                if let crate::check::AttrVal::Unit(u) = &attr.value {
+                    lines.push((spec.name.to_string(), format!("{}  // from its value", u.name())));
+                }
+            }
+            None if spec.name == "max_age" && a.model.is_derived(id) => {}
             Some(attr) => {
                 let written = text.get(attr.value_span.range()).unwrap_or("").trim();
                 let mut value = one_line(written);
@@ -218,6 +225,7 @@ pub fn symbol_markdown(a: &Analysis, sym: Symbol, from: Option<FileId>) -> Strin
     }
     if let Symbol::Decl(id) = sym {
         family_members(a, id, &mut s);
+        derived_inputs(a, id, &mut s);
     }
     let file = file_of(a, sym);
     if from != Some(file) {
@@ -245,6 +253,28 @@ fn family_members(a: &Analysis, id: DeclId, s: &mut String) {
     }
     if members.len() > MAX_MEMBERS_SHOWN {
         let _ = writeln!(s, "- and {} more", members.len() - MAX_MEMBERS_SHOWN);
+    }
+    s.push('\n');
+}
+
+/// A derived KPI's inputs, one per line, with their units and `max_age`.
+fn derived_inputs(a: &Analysis, id: DeclId, s: &mut String) {
+    let inputs = a.model.derived_inputs(id);
+    if inputs.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        s,
+        "A derived KPI: its value is its formula over these inputs' values, each fresh under its own `max_age`; its sample time is the oldest input's:\n"
+    );
+    for k in inputs {
+        let d = a.model.decl(*k);
+        let age = match d.value("max_age") {
+            Some(v) => a.model.display_value(v),
+            None if a.model.is_derived(*k) => "its inputs'".to_string(),
+            None => "1d (default)".to_string(),
+        };
+        let _ = writeln!(s, "- `{}` ({}, max_age {age})", d.name, d.measure_unit().name());
     }
     s.push('\n');
 }

@@ -1,6 +1,6 @@
 //! The fast path of `extend KIND { ... }` (the grammar's `extend`,
 //! `ext_attr`, `ext_type`, `ext_list` and `ext_one_of`), mirroring pest
-//! and the lowering in `parser.rs` exactly.
+//! and the lowering in `parser/` exactly.
 
 use super::super::ast::{ExtAttr, ExtType, Extend, Ident};
 use super::super::lexer::is_reserved;

@@ -1,8 +1,10 @@
 //! Parsing: text in, [`ast::File`] plus diagnostics out. Never fails.
 
 pub mod ast;
+mod doc_comments;
 mod fast;
 pub mod lexer;
+mod literals;
 mod parser;
 mod recover;
 pub mod split;

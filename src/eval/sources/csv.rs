@@ -261,99 +261,28 @@ fn parse_label_list(text: &str) -> Result<Vec<(String, String)>, (usize, String)
 /// (and lines of empty unquoted cells only, as spreadsheets export).
 fn records(text: &str) -> Result<Vec<Vec<Field>>, MetricsError> {
     let mut out: Vec<Vec<Field>> = Vec::new();
-    let mut chars = text.chars().peekable();
-    let (mut line, mut column) = (1usize, 1usize);
+    let mut scan = CsvScanner { chars: text.chars().peekable(), line: 1, column: 1 };
     let mut record: Vec<Field> = Vec::new();
     let mut blank_record = true;
     loop {
         // At the start of a field.
-        let start_line = line;
-        while matches!(chars.peek(), Some(' ' | '\t')) {
-            chars.next();
-            column += 1;
-        }
-        let mut field = String::new();
-        let content_column;
-        if chars.peek() == Some(&'"') {
-            chars.next();
-            column += 1;
-            content_column = column;
-            let content_line = line;
-            loop {
-                match chars.next() {
-                    None => {
-                        return Err(MetricsError::at(
-                            start_line,
-                            content_column - 1,
-                            "this quoted field is never closed (a `\"` is missing)",
-                        ))
-                    }
-                    Some('"') => {
-                        column += 1;
-                        if chars.peek() == Some(&'"') {
-                            chars.next();
-                            column += 1;
-                            field.push('"');
-                        } else {
-                            break;
-                        }
-                    }
-                    Some('\n') => {
-                        line += 1;
-                        column = 1;
-                        field.push('\n');
-                    }
-                    Some(c) => {
-                        column += 1;
-                        field.push(c);
-                    }
-                }
-            }
-            while matches!(chars.peek(), Some(' ' | '\t')) {
-                chars.next();
-                column += 1;
-            }
-            match chars.peek() {
-                None | Some(',' | '\n' | '\r') => {}
-                Some(c) => {
-                    return Err(MetricsError::at(
-                        line,
-                        column,
-                        format!(
-                            "unexpected `{c}` after a closing quote (inside a quoted field, a quote is written `\"\"`)"
-                        ),
-                    ))
-                }
-            }
+        scan.skip_blanks();
+        let field = if scan.chars.peek() == Some(&'"') { scan.quoted_field()? } else { scan.bare_field() };
+        if field.quoted || !field.field.text.is_empty() {
             blank_record = false;
-            record.push(Field { text: field, line: content_line, column: content_column });
-        } else {
-            content_column = column;
-            while let Some(&c) = chars.peek() {
-                if matches!(c, ',' | '\n' | '\r') {
-                    break;
-                }
-                chars.next();
-                column += 1;
-                field.push(c);
-            }
-            let trimmed = field.trim_end_matches([' ', '\t']).to_string();
-            if !trimmed.is_empty() {
-                blank_record = false;
-            }
-            record.push(Field { text: trimmed, line: start_line, column: content_column });
         }
+        record.push(field.field);
         // After a field: a comma, a line end or the end.
-        match chars.next() {
+        match scan.chars.next() {
             Some(',') => {
-                column += 1;
+                scan.column += 1;
             }
             Some(c @ ('\n' | '\r')) => {
-                if c == '\r' && chars.peek() == Some(&'\n') {
-                    chars.next();
+                if c == '\r' && scan.chars.peek() == Some(&'\n') {
+                    scan.chars.next();
                 }
-                line += 1;
-                column = 1;
+                scan.line += 1;
+                scan.column = 1;
                 if !blank_record {
                     out.push(std::mem::take(&mut record));
                 }
@@ -368,6 +297,101 @@ fn records(text: &str) -> Result<Vec<Vec<Field>>, MetricsError> {
             }
             Some(_) => {}
         }
+    }
+}
+
+/// The text still to read, and the line and column of its next character.
+struct CsvScanner<'t> {
+    chars: std::iter::Peekable<std::str::Chars<'t>>,
+    line: usize,
+    column: usize,
+}
+
+/// A field as read, and whether it was quoted (a quoted empty field makes
+/// its record not blank).
+struct ReadField {
+    field: Field,
+    quoted: bool,
+}
+
+impl CsvScanner<'_> {
+    /// Skips spaces and tabs.
+    fn skip_blanks(&mut self) {
+        while matches!(self.chars.peek(), Some(' ' | '\t')) {
+            self.chars.next();
+            self.column += 1;
+        }
+    }
+
+    /// A field in quotes (`""` is a quote inside it; it may span lines),
+    /// then only blanks before the next comma or line end.
+    fn quoted_field(&mut self) -> Result<ReadField, MetricsError> {
+        let start_line = self.line;
+        self.chars.next();
+        self.column += 1;
+        let (content_line, content_column) = (self.line, self.column);
+        let mut text = String::new();
+        loop {
+            match self.chars.next() {
+                None => {
+                    return Err(MetricsError::at(
+                        start_line,
+                        content_column - 1,
+                        "this quoted field is never closed (a `\"` is missing)",
+                    ))
+                }
+                Some('"') => {
+                    self.column += 1;
+                    if self.chars.peek() == Some(&'"') {
+                        self.chars.next();
+                        self.column += 1;
+                        text.push('"');
+                    } else {
+                        break;
+                    }
+                }
+                Some('\n') => {
+                    self.line += 1;
+                    self.column = 1;
+                    text.push('\n');
+                }
+                Some(c) => {
+                    self.column += 1;
+                    text.push(c);
+                }
+            }
+        }
+        self.skip_blanks();
+        match self.chars.peek() {
+            None | Some(',' | '\n' | '\r') => {}
+            Some(c) => {
+                return Err(MetricsError::at(
+                    self.line,
+                    self.column,
+                    format!(
+                        "unexpected `{c}` after a closing quote (inside a quoted field, a quote is written `\"\"`)"
+                    ),
+                ))
+            }
+        }
+        Ok(ReadField { field: Field { text, line: content_line, column: content_column }, quoted: true })
+    }
+
+    /// A field without quotes, up to the next comma or line end, trailing
+    /// blanks dropped.
+    fn bare_field(&mut self) -> ReadField {
+        let (line, column) = (self.line, self.column);
+        let mut text = String::new();
+        while let Some(&c) = self.chars.peek() {
+            if matches!(c, ',' | '\n' | '\r') {
+                break;
+            }
+            self.chars.next();
+            self.column += 1;
+            text.push(c);
+        }
+        let text = text.trim_end_matches([' ', '\t']).to_string();
+        ReadField { field: Field { text, line, column }, quoted: false }
     }
 }
 

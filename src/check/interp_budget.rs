@@ -1,0 +1,91 @@
+//! The evaluation budget: the steps one run may take, grown with the
+//! project, and shared by the threads that evaluate over one model (an
+//! atomic decrement that stops at zero).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::super::Model;
+use super::Undecided;
+
+/// How many expression nodes one `compel check` may evaluate. Real
+/// policies take a few hundred steps per subject; a debug build does about
+/// ten million steps a second, a release build many times that.
+pub const MAX_EVAL_STEPS: u64 = 10_000_000;
+
+/// How many one `compel eval` may: it evaluates each decided criterion a
+/// second time (quantifiers a third) to explain it.
+pub const MAX_EVAL_STEPS_EVAL: u64 = 3 * MAX_EVAL_STEPS;
+
+/// The steps added to a run's budget for every declaration of the model.
+pub const STEPS_PER_DECL: u64 = 1_000;
+
+/// The budget of one run over `model`: `base` ([`MAX_EVAL_STEPS`] or
+/// [`MAX_EVAL_STEPS_EVAL`]) plus [`STEPS_PER_DECL`] per declaration, scaled
+/// like `base` (so eval keeps three times check's budget).
+pub fn step_limit(model: &Model, base: u64) -> u64 {
+    let per_decl = STEPS_PER_DECL.saturating_mul(base / MAX_EVAL_STEPS.max(1)).max(STEPS_PER_DECL);
+    base.saturating_add(per_decl.saturating_mul(model.decls.len() as u64))
+}
+
+/// The steps left to one run; shared by every evaluation over one
+/// [`Model`]. The checker spends it; the evaluator [`resets`](Budget::reset)
+/// it first.
+#[derive(Debug)]
+pub struct Budget {
+    left: AtomicU64,
+    limit: AtomicU64,
+}
+
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget { left: AtomicU64::new(MAX_EVAL_STEPS), limit: AtomicU64::new(MAX_EVAL_STEPS) }
+    }
+}
+
+impl Clone for Budget {
+    fn clone(&self) -> Budget {
+        Budget {
+            left: AtomicU64::new(self.left.load(Ordering::Relaxed)),
+            limit: AtomicU64::new(self.limit.load(Ordering::Relaxed)),
+        }
+    }
+}
+
+impl Budget {
+    /// A full budget of `limit` steps.
+    pub fn reset(&self, limit: u64) {
+        self.limit.store(limit, Ordering::Relaxed);
+        self.left.store(limit, Ordering::Relaxed);
+    }
+
+    /// Whether every step has been taken.
+    pub fn exhausted(&self) -> bool {
+        self.left.load(Ordering::Relaxed) == 0
+    }
+
+    /// The reason given for whatever is left undecided once the budget is
+    /// spent.
+    pub fn message(&self) -> String {
+        format!(
+            "evaluation stopped after {} steps, the limit for one run \
+             (nested quantifiers over long lists, or `let`s that double at each link?)",
+            self.limit.load(Ordering::Relaxed)
+        )
+    }
+
+    /// The steps not yet taken.
+    pub fn left(&self) -> u64 {
+        self.left.load(Ordering::Relaxed)
+    }
+
+    /// Takes one step, or says the budget is spent. Threads evaluating over
+    /// one model share the budget: the decrement is one atomic
+    /// read-modify-write that never goes below zero, so no step is lost
+    /// between a read and a write and the limit holds across threads.
+    pub fn step(&self) -> Result<(), Undecided> {
+        match self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1)) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(Undecided::Unknown(self.message())),
+        }
+    }
+}
