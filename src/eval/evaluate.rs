@@ -108,6 +108,8 @@ mod held_reads;
 
 #[path = "series_index.rs"]
 mod series_index;
+#[cfg(feature = "cli")]
+pub(crate) use series_index::SeriesIndex;
 
 #[path = "explain.rs"]
 mod explain;
@@ -116,7 +118,6 @@ pub use explain::source_text;
 use explain::Explainer;
 use metric_reads::KpiInfo;
 pub use metric_reads::StoreMetrics;
-pub(crate) use series_index::SeriesIndex;
 pub use window_reads::{fmt_dur, percentile};
 
 /// `a, b, c and 2 more`.

@@ -40,6 +40,7 @@ pub mod lens;
 pub mod navigation;
 pub mod offsets;
 pub mod parse_cache;
+pub mod resplit;
 pub mod selection;
 pub mod signature;
 pub mod symbols;

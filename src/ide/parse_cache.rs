@@ -2,26 +2,30 @@
 //!
 //! [`crate::syntax::parse`] splits a file into top-level pieces and parses
 //! each on its own, so a piece's tree depends only on its own text. The
-//! cache keeps every piece's tree keyed by that text, parsed at offset 0; an
-//! edit re-parses the one piece it touched and every other piece is a
-//! lookup, a clone and a shift of its spans. [`ParseCache::parse`] returns
+//! cache keeps every piece's tree keyed by that text, placed where the piece
+//! last was; an edit re-parses the one piece it touched and every other
+//! piece is a lookup and a clone of shared declarations (plus, for a piece
+//! the edit moved, a shift of its spans). [`ParseCache::parse`] returns
 //! exactly what `syntax::parse` returns (a test holds it to that), so it can
 //! stand in for it in [`crate::analysis::analyze_with_parser`].
 
 use std::collections::HashMap;
 
 use crate::diag::Diagnostic;
+use crate::ide::resplit::Resplit;
 use crate::syntax::ast::{
     AttrValue, Broken, Criterion, Decl, Doc, Expr, ExprKind, ExtType, File, Gate, Ident, Item, MapLit, Member, StrLit,
     TestStmt, TypeName,
 };
-use crate::syntax::{self, split, ParseLimits};
+use crate::syntax::{self, ParseLimits};
 use crate::text::{FileId, FileSpan, Span};
 
 /// Parsed pieces by their text, with the run that last used each.
 #[derive(Default)]
 pub struct ParseCache {
     pieces: HashMap<Box<str>, Entry>,
+    /// Each file's last split, with the run that last used it.
+    splits: HashMap<FileId, (Resplit, u64)>,
     /// The limits the cached pieces were parsed with (their `Debug` text,
     /// so a new kind of limit is covered without a change here).
     limits: Option<String>,
@@ -31,7 +35,12 @@ pub struct ParseCache {
 }
 
 struct Entry {
+    /// The piece's items, placed at `base` (where the piece last was).
+    /// Declarations are shared ([`Item::Decl`] holds an `Arc`): a piece
+    /// that has not moved is handed out without copying its tree.
     items: Vec<Item>,
+    base: u32,
+    /// The piece's diagnostics, at offset 0 in `FileId(0)`.
     diags: Vec<Diagnostic>,
     used: u64,
 }
@@ -53,7 +62,10 @@ impl ParseCache {
             self.pieces.clear();
             self.limits = Some(key);
         }
-        let (pieces, comments) = split::split(text);
+        let run = self.run;
+        let last = self.splits.entry(file).or_insert_with(|| (Resplit::default(), run));
+        last.1 = run;
+        let (pieces, comments) = last.0.split(text);
         if pieces.len() > limits.max_declarations {
             // The limit's diagnostic and cut-off belong to the whole file.
             return syntax::parse(file, text, limits);
@@ -68,7 +80,6 @@ impl ParseCache {
             let line_start = text[..piece.span.start as usize].rfind('\n').map_or(0, |i| i + 1);
             let src = &text[line_start..piece.span.end as usize];
             let base = line_start as u32;
-            let run = self.run;
             let entry = match self.pieces.get_mut(src) {
                 Some(entry) => {
                     self.hits += 1;
@@ -79,16 +90,22 @@ impl ParseCache {
                     let (parsed, piece_diags) = syntax::parse(FileId(0), src, limits);
                     self.pieces.entry(src.into()).or_insert(Entry {
                         items: parsed.items,
+                        base: 0,
                         diags: piece_diags,
                         used: run,
                     })
                 }
             };
             entry.used = run;
-            items.extend(entry.items.iter().cloned().map(|mut item| {
-                shift_item(&mut item, base);
-                item
-            }));
+            if entry.base != base {
+                // Moved (or new): shift the cached trees to where the piece
+                // is now. A declaration still shared with an earlier
+                // analysis is copied first; one held here alone is not.
+                let by = base.wrapping_sub(entry.base);
+                entry.items.iter_mut().for_each(|item| shift_item(item, by));
+                entry.base = base;
+            }
+            items.extend(entry.items.iter().cloned());
             diags.extend(entry.diags.iter().cloned().map(|mut d| {
                 shift_diag(&mut d, file, base);
                 d
@@ -102,6 +119,7 @@ impl ParseCache {
     pub fn end_run(&mut self) {
         let run = self.run;
         self.pieces.retain(|_, e| e.used == run);
+        self.splits.retain(|_, (_, used)| *used == run);
         self.run += 1;
     }
 
@@ -111,9 +129,11 @@ impl ParseCache {
     }
 }
 
+/// Moves a span by `by` bytes, a two's-complement difference of offsets:
+/// wrapping addition moves it left as well as right.
 fn shift(span: &mut Span, by: u32) {
-    span.start += by;
-    span.end += by;
+    span.start = span.start.wrapping_add(by);
+    span.end = span.end.wrapping_add(by);
 }
 
 fn shift_file_span(at: &mut FileSpan, file: FileId, by: u32) {
@@ -177,7 +197,7 @@ pub(crate) fn shift_item(item: &mut Item, by: u32) {
             shift_str(&mut i.path, by);
             shift(&mut i.span, by);
         }
-        Item::Decl(d) => shift_decl(d, by),
+        Item::Decl(d) => shift_decl(std::sync::Arc::make_mut(d), by),
         Item::Gate(g) => shift_gate(g, by),
         Item::Policy(p) => {
             shift_doc(&mut p.doc, by);

@@ -62,8 +62,10 @@ pub struct Doc {
 pub enum Item {
     /// `import "path"`.
     Import(Import),
-    /// `KIND NAME { ... }`.
-    Decl(Decl),
+    /// `KIND NAME { ... }`. Shared, so a host that keeps parsed trees
+    /// from one analysis to the next (the language server's parse cache)
+    /// hands out a declaration without copying it.
+    Decl(std::sync::Arc<Decl>),
     /// `gate FROM -> TO { criteria }` at top level: applies to every
     /// initiative at stage FROM that sees it.
     Gate(Gate),

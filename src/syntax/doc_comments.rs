@@ -38,7 +38,7 @@ pub(super) fn attach_docs(text: &str, file: &mut File) {
     };
     for item in &mut file.items {
         match item {
-            Item::Decl(d) => attach_decl(d, &find),
+            Item::Decl(d) => attach_decl(std::sync::Arc::make_mut(d), &find),
             Item::Gate(g) => g.doc = find(g.span.start),
             Item::Policy(p) => p.doc = find(p.span.start),
             Item::Let(l) => l.doc = find(l.span.start),

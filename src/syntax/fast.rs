@@ -312,7 +312,7 @@ impl Parser<'_> {
         }
         self.reset(m);
         attempt!(self.extend().map(Item::Extend));
-        self.decl().map(Item::Decl)
+        self.decl().map(|d| Item::Decl(std::sync::Arc::new(d)))
     }
 
     fn import(&mut self) -> Res<Import> {

@@ -28,9 +28,27 @@ pub struct Piece {
 
 /// Splits `text` into pieces and collects its comments.
 pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
-    let bytes = text.as_bytes();
     let mut pieces = Vec::new();
     let mut comments = Vec::new();
+    split_from(text, 0, &mut |_| false, &mut pieces, &mut comments);
+    (pieces, comments)
+}
+
+/// Splits `text` from byte `from`, appending to `pieces` and `comments`:
+/// from 0, what [`split`] gives; from the start of a piece [`split`] found
+/// (other than the first), the pieces and comments from there on, since a
+/// piece boundary resets every state the splitter keeps and the lexer
+/// keeps none between tokens. Stops early at the first piece start
+/// `i > from` for which `stop(i)` holds, and returns it (the pieces before
+/// `i` appended, the comments up to `i`).
+pub fn split_from(
+    text: &str,
+    from: usize,
+    stop: &mut dyn FnMut(usize) -> bool,
+    pieces: &mut Vec<Piece>,
+    comments: &mut Vec<Comment>,
+) -> Option<usize> {
+    let bytes = text.as_bytes();
     let mut depth: usize = 0;
     let mut max_depth: usize = 0;
     let mut start: Option<usize> = None;
@@ -39,7 +57,7 @@ pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
     let mut has_code = false;
     // Prefix operators in the current piece (each one a level of recursion).
     let mut prefix_ops: usize = 0;
-    for token in lexer::tokens(text) {
+    for token in lexer::tokens_in(text, Span::new(from, text.len())) {
         let i = token.start();
         if i == 0 || bytes[i - 1] == b'\n' {
             let begins_word = token.kind == TokenKind::Word;
@@ -57,6 +75,9 @@ pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
                 if let Some(s) = start {
                     if !text[s..i].trim().is_empty() {
                         pieces.push(Piece { span: Span::new(s, i), max_depth, prefix_ops });
+                    }
+                    if stop(i) {
+                        return Some(i);
                     }
                 }
                 start = Some(i);
@@ -98,7 +119,7 @@ pub fn split(text: &str) -> (Vec<Piece>, Vec<Comment>) {
             pieces.push(Piece { span: Span::new(s, text.len()), max_depth, prefix_ops });
         }
     }
-    (pieces, comments)
+    None
 }
 
 /// Whether a line begins a top-level item: an item keyword, or `WORD NAME {`.

@@ -54,7 +54,7 @@ impl Lower {
                 let path = self.string(next(&mut inner)?)?;
                 Item::Import(Import { path, span })
             }
-            Rule::decl => Item::Decl(self.decl(pair)?),
+            Rule::decl => Item::Decl(std::sync::Arc::new(self.decl(pair)?)),
             Rule::gate => Item::Gate(self.gate(pair)?),
             Rule::policy => {
                 let span = self.span(&pair);

@@ -134,7 +134,7 @@ pub(super) fn recover_piece(
                     items.push(Item::Error(header));
                 }
                 items.push(match block.node {
-                    Recovered::Decl(d) => Item::Decl(d),
+                    Recovered::Decl(d) => Item::Decl(std::sync::Arc::new(d)),
                     Recovered::Gate(g) => Item::Gate(g),
                     Recovered::Policy(p) => Item::Policy(p),
                 });
@@ -252,7 +252,7 @@ fn recover_header(
             let err = CompelParser::parse(Rule::item_piece, header_text).err()?;
             return Some(Err(syntax_error(file_id, header_text, header_start, &err, End::Line)));
         }
-        Some(Ok(Item::Decl(d))) => Recovered::Decl(d),
+        Some(Ok(Item::Decl(d))) => Recovered::Decl(std::sync::Arc::unwrap_or_clone(d)),
         Some(Ok(Item::Gate(g))) => Recovered::Gate(g),
         Some(Ok(Item::Policy(p))) if !nested => Recovered::Policy(p),
         Some(Err((code, at, message))) => return Some(Err(Diagnostic::at(code, file_id, at, message))),
