@@ -324,7 +324,9 @@ async function withServer(browser, folder) {
       // The report opens in the Markdown preview, a webview (frames inside
       // the page).
       const tab = page.locator('.tabs-container .tab', { hasText: /Preview compel-eval/ });
-      await tab.first().waitFor({ timeout: 60000 });
+      // The built-in Markdown preview activates on first use: on a busy
+      // two-core machine that alone has taken over a minute.
+      await tab.first().waitFor({ timeout: 180000 });
       let body = '';
       const deadline = Date.now() + 30000;
       while (!body && Date.now() < deadline) {
