@@ -2,6 +2,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use super::time::TIME_SLOTS;
 use super::*;
 
 fn layout(value: &serde_json::Value) -> String {
