@@ -26,17 +26,16 @@ use std::collections::HashMap;
 
 use super::metric_reads::{exact_value, record, Finding, KpiInfo, StoreMetrics};
 use super::window_reads::{aggregate, fmt_dur};
-use crate::check::builtins::{self, Family};
 use crate::check::interp::KpiState;
 use crate::check::interp::{self, Env, Metrics, Undecided};
 use crate::check::rational::Rational;
+use crate::check::value::secs_to_nanos_floor;
 use crate::check::value::{fmt_num, Value};
-use crate::check::value::{nanos_to_secs, secs_to_nanos_floor, NANOS_PER_SEC};
 use crate::check::{DeclId, Model};
 use crate::eval::derived_report::{DerivedInputReport, DerivedReport};
 use crate::eval::drift;
 use crate::eval::metrics::{format_rfc3339, Sample};
-use crate::eval::report::{Evidence, Num, ReferenceWindow, Time};
+use crate::eval::report::{Evidence, Num, Time};
 use crate::syntax::ast::{BinOp, CmpOp, Expr, ExprKind, UnOp};
 
 /// How deep derived KPIs may read derived KPIs (cycles are check errors;
@@ -99,114 +98,6 @@ impl<'a> StoreMetrics<'a> {
         } else {
             self.latest_sample(k, function)
         }
-    }
-
-    /// A window function over a KPI, derived or not.
-    pub(super) fn read_window_any(
-        &self,
-        kpi: DeclId,
-        func: &str,
-        secs: Rational,
-        offset: Rational,
-    ) -> Finding<(Value, usize)> {
-        if !self.model.is_derived(kpi) {
-            return self.read_window(kpi, func, secs, offset);
-        }
-        let k = self.info(kpi);
-        let mut ev = self.evidence(&k, func);
-        ev.window = Some(Self::window_words(secs, offset));
-        ev.to = Some(Time(self.now));
-        if secs.is_negative() || offset.is_negative() {
-            return Finding::err(format!("the window {} is negative", Self::window_words(secs, offset)), ev);
-        }
-        let bounds = secs
-            .add(offset)
-            .ok_or_else(|| "the window is too long".to_string())
-            .and_then(|total| Ok((self.window_start(total)?, self.window_end(offset)?)));
-        let (from, end) = match bounds {
-            Ok(t) => t,
-            Err(r) => return Finding::err(r, ev),
-        };
-        ev.to = Some(Time(end));
-        ev.from = Some(Time(from));
-        if !builtins::is(func, Family::Window) {
-            return Finding::err(format!("`{func}` is not a window function"), ev);
-        }
-        self.derived_window(kpi, &k, func, from, end, ev)
-    }
-
-    /// A drift statistic over a KPI, derived or not.
-    pub(super) fn drift_any(
-        &self,
-        kpi: DeclId,
-        func: &str,
-        current: Rational,
-        reference: Rational,
-        offset: Rational,
-    ) -> Finding<f64> {
-        if !self.model.is_derived(kpi) {
-            return self.drift_finding(kpi, func, current, reference, offset);
-        }
-        let k = self.info(kpi);
-        let mut ev = self.evidence(&k, func);
-        ev.window = Some(Self::window_words(current, offset));
-        ev.to = Some(Time(self.now));
-        if current.is_negative() || reference.is_negative() || offset.is_negative() {
-            return Finding::err(format!("`{func}` needs windows that are not negative"), ev);
-        }
-        let too_long = || "the windows are too long".to_string();
-        let bounds = current.add(offset).ok_or_else(too_long).and_then(|c| {
-            let both = c.add(reference).ok_or_else(too_long)?;
-            Ok((self.window_start(c)?, self.window_start(both)?, self.window_end(offset)?))
-        });
-        let (cur_from, ref_from, end) = match bounds {
-            Ok(b) => b,
-            Err(r) => return Finding::err(r, ev),
-        };
-        ev.to = Some(Time(end));
-        ev.from = Some(Time(cur_from));
-        ev.reference = Some(ReferenceWindow {
-            window: fmt_dur(reference),
-            from: Time(ref_from),
-            to: Time(cur_from),
-            samples: Vec::new(),
-        });
-        self.derived_drift(kpi, &k, func, (ref_from, cur_from, end), ev)
-    }
-
-    /// `KPI for D` over a KPI, derived or not.
-    pub(super) fn read_held_any(&self, kpi: DeclId, secs: Rational) -> Finding<KpiState> {
-        if !self.model.is_derived(kpi) {
-            return self.read_held(kpi, secs);
-        }
-        let k = self.info(kpi);
-        let mut ev = self.evidence(&k, "for");
-        let k = match self.with_bounds(kpi, k) {
-            Ok(k) => k,
-            Err(r) => return Finding::err(r, ev),
-        };
-        let dur = fmt_dur(secs);
-        ev.window = Some(dur.clone());
-        ev.to = Some(Time(self.now));
-        if secs.is_negative() {
-            return Finding::err(format!("the duration {dur} is negative"), ev);
-        }
-        let from = match self.window_start(secs) {
-            Ok(t) => t,
-            Err(r) => return Finding::err(r, ev),
-        };
-        ev.from = Some(Time(from));
-        let Some(target) = k.target() else {
-            return Finding::err(format!("`{}` has no valid `target`", k.name), ev);
-        };
-        // The value in effect at the window's exact start (which may fall
-        // between two nanoseconds) is the one at its floor.
-        let start =
-            nanos_to_secs(self.now).sub(secs).and_then(|s| s.mul(Rational::int(NANOS_PER_SEC))).map(Rational::floor);
-        let Some(cover_at) = start.and_then(|n| i64::try_from(n).ok()) else {
-            return Finding::err(format!("the window {dur} reaches outside the representable times"), ev);
-        };
-        self.derived_held(kpi, &k, target, (from, cover_at), &dur, ev)
     }
 
     /// The KPI's own `max_age` in whole nanoseconds, only when it sets one.

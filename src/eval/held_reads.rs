@@ -12,7 +12,7 @@ use crate::syntax::ast::CmpOp;
 
 impl StoreMetrics<'_> {
     pub(super) fn held_finding(&self, kpi: DeclId, secs: Rational) -> Finding<KpiState> {
-        memo(&self.helds, (kpi, secs), || self.read_held_any(kpi, secs))
+        memo(&self.helds, (kpi, secs), || self.read_held(kpi, secs))
     }
 
     /// `KPI for D`: the value in effect at every instant of `[now - D,
@@ -40,6 +40,18 @@ impl StoreMetrics<'_> {
         let Some(target) = k.target() else {
             return Finding::err(format!("`{}` has no valid `target`", k.name), ev);
         };
+        if self.model.is_derived(kpi) {
+            // The value in effect at the window's exact start (which may
+            // fall between two nanoseconds) is the one at its floor.
+            let start = nanos_to_secs(self.now)
+                .sub(secs)
+                .and_then(|s| s.mul(Rational::int(NANOS_PER_SEC)))
+                .map(Rational::floor);
+            let Some(cover_at) = start.and_then(|n| i64::try_from(n).ok()) else {
+                return Finding::err(format!("the window {dur} reaches outside the representable times"), ev);
+            };
+            return self.derived_held(kpi, &k, target, (from, cover_at), &dur, ev);
+        }
         let shown = k.show_threshold(self.model, target);
         let series = match self.select(&k) {
             Ok(s) => s,

@@ -444,7 +444,7 @@ impl Metrics for StoreMetrics<'_> {
         reference_secs: Rational,
         offset_secs: Rational,
     ) -> Result<f64, Undecided> {
-        self.yield_finding(self.drift_any(kpi, func, current_secs, reference_secs, offset_secs))
+        self.yield_finding(self.drift_finding(kpi, func, current_secs, reference_secs, offset_secs))
     }
 
     fn held_for(&self, kpi: DeclId, secs: Rational) -> Result<KpiState, Undecided> {

@@ -27,7 +27,7 @@ impl StoreMetrics<'_> {
         secs: Rational,
         offset: Rational,
     ) -> Finding<(Value, usize)> {
-        memo(&self.windows, (kpi, func.to_string(), secs, offset), || self.read_window_any(kpi, func, secs, offset))
+        memo(&self.windows, (kpi, func.to_string(), secs, offset), || self.read_window(kpi, func, secs, offset))
     }
 
     /// `now - offset` as the last whole nanosecond at or before it.
@@ -72,6 +72,9 @@ impl StoreMetrics<'_> {
         ev.from = Some(Time(from));
         if !builtins::is(func, Family::Window) {
             return Finding::err(format!("`{func}` is not a window function"), ev);
+        }
+        if self.model.is_derived(kpi) {
+            return self.derived_window(kpi, &k, func, from, end, ev);
         }
         let series = match self.select(&k) {
             Ok(s) => s,
@@ -150,6 +153,9 @@ impl StoreMetrics<'_> {
             to: Time(cur_from),
             samples: Vec::new(),
         });
+        if self.model.is_derived(kpi) {
+            return self.derived_drift(kpi, &k, func, (ref_from, cur_from, end), ev);
+        }
         let series = match self.select(&k) {
             Ok(s) => s,
             Err(r) => return Finding::err(r, ev),
