@@ -6,24 +6,122 @@ use super::{
     Blocker, CriterionReport, Evidence, GateReport, InitiativeReport, KpiReport, PolicyReport, ReferenceWindow, Report,
     SampleRecord, Summary,
 };
+use crate::eval::fast_hash::FastMap;
 use std::io::Write;
+
+/// A key as written: `"name": `.
+macro_rules! quoted {
+    ($name:literal) => {
+        concat!("\"", $name, "\": ")
+    };
+}
+
+/// Starts the field `$name` of the innermost object.
+macro_rules! key {
+    ($w:expr, $name:literal) => {
+        $w.raw_key(quoted!($name))
+    };
+}
+
+/// The data reads written so far, each once, by their index in the
+/// report's `reads` list: a KPI's status read is listed by the KPI, by
+/// the initiatives it measures and by every criterion that reads it, and
+/// is written once.
+struct Reads<'a> {
+    list: Vec<&'a Evidence>,
+    /// Hashed by what the policy and `now` decide (the KPI, the function,
+    /// the window and its bounds) and the number of samples: never by
+    /// metric data alone, so the fast hash serves.
+    index: FastMap<ReadKey<'a>, u32>,
+}
+
+impl<'a> Reads<'a> {
+    fn with_capacity(n: usize) -> Self {
+        Reads { list: Vec::with_capacity(n), index: FastMap::with_capacity_and_hasher(n, Default::default()) }
+    }
+
+    /// The index of `e` in the list, added if it is new.
+    fn index(&mut self, e: &'a Evidence) -> u32 {
+        let next = self.list.len() as u32;
+        let at = *self.index.entry(ReadKey(e)).or_insert(next);
+        if at == next {
+            self.list.push(e);
+        }
+        at
+    }
+}
+
+/// A read as a key: equal when every field is (numbers bit for bit, so
+/// a NaN sample equals itself).
+struct ReadKey<'a>(&'a Evidence);
+
+impl std::hash::Hash for ReadKey<'_> {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        let e = self.0;
+        (&e.kpi, &e.function, &e.window, e.from, e.to, e.samples.len()).hash(h);
+    }
+}
+
+impl PartialEq for ReadKey<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        same_read(self.0, other.0)
+    }
+}
+
+impl Eq for ReadKey<'_> {}
+
+fn same_num(a: Option<super::Num>, b: Option<super::Num>) -> bool {
+    a.map(|n| n.0.to_bits()) == b.map(|n| n.0.to_bits())
+}
+
+fn same_samples(a: &[SampleRecord], b: &[SampleRecord]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.time == y.time && x.value.0.to_bits() == y.value.0.to_bits())
+}
+
+fn same_read(a: &Evidence, b: &Evidence) -> bool {
+    a.kpi == b.kpi
+        && a.series == b.series
+        && a.function == b.function
+        && a.window == b.window
+        && a.from == b.from
+        && a.to == b.to
+        && same_num(a.value, b.value)
+        && a.unit == b.unit
+        && a.reason == b.reason
+        && same_samples(&a.samples, &b.samples)
+        && match (&a.reference, &b.reference) {
+            (None, None) => true,
+            (Some(x), Some(y)) => {
+                x.window == y.window && x.from == y.from && x.to == y.to && same_samples(&x.samples, &y.samples)
+            }
+            _ => false,
+        }
+}
 
 /// Writes `report` to `out`, with a final line feed.
 pub(super) fn write(report: &Report, out: impl Write) -> std::io::Result<()> {
     let mut w = JsonWriter::new(out);
+    // Most reports read each KPI's status and a window or two of it.
+    let mut reads = Reads::with_capacity(4 * report.kpis.len());
+    let r = &mut reads;
     w.open_object();
-    w.key("outcome");
+    key!(w, "outcome");
     w.str(report.outcome.as_str());
-    w.key("now");
+    key!(w, "now");
     w.str(&report.now);
-    w.key("summary");
+    key!(w, "summary");
     summary(&mut w, &report.summary);
-    w.key("initiatives");
-    w.list(&report.initiatives, initiative);
-    w.key("policies");
-    w.list(&report.policies, policy);
-    w.key("kpis");
-    w.list(&report.kpis, kpi);
+    key!(w, "initiatives");
+    w.list(&report.initiatives, |w, i| initiative(w, r, i));
+    key!(w, "policies");
+    w.list(&report.policies, |w, p| policy(w, r, p));
+    key!(w, "kpis");
+    w.list(&report.kpis, |w, k| kpi(w, r, k));
+    key!(w, "reads");
+    w.list(&reads.list, |w, e| {
+        evidence(w, e);
+        w.flush_some();
+    });
     w.close_object();
     w.finish()
 }
@@ -31,53 +129,53 @@ pub(super) fn write(report: &Report, out: impl Write) -> std::io::Result<()> {
 fn summary<W: Write>(w: &mut JsonWriter<W>, s: &Summary) {
     w.open_object();
     for (name, n) in [
-        ("pass", s.pass),
-        ("warn", s.warn),
-        ("fail", s.fail),
-        ("unknown", s.unknown),
-        ("ready", s.ready),
-        ("not_ready", s.not_ready),
+        (quoted!("pass"), s.pass),
+        (quoted!("warn"), s.warn),
+        (quoted!("fail"), s.fail),
+        (quoted!("unknown"), s.unknown),
+        (quoted!("ready"), s.ready),
+        (quoted!("not_ready"), s.not_ready),
     ] {
-        w.key(name);
+        w.raw_key(name);
         w.uint(n as u64);
     }
     w.close_object();
 }
 
-fn initiative<W: Write>(w: &mut JsonWriter<W>, i: &InitiativeReport) {
+fn initiative<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, i: &'a InitiativeReport) {
     w.open_object();
-    w.key("name");
+    key!(w, "name");
     w.str(&i.name);
-    w.key("stage");
+    key!(w, "stage");
     w.str(&i.stage);
-    w.key("ready");
+    key!(w, "ready");
     w.bool(i.ready);
-    w.key("next_gate");
+    key!(w, "next_gate");
     match &i.next_gate {
         Some(g) => {
             w.open_object();
-            w.key("from");
+            key!(w, "from");
             w.str(&g.from);
-            w.key("to");
+            key!(w, "to");
             w.str(&g.to);
             w.close_object();
         }
         None => w.null(),
     }
-    w.key("asked");
+    key!(w, "asked");
     w.bool(i.asked);
-    w.key("blocked_by");
+    key!(w, "blocked_by");
     w.list(&i.blocked_by, blocker);
-    w.key("file");
+    key!(w, "file");
     w.str(&i.file);
-    w.key("line");
+    key!(w, "line");
     w.uint(u64::from(i.line));
-    w.key("kpis");
-    w.list(&i.kpis, kpi);
-    w.key("gates");
-    w.list(&i.gates, gate);
+    key!(w, "kpis");
+    w.list(&i.kpis, |w, k| kpi(w, r, k));
+    key!(w, "gates");
+    w.list(&i.gates, |w, g| gate(w, r, g));
     if !i.evidence.is_empty() {
-        w.key("evidence");
+        key!(w, "evidence");
         w.serde(&i.evidence);
     }
     w.close_object();
@@ -86,42 +184,42 @@ fn initiative<W: Write>(w: &mut JsonWriter<W>, i: &InitiativeReport) {
 
 fn blocker<W: Write>(w: &mut JsonWriter<W>, b: &Blocker) {
     w.open_object();
-    w.key("text");
+    key!(w, "text");
     w.str(&b.text);
-    w.key("outcome");
+    key!(w, "outcome");
     w.str(b.outcome.as_str());
-    w.key("reason");
+    key!(w, "reason");
     w.str(&b.reason);
     if let Some(because) = &b.because {
-        w.key("because");
+        key!(w, "because");
         w.str(because);
     }
     w.close_object();
 }
 
-fn kpi<W: Write>(w: &mut JsonWriter<W>, k: &KpiReport) {
+fn kpi<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, k: &'a KpiReport) {
     w.open_object();
-    w.key("name");
+    key!(w, "name");
     w.str(&k.name);
-    w.key("status");
+    key!(w, "status");
     w.str(k.status.as_str());
-    w.key("value");
+    key!(w, "value");
     match k.value {
         Some(n) => w.num(n),
         None => w.null(),
     }
-    w.key("unit");
+    key!(w, "unit");
     w.str(&k.unit);
     if let Some(time) = &k.time {
-        w.key("time");
+        key!(w, "time");
         w.str(time);
     }
-    w.key("reason");
+    key!(w, "reason");
     w.str(&k.reason);
-    w.key("evidence");
-    evidence_list(w, &k.evidence);
+    key!(w, "evidence");
+    evidence_list(w, r, &k.evidence);
     if !k.labels.is_empty() {
-        w.key("labels");
+        key!(w, "labels");
         w.open_object();
         for (name, value) in &k.labels {
             w.key_escaped(name);
@@ -130,129 +228,130 @@ fn kpi<W: Write>(w: &mut JsonWriter<W>, k: &KpiReport) {
         w.close_object();
     }
     if !k.members.is_empty() {
-        w.key("members");
-        w.list(&k.members, kpi);
+        key!(w, "members");
+        w.list(&k.members, |w, m| kpi(w, r, m));
     }
     if let Some(derived) = &k.derived {
-        w.key("derived");
+        key!(w, "derived");
         w.serde(derived);
     }
     w.close_object();
     w.flush_some();
 }
 
-fn gate<W: Write>(w: &mut JsonWriter<W>, g: &GateReport) {
+fn gate<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, g: &'a GateReport) {
     w.open_object();
-    w.key("from");
+    key!(w, "from");
     w.str(&g.from);
-    w.key("to");
+    key!(w, "to");
     w.str(&g.to);
-    w.key("outcome");
+    key!(w, "outcome");
     w.str(g.outcome.as_str());
-    w.key("reason");
+    key!(w, "reason");
     w.str(&g.reason);
-    w.key("criteria");
-    w.list(&g.criteria, criterion);
+    key!(w, "criteria");
+    w.list(&g.criteria, |w, c| criterion(w, r, c));
     w.close_object();
 }
 
-fn policy<W: Write>(w: &mut JsonWriter<W>, p: &PolicyReport) {
+fn policy<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, p: &'a PolicyReport) {
     w.open_object();
-    w.key("name");
+    key!(w, "name");
     w.str(&p.name);
-    w.key("subject");
+    key!(w, "subject");
     w.str(&p.subject);
-    w.key("kind");
+    key!(w, "kind");
     w.str(&p.kind);
-    w.key("outcome");
+    key!(w, "outcome");
     w.str(p.outcome.as_str());
-    w.key("reason");
+    key!(w, "reason");
     w.str(&p.reason);
-    w.key("file");
+    key!(w, "file");
     w.str(&p.file);
-    w.key("line");
+    key!(w, "line");
     w.uint(u64::from(p.line));
-    w.key("criteria");
-    w.list(&p.criteria, criterion);
+    key!(w, "criteria");
+    w.list(&p.criteria, |w, c| criterion(w, r, c));
     w.close_object();
     w.flush_some();
 }
 
-fn criterion<W: Write>(w: &mut JsonWriter<W>, c: &CriterionReport) {
+fn criterion<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, c: &'a CriterionReport) {
     w.open_object();
-    w.key("text");
+    key!(w, "text");
     w.str(&c.text);
-    w.key("enforcement");
+    key!(w, "enforcement");
     w.str(c.enforcement.as_str());
-    w.key("outcome");
+    key!(w, "outcome");
     w.str(c.outcome.as_str());
-    w.key("holds");
+    key!(w, "holds");
     match c.holds {
         Some(b) => w.bool(b),
         None => w.null(),
     }
-    w.key("reason");
+    key!(w, "reason");
     w.str(&c.reason);
     if let Some(because) = &c.because {
-        w.key("because");
+        key!(w, "because");
         w.str(because);
     }
-    w.key("file");
+    key!(w, "file");
     w.str(&c.file);
-    w.key("line");
+    key!(w, "line");
     w.uint(u64::from(c.line));
-    w.key("column");
+    key!(w, "column");
     w.uint(u64::from(c.column));
-    w.key("evidence");
-    evidence_list(w, &c.evidence);
+    key!(w, "evidence");
+    evidence_list(w, r, &c.evidence);
     if let Some(failing) = &c.failing {
-        w.key("failing");
+        key!(w, "failing");
         w.serde(failing);
     }
     w.close_object();
 }
 
-/// The evidence of a KPI or a criterion.
-fn evidence_list<W: Write>(w: &mut JsonWriter<W>, list: &[Evidence]) {
-    w.list(list, evidence);
+/// The evidence of a KPI or a criterion: the indices of its reads in the
+/// report's `reads` list, on one line.
+fn evidence_list<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, list: &'a [Evidence]) {
+    w.inline_list(list, |w, e| w.uint(u64::from(r.index(e))));
 }
 
 fn evidence<W: Write>(w: &mut JsonWriter<W>, e: &Evidence) {
     w.open_object();
-    w.key("kpi");
+    key!(w, "kpi");
     w.str(&e.kpi);
-    w.key("series");
+    key!(w, "series");
     w.str(&e.series);
-    w.key("function");
+    key!(w, "function");
     w.str(&e.function);
     if let Some(window) = &e.window {
-        w.key("window");
+        key!(w, "window");
         w.str(window);
     }
     if let Some(from) = e.from {
-        w.key("from");
+        key!(w, "from");
         w.time(from);
     }
     if let Some(to) = e.to {
-        w.key("to");
+        key!(w, "to");
         w.time(to);
     }
     if let Some(r) = &e.reference {
-        w.key("reference");
+        key!(w, "reference");
         reference(w, r);
     }
     if let Some(value) = e.value {
-        w.key("value");
+        key!(w, "value");
         w.num(value);
     }
     if let Some(unit) = &e.unit {
-        w.key("unit");
+        key!(w, "unit");
         w.str(unit);
     }
-    w.key("samples");
+    key!(w, "samples");
     samples(w, &e.samples);
     if let Some(reason) = &e.reason {
-        w.key("reason");
+        key!(w, "reason");
         w.str(reason);
     }
     w.close_object();
@@ -260,13 +359,13 @@ fn evidence<W: Write>(w: &mut JsonWriter<W>, e: &Evidence) {
 
 fn reference<W: Write>(w: &mut JsonWriter<W>, r: &ReferenceWindow) {
     w.open_object();
-    w.key("window");
+    key!(w, "window");
     w.str(&r.window);
-    w.key("from");
+    key!(w, "from");
     w.time(r.from);
-    w.key("to");
+    key!(w, "to");
     w.time(r.to);
-    w.key("samples");
+    key!(w, "samples");
     samples(w, &r.samples);
     w.close_object();
 }

@@ -14,10 +14,36 @@ const CHUNK: usize = 1 << 16;
 /// A line break and up to 64 levels of indentation, sliced as needed.
 const LINE: &[u8; 129] = b"\n                                                                                                                                ";
 
+/// A comma, a line break and up to 63 levels of indentation.
+const COMMA_LINE: &[u8; 128] = b",\n                                                                                                                              ";
+
 /// Bytes that a JSON string cannot hold as they are: `"`, `\` and the
 /// control characters. Anything else (UTF-8 included) is copied.
 const fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// How many bytes at the start of `bytes` need no escaping, found eight
+/// at a time (a word with a byte below 0x20, a `"` or a `\` stops the
+/// fast scan; the caller looks at the rest byte by byte).
+fn plain_prefix(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` is zero: `(x - ONES) & !x & HIGH` is non-zero (exact
+    // for the lowest such byte, which is all the scan needs).
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut at = 0;
+    while at + 8 <= bytes.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        let v = u64::from_le_bytes(word);
+        let control = v.wrapping_sub(0x20 * ONES) & !v & HIGH;
+        if control | zero(v ^ (u64::from(b'"') * ONES)) | zero(v ^ (u64::from(b'\\') * ONES)) != 0 {
+            break;
+        }
+        at += 8;
+    }
+    at
 }
 
 /// Sample times written recently, each kept formatted in the slot its
@@ -78,6 +104,10 @@ impl<W: Write> JsonWriter<W> {
 
     fn newline(&mut self) {
         let mut width = 2 * self.indent;
+        if width < LINE.len() {
+            self.buf.extend_from_slice(&LINE[..=width]);
+            return;
+        }
         let mut start = 0;
         loop {
             let take = width.min(LINE.len() - 1);
@@ -116,10 +146,7 @@ impl<W: Write> JsonWriter<W> {
 
     /// Starts the next value of a list opened by [`JsonWriter::open_list`].
     pub(super) fn item(&mut self) {
-        if !std::mem::take(&mut self.first) {
-            self.buf.push(b',');
-        }
-        self.newline();
+        self.raw_key("");
     }
 
     /// Closes a list opened by [`JsonWriter::open_list`].
@@ -132,16 +159,20 @@ impl<W: Write> JsonWriter<W> {
         self.first = false;
     }
 
-    /// Starts the field `name` of the innermost object (`name` needs no
-    /// escaping: it is one of the report's own keys).
-    pub(super) fn key(&mut self, name: &str) {
-        if !std::mem::take(&mut self.first) {
-            self.buf.push(b',');
+    /// Starts a field of the innermost object: `quoted` is its key as
+    /// written (`"name": `), one of the report's own.
+    pub(super) fn raw_key(&mut self, quoted: &str) {
+        let width = 2 * self.indent;
+        if width < COMMA_LINE.len() - 2 {
+            let start = usize::from(std::mem::take(&mut self.first));
+            self.buf.extend_from_slice(&COMMA_LINE[start..width + 2]);
+        } else {
+            if !std::mem::take(&mut self.first) {
+                self.buf.push(b',');
+            }
+            self.newline();
         }
-        self.newline();
-        self.buf.push(b'"');
-        self.buf.extend_from_slice(name.as_bytes());
-        self.buf.extend_from_slice(b"\": ");
+        self.buf.extend_from_slice(quoted.as_bytes());
     }
 
     /// Starts a field whose name comes from the data (escaped).
@@ -164,8 +195,7 @@ impl<W: Write> JsonWriter<W> {
     }
 
     /// A list of plain values, on one line: `[a, b]` (`[]` when empty).
-    #[allow(dead_code)]
-    pub(super) fn inline_list<T>(&mut self, values: &[T], mut each: impl FnMut(&mut Self, &T)) {
+    pub(super) fn inline_list<'v, T>(&mut self, values: &'v [T], mut each: impl FnMut(&mut Self, &'v T)) {
         self.buf.push(b'[');
         for (i, v) in values.iter().enumerate() {
             if i > 0 {
@@ -177,7 +207,7 @@ impl<W: Write> JsonWriter<W> {
     }
 
     /// A list of values each on its own line (`[]` when empty).
-    pub(super) fn list<T>(&mut self, values: &[T], mut each: impl FnMut(&mut Self, &T)) {
+    pub(super) fn list<'v, T>(&mut self, values: &'v [T], mut each: impl FnMut(&mut Self, &'v T)) {
         self.open_list();
         for v in values {
             self.item();
@@ -191,32 +221,38 @@ impl<W: Write> JsonWriter<W> {
         let bytes = s.as_bytes();
         self.buf.push(b'"');
         let mut start = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            if !needs_escape(b) {
-                continue;
+        let mut at = plain_prefix(bytes);
+        while at < bytes.len() {
+            let b = bytes[at];
+            if needs_escape(b) {
+                self.buf.extend_from_slice(&bytes[start..at]);
+                self.escape(b);
+                start = at + 1;
             }
-            self.buf.extend_from_slice(&bytes[start..i]);
-            start = i + 1;
-            let short: &[u8] = match b {
-                b'"' => b"\\\"",
-                b'\\' => b"\\\\",
-                b'\n' => b"\\n",
-                b'\r' => b"\\r",
-                b'\t' => b"\\t",
-                0x08 => b"\\b",
-                0x0c => b"\\f",
-                _ => {
-                    const HEX: &[u8; 16] = b"0123456789abcdef";
-                    self.buf.extend_from_slice(b"\\u00");
-                    self.buf.push(HEX[usize::from(b >> 4)]);
-                    self.buf.push(HEX[usize::from(b & 0xf)]);
-                    continue;
-                }
-            };
-            self.buf.extend_from_slice(short);
+            at += 1;
         }
         self.buf.extend_from_slice(&bytes[start..]);
         self.buf.push(b'"');
+    }
+
+    fn escape(&mut self, b: u8) {
+        let short: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                self.buf.extend_from_slice(b"\\u00");
+                self.buf.push(HEX[usize::from(b >> 4)]);
+                self.buf.push(HEX[usize::from(b & 0xf)]);
+                return;
+            }
+        };
+        self.buf.extend_from_slice(short);
     }
 
     /// `null`.
