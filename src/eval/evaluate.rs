@@ -140,6 +140,9 @@ struct Evaluator<'a> {
     /// The source text of expressions by file and span ([`source_text`]):
     /// a top-level gate's criteria are quoted for every initiative.
     texts: RefCell<FastMap<(FileId, u32, u32), String>>,
+    /// Each criterion's text in the report (`require acc_7 for 7d`), by
+    /// file and the criterion's span.
+    criterion_texts: RefCell<FastMap<(FileId, u32, u32), String>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -151,6 +154,7 @@ impl<'a> Evaluator<'a> {
             now: metrics.now,
             kpi_cache: RefCell::new(BTreeMap::new()),
             texts: RefCell::new(FastMap::default()),
+            criterion_texts: RefCell::new(FastMap::default()),
         }
     }
 
@@ -218,6 +222,18 @@ impl<'a> Evaluator<'a> {
         t
     }
 
+    /// A criterion's text in the report: its enforcement and its
+    /// expression's [`source_text`], computed once.
+    fn criterion_text(&self, file: FileId, c: &ast::Criterion) -> String {
+        let key = (file, c.span.start, c.span.end);
+        if let Some(t) = self.criterion_texts.borrow().get(&key) {
+            return t.clone();
+        }
+        let t = format!("{} {}", c.enforcement.as_str(), self.text_of(file, &c.expr));
+        self.criterion_texts.borrow_mut().insert(key, t.clone());
+        t
+    }
+
     fn is_user(&self, file: FileId) -> bool {
         !stdlib::is_std_path(&self.files.get(file).path)
     }
@@ -255,7 +271,8 @@ impl<'a> Evaluator<'a> {
                 })
                 .collect(),
         );
-        let kpis = kpis.into_iter().map(|k| self.kpi(k)).collect();
+        // Each KPI is listed once: its report leaves the cache.
+        let kpis = kpis.into_iter().map(|k| self.take_kpi(k)).collect();
 
         // No gate is asked yet: the outcome is the policies' ([`Report::ask`]).
         let mut report = Report {
@@ -270,15 +287,26 @@ impl<'a> Evaluator<'a> {
         report
     }
 
+    /// The KPI's report, made once and copied from the cache after.
     fn kpi(&self, id: DeclId) -> KpiReport {
         if let Some(r) = self.kpi_cache.borrow().get(&id) {
             return r.clone();
         }
+        let r = self.kpi_report(id);
+        self.kpi_cache.borrow_mut().insert(id, r.clone());
+        r
+    }
+
+    /// The KPI's report, taken out of the cache (its last use).
+    fn take_kpi(&self, id: DeclId) -> KpiReport {
+        let cached = self.kpi_cache.borrow_mut().remove(&id);
+        cached.unwrap_or_else(|| self.kpi_report(id))
+    }
+
+    fn kpi_report(&self, id: DeclId) -> KpiReport {
         if self.model.is_family(id) {
             let members: Vec<KpiReport> = self.model.members(id).into_iter().map(|m| self.kpi(m)).collect();
-            let r = super::family::report(self.model, id, members);
-            self.kpi_cache.borrow_mut().insert(id, r.clone());
-            return r;
+            return super::family::report(self.model, id, members);
         }
         self.metrics.take_evidence();
         let f = self.metrics.status_finding(id);
@@ -286,7 +314,7 @@ impl<'a> Evaluator<'a> {
         let evidence = self.metrics.take_evidence();
         let d = self.model.decl(id);
         let unit = d.measure_unit().name();
-        let r = match f.result {
+        match f.result {
             Ok((state, sample)) => KpiReport {
                 name: d.name.clone(),
                 status: match state {
@@ -315,9 +343,7 @@ impl<'a> Evaluator<'a> {
                 members: Vec::new(),
                 derived: self.metrics.derived_report(id),
             },
-        };
-        self.kpi_cache.borrow_mut().insert(id, r.clone());
-        r
+        }
     }
 
     fn initiative(&self, id: DeclId, top_gates: &[GateId]) -> InitiativeReport {
@@ -495,7 +521,7 @@ impl<'a> Evaluator<'a> {
         env.at_risk.set(false);
         let at = src.line_col(c.span.start as usize);
         CriterionReport {
-            text: format!("{} {}", c.enforcement.as_str(), self.text_of(file, &c.expr)),
+            text: self.criterion_text(file, c),
             enforcement,
             outcome,
             holds,
