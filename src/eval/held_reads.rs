@@ -57,7 +57,7 @@ impl StoreMetrics<'_> {
             };
             return self.derived_held(kpi, &k, target, (from, cover_at), &dur, ev);
         }
-        let shown = k.show_threshold(self.model, target);
+        let shown = self.show_threshold(&k, target);
         let series = match self.select(&k) {
             Ok(s) => s,
             Err(r) => return Finding::err(r, ev),

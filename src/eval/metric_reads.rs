@@ -195,10 +195,16 @@ pub struct StoreMetrics<'a> {
     /// once (every read's evidence names them).
     pub(super) selectors: RefCell<FastMap<DeclId, String>>,
     pub(super) series_selectors: RefCell<FastMap<*const Series, String>>,
+    /// Thresholds as shown, by operator, unit and bound (the first
+    /// [`THRESHOLDS_KEPT`]).
+    pub(super) thresholds: RefCell<Vec<(CmpOp, MeasureUnit, Value, String)>>,
     /// Computed `target` and `warn` bounds, and the KPIs whose bounds are
     /// being computed (a bound that reads its own KPI's status is unknown).
     pub(super) bounds: bounds::Cache,
 }
+
+/// How many distinct thresholds [`StoreMetrics::show_threshold`] keeps.
+const THRESHOLDS_KEPT: usize = 32;
 
 /// A window read: the KPI, the function (the built-in's own name when it
 /// is one, so that a lookup allocates nothing), the window and its offset
@@ -251,6 +257,7 @@ impl<'a> StoreMetrics<'a> {
             latests: RefCell::new(FastMap::default()),
             selectors: RefCell::new(FastMap::default()),
             series_selectors: RefCell::new(FastMap::default()),
+            thresholds: RefCell::new(Vec::new()),
             bounds: bounds::Cache::default(),
         }
     }
@@ -304,6 +311,20 @@ impl<'a> StoreMetrics<'a> {
             max_age,
             max_age_nanos: secs_to_nanos_floor(max_age).unwrap_or(if max_age.is_negative() { -1 } else { i64::MAX }),
         }
+    }
+
+    /// [`KpiInfo::show_threshold`], formatted once per threshold and unit
+    /// (most KPIs of a policy share a few: `>= 92%`).
+    pub(super) fn show_threshold(&self, k: &KpiInfo, (op, v): (CmpOp, &Value)) -> String {
+        let mut shown = self.thresholds.borrow_mut();
+        if let Some((.., text)) = shown.iter().find(|(o, u, x, _)| *o == op && *u == k.unit && x == v) {
+            return text.clone();
+        }
+        let text = k.show_threshold(self.model, (op, v));
+        if shown.len() < THRESHOLDS_KEPT {
+            shown.push((op, k.unit.clone(), v.clone(), text.clone()));
+        }
+        text
     }
 
     /// [`KpiInfo::selector`], formatted once per KPI.
@@ -449,13 +470,13 @@ impl<'a> StoreMetrics<'a> {
     /// Where an exact value stands against the target and the warn band,
     /// with the words for it (`meets `>= 92%` but is `< 94%` (its `warn`)`).
     fn classify(&self, k: &KpiInfo, target: (CmpOp, &Value), exact: Rational) -> Result<(KpiState, String), String> {
-        let shown = k.show_threshold(self.model, target);
+        let shown = self.show_threshold(k, target);
         if !k.meets(target, exact)? {
             return Ok((KpiState::Missed, format!("misses `{shown}`")));
         }
         if let Some(w) = k.warn() {
             if k.meets(w, exact)? {
-                let w = k.show_threshold(self.model, w);
+                let w = self.show_threshold(k, w);
                 return Ok((KpiState::AtRisk, format!("meets `{shown}` but is `{w}` (its `warn`)")));
             }
         }
