@@ -158,12 +158,15 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// The reports of `initiatives`, in order. With two `workers`, the second
-    /// half is evaluated on another thread with its own reads and caches
-    /// (evaluation is a pure function of the model, the store and `now`, so
-    /// the reports are the same). Should the shared step budget run out
-    /// meanwhile, where it ran out would depend on timing: then everything
-    /// is evaluated again on one thread, so the report stays deterministic.
+    /// The reports of `initiatives`, in order, and of the policies. With
+    /// two `workers`, the second half of the initiatives and then the
+    /// policies are evaluated on another thread with its own reads and
+    /// caches (evaluation is a pure function of the model, the store and
+    /// `now`, so the reports are the same; the policies balance the other
+    /// thread's building of its series index). Should the shared step
+    /// budget run out meanwhile, where it ran out would depend on timing:
+    /// then everything is evaluated again on one thread, so the report
+    /// stays deterministic.
     fn initiatives(
         &self,
         initiatives: &[DeclId],
@@ -171,25 +174,26 @@ impl<'a> Evaluator<'a> {
         store: &MetricStore,
         opts: &EvalOptions,
         workers: usize,
-    ) -> Vec<InitiativeReport> {
+    ) -> (Vec<InitiativeReport>, Vec<PolicyReport>) {
         let one = |ev: &Evaluator<'_>, ids: &[DeclId]| -> Vec<InitiativeReport> {
             ids.iter().map(|id| ev.initiative(*id, top_gates)).collect()
         };
         if workers < 2 || initiatives.len() < PARALLEL_FROM {
-            return one(self, initiatives);
+            return (one(self, initiatives), self.policies());
         }
         let (first, second) = initiatives.split_at(initiatives.len() / 2);
         let (model, files) = (self.model, self.files);
-        let reports = std::thread::scope(|scope| {
+        let decided = std::thread::scope(|scope| {
             let other = scope.spawn(move || {
                 let metrics = StoreMetrics::new(model, store, opts);
                 let ev = Evaluator::new(model, files, &metrics);
                 let reports = one(&ev, second);
-                (reports, ev.kpi_cache.into_inner())
+                let policies = ev.policies();
+                (reports, policies, ev.kpi_cache.into_inner())
             });
             let mut reports = one(self, first);
             match other.join() {
-                Ok((rest, kpis)) => {
+                Ok((rest, policies, kpis)) => {
                     reports.extend(rest);
                     // The KPI list at the end reads them all: keep the
                     // other half's too (the same reports either way).
@@ -197,18 +201,18 @@ impl<'a> Evaluator<'a> {
                     for (id, report) in kpis {
                         cache.entry(id).or_insert(report);
                     }
+                    (reports, policies)
                 }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
-            reports
         });
         if self.model.budget.exhausted() {
             self.model.budget.reset(interp::step_limit(self.model, interp::MAX_EVAL_STEPS_EVAL));
             self.kpi_cache.borrow_mut().clear();
             self.metrics.clear_caches();
-            return one(self, initiatives);
+            return (one(self, initiatives), self.policies());
         }
-        reports
+        decided
     }
 
     /// [`source_text`] of `e` in `file`, computed once.
@@ -259,8 +263,7 @@ impl<'a> Evaluator<'a> {
         );
         let top_gates: Vec<GateId> =
             (0..self.model.gates.len()).map(GateId::new).filter(|g| self.model.gates[*g].owner.is_none()).collect();
-        let init_reports = self.initiatives(&initiatives, &top_gates, store, opts, workers);
-        let policies = self.policies();
+        let (init_reports, policies) = self.initiatives(&initiatives, &top_gates, store, opts, workers);
 
         let kpis: Vec<DeclId> = self.sorted(
             (0..self.model.decls.len() as u32)
