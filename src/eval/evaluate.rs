@@ -644,6 +644,33 @@ mod tests {
     }
 
     #[test]
+    fn a_threshold_is_shown_in_each_kpis_own_unit() {
+        // The same bound (a quarter of a second) in two units, and the same
+        // number (0.25) as a ratio: the thresholds kept as text are told
+        // apart by unit as well as by bound.
+        let mut loader = crate::analysis::MemoryLoader::default();
+        let text = "kpi a { metric \"m\" labels { i \"a\" } unit ms target <= 250ms }\n\
+                    kpi b { metric \"m\" labels { i \"b\" } unit s target <= 250ms }\n\
+                    kpi c { metric \"m\" labels { i \"c\" } unit ratio target <= 0.25 }\n";
+        loader.insert("p.compel", text.to_string());
+        let analysis = crate::analysis::analyze(&["p.compel".to_string()], &loader);
+        assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
+        let now = 1_795_478_400 * NANOS_PER_SEC;
+        let store: MetricStore = ["a", "b", "c"]
+            .iter()
+            .map(|i| {
+                let labels: crate::eval::metrics::Labels = [("i".to_string(), i.to_string())].into_iter().collect();
+                Series::with_samples("m", labels, vec![Sample { time: now - NANOS_PER_SEC, value: 0.1 }])
+            })
+            .collect();
+        let report = run(&analysis, &store, 1);
+        let reason = |k: &str| report.kpi(k).map(|r| r.reason.clone()).unwrap_or_default();
+        assert!(reason("a").ends_with("meets `<= 250ms`"), "{}", reason("a"));
+        assert!(reason("b").ends_with("meets `<= 0.25s`"), "{}", reason("b"));
+        assert!(reason("c").ends_with("meets `<= 25%`"), "{}", reason("c"));
+    }
+
+    #[test]
     fn a_spent_budget_is_spent_the_same_way_whatever_the_workers() {
         // A quadratic policy over the initiatives runs the budget out while
         // the gates are evaluated: the fallback keeps the report exact.

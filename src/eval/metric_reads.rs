@@ -194,7 +194,7 @@ pub struct StoreMetrics<'a> {
     /// Each KPI's selector and each selected series' selector, formatted
     /// once (every read's evidence names them).
     pub(super) selectors: RefCell<FastMap<DeclId, String>>,
-    pub(super) series_selectors: RefCell<FastMap<*const Series, String>>,
+    pub(super) series_selectors: RefCell<FastMap<usize, String>>,
     /// Thresholds as shown, by operator, unit and bound (the first
     /// [`THRESHOLDS_KEPT`]).
     pub(super) thresholds: RefCell<Vec<(CmpOp, MeasureUnit, Value, String)>>,
@@ -339,7 +339,8 @@ impl<'a> StoreMetrics<'a> {
 
     /// [`Series::selector`], formatted once per series.
     pub(super) fn series_selector(&self, series: &'a Series) -> String {
-        let key: *const Series = series;
+        // By address: the store is borrowed, so its series do not move.
+        let key = series as *const Series as usize;
         if let Some(s) = self.series_selectors.borrow().get(&key) {
             return s.clone();
         }
