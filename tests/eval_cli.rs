@@ -201,7 +201,7 @@ fn latency_spike_decides_every_row_of_expected() {
     assert_eq!(acc["unit"], "percent");
     assert!(acc["reason"].as_str().unwrap().contains("`< 94%`"), "{acc:#}");
     // Only the scoring-v2 series is read.
-    assert_eq!(read(&r, &acc, 0)["series"], "fraud_model_accuracy{model=\"scoring-v2\"}");
+    assert_eq!(read(&r, acc, 0)["series"], "fraud_model_accuracy{model=\"scoring-v2\"}");
     assert_eq!(kpi(&r, "latency_p95")["status"], "met");
     assert_eq!(kpi(&r, "latency_p95")["value"], 199);
     assert_eq!(kpi(&r, "latency_p95")["unit"], "ms");
@@ -224,7 +224,7 @@ fn latency_spike_decides_every_row_of_expected() {
     assert_eq!(spike["file"], "acme/acme.compel");
     assert_eq!(spike["line"], 76);
     assert_eq!(spike["column"], 5);
-    let ev = read(&r, &spike, 0);
+    let ev = read(&r, spike, 0);
     assert_eq!(ev["function"], "for");
     assert_eq!(ev["from"], "2026-11-17T00:00:00Z");
     assert_eq!(ev["to"], NOW);
@@ -233,7 +233,7 @@ fn latency_spike_decides_every_row_of_expected() {
 
     let psi = criterion(&r, "require avg(feature_psi, 7d) < 0.15");
     assert_eq!(psi["outcome"], "pass");
-    let ev = read(&r, &psi, 0);
+    let ev = read(&r, psi, 0);
     assert_eq!(ev["function"], "avg");
     assert_eq!(ev["samples"].as_array().map(Vec::len), Some(7));
     assert!((ev["value"].as_f64().unwrap() - 0.11).abs() < 1e-12, "mean of the 7 samples is 0.11: {ev:#}");
@@ -308,8 +308,8 @@ fn snapshot_cannot_show_seven_days() {
     assert_eq!(criterion(&r, "require accuracy")["outcome"], "pass");
     let psi = criterion(&r, "require avg(feature_psi, 7d) < 0.15");
     assert_eq!(psi["outcome"], "pass");
-    assert_eq!(read(&r, &psi, 0)["value"], 0.09);
-    assert_eq!(read(&r, &psi, 0)["samples"].as_array().map(Vec::len), Some(1));
+    assert_eq!(read(&r, psi, 0)["value"], 0.09);
+    assert_eq!(read(&r, psi, 0)["samples"].as_array().map(Vec::len), Some(1));
     let held = criterion(&r, "require latency_p95 for 7d");
     assert_eq!(held["outcome"], "unknown");
     assert_eq!(held["holds"], Value::Null);
@@ -1426,8 +1426,8 @@ fn a_kpi_query_is_fetched_as_promql_and_selected_by_its_labels() {
     // The plain KPI reads the raw samples alone: the query's points (dated
     // five minutes before their steps) never merge into its series.
     let raw = kpi(&r, "raw_acc");
-    assert_eq!(read(&r, &raw, 0)["series"], "fraud_model_accuracy{model=\"scoring-v2\"}", "{r:#}");
-    let plain_time = read(&r, &raw, 0)["samples"][0][0].clone();
+    assert_eq!(read(&r, raw, 0)["series"], "fraud_model_accuracy{model=\"scoring-v2\"}", "{r:#}");
+    let plain_time = read(&r, raw, 0)["samples"][0][0].clone();
     let query_time = read(&r, kpi(&r, "acc"), 0)["samples"][0][0].clone();
     assert_eq!(plain_time, "2026-11-23T00:00:00Z", "{r:#}");
     assert_eq!(query_time, "2026-11-22T23:55:00Z", "{r:#}");

@@ -34,6 +34,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use super::{parse_selector, strip_bom};
 use crate::eval::metrics::{format_rfc3339, format_selector, parse_rfc3339, Labels, MetricsError, Sample, Series};
+use places::{KeyAt, KeySeed, SeriesAt};
 
 /// Reads a JSON metrics document (series or snapshot form, see the module
 /// docs). Snapshot values become one sample at the snapshot's `"@time"`,
@@ -459,54 +460,6 @@ struct SeriesSeed {
     path: SeriesAt,
 }
 
-/// Where a series is in the document (`series[3]`), written out only
-/// when a message needs it.
-#[derive(Clone, Copy)]
-struct SeriesAt(usize);
-
-impl fmt::Display for SeriesAt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "series[{}]", self.0)
-    }
-}
-
-/// A key of a series (`series[3].labels`), written out only when a
-/// message needs it.
-#[derive(Clone, Copy)]
-struct KeyAt(SeriesAt, &'static str);
-
-impl fmt::Display for KeyAt {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.0, self.1)
-    }
-}
-
-/// An object key, borrowed from the document when it has no escapes.
-struct KeySeed;
-
-impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Cow<'de, str>;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Cow<'de, str>, D::Error> {
-        d.deserialize_str(KeySeed)
-    }
-}
-
-impl<'de> Visitor<'de> for KeySeed {
-    type Value = Cow<'de, str>;
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a key")
-    }
-    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Borrowed(v))
-    }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Owned(v.to_string()))
-    }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Cow<'de, str>, E> {
-        Ok(Cow::Owned(v))
-    }
-}
-
 impl SeriesSeed {
     fn wrong(&self, found: &str) -> String {
         format!("{}: expected a series {{\"metric\", \"labels\", \"samples\"}}, found {found}", self.path)
@@ -740,5 +693,6 @@ impl<'de> Visitor<'de> for SampleSeed {
     }
 }
 
+mod places;
 #[cfg(test)]
 mod tests;
