@@ -133,3 +133,34 @@ fn the_models_most_numerous_items_stay_small() {
     assert_eq!(size_of::<compel::check::Attr>(), 128, "a model attribute");
     assert_eq!(size_of::<compel::check::Reference>(), 56, "a reference");
 }
+
+/// The command line checks without the editor's references
+/// (`Settings::references`, off in `compel check`): every fixture and the
+/// example give the same diagnostics and the same scoped names (which the
+/// evaluator reads) either way, and no other reference is kept.
+#[test]
+fn checking_without_references_gives_the_same_diagnostics() {
+    use compel::analysis::Settings;
+    use compel::check::Target;
+    let mut paths: Vec<String> = Vec::new();
+    insta::glob!("fixtures/check/*/*.compel", |path| paths.push(relative(path)));
+    let acme = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/examples/acme");
+    let acme_roots = compel::cli::collect_paths(&[acme.into()]).expect("examples exist");
+    let mut runs: Vec<Vec<String>> = paths.into_iter().map(|p| vec![p]).collect();
+    runs.push(acme_roots);
+    for roots in runs {
+        let paths: Vec<std::path::PathBuf> = roots.iter().map(Into::into).collect();
+        let projects = Projects::for_paths(&paths).expect("the fixture's compel.toml is valid");
+        let with = analyze_project(&roots, &projects.loader(), &projects.settings());
+        let lean = Settings { references: false, ..projects.settings() };
+        let without = analyze_project(&roots, &projects.loader(), &lean);
+        assert_eq!(with.diagnostics, without.diagnostics, "{roots:?}");
+        let mut scoped_with: Vec<_> = with.model.scoped.iter().map(|(k, v)| format!("{k:?} {v:?}")).collect();
+        let mut scoped_without: Vec<_> = without.model.scoped.iter().map(|(k, v)| format!("{k:?} {v:?}")).collect();
+        scoped_with.sort();
+        scoped_without.sort();
+        assert_eq!(scoped_with, scoped_without, "{roots:?}");
+        assert!(without.model.references.iter().all(|r| matches!(r.target, Target::Scoped(_))), "{roots:?}");
+        assert!(with.model.references.len() >= without.model.references.len());
+    }
+}

@@ -56,9 +56,12 @@ impl Checker<'_> {
             );
             return None;
         }
-        self.model
-            .references
-            .push(Reference { at: FileSpan::new(file, a.name.span), target: Target::Attribute(kind, name.clone()) });
+        if self.references {
+            self.model.references.push(Reference {
+                at: FileSpan::new(file, a.name.span),
+                target: Target::Attribute(kind, name.clone()),
+            });
+        }
         let value = match (spec, ext) {
             (Some(spec), _) => self.attr_value(file, spec, &a.value, id),
             (None, Some(at)) => self.ext_value(file, kind, at, &a.value),
