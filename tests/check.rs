@@ -164,3 +164,49 @@ fn checking_without_references_gives_the_same_diagnostics() {
         assert!(with.model.references.len() >= without.model.references.len());
     }
 }
+
+/// The model reads each gate's and policy's criteria in place in the
+/// syntax tree rather than holding a copy: about 4 KB per initiative of
+/// the benchmark's policy set (`docs/performance.md`, memory of `check`).
+#[test]
+fn the_model_shares_the_trees_criteria() {
+    use compel::analysis::MemoryLoader;
+    use compel::syntax::ast::{Item, Member};
+    let mut files = MemoryLoader::default();
+    files.insert(
+        "p.compel",
+        "person sam { name \"Sam\" role CEO }\nprogram prog { sponsor sam review_every 30d last_review 2026-11-01 }\n\
+         initiative i { program prog owner \"t@example.com\" stage model\n  gate model -> produce { require count(datasets) >= 1 }\n}\n\
+         gate model -> produce { expect program.review_every <= 30d }\n\
+         policy owned for initiative { require owner != \"\" }\n",
+    );
+    let analysis = analyze(&["p.compel".to_string()], &files);
+    let (id, _) = analysis.files.iter().find(|(_, f)| f.path == "p.compel").expect("loaded");
+    let file = id.0 as usize;
+    let ast = &analysis.asts[file];
+    let mut tree = Vec::new();
+    for item in &ast.items {
+        match item {
+            Item::Decl(d) => tree.extend(d.members.iter().filter_map(|m| match m {
+                Member::Gate(g) => Some(&g.criteria),
+                _ => None,
+            })),
+            Item::Gate(g) => tree.push(&g.criteria),
+            Item::Policy(p) => tree.push(&p.criteria),
+            _ => {}
+        }
+    }
+    assert_eq!(tree.len(), 3);
+    let model = &analysis.model;
+    let held: Vec<_> = model
+        .gates
+        .iter()
+        .filter(|g| g.file.0 as usize == file)
+        .map(|g| &g.criteria)
+        .chain(model.policies.iter().filter(|p| p.file.0 as usize == file).map(|p| &p.criteria))
+        .collect();
+    assert_eq!(held.len(), 3);
+    for c in tree {
+        assert!(held.iter().any(|h| h.shares(c)), "the model holds a copy of {c:?}");
+    }
+}

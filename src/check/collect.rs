@@ -147,11 +147,11 @@ impl<'a> Checker<'a> {
         });
         self.ast_decls.push(d);
         self.model.definitions.push((FileSpan::new(file, d.name.span), Symbol::Decl(id)));
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: HashMap<&str, Span> = HashMap::new();
         for m in &d.members {
             match m {
                 ast::Member::Decl(child) => {
-                    if let Some(prev) = seen.get(&child.name.name) {
+                    if let Some(prev) = seen.get(child.name.name.as_str()) {
                         self.diags.push(
                             Diagnostic::at(
                                 Code::DuplicateName,
@@ -162,7 +162,7 @@ impl<'a> Checker<'a> {
                             .with_label(FileSpan::new(file, *prev), "first declared here"),
                         );
                     }
-                    seen.insert(child.name.name.clone(), child.name.span);
+                    seen.insert(&child.name.name, child.name.span);
                     if let Some(cid) = self.collect_decl(file, child, Some(id)) {
                         self.model.decls[id.0 as usize].children.push(cid);
                     }

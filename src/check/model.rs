@@ -148,7 +148,7 @@ pub struct GateDef {
     /// The initiative that declares it; `None` for a top-level gate.
     pub owner: Option<DeclId>,
     /// The criteria.
-    pub criteria: Vec<ast::Criterion>,
+    pub criteria: ast::Criteria,
     /// The whole gate.
     pub span: Span,
     /// Its doc comment.
@@ -169,7 +169,7 @@ pub struct PolicyDef {
     /// The optional filter.
     pub filter: Option<Expr>,
     /// The criteria.
-    pub criteria: Vec<ast::Criterion>,
+    pub criteria: ast::Criteria,
     /// The whole policy.
     pub span: Span,
     /// Its doc comment.
