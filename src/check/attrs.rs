@@ -216,7 +216,7 @@ impl Checker<'_> {
     /// A list of references to declarations of `kind`, every item
     /// resolved (each one that is not is reported).
     fn ref_list_value(&mut self, file: FileId, spec: &AttrSpec, items: &[Expr], kind: Kind) -> AttrVal {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for item in items {
             match self.resolve_ref(file, item, kind, spec.name) {

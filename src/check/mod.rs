@@ -37,7 +37,9 @@ pub mod value;
 use std::collections::HashMap;
 
 pub use ids::{DeclId, GateId};
-pub use model::{Attr, AttrVal, BuiltinDef, Decl, GateDef, LetDef, Model, PolicyDef, Reference, Symbol, Target};
+pub use model::{
+    Attr, AttrVal, BuiltinDef, Decl, GateDef, Labels, LetDef, Model, PolicyDef, Reference, Symbol, Target,
+};
 pub use schema::{AttrSpec, AttrType, Kind};
 pub use value::{MeasureUnit, Ty, Value};
 
@@ -87,6 +89,10 @@ pub fn check_with(
         broken_extends: Vec::new(),
     };
     cx.model.visible = visible;
+    let (decls, gates) = collect::count(asts);
+    cx.model.decls.reserve_exact(decls);
+    cx.ast_decls.reserve_exact(decls);
+    cx.model.gates.reserve_exact(gates);
     for (i, file) in asts.iter().enumerate() {
         cx.collect(FileId(i as u32), file);
     }

@@ -586,6 +586,8 @@ impl Parser<'_> {
             }
         }
         self.punct_or_no("}")?;
+        // Most selectors have one or two labels: no spare capacity.
+        entries.shrink_to_fit();
         Ok(MapLit { entries, span: self.node(start) })
     }
 
