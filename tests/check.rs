@@ -161,6 +161,7 @@ fn checking_without_references_gives_the_same_diagnostics() {
         scoped_without.sort();
         assert_eq!(scoped_with, scoped_without, "{roots:?}");
         assert!(without.model.references.iter().all(|r| matches!(r.target, Target::Scoped(_))), "{roots:?}");
+        assert!(without.model.definitions.is_empty(), "{roots:?}");
         assert!(with.model.references.len() >= without.model.references.len());
     }
 }
@@ -209,4 +210,20 @@ fn the_model_shares_the_trees_criteria() {
     for c in tree {
         assert!(held.iter().any(|h| h.shares(c)), "the model holds a copy of {c:?}");
     }
+}
+
+/// A KPI's label selector is a sorted slice in the model (a `BTreeMap`'s
+/// smallest node has room for eleven pairs): it keeps a map's meaning,
+/// each label once and the last one written winning, in label order.
+#[test]
+fn labels_keep_a_maps_meaning() {
+    use std::collections::BTreeMap;
+    let pairs = [("model", "m1"), ("env", "prod"), ("model", "m2"), ("az", "1")];
+    let owned = || pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+    let labels: compel::check::Labels = owned().collect();
+    let map: BTreeMap<String, String> = owned().collect();
+    assert_eq!(labels.iter().collect::<Vec<_>>(), map.iter().collect::<Vec<_>>());
+    assert!(labels.contains_key("env") && labels.contains_key("az") && !labels.contains_key("zone"));
+    assert_eq!(format!("{labels:?}"), format!("{map:?}"));
+    assert_eq!(compel::check::Labels::from(map.clone()), labels);
 }
