@@ -24,8 +24,9 @@
 # COMPEL_BENCH_SMALL_N (1000), COMPEL_BENCH_PROMETHEUS=0 to skip Prometheus,
 # COMPEL_BENCH_LSP=0 to skip the language server, CEDAR_VERSION (4.14.1),
 # COMPEL_BENCH_BASELINE=path/to/another/compel to time an older build in the
-# same rounds (before/after; the language server's too, edit by edit), COMPEL_BENCH_ONLY=compare,memory,instructions,
-# diff,startup,prometheus,report,lsp to run some sections only; COMPEL_BENCH_SERVE=0
+# same rounds (before/after; the language server's too, edit by edit),
+# COMPEL_BENCH_ONLY=compare,memory,instructions,compile,diff,startup,prometheus,
+# report,lsp to run some sections only; COMPEL_BENCH_SERVE=0
 # skips the `compel compile` / `compel serve` table (benches/serve.rs).
 set -euo pipefail
 

@@ -10,6 +10,8 @@
 //! - peak memory (`/usr/bin/time -v`);
 //! - instruction counts (valgrind's callgrind): the check/eval/cedar ratios
 //!   and the scaling again, free of the machine's noise;
+//! - `compel compile --target prometheus` of the N-initiative workload,
+//!   against `compel check` (issue 19's target: under 1 s);
 //! - `compel diff` between two git revisions of the N-initiative workload
 //!   differing in 1% of the thresholds, against one `compel check`;
 //! - startup: `compel check` of a one-initiative file;
@@ -34,7 +36,7 @@
 //! `COMPEL_BENCH_CACHE` (default `bench/.cache`), `COMPEL_BENCH_BASELINE`
 //! (another `compel` binary, timed in the same rounds: before/after),
 //! `COMPEL_BENCH_ONLY` (a comma list of sections: `compare`, `memory`,
-//! `instructions`, `diff`, `startup`, `prometheus`, `report`, `lsp`).
+//! `instructions`, `compile`, `diff`, `startup`, `prometheus`, `report`, `lsp`).
 
 #![allow(clippy::expect_used, clippy::unwrap_used, missing_docs)]
 
@@ -275,6 +277,13 @@ fn ms(t: f64) -> String {
     }
 }
 
+/// Issue 21's rule for an old row: no slower than the baseline by more than
+/// 5%, in wall time and, when counted, in instructions.
+fn no_slower(time_ratio: f64, instruction_ratio: Option<f64>) -> String {
+    let ok = time_ratio >= 1.0 / 1.05 && instruction_ratio.is_none_or(|r| r >= 1.0 / 1.05);
+    format!("no slower than the baseline (5%): {}", verdict(ok))
+}
+
 fn verdict(ok: bool) -> &'static str {
     if ok {
         "met"
@@ -418,7 +427,7 @@ fn main() {
 
     let mut table = Table::default();
     let mut notes: Vec<String> = Vec::new();
-    // COMPEL_BENCH_ONLY=compare,memory,diff,startup,prometheus,report,lsp picks sections.
+    // COMPEL_BENCH_ONLY=compare,memory,compile,diff,startup,prometheus,report,lsp picks sections.
     let only = std::env::var("COMPEL_BENCH_ONLY").unwrap_or_default();
     let wants = |section: &str| only.is_empty() || only.split(',').any(|s| s.trim() == section);
 
@@ -518,14 +527,14 @@ fn main() {
             format!("compel eval, JSON metrics, JSON report, N={n}"),
             ms(eval_big),
             format!("{:.2}x check{}", eval_big / check_big, ratio(1, 0)),
-            format!("<= 3x check: {}", verdict(eval_big / check_big <= 3.0)),
+            format!("<= 1.5x check: {}", verdict(eval_big / check_big <= 1.5)),
         );
         table.instructions(g(1));
         table.row(
             format!("compel eval, JSON metrics, human report, N={n}"),
             ms(human_big),
             format!("{:.2}x check{}", human_big / check_big, ratio(2, 0)),
-            format!("<= 3x check: {}", verdict(human_big / check_big <= 3.0)),
+            format!("<= 1.5x check: {}", verdict(human_big / check_big <= 1.5)),
         );
         table.instructions(g(2));
         let (check_fam, eval_fam) = (t(families_at), t(families_at + 1));
@@ -577,7 +586,7 @@ fn main() {
                     base_check / check_big,
                     ratio(base_at, 0)
                 ),
-                "",
+                no_slower(base_check / check_big, counts[base_at].zip(counts[0]).map(|(b, c)| b / c)),
             );
             table.instructions(g(base_at));
             table.row(
@@ -589,7 +598,7 @@ fn main() {
                     base_eval / eval_big,
                     ratio(base_at + 1, 1)
                 ),
-                "",
+                no_slower(base_eval / eval_big, counts[base_at + 1].zip(counts[1]).map(|(b, c)| b / c)),
             );
             table.instructions(g(base_at + 1));
         }
@@ -621,9 +630,11 @@ fn main() {
         if let Some(bin) = &cedar_bin {
             rss_cmds.push(cedar(&big, bin));
         }
+        let mut peaks = Vec::new();
         for c in &rss_cmds {
             match c.peak_rss_mib(&dir) {
                 Some(m) => {
+                    peaks.push(m);
                     let input = if c.label.starts_with("cedar") { big.cedar_bytes } else { big.policy_bytes };
                     table.row(
                         format!("peak memory, {}", c.label),
@@ -637,6 +648,15 @@ fn main() {
                     break;
                 }
             }
+        }
+        if let (true, [check_mib, _, cedar_mib]) = (cedar_bin.is_some(), peaks.as_slice()) {
+            let r = check_mib / cedar_mib;
+            table.row(
+                "peak memory, compel check / cedar validate",
+                format!("{r:.2}x"),
+                format!("{check_mib:.0} MiB against {cedar_mib:.0} MiB"),
+                format!("<= 0.5x: {}", verdict(r <= 0.5)),
+            );
         }
     }
 
@@ -678,7 +698,7 @@ fn main() {
                 format!("instructions, compel eval (JSON report), N={n}"),
                 g(eb),
                 format!("{:.2}x check", eb / cb),
-                format!("<= 3x check: {}", verdict(eb / cb <= 3.0)),
+                format!("<= 1.5x check: {}", verdict(eb / cb <= 1.5)),
             );
             table.row(
                 format!("instructions, scaling of check, N={small_n} -> {n}"),
@@ -694,6 +714,30 @@ fn main() {
             );
         } else {
             notes.push("valgrind is missing (apt-get install valgrind): no instruction counts".to_string());
+        }
+    }
+
+    // ---- compile: the N workload to Prometheus rules, against check -------
+    if wants("compile") {
+        eprintln!("harness: timing compel compile against compel check, {reps} interleaved rounds");
+        let rules = format!("rules-{n}.yml");
+        let compile = Cmd::new(
+            &format!("compel compile (N={n})"),
+            COMPEL,
+            &["compile", &big.policy, "--target", "prometheus", "-o", &rules],
+        );
+        let check_one = check(&big);
+        let times = time_all(&dir, &[&check_one, &compile], reps);
+        let (tc, tp) = (median(&times[0]), median(&times[1]));
+        let bytes = std::fs::metadata(dir.join(&rules)).map_or(0, |m| m.len());
+        table.row(
+            format!("compel compile --target prometheus, N={n}"),
+            ms(tp),
+            format!("{:.2}x check; {:.1} MB of rules", tp / tc, bytes as f64 / 1e6),
+            format!("< 1 s: {}", verdict(tp < 1.0)),
+        );
+        if wants("instructions") && has_valgrind() {
+            table.instructions(compile.instructions(&dir).map_or_else(String::new, |x| format!("{:.2} G", x / 1e9)));
         }
     }
 
