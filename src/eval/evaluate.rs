@@ -140,6 +140,9 @@ struct Evaluator<'a> {
     /// The source text of expressions by file and span ([`source_text`]):
     /// a top-level gate's criteria are quoted for every initiative.
     texts: RefCell<FastMap<(FileId, u32, u32), String>>,
+    /// Each criterion's text in the report (`require acc_7 for 7d`), by
+    /// file and the criterion's span.
+    criterion_texts: RefCell<FastMap<(FileId, u32, u32), String>>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -151,15 +154,19 @@ impl<'a> Evaluator<'a> {
             now: metrics.now,
             kpi_cache: RefCell::new(BTreeMap::new()),
             texts: RefCell::new(FastMap::default()),
+            criterion_texts: RefCell::new(FastMap::default()),
         }
     }
 
-    /// The reports of `initiatives`, in order. With two `workers`, the second
-    /// half is evaluated on another thread with its own reads and caches
-    /// (evaluation is a pure function of the model, the store and `now`, so
-    /// the reports are the same). Should the shared step budget run out
-    /// meanwhile, where it ran out would depend on timing: then everything
-    /// is evaluated again on one thread, so the report stays deterministic.
+    /// The reports of `initiatives`, in order, and of the policies. With
+    /// two `workers`, the second half of the initiatives and then the
+    /// policies are evaluated on another thread with its own reads and
+    /// caches (evaluation is a pure function of the model, the store and
+    /// `now`, so the reports are the same; the policies balance the other
+    /// thread's building of its series index). Should the shared step
+    /// budget run out meanwhile, where it ran out would depend on timing:
+    /// then everything is evaluated again on one thread, so the report
+    /// stays deterministic.
     fn initiatives(
         &self,
         initiatives: &[DeclId],
@@ -167,25 +174,26 @@ impl<'a> Evaluator<'a> {
         store: &MetricStore,
         opts: &EvalOptions,
         workers: usize,
-    ) -> Vec<InitiativeReport> {
+    ) -> (Vec<InitiativeReport>, Vec<PolicyReport>) {
         let one = |ev: &Evaluator<'_>, ids: &[DeclId]| -> Vec<InitiativeReport> {
             ids.iter().map(|id| ev.initiative(*id, top_gates)).collect()
         };
         if workers < 2 || initiatives.len() < PARALLEL_FROM {
-            return one(self, initiatives);
+            return (one(self, initiatives), self.policies());
         }
         let (first, second) = initiatives.split_at(initiatives.len() / 2);
         let (model, files) = (self.model, self.files);
-        let reports = std::thread::scope(|scope| {
+        let decided = std::thread::scope(|scope| {
             let other = scope.spawn(move || {
                 let metrics = StoreMetrics::new(model, store, opts);
                 let ev = Evaluator::new(model, files, &metrics);
                 let reports = one(&ev, second);
-                (reports, ev.kpi_cache.into_inner())
+                let policies = ev.policies();
+                (reports, policies, ev.kpi_cache.into_inner())
             });
             let mut reports = one(self, first);
             match other.join() {
-                Ok((rest, kpis)) => {
+                Ok((rest, policies, kpis)) => {
                     reports.extend(rest);
                     // The KPI list at the end reads them all: keep the
                     // other half's too (the same reports either way).
@@ -193,18 +201,18 @@ impl<'a> Evaluator<'a> {
                     for (id, report) in kpis {
                         cache.entry(id).or_insert(report);
                     }
+                    (reports, policies)
                 }
                 Err(panic) => std::panic::resume_unwind(panic),
             }
-            reports
         });
         if self.model.budget.exhausted() {
             self.model.budget.reset(interp::step_limit(self.model, interp::MAX_EVAL_STEPS_EVAL));
             self.kpi_cache.borrow_mut().clear();
             self.metrics.clear_caches();
-            return one(self, initiatives);
+            return (one(self, initiatives), self.policies());
         }
-        reports
+        decided
     }
 
     /// [`source_text`] of `e` in `file`, computed once.
@@ -215,6 +223,18 @@ impl<'a> Evaluator<'a> {
         }
         let t = source_text(&self.files.get(file).text, e);
         self.texts.borrow_mut().insert(key, t.clone());
+        t
+    }
+
+    /// A criterion's text in the report: its enforcement and its
+    /// expression's [`source_text`], computed once.
+    fn criterion_text(&self, file: FileId, c: &ast::Criterion) -> String {
+        let key = (file, c.span.start, c.span.end);
+        if let Some(t) = self.criterion_texts.borrow().get(&key) {
+            return t.clone();
+        }
+        let t = format!("{} {}", c.enforcement.as_str(), self.text_of(file, &c.expr));
+        self.criterion_texts.borrow_mut().insert(key, t.clone());
         t
     }
 
@@ -243,8 +263,7 @@ impl<'a> Evaluator<'a> {
         );
         let top_gates: Vec<GateId> =
             (0..self.model.gates.len()).map(GateId::new).filter(|g| self.model.gates[*g].owner.is_none()).collect();
-        let init_reports = self.initiatives(&initiatives, &top_gates, store, opts, workers);
-        let policies = self.policies();
+        let (init_reports, policies) = self.initiatives(&initiatives, &top_gates, store, opts, workers);
 
         let kpis: Vec<DeclId> = self.sorted(
             (0..self.model.decls.len() as u32)
@@ -255,7 +274,8 @@ impl<'a> Evaluator<'a> {
                 })
                 .collect(),
         );
-        let kpis = kpis.into_iter().map(|k| self.kpi(k)).collect();
+        // Each KPI is listed once: its report leaves the cache.
+        let kpis = kpis.into_iter().map(|k| self.take_kpi(k)).collect();
 
         // No gate is asked yet: the outcome is the policies' ([`Report::ask`]).
         let mut report = Report {
@@ -270,15 +290,26 @@ impl<'a> Evaluator<'a> {
         report
     }
 
+    /// The KPI's report, made once and copied from the cache after.
     fn kpi(&self, id: DeclId) -> KpiReport {
         if let Some(r) = self.kpi_cache.borrow().get(&id) {
             return r.clone();
         }
+        let r = self.kpi_report(id);
+        self.kpi_cache.borrow_mut().insert(id, r.clone());
+        r
+    }
+
+    /// The KPI's report, taken out of the cache (its last use).
+    fn take_kpi(&self, id: DeclId) -> KpiReport {
+        let cached = self.kpi_cache.borrow_mut().remove(&id);
+        cached.unwrap_or_else(|| self.kpi_report(id))
+    }
+
+    fn kpi_report(&self, id: DeclId) -> KpiReport {
         if self.model.is_family(id) {
             let members: Vec<KpiReport> = self.model.members(id).into_iter().map(|m| self.kpi(m)).collect();
-            let r = super::family::report(self.model, id, members);
-            self.kpi_cache.borrow_mut().insert(id, r.clone());
-            return r;
+            return super::family::report(self.model, id, members);
         }
         self.metrics.take_evidence();
         let f = self.metrics.status_finding(id);
@@ -286,7 +317,7 @@ impl<'a> Evaluator<'a> {
         let evidence = self.metrics.take_evidence();
         let d = self.model.decl(id);
         let unit = d.measure_unit().name();
-        let r = match f.result {
+        match f.result {
             Ok((state, sample)) => KpiReport {
                 name: d.name.clone(),
                 status: match state {
@@ -315,9 +346,7 @@ impl<'a> Evaluator<'a> {
                 members: Vec::new(),
                 derived: self.metrics.derived_report(id),
             },
-        };
-        self.kpi_cache.borrow_mut().insert(id, r.clone());
-        r
+        }
     }
 
     fn initiative(&self, id: DeclId, top_gates: &[GateId]) -> InitiativeReport {
@@ -495,7 +524,7 @@ impl<'a> Evaluator<'a> {
         env.at_risk.set(false);
         let at = src.line_col(c.span.start as usize);
         CriterionReport {
-            text: format!("{} {}", c.enforcement.as_str(), self.text_of(file, &c.expr)),
+            text: self.criterion_text(file, c),
             enforcement,
             outcome,
             holds,
@@ -612,6 +641,33 @@ mod tests {
             "a varied report"
         );
         assert_eq!(one, two);
+    }
+
+    #[test]
+    fn a_threshold_is_shown_in_each_kpis_own_unit() {
+        // The same bound (a quarter of a second) in two units, and the same
+        // number (0.25) as a ratio: the thresholds kept as text are told
+        // apart by unit as well as by bound.
+        let mut loader = crate::analysis::MemoryLoader::default();
+        let text = "kpi a { metric \"m\" labels { i \"a\" } unit ms target <= 250ms }\n\
+                    kpi b { metric \"m\" labels { i \"b\" } unit s target <= 250ms }\n\
+                    kpi c { metric \"m\" labels { i \"c\" } unit ratio target <= 0.25 }\n";
+        loader.insert("p.compel", text.to_string());
+        let analysis = crate::analysis::analyze(&["p.compel".to_string()], &loader);
+        assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
+        let now = 1_795_478_400 * NANOS_PER_SEC;
+        let store: MetricStore = ["a", "b", "c"]
+            .iter()
+            .map(|i| {
+                let labels: crate::eval::metrics::Labels = [("i".to_string(), i.to_string())].into_iter().collect();
+                Series::with_samples("m", labels, vec![Sample { time: now - NANOS_PER_SEC, value: 0.1 }])
+            })
+            .collect();
+        let report = run(&analysis, &store, 1);
+        let reason = |k: &str| report.kpi(k).map(|r| r.reason.clone()).unwrap_or_default();
+        assert!(reason("a").ends_with("meets `<= 250ms`"), "{}", reason("a"));
+        assert!(reason("b").ends_with("meets `<= 0.25s`"), "{}", reason("b"));
+        assert!(reason("c").ends_with("meets `<= 25%`"), "{}", reason("c"));
     }
 
     #[test]

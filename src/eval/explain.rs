@@ -99,25 +99,28 @@ impl Explainer<'_, '_> {
 
     pub(super) fn describe(&self, env: &Env, e: &Expr, holds: bool) -> String {
         let metrics = self.ev.metrics;
-        if let Some(kpi) = self.kpi_of(env, e).filter(|k| self.model().is_family(*k)) {
-            return self.family_status(kpi);
-        }
+        // The reads below were made when the criterion was evaluated: their
+        // findings are looked at where they are kept, not copied.
         if let Some(kpi) = self.kpi_of(env, e) {
-            let f = metrics.status_finding(kpi);
+            if self.model().is_family(kpi) {
+                return self.family_status(kpi);
+            }
             let name = &self.model().decl(kpi).name;
-            let state = match f.result {
-                Ok((KpiState::Met, _)) => "is met",
-                Ok((KpiState::AtRisk, _)) => "is at risk",
-                Ok((KpiState::Missed, _)) => "misses its target",
-                Err(_) => "is unknown",
-            };
-            return format!("`{name}` {state}: {}", f.reason);
+            return metrics.status_view(kpi, |f| {
+                let state = match f.result {
+                    Ok((KpiState::Met, _)) => "is met",
+                    Ok((KpiState::AtRisk, _)) => "is at risk",
+                    Ok((KpiState::Missed, _)) => "misses its target",
+                    Err(_) => "is unknown",
+                };
+                format!("`{name}` {state}: {}", f.reason)
+            });
         }
         match &e.kind {
             ExprKind::Paren(inner) => self.describe(env, inner, holds),
             ExprKind::For(k, d) => match (self.kpi_of(env, k), interp::eval(env, d)) {
                 (Some(kpi), Ok(Value::Dur(secs))) if self.model().is_family(kpi) => self.family_held(kpi, secs),
-                (Some(kpi), Ok(Value::Dur(secs))) => metrics.held_finding(kpi, secs).reason,
+                (Some(kpi), Ok(Value::Dur(secs))) => metrics.held_view(kpi, secs, |f| f.reason.clone()),
                 _ => self.plain(e, holds),
             },
             ExprKind::Unary(UnOp::Not, inner) => {
@@ -260,11 +263,12 @@ impl Explainer<'_, '_> {
                 };
                 if let (true, Some(offset)) = (builtins::is(&func.name, Family::Window), offset) {
                     if let Ok(Value::Dur(secs)) = interp::eval(env, w) {
-                        let f = metrics.window_finding(kpi, &func.name, secs, offset);
-                        return match f.result {
-                            Ok((_, n)) => (f.reason, Some(format!("{n} sample{}", if n == 1 { "" } else { "s" }))),
-                            Err(r) => ("unknown".to_string(), Some(r)),
-                        };
+                        return metrics.window_view((kpi, &func.name), (secs, offset), |f| match &f.result {
+                            Ok((_, n)) => {
+                                (f.reason.clone(), Some(format!("{n} sample{}", if *n == 1 { "" } else { "s" })))
+                            }
+                            Err(r) => ("unknown".to_string(), Some(r.clone())),
+                        });
                     }
                 }
             }

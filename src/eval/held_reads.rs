@@ -1,6 +1,6 @@
 //! `KPI for D`: whether a KPI held its target throughout a window.
 
-use super::metric_reads::{exact_value, memo, record, Finding, KpiInfo, StoreMetrics};
+use super::metric_reads::{exact_value, memo, memo_with, record, Finding, KpiInfo, StoreMetrics};
 use super::window_reads::fmt_dur;
 use crate::check::interp::KpiState;
 use crate::check::rational::Rational;
@@ -13,6 +13,11 @@ use crate::syntax::ast::CmpOp;
 impl StoreMetrics<'_> {
     pub(super) fn held_finding(&self, kpi: DeclId, secs: Rational) -> Finding<KpiState> {
         memo(&self.helds, (kpi, secs), || self.read_held(kpi, secs))
+    }
+
+    /// `view` of [`StoreMetrics::held_finding`], without copying it.
+    pub(super) fn held_view<R>(&self, kpi: DeclId, secs: Rational, view: impl FnOnce(&Finding<KpiState>) -> R) -> R {
+        memo_with(&self.helds, (kpi, secs), || self.read_held(kpi, secs), view)
     }
 
     /// `KPI for D`: the value in effect at every instant of `[now - D,
@@ -52,12 +57,12 @@ impl StoreMetrics<'_> {
             };
             return self.derived_held(kpi, &k, target, (from, cover_at), &dur, ev);
         }
-        let shown = k.show_threshold(self.model, target);
+        let shown = self.show_threshold(&k, target);
         let series = match self.select(&k) {
             Ok(s) => s,
             Err(r) => return Finding::err(r, ev),
         };
-        ev.series = series.selector();
+        ev.series = self.series_selector(series);
         // The exact start of the window may fall between two nanoseconds
         // (a window of 1/3 s): the sample in effect there is the latest at
         // or before its floor.

@@ -43,6 +43,7 @@
 //!
 
 use crate::eval::fast_hash::FastMap;
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 
 use super::bounds;
@@ -59,6 +60,7 @@ use crate::syntax::ast::CmpOp;
 
 /// The facts about a KPI that reading its data needs.
 pub(super) struct KpiInfo<'m> {
+    pub(super) id: DeclId,
     pub(super) name: &'m str,
     pub(super) metric: Option<&'m str>,
     pub(super) labels: Labels,
@@ -188,14 +190,26 @@ pub struct StoreMetrics<'a> {
     pub(super) statuses: RefCell<FastMap<DeclId, Finding<(KpiState, Sample)>>>,
     pub(super) windows: RefCell<FastMap<WindowKey, Finding<(Value, usize)>>>,
     pub(super) helds: RefCell<FastMap<(DeclId, Rational), Finding<KpiState>>>,
+    pub(super) latests: RefCell<FastMap<DeclId, Finding<Value>>>,
+    /// Each KPI's selector and each selected series' selector, formatted
+    /// once (every read's evidence names them).
+    pub(super) selectors: RefCell<FastMap<DeclId, String>>,
+    pub(super) series_selectors: RefCell<FastMap<usize, String>>,
+    /// Thresholds as shown, by operator, unit and bound (the first
+    /// [`THRESHOLDS_KEPT`]).
+    pub(super) thresholds: RefCell<Vec<(CmpOp, MeasureUnit, Value, String)>>,
     /// Computed `target` and `warn` bounds, and the KPIs whose bounds are
     /// being computed (a bound that reads its own KPI's status is unknown).
     pub(super) bounds: bounds::Cache,
 }
 
-/// A window read: the KPI, the function, the window and its offset in
-/// seconds.
-type WindowKey = (DeclId, String, Rational, Rational);
+/// How many distinct thresholds [`StoreMetrics::show_threshold`] keeps.
+const THRESHOLDS_KEPT: usize = 32;
+
+/// A window read: the KPI, the function (the built-in's own name when it
+/// is one, so that a lookup allocates nothing), the window and its offset
+/// in seconds.
+pub(super) type WindowKey = (DeclId, Cow<'static, str>, Rational, Rational);
 
 /// The finding `map` holds for `key`, or `read`'s, kept there.
 pub(super) fn memo<K: std::hash::Hash + Eq, T: Clone>(
@@ -203,12 +217,27 @@ pub(super) fn memo<K: std::hash::Hash + Eq, T: Clone>(
     key: K,
     read: impl FnOnce() -> Finding<T>,
 ) -> Finding<T> {
+    memo_with(map, key, read, Finding::clone)
+}
+
+/// `view` of the finding `map` holds for `key` (read by `read` and kept
+/// there first when there is none), without copying the finding: an
+/// explanation needs its reason, a quiet read its result.
+pub(super) fn memo_with<K: std::hash::Hash + Eq, T, R>(
+    map: &RefCell<FastMap<K, Finding<T>>>,
+    key: K,
+    read: impl FnOnce() -> Finding<T>,
+    view: impl FnOnce(&Finding<T>) -> R,
+) -> R {
     if let Some(f) = map.borrow().get(&key) {
-        return f.clone();
+        return view(f);
     }
+    // Not borrowed while reading: a read may read other KPIs (bounds,
+    // derived KPIs' inputs).
     let f = read();
-    map.borrow_mut().insert(key, f.clone());
-    f
+    let r = view(&f);
+    map.borrow_mut().insert(key, f);
+    r
 }
 
 impl<'a> StoreMetrics<'a> {
@@ -225,6 +254,10 @@ impl<'a> StoreMetrics<'a> {
             statuses: RefCell::new(FastMap::default()),
             windows: RefCell::new(FastMap::default()),
             helds: RefCell::new(FastMap::default()),
+            latests: RefCell::new(FastMap::default()),
+            selectors: RefCell::new(FastMap::default()),
+            series_selectors: RefCell::new(FastMap::default()),
+            thresholds: RefCell::new(Vec::new()),
             bounds: bounds::Cache::default(),
         }
     }
@@ -234,6 +267,7 @@ impl<'a> StoreMetrics<'a> {
         self.statuses.borrow_mut().clear();
         self.windows.borrow_mut().clear();
         self.helds.borrow_mut().clear();
+        self.latests.borrow_mut().clear();
         self.bounds.clear();
     }
 
@@ -263,6 +297,7 @@ impl<'a> StoreMetrics<'a> {
             _ => self.default_max_age,
         };
         KpiInfo {
+            id: kpi,
             name: &d.name,
             // A `query` KPI read from Prometheus reads its query's results.
             metric: d.str_attr("query").and_then(|q| self.store.query_key(q)).or(d.str_attr("metric")),
@@ -278,10 +313,46 @@ impl<'a> StoreMetrics<'a> {
         }
     }
 
+    /// [`KpiInfo::show_threshold`], formatted once per threshold and unit
+    /// (most KPIs of a policy share a few: `>= 92%`).
+    pub(super) fn show_threshold(&self, k: &KpiInfo, (op, v): (CmpOp, &Value)) -> String {
+        let mut shown = self.thresholds.borrow_mut();
+        if let Some((.., text)) = shown.iter().find(|(o, u, x, _)| *o == op && *u == k.unit && x == v) {
+            return text.clone();
+        }
+        let text = k.show_threshold(self.model, (op, v));
+        if shown.len() < THRESHOLDS_KEPT {
+            shown.push((op, k.unit.clone(), v.clone(), text.clone()));
+        }
+        text
+    }
+
+    /// [`KpiInfo::selector`], formatted once per KPI.
+    pub(super) fn kpi_selector(&self, k: &KpiInfo) -> String {
+        if let Some(s) = self.selectors.borrow().get(&k.id) {
+            return s.clone();
+        }
+        let s = k.selector();
+        self.selectors.borrow_mut().insert(k.id, s.clone());
+        s
+    }
+
+    /// [`Series::selector`], formatted once per series.
+    pub(super) fn series_selector(&self, series: &'a Series) -> String {
+        // By address: the store is borrowed, so its series do not move.
+        let key = series as *const Series as usize;
+        if let Some(s) = self.series_selectors.borrow().get(&key) {
+            return s.clone();
+        }
+        let s = series.selector();
+        self.series_selectors.borrow_mut().insert(key, s.clone());
+        s
+    }
+
     pub(super) fn evidence(&self, k: &KpiInfo, function: &str) -> Evidence {
         Evidence {
             kpi: k.name.to_string(),
-            series: k.selector(),
+            series: self.kpi_selector(k),
             function: function.to_string(),
             window: None,
             from: None,
@@ -296,16 +367,16 @@ impl<'a> StoreMetrics<'a> {
 
     /// The one series the KPI selects.
     pub(super) fn select(&self, k: &KpiInfo) -> Result<&'a Series, String> {
-        let selector = k.selector();
         let Some(metric) = k.metric else {
             return Err(format!("`{}` names no `metric`", k.name));
         };
         if let Some(err) = self.store.source_error(metric) {
-            return Err(format!("the source of `{selector}` failed: {err}"));
+            return Err(format!("the source of `{}` failed: {err}", self.kpi_selector(k)));
         }
         match self.index.select_one(metric, &k.labels) {
             Selection::One(s) => Ok(s),
             Selection::None => {
+                let selector = self.kpi_selector(k);
                 let others = self.index.select(metric, &Labels::new());
                 let shown: Vec<String> = others.iter().take(3).map(|s| format!("`{}`", s.selector())).collect();
                 Err(match others.len() {
@@ -315,6 +386,7 @@ impl<'a> StoreMetrics<'a> {
                 })
             }
             Selection::Ambiguous(found) => {
+                let selector = self.kpi_selector(k);
                 let mut names: Vec<String> = found.iter().take(3).map(|s| format!("`{}`", s.selector())).collect();
                 if found.len() > 3 {
                     names = vec![format!("{} and {} more", names.join(", "), found.len() - 3)];
@@ -336,7 +408,7 @@ impl<'a> StoreMetrics<'a> {
             Ok(s) => s,
             Err(r) => return Finding::err(r, ev),
         };
-        ev.series = series.selector();
+        ev.series = self.series_selector(series);
         let Some(last) = series.last_at_or_before(self.now).copied() else {
             let r = format!("no sample of `{}` at or before now ({})", ev.series, format_rfc3339(self.now));
             return Finding::err(r, ev);
@@ -367,6 +439,11 @@ impl<'a> StoreMetrics<'a> {
         memo(&self.statuses, kpi, || self.read_status(kpi))
     }
 
+    /// `view` of [`StoreMetrics::status_finding`], without copying it.
+    pub(super) fn status_view<R>(&self, kpi: DeclId, view: impl FnOnce(&Finding<(KpiState, Sample)>) -> R) -> R {
+        memo_with(&self.statuses, kpi, || self.read_status(kpi), view)
+    }
+
     fn read_status(&self, kpi: DeclId) -> Finding<(KpiState, Sample)> {
         let k = match self.with_bounds(kpi, self.info(kpi)) {
             Ok(k) => k,
@@ -394,13 +471,13 @@ impl<'a> StoreMetrics<'a> {
     /// Where an exact value stands against the target and the warn band,
     /// with the words for it (`meets `>= 92%` but is `< 94%` (its `warn`)`).
     fn classify(&self, k: &KpiInfo, target: (CmpOp, &Value), exact: Rational) -> Result<(KpiState, String), String> {
-        let shown = k.show_threshold(self.model, target);
+        let shown = self.show_threshold(k, target);
         if !k.meets(target, exact)? {
             return Ok((KpiState::Missed, format!("misses `{shown}`")));
         }
         if let Some(w) = k.warn() {
             if k.meets(w, exact)? {
-                let w = k.show_threshold(self.model, w);
+                let w = self.show_threshold(k, w);
                 return Ok((KpiState::AtRisk, format!("meets `{shown}` but is `{w}` (its `warn`)")));
             }
         }
@@ -408,6 +485,10 @@ impl<'a> StoreMetrics<'a> {
     }
 
     pub(super) fn latest_finding(&self, kpi: DeclId) -> Finding<Value> {
+        memo(&self.latests, kpi, || self.read_latest(kpi))
+    }
+
+    fn read_latest(&self, kpi: DeclId) -> Finding<Value> {
         let k = self.info(kpi);
         let f = self.latest_sample_any(kpi, &k, "latest");
         let result = f.result.and_then(|(_, q)| {
@@ -421,19 +502,38 @@ impl<'a> StoreMetrics<'a> {
         self.record(f.evidence);
         f.result.map_err(Undecided::Unknown)
     }
+
+    /// The result of the finding `map` holds for `key` (read first when
+    /// there is none), `pick`ed, its evidence recorded: copied only when
+    /// recording (an explanation's reads are quiet).
+    fn yield_memo<K: std::hash::Hash + Eq, T, R>(
+        &self,
+        map: &RefCell<FastMap<K, Finding<T>>>,
+        key: K,
+        read: impl FnOnce() -> Finding<T>,
+        pick: impl FnOnce(&T) -> R,
+    ) -> Result<R, Undecided> {
+        memo_with(map, key, read, |f| {
+            if self.recording.get() {
+                self.evidence.borrow_mut().push(f.evidence.clone());
+            }
+            f.result.as_ref().map(pick).map_err(|r| Undecided::Unknown(r.clone()))
+        })
+    }
 }
 
 impl Metrics for StoreMetrics<'_> {
     fn status(&self, kpi: DeclId) -> Result<KpiState, Undecided> {
-        self.yield_finding(self.status_finding(kpi)).map(|(s, _)| s)
+        self.yield_memo(&self.statuses, kpi, || self.read_status(kpi), |(s, _)| *s)
     }
 
     fn latest(&self, kpi: DeclId) -> Result<Value, Undecided> {
-        self.yield_finding(self.latest_finding(kpi))
+        self.yield_memo(&self.latests, kpi, || self.read_latest(kpi), Value::clone)
     }
 
     fn window(&self, kpi: DeclId, func: &str, window_secs: Rational, offset: Rational) -> Result<Value, Undecided> {
-        self.yield_finding(self.window_finding(kpi, func, window_secs, offset)).map(|(v, _)| v)
+        let key = (kpi, window_key(func), window_secs, offset);
+        self.yield_memo(&self.windows, key, || self.read_window(kpi, func, window_secs, offset), |(v, _)| v.clone())
     }
 
     fn drift(
@@ -448,7 +548,16 @@ impl Metrics for StoreMetrics<'_> {
     }
 
     fn held_for(&self, kpi: DeclId, secs: Rational) -> Result<KpiState, Undecided> {
-        self.yield_finding(self.held_finding(kpi, secs))
+        self.yield_memo(&self.helds, (kpi, secs), || self.read_held(kpi, secs), |s| *s)
+    }
+}
+
+/// A window function's name as a cache key: the built-in's own static
+/// name, else (not a window function: the read says so) a copy.
+pub(super) fn window_key(func: &str) -> Cow<'static, str> {
+    match crate::check::builtins::lookup(func) {
+        Some(b) => Cow::Borrowed(b.name),
+        None => Cow::Owned(func.to_string()),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Window functions (`avg(kpi, 30d)`) and drift statistics
 //! (`psi(kpi, 7d, 30d)`) read over a KPI's series, exactly.
 
-use super::metric_reads::{exact_value, memo, record, Finding, StoreMetrics};
+use super::metric_reads::{exact_value, memo_with, record, window_key, Finding, StoreMetrics};
 use crate::check::builtins::{self, Family};
 use crate::check::rational::Rational;
 use crate::check::value::{fmt_num, secs_to_nanos_ceil, secs_to_nanos_floor, Value, MS};
@@ -20,14 +20,16 @@ impl StoreMetrics<'_> {
             .ok_or_else(|| format!("the window {} reaches outside the representable times", fmt_dur(secs)))
     }
 
-    pub(super) fn window_finding(
+    /// `view` of the read of `func` over a window of `secs` ending `offset`
+    /// before now, made once, without copying it.
+    pub(super) fn window_view<R>(
         &self,
-        kpi: DeclId,
-        func: &str,
-        secs: Rational,
-        offset: Rational,
-    ) -> Finding<(Value, usize)> {
-        memo(&self.windows, (kpi, func.to_string(), secs, offset), || self.read_window(kpi, func, secs, offset))
+        (kpi, func): (DeclId, &str),
+        (secs, offset): (Rational, Rational),
+        view: impl FnOnce(&Finding<(Value, usize)>) -> R,
+    ) -> R {
+        let key = (kpi, window_key(func), secs, offset);
+        memo_with(&self.windows, key, || self.read_window(kpi, func, secs, offset), view)
     }
 
     /// `now - offset` as the last whole nanosecond at or before it.
@@ -80,7 +82,7 @@ impl StoreMetrics<'_> {
             Ok(s) => s,
             Err(r) => return Finding::err(r, ev),
         };
-        ev.series = series.selector();
+        ev.series = self.series_selector(series);
         let samples = series.samples_in(from, end);
         ev.samples = samples.iter().map(record).collect();
         if samples.is_empty() {
@@ -160,7 +162,7 @@ impl StoreMetrics<'_> {
             Ok(s) => s,
             Err(r) => return Finding::err(r, ev),
         };
-        ev.series = series.selector();
+        ev.series = self.series_selector(series);
         let cur = series.samples_in(cur_from, end);
         let refs = series.samples_in_half_open(ref_from, cur_from);
         ev.samples = cur.iter().map(record).collect();
