@@ -1,14 +1,26 @@
-//! The store's series indexed by metric and label pair.
+//! The store's series indexed by metric and label pair, and optionally
+//! the exact value of every sample.
 
 use std::collections::HashMap;
 
+use crate::check::rational::Rational;
+use crate::eval::fast_hash::FastMap;
 use crate::eval::metrics::{matches_selector, Labels, MetricStore, Selection, Series};
 
 /// The store's series indexed by metric and by label pair, so selecting
 /// one of many series of a metric does not scan them all. Selects exactly
 /// as [`MetricStore::select`] does (same matches, same order).
+///
+/// Made with [`SeriesIndex::with_exact_values`], it also holds the exact
+/// [`Rational`] of every finite sample value of the store, by the value's
+/// bits: `compel eval` makes it while the policy is analysed, so that the
+/// evaluation looks each value up instead of converting it
+/// ([`Rational::from_f64`], a few hundred instructions) on every read.
 pub(crate) struct SeriesIndex<'a> {
     metrics: HashMap<&'a str, MetricSeries<'a>>,
+    /// `Rational::from_f64(v)` by `v.to_bits()`, for every finite sample
+    /// value (empty unless made by [`SeriesIndex::with_exact_values`]).
+    exact: FastMap<u64, Option<Rational>>,
 }
 
 #[derive(Default)]
@@ -32,7 +44,31 @@ impl<'a> SeriesIndex<'a> {
                 m.postings.entry((k.as_str(), v.as_str())).or_default().push(at);
             }
         }
-        SeriesIndex { metrics }
+        SeriesIndex { metrics, exact: FastMap::default() }
+    }
+
+    /// Indexes every series of `store` and converts every finite sample
+    /// value to its exact [`Rational`] once.
+    pub(crate) fn with_exact_values(store: &'a MetricStore) -> SeriesIndex<'a> {
+        let mut index = SeriesIndex::new(store);
+        for s in store.iter() {
+            for sample in &s.samples {
+                if sample.value.is_finite() {
+                    index.exact.entry(sample.value.to_bits()).or_insert_with(|| Rational::from_f64(sample.value));
+                }
+            }
+        }
+        index
+    }
+
+    /// `Rational::from_f64(value)`: looked up when made once beforehand,
+    /// computed otherwise (the same function of the value's bits either
+    /// way).
+    pub(super) fn exact(&self, value: f64) -> Option<Rational> {
+        match self.exact.get(&value.to_bits()) {
+            Some(q) => *q,
+            None => Rational::from_f64(value),
+        }
     }
 
     pub(super) fn select(&self, metric: &str, selector: &Labels) -> Vec<&'a Series> {
