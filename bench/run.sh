@@ -24,8 +24,9 @@
 # COMPEL_BENCH_SMALL_N (1000), COMPEL_BENCH_PROMETHEUS=0 to skip Prometheus,
 # COMPEL_BENCH_LSP=0 to skip the language server, CEDAR_VERSION (4.14.1),
 # COMPEL_BENCH_BASELINE=path/to/another/compel to time an older build in the
-# same rounds (before/after), COMPEL_BENCH_ONLY=compare,memory,instructions,
-# compile,diff,startup,prometheus,report,lsp to run some sections only; COMPEL_BENCH_SERVE=0
+# same rounds (before/after; the language server's too, edit by edit),
+# COMPEL_BENCH_ONLY=compare,memory,instructions,compile,diff,startup,prometheus,
+# report,lsp to run some sections only; COMPEL_BENCH_SERVE=0
 # skips the `compel compile` / `compel serve` table (benches/serve.rs).
 set -euo pipefail
 
@@ -60,7 +61,9 @@ lsp_log=""
 if [[ "${COMPEL_BENCH_LSP:-1}" != 0 ]]; then
     lsp_log="$cache/lsp.log"
     echo "bench: language-server latency (cargo test --profile bench --test lsp -- --ignored lsp_latency)" >&2
-    if ! cargo test --quiet --profile bench --test lsp -- --ignored lsp_latency --nocapture >"$lsp_log" 2>&1; then
+    # With a baseline, the test also times it against this build, edit by edit.
+    if ! COMPEL_LSP_BASELINE="${COMPEL_BENCH_BASELINE:-}" \
+        cargo test --quiet --profile bench --test lsp -- --ignored lsp_latency --nocapture >"$lsp_log" 2>&1; then
         echo "bench: the latency test failed (a target missed, or an error); its figures are still read from $lsp_log" >&2
     fi
 fi

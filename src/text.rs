@@ -94,9 +94,32 @@ impl LineIndex {
     /// Indexes the line starts of `text`.
     pub fn new(text: &str) -> LineIndex {
         let mut line_starts = vec![0u32];
-        for (i, b) in text.bytes().enumerate() {
-            if b == b'\n' {
-                line_starts.push(i as u32 + 1);
+        let bytes = text.as_bytes();
+        // Eight bytes a step: a word without a newline (most of them) is
+        // skipped whole; one that may hold one is read byte by byte.
+        const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+        const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+        const NEWLINES: u64 = u64::from_ne_bytes([b'\n'; 8]);
+        let mut words = bytes.chunks_exact(8);
+        let mut at = 0;
+        for word in words.by_ref() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            let x = u64::from_ne_bytes(w) ^ NEWLINES;
+            // Nonzero exactly when a byte of `x` is zero (a newline of
+            // `word`); which byte, the loop finds.
+            if x.wrapping_sub(ONES) & !x & HIGHS != 0 {
+                for (i, b) in word.iter().enumerate() {
+                    if *b == b'\n' {
+                        line_starts.push((at + i) as u32 + 1);
+                    }
+                }
+            }
+            at += 8;
+        }
+        for (i, b) in words.remainder().iter().enumerate() {
+            if *b == b'\n' {
+                line_starts.push((at + i) as u32 + 1);
             }
         }
         LineIndex { line_starts }
@@ -200,5 +223,27 @@ impl Files {
     /// Whether there are no files.
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineIndex;
+
+    #[test]
+    fn line_starts_are_found_eight_bytes_a_step_as_one_by_one() {
+        let texts = [
+            String::new(),
+            "\n".to_string(),
+            "a\nb".to_string(),
+            "\x0b\n\x0b\x0b\n\x01\x0a\x0b\n".repeat(5),
+            "kpi a { target >= 92% }\n\n  é\n\r\n".repeat(7),
+            "no newline at all, but longer than eight bytes".to_string(),
+        ];
+        for text in texts {
+            let mut want = vec![0];
+            want.extend(text.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i as u32 + 1));
+            assert_eq!(LineIndex::new(&text).line_starts, want, "{text:?}");
+        }
     }
 }

@@ -133,3 +133,97 @@ fn the_models_most_numerous_items_stay_small() {
     assert_eq!(size_of::<compel::check::Attr>(), 128, "a model attribute");
     assert_eq!(size_of::<compel::check::Reference>(), 56, "a reference");
 }
+
+/// The command line checks without the editor's references
+/// (`Settings::references`, off in `compel check`): every fixture and the
+/// example give the same diagnostics and the same scoped names (which the
+/// evaluator reads) either way, and no other reference is kept.
+#[test]
+fn checking_without_references_gives_the_same_diagnostics() {
+    use compel::analysis::Settings;
+    use compel::check::Target;
+    let mut paths: Vec<String> = Vec::new();
+    insta::glob!("fixtures/check/*/*.compel", |path| paths.push(relative(path)));
+    let acme = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/examples/acme");
+    let acme_roots = compel::cli::collect_paths(&[acme.into()]).expect("examples exist");
+    let mut runs: Vec<Vec<String>> = paths.into_iter().map(|p| vec![p]).collect();
+    runs.push(acme_roots);
+    for roots in runs {
+        let paths: Vec<std::path::PathBuf> = roots.iter().map(Into::into).collect();
+        let projects = Projects::for_paths(&paths).expect("the fixture's compel.toml is valid");
+        let with = analyze_project(&roots, &projects.loader(), &projects.settings());
+        let lean = Settings { references: false, ..projects.settings() };
+        let without = analyze_project(&roots, &projects.loader(), &lean);
+        assert_eq!(with.diagnostics, without.diagnostics, "{roots:?}");
+        let mut scoped_with: Vec<_> = with.model.scoped.iter().map(|(k, v)| format!("{k:?} {v:?}")).collect();
+        let mut scoped_without: Vec<_> = without.model.scoped.iter().map(|(k, v)| format!("{k:?} {v:?}")).collect();
+        scoped_with.sort();
+        scoped_without.sort();
+        assert_eq!(scoped_with, scoped_without, "{roots:?}");
+        assert!(without.model.references.iter().all(|r| matches!(r.target, Target::Scoped(_))), "{roots:?}");
+        assert!(without.model.definitions.is_empty(), "{roots:?}");
+        assert!(with.model.references.len() >= without.model.references.len());
+    }
+}
+
+/// The model reads each gate's and policy's criteria in place in the
+/// syntax tree rather than holding a copy: about 4 KB per initiative of
+/// the benchmark's policy set (`docs/performance.md`, memory of `check`).
+#[test]
+fn the_model_shares_the_trees_criteria() {
+    use compel::analysis::MemoryLoader;
+    use compel::syntax::ast::{Item, Member};
+    let mut files = MemoryLoader::default();
+    files.insert(
+        "p.compel",
+        "person sam { name \"Sam\" role CEO }\nprogram prog { sponsor sam review_every 30d last_review 2026-11-01 }\n\
+         initiative i { program prog owner \"t@example.com\" stage model\n  gate model -> produce { require count(datasets) >= 1 }\n}\n\
+         gate model -> produce { expect program.review_every <= 30d }\n\
+         policy owned for initiative { require owner != \"\" }\n",
+    );
+    let analysis = analyze(&["p.compel".to_string()], &files);
+    let (id, _) = analysis.files.iter().find(|(_, f)| f.path == "p.compel").expect("loaded");
+    let file = id.0 as usize;
+    let ast = &analysis.asts[file];
+    let mut tree = Vec::new();
+    for item in &ast.items {
+        match item {
+            Item::Decl(d) => tree.extend(d.members.iter().filter_map(|m| match m {
+                Member::Gate(g) => Some(&g.criteria),
+                _ => None,
+            })),
+            Item::Gate(g) => tree.push(&g.criteria),
+            Item::Policy(p) => tree.push(&p.criteria),
+            _ => {}
+        }
+    }
+    assert_eq!(tree.len(), 3);
+    let model = &analysis.model;
+    let held: Vec<_> = model
+        .gates
+        .iter()
+        .filter(|g| g.file.0 as usize == file)
+        .map(|g| &g.criteria)
+        .chain(model.policies.iter().filter(|p| p.file.0 as usize == file).map(|p| &p.criteria))
+        .collect();
+    assert_eq!(held.len(), 3);
+    for c in tree {
+        assert!(held.iter().any(|h| h.shares(c)), "the model holds a copy of {c:?}");
+    }
+}
+
+/// A KPI's label selector is a sorted slice in the model (a `BTreeMap`'s
+/// smallest node has room for eleven pairs): it keeps a map's meaning,
+/// each label once and the last one written winning, in label order.
+#[test]
+fn labels_keep_a_maps_meaning() {
+    use std::collections::BTreeMap;
+    let pairs = [("model", "m1"), ("env", "prod"), ("model", "m2"), ("az", "1")];
+    let owned = || pairs.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+    let labels: compel::check::Labels = owned().collect();
+    let map: BTreeMap<String, String> = owned().collect();
+    assert_eq!(labels.iter().collect::<Vec<_>>(), map.iter().collect::<Vec<_>>());
+    assert!(labels.contains_key("env") && labels.contains_key("az") && !labels.contains_key("zone"));
+    assert_eq!(format!("{labels:?}"), format!("{map:?}"));
+    assert_eq!(compel::check::Labels::from(map.clone()), labels);
+}

@@ -1208,6 +1208,79 @@ fn lsp_latency() {
     // adapted. Times are printed for bench/run.sh, never asserted.
     latency_run(None);
     latency_run(Some(10));
+    // Another build (`COMPEL_LSP_BASELINE=path/to/compel`) against this one,
+    // on the same document and edits, interleaved edit by edit.
+    if let Some(baseline) = std::env::var_os("COMPEL_LSP_BASELINE").filter(|p| !p.is_empty()) {
+        let baseline = std::path::PathBuf::from(baseline);
+        against_baseline(&baseline, None);
+        against_baseline(&baseline, Some(0));
+    }
+}
+
+/// Change to diagnostics of this build and of `baseline`, each server
+/// given the same edit in turn (who goes first alternates), so a noisy
+/// neighbour slows both alike. `debounce_ms`: `None` runs each as it is
+/// configured by default.
+fn against_baseline(baseline: &std::path::Path, debounce_ms: Option<u64>) {
+    let options = debounce_ms.map(|ms| json!({ "debounceMs": ms }));
+    let text = generate(10_000);
+    let line_count = text.matches('\n').count();
+    let mut servers: Vec<(String, Server, String)> = Vec::new();
+    for binary in [None, Some(baseline.to_path_buf())] {
+        let name = binary.as_ref().map_or("this build".to_string(), |b| format!("baseline {}", b.display()));
+        let mut server = Server::start("", Start { options: options.clone(), binary, ..Start::default() });
+        let uri = server.open_text("big.compel", &text);
+        server.diagnostics(&uri, Some(1));
+        servers.push((name, server, uri));
+    }
+    let needle = "target  >= 92%";
+    let middle = text.len() / 2;
+    let at = middle + text[middle..].find(needle).expect("a target") + 12;
+    let between = middle + text[middle..].find("\n\n/// KPI number").expect("a KPI") + 1;
+    let added = "\n/// Added.\nperson pat {\n  name \"Pat\"\n  role CTO\n}\n";
+    let mut inside = vec![Vec::new(); servers.len()];
+    let mut top_level = vec![Vec::new(); servers.len()];
+    for i in 0..80 {
+        let version = i as i64 + 2;
+        for k in 0..servers.len() {
+            // Alternate who goes first.
+            let k = if i % 4 < 2 { k } else { servers.len() - 1 - k };
+            let (_, server, uri) = &mut servers[k];
+            let (range_, new) = if i < 40 {
+                let pos = position(&text, at, &server.encoding);
+                let end = json!({ "line": pos["line"], "character": pos["character"].as_u64().expect("col") + 1 });
+                (range(pos, end), if i % 2 == 0 { "3" } else { "2" })
+            } else if i % 2 == 0 {
+                let pos = position(&text, between, &server.encoding);
+                (range(pos.clone(), pos), added)
+            } else {
+                let pos = position(&text, between, &server.encoding);
+                let end = json!({ "line": pos["line"].as_u64().expect("line") + 6, "character": 0 });
+                (range(pos, end), "")
+            };
+            let t = Instant::now();
+            server.edit(uri, version, range_, new);
+            let d = server.diagnostics(uri, Some(version));
+            let took = t.elapsed();
+            assert_eq!(d["diagnostics"], json!([]));
+            if i < 40 { &mut inside[k] } else { &mut top_level[k] }.push(took);
+        }
+    }
+    let max = |v: &[Duration]| v.iter().max().copied().unwrap_or_default();
+    for (k, (name, server, _)) in servers.into_iter().enumerate() {
+        let debounce = debounce_ms.map_or("default".to_string(), |ms| format!("{ms} ms"));
+        println!("--- {name}, interleaved, debounce: {debounce}");
+        println!("document: {line_count} lines, {} bytes", text.len());
+        let mut all: Vec<Duration> = inside[k].iter().chain(&top_level[k]).copied().collect();
+        println!("change to published diagnostics: median {:?}, max {:?}", median(&mut all), max(&all));
+        println!(
+            "change inside one declaration: median {:?}, max {:?}",
+            median(&mut inside[k].clone()),
+            max(&inside[k])
+        );
+        println!("top-level change: median {:?}, max {:?}", median(&mut top_level[k].clone()), max(&top_level[k]));
+        let _ = shutdown(server);
+    }
 }
 
 /// One run of the benchmark.

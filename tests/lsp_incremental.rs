@@ -13,6 +13,19 @@
 //!   moved — and after every edit [`Incremental::analyse`] (warm from the
 //!   previous edit) and `analyze_project` (cold) must give identical
 //!   diagnostics, spans and all.
+//! - **Library level, along the dependencies**: a workspace of three files
+//!   whose declarations read each other (`tests/fixtures/lsp/deps`: people,
+//!   KPIs with a derived chain and a computed bound, a policy over KPIs,
+//!   initiatives whose gates read KPIs, a top-level gate, a `let`) takes
+//!   edits that follow its dependency edges: declarations renamed (at
+//!   their declaration, or everywhere across files), attributes others
+//!   read changed (a KPI's unit, `max_age` and thresholds, a person's role,
+//!   a dataset's `versioned`), a referenced declaration broken and fixed,
+//!   duplicates added, derived KPIs made to read each other (cycles),
+//!   imports removed, misspelt or made cyclic, the `let` made a cycle;
+//!   mixed with the random edits above. After every edit the diagnostics,
+//!   the model (declarations, gates, policies, references, definitions,
+//!   scopes) and hover and definition at every reference are compared.
 //! - **Through the protocol**: the running server takes `didChange`
 //!   notifications with incremental ranges (UTF-16 positions), and after
 //!   each the diagnostics it publishes for that version are compared with
@@ -24,9 +37,10 @@ mod lsp_support;
 
 use std::path::Path;
 
-use compel::analysis::{analyze_project, normalize_path, MemoryLoader, Settings};
+use compel::analysis::{analyze_project, normalize_path, Analysis, MemoryLoader, Settings};
 use compel::diag::Diagnostic;
 use compel::ide::incremental::Incremental;
+use compel::ide::{hover, navigation};
 use lsp_support::{position, shutdown, Server, Start};
 use serde_json::{json, Value};
 
@@ -318,4 +332,231 @@ fn incremental_equals_full_through_the_protocol() {
     }
     assert!(with_errors > 50, "only {with_errors} edits left something to report");
     assert_eq!(shutdown(server), Some(0));
+}
+
+/// Edits that follow the dependency edges of `tests/fixtures/lsp/deps`:
+/// `(file, find, replace)`, applied to one occurrence of `find` when the
+/// file has it.
+const ALONG_DEPENDENCIES: &[(&str, &str, &str)] = &[
+    // Attributes another declaration reads.
+    ("people.compel", "role CFO", "role CTO"),
+    ("people.compel", "role CTO", "role CFO"),
+    ("kpis.compel", "unit    percent", "unit    ratio"),
+    ("kpis.compel", "unit    ratio", "unit    percent"),
+    ("kpis.compel", "max_age 2d", "max_age 9d"),
+    ("kpis.compel", "max_age 9d", "max_age 2d"),
+    ("kpis.compel", "target  >= 92%", "target  >= 95%"),
+    ("kpis.compel", "warn    < 94%", "warn    < 90%"),
+    ("kpis.compel", "target  < 0.1", "target  < 10%"),
+    ("main.compel", "versioned true", "versioned false"),
+    ("main.compel", "versioned false", "versioned true"),
+    ("main.compel", "review_every 30d", "review_every 400d"),
+    ("main.compel", "kind drift", "kind fairness"),
+    ("main.compel", "stage          model", "stage          produce"),
+    // A declaration renamed where it is declared (its readers break).
+    ("kpis.compel", "kpi acc {", "kpi accuracy {"),
+    ("kpis.compel", "kpi score {", "kpi scores {"),
+    ("people.compel", "person dana {", "person dan {"),
+    ("main.compel", "program prog {", "program prag {"),
+    // A referenced declaration broken, or a line of it cut.
+    ("kpis.compel", "  max_age 2d\n}\n", "  max_age 2d\n"),
+    ("kpis.compel", "  metric  \"acc\"\n", ""),
+    ("people.compel", "  role CFO\n", ""),
+    ("main.compel", "  sponsor      dana\n", "  sponsor      \n"),
+    ("main.compel", "kpis           [acc, loss]", "kpis           [acc, loss"),
+    // Duplicates, in the same file and across files.
+    (
+        "main.compel",
+        "/// The second initiative.",
+        "person dana {\n  name \"D\"\n  role CEO\n}\n\n/// The second initiative.",
+    ),
+    ("kpis.compel", "/// Fresh data", "kpi loss {\n  metric \"l2\"\n}\n\n/// Fresh data"),
+    ("people.compel", "/// The owner.", "kpi acc {\n  metric \"a2\"\n}\n\n/// The owner."),
+    // Derived KPIs: another input, a cycle of one and of two.
+    ("kpis.compel", "value  score * 2", "value  score2 * 2"),
+    ("kpis.compel", "value  0.5 * acc + 0.5 * (1 - loss)", "value  0.5 * score2 + 0.5 * (1 - loss)"),
+    ("kpis.compel", "value  score * 2", "value  trend + loss"),
+    ("kpis.compel", "value  score * 2", "metric \"s2\"\n  value  score * 2"),
+    // The computed bound and the policy over KPIs.
+    ("kpis.compel", "target  >= avg(acc, 7d) - 1%", "target  >= avg(loss, 7d) - 1%"),
+    ("kpis.compel", "policy fresh_kpis for kpi where max_age > 0d {", "policy fresh_kpis for kpi {"),
+    ("kpis.compel", "expect max_age <= 3d", "require max_age <= 1d"),
+    // The `let` a gate reads.
+    ("kpis.compel", "let floor = 90%", "let floor = 90"),
+    ("kpis.compel", "let floor = 90%", "let floor = floor"),
+    // Imports: the stdlib's policies, a file, a cycle.
+    ("main.compel", "import \"std/policies\"\n", ""),
+    ("main.compel", "import \"std/policies\"", "import \"std/polices\""),
+    ("main.compel", "import \"people.compel\"", "import \"peple.compel\""),
+    ("people.compel", "/// The sponsor.", "import \"main.compel\"\n\n/// The sponsor."),
+    ("kpis.compel", "// KPIs that read", "import \"people.compel\"\n// KPIs that read"),
+    // Gates that read KPIs.
+    ("main.compel", "require avg(acc, 7d) > floor", "require avg(score, 7d) > floor"),
+    ("main.compel", "require count(kpis) >= 1", "require count(kpis) >= 3"),
+];
+
+/// Renames a word everywhere, across the files (a consistent rename).
+const RENAMES: &[(&str, &str)] =
+    &[("acc", "accuracy"), ("dana", "dani"), ("score", "composite"), ("prog", "programme"), ("loss", "loss_rate")];
+
+/// `text` with whole-word occurrences of `from` replaced by `to`.
+fn rename_word(text: &str, from: &str, to: &str) -> String {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find(from) {
+        let before = rest[..i].chars().last().or_else(|| out.chars().last());
+        let after = rest[i + from.len()..].chars().next();
+        out.push_str(&rest[..i]);
+        if before.is_some_and(is_word) || after.is_some_and(is_word) {
+            out.push_str(from);
+        } else {
+            out.push_str(to);
+        }
+        rest = &rest[i + from.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The model as text, for comparing two analyses (scopes sorted: a
+/// `HashMap`'s order is its own).
+fn model_digest(a: &Analysis) -> Vec<String> {
+    let m = &a.model;
+    let mut scopes: Vec<String> = m
+        .scopes
+        .iter()
+        .map(|s| {
+            let mut v: Vec<String> = s.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+            v.sort();
+            v.join(",")
+        })
+        .collect();
+    scopes.insert(0, format!("{:?}", m.visible));
+    vec![
+        format!("{:?}", m.decls),
+        format!("{:?}", m.gates),
+        format!("{:?}", m.policies),
+        format!("{:?}", m.lets),
+        format!("{:?}", m.references),
+        format!("{:?}", m.definitions),
+        format!("{:?}", m.stage_order),
+        scopes.join("\n"),
+    ]
+}
+
+/// Hover and definition at every reference and definition of the cold
+/// analysis, asked of both.
+fn navigation_digest(a: &Analysis, at: &[(compel::text::FileId, usize)]) -> Vec<String> {
+    at.iter()
+        .map(|&(file, offset)| {
+            let h = hover::hover(a, file, offset).map(|h| (h.range, h.markdown));
+            let d = navigation::definition(a, file, offset);
+            format!("{file:?}:{offset} {h:?} {d:?}")
+        })
+        .collect()
+}
+
+/// The fixture `tests/fixtures/lsp/deps`, by name.
+fn deps_workspace() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lsp/deps");
+    let mut out: Vec<(String, String)> = ["kpis.compel", "main.compel", "people.compel"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read_to_string(dir.join(f)).expect("the deps fixture")))
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn incremental_equals_full_along_the_dependencies() {
+    let original = deps_workspace();
+    let roots: Vec<String> = original.iter().map(|(p, _)| normalize_path(p)).collect();
+    let settings = Settings::default();
+    let mut incremental = Incremental::new();
+    let mut files = original.clone();
+    let mut rng = Rng(0x6a09_e667_f3bc_c908);
+    let (mut applied, mut with_errors) = (0, 0);
+    for step in 0..900 {
+        let what;
+        match rng.below(10) {
+            0..=4 => {
+                let (file, find, replace) = ALONG_DEPENDENCIES[rng.below(ALONG_DEPENDENCIES.len())];
+                let t = &mut files.iter_mut().find(|(p, _)| p == file).expect("a fixture file").1;
+                let Some(at) = t.find(find) else { continue };
+                t.replace_range(at..at + find.len(), replace);
+                what = format!("{file}: {find:?} -> {replace:?}");
+                applied += 1;
+            }
+            5 => {
+                let (from, to) = RENAMES[rng.below(RENAMES.len())];
+                let (from, to) = if rng.below(2) == 0 { (from, to) } else { (to, from) };
+                for (_, t) in &mut files {
+                    *t = rename_word(t, from, to);
+                }
+                what = format!("rename {from} -> {to} everywhere");
+            }
+            6 => {
+                // Back to the original, one file or all.
+                let n = files.len();
+                let k = rng.below(n + 1);
+                for (i, f) in files.iter_mut().enumerate() {
+                    if k == n || k == i {
+                        *f = original[i].clone();
+                    }
+                }
+                what = format!("reset {k}");
+            }
+            _ => {
+                let k = rng.below(files.len());
+                let (a, b, new) = random_edit(&mut rng, &files[k].1);
+                files[k].1.replace_range(a..b, &new);
+                what = format!("{}: {a}..{b} -> {new:?}", files[k].0);
+            }
+        }
+        let mut loader = MemoryLoader::default();
+        for (p, t) in &files {
+            loader.insert(p.clone(), t.clone());
+        }
+        let warm = incremental.analyse(&roots, &loader, &settings);
+        let cold = analyze_project(&roots, &loader, &settings);
+        assert_eq!(
+            render(&warm.diagnostics),
+            render(&cold.diagnostics),
+            "step {step}: diagnostics differ after {what}"
+        );
+        assert_eq!(
+            warm.diagnostics, cold.diagnostics,
+            "step {step}: diagnostics differ beyond their text after {what}"
+        );
+        let (w, c) = (model_digest(&warm), model_digest(&cold));
+        if let Some(k) = (0..w.len()).find(|&k| w[k] != c[k]) {
+            if let Some(dump) = std::env::var_os("COMPEL_STORM_DUMP") {
+                for (p, t) in &files {
+                    std::fs::write(Path::new(&dump).join(p), t).expect("dump");
+                }
+            }
+            let at = w[k].bytes().zip(c[k].bytes()).position(|(x, y)| x != y).unwrap_or(0);
+            let around = |s: &str| s.get(at.saturating_sub(300)..(at + 300).min(s.len())).unwrap_or("").to_string();
+            panic!(
+                "step {step}: the models differ (part {k}) after {what}:\n{}\n---\n{}",
+                around(&w[k]),
+                around(&c[k])
+            );
+        }
+        let mut at: Vec<_> = cold.model.references.iter().map(|r| (r.at.file, r.at.span.start as usize)).collect();
+        at.extend(cold.model.definitions.iter().map(|(s, _)| (s.file, s.span.start as usize)));
+        at.retain(|(f, _)| cold.roots.contains(f));
+        assert_eq!(
+            navigation_digest(&warm, &at),
+            navigation_digest(&cold, &at),
+            "step {step}: hover or definition differ after {what}"
+        );
+        if cold.diagnostics.iter().any(|d| cold.roots.contains(&d.primary.file) && d.is_error()) {
+            with_errors += 1;
+        }
+    }
+    // The storm applies its dependency edits and reaches broken states.
+    assert!(applied > 300, "only {applied} edits along the dependencies applied");
+    assert!(with_errors > 200, "only {with_errors} edits left an error");
 }

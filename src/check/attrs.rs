@@ -56,9 +56,12 @@ impl Checker<'_> {
             );
             return None;
         }
-        self.model
-            .references
-            .push(Reference { at: FileSpan::new(file, a.name.span), target: Target::Attribute(kind, name.clone()) });
+        if self.references {
+            self.model.references.push(Reference {
+                at: FileSpan::new(file, a.name.span),
+                target: Target::Attribute(kind, name.clone()),
+            });
+        }
         let value = match (spec, ext) {
             (Some(spec), _) => self.attr_value(file, spec, &a.value, id),
             (None, Some(at)) => self.ext_value(file, kind, at, &a.value),
@@ -213,7 +216,7 @@ impl Checker<'_> {
     /// A list of references to declarations of `kind`, every item
     /// resolved (each one that is not is reported).
     fn ref_list_value(&mut self, file: FileId, spec: &AttrSpec, items: &[Expr], kind: Kind) -> AttrVal {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(items.len());
         let mut ok = true;
         for item in items {
             match self.resolve_ref(file, item, kind, spec.name) {

@@ -22,7 +22,7 @@ impl Checker<'_> {
                 if let AttrVal::Bound(_, e, ty) = &mut a.value {
                     let mut refs = Vec::new();
                     let t = types::TypeCx::new(&self.model, file, None, &mut self.diags, &mut refs).infer(e);
-                    self.model.references.extend(refs);
+                    self.add_references(refs);
                     *ty = match t {
                         Ty::Decl(Kind::Kpi, Some(k)) if !self.model.is_family(k) => {
                             self.model.decl(k).measure_unit().ty()

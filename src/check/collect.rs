@@ -11,6 +11,30 @@ use crate::diag::{self, Code, Diagnostic, Edit, Fix};
 use crate::syntax::ast;
 use crate::text::{FileId, FileSpan, Span};
 
+/// The declarations and gates written in `asts` (nested ones included), so
+/// the model's lists are allocated once at their size.
+pub(super) fn count(asts: &[ast::File]) -> (usize, usize) {
+    fn decl(d: &ast::Decl, n: &mut (usize, usize)) {
+        n.0 += 1;
+        for m in &d.members {
+            match m {
+                ast::Member::Decl(child) => decl(child, n),
+                ast::Member::Gate(_) => n.1 += 1,
+                ast::Member::Attr(_) => {}
+            }
+        }
+    }
+    let mut n = (0, 0);
+    for item in asts.iter().flat_map(|f| &f.items) {
+        match item {
+            ast::Item::Decl(d) => decl(d, &mut n),
+            ast::Item::Gate(_) => n.1 += 1,
+            _ => {}
+        }
+    }
+    n
+}
+
 impl<'a> Checker<'a> {
     pub(super) fn collect(&mut self, file: FileId, ast: &'a ast::File) {
         for item in &ast.items {
@@ -38,7 +62,7 @@ impl<'a> Checker<'a> {
                         doc: p.doc.as_ref().map(|d| d.text.clone()),
                     });
                     let sym = Symbol::Policy(self.model.policies.len() - 1);
-                    self.model.definitions.push((FileSpan::new(file, p.name.span), sym));
+                    self.define(FileSpan::new(file, p.name.span), sym);
                 }
                 ast::Item::Let(l) => {
                     self.model.lets.push(LetDef {
@@ -51,7 +75,7 @@ impl<'a> Checker<'a> {
                         doc: l.doc.as_ref().map(|d| d.text.clone()),
                     });
                     let sym = Symbol::Let(self.model.lets.len() - 1);
-                    self.model.definitions.push((FileSpan::new(file, l.name.span), sym));
+                    self.define(FileSpan::new(file, l.name.span), sym);
                 }
                 ast::Item::Builtin(b) => {
                     self.model.builtins.push(BuiltinDef {
@@ -64,7 +88,7 @@ impl<'a> Checker<'a> {
                         entry: builtins::lookup(&b.name.name),
                     });
                     let sym = Symbol::Builtin(self.model.builtins.len() - 1);
-                    self.model.definitions.push((FileSpan::new(file, b.name.span), sym));
+                    self.define(FileSpan::new(file, b.name.span), sym);
                 }
                 ast::Item::Extend(x) => {
                     let kind = Kind::parse(&x.kind.name);
@@ -146,8 +170,8 @@ impl<'a> Checker<'a> {
             incomplete: !d.broken.is_empty(),
         });
         self.ast_decls.push(d);
-        self.model.definitions.push((FileSpan::new(file, d.name.span), Symbol::Decl(id)));
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        self.define(FileSpan::new(file, d.name.span), Symbol::Decl(id));
+        let mut seen = SeenNames::default();
         for m in &d.members {
             match m {
                 ast::Member::Decl(child) => {
@@ -159,10 +183,10 @@ impl<'a> Checker<'a> {
                                 child.name.span,
                                 format!("`{}` is declared twice in `{}`", child.name.name, d.name.name),
                             )
-                            .with_label(FileSpan::new(file, *prev), "first declared here"),
+                            .with_label(FileSpan::new(file, prev), "first declared here"),
                         );
                     }
-                    seen.insert(child.name.name.clone(), child.name.span);
+                    seen.insert(&child.name.name, child.name.span);
                     if let Some(cid) = self.collect_decl(file, child, Some(id)) {
                         self.model.decls[id.0 as usize].children.push(cid);
                     }
@@ -188,6 +212,13 @@ impl<'a> Checker<'a> {
         Some(id)
     }
 
+    /// Records the declaring occurrence of a name, for the editor.
+    fn define(&mut self, at: FileSpan, sym: Symbol) {
+        if self.references {
+            self.model.definitions.push((at, sym));
+        }
+    }
+
     fn collect_gate(&mut self, file: FileId, g: &ast::Gate, owner: Option<DeclId>) {
         self.model.gates.push(GateDef {
             file,
@@ -211,5 +242,40 @@ fn type_text(t: &ast::TypeName) -> String {
     match t {
         ast::TypeName::Named(i) => i.name.clone(),
         ast::TypeName::List(inner, _) => format!("[{}]", type_text(inner)),
+    }
+}
+
+/// The names of a declaration's nested declarations so far: a short list
+/// searched in place (most declarations nest none or a few), a map once it
+/// grows.
+#[derive(Default)]
+struct SeenNames<'a> {
+    few: Vec<(&'a str, Span)>,
+    many: HashMap<&'a str, Span>,
+}
+
+impl<'a> SeenNames<'a> {
+    const FEW: usize = 16;
+
+    fn get(&self, name: &str) -> Option<Span> {
+        if self.many.is_empty() {
+            self.few.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+        } else {
+            self.many.get(name).copied()
+        }
+    }
+
+    /// Records `name` (a later one replaces an earlier one, as in a map).
+    fn insert(&mut self, name: &'a str, at: Span) {
+        if !self.many.is_empty() {
+            self.many.insert(name, at);
+        } else if let Some(slot) = self.few.iter_mut().find(|(n, _)| *n == name) {
+            slot.1 = at;
+        } else if self.few.len() < Self::FEW {
+            self.few.push((name, at));
+        } else {
+            self.many = self.few.drain(..).collect();
+            self.many.insert(name, at);
+        }
     }
 }

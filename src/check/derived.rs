@@ -235,7 +235,7 @@ impl Checker<'_> {
         }
         let mut refs = Vec::new();
         let ty = types::TypeCx::new(&self.model, file, None, &mut self.diags, &mut refs).infer(e);
-        self.model.references.extend(refs);
+        self.add_references(refs);
         let ty = match ty {
             Ty::Decl(Kind::Kpi, Some(k)) if !self.model.is_family(k) => self.model.decl(k).measure_unit().ty(),
             t => t,

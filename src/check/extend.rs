@@ -463,10 +463,16 @@ impl super::Checker<'_> {
                     return None;
                 };
                 if values.contains(&ident.name) {
-                    self.model.references.push(super::Reference {
-                        at: FileSpan::new(file, ident.span),
-                        target: super::Target::EnumValue { kind, attr: name.into(), value: ident.name.as_str().into() },
-                    });
+                    if self.references {
+                        self.model.references.push(super::Reference {
+                            at: FileSpan::new(file, ident.span),
+                            target: super::Target::EnumValue {
+                                kind,
+                                attr: name.into(),
+                                value: ident.name.as_str().into(),
+                            },
+                        });
+                    }
                     return Some(Value::Str(ident.name.clone()));
                 }
                 self.diags.push(not_a_value(file, ident, name, values));

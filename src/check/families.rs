@@ -122,7 +122,7 @@ fn add_member(model: &mut Model, family: DeclId, group: &Group) {
     let mut attrs: Vec<Attr> = f.attrs.iter().filter(|a| a.name != "by" && a.name != "labels").cloned().collect();
     let by = f.attr("by").cloned();
     if let Some(by) = by {
-        attrs.push(Attr { name: "labels".into(), value: AttrVal::Labels(labels), ..by });
+        attrs.push(Attr { name: "labels".into(), value: AttrVal::Labels(labels.into()), ..by });
     }
     let member = Decl {
         kind: Kind::Kpi,

@@ -49,7 +49,7 @@ impl Checker<'_> {
                 types::TypeCx::new(&self.model, file, Some(Kind::Initiative), &mut self.diags, &mut refs)
                     .criterion(&c.expr);
             }
-            self.model.references.extend(refs);
+            self.add_references(refs);
         }
     }
 
@@ -90,7 +90,7 @@ impl Checker<'_> {
                     tcx.criterion(&c.expr);
                 }
             }
-            self.model.references.extend(refs);
+            self.add_references(refs);
         }
     }
 }

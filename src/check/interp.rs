@@ -385,7 +385,11 @@ pub fn literal(raw: &str, unit: Option<LitUnit>) -> Result<Value, Undecided> {
     let n = decimal(raw)?;
     Ok(match unit {
         None => Value::Num(n),
-        Some(LitUnit::Percent) => Value::Num(exact(n.div(HUNDRED))?),
+        // `n / 100`, reduced once (the general division where that would
+        // not fit).
+        Some(LitUnit::Percent) => Value::Num(exact(
+            n.denom().checked_mul(100).and_then(|d| Rational::new(n.numer(), d)).or_else(|| n.div(HUNDRED)),
+        )?),
         Some(u) => Value::Dur(exact(n.mul(unit_seconds(u)))?),
     })
 }

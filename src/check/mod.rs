@@ -37,7 +37,9 @@ pub mod value;
 use std::collections::HashMap;
 
 pub use ids::{DeclId, GateId};
-pub use model::{Attr, AttrVal, BuiltinDef, Decl, GateDef, LetDef, Model, PolicyDef, Reference, Symbol, Target};
+pub use model::{
+    Attr, AttrVal, BuiltinDef, Decl, GateDef, Labels, LetDef, Model, PolicyDef, Reference, Symbol, Target,
+};
 pub use schema::{AttrSpec, AttrType, Kind};
 pub use value::{MeasureUnit, Ty, Value};
 
@@ -49,7 +51,36 @@ use crate::text::{FileId, Files};
 /// itself, its transitive imports, the prelude and the policy sets that
 /// govern it (the analysis works them out).
 pub fn check(files: &Files, asts: &[ast::File], visible: Vec<Vec<FileId>>) -> (Model, Vec<Diagnostic>) {
+    check_with(files, asts, visible, Options::default())
+}
+
+/// What the checker builds besides the model the evaluator needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Whether to record every resolved name in [`Model::references`]
+    /// (go-to-definition, references, rename, semantic tokens: the
+    /// editor's). The command line reads none of them and turns this off;
+    /// the names read in the scope of a comparison's other side
+    /// ([`Target::Scoped`]) are recorded either way, since the evaluator
+    /// reads them. The diagnostics are the same either way.
+    pub references: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { references: true }
+    }
+}
+
+/// [`check`] with [`Options`].
+pub fn check_with(
+    files: &Files,
+    asts: &[ast::File],
+    visible: Vec<Vec<FileId>>,
+    options: Options,
+) -> (Model, Vec<Diagnostic>) {
     let mut cx = Checker {
+        references: options.references,
         files,
         model: Model::default(),
         diags: Vec::new(),
@@ -58,6 +89,10 @@ pub fn check(files: &Files, asts: &[ast::File], visible: Vec<Vec<FileId>>) -> (M
         broken_extends: Vec::new(),
     };
     cx.model.visible = visible;
+    let (decls, gates) = collect::count(asts);
+    cx.model.decls.reserve_exact(decls);
+    cx.ast_decls.reserve_exact(decls);
+    cx.model.gates.reserve_exact(gates);
     for (i, file) in asts.iter().enumerate() {
         cx.collect(FileId(i as u32), file);
     }
@@ -101,6 +136,8 @@ pub fn check(files: &Files, asts: &[ast::File], visible: Vec<Vec<FileId>>) -> (M
 
 struct Checker<'a> {
     files: &'a Files,
+    /// Whether every resolved name goes into `model.references` ([`Options`]).
+    references: bool,
     model: Model,
     diags: Vec<Diagnostic>,
     /// The AST of each declaration, parallel to `model.decls`.
@@ -110,4 +147,16 @@ struct Checker<'a> {
     /// `extend KIND` items that did not parse: an attribute of KIND no
     /// extension defines may be one of theirs, so it is not reported.
     broken_extends: Vec<(FileId, Kind)>,
+}
+
+impl Checker<'_> {
+    /// Records resolved names: all of them when the editor's references are
+    /// wanted, else only the scoped ones the evaluator reads.
+    fn add_references(&mut self, refs: Vec<Reference>) {
+        if self.references {
+            self.model.references.extend(refs);
+        } else {
+            self.model.references.extend(refs.into_iter().filter(|r| matches!(r.target, Target::Scoped(_))));
+        }
+    }
 }

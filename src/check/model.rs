@@ -79,7 +79,7 @@ impl Decl {
     /// A KPI's label selector.
     pub fn labels(&self) -> BTreeMap<String, String> {
         match self.attr("labels").map(|a| &a.value) {
-            Some(AttrVal::Labels(l)) => l.clone(),
+            Some(AttrVal::Labels(l)) => l.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
             _ => BTreeMap::new(),
         }
     }
@@ -116,7 +116,7 @@ pub enum AttrVal {
     /// A threshold.
     Threshold(CmpOp, Value),
     /// A label selector.
-    Labels(BTreeMap<String, String>),
+    Labels(Labels),
     /// A KPI family's groups: each label with its values (none when the
     /// values are discovered from the data, `by [sex]`).
     Groups(Vec<(String, Vec<String>)>),
@@ -130,6 +130,54 @@ pub enum AttrVal {
     Derived(Box<Expr>, Ty, Vec<DeclId>),
     /// The value did not check (a diagnostic was reported).
     Invalid,
+}
+
+/// A KPI's label selector as the model keeps it: its pairs sorted by
+/// label, each label once (the last one written wins, as in a map). A
+/// slice rather than a `BTreeMap`, whose smallest node holds room for
+/// eleven pairs: one selector per KPI of a large policy set adds up.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Labels(Box<[(String, String)]>);
+
+impl Labels {
+    /// The pairs, sorted by label.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Whether `label` is selected.
+    pub fn contains_key(&self, label: &str) -> bool {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(label)).is_ok()
+    }
+}
+
+impl FromIterator<(String, String)> for Labels {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        let mut pairs: Vec<(String, String)> = pairs.into_iter().collect();
+        // Stable: of two pairs with one label, the later stays later.
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut out: Vec<(String, String)> = Vec::with_capacity(pairs.len());
+        for pair in pairs {
+            match out.last_mut() {
+                Some(last) if last.0 == pair.0 => *last = pair,
+                _ => out.push(pair),
+            }
+        }
+        Labels(out.into_boxed_slice())
+    }
+}
+
+impl From<BTreeMap<String, String>> for Labels {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        Labels(map.into_iter().collect())
+    }
+}
+
+impl std::fmt::Debug for Labels {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // As the map it stands for.
+        f.debug_map().entries(self.iter()).finish()
+    }
 }
 
 /// A gate: criteria guarding the transition `from -> to`.
@@ -148,7 +196,7 @@ pub struct GateDef {
     /// The initiative that declares it; `None` for a top-level gate.
     pub owner: Option<DeclId>,
     /// The criteria.
-    pub criteria: Vec<ast::Criterion>,
+    pub criteria: ast::Criteria,
     /// The whole gate.
     pub span: Span,
     /// Its doc comment.
@@ -169,7 +217,7 @@ pub struct PolicyDef {
     /// The optional filter.
     pub filter: Option<Expr>,
     /// The criteria.
-    pub criteria: Vec<ast::Criterion>,
+    pub criteria: ast::Criteria,
     /// The whole policy.
     pub span: Span,
     /// Its doc comment.

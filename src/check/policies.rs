@@ -153,11 +153,6 @@ fn report(
     let s = model.decl(subject);
     let at = FileSpan::new(s.file, s.name_span);
     let criterion_at = FileSpan::new(rule_file, c.span);
-    let because = c.because.as_ref().map(|b| b.value.clone());
-    let what = match rule {
-        Origin::Policy(name) => format!("policy `{name}`"),
-        Origin::Gate { from, to } => format!("gate `{from} -> {to}`"),
-    };
     let result = interp::truth(env, &c.expr);
     // A subject holding a broken line is not judged (the line may be what
     // the criterion looks for); a declaration with a broken line may be
@@ -176,10 +171,18 @@ fn report(
         diags.push(readiness_note(model, files, rule_file, subject, c, from, to, &result));
         return;
     }
+    if matches!(result, Ok(true) | Err(Undecided::Deferred(_)) | Err(Undecided::Unknown(_))) {
+        return;
+    }
+    // Only a criterion that is reported pays for its words.
+    let what = match rule {
+        Origin::Policy(name) => format!("policy `{name}`"),
+        Origin::Gate { from, to } => format!("gate `{from} -> {to}`"),
+    };
     let d = match result {
         Ok(true) | Err(Undecided::Deferred(_)) | Err(Undecided::Unknown(_)) => return,
         Ok(false) => {
-            let message = match &because {
+            let message = match c.because.as_ref().map(|b| &b.value) {
                 Some(b) => format!("`{}` does not meet {what}: {b}", s.name),
                 None => format!("`{}` does not meet {what}", s.name),
             };

@@ -24,6 +24,11 @@ pub struct Rational {
     den: i128,
 }
 
+/// Whether `x` is within `i64` (and not `i64::MIN`, whose magnitude is not).
+const fn fits_i64(x: i128) -> bool {
+    x > i64::MIN as i128 && x <= i64::MAX as i128
+}
+
 const fn gcd(a: i128, b: i128) -> i128 {
     // Works on magnitudes; `i128::MIN` never reaches here (see `new`).
     let (mut a, mut b) = (a.unsigned_abs(), b.unsigned_abs());
@@ -68,6 +73,11 @@ impl Rational {
         }
         let g = gcd(num, den);
         let g = if g == 0 { 1 } else { g };
+        if fits_i64(num) && fits_i64(den) {
+            // 64-bit division is many times cheaper than 128-bit (the
+            // same quotients: `g` divides both).
+            return Some(Rational { num: (num as i64 / g as i64) as i128, den: (den as i64 / g as i64) as i128 });
+        }
         Some(Rational { num: num / g, den: den / g })
     }
 
@@ -234,6 +244,14 @@ impl Rational {
         // Cross-reduce first to keep the parts small.
         let g1 = gcd(self.num, o.den).max(1);
         let g2 = gcd(o.num, self.den).max(1);
+        if fits_i64(self.num) && fits_i64(self.den) && fits_i64(o.num) && fits_i64(o.den) {
+            // The same quotients in 64 bits (each `g` divides what it
+            // divides), and the products of two of them fit in 128.
+            let div = |a: i128, g: i128| (a as i64 / g as i64) as i128;
+            let num = div(self.num, g1) * div(o.num, g2);
+            let den = div(self.den, g2) * div(o.den, g1);
+            return Rational::new(num, den);
+        }
         let num = (self.num / g1).checked_mul(o.num / g2)?;
         let den = (self.den / g2).checked_mul(o.den / g1)?;
         Rational::new(num, den)

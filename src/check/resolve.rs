@@ -166,9 +166,11 @@ impl<'a> Checker<'a> {
     pub(super) fn resolve_name(&mut self, file: FileId, ident: &ast::Ident) -> Option<Symbol> {
         match self.model.lookup(file, &ident.name) {
             Some(sym) => {
-                self.model
-                    .references
-                    .push(Reference { at: FileSpan::new(file, ident.span), target: Target::Symbol(sym) });
+                if self.references {
+                    self.model
+                        .references
+                        .push(Reference { at: FileSpan::new(file, ident.span), target: Target::Symbol(sym) });
+                }
                 Some(sym)
             }
             None => None,
@@ -254,7 +256,7 @@ impl<'a> Checker<'a> {
     pub(super) fn infer_in_file(&mut self, file: FileId, e: &Expr) -> Ty {
         let mut refs = Vec::new();
         let ty = types::TypeCx::new(&self.model, file, None, &mut self.diags, &mut refs).infer(e);
-        self.model.references.extend(refs);
+        self.add_references(refs);
         ty
     }
 }

@@ -220,7 +220,7 @@ fn read_sides(args: &Args) -> Result<Sides, Unusable> {
         }
         Err(_) => Vec::new(),
     };
-    let settings = crate::analysis::Settings { limits: projects.limits().parse, policy_sets };
+    let settings = crate::analysis::Settings { limits: projects.limits().parse, policy_sets, references: false };
     let base = crate::analysis::analyze_project(&roots, &loader, &settings);
     Ok(Sides {
         base,

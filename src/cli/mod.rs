@@ -162,5 +162,7 @@ pub fn analyze_paths(paths: &[PathBuf]) -> Result<Analysis, Unusable> {
 /// Analyses the given paths from disk within the given projects.
 pub fn analyze_projects(paths: &[PathBuf], projects: &Projects) -> Result<Analysis, Unusable> {
     let roots = collect_paths(paths)?;
-    Ok(crate::analysis::analyze_project(&roots, &projects.loader(), &projects.settings()))
+    // No command-line command reads the editor's references.
+    let settings = crate::analysis::Settings { references: false, ..projects.settings() };
+    Ok(crate::analysis::analyze_project(&roots, &projects.loader(), &settings))
 }

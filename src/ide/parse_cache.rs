@@ -14,9 +14,10 @@ use std::collections::HashMap;
 use crate::diag::Diagnostic;
 use crate::ide::resplit::Resplit;
 use crate::syntax::ast::{
-    AttrValue, Broken, Criterion, Decl, Doc, Expr, ExprKind, ExtType, File, Gate, Ident, Item, MapLit, Member, StrLit,
-    TestStmt, TypeName,
+    AttrValue, Broken, Comment, Criterion, Decl, Doc, Expr, ExprKind, ExtType, File, Gate, Ident, Item, MapLit, Member,
+    StrLit, TestStmt, TypeName,
 };
+use crate::syntax::split::Piece;
 use crate::syntax::{self, ParseLimits};
 use crate::text::{FileId, FileSpan, Span};
 
@@ -68,6 +69,11 @@ impl ParseCache {
         let (pieces, comments) = last.0.split(text);
         if pieces.len() > limits.max_declarations {
             // The limit's diagnostic and cut-off belong to the whole file.
+            return syntax::parse(file, text, limits);
+        }
+        if docs_across_pieces(text, &pieces, &comments) {
+            // A piece's doc comment sits at the end of the line before it,
+            // in the piece above (`}/// doc`): only the whole file sees it.
             return syntax::parse(file, text, limits);
         }
         let mut items = Vec::new();
@@ -127,6 +133,21 @@ impl ParseCache {
     pub fn stats(&self) -> (u64, u64) {
         (self.hits, self.misses)
     }
+}
+
+/// Whether a `///` comment documents the item of a piece while lying
+/// outside that piece's text (which starts at the piece's first line): a
+/// doc comment after code on the line before the item (`}/// doc`).
+fn docs_across_pieces(text: &str, pieces: &[Piece], comments: &[Comment]) -> bool {
+    pieces.iter().any(|piece| {
+        let start = piece.span.start as usize;
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let before = comments.partition_point(|c| (c.span.end as usize) <= start);
+        before > 0 && {
+            let c = &comments[before - 1];
+            c.doc && (c.span.start as usize) < line_start && text[c.span.end as usize..start].trim().is_empty()
+        }
+    })
 }
 
 /// Moves a span by `by` bytes, a two's-complement difference of offsets:
@@ -423,6 +444,18 @@ mod tests {
         assert!(hits > misses, "{hits} hits, {misses} misses");
         cache.end_run();
         same_as_parse("/// doc\nkpi a {\n  metric \"m\"\n  target >= (1 + 2) * 3\n}\n// tail\n", &mut cache);
+    }
+
+    #[test]
+    fn a_doc_comment_after_code_on_the_line_before_documents_the_next_item() {
+        // `}/// doc`: the comment is the tail of the piece above, and
+        // documents the item below it.
+        let mut cache = ParseCache::new();
+        let text = "person a {\n  name \"A\"\n}\n\n/// B.\nperson b {\n  name \"B\"\n}\n";
+        same_as_parse(text, &mut cache);
+        same_as_parse(&text.replace("}\n\n/// B.", "}/// B."), &mut cache);
+        same_as_parse(&text.replace("}\n\n/// B.", "} /// B.\n"), &mut cache);
+        same_as_parse(text, &mut cache);
     }
 
     #[test]

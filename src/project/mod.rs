@@ -236,6 +236,7 @@ impl Projects {
         Settings {
             limits: self.limits().parse,
             policy_sets: self.projects.iter().flat_map(Project::policy_sets).collect(),
+            references: true,
         }
     }
 

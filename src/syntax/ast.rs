@@ -9,6 +9,7 @@
 //! the file is always here. Comments are kept in [`File::comments`]
 //! so the formatter can put every one back in its place.
 
+pub use super::criteria::Criteria;
 use crate::text::Span;
 
 /// A parsed file.
@@ -251,7 +252,7 @@ pub struct Gate {
     /// The stage entered.
     pub to: Ident,
     /// Criteria in order.
-    pub criteria: Vec<Criterion>,
+    pub criteria: Criteria,
     /// The whole gate.
     pub span: Span,
     /// Lines of the body that did not parse (each has its diagnostic).
@@ -270,7 +271,7 @@ pub struct Policy {
     /// Optional filter on subjects.
     pub filter: Option<Expr>,
     /// Criteria in order.
-    pub criteria: Vec<Criterion>,
+    pub criteria: Criteria,
     /// The whole policy.
     pub span: Span,
     /// Lines of the body that did not parse (each has its diagnostic).

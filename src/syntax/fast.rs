@@ -332,7 +332,7 @@ impl Parser<'_> {
         self.punct_or_no("->")?;
         let to = self.ident()?;
         let criteria = self.criteria()?;
-        Ok(Gate { doc: None, from, to, criteria, span: self.node(start), broken: Vec::new() })
+        Ok(Gate { doc: None, from, to, criteria: criteria.into(), span: self.node(start), broken: Vec::new() })
     }
 
     /// `policy = { kw_policy ~ ident ~ kw_for ~ ident ~ where_clause? ~ criteria }`.
@@ -356,7 +356,15 @@ impl Parser<'_> {
             false => None,
         };
         let criteria = self.criteria()?;
-        Ok(Policy { doc: None, name, subject, filter, criteria, span: self.node(start), broken: Vec::new() })
+        Ok(Policy {
+            doc: None,
+            name,
+            subject,
+            filter,
+            criteria: criteria.into(),
+            span: self.node(start),
+            broken: Vec::new(),
+        })
     }
 
     /// `let_item = { kw_let ~ ident ~ equals ~ expr }`.
@@ -578,6 +586,8 @@ impl Parser<'_> {
             }
         }
         self.punct_or_no("}")?;
+        // Most selectors have one or two labels: no spare capacity.
+        entries.shrink_to_fit();
         Ok(MapLit { entries, span: self.node(start) })
     }
 

@@ -1,6 +1,7 @@
 //! Parsing: text in, [`ast::File`] plus diagnostics out. Never fails.
 
 pub mod ast;
+mod criteria;
 mod doc_comments;
 mod fast;
 pub mod lexer;

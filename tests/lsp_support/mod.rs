@@ -56,6 +56,9 @@ pub struct Start<'a> {
     /// Settings the client answers `workspace/configuration` with (the
     /// `compel` section); without them the client does not offer it.
     pub settings: Option<Value>,
+    /// Another `compel` binary to start instead of this build's (the
+    /// latency benchmark times an older build with the same requests).
+    pub binary: Option<PathBuf>,
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -95,7 +98,8 @@ impl Server {
             let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lsp").join(fixture);
             copy_dir(&src, &root);
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_compel"))
+        let binary = opts.binary.clone().unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_compel")));
+        let mut child = Command::new(binary)
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -76,7 +76,15 @@ impl Lower {
                         _ => {}
                     }
                 }
-                Item::Policy(Policy { doc: None, name, subject, filter, criteria, span, broken: Vec::new() })
+                Item::Policy(Policy {
+                    doc: None,
+                    name,
+                    subject,
+                    filter,
+                    criteria: criteria.into(),
+                    span,
+                    broken: Vec::new(),
+                })
             }
             Rule::let_item => {
                 let span = self.span(&pair);
@@ -264,7 +272,7 @@ impl Lower {
         inner.next(); // ->
         let to = self.ident(next(&mut inner)?);
         let criteria = self.criteria(next(&mut inner)?)?;
-        Ok(Gate { doc: None, from, to, criteria, span, broken: Vec::new() })
+        Ok(Gate { doc: None, from, to, criteria: criteria.into(), span, broken: Vec::new() })
     }
 
     pub(super) fn criteria(&self, pair: Pair<Rule>) -> LowerResult<Vec<Criterion>> {

@@ -206,13 +206,13 @@ fn recover_block(
             Recovered::Decl(d)
         }
         Recovered::Gate(mut g) => {
-            g.criteria = body.criteria;
+            g.criteria = body.criteria.into();
             g.broken = body.broken;
             g.span.end = body_end;
             Recovered::Gate(g)
         }
         Recovered::Policy(mut p) => {
-            p.criteria = body.criteria;
+            p.criteria = body.criteria.into();
             p.broken = body.broken;
             p.span.end = body_end;
             Recovered::Policy(p)
