@@ -101,3 +101,23 @@ impl<'a> SeriesIndex<'a> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::metrics::Sample;
+
+    #[test]
+    fn a_looked_up_value_is_the_converted_one() {
+        let values = [93.93, 0.000707, -0.0, 0.0, 1e300, 5e-324, f64::NAN, f64::INFINITY];
+        let samples = values.iter().enumerate().map(|(i, v)| Sample { time: i as i64, value: *v }).collect();
+        let store: MetricStore = [Series::with_samples("m", Labels::default(), samples)].into_iter().collect();
+        let index = SeriesIndex::with_exact_values(&store);
+        assert_eq!(index.exact.len(), 6, "every finite value, by its bits");
+        let plain = SeriesIndex::new(&store);
+        for v in values.iter().chain(&[2.5, -7.0]) {
+            assert_eq!(index.exact(*v), Rational::from_f64(*v), "{v}");
+            assert_eq!(plain.exact(*v), Rational::from_f64(*v), "{v}");
+        }
+    }
+}
