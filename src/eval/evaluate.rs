@@ -18,7 +18,6 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use crate::eval::fast_hash::FastMap;
 
@@ -74,7 +73,7 @@ pub(crate) fn evaluate_indexed<'s>(
     let model = discovered.as_ref().unwrap_or(model);
     // A fresh evaluation budget: `compel check` spent its own.
     model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
-    let metrics = StoreMetrics::with_index(model, store, Arc::new(index), opts);
+    let metrics = StoreMetrics::with_index(model, store, std::sync::Arc::new(index), opts);
     let ev = Evaluator::new(model, files, &metrics);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
     ev.run(store, opts, workers)
@@ -196,7 +195,7 @@ impl<'a> Evaluator<'a> {
         let (first, second) = initiatives.split_at(initiatives.len() / 2);
         let (model, files) = (self.model, self.files);
         // The series index is the first thread's: made once, read by both.
-        let index = Arc::clone(&self.metrics.index);
+        let index = std::sync::Arc::clone(&self.metrics.index);
         let decided = std::thread::scope(|scope| {
             let other = scope.spawn(move || {
                 let metrics = StoreMetrics::with_index(model, store, index, opts);
