@@ -201,7 +201,7 @@ fn latency_spike_decides_every_row_of_expected() {
     assert_eq!(acc["unit"], "percent");
     assert!(acc["reason"].as_str().unwrap().contains("`< 94%`"), "{acc:#}");
     // Only the scoring-v2 series is read.
-    assert_eq!(acc["evidence"][0]["series"], "fraud_model_accuracy{model=\"scoring-v2\"}");
+    assert_eq!(read(&r, acc, 0)["series"], "fraud_model_accuracy{model=\"scoring-v2\"}");
     assert_eq!(kpi(&r, "latency_p95")["status"], "met");
     assert_eq!(kpi(&r, "latency_p95")["value"], 199);
     assert_eq!(kpi(&r, "latency_p95")["unit"], "ms");
@@ -224,7 +224,7 @@ fn latency_spike_decides_every_row_of_expected() {
     assert_eq!(spike["file"], "acme/acme.compel");
     assert_eq!(spike["line"], 76);
     assert_eq!(spike["column"], 5);
-    let ev = &spike["evidence"][0];
+    let ev = read(&r, spike, 0);
     assert_eq!(ev["function"], "for");
     assert_eq!(ev["from"], "2026-11-17T00:00:00Z");
     assert_eq!(ev["to"], NOW);
@@ -233,7 +233,7 @@ fn latency_spike_decides_every_row_of_expected() {
 
     let psi = criterion(&r, "require avg(feature_psi, 7d) < 0.15");
     assert_eq!(psi["outcome"], "pass");
-    let ev = &psi["evidence"][0];
+    let ev = read(&r, psi, 0);
     assert_eq!(ev["function"], "avg");
     assert_eq!(ev["samples"].as_array().map(Vec::len), Some(7));
     assert!((ev["value"].as_f64().unwrap() - 0.11).abs() < 1e-12, "mean of the 7 samples is 0.11: {ev:#}");
@@ -308,8 +308,8 @@ fn snapshot_cannot_show_seven_days() {
     assert_eq!(criterion(&r, "require accuracy")["outcome"], "pass");
     let psi = criterion(&r, "require avg(feature_psi, 7d) < 0.15");
     assert_eq!(psi["outcome"], "pass");
-    assert_eq!(psi["evidence"][0]["value"], 0.09);
-    assert_eq!(psi["evidence"][0]["samples"].as_array().map(Vec::len), Some(1));
+    assert_eq!(read(&r, psi, 0)["value"], 0.09);
+    assert_eq!(read(&r, psi, 0)["samples"].as_array().map(Vec::len), Some(1));
     let held = criterion(&r, "require latency_p95 for 7d");
     assert_eq!(held["outcome"], "unknown");
     assert_eq!(held["holds"], Value::Null);
@@ -519,6 +519,13 @@ fn output_is_byte_identical_across_runs() {
             assert_eq!(a.status.code(), b.status.code());
         }
     }
+}
+
+/// The `i`th data read of a KPI or a criterion (`of`): its `evidence`
+/// lists indices in the report's `reads`.
+fn read<'r>(report: &'r Value, of: &Value, i: usize) -> &'r Value {
+    let at = of["evidence"][i].as_u64().unwrap_or_else(|| panic!("no read {i} in {of:#}"));
+    &report["reads"][at as usize]
 }
 
 /// Validates a report against `docs/report.schema.json`.
@@ -757,7 +764,7 @@ fn fail_closed_rules_make_criteria_unknown() {
     assert_eq!(kpi(&r, "nan_kpi")["value"], Value::Null);
     assert_eq!(kpi(&r, "fine_kpi")["time"], "2026-11-23T00:00:00Z", "the future sample is not the latest");
     // NaN reaches the evidence, spelled as the metrics format spells it.
-    assert_eq!(kpi(&r, "nan_kpi")["evidence"][0]["samples"][0][1], "NaN");
+    assert_eq!(read(&r, kpi(&r, "nan_kpi"), 0)["samples"][0][1], "NaN");
 }
 
 #[test]
@@ -1413,15 +1420,15 @@ fn a_kpi_query_is_fetched_as_promql_and_selected_by_its_labels() {
     let r = json(&out);
     assert_eq!(kpi(&r, "acc")["status"], "at_risk", "{r:#}");
     assert_eq!(
-        kpi(&r, "acc")["evidence"][0]["series"],
+        read(&r, kpi(&r, "acc"), 0)["series"],
         "query(max by (model) (fraud_model_accuracy)){model=\"scoring-v2\"}"
     );
     // The plain KPI reads the raw samples alone: the query's points (dated
     // five minutes before their steps) never merge into its series.
     let raw = kpi(&r, "raw_acc");
-    assert_eq!(raw["evidence"][0]["series"], "fraud_model_accuracy{model=\"scoring-v2\"}", "{r:#}");
-    let plain_time = raw["evidence"][0]["samples"][0][0].clone();
-    let query_time = kpi(&r, "acc")["evidence"][0]["samples"][0][0].clone();
+    assert_eq!(read(&r, raw, 0)["series"], "fraud_model_accuracy{model=\"scoring-v2\"}", "{r:#}");
+    let plain_time = read(&r, raw, 0)["samples"][0][0].clone();
+    let query_time = read(&r, kpi(&r, "acc"), 0)["samples"][0][0].clone();
     assert_eq!(plain_time, "2026-11-23T00:00:00Z", "{r:#}");
     assert_eq!(query_time, "2026-11-22T23:55:00Z", "{r:#}");
     let mut queries = server.queries.lock().unwrap().clone();

@@ -311,7 +311,12 @@ impl MetricStore {
     pub fn add_series_from(&mut self, series: Series, source: &str) {
         let Series { metric, mut labels, samples, conflicts, sources } = series;
         labels.retain(|_, v| !v.is_empty());
-        let by_labels = self.series.entry(metric.clone()).or_default();
+        // One search per map: the metric's entry is made only when new,
+        // and the labels are looked up once (the entry keeps its place).
+        if !self.series.contains_key(&metric) {
+            self.series.insert(metric.clone(), BTreeMap::new());
+        }
+        let Some(by_labels) = self.series.get_mut(&metric) else { return };
         let conflicts = conflicts
             .into_iter()
             .map(|mut c| {
@@ -323,8 +328,9 @@ impl MetricStore {
                 c
             })
             .collect::<Vec<_>>();
-        match by_labels.get_mut(&labels) {
-            Some(existing) => {
+        match by_labels.entry(labels) {
+            std::collections::btree_map::Entry::Occupied(mut entry) => {
+                let existing = entry.get_mut();
                 let before = existing.sources.join(" or ");
                 for src in sources.iter().map(String::as_str).chain((!source.is_empty()).then_some(source)) {
                     if !existing.sources.iter().any(|s| s == src) {
@@ -351,13 +357,14 @@ impl MetricStore {
                 existing.samples.extend(samples);
                 existing.normalize_from(source);
             }
-            None => {
-                let mut s = Series { metric, labels: labels.clone(), samples, conflicts, sources };
+            std::collections::btree_map::Entry::Vacant(entry) => {
+                let labels = entry.key().clone();
+                let mut s = Series { metric, labels, samples, conflicts, sources };
                 if !source.is_empty() && !s.sources.iter().any(|x| x == source) {
                     s.sources.push(source.to_string());
                 }
                 s.normalize_from(source);
-                by_labels.insert(labels, s);
+                entry.insert(s);
             }
         }
     }

@@ -26,8 +26,11 @@
 use serde::ser::{Serialize, Serializer};
 
 mod json_layout;
+mod json_report;
+mod json_write;
 mod time;
 
+#[cfg(test)]
 use json_layout::ReportFormatter;
 pub use time::Time;
 
@@ -306,10 +309,8 @@ impl Report {
     /// The layout is serde_json's pretty one, two spaces per level, except
     /// that a list of plain values stays on one line: a sample reads
     /// `["2026-11-23T00:00:00Z", 93.5]`, not four lines.
-    pub fn write_json(&self, mut out: impl std::io::Write) -> std::io::Result<()> {
-        let mut ser = serde_json::Serializer::with_formatter(&mut out, ReportFormatter::default());
-        self.serialize(&mut ser)?;
-        out.write_all(b"\n")
+    pub fn write_json(&self, out: impl std::io::Write) -> std::io::Result<()> {
+        json_report::write(self, out)
     }
 
     /// The KPI named `name` in the top-level list.

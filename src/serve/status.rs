@@ -21,7 +21,6 @@ struct Status<'a> {
     evaluations: u64,
     late_evaluations: u64,
     duration_seconds: f64,
-    report: Option<&'a Report>,
 }
 
 /// The `/status` document.
@@ -41,9 +40,22 @@ pub fn status_json(
         evaluations: facts.evaluations,
         late_evaluations: facts.late,
         duration_seconds: facts.duration,
-        report,
     };
-    serde_json::to_string_pretty(&status).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    let mut text = match serde_json::to_string_pretty(&status) {
+        Ok(text) => text,
+        Err(e) => return format!("{{\"error\": \"{e}\"}}"),
+    };
+    // The report as `compel eval --format json` writes it (each read once,
+    // `docs/report.schema.json`), one level in; `null` before the first.
+    text.pop();
+    text.truncate(text.trim_end().len());
+    text.push_str(",\n  \"report\": ");
+    match report {
+        Some(r) => text.push_str(&r.to_json().trim_end().replace('\n', "\n  ")),
+        None => text.push_str("null"),
+    }
+    text.push_str("\n}");
+    text
 }
 
 /// One decision of a cycle, with the evidence it read.

@@ -25,6 +25,11 @@ pub(super) struct ReportFormatter {
 }
 
 impl ReportFormatter {
+    /// The layout of a value written at `depth` levels of indentation.
+    pub(super) fn at_depth(depth: usize) -> Self {
+        ReportFormatter { indent: depth, ..ReportFormatter::default() }
+    }
+
     fn newline<W: ?Sized + std::io::Write>(&self, w: &mut W) -> std::io::Result<()> {
         // A line break and the indentation in one write (two spaces a level).
         const LINE: &[u8; 129] = b"\n                                                                                                                                ";

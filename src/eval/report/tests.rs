@@ -139,3 +139,168 @@ fn kept_times_are_written_right() {
         assert_eq!(serde_json::to_string(&Time(*t)).unwrap(), expected, "time {t}");
     }
 }
+
+fn read(kpi: &str, function: &str, samples: &[(i64, f64)]) -> Evidence {
+    Evidence {
+        kpi: kpi.to_string(),
+        series: format!("m{{model=\"{kpi}\\\"\"}}"),
+        function: function.to_string(),
+        window: Some("7d".to_string()),
+        from: Some(Time(0)),
+        to: Some(Time(7 * 86_400_000_000_000)),
+        reference: None,
+        value: samples.last().map(|s| Num(s.1)),
+        unit: Some("percent".to_string()),
+        samples: samples.iter().map(|&(t, v)| SampleRecord { time: Time(t), value: Num(v) }).collect(),
+        reason: None,
+    }
+}
+
+fn kpi_report(name: &str, evidence: Vec<Evidence>) -> KpiReport {
+    KpiReport {
+        name: name.to_string(),
+        status: KpiStatus::Met,
+        value: Some(Num(93.5)),
+        unit: "percent".to_string(),
+        time: Some("2026-11-23T00:00:00Z".to_string()),
+        reason: "latest 93.5% meets `>= 92%`".to_string(),
+        evidence,
+        labels: Default::default(),
+        members: Vec::new(),
+        derived: None,
+    }
+}
+
+fn criterion_report(text: &str, evidence: Vec<Evidence>) -> CriterionReport {
+    CriterionReport {
+        text: text.to_string(),
+        enforcement: Enforcement::Require,
+        outcome: Outcome::Pass,
+        holds: Some(true),
+        reason: "a \"quoted\"\treason\n\u{1}ü".to_string(),
+        because: Some("b".to_string()),
+        file: "a.compel".to_string(),
+        line: 3,
+        column: 5,
+        evidence,
+        failing: None,
+    }
+}
+
+/// A report whose reads repeat (a status read in its KPI, its initiative
+/// and a criterion; a NaN sample; a drift read with its reference), with
+/// a family, a derived KPI and a failing quantifier.
+fn report_with_repeated_reads() -> Report {
+    let status = read("acc", "status", &[(86_400_000_000_000, 93.5)]);
+    let nan = read("nan", "status", &[(1, f64::NAN), (2, f64::INFINITY), (3, -0.25e-7)]);
+    let mut drift = read("acc", "psi", &[(5, 1.0)]);
+    drift.reference = Some(ReferenceWindow {
+        window: "28d".to_string(),
+        from: Time(-5),
+        to: Time(5),
+        samples: vec![SampleRecord { time: Time(-1), value: Num(2.0) }],
+    });
+    let window = read("acc", "for", &[(1, 93.0), (86_400_000_000_000, 93.5)]);
+    let mut family = kpi_report("fam", Vec::new());
+    let mut member = kpi_report("fam_a", vec![nan.clone()]);
+    member.labels.insert("sex \"x\"".to_string(), "female".to_string());
+    family.members = vec![member];
+    let mut derived = kpi_report("d", vec![status.clone(), window.clone()]);
+    derived.derived = Some(crate::eval::derived_report::DerivedReport {
+        formula: "0.5 * acc".to_string(),
+        inputs: vec![crate::eval::derived_report::DerivedInputReport {
+            kpi: "acc".to_string(),
+            value: None,
+            unit: "percent".to_string(),
+            time: Some(Time(1)),
+            reason: Some("stale".to_string()),
+        }],
+    });
+    let mut failing = criterion_report("require all(d in ds: d.v)", Vec::new());
+    failing.failing = Some(Failing {
+        variables: vec!["d".to_string()],
+        count: 1,
+        elements: vec![vec!["x".to_string()]],
+        undecided_count: 0,
+        undecided: Vec::new(),
+    });
+    let gate = GateReport {
+        from: "model".to_string(),
+        to: "produce".to_string(),
+        outcome: Outcome::Pass,
+        reason: "passes".to_string(),
+        criteria: vec![
+            criterion_report("require acc", vec![status.clone()]),
+            criterion_report("require acc for 7d", vec![window.clone(), status.clone()]),
+            criterion_report("require psi(acc, 7d) < 0.1", vec![drift.clone()]),
+            failing,
+        ],
+    };
+    let initiative = InitiativeReport {
+        name: "i".to_string(),
+        stage: "model".to_string(),
+        ready: true,
+        next_gate: Some(NextGate { from: "model".to_string(), to: "produce".to_string() }),
+        asked: false,
+        blocked_by: Vec::new(),
+        file: "a.compel".to_string(),
+        line: 1,
+        kpis: vec![kpi_report("acc", vec![status.clone()]), family.clone()],
+        gates: vec![gate.clone()],
+        evidence: Vec::new(),
+    };
+    let policy = PolicyReport {
+        name: "p".to_string(),
+        subject: "i".to_string(),
+        kind: "initiative".to_string(),
+        outcome: Outcome::Pass,
+        reason: "passes".to_string(),
+        file: "a.compel".to_string(),
+        line: 9,
+        criteria: gate.criteria.clone(),
+    };
+    let mut report = Report {
+        outcome: Outcome::Pass,
+        now: "2026-11-24T00:00:00Z".to_string(),
+        summary: Summary::default(),
+        initiatives: vec![initiative.clone(), InitiativeReport { next_gate: None, gates: Vec::new(), ..initiative }],
+        policies: vec![policy],
+        kpis: vec![kpi_report("acc", vec![status]), family, derived],
+    };
+    report.tally();
+    report
+}
+
+/// Replaces every `evidence` list of indices by the reads they name.
+fn resolve(value: &serde_json::Value, reads: &[serde_json::Value]) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| match v.as_array() {
+                    Some(list) if k == "evidence" && list.iter().all(Value::is_u64) => {
+                        let reads = list.iter().map(|i| reads[i.as_u64().unwrap() as usize].clone()).collect();
+                        (k.clone(), Value::Array(reads))
+                    }
+                    _ => (k.clone(), resolve(v, reads)),
+                })
+                .collect(),
+        ),
+        Value::Array(list) => Value::Array(list.iter().map(|v| resolve(v, reads)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The JSON report writes each read once and refers to it by index; with
+/// the indices resolved it is the whole report (serde's serialisation of
+/// it, every read in place).
+#[test]
+fn each_read_is_written_once_and_the_indices_give_the_whole_report() {
+    let report = report_with_repeated_reads();
+    let text = report.to_json();
+    let mut written: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let reads = written.as_object_mut().unwrap().remove("reads").unwrap();
+    let reads = reads.as_array().unwrap();
+    assert_eq!(reads.len(), 4, "status, for, psi, the NaN read and nothing else: {text}");
+    assert_eq!(resolve(&written, reads), serde_json::to_value(&report).unwrap());
+}

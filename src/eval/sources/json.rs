@@ -26,6 +26,7 @@
 //! Every error names the place in the document (`series[2].samples[4]`)
 //! and carries serde_json's line and column.
 
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 use std::fmt;
 
@@ -33,6 +34,7 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 
 use super::{parse_selector, strip_bom};
 use crate::eval::metrics::{format_rfc3339, format_selector, parse_rfc3339, Labels, MetricsError, Sample, Series};
+use places::{KeyAt, KeySeed, SeriesAt};
 
 /// Reads a JSON metrics document (series or snapshot form, see the module
 /// docs). Snapshot values become one sample at the snapshot's `"@time"`,
@@ -74,18 +76,19 @@ fn convert_error(text: &str, err: &serde_json::Error) -> MetricsError {
     MetricsError::at(line, column, message)
 }
 
-/// A JSON scalar, or the kind of a compound value that was skipped.
+/// A JSON scalar, or the kind of a compound value that was skipped. A
+/// string is borrowed from the document when it has no escapes.
 #[derive(Debug)]
-enum Leaf {
+enum Leaf<'de> {
     Number(f64),
-    Str(String),
+    Str(Cow<'de, str>),
     Bool,
     Null,
     Array,
     Object,
 }
 
-impl Leaf {
+impl Leaf<'_> {
     fn describe(&self) -> String {
         match self {
             Leaf::Number(_) => "a number".to_string(),
@@ -101,7 +104,7 @@ impl Leaf {
     fn as_value(&self) -> Option<f64> {
         match self {
             Leaf::Number(n) => Some(*n),
-            Leaf::Str(s) => match s.as_str() {
+            Leaf::Str(s) => match s.as_ref() {
                 "NaN" => Some(f64::NAN),
                 "+Inf" => Some(f64::INFINITY),
                 "-Inf" => Some(f64::NEG_INFINITY),
@@ -125,7 +128,7 @@ fn quote(s: &str) -> String {
 }
 
 /// Why a value is not a sample value, in words.
-fn bad_value(path: &str, found: &Leaf) -> String {
+fn bad_value(path: &str, found: &Leaf<'_>) -> String {
     match found {
         Leaf::Str(s) if s.parse::<f64>().is_ok() => format!(
             "{path}: expected a number for the sample value, found the string {} (write numbers without quotes)",
@@ -154,8 +157,8 @@ fn key_step(key: &str) -> String {
 struct LeafSeed;
 
 impl<'de> DeserializeSeed<'de> for LeafSeed {
-    type Value = Leaf;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Leaf, D::Error> {
+    type Value = Leaf<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Leaf<'de>, D::Error> {
         d.deserialize_any(LeafVisitor)
     }
 }
@@ -163,39 +166,42 @@ impl<'de> DeserializeSeed<'de> for LeafSeed {
 struct LeafVisitor;
 
 impl<'de> Visitor<'de> for LeafVisitor {
-    type Value = Leaf;
+    type Value = Leaf<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a value")
     }
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Leaf, E> {
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Leaf<'de>, E> {
         Ok(Leaf::Bool)
     }
-    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Leaf, E> {
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Leaf<'de>, E> {
         Ok(Leaf::Number(v as f64))
     }
-    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Leaf, E> {
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Leaf<'de>, E> {
         Ok(Leaf::Number(v as f64))
     }
-    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Leaf, E> {
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Leaf<'de>, E> {
         Ok(Leaf::Number(v))
     }
-    fn visit_str<E: de::Error>(self, v: &str) -> Result<Leaf, E> {
-        Ok(Leaf::Str(v.to_string()))
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Leaf<'de>, E> {
+        Ok(Leaf::Str(Cow::Borrowed(v)))
     }
-    fn visit_string<E: de::Error>(self, v: String) -> Result<Leaf, E> {
-        Ok(Leaf::Str(v))
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Leaf<'de>, E> {
+        Ok(Leaf::Str(Cow::Owned(v.to_string())))
     }
-    fn visit_unit<E: de::Error>(self) -> Result<Leaf, E> {
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Leaf<'de>, E> {
+        Ok(Leaf::Str(Cow::Owned(v)))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Leaf<'de>, E> {
         Ok(Leaf::Null)
     }
-    fn visit_none<E: de::Error>(self) -> Result<Leaf, E> {
+    fn visit_none<E: de::Error>(self) -> Result<Leaf<'de>, E> {
         Ok(Leaf::Null)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Leaf, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Leaf<'de>, A::Error> {
         while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Leaf::Array)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Leaf, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Leaf<'de>, A::Error> {
         while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Leaf::Object)
     }
@@ -397,20 +403,20 @@ impl Top {
 /// is not a list) a snapshot value of a metric named `series`.
 struct SeriesKey;
 
-enum SeriesKeyValue {
+enum SeriesKeyValue<'de> {
     List(Vec<Series>),
-    Leaf(Leaf),
+    Leaf(Leaf<'de>),
 }
 
 impl<'de> DeserializeSeed<'de> for SeriesKey {
-    type Value = SeriesKeyValue;
-    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<SeriesKeyValue, D::Error> {
+    type Value = SeriesKeyValue<'de>;
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<SeriesKeyValue<'de>, D::Error> {
         d.deserialize_any(self)
     }
 }
 
 impl<'de> Visitor<'de> for SeriesKey {
-    type Value = SeriesKeyValue;
+    type Value = SeriesKeyValue<'de>;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a list of series")
     }
@@ -426,6 +432,9 @@ impl<'de> Visitor<'de> for SeriesKey {
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
         LeafVisitor.visit_f64(v).map(SeriesKeyValue::Leaf)
     }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+        LeafVisitor.visit_borrowed_str(v).map(SeriesKeyValue::Leaf)
+    }
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
         LeafVisitor.visit_str(v).map(SeriesKeyValue::Leaf)
     }
@@ -438,7 +447,7 @@ impl<'de> Visitor<'de> for SeriesKey {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
         let mut out = Vec::new();
         let mut index = 0;
-        while let Some(series) = seq.next_element_seed(SeriesSeed { path: format!("series[{index}]") })? {
+        while let Some(series) = seq.next_element_seed(SeriesSeed { path: SeriesAt(index) })? {
             out.push(series);
             index += 1;
         }
@@ -448,7 +457,7 @@ impl<'de> Visitor<'de> for SeriesKey {
 
 /// One element of the `series` list.
 struct SeriesSeed {
-    path: String,
+    path: SeriesAt,
 }
 
 impl SeriesSeed {
@@ -472,20 +481,20 @@ impl<'de> Visitor<'de> for SeriesSeed {
     reject_scalars!();
     reject_seq!();
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Series, A::Error> {
-        let path = &self.path;
+        let path = self.path;
         let mut metric: Option<String> = None;
         let mut labels: Option<Labels> = None;
         let mut samples: Option<Vec<Sample>> = None;
-        while let Some(key) = map.next_key::<String>()? {
+        while let Some(key) = map.next_key_seed(KeySeed)? {
             let twice = || de::Error::custom(format!("{path}: the key {} is given twice", quote(&key)));
-            match key.as_str() {
+            match key.as_ref() {
                 "metric" => {
                     if metric.is_some() {
                         return Err(twice());
                     }
                     let leaf = map.next_value_seed(LeafSeed)?;
                     match leaf {
-                        Leaf::Str(s) if !s.is_empty() => metric = Some(s),
+                        Leaf::Str(s) if !s.is_empty() => metric = Some(s.into_owned()),
                         Leaf::Str(_) => {
                             return Err(de::Error::custom(format!("{path}.metric: the metric name is empty")))
                         }
@@ -501,13 +510,13 @@ impl<'de> Visitor<'de> for SeriesSeed {
                     if labels.is_some() {
                         return Err(twice());
                     }
-                    labels = Some(map.next_value_seed(LabelsSeed { path: format!("{path}.labels") })?);
+                    labels = Some(map.next_value_seed(LabelsSeed { path: KeyAt(path, "labels") })?);
                 }
                 "samples" => {
                     if samples.is_some() {
                         return Err(twice());
                     }
-                    samples = Some(map.next_value_seed(SamplesSeed { path: format!("{path}.samples") })?);
+                    samples = Some(map.next_value_seed(SamplesSeed { path: KeyAt(path, "samples") })?);
                 }
                 other => {
                     return Err(de::Error::custom(format!(
@@ -527,7 +536,7 @@ impl<'de> Visitor<'de> for SeriesSeed {
 
 /// A `labels` object of strings.
 struct LabelsSeed {
-    path: String,
+    path: KeyAt,
 }
 
 impl LabelsSeed {
@@ -552,21 +561,22 @@ impl<'de> Visitor<'de> for LabelsSeed {
     reject_seq!();
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Labels, A::Error> {
         let mut labels = Labels::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let here = format!("{}{}", self.path, key_step(&key));
+        while let Some(key) = map.next_key_seed(KeySeed)? {
+            let here = || format!("{}{}", self.path, key_step(&key));
             if key.is_empty() {
                 return Err(de::Error::custom(format!("{}: a label name is empty", self.path)));
             }
-            if labels.contains_key(&key) {
-                return Err(de::Error::custom(format!("{here}: the label is given twice")));
+            if labels.contains_key(key.as_ref()) {
+                return Err(de::Error::custom(format!("{}: the label is given twice", here())));
             }
             match map.next_value_seed(LeafSeed)? {
                 Leaf::Str(v) => {
-                    labels.insert(key, v);
+                    labels.insert(key.into_owned(), v.into_owned());
                 }
                 other => {
                     return Err(de::Error::custom(format!(
-                        "{here}: expected the label value as a string, found {}",
+                        "{}: expected the label value as a string, found {}",
+                        here(),
                         other.describe()
                     )))
                 }
@@ -578,7 +588,7 @@ impl<'de> Visitor<'de> for LabelsSeed {
 
 /// A `samples` list.
 struct SamplesSeed {
-    path: String,
+    path: KeyAt,
 }
 
 impl SamplesSeed {
@@ -602,9 +612,9 @@ impl<'de> Visitor<'de> for SamplesSeed {
     reject_scalars!();
     reject_map!();
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<Sample>, A::Error> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(8);
         let mut index = 0;
-        while let Some(sample) = seq.next_element_seed(SampleSeed { parent: &self.path, index })? {
+        while let Some(sample) = seq.next_element_seed(SampleSeed { parent: self.path, index })? {
             out.push(sample);
             index += 1;
         }
@@ -613,12 +623,12 @@ impl<'de> Visitor<'de> for SamplesSeed {
 }
 
 /// One `[time, value]` pair: the `index`th of the list at `parent`.
-struct SampleSeed<'p> {
-    parent: &'p str,
+struct SampleSeed {
+    parent: KeyAt,
     index: usize,
 }
 
-impl SampleSeed<'_> {
+impl SampleSeed {
     /// Where the pair is, for a message (made only when one is needed).
     fn path(&self) -> String {
         format!("{}[{}]", self.parent, self.index)
@@ -629,14 +639,14 @@ impl SampleSeed<'_> {
     }
 }
 
-impl<'de> DeserializeSeed<'de> for SampleSeed<'_> {
+impl<'de> DeserializeSeed<'de> for SampleSeed {
     type Value = Sample;
     fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Sample, D::Error> {
         d.deserialize_any(self)
     }
 }
 
-impl<'de> Visitor<'de> for SampleSeed<'_> {
+impl<'de> Visitor<'de> for SampleSeed {
     type Value = Sample;
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("a [time, value] pair")
@@ -683,5 +693,6 @@ impl<'de> Visitor<'de> for SampleSeed<'_> {
     }
 }
 
+mod places;
 #[cfg(test)]
 mod tests;

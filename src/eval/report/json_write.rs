@@ -1,0 +1,339 @@
+//! The JSON writer under the report: one buffer, keys and punctuation
+//! copied as bytes, strings escaped only where a byte needs it, numbers
+//! and times formatted without allocating. It writes the layout of
+//! [`super::json_layout`] (two spaces a level, a list of plain values on
+//! one line) by hand, without serde's per-value calls.
+
+use super::json_layout::ReportFormatter;
+use super::{Num, Time};
+use std::io::Write;
+
+/// How many bytes are gathered before they are handed to the output.
+const CHUNK: usize = 1 << 16;
+
+/// A line break and up to 64 levels of indentation, sliced as needed.
+const LINE: &[u8; 129] = b"\n                                                                                                                                ";
+
+/// A comma, a line break and up to 63 levels of indentation.
+const COMMA_LINE: &[u8; 128] = b",\n                                                                                                                              ";
+
+/// Bytes that a JSON string cannot hold as they are: `"`, `\` and the
+/// control characters. Anything else (UTF-8 included) is copied.
+const fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+/// How many bytes at the start of `bytes` need no escaping, found eight
+/// at a time (a word with a byte below 0x20, a `"` or a `\` stops the
+/// fast scan; the caller looks at the rest byte by byte).
+fn plain_prefix(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` is zero: `(x - ONES) & !x & HIGH` is non-zero (exact
+    // for the lowest such byte, which is all the scan needs).
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut at = 0;
+    while at + 8 <= bytes.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&bytes[at..at + 8]);
+        let v = u64::from_le_bytes(word);
+        let control = v.wrapping_sub(0x20 * ONES) & !v & HIGH;
+        if control | zero(v ^ (u64::from(b'"') * ONES)) | zero(v ^ (u64::from(b'\\') * ONES)) != 0 {
+            break;
+        }
+        at += 8;
+    }
+    at
+}
+
+/// Sample times written recently, each kept formatted in the slot its
+/// hash picks: a report writes the same few times over and over.
+const TIME_SLOTS: usize = 256;
+
+/// A JSON writer over `out`: values are written into one buffer, handed
+/// on in pieces of about [`CHUNK`] bytes; the first error is kept and
+/// returned by [`JsonWriter::finish`].
+pub(super) struct JsonWriter<W: Write> {
+    buf: Vec<u8>,
+    out: W,
+    /// The depth of the innermost open object or list.
+    indent: usize,
+    /// The innermost open object or list has no value yet.
+    first: bool,
+    error: Option<std::io::Error>,
+    times: Box<[(i64, u8, [u8; 30])]>,
+}
+
+impl<W: Write> JsonWriter<W> {
+    pub(super) fn new(out: W) -> Self {
+        JsonWriter {
+            buf: Vec::with_capacity(CHUNK + 4096),
+            out,
+            indent: 0,
+            first: true,
+            error: None,
+            times: vec![(i64::MIN, 0, [0; 30]); TIME_SLOTS].into_boxed_slice(),
+        }
+    }
+
+    /// Hands the buffer on when it is full enough; call between values.
+    pub(super) fn flush_some(&mut self) {
+        if self.buf.len() >= CHUNK {
+            self.flush_all();
+        }
+    }
+
+    fn flush_all(&mut self) {
+        if self.error.is_none() {
+            if let Err(e) = self.out.write_all(&self.buf) {
+                self.error = Some(e);
+            }
+        }
+        self.buf.clear();
+    }
+
+    /// Writes what is left, then a final line feed.
+    pub(super) fn finish(mut self) -> std::io::Result<()> {
+        self.buf.push(b'\n');
+        self.flush_all();
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    }
+
+    fn newline(&mut self) {
+        let mut width = 2 * self.indent;
+        if width < LINE.len() {
+            self.buf.extend_from_slice(&LINE[..=width]);
+            return;
+        }
+        let mut start = 0;
+        loop {
+            let take = width.min(LINE.len() - 1);
+            self.buf.extend_from_slice(&LINE[start..=take]);
+            width -= take;
+            start = 1;
+            if width == 0 {
+                return;
+            }
+        }
+    }
+
+    /// Opens an object (as a value: after a key or an item).
+    pub(super) fn open_object(&mut self) {
+        self.buf.push(b'{');
+        self.indent += 1;
+        self.first = true;
+    }
+
+    /// Closes the innermost object.
+    pub(super) fn close_object(&mut self) {
+        self.indent -= 1;
+        if !self.first {
+            self.newline();
+        }
+        self.buf.push(b'}');
+        self.first = false;
+    }
+
+    /// Opens a list whose values each go on their own line.
+    pub(super) fn open_list(&mut self) {
+        self.buf.push(b'[');
+        self.indent += 1;
+        self.first = true;
+    }
+
+    /// Starts the next value of a list opened by [`JsonWriter::open_list`].
+    pub(super) fn item(&mut self) {
+        self.raw_key("");
+    }
+
+    /// Closes a list opened by [`JsonWriter::open_list`].
+    pub(super) fn close_list(&mut self) {
+        self.indent -= 1;
+        if !self.first {
+            self.newline();
+        }
+        self.buf.push(b']');
+        self.first = false;
+    }
+
+    /// Starts a field of the innermost object: `quoted` is its key as
+    /// written (`"name": `), one of the report's own.
+    pub(super) fn raw_key(&mut self, quoted: &str) {
+        let width = 2 * self.indent;
+        if width < COMMA_LINE.len() - 2 {
+            let start = usize::from(std::mem::take(&mut self.first));
+            self.buf.extend_from_slice(&COMMA_LINE[start..width + 2]);
+        } else {
+            if !std::mem::take(&mut self.first) {
+                self.buf.push(b',');
+            }
+            self.newline();
+        }
+        self.buf.extend_from_slice(quoted.as_bytes());
+    }
+
+    /// Starts a field whose name comes from the data (escaped).
+    pub(super) fn key_escaped(&mut self, name: &str) {
+        if !std::mem::take(&mut self.first) {
+            self.buf.push(b',');
+        }
+        self.newline();
+        self.str(name);
+        self.buf.extend_from_slice(b": ");
+    }
+
+    /// A sample, on one line: `["2026-11-23T00:00:00Z", 93.5]`.
+    pub(super) fn buf_inline_pair(&mut self, time: Time, value: Num) {
+        self.buf.push(b'[');
+        self.time(time);
+        self.buf.extend_from_slice(b", ");
+        self.num(value);
+        self.buf.push(b']');
+    }
+
+    /// A list of plain values, on one line: `[a, b]` (`[]` when empty).
+    pub(super) fn inline_list<'v, T>(&mut self, values: &'v [T], mut each: impl FnMut(&mut Self, &'v T)) {
+        self.buf.push(b'[');
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.buf.extend_from_slice(b", ");
+            }
+            each(self, v);
+        }
+        self.buf.push(b']');
+    }
+
+    /// A list of values each on its own line (`[]` when empty).
+    pub(super) fn list<'v, T>(&mut self, values: &'v [T], mut each: impl FnMut(&mut Self, &'v T)) {
+        self.open_list();
+        for v in values {
+            self.item();
+            each(self, v);
+        }
+        self.close_list();
+    }
+
+    /// A JSON string, escaped as serde_json escapes it.
+    pub(super) fn str(&mut self, s: &str) {
+        let bytes = s.as_bytes();
+        self.buf.push(b'"');
+        let mut start = 0;
+        let mut at = plain_prefix(bytes);
+        while at < bytes.len() {
+            let b = bytes[at];
+            if needs_escape(b) {
+                self.buf.extend_from_slice(&bytes[start..at]);
+                self.escape(b);
+                start = at + 1;
+            }
+            at += 1;
+        }
+        self.buf.extend_from_slice(&bytes[start..]);
+        self.buf.push(b'"');
+    }
+
+    fn escape(&mut self, b: u8) {
+        let short: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'\r' => b"\\r",
+            b'\t' => b"\\t",
+            0x08 => b"\\b",
+            0x0c => b"\\f",
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                self.buf.extend_from_slice(b"\\u00");
+                self.buf.push(HEX[usize::from(b >> 4)]);
+                self.buf.push(HEX[usize::from(b & 0xf)]);
+                return;
+            }
+        };
+        self.buf.extend_from_slice(short);
+    }
+
+    /// `null`.
+    pub(super) fn null(&mut self) {
+        self.buf.extend_from_slice(b"null");
+    }
+
+    /// `true` or `false`.
+    pub(super) fn bool(&mut self, b: bool) {
+        self.buf.extend_from_slice(if b { b"true" } else { b"false" });
+    }
+
+    /// An unsigned integer.
+    pub(super) fn uint(&mut self, n: u64) {
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut n = n;
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.buf.extend_from_slice(&digits[at..]);
+    }
+
+    /// A number as [`Num`] serialises it: integral values without a
+    /// fraction, others in serde_json's shortest form, NaN and the
+    /// infinities as strings.
+    pub(super) fn num(&mut self, n: Num) {
+        let x = n.0;
+        if x.is_nan() {
+            self.buf.extend_from_slice(b"\"NaN\"");
+        } else if x.is_infinite() {
+            self.buf.extend_from_slice(if x > 0.0 { b"\"+Inf\"" } else { b"\"-Inf\"" });
+        } else if x == x.trunc() && x.abs() < 9.007_199_254_740_992e15 {
+            let i = x as i64;
+            if i < 0 {
+                self.buf.push(b'-');
+            }
+            self.uint(i.unsigned_abs());
+        } else {
+            // Writing into a vector cannot fail.
+            let _ = serde_json::ser::Formatter::write_f64(&mut serde_json::ser::CompactFormatter, &mut self.buf, x);
+        }
+    }
+
+    /// A time as an RFC 3339 string; recently written ones are copied.
+    pub(super) fn time(&mut self, t: Time) {
+        let t = t.0;
+        let slot = ((t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % TIME_SLOTS;
+        let entry = &mut self.times[slot];
+        if entry.0 == t && t != i64::MIN {
+            self.buf.push(b'"');
+            self.buf.extend_from_slice(&entry.2[..usize::from(entry.1)]);
+            self.buf.push(b'"');
+            return;
+        }
+        let mut text = [0; 30];
+        match crate::eval::metrics::format_rfc3339_into(t, &mut text) {
+            Some(s) => {
+                let len = s.len();
+                *entry = (t, len as u8, text);
+                self.buf.push(b'"');
+                self.buf.extend_from_slice(&entry.2[..len]);
+                self.buf.push(b'"');
+            }
+            None => self.str(&crate::eval::metrics::format_rfc3339(t)),
+        }
+    }
+
+    /// Any other serialisable value at the current depth, through serde
+    /// and the report's formatter (for the report's rarer parts).
+    pub(super) fn serde(&mut self, value: &impl serde::Serialize) {
+        let mut ser = serde_json::Serializer::with_formatter(&mut self.buf, ReportFormatter::at_depth(self.indent));
+        if let Err(e) = value.serialize(&mut ser) {
+            if self.error.is_none() {
+                self.error = Some(e.into());
+            }
+        }
+    }
+}
