@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 
 use crate::check::rational::Rational;
-use crate::eval::fast_hash::FastMap;
 use crate::eval::metrics::{matches_selector, Labels, MetricStore, Selection, Series};
 
 /// The store's series indexed by metric and by label pair, so selecting
@@ -20,7 +19,9 @@ pub(crate) struct SeriesIndex<'a> {
     metrics: HashMap<&'a str, MetricSeries<'a>>,
     /// `Rational::from_f64(v)` by `v.to_bits()`, for every finite sample
     /// value (empty unless made by [`SeriesIndex::with_exact_values`]).
-    exact: FastMap<u64, Option<Rational>>,
+    /// The keys come from metric data: the standard, seeded hash, never
+    /// the fast one, so chosen values cannot make it slow.
+    exact: HashMap<u64, Option<Rational>>,
 }
 
 #[derive(Default)]
@@ -44,7 +45,7 @@ impl<'a> SeriesIndex<'a> {
                 m.postings.entry((k.as_str(), v.as_str())).or_default().push(at);
             }
         }
-        SeriesIndex { metrics, exact: FastMap::default() }
+        SeriesIndex { metrics, exact: HashMap::new() }
     }
 
     /// Indexes every series of `store` and converts every finite sample
