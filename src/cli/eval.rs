@@ -22,6 +22,7 @@ use std::time::Duration;
 
 use super::{analyze_projects, parse_size, use_color, Exit, Unusable};
 use crate::diag::{render as diag_render, Code, Diagnostic};
+use crate::eval::evaluate::SeriesIndex;
 use crate::eval::metrics::{parse_rfc3339, MetricStore};
 use crate::eval::{self, plan, render, EvalOptions, Ready, Report};
 pub use crate::inputs::{clock, without_credentials};
@@ -267,17 +268,23 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
     let source = metric_source(&files, url);
 
     // Metric files are read while the policy is analysed: the two are
-    // independent, and both take time on a large project. Errors keep their
+    // independent, and both take time on a large project. The reading
+    // thread then indexes the series and converts every sample value to its
+    // exact number, which the evaluation only looks up. Errors keep their
     // order: the policy's first, then the options', then the files'.
+    let mut read_store = MetricStore::new();
     let (analysis, read) = std::thread::scope(|scope| {
         let reader = matches!(source, Ok(None)).then(|| {
-            scope.spawn(|| {
-                let mut store = MetricStore::new();
+            let store = &mut read_store;
+            let files = &files;
+            scope.spawn(move || {
                 let mut budget = limits.max_metrics_bytes;
-                for path in &files {
-                    read_metrics_file(path, sample_time, &mut budget, limits.max_metrics_bytes, &mut store)?;
+                for path in files {
+                    read_metrics_file(path, sample_time, &mut budget, limits.max_metrics_bytes, store)?;
                 }
-                Ok::<_, Unusable>(store)
+                refuse_long_series(store, limits.max_samples);
+                let store: &MetricStore = store;
+                Ok::<_, Unusable>((store, SeriesIndex::with_exact_values(store)))
             })
         });
         let analysis = analyze_projects(&args.paths, &projects);
@@ -291,25 +298,26 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
     let ready = Ready::from_names(&args.ready, user_initiatives(&analysis))?;
     let analysis = without_syntax(analysis);
 
-    let mut store = match (source?, read) {
+    let mut fetched = MetricStore::new();
+    let from_files = matches!(read, Some(Ok(_)));
+    let (store, index) = match (source?, read) {
         (None, Some(read)) => read?,
         (Some(url), _) => {
             let client = PrometheusClient::new(&url)?
                 .with_timeout(Duration::from_secs_f64(timeout.max(0.001)))
                 .with_auth(auth_from_flags(args))
                 .with_limits(limits.max_metrics_bytes, limits.max_samples);
-            let mut store = MetricStore::new();
-            fetch_prometheus(&client, &plan::plan(&analysis.model, &analysis.files, max_age), now, &mut store)?;
-            store
+            fetch_prometheus(&client, &plan::plan(&analysis.model, &analysis.files, max_age), now, &mut fetched)?;
+            refuse_long_series(&mut fetched, limits.max_samples);
+            (&fetched, SeriesIndex::new(&fetched))
         }
-        (None, None) => MetricStore::new(),
+        (None, None) => (&fetched, SeriesIndex::new(&fetched)),
     };
 
-    refuse_long_series(&mut store, limits.max_samples);
-
     let opts = EvalOptions { now, default_max_age: max_age };
-    let mut report = eval::evaluate(&analysis.model, &analysis.files, &store, &opts);
+    let mut report = eval::evaluate::evaluate_indexed(&analysis.model, &analysis.files, store, index, &opts);
     report.ask(&ready);
+    let store = if from_files { read_store } else { fetched };
     Ok(Evaluated { analysis, store, report, sources })
 }
 

@@ -180,7 +180,7 @@ impl<'a> StoreMetrics<'a> {
                 fmt_dur(k.max_age)
             )));
         }
-        let q = exact_value(series, &last).map_err(Miss::Broken)?;
+        let q = exact_value(&self.index, series, &last).map_err(Miss::Broken)?;
         let v = k.unit.to_value(q).ok_or_else(|| Miss::Broken(format!("{q} is too large to compute with exactly")))?;
         Ok((v, last.time))
     }

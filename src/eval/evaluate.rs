@@ -56,12 +56,24 @@ impl EvalOptions {
 /// Evaluates every gate, policy and KPI of the user's files (the stdlib's
 /// own declarations are not reported, but its gates and policies apply).
 pub fn evaluate(model: &Model, files: &Files, store: &MetricStore, opts: &EvalOptions) -> Report {
+    evaluate_indexed(model, files, store, SeriesIndex::new(store), opts)
+}
+
+/// [`evaluate`], selecting series through `index` (made over `store`, by
+/// [`SeriesIndex::with_exact_values`] while the policy was analysed).
+pub(crate) fn evaluate_indexed<'s>(
+    model: &Model,
+    files: &Files,
+    store: &'s MetricStore,
+    index: SeriesIndex<'s>,
+    opts: &EvalOptions,
+) -> Report {
     // Families that find their members in the data get them now.
     let discovered = super::family::discover(model, files, store, opts);
     let model = discovered.as_ref().unwrap_or(model);
     // A fresh evaluation budget: `compel check` spent its own.
     model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
-    let metrics = StoreMetrics::new(model, store, opts);
+    let metrics = StoreMetrics::with_index(model, store, std::sync::Arc::new(index), opts);
     let ev = Evaluator::new(model, files, &metrics);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
     ev.run(store, opts, workers)
@@ -108,7 +120,6 @@ mod held_reads;
 
 #[path = "series_index.rs"]
 mod series_index;
-#[cfg(feature = "cli")]
 pub(crate) use series_index::SeriesIndex;
 
 #[path = "explain.rs"]
@@ -183,9 +194,11 @@ impl<'a> Evaluator<'a> {
         }
         let (first, second) = initiatives.split_at(initiatives.len() / 2);
         let (model, files) = (self.model, self.files);
+        // The series index is the first thread's: made once, read by both.
+        let index = std::sync::Arc::clone(&self.metrics.index);
         let decided = std::thread::scope(|scope| {
             let other = scope.spawn(move || {
-                let metrics = StoreMetrics::new(model, store, opts);
+                let metrics = StoreMetrics::with_index(model, store, index, opts);
                 let ev = Evaluator::new(model, files, &metrics);
                 let reports = one(&ev, second);
                 let policies = ev.policies();

@@ -105,7 +105,7 @@ impl StoreMetrics<'_> {
             if !counts_in_window(i) {
                 continue;
             }
-            match exact_value(w.series, s) {
+            match exact_value(&self.index, w.series, s) {
                 Ok(q) => match k.meets(w.target, q) {
                     Ok(true) => exact_held.push((*s, q)),
                     Ok(false) => breaking.push((i, q)),
@@ -213,7 +213,7 @@ impl StoreMetrics<'_> {
     ) -> Result<(KpiState, String), String> {
         let (dur, shown) = (&w.dur, &w.shown);
         let last = w.held[w.held.len() - 1];
-        let last_q = exact_value(w.series, &last)?;
+        let last_q = exact_value(&self.index, w.series, &last)?;
         let at_risk = match k.warn() {
             Some(warn) => k.meets(warn, last_q)?,
             None => false,

@@ -45,6 +45,7 @@
 use crate::eval::fast_hash::FastMap;
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
+use std::sync::Arc;
 
 use super::bounds;
 use super::series_index::SeriesIndex;
@@ -152,7 +153,8 @@ impl<T> Finding<T> {
 
 /// The exact value of a sample, or why it has none: a conflict between
 /// sources, NaN or an infinity, or a number beyond exact arithmetic.
-pub(super) fn exact_value(series: &Series, s: &Sample) -> Result<Rational, String> {
+/// The conversion is looked up in `index` when made there beforehand.
+pub(super) fn exact_value(index: &SeriesIndex<'_>, series: &Series, s: &Sample) -> Result<Rational, String> {
     if let Some(c) = series.conflict_at(s.time) {
         return Err(format!("`{}`: {}", series.selector(), c.describe()));
     }
@@ -164,7 +166,7 @@ pub(super) fn exact_value(series: &Series, s: &Sample) -> Result<Rational, Strin
             fmt_num(s.value)
         ));
     }
-    Rational::from_f64(s.value).ok_or_else(|| {
+    index.exact(s.value).ok_or_else(|| {
         format!(
             "the sample of `{}` at {} ({}) is too large to compute with exactly",
             series.selector(),
@@ -179,7 +181,8 @@ pub(super) fn exact_value(series: &Series, s: &Sample) -> Result<Rational, Strin
 pub struct StoreMetrics<'a> {
     pub(super) model: &'a Model,
     pub(super) store: &'a MetricStore,
-    pub(super) index: SeriesIndex<'a>,
+    /// Shared by the threads of one evaluation.
+    pub(super) index: Arc<SeriesIndex<'a>>,
     /// Unix nanoseconds.
     pub(super) now: i64,
     pub(super) default_max_age: Rational,
@@ -243,10 +246,21 @@ pub(super) fn memo_with<K: std::hash::Hash + Eq, T, R>(
 impl<'a> StoreMetrics<'a> {
     /// Metrics over `store` at `opts.now`.
     pub fn new(model: &'a Model, store: &'a MetricStore, opts: &EvalOptions) -> StoreMetrics<'a> {
+        StoreMetrics::with_index(model, store, Arc::new(SeriesIndex::new(store)), opts)
+    }
+
+    /// Metrics over `store` at `opts.now`, selecting through `index`
+    /// (made over `store`).
+    pub(crate) fn with_index(
+        model: &'a Model,
+        store: &'a MetricStore,
+        index: Arc<SeriesIndex<'a>>,
+        opts: &EvalOptions,
+    ) -> StoreMetrics<'a> {
         StoreMetrics {
             model,
             store,
-            index: SeriesIndex::new(store),
+            index,
             now: opts.now,
             default_max_age: opts.default_max_age,
             recording: Cell::new(true),
@@ -425,7 +439,7 @@ impl<'a> StoreMetrics<'a> {
             );
             return Finding::err(r, ev);
         }
-        let exact = match exact_value(series, &last) {
+        let exact = match exact_value(&self.index, series, &last) {
             Ok(q) => q,
             Err(r) => return Finding::err(r, ev),
         };

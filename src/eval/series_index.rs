@@ -1,14 +1,27 @@
-//! The store's series indexed by metric and label pair.
+//! The store's series indexed by metric and label pair, and optionally
+//! the exact value of every sample.
 
 use std::collections::HashMap;
 
+use crate::check::rational::Rational;
 use crate::eval::metrics::{matches_selector, Labels, MetricStore, Selection, Series};
 
 /// The store's series indexed by metric and by label pair, so selecting
 /// one of many series of a metric does not scan them all. Selects exactly
 /// as [`MetricStore::select`] does (same matches, same order).
+///
+/// Made with [`SeriesIndex::with_exact_values`], it also holds the exact
+/// [`Rational`] of every finite sample value of the store, by the value's
+/// bits: `compel eval` makes it while the policy is analysed, so that the
+/// evaluation looks each value up instead of converting it
+/// ([`Rational::from_f64`], a few hundred instructions) on every read.
 pub(crate) struct SeriesIndex<'a> {
     metrics: HashMap<&'a str, MetricSeries<'a>>,
+    /// `Rational::from_f64(v)` by `v.to_bits()`, for every finite sample
+    /// value (empty unless made by [`SeriesIndex::with_exact_values`]).
+    /// The keys come from metric data: the standard, seeded hash, never
+    /// the fast one, so chosen values cannot make it slow.
+    exact: HashMap<u64, Option<Rational>>,
 }
 
 #[derive(Default)]
@@ -32,7 +45,31 @@ impl<'a> SeriesIndex<'a> {
                 m.postings.entry((k.as_str(), v.as_str())).or_default().push(at);
             }
         }
-        SeriesIndex { metrics }
+        SeriesIndex { metrics, exact: HashMap::new() }
+    }
+
+    /// Indexes every series of `store` and converts every finite sample
+    /// value to its exact [`Rational`] once.
+    pub(crate) fn with_exact_values(store: &'a MetricStore) -> SeriesIndex<'a> {
+        let mut index = SeriesIndex::new(store);
+        for s in store.iter() {
+            for sample in &s.samples {
+                if sample.value.is_finite() {
+                    index.exact.entry(sample.value.to_bits()).or_insert_with(|| Rational::from_f64(sample.value));
+                }
+            }
+        }
+        index
+    }
+
+    /// `Rational::from_f64(value)`: looked up when made once beforehand,
+    /// computed otherwise (the same function of the value's bits either
+    /// way).
+    pub(super) fn exact(&self, value: f64) -> Option<Rational> {
+        match self.exact.get(&value.to_bits()) {
+            Some(q) => *q,
+            None => Rational::from_f64(value),
+        }
     }
 
     pub(super) fn select(&self, metric: &str, selector: &Labels) -> Vec<&'a Series> {
@@ -62,6 +99,26 @@ impl<'a> SeriesIndex<'a> {
             0 => Selection::None,
             1 => Selection::One(found.remove(0)),
             _ => Selection::Ambiguous(found),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::eval::metrics::Sample;
+
+    #[test]
+    fn a_looked_up_value_is_the_converted_one() {
+        let values = [93.93, 0.000707, -0.0, 0.0, 1e300, 5e-324, f64::NAN, f64::INFINITY];
+        let samples = values.iter().enumerate().map(|(i, v)| Sample { time: i as i64, value: *v }).collect();
+        let store: MetricStore = [Series::with_samples("m", Labels::default(), samples)].into_iter().collect();
+        let index = SeriesIndex::with_exact_values(&store);
+        assert_eq!(index.exact.len(), 6, "every finite value, by its bits");
+        let plain = SeriesIndex::new(&store);
+        for v in values.iter().chain(&[2.5, -7.0]) {
+            assert_eq!(index.exact(*v), Rational::from_f64(*v), "{v}");
+            assert_eq!(plain.exact(*v), Rational::from_f64(*v), "{v}");
         }
     }
 }

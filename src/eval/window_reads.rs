@@ -97,7 +97,7 @@ impl StoreMetrics<'_> {
         }
         let mut raw: Vec<Rational> = Vec::with_capacity(samples.len());
         for s in samples {
-            match exact_value(series, s) {
+            match exact_value(&self.index, series, s) {
                 Ok(q) => raw.push(q),
                 Err(r) => return Finding::err(r, ev),
             }
