@@ -49,7 +49,9 @@ impl<'a> SeriesIndex<'a> {
     }
 
     /// Indexes every series of `store` and converts every finite sample
-    /// value to its exact [`Rational`] once.
+    /// value to its exact [`Rational`] once (the command line does this on
+    /// the thread that reads the metrics while the policy is analysed).
+    #[cfg_attr(not(feature = "cli"), expect(dead_code))]
     pub(crate) fn with_exact_values(store: &'a MetricStore) -> SeriesIndex<'a> {
         let mut index = SeriesIndex::new(store);
         for s in store.iter() {
