@@ -97,6 +97,13 @@ pub(super) fn parse_piece(src: &str, base: usize, limits: &ParseLimits) -> Optio
     }
 }
 
+/// Whether `hay` begins with `needle`, byte by byte: a punctuation mark or
+/// a keyword is a few bytes and most tries fail at the first, where
+/// `starts_with` would call `memcmp`.
+fn begins_with(hay: &[u8], needle: &[u8]) -> bool {
+    hay.len() >= needle.len() && hay.iter().zip(needle).all(|(a, b)| a == b)
+}
+
 fn is_ident_char(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b == b'_'
 }
@@ -178,7 +185,7 @@ impl Parser<'_> {
     /// A literal token such as `{` or `->`.
     fn punct(&mut self, s: &str) -> bool {
         self.skip();
-        if self.b[self.pos..].starts_with(s.as_bytes()) {
+        if begins_with(&self.b[self.pos..], s.as_bytes()) {
             self.take(self.pos + s.len());
             true
         } else {
@@ -198,7 +205,7 @@ impl Parser<'_> {
     /// cannot continue a name (`@{ "and" ~ !ident_char }`).
     fn word_at(&self, i: usize, word: &str) -> Option<usize> {
         let end = i + word.len();
-        (self.b[i..].starts_with(word.as_bytes()) && !is_ident_char(self.peek(end))).then_some(end)
+        (begins_with(&self.b[i..], word.as_bytes()) && !is_ident_char(self.peek(end))).then_some(end)
     }
 
     /// A keyword token.

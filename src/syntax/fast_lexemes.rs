@@ -113,7 +113,7 @@ impl Parser<'_> {
         // An ordered choice commits to the first literal that matches.
         let mut unit = None;
         let mut end = amount;
-        if let Some((text, u)) = units.iter().find(|(t, _)| self.b[amount..].starts_with(t.as_bytes())) {
+        if let Some((text, u)) = units.iter().find(|(t, _)| super::begins_with(&self.b[amount..], t.as_bytes())) {
             let e = amount + text.len();
             if !is_ident_char(self.peek(e)) {
                 unit = Some(*u);
