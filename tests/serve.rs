@@ -268,26 +268,7 @@ impl Drop for Fake {
 fn param(target: &str, name: &str) -> String {
     let query = target.split_once('?').map_or("", |(_, q)| q);
     let raw = query.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}="))).unwrap_or("");
-    let mut out = Vec::new();
-    let bytes = raw.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                out.push(u8::from_str_radix(&raw[i + 1..i + 3], 16).unwrap_or(b'?'));
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    form_decode(raw)
 }
 
 fn fake_prometheus(delay: Duration) -> Fake {

@@ -35,30 +35,8 @@ impl Drop for Fake {
     }
 }
 
-fn decode(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let (mut out, mut i) = (Vec::new(), 0);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if i + 2 < bytes.len() => {
-                out.push(u8::from_str_radix(&raw[i + 1..i + 3], 16).unwrap());
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
 fn param(form: &str, name: &str) -> String {
-    form.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}="))).map(decode).unwrap_or_default()
+    form.split('&').find_map(|kv| kv.strip_prefix(&format!("{name}="))).map(form_decode).unwrap_or_default()
 }
 
 /// Reads a PromQL string literal's contents starting after its `"`.
