@@ -226,6 +226,35 @@ impl Files {
     }
 }
 
+/// How many bytes at the start of `bytes` can be copied into a
+/// double-quoted JSON or YAML string as they are, found eight at a time:
+/// a word holding a control byte (below 0x20), `"` or `\\` stops the scan,
+/// and with `ascii_only` so does DEL or any non-ASCII byte (YAML escapes
+/// some non-ASCII characters). The caller looks at the rest byte by byte.
+pub(crate) fn plain_prefix(bytes: &[u8], ascii_only: bool) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Non-zero when some byte of `x` is zero (exact for the lowest such
+    // byte, which is all the scan needs).
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let v = u64::from_le_bytes(word);
+        let mut stop = v.wrapping_sub(0x20 * ONES) & !v & HIGH;
+        stop |= zero(v ^ (u64::from(b'"') * ONES)) | zero(v ^ (u64::from(b'\\') * ONES));
+        if ascii_only {
+            stop |= v & HIGH | zero(v ^ (0x7f * ONES));
+        }
+        if stop != 0 {
+            break;
+        }
+        at += 8;
+    }
+    at
+}
+
 #[cfg(test)]
 mod tests {
     use super::LineIndex;

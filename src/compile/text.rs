@@ -27,7 +27,7 @@ pub fn yaml_str(s: &str) -> String {
 pub(crate) fn yaml_str_into(out: &mut String, s: &str) {
     out.push('"');
     let mut start = 0;
-    let plain = plain_ascii_prefix(s.as_bytes());
+    let plain = crate::text::plain_prefix(s.as_bytes(), true);
     for (i, b) in s.bytes().enumerate().skip(plain) {
         // Plain ASCII, the usual case; multi-byte characters are looked at
         // from their first byte.
@@ -56,31 +56,6 @@ pub(crate) fn yaml_str_into(out: &mut String, s: &str) {
     }
     out.push_str(&s[start..]);
     out.push('"');
-}
-
-/// How many bytes at the start of `bytes` are printable ASCII other than
-/// `"` and `\\`, found eight at a time: a word holding a control byte,
-/// DEL, a non-ASCII byte, `"` or `\\` stops the scan, and the caller looks
-/// at the rest byte by byte.
-fn plain_ascii_prefix(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Non-zero when some byte of `x` is zero.
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let mut at = 0;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word);
-        // A byte below 0x20, DEL (0x7f), or one with its high bit set.
-        let control = v.wrapping_sub(0x20 * ONES) & !v & HIGH;
-        let odd = v & HIGH | zero(v ^ (0x7f * ONES));
-        if control | odd | zero(v ^ (u64::from(b'"') * ONES)) | zero(v ^ (u64::from(b'\\') * ONES)) != 0 {
-            break;
-        }
-        at += 8;
-    }
-    at
 }
 
 /// The contents of a PromQL double-quoted string literal.

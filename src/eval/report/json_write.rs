@@ -23,29 +23,6 @@ const fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
-/// How many bytes at the start of `bytes` need no escaping, found eight
-/// at a time (a word with a byte below 0x20, a `"` or a `\` stops the
-/// fast scan; the caller looks at the rest byte by byte).
-fn plain_prefix(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // A byte of `x` is zero: `(x - ONES) & !x & HIGH` is non-zero (exact
-    // for the lowest such byte, which is all the scan needs).
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let mut at = 0;
-    while at + 8 <= bytes.len() {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(&bytes[at..at + 8]);
-        let v = u64::from_le_bytes(word);
-        let control = v.wrapping_sub(0x20 * ONES) & !v & HIGH;
-        if control | zero(v ^ (u64::from(b'"') * ONES)) | zero(v ^ (u64::from(b'\\') * ONES)) != 0 {
-            break;
-        }
-        at += 8;
-    }
-    at
-}
-
 /// Sample times written recently, each kept formatted in the slot its
 /// hash picks: a report writes the same few times over and over.
 const TIME_SLOTS: usize = 256;
@@ -221,7 +198,7 @@ impl<W: Write> JsonWriter<W> {
         let bytes = s.as_bytes();
         self.buf.push(b'"');
         let mut start = 0;
-        let mut at = plain_prefix(bytes);
+        let mut at = crate::text::plain_prefix(bytes, false);
         while at < bytes.len() {
             let b = bytes[at];
             if needs_escape(b) {
