@@ -185,11 +185,14 @@ pub struct Settings {
     /// turns it off: it never reads them, and they are a sixth of the
     /// memory a large check holds.
     pub references: bool,
+    /// Whether the check ends with the static evaluation of policies and
+    /// gates ([`check::Options::static_verdicts`]); on by default.
+    pub static_verdicts: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { limits: ParseLimits::default(), policy_sets: Vec::new(), references: true }
+        Settings { limits: ParseLimits::default(), policy_sets: Vec::new(), references: true, static_verdicts: true }
     }
 }
 
@@ -257,7 +260,7 @@ pub fn analyze_project_with_parser(
     let Loading { files, asts, imports, mut diags, .. } = loading;
     let mut visible = visible_files(&files, &imports);
     govern_by_sets(&files, &sets, &mut visible);
-    let options = check::Options { references: settings.references };
+    let options = check::Options { references: settings.references, static_verdicts: settings.static_verdicts };
     let (model, check_diags) = check::check_with(&files, &asts, visible, options);
     diags.extend(check_diags);
     hold_unknown_names(&asts, &model.visible, &mut diags);

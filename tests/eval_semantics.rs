@@ -123,7 +123,10 @@ fn for_carries_the_last_value_into_an_empty_window() {
 
 /// The evidence value of each criterion, in order.
 fn values(r: &Report) -> Vec<Option<f64>> {
-    criteria(r).iter().map(|c| c.evidence.first().and_then(|e: &Evidence| e.value).map(|n| n.0)).collect()
+    criteria(r)
+        .iter()
+        .map(|c| c.evidence.first().and_then(|e: &std::sync::Arc<Evidence>| e.value).map(|n| n.0))
+        .collect()
 }
 
 #[test]

@@ -142,12 +142,24 @@ pub struct Env<'a> {
     pub at_risk: Cell<bool>,
     /// How many `let`s deep the evaluation is.
     pub let_depth: Cell<u32>,
+    /// The steps this evaluation may take: the model's, except where an
+    /// evaluation runs beside another over the same model with its own.
+    pub budget: &'a Budget,
 }
 
 impl<'a> Env<'a> {
     /// An environment for constants: no subject, no clock, no metrics.
     pub fn constant(model: &'a Model, file: FileId) -> Env<'a> {
-        Env { model, file, subject: None, now: None, metrics: None, at_risk: Cell::new(false), let_depth: Cell::new(0) }
+        Env {
+            model,
+            file,
+            subject: None,
+            now: None,
+            metrics: None,
+            at_risk: Cell::new(false),
+            let_depth: Cell::new(0),
+            budget: &model.budget,
+        }
     }
 }
 
@@ -239,7 +251,7 @@ fn as_number(env: &Env, v: Value) -> Result<Value, Undecided> {
 }
 
 fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided> {
-    env.model.budget.step()?;
+    env.budget.step()?;
     Ok(match &e.kind {
         ExprKind::Number { raw, unit, .. } => literal(raw, *unit)?,
         ExprKind::Money { raw, currency, .. } => Value::Money(decimal(raw)?, currency.clone()),
@@ -454,6 +466,7 @@ fn clone_env<'a>(env: &Env<'a>) -> Env<'a> {
         metrics: env.metrics,
         at_risk: Cell::new(false),
         let_depth: Cell::new(env.let_depth.get()),
+        budget: env.budget,
     }
 }
 

@@ -40,6 +40,7 @@ pub use ids::{DeclId, GateId};
 pub use model::{
     Attr, AttrVal, BuiltinDef, Decl, GateDef, Labels, LetDef, Model, PolicyDef, Reference, Symbol, Target,
 };
+pub use policies::evaluate_static_with;
 pub use schema::{AttrSpec, AttrType, Kind};
 pub use value::{MeasureUnit, Ty, Value};
 
@@ -64,11 +65,18 @@ pub struct Options {
     /// ([`Target::Scoped`]) are recorded either way, since the evaluator
     /// reads them. The diagnostics are the same either way.
     pub references: bool,
+    /// Whether the check ends with the static evaluation of policies and
+    /// gates on what is declared ([`policies::evaluate_static`]: `compel
+    /// check`'s verdicts and the mistakes only an evaluation finds). On by
+    /// default; `compel eval` turns it off and runs it itself beside its
+    /// own evaluation, with the budget the check left
+    /// ([`Model::budget`]). The other diagnostics are the same either way.
+    pub static_verdicts: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { references: true }
+        Options { references: true, static_verdicts: true }
     }
 }
 
@@ -129,7 +137,9 @@ pub fn check_with(
             _ => None,
         })
         .collect();
-    policies::evaluate_static(&cx.model, cx.files, cx.budget_reported, &mut cx.diags);
+    if options.static_verdicts {
+        policies::evaluate_static(&cx.model, cx.files, cx.budget_reported, &mut cx.diags);
+    }
     cx.diags.extend(governance::ungoverned(&cx.model, cx.files, asts));
     (cx.model, cx.diags)
 }

@@ -20,7 +20,7 @@
 //! A subject holding a line that did not parse is not judged (its syntax
 //! error is reported; the line may be what the criterion looks for).
 
-use super::interp::{self, Env, Undecided};
+use super::interp::{self, Budget, Env, Undecided};
 use super::{DeclId, Model};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::syntax::ast::{Criterion, Enforcement};
@@ -36,7 +36,11 @@ fn severity(e: Enforcement) -> Severity {
 
 /// `E0103` at `at`: the evaluation budget ran out there.
 pub(super) fn budget_diagnostic(model: &Model, at: FileSpan) -> Diagnostic {
-    Diagnostic::step_budget(at, model.budget.message())
+    spent_diagnostic(&model.budget, at)
+}
+
+fn spent_diagnostic(budget: &Budget, at: FileSpan) -> Diagnostic {
+    Diagnostic::step_budget(at, budget.message())
         .with_help("what is left is not decided by `compel check`, and is `unknown` for `compel eval`")
 }
 
@@ -51,18 +55,25 @@ enum Origin<'a> {
 /// Evaluates what can be decided without a clock or metrics. `spent`:
 /// whether the budget's diagnostic was reported already.
 pub fn evaluate_static(model: &Model, files: &Files, spent: bool, diags: &mut Vec<Diagnostic>) {
+    evaluate_static_with(model, files, spent, &model.budget, diags);
+}
+
+/// [`evaluate_static`] spending `budget` rather than the model's: what
+/// `compel eval` runs beside its own evaluation over the same model,
+/// with a copy of the budget its check left ([`super::Options::static_verdicts`]).
+pub fn evaluate_static_with(model: &Model, files: &Files, spent: bool, budget: &Budget, diags: &mut Vec<Diagnostic>) {
     let mut spent = spent;
     let mut report = |env: &Env, file: FileId, subject: DeclId, c: &Criterion, what: &Origin, diags: &mut Vec<_>| {
         report(model, files, env, file, subject, c, what, diags);
-        if !spent && model.budget.exhausted() {
+        if !spent && budget.exhausted() {
             spent = true;
-            diags.push(budget_diagnostic(model, FileSpan::new(file, c.span)));
+            diags.push(spent_diagnostic(budget, FileSpan::new(file, c.span)));
         }
     };
     for policy in &model.policies {
         let Some(kind) = policy.subject else { continue };
         for subject in model.subjects_seeing(policy.file, kind) {
-            let env = Env { subject: Some(subject), ..Env::constant(model, policy.file) };
+            let env = Env { subject: Some(subject), budget, ..Env::constant(model, policy.file) };
             if let Some(filter) = &policy.filter {
                 match interp::truth(&env, filter) {
                     Ok(true) => {}
@@ -86,7 +97,7 @@ pub fn evaluate_static(model: &Model, files: &Files, spent: bool, diags: &mut Ve
         let id = DeclId(i as u32);
         for gi in model.gates_for(id) {
             let gate = &model.gates[gi];
-            let env = Env { subject: Some(id), ..Env::constant(model, gate.file) };
+            let env = Env { subject: Some(id), budget, ..Env::constant(model, gate.file) };
             let what = Origin::Gate { from: &gate.from_name, to: &gate.to_name };
             for c in &gate.criteria {
                 report(&env, gate.file, id, c, &what, diags);

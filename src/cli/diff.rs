@@ -220,7 +220,12 @@ fn read_sides(args: &Args) -> Result<Sides, Unusable> {
         }
         Err(_) => Vec::new(),
     };
-    let settings = crate::analysis::Settings { limits: projects.limits().parse, policy_sets, references: false };
+    let settings = crate::analysis::Settings {
+        limits: projects.limits().parse,
+        policy_sets,
+        references: false,
+        static_verdicts: true,
+    };
     let base = crate::analysis::analyze_project(&roots, &loader, &settings);
     Ok(Sides {
         base,

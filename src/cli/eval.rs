@@ -20,7 +20,7 @@ use std::io::Write as _;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::{analyze_projects, parse_size, use_color, Exit, Unusable};
+use super::{parse_size, use_color, Exit, Unusable};
 use crate::diag::{render as diag_render, Code, Diagnostic};
 use crate::eval::evaluate::SeriesIndex;
 use crate::eval::metrics::{parse_rfc3339, MetricStore};
@@ -239,14 +239,7 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
     let projects = load_projects(args)?;
     let config = projects.first().config;
 
-    let mut limits = config.limits;
-    if let Some(n) = args.max_samples {
-        limits.max_samples = n;
-    }
-    if let Some(text) = &args.max_metrics_bytes {
-        limits.max_metrics_bytes = parse_size(text)
-            .ok_or_else(|| format!("`--max-metrics-bytes {text}` is not a size such as 1048576, 64MiB or 2GB"))?;
-    }
+    let limits = metric_limits(args, config.limits)?;
     let max_age = match (&args.max_age, &config.max_age) {
         (Some(text), _) => parse_duration_exact(text).ok_or_else(|| duration_error("--max-age", text)),
         (None, Some(secs)) => Ok(*secs),
@@ -287,38 +280,104 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
                 Ok::<_, Unusable>((store, SeriesIndex::with_exact_values(store)))
             })
         });
-        let analysis = analyze_projects(&args.paths, &projects);
+        let analysis = analyze_for_eval(&args.paths, &projects);
         let read = reader.map(|r| r.join().unwrap_or_else(|_| Err("reading the metrics failed".to_string().into())));
         (analysis, read)
     });
     let analysis = analysis?;
     refuse_compile_errors(&analysis)?;
-    let max_age = max_age?;
-    let timeout = timeout?;
-    let ready = Ready::from_names(&args.ready, user_initiatives(&analysis))?;
-    let analysis = without_syntax(analysis);
+    let mut analysis = without_syntax(analysis);
 
+    // The check left its static evaluation out: it runs beside the
+    // evaluation below. An error before that runs it first, so that the
+    // policy's errors still come before the options' and the files'.
     let mut fetched = MetricStore::new();
     let from_files = matches!(read, Some(Ok(_)));
-    let (store, index) = match (source?, read) {
-        (None, Some(read)) => read?,
-        (Some(url), _) => {
-            let client = PrometheusClient::new(&url)?
-                .with_timeout(Duration::from_secs_f64(timeout.max(0.001)))
-                .with_auth(auth_from_flags(args))
-                .with_limits(limits.max_metrics_bytes, limits.max_samples);
-            fetch_prometheus(&client, &plan::plan(&analysis.model, &analysis.files, max_age), now, &mut fetched)?;
-            refuse_long_series(&mut fetched, limits.max_samples);
-            (&fetched, SeriesIndex::new(&fetched))
+    let gathered = (|| {
+        let max_age = max_age?;
+        let timeout = timeout?;
+        let ready = Ready::from_names(&args.ready, user_initiatives(&analysis))?;
+        let (store, index) = match (source?, read) {
+            (None, Some(read)) => read?,
+            (Some(url), _) => {
+                let client = PrometheusClient::new(&url)?
+                    .with_timeout(Duration::from_secs_f64(timeout.max(0.001)))
+                    .with_auth(auth_from_flags(args))
+                    .with_limits(limits.max_metrics_bytes, limits.max_samples);
+                fetch_prometheus(&client, &plan::plan(&analysis.model, &analysis.files, max_age), now, &mut fetched)?;
+                refuse_long_series(&mut fetched, limits.max_samples);
+                (&fetched, SeriesIndex::new(&fetched))
+            }
+            (None, None) => (&fetched, SeriesIndex::new(&fetched)),
+        };
+        Ok::<_, Unusable>((max_age, ready, store, index))
+    })();
+    let (max_age, ready, store, index) = match gathered {
+        Ok(gathered) => gathered,
+        Err(e) => {
+            let found = static_verdicts(&analysis)();
+            settle(&mut analysis, found)?;
+            return Err(e);
         }
-        (None, None) => (&fetched, SeriesIndex::new(&fetched)),
     };
 
     let opts = EvalOptions { now, default_max_age: max_age };
-    let mut report = eval::evaluate::evaluate_indexed(&analysis.model, &analysis.files, store, index, &opts);
+    let beside: eval::evaluate::Beside = Box::new(static_verdicts(&analysis));
+    let (mut report, found) =
+        eval::evaluate::evaluate_beside(&analysis.model, &analysis.files, store, index, &opts, Some(beside));
+    settle(&mut analysis, found)?;
     report.ask(&ready);
     let store = if from_files { read_store } else { fetched };
     Ok(Evaluated { analysis, store, report, sources })
+}
+
+/// The limits on metric input: the configuration's, or the flags'.
+fn metric_limits(args: &Inputs, mut limits: crate::project::Limits) -> Result<crate::project::Limits, Unusable> {
+    if let Some(n) = args.max_samples {
+        limits.max_samples = n;
+    }
+    if let Some(text) = &args.max_metrics_bytes {
+        limits.max_metrics_bytes = parse_size(text)
+            .ok_or_else(|| format!("`--max-metrics-bytes {text}` is not a size such as 1048576, 64MiB or 2GB"))?;
+    }
+    Ok(limits)
+}
+
+/// The analysis `compel eval` needs: as `compel check`'s, but without its
+/// static evaluation of policies and gates ([`static_verdicts`] runs it
+/// beside the evaluation, on the other thread).
+fn analyze_for_eval(paths: &[PathBuf], projects: &Projects) -> Result<crate::analysis::Analysis, Unusable> {
+    let roots = super::collect_paths(paths)?;
+    let settings = crate::analysis::Settings { references: false, static_verdicts: false, ..projects.settings() };
+    Ok(crate::analysis::analyze_project(&roots, &projects.loader(), &settings))
+}
+
+/// The static evaluation `compel check` ends with, as it would have run
+/// there: with the budget the check left and knowing whether the check
+/// reported the budget spent, and after the check's own diagnostics
+/// (a mistake the check reported is not reported again). Its new
+/// diagnostics only.
+fn static_verdicts(analysis: &crate::analysis::Analysis) -> impl FnOnce() -> Vec<Diagnostic> + Send + '_ {
+    let budget = analysis.model.budget.clone();
+    let spent = analysis.diagnostics.iter().any(Diagnostic::is_step_budget);
+    move || {
+        let mut diags = analysis.diagnostics.clone();
+        let known = diags.len();
+        crate::check::evaluate_static_with(&analysis.model, &analysis.files, spent, &budget, &mut diags);
+        diags.split_off(known)
+    }
+}
+
+/// Adds what the static evaluation `found` to the analysis, in order, and
+/// refuses the policy if any of it is a compile error.
+fn settle(analysis: &mut crate::analysis::Analysis, found: Vec<Diagnostic>) -> Result<(), Unusable> {
+    if found.is_empty() {
+        return Ok(());
+    }
+    analysis.diagnostics.extend(found);
+    crate::diag::sort(&mut analysis.diagnostics);
+    analysis.diagnostics.dedup();
+    refuse_compile_errors(analysis)
 }
 
 /// The analysis without what the evaluation and the renderers never read

@@ -66,6 +66,7 @@ impl<'a> Folded<'a> {
             metrics: Some(&self.metrics as &dyn interp::Metrics),
             at_risk: Cell::new(false),
             let_depth: Cell::new(0),
+            budget: &self.model.budget,
         };
         interp::truth(&env, &c.expr).ok()
     }

@@ -23,6 +23,7 @@
 //! interpreter the checker uses, so `0.6 * auc` computes as everywhere.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::metric_reads::{exact_value, record, Finding, KpiInfo, StoreMetrics};
 use super::window_reads::{aggregate, fmt_dur};
@@ -222,7 +223,7 @@ impl<'a> StoreMetrics<'a> {
             ev.series,
             inputs.join(", ")
         );
-        Finding { result: Ok((sample, raw)), reason, evidence: ev }
+        Finding { result: Ok((sample, raw)), reason, evidence: Arc::new(ev) }
     }
 
     /// The sample times of the derived KPI's plain inputs in `[from, to]`,
@@ -313,7 +314,7 @@ impl<'a> StoreMetrics<'a> {
             (k.unit.to_value(x), k.show(x))
         };
         match value {
-            Some(v) => Finding { result: Ok((v, raw.len())), reason: shown, evidence: ev },
+            Some(v) => Finding { result: Ok((v, raw.len())), reason: shown, evidence: Arc::new(ev) },
             None => Finding::err(format!("`{func}` of `{}` is too large to compute exactly", k.name), ev),
         }
     }
@@ -356,7 +357,7 @@ impl<'a> StoreMetrics<'a> {
         ev.value = Some(Num(value));
         ev.unit = Some("number".to_string());
         let reason = format!("{} between {} current and {} reference values", fmt_num(value), c.len(), r.len());
-        Finding { result: Ok(value), reason, evidence: ev }
+        Finding { result: Ok(value), reason, evidence: Arc::new(ev) }
     }
 
     /// The instants of `[cover_at, now]` where the derived KPI's value can
@@ -432,7 +433,7 @@ impl<'a> StoreMetrics<'a> {
                             );
                             ev.value = Some(Num(raw.to_f64()));
                             ev.unit = Some(k.unit.name());
-                            return Finding { result: Ok(KpiState::Missed), reason, evidence: ev };
+                            return Finding { result: Ok(KpiState::Missed), reason, evidence: Arc::new(ev) };
                         }
                         Err(r) => return Finding::err(r, ev),
                     }
@@ -474,7 +475,7 @@ impl<'a> StoreMetrics<'a> {
                 ));
             }
         }
-        Finding { result: Ok(if at_risk { KpiState::AtRisk } else { KpiState::Met }), reason, evidence: ev }
+        Finding { result: Ok(if at_risk { KpiState::AtRisk } else { KpiState::Met }), reason, evidence: Arc::new(ev) }
     }
 
     /// The report's view of a derived KPI: its formula and each input's

@@ -18,6 +18,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use crate::eval::fast_hash::FastMap;
 
@@ -68,6 +69,24 @@ pub(crate) fn evaluate_indexed<'s>(
     index: SeriesIndex<'s>,
     opts: &EvalOptions,
 ) -> Report {
+    evaluate_beside(model, files, store, index, opts, None).0
+}
+
+/// Work run beside an evaluation, on its other thread before that thread
+/// evaluates (or first, on one thread): `compel eval` runs there the
+/// static evaluation its check left out.
+pub(crate) type Beside<'b> = Box<dyn FnOnce() -> Vec<crate::diag::Diagnostic> + Send + 'b>;
+
+/// [`evaluate_indexed`], running `beside` (when given) on the other thread
+/// first; its result is returned with the report.
+pub(crate) fn evaluate_beside<'s>(
+    model: &Model,
+    files: &Files,
+    store: &'s MetricStore,
+    index: SeriesIndex<'s>,
+    opts: &EvalOptions,
+    beside: Option<Beside<'_>>,
+) -> (Report, Vec<crate::diag::Diagnostic>) {
     // Families that find their members in the data get them now.
     let discovered = super::family::discover(model, files, store, opts);
     let model = discovered.as_ref().unwrap_or(model);
@@ -76,7 +95,7 @@ pub(crate) fn evaluate_indexed<'s>(
     let metrics = StoreMetrics::with_index(model, store, std::sync::Arc::new(index), opts);
     let ev = Evaluator::new(model, files, &metrics);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
-    ev.run(store, opts, workers)
+    ev.run(store, opts, workers, beside)
 }
 
 /// Evaluates one initiative: its KPIs and the gates out of its stage,
@@ -125,6 +144,9 @@ pub(crate) use series_index::SeriesIndex;
 #[path = "explain.rs"]
 mod explain;
 
+#[path = "schedule.rs"]
+mod schedule;
+
 pub use explain::source_text;
 use explain::Explainer;
 use metric_reads::KpiInfo;
@@ -150,7 +172,7 @@ struct Evaluator<'a> {
     kpi_cache: RefCell<BTreeMap<DeclId, KpiReport>>,
     /// The source text of expressions by file and span ([`source_text`]):
     /// a top-level gate's criteria are quoted for every initiative.
-    texts: RefCell<FastMap<(FileId, u32, u32), String>>,
+    texts: RefCell<FastMap<(FileId, u32, u32), Rc<str>>>,
     /// Each criterion's text in the report (`require acc_7 for 7d`), by
     /// file and the criterion's span.
     criterion_texts: RefCell<FastMap<(FileId, u32, u32), String>>,
@@ -169,73 +191,15 @@ impl<'a> Evaluator<'a> {
         }
     }
 
-    /// The reports of `initiatives`, in order, and of the policies. With
-    /// two `workers`, the second half of the initiatives and then the
-    /// policies are evaluated on another thread with its own reads and
-    /// caches (evaluation is a pure function of the model, the store and
-    /// `now`, so the reports are the same; the policies balance the other
-    /// thread's building of its series index). Should the shared step
-    /// budget run out meanwhile, where it ran out would depend on timing:
-    /// then everything is evaluated again on one thread, so the report
-    /// stays deterministic.
-    fn initiatives(
-        &self,
-        initiatives: &[DeclId],
-        top_gates: &[GateId],
-        store: &MetricStore,
-        opts: &EvalOptions,
-        workers: usize,
-    ) -> (Vec<InitiativeReport>, Vec<PolicyReport>) {
-        let one = |ev: &Evaluator<'_>, ids: &[DeclId]| -> Vec<InitiativeReport> {
-            ids.iter().map(|id| ev.initiative(*id, top_gates)).collect()
-        };
-        if workers < 2 || initiatives.len() < PARALLEL_FROM {
-            return (one(self, initiatives), self.policies());
-        }
-        let (first, second) = initiatives.split_at(initiatives.len() / 2);
-        let (model, files) = (self.model, self.files);
-        // The series index is the first thread's: made once, read by both.
-        let index = std::sync::Arc::clone(&self.metrics.index);
-        let decided = std::thread::scope(|scope| {
-            let other = scope.spawn(move || {
-                let metrics = StoreMetrics::with_index(model, store, index, opts);
-                let ev = Evaluator::new(model, files, &metrics);
-                let reports = one(&ev, second);
-                let policies = ev.policies();
-                (reports, policies, ev.kpi_cache.into_inner())
-            });
-            let mut reports = one(self, first);
-            match other.join() {
-                Ok((rest, policies, kpis)) => {
-                    reports.extend(rest);
-                    // The KPI list at the end reads them all: keep the
-                    // other half's too (the same reports either way).
-                    let mut cache = self.kpi_cache.borrow_mut();
-                    for (id, report) in kpis {
-                        cache.entry(id).or_insert(report);
-                    }
-                    (reports, policies)
-                }
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        });
-        if self.model.budget.exhausted() {
-            self.model.budget.reset(interp::step_limit(self.model, interp::MAX_EVAL_STEPS_EVAL));
-            self.kpi_cache.borrow_mut().clear();
-            self.metrics.clear_caches();
-            return (one(self, initiatives), self.policies());
-        }
-        decided
-    }
-
-    /// [`source_text`] of `e` in `file`, computed once.
-    fn text_of(&self, file: FileId, e: &Expr) -> String {
+    /// [`source_text`] of `e` in `file`, computed once (and shared: an
+    /// explanation quotes the same parts over and over).
+    fn text_of(&self, file: FileId, e: &Expr) -> Rc<str> {
         let key = (file, e.span.start, e.span.end);
         if let Some(t) = self.texts.borrow().get(&key) {
-            return t.clone();
+            return Rc::clone(t);
         }
-        let t = source_text(&self.files.get(file).text, e);
-        self.texts.borrow_mut().insert(key, t.clone());
+        let t: Rc<str> = source_text(&self.files.get(file).text, e).into();
+        self.texts.borrow_mut().insert(key, Rc::clone(&t));
         t
     }
 
@@ -264,7 +228,13 @@ impl<'a> Evaluator<'a> {
         ids
     }
 
-    fn run(&self, store: &MetricStore, opts: &EvalOptions, workers: usize) -> Report {
+    fn run(
+        &self,
+        store: &MetricStore,
+        opts: &EvalOptions,
+        workers: usize,
+        beside: Option<Beside<'_>>,
+    ) -> (Report, Vec<crate::diag::Diagnostic>) {
         let initiatives: Vec<DeclId> = self.sorted(
             (0..self.model.decls.len() as u32)
                 .map(DeclId)
@@ -276,7 +246,7 @@ impl<'a> Evaluator<'a> {
         );
         let top_gates: Vec<GateId> =
             (0..self.model.gates.len()).map(GateId::new).filter(|g| self.model.gates[*g].owner.is_none()).collect();
-        let (init_reports, policies) = self.initiatives(&initiatives, &top_gates, store, opts, workers);
+        let (init_reports, policies, found) = self.initiatives(&initiatives, &top_gates, store, opts, workers, beside);
 
         let kpis: Vec<DeclId> = self.sorted(
             (0..self.model.decls.len() as u32)
@@ -300,7 +270,7 @@ impl<'a> Evaluator<'a> {
             kpis,
         };
         report.tally();
-        report
+        (report, found)
     }
 
     /// The KPI's report, made once and copied from the cache after.
@@ -440,6 +410,7 @@ impl<'a> Evaluator<'a> {
             metrics: Some(self.metrics as &dyn Metrics),
             at_risk: Cell::new(false),
             let_depth: Cell::new(0),
+            budget: &self.model.budget,
         }
     }
 
@@ -641,7 +612,7 @@ mod tests {
         let model = &analysis.model;
         model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
         let metrics = StoreMetrics::new(model, store, &opts);
-        Evaluator::new(model, &analysis.files, &metrics).run(store, &opts, workers)
+        Evaluator::new(model, &analysis.files, &metrics).run(store, &opts, workers, None).0
     }
 
     #[test]

@@ -77,7 +77,7 @@ pub(super) struct Explainer<'e, 'a> {
 }
 
 impl Explainer<'_, '_> {
-    pub(super) fn src(&self, e: &Expr) -> String {
+    pub(super) fn src(&self, e: &Expr) -> std::rc::Rc<str> {
         self.ev.text_of(self.file, e)
     }
 
@@ -168,7 +168,7 @@ impl Explainer<'_, '_> {
         if let Some(a) = self.kpi_of(env, l) {
             let named = |e: &Expr, id: DeclId| {
                 let name = &self.model().decl(id).name;
-                if self.src(e) == *name {
+                if *self.src(e) == **name {
                     format!("`{name}`")
                 } else {
                     format!("`{}` ({name})", self.src(e))
@@ -205,13 +205,28 @@ impl Explainer<'_, '_> {
             );
         }
         let (mut parts, mut shown) = (Vec::new(), Vec::new());
-        let days = [l, r].iter().all(|e| self.kpi_of(env, e).is_none()).then(|| in_days(env, l, r)).flatten();
+        // Without a KPI on either side, each side is evaluated once here:
+        // for the days, and for the value shown where no read explains it.
+        let mut known = [None, None];
+        if [l, r].iter().all(|e| self.kpi_of(env, e).is_none()) {
+            known[0] = Some(interp::eval(env, l));
+            if matches!(known[0], Some(Ok(Value::Dur(_)))) {
+                known[1] = Some(interp::eval(env, r));
+            }
+        }
+        let days = match &known {
+            [Some(Ok(a)), Some(Ok(b))] => in_days(a, b),
+            _ => None,
+        };
         for (i, side) in [l, r].into_iter().enumerate() {
             if is_literal(side) {
-                shown.push(self.src(side));
+                shown.push(self.src(side).to_string());
                 continue;
             }
-            let (v, note) = days.as_ref().map_or_else(|| self.show(env, side), |d| (d[i].clone(), None));
+            let (v, note) = match &days {
+                Some(d) => (d[i].clone(), None),
+                None => self.show_known(env, side, known[i].take()),
+            };
             match note {
                 Some(n) => parts.push(format!("`{}` is {v} ({n})", self.src(side))),
                 None => parts.push(format!("`{}` is {v}", self.src(side))),
@@ -233,6 +248,16 @@ impl Explainer<'_, '_> {
     /// A sub-expression's value for people: in its KPI's unit when it comes
     /// from a KPI, with a note on the samples a window function read.
     pub(super) fn show(&self, env: &Env, e: &Expr) -> (String, Option<String>) {
+        self.show_known(env, e, None)
+    }
+
+    /// [`Explainer::show`], given `e`'s value when it is `known`.
+    fn show_known(
+        &self,
+        env: &Env,
+        e: &Expr,
+        known: Option<Result<Value, interp::Undecided>>,
+    ) -> (String, Option<String>) {
         let metrics = self.ev.metrics;
         if let Some(kpi) = self.kpi_of(env, e).filter(|k| self.model().is_family(*k)) {
             return (format!("[{}]", self.family_values(kpi)), None);
@@ -240,7 +265,7 @@ impl Explainer<'_, '_> {
         // A function of a family's values names the members and values.
         if let ExprKind::Call(_, args) = &e.kind {
             if let Some(kpi) = args.first().and_then(|a| self.kpi_of(env, a)).filter(|k| self.model().is_family(*k)) {
-                return match interp::eval(env, e) {
+                return match known.unwrap_or_else(|| interp::eval(env, e)) {
                     Ok(v) => (self.model().display_value(&v), Some(self.family_values(kpi))),
                     Err(u) => ("unknown".to_string(), Some(self.ev.undecided(&u))),
                 };
@@ -273,7 +298,7 @@ impl Explainer<'_, '_> {
                 }
             }
         }
-        match interp::eval(env, e) {
+        match known.unwrap_or_else(|| interp::eval(env, e)) {
             Ok(v) => (self.model().display_value(&v), None),
             Err(u) => ("unknown".to_string(), Some(self.ev.undecided(&u))),
         }

@@ -9,6 +9,7 @@ use crate::check::DeclId;
 use crate::eval::metrics::{format_rfc3339, Sample, Series};
 use crate::eval::report::{Evidence, Num, Time};
 use crate::syntax::ast::CmpOp;
+use std::sync::Arc;
 
 impl StoreMetrics<'_> {
     pub(super) fn held_finding(&self, kpi: DeclId, secs: Rational) -> Finding<KpiState> {
@@ -121,7 +122,7 @@ impl StoreMetrics<'_> {
             let reason = Self::broken(k, w, s, q, breaking.len() - 1);
             ev.value = Some(Num(s.value));
             ev.unit = Some(k.unit.name());
-            return Finding { result: Ok(KpiState::Missed), reason, evidence: ev };
+            return Finding { result: Ok(KpiState::Missed), reason, evidence: Arc::new(ev) };
         }
         // 2. Otherwise every instant must have a fresh sample in effect.
         let Some(first) = w.covering else {
@@ -145,7 +146,7 @@ impl StoreMetrics<'_> {
         }
         // 3. It held: warn when the value in effect at `now` is at risk.
         match self.held_reason(k, w, first, &exact_held) {
-            Ok((state, reason)) => Finding { result: Ok(state), reason, evidence: ev },
+            Ok((state, reason)) => Finding { result: Ok(state), reason, evidence: Arc::new(ev) },
             Err(r) => Finding::err(r, ev),
         }
     }

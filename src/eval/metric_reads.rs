@@ -140,14 +140,16 @@ impl KpiInfo<'_> {
 pub(super) struct Finding<T> {
     pub(super) result: Result<T, String>,
     pub(super) reason: String,
-    pub(super) evidence: Evidence,
+    /// Shared: a read made once is listed by every KPI, initiative and
+    /// criterion that asks for it.
+    pub(super) evidence: Arc<Evidence>,
 }
 
 impl<T> Finding<T> {
-    pub(super) fn err(reason: String, evidence: Evidence) -> Finding<T> {
-        let mut evidence = evidence;
+    pub(super) fn err(reason: String, evidence: impl Into<Arc<Evidence>>) -> Finding<T> {
+        let mut evidence = Arc::unwrap_or_clone(evidence.into());
         evidence.reason = Some(reason.clone());
-        Finding { result: Err(reason.clone()), reason, evidence }
+        Finding { result: Err(reason.clone()), reason, evidence: Arc::new(evidence) }
     }
 }
 
@@ -187,7 +189,7 @@ pub struct StoreMetrics<'a> {
     pub(super) now: i64,
     pub(super) default_max_age: Rational,
     pub(super) recording: Cell<bool>,
-    pub(super) evidence: RefCell<Vec<Evidence>>,
+    pub(super) evidence: RefCell<Vec<Arc<Evidence>>>,
     /// Each read, made once: gates, the KPI list and explanations ask for
     /// the same values, and the store and `now` do not change.
     pub(super) statuses: RefCell<FastMap<DeclId, Finding<(KpiState, Sample)>>>,
@@ -286,7 +288,7 @@ impl<'a> StoreMetrics<'a> {
     }
 
     /// The evidence recorded since the last call, oldest first.
-    pub fn take_evidence(&self) -> Vec<Evidence> {
+    pub fn take_evidence(&self) -> Vec<Arc<Evidence>> {
         std::mem::take(&mut *self.evidence.borrow_mut())
     }
 
@@ -298,7 +300,7 @@ impl<'a> StoreMetrics<'a> {
         out
     }
 
-    pub(super) fn record(&self, e: Evidence) {
+    pub(super) fn record(&self, e: Arc<Evidence>) {
         if self.recording.get() {
             self.evidence.borrow_mut().push(e);
         }
@@ -446,7 +448,7 @@ impl<'a> StoreMetrics<'a> {
         ev.value = Some(Num(last.value));
         ev.unit = Some(k.unit.name());
         let reason = format!("latest {} at {}", k.show(exact), format_rfc3339(last.time));
-        Finding { result: Ok((last, exact)), reason, evidence: ev }
+        Finding { result: Ok((last, exact)), reason, evidence: Arc::new(ev) }
     }
 
     pub(super) fn status_finding(&self, kpi: DeclId) -> Finding<(KpiState, Sample)> {
@@ -529,7 +531,7 @@ impl<'a> StoreMetrics<'a> {
     ) -> Result<R, Undecided> {
         memo_with(map, key, read, |f| {
             if self.recording.get() {
-                self.evidence.borrow_mut().push(f.evidence.clone());
+                self.evidence.borrow_mut().push(Arc::clone(&f.evidence));
             }
             f.result.as_ref().map(pick).map_err(|r| Undecided::Unknown(r.clone()))
         })

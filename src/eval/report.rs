@@ -524,7 +524,7 @@ pub struct KpiReport {
     /// The decision in a sentence.
     pub reason: String,
     /// The data read.
-    pub evidence: Vec<Evidence>,
+    pub evidence: Vec<std::sync::Arc<Evidence>>,
     /// A family member's group: the labels its family's `by` adds.
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub labels: std::collections::BTreeMap<String, String>,
@@ -625,7 +625,7 @@ pub struct CriterionReport {
     /// 1-based column, in characters.
     pub column: u32,
     /// The data the decision read.
-    pub evidence: Vec<Evidence>,
+    pub evidence: Vec<std::sync::Arc<Evidence>>,
     /// The elements a failed `all(...)` found failing, when the criterion
     /// does not hold because of one.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -1,9 +1,7 @@
 //! Times: Unix nanoseconds (UTC), civil dates and RFC 3339.
 
-use crate::check::interp::{self, Env};
 use crate::check::rational::Rational;
 use crate::check::value::Value;
-use crate::syntax::ast::Expr;
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (`month` 1-12,
 /// `day` 1-31; not validated).
@@ -214,10 +212,10 @@ pub fn format_rfc3339_into(time: i64, buf: &mut [u8; 30]) -> Option<&str> {
 /// Two durations compared, both in whole days (`0d` against `30d`, `45d`
 /// against `30d`): shown in days, so a date difference does not read in
 /// seconds or weeks. `None` when either is not a whole number of days.
-pub(crate) fn in_days(env: &Env, l: &Expr, r: &Expr) -> Option<[String; 2]> {
+pub(crate) fn in_days(l: &Value, r: &Value) -> Option<[String; 2]> {
     let day = Rational::int(86_400);
-    let whole = |e: &Expr| match interp::eval(env, e) {
-        Ok(Value::Dur(secs)) => secs.div(day).filter(|n| n.is_integer()).map(|n| format!("{n}d")),
+    let whole = |v: &Value| match v {
+        Value::Dur(secs) => secs.div(day).filter(|n| n.is_integer()).map(|n| format!("{n}d")),
         _ => None,
     };
     Some([whole(l)?, whole(r)?])

@@ -9,6 +9,7 @@ use crate::check::DeclId;
 use crate::eval::drift;
 use crate::eval::metrics::{format_rfc3339, Sample};
 use crate::eval::report::{Num, ReferenceWindow, Time};
+use std::sync::Arc;
 
 impl StoreMetrics<'_> {
     /// `now - secs` as the first whole nanosecond at or after it (samples
@@ -118,7 +119,7 @@ impl StoreMetrics<'_> {
             (k.unit.to_value(x), k.show(x))
         };
         match value {
-            Some(v) => Finding { result: Ok((v, n)), reason: shown, evidence: ev },
+            Some(v) => Finding { result: Ok((v, n)), reason: shown, evidence: Arc::new(ev) },
             None => Finding::err(format!("`{func}` of `{}` is too large to compute exactly", ev.series), ev),
         }
     }
@@ -207,7 +208,7 @@ impl StoreMetrics<'_> {
         ev.value = Some(Num(value));
         ev.unit = Some("number".to_string());
         let reason = format!("{} between {} current and {} reference samples", fmt_num(value), c.len(), r.len());
-        Finding { result: Ok(value), reason, evidence: ev }
+        Finding { result: Ok(value), reason, evidence: Arc::new(ev) }
     }
 }
 

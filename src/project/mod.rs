@@ -237,6 +237,7 @@ impl Projects {
             limits: self.limits().parse,
             policy_sets: self.projects.iter().flat_map(Project::policy_sets).collect(),
             references: true,
+            static_verdicts: true,
         }
     }
 

@@ -82,7 +82,7 @@ enum Decision<'a> {
         kpi: &'a str,
         status: KpiStatus,
         reason: &'a str,
-        evidence: &'a [Evidence],
+        evidence: &'a [std::sync::Arc<Evidence>],
     },
 }
 

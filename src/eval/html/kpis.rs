@@ -19,7 +19,7 @@ fn trend<'r>(report: &'r Report, trends: &HashMap<&str, &'r [SampleRecord]>, kpi
         return samples.iter().collect();
     }
     let mut all: Vec<&SampleRecord> = Vec::new();
-    let mut add = |evidence: &'r [Evidence]| {
+    let mut add = |evidence: &'r [std::sync::Arc<Evidence>]| {
         for e in evidence.iter().filter(|e| e.kpi == kpi && e.reference.is_none()) {
             all.extend(&e.samples);
         }

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::eval::fast_hash::FastMap;
 use std::io::Write;
+use std::sync::Arc;
 
 /// A key as written: `"name": `.
 macro_rules! quoted {
@@ -23,12 +24,17 @@ macro_rules! key {
     };
 }
 
-/// The data reads written so far, each once, by their index in the
-/// report's `reads` list: a KPI's status read is listed by the KPI, by
-/// the initiatives it measures and by every criterion that reads it, and
-/// is written once.
+/// Every data read of the report, each once, by its index in the
+/// report's `reads` list, in the order the report first lists them: a
+/// KPI's status read is listed by the KPI, by the initiatives it measures
+/// and by every criterion that reads it, and is written once.
 struct Reads<'a> {
     list: Vec<&'a Evidence>,
+    /// The index of each shared read, by address: a read made once is
+    /// shared by everything that asked for it, so most are found here
+    /// without hashing their contents. Addresses are those of the
+    /// report's reads, alive and unmoved while it is written.
+    at: FastMap<usize, u32>,
     /// Hashed by what the policy and `now` decide (the KPI, the function,
     /// the window and its bounds) and the number of samples: never by
     /// metric data alone, so the fast hash serves.
@@ -36,18 +42,58 @@ struct Reads<'a> {
 }
 
 impl<'a> Reads<'a> {
-    fn with_capacity(n: usize) -> Self {
-        Reads { list: Vec::with_capacity(n), index: FastMap::with_capacity_and_hasher(n, Default::default()) }
+    /// The reads of the first `upto` initiatives of `report` (all of
+    /// them, and then of the rest of the report, when `upto` is `None`),
+    /// visited in the order the report is written.
+    fn of(report: &'a Report, upto: Option<usize>) -> Self {
+        // Most reports read each KPI's status and a window or two of it.
+        let n = 4 * report.kpis.len();
+        let mut r = Reads {
+            list: Vec::with_capacity(n),
+            at: FastMap::with_capacity_and_hasher(2 * n, Default::default()),
+            index: FastMap::with_capacity_and_hasher(n, Default::default()),
+        };
+        for i in &report.initiatives[..upto.unwrap_or(report.initiatives.len())] {
+            i.kpis.iter().for_each(|k| r.add_kpi(k));
+            for c in i.gates.iter().flat_map(|g| &g.criteria) {
+                r.add_all(&c.evidence);
+            }
+        }
+        if upto.is_some() {
+            return r;
+        }
+        for c in report.policies.iter().flat_map(|p| &p.criteria) {
+            r.add_all(&c.evidence);
+        }
+        report.kpis.iter().for_each(|k| r.add_kpi(k));
+        r
     }
 
-    /// The index of `e` in the list, added if it is new.
-    fn index(&mut self, e: &'a Evidence) -> u32 {
-        let next = self.list.len() as u32;
-        let at = *self.index.entry(ReadKey(e)).or_insert(next);
-        if at == next {
-            self.list.push(e);
+    fn add_kpi(&mut self, k: &'a KpiReport) {
+        self.add_all(&k.evidence);
+        k.members.iter().for_each(|m| self.add_kpi(m));
+    }
+
+    /// Adds each read new to the list. Equal reads made apart (on the
+    /// other thread of the evaluation, or read again) share an index.
+    fn add_all(&mut self, reads: &'a [Arc<Evidence>]) {
+        for e in reads {
+            let address = Arc::as_ptr(e) as usize;
+            if self.at.contains_key(&address) {
+                continue;
+            }
+            let next = self.list.len() as u32;
+            let at = *self.index.entry(ReadKey(e)).or_insert(next);
+            if at == next {
+                self.list.push(e);
+            }
+            self.at.insert(address, at);
         }
-        at
+    }
+
+    /// The index of one of the report's reads.
+    fn index(&self, e: &Arc<Evidence>) -> u32 {
+        self.at[&(Arc::as_ptr(e) as usize)]
     }
 }
 
@@ -98,32 +144,131 @@ fn same_read(a: &Evidence, b: &Evidence) -> bool {
         }
 }
 
+/// From how many initiatives and policies the report is written in two
+/// parts, one on another thread.
+const TWO_PARTS_FROM: usize = 256;
+
 /// Writes `report` to `out`, with a final line feed.
+///
+/// A large report is written in two parts at once: this thread writes
+/// the head and the first initiatives to `out` while another writes the
+/// other initiatives, the policies, the KPIs and the reads into pieces of
+/// memory, handed on after. The parts are about the same size
+/// ([`split_at`]). The bytes are those of one writer: each part numbers
+/// the reads in the order of the report, the first part those of its
+/// initiatives, the second all of them.
 pub(super) fn write(report: &Report, out: impl Write) -> std::io::Result<()> {
-    let mut w = JsonWriter::new(out);
-    // Most reports read each KPI's status and a window or two of it.
-    let mut reads = Reads::with_capacity(4 * report.kpis.len());
-    let r = &mut reads;
+    let n = report.initiatives.len();
+    let two = n >= 2
+        && n + report.policies.len() >= TWO_PARTS_FROM
+        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    write_split(report, out, two.then(|| split_at(report)))
+}
+
+/// [`write`] in one part, or in two with the second from the initiative
+/// `split` (at least 1, at most their number).
+pub(super) fn write_split(report: &Report, mut out: impl Write, split: Option<usize>) -> std::io::Result<()> {
+    let Some(k) = split else {
+        let n = report.initiatives.len();
+        let reads = Reads::of(report, None);
+        let mut w = JsonWriter::new(out);
+        head(&mut w, &reads, report, n);
+        tail(&mut w, &reads, report, n);
+        return w.finish().map(drop);
+    };
+    std::thread::scope(|scope| {
+        let rest = scope.spawn(move || {
+            let reads = Reads::of(report, None);
+            let mut w = JsonWriter::continuing(Pieces::default(), 2);
+            tail(&mut w, &reads, report, k);
+            w.finish()
+        });
+        let reads = Reads::of(report, Some(k));
+        let mut w = JsonWriter::new(&mut out);
+        head(&mut w, &reads, report, k);
+        let first = w.finish_part();
+        let rest = rest.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        first?;
+        for piece in rest?.0 {
+            out.write_all(&piece)?;
+        }
+        Ok(())
+    })
+}
+
+/// How many initiatives the first part writes so that both parts are
+/// about the same size: from the bytes each kind of entry takes in a
+/// typical report (the balance moves only the time, never the bytes).
+fn split_at(report: &Report) -> usize {
+    let initiative = |i: &InitiativeReport| {
+        let criteria: usize = i.gates.iter().map(|g| g.criteria.len()).sum();
+        300 + 300 * i.kpis.len() + 150 * i.gates.len() + 400 * criteria
+    };
+    let policies: usize = report.policies.iter().map(|p| 250 + 400 * p.criteria.len()).sum();
+    // About two reads per listed KPI, of about 450 bytes each.
+    let rest = policies + report.kpis.len() * (250 + 2 * 450);
+    let total = report.initiatives.iter().map(initiative).sum::<usize>() + rest;
+    let mut head = 0;
+    for (k, i) in report.initiatives.iter().enumerate() {
+        if 2 * head >= total {
+            return k.max(1);
+        }
+        head += initiative(i);
+    }
+    report.initiatives.len()
+}
+
+/// The report's first fields and its first `k` initiatives (the list
+/// left open).
+fn head<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, report: &Report, k: usize) {
     w.open_object();
     key!(w, "outcome");
     w.str(report.outcome.as_str());
     key!(w, "now");
     w.str(&report.now);
     key!(w, "summary");
-    summary(&mut w, &report.summary);
+    summary(w, &report.summary);
     key!(w, "initiatives");
-    w.list(&report.initiatives, |w, i| initiative(w, r, i));
+    w.open_list();
+    for i in &report.initiatives[..k] {
+        w.item();
+        initiative(w, r, i);
+    }
+}
+
+/// The initiatives from the `k`th, the fields after them, and the end.
+fn tail<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, report: &Report, k: usize) {
+    for i in &report.initiatives[k..] {
+        w.item();
+        initiative(w, r, i);
+    }
+    w.close_list();
     key!(w, "policies");
     w.list(&report.policies, |w, p| policy(w, r, p));
     key!(w, "kpis");
     w.list(&report.kpis, |w, k| kpi(w, r, k));
     key!(w, "reads");
-    w.list(&reads.list, |w, e| {
+    w.list(&r.list, |w, e| {
         evidence(w, e);
         w.flush_some();
     });
     w.close_object();
-    w.finish()
+}
+
+/// Output kept in memory as the pieces it was handed in: a part written
+/// ahead of its turn, without copying it again as it grows.
+#[derive(Default)]
+struct Pieces(Vec<Vec<u8>>);
+
+impl Write for Pieces {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.push(bytes.to_vec());
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 fn summary<W: Write>(w: &mut JsonWriter<W>, s: &Summary) {
@@ -142,7 +287,7 @@ fn summary<W: Write>(w: &mut JsonWriter<W>, s: &Summary) {
     w.close_object();
 }
 
-fn initiative<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, i: &'a InitiativeReport) {
+fn initiative<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, i: &InitiativeReport) {
     w.open_object();
     key!(w, "name");
     w.str(&i.name);
@@ -197,7 +342,7 @@ fn blocker<W: Write>(w: &mut JsonWriter<W>, b: &Blocker) {
     w.close_object();
 }
 
-fn kpi<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, k: &'a KpiReport) {
+fn kpi<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, k: &KpiReport) {
     w.open_object();
     key!(w, "name");
     w.str(&k.name);
@@ -239,7 +384,7 @@ fn kpi<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, k: &'a KpiReport)
     w.flush_some();
 }
 
-fn gate<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, g: &'a GateReport) {
+fn gate<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, g: &GateReport) {
     w.open_object();
     key!(w, "from");
     w.str(&g.from);
@@ -254,7 +399,7 @@ fn gate<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, g: &'a GateRepor
     w.close_object();
 }
 
-fn policy<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, p: &'a PolicyReport) {
+fn policy<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, p: &PolicyReport) {
     w.open_object();
     key!(w, "name");
     w.str(&p.name);
@@ -276,7 +421,7 @@ fn policy<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, p: &'a PolicyR
     w.flush_some();
 }
 
-fn criterion<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, c: &'a CriterionReport) {
+fn criterion<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, c: &CriterionReport) {
     w.open_object();
     key!(w, "text");
     w.str(&c.text);
@@ -312,7 +457,7 @@ fn criterion<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, c: &'a Crit
 
 /// The evidence of a KPI or a criterion: the indices of its reads in the
 /// report's `reads` list, on one line.
-fn evidence_list<'a, W: Write>(w: &mut JsonWriter<W>, r: &mut Reads<'a>, list: &'a [Evidence]) {
+fn evidence_list<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, list: &[Arc<Evidence>]) {
     w.inline_list(list, |w, e| w.uint(u64::from(r.index(e))));
 }
 

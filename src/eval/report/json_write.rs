@@ -69,13 +69,29 @@ impl<W: Write> JsonWriter<W> {
         self.buf.clear();
     }
 
+    /// A writer that goes on where another stopped: inside an object or
+    /// list at depth `indent` that already has a value. The report is
+    /// written in two parts, one on each thread.
+    pub(super) fn continuing(out: W, indent: usize) -> Self {
+        let mut w = JsonWriter::new(out);
+        w.indent = indent;
+        w.first = false;
+        w
+    }
+
     /// Writes what is left, then a final line feed.
-    pub(super) fn finish(mut self) -> std::io::Result<()> {
+    pub(super) fn finish(mut self) -> std::io::Result<W> {
         self.buf.push(b'\n');
+        self.finish_part()
+    }
+
+    /// Writes what is left (a part another writer goes on from) and gives
+    /// the output back.
+    pub(super) fn finish_part(mut self) -> std::io::Result<W> {
         self.flush_all();
         match self.error.take() {
             Some(e) => Err(e),
-            None => Ok(()),
+            None => Ok(self.out),
         }
     }
 

@@ -164,7 +164,7 @@ fn kpi_report(name: &str, evidence: Vec<Evidence>) -> KpiReport {
         unit: "percent".to_string(),
         time: Some("2026-11-23T00:00:00Z".to_string()),
         reason: "latest 93.5% meets `>= 92%`".to_string(),
-        evidence,
+        evidence: evidence.into_iter().map(std::sync::Arc::new).collect(),
         labels: Default::default(),
         members: Vec::new(),
         derived: None,
@@ -182,7 +182,7 @@ fn criterion_report(text: &str, evidence: Vec<Evidence>) -> CriterionReport {
         file: "a.compel".to_string(),
         line: 3,
         column: 5,
-        evidence,
+        evidence: evidence.into_iter().map(std::sync::Arc::new).collect(),
         failing: None,
     }
 }
@@ -303,4 +303,42 @@ fn each_read_is_written_once_and_the_indices_give_the_whole_report() {
     let reads = reads.as_array().unwrap();
     assert_eq!(reads.len(), 4, "status, for, psi, the NaN read and nothing else: {text}");
     assert_eq!(resolve(&written, reads), serde_json::to_value(&report).unwrap());
+}
+
+/// Written in two parts (on two threads), at any initiative, the report
+/// is the same bytes as written in one; reads shared between the parts,
+/// by one allocation or by equal ones, keep one index.
+#[test]
+fn two_parts_write_the_bytes_of_one() {
+    let mut report = report_with_repeated_reads();
+    // The first initiative's status read, shared as one allocation by
+    // later initiatives, a policy and the KPI list.
+    let shared = std::sync::Arc::clone(&report.initiatives[0].kpis[0].evidence[0]);
+    let mut more = Vec::new();
+    for i in 0..5 {
+        let mut next = report.initiatives[i % 2].clone();
+        next.name = format!("i{i}");
+        next.kpis[0].evidence = vec![std::sync::Arc::clone(&shared)];
+        more.push(next);
+    }
+    report.initiatives.extend(more);
+    report.policies[0].criteria[0].evidence.push(std::sync::Arc::clone(&shared));
+    let one = {
+        let mut out = Vec::new();
+        super::json_report::write_split(&report, &mut out, None).unwrap();
+        out
+    };
+    for k in 1..=report.initiatives.len() {
+        let mut two = Vec::new();
+        super::json_report::write_split(&report, &mut two, Some(k)).unwrap();
+        assert!(
+            one == two,
+            "split at {k}:\n{}\n----\n{}",
+            String::from_utf8_lossy(&one),
+            String::from_utf8_lossy(&two)
+        );
+    }
+    let text = String::from_utf8(one).unwrap();
+    let written: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(written["reads"].as_array().unwrap().len(), 4, "{text}");
 }
