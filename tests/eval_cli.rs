@@ -854,6 +854,40 @@ fn a_policy_that_does_not_compile_exits_2_with_diagnostics() {
     assert!(out.stdout.is_empty());
 }
 
+/// A policy whose only compile error is one the static evaluation of
+/// policies finds (two currencies compared): `compel eval` runs that
+/// evaluation beside its own, on the other thread, and still refuses the
+/// policy, with few initiatives (one thread) and with many (two); a bad
+/// option given with it does not hide it (the policy's errors come first).
+#[test]
+fn a_compile_error_only_the_static_evaluation_finds_still_refuses_the_policy() {
+    let metrics = format!("{EXAMPLES}/acme/metrics/snapshot.json");
+    for initiatives in [1, 300] {
+        let dir = temp_dir(&format!("static-{initiatives}"));
+        let mut text = String::from(
+            "person dana {\n  name \"Dana\"\n  role CFO\n}\nprogram fraud_ai {\n  sponsor dana\n  budget 1_200_000 USD\n}\n\
+             policy budget_cap for program {\n  require budget <= 2_000_000 EUR\n}\n",
+        );
+        for i in 0..initiatives {
+            text.push_str(&format!("initiative i{i} {{\n  owner \"x\"\n  stage model\n}}\n"));
+        }
+        std::fs::write(dir.join("p.compel"), text).unwrap();
+        let check = compel_in(&dir, &["check", "p.compel"]);
+        assert_eq!(check.status.code(), Some(1), "check refuses it too: {}", String::from_utf8_lossy(&check.stdout));
+        for extra in [&[][..], &["--max-age", "soon"][..]] {
+            let mut args = vec!["eval", "p.compel", "--metrics", &metrics, "--now", NOW];
+            args.extend_from_slice(extra);
+            let out = compel_in(&dir, &args);
+            let err = stderr(&out);
+            assert_eq!(out.status.code(), Some(2), "{initiatives} initiatives, {extra:?}: {err}");
+            assert!(err.contains("E0501") && err.contains("cannot compare"), "{initiatives}, {extra:?}: {err}");
+            assert!(err.contains("the policy does not compile (1 error)"), "{initiatives}, {extra:?}: {err}");
+            assert!(!err.contains("--max-age"), "the policy's error comes first: {err}");
+            assert!(out.stdout.is_empty());
+        }
+    }
+}
+
 #[test]
 fn a_violated_declared_fact_is_a_failed_policy_not_a_compile_error() {
     // `csuite_sponsor` fails on declared facts alone: `check` reports an
