@@ -153,6 +153,15 @@ use metric_reads::KpiInfo;
 pub use metric_reads::StoreMetrics;
 pub use window_reads::{fmt_dur, percentile};
 
+/// Each file's place among the distinct paths of `files`, sorted.
+fn path_ranks(files: &Files) -> Vec<u32> {
+    let paths: Vec<&str> = files.iter().map(|(_, f)| f.path.as_str()).collect();
+    let mut order = paths.clone();
+    order.sort_unstable();
+    order.dedup();
+    paths.iter().map(|p| order.binary_search(p).unwrap_or(0) as u32).collect()
+}
+
 /// `a, b, c and 2 more`.
 fn list_some(items: &[String], max: usize) -> String {
     if items.len() <= max {
@@ -175,7 +184,10 @@ struct Evaluator<'a> {
     texts: RefCell<FastMap<(FileId, u32, u32), Rc<str>>>,
     /// Each criterion's text in the report (`require acc_7 for 7d`), by
     /// file and the criterion's span.
-    criterion_texts: RefCell<FastMap<(FileId, u32, u32), String>>,
+    criterion_texts: RefCell<FastMap<(FileId, u32, u32), (String, u32, u32)>>,
+    /// Each file's place among the files sorted by path (files with one
+    /// path share it): declarations are listed by path, then position.
+    path_rank: Vec<u32>,
 }
 
 impl<'a> Evaluator<'a> {
@@ -188,6 +200,7 @@ impl<'a> Evaluator<'a> {
             kpi_cache: RefCell::new(BTreeMap::new()),
             texts: RefCell::new(FastMap::default()),
             criterion_texts: RefCell::new(FastMap::default()),
+            path_rank: path_ranks(files),
         }
     }
 
@@ -203,14 +216,16 @@ impl<'a> Evaluator<'a> {
         t
     }
 
-    /// A criterion's text in the report: its enforcement and its
-    /// expression's [`source_text`], computed once.
-    fn criterion_text(&self, file: FileId, c: &ast::Criterion) -> String {
+    /// A criterion's text in the report (its enforcement and its
+    /// expression's [`source_text`]) and its line and column, computed
+    /// once: a top-level gate's criteria are reported for every initiative.
+    fn criterion_text(&self, file: FileId, c: &ast::Criterion) -> (String, u32, u32) {
         let key = (file, c.span.start, c.span.end);
         if let Some(t) = self.criterion_texts.borrow().get(&key) {
             return t.clone();
         }
-        let t = format!("{} {}", c.enforcement.as_str(), self.text_of(file, &c.expr));
+        let at = self.files.get(file).line_col(c.span.start as usize);
+        let t = (format!("{} {}", c.enforcement.as_str(), self.text_of(file, &c.expr)), at.line, at.column);
         self.criterion_texts.borrow_mut().insert(key, t.clone());
         t
     }
@@ -221,9 +236,9 @@ impl<'a> Evaluator<'a> {
 
     /// Declarations sorted by file path then position.
     fn sorted(&self, mut ids: Vec<DeclId>) -> Vec<DeclId> {
-        ids.sort_by(|a, b| {
-            let (da, db) = (self.model.decl(*a), self.model.decl(*b));
-            self.files.get(da.file).path.cmp(&self.files.get(db.file).path).then(da.span.start.cmp(&db.span.start))
+        ids.sort_by_key(|id| {
+            let d = self.model.decl(*id);
+            (self.path_rank[d.file.0 as usize], d.span.start)
         });
         ids
     }
@@ -506,17 +521,17 @@ impl<'a> Evaluator<'a> {
             (reason, failing)
         });
         env.at_risk.set(false);
-        let at = src.line_col(c.span.start as usize);
+        let (text, line, column) = self.criterion_text(file, c);
         CriterionReport {
-            text: self.criterion_text(file, c),
+            text,
             enforcement,
             outcome,
             holds,
             reason,
             because: c.because.as_ref().map(|b| b.value.clone()),
             file: src.path.clone(),
-            line: at.line,
-            column: at.column,
+            line,
+            column,
             evidence,
             failing,
         }
