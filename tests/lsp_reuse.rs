@@ -147,3 +147,78 @@ fn each_reason_falls_back_to_the_whole_check() {
     let (_, s) = b.edit("kpi kpi_6 {", "max_age 2d", "max_age 1d");
     assert_eq!(s.fallback, Some(Fallback::NoReferences));
 }
+
+/// The latency benchmark's document (`tests/lsp.rs`): 10,000 lines.
+fn benchmark_document(lines: usize) -> String {
+    let mut s = String::from(
+        "// Generated for the latency benchmark.\nimport \"std/policies\"\n\n/// The sponsor.\nperson dana {\n  name \"Dana Ramán 😀\"\n  role CFO\n}\n\n/// The program.\nprogram prog {\n  sponsor      dana\n  review_every 30d\n  last_review  2026-11-02\n  objectives   [kpi_0]\n}\n\n",
+    );
+    let mut i = 0;
+    while s.matches('\n').count() < lines {
+        s.push_str(&format!(
+            "/// KPI number {i}.\nkpi kpi_{i} {{\n  metric  \"metric_{i}\"\n  labels  {{ model \"m{i}\" }}\n  unit    percent\n  target  >= 92%\n  warn    < 94%\n  max_age 2d\n}}\n\n"
+        ));
+        s.push_str(&format!(
+            "/// Initiative {i}.\ninitiative init_{i} {{\n  title          \"Initiative {i}\"\n  program        prog\n  owner          dana\n  stage          model\n  kpis           [kpi_{i}]\n  contributes_to [kpi_0]\n\n  dataset data_{i} {{\n    versioned true\n    tool      \"dvc\"\n  }}\n\n  monitor drift_{i} {{\n    kind drift\n    kpi  kpi_{i}\n  }}\n\n  gate model -> produce {{\n    require kpi_{i}\n    require kpi_{i} for 7d\n    require avg(kpi_{i}, 7d) > 90%\n    expect  prog.last_review > today - 90d\n      because \"reviews\"\n  }}\n}}\n\n"
+        ));
+        i += 1;
+    }
+    s
+}
+
+/// In process, on the latency benchmark's document: an edit inside one
+/// KPI's `target` at the middle of the file, analysed reusing the last
+/// check and with the whole check (the parse cache warm in both), and the
+/// whole check alone. Times are printed, never asserted.
+#[test]
+#[ignore = "a benchmark: cargo test --profile bench --test lsp_reuse -- --ignored reuse_timing --nocapture"]
+fn reuse_timing() {
+    use std::time::{Duration, Instant};
+    let text = benchmark_document(10_000);
+    let mut b = Bench::new(vec![("big.compel".to_string(), text)]);
+    let (a, _) = b.analyse();
+    let middle = a.model.decls.iter().filter(|d| d.kind == Kind::Kpi && d.file == a.roots[0]).count() / 2;
+    let root = normalize_path("big.compel");
+    let mut times: [Vec<Duration>; 3] = Default::default();
+    let mut rechecked = Vec::new();
+    for round in 0..40 {
+        let (from, to) = if round % 2 == 0 { ("92%", "93%") } else { ("93%", "92%") };
+        let t = &mut b.files[0].1;
+        let at = t.find(&format!("kpi kpi_{middle} {{")).expect("the KPI");
+        let at = at + t[at..].find(from).expect("its target");
+        t.replace_range(at..at + 3, to);
+        let mut loader = MemoryLoader::default();
+        loader.insert(b.files[0].0.clone(), b.files[0].1.clone());
+        for (k, forget) in [false, true].into_iter().enumerate() {
+            if forget {
+                b.incremental.forget_checks();
+            }
+            let start = Instant::now();
+            let a = b.incremental.analyse(&[root.clone()], &loader, &b.settings);
+            times[k].push(start.elapsed());
+            let s = b.incremental.check_stats();
+            if !forget {
+                assert_eq!(s.fallback, None);
+                rechecked.push((s.decls_rechecked, s.decls, s.evaluations_rerun, s.evaluations));
+            }
+            if forget {
+                let start = Instant::now();
+                let visible = a.model.visible.clone();
+                let checked = compel::check::check_with(&a.files, &a.asts, visible, Default::default());
+                times[2].push(start.elapsed());
+                drop(checked);
+            }
+        }
+    }
+    let median = |v: &mut Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2]
+    };
+    println!(
+        "edit inside kpi_{middle}'s target: re-checked {:?} (declarations, of them; evaluations, of them)",
+        rechecked[0]
+    );
+    println!("analysis reusing the last check: median {:?}", median(&mut times[0]));
+    println!("analysis with the whole check:   median {:?}", median(&mut times[1]));
+    println!("the whole check alone:           median {:?}", median(&mut times[2]));
+}

@@ -56,6 +56,12 @@ impl Incremental {
         self.cache.stats()
     }
 
+    /// Forgets the last check (the next call checks the whole workspace,
+    /// still reusing what was parsed): what benchmarks compare with.
+    pub fn forget_checks(&mut self) {
+        self.reuse.forget();
+    }
+
     /// What the last call's check re-checked and reused, or why it ran
     /// whole.
     pub fn check_stats(&self) -> ReuseStats {
