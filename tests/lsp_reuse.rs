@@ -146,6 +146,25 @@ fn each_reason_falls_back_to_the_whole_check() {
     b.settings.references = false;
     let (_, s) = b.edit("kpi kpi_6 {", "max_age 2d", "max_age 1d");
     assert_eq!(s.fallback, Some(Fallback::NoReferences));
+    // With them again, the check before recorded none to reuse.
+    b.settings.references = true;
+    let (_, s) = b.edit("kpi kpi_6 {", "max_age 1d", "max_age 2d");
+    assert_eq!(s.fallback, Some(Fallback::First));
+}
+
+#[test]
+fn a_spent_budget_falls_back() {
+    // `let`s that double at each link, read by a policy on every KPI: the
+    // check's evaluation budget runs out (E0103) on the first one.
+    let mut lets = String::from("let a0 = today - today\n");
+    for i in 1..=60 {
+        lets.push_str(&format!("let a{i} = a{} + a{}\n", i - 1, i - 1));
+    }
+    let text = format!("{}{lets}\npolicy deep for kpi {{\n  require a60 >= 0d\n}}\n", workspace(2));
+    let mut b = Bench::new(vec![("big.compel".to_string(), text)]);
+    let (a, s) = b.edit("kpi kpi_1 {", "max_age 2d", "max_age 1d");
+    assert!(a.diagnostics.iter().any(|d| d.step_budget), "the budget ran out");
+    assert_eq!(s.fallback, Some(Fallback::Budget), "{s:?}");
 }
 
 /// The latency benchmark's document (`tests/lsp.rs`): 10,000 lines.

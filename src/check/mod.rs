@@ -30,6 +30,7 @@ mod policies;
 pub mod rational;
 mod resolve;
 mod reuse;
+mod reuse_shape;
 mod reuse_units;
 pub mod schema;
 mod test_blocks;
@@ -40,7 +41,7 @@ use std::collections::HashMap;
 
 pub use ids::{DeclId, GateId};
 pub use model::{
-    Attr, AttrVal, BuiltinDef, Decl, GateDef, Labels, LetDef, Model, PolicyDef, Reference, Symbol, Target,
+    Attr, AttrVal, Attrs, BuiltinDef, Decl, GateDef, Labels, LetDef, Model, PolicyDef, Reference, Symbol, Target,
 };
 pub use reuse::{Change, Fallback, Reuse, ReuseStats};
 pub use schema::{AttrSpec, AttrType, Kind};

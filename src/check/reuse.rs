@@ -26,12 +26,11 @@
 //! back to the whole check.
 //! `tests/lsp_incremental.rs` holds the result to a full check's.
 
-use std::collections::HashMap;
-
-use super::{AttrVal, DeclId, GateId, Kind, Model, Symbol, Target};
+use super::{AttrVal, DeclId, GateId, Kind, Model};
 use crate::syntax::ast;
-use crate::text::{FileId, Files, Span};
+use crate::text::{FileId, Span};
 
+pub(super) use super::reuse_shape::{item_span, Reader, Shape};
 pub(super) use super::reuse_units::{AttrUnit, EvalUnit};
 
 /// What changed in one file since the last check: the bytes
@@ -121,102 +120,22 @@ pub(super) struct Last {
     pub(super) shape: Shape,
     /// Per declaration written (families' members excluded).
     pub(super) attrs: Vec<Option<AttrUnit>>,
-    pub(super) policy_units: HashMap<(usize, DeclId), EvalUnit>,
-    pub(super) gate_units: HashMap<DeclId, EvalUnit>,
-    /// Every reference to a declaration: where it is written, what it names.
-    pub(super) edges: Vec<(FileId, u32, DeclId)>,
+    /// The static evaluations in the order they ran (the same order in
+    /// every check of one shape), each with what it evaluated.
+    pub(super) evals: Vec<Option<(EvalKey, EvalUnit)>>,
+    /// Every reference to a declaration: the item that holds it, what it
+    /// names.
+    pub(super) edges: Vec<(Reader, DeclId)>,
     /// Whether the evaluation budget ran out.
     pub(super) spent: bool,
 }
 
-/// The shape of the workspace: what must not change for a check to be
-/// reused, and where things were (spans of the check that recorded it).
-#[derive(Default)]
-pub(super) struct Shape {
-    paths: Vec<String>,
-    visible: Vec<Vec<FileId>>,
-    decls: Vec<(Kind, String, FileId, Option<DeclId>, Vec<DeclId>, Vec<GateId>)>,
-    decl_spans: Vec<Span>,
-    gates: Vec<(FileId, Option<DeclId>, String, String)>,
-    gate_spans: Vec<Span>,
-    policies: Vec<(FileId, String, Option<Kind>)>,
-    policy_spans: Vec<Span>,
-    lets: Vec<(FileId, String)>,
-    let_spans: Vec<Span>,
-    builtins: Vec<String>,
-    extensions: usize,
-    items: Vec<Vec<u8>>,
-    item_spans: Vec<Vec<Span>>,
-    /// `extend` items that did not parse (unknown attributes of their
-    /// kind are not reported).
-    broken_extends: Vec<(FileId, Kind)>,
-}
-
-impl Shape {
-    /// The shape of `model` as collected (before families are expanded).
-    fn of(model: &Model, files: &Files, asts: &[ast::File], broken_extends: &[(FileId, Kind)]) -> Shape {
-        Shape {
-            paths: files.iter().map(|(_, f)| f.path.clone()).collect(),
-            visible: model.visible.clone(),
-            decls: model
-                .decls
-                .iter()
-                .map(|d| (d.kind, d.name.clone(), d.file, d.parent, d.children.clone(), d.gates.clone()))
-                .collect(),
-            decl_spans: model.decls.iter().map(|d| d.span).collect(),
-            gates: model.gates.iter().map(|g| (g.file, g.owner, g.from_name.clone(), g.to_name.clone())).collect(),
-            gate_spans: model.gates.iter().map(|g| g.span).collect(),
-            policies: model.policies.iter().map(|p| (p.file, p.name.clone(), p.subject)).collect(),
-            policy_spans: model.policies.iter().map(|p| p.span).collect(),
-            lets: model.lets.iter().map(|l| (l.file, l.name.clone())).collect(),
-            let_spans: model.lets.iter().map(|l| l.expr.span).collect(),
-            builtins: model.builtins.iter().map(|b| b.name.clone()).collect(),
-            extensions: model.extensions.len(),
-            items: asts.iter().map(|a| a.items.iter().map(item_kind).collect()).collect(),
-            item_spans: asts.iter().map(|a| a.items.iter().map(item_span).collect()).collect(),
-            broken_extends: broken_extends.to_vec(),
-        }
-    }
-
-    fn same(&self, other: &Shape) -> bool {
-        self.visible == other.visible
-            && self.decls == other.decls
-            && self.gates == other.gates
-            && self.policies == other.policies
-            && self.lets == other.lets
-            && self.builtins == other.builtins
-            && self.extensions == other.extensions
-            && self.items == other.items
-            && self.broken_extends == other.broken_extends
-    }
-}
-
-fn item_kind(item: &ast::Item) -> u8 {
-    match item {
-        ast::Item::Import(_) => 0,
-        ast::Item::Decl(_) => 1,
-        ast::Item::Gate(_) => 2,
-        ast::Item::Policy(_) => 3,
-        ast::Item::Let(_) => 4,
-        ast::Item::Builtin(_) => 5,
-        ast::Item::Test(_) => 6,
-        ast::Item::Extend(_) => 7,
-        ast::Item::Error(_) => 8,
-    }
-}
-
-fn item_span(item: &ast::Item) -> Span {
-    match item {
-        ast::Item::Import(i) => i.span,
-        ast::Item::Decl(d) => d.span,
-        ast::Item::Gate(g) => g.span,
-        ast::Item::Policy(p) => p.span,
-        ast::Item::Let(l) => l.span,
-        ast::Item::Builtin(b) => b.span,
-        ast::Item::Test(t) => t.span,
-        ast::Item::Extend(x) => x.span,
-        ast::Item::Error(s) => *s,
-    }
+/// What a static evaluation evaluated: a policy on a subject, or the
+/// gates of an initiative.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum EvalKey {
+    Policy(usize, DeclId),
+    Gates(DeclId),
 }
 
 /// One check's plan: whole (recording) or reusing `last`.
@@ -270,13 +189,28 @@ impl Plan {
     /// Decides, once the model is collected, what is checked again.
     pub(super) fn decide(&mut self, cx: &super::Checker, asts: &[ast::File]) {
         let (model, ast_decls) = (&cx.model, &cx.ast_decls[..]);
-        self.next.shape = Shape::of(model, cx.files, asts, &cx.broken_extends);
         self.next.attrs = (0..model.decls.len()).map(|_| None).collect();
         self.stats.decls = model.decls.len();
+        let mut same = false;
         if self.fallback.is_none() {
-            if let Err(reason) = self.dirty(model, asts, ast_decls) {
-                self.fallback = Some(reason);
+            let last = self.last.as_ref().expect("a last check when none is missing");
+            let reason = if !last.shape.same_files(cx.files) {
+                Err(Fallback::Files)
+            } else if !last.shape.matches(model, asts, &cx.broken_extends) {
+                Err(Fallback::Shape)
+            } else {
+                same = true;
+                self.dirty(model, asts, ast_decls)
+            };
+            self.fallback = reason.err();
+        }
+        // The shape for the next check: the same one, moved, when it is.
+        match self.last.as_mut().filter(|_| same) {
+            Some(last) => {
+                self.next.shape = std::mem::take(&mut last.shape);
+                self.next.shape.respan(model, asts);
             }
+            None => self.next.shape = Shape::of(model, cx.files, asts, &cx.broken_extends),
         }
         if self.fallback.is_some() {
             self.last = None;
@@ -287,12 +221,6 @@ impl Plan {
     /// whole instead.
     fn dirty(&mut self, model: &Model, asts: &[ast::File], ast_decls: &[&ast::Decl]) -> Result<(), Fallback> {
         let last = self.last.as_ref().ok_or(Fallback::First)?;
-        if last.shape.paths != self.next.shape.paths {
-            return Err(Fallback::Files);
-        }
-        if !last.shape.same(&self.next.shape) {
-            return Err(Fallback::Shape);
-        }
         self.affected = vec![false; model.decls.len()];
         self.policies = vec![false; model.policies.len()];
         self.gates = vec![false; model.gates.len()];
@@ -345,16 +273,37 @@ impl Plan {
     }
 
     /// Marks `queue` and every declaration that reads one of them,
-    /// through the last check's references; the gates and policies that
-    /// name one of them.
-    fn readers(&mut self, model: &Model, mut queue: Vec<DeclId>) -> Result<(), Fallback> {
-        let last = self.last.as_ref().ok_or(Fallback::First)?;
-        let readers = last.shape.readers(&last.edges);
-        let mut at = 0;
-        // Nested declarations go with their parent.
-        while at < queue.len() {
-            let id = queue[at];
-            at += 1;
+    /// directly or through others (the last check's references); the
+    /// gates and policies that name one of them.
+    fn readers(&mut self, model: &Model, queue: Vec<DeclId>) -> Result<(), Fallback> {
+        self.mark(model, queue);
+        // The next check's edges are this check's references.
+        let edges = std::mem::take(&mut self.last.as_mut().ok_or(Fallback::First)?.edges);
+        loop {
+            let mut found = Vec::new();
+            for &(reader, target) in &edges {
+                if !self.affected.get(target.0 as usize).copied().unwrap_or(false) {
+                    continue;
+                }
+                match reader {
+                    Reader::Decl(x) if !self.affected[x.0 as usize] => found.push(x),
+                    Reader::Decl(_) => {}
+                    Reader::Gate(g) => self.gates[g] = true,
+                    Reader::Policy(p) => self.policies[p] = true,
+                    Reader::Let => return Err(Fallback::LetReads),
+                }
+            }
+            if found.is_empty() {
+                return Ok(());
+            }
+            self.mark(model, found);
+        }
+    }
+
+    /// Marks `queue` with what they nest and what nests them (and their
+    /// gates).
+    fn mark(&mut self, model: &Model, mut queue: Vec<DeclId>) {
+        while let Some(id) = queue.pop() {
             if self.affected[id.0 as usize] {
                 continue;
             }
@@ -364,19 +313,8 @@ impl Plan {
                 self.gates[g.0 as usize] = true;
             }
             queue.extend(d.children.iter().copied().filter(|c| !self.affected[c.0 as usize]));
-            if let Some(p) = d.parent.filter(|p| !self.affected[p.0 as usize]) {
-                queue.push(p);
-            }
-            for r in readers.get(&id).into_iter().flatten() {
-                match *r {
-                    Reader::Decl(x) => queue.push(x),
-                    Reader::Gate(g) => self.gates[g] = true,
-                    Reader::Policy(p) => self.policies[p] = true,
-                    Reader::Let => return Err(Fallback::LetReads),
-                }
-            }
+            queue.extend(d.parent.filter(|p| !self.affected[p.0 as usize]));
         }
-        Ok(())
     }
 
     /// Whether declaration `id`'s attribute check is replayed.
@@ -384,32 +322,32 @@ impl Plan {
         !self.whole_check() && !self.affected.get(id.0 as usize).copied().unwrap_or(true)
     }
 
-    /// Whether the evaluation of policy `p` on `subject` is replayed.
+    /// Whether the evaluation of policy `p` on `subject` may be replayed.
     pub(super) fn reuses_policy_unit(&self, p: usize, subject: DeclId) -> bool {
-        !self.whole_check()
-            && !self.policies[p]
-            && !self.affected.get(subject.0 as usize).copied().unwrap_or(true)
-            && self.last.as_ref().is_some_and(|l| l.policy_units.get(&(p, subject)).is_some_and(|u| !u.consulted))
+        !self.whole_check() && !self.policies[p] && !self.affected.get(subject.0 as usize).copied().unwrap_or(true)
     }
 
-    /// Whether the evaluation of the gates `gates` on `initiative` is replayed.
+    /// Whether the evaluation of the gates `gates` on `initiative` may be
+    /// replayed.
     pub(super) fn reuses_gate_unit(&self, initiative: DeclId, gates: &[GateId]) -> bool {
         !self.whole_check()
             && !self.affected.get(initiative.0 as usize).copied().unwrap_or(true)
             && gates.iter().all(|g| !self.gates[g.0 as usize])
-            && self.last.as_ref().is_some_and(|l| l.gate_units.get(&initiative).is_some_and(|u| !u.consulted))
+    }
+
+    /// The last check's `k`-th evaluation, if it evaluated `key` and did
+    /// not look mistakes up among earlier diagnostics.
+    pub(super) fn take_eval(&mut self, k: usize, key: EvalKey) -> Option<EvalUnit> {
+        let slot = self.last.as_mut()?.evals.get_mut(k)?;
+        match slot {
+            Some((was, unit)) if *was == key && !unit.consulted => slot.take().map(|(_, unit)| unit),
+            _ => None,
+        }
     }
 
     /// The records for the next check, from the finished model.
     pub(super) fn finish(mut self, model: &Model, reuse: &mut Reuse) {
-        self.next.edges = model
-            .references
-            .iter()
-            .filter_map(|r| match r.target {
-                Target::Symbol(Symbol::Decl(id)) => Some((r.at.file, r.at.span.start, id)),
-                _ => None,
-            })
-            .collect();
+        self.next.edges = self.next.shape.edges(model);
         self.next.spent = self.next.spent || model.budget.exhausted();
         if self.whole_check() {
             self.stats.decls_rechecked = self.stats.decls;
@@ -417,7 +355,9 @@ impl Plan {
         }
         self.stats.fallback = self.fallback;
         reuse.stats = self.stats;
-        reuse.last = Some(self.next);
+        // Without the references, the records lack them and the
+        // dependencies: nothing to reuse next time.
+        reuse.last = (self.fallback != Some(Fallback::NoReferences)).then_some(self.next);
     }
 }
 
@@ -440,54 +380,4 @@ fn family_or_derived(now: &ast::Decl, last: Option<&AttrUnit>) -> bool {
                 a.name == "by" || a.name == "value" || matches!(a.value, AttrVal::Derived(..) | AttrVal::Groups(_))
             })
         })
-}
-
-/// What holds a reference.
-#[derive(Clone, Copy, Debug)]
-enum Reader {
-    Decl(DeclId),
-    Gate(usize),
-    Policy(usize),
-    Let,
-}
-
-impl Shape {
-    /// Who refers to each declaration: the top-level item around each
-    /// reference (a declaration with what it nests, a gate, a policy, a
-    /// `let`), in the spans of the check that recorded them.
-    fn readers(&self, edges: &[(FileId, u32, DeclId)]) -> HashMap<DeclId, Vec<Reader>> {
-        let mut items: Vec<Vec<(Span, Reader)>> = vec![Vec::new(); self.paths.len()];
-        for (i, d) in self.decls.iter().enumerate() {
-            if d.3.is_none() {
-                items[d.2 .0 as usize].push((self.decl_spans[i], Reader::Decl(DeclId(i as u32))));
-            }
-        }
-        for (i, g) in self.gates.iter().enumerate() {
-            if g.1.is_none() {
-                items[g.0 .0 as usize].push((self.gate_spans[i], Reader::Gate(i)));
-            }
-        }
-        for (i, p) in self.policies.iter().enumerate() {
-            items[p.0 .0 as usize].push((self.policy_spans[i], Reader::Policy(i)));
-        }
-        for (i, l) in self.lets.iter().enumerate() {
-            items[l.0 .0 as usize].push((self.let_spans[i], Reader::Let));
-        }
-        for v in &mut items {
-            v.sort_by_key(|(s, _)| (s.start, s.end));
-        }
-        let mut out: HashMap<DeclId, Vec<Reader>> = HashMap::new();
-        for &(file, pos, target) in edges {
-            let Some(v) = items.get(file.0 as usize) else { continue };
-            let i = v.partition_point(|(s, _)| s.start <= pos);
-            if i == 0 {
-                continue;
-            }
-            let (s, r) = v[i - 1];
-            if pos < s.end {
-                out.entry(target).or_default().push(r);
-            }
-        }
-        out
-    }
 }

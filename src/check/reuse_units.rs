@@ -2,9 +2,10 @@
 //! attribute check, a policy evaluated on one subject, the gates
 //! evaluated on one initiative; and the moving of their spans by an edit.
 
+use super::model::Attrs;
 use super::policies::{self, Static};
-use super::reuse::{Change, Plan};
-use super::{Attr, AttrVal, Checker, DeclId, Model, Reference};
+use super::reuse::{Change, EvalKey, Plan};
+use super::{AttrVal, Checker, DeclId, Model, Reference};
 use crate::diag::Diagnostic;
 use crate::text::{FileSpan, Files, Span};
 
@@ -12,7 +13,7 @@ use crate::text::{FileSpan, Files, Span};
 pub(crate) struct AttrUnit {
     /// The attributes as the check left them (before bounds, derived
     /// KPIs and families are worked out).
-    pub(super) attrs: Vec<Attr>,
+    pub(super) attrs: Attrs,
     refs: Vec<Reference>,
     diags: Vec<Diagnostic>,
     steps: u64,
@@ -65,7 +66,13 @@ impl AttrUnit {
     fn moved(&mut self, changes: &[Change], file: crate::text::FileId) -> bool {
         let mut ok = true;
         let mut shifted = false;
-        for a in &mut self.attrs {
+        // Attributes another model shares are copied only to be moved.
+        let stays = |s: Span| {
+            let mut at = FileSpan::new(file, s);
+            move_span(changes, &mut at) && at.span == s
+        };
+        let attrs = if self.attrs.iter().all(|a| stays(a.span)) { &mut [][..] } else { &mut self.attrs[..] };
+        for a in attrs {
             for s in [&mut a.name_span, &mut a.value_span, &mut a.span] {
                 let mut at = FileSpan::new(file, *s);
                 ok &= move_span(changes, &mut at);
@@ -139,10 +146,11 @@ pub(super) fn evaluate_static(
     for (p, policy) in model.policies.iter().enumerate() {
         let Some(kind) = policy.subject else { continue };
         for subject in model.subjects_seeing(policy.file, kind) {
-            let last = plan.reuses_policy_unit(p, subject);
-            let last = if last { plan.last.as_mut().and_then(|l| l.policy_units.remove(&(p, subject))) } else { None };
+            let key = EvalKey::Policy(p, subject);
+            let k = plan.next.evals.len();
+            let last = if plan.reuses_policy_unit(p, subject) { plan.take_eval(k, key) } else { None };
             let unit = unit(plan, &mut run, last, diags, |run, diags| run.policy_on(p, subject, diags));
-            plan.next.policy_units.insert((p, subject), unit);
+            plan.next.evals.push(Some((key, unit)));
         }
     }
     for (i, d) in model.decls.iter().enumerate() {
@@ -150,10 +158,10 @@ pub(super) fn evaluate_static(
             continue;
         }
         let id = DeclId(i as u32);
-        let last = plan.reuses_gate_unit(id, &model.gates_for(id));
-        let last = if last { plan.last.as_mut().and_then(|l| l.gate_units.remove(&id)) } else { None };
+        let (key, k) = (EvalKey::Gates(id), plan.next.evals.len());
+        let last = if plan.reuses_gate_unit(id, &model.gates_for(id)) { plan.take_eval(k, key) } else { None };
         let unit = unit(plan, &mut run, last, diags, |run, diags| run.gates_on(id, diags));
-        plan.next.gate_units.insert(id, unit);
+        plan.next.evals.push(Some((key, unit)));
     }
     plan.next.spent |= run.spent;
 }
