@@ -213,7 +213,7 @@ fn reuse_timing() {
                 b.incremental.forget_checks();
             }
             let start = Instant::now();
-            let a = b.incremental.analyse(&[root.clone()], &loader, &b.settings);
+            let a = b.incremental.analyse(std::slice::from_ref(&root), &loader, &b.settings);
             times[k].push(start.elapsed());
             let s = b.incremental.check_stats();
             if !forget {

@@ -102,11 +102,14 @@ pub fn check_reusing(
 ) -> (Model, Vec<Diagnostic>) {
     let plan = reuse::Plan::new(reuse.last.take(), changes, options.references);
     let (model, diags, plan) = run(files, asts, visible.clone(), options, Some(plan));
-    let plan = plan.expect("the plan comes back");
+    // (`run` hands back the plan it was given.)
+    let Some(plan) = plan else { return (model, diags) };
     if !plan.whole_check() && (plan.next.spent || model.budget.exhausted()) {
         // The budget ran out: where it did depends on what ran before.
         let (model, diags, plan) = run(files, asts, visible, options, Some(reuse::Plan::whole(Fallback::Budget)));
-        plan.expect("the plan comes back").finish(&model, reuse);
+        if let Some(plan) = plan {
+            plan.finish(&model, reuse);
+        }
         return (model, diags);
     }
     plan.finish(&model, reuse);

@@ -192,8 +192,7 @@ impl Plan {
         self.next.attrs = (0..model.decls.len()).map(|_| None).collect();
         self.stats.decls = model.decls.len();
         let mut same = false;
-        if self.fallback.is_none() {
-            let last = self.last.as_ref().expect("a last check when none is missing");
+        if let (None, Some(last)) = (self.fallback, self.last.as_ref()) {
             let reason = if !last.shape.same_files(cx.files) {
                 Err(Fallback::Files)
             } else if !last.shape.matches(model, asts, &cx.broken_extends) {

@@ -6,13 +6,16 @@ use super::{DeclId, GateId, Kind, Model, Symbol, Target};
 use crate::syntax::ast;
 use crate::text::{FileId, Files, Span};
 
+/// A declaration's kind, name, file, parent, children and gates.
+type DeclShape = (Kind, String, FileId, Option<DeclId>, Vec<DeclId>, Vec<GateId>);
+
 /// What must not change for a check to be reused, and where things were
 /// (in the spans of the check that recorded it).
 #[derive(Default)]
 pub(super) struct Shape {
     paths: Vec<String>,
     visible: Vec<Vec<FileId>>,
-    decls: Vec<(Kind, String, FileId, Option<DeclId>, Vec<DeclId>, Vec<GateId>)>,
+    decls: Vec<DeclShape>,
     pub(super) decl_spans: Vec<Span>,
     pub(super) gates: Vec<(FileId, Option<DeclId>, String, String)>,
     pub(super) gate_spans: Vec<Span>,
@@ -74,7 +77,7 @@ impl Shape {
 
     /// Whether `model` (as collected) and `asts` have this shape.
     pub(super) fn matches(&self, model: &Model, asts: &[ast::File], broken_extends: &[(FileId, Kind)]) -> bool {
-        let decl = |(d, s): (&super::Decl, &(Kind, String, FileId, Option<DeclId>, Vec<DeclId>, Vec<GateId>))| {
+        let decl = |(d, s): (&super::Decl, &DeclShape)| {
             d.kind == s.0 && d.name == s.1 && d.file == s.2 && d.parent == s.3 && d.children == s.4 && d.gates == s.5
         };
         model.visible == self.visible

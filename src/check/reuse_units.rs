@@ -56,7 +56,8 @@ fn move_diag(changes: &[Change], d: &mut Diagnostic) -> bool {
 }
 
 fn move_diags(changes: &[Change], diags: &mut [Diagnostic]) -> bool {
-    diags.iter_mut().fold(true, |ok, d| move_diag(changes, d) && ok)
+    // A unit with one span that cannot move is run again whole.
+    diags.iter_mut().all(|d| move_diag(changes, d))
 }
 
 impl AttrUnit {
