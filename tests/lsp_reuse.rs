@@ -89,6 +89,8 @@ fn an_edit_inside_one_kpi_rechecks_it_and_its_readers() {
     assert_eq!(s.fallback, None, "{s:?}");
     // kpi_7 and init_7 (its `kpis` and its gate read it), of them all.
     assert_eq!(s.decls_rechecked, 2, "{s:?}");
+    assert_eq!(s.gates_rechecked, 1, "init_7's gate alone is checked again: {s:?}");
+    assert!(s.gates > 40, "{s:?}");
     assert!(s.decls > 80 + 4, "{s:?}");
     let expected = evaluations_on(&a, &[decl(&a, "kpi_7"), decl(&a, "init_7")]);
     assert_eq!(s.evaluations_rerun, expected, "{s:?}");
@@ -98,6 +100,7 @@ fn an_edit_inside_one_kpi_rechecks_it_and_its_readers() {
     let (a, s) = b.edit("kpi kpi_0 {", "warn    < 94%", "warn    < 95%");
     assert_eq!(s.fallback, None, "{s:?}");
     assert_eq!(s.decls_rechecked, 1 + 40 + 1, "{s:?}");
+    assert_eq!(s.gates_rechecked, 40, "{s:?}");
     let mut readers: Vec<DeclId> = (0..40).map(|i| decl(&a, &format!("init_{i}"))).collect();
     readers.extend([decl(&a, "kpi_0"), decl(&a, "prog")]);
     assert_eq!(s.evaluations_rerun, evaluations_on(&a, &readers), "{s:?}");
@@ -111,7 +114,7 @@ fn an_edit_inside_one_kpi_rechecks_it_and_its_readers() {
     // A comment between declarations: nothing re-checked, all moved (an
     // edit that reaches a declaration's first or last byte re-checks it).
     let (_, s) = b.edit("// KPI 12 ", "12", "twelve");
-    assert_eq!((s.fallback, s.decls_rechecked, s.evaluations_rerun), (None, 0, 0), "{s:?}");
+    assert_eq!((s.fallback, s.decls_rechecked, s.gates_rechecked, s.evaluations_rerun), (None, 0, 0, 0), "{s:?}");
 }
 
 #[test]
@@ -130,7 +133,8 @@ fn each_reason_falls_back_to_the_whole_check() {
         let mut b = Bench::new(vec![("big.compel".to_string(), workspace(8))]);
         let (_, s) = b.edit(after, find, replace);
         assert_eq!(s.fallback, Some(reason), "{find:?} -> {replace:?}: {s:?}");
-        assert_eq!((s.decls_rechecked, s.evaluations_rerun), (s.decls, s.evaluations), "{s:?}");
+        assert_eq!((s.decls_rechecked, s.gates_rechecked), (s.decls, s.gates), "{s:?}");
+        assert_eq!(s.evaluations_rerun, s.evaluations, "{s:?}");
         // And the next edit inside a KPI reuses this whole check.
         let (_, s) = b.edit("kpi kpi_6 {", "max_age 2d", "max_age 1d");
         assert_eq!((s.fallback, s.decls_rechecked), (None, 2), "after {find:?} -> {replace:?}: {s:?}");
@@ -218,7 +222,14 @@ fn reuse_timing() {
             let s = b.incremental.check_stats();
             if !forget {
                 assert_eq!(s.fallback, None);
-                rechecked.push((s.decls_rechecked, s.decls, s.evaluations_rerun, s.evaluations));
+                rechecked.push((
+                    s.decls_rechecked,
+                    s.decls,
+                    s.gates_rechecked,
+                    s.gates,
+                    s.evaluations_rerun,
+                    s.evaluations,
+                ));
             }
             if forget {
                 let start = Instant::now();

@@ -4,7 +4,8 @@
 //! Every check the editor runs records, per unit of work, what the unit
 //! produced: a declaration's attributes (the attributes resolved, the
 //! references and the diagnostics its attribute check made, the
-//! evaluation steps it took), a policy evaluated on one subject, the
+//! evaluation steps it took), a gate's check (its stages resolved, its
+//! transition and criteria), a policy evaluated on one subject, the
 //! gates evaluated on one initiative. The next check compares the shape
 //! of the workspace with the last one's (files, declarations with their
 //! kinds, names, nesting and files, gates, policies, `let`s, built-ins,
@@ -14,13 +15,15 @@
 //! derived KPI, import, `let`, `extend` or built-in), it re-checks the
 //! declarations the edit touches and every declaration that refers to
 //! them, directly or through others (the last check's references are the
-//! dependencies), and re-evaluates the policies and gates on those
-//! subjects, the policies and gates the edit touches and those that name
-//! an affected declaration; every other unit's record is replayed in the
-//! order a full check makes it, its spans moved by the edit. The passes
-//! that are cheap or read the whole workspace (collecting, scopes,
-//! `let`s, bounds and derived KPIs, families, stage order, gate and
-//! policy typing, tests, extension conflicts, governance) run whole.
+//! dependencies), checks again the gates the edit touches, those that
+//! name an affected declaration and those of affected initiatives, and
+//! re-evaluates the policies and gates on affected subjects and the
+//! policies and gates the edit touches or that name an affected
+//! declaration; every other unit's record is replayed in the order a full
+//! check makes it, its spans moved by the edit. The passes that are cheap
+//! or read the whole workspace (collecting, scopes, `let`s, bounds and
+//! derived KPIs, families, stage order, policy typing, tests, extension
+//! conflicts, governance) run whole.
 //! A record that would point into the edited text is not replayed but
 //! run again. Anything else, or an evaluation budget that ran out, falls
 //! back to the whole check.
@@ -31,7 +34,7 @@ use crate::syntax::ast;
 use crate::text::{FileId, Span};
 
 pub(super) use super::reuse_shape::{item_span, Reader, Shape};
-pub(super) use super::reuse_units::{AttrUnit, EvalUnit};
+pub(super) use super::reuse_units::{AttrUnit, EvalUnit, GateUnit};
 
 /// What changed in one file since the last check: the bytes
 /// `start..old_end` of its last text are `start..new_end` of its text now.
@@ -83,6 +86,10 @@ pub struct ReuseStats {
     pub decls: usize,
     /// Of them, those checked again (the rest replayed).
     pub decls_rechecked: usize,
+    /// Gates whose stages are resolved and criteria typed.
+    pub gates: usize,
+    /// Of them, those checked again (the rest replayed).
+    pub gates_rechecked: usize,
     /// Static evaluations: a policy on one subject, or the gates of one
     /// initiative.
     pub evaluations: usize,
@@ -120,6 +127,8 @@ pub(super) struct Last {
     pub(super) shape: Shape,
     /// Per declaration written (families' members excluded).
     pub(super) attrs: Vec<Option<AttrUnit>>,
+    /// Per gate.
+    pub(super) gates: Vec<Option<GateUnit>>,
     /// The static evaluations in the order they ran (the same order in
     /// every check of one shape), each with what it evaluated.
     pub(super) evals: Vec<Option<(EvalKey, EvalUnit)>>,
@@ -145,7 +154,8 @@ pub(super) struct Plan {
     pub(super) fallback: Option<Fallback>,
     /// Declarations checked again, by id (those written).
     pub(super) affected: Vec<bool>,
-    /// Policies and gates evaluated again on every subject.
+    /// Policies evaluated again on every subject; gates checked again and
+    /// evaluated again on every initiative.
     pub(super) policies: Vec<bool>,
     pub(super) gates: Vec<bool>,
     /// The records being made.
@@ -190,7 +200,9 @@ impl Plan {
     pub(super) fn decide(&mut self, cx: &super::Checker, asts: &[ast::File]) {
         let (model, ast_decls) = (&cx.model, &cx.ast_decls[..]);
         self.next.attrs = (0..model.decls.len()).map(|_| None).collect();
+        self.next.gates = (0..model.gates.len()).map(|_| None).collect();
         self.stats.decls = model.decls.len();
+        self.stats.gates = model.gates.len();
         let mut same = false;
         if let (None, Some(last)) = (self.fallback, self.last.as_ref()) {
             let reason = if !last.shape.same_files(cx.files) {
@@ -321,6 +333,11 @@ impl Plan {
         !self.whole_check() && !self.affected.get(id.0 as usize).copied().unwrap_or(true)
     }
 
+    /// Whether gate `gi`'s check is replayed.
+    pub(super) fn reuses_gate(&self, gi: GateId) -> bool {
+        !self.whole_check() && !self.gates.get(gi.0 as usize).copied().unwrap_or(true)
+    }
+
     /// Whether the evaluation of policy `p` on `subject` may be replayed.
     pub(super) fn reuses_policy_unit(&self, p: usize, subject: DeclId) -> bool {
         !self.whole_check() && !self.policies[p] && !self.affected.get(subject.0 as usize).copied().unwrap_or(true)
@@ -350,6 +367,7 @@ impl Plan {
         self.next.spent = self.next.spent || model.budget.exhausted();
         if self.whole_check() {
             self.stats.decls_rechecked = self.stats.decls;
+            self.stats.gates_rechecked = self.stats.gates;
             self.stats.evaluations_rerun = self.stats.evaluations;
         }
         self.stats.fallback = self.fallback;

@@ -5,7 +5,7 @@
 use super::model::Attrs;
 use super::policies::{self, Static};
 use super::reuse::{Change, EvalKey, Plan};
-use super::{AttrVal, Checker, DeclId, Model, Reference};
+use super::{AttrVal, Checker, DeclId, GateId, Model, Reference};
 use crate::diag::Diagnostic;
 use crate::text::{FileSpan, Files, Span};
 
@@ -14,6 +14,16 @@ pub(crate) struct AttrUnit {
     /// The attributes as the check left them (before bounds, derived
     /// KPIs and families are worked out).
     pub(super) attrs: Attrs,
+    refs: Vec<Reference>,
+    diags: Vec<Diagnostic>,
+    steps: u64,
+}
+
+/// What one gate's check produced: its stages resolved, and the
+/// references and diagnostics of its transition and criteria.
+pub(crate) struct GateUnit {
+    from: Option<DeclId>,
+    to: Option<DeclId>,
     refs: Vec<Reference>,
     diags: Vec<Diagnostic>,
     steps: u64,
@@ -124,6 +134,55 @@ impl Checker<'_> {
             }
         };
         if let Some(slot) = plan.next.attrs.get_mut(i) {
+            *slot = Some(unit);
+        }
+        self.plan = Some(plan);
+    }
+}
+
+impl GateUnit {
+    /// Moves the unit's spans; `false` when one lies in the edited text.
+    fn moved(&mut self, changes: &[Change]) -> bool {
+        self.refs.iter_mut().all(|r| move_span(changes, &mut r.at)) && move_diags(changes, &mut self.diags)
+    }
+}
+
+impl Checker<'_> {
+    /// Gate `gi`'s check: replayed from the last check when the plan says
+    /// so, else run (and recorded when there is a plan).
+    pub(super) fn gate_unit(&mut self, gi: GateId, order: &[String]) {
+        let Some(mut plan) = self.plan.take() else {
+            self.check_gate(gi, order);
+            return;
+        };
+        let i = gi.0 as usize;
+        let last = match plan.reuses_gate(gi) {
+            true => plan.last.as_mut().and_then(|l| l.gates.get_mut(i)).and_then(Option::take),
+            false => None,
+        };
+        let unit = match last.and_then(|mut u| u.moved(&plan.changes).then_some(u)) {
+            Some(u) => {
+                self.model.gates[i].from = u.from;
+                self.model.gates[i].to = u.to;
+                self.model.references.extend(u.refs.iter().cloned());
+                self.diags.extend(u.diags.iter().cloned());
+                self.model.budget.charge(u.steps);
+                u
+            }
+            None => {
+                plan.stats.gates_rechecked += 1;
+                let (refs, diags, left) = (self.model.references.len(), self.diags.len(), self.model.budget.left());
+                self.check_gate(gi, order);
+                GateUnit {
+                    from: self.model.gates[i].from,
+                    to: self.model.gates[i].to,
+                    refs: self.model.references[refs..].to_vec(),
+                    diags: self.diags[diags..].to_vec(),
+                    steps: left - self.model.budget.left(),
+                }
+            }
+        };
+        if let Some(slot) = plan.next.gates.get_mut(i) {
             *slot = Some(unit);
         }
         self.plan = Some(plan);
