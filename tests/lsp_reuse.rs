@@ -257,7 +257,7 @@ fn reuse_timing() {
         v[v.len() / 2]
     };
     println!(
-        "edit inside kpi_{middle}'s target: re-checked {:?} (declarations, of them; evaluations, of them)",
+        "edit inside kpi_{middle}'s target: re-checked {:?} (declarations, of them; gates, of them; evaluations, of them)",
         rechecked[0]
     );
     println!("analysis reusing the last check: median {:?}", median(&mut times[0]));
