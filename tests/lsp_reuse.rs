@@ -156,6 +156,11 @@ fn each_reason_falls_back_to_the_whole_check() {
     b.settings.references = true;
     let (_, s) = b.edit("kpi kpi_6 {", "max_age 1d", "max_age 2d");
     assert_eq!(s.fallback, Some(Fallback::First));
+
+    // Other limits may parse the same text otherwise: nothing is reused.
+    let mut b = Bench::new(vec![("big.compel".to_string(), workspace(8))]);
+    b.settings.limits.max_file_bytes -= 1;
+    assert_eq!(b.analyse().1.fallback, Some(Fallback::First));
 }
 
 #[test]

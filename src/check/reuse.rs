@@ -53,7 +53,9 @@ pub struct Change {
 /// Why a check ran whole instead of reusing the last one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fallback {
-    /// Nothing recorded to reuse: the first check.
+    /// Nothing recorded to reuse: the first check (or the first since the
+    /// host forgot the records, as the language server does when its
+    /// settings change).
     First,
     /// The model records no references: they are the dependencies.
     NoReferences,

@@ -23,6 +23,9 @@ pub struct Incremental {
     reuse: Reuse,
     /// Each file's path and text at the last check.
     last: Vec<(String, String)>,
+    /// The settings of the last check, as text (other limits may parse
+    /// the same text differently, other policy sets govern other files).
+    settings: String,
 }
 
 impl Incremental {
@@ -34,7 +37,12 @@ impl Incremental {
     /// Analyses `roots` as [`analyze_project`](crate::analysis::analyze_project)
     /// does, reusing what the previous call parsed and checked.
     pub fn analyse(&mut self, roots: &[String], loader: &dyn SourceLoader, settings: &Settings) -> Analysis {
-        let Incremental { cache, reuse, last } = self;
+        let seen = format!("{settings:?}");
+        if seen != self.settings {
+            self.reuse.forget();
+            self.settings = seen;
+        }
+        let Incremental { cache, reuse, last, .. } = self;
         let analysis = analyze_project_with_host(
             roots,
             loader,
