@@ -239,12 +239,24 @@ impl Plan {
         self.gates = vec![false; model.gates.len()];
         let mut queue = Vec::new();
         for c in &self.changes {
-            let touches = |s: Span| s.start <= c.new_end && s.end >= c.start;
-            for item in asts[c.file.0 as usize].items.iter().filter(|i| touches(item_span(i))) {
+            let f = c.file.0 as usize;
+            let now: Vec<Span> = asts[f].items.iter().map(item_span).collect();
+            let was = &last.shape.item_spans[f];
+            for (k, item) in asts[f].items.iter().enumerate() {
+                if !reaches(&now, k, c.start, c.new_end) && !reaches(was, k, c.start, c.old_end) {
+                    continue;
+                }
                 match item {
+                    ast::Item::Decl(d) => queue.extend(
+                        model
+                            .decls
+                            .iter()
+                            .position(|x| x.parent.is_none() && x.file == c.file && x.span == d.span)
+                            .map(|i| DeclId(i as u32)),
+                    ),
                     // A line that did not parse is read only for a broken
                     // `extend` (part of the shape).
-                    ast::Item::Decl(_) | ast::Item::Test(_) | ast::Item::Error(_) => {}
+                    ast::Item::Test(_) | ast::Item::Error(_) => {}
                     ast::Item::Gate(g) => {
                         mark_by_span(&mut self.gates, model.gates.iter().map(|x| (x.file, x.span)), c.file, g.span)
                     }
@@ -257,30 +269,18 @@ impl Plan {
                     _ => return Err(Fallback::TopLevel),
                 }
             }
-            // Where the edit was, in the last check's spans: a declaration
-            // whose end moved (an unclosed `{`) may hold the edit only there.
-            let touched = |s: Span| s.start <= c.old_end && s.end >= c.start;
-            let (kinds, spans) = (&last.shape.items[c.file.0 as usize], &last.shape.item_spans[c.file.0 as usize]);
-            if kinds.iter().zip(spans).any(|(k, s)| !matches!(k, 1 | 2 | 3 | 6 | 8) && touched(*s)) {
-                return Err(Fallback::TopLevel);
+        }
+        // What the touched declarations are, or were, and what they nest.
+        let mut subtree = queue.clone();
+        while let Some(id) = subtree.pop() {
+            let (i, d) = (id.0 as usize, model.decl(id));
+            if matches!(d.kind, Kind::Stage | Kind::Role) {
+                return Err(Fallback::StageOrRole);
             }
-            for (i, s) in last.shape.gate_spans.iter().enumerate() {
-                self.gates[i] |= last.shape.gates[i].0 == c.file && touched(*s);
+            if family_or_derived(ast_decls[i], last.attrs.get(i).and_then(Option::as_ref)) {
+                return Err(Fallback::FamilyOrDerived);
             }
-            for (i, s) in last.shape.policy_spans.iter().enumerate() {
-                self.policies[i] |= last.shape.policies[i].0 == c.file && touched(*s);
-            }
-            for (i, d) in model.decls.iter().enumerate() {
-                if d.file == c.file && (touches(d.span) || touched(last.shape.decl_spans[i])) {
-                    if matches!(d.kind, Kind::Stage | Kind::Role) {
-                        return Err(Fallback::StageOrRole);
-                    }
-                    if family_or_derived(ast_decls[i], last.attrs.get(i).and_then(Option::as_ref)) {
-                        return Err(Fallback::FamilyOrDerived);
-                    }
-                    queue.push(DeclId(i as u32));
-                }
-            }
+            subtree.extend(d.children.iter().copied());
         }
         self.readers(model, queue)
     }
@@ -378,6 +378,16 @@ impl Plan {
         // dependencies: nothing to reuse next time.
         reuse.last = (self.fallback != Some(Fallback::NoReferences)).then_some(self.next);
     }
+}
+
+/// Whether the edit `start..=end` reaches item `k` of `spans` (a file's
+/// top-level items in order) or the text between it and its neighbours:
+/// text after an item on its last line, or up to the next item, may be
+/// part of its piece (an unclosed `{`, a line that goes on).
+fn reaches(spans: &[Span], k: usize, start: u32, end: u32) -> bool {
+    let from = k.checked_sub(1).map_or(0, |p| spans[p].end);
+    let to = spans.get(k + 1).map_or(u32::MAX, |s| s.start);
+    from <= end && to >= start
 }
 
 /// Marks the item of `spans` in `file` whose span is `span`.
