@@ -235,6 +235,24 @@ pub fn analyze_project_with_parser(
     settings: &Settings,
     parse: &mut ParseFn<'_>,
 ) -> Analysis {
+    analyze_project_with_host(roots, loader, settings, parse, &mut check::check_with)
+}
+
+/// How the parsed files are checked: [`check::check_with`], or a host's
+/// check that reuses the previous one's results (the language server
+/// re-checks only what an edit can affect). It must return what
+/// `check::check_with` would.
+pub type CheckFn<'c> =
+    dyn FnMut(&Files, &[ast::File], Vec<Vec<FileId>>, check::Options) -> (check::Model, Vec<Diagnostic>) + 'c;
+
+/// [`analyze_project`] with the parser and the check supplied by the host.
+pub fn analyze_project_with_host(
+    roots: &[String],
+    loader: &dyn SourceLoader,
+    settings: &Settings,
+    parse: &mut ParseFn<'_>,
+    check: &mut CheckFn<'_>,
+) -> Analysis {
     let limits = settings.limits;
     let mut loading =
         Loading { files: Files::new(), asts: Vec::new(), imports: Vec::new(), diags: Vec::new(), limits, parse };
@@ -261,7 +279,7 @@ pub fn analyze_project_with_parser(
     let mut visible = visible_files(&files, &imports);
     govern_by_sets(&files, &sets, &mut visible);
     let options = check::Options { references: settings.references, static_verdicts: settings.static_verdicts };
-    let (model, check_diags) = check::check_with(&files, &asts, visible, options);
+    let (model, check_diags) = check(&files, &asts, visible, options);
     diags.extend(check_diags);
     hold_unknown_names(&asts, &model.visible, &mut diags);
     diag::sort(&mut diags);

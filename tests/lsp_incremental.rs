@@ -35,9 +35,11 @@
 
 mod lsp_support;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use compel::analysis::{analyze_project, normalize_path, Analysis, MemoryLoader, Settings};
+use compel::check::ReuseStats;
 use compel::diag::Diagnostic;
 use compel::ide::incremental::Incremental;
 use compel::ide::{hover, navigation};
@@ -181,6 +183,7 @@ fn storm(files: &[(String, String)], target: usize, edits: usize, seed: u64) -> 
     let mut text = files[target].1.clone();
     let mut differed = 0;
     let mut nonempty = 0;
+    let mut paths = Paths::default();
     for step in 0..edits {
         let (a, b, new) = random_edit(&mut rng, &text);
         text.replace_range(a..b, &new);
@@ -193,6 +196,7 @@ fn storm(files: &[(String, String)], target: usize, edits: usize, seed: u64) -> 
             loader.insert(p.clone(), if i == target { text.clone() } else { t.clone() });
         }
         let warm = incremental.analyse(&roots, &loader, &settings).diagnostics.clone();
+        paths.count(incremental.check_stats());
         let cold = analyze_project(&roots, &loader, &settings).diagnostics;
         if warm != cold {
             differed += 1;
@@ -211,7 +215,42 @@ fn storm(files: &[(String, String)], target: usize, edits: usize, seed: u64) -> 
         }
     }
     assert_eq!(differed, 0);
+    eprintln!("storm of file {target} (seed {seed}): {paths:?}");
+    paths.assert_partial(edits);
     nonempty
+}
+
+/// How the storm's checks went: reusing the last one, or whole and why.
+#[derive(Debug, Default)]
+struct Paths {
+    partial: usize,
+    rechecked: usize,
+    decls: usize,
+    rerun: usize,
+    evaluations: usize,
+    whole: BTreeMap<String, usize>,
+}
+
+impl Paths {
+    fn count(&mut self, s: ReuseStats) {
+        match s.fallback {
+            None => {
+                self.partial += 1;
+                self.rechecked += s.decls_rechecked;
+                self.decls += s.decls;
+                self.rerun += s.evaluations_rerun;
+                self.evaluations += s.evaluations;
+            }
+            Some(f) => *self.whole.entry(format!("{f:?}")).or_default() += 1,
+        }
+    }
+
+    /// A good share of the edits took the partial path, and it re-checked
+    /// a small part of what it could have.
+    fn assert_partial(&self, edits: usize) {
+        assert!(self.partial * 5 >= edits, "only {} of {edits} checks reused the last one: {self:?}", self.partial);
+        assert!(self.rechecked * 3 < self.decls, "the partial checks re-checked too much: {self:?}");
+    }
 }
 
 fn render(diags: &[Diagnostic]) -> Vec<String> {
@@ -477,6 +516,7 @@ fn incremental_equals_full_along_the_dependencies() {
     let mut files = original.clone();
     let mut rng = Rng(0x6a09_e667_f3bc_c908);
     let (mut applied, mut with_errors) = (0, 0);
+    let mut paths = Paths::default();
     for step in 0..900 {
         let what;
         match rng.below(10) {
@@ -519,6 +559,7 @@ fn incremental_equals_full_along_the_dependencies() {
             loader.insert(p.clone(), t.clone());
         }
         let warm = incremental.analyse(&roots, &loader, &settings);
+        paths.count(incremental.check_stats());
         let cold = analyze_project(&roots, &loader, &settings);
         assert_eq!(
             render(&warm.diagnostics),
@@ -558,5 +599,7 @@ fn incremental_equals_full_along_the_dependencies() {
     }
     // The storm applies its dependency edits and reaches broken states.
     assert!(applied > 300, "only {applied} edits along the dependencies applied");
+    eprintln!("along the dependencies: {paths:?}");
+    paths.assert_partial(900);
     assert!(with_errors > 200, "only {with_errors} edits left an error");
 }

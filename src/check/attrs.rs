@@ -31,7 +31,7 @@ impl Checker<'_> {
         if kind == Kind::Kpi {
             self.check_kpi_attrs(file, ast, id, &mut attrs);
         }
-        self.model.decls[id.0 as usize].attrs = attrs;
+        self.model.decls[id.0 as usize].attrs = attrs.into();
     }
 
     /// One attribute of declaration `id` as written, its value resolved;

@@ -17,7 +17,7 @@ impl Checker<'_> {
                 continue;
             }
             let file = d.file;
-            let mut attrs = d.attrs.clone();
+            let mut attrs = Vec::clone(&d.attrs);
             for a in &mut attrs {
                 if let AttrVal::Bound(_, e, ty) = &mut a.value {
                     let mut refs = Vec::new();
@@ -33,7 +33,7 @@ impl Checker<'_> {
             }
             let incomplete = self.model.decl(id).incomplete;
             self.check_kpi_units(file, &attrs, incomplete, true);
-            self.model.decls[i].attrs = attrs;
+            self.model.decls[i].attrs = attrs.into();
         }
     }
 }

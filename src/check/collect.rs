@@ -165,7 +165,7 @@ impl<'a> Checker<'a> {
             doc: d.doc.as_ref().map(|d| d.text.clone()),
             parent,
             children: Vec::new(),
-            attrs: Vec::new(),
+            attrs: Default::default(),
             gates: Vec::new(),
             incomplete: !d.broken.is_empty(),
         });

@@ -156,7 +156,7 @@ impl Checker<'_> {
     }
 
     fn invalidate(&mut self, id: DeclId) {
-        if let Some(a) = self.model.decls[id.0 as usize].attrs.iter_mut().find(|a| a.name == "value") {
+        if let Some(a) = self.model.decls[id.0 as usize].attrs.make_mut().iter_mut().find(|a| a.name == "value") {
             a.value = AttrVal::Invalid;
         }
     }
@@ -270,7 +270,7 @@ impl Checker<'_> {
             }
         };
         let decl = &mut self.model.decls[id.0 as usize];
-        let mut attrs: Vec<Attr> = std::mem::take(&mut decl.attrs);
+        let mut attrs: Vec<Attr> = std::mem::take(&mut decl.attrs).into_vec();
         if let Some(a) = attrs.iter_mut().find(|a| a.name == "value") {
             a.value = AttrVal::Derived(e.clone(), ty.clone(), inputs);
         }
@@ -303,7 +303,7 @@ impl Checker<'_> {
         }
         let incomplete = self.model.decl(id).incomplete;
         self.check_kpi_units(file, &attrs, incomplete, false);
-        self.model.decls[id.0 as usize].attrs = attrs;
+        self.model.decls[id.0 as usize].attrs = attrs.into();
     }
 
     /// E0434 for what a formula may not read; collects the KPIs it reads.

@@ -134,7 +134,7 @@ fn add_member(model: &mut Model, family: DeclId, group: &Group) {
         doc: f.doc.clone(),
         parent: Some(family),
         children: Vec::new(),
-        attrs,
+        attrs: attrs.into(),
         gates: Vec::new(),
         incomplete: f.incomplete,
     };

@@ -78,6 +78,12 @@ impl Budget {
         self.left.load(Ordering::Relaxed)
     }
 
+    /// Takes `steps` steps at once (what an evaluation the editor's check
+    /// replays took), stopping at zero.
+    pub fn charge(&self, steps: u64) {
+        let _ = self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| Some(left.saturating_sub(steps)));
+    }
+
     /// Takes one step, or says the budget is spent. Threads evaluating over
     /// one model share the budget: the decrement is one atomic
     /// read-modify-write that never goes below zero, so no step is lost

@@ -29,6 +29,9 @@ mod model;
 mod policies;
 pub mod rational;
 mod resolve;
+mod reuse;
+mod reuse_shape;
+mod reuse_units;
 pub mod schema;
 mod test_blocks;
 pub mod types;
@@ -38,9 +41,10 @@ use std::collections::HashMap;
 
 pub use ids::{DeclId, GateId};
 pub use model::{
-    Attr, AttrVal, BuiltinDef, Decl, GateDef, Labels, LetDef, Model, PolicyDef, Reference, Symbol, Target,
+    Attr, AttrVal, Attrs, BuiltinDef, Decl, GateDef, Labels, LetDef, Model, PolicyDef, Reference, Symbol, Target,
 };
 pub use policies::evaluate_static_with;
+pub use reuse::{Change, Fallback, Reuse, ReuseStats};
 pub use schema::{AttrSpec, AttrType, Kind};
 pub use value::{MeasureUnit, Ty, Value};
 
@@ -87,6 +91,48 @@ pub fn check_with(
     visible: Vec<Vec<FileId>>,
     options: Options,
 ) -> (Model, Vec<Diagnostic>) {
+    let (model, diags, _) = run(files, asts, visible, options, None);
+    (model, diags)
+}
+
+/// [`check_with`] for the editor: reuses what `reuse` recorded of the last
+/// check for what `changes` (each file's edited bytes since then) cannot
+/// affect, and records this check for the next ([`reuse`] says what is
+/// checked again and when the whole check runs instead). Gives exactly
+/// what [`check_with`] gives.
+pub fn check_reusing(
+    files: &Files,
+    asts: &[ast::File],
+    visible: Vec<Vec<FileId>>,
+    options: Options,
+    reuse: &mut Reuse,
+    changes: Vec<Change>,
+) -> (Model, Vec<Diagnostic>) {
+    let plan = reuse::Plan::new(reuse.last.take(), changes, options.references);
+    let (model, diags, plan) = run(files, asts, visible.clone(), options, Some(plan));
+    // (`run` hands back the plan it was given.)
+    let Some(plan) = plan else { return (model, diags) };
+    if !plan.whole_check() && (plan.next.spent || model.budget.exhausted()) {
+        // The budget ran out: where it did depends on what ran before.
+        let (model, diags, plan) = run(files, asts, visible, options, Some(reuse::Plan::whole(Fallback::Budget)));
+        if let Some(plan) = plan {
+            plan.finish(&model, reuse);
+        }
+        return (model, diags);
+    }
+    plan.finish(&model, reuse);
+    (model, diags)
+}
+
+/// The checker's passes in order; with a plan, the editor's units are
+/// replayed or recorded ([`reuse`]).
+fn run(
+    files: &Files,
+    asts: &[ast::File],
+    visible: Vec<Vec<FileId>>,
+    options: Options,
+    plan: Option<reuse::Plan>,
+) -> (Model, Vec<Diagnostic>, Option<reuse::Plan>) {
     let mut cx = Checker {
         references: options.references,
         files,
@@ -95,6 +141,7 @@ pub fn check_with(
         ast_decls: Vec::new(),
         budget_reported: false,
         broken_extends: Vec::new(),
+        plan,
     };
     cx.model.visible = visible;
     let (decls, gates) = collect::count(asts);
@@ -105,11 +152,15 @@ pub fn check_with(
         cx.collect(FileId(i as u32), file);
     }
     cx.build_scopes();
+    if let Some(mut plan) = cx.plan.take() {
+        plan.decide(&cx, asts);
+        cx.plan = Some(plan);
+    }
     // The evaluation budget grows with the project (see `interp::step_limit`).
     cx.model.budget.reset(interp::step_limit(&cx.model, interp::MAX_EVAL_STEPS));
     cx.check_lets();
     for i in 0..cx.model.decls.len() {
-        cx.check_decl_attrs(DeclId(i as u32));
+        cx.decl_attrs_unit(DeclId(i as u32));
     }
     cx.check_bounds();
     families::expand(&mut cx.model);
@@ -138,10 +189,10 @@ pub fn check_with(
         })
         .collect();
     if options.static_verdicts {
-        policies::evaluate_static(&cx.model, cx.files, cx.budget_reported, &mut cx.diags);
+        reuse_units::evaluate_static(&cx.model, cx.files, cx.budget_reported, &mut cx.diags, cx.plan.as_mut());
     }
     cx.diags.extend(governance::ungoverned(&cx.model, cx.files, asts));
-    (cx.model, cx.diags)
+    (cx.model, cx.diags, cx.plan)
 }
 
 struct Checker<'a> {
@@ -157,6 +208,9 @@ struct Checker<'a> {
     /// `extend KIND` items that did not parse: an attribute of KIND no
     /// extension defines may be one of theirs, so it is not reported.
     broken_extends: Vec<(FileId, Kind)>,
+    /// The editor's plan: which units are replayed from the last check,
+    /// and the records of this one ([`reuse`]).
+    plan: Option<reuse::Plan>,
 }
 
 impl Checker<'_> {

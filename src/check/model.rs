@@ -3,6 +3,7 @@
 //! reference, with the queries the evaluator and the editor ask of it.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::{builtins, extend, interp, rational, DeclId, GateId, Kind, MeasureUnit, Ty, Value};
 use crate::syntax::ast::{self, CmpOp, Expr};
@@ -29,8 +30,10 @@ pub struct Decl {
     pub parent: Option<DeclId>,
     /// Nested declarations in order.
     pub children: Vec<DeclId>,
-    /// Attributes as written, with resolved values.
-    pub attrs: Vec<Attr>,
+    /// Attributes as written, with resolved values. Shared: the editor's
+    /// check hands the same attributes to the next model when an edit
+    /// cannot change them ([`super::check_reusing`]).
+    pub attrs: Attrs,
     /// Gates declared inside it (initiatives).
     pub gates: Vec<GateId>,
     /// Whether a line of its body did not parse: an attribute it lacks may
@@ -90,6 +93,67 @@ impl Decl {
             Value::Str(s) => Some(s),
             _ => None,
         }
+    }
+}
+
+/// A declaration's attributes: a list, shared between models (the
+/// editor's check hands the same attributes to the next model when an edit
+/// cannot change them). Reads as a `Vec`; writing copies it first if
+/// another model shares it.
+#[derive(Clone, Default)]
+pub struct Attrs(Arc<Vec<Attr>>);
+
+impl Attrs {
+    /// The list to change, copied first if it is shared.
+    pub fn make_mut(&mut self) -> &mut Vec<Attr> {
+        Arc::make_mut(&mut self.0)
+    }
+
+    /// The list, copied if it is shared.
+    pub fn into_vec(self) -> Vec<Attr> {
+        Arc::unwrap_or_clone(self.0)
+    }
+}
+
+impl std::ops::Deref for Attrs {
+    type Target = Vec<Attr>;
+    fn deref(&self) -> &Vec<Attr> {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Attrs {
+    fn deref_mut(&mut self) -> &mut Vec<Attr> {
+        self.make_mut()
+    }
+}
+
+impl From<Vec<Attr>> for Attrs {
+    fn from(attrs: Vec<Attr>) -> Attrs {
+        Attrs(Arc::new(attrs))
+    }
+}
+
+impl<'a> IntoIterator for &'a Attrs {
+    type Item = &'a Attr;
+    type IntoIter = std::slice::Iter<'a, Attr>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a mut Attrs {
+    type Item = &'a mut Attr;
+    type IntoIter = std::slice::IterMut<'a, Attr>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.make_mut().iter_mut()
+    }
+}
+
+impl std::fmt::Debug for Attrs {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // As the list it stands for.
+        self.0.fmt(f)
     }
 }
 

@@ -62,46 +62,83 @@ pub fn evaluate_static(model: &Model, files: &Files, spent: bool, diags: &mut Ve
 /// `compel eval` runs beside its own evaluation over the same model,
 /// with a copy of the budget its check left ([`super::Options::static_verdicts`]).
 pub fn evaluate_static_with(model: &Model, files: &Files, spent: bool, budget: &Budget, diags: &mut Vec<Diagnostic>) {
-    let mut spent = spent;
-    let mut report = |env: &Env, file: FileId, subject: DeclId, c: &Criterion, what: &Origin, diags: &mut Vec<_>| {
-        report(model, files, env, file, subject, c, what, diags);
-        if !spent && budget.exhausted() {
-            spent = true;
-            diags.push(spent_diagnostic(budget, FileSpan::new(file, c.span)));
-        }
-    };
-    for policy in &model.policies {
+    let mut run = Static { model, files, budget, spent, consulted: false };
+    for (p, policy) in model.policies.iter().enumerate() {
         let Some(kind) = policy.subject else { continue };
         for subject in model.subjects_seeing(policy.file, kind) {
-            let env = Env { subject: Some(subject), budget, ..Env::constant(model, policy.file) };
-            if let Some(filter) = &policy.filter {
-                match interp::truth(&env, filter) {
-                    Ok(true) => {}
-                    Err(Undecided::Mistake { code, at, reason }) => {
-                        let what = format!("the `where` of policy `{}`", policy.name);
-                        diags.extend(mistake(model, subject, &what, code, at, &reason, diags));
-                        continue;
-                    }
-                    _ => continue,
-                }
-            }
-            for c in &policy.criteria {
-                report(&env, policy.file, subject, c, &Origin::Policy(&policy.name), diags);
-            }
+            run.policy_on(p, subject, diags);
         }
     }
     for (i, d) in model.decls.iter().enumerate() {
-        if d.kind != super::Kind::Initiative {
-            continue;
+        if d.kind == super::Kind::Initiative {
+            run.gates_on(DeclId(i as u32), diags);
         }
-        let id = DeclId(i as u32);
+    }
+}
+
+/// One run of the static evaluation, in units the editor's check can
+/// reuse: a policy on one subject, the gates of one initiative.
+pub(super) struct Static<'a> {
+    pub(super) model: &'a Model,
+    pub(super) files: &'a Files,
+    /// The steps it may take: the model's, or [`evaluate_static_with`]'s.
+    pub(super) budget: &'a Budget,
+    /// Whether the budget's diagnostic was reported.
+    pub(super) spent: bool,
+    /// Whether a mistake was looked up among the diagnostics already
+    /// reported (what the unit reports then depends on them).
+    pub(super) consulted: bool,
+}
+
+impl Static<'_> {
+    /// Policy number `p` on `subject`.
+    pub(super) fn policy_on(&mut self, p: usize, subject: DeclId, diags: &mut Vec<Diagnostic>) {
+        let (model, policy) = (self.model, &self.model.policies[p]);
+        let env = Env { subject: Some(subject), budget: self.budget, ..Env::constant(model, policy.file) };
+        if let Some(filter) = &policy.filter {
+            match interp::truth(&env, filter) {
+                Ok(true) => {}
+                Err(Undecided::Mistake { code, at, reason }) => {
+                    let what = format!("the `where` of policy `{}`", policy.name);
+                    self.consulted = true;
+                    diags.extend(mistake(model, subject, &what, code, at, &reason, diags));
+                    return;
+                }
+                _ => return,
+            }
+        }
+        for c in &policy.criteria {
+            self.criterion(&env, policy.file, subject, c, &Origin::Policy(&policy.name), diags);
+        }
+    }
+
+    /// The gates that apply to initiative `id` at its stage.
+    pub(super) fn gates_on(&mut self, id: DeclId, diags: &mut Vec<Diagnostic>) {
+        let model = self.model;
         for gi in model.gates_for(id) {
             let gate = &model.gates[gi];
-            let env = Env { subject: Some(id), budget, ..Env::constant(model, gate.file) };
+            let env = Env { subject: Some(id), budget: self.budget, ..Env::constant(model, gate.file) };
             let what = Origin::Gate { from: &gate.from_name, to: &gate.to_name };
             for c in &gate.criteria {
-                report(&env, gate.file, id, c, &what, diags);
+                self.criterion(&env, gate.file, id, c, &what, diags);
             }
+        }
+    }
+
+    fn criterion(
+        &mut self,
+        env: &Env,
+        file: FileId,
+        subject: DeclId,
+        c: &Criterion,
+        what: &Origin,
+        diags: &mut Vec<Diagnostic>,
+    ) {
+        let (model, files) = (self.model, self.files);
+        report(model, files, env, file, subject, c, what, diags, &mut self.consulted);
+        if !self.spent && self.budget.exhausted() {
+            self.spent = true;
+            diags.push(spent_diagnostic(self.budget, FileSpan::new(file, c.span)));
         }
     }
 }
@@ -160,6 +197,7 @@ fn report(
     c: &Criterion,
     rule: &Origin,
     diags: &mut Vec<Diagnostic>,
+    consulted: &mut bool,
 ) {
     let s = model.decl(subject);
     let at = FileSpan::new(s.file, s.name_span);
@@ -209,6 +247,7 @@ fn report(
         .with_help("compare like with like; money converts only within one currency")
         .with_severity(Severity::Error),
         Err(Undecided::Mistake { code, at: wrong, reason }) => {
+            *consulted = true;
             match mistake(model, subject, &what, code, wrong, &reason, diags) {
                 Some(d) => d,
                 None => return,
