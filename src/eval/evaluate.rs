@@ -153,6 +153,9 @@ use metric_reads::KpiInfo;
 pub use metric_reads::StoreMetrics;
 pub use window_reads::{fmt_dur, percentile};
 
+/// A criterion as the report places it: its text, line and column.
+type CriterionHead = (String, u32, u32);
+
 /// Each file's place among the distinct paths of `files`, sorted.
 fn path_ranks(files: &Files) -> Vec<u32> {
     let paths: Vec<&str> = files.iter().map(|(_, f)| f.path.as_str()).collect();
@@ -184,7 +187,7 @@ struct Evaluator<'a> {
     texts: RefCell<FastMap<(FileId, u32, u32), Rc<str>>>,
     /// Each criterion's text in the report (`require acc_7 for 7d`), by
     /// file and the criterion's span.
-    criterion_texts: RefCell<FastMap<(FileId, u32, u32), (String, u32, u32)>>,
+    criterion_texts: RefCell<FastMap<(FileId, u32, u32), CriterionHead>>,
     /// Each file's place among the files sorted by path (files with one
     /// path share it): declarations are listed by path, then position.
     path_rank: Vec<u32>,
@@ -219,7 +222,7 @@ impl<'a> Evaluator<'a> {
     /// A criterion's text in the report (its enforcement and its
     /// expression's [`source_text`]) and its line and column, computed
     /// once: a top-level gate's criteria are reported for every initiative.
-    fn criterion_text(&self, file: FileId, c: &ast::Criterion) -> (String, u32, u32) {
+    fn criterion_text(&self, file: FileId, c: &ast::Criterion) -> CriterionHead {
         let key = (file, c.span.start, c.span.end);
         if let Some(t) = self.criterion_texts.borrow().get(&key) {
             return t.clone();
