@@ -22,6 +22,9 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+#[path = "common/form.rs"]
+mod form;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Command, Output, Stdio};
@@ -277,27 +280,7 @@ fn answer(series: &[Series], query: &str) -> String {
 fn query_param(head: &str) -> String {
     let target = head.split_whitespace().nth(1).unwrap_or("");
     let query = target.split_once('?').map_or("", |(_, q)| q);
-    let raw = query.split('&').find_map(|p| p.strip_prefix("query=")).unwrap_or("");
-    let bytes = raw.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' if raw.get(i + 1..i + 3).is_some() => {
-                out.push(u8::from_str_radix(&raw[i + 1..i + 3], 16).unwrap_or(b'?'));
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    form::form_decode(query.split('&').find_map(|p| p.strip_prefix("query=")).unwrap_or(""))
 }
 
 /// `compel eval acme --prometheus URL --now NOW --format json --ready all EXTRA...`,

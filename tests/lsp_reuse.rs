@@ -5,6 +5,9 @@
 //! declarations; each reason to run the whole check does run it whole.
 //! Every analysis is also compared with a full one.
 
+#[path = "lsp_support/document.rs"]
+mod document;
+
 use compel::analysis::{
     analyze_project, analyze_project_with_parser, normalize_path, Analysis, MemoryLoader, Settings,
 };
@@ -179,24 +182,6 @@ fn a_spent_budget_falls_back() {
     assert_eq!(s.fallback, Some(Fallback::Budget), "{s:?}");
 }
 
-/// The latency benchmark's document (`tests/lsp.rs`): 10,000 lines.
-fn benchmark_document(lines: usize) -> String {
-    let mut s = String::from(
-        "// Generated for the latency benchmark.\nimport \"std/policies\"\n\n/// The sponsor.\nperson dana {\n  name \"Dana Ramán 😀\"\n  role CFO\n}\n\n/// The program.\nprogram prog {\n  sponsor      dana\n  review_every 30d\n  last_review  2026-11-02\n  objectives   [kpi_0]\n}\n\n",
-    );
-    let mut i = 0;
-    while s.matches('\n').count() < lines {
-        s.push_str(&format!(
-            "/// KPI number {i}.\nkpi kpi_{i} {{\n  metric  \"metric_{i}\"\n  labels  {{ model \"m{i}\" }}\n  unit    percent\n  target  >= 92%\n  warn    < 94%\n  max_age 2d\n}}\n\n"
-        ));
-        s.push_str(&format!(
-            "/// Initiative {i}.\ninitiative init_{i} {{\n  title          \"Initiative {i}\"\n  program        prog\n  owner          dana\n  stage          model\n  kpis           [kpi_{i}]\n  contributes_to [kpi_0]\n\n  dataset data_{i} {{\n    versioned true\n    tool      \"dvc\"\n  }}\n\n  monitor drift_{i} {{\n    kind drift\n    kpi  kpi_{i}\n  }}\n\n  gate model -> produce {{\n    require kpi_{i}\n    require kpi_{i} for 7d\n    require avg(kpi_{i}, 7d) > 90%\n    expect  prog.last_review > today - 90d\n      because \"reviews\"\n  }}\n}}\n\n"
-        ));
-        i += 1;
-    }
-    s
-}
-
 /// In process, on the latency benchmark's document: an edit inside one
 /// KPI's `target` at the middle of the file, analysed reusing the last
 /// check, with the whole check (recorded for the next), as before the
@@ -206,7 +191,7 @@ fn benchmark_document(lines: usize) -> String {
 #[ignore = "a benchmark: cargo test --profile bench --test lsp_reuse -- --ignored reuse_timing --nocapture"]
 fn reuse_timing() {
     use std::time::{Duration, Instant};
-    let text = benchmark_document(10_000);
+    let text = document::generate(10_000);
     let mut b = Bench::new(vec![("big.compel".to_string(), text)]);
     let (a, _) = b.analyse();
     let middle = a.model.decls.iter().filter(|d| d.kind == Kind::Kpi && d.file == a.roots[0]).count() / 2;

@@ -57,19 +57,7 @@ impl EvalOptions {
 /// Evaluates every gate, policy and KPI of the user's files (the stdlib's
 /// own declarations are not reported, but its gates and policies apply).
 pub fn evaluate(model: &Model, files: &Files, store: &MetricStore, opts: &EvalOptions) -> Report {
-    evaluate_indexed(model, files, store, SeriesIndex::new(store), opts)
-}
-
-/// [`evaluate`], selecting series through `index` (made over `store`, by
-/// [`SeriesIndex::with_exact_values`] while the policy was analysed).
-pub(crate) fn evaluate_indexed<'s>(
-    model: &Model,
-    files: &Files,
-    store: &'s MetricStore,
-    index: SeriesIndex<'s>,
-    opts: &EvalOptions,
-) -> Report {
-    evaluate_beside(model, files, store, index, opts, None).0
+    evaluate_beside(model, files, store, SeriesIndex::new(store), opts, None).0
 }
 
 /// Work run beside an evaluation, on its other thread before that thread
@@ -77,8 +65,10 @@ pub(crate) fn evaluate_indexed<'s>(
 /// static evaluation its check left out.
 pub(crate) type Beside<'b> = Box<dyn FnOnce() -> Vec<crate::diag::Diagnostic> + Send + 'b>;
 
-/// [`evaluate_indexed`], running `beside` (when given) on the other thread
-/// first; its result is returned with the report.
+/// [`evaluate`], selecting series through `index` (made over `store`, by
+/// [`SeriesIndex::with_exact_values`] while the policy was analysed), and
+/// running `beside` (when given) on the other thread first; its result is
+/// returned with the report.
 pub(crate) fn evaluate_beside<'s>(
     model: &Model,
     files: &Files,
@@ -187,7 +177,7 @@ struct Evaluator<'a> {
     texts: RefCell<FastMap<(FileId, u32, u32), Rc<str>>>,
     /// Each criterion's text in the report (`require acc_7 for 7d`), by
     /// file and the criterion's span.
-    criterion_texts: RefCell<FastMap<(FileId, u32, u32), CriterionHead>>,
+    criterion_heads: RefCell<FastMap<(FileId, u32, u32), CriterionHead>>,
     /// Each file's place among the files sorted by path (files with one
     /// path share it): declarations are listed by path, then position.
     path_rank: Vec<u32>,
@@ -202,7 +192,7 @@ impl<'a> Evaluator<'a> {
             now: metrics.now,
             kpi_cache: RefCell::new(BTreeMap::new()),
             texts: RefCell::new(FastMap::default()),
-            criterion_texts: RefCell::new(FastMap::default()),
+            criterion_heads: RefCell::new(FastMap::default()),
             path_rank: path_ranks(files),
         }
     }
@@ -222,14 +212,14 @@ impl<'a> Evaluator<'a> {
     /// A criterion's text in the report (its enforcement and its
     /// expression's [`source_text`]) and its line and column, computed
     /// once: a top-level gate's criteria are reported for every initiative.
-    fn criterion_text(&self, file: FileId, c: &ast::Criterion) -> CriterionHead {
+    fn criterion_head(&self, file: FileId, c: &ast::Criterion) -> CriterionHead {
         let key = (file, c.span.start, c.span.end);
-        if let Some(t) = self.criterion_texts.borrow().get(&key) {
+        if let Some(t) = self.criterion_heads.borrow().get(&key) {
             return t.clone();
         }
         let at = self.files.get(file).line_col(c.span.start as usize);
         let t = (format!("{} {}", c.enforcement.as_str(), self.text_of(file, &c.expr)), at.line, at.column);
-        self.criterion_texts.borrow_mut().insert(key, t.clone());
+        self.criterion_heads.borrow_mut().insert(key, t.clone());
         t
     }
 
@@ -524,7 +514,7 @@ impl<'a> Evaluator<'a> {
             (reason, failing)
         });
         env.at_risk.set(false);
-        let (text, line, column) = self.criterion_text(file, c);
+        let (text, line, column) = self.criterion_head(file, c);
         CriterionReport {
             text,
             enforcement,

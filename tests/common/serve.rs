@@ -232,28 +232,7 @@ pub fn write_series_json(path: &Path, series: &[compel::eval::metrics::Series]) 
     std::fs::write(path, serde_json::json!({ "series": series }).to_string()).unwrap();
 }
 
-/// A value of an `application/x-www-form-urlencoded` form or query string,
-/// decoded (`%XX` and `+`). Panics on an encoding compel should never
-/// send: a bad escape or bytes that are not UTF-8.
-pub fn form_decode(raw: &str) -> String {
-    let bytes = raw.as_bytes();
-    let (mut out, mut i) = (Vec::new(), 0);
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                let hex = raw.get(i + 1..i + 3).unwrap_or_else(|| panic!("a cut escape in {raw:?}"));
-                out.push(u8::from_str_radix(hex, 16).unwrap_or_else(|_| panic!("a bad escape in {raw:?}")));
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).expect("a form value is UTF-8")
-}
+#[path = "form.rs"]
+mod form;
+#[allow(unused_imports)] // not every test binary that includes this module reads forms
+pub use form::form_decode;

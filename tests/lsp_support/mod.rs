@@ -5,6 +5,8 @@
 
 #![allow(dead_code)]
 
+pub mod document;
+
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
