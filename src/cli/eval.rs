@@ -229,7 +229,9 @@ pub struct Evaluated {
 
 /// What `compel eval` does before it renders: reads the configuration,
 /// the policy and the metrics, evaluates at `now` and asks the gates
-/// `--ready` names. Exit 2's reasons are the error.
+/// `--ready` names. Exit 2's reasons are the error. For a command that
+/// ends after it (`eval`, `report`): the evaluation's caches are left to
+/// the process' end, not freed.
 pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
     let now = match &args.now {
         Some(text) => parse_now(text)?,
@@ -280,13 +282,13 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
                 Ok::<_, Unusable>((store, SeriesIndex::with_exact_values(store)))
             })
         });
-        let analysis = analyze_for_eval(&args.paths, &projects);
+        let analysis = super::analyze_projects_with(&args.paths, &projects, false);
         let read = reader.map(|r| r.join().unwrap_or_else(|_| Err("reading the metrics failed".to_string().into())));
         (analysis, read)
     });
     let analysis = analysis?;
     refuse_compile_errors(&analysis)?;
-    let mut analysis = without_syntax(analysis);
+    let (mut analysis, syntax) = without_syntax(analysis);
 
     // The check left its static evaluation out: it runs beside the
     // evaluation below. An error before that runs it first, so that the
@@ -321,10 +323,9 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
         }
     };
 
-    let opts = EvalOptions { now, default_max_age: max_age };
-    let beside: eval::evaluate::Beside = Box::new(static_verdicts(&analysis));
+    let (opts, alongside) = (EvalOptions { now, default_max_age: max_age }, Some(beside(&analysis, syntax)));
     let (mut report, found) =
-        eval::evaluate::evaluate_beside(&analysis.model, &analysis.files, store, index, &opts, Some(beside));
+        eval::evaluate::evaluate_beside(&analysis.model, &analysis.files, store, index, &opts, alongside);
     settle(&mut analysis, found)?;
     report.ask(&ready);
     let store = if from_files { read_store } else { fetched };
@@ -343,15 +344,6 @@ fn metric_limits(args: &Inputs, mut limits: crate::project::Limits) -> Result<cr
     Ok(limits)
 }
 
-/// The analysis `compel eval` needs: as `compel check`'s, but without its
-/// static evaluation of policies and gates ([`static_verdicts`] runs it
-/// beside the evaluation, on the other thread).
-fn analyze_for_eval(paths: &[PathBuf], projects: &Projects) -> Result<crate::analysis::Analysis, Unusable> {
-    let roots = super::collect_paths(paths)?;
-    let settings = crate::analysis::Settings { references: false, static_verdicts: false, ..projects.settings() };
-    Ok(crate::analysis::analyze_project(&roots, &projects.loader(), &settings))
-}
-
 /// The static evaluation `compel check` ends with, as it would have run
 /// there: with the budget the check left and knowing whether the check
 /// reported the budget spent, and after the check's own diagnostics
@@ -368,6 +360,17 @@ fn static_verdicts(analysis: &crate::analysis::Analysis) -> impl FnOnce() -> Vec
     }
 }
 
+/// What runs beside the evaluation: the static evaluation on the other
+/// thread ([`static_verdicts`]), freeing the syntax trees on this one, and
+/// the evaluator's caches left to the process' end.
+fn beside<'a>(analysis: &'a crate::analysis::Analysis, syntax: impl Sized + 'a) -> eval::evaluate::Beside<'a> {
+    eval::evaluate::Beside {
+        other: Box::new(static_verdicts(analysis)),
+        here: Box::new(move || drop(syntax)),
+        ends_process: true,
+    }
+}
+
 /// Adds what the static evaluation `found` to the analysis, in order, and
 /// refuses the policy if any of it is a compile error.
 fn settle(analysis: &mut crate::analysis::Analysis, found: Vec<Diagnostic>) -> Result<(), Unusable> {
@@ -381,15 +384,16 @@ fn settle(analysis: &mut crate::analysis::Analysis, found: Vec<Diagnostic>) -> R
 }
 
 /// The analysis without what the evaluation and the renderers never read
-/// once the policy is known to compile: the syntax trees and the editor's
-/// name occurrences, about a third of the analysis' memory. Freed on the
-/// thread that built them, before the evaluation, so that the evaluation
+/// once the policy is known to compile (the syntax trees and the editor's
+/// name occurrences, about a third of the analysis' memory), and those.
+/// The evaluation frees them on the thread that built them, while its
+/// other thread starts (first, on one thread), so that the evaluation
 /// and its report reuse that memory instead of touching new pages.
-fn without_syntax(mut analysis: crate::analysis::Analysis) -> crate::analysis::Analysis {
-    analysis.asts = Vec::new();
-    analysis.model.references = Vec::new();
-    analysis.model.definitions = Vec::new();
-    analysis
+fn without_syntax(mut analysis: crate::analysis::Analysis) -> (crate::analysis::Analysis, impl Sized) {
+    let asts = std::mem::take(&mut analysis.asts);
+    let references = std::mem::take(&mut analysis.model.references);
+    let definitions = std::mem::take(&mut analysis.model.definitions);
+    (analysis, (asts, references, definitions))
 }
 
 /// Where the metrics come from: the files (`None`) or the Prometheus URL;

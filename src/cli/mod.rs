@@ -161,8 +161,19 @@ pub fn analyze_paths(paths: &[PathBuf]) -> Result<Analysis, Unusable> {
 
 /// Analyses the given paths from disk within the given projects.
 pub fn analyze_projects(paths: &[PathBuf], projects: &Projects) -> Result<Analysis, Unusable> {
+    analyze_projects_with(paths, projects, true)
+}
+
+/// [`analyze_projects`], ending with the static evaluation of policies
+/// and gates when `static_verdicts` (`compel eval` runs it beside its
+/// evaluation instead).
+pub(crate) fn analyze_projects_with(
+    paths: &[PathBuf],
+    projects: &Projects,
+    static_verdicts: bool,
+) -> Result<Analysis, Unusable> {
     let roots = collect_paths(paths)?;
     // No command-line command reads the editor's references.
-    let settings = crate::analysis::Settings { references: false, ..projects.settings() };
+    let settings = crate::analysis::Settings { references: false, static_verdicts, ..projects.settings() };
     Ok(crate::analysis::analyze_project(&roots, &projects.loader(), &settings))
 }

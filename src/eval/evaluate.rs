@@ -17,7 +17,6 @@
 //! warn. A gate or policy is the worst of its criteria.
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use crate::eval::fast_hash::FastMap;
@@ -60,15 +59,26 @@ pub fn evaluate(model: &Model, files: &Files, store: &MetricStore, opts: &EvalOp
     evaluate_beside(model, files, store, SeriesIndex::new(store), opts, None).0
 }
 
-/// Work run beside an evaluation, on its other thread before that thread
-/// evaluates (or first, on one thread): `compel eval` runs there the
-/// static evaluation its check left out.
-pub(crate) type Beside<'b> = Box<dyn FnOnce() -> Vec<crate::diag::Diagnostic> + Send + 'b>;
+/// Work run beside an evaluation before it starts: `other` on its other
+/// thread, `here` on this one meanwhile (both first, in that order, on one
+/// thread). `compel eval` runs on the other thread the static evaluation
+/// its check left out, and frees the syntax trees here.
+pub(crate) struct Beside<'b> {
+    /// Run on the other thread; what it finds is returned with the report.
+    pub other: Box<dyn FnOnce() -> Vec<crate::diag::Diagnostic> + Send + 'b>,
+    /// Run on this thread while the other starts.
+    pub here: Box<dyn FnOnce() + 'b>,
+    /// Leave this thread's evaluation caches unfreed (the other thread's
+    /// are freed as it ends): the process ends soon after the report is
+    /// written, as `compel eval`'s does.
+    pub ends_process: bool,
+}
 
 /// [`evaluate`], selecting series through `index` (made over `store`, by
 /// [`SeriesIndex::with_exact_values`] while the policy was analysed), and
-/// running `beside` (when given) on the other thread first; its result is
-/// returned with the report.
+/// running `beside` (when given) before the evaluation: `beside.other` on
+/// the other thread, whose findings are returned with the report, and
+/// `beside.here` on this one ([`Beside`]).
 pub(crate) fn evaluate_beside<'s>(
     model: &Model,
     files: &Files,
@@ -85,7 +95,13 @@ pub(crate) fn evaluate_beside<'s>(
     let metrics = StoreMetrics::with_index(model, store, std::sync::Arc::new(index), opts);
     let ev = Evaluator::new(model, files, &metrics);
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
-    ev.run(store, opts, workers, beside)
+    let ends_process = beside.as_ref().is_some_and(|b| b.ends_process);
+    let evaluated = ev.run(store, opts, workers, beside);
+    if ends_process {
+        std::mem::forget(ev);
+        std::mem::forget(metrics);
+    }
+    evaluated
 }
 
 /// Evaluates one initiative: its KPIs and the gates out of its stage,
@@ -171,7 +187,10 @@ struct Evaluator<'a> {
     files: &'a Files,
     metrics: &'a StoreMetrics<'a>,
     now: i64,
-    kpi_cache: RefCell<BTreeMap<DeclId, KpiReport>>,
+    kpi_cache: RefCell<FastMap<DeclId, KpiReport>>,
+    /// The KPI reports the other thread made ([`Evaluator::take_kpi`]
+    /// looks here after its own).
+    their_kpis: RefCell<FastMap<DeclId, KpiReport>>,
     /// The source text of expressions by file and span ([`source_text`]):
     /// a top-level gate's criteria are quoted for every initiative.
     texts: RefCell<FastMap<(FileId, u32, u32), Rc<str>>>,
@@ -190,7 +209,8 @@ impl<'a> Evaluator<'a> {
             files,
             metrics,
             now: metrics.now,
-            kpi_cache: RefCell::new(BTreeMap::new()),
+            kpi_cache: RefCell::new(FastMap::default()),
+            their_kpis: RefCell::new(FastMap::default()),
             texts: RefCell::new(FastMap::default()),
             criterion_heads: RefCell::new(FastMap::default()),
             path_rank: path_ranks(files),
@@ -294,6 +314,7 @@ impl<'a> Evaluator<'a> {
     /// The KPI's report, taken out of the cache (its last use).
     fn take_kpi(&self, id: DeclId) -> KpiReport {
         let cached = self.kpi_cache.borrow_mut().remove(&id);
+        let cached = cached.or_else(|| self.their_kpis.borrow_mut().remove(&id));
         cached.unwrap_or_else(|| self.kpi_report(id))
     }
 
@@ -510,7 +531,7 @@ impl<'a> Evaluator<'a> {
                 Err(u) => self.undecided(u),
             };
             // Only a criterion that does not hold has failing elements.
-            let failing = if holds == Some(false) { explainer.failing.into_inner() } else { None };
+            let failing = if holds == Some(false) { explainer.failing.into_inner().map(Box::new) } else { None };
             (reason, failing)
         });
         env.at_risk.set(false);
@@ -578,102 +599,5 @@ fn summarize(criteria: &[CriterionReport], outcome: Outcome) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::eval::metrics::{Sample, Series};
-
-    /// A policy of `n` initiatives, each with a KPI read over windows, and
-    /// the store of their series (one missing, one stale, some NaN).
-    fn many(n: usize, extra: &str) -> (crate::analysis::Analysis, MetricStore) {
-        use std::fmt::Write as _;
-        let mut text = String::from("import \"std/policies\"\n");
-        text.push_str(extra);
-        for i in 0..n {
-            let _ = write!(
-                text,
-                "kpi k{i} {{ metric \"m\" labels {{ i \"{i}\" }} unit percent target >= 90% warn < 92% }}\n\
-                 initiative i{i} {{\n  owner \"o\"\n  stage model\n  kpis [k{i}]\n  contributes_to [k0]\n  \
-                 gate model -> produce {{\n    require k{i} for 3d\n    expect avg(k{i}, 3d) > 91%\n    require k{i}\n  }}\n}}\n"
-            );
-        }
-        let mut loader = crate::analysis::MemoryLoader::default();
-        loader.insert("p.compel", text);
-        let analysis = crate::analysis::analyze(&["p.compel".to_string()], &loader);
-        let now = 1_795_478_400 * NANOS_PER_SEC;
-        let day = 86_400 * NANOS_PER_SEC;
-        let series = (0..n).filter(|i| i % 97 != 5).map(|i| {
-            let labels: crate::eval::metrics::Labels = [("i".to_string(), i.to_string())].into_iter().collect();
-            let last = if i % 89 == 3 { now - 5 * day } else { now - 3600 * NANOS_PER_SEC };
-            let samples = (0..4)
-                .map(|d| Sample {
-                    time: last - d * day,
-                    value: if i % 53 == 7 && d == 1 { f64::NAN } else { 89.0 + (i % 7) as f64 },
-                })
-                .collect();
-            Series::with_samples("m", labels, samples)
-        });
-        (analysis, series.collect())
-    }
-
-    fn run(analysis: &crate::analysis::Analysis, store: &MetricStore, workers: usize) -> Report {
-        let opts = EvalOptions { now: 1_795_478_400 * NANOS_PER_SEC, default_max_age: DEFAULT_MAX_AGE };
-        let model = &analysis.model;
-        model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
-        let metrics = StoreMetrics::new(model, store, &opts);
-        Evaluator::new(model, &analysis.files, &metrics).run(store, &opts, workers, None).0
-    }
-
-    #[test]
-    fn two_workers_give_the_report_of_one() {
-        let (analysis, store) = many(PARALLEL_FROM + 45, "");
-        let one = run(&analysis, &store, 1).to_json();
-        let two = run(&analysis, &store, 2).to_json();
-        assert!(
-            one.contains("\"unknown\"") && one.contains("\"fail\"") && one.contains("\"at_risk\""),
-            "a varied report"
-        );
-        assert_eq!(one, two);
-    }
-
-    #[test]
-    fn a_threshold_is_shown_in_each_kpis_own_unit() {
-        // The same bound (a quarter of a second) in two units, and the same
-        // number (0.25) as a ratio: the thresholds kept as text are told
-        // apart by unit as well as by bound.
-        let mut loader = crate::analysis::MemoryLoader::default();
-        let text = "kpi a { metric \"m\" labels { i \"a\" } unit ms target <= 250ms }\n\
-                    kpi b { metric \"m\" labels { i \"b\" } unit s target <= 250ms }\n\
-                    kpi c { metric \"m\" labels { i \"c\" } unit ratio target <= 0.25 }\n";
-        loader.insert("p.compel", text.to_string());
-        let analysis = crate::analysis::analyze(&["p.compel".to_string()], &loader);
-        assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
-        let now = 1_795_478_400 * NANOS_PER_SEC;
-        let store: MetricStore = ["a", "b", "c"]
-            .iter()
-            .map(|i| {
-                let labels: crate::eval::metrics::Labels = [("i".to_string(), i.to_string())].into_iter().collect();
-                Series::with_samples("m", labels, vec![Sample { time: now - NANOS_PER_SEC, value: 0.1 }])
-            })
-            .collect();
-        let report = run(&analysis, &store, 1);
-        let reason = |k: &str| report.kpi(k).map(|r| r.reason.clone()).unwrap_or_default();
-        assert!(reason("a").ends_with("meets `<= 250ms`"), "{}", reason("a"));
-        assert!(reason("b").ends_with("meets `<= 0.25s`"), "{}", reason("b"));
-        assert!(reason("c").ends_with("meets `<= 25%`"), "{}", reason("c"));
-    }
-
-    #[test]
-    fn a_spent_budget_is_spent_the_same_way_whatever_the_workers() {
-        // A quadratic policy over the initiatives runs the budget out while
-        // the gates are evaluated: the fallback keeps the report exact.
-        let xs: Vec<String> = (0..300).map(|i| i.to_string()).collect();
-        let extra = format!(
-            "let xs = [{}]\ngate model -> produce {{\n  require all(a in xs: all(b in xs: a + b >= 0))\n}}\n",
-            xs.join(", ")
-        );
-        let (analysis, store) = many(PARALLEL_FROM + 1, &extra);
-        let one = run(&analysis, &store, 1).to_json();
-        assert!(one.contains("evaluation stopped after"), "the budget ran out");
-        assert_eq!(run(&analysis, &store, 2).to_json(), one);
-    }
-}
+#[path = "evaluate/tests.rs"]
+mod tests;

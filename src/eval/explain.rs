@@ -163,9 +163,14 @@ impl Explainer<'_, '_> {
     /// `a` and `b` with their values, then `va OP vb` or `va is not OP vb`.
     fn relation(&self, env: &Env, l: &Expr, r: &Expr, op: &str, holds: bool) -> String {
         let not = if holds { "" } else { "not " };
+        // Each side's KPI, found once and only when asked (finding it
+        // evaluates the side, and spends steps of the budget).
+        let left_kpi = self.kpi_of(env, l);
+        let right = std::cell::OnceCell::new();
+        let right_kpi = || *right.get_or_init(|| self.kpi_of(env, r));
         // Identity: `==`, `!=` and `in` between KPIs say which KPI it is,
         // never a value (`gone == gone` reads no data).
-        if let Some(a) = self.kpi_of(env, l) {
+        if let Some(a) = left_kpi {
             let named = |e: &Expr, id: DeclId| {
                 let name = &self.model().decl(id).name;
                 if *self.src(e) == **name {
@@ -183,7 +188,7 @@ impl Explainer<'_, '_> {
                     let list = if is_literal(r) || holds || matches!(r.kind, ExprKind::List(_)) {
                         format!("`{}`", self.src(r))
                     } else {
-                        format!("`{}` ({})", self.src(r), self.show(env, r).0)
+                        format!("`{}` ({})", self.src(r), self.show_known(env, r, right_kpi(), None).0)
                     };
                     return format!("{} is {not}in {list}", named(l, a));
                 }
@@ -192,11 +197,11 @@ impl Explainer<'_, '_> {
         }
         if op == "in" && !is_literal(l) {
             // `sponsor.role` is CFO, which is in `c_suite`.
-            let (v, note) = self.show(env, l);
+            let (v, note) = self.show_known(env, l, left_kpi, None);
             let list = if is_literal(r) || holds {
                 format!("`{}`", self.src(r))
             } else {
-                format!("`{}` ({})", self.src(r), self.show(env, r).0)
+                format!("`{}` ({})", self.src(r), self.show_known(env, r, right_kpi(), None).0)
             };
             return format!(
                 "`{}` is {v}{}, which is {not}in {list}",
@@ -204,11 +209,10 @@ impl Explainer<'_, '_> {
                 note.map_or_else(String::new, |n| format!(" ({n})"))
             );
         }
-        let (mut parts, mut shown) = (Vec::new(), Vec::new());
         // Without a KPI on either side, each side is evaluated once here:
         // for the days, and for the value shown where no read explains it.
         let mut known = [None, None];
-        if [l, r].iter().all(|e| self.kpi_of(env, e).is_none()) {
+        if left_kpi.is_none() && right_kpi().is_none() {
             known[0] = Some(interp::eval(env, l));
             if matches!(known[0], Some(Ok(Value::Dur(_)))) {
                 known[1] = Some(interp::eval(env, r));
@@ -218,60 +222,73 @@ impl Explainer<'_, '_> {
             [Some(Ok(a)), Some(Ok(b))] => in_days(a, b),
             _ => None,
         };
+        // `a` is VA (NOTE) and `b` is VB: VA OP VB, built in one string.
+        let (mut parts, mut shown) = (String::new(), [String::new(), String::new()]);
         for (i, side) in [l, r].into_iter().enumerate() {
             if is_literal(side) {
-                shown.push(self.src(side).to_string());
+                shown[i].push_str(&self.src(side));
                 continue;
             }
             let (v, note) = match &days {
                 Some(d) => (d[i].clone(), None),
-                None => self.show_known(env, side, known[i].take()),
+                None => {
+                    let kpi = if i == 0 { left_kpi } else { right_kpi() };
+                    self.show_known(env, side, kpi, known[i].take())
+                }
             };
-            match note {
-                Some(n) => parts.push(format!("`{}` is {v} ({n})", self.src(side))),
-                None => parts.push(format!("`{}` is {v}", self.src(side))),
+            if !parts.is_empty() {
+                parts.push_str(" and ");
             }
-            shown.push(v);
+            for piece in ["`", &self.src(side), "` is ", &v] {
+                parts.push_str(piece);
+            }
+            if let Some(n) = note {
+                for piece in [" (", &n, ")"] {
+                    parts.push_str(piece);
+                }
+            }
+            shown[i] = v;
         }
-        let rel = if holds {
-            format!("{} {op} {}", shown[0], shown[1])
-        } else {
-            format!("{} is not {op} {}", shown[0], shown[1])
-        };
-        if parts.is_empty() {
-            rel
-        } else {
-            format!("{}: {rel}", parts.join(" and "))
+        if !parts.is_empty() {
+            parts.push_str(": ");
         }
+        let between = if holds { " " } else { " is not " };
+        for piece in [&shown[0], between, op, " ", &shown[1]] {
+            parts.push_str(piece);
+        }
+        parts
     }
 
     /// A sub-expression's value for people: in its KPI's unit when it comes
-    /// from a KPI, with a note on the samples a window function read.
-    pub(super) fn show(&self, env: &Env, e: &Expr) -> (String, Option<String>) {
-        self.show_known(env, e, None)
-    }
-
-    /// [`Explainer::show`], given `e`'s value when it is `known`.
+    /// from a KPI (`kpi`, as [`Explainer::kpi_of`] finds it), with a note
+    /// on the samples a window function read; `known` is `e`'s value when
+    /// the caller has it.
     fn show_known(
         &self,
         env: &Env,
         e: &Expr,
+        kpi: Option<DeclId>,
         known: Option<Result<Value, interp::Undecided>>,
     ) -> (String, Option<String>) {
         let metrics = self.ev.metrics;
-        if let Some(kpi) = self.kpi_of(env, e).filter(|k| self.model().is_family(*k)) {
+        if let Some(kpi) = kpi.filter(|k| self.model().is_family(*k)) {
             return (format!("[{}]", self.family_values(kpi)), None);
         }
+        // The KPI a function's first argument names.
+        let first_kpi = match &e.kind {
+            ExprKind::Call(_, args) => args.first().and_then(|a| self.kpi_of(env, a)),
+            _ => None,
+        };
         // A function of a family's values names the members and values.
-        if let ExprKind::Call(_, args) = &e.kind {
-            if let Some(kpi) = args.first().and_then(|a| self.kpi_of(env, a)).filter(|k| self.model().is_family(*k)) {
+        if let ExprKind::Call(..) = &e.kind {
+            if let Some(kpi) = first_kpi.filter(|k| self.model().is_family(*k)) {
                 return match known.unwrap_or_else(|| interp::eval(env, e)) {
                     Ok(v) => (self.model().display_value(&v), Some(self.family_values(kpi))),
                     Err(u) => ("unknown".to_string(), Some(self.ev.undecided(&u))),
                 };
             }
         }
-        if let Some(kpi) = self.kpi_of(env, e) {
+        if let Some(kpi) = kpi {
             let info = metrics.info(kpi);
             let f = metrics.latest_sample(&info, "latest");
             return match f.result {
@@ -280,7 +297,7 @@ impl Explainer<'_, '_> {
             };
         }
         if let ExprKind::Call(func, args) = &e.kind {
-            if let (Some(kpi), Some(w)) = (args.first().and_then(|a| self.kpi_of(env, a)), args.get(1)) {
+            if let (Some(kpi), Some(w)) = (first_kpi, args.get(1)) {
                 let offset = match args.get(2).map(|a| (&a.kind, interp::eval(env, a))) {
                     None => Some(Rational::ZERO),
                     Some((ExprKind::Offset(_), Ok(Value::Dur(o)))) if args.len() == 3 => Some(o),

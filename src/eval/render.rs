@@ -144,42 +144,93 @@ fn readiness_line(init: &InitiativeReport) -> (&'static str, String) {
 /// A readable table per initiative, then the policies, then the outcome.
 /// `color` adds ANSI colours (the CLI passes its `use_color()`).
 pub fn human(report: &Report, color: bool) -> String {
+    let n = report.initiatives.len();
+    // A large report is rendered in two parts at once: each initiative's
+    // block is a function of it alone, so the text is the same.
+    let split = if n >= HUMAN_TWO_PARTS_FROM && std::thread::available_parallelism().is_ok_and(|c| c.get() > 1) {
+        human_split(report)
+    } else {
+        n
+    };
+    human_at(report, color, split)
+}
+
+/// [`human`] with its second part from the initiative `split` (the
+/// number of initiatives: one part).
+fn human_at(report: &Report, color: bool, split: usize) -> String {
     let p = Paint { on: color };
     let mut out = String::new();
     let _ = writeln!(out, "{} at {}", p.with(BOLD, "compel eval"), report.now);
-    for init in &report.initiatives {
+    let n = report.initiatives.len();
+    std::thread::scope(|scope| {
+        let rest = (split < n).then(|| {
+            scope.spawn(|| {
+                let mut rest = String::new();
+                report.initiatives[split..].iter().for_each(|init| human_initiative(&mut rest, &p, init));
+                human_tail(&mut rest, &p, report);
+                rest
+            })
+        });
+        report.initiatives[..split].iter().for_each(|init| human_initiative(&mut out, &p, init));
+        match rest.map(|r| r.join()) {
+            Some(Ok(rest)) => out.push_str(&rest),
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => human_tail(&mut out, &p, report),
+        }
+    });
+    out
+}
+
+/// From this many initiatives the terminal report is rendered in two parts.
+const HUMAN_TWO_PARTS_FROM: usize = 512;
+
+/// Where the terminal report's second part starts: about half its lines,
+/// the policies and the KPI list after the initiatives counted with it.
+fn human_split(report: &Report) -> usize {
+    let lines =
+        |i: &InitiativeReport| 4 + i.kpis.len() + i.gates.iter().map(|g| 2 + 2 * g.criteria.len()).sum::<usize>();
+    let rest: usize = report.policies.iter().map(|p| 1 + 2 * p.criteria.len()).sum::<usize>() + report.kpis.len();
+    report.halfway(lines, rest)
+}
+
+/// One initiative's block of the terminal report.
+fn human_initiative(out: &mut String, p: &Paint, init: &InitiativeReport) {
+    let _ = writeln!(
+        out,
+        "\n{} {} {}",
+        p.with(BOLD, &format!("initiative {}", init.name)),
+        format_args!("(stage {})", init.stage),
+        p.with(DIM, &format!("{}:{}", init.file, init.line))
+    );
+    let (word, rest) = readiness_line(init);
+    let color = match (init.ready, init.asked) {
+        (true, _) => outcome_color(Outcome::Pass),
+        (false, false) => outcome_color(Outcome::Warn),
+        (false, true) => outcome_color(Outcome::Fail),
+    };
+    let _ = writeln!(out, "  {}{rest}", p.with(&format!("{BOLD}{color}"), word));
+    if !init.kpis.is_empty() {
+        kpi_table(out, p, &init.kpis, "  ");
+    }
+    for gate in &init.gates {
+        out.push('\n');
         let _ = writeln!(
             out,
-            "\n{} {} {}",
-            p.with(BOLD, &format!("initiative {}", init.name)),
-            format_args!("(stage {})", init.stage),
-            p.with(DIM, &format!("{}:{}", init.file, init.line))
+            "  gate {} -> {}: {}  {}",
+            gate.from,
+            gate.to,
+            p.with(&format!("{BOLD}{}", gate_color(init, gate.outcome)), gate.outcome.as_str()),
+            p.with(DIM, &gate.reason)
         );
-        let (word, rest) = readiness_line(init);
-        let color = match (init.ready, init.asked) {
-            (true, _) => outcome_color(Outcome::Pass),
-            (false, false) => outcome_color(Outcome::Warn),
-            (false, true) => outcome_color(Outcome::Fail),
-        };
-        let _ = writeln!(out, "  {}{rest}", p.with(&format!("{BOLD}{color}"), word));
-        if !init.kpis.is_empty() {
-            kpi_table(&mut out, &p, &init.kpis, "  ");
-        }
-        for gate in &init.gates {
-            out.push('\n');
-            let _ = writeln!(
-                out,
-                "  gate {} -> {}: {}  {}",
-                gate.from,
-                gate.to,
-                p.with(&format!("{BOLD}{}", gate_color(init, gate.outcome)), gate.outcome.as_str()),
-                p.with(DIM, &gate.reason)
-            );
-            for c in &gate.criteria {
-                criterion(&mut out, &p, c, "    ", gate_color(init, c.outcome));
-            }
+        for c in &gate.criteria {
+            criterion(out, p, c, "    ", gate_color(init, c.outcome));
         }
     }
+}
+
+/// The terminal report after the initiatives: the policies, the KPIs no
+/// initiative lists, and the outcome.
+fn human_tail(out: &mut String, p: &Paint, report: &Report) {
     if !report.policies.is_empty() {
         let _ = writeln!(out, "\n{}", p.with(BOLD, "policies"));
         for pol in &report.policies {
@@ -191,7 +242,7 @@ pub fn human(report: &Report, color: bool) -> String {
                 pol.subject
             );
             for c in &pol.criteria {
-                criterion(&mut out, &p, c, "      ", outcome_color(c.outcome));
+                criterion(out, p, c, "      ", outcome_color(c.outcome));
             }
         }
     }
@@ -201,7 +252,7 @@ pub fn human(report: &Report, color: bool) -> String {
     if !reported.is_empty() {
         let _ = writeln!(out, "\n{}", p.with(BOLD, "other KPIs"));
         let owned: Vec<KpiReport> = reported.into_iter().cloned().collect();
-        kpi_table(&mut out, &p, &owned, "  ");
+        kpi_table(out, p, &owned, "  ");
     }
     let _ = writeln!(
         out,
@@ -209,7 +260,6 @@ pub fn human(report: &Report, color: bool) -> String {
         p.with(&format!("{BOLD}{}", outcome_color(report.outcome)), report.outcome.as_str()),
         counts(report)
     );
-    out
 }
 
 /// Each KPI with its family's members after it (their names indented):
@@ -498,4 +548,48 @@ pub fn junit(report: &Report, run: &JunitRun) -> String {
 /// test case in error with the reason.
 pub fn junit_error(run: &JunitRun, reason: &str) -> String {
     crate::junit::error_report("compel eval", run, reason)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The terminal report of a policy of `n` initiatives without metrics,
+    /// with the standard policies and one KPI no initiative lists.
+    fn report(n: usize) -> Report {
+        use std::fmt::Write as _;
+        let mut text = String::from("import \"std/policies\"\nkpi spare { metric \"s\" unit ratio target <= 1 }\n");
+        for i in 0..n {
+            let _ = write!(
+                text,
+                "kpi k{i} {{ metric \"m\" unit percent target >= 90% }}\n\
+                 initiative i{i} {{\n  owner \"o\"\n  stage model\n  kpis [k{i}]\n  \
+                 gate model -> produce {{\n    require k{i}\n    expect count(kpis) >= {}\n  }}\n}}\n",
+                i % 3
+            );
+        }
+        let mut loader = crate::analysis::MemoryLoader::default();
+        loader.insert("p.compel", text);
+        let analysis = crate::analysis::analyze(&["p.compel".to_string()], &loader);
+        let store = crate::eval::metrics::MetricStore::new();
+        crate::eval::evaluate::evaluate(&analysis.model, &analysis.files, &store, &crate::eval::EvalOptions::at(0))
+    }
+
+    #[test]
+    fn two_parts_render_the_text_of_one() {
+        let r = report(7);
+        assert!(!r.policies.is_empty() && r.kpis.iter().any(|k| k.name == "spare"), "a varied report");
+        for color in [false, true] {
+            let one = human_at(&r, color, r.initiatives.len());
+            assert!(one.contains("other KPIs") && one.contains("policies") && one.contains("outcome:"), "{one}");
+            for split in 0..r.initiatives.len() {
+                assert_eq!(human_at(&r, color, split), one, "split at {split}, color {color}");
+            }
+        }
+        assert_eq!(human(&r, false), human_at(&r, false, r.initiatives.len()));
+        let many = report(HUMAN_TWO_PARTS_FROM);
+        let split = human_split(&many);
+        assert!(0 < split && split < many.initiatives.len(), "{split}");
+        assert_eq!(human(&many, true), human_at(&many, true, many.initiatives.len()));
+    }
 }

@@ -327,6 +327,22 @@ impl Report {
             .find(|g| g.from == from && g.to == to)
     }
 
+    /// Where to split the report in two parts of about the same cost for
+    /// a writer: the first initiative from which the ones before weigh at
+    /// least half of all (`weight` each, and `rest` for what follows the
+    /// initiatives).
+    pub(crate) fn halfway(&self, weight: impl Fn(&InitiativeReport) -> usize, rest: usize) -> usize {
+        let total = self.initiatives.iter().map(&weight).sum::<usize>() + rest;
+        let mut head = 0;
+        for (k, i) in self.initiatives.iter().enumerate() {
+            if 2 * head >= total {
+                return k;
+            }
+            head += weight(i);
+        }
+        self.initiatives.len()
+    }
+
     /// The result of policy `policy` on the subject named `subject`.
     pub fn policy(&self, policy: &str, subject: &str) -> Option<&PolicyReport> {
         self.policies.iter().find(|p| p.name == policy && p.subject == subject)
@@ -627,9 +643,10 @@ pub struct CriterionReport {
     /// The data the decision read.
     pub evidence: Vec<std::sync::Arc<Evidence>>,
     /// The elements a failed `all(...)` found failing, when the criterion
-    /// does not hold because of one.
+    /// does not hold because of one (boxed: most criteria have none, and
+    /// a report holds one criterion per gate, initiative and policy).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub failing: Option<Failing>,
+    pub failing: Option<Box<Failing>>,
 }
 
 /// The elements for which a failed quantifier's predicate does not hold:

@@ -36,7 +36,8 @@ impl Evaluator<'_> {
     /// The reports of `initiatives`, in order, and of the policies: on two
     /// threads when there are `workers` for it and enough initiatives
     /// (the other thread with its own reads and caches, after running
-    /// `beside`; on one thread, `beside` runs first). Should the
+    /// `beside.other`, while this one runs `beside.here`; on one thread,
+    /// `here` then `other` run first). Each runs once. Should the
     /// shared step budget run out meanwhile, where it ran out would depend
     /// on timing: then everything is evaluated again on one thread, so the
     /// report stays deterministic.
@@ -49,12 +50,18 @@ impl Evaluator<'_> {
         workers: usize,
         beside: Option<Beside<'_>>,
     ) -> (Vec<InitiativeReport>, Vec<PolicyReport>, Vec<Diagnostic>) {
-        let run_beside = |beside: Option<Beside<'_>>| beside.map(|f| f()).unwrap_or_default();
+        // On one thread both run first, `here` (freeing memory) first.
+        let run_beside = |beside: Option<Beside<'_>>| {
+            beside.map(|b| {
+                (b.here)();
+                (b.other)()
+            })
+        };
         let one = |ev: &Evaluator<'_>| -> (Vec<InitiativeReport>, Vec<PolicyReport>) {
             (initiatives.iter().map(|id| ev.initiative(*id, top_gates)).collect(), ev.policies())
         };
         if workers < 2 || initiatives.len() < PARALLEL_FROM {
-            let found = run_beside(beside);
+            let found = run_beside(beside).unwrap_or_default();
             let (reports, policies) = one(self);
             return (reports, policies, found);
         }
@@ -77,14 +84,18 @@ impl Evaluator<'_> {
         let (model, files) = (self.model, self.files);
         // The series index is made once and read by both threads.
         let index = std::sync::Arc::clone(&self.metrics.index);
+        let (other, here) = beside.map(|b| (b.other, b.here)).unzip();
         let (mine, theirs) = std::thread::scope(|scope| {
             let other = scope.spawn(|| {
-                let found = run_beside(beside);
+                let found = other.map(|f| f()).unwrap_or_default();
                 let metrics = StoreMetrics::with_index(model, store, index, opts);
                 let ev = Evaluator::new(model, files, &metrics);
                 let share = work(&ev);
                 (share, ev.kpi_cache.into_inner(), found)
             });
+            if let Some(here) = here {
+                here();
+            }
             let mine = work(self);
             match other.join() {
                 Ok(theirs) => (mine, theirs),
@@ -101,14 +112,62 @@ impl Evaluator<'_> {
         let (theirs, kpis, found) = theirs;
         // The KPI list at the end reads them all: keep the other thread's
         // too (the same reports either way).
-        let mut cache = self.kpi_cache.borrow_mut();
-        for (id, report) in kpis {
-            cache.entry(id).or_insert(report);
-        }
+        *self.their_kpis.borrow_mut() = kpis;
         let mut all = mine.chunks;
         all.extend(theirs.chunks);
         all.sort_unstable_by_key(|(i, _)| *i);
         let policies = mine.policies.or(theirs.policies).unwrap_or_default();
-        (all.into_iter().flat_map(|(_, reports)| reports).collect(), policies, found)
+        let mut reports = Vec::with_capacity(initiatives.len());
+        all.into_iter().for_each(|(_, chunk)| reports.extend(chunk));
+        (reports, policies, found)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::super::tests::{budget_spender, many};
+    use super::super::{Beside, EvalOptions, Evaluator, StoreMetrics, DEFAULT_MAX_AGE, PARALLEL_FROM};
+    use crate::check::interp;
+    use crate::check::value::NANOS_PER_SEC;
+    use crate::diag::{Code, Diagnostic};
+    use crate::text::{FileId, FileSpan, Span};
+
+    /// What runs beside the evaluation runs once, on one thread and on
+    /// two, and when the budget runs out on two threads and everything is
+    /// evaluated again on one; what the other thread finds comes back
+    /// with the report.
+    #[test]
+    fn what_runs_beside_runs_once_and_its_findings_come_back() {
+        let spender = budget_spender();
+        for extra in ["", spender.as_str()] {
+            let (analysis, store) = many(PARALLEL_FROM + 45, extra);
+            let model = &analysis.model;
+            let opts = EvalOptions { now: 1_795_478_400 * NANOS_PER_SEC, default_max_age: DEFAULT_MAX_AGE };
+            let mut reports = Vec::new();
+            for workers in [1, 2] {
+                let (here, other) = (Cell::new(0), AtomicUsize::new(0));
+                let beside = Beside {
+                    other: Box::new(|| {
+                        other.fetch_add(1, Ordering::Relaxed);
+                        let at = FileSpan::new(FileId(0), Span::new(0, 0));
+                        vec![Diagnostic::new(Code::PolicyViolated, at, "found beside")]
+                    }),
+                    here: Box::new(|| here.set(here.get() + 1)),
+                    ends_process: false,
+                };
+                model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
+                let metrics = StoreMetrics::new(model, &store, &opts);
+                let ev = Evaluator::new(model, &analysis.files, &metrics);
+                let (report, found) = ev.run(&store, &opts, workers, Some(beside));
+                assert_eq!((here.get(), other.load(Ordering::Relaxed)), (1, 1), "{workers} workers");
+                assert_eq!(found.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(), ["found beside"]);
+                reports.push(report.to_json());
+            }
+            assert_eq!(extra.is_empty(), !reports[0].contains("evaluation stopped after"), "the budget ran out");
+            assert_eq!(reports[0], reports[1]);
+        }
     }
 }

@@ -210,15 +210,7 @@ fn split_at(report: &Report) -> usize {
     let policies: usize = report.policies.iter().map(|p| 250 + 400 * p.criteria.len()).sum();
     // About two reads per listed KPI, of about 450 bytes each.
     let rest = (policies + report.kpis.len() * (250 + 2 * 450)) * 3 / 2;
-    let total = report.initiatives.iter().map(initiative).sum::<usize>() + rest;
-    let mut head = 0;
-    for (k, i) in report.initiatives.iter().enumerate() {
-        if 2 * head >= total {
-            return k.max(1);
-        }
-        head += initiative(i);
-    }
-    report.initiatives.len()
+    report.halfway(initiative, rest).max(1)
 }
 
 /// The report's first fields and its first `k` initiatives (the list

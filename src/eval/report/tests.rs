@@ -217,13 +217,13 @@ fn report_with_repeated_reads() -> Report {
         }],
     });
     let mut failing = criterion_report("require all(d in ds: d.v)", Vec::new());
-    failing.failing = Some(Failing {
+    failing.failing = Some(Box::new(Failing {
         variables: vec!["d".to_string()],
         count: 1,
         elements: vec![vec!["x".to_string()]],
         undecided_count: 0,
         undecided: Vec::new(),
-    });
+    }));
     let gate = GateReport {
         from: "model".to_string(),
         to: "produce".to_string(),

@@ -1,0 +1,102 @@
+//! Tests of the evaluator: one thread against two, thresholds in each
+//! KPI's unit, the step budget.
+
+use super::*;
+use crate::eval::metrics::{Sample, Series};
+
+/// A policy of `n` initiatives, each with a KPI read over windows, and
+/// the store of their series (one missing, one stale, some NaN).
+pub(super) fn many(n: usize, extra: &str) -> (crate::analysis::Analysis, MetricStore) {
+    use std::fmt::Write as _;
+    let mut text = String::from("import \"std/policies\"\n");
+    text.push_str(extra);
+    for i in 0..n {
+        let _ = write!(
+            text,
+            "kpi k{i} {{ metric \"m\" labels {{ i \"{i}\" }} unit percent target >= 90% warn < 92% }}\n\
+             initiative i{i} {{\n  owner \"o\"\n  stage model\n  kpis [k{i}]\n  contributes_to [k0]\n  \
+             gate model -> produce {{\n    require k{i} for 3d\n    expect avg(k{i}, 3d) > 91%\n    require k{i}\n  }}\n}}\n"
+        );
+    }
+    let mut loader = crate::analysis::MemoryLoader::default();
+    loader.insert("p.compel", text);
+    let analysis = crate::analysis::analyze(&["p.compel".to_string()], &loader);
+    let now = 1_795_478_400 * NANOS_PER_SEC;
+    let day = 86_400 * NANOS_PER_SEC;
+    let series = (0..n).filter(|i| i % 97 != 5).map(|i| {
+        let labels: crate::eval::metrics::Labels = [("i".to_string(), i.to_string())].into_iter().collect();
+        let last = if i % 89 == 3 { now - 5 * day } else { now - 3600 * NANOS_PER_SEC };
+        let samples = (0..4)
+            .map(|d| Sample {
+                time: last - d * day,
+                value: if i % 53 == 7 && d == 1 { f64::NAN } else { 89.0 + (i % 7) as f64 },
+            })
+            .collect();
+        Series::with_samples("m", labels, samples)
+    });
+    (analysis, series.collect())
+}
+
+/// A top-level gate quadratic in 300 numbers: evaluating it for every
+/// initiative runs the step budget out.
+pub(super) fn budget_spender() -> String {
+    let xs: Vec<String> = (0..300).map(|i| i.to_string()).collect();
+    format!(
+        "let xs = [{}]\ngate model -> produce {{\n  require all(a in xs: all(b in xs: a + b >= 0))\n}}\n",
+        xs.join(", ")
+    )
+}
+
+fn run(analysis: &crate::analysis::Analysis, store: &MetricStore, workers: usize) -> Report {
+    let opts = EvalOptions { now: 1_795_478_400 * NANOS_PER_SEC, default_max_age: DEFAULT_MAX_AGE };
+    let model = &analysis.model;
+    model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
+    let metrics = StoreMetrics::new(model, store, &opts);
+    Evaluator::new(model, &analysis.files, &metrics).run(store, &opts, workers, None).0
+}
+
+#[test]
+fn two_workers_give_the_report_of_one() {
+    let (analysis, store) = many(PARALLEL_FROM + 45, "");
+    let one = run(&analysis, &store, 1).to_json();
+    let two = run(&analysis, &store, 2).to_json();
+    assert!(one.contains("\"unknown\"") && one.contains("\"fail\"") && one.contains("\"at_risk\""), "a varied report");
+    assert_eq!(one, two);
+}
+
+#[test]
+fn a_threshold_is_shown_in_each_kpis_own_unit() {
+    // The same bound (a quarter of a second) in two units, and the same
+    // number (0.25) as a ratio: the thresholds kept as text are told
+    // apart by unit as well as by bound.
+    let mut loader = crate::analysis::MemoryLoader::default();
+    let text = "kpi a { metric \"m\" labels { i \"a\" } unit ms target <= 250ms }\n\
+                kpi b { metric \"m\" labels { i \"b\" } unit s target <= 250ms }\n\
+                kpi c { metric \"m\" labels { i \"c\" } unit ratio target <= 0.25 }\n";
+    loader.insert("p.compel", text.to_string());
+    let analysis = crate::analysis::analyze(&["p.compel".to_string()], &loader);
+    assert!(!analysis.has_errors(), "{:?}", analysis.diagnostics);
+    let now = 1_795_478_400 * NANOS_PER_SEC;
+    let store: MetricStore = ["a", "b", "c"]
+        .iter()
+        .map(|i| {
+            let labels: crate::eval::metrics::Labels = [("i".to_string(), i.to_string())].into_iter().collect();
+            Series::with_samples("m", labels, vec![Sample { time: now - NANOS_PER_SEC, value: 0.1 }])
+        })
+        .collect();
+    let report = run(&analysis, &store, 1);
+    let reason = |k: &str| report.kpi(k).map(|r| r.reason.clone()).unwrap_or_default();
+    assert!(reason("a").ends_with("meets `<= 250ms`"), "{}", reason("a"));
+    assert!(reason("b").ends_with("meets `<= 0.25s`"), "{}", reason("b"));
+    assert!(reason("c").ends_with("meets `<= 25%`"), "{}", reason("c"));
+}
+
+#[test]
+fn a_spent_budget_is_spent_the_same_way_whatever_the_workers() {
+    // A quadratic policy over the initiatives runs the budget out while
+    // the gates are evaluated: the fallback keeps the report exact.
+    let (analysis, store) = many(PARALLEL_FROM + 1, &budget_spender());
+    let one = run(&analysis, &store, 1).to_json();
+    assert!(one.contains("evaluation stopped after"), "the budget ran out");
+    assert_eq!(run(&analysis, &store, 2).to_json(), one);
+}
