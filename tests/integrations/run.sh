@@ -73,9 +73,11 @@ git -C "$sample" commit -qm sample
 # state plus the working tree: try-repo snapshots uncommitted changes).
 # pre-commit's `cargo install` builds with the release profile; what the
 # hooks do does not depend on optimisation, so CI builds it unoptimised,
-# without debug info, in a target folder of its own shared by the runs.
+# without debug info or link-time optimisation, in a target folder of its
+# own shared by the runs.
 export CARGO_TARGET_DIR="$ROOT/target/pre-commit"
 export CARGO_PROFILE_RELEASE_OPT_LEVEL=0 CARGO_PROFILE_RELEASE_DEBUG=0
+export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=256
 hooks() { (cd "$sample" && pre-commit try-repo "$ROOT" "$@" --all-files) >"$sample.log" 2>&1; }
 
 if hooks compel-fmt && hooks compel-check; then pass "a clean file passes both hooks"; else fail "a clean file passes both hooks"; cat "$sample.log" >&2; fi
