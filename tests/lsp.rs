@@ -888,7 +888,15 @@ fn a_closed_import_changed_on_disk_rediagnoses_the_open_importer() {
     server.write("people.compel", &people.replacen("person dana", "person dina", 1));
     let people_uri = server.uri("people.compel");
     server.files_changed(&[(&people_uri, 2)]);
-    let diags = server.diagnostics(&uri, Some(1));
+    // The publish that read the renamed file (one from before it, read
+    // while the file was being written, may come first).
+    let renamed = |m: &Value| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"] == uri.as_str()
+            && m["params"]["diagnostics"].to_string().contains("did you mean `dina`")
+    };
+    let diags = server.wait_for("diagnostics naming the renamed person", renamed)["params"].clone();
+    assert_eq!(diags["version"], 1, "{diags}");
     let found: Vec<(&str, &str)> = diags["diagnostics"]
         .as_array()
         .expect("list")
