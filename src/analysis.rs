@@ -174,7 +174,7 @@ impl PolicySet {
 
 /// What an analysis needs besides the files: the parser's limits and the
 /// project's policy sets.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Settings {
     /// The parser's limits.
     pub limits: ParseLimits,

@@ -22,7 +22,7 @@
 
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
-#[path = "common/form.rs"]
+#[path = "../src/prometheus/tests/form.rs"]
 mod form;
 
 use std::io::{Read, Write};

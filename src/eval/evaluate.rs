@@ -94,7 +94,7 @@ pub(crate) fn evaluate_beside<'s>(
     model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
     let metrics = StoreMetrics::with_index(model, store, std::sync::Arc::new(index), opts);
     let ev = Evaluator::new(model, files, &metrics);
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get().min(2));
+    let workers = if super::two_threads() { 2 } else { 1 };
     let ends_process = beside.as_ref().is_some_and(|b| b.ends_process);
     let evaluated = ev.run(store, opts, workers, beside);
     if ends_process {

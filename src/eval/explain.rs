@@ -280,13 +280,11 @@ impl Explainer<'_, '_> {
             _ => None,
         };
         // A function of a family's values names the members and values.
-        if let ExprKind::Call(..) = &e.kind {
-            if let Some(kpi) = first_kpi.filter(|k| self.model().is_family(*k)) {
-                return match known.unwrap_or_else(|| interp::eval(env, e)) {
-                    Ok(v) => (self.model().display_value(&v), Some(self.family_values(kpi))),
-                    Err(u) => ("unknown".to_string(), Some(self.ev.undecided(&u))),
-                };
-            }
+        if let Some(kpi) = first_kpi.filter(|k| self.model().is_family(*k)) {
+            return match known.unwrap_or_else(|| interp::eval(env, e)) {
+                Ok(v) => (self.model().display_value(&v), Some(self.family_values(kpi))),
+                Err(u) => ("unknown".to_string(), Some(self.ev.undecided(&u))),
+            };
         }
         if let Some(kpi) = kpi {
             let info = metrics.info(kpi);

@@ -20,3 +20,9 @@ pub mod report;
 
 pub use evaluate::{evaluate, EvalOptions, StoreMetrics, DEFAULT_MAX_AGE};
 pub use report::{KpiStatus, Outcome, Ready, Report};
+
+/// Whether this process may run on a second core: a large evaluation and
+/// its reports are then shared between two threads.
+pub(crate) fn two_threads() -> bool {
+    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+}

@@ -147,11 +147,7 @@ pub fn human(report: &Report, color: bool) -> String {
     let n = report.initiatives.len();
     // A large report is rendered in two parts at once: each initiative's
     // block is a function of it alone, so the text is the same.
-    let split = if n >= HUMAN_TWO_PARTS_FROM && std::thread::available_parallelism().is_ok_and(|c| c.get() > 1) {
-        human_split(report)
-    } else {
-        n
-    };
+    let split = if n >= HUMAN_TWO_PARTS_FROM && super::two_threads() { human_split(report) } else { n };
     human_at(report, color, split)
 }
 

@@ -23,9 +23,9 @@ pub struct Incremental {
     reuse: Reuse,
     /// Each file's path and text at the last check.
     last: Vec<(String, String)>,
-    /// The settings of the last check, as text (other limits may parse
-    /// the same text differently, other policy sets govern other files).
-    settings: String,
+    /// The settings of the last check (other limits may parse the same
+    /// text differently, other policy sets govern other files).
+    settings: Option<Settings>,
 }
 
 impl Incremental {
@@ -37,10 +37,9 @@ impl Incremental {
     /// Analyses `roots` as [`analyze_project`](crate::analysis::analyze_project)
     /// does, reusing what the previous call parsed and checked.
     pub fn analyse(&mut self, roots: &[String], loader: &dyn SourceLoader, settings: &Settings) -> Analysis {
-        let seen = format!("{settings:?}");
-        if seen != self.settings {
+        if self.settings.as_ref() != Some(settings) {
             self.reuse.forget();
-            self.settings = seen;
+            self.settings = Some(settings.clone());
         }
         let Incremental { cache, reuse, last, .. } = self;
         let analysis = analyze_project_with_host(

@@ -9,6 +9,8 @@ use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+mod form;
+
 /// What the mock server does with one connection.
 enum Reply {
     /// Answer with this status and body.
@@ -70,27 +72,7 @@ fn serve(mut stream: TcpStream, index: usize, seen: &Mutex<Vec<String>>, reply: 
 fn query_param(head: &str) -> String {
     let target = head.split_whitespace().nth(1).unwrap_or("");
     let query = target.split_once('?').map_or("", |(_, q)| q);
-    let raw = query.split('&').find_map(|p| p.strip_prefix("query=")).unwrap_or("");
-    let bytes = raw.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'%' => {
-                out.push(u8::from_str_radix(&raw[i + 1..i + 3], 16).unwrap());
-                i += 3;
-            }
-            b'+' => {
-                out.push(b' ');
-                i += 1;
-            }
-            b => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8(out).unwrap()
+    form::form_decode(query.split('&').find_map(|p| p.strip_prefix("query=")).unwrap_or(""))
 }
 
 fn client(url: &str) -> PrometheusClient {

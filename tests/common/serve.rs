@@ -232,7 +232,7 @@ pub fn write_series_json(path: &Path, series: &[compel::eval::metrics::Series]) 
     std::fs::write(path, serde_json::json!({ "series": series }).to_string()).unwrap();
 }
 
-#[path = "form.rs"]
+#[path = "../../src/prometheus/tests/form.rs"]
 mod form;
 #[allow(unused_imports)] // not every test binary that includes this module reads forms
 pub use form::form_decode;

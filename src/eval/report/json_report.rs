@@ -159,9 +159,7 @@ const TWO_PARTS_FROM: usize = 256;
 /// initiatives, the second all of them.
 pub(super) fn write(report: &Report, out: impl Write) -> std::io::Result<()> {
     let n = report.initiatives.len();
-    let two = n >= 2
-        && n + report.policies.len() >= TWO_PARTS_FROM
-        && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let two = n >= 2 && n + report.policies.len() >= TWO_PARTS_FROM && crate::eval::two_threads();
     write_split(report, out, two.then(|| split_at(report)))
 }
 

@@ -28,7 +28,7 @@ use recovery::{layout_disagrees, recover_piece};
 struct CompelParser;
 
 /// Bounds on what the parser accepts.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ParseLimits {
     /// Deepest bracket nesting of one item.
     pub max_depth: usize,

@@ -1,6 +1,8 @@
-//! Form values as a test server reads them: shared by the `compel serve`
-//! tests and the hostile servers' tests, which each decode compel's
-//! queries to Prometheus.
+//! Form values as a test server reads them: shared by the Prometheus
+//! client's unit tests, the `compel serve` tests and the hostile servers'
+//! tests (`tests/`, by path), which each decode compel's queries to
+//! Prometheus. Kept here, inside the package, so the unit tests build
+//! from it too.
 
 /// A value of an `application/x-www-form-urlencoded` form or query string,
 /// decoded (`%XX` and `+`). Panics on an encoding compel should never
