@@ -4,7 +4,8 @@
 //! its type.
 
 use super::{
-    extend, Attr, AttrSpec, AttrType, AttrVal, Checker, DeclId, Kind, MeasureUnit, Reference, Target, Ty, Value,
+    extend, Attr, AttrName, AttrSpec, AttrType, AttrVal, Checker, DeclId, Kind, MeasureUnit, Reference, Target, Ty,
+    Value,
 };
 use crate::diag::{self, Code, Diagnostic, Edit, Fix};
 use crate::syntax::ast::{self, AttrValue as AstAttrValue, Expr, ExprKind};
@@ -48,7 +49,7 @@ impl Checker<'_> {
             }
             return None;
         }
-        if let Some(prev) = set.iter().find(|x| &x.name == name) {
+        if let Some(prev) = set.iter().find(|x| x.name == *name) {
             self.diags.push(
                 Diagnostic::at(Code::DuplicateAttribute, file, a.name.span, format!("`{name}` is set twice"))
                     .with_label(FileSpan::new(file, prev.name_span), "first set here")
@@ -67,7 +68,11 @@ impl Checker<'_> {
             (None, Some(at)) => self.ext_value(file, kind, at, &a.value),
             (None, None) => AttrVal::Invalid,
         };
-        Some(Attr { name: name.clone(), name_span: a.name.span, value_span: a.value.span(), span: a.span, value })
+        let name = match spec {
+            Some(spec) => AttrName::Schema(spec.name),
+            None => AttrName::Extension(name.as_str().into()),
+        };
+        Some(Attr { name, name_span: a.name.span, value_span: a.value.span(), span: a.span, value })
     }
 
     /// Reports an attribute `kind` does not have (neither in its schema nor

@@ -21,7 +21,7 @@
 
 use std::collections::HashMap;
 
-use super::{builtins, types, Attr, AttrVal, Checker, DeclId, Kind, Model, Symbol, Ty};
+use super::{builtins, types, Attr, AttrName, AttrVal, Checker, DeclId, Kind, Model, Symbol, Ty};
 use crate::check::rational::Rational;
 use crate::check::value::{MeasureUnit, Value};
 use crate::diag::{Code, Diagnostic};
@@ -294,7 +294,7 @@ impl Checker<'_> {
             }
             Some(_) => {}
             None => attrs.push(Attr {
-                name: "unit".into(),
+                name: AttrName::Schema("unit"),
                 name_span: value.name_span,
                 value_span: value.value_span,
                 span: value.span,

@@ -17,7 +17,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Attr, AttrVal, Checker, Decl, DeclId, Kind, Model};
+use super::{Attr, AttrName, AttrVal, Checker, Decl, DeclId, Kind, Model};
 use crate::diag::{Code, Diagnostic};
 use crate::syntax::ast::{AttrValue as AstAttrValue, ExprKind};
 use crate::text::FileId;
@@ -122,7 +122,7 @@ fn add_member(model: &mut Model, family: DeclId, group: &Group) {
     let mut attrs: Vec<Attr> = f.attrs.iter().filter(|a| a.name != "by" && a.name != "labels").cloned().collect();
     let by = f.attr("by").cloned();
     if let Some(by) = by {
-        attrs.push(Attr { name: "labels".into(), value: AttrVal::Labels(labels.into()), ..by });
+        attrs.push(Attr { name: AttrName::Schema("labels"), value: AttrVal::Labels(labels.into()), ..by });
     }
     let member = Decl {
         kind: Kind::Kpi,

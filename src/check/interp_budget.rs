@@ -84,6 +84,18 @@ impl Budget {
         let _ = self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| Some(left.saturating_sub(steps)));
     }
 
+    /// A budget of half the steps left, taken from this one: for a second
+    /// thread, so that the two never take more than this one had (the
+    /// limit shown stays the run's).
+    pub fn split(&self) -> Budget {
+        let mut given = 0;
+        let _ = self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+            given = left / 2;
+            Some(left - given)
+        });
+        Budget { left: AtomicU64::new(given), limit: AtomicU64::new(self.limit.load(Ordering::Relaxed)) }
+    }
+
     /// Takes one step, or says the budget is spent. Threads evaluating over
     /// one model share the budget: the decrement is one atomic
     /// read-modify-write that never goes below zero, so no step is lost

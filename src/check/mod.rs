@@ -41,7 +41,8 @@ use std::collections::HashMap;
 
 pub use ids::{DeclId, GateId};
 pub use model::{
-    Attr, AttrVal, Attrs, BuiltinDef, Decl, GateDef, Labels, LetDef, Model, PolicyDef, Reference, Symbol, Target,
+    Attr, AttrName, AttrVal, Attrs, BuiltinDef, Decl, GateDef, Labels, LetDef, Model, PolicyDef, Reference, Symbol,
+    Target,
 };
 pub use policies::evaluate_static_with;
 pub use reuse::{Change, Fallback, Reuse, ReuseStats};

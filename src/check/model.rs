@@ -44,7 +44,7 @@ pub struct Decl {
 impl Decl {
     /// The attribute with this name, if set.
     pub fn attr(&self, name: &str) -> Option<&Attr> {
-        self.attrs.iter().find(|a| a.name == name)
+        self.attrs.iter().find(|a| a.name.as_str() == name)
     }
 
     /// The value of an attribute, if set and valid.
@@ -161,7 +161,7 @@ impl std::fmt::Debug for Attrs {
 #[derive(Clone, Debug)]
 pub struct Attr {
     /// Its name.
-    pub name: String,
+    pub name: AttrName,
     /// The name's span.
     pub name_span: Span,
     /// The value's span.
@@ -170,6 +170,74 @@ pub struct Attr {
     pub span: Span,
     /// The value.
     pub value: AttrVal,
+}
+
+/// An attribute's name. A schema attribute's is the schema's own text,
+/// which every declaration shares: looking an attribute up
+/// ([`Decl::attr`]) then compares against memory that stays in the cache
+/// instead of reading a copy of the name per declaration. An extension's
+/// attribute (`extend KIND`) keeps its own.
+#[derive(Clone)]
+pub enum AttrName {
+    /// A name of the kind's schema.
+    Schema(&'static str),
+    /// A name an `extend` item declares.
+    Extension(Arc<str>),
+}
+
+impl AttrName {
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            AttrName::Schema(s) => s,
+            AttrName::Extension(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for AttrName {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for AttrName {
+    fn eq(&self, other: &AttrName) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for AttrName {}
+
+impl PartialEq<str> for AttrName {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for AttrName {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl PartialEq<String> for AttrName {
+    fn eq(&self, other: &String) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl std::fmt::Display for AttrName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for AttrName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.as_str().fmt(f)
+    }
 }
 
 /// A resolved attribute value.

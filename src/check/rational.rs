@@ -336,6 +336,74 @@ impl Rational {
         self.den == 1
     }
 
+    /// What [`fmt::Display`] writes, into `buf`, for the numbers most
+    /// values are: a decimal of at most 15 significant digits, 18 after
+    /// the point, written without an exponent. `None` for any other
+    /// (written the general way).
+    fn short_decimal(self, buf: &mut [u8; 40]) -> Option<&str> {
+        // In 64 bits (many times cheaper than 128): the decimal is
+        // `scaled` (15 digits at most) over 10^frac.
+        let num = u64::try_from(self.num.unsigned_abs()).ok()?;
+        let den = u64::try_from(self.den.unsigned_abs()).ok()?;
+        let twos = den.trailing_zeros();
+        let mut rest = den >> twos;
+        let mut fives = 0;
+        while rest % 5 == 0 && fives <= 18 {
+            rest /= 5;
+            fives += 1;
+        }
+        let frac = twos.max(fives);
+        if rest != 1 || frac > 18 {
+            return None;
+        }
+        let scaled = num.checked_mul(10u64.pow(frac) / den)?;
+        if scaled == 0 || scaled >= 1_000_000_000_000_000 {
+            return None;
+        }
+        // Its digits, without the trailing zeros, and the power of ten of
+        // the first.
+        let mut digits = [0u8; 20];
+        let mut n = scaled;
+        let mut len = 0;
+        while n > 0 {
+            digits[19 - len] = b'0' + (n % 10) as u8;
+            n /= 10;
+            len += 1;
+        }
+        let exp = len as i32 - 1 - frac as i32;
+        let mut sig = &digits[20 - len..];
+        while let [head @ .., b'0'] = sig {
+            sig = head;
+        }
+        if !(-6..15).contains(&exp) {
+            return None;
+        }
+        let mut at = 0;
+        let mut put = |bytes: &[u8]| {
+            buf[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
+        };
+        if self.num < 0 {
+            put(b"-");
+        }
+        if exp >= 0 {
+            let int_len = exp as usize + 1;
+            if sig.len() <= int_len {
+                put(sig);
+                put(&[b'0'; 15][..int_len - sig.len()]);
+            } else {
+                put(&sig[..int_len]);
+                put(b".");
+                put(&sig[int_len..]);
+            }
+        } else {
+            put(b"0.");
+            put(&[b'0'; 6][..(-exp - 1) as usize]);
+            put(sig);
+        }
+        std::str::from_utf8(&buf[..at]).ok()
+    }
+
     /// The exact decimal expansion with at most `max_frac` digits after the
     /// point, or `None` when the number has none that short (`1/3`).
     pub fn exact_decimal(self, max_frac: u32) -> Option<String> {
@@ -431,6 +499,18 @@ impl fmt::Display for Rational {
         if self.den == 1 && self.num.unsigned_abs() < 1_000_000_000_000_000 {
             return write!(f, "{}", self.num);
         }
+        let mut buf = [0u8; 40];
+        match self.short_decimal(&mut buf) {
+            Some(short) => f.write_str(short),
+            None => f.write_str(&self.display_general()),
+        }
+    }
+}
+
+impl Rational {
+    /// What [`fmt::Display`] writes, the general way (for every number,
+    /// where [`Rational::short_decimal`] answers only for most).
+    fn display_general(self) -> String {
         if let Some(s) = self.exact_decimal(38) {
             // Exact: its digits and the power of ten of the first.
             let neg = s.starts_with('-');
@@ -439,9 +519,9 @@ impl fmt::Display for Rational {
             let all = format!("{int}{frac}");
             let digits = all.trim_start_matches('0');
             let exp = int.len() as i32 - 1 - (all.len() - digits.len()) as i32;
-            return f.write_str(&crate::check::value::human_decimal(neg, digits, exp));
+            return crate::check::value::human_decimal(neg, digits, exp);
         }
-        f.write_str(&crate::check::value::fmt_approx(self.to_f64()))
+        crate::check::value::fmt_approx(self.to_f64())
     }
 }
 
@@ -451,6 +531,37 @@ mod tests {
 
     fn q(s: &str) -> Rational {
         Rational::parse_decimal(s).unwrap_or_else(|| panic!("{s}"))
+    }
+
+    /// The short way of writing a number writes what the general way
+    /// does, wherever it answers: integers, decimals of every length and
+    /// scale, halves and fifths, signs, and numbers that round.
+    #[test]
+    fn short_decimals_are_written_as_the_general_way_writes_them() {
+        let mut answered = 0;
+        let mut nums: Vec<i128> = vec![0, 1, 5, 7, 10, 99, 100, 707, 1234, 9999, 123_456_789, 999_999_999_999_999];
+        nums.extend([10i128.pow(15), 10i128.pow(15) + 1, 10i128.pow(18), 123_456_789_012_345_678, i64::MAX as i128]);
+        let nums: Vec<i128> = nums.iter().flat_map(|n| [*n, -*n]).collect();
+        for num in nums {
+            for twos in 0..=22u32 {
+                for fives in [0u32, 1, 2, 3, 7, 18, 19, 22] {
+                    let den = 2i128.pow(twos) * 5i128.pow(fives);
+                    let Some(q) = Rational::new(num, den) else { continue };
+                    let mut buf = [0u8; 40];
+                    let short = q.short_decimal(&mut buf).map(str::to_string);
+                    answered += usize::from(short.is_some());
+                    if let Some(short) = short {
+                        assert_eq!(short, q.display_general(), "{num}/{den}");
+                    }
+                    if q.den != 1 || q.num.unsigned_abs() >= 1_000_000_000_000_000 {
+                        assert_eq!(q.to_string(), q.display_general(), "{num}/{den}");
+                    }
+                }
+            }
+        }
+        assert!(answered > 1000, "the short way answers for most: {answered}");
+        assert_eq!(Rational::new(707, 10_000).map(|q| q.to_string()).as_deref(), Some("0.0707"));
+        assert_eq!(Rational::new(-9393, 100).map(|q| q.to_string()).as_deref(), Some("-93.93"));
     }
 
     #[test]

@@ -68,7 +68,7 @@ impl<'a> StoreMetrics<'a> {
             metrics: Some(self),
             at_risk: Cell::new(false),
             let_depth: Cell::new(0),
-            budget: &self.model.budget,
+            budget: &self.budget,
         };
         let one = |attr: &str| -> Result<Option<(CmpOp, Value)>, String> {
             let Some(AttrVal::Bound(op, e, _)) = d.attr(attr).map(|a| &a.value) else { return Ok(None) };

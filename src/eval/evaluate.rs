@@ -230,16 +230,29 @@ impl<'a> Evaluator<'a> {
     }
 
     /// A criterion's text in the report (its enforcement and its
-    /// expression's [`source_text`]) and its line and column, computed
-    /// once: a top-level gate's criteria are reported for every initiative.
-    fn criterion_head(&self, file: FileId, c: &ast::Criterion) -> CriterionHead {
+    /// expression's [`source_text`]) and its line and column; computed
+    /// once when `shared` (a top-level gate's criteria are reported for
+    /// every initiative, a policy's for every subject), and not kept when
+    /// the criterion is one initiative's own.
+    fn criterion_head(&self, file: FileId, c: &ast::Criterion, shared: bool) -> CriterionHead {
         let key = (file, c.span.start, c.span.end);
-        if let Some(t) = self.criterion_heads.borrow().get(&key) {
-            return t.clone();
+        if shared {
+            if let Some(t) = self.criterion_heads.borrow().get(&key) {
+                return t.clone();
+            }
         }
-        let at = self.files.get(file).line_col(c.span.start as usize);
-        let t = (format!("{} {}", c.enforcement.as_str(), self.text_of(file, &c.expr)), at.line, at.column);
-        self.criterion_heads.borrow_mut().insert(key, t.clone());
+        let src = self.files.get(file);
+        let at = src.line_col(c.span.start as usize);
+        let enforcement = c.enforcement.as_str();
+        let expr = source_text(&src.text, &c.expr);
+        let mut text = String::with_capacity(enforcement.len() + 1 + expr.len());
+        text.push_str(enforcement);
+        text.push(' ');
+        text.push_str(&expr);
+        let t = (text, at.line, at.column);
+        if shared {
+            self.criterion_heads.borrow_mut().insert(key, t.clone());
+        }
         t
     }
 
@@ -406,7 +419,7 @@ impl<'a> Evaluator<'a> {
                     let g = &self.model.gates[gi];
                     let env = self.env(g.file, id);
                     for c in &g.criteria {
-                        criteria.push(self.criterion(&env, g.file, c));
+                        criteria.push(self.criterion(&env, g.file, c, g.owner.is_none()));
                     }
                 }
                 let outcome = criteria.iter().fold(Outcome::Pass, |o, c| o.worst(c.outcome));
@@ -439,7 +452,7 @@ impl<'a> Evaluator<'a> {
             metrics: Some(self.metrics as &dyn Metrics),
             at_risk: Cell::new(false),
             let_depth: Cell::new(0),
-            budget: &self.model.budget,
+            budget: &self.metrics.budget,
         }
     }
 
@@ -486,7 +499,7 @@ impl<'a> Evaluator<'a> {
                 }
                 if criteria.is_empty() {
                     for c in &p.criteria {
-                        criteria.push(self.criterion(&env, p.file, c));
+                        criteria.push(self.criterion(&env, p.file, c, true));
                     }
                 }
                 let outcome = criteria.iter().fold(Outcome::Pass, |o, c| o.worst(c.outcome));
@@ -506,7 +519,9 @@ impl<'a> Evaluator<'a> {
         out
     }
 
-    fn criterion(&self, env: &Env, file: FileId, c: &ast::Criterion) -> CriterionReport {
+    /// Decides and explains criterion `c` of `file` for `env`'s subject;
+    /// `shared` when it is decided for many subjects ([`Evaluator::criterion_head`]).
+    fn criterion(&self, env: &Env, file: FileId, c: &ast::Criterion, shared: bool) -> CriterionReport {
         self.metrics.take_evidence();
         env.at_risk.set(false);
         let result = interp::truth(env, &c.expr);
@@ -525,7 +540,7 @@ impl<'a> Evaluator<'a> {
         };
         let src = self.files.get(file);
         let (reason, failing) = self.metrics.quietly(|| {
-            let explainer = Explainer { ev: self, file, failing: RefCell::new(None) };
+            let explainer = Explainer { ev: self, file, shared, failing: RefCell::new(None) };
             let reason = match &result {
                 Ok(b) => explainer.describe(env, &c.expr, *b),
                 Err(u) => self.undecided(u),
@@ -535,7 +550,7 @@ impl<'a> Evaluator<'a> {
             (reason, failing)
         });
         env.at_risk.set(false);
-        let (text, line, column) = self.criterion_head(file, c);
+        let (text, line, column) = self.criterion_head(file, c, shared);
         CriterionReport {
             text,
             enforcement,

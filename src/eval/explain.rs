@@ -72,13 +72,20 @@ fn collapse_tokens(raw: &str) -> String {
 pub(super) struct Explainer<'e, 'a> {
     pub(super) ev: &'e Evaluator<'a>,
     pub(super) file: FileId,
+    /// Whether the criterion is explained for many subjects (a top-level
+    /// gate's, a policy's): its quoted parts are then kept for the next.
+    pub(super) shared: bool,
     /// What a failed `all` found failing, for the report.
     pub(super) failing: RefCell<Option<Failing>>,
 }
 
 impl Explainer<'_, '_> {
     pub(super) fn src(&self, e: &Expr) -> std::rc::Rc<str> {
-        self.ev.text_of(self.file, e)
+        if self.shared {
+            self.ev.text_of(self.file, e)
+        } else {
+            source_text(&self.ev.files.get(self.file).text, e).into()
+        }
     }
 
     pub(super) fn model(&self) -> &Model {

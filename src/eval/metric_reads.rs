@@ -206,6 +206,9 @@ pub struct StoreMetrics<'a> {
     /// Computed `target` and `warn` bounds, and the KPIs whose bounds are
     /// being computed (a bound that reads its own KPI's status is unknown).
     pub(super) bounds: bounds::Cache,
+    /// The steps this reader's evaluations may take: the model's budget
+    /// when made, [split](crate::check::interp::Budget::split) with a second thread's.
+    pub(super) budget: crate::check::interp::Budget,
 }
 
 /// How many distinct thresholds [`StoreMetrics::show_threshold`] keeps.
@@ -275,6 +278,7 @@ impl<'a> StoreMetrics<'a> {
             series_selectors: RefCell::new(FastMap::default()),
             thresholds: RefCell::new(Vec::new()),
             bounds: bounds::Cache::default(),
+            budget: model.budget.clone(),
         }
     }
 

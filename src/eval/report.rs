@@ -26,6 +26,7 @@
 use serde::ser::{Serialize, Serializer};
 
 mod json_layout;
+mod json_parts;
 mod json_report;
 mod json_write;
 mod time;

@@ -37,10 +37,11 @@ impl Evaluator<'_> {
     /// threads when there are `workers` for it and enough initiatives
     /// (the other thread with its own reads and caches, after running
     /// `beside.other`, while this one runs `beside.here`; on one thread,
-    /// `here` then `other` run first). Each runs once. Should the
-    /// shared step budget run out meanwhile, where it ran out would depend
-    /// on timing: then everything is evaluated again on one thread, so the
-    /// report stays deterministic.
+    /// `here` then `other` run first). Each runs once. Each thread takes
+    /// its steps from half of the budget; should either half run out,
+    /// where it ran out would depend on timing: then everything is
+    /// evaluated again on one thread with the whole budget, so the report
+    /// stays deterministic.
     pub(super) fn initiatives(
         &self,
         initiatives: &[DeclId],
@@ -84,14 +85,26 @@ impl Evaluator<'_> {
         let (model, files) = (self.model, self.files);
         // The series index is made once and read by both threads.
         let index = std::sync::Arc::clone(&self.metrics.index);
+        let ends_process = beside.as_ref().is_some_and(|b| b.ends_process);
         let (other, here) = beside.map(|b| (b.other, b.here)).unzip();
+        // Each thread takes its steps from its own half of the budget:
+        // no step is counted by both, and neither waits for the other's.
+        let their_budget = self.metrics.budget.split();
         let (mine, theirs) = std::thread::scope(|scope| {
             let other = scope.spawn(|| {
                 let found = other.map(|f| f()).unwrap_or_default();
-                let metrics = StoreMetrics::with_index(model, store, index, opts);
+                let mut metrics = StoreMetrics::with_index(model, store, index, opts);
+                metrics.budget = their_budget;
                 let ev = Evaluator::new(model, files, &metrics);
                 let share = work(&ev);
-                (share, ev.kpi_cache.into_inner(), found)
+                let spent = metrics.budget.exhausted();
+                let kpis = std::mem::take(&mut *ev.kpi_cache.borrow_mut());
+                if ends_process {
+                    // The process ends soon: its caches are not freed.
+                    std::mem::forget(ev);
+                    std::mem::forget(metrics);
+                }
+                (share, kpis, found, spent)
             });
             if let Some(here) = here {
                 here();
@@ -102,14 +115,14 @@ impl Evaluator<'_> {
                 Err(panic) => std::panic::resume_unwind(panic),
             }
         });
-        if self.model.budget.exhausted() {
-            self.model.budget.reset(interp::step_limit(self.model, interp::MAX_EVAL_STEPS_EVAL));
+        if self.metrics.budget.exhausted() || theirs.3 {
+            self.metrics.budget.reset(interp::step_limit(self.model, interp::MAX_EVAL_STEPS_EVAL));
             self.kpi_cache.borrow_mut().clear();
             self.metrics.clear_caches();
             let (reports, policies) = one(self);
             return (reports, policies, theirs.2);
         }
-        let (theirs, kpis, found) = theirs;
+        let (theirs, kpis, found, _) = theirs;
         // The KPI list at the end reads them all: keep the other thread's
         // too (the same reports either way).
         *self.their_kpis.borrow_mut() = kpis;

@@ -28,8 +28,8 @@ macro_rules! key {
 /// report's `reads` list, in the order the report first lists them: a
 /// KPI's status read is listed by the KPI, by the initiatives it measures
 /// and by every criterion that reads it, and is written once.
-struct Reads<'a> {
-    list: Vec<&'a Evidence>,
+pub(super) struct Reads<'a> {
+    pub(super) list: Vec<&'a Evidence>,
     /// The index of each shared read, by address: a read made once is
     /// shared by everything that asked for it, so most are found here
     /// without hashing their contents. Addresses are those of the
@@ -45,7 +45,7 @@ impl<'a> Reads<'a> {
     /// The reads of the first `upto` initiatives of `report` (all of
     /// them, and then of the rest of the report, when `upto` is `None`),
     /// visited in the order the report is written.
-    fn of(report: &'a Report, upto: Option<usize>) -> Self {
+    pub(super) fn of(report: &'a Report, upto: Option<usize>) -> Self {
         // Most reports read each KPI's status and a window or two of it.
         let n = 4 * report.kpis.len();
         let mut r = Reads {
@@ -67,6 +67,53 @@ impl<'a> Reads<'a> {
         }
         report.kpis.iter().for_each(|k| r.add_kpi(k));
         r
+    }
+
+    /// The reads of the initiatives from the `k`th and of the rest of
+    /// the report, numbered as they first appear there.
+    pub(super) fn from(report: &'a Report, k: usize) -> Self {
+        let n = 4 * report.kpis.len();
+        let mut r = Reads {
+            list: Vec::with_capacity(n),
+            at: FastMap::with_capacity_and_hasher(2 * n, Default::default()),
+            index: FastMap::with_capacity_and_hasher(n, Default::default()),
+        };
+        for i in &report.initiatives[k..] {
+            i.kpis.iter().for_each(|k| r.add_kpi(k));
+            for c in i.gates.iter().flat_map(|g| &g.criteria) {
+                r.add_all(&c.evidence);
+            }
+        }
+        for c in report.policies.iter().flat_map(|p| &p.criteria) {
+            r.add_all(&c.evidence);
+        }
+        report.kpis.iter().for_each(|k| r.add_kpi(k));
+        r
+    }
+
+    /// These reads (of the report after `head`'s) numbered as
+    /// [`Reads::of`] the whole report numbers them: a read `head` has
+    /// keeps its index there, the others follow `head`'s in the order they
+    /// first appear here. The list is then `head`'s and those.
+    pub(super) fn after(mut self, head: &Reads<'a>) -> Self {
+        let mut list = Vec::with_capacity(head.list.len() + self.list.len());
+        list.extend_from_slice(&head.list);
+        let renumbered: Vec<u32> = self
+            .list
+            .iter()
+            .map(|e| match head.index.get(&ReadKey(e)) {
+                Some(at) => *at,
+                None => {
+                    list.push(*e);
+                    (list.len() - 1) as u32
+                }
+            })
+            .collect();
+        self.at.values_mut().for_each(|at| *at = renumbered[*at as usize]);
+        // Only `list` and `at` are read from here on.
+        self.index = FastMap::default();
+        self.list = list;
+        self
     }
 
     fn add_kpi(&mut self, k: &'a KpiReport) {
@@ -150,56 +197,38 @@ const TWO_PARTS_FROM: usize = 256;
 
 /// Writes `report` to `out`, with a final line feed.
 ///
-/// A large report is written in two parts at once: this thread writes
-/// the head and the first initiatives to `out` while another writes the
-/// other initiatives, the policies, the KPIs and the reads into pieces of
-/// memory, handed on after. The parts are about the same size
-/// ([`split_at`]). The bytes are those of one writer: each part numbers
-/// the reads in the order of the report, the first part those of its
-/// initiatives, the second all of them.
+/// A large report is written by two threads at once, in pieces each
+/// takes in turn and this one writes in order ([`super::json_parts`]).
+/// The bytes are those of one writer.
 pub(super) fn write(report: &Report, out: impl Write) -> std::io::Result<()> {
     let n = report.initiatives.len();
     let two = n >= 2 && n + report.policies.len() >= TWO_PARTS_FROM && crate::eval::two_threads();
     write_split(report, out, two.then(|| split_at(report)))
 }
 
-/// [`write`] in one part, or in two with the second from the initiative
-/// `split` (at least 1, at most their number).
-pub(super) fn write_split(report: &Report, mut out: impl Write, split: Option<usize>) -> std::io::Result<()> {
-    let Some(k) = split else {
-        let n = report.initiatives.len();
-        let reads = Reads::of(report, None);
-        let mut w = JsonWriter::new(out);
-        head(&mut w, &reads, report, n);
-        tail(&mut w, &reads, report, n);
-        return w.finish().map(drop);
-    };
-    std::thread::scope(|scope| {
-        let rest = scope.spawn(move || {
-            let reads = Reads::of(report, None);
-            let mut w = JsonWriter::continuing(Pieces::default(), 2);
-            tail(&mut w, &reads, report, k);
-            w.finish()
-        });
-        let reads = Reads::of(report, Some(k));
-        let mut w = JsonWriter::new(&mut out);
-        head(&mut w, &reads, report, k);
-        let first = w.finish_part();
-        let rest = rest.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        first?;
-        for piece in rest?.0 {
-            out.write_all(&piece)?;
-        }
-        Ok(())
-    })
+/// [`write`] on one thread, or on two with the reads numbered in two
+/// halves from the initiative `split` (at least 1, at most their number).
+pub(super) fn write_split(report: &Report, out: impl Write, split: Option<usize>) -> std::io::Result<()> {
+    if let Some(k) = split {
+        return super::json_parts::write_parts(report, out, k);
+    }
+    let reads = Reads::of(report, None);
+    let mut w = JsonWriter::new(out);
+    head(&mut w, report);
+    for i in &report.initiatives {
+        w.item();
+        initiative(&mut w, &reads, i);
+    }
+    tail(&mut w, &reads, report);
+    w.finish().map(drop)
 }
 
-/// How many initiatives the first part writes so that both parts take
-/// about the same time: from the bytes each kind of entry takes in a
-/// typical report, a byte of the policies, KPIs and reads (numbers and
-/// times) counted as one and a half of the initiatives' (mostly text),
-/// as counted in instructions. The balance moves only the time, never
-/// the bytes.
+/// Where the numbering of the reads is split between the two threads:
+/// the initiative from which the rest of the report weighs about as much
+/// as the initiatives before it, from the bytes each kind of entry takes
+/// in a typical report (a byte of the policies, KPIs and reads, numbers
+/// and times, counted as one and a half of the initiatives', mostly
+/// text). The split moves only the time, never the bytes.
 fn split_at(report: &Report) -> usize {
     let initiative = |i: &InitiativeReport| {
         let criteria: usize = i.gates.iter().map(|g| g.criteria.len()).sum();
@@ -211,9 +240,8 @@ fn split_at(report: &Report) -> usize {
     report.halfway(initiative, rest).max(1)
 }
 
-/// The report's first fields and its first `k` initiatives (the list
-/// left open).
-fn head<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, report: &Report, k: usize) {
+/// The report's first fields, and its list of initiatives opened.
+pub(super) fn head<W: Write>(w: &mut JsonWriter<W>, report: &Report) {
     w.open_object();
     key!(w, "outcome");
     w.str(report.outcome.as_str());
@@ -223,18 +251,10 @@ fn head<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, report: &Report, k: usiz
     summary(w, &report.summary);
     key!(w, "initiatives");
     w.open_list();
-    for i in &report.initiatives[..k] {
-        w.item();
-        initiative(w, r, i);
-    }
 }
 
-/// The initiatives from the `k`th, the fields after them, and the end.
-fn tail<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, report: &Report, k: usize) {
-    for i in &report.initiatives[k..] {
-        w.item();
-        initiative(w, r, i);
-    }
+/// The fields after the initiatives, and the end.
+fn tail<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, report: &Report) {
     w.close_list();
     key!(w, "policies");
     w.list(&report.policies, |w, p| policy(w, r, p));
@@ -246,22 +266,6 @@ fn tail<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, report: &Report, k: usiz
         w.flush_some();
     });
     w.close_object();
-}
-
-/// Output kept in memory as the pieces it was handed in: a part written
-/// ahead of its turn, without copying it again as it grows.
-#[derive(Default)]
-struct Pieces(Vec<Vec<u8>>);
-
-impl Write for Pieces {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.push(bytes.to_vec());
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
 }
 
 fn summary<W: Write>(w: &mut JsonWriter<W>, s: &Summary) {
@@ -280,7 +284,7 @@ fn summary<W: Write>(w: &mut JsonWriter<W>, s: &Summary) {
     w.close_object();
 }
 
-fn initiative<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, i: &InitiativeReport) {
+pub(super) fn initiative<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, i: &InitiativeReport) {
     w.open_object();
     key!(w, "name");
     w.str(&i.name);
@@ -335,7 +339,7 @@ fn blocker<W: Write>(w: &mut JsonWriter<W>, b: &Blocker) {
     w.close_object();
 }
 
-fn kpi<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, k: &KpiReport) {
+pub(super) fn kpi<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, k: &KpiReport) {
     w.open_object();
     key!(w, "name");
     w.str(&k.name);
@@ -392,7 +396,7 @@ fn gate<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, g: &GateReport) {
     w.close_object();
 }
 
-fn policy<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, p: &PolicyReport) {
+pub(super) fn policy<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, p: &PolicyReport) {
     w.open_object();
     key!(w, "name");
     w.str(&p.name);
@@ -454,7 +458,7 @@ fn evidence_list<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, list: &[Arc<Evi
     w.inline_list(list, |w, e| w.uint(u64::from(r.index(e))));
 }
 
-fn evidence<W: Write>(w: &mut JsonWriter<W>, e: &Evidence) {
+pub(super) fn evidence<W: Write>(w: &mut JsonWriter<W>, e: &Evidence) {
     w.open_object();
     key!(w, "kpi");
     w.str(&e.kpi);

@@ -39,6 +39,31 @@ pub(super) struct JsonWriter<W: Write> {
     first: bool,
     error: Option<std::io::Error>,
     times: Box<[(i64, u8, [u8; 30])]>,
+    /// Everything stays in the buffer ([`JsonWriter::piece`]).
+    hold: bool,
+}
+
+impl JsonWriter<std::io::Sink> {
+    /// A writer of a piece of a list at depth `indent` (whose value is the
+    /// list's first when `first`), kept whole in `buf` (emptied) for
+    /// [`JsonWriter::into_buffer`].
+    pub(super) fn piece(mut buf: Vec<u8>, indent: usize, first: bool) -> Self {
+        buf.clear();
+        JsonWriter {
+            buf,
+            out: std::io::sink(),
+            indent,
+            first,
+            error: None,
+            times: vec![(i64::MIN, 0, [0; 30]); TIME_SLOTS].into_boxed_slice(),
+            hold: true,
+        }
+    }
+
+    /// The bytes written, for a writer made by [`JsonWriter::piece`].
+    pub(super) fn into_buffer(self) -> Vec<u8> {
+        self.buf
+    }
 }
 
 impl<W: Write> JsonWriter<W> {
@@ -50,12 +75,26 @@ impl<W: Write> JsonWriter<W> {
             first: true,
             error: None,
             times: vec![(i64::MIN, 0, [0; 30]); TIME_SLOTS].into_boxed_slice(),
+            hold: false,
         }
+    }
+
+    /// Writes bytes another writer formatted (a piece of a list, from
+    /// [`JsonWriter::piece`]) after what this one holds: the innermost
+    /// list then has a value.
+    pub(super) fn write_piece(&mut self, bytes: &[u8]) {
+        self.flush_all();
+        if self.error.is_none() {
+            if let Err(e) = self.out.write_all(bytes) {
+                self.error = Some(e);
+            }
+        }
+        self.first = false;
     }
 
     /// Hands the buffer on when it is full enough; call between values.
     pub(super) fn flush_some(&mut self) {
-        if self.buf.len() >= CHUNK {
+        if self.buf.len() >= CHUNK && !self.hold {
             self.flush_all();
         }
     }
@@ -67,16 +106,6 @@ impl<W: Write> JsonWriter<W> {
             }
         }
         self.buf.clear();
-    }
-
-    /// A writer that goes on where another stopped: inside an object or
-    /// list at depth `indent` that already has a value. The report is
-    /// written in two parts, one on each thread.
-    pub(super) fn continuing(out: W, indent: usize) -> Self {
-        let mut w = JsonWriter::new(out);
-        w.indent = indent;
-        w.first = false;
-        w
     }
 
     /// Writes what is left, then a final line feed.
@@ -213,10 +242,12 @@ impl<W: Write> JsonWriter<W> {
     pub(super) fn str(&mut self, s: &str) {
         let bytes = s.as_bytes();
         self.buf.push(b'"');
-        let mut start = 0;
-        let mut at = crate::text::plain_prefix(bytes, false);
-        while at < bytes.len() {
-            let b = bytes[at];
+        let (mut start, mut at) = (0, 0);
+        // Words without a byte to escape are skipped whole; the word that
+        // has one, and the last few bytes, are looked at byte by byte.
+        loop {
+            at += crate::text::plain_prefix(&bytes[at..], false);
+            let Some(&b) = bytes.get(at) else { break };
             if needs_escape(b) {
                 self.buf.extend_from_slice(&bytes[start..at]);
                 self.escape(b);

@@ -1,0 +1,318 @@
+//! A large report written by two threads, in order.
+//!
+//! The report's lists (initiatives, policies, KPIs, reads) are cut into
+//! pieces of a few dozen entries. Each thread takes the next piece not yet
+//! taken and formats it into a buffer of its own; this thread writes the
+//! buffers to the output in the report's order, each as soon as the ones
+//! before it are written, and hands the buffer back to be filled again.
+//! The threads stay busy to the end whatever the machine's load, and the
+//! memory in flight is a few pieces, reused, not half the report.
+//!
+//! Every entry is written as one writer writes it, so the bytes are those
+//! of [`super::json_report::write_split`] in one part: the reads are
+//! numbered first, in the order of the report (each thread numbers one
+//! half, and the second half is then renumbered after the first's,
+//! [`Reads::after`]).
+
+use std::io::Write;
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+
+use super::json_report::{evidence, head, initiative, kpi, policy, Reads};
+use super::json_write::JsonWriter;
+use super::Report;
+
+/// Initiatives per piece: each is a few kilobytes of JSON.
+const INITIATIVES_PER_PIECE: usize = 32;
+
+/// Policies, KPIs or reads per piece.
+const ENTRIES_PER_PIECE: usize = 128;
+
+/// A run of entries of one of the report's lists.
+#[derive(Clone, Debug, PartialEq)]
+enum Piece {
+    Initiatives(Range<usize>),
+    Policies(Range<usize>),
+    Kpis(Range<usize>),
+    Reads(Range<usize>),
+}
+
+impl Piece {
+    /// Which list it is part of, in the order the report has them.
+    fn list(&self) -> usize {
+        match self {
+            Piece::Initiatives(_) => 0,
+            Piece::Policies(_) => 1,
+            Piece::Kpis(_) => 2,
+            Piece::Reads(_) => 3,
+        }
+    }
+
+    fn starts_list(&self) -> bool {
+        let (Piece::Initiatives(r) | Piece::Policies(r) | Piece::Kpis(r) | Piece::Reads(r)) = self;
+        r.start == 0
+    }
+}
+
+/// The pieces of the initiatives (none across the `k`th, where the
+/// numbering of the reads is split), the policies and the KPIs.
+fn pieces(report: &Report, k: usize) -> Vec<Piece> {
+    let cut = |len: usize, per: usize, from: usize| (from..len).step_by(per).map(move |s| s..(s + per).min(len));
+    let mut out: Vec<Piece> = cut(k, INITIATIVES_PER_PIECE, 0)
+        .chain(cut(report.initiatives.len(), INITIATIVES_PER_PIECE, k))
+        .map(Piece::Initiatives)
+        .collect();
+    out.extend(cut(report.policies.len(), ENTRIES_PER_PIECE, 0).map(Piece::Policies));
+    out.extend(cut(report.kpis.len(), ENTRIES_PER_PIECE, 0).map(Piece::Kpis));
+    out
+}
+
+/// What the two threads share: the numberings of the reads, the
+/// formatted pieces not yet written, and the buffers to reuse.
+struct Shared<'a> {
+    /// The reads of the first `k` initiatives, numbered.
+    head: Option<Arc<Reads<'a>>>,
+    /// The reads of the whole report, numbered; the second half's found
+    /// by address.
+    all: Option<Arc<Reads<'a>>>,
+    /// Formatted pieces by number, until written.
+    done: Vec<Option<Vec<u8>>>,
+    /// Written buffers, emptied, to be filled again.
+    pool: Vec<Vec<u8>>,
+    /// The other thread stopped (it panicked): nothing more comes from it.
+    other_gone: bool,
+    /// This thread stopped: the other must not wait for it.
+    this_gone: bool,
+}
+
+struct Board<'a> {
+    state: Mutex<Shared<'a>>,
+    changed: Condvar,
+}
+
+impl<'a> Board<'a> {
+    fn lock(&self) -> MutexGuard<'_, Shared<'a>> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Waits until `ready` holds of the shared state (or a thread is gone).
+    fn wait(&self, ready: impl Fn(&Shared<'a>) -> bool) -> MutexGuard<'_, Shared<'a>> {
+        let guard = self.lock();
+        self.changed
+            .wait_while(guard, |s| !(ready(s) || s.other_gone || s.this_gone))
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn update(&self, change: impl FnOnce(&mut Shared<'a>)) {
+        change(&mut self.lock());
+        self.changed.notify_all();
+    }
+}
+
+/// Marks a thread gone when it ends, normally or by a panic.
+struct Gone<'s, 'a> {
+    sync: &'s Board<'a>,
+    this: bool,
+}
+
+impl Drop for Gone<'_, '_> {
+    fn drop(&mut self) {
+        let this = self.this;
+        self.sync.update(|s| if this { s.this_gone = true } else { s.other_gone = true });
+    }
+}
+
+/// The work both threads take pieces from.
+struct Work<'a> {
+    report: &'a Report,
+    /// The initiative from which the second half's numbering applies.
+    k: usize,
+    pieces: Vec<Piece>,
+    next: AtomicUsize,
+    sync: Board<'a>,
+}
+
+impl<'a> Work<'a> {
+    /// The piece numbered `j` (after the lists' pieces, those of the
+    /// reads, whose number is known once `all` is), or none past the last.
+    fn piece(&self, j: usize, all: &Reads<'_>) -> Option<Piece> {
+        if let Some(p) = self.pieces.get(j) {
+            return Some(p.clone());
+        }
+        let start = (j - self.pieces.len()) * ENTRIES_PER_PIECE;
+        (start < all.list.len()).then(|| Piece::Reads(start..(start + ENTRIES_PER_PIECE).min(all.list.len())))
+    }
+
+    /// How many pieces there are in all.
+    fn count(&self, all: &Reads<'_>) -> usize {
+        self.pieces.len() + all.list.len().div_ceil(ENTRIES_PER_PIECE)
+    }
+
+    /// The whole numbering, waited for (`None` if the other thread is gone).
+    fn all(&self) -> Option<Arc<Reads<'a>>> {
+        self.sync.wait(|s| s.all.is_some()).all.clone()
+    }
+
+    /// Formats piece `p` into `buf` as it sits in its list (at depth 2).
+    fn format(&self, p: &Piece, head: &Reads<'_>, all: &Reads<'_>, buf: Vec<u8>) -> Vec<u8> {
+        let report = self.report;
+        let mut w = JsonWriter::piece(buf, 2, p.starts_list());
+        match p {
+            Piece::Initiatives(range) => {
+                let reads = if range.end <= self.k { head } else { all };
+                for i in &report.initiatives[range.clone()] {
+                    w.item();
+                    initiative(&mut w, reads, i);
+                }
+            }
+            Piece::Policies(range) => report.policies[range.clone()].iter().for_each(|p| {
+                w.item();
+                policy(&mut w, all, p);
+            }),
+            Piece::Kpis(range) => report.kpis[range.clone()].iter().for_each(|k| {
+                w.item();
+                kpi(&mut w, all, k);
+            }),
+            Piece::Reads(range) => all.list[range.clone()].iter().for_each(|e| {
+                w.item();
+                evidence(&mut w, e);
+            }),
+        }
+        w.into_buffer()
+    }
+
+    /// Takes and formats pieces until none is left, calling `after`
+    /// after each; returns at once should the other thread be gone.
+    fn take_pieces(&self, head: &Reads<'_>, mut after: impl FnMut()) {
+        let mut all: Option<Arc<Reads<'_>>> = None;
+        loop {
+            let j = self.next.fetch_add(1, Ordering::Relaxed);
+            // The first half's initiatives need only its own numbering.
+            let first_half = matches!(self.pieces.get(j), Some(Piece::Initiatives(r)) if r.end <= self.k);
+            if !first_half && all.is_none() {
+                all = self.all();
+                if all.is_none() {
+                    return;
+                }
+            }
+            let piece = match all.as_deref() {
+                Some(whole) => self.piece(j, whole),
+                None => self.pieces.get(j).cloned(),
+            };
+            let Some(p) = piece else { return };
+            let buf = self.sync.lock().pool.pop().unwrap_or_default();
+            let bytes = self.format(&p, head, all.as_deref().unwrap_or(head), buf);
+            self.sync.update(|s| {
+                if s.done.len() <= j {
+                    s.done.resize_with(j + 1, || None);
+                }
+                s.done[j] = Some(bytes);
+            });
+            after();
+        }
+    }
+}
+
+/// Writes `report` to `out` on two threads, its reads numbered in two
+/// halves from the initiative `k` (at least 1, at most their number).
+pub(super) fn write_parts(report: &Report, out: impl Write, k: usize) -> std::io::Result<()> {
+    let work = Work {
+        report,
+        k,
+        pieces: pieces(report, k),
+        next: AtomicUsize::new(0),
+        sync: Board {
+            state: Mutex::new(Shared {
+                head: None,
+                all: None,
+                done: Vec::new(),
+                pool: Vec::new(),
+                other_gone: false,
+                this_gone: false,
+            }),
+            changed: Condvar::new(),
+        },
+    };
+    let mut w = JsonWriter::new(out);
+    std::thread::scope(|scope| {
+        let other = scope.spawn(|| {
+            let _gone = Gone { sync: &work.sync, this: false };
+            let mine = Reads::from(report, k);
+            let Some(head) = work.sync.wait(|s| s.head.is_some()).head.clone() else { return };
+            let all = Arc::new(mine.after(&head));
+            work.sync.update(|s| s.all = Some(all));
+            work.take_pieces(&head, || {});
+        });
+        let _gone = Gone { sync: &work.sync, this: true };
+        let first_half = Arc::new(Reads::of(report, Some(k)));
+        work.sync.update(|s| s.head = Some(Arc::clone(&first_half)));
+        head(&mut w, report);
+        let mut order = Order { written: 0, list: 0 };
+        work.take_pieces(&first_half, || order.write_ready(&work, &mut w, false));
+        order.write_ready(&work, &mut w, true);
+        if let Err(panic) = other.join() {
+            std::panic::resume_unwind(panic);
+        }
+    });
+    w.finish().map(drop)
+}
+
+/// Where this thread is in writing the pieces in order.
+struct Order {
+    /// The number of the next piece to write.
+    written: usize,
+    /// The list being written (see [`Piece::list`]).
+    list: usize,
+}
+
+impl Order {
+    /// Writes the pieces ready in order; with `to_end`, waits for each
+    /// until the last is written, and closes the report's lists.
+    fn write_ready<W: Write>(&mut self, work: &Work<'_>, w: &mut JsonWriter<W>, to_end: bool) {
+        loop {
+            let j = self.written;
+            let past_last = |s: &Shared<'_>| s.all.as_ref().is_some_and(|a| j >= work.count(a));
+            let (bytes, finished) = {
+                let mut s = if to_end {
+                    work.sync.wait(|s| s.done.get(j).is_some_and(Option::is_some) || past_last(s))
+                } else {
+                    work.sync.lock()
+                };
+                (s.done.get_mut(j).and_then(Option::take), past_last(&s))
+            };
+            let Some(mut bytes) = bytes else {
+                if to_end && finished {
+                    self.close_lists(w, 4);
+                }
+                return;
+            };
+            // Past the lists' pieces come the reads'.
+            self.close_lists(w, work.pieces.get(j).map_or(3, Piece::list));
+            w.write_piece(&bytes);
+            self.written += 1;
+            bytes.clear();
+            work.sync.lock().pool.push(bytes);
+        }
+    }
+
+    /// Closes the lists before list `upto` and opens the next ones (an
+    /// empty list is opened and closed with nothing between); list 4 is
+    /// past the last, and the report's object is closed.
+    fn close_lists<W: Write>(&mut self, w: &mut JsonWriter<W>, upto: usize) {
+        while self.list < upto {
+            w.close_list();
+            self.list += 1;
+            match self.list {
+                1 => w.raw_key("\"policies\": "),
+                2 => w.raw_key("\"kpis\": "),
+                3 => w.raw_key("\"reads\": "),
+                _ => {
+                    w.close_object();
+                    return;
+                }
+            }
+            w.open_list();
+        }
+    }
+}
