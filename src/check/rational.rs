@@ -287,6 +287,17 @@ impl Rational {
         if self.den == 1 && o.den == 1 {
             return Some(Rational { num: self.num.checked_mul(o.num)?, den: 1 });
         }
+        // By a whole number (a percent's hundred, a day's seconds): one
+        // common factor to take out, and the result is reduced (both were).
+        if o.den == 1 || self.den == 1 {
+            let (q, k) = if o.den == 1 { (self, o.num) } else { (o, self.num) };
+            if k == 0 {
+                return Some(Rational::ZERO);
+            }
+            let g = gcd(k, q.den).max(1);
+            let num = q.num.checked_mul(k / g)?;
+            return (num != i128::MIN).then_some(Rational { num, den: q.den / g });
+        }
         // Cross-reduce first to keep the parts small.
         let g1 = gcd(self.num, o.den).max(1);
         let g2 = gcd(o.num, self.den).max(1);
@@ -562,6 +573,23 @@ mod tests {
         assert!(answered > 1000, "the short way answers for most: {answered}");
         assert_eq!(Rational::new(707, 10_000).map(|q| q.to_string()).as_deref(), Some("0.0707"));
         assert_eq!(Rational::new(-9393, 100).map(|q| q.to_string()).as_deref(), Some("-93.93"));
+    }
+
+    /// A product with a whole number, on either side, is the reduced
+    /// quotient of the products.
+    #[test]
+    fn products_with_whole_numbers_are_reduced() {
+        let parts = [0i128, 1, -1, 2, 3, 7, 100, -100, 86_400, 1_000_000_007, 123_456_789_012];
+        for (n, d) in parts.iter().flat_map(|n| parts.iter().map(move |d| (*n, *d))) {
+            let Some(q) = Rational::new(n, d) else { continue };
+            for k in parts {
+                let whole = Rational::int(k as i64);
+                let want = Rational::new(n * k, d);
+                assert_eq!(q.mul(whole), want, "{n}/{d} * {k}");
+                assert_eq!(whole.mul(q), want, "{k} * {n}/{d}");
+            }
+        }
+        assert_eq!(Rational::new(i128::MAX, 3).and_then(|q| q.mul(Rational::int(6))), None, "overflow");
     }
 
     #[test]

@@ -224,7 +224,7 @@ impl<'a> Evaluator<'a> {
         if let Some(t) = self.texts.borrow().get(&key) {
             return Rc::clone(t);
         }
-        let t: Rc<str> = source_text(&self.files.get(file).text, e).into();
+        let t = explain::source_rc(&self.files.get(file).text, e);
         self.texts.borrow_mut().insert(key, Rc::clone(&t));
         t
     }

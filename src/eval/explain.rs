@@ -39,11 +39,27 @@ fn collapse(raw: &str) -> String {
 /// double space inside a string literal sends it the slow way too).
 fn is_collapsed(raw: &str) -> bool {
     let b = raw.as_bytes();
-    b.first() != Some(&b' ')
-        && b.last() != Some(&b' ')
-        && !b.iter().any(|c| matches!(c, b'\n' | b'\t' | b'\r'))
-        && !raw.contains("//")
-        && !raw.contains("  ")
+    if b.first() == Some(&b' ') || b.last() == Some(&b' ') {
+        return false;
+    }
+    // One pass: no line break or tab, no `//`, no two spaces in a row.
+    let mut prev = 0u8;
+    for &c in b {
+        if matches!(c, b'\n' | b'\t' | b'\r') || (c == prev && matches!(c, b'/' | b' ')) {
+            return false;
+        }
+        prev = c;
+    }
+    true
+}
+
+/// [`source_text`] as shared text, copied once.
+pub(super) fn source_rc(text: &str, e: &Expr) -> std::rc::Rc<str> {
+    let raw = text.get(e.span.range()).unwrap_or("");
+    if is_collapsed(raw) {
+        return raw.into();
+    }
+    collapse_tokens(raw).into()
 }
 
 fn collapse_tokens(raw: &str) -> String {
@@ -84,7 +100,7 @@ impl Explainer<'_, '_> {
         if self.shared {
             self.ev.text_of(self.file, e)
         } else {
-            source_text(&self.ev.files.get(self.file).text, e).into()
+            source_rc(&self.ev.files.get(self.file).text, e)
         }
     }
 

@@ -342,3 +342,46 @@ fn two_parts_write_the_bytes_of_one() {
     let written: serde_json::Value = serde_json::from_str(&text).unwrap();
     assert_eq!(written["reads"].as_array().unwrap().len(), 4, "{text}");
 }
+
+/// Written by two threads in pieces taken in turn, a report with more
+/// than one piece in every list (reads shared across pieces and new in
+/// each) is the bytes of one writer, wherever the reads' numbering is
+/// split; so is one whose lists after the initiatives are empty.
+#[test]
+fn pieces_written_in_turn_make_the_bytes_of_one() {
+    let mut report = report_with_repeated_reads();
+    let shared = std::sync::Arc::clone(&report.initiatives[0].kpis[0].evidence[0]);
+    let base = report.initiatives[0].clone();
+    for i in 0..150 {
+        let mut next = base.clone();
+        next.name = format!("i{i}");
+        let own = std::sync::Arc::new(read(&format!("k{i}"), "status", &[(i, 1.5)]));
+        next.kpis[0].evidence = vec![std::sync::Arc::clone(&shared), own];
+        report.initiatives.push(next);
+    }
+    let policy = report.policies[0].clone();
+    report.policies.extend((0..300).map(|i| PolicyReport { subject: format!("s{i}"), ..policy.clone() }));
+    let kpi = report.kpis[0].clone();
+    report.kpis.extend((0..300).map(|i| KpiReport {
+        name: format!("k{i}"),
+        evidence: vec![std::sync::Arc::new(read(&format!("kpi{i}"), "status", &[(i, 2.5)]))],
+        ..kpi.clone()
+    }));
+    let written = |report: &Report, split: Option<usize>| {
+        let mut out = Vec::new();
+        super::json_report::write_split(report, &mut out, split).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let one = written(&report, None);
+    let n = report.initiatives.len();
+    for k in [1, 2, 31, 32, 33, 64, 100, n - 1, n] {
+        assert!(written(&report, Some(k)) == one, "split at {k}");
+    }
+    let reads = serde_json::from_str::<serde_json::Value>(&one).unwrap()["reads"].as_array().unwrap().len();
+    assert!(reads > 2 * 128, "{reads} reads, in more than two pieces");
+    report.policies.clear();
+    report.kpis.clear();
+    let one = written(&report, None);
+    assert!(written(&report, Some(n / 2)) == one, "empty lists");
+    assert!(one.contains("\"policies\": [],") && one.contains("\"kpis\": [],"), "{}", &one[one.len() - 300..]);
+}
