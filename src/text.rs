@@ -227,8 +227,8 @@ impl Files {
 }
 
 /// How many bytes at the start of `bytes` can be copied into a
-/// double-quoted JSON or YAML string as they are, found 32 and then eight
-/// at a time (the whole words before the first byte that stops it):
+/// double-quoted JSON or YAML string as they are, found eight at a time
+/// (the whole words before the first byte that stops it):
 /// a word holding a control byte (below 0x20), `"` or `\\` stops the scan,
 /// and with `ascii_only` so does DEL or any non-ASCII byte (YAML escapes
 /// some non-ASCII characters). The caller looks at the rest byte by byte.
@@ -250,16 +250,6 @@ pub(crate) fn plain_prefix(bytes: &[u8], ascii_only: bool) -> usize {
         stop != 0
     };
     let mut at = 0;
-    // Thirty-two bytes a step while all are plain: every byte of the
-    // block is tested, with no exit inside it, which the compiler turns
-    // into a few vector compares; then eight.
-    let stop_byte = |b: u8| b < 0x20 || b == b'"' || b == b'\\' || (ascii_only && b >= 0x7f);
-    for block in bytes.chunks_exact(32) {
-        if block.iter().fold(false, |any, b| any | stop_byte(*b)) {
-            break;
-        }
-        at += 32;
-    }
     while let Some(chunk) = bytes.get(at..at + 8) {
         if stops(chunk) {
             break;

@@ -242,6 +242,17 @@ impl<W: Write> JsonWriter<W> {
     pub(super) fn str(&mut self, s: &str) {
         let bytes = s.as_bytes();
         self.buf.push(b'"');
+        // Most strings need no escape: each is copied whole, then checked
+        // where it now is (read once from the report, then in the cache),
+        // and written again, escaped, in the rare case.
+        let copied = self.buf.len();
+        self.buf.extend_from_slice(bytes);
+        let plain = copied + crate::text::plain_prefix(&self.buf[copied..], false);
+        if !self.buf[plain..].iter().any(|b| needs_escape(*b)) {
+            self.buf.push(b'"');
+            return;
+        }
+        self.buf.truncate(copied);
         let (mut start, mut at) = (0, 0);
         // Words without a byte to escape are skipped whole; the word that
         // has one, and the last few bytes, are looked at byte by byte.
