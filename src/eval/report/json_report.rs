@@ -46,6 +46,19 @@ impl<'a> Reads<'a> {
     /// them, and then of the rest of the report, when `upto` is `None`),
     /// visited in the order the report is written.
     pub(super) fn of(report: &'a Report, upto: Option<usize>) -> Self {
+        let n = report.initiatives.len();
+        Reads::visiting(report, 0..upto.unwrap_or(n), upto.is_none())
+    }
+
+    /// The reads of the initiatives from the `k`th and of the rest of
+    /// the report, numbered as they first appear there.
+    pub(super) fn from(report: &'a Report, k: usize) -> Self {
+        Reads::visiting(report, k..report.initiatives.len(), true)
+    }
+
+    /// The reads of the initiatives in `range`, then (with `rest`) of the
+    /// policies and the KPI list, in the order the report writes them.
+    fn visiting(report: &'a Report, range: std::ops::Range<usize>, rest: bool) -> Self {
         // Most reports read each KPI's status and a window or two of it.
         let n = 4 * report.kpis.len();
         let mut r = Reads {
@@ -53,41 +66,18 @@ impl<'a> Reads<'a> {
             at: FastMap::with_capacity_and_hasher(2 * n, Default::default()),
             index: FastMap::with_capacity_and_hasher(n, Default::default()),
         };
-        for i in &report.initiatives[..upto.unwrap_or(report.initiatives.len())] {
+        for i in &report.initiatives[range] {
             i.kpis.iter().for_each(|k| r.add_kpi(k));
             for c in i.gates.iter().flat_map(|g| &g.criteria) {
                 r.add_all(&c.evidence);
             }
         }
-        if upto.is_some() {
-            return r;
-        }
-        for c in report.policies.iter().flat_map(|p| &p.criteria) {
-            r.add_all(&c.evidence);
-        }
-        report.kpis.iter().for_each(|k| r.add_kpi(k));
-        r
-    }
-
-    /// The reads of the initiatives from the `k`th and of the rest of
-    /// the report, numbered as they first appear there.
-    pub(super) fn from(report: &'a Report, k: usize) -> Self {
-        let n = 4 * report.kpis.len();
-        let mut r = Reads {
-            list: Vec::with_capacity(n),
-            at: FastMap::with_capacity_and_hasher(2 * n, Default::default()),
-            index: FastMap::with_capacity_and_hasher(n, Default::default()),
-        };
-        for i in &report.initiatives[k..] {
-            i.kpis.iter().for_each(|k| r.add_kpi(k));
-            for c in i.gates.iter().flat_map(|g| &g.criteria) {
+        if rest {
+            for c in report.policies.iter().flat_map(|p| &p.criteria) {
                 r.add_all(&c.evidence);
             }
+            report.kpis.iter().for_each(|k| r.add_kpi(k));
         }
-        for c in report.policies.iter().flat_map(|p| &p.criteria) {
-            r.add_all(&c.evidence);
-        }
-        report.kpis.iter().for_each(|k| r.add_kpi(k));
         r
     }
 
