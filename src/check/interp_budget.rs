@@ -96,6 +96,13 @@ impl Budget {
         Budget { left: AtomicU64::new(given), limit: AtomicU64::new(self.limit.load(Ordering::Relaxed)) }
     }
 
+    /// Takes back `steps` a [split](Budget::split) budget did not take,
+    /// once its thread is done: what is left is then what one budget
+    /// would have left after both threads' steps.
+    pub fn give_back(&self, steps: u64) {
+        let _ = self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| Some(left.saturating_add(steps)));
+    }
+
     /// Takes one step, or says the budget is spent. Threads evaluating over
     /// one model share the budget: the decrement is one atomic
     /// read-modify-write that never goes below zero, so no step is lost
@@ -105,5 +112,36 @@ impl Budget {
             Ok(_) => Ok(()),
             Err(_) => Err(Undecided::Unknown(self.message())),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Budget;
+
+    /// A split budget never lets the two threads take more than the one
+    /// had, and once the second half's unused steps are given back, what
+    /// is left is what one budget would have left after the same steps;
+    /// the limit shown stays the run's.
+    #[test]
+    fn a_split_budget_takes_no_more_and_gives_the_rest_back() {
+        let budget = Budget::default();
+        budget.reset(101);
+        let theirs = budget.split();
+        assert_eq!((budget.left(), theirs.left()), (51, 50));
+        let taken = |b: &Budget| std::iter::from_fn(|| b.step().ok()).count();
+        assert_eq!(taken(&theirs), 50, "half, then spent");
+        assert!(theirs.exhausted() && theirs.message().contains("after 101 steps"));
+        for _ in 0..20 {
+            assert!(budget.step().is_ok());
+        }
+        let other = Budget::default();
+        other.reset(101);
+        let mine = other.split();
+        for _ in 0..7 {
+            assert!(mine.step().is_ok());
+        }
+        budget.give_back(mine.left());
+        assert_eq!(budget.left(), 51 - 20 + 50 - 7);
     }
 }

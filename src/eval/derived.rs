@@ -149,7 +149,9 @@ impl<'a> StoreMetrics<'a> {
             inputs.push((input, v, time));
         }
         let at = AtInstant { values: &values };
-        let mut env = Env::constant(self.model, d.file);
+        // The formula's steps come from this reader's budget, as every
+        // evaluation's of this thread do.
+        let mut env = Env { budget: &self.budget, ..Env::constant(self.model, d.file) };
         env.now = Some(t);
         env.metrics = Some(&at);
         let value = interp::eval(&env, formula).map_err(|u| {

@@ -97,14 +97,14 @@ impl Evaluator<'_> {
                 metrics.budget = their_budget;
                 let ev = Evaluator::new(model, files, &metrics);
                 let share = work(&ev);
-                let spent = metrics.budget.exhausted();
+                let (spent, left) = (metrics.budget.exhausted(), metrics.budget.left());
                 let kpis = std::mem::take(&mut *ev.kpi_cache.borrow_mut());
                 if ends_process {
                     // The process ends soon: its caches are not freed.
                     std::mem::forget(ev);
                     std::mem::forget(metrics);
                 }
-                (share, kpis, found, spent)
+                (share, kpis, found, spent, left)
             });
             if let Some(here) = here {
                 here();
@@ -122,7 +122,11 @@ impl Evaluator<'_> {
             let (reports, policies) = one(self);
             return (reports, policies, theirs.2);
         }
-        let (theirs, kpis, found, _) = theirs;
+        let (theirs, kpis, found, _, their_left) = theirs;
+        // The steps the other thread did not take are this thread's again:
+        // what follows (the KPIs no initiative lists) has what one budget
+        // would have left.
+        self.metrics.budget.give_back(their_left);
         // The KPI list at the end reads them all: keep the other thread's
         // too (the same reports either way).
         *self.their_kpis.borrow_mut() = kpis;
