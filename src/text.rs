@@ -238,7 +238,8 @@ pub(crate) fn plain_prefix(bytes: &[u8], ascii_only: bool) -> usize {
     // Non-zero when some byte of `x` is zero (exact for the lowest such
     // byte, which is all the scan needs).
     let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
-    let stops = |chunk: &[u8]| {
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..at + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
         let v = u64::from_le_bytes(word);
@@ -247,11 +248,7 @@ pub(crate) fn plain_prefix(bytes: &[u8], ascii_only: bool) -> usize {
         if ascii_only {
             stop |= v & HIGH | zero(v ^ (0x7f * ONES));
         }
-        stop != 0
-    };
-    let mut at = 0;
-    while let Some(chunk) = bytes.get(at..at + 8) {
-        if stops(chunk) {
+        if stop != 0 {
             break;
         }
         at += 8;
@@ -264,8 +261,8 @@ mod tests {
     use super::LineIndex;
 
     /// The plain prefix is every whole word of eight bytes before the
-    /// first byte that must be escaped, wherever that byte is (in a block
-    /// of 32 or after the last), for JSON and for YAML.
+    /// first byte that must be escaped, wherever that byte is, for JSON
+    /// and for YAML.
     #[test]
     fn the_plain_prefix_ends_at_the_word_of_the_first_byte_to_escape() {
         for ascii_only in [false, true] {

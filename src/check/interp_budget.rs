@@ -120,28 +120,23 @@ mod tests {
     use super::Budget;
 
     /// A split budget never lets the two threads take more than the one
-    /// had, and once the second half's unused steps are given back, what
-    /// is left is what one budget would have left after the same steps;
-    /// the limit shown stays the run's.
+    /// had, and once the second thread's unused steps are given back,
+    /// what is left is what one budget would have left after the same
+    /// steps; the limit shown stays the run's.
     #[test]
     fn a_split_budget_takes_no_more_and_gives_the_rest_back() {
+        let taken = |b: &Budget, most: usize| std::iter::from_fn(|| b.step().ok()).take(most).count();
         let budget = Budget::default();
         budget.reset(101);
         let theirs = budget.split();
         assert_eq!((budget.left(), theirs.left()), (51, 50));
-        let taken = |b: &Budget| std::iter::from_fn(|| b.step().ok()).count();
-        assert_eq!(taken(&theirs), 50, "half, then spent");
+        assert_eq!((taken(&budget, 20), taken(&theirs, 7)), (20, 7));
+        budget.give_back(theirs.left());
+        assert_eq!(budget.left(), 101 - 20 - 7, "as one budget after both threads' steps");
+        // Neither half lends to the other: one runs out at its half.
+        let theirs = budget.split();
+        assert_eq!(taken(&theirs, 1000), 37);
         assert!(theirs.exhausted() && theirs.message().contains("after 101 steps"));
-        for _ in 0..20 {
-            assert!(budget.step().is_ok());
-        }
-        let other = Budget::default();
-        other.reset(101);
-        let mine = other.split();
-        for _ in 0..7 {
-            assert!(mine.step().is_ok());
-        }
-        budget.give_back(mine.left());
-        assert_eq!(budget.left(), 51 - 20 + 50 - 7);
+        assert_eq!(taken(&budget, 1000), 37, "{} left", budget.left());
     }
 }

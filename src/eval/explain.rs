@@ -19,20 +19,24 @@ use crate::text::FileId;
 /// An expression's source text, comments dropped and whitespace collapsed
 /// (outside string literals) to single spaces.
 pub fn source_text(text: &str, e: &Expr) -> String {
-    let raw = text.get(e.span.range()).unwrap_or("");
-    collapse(raw)
+    collapse(text.get(e.span.range()).unwrap_or("")).into_owned()
 }
 
-fn collapse(raw: &str) -> String {
+/// [`source_text`] as shared text, copied once.
+pub(super) fn source_rc(text: &str, e: &Expr) -> std::rc::Rc<str> {
+    collapse(text.get(e.span.range()).unwrap_or("")).as_ref().into()
+}
+
+fn collapse(raw: &str) -> std::borrow::Cow<'_, str> {
     // Most criteria are one line written with single spaces: their text
     // is already collapsed (the lexer skips only spaces, tabs and `\r`
     // between tokens, so with no run of blanks, no line break and no
     // comment, every token and every gap stays as it is).
     if is_collapsed(raw) {
         debug_assert_eq!(collapse_tokens(raw), raw);
-        return raw.to_string();
+        return raw.into();
     }
-    collapse_tokens(raw)
+    collapse_tokens(raw).into()
 }
 
 /// Whether `raw` is its own collapsed form (conservatively: a `//` or a
@@ -51,15 +55,6 @@ fn is_collapsed(raw: &str) -> bool {
         prev = c;
     }
     true
-}
-
-/// [`source_text`] as shared text, copied once.
-pub(super) fn source_rc(text: &str, e: &Expr) -> std::rc::Rc<str> {
-    let raw = text.get(e.span.range()).unwrap_or("");
-    if is_collapsed(raw) {
-        return raw.into();
-    }
-    collapse_tokens(raw).into()
 }
 
 fn collapse_tokens(raw: &str) -> String {

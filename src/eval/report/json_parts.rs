@@ -80,10 +80,9 @@ struct Shared<'a> {
     done: Vec<Option<Vec<u8>>>,
     /// Written buffers, emptied, to be filled again.
     pool: Vec<Vec<u8>>,
-    /// The other thread stopped (it panicked): nothing more comes from it.
-    other_gone: bool,
-    /// This thread stopped: the other must not wait for it.
-    this_gone: bool,
+    /// A thread has stopped (the other's pieces are then all done, or it
+    /// panicked): no one waits for it any longer.
+    ended: bool,
 }
 
 struct Board<'a> {
@@ -96,12 +95,10 @@ impl<'a> Board<'a> {
         self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Waits until `ready` holds of the shared state (or a thread is gone).
+    /// Waits until `ready` holds of the shared state (or a thread ended).
     fn wait(&self, ready: impl Fn(&Shared<'a>) -> bool) -> MutexGuard<'_, Shared<'a>> {
         let guard = self.lock();
-        self.changed
-            .wait_while(guard, |s| !(ready(s) || s.other_gone || s.this_gone))
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.changed.wait_while(guard, |s| !(ready(s) || s.ended)).unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn update(&self, change: impl FnOnce(&mut Shared<'a>)) {
@@ -110,16 +107,12 @@ impl<'a> Board<'a> {
     }
 }
 
-/// Marks a thread gone when it ends, normally or by a panic.
-struct Gone<'s, 'a> {
-    sync: &'s Board<'a>,
-    this: bool,
-}
+/// Marks that a thread ended, normally or by a panic.
+struct Ends<'s, 'a>(&'s Board<'a>);
 
-impl Drop for Gone<'_, '_> {
+impl Drop for Ends<'_, '_> {
     fn drop(&mut self) {
-        let this = self.this;
-        self.sync.update(|s| if this { s.this_gone = true } else { s.other_gone = true });
+        self.0.update(|s| s.ended = true);
     }
 }
 
@@ -136,10 +129,11 @@ struct Work<'a> {
 impl<'a> Work<'a> {
     /// The piece numbered `j` (after the lists' pieces, those of the
     /// reads, whose number is known once `all` is), or none past the last.
-    fn piece(&self, j: usize, all: &Reads<'_>) -> Option<Piece> {
+    fn piece(&self, j: usize, all: Option<&Reads<'_>>) -> Option<Piece> {
         if let Some(p) = self.pieces.get(j) {
             return Some(p.clone());
         }
+        let all = all?;
         let start = (j - self.pieces.len()) * ENTRIES_PER_PIECE;
         (start < all.list.len()).then(|| Piece::Reads(start..(start + ENTRIES_PER_PIECE).min(all.list.len())))
     }
@@ -196,11 +190,7 @@ impl<'a> Work<'a> {
                     return;
                 }
             }
-            let piece = match all.as_deref() {
-                Some(whole) => self.piece(j, whole),
-                None => self.pieces.get(j).cloned(),
-            };
-            let Some(p) = piece else { return };
+            let Some(p) = self.piece(j, all.as_deref()) else { return };
             let buf = self.sync.lock().pool.pop().unwrap_or_default();
             let bytes = self.format(&p, head, all.as_deref().unwrap_or(head), buf);
             self.sync.update(|s| {
@@ -223,28 +213,21 @@ pub(super) fn write_parts(report: &Report, out: impl Write, k: usize) -> std::io
         pieces: pieces(report, k),
         next: AtomicUsize::new(0),
         sync: Board {
-            state: Mutex::new(Shared {
-                head: None,
-                all: None,
-                done: Vec::new(),
-                pool: Vec::new(),
-                other_gone: false,
-                this_gone: false,
-            }),
+            state: Mutex::new(Shared { head: None, all: None, done: Vec::new(), pool: Vec::new(), ended: false }),
             changed: Condvar::new(),
         },
     };
     let mut w = JsonWriter::new(out);
     std::thread::scope(|scope| {
         let other = scope.spawn(|| {
-            let _gone = Gone { sync: &work.sync, this: false };
+            let _ends = Ends(&work.sync);
             let mine = Reads::from(report, k);
             let Some(head) = work.sync.wait(|s| s.head.is_some()).head.clone() else { return };
             let all = Arc::new(mine.after(&head));
             work.sync.update(|s| s.all = Some(all));
             work.take_pieces(&head, || {});
         });
-        let _gone = Gone { sync: &work.sync, this: true };
+        let _ends = Ends(&work.sync);
         let first_half = Arc::new(Reads::of(report, Some(k)));
         work.sync.update(|s| s.head = Some(Arc::clone(&first_half)));
         head(&mut w, report);
