@@ -23,8 +23,8 @@ use crate::eval::fast_hash::FastMap;
 
 use super::metrics::{format_rfc3339, MetricStore};
 use super::report::{
-    CriterionReport, Enforcement, GateReport, InitiativeReport, KpiReport, KpiStatus, Num, Outcome, PolicyReport,
-    Report, Summary,
+    CriterionReport, EarlyJson, Enforcement, GateReport, InitiativeReport, KpiReport, KpiStatus, Num, Outcome,
+    PolicyReport, Report, Summary,
 };
 use crate::check::interp::{self, Env, KpiState, Metrics, Undecided};
 use crate::check::rational::Rational;
@@ -72,13 +72,19 @@ pub(crate) struct Beside<'b> {
     /// are freed as it ends): the process ends soon after the report is
     /// written, as `compel eval`'s does.
     pub ends_process: bool,
+    /// The report is written as JSON: each chunk of initiatives is
+    /// formatted as soon as it is evaluated, while it is in the cache
+    /// (on two threads; [`crate::eval::report::EarlyJson`]).
+    pub early_json: bool,
 }
 
 /// [`evaluate`], selecting series through `index` (made over `store`, by
 /// [`SeriesIndex::with_exact_values`] while the policy was analysed), and
 /// running `beside` (when given) before the evaluation: `beside.other` on
 /// the other thread, whose findings are returned with the report, and
-/// `beside.here` on this one ([`Beside`]).
+/// `beside.here` on this one ([`Beside`]); with the initiatives' JSON as
+/// it was formatted during the evaluation, when `beside.early_json` asked
+/// for it.
 pub(crate) fn evaluate_beside<'s>(
     model: &Model,
     files: &Files,
@@ -86,7 +92,7 @@ pub(crate) fn evaluate_beside<'s>(
     index: SeriesIndex<'s>,
     opts: &EvalOptions,
     beside: Option<Beside<'_>>,
-) -> (Report, Vec<crate::diag::Diagnostic>) {
+) -> (Report, Vec<crate::diag::Diagnostic>, Option<EarlyJson>) {
     // Families that find their members in the data get them now.
     let discovered = super::family::discover(model, files, store, opts);
     let model = discovered.as_ref().unwrap_or(model);
@@ -275,7 +281,7 @@ impl<'a> Evaluator<'a> {
         opts: &EvalOptions,
         workers: usize,
         beside: Option<Beside<'_>>,
-    ) -> (Report, Vec<crate::diag::Diagnostic>) {
+    ) -> (Report, Vec<crate::diag::Diagnostic>, Option<EarlyJson>) {
         let initiatives: Vec<DeclId> = self.sorted(
             (0..self.model.decls.len() as u32)
                 .map(DeclId)
@@ -287,7 +293,7 @@ impl<'a> Evaluator<'a> {
         );
         let top_gates: Vec<GateId> =
             (0..self.model.gates.len()).map(GateId::new).filter(|g| self.model.gates[*g].owner.is_none()).collect();
-        let (init_reports, policies, found) = self.initiatives(&initiatives, &top_gates, store, opts, workers, beside);
+        let evaluated = self.initiatives(&initiatives, &top_gates, store, opts, workers, beside);
 
         let kpis: Vec<DeclId> = self.sorted(
             (0..self.model.decls.len() as u32)
@@ -306,12 +312,12 @@ impl<'a> Evaluator<'a> {
             outcome: Outcome::Pass,
             now: format_rfc3339(self.now),
             summary: Summary::default(),
-            initiatives: init_reports,
-            policies,
+            initiatives: evaluated.initiatives,
+            policies: evaluated.policies,
             kpis,
         };
         report.tally();
-        (report, found)
+        (report, evaluated.found, evaluated.early)
     }
 
     /// The KPI's report, made once and copied from the cache after.

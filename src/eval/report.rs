@@ -25,12 +25,14 @@
 
 use serde::ser::{Serialize, Serializer};
 
+mod json_early;
 mod json_layout;
 mod json_parts;
 mod json_report;
 mod json_write;
 mod time;
 
+pub(crate) use json_early::{Chunk, EarlyJson};
 #[cfg(test)]
 use json_layout::ReportFormatter;
 pub use time::Time;
@@ -311,7 +313,14 @@ impl Report {
     /// that a list of plain values stays on one line: a sample reads
     /// `["2026-11-23T00:00:00Z", 93.5]`, not four lines.
     pub fn write_json(&self, out: impl std::io::Write) -> std::io::Result<()> {
-        json_report::write(self, out)
+        json_report::write(self, out, None)
+    }
+
+    /// [`Report::write_json`], with the initiatives its evaluation
+    /// formatted as it went (the same bytes, written sooner).
+    #[cfg_attr(not(feature = "cli"), expect(dead_code))]
+    pub(crate) fn write_json_early(&self, out: impl std::io::Write, early: Option<&EarlyJson>) -> std::io::Result<()> {
+        json_report::write(self, out, early)
     }
 
     /// The KPI named `name` in the top-level list.

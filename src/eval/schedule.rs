@@ -16,7 +16,7 @@ use crate::check::interp;
 use crate::check::{DeclId, GateId};
 use crate::diag::Diagnostic;
 use crate::eval::metrics::MetricStore;
-use crate::eval::report::{InitiativeReport, PolicyReport};
+use crate::eval::report::{Chunk, EarlyJson, InitiativeReport, PolicyReport};
 
 use super::EvalOptions;
 
@@ -30,6 +30,18 @@ const CHUNK: usize = 32;
 struct Share {
     chunks: Vec<(usize, Vec<InitiativeReport>)>,
     policies: Option<Vec<PolicyReport>>,
+    /// Its chunks' JSON, when the report is written as JSON.
+    formatted: Vec<Chunk>,
+}
+
+/// What the evaluation of the initiatives gives: their reports in order,
+/// the policies', what ran beside found, and, when asked for, the
+/// initiatives' JSON formatted as they were evaluated.
+pub(super) struct Evaluated {
+    pub(super) initiatives: Vec<InitiativeReport>,
+    pub(super) policies: Vec<PolicyReport>,
+    pub(super) found: Vec<Diagnostic>,
+    pub(super) early: Option<EarlyJson>,
 }
 
 impl Evaluator<'_> {
@@ -41,7 +53,9 @@ impl Evaluator<'_> {
     /// its steps from half of the budget; should either half run out,
     /// where it ran out would depend on timing: then everything is
     /// evaluated again on one thread with the whole budget, so the report
-    /// stays deterministic.
+    /// stays deterministic. On two threads, with `beside.early_json`, each
+    /// chunk of initiatives is formatted as JSON as soon as it is
+    /// evaluated (`Evaluated::early`).
     pub(super) fn initiatives(
         &self,
         initiatives: &[DeclId],
@@ -50,7 +64,7 @@ impl Evaluator<'_> {
         opts: &EvalOptions,
         workers: usize,
         beside: Option<Beside<'_>>,
-    ) -> (Vec<InitiativeReport>, Vec<PolicyReport>, Vec<Diagnostic>) {
+    ) -> Evaluated {
         // On one thread both run first, `here` (freeing memory) first.
         let run_beside = |beside: Option<Beside<'_>>| {
             beside.map(|b| {
@@ -63,9 +77,10 @@ impl Evaluator<'_> {
         };
         if workers < 2 || initiatives.len() < PARALLEL_FROM {
             let found = run_beside(beside).unwrap_or_default();
-            let (reports, policies) = one(self);
-            return (reports, policies, found);
+            let (initiatives, policies) = one(self);
+            return Evaluated { initiatives, policies, found, early: None };
         }
+        let early_json = beside.as_ref().is_some_and(|b| b.early_json);
         let chunks: Vec<&[DeclId]> = initiatives.chunks(CHUNK).collect();
         let next = AtomicUsize::new(0);
         // Item 0 is the policies, item `i + 1` the chunk `i`.
@@ -75,7 +90,12 @@ impl Evaluator<'_> {
                 match next.fetch_add(1, Ordering::Relaxed) {
                     0 => share.policies = Some(ev.policies()),
                     i if i <= chunks.len() => {
-                        let reports = chunks[i - 1].iter().map(|id| ev.initiative(*id, top_gates)).collect();
+                        let reports: Vec<InitiativeReport> =
+                            chunks[i - 1].iter().map(|id| ev.initiative(*id, top_gates)).collect();
+                        if early_json {
+                            // While the reports are still in the cache.
+                            share.formatted.push(Chunk::format((i - 1) * CHUNK, &reports));
+                        }
                         share.chunks.push((i - 1, reports));
                     }
                     _ => return share,
@@ -119,8 +139,8 @@ impl Evaluator<'_> {
             self.metrics.budget.reset(interp::step_limit(self.model, interp::MAX_EVAL_STEPS_EVAL));
             self.kpi_cache.borrow_mut().clear();
             self.metrics.clear_caches();
-            let (reports, policies) = one(self);
-            return (reports, policies, theirs.2);
+            let (initiatives, policies) = one(self);
+            return Evaluated { initiatives, policies, found: theirs.2, early: None };
         }
         let (theirs, kpis, found, _, their_left) = theirs;
         // The steps the other thread did not take are this thread's again:
@@ -130,13 +150,26 @@ impl Evaluator<'_> {
         // The KPI list at the end reads them all: keep the other thread's
         // too (the same reports either way).
         *self.their_kpis.borrow_mut() = kpis;
+        let mut evaluated = Share::merge(mine, theirs, initiatives.len());
+        evaluated.found = found;
+        evaluated
+    }
+}
+
+impl Share {
+    /// The two threads' shares put together: the initiatives' reports in
+    /// order (of `n` in all), the policies' and the chunks formatted.
+    fn merge(mine: Share, theirs: Share, n: usize) -> Evaluated {
         let mut all = mine.chunks;
         all.extend(theirs.chunks);
         all.sort_unstable_by_key(|(i, _)| *i);
         let policies = mine.policies.or(theirs.policies).unwrap_or_default();
-        let mut reports = Vec::with_capacity(initiatives.len());
-        all.into_iter().for_each(|(_, chunk)| reports.extend(chunk));
-        (reports, policies, found)
+        let mut initiatives = Vec::with_capacity(n);
+        all.into_iter().for_each(|(_, chunk)| initiatives.extend(chunk));
+        let mut formatted = mine.formatted;
+        formatted.extend(theirs.formatted);
+        let early = if formatted.is_empty() { None } else { EarlyJson::new(formatted) };
+        Evaluated { initiatives, policies, found: Vec::new(), early }
     }
 }
 
@@ -155,7 +188,8 @@ mod tests {
     /// What runs beside the evaluation runs once, on one thread and on
     /// two, and when the budget runs out on two threads and everything is
     /// evaluated again on one; what the other thread finds comes back
-    /// with the report.
+    /// with the report, and the JSON formatted as the initiatives were
+    /// evaluated writes the report's bytes.
     #[test]
     fn what_runs_beside_runs_once_and_its_findings_come_back() {
         let spender = budget_spender();
@@ -174,13 +208,20 @@ mod tests {
                     }),
                     here: Box::new(|| here.set(here.get() + 1)),
                     ends_process: false,
+                    early_json: true,
                 };
                 model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
                 let metrics = StoreMetrics::new(model, &store, &opts);
                 let ev = Evaluator::new(model, &analysis.files, &metrics);
-                let (report, found) = ev.run(&store, &opts, workers, Some(beside));
+                let (report, found, early) = ev.run(&store, &opts, workers, Some(beside));
                 assert_eq!((here.get(), other.load(Ordering::Relaxed)), (1, 1), "{workers} workers");
                 assert_eq!(found.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(), ["found beside"]);
+                // Formatted as evaluated on two threads, unless evaluated
+                // again on one; the same bytes either way.
+                assert_eq!(early.is_some(), workers == 2 && extra.is_empty(), "{workers} workers");
+                let mut written = Vec::new();
+                report.write_json_early(&mut written, early.as_ref()).unwrap();
+                assert!(written == report.to_json().into_bytes(), "{workers} workers");
                 reports.push(report.to_json());
             }
             assert_eq!(extra.is_empty(), !reports[0].contains("evaluation stopped after"), "the budget ran out");

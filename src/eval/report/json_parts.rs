@@ -19,6 +19,7 @@ use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
+use super::json_early::{EarlyJson, Numbers};
 use super::json_report::{evidence, head, initiative, kpi, policy, Reads};
 use super::json_write::JsonWriter;
 use super::Report;
@@ -124,6 +125,9 @@ struct Work<'a> {
     pieces: Vec<Piece>,
     next: AtomicUsize,
     sync: Board<'a>,
+    /// The initiatives formatted as they were evaluated, and the numbers
+    /// of their reads.
+    early: Option<Numbers<'a>>,
 }
 
 impl<'a> Work<'a> {
@@ -154,6 +158,9 @@ impl<'a> Work<'a> {
         let mut w = JsonWriter::piece(buf, 2, p.starts_list());
         match p {
             Piece::Initiatives(range) => {
+                if self.early.as_ref().is_some_and(|e| e.write_initiatives(&mut w, report, range)) {
+                    return w.into_buffer();
+                }
                 let reads = if range.end <= self.k { head } else { all };
                 for i in &report.initiatives[range.clone()] {
                     w.item();
@@ -168,10 +175,17 @@ impl<'a> Work<'a> {
                 w.item();
                 kpi(&mut w, all, k);
             }),
-            Piece::Reads(range) => all.list[range.clone()].iter().for_each(|e| {
-                w.item();
-                evidence(&mut w, e);
-            }),
+            Piece::Reads(range) => {
+                for (i, e) in range.clone().zip(&all.list[range.clone()]) {
+                    match self.early.as_ref().and_then(|early| early.read(i)) {
+                        Some(bytes) => w.formatted_item(bytes),
+                        None => {
+                            w.item();
+                            evidence(&mut w, e);
+                        }
+                    }
+                }
+            }
         }
         w.into_buffer()
     }
@@ -205,22 +219,43 @@ impl<'a> Work<'a> {
 }
 
 /// Writes `report` to `out` on two threads, its reads numbered in two
-/// halves from the initiative `k` (at least 1, at most their number).
-pub(super) fn write_parts(report: &Report, out: impl Write, k: usize) -> std::io::Result<()> {
+/// halves from the initiative `k` (at least 1, at most their number), or
+/// first, from the initiatives formatted `early` (then `k` is unused).
+pub(super) fn write_parts(
+    report: &Report,
+    out: impl Write,
+    k: usize,
+    early: Option<&EarlyJson>,
+) -> std::io::Result<()> {
+    let (numbered, early) = early.filter(|e| e.fits(report)).map(|e| e.number(report)).unzip();
+    let numbered = numbered.map(Arc::new);
+    // With the reads numbered, every initiative reads the whole numbering.
+    let k = if numbered.is_some() { report.initiatives.len() } else { k };
     let work = Work {
         report,
         k,
         pieces: pieces(report, k),
         next: AtomicUsize::new(0),
         sync: Board {
-            state: Mutex::new(Shared { head: None, all: None, done: Vec::new(), pool: Vec::new(), ended: false }),
+            state: Mutex::new(Shared {
+                head: numbered.clone(),
+                all: numbered.clone(),
+                done: Vec::new(),
+                pool: Vec::new(),
+                ended: false,
+            }),
             changed: Condvar::new(),
         },
+        early,
     };
     let mut w = JsonWriter::new(out);
     std::thread::scope(|scope| {
         let other = scope.spawn(|| {
             let _ends = Ends(&work.sync);
+            if let Some(all) = &numbered {
+                work.take_pieces(all, || {});
+                return;
+            }
             let mine = Reads::from(report, k);
             let Some(head) = work.sync.wait(|s| s.head.is_some()).head.clone() else { return };
             let all = Arc::new(mine.after(&head));
@@ -228,8 +263,14 @@ pub(super) fn write_parts(report: &Report, out: impl Write, k: usize) -> std::io
             work.take_pieces(&head, || {});
         });
         let _ends = Ends(&work.sync);
-        let first_half = Arc::new(Reads::of(report, Some(k)));
-        work.sync.update(|s| s.head = Some(Arc::clone(&first_half)));
+        let first_half = match &numbered {
+            Some(all) => Arc::clone(all),
+            None => {
+                let first_half = Arc::new(Reads::of(report, Some(k)));
+                work.sync.update(|s| s.head = Some(Arc::clone(&first_half)));
+                first_half
+            }
+        };
         head(&mut w, report);
         let mut order = Order { written: 0, list: 0 };
         work.take_pieces(&first_half, || order.write_ready(&work, &mut w, false));

@@ -29,15 +29,15 @@ macro_rules! key {
 /// KPI's status read is listed by the KPI, by the initiatives it measures
 /// and by every criterion that reads it, and is written once.
 pub(super) struct Reads<'a> {
-    pub(super) list: Vec<&'a Evidence>,
+    pub(super) list: Vec<&'a Arc<Evidence>>,
+    /// [`read_hash`] of each read of `list`.
+    hashes: Vec<u64>,
     /// The index of each shared read, by address: a read made once is
     /// shared by everything that asked for it, so most are found here
     /// without hashing their contents. Addresses are those of the
     /// report's reads, alive and unmoved while it is written.
     at: FastMap<usize, u32>,
-    /// Hashed by what the policy and `now` decide (the KPI, the function,
-    /// the window and its bounds) and the number of samples: never by
-    /// metric data alone, so the fast hash serves.
+    /// Each read by its contents, hashed once ([`read_hash`]).
     index: FastMap<ReadKey<'a>, u32>,
 }
 
@@ -61,24 +61,51 @@ impl<'a> Reads<'a> {
     fn visiting(report: &'a Report, range: std::ops::Range<usize>, rest: bool) -> Self {
         // Most reports read each KPI's status and a window or two of it.
         let n = 4 * report.kpis.len();
-        let mut r = Reads {
-            list: Vec::with_capacity(n),
-            at: FastMap::with_capacity_and_hasher(2 * n, Default::default()),
-            index: FastMap::with_capacity_and_hasher(n, Default::default()),
-        };
-        for i in &report.initiatives[range] {
-            i.kpis.iter().for_each(|k| r.add_kpi(k));
-            for c in i.gates.iter().flat_map(|g| &g.criteria) {
-                r.add_all(&c.evidence);
-            }
-        }
+        let mut r = Reads::with_capacity(n);
+        report.initiatives[range].iter().for_each(|i| r.add_initiative(i));
         if rest {
-            for c in report.policies.iter().flat_map(|p| &p.criteria) {
-                r.add_all(&c.evidence);
-            }
-            report.kpis.iter().for_each(|k| r.add_kpi(k));
+            r.add_rest(report);
         }
         r
+    }
+
+    /// No reads yet, with room for about `n`.
+    pub(super) fn with_capacity(n: usize) -> Self {
+        Reads {
+            list: Vec::with_capacity(n),
+            hashes: Vec::with_capacity(n),
+            at: FastMap::with_capacity_and_hasher(2 * n, Default::default()),
+            index: FastMap::with_capacity_and_hasher(n, Default::default()),
+        }
+    }
+
+    /// The reads of `initiatives` alone, numbered from 0.
+    pub(super) fn of_initiatives(initiatives: &'a [InitiativeReport]) -> Self {
+        let mut r = Reads::with_capacity(4 * initiatives.len());
+        initiatives.iter().for_each(|i| r.add_initiative(i));
+        r
+    }
+
+    /// Adds the reads of an initiative, in the order it is written.
+    pub(super) fn add_initiative(&mut self, i: &'a InitiativeReport) {
+        i.kpis.iter().for_each(|k| self.add_kpi(k));
+        for c in i.gates.iter().flat_map(|g| &g.criteria) {
+            self.add_all(&c.evidence);
+        }
+    }
+
+    /// Adds the reads of what follows the initiatives: the policies and
+    /// the KPI list.
+    pub(super) fn add_rest(&mut self, report: &'a Report) {
+        for c in report.policies.iter().flat_map(|p| &p.criteria) {
+            self.add_all(&c.evidence);
+        }
+        report.kpis.iter().for_each(|k| self.add_kpi(k));
+    }
+
+    /// The hash of each read, in the order of `list`.
+    pub(super) fn hashes(&self) -> &[u64] {
+        &self.hashes
     }
 
     /// These reads (of the report after `head`'s) numbered as
@@ -91,7 +118,8 @@ impl<'a> Reads<'a> {
         let renumbered: Vec<u32> = self
             .list
             .iter()
-            .map(|e| match head.index.get(&ReadKey(e)) {
+            .zip(&self.hashes)
+            .map(|(e, hash)| match head.index.get(&ReadKey { read: e, hash: *hash }) {
                 Some(at) => *at,
                 None => {
                     list.push(*e);
@@ -102,6 +130,7 @@ impl<'a> Reads<'a> {
         self.at.values_mut().for_each(|at| *at = renumbered[*at as usize]);
         // Only `list` and `at` are read from here on.
         self.index = FastMap::default();
+        self.hashes = Vec::new();
         self.list = list;
         self
     }
@@ -115,17 +144,27 @@ impl<'a> Reads<'a> {
     /// other thread of the evaluation, or read again) share an index.
     fn add_all(&mut self, reads: &'a [Arc<Evidence>]) {
         for e in reads {
-            let address = Arc::as_ptr(e) as usize;
-            if self.at.contains_key(&address) {
-                continue;
+            if !self.at.contains_key(&(Arc::as_ptr(e) as usize)) {
+                self.add_hashed(e, read_hash(e));
             }
-            let next = self.list.len() as u32;
-            let at = *self.index.entry(ReadKey(e)).or_insert(next);
-            if at == next {
-                self.list.push(e);
-            }
-            self.at.insert(address, at);
         }
+    }
+
+    /// The index of `e`, whose [`read_hash`] is `hash`, added to the list
+    /// if no read equal to it is there yet (then `true`).
+    pub(super) fn add_hashed(&mut self, e: &'a Arc<Evidence>, hash: u64) -> (u32, bool) {
+        let address = Arc::as_ptr(e) as usize;
+        if let Some(at) = self.at.get(&address) {
+            return (*at, false);
+        }
+        let next = self.list.len() as u32;
+        let at = *self.index.entry(ReadKey { read: e, hash }).or_insert(next);
+        if at == next {
+            self.list.push(e);
+            self.hashes.push(hash);
+        }
+        self.at.insert(address, at);
+        (at, at == next)
     }
 
     /// The index of one of the report's reads.
@@ -135,19 +174,31 @@ impl<'a> Reads<'a> {
 }
 
 /// A read as a key: equal when every field is (numbers bit for bit, so
-/// a NaN sample equals itself).
-struct ReadKey<'a>(&'a Evidence);
+/// a NaN sample equals itself), hashed once ([`read_hash`]).
+struct ReadKey<'a> {
+    read: &'a Evidence,
+    hash: u64,
+}
+
+/// The hash of a read by what the policy and `now` decide (the KPI, the
+/// function, the window and its bounds) and the number of samples:
+/// never by metric data alone, so the fast hash serves.
+pub(super) fn read_hash(e: &Evidence) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = crate::eval::fast_hash::FxHasher::default();
+    (&e.kpi, &e.function, &e.window, e.from, e.to, e.samples.len()).hash(&mut h);
+    h.finish()
+}
 
 impl std::hash::Hash for ReadKey<'_> {
     fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        let e = self.0;
-        (&e.kpi, &e.function, &e.window, e.from, e.to, e.samples.len()).hash(h);
+        h.write_u64(self.hash);
     }
 }
 
 impl PartialEq for ReadKey<'_> {
     fn eq(&self, other: &Self) -> bool {
-        same_read(self.0, other.0)
+        self.hash == other.hash && same_read(self.read, other.read)
     }
 }
 
@@ -190,17 +241,24 @@ const TWO_PARTS_FROM: usize = 256;
 /// A large report is written by two threads at once, in pieces each
 /// takes in turn and this one writes in order ([`super::json_parts`]).
 /// The bytes are those of one writer.
-pub(super) fn write(report: &Report, out: impl Write) -> std::io::Result<()> {
+pub(super) fn write(
+    report: &Report,
+    out: impl Write,
+    early: Option<&super::json_early::EarlyJson>,
+) -> std::io::Result<()> {
     let n = report.initiatives.len();
     let two = n >= 2 && n + report.policies.len() >= TWO_PARTS_FROM && crate::eval::two_threads();
-    write_split(report, out, two.then(|| split_at(report)))
+    match two {
+        true => super::json_parts::write_parts(report, out, split_at(report), early),
+        false => write_split(report, out, None),
+    }
 }
 
 /// [`write`] on one thread, or on two with the reads numbered in two
 /// halves from the initiative `split` (at least 1, at most their number).
 pub(super) fn write_split(report: &Report, out: impl Write, split: Option<usize>) -> std::io::Result<()> {
     if let Some(k) = split {
-        return super::json_parts::write_parts(report, out, k);
+        return super::json_parts::write_parts(report, out, k, None);
     }
     let reads = Reads::of(report, None);
     let mut w = JsonWriter::new(out);
@@ -445,7 +503,7 @@ fn criterion<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, c: &CriterionReport
 /// The evidence of a KPI or a criterion: the indices of its reads in the
 /// report's `reads` list, on one line.
 fn evidence_list<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, list: &[Arc<Evidence>]) {
-    w.inline_list(list, |w, e| w.uint(u64::from(r.index(e))));
+    w.inline_list(list, |w, e| w.read_index(r.index(e)));
 }
 
 pub(super) fn evidence<W: Write>(w: &mut JsonWriter<W>, e: &Evidence) {

@@ -41,6 +41,10 @@ pub(super) struct JsonWriter<W: Write> {
     times: Box<[(i64, u8, [u8; 30])]>,
     /// Everything stays in the buffer ([`JsonWriter::piece`]).
     hold: bool,
+    /// Where the indices of reads go, left out, and which read each is
+    /// ([`JsonWriter::read_index`]), when formatting before the reads
+    /// are numbered ([`JsonWriter::with_holes`]).
+    holes: Option<Vec<(usize, u32)>>,
 }
 
 impl JsonWriter<std::io::Sink> {
@@ -57,7 +61,27 @@ impl JsonWriter<std::io::Sink> {
             error: None,
             times: vec![(i64::MIN, 0, [0; 30]); TIME_SLOTS].into_boxed_slice(),
             hold: true,
+            holes: None,
         }
+    }
+
+    /// This writer, leaving out the index of every read and noting where
+    /// it goes instead ([`JsonWriter::into_parts`]).
+    pub(super) fn with_holes(mut self) -> Self {
+        self.holes = Some(Vec::new());
+        self
+    }
+
+    /// The bytes written and, with [`JsonWriter::with_holes`], where each
+    /// index of a read was left out (the offset it goes at, and what
+    /// [`JsonWriter::read_index`] was given).
+    pub(super) fn into_parts(self) -> (Vec<u8>, Vec<(usize, u32)>) {
+        (self.buf, self.holes.unwrap_or_default())
+    }
+
+    /// How many bytes a writer made by [`JsonWriter::piece`] has written.
+    pub(super) fn written(&self) -> usize {
+        self.buf.len()
     }
 
     /// The bytes written, for a writer made by [`JsonWriter::piece`].
@@ -76,6 +100,7 @@ impl<W: Write> JsonWriter<W> {
             error: None,
             times: vec![(i64::MIN, 0, [0; 30]); TIME_SLOTS].into_boxed_slice(),
             hold: false,
+            holes: None,
         }
     }
 
@@ -90,6 +115,38 @@ impl<W: Write> JsonWriter<W> {
             }
         }
         self.first = false;
+    }
+
+    /// The index of a read in the report's `reads` list: written, or
+    /// left out and noted ([`JsonWriter::with_holes`]).
+    pub(super) fn read_index(&mut self, index: u32) {
+        match &mut self.holes {
+            Some(holes) => holes.push((self.buf.len(), index)),
+            None => self.uint(u64::from(index)),
+        }
+    }
+
+    /// Writes `bytes`, formatted by a writer [`JsonWriter::with_holes`]
+    /// at this writer's depth, with each index left out written as
+    /// `numbers` has it: `numbers[i]` for the index noted as `i`. The
+    /// innermost list then has a value.
+    pub(super) fn filled(&mut self, bytes: &[u8], holes: &[(usize, u32)], numbers: &[u32]) {
+        let mut from = 0;
+        for (at, i) in holes {
+            self.buf.extend_from_slice(&bytes[from..*at]);
+            self.uint(u64::from(numbers[*i as usize]));
+            from = *at;
+        }
+        self.buf.extend_from_slice(&bytes[from..]);
+        self.first = false;
+    }
+
+    /// Writes a value of the innermost list formatted, at this depth, as
+    /// a value after the first (its comma, line break and indentation
+    /// included): as the first, without the comma.
+    pub(super) fn formatted_item(&mut self, bytes: &[u8]) {
+        let skip = usize::from(std::mem::take(&mut self.first));
+        self.buf.extend_from_slice(&bytes[skip..]);
     }
 
     /// Hands the buffer on when it is full enough; call between values.

@@ -385,3 +385,58 @@ fn pieces_written_in_turn_make_the_bytes_of_one() {
     assert!(written(&report, Some(n / 2)) == one, "empty lists");
     assert!(one.contains("\"policies\": [],") && one.contains("\"kpis\": [],"), "{}", &one[one.len() - 300..]);
 }
+
+/// Initiatives formatted in chunks as they are evaluated, their reads'
+/// indices left out and filled in when the report is written, make the
+/// bytes of one writer formatting the report at the end: with reads
+/// shared across chunks (by one allocation, or equal and made apart),
+/// with chunks missing (their initiatives numbered from the report),
+/// and with an initiative asked about after its chunk was formatted.
+#[test]
+fn initiatives_formatted_early_make_the_bytes_of_one() {
+    use super::json_early::{Chunk, EarlyJson};
+    let mut report = report_with_repeated_reads();
+    let shared = std::sync::Arc::clone(&report.initiatives[0].kpis[0].evidence[0]);
+    let base = report.initiatives[0].clone();
+    for i in 0..200 {
+        let mut next = base.clone();
+        next.name = format!("i{i}");
+        // Equal reads, made apart, in chunks far from each other.
+        let own = std::sync::Arc::new(read(&format!("k{}", i % 45), "status", &[(i % 45, 1.5)]));
+        next.kpis[0].evidence = vec![std::sync::Arc::clone(&shared), own];
+        report.initiatives.push(next);
+    }
+    let kpi = report.kpis[0].clone();
+    report.kpis.extend((0..300).map(|i| KpiReport {
+        name: format!("k{i}"),
+        evidence: vec![std::sync::Arc::new(read(&format!("kpi{i}"), "status", &[(i, 2.5)]))],
+        ..kpi.clone()
+    }));
+    let n = report.initiatives.len();
+    let chunks = |skip: &[usize]| {
+        // In the order two threads might hand them back.
+        let mut chunks: Vec<Chunk> = (0..n.div_ceil(32))
+            .filter(|c| !skip.contains(c))
+            .map(|c| Chunk::format(32 * c, &report.initiatives[32 * c..(32 * c + 32).min(n)]))
+            .collect();
+        chunks.reverse();
+        EarlyJson::new(chunks).unwrap()
+    };
+    let written = |report: &Report, early: Option<&EarlyJson>| {
+        let mut out = Vec::new();
+        super::json_parts::write_parts(report, &mut out, 1, early).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let one = report.to_json();
+    assert!(written(&report, None) == one);
+    assert!(written(&report, Some(&chunks(&[]))) == one, "every chunk");
+    assert!(written(&report, Some(&chunks(&[0, 3]))) == one, "chunks missing");
+    let early = chunks(&[]);
+    report.initiatives[40].asked = true;
+    report.tally();
+    let one = report.to_json();
+    assert!(one.contains("\"asked\": true"));
+    assert!(written(&report, Some(&early)) == one, "asked after");
+    let reads = serde_json::from_str::<serde_json::Value>(&one).unwrap()["reads"].as_array().unwrap().len();
+    assert_eq!(reads, 4 + 45 + 300, "equal reads written once");
+}

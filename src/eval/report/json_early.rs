@@ -1,0 +1,164 @@
+//! The initiatives' JSON formatted as they are evaluated.
+//!
+//! Formatted after the evaluation, a large report is read back from
+//! memory whose contents have long left the cache: most of the writing's
+//! time went to waiting for its strings. For a report written as JSON,
+//! each evaluation thread formats a chunk of initiatives, and the reads
+//! they made, right after evaluating it, while all of it is still in the
+//! cache ([`Chunk::format`]).
+//!
+//! The reads are numbered only once the whole report is known: a chunk
+//! leaves each index of a read out, noting where it goes and which of the
+//! chunk's own reads it is. The writer then numbers the reads of the
+//! report in its order ([`EarlyJson::number`]), from the chunks' short
+//! lists instead of the report, and writes each chunk with the indices
+//! filled in ([`super::json_parts`]). The bytes are those of one writer
+//! formatting the report at the end.
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::json_report::{evidence, initiative, Reads};
+use super::json_write::JsonWriter;
+use super::{Evidence, InitiativeReport, Report};
+
+/// Chunks of a report's initiatives formatted as they were evaluated.
+pub(crate) struct EarlyJson {
+    /// In the initiatives' order, none overlapping.
+    chunks: Vec<Chunk>,
+}
+
+/// A run of initiatives formatted as a piece of the report's list of
+/// initiatives, without the indices of their reads.
+pub(crate) struct Chunk {
+    /// The positions of its initiatives in the report.
+    at: Range<usize>,
+    /// The initiatives as values of the list, at its depth.
+    bytes: Vec<u8>,
+    /// Where each index of a read goes in `bytes`, and which of `reads`
+    /// it is.
+    holes: Vec<(usize, u32)>,
+    /// The chunk's reads, each once, in the order they first appear in it.
+    reads: Vec<Arc<Evidence>>,
+    /// The hash of each read ([`super::json_report::read_hash`]).
+    hashes: Vec<u64>,
+    /// Each read formatted as a value of the report's `reads` list after
+    /// its first, one after the other; read `i` ends at `read_ends[i]`.
+    read_bytes: Vec<u8>,
+    read_ends: Vec<usize>,
+}
+
+impl Chunk {
+    /// Formats `initiatives`, the report's from position `at` on, and
+    /// their reads.
+    pub(crate) fn format(at: usize, initiatives: &[InitiativeReport]) -> Chunk {
+        let reads = Reads::of_initiatives(initiatives);
+        let mut w = JsonWriter::piece(Vec::new(), 2, at == 0).with_holes();
+        for i in initiatives {
+            w.item();
+            initiative(&mut w, &reads, i);
+        }
+        let (bytes, holes) = w.into_parts();
+        let mut w = JsonWriter::piece(Vec::new(), 2, false);
+        let mut read_ends = Vec::with_capacity(reads.list.len());
+        for e in &reads.list {
+            w.item();
+            evidence(&mut w, e);
+            read_ends.push(w.written());
+        }
+        Chunk {
+            at: at..at + initiatives.len(),
+            bytes,
+            holes,
+            hashes: reads.hashes().to_vec(),
+            reads: reads.list.iter().map(|e| Arc::clone(e)).collect(),
+            read_bytes: w.into_buffer(),
+            read_ends,
+        }
+    }
+
+    /// The formatted read `i`.
+    fn read(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.read_ends[i - 1] };
+        &self.read_bytes[start..self.read_ends[i]]
+    }
+}
+
+/// The report's index of each read of each chunk, and the early
+/// formatting of each of the report's reads that has one.
+pub(super) struct Numbers<'a> {
+    early: &'a EarlyJson,
+    /// For each chunk, the index in the report of each of its reads.
+    of_chunk: Vec<Vec<u32>>,
+    /// For each read of the report, as formatted in the chunk where it
+    /// first appears (none if it first appears after the initiatives).
+    formatted: Vec<Option<&'a [u8]>>,
+}
+
+impl EarlyJson {
+    /// The chunks, in any order; `None` if two overlap.
+    pub(crate) fn new(mut chunks: Vec<Chunk>) -> Option<EarlyJson> {
+        chunks.sort_unstable_by_key(|c| c.at.start);
+        chunks.windows(2).all(|w| w[0].at.end <= w[1].at.start).then_some(EarlyJson { chunks })
+    }
+
+    /// Whether the chunks can be of `report`: none goes past its
+    /// initiatives.
+    pub(super) fn fits(&self, report: &Report) -> bool {
+        self.chunks.last().is_none_or(|c| c.at.end <= report.initiatives.len())
+    }
+
+    /// The reads of `report` numbered as [`Reads::of`] numbers them (the
+    /// chunks' reads from their lists, the other initiatives' and the
+    /// rest of the report's from the report), and the numbers of each
+    /// chunk's reads.
+    pub(super) fn number<'a>(&'a self, report: &'a Report) -> (Reads<'a>, Numbers<'a>) {
+        let mut reads = Reads::with_capacity(4 * report.kpis.len());
+        let mut formatted = Vec::with_capacity(4 * report.kpis.len());
+        let mut of_chunk = Vec::with_capacity(self.chunks.len());
+        let mut next = 0;
+        for c in &self.chunks {
+            report.initiatives[next..c.at.start].iter().for_each(|i| reads.add_initiative(i));
+            let numbers = c.reads.iter().zip(&c.hashes).enumerate().map(|(i, (e, hash))| {
+                let (at, new) = reads.add_hashed(e, *hash);
+                if new {
+                    formatted.resize(at as usize, None);
+                    formatted.push(Some(c.read(i)));
+                }
+                at
+            });
+            of_chunk.push(numbers.collect());
+            next = c.at.end;
+        }
+        report.initiatives[next..].iter().for_each(|i| reads.add_initiative(i));
+        reads.add_rest(report);
+        formatted.resize(reads.list.len(), None);
+        (reads, Numbers { early: self, of_chunk, formatted })
+    }
+}
+
+impl Numbers<'_> {
+    /// Writes the initiatives at `range` of `report` as formatted early,
+    /// if a chunk holds exactly those and none of them was asked about
+    /// since (the chunk has them unasked); `false` if not.
+    pub(super) fn write_initiatives<W: std::io::Write>(
+        &self,
+        w: &mut JsonWriter<W>,
+        report: &Report,
+        range: &Range<usize>,
+    ) -> bool {
+        let chunks = &self.early.chunks;
+        let Ok(c) = chunks.binary_search_by_key(&range.start, |c| c.at.start) else { return false };
+        if chunks[c].at != *range || report.initiatives[range.clone()].iter().any(|i| i.asked) {
+            return false;
+        }
+        w.filled(&chunks[c].bytes, &chunks[c].holes, &self.of_chunk[c]);
+        true
+    }
+
+    /// Read `i` of the report as a value of the `reads` list, formatted
+    /// early (as a value after the first), if it was.
+    pub(super) fn read(&self, i: usize) -> Option<&[u8]> {
+        self.formatted.get(i).copied().flatten()
+    }
+}
