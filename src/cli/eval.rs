@@ -24,7 +24,7 @@ use super::{parse_size, use_color, Exit, Unusable};
 use crate::diag::{render as diag_render, Code, Diagnostic};
 use crate::eval::evaluate::SeriesIndex;
 use crate::eval::metrics::{parse_rfc3339, MetricStore};
-use crate::eval::report::EarlyJson;
+use crate::eval::report::{Early, EarlyFormat};
 use crate::eval::{self, plan, render, EvalOptions, Ready, Report};
 pub use crate::inputs::{clock, without_credentials};
 use crate::inputs::{fetch_prometheus, read_metrics_file, refuse_long_series};
@@ -120,14 +120,21 @@ pub struct Inputs {
 /// Runs `compel eval`.
 pub fn run(args: Args) -> Exit {
     let started = super::RunClock::start();
-    match run_inner(&args.inputs, args.format == Format::Json) {
+    let early = match args.format {
+        Format::Json => Some(EarlyFormat::Json),
+        Format::Human => Some(EarlyFormat::Human { color: use_color() }),
+        Format::Junit | Format::Markdown => None,
+    };
+    match run_inner(&args.inputs, early) {
         Ok((report, early)) => {
             let written = match args.format {
                 Format::Json => {
                     let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-                    report.write_json_early(&mut out, early.as_ref()).and_then(|()| out.flush())
+                    report.write_json_early(&mut out, early.as_ref().and_then(Early::json)).and_then(|()| out.flush())
                 }
-                Format::Human => write_stdout(&render::human(&report, use_color())),
+                Format::Human => {
+                    write_stdout(&render::human_early(&report, use_color(), early.as_ref().and_then(Early::human)))
+                }
                 Format::Junit => write_stdout(&render::junit(&report, &junit_run(&args.inputs, &started, &report.now))),
                 Format::Markdown => write_stdout(&render::markdown(&report)),
             };
@@ -207,14 +214,14 @@ fn junit_run(args: &Inputs, started: &super::RunClock, now: &str) -> crate::juni
     run
 }
 
-/// Evaluates, or says why the inputs are unusable; with `json`, the
-/// report's initiatives are formatted as JSON as they are evaluated.
-fn run_inner(args: &Inputs, json: bool) -> Result<(Report, Option<EarlyJson>), Unusable> {
-    let evaluated = evaluate_inputs_with(args, json)?;
+/// Evaluates, or says why the inputs are unusable; with `early`, the
+/// report's initiatives are formatted so as they are evaluated.
+fn run_inner(args: &Inputs, early: Option<EarlyFormat>) -> Result<(Report, Option<Early>), Unusable> {
+    let evaluated = evaluate_inputs_with(args, early)?;
     // The process ends soon: skip freeing the model and the metrics.
     std::mem::forget(evaluated.analysis);
     std::mem::forget(evaluated.store);
-    Ok((evaluated.report, evaluated.early_json))
+    Ok((evaluated.report, evaluated.early))
 }
 
 /// An evaluation and what it was made from.
@@ -228,9 +235,9 @@ pub struct Evaluated {
     /// The metric sources as a person reads them: the files, or the
     /// Prometheus URL without its credentials.
     pub sources: Vec<String>,
-    /// The initiatives as JSON, formatted during the evaluation
+    /// The initiatives formatted during the evaluation
     /// ([`evaluate_inputs_with`]).
-    pub(crate) early_json: Option<EarlyJson>,
+    pub(crate) early: Option<Early>,
 }
 
 /// What `compel eval` does before it renders: reads the configuration,
@@ -239,13 +246,13 @@ pub struct Evaluated {
 /// ends after it (`eval`, `report`): the evaluation's caches are left to
 /// the process' end, not freed.
 pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
-    evaluate_inputs_with(args, false)
+    evaluate_inputs_with(args, None)
 }
 
-/// [`evaluate_inputs`]; with `json`, the report is to be written as JSON
-/// and its initiatives are formatted as they are evaluated
-/// ([`Evaluated::early_json`]).
-fn evaluate_inputs_with(args: &Inputs, json: bool) -> Result<Evaluated, Unusable> {
+/// [`evaluate_inputs`]; with `early`, the way the report is to be written,
+/// its initiatives are formatted so as they are evaluated
+/// ([`Evaluated::early`]).
+fn evaluate_inputs_with(args: &Inputs, early: Option<EarlyFormat>) -> Result<Evaluated, Unusable> {
     let now = match &args.now {
         Some(text) => parse_now(text)?,
         None => clock(),
@@ -336,13 +343,13 @@ fn evaluate_inputs_with(args: &Inputs, json: bool) -> Result<Evaluated, Unusable
         }
     };
 
-    let (opts, alongside) = (EvalOptions { now, default_max_age: max_age }, Some(beside(&analysis, syntax, json)));
-    let (mut report, found, early_json) =
+    let (opts, alongside) = (EvalOptions { now, default_max_age: max_age }, Some(beside(&analysis, syntax, early)));
+    let (mut report, found, early) =
         eval::evaluate::evaluate_beside(&analysis.model, &analysis.files, store, index, &opts, alongside);
     settle(&mut analysis, found)?;
     report.ask(&ready);
     let store = if from_files { read_store } else { fetched };
-    Ok(Evaluated { analysis, store, report, sources, early_json })
+    Ok(Evaluated { analysis, store, report, sources, early })
 }
 
 /// The limits on metric input: the configuration's, or the flags'.
@@ -375,18 +382,19 @@ fn static_verdicts(analysis: &crate::analysis::Analysis) -> impl FnOnce() -> Vec
 
 /// What runs beside the evaluation: the static evaluation on the other
 /// thread ([`static_verdicts`]), freeing the syntax trees on this one, and
-/// the evaluator's caches left to the process' end, and, for a report
-/// written as `json`, the initiatives formatted as they are evaluated.
+/// the evaluator's caches left to the process' end, and the initiatives
+/// formatted as they are evaluated, as the report is to be written
+/// (`early`).
 fn beside<'a>(
     analysis: &'a crate::analysis::Analysis,
     syntax: impl Sized + 'a,
-    json: bool,
+    early: Option<EarlyFormat>,
 ) -> eval::evaluate::Beside<'a> {
     eval::evaluate::Beside {
         other: Box::new(static_verdicts(analysis)),
         here: Box::new(move || drop(syntax)),
         ends_process: true,
-        early_json: json,
+        early,
     }
 }
 

@@ -23,7 +23,7 @@ use crate::eval::fast_hash::FastMap;
 
 use super::metrics::{format_rfc3339, MetricStore};
 use super::report::{
-    CriterionReport, EarlyJson, Enforcement, GateReport, InitiativeReport, KpiReport, KpiStatus, Num, Outcome,
+    CriterionReport, Early, EarlyFormat, Enforcement, GateReport, InitiativeReport, KpiReport, KpiStatus, Num, Outcome,
     PolicyReport, Report, Summary,
 };
 use crate::check::interp::{self, Env, KpiState, Metrics, Undecided};
@@ -72,10 +72,10 @@ pub(crate) struct Beside<'b> {
     /// are freed as it ends): the process ends soon after the report is
     /// written, as `compel eval`'s does.
     pub ends_process: bool,
-    /// The report is written as JSON: each chunk of initiatives is
-    /// formatted as soon as it is evaluated, while it is in the cache
-    /// (on two threads; [`crate::eval::report::EarlyJson`]).
-    pub early_json: bool,
+    /// How the report is to be written, if each chunk of initiatives is
+    /// to be formatted so as soon as it is evaluated, while it is in the
+    /// cache (on two threads; [`crate::eval::report::Early`]).
+    pub early: Option<EarlyFormat>,
 }
 
 /// [`evaluate`], selecting series through `index` (made over `store`, by
@@ -83,8 +83,8 @@ pub(crate) struct Beside<'b> {
 /// running `beside` (when given) before the evaluation: `beside.other` on
 /// the other thread, whose findings are returned with the report, and
 /// `beside.here` on this one ([`Beside`]); with the initiatives' JSON as
-/// it was formatted during the evaluation, when `beside.early_json` asked
-/// for it.
+/// it was formatted during the evaluation, when `beside.early` asked for
+/// it.
 pub(crate) fn evaluate_beside<'s>(
     model: &Model,
     files: &Files,
@@ -92,7 +92,7 @@ pub(crate) fn evaluate_beside<'s>(
     index: SeriesIndex<'s>,
     opts: &EvalOptions,
     beside: Option<Beside<'_>>,
-) -> (Report, Vec<crate::diag::Diagnostic>, Option<EarlyJson>) {
+) -> (Report, Vec<crate::diag::Diagnostic>, Option<Early>) {
     // Families that find their members in the data get them now.
     let discovered = super::family::discover(model, files, store, opts);
     let model = discovered.as_ref().unwrap_or(model);
@@ -188,10 +188,10 @@ fn list_some(items: &[String], max: usize) -> String {
 // ---------------------------------------------------------------------------
 // Gates, policies and KPIs
 
-struct Evaluator<'a> {
+struct Evaluator<'a, 's> {
     model: &'a Model,
     files: &'a Files,
-    metrics: &'a StoreMetrics<'a>,
+    metrics: &'a StoreMetrics<'s>,
     now: i64,
     kpi_cache: RefCell<FastMap<DeclId, KpiReport>>,
     /// The KPI reports the other thread made ([`Evaluator::take_kpi`]
@@ -208,8 +208,8 @@ struct Evaluator<'a> {
     path_rank: Vec<u32>,
 }
 
-impl<'a> Evaluator<'a> {
-    fn new(model: &'a Model, files: &'a Files, metrics: &'a StoreMetrics<'a>) -> Evaluator<'a> {
+impl<'a, 's> Evaluator<'a, 's> {
+    fn new(model: &'a Model, files: &'a Files, metrics: &'a StoreMetrics<'s>) -> Evaluator<'a, 's> {
         Evaluator {
             model,
             files,
@@ -281,7 +281,7 @@ impl<'a> Evaluator<'a> {
         opts: &EvalOptions,
         workers: usize,
         beside: Option<Beside<'_>>,
-    ) -> (Report, Vec<crate::diag::Diagnostic>, Option<EarlyJson>) {
+    ) -> (Report, Vec<crate::diag::Diagnostic>, Option<Early>) {
         let initiatives: Vec<DeclId> = self.sorted(
             (0..self.model.decls.len() as u32)
                 .map(DeclId)

@@ -80,8 +80,8 @@ fn collapse_tokens(raw: &str) -> String {
 
 /// Turns a decided criterion into a sentence, re-reading (quietly) the
 /// values its parts had.
-pub(super) struct Explainer<'e, 'a> {
-    pub(super) ev: &'e Evaluator<'a>,
+pub(super) struct Explainer<'e, 'a, 's> {
+    pub(super) ev: &'e Evaluator<'a, 's>,
     pub(super) file: FileId,
     /// Whether the criterion is explained for many subjects (a top-level
     /// gate's, a policy's): its quoted parts are then kept for the next.
@@ -90,7 +90,7 @@ pub(super) struct Explainer<'e, 'a> {
     pub(super) failing: RefCell<Option<Failing>>,
 }
 
-impl Explainer<'_, '_> {
+impl Explainer<'_, '_, '_> {
     pub(super) fn src(&self, e: &Expr) -> std::rc::Rc<str> {
         if self.shared {
             self.ev.text_of(self.file, e)

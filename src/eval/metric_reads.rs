@@ -200,6 +200,9 @@ pub struct StoreMetrics<'a> {
     /// once (every read's evidence names them).
     pub(super) selectors: RefCell<FastMap<DeclId, String>>,
     pub(super) series_selectors: RefCell<FastMap<usize, String>>,
+    /// The series each KPI selects, or why none, found once (a KPI's
+    /// status, its windows and its `for` read the same series).
+    pub(super) selected: RefCell<FastMap<DeclId, Result<&'a Series, String>>>,
     /// Thresholds as shown, by operator, unit and bound (the first
     /// [`THRESHOLDS_KEPT`]).
     pub(super) thresholds: RefCell<Vec<(CmpOp, MeasureUnit, Value, String)>>,
@@ -276,6 +279,7 @@ impl<'a> StoreMetrics<'a> {
             latests: RefCell::new(FastMap::default()),
             selectors: RefCell::new(FastMap::default()),
             series_selectors: RefCell::new(FastMap::default()),
+            selected: RefCell::new(FastMap::default()),
             thresholds: RefCell::new(Vec::new()),
             bounds: bounds::Cache::default(),
             budget: model.budget.clone(),
@@ -387,6 +391,17 @@ impl<'a> StoreMetrics<'a> {
 
     /// The one series the KPI selects.
     pub(super) fn select(&self, k: &KpiInfo) -> Result<&'a Series, String> {
+        if let Some(found) = self.selected.borrow().get(&k.id) {
+            return found.clone();
+        }
+        let found = self.select_now(k);
+        self.selected.borrow_mut().insert(k.id, found.clone());
+        found
+    }
+
+    /// [`StoreMetrics::select`], not looked up: a function of the KPI's
+    /// declaration (its metric and labels) and the store.
+    fn select_now(&self, k: &KpiInfo) -> Result<&'a Series, String> {
         let Some(metric) = k.metric else {
             return Err(format!("`{}` names no `metric`", k.name));
         };

@@ -6,7 +6,7 @@
 
 use std::fmt::Write as _;
 
-use super::report::{CriterionReport, GateReport, InitiativeReport, KpiReport, KpiStatus, Outcome, Report};
+use super::report::{CriterionReport, EarlyHuman, GateReport, InitiativeReport, KpiReport, KpiStatus, Outcome, Report};
 use crate::check::MeasureUnit;
 use crate::junit::{attr, xml, JunitRun};
 use crate::markdown as md;
@@ -144,16 +144,30 @@ fn readiness_line(init: &InitiativeReport) -> (&'static str, String) {
 /// A readable table per initiative, then the policies, then the outcome.
 /// `color` adds ANSI colours (the CLI passes its `use_color()`).
 pub fn human(report: &Report, color: bool) -> String {
+    human_early(report, color, None)
+}
+
+/// [`human`], with the blocks of initiatives the evaluation rendered as it
+/// went, when given in the same colours (the same text, sooner).
+pub(crate) fn human_early(report: &Report, color: bool, early: Option<&EarlyHuman>) -> String {
     let n = report.initiatives.len();
     // A large report is rendered in two parts at once: each initiative's
     // block is a function of it alone, so the text is the same.
     let split = if n >= HUMAN_TWO_PARTS_FROM && super::two_threads() { human_split(report) } else { n };
-    human_at(report, color, split)
+    let early = early.filter(|e| e.color == color);
+    human_at(report, color, split, early)
+}
+
+/// The blocks of `initiatives`, rendered as [`human`] renders them.
+pub(crate) fn human_initiatives(initiatives: &[InitiativeReport], color: bool) -> String {
+    let mut out = String::new();
+    initiatives.iter().for_each(|init| human_initiative(&mut out, &Paint { on: color }, init));
+    out
 }
 
 /// [`human`] with its second part from the initiative `split` (the
 /// number of initiatives: one part).
-fn human_at(report: &Report, color: bool, split: usize) -> String {
+fn human_at(report: &Report, color: bool, split: usize, early: Option<&EarlyHuman>) -> String {
     let p = Paint { on: color };
     let mut out = String::new();
     let _ = writeln!(out, "{} at {}", p.with(BOLD, "compel eval"), report.now);
@@ -162,12 +176,12 @@ fn human_at(report: &Report, color: bool, split: usize) -> String {
         let rest = (split < n).then(|| {
             scope.spawn(|| {
                 let mut rest = String::new();
-                report.initiatives[split..].iter().for_each(|init| human_initiative(&mut rest, &p, init));
+                blocks(&mut rest, &p, report, split..n, early);
                 human_tail(&mut rest, &p, report);
                 rest
             })
         });
-        report.initiatives[..split].iter().for_each(|init| human_initiative(&mut out, &p, init));
+        blocks(&mut out, &p, report, 0..split, early);
         match rest.map(|r| r.join()) {
             Some(Ok(rest)) => out.push_str(&rest),
             Some(Err(panic)) => std::panic::resume_unwind(panic),
@@ -175,6 +189,27 @@ fn human_at(report: &Report, color: bool, split: usize) -> String {
         }
     });
     out
+}
+
+/// The blocks of the initiatives at `range`: as rendered `early` where a
+/// chunk holds some of them whole and none was asked about since, else
+/// rendered now.
+fn blocks(out: &mut String, p: &Paint, report: &Report, range: std::ops::Range<usize>, early: Option<&EarlyHuman>) {
+    let chunks = early.map_or(&[][..], |e| &e.chunks[..]);
+    let mut at = range.start;
+    while at < range.end {
+        let chunk = chunks.binary_search_by_key(&at, |(c, _)| c.start).ok().map(|i| &chunks[i]);
+        match chunk {
+            Some((c, text)) if c.end <= range.end && !report.initiatives[c.clone()].iter().any(|i| i.asked) => {
+                out.push_str(text);
+                at = c.end;
+            }
+            _ => {
+                human_initiative(out, p, &report.initiatives[at]);
+                at += 1;
+            }
+        }
+    }
 }
 
 /// From this many initiatives the terminal report is rendered in two parts.
@@ -576,16 +611,47 @@ mod tests {
         let r = report(7);
         assert!(!r.policies.is_empty() && r.kpis.iter().any(|k| k.name == "spare"), "a varied report");
         for color in [false, true] {
-            let one = human_at(&r, color, r.initiatives.len());
+            let one = human_at(&r, color, r.initiatives.len(), None);
             assert!(one.contains("other KPIs") && one.contains("policies") && one.contains("outcome:"), "{one}");
             for split in 0..r.initiatives.len() {
-                assert_eq!(human_at(&r, color, split), one, "split at {split}, color {color}");
+                assert_eq!(human_at(&r, color, split, None), one, "split at {split}, color {color}");
             }
         }
-        assert_eq!(human(&r, false), human_at(&r, false, r.initiatives.len()));
+        assert_eq!(human(&r, false), human_at(&r, false, r.initiatives.len(), None));
         let many = report(HUMAN_TWO_PARTS_FROM);
         let split = human_split(&many);
         assert!(0 < split && split < many.initiatives.len(), "{split}");
-        assert_eq!(human(&many, true), human_at(&many, true, many.initiatives.len()));
+        assert_eq!(human(&many, true), human_at(&many, true, many.initiatives.len(), None));
+    }
+
+    /// Blocks of initiatives rendered as they were evaluated give the text
+    /// rendered at the end: with chunks across the split of the two parts,
+    /// a chunk missing, an initiative asked about since, and chunks in
+    /// other colours (left unused).
+    #[test]
+    fn blocks_rendered_early_give_the_text_of_one() {
+        let mut r = report(7);
+        let n = r.initiatives.len();
+        let early = |r: &Report, color: bool, skip: usize| EarlyHuman {
+            color,
+            chunks: (0..n)
+                .step_by(2)
+                .filter(|s| *s != skip)
+                .map(|s| (s..(s + 2).min(n), human_initiatives(&r.initiatives[s..(s + 2).min(n)], color)))
+                .collect(),
+        };
+        for color in [false, true] {
+            let one = human_at(&r, color, n, None);
+            for split in 0..=n {
+                assert_eq!(human_at(&r, color, split, Some(&early(&r, color, 2))), one, "split at {split}");
+            }
+            assert_eq!(human_early(&r, color, Some(&early(&r, !color, n))), one, "other colours");
+        }
+        let made = early(&r, false, n);
+        r.initiatives[1].asked = true;
+        r.tally();
+        let one = human_at(&r, false, n, None);
+        assert!(one.contains("(asked with --ready)"), "{one}");
+        assert_eq!(human_at(&r, false, n, Some(&made)), one, "asked since");
     }
 }

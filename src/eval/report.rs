@@ -25,6 +25,7 @@
 
 use serde::ser::{Serialize, Serializer};
 
+mod early;
 mod json_early;
 mod json_layout;
 mod json_parts;
@@ -32,7 +33,8 @@ mod json_report;
 mod json_write;
 mod time;
 
-pub(crate) use json_early::{Chunk, EarlyJson};
+pub(crate) use early::{Early, EarlyChunk, EarlyFormat, EarlyHuman};
+pub(crate) use json_early::EarlyJson;
 #[cfg(test)]
 use json_layout::ReportFormatter;
 pub use time::Time;

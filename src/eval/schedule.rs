@@ -16,7 +16,7 @@ use crate::check::interp;
 use crate::check::{DeclId, GateId};
 use crate::diag::Diagnostic;
 use crate::eval::metrics::MetricStore;
-use crate::eval::report::{Chunk, EarlyJson, InitiativeReport, PolicyReport};
+use crate::eval::report::{Early, EarlyChunk, EarlyFormat, InitiativeReport, PolicyReport};
 
 use super::EvalOptions;
 
@@ -30,8 +30,8 @@ const CHUNK: usize = 32;
 struct Share {
     chunks: Vec<(usize, Vec<InitiativeReport>)>,
     policies: Option<Vec<PolicyReport>>,
-    /// Its chunks' JSON, when the report is written as JSON.
-    formatted: Vec<Chunk>,
+    /// Its chunks formatted, when asked for.
+    formatted: Vec<EarlyChunk>,
 }
 
 /// What the evaluation of the initiatives gives: their reports in order,
@@ -41,10 +41,10 @@ pub(super) struct Evaluated {
     pub(super) initiatives: Vec<InitiativeReport>,
     pub(super) policies: Vec<PolicyReport>,
     pub(super) found: Vec<Diagnostic>,
-    pub(super) early: Option<EarlyJson>,
+    pub(super) early: Option<Early>,
 }
 
-impl Evaluator<'_> {
+impl Evaluator<'_, '_> {
     /// The reports of `initiatives`, in order, and of the policies: on two
     /// threads when there are `workers` for it and enough initiatives
     /// (the other thread with its own reads and caches, after running
@@ -53,9 +53,9 @@ impl Evaluator<'_> {
     /// its steps from half of the budget; should either half run out,
     /// where it ran out would depend on timing: then everything is
     /// evaluated again on one thread with the whole budget, so the report
-    /// stays deterministic. On two threads, with `beside.early_json`, each
-    /// chunk of initiatives is formatted as JSON as soon as it is
-    /// evaluated (`Evaluated::early`).
+    /// stays deterministic. On two threads, with `beside.early`, each chunk
+    /// of initiatives is formatted as soon as it is evaluated
+    /// (`Evaluated::early`).
     pub(super) fn initiatives(
         &self,
         initiatives: &[DeclId],
@@ -72,7 +72,7 @@ impl Evaluator<'_> {
                 (b.other)()
             })
         };
-        let one = |ev: &Evaluator<'_>| -> (Vec<InitiativeReport>, Vec<PolicyReport>) {
+        let one = |ev: &Evaluator<'_, '_>| -> (Vec<InitiativeReport>, Vec<PolicyReport>) {
             (initiatives.iter().map(|id| ev.initiative(*id, top_gates)).collect(), ev.policies())
         };
         if workers < 2 || initiatives.len() < PARALLEL_FROM {
@@ -80,11 +80,11 @@ impl Evaluator<'_> {
             let (initiatives, policies) = one(self);
             return Evaluated { initiatives, policies, found, early: None };
         }
-        let early_json = beside.as_ref().is_some_and(|b| b.early_json);
+        let early = beside.as_ref().and_then(|b| b.early);
         let chunks: Vec<&[DeclId]> = initiatives.chunks(CHUNK).collect();
         let next = AtomicUsize::new(0);
         // Item 0 is the policies, item `i + 1` the chunk `i`.
-        let work = |ev: &Evaluator<'_>| -> Share {
+        let work = |ev: &Evaluator<'_, '_>| -> Share {
             let mut share = Share::default();
             loop {
                 match next.fetch_add(1, Ordering::Relaxed) {
@@ -92,9 +92,9 @@ impl Evaluator<'_> {
                     i if i <= chunks.len() => {
                         let reports: Vec<InitiativeReport> =
                             chunks[i - 1].iter().map(|id| ev.initiative(*id, top_gates)).collect();
-                        if early_json {
+                        if let Some(format) = early {
                             // While the reports are still in the cache.
-                            share.formatted.push(Chunk::format((i - 1) * CHUNK, &reports));
+                            share.formatted.push(format.format((i - 1) * CHUNK, &reports));
                         }
                         share.chunks.push((i - 1, reports));
                     }
@@ -150,7 +150,7 @@ impl Evaluator<'_> {
         // The KPI list at the end reads them all: keep the other thread's
         // too (the same reports either way).
         *self.their_kpis.borrow_mut() = kpis;
-        let mut evaluated = Share::merge(mine, theirs, initiatives.len());
+        let mut evaluated = Share::merge(mine, theirs, initiatives.len(), early);
         evaluated.found = found;
         evaluated
     }
@@ -158,8 +158,9 @@ impl Evaluator<'_> {
 
 impl Share {
     /// The two threads' shares put together: the initiatives' reports in
-    /// order (of `n` in all), the policies' and the chunks formatted.
-    fn merge(mine: Share, theirs: Share, n: usize) -> Evaluated {
+    /// order (of `n` in all), the policies' and the chunks formatted (as
+    /// `early`).
+    fn merge(mine: Share, theirs: Share, n: usize, early: Option<EarlyFormat>) -> Evaluated {
         let mut all = mine.chunks;
         all.extend(theirs.chunks);
         all.sort_unstable_by_key(|(i, _)| *i);
@@ -168,7 +169,7 @@ impl Share {
         all.into_iter().for_each(|(_, chunk)| initiatives.extend(chunk));
         let mut formatted = mine.formatted;
         formatted.extend(theirs.formatted);
-        let early = if formatted.is_empty() { None } else { EarlyJson::new(formatted) };
+        let early = early.and_then(|format| Early::new(formatted, format));
         Evaluated { initiatives, policies, found: Vec::new(), early }
     }
 }
@@ -183,6 +184,7 @@ mod tests {
     use crate::check::interp;
     use crate::check::value::NANOS_PER_SEC;
     use crate::diag::{Code, Diagnostic};
+    use crate::eval::report::{Early, EarlyFormat};
     use crate::text::{FileId, FileSpan, Span};
 
     /// What runs beside the evaluation runs once, on one thread and on
@@ -208,7 +210,7 @@ mod tests {
                     }),
                     here: Box::new(|| here.set(here.get() + 1)),
                     ends_process: false,
-                    early_json: true,
+                    early: Some(EarlyFormat::Json),
                 };
                 model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
                 let metrics = StoreMetrics::new(model, &store, &opts);
@@ -220,7 +222,7 @@ mod tests {
                 // again on one; the same bytes either way.
                 assert_eq!(early.is_some(), workers == 2 && extra.is_empty(), "{workers} workers");
                 let mut written = Vec::new();
-                report.write_json_early(&mut written, early.as_ref()).unwrap();
+                report.write_json_early(&mut written, early.as_ref().and_then(Early::json)).unwrap();
                 assert!(written == report.to_json().into_bytes(), "{workers} workers");
                 reports.push(report.to_json());
             }

@@ -53,13 +53,15 @@ impl Chunk {
     /// their reads.
     pub(crate) fn format(at: usize, initiatives: &[InitiativeReport]) -> Chunk {
         let reads = Reads::of_initiatives(initiatives);
-        let mut w = JsonWriter::piece(Vec::new(), 2, at == 0).with_holes();
+        // About what an initiative and a read take (growing the buffers
+        // would copy them again).
+        let mut w = JsonWriter::piece(Vec::with_capacity(4096 * initiatives.len()), 2, at == 0).with_holes();
         for i in initiatives {
             w.item();
             initiative(&mut w, &reads, i);
         }
         let (bytes, holes) = w.into_parts();
-        let mut w = JsonWriter::piece(Vec::new(), 2, false);
+        let mut w = JsonWriter::piece(Vec::with_capacity(512 * reads.list.len()), 2, false);
         let mut read_ends = Vec::with_capacity(reads.list.len());
         for e in &reads.list {
             w.item();
@@ -96,10 +98,11 @@ pub(super) struct Numbers<'a> {
 }
 
 impl EarlyJson {
-    /// The chunks, in any order; `None` if two overlap.
+    /// The chunks, in any order; `None` if there are none or two overlap.
     pub(crate) fn new(mut chunks: Vec<Chunk>) -> Option<EarlyJson> {
         chunks.sort_unstable_by_key(|c| c.at.start);
-        chunks.windows(2).all(|w| w[0].at.end <= w[1].at.start).then_some(EarlyJson { chunks })
+        let apart = chunks.windows(2).all(|w| w[0].at.end <= w[1].at.start);
+        (apart && !chunks.is_empty()).then_some(EarlyJson { chunks })
     }
 
     /// Whether the chunks can be of `report`: none goes past its
