@@ -146,7 +146,35 @@ impl LineIndex {
     /// 1-based line and character column of byte `offset` in `text`.
     pub fn line_col(&self, text: &str, offset: usize) -> LineCol {
         let offset = clamp_to_char_boundary(text, offset);
-        let line = self.line_of(offset);
+        self.line_col_in(text, offset, self.line_of(offset))
+    }
+
+    /// [`LineIndex::line_col`], looking first at the few lines from the
+    /// 0-based line `near` on (where a reader going through the file in
+    /// order finds most offsets), and then everywhere; with the 0-based
+    /// line found, to look near next.
+    pub fn line_col_near(&self, text: &str, offset: usize, near: usize) -> (LineCol, usize) {
+        /// How many lines past `near` are looked at one by one.
+        const AHEAD: usize = 16;
+        let offset = clamp_to_char_boundary(text, offset);
+        let starts = &self.line_starts;
+        let mut line = near;
+        if starts.get(near).is_some_and(|s| *s as usize <= offset) {
+            while line < near + AHEAD && starts.get(line + 1).is_some_and(|s| *s as usize <= offset) {
+                line += 1;
+            }
+        }
+        if starts.get(line).is_none_or(|s| *s as usize > offset)
+            || starts.get(line + 1).is_some_and(|s| *s as usize <= offset)
+        {
+            line = self.line_of(offset);
+        }
+        (self.line_col_in(text, offset, line), line)
+    }
+
+    /// The line and column of `offset` (a char boundary), on the 0-based
+    /// `line`.
+    fn line_col_in(&self, text: &str, offset: usize, line: usize) -> LineCol {
         let start = self.line_starts[line] as usize;
         let column = text[start..offset].chars().count() as u32 + 1;
         LineCol { line: line as u32 + 1, column }
@@ -259,6 +287,24 @@ pub(crate) fn plain_prefix(bytes: &[u8], ascii_only: bool) -> usize {
 #[cfg(test)]
 mod tests {
     use super::LineIndex;
+
+    /// Looking near a line first finds the line and column of
+    /// [`LineIndex::line_col`], whatever the line looked near: before the
+    /// offset's, on it, just after, far before, past the end.
+    #[test]
+    fn looking_near_a_line_finds_what_looking_everywhere_finds() {
+        let text = "ab\n\nwé x\n\n\nlast line\nq\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\nend";
+        let index = LineIndex::new(text);
+        let lines = index.line_count();
+        for offset in 0..=text.len() + 2 {
+            let everywhere = index.line_col(text, offset);
+            for near in 0..lines + 2 {
+                let (found, line) = index.line_col_near(text, offset, near);
+                assert_eq!(found, everywhere, "offset {offset} near {near}");
+                assert_eq!(line as u32 + 1, found.line);
+            }
+        }
+    }
 
     /// The plain prefix is every whole word of eight bytes before the
     /// first byte that must be escaped, wherever that byte is, for JSON

@@ -32,7 +32,7 @@ use crate::check::value::{Value, NANOS_PER_SEC};
 use crate::check::{DeclId, GateId, Kind, Model};
 use crate::stdlib;
 use crate::syntax::ast::{self, Expr};
-use crate::text::{FileId, Files};
+use crate::text::{FileId, Files, LineCol};
 
 /// The `max_age` of a KPI that sets none: one day, in seconds.
 pub const DEFAULT_MAX_AGE: Rational = Rational::int(86_400);
@@ -206,6 +206,9 @@ struct Evaluator<'a, 's> {
     /// Each file's place among the files sorted by path (files with one
     /// path share it): declarations are listed by path, then position.
     path_rank: Vec<u32>,
+    /// The file and the 0-based line of the last position found
+    /// ([`Evaluator::line_col`]).
+    last_line: Cell<(FileId, usize)>,
 }
 
 impl<'a, 's> Evaluator<'a, 's> {
@@ -220,7 +223,19 @@ impl<'a, 's> Evaluator<'a, 's> {
             texts: RefCell::new(FastMap::default()),
             criterion_heads: RefCell::new(FastMap::default()),
             path_rank: path_ranks(files),
+            last_line: Cell::new((FileId(0), 0)),
         }
+    }
+
+    /// The line and column of `offset` in `file`, looked for first near
+    /// the last found: the evaluation goes through each file in order.
+    fn line_col(&self, file: FileId, offset: u32) -> LineCol {
+        let (last, near) = self.last_line.get();
+        let near = if last == file { near } else { 0 };
+        let src = self.files.get(file);
+        let (at, line) = src.lines.line_col_near(&src.text, offset as usize, near);
+        self.last_line.set((file, line));
+        at
     }
 
     /// [`source_text`] of `e` in `file`, computed once (and shared: an
@@ -248,7 +263,7 @@ impl<'a, 's> Evaluator<'a, 's> {
             }
         }
         let src = self.files.get(file);
-        let at = src.line_col(c.span.start as usize);
+        let at = self.line_col(file, c.span.start);
         let enforcement = c.enforcement.as_str();
         let expr = source_text(&src.text, &c.expr);
         let mut text = String::with_capacity(enforcement.len() + 1 + expr.len());
@@ -383,6 +398,8 @@ impl<'a, 's> Evaluator<'a, 's> {
     fn initiative(&self, id: DeclId, top_gates: &[GateId]) -> InitiativeReport {
         let d = self.model.decl(id);
         let file = self.files.get(d.file);
+        // First: its criteria come after it in the file.
+        let line = self.line_col(d.file, d.name_span.start).line;
         let stage = d.reference("stage");
         let mut kpi_ids: Vec<DeclId> = Vec::new();
         for attr in ["kpis", "contributes_to"] {
@@ -442,7 +459,7 @@ impl<'a, 's> Evaluator<'a, 's> {
             asked: false,
             blocked_by,
             file: file.path.clone(),
-            line: file.line_col(d.name_span.start as usize).line,
+            line,
             kpis,
             gates,
             evidence: super::evidence::of_initiative(self.model, id, self.now.div_euclid(86_400 * NANOS_PER_SEC)),
