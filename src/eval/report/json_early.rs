@@ -52,15 +52,21 @@ impl Chunk {
     /// Formats `initiatives`, the report's from position `at` on, and
     /// their reads.
     pub(crate) fn format(at: usize, initiatives: &[InitiativeReport]) -> Chunk {
+        thread_local! {
+            /// The bytes an initiative took in this thread's last chunk.
+            static PER_INITIATIVE: std::cell::Cell<usize> = const { std::cell::Cell::new(4096) };
+        }
         let reads = Reads::of_initiatives(initiatives);
-        // About what an initiative and a read take (growing the buffers
-        // would copy them again).
-        let mut w = JsonWriter::piece(Vec::with_capacity(4096 * initiatives.len()), 2, at == 0).with_holes();
+        // About what the initiatives and their reads take, and an eighth
+        // more (growing the buffers would copy them again).
+        let per = PER_INITIATIVE.get();
+        let mut w = JsonWriter::piece(Vec::with_capacity(per * 9 / 8 * initiatives.len()), 2, at == 0).with_holes();
         for i in initiatives {
             w.item();
             initiative(&mut w, &reads, i);
         }
         let (bytes, holes) = w.into_parts();
+        PER_INITIATIVE.set(bytes.len() / initiatives.len().max(1));
         let mut w = JsonWriter::piece(Vec::with_capacity(512 * reads.list.len()), 2, false);
         let mut read_ends = Vec::with_capacity(reads.list.len());
         for e in &reads.list {
