@@ -4,11 +4,14 @@
 //! guards against keys chosen to collide, which these keys cannot be, at
 //! several times the cost. The multiply-rotate scheme is rustc's `FxHasher`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// A `HashMap` with [`FxHasher`].
 pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// A `HashSet` with [`FxHasher`].
+pub(crate) type FastSet<K> = HashSet<K, BuildHasherDefault<FxHasher>>;
 
 /// rustc's multiplicative word hash.
 #[derive(Clone, Copy, Default)]

@@ -6,6 +6,7 @@
 
 use std::fmt::Write as _;
 
+use super::fast_hash::FastSet;
 use super::report::{CriterionReport, EarlyHuman, GateReport, InitiativeReport, KpiReport, KpiStatus, Outcome, Report};
 use crate::check::MeasureUnit;
 use crate::junit::{attr, xml, JunitRun};
@@ -283,8 +284,10 @@ fn human_tail(out: &mut String, p: &Paint, report: &Report) {
             }
         }
     }
-    let shown: std::collections::HashSet<&str> =
-        report.initiatives.iter().flat_map(|i| i.kpis.iter().map(|k| k.name.as_str())).collect();
+    // The names are the policy's own, as the evaluator's caches' keys.
+    let mut shown: FastSet<&str> =
+        FastSet::with_capacity_and_hasher(report.initiatives.iter().map(|i| i.kpis.len()).sum(), Default::default());
+    shown.extend(report.initiatives.iter().flat_map(|i| i.kpis.iter().map(|k| k.name.as_str())));
     let reported: Vec<&KpiReport> = report.kpis.iter().filter(|k| !shown.contains(k.name.as_str())).collect();
     if !reported.is_empty() {
         let _ = writeln!(out, "\n{}", p.with(BOLD, "other KPIs"));
