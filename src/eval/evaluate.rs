@@ -23,8 +23,8 @@ use crate::eval::fast_hash::FastMap;
 
 use super::metrics::{format_rfc3339, MetricStore};
 use super::report::{
-    CriterionReport, Early, EarlyFormat, Enforcement, GateReport, InitiativeReport, KpiReport, KpiStatus, Num, Outcome,
-    PolicyReport, Report, Summary,
+    CriterionReport, Early, EarlyFormat, Enforcement, GateReport, InitiativeReport, KpiEntry, KpiReport, KpiStatus,
+    Num, Outcome, PolicyReport, Report, Summary,
 };
 use crate::check::interp::{self, Env, KpiState, Metrics, Undecided};
 use crate::check::rational::Rational;
@@ -197,6 +197,13 @@ struct Evaluator<'a, 's> {
     /// The KPI reports the other thread made ([`Evaluator::take_kpi`]
     /// looks here after its own).
     their_kpis: RefCell<FastMap<DeclId, KpiReport>>,
+    /// The report is to be written as JSON: each KPI's entry of the KPI
+    /// list is formatted as its report is made (on two threads; see
+    /// [`crate::eval::report::EarlyJson`]), kept here until listed.
+    kpi_entries: Cell<bool>,
+    kpi_json: RefCell<FastMap<DeclId, KpiEntry>>,
+    /// The entries the other thread formatted.
+    their_kpi_json: RefCell<FastMap<DeclId, KpiEntry>>,
     /// The source text of expressions by file and span ([`source_text`]):
     /// a top-level gate's criteria are quoted for every initiative.
     texts: RefCell<FastMap<(FileId, u32, u32), Rc<str>>>,
@@ -220,6 +227,9 @@ impl<'a, 's> Evaluator<'a, 's> {
             now: metrics.now,
             kpi_cache: RefCell::new(FastMap::default()),
             their_kpis: RefCell::new(FastMap::default()),
+            kpi_entries: Cell::new(false),
+            kpi_json: RefCell::new(FastMap::default()),
+            their_kpi_json: RefCell::new(FastMap::default()),
             texts: RefCell::new(FastMap::default()),
             criterion_heads: RefCell::new(FastMap::default()),
             path_rank: path_ranks(files),
@@ -319,7 +329,14 @@ impl<'a, 's> Evaluator<'a, 's> {
                 })
                 .collect(),
         );
-        // Each KPI is listed once: its report leaves the cache.
+        // Each KPI is listed once: its report leaves the cache, and so
+        // does its entry formatted early, for a report written as JSON.
+        let early = match evaluated.early {
+            Some(Early::Json(json)) => {
+                Some(Early::Json(json.with_kpis(kpis.iter().map(|k| self.take_kpi_entry(*k)).collect())))
+            }
+            other => other,
+        };
         let kpis = kpis.into_iter().map(|k| self.take_kpi(k)).collect();
 
         // No gate is asked yet: the outcome is the policies' ([`Report::ask`]).
@@ -332,7 +349,7 @@ impl<'a, 's> Evaluator<'a, 's> {
             kpis,
         };
         report.tally();
-        (report, evaluated.found, evaluated.early)
+        (report, evaluated.found, early)
     }
 
     /// The KPI's report, made once and copied from the cache after.
@@ -341,8 +358,19 @@ impl<'a, 's> Evaluator<'a, 's> {
             return r.clone();
         }
         let r = self.kpi_report(id);
+        if self.kpi_entries.get() && !self.model.is_member(id) {
+            // While the report is in the cache.
+            self.kpi_json.borrow_mut().insert(id, KpiEntry::format(&r));
+        }
         self.kpi_cache.borrow_mut().insert(id, r.clone());
         r
+    }
+
+    /// The KPI's entry of the KPI list as formatted when its report was
+    /// made, if it was, taken (its only use).
+    fn take_kpi_entry(&self, id: DeclId) -> Option<KpiEntry> {
+        let mine = self.kpi_json.borrow_mut().remove(&id);
+        mine.or_else(|| self.their_kpi_json.borrow_mut().remove(&id))
     }
 
     /// The KPI's report, taken out of the cache (its last use).

@@ -34,7 +34,7 @@ mod json_write;
 mod time;
 
 pub(crate) use early::{Early, EarlyChunk, EarlyFormat, EarlyHuman};
-pub(crate) use json_early::EarlyJson;
+pub(crate) use json_early::{EarlyJson, KpiEntry};
 #[cfg(test)]
 use json_layout::ReportFormatter;
 pub use time::Time;

@@ -15,8 +15,9 @@ use super::{Beside, Evaluator, StoreMetrics, PARALLEL_FROM};
 use crate::check::interp;
 use crate::check::{DeclId, GateId};
 use crate::diag::Diagnostic;
+use crate::eval::fast_hash::FastMap;
 use crate::eval::metrics::MetricStore;
-use crate::eval::report::{Early, EarlyChunk, EarlyFormat, InitiativeReport, PolicyReport};
+use crate::eval::report::{Early, EarlyChunk, EarlyFormat, InitiativeReport, KpiEntry, KpiReport, PolicyReport};
 
 use super::EvalOptions;
 
@@ -65,18 +66,11 @@ impl Evaluator<'_, '_> {
         workers: usize,
         beside: Option<Beside<'_>>,
     ) -> Evaluated {
-        // On one thread both run first, `here` (freeing memory) first.
-        let run_beside = |beside: Option<Beside<'_>>| {
-            beside.map(|b| {
-                (b.here)();
-                (b.other)()
-            })
-        };
         let one = |ev: &Evaluator<'_, '_>| -> (Vec<InitiativeReport>, Vec<PolicyReport>) {
             (initiatives.iter().map(|id| ev.initiative(*id, top_gates)).collect(), ev.policies())
         };
         if workers < 2 || initiatives.len() < PARALLEL_FROM {
-            let found = run_beside(beside).unwrap_or_default();
+            let found = beside.map(run_first).unwrap_or_default();
             let (initiatives, policies) = one(self);
             return Evaluated { initiatives, policies, found, early: None };
         }
@@ -116,9 +110,10 @@ impl Evaluator<'_, '_> {
                 let mut metrics = StoreMetrics::with_index(model, store, index, opts);
                 metrics.budget = their_budget;
                 let ev = Evaluator::new(model, files, &metrics);
+                ev.kpi_entries.set(early == Some(EarlyFormat::Json));
                 let share = work(&ev);
                 let (spent, left) = (metrics.budget.exhausted(), metrics.budget.left());
-                let kpis = std::mem::take(&mut *ev.kpi_cache.borrow_mut());
+                let kpis = ev.take_kpi_caches();
                 if ends_process {
                     // The process ends soon: its caches are not freed.
                     std::mem::forget(ev);
@@ -129,7 +124,9 @@ impl Evaluator<'_, '_> {
             if let Some(here) = here {
                 here();
             }
+            self.kpi_entries.set(early == Some(EarlyFormat::Json));
             let mine = work(self);
+            self.kpi_entries.set(false);
             match other.join() {
                 Ok(theirs) => (mine, theirs),
                 Err(panic) => std::panic::resume_unwind(panic),
@@ -137,7 +134,7 @@ impl Evaluator<'_, '_> {
         });
         if self.metrics.budget.exhausted() || theirs.3 {
             self.metrics.budget.reset(interp::step_limit(self.model, interp::MAX_EVAL_STEPS_EVAL));
-            self.kpi_cache.borrow_mut().clear();
+            drop(self.take_kpi_caches());
             self.metrics.clear_caches();
             let (initiatives, policies) = one(self);
             return Evaluated { initiatives, policies, found: theirs.2, early: None };
@@ -149,10 +146,25 @@ impl Evaluator<'_, '_> {
         self.metrics.budget.give_back(their_left);
         // The KPI list at the end reads them all: keep the other thread's
         // too (the same reports either way).
-        *self.their_kpis.borrow_mut() = kpis;
+        (*self.their_kpis.borrow_mut(), *self.their_kpi_json.borrow_mut()) = kpis;
         let mut evaluated = Share::merge(mine, theirs, initiatives.len(), early);
         evaluated.found = found;
         evaluated
+    }
+}
+
+/// What runs beside the evaluation, on one thread: both first, `here`
+/// (freeing memory) first.
+fn run_first(beside: Beside<'_>) -> Vec<Diagnostic> {
+    (beside.here)();
+    (beside.other)()
+}
+
+impl Evaluator<'_, '_> {
+    /// The KPI reports this thread made, and the KPI list's entries it
+    /// formatted, taken.
+    fn take_kpi_caches(&self) -> (FastMap<DeclId, KpiReport>, FastMap<DeclId, KpiEntry>) {
+        (std::mem::take(&mut *self.kpi_cache.borrow_mut()), std::mem::take(&mut *self.kpi_json.borrow_mut()))
     }
 }
 

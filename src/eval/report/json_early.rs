@@ -18,14 +18,41 @@
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::json_report::{evidence, initiative, Reads};
+use super::json_report::{evidence, initiative, kpi, Reads};
 use super::json_write::JsonWriter;
-use super::{Evidence, InitiativeReport, Report};
+use super::{Evidence, InitiativeReport, KpiReport, Report};
 
 /// Chunks of a report's initiatives formatted as they were evaluated.
 pub(crate) struct EarlyJson {
     /// In the initiatives' order, none overlapping.
     chunks: Vec<Chunk>,
+    /// The entries of the report's KPI list, each formatted when its
+    /// report was made, if it was (none at all, or one for each entry).
+    kpis: Vec<Option<KpiEntry>>,
+}
+
+/// An entry of the report's KPI list, formatted without the indices of
+/// its reads.
+pub(crate) struct KpiEntry {
+    /// The entry as a value of the list after its first.
+    bytes: Vec<u8>,
+    /// Where each index of a read goes in `bytes`, and which of `reads`.
+    holes: Vec<(usize, u32)>,
+    /// The KPI's reads (its members' after its own), each once.
+    reads: Vec<Arc<Evidence>>,
+}
+
+impl KpiEntry {
+    /// `k` as an entry of the report's KPI list.
+    pub(crate) fn format(k: &KpiReport) -> KpiEntry {
+        let mut reads = Reads::with_capacity(2);
+        reads.add_kpi(k);
+        let mut w = JsonWriter::piece(Vec::with_capacity(1024), 2, false).with_holes();
+        w.item();
+        kpi(&mut w, &reads, k);
+        let (bytes, holes) = w.into_parts();
+        KpiEntry { bytes, holes, reads: reads.list.iter().map(|e| Arc::clone(e)).collect() }
+    }
 }
 
 /// A run of initiatives formatted as a piece of the report's list of
@@ -108,13 +135,22 @@ impl EarlyJson {
     pub(crate) fn new(mut chunks: Vec<Chunk>) -> Option<EarlyJson> {
         chunks.sort_unstable_by_key(|c| c.at.start);
         let apart = chunks.windows(2).all(|w| w[0].at.end <= w[1].at.start);
-        (apart && !chunks.is_empty()).then_some(EarlyJson { chunks })
+        (apart && !chunks.is_empty()).then_some(EarlyJson { chunks, kpis: Vec::new() })
+    }
+
+    /// With the entries of the KPI list formatted as the KPIs' reports
+    /// were made (`None` for those that were not), one for each.
+    pub(crate) fn with_kpis(mut self, kpis: Vec<Option<KpiEntry>>) -> Self {
+        self.kpis = kpis;
+        self
     }
 
     /// Whether the chunks can be of `report`: none goes past its
-    /// initiatives.
+    /// initiatives, and the KPI entries, if any, are one for each of its
+    /// KPIs.
     pub(super) fn fits(&self, report: &Report) -> bool {
         self.chunks.last().is_none_or(|c| c.at.end <= report.initiatives.len())
+            && (self.kpis.is_empty() || self.kpis.len() == report.kpis.len())
     }
 
     /// The reads of `report` numbered as [`Reads::of`] numbers them (the
@@ -162,6 +198,16 @@ impl Numbers<'_> {
             return false;
         }
         w.filled(&chunks[c].bytes, &chunks[c].holes, &self.of_chunk[c]);
+        true
+    }
+
+    /// Writes entry `i` of the report's KPI list as formatted when its
+    /// report was made, with `all` the report's reads; `false` if it was
+    /// not.
+    pub(super) fn write_kpi<W: std::io::Write>(&self, w: &mut JsonWriter<W>, all: &Reads<'_>, i: usize) -> bool {
+        let Some(Some(entry)) = self.early.kpis.get(i) else { return false };
+        let numbers: Vec<u32> = entry.reads.iter().map(|e| all.index(e)).collect();
+        w.filled_item(&entry.bytes, &entry.holes, &numbers);
         true
     }
 

@@ -171,10 +171,14 @@ impl<'a> Work<'a> {
                 w.item();
                 policy(&mut w, all, p);
             }),
-            Piece::Kpis(range) => report.kpis[range.clone()].iter().for_each(|k| {
-                w.item();
-                kpi(&mut w, all, k);
-            }),
+            Piece::Kpis(range) => {
+                for i in range.clone() {
+                    if !self.early.as_ref().is_some_and(|e| e.write_kpi(&mut w, all, i)) {
+                        w.item();
+                        kpi(&mut w, all, &report.kpis[i]);
+                    }
+                }
+            }
             Piece::Reads(range) => {
                 for (i, e) in range.clone().zip(&all.list[range.clone()]) {
                     match self.early.as_ref().and_then(|early| early.read(i)) {

@@ -135,7 +135,7 @@ impl<'a> Reads<'a> {
         self
     }
 
-    fn add_kpi(&mut self, k: &'a KpiReport) {
+    pub(super) fn add_kpi(&mut self, k: &'a KpiReport) {
         self.add_all(&k.evidence);
         k.members.iter().for_each(|m| self.add_kpi(m));
     }
@@ -168,7 +168,7 @@ impl<'a> Reads<'a> {
     }
 
     /// The index of one of the report's reads.
-    fn index(&self, e: &Arc<Evidence>) -> u32 {
+    pub(super) fn index(&self, e: &Arc<Evidence>) -> u32 {
         self.at[&(Arc::as_ptr(e) as usize)]
     }
 }

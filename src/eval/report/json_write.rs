@@ -131,7 +131,17 @@ impl<W: Write> JsonWriter<W> {
     /// `numbers` has it: `numbers[i]` for the index noted as `i`. The
     /// innermost list then has a value.
     pub(super) fn filled(&mut self, bytes: &[u8], holes: &[(usize, u32)], numbers: &[u32]) {
-        let mut from = 0;
+        self.filled_from(bytes, 0, holes, numbers);
+    }
+
+    /// [`JsonWriter::filled`] for a value of the innermost list formatted
+    /// as a value after the first ([`JsonWriter::formatted_item`]).
+    pub(super) fn filled_item(&mut self, bytes: &[u8], holes: &[(usize, u32)], numbers: &[u32]) {
+        let skip = usize::from(self.first);
+        self.filled_from(bytes, skip, holes, numbers);
+    }
+
+    fn filled_from(&mut self, bytes: &[u8], mut from: usize, holes: &[(usize, u32)], numbers: &[u32]) {
         for (at, i) in holes {
             self.buf.extend_from_slice(&bytes[from..*at]);
             self.uint(u64::from(numbers[*i as usize]));

@@ -391,10 +391,11 @@ fn pieces_written_in_turn_make_the_bytes_of_one() {
 /// bytes of one writer formatting the report at the end: with reads
 /// shared across chunks (by one allocation, or equal and made apart),
 /// with chunks missing (their initiatives numbered from the report),
-/// and with an initiative asked about after its chunk was formatted.
+/// with entries of the KPI list formatted (or not) as their reports were
+/// made, and with an initiative asked about after its chunk was formatted.
 #[test]
 fn initiatives_formatted_early_make_the_bytes_of_one() {
-    use super::json_early::{Chunk, EarlyJson};
+    use super::json_early::{Chunk, EarlyJson, KpiEntry};
     let mut report = report_with_repeated_reads();
     let shared = std::sync::Arc::clone(&report.initiatives[0].kpis[0].evidence[0]);
     let base = report.initiatives[0].clone();
@@ -431,6 +432,17 @@ fn initiatives_formatted_early_make_the_bytes_of_one() {
     assert!(written(&report, None) == one);
     assert!(written(&report, Some(&chunks(&[]))) == one, "every chunk");
     assert!(written(&report, Some(&chunks(&[0, 3]))) == one, "chunks missing");
+    // Entries of the KPI list formatted as their reports were made: the
+    // first, a family with its members, others; some not.
+    let entries = |every: usize| -> Vec<Option<KpiEntry>> {
+        report.kpis.iter().enumerate().map(|(i, k)| (i % every != 1).then(|| KpiEntry::format(k))).collect()
+    };
+    assert!(report.kpis[1].members.len() == 1, "a family in the list");
+    assert!(written(&report, Some(&chunks(&[]).with_kpis(entries(3)))) == one, "KPI entries");
+    assert!(written(&report, Some(&chunks(&[5]).with_kpis(entries(usize::MAX)))) == one, "every KPI entry");
+    let mut fewer = entries(3);
+    fewer.pop();
+    assert!(written(&report, Some(&chunks(&[]).with_kpis(fewer))) == one, "entries not of this list");
     let early = chunks(&[]);
     report.initiatives[40].asked = true;
     report.tally();
