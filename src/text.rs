@@ -158,17 +158,13 @@ impl LineIndex {
         const AHEAD: usize = 16;
         let offset = clamp_to_char_boundary(text, offset);
         let starts = &self.line_starts;
-        let mut line = near;
-        if starts.get(near).is_some_and(|s| *s as usize <= offset) {
-            while line < near + AHEAD && starts.get(line + 1).is_some_and(|s| *s as usize <= offset) {
-                line += 1;
-            }
-        }
-        if starts.get(line).is_none_or(|s| *s as usize > offset)
-            || starts.get(line + 1).is_some_and(|s| *s as usize <= offset)
-        {
-            line = self.line_of(offset);
-        }
+        // A line holds `offset` when it starts at or before it and the
+        // next starts after it.
+        let holds = |line: usize| {
+            starts.get(line).is_some_and(|s| *s as usize <= offset)
+                && starts.get(line + 1).is_none_or(|s| *s as usize > offset)
+        };
+        let line = (near..near + AHEAD).find(|l| holds(*l)).unwrap_or_else(|| self.line_of(offset));
         (self.line_col_in(text, offset, line), line)
     }
 

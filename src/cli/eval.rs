@@ -215,7 +215,7 @@ fn junit_run(args: &Inputs, started: &super::RunClock, now: &str) -> crate::juni
 }
 
 /// Evaluates, or says why the inputs are unusable; with `early`, the
-/// report's initiatives are formatted so as they are evaluated.
+/// report's initiatives are formatted that way as they are evaluated.
 fn run_inner(args: &Inputs, early: Option<EarlyFormat>) -> Result<(Report, Option<Early>), Unusable> {
     let evaluated = evaluate_inputs_with(args, early)?;
     // The process ends soon: skip freeing the model and the metrics.
@@ -250,7 +250,7 @@ pub fn evaluate_inputs(args: &Inputs) -> Result<Evaluated, Unusable> {
 }
 
 /// [`evaluate_inputs`]; with `early`, the way the report is to be written,
-/// its initiatives are formatted so as they are evaluated
+/// its initiatives are formatted that way as they are evaluated
 /// ([`Evaluated::early`]).
 fn evaluate_inputs_with(args: &Inputs, early: Option<EarlyFormat>) -> Result<Evaluated, Unusable> {
     let now = match &args.now {

@@ -73,7 +73,7 @@ pub(crate) struct Beside<'b> {
     /// written, as `compel eval`'s does.
     pub ends_process: bool,
     /// How the report is to be written, if each chunk of initiatives is
-    /// to be formatted so as soon as it is evaluated, while it is in the
+    /// to be formatted that way as soon as it is evaluated, while in the
     /// cache (on two threads; [`crate::eval::report::Early`]).
     pub early: Option<EarlyFormat>,
 }
@@ -82,8 +82,8 @@ pub(crate) struct Beside<'b> {
 /// [`SeriesIndex::with_exact_values`] while the policy was analysed), and
 /// running `beside` (when given) before the evaluation: `beside.other` on
 /// the other thread, whose findings are returned with the report, and
-/// `beside.here` on this one ([`Beside`]); with the initiatives' JSON as
-/// it was formatted during the evaluation, when `beside.early` asked for
+/// `beside.here` on this one ([`Beside`]); with the initiatives as they
+/// were formatted during the evaluation, when `beside.early` asked for
 /// it.
 pub(crate) fn evaluate_beside<'s>(
     model: &Model,

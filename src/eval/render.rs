@@ -7,7 +7,9 @@
 use std::fmt::Write as _;
 
 use super::fast_hash::FastSet;
-use super::report::{CriterionReport, EarlyHuman, GateReport, InitiativeReport, KpiReport, KpiStatus, Outcome, Report};
+use super::report::{
+    CriterionReport, EarlyHuman, GateReport, InitiativeReport, KpiReport, KpiStatus, Outcome, Report, Run,
+};
 use crate::check::MeasureUnit;
 use crate::junit::{attr, xml, JunitRun};
 use crate::markdown as md;
@@ -159,16 +161,11 @@ pub(crate) fn human_early(report: &Report, color: bool, early: Option<&EarlyHuma
     human_at(report, color, split, early)
 }
 
-/// The blocks of `initiatives`, rendered as [`human`] renders them.
-pub(crate) fn human_initiatives(initiatives: &[InitiativeReport], color: bool) -> String {
-    thread_local! {
-        /// The bytes an initiative took in this thread's last blocks.
-        static PER_INITIATIVE: std::cell::Cell<usize> = const { std::cell::Cell::new(1024) };
-    }
-    // An eighth more than the last took: growing the text copies it.
-    let mut out = String::with_capacity(PER_INITIATIVE.get() * 9 / 8 * initiatives.len());
+/// The blocks of `initiatives`, rendered as [`human`] renders them, with
+/// `room` bytes for them.
+pub(crate) fn human_initiatives(initiatives: &[InitiativeReport], color: bool, room: usize) -> String {
+    let mut out = String::with_capacity(room);
     initiatives.iter().for_each(|init| human_initiative(&mut out, &Paint { on: color }, init));
-    PER_INITIATIVE.set(out.len() / initiatives.len().max(1));
     out
 }
 
@@ -199,22 +196,16 @@ fn human_at(report: &Report, color: bool, split: usize, early: Option<&EarlyHuma
 }
 
 /// The blocks of the initiatives at `range`: as rendered `early` where a
-/// chunk holds some of them whole and none was asked about since, else
-/// rendered now.
+/// chunk holds them (none asked about since), the others rendered now.
 fn blocks(out: &mut String, p: &Paint, report: &Report, range: std::ops::Range<usize>, early: Option<&EarlyHuman>) {
-    let chunks = early.map_or(&[][..], |e| &e.chunks[..]);
-    let mut at = range.start;
-    while at < range.end {
-        let chunk = chunks.binary_search_by_key(&at, |(c, _)| c.start).ok().map(|i| &chunks[i]);
-        match chunk {
-            Some((c, text)) if c.end <= range.end && !report.initiatives[c.clone()].iter().any(|i| i.asked) => {
-                out.push_str(text);
-                at = c.end;
-            }
-            _ => {
-                human_initiative(out, p, &report.initiatives[at]);
-                at += 1;
-            }
+    let Some(early) = early else {
+        report.initiatives[range].iter().for_each(|init| human_initiative(out, p, init));
+        return;
+    };
+    for run in early.chunks.cover(report, range) {
+        match run {
+            Run::Chunk(_, text) => out.push_str(text),
+            Run::One(i) => human_initiative(out, p, &report.initiatives[i]),
         }
     }
 }
@@ -639,15 +630,15 @@ mod tests {
     /// other colours (left unused).
     #[test]
     fn blocks_rendered_early_give_the_text_of_one() {
+        use crate::eval::report::Chunks;
         let mut r = report(7);
         let n = r.initiatives.len();
-        let early = |r: &Report, color: bool, skip: usize| EarlyHuman {
-            color,
-            chunks: (0..n)
+        let early = |r: &Report, color: bool, skip: usize| {
+            let chunks = (0..n)
                 .step_by(2)
                 .filter(|s| *s != skip)
-                .map(|s| (s..(s + 2).min(n), human_initiatives(&r.initiatives[s..(s + 2).min(n)], color)))
-                .collect(),
+                .map(|s| (s..(s + 2).min(n), human_initiatives(&r.initiatives[s..(s + 2).min(n)], color, 0)));
+            EarlyHuman { color, chunks: Chunks::new(chunks.collect()).unwrap() }
         };
         for color in [false, true] {
             let one = human_at(&r, color, n, None);

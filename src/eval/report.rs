@@ -33,7 +33,9 @@ mod json_report;
 mod json_write;
 mod time;
 
-pub(crate) use early::{Early, EarlyChunk, EarlyFormat, EarlyHuman};
+#[cfg(test)]
+pub(crate) use early::Chunks;
+pub(crate) use early::{Early, EarlyChunk, EarlyFormat, EarlyHuman, Run};
 pub(crate) use json_early::{EarlyJson, KpiEntry};
 #[cfg(test)]
 use json_layout::ReportFormatter;

@@ -32,12 +32,12 @@ struct Share {
     chunks: Vec<(usize, Vec<InitiativeReport>)>,
     policies: Option<Vec<PolicyReport>>,
     /// Its chunks formatted, when asked for.
-    formatted: Vec<EarlyChunk>,
+    formatted: Vec<(std::ops::Range<usize>, EarlyChunk)>,
 }
 
 /// What the evaluation of the initiatives gives: their reports in order,
 /// the policies', what ran beside found, and, when asked for, the
-/// initiatives' JSON formatted as they were evaluated.
+/// initiatives formatted as they were evaluated.
 pub(super) struct Evaluated {
     pub(super) initiatives: Vec<InitiativeReport>,
     pub(super) policies: Vec<PolicyReport>,
@@ -202,8 +202,8 @@ mod tests {
     /// What runs beside the evaluation runs once, on one thread and on
     /// two, and when the budget runs out on two threads and everything is
     /// evaluated again on one; what the other thread finds comes back
-    /// with the report, and the JSON formatted as the initiatives were
-    /// evaluated writes the report's bytes.
+    /// with the report, and the report formatted as the initiatives were
+    /// evaluated (as JSON, or as the terminal's) is that of the report.
     #[test]
     fn what_runs_beside_runs_once_and_its_findings_come_back() {
         let spender = budget_spender();
@@ -212,7 +212,8 @@ mod tests {
             let model = &analysis.model;
             let opts = EvalOptions { now: 1_795_478_400 * NANOS_PER_SEC, default_max_age: DEFAULT_MAX_AGE };
             let mut reports = Vec::new();
-            for workers in [1, 2] {
+            let human = EarlyFormat::Human { color: true };
+            for (workers, format) in [(1, EarlyFormat::Json), (2, EarlyFormat::Json), (2, human)] {
                 let (here, other) = (Cell::new(0), AtomicUsize::new(0));
                 let beside = Beside {
                     other: Box::new(|| {
@@ -222,7 +223,7 @@ mod tests {
                     }),
                     here: Box::new(|| here.set(here.get() + 1)),
                     ends_process: false,
-                    early: Some(EarlyFormat::Json),
+                    early: Some(format),
                 };
                 model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
                 let metrics = StoreMetrics::new(model, &store, &opts);
@@ -236,10 +237,12 @@ mod tests {
                 let mut written = Vec::new();
                 report.write_json_early(&mut written, early.as_ref().and_then(Early::json)).unwrap();
                 assert!(written == report.to_json().into_bytes(), "{workers} workers");
+                let text = crate::eval::render::human_early(&report, true, early.as_ref().and_then(Early::human));
+                assert!(text == crate::eval::render::human(&report, true), "{format:?}");
                 reports.push(report.to_json());
             }
             assert_eq!(extra.is_empty(), !reports[0].contains("evaluation stopped after"), "the budget ran out");
-            assert_eq!(reports[0], reports[1]);
+            assert!(reports.iter().all(|r| *r == reports[0]));
         }
     }
 }

@@ -12,10 +12,11 @@
 // Only the command line formats a report as it is evaluated.
 #![cfg_attr(not(feature = "cli"), expect(dead_code))]
 
+use std::cell::Cell;
 use std::ops::Range;
 
 use super::json_early::{Chunk, EarlyJson};
-use super::InitiativeReport;
+use super::{InitiativeReport, Report};
 
 /// How the initiatives are formatted as they are evaluated: as the report
 /// will be written.
@@ -31,19 +32,34 @@ pub(crate) enum EarlyFormat {
 /// A chunk of initiatives formatted.
 pub(crate) enum EarlyChunk {
     Json(Chunk),
-    Human(Range<usize>, String),
+    Human(String),
 }
 
 impl EarlyFormat {
-    /// `initiatives`, the report's from position `at` on, formatted.
-    pub(crate) fn format(self, at: usize, initiatives: &[InitiativeReport]) -> EarlyChunk {
-        match self {
-            EarlyFormat::Json => EarlyChunk::Json(Chunk::format(at, initiatives)),
-            EarlyFormat::Human { color } => EarlyChunk::Human(
-                at..at + initiatives.len(),
-                crate::eval::render::human_initiatives(initiatives, color),
-            ),
+    /// `initiatives`, the report's from position `at` on, formatted, with
+    /// their positions.
+    pub(crate) fn format(self, at: usize, initiatives: &[InitiativeReport]) -> (Range<usize>, EarlyChunk) {
+        thread_local! {
+            /// The bytes an initiative took in this thread's last chunk.
+            static PER_INITIATIVE: Cell<usize> = const { Cell::new(1024) };
         }
+        // An eighth more than the last chunk took: growing the text
+        // would copy it again.
+        let room = PER_INITIATIVE.get() * 9 / 8 * initiatives.len();
+        let (chunk, len) = match self {
+            EarlyFormat::Json => {
+                let chunk = Chunk::format(at == 0, initiatives, room);
+                let len = chunk.len();
+                (EarlyChunk::Json(chunk), len)
+            }
+            EarlyFormat::Human { color } => {
+                let text = crate::eval::render::human_initiatives(initiatives, color, room);
+                let len = text.len();
+                (EarlyChunk::Human(text), len)
+            }
+        };
+        PER_INITIATIVE.set(len / initiatives.len().max(1));
+        (at..at + initiatives.len(), chunk)
     }
 }
 
@@ -54,35 +70,91 @@ pub(crate) enum Early {
 }
 
 /// The terminal report's blocks of initiatives, formatted as they were
-/// evaluated: in the initiatives' order, none overlapping.
+/// evaluated.
 pub(crate) struct EarlyHuman {
     pub(crate) color: bool,
-    pub(crate) chunks: Vec<(Range<usize>, String)>,
+    pub(crate) chunks: Chunks<String>,
+}
+
+/// Runs of a report's initiatives, each formatted as a `T`: in the
+/// initiatives' order, none overlapping.
+pub(crate) struct Chunks<T> {
+    list: Vec<(Range<usize>, T)>,
+}
+
+impl<T> Chunks<T> {
+    /// The chunks, in any order, with their positions; `None` if there
+    /// are none or two overlap.
+    pub(crate) fn new(mut list: Vec<(Range<usize>, T)>) -> Option<Self> {
+        list.sort_unstable_by_key(|(at, _)| at.start);
+        let apart = list.windows(2).all(|w| w[0].0.end <= w[1].0.start);
+        (apart && !list.is_empty()).then_some(Chunks { list })
+    }
+
+    /// The chunks in order, with their positions.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &(Range<usize>, T)> {
+        self.list.iter()
+    }
+
+    /// Where the last chunk ends.
+    pub(super) fn end(&self) -> usize {
+        self.list.last().map_or(0, |(at, _)| at.end)
+    }
+
+    /// The initiatives at `range` of `report`, in order: each chunk inside
+    /// `range` none of whose initiatives was asked about since it was
+    /// formatted, and each other initiative alone.
+    pub(crate) fn cover<'c>(&'c self, report: &'c Report, range: Range<usize>) -> impl Iterator<Item = Run<'c, T>> {
+        let mut at = range.start;
+        std::iter::from_fn(move || {
+            if at >= range.end {
+                return None;
+            }
+            let found = self.list.binary_search_by_key(&at, |(c, _)| c.start).ok();
+            let usable = found.filter(|i| {
+                let c = &self.list[*i].0;
+                c.end <= range.end && !report.initiatives[c.clone()].iter().any(|i| i.asked)
+            });
+            Some(match usable {
+                Some(i) => {
+                    at = self.list[i].0.end;
+                    Run::Chunk(i, &self.list[i].1)
+                }
+                None => {
+                    at += 1;
+                    Run::One(at - 1)
+                }
+            })
+        })
+    }
+}
+
+/// A step through the initiatives ([`Chunks::cover`]).
+pub(crate) enum Run<'c, T> {
+    /// The chunk numbered so, formatted.
+    Chunk(usize, &'c T),
+    /// The initiative at this position, to format now.
+    One(usize),
 }
 
 impl Early {
-    /// The chunks, in any order, of one format: `None` if there are none,
-    /// two overlap or their formats differ.
-    pub(crate) fn new(chunks: Vec<EarlyChunk>, format: EarlyFormat) -> Option<Early> {
+    /// The chunks, in any order, with their positions, all of `format`:
+    /// `None` if there are none, two overlap or one is of another format.
+    pub(crate) fn new(chunks: Vec<(Range<usize>, EarlyChunk)>, format: EarlyFormat) -> Option<Early> {
         match format {
             EarlyFormat::Json => {
-                let json = chunks.into_iter().map(|c| match c {
-                    EarlyChunk::Json(c) => Some(c),
-                    EarlyChunk::Human(..) => None,
+                let json = chunks.into_iter().map(|(at, c)| match c {
+                    EarlyChunk::Json(c) => Some((at, c)),
+                    EarlyChunk::Human(_) => None,
                 });
-                EarlyJson::new(json.collect::<Option<Vec<_>>>()?).map(Early::Json)
+                Some(Early::Json(EarlyJson::new(Chunks::new(json.collect::<Option<_>>()?)?)))
             }
             EarlyFormat::Human { color } => {
-                let mut human = chunks
-                    .into_iter()
-                    .map(|c| match c {
-                        EarlyChunk::Human(at, text) => Some((at, text)),
-                        EarlyChunk::Json(_) => None,
-                    })
-                    .collect::<Option<Vec<_>>>()?;
-                human.sort_unstable_by_key(|(at, _)| at.start);
-                let apart = human.windows(2).all(|w| w[0].0.end <= w[1].0.start);
-                apart.then_some(Early::Human(EarlyHuman { color, chunks: human }))
+                let human = chunks.into_iter().map(|(at, c)| match c {
+                    EarlyChunk::Human(text) => Some((at, text)),
+                    EarlyChunk::Json(_) => None,
+                });
+                Some(Early::Human(EarlyHuman { color, chunks: Chunks::new(human.collect::<Option<_>>()?)? }))
             }
         }
     }

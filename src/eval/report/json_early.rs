@@ -18,14 +18,14 @@
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::early::{Chunks, Run};
 use super::json_report::{evidence, initiative, kpi, Reads};
 use super::json_write::JsonWriter;
 use super::{Evidence, InitiativeReport, KpiReport, Report};
 
 /// Chunks of a report's initiatives formatted as they were evaluated.
 pub(crate) struct EarlyJson {
-    /// In the initiatives' order, none overlapping.
-    chunks: Vec<Chunk>,
+    chunks: Chunks<Chunk>,
     /// The entries of the report's KPI list, each formatted when its
     /// report was made, if it was (none at all, or one for each entry).
     kpis: Vec<Option<KpiEntry>>,
@@ -58,8 +58,6 @@ impl KpiEntry {
 /// A run of initiatives formatted as a piece of the report's list of
 /// initiatives, without the indices of their reads.
 pub(crate) struct Chunk {
-    /// The positions of its initiatives in the report.
-    at: Range<usize>,
     /// The initiatives as values of the list, at its depth.
     bytes: Vec<u8>,
     /// Where each index of a read goes in `bytes`, and which of `reads`
@@ -76,24 +74,16 @@ pub(crate) struct Chunk {
 }
 
 impl Chunk {
-    /// Formats `initiatives`, the report's from position `at` on, and
-    /// their reads.
-    pub(crate) fn format(at: usize, initiatives: &[InitiativeReport]) -> Chunk {
-        thread_local! {
-            /// The bytes an initiative took in this thread's last chunk.
-            static PER_INITIATIVE: std::cell::Cell<usize> = const { std::cell::Cell::new(4096) };
-        }
+    /// Formats `initiatives` (the first of the report's list when
+    /// `first`) and their reads, with `room` bytes for the initiatives.
+    pub(crate) fn format(first: bool, initiatives: &[InitiativeReport], room: usize) -> Chunk {
         let reads = Reads::of_initiatives(initiatives);
-        // About what the initiatives and their reads take, and an eighth
-        // more (growing the buffers would copy them again).
-        let per = PER_INITIATIVE.get();
-        let mut w = JsonWriter::piece(Vec::with_capacity(per * 9 / 8 * initiatives.len()), 2, at == 0).with_holes();
+        let mut w = JsonWriter::piece(Vec::with_capacity(room), 2, first).with_holes();
         for i in initiatives {
             w.item();
             initiative(&mut w, &reads, i);
         }
         let (bytes, holes) = w.into_parts();
-        PER_INITIATIVE.set(bytes.len() / initiatives.len().max(1));
         let mut w = JsonWriter::piece(Vec::with_capacity(512 * reads.list.len()), 2, false);
         let mut read_ends = Vec::with_capacity(reads.list.len());
         for e in &reads.list {
@@ -102,7 +92,6 @@ impl Chunk {
             read_ends.push(w.written());
         }
         Chunk {
-            at: at..at + initiatives.len(),
             bytes,
             holes,
             hashes: reads.hashes().to_vec(),
@@ -110,6 +99,11 @@ impl Chunk {
             read_bytes: w.into_buffer(),
             read_ends,
         }
+    }
+
+    /// How many bytes the initiatives took.
+    pub(super) fn len(&self) -> usize {
+        self.bytes.len()
     }
 
     /// The formatted read `i`.
@@ -131,11 +125,9 @@ pub(super) struct Numbers<'a> {
 }
 
 impl EarlyJson {
-    /// The chunks, in any order; `None` if there are none or two overlap.
-    pub(crate) fn new(mut chunks: Vec<Chunk>) -> Option<EarlyJson> {
-        chunks.sort_unstable_by_key(|c| c.at.start);
-        let apart = chunks.windows(2).all(|w| w[0].at.end <= w[1].at.start);
-        (apart && !chunks.is_empty()).then_some(EarlyJson { chunks, kpis: Vec::new() })
+    /// The chunks of initiatives formatted as JSON.
+    pub(crate) fn new(chunks: Chunks<Chunk>) -> EarlyJson {
+        EarlyJson { chunks, kpis: Vec::new() }
     }
 
     /// With the entries of the KPI list formatted as the KPIs' reports
@@ -149,8 +141,7 @@ impl EarlyJson {
     /// initiatives, and the KPI entries, if any, are one for each of its
     /// KPIs.
     pub(super) fn fits(&self, report: &Report) -> bool {
-        self.chunks.last().is_none_or(|c| c.at.end <= report.initiatives.len())
-            && (self.kpis.is_empty() || self.kpis.len() == report.kpis.len())
+        self.chunks.end() <= report.initiatives.len() && (self.kpis.is_empty() || self.kpis.len() == report.kpis.len())
     }
 
     /// The reads of `report` numbered as [`Reads::of`] numbers them (the
@@ -160,10 +151,10 @@ impl EarlyJson {
     pub(super) fn number<'a>(&'a self, report: &'a Report) -> (Reads<'a>, Numbers<'a>) {
         let mut reads = Reads::with_capacity(4 * report.kpis.len());
         let mut formatted = Vec::with_capacity(4 * report.kpis.len());
-        let mut of_chunk = Vec::with_capacity(self.chunks.len());
+        let mut of_chunk = Vec::new();
         let mut next = 0;
-        for c in &self.chunks {
-            report.initiatives[next..c.at.start].iter().for_each(|i| reads.add_initiative(i));
+        for (at, c) in self.chunks.iter() {
+            report.initiatives[next..at.start].iter().for_each(|i| reads.add_initiative(i));
             let numbers = c.reads.iter().zip(&c.hashes).enumerate().map(|(i, (e, hash))| {
                 let (at, new) = reads.add_hashed(e, *hash);
                 if new {
@@ -173,7 +164,7 @@ impl EarlyJson {
                 at
             });
             of_chunk.push(numbers.collect());
-            next = c.at.end;
+            next = at.end;
         }
         report.initiatives[next..].iter().for_each(|i| reads.add_initiative(i));
         reads.add_rest(report);
@@ -183,22 +174,25 @@ impl EarlyJson {
 }
 
 impl Numbers<'_> {
-    /// Writes the initiatives at `range` of `report` as formatted early,
-    /// if a chunk holds exactly those and none of them was asked about
-    /// since (the chunk has them unasked); `false` if not.
+    /// Writes the initiatives at `range` of `report`: as formatted early
+    /// where a chunk holds them (none asked about since), the others now,
+    /// with `all` the report's reads.
     pub(super) fn write_initiatives<W: std::io::Write>(
         &self,
         w: &mut JsonWriter<W>,
         report: &Report,
-        range: &Range<usize>,
-    ) -> bool {
-        let chunks = &self.early.chunks;
-        let Ok(c) = chunks.binary_search_by_key(&range.start, |c| c.at.start) else { return false };
-        if chunks[c].at != *range || report.initiatives[range.clone()].iter().any(|i| i.asked) {
-            return false;
+        range: Range<usize>,
+        all: &Reads<'_>,
+    ) {
+        for run in self.early.chunks.cover(report, range) {
+            match run {
+                Run::Chunk(c, chunk) => w.filled(&chunk.bytes, &chunk.holes, &self.of_chunk[c]),
+                Run::One(i) => {
+                    w.item();
+                    initiative(w, all, &report.initiatives[i]);
+                }
+            }
         }
-        w.filled(&chunks[c].bytes, &chunks[c].holes, &self.of_chunk[c]);
-        true
     }
 
     /// Writes entry `i` of the report's KPI list as formatted when its

@@ -157,16 +157,16 @@ impl<'a> Work<'a> {
         let report = self.report;
         let mut w = JsonWriter::piece(buf, 2, p.starts_list());
         match p {
-            Piece::Initiatives(range) => {
-                if self.early.as_ref().is_some_and(|e| e.write_initiatives(&mut w, report, range)) {
-                    return w.into_buffer();
+            Piece::Initiatives(range) => match &self.early {
+                Some(early) => early.write_initiatives(&mut w, report, range.clone(), all),
+                None => {
+                    let reads = if range.end <= self.k { head } else { all };
+                    for i in &report.initiatives[range.clone()] {
+                        w.item();
+                        initiative(&mut w, reads, i);
+                    }
                 }
-                let reads = if range.end <= self.k { head } else { all };
-                for i in &report.initiatives[range.clone()] {
-                    w.item();
-                    initiative(&mut w, reads, i);
-                }
-            }
+            },
             Piece::Policies(range) => report.policies[range.clone()].iter().for_each(|p| {
                 w.item();
                 policy(&mut w, all, p);

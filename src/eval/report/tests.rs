@@ -343,30 +343,39 @@ fn two_parts_write_the_bytes_of_one() {
     assert_eq!(written["reads"].as_array().unwrap().len(), 4, "{text}");
 }
 
-/// Written by two threads in pieces taken in turn, a report with more
-/// than one piece in every list (reads shared across pieces and new in
-/// each) is the bytes of one writer, wherever the reads' numbering is
-/// split; so is one whose lists after the initiatives are empty.
-#[test]
-fn pieces_written_in_turn_make_the_bytes_of_one() {
+/// [`report_with_repeated_reads`] with `n` more initiatives, each reading
+/// the first's status read (one allocation) and a read of its own, equal
+/// to that of every `distinct`th initiative after it (made apart), and
+/// 300 more KPIs, each with a read of its own.
+fn report_with_many_reads(n: i64, distinct: i64) -> Report {
     let mut report = report_with_repeated_reads();
     let shared = std::sync::Arc::clone(&report.initiatives[0].kpis[0].evidence[0]);
     let base = report.initiatives[0].clone();
-    for i in 0..150 {
+    for i in 0..n {
         let mut next = base.clone();
         next.name = format!("i{i}");
-        let own = std::sync::Arc::new(read(&format!("k{i}"), "status", &[(i, 1.5)]));
+        let own = std::sync::Arc::new(read(&format!("k{}", i % distinct), "status", &[(i % distinct, 1.5)]));
         next.kpis[0].evidence = vec![std::sync::Arc::clone(&shared), own];
         report.initiatives.push(next);
     }
-    let policy = report.policies[0].clone();
-    report.policies.extend((0..300).map(|i| PolicyReport { subject: format!("s{i}"), ..policy.clone() }));
     let kpi = report.kpis[0].clone();
     report.kpis.extend((0..300).map(|i| KpiReport {
         name: format!("k{i}"),
         evidence: vec![std::sync::Arc::new(read(&format!("kpi{i}"), "status", &[(i, 2.5)]))],
         ..kpi.clone()
     }));
+    report
+}
+
+/// Written by two threads in pieces taken in turn, a report with more
+/// than one piece in every list (reads shared across pieces and new in
+/// each) is the bytes of one writer, wherever the reads' numbering is
+/// split; so is one whose lists after the initiatives are empty.
+#[test]
+fn pieces_written_in_turn_make_the_bytes_of_one() {
+    let mut report = report_with_many_reads(150, 150);
+    let policy = report.policies[0].clone();
+    report.policies.extend((0..300).map(|i| PolicyReport { subject: format!("s{i}"), ..policy.clone() }));
     let written = |report: &Report, split: Option<usize>| {
         let mut out = Vec::new();
         super::json_report::write_split(report, &mut out, split).unwrap();
@@ -390,39 +399,31 @@ fn pieces_written_in_turn_make_the_bytes_of_one() {
 /// indices left out and filled in when the report is written, make the
 /// bytes of one writer formatting the report at the end: with reads
 /// shared across chunks (by one allocation, or equal and made apart),
-/// with chunks missing (their initiatives numbered from the report),
+/// with chunks missing (their initiatives numbered from the report) or
+/// across the pieces the report is written in,
 /// with entries of the KPI list formatted (or not) as their reports were
 /// made, and with an initiative asked about after its chunk was formatted.
 #[test]
 fn initiatives_formatted_early_make_the_bytes_of_one() {
+    use super::early::Chunks;
     use super::json_early::{Chunk, EarlyJson, KpiEntry};
-    let mut report = report_with_repeated_reads();
-    let shared = std::sync::Arc::clone(&report.initiatives[0].kpis[0].evidence[0]);
-    let base = report.initiatives[0].clone();
-    for i in 0..200 {
-        let mut next = base.clone();
-        next.name = format!("i{i}");
-        // Equal reads, made apart, in chunks far from each other.
-        let own = std::sync::Arc::new(read(&format!("k{}", i % 45), "status", &[(i % 45, 1.5)]));
-        next.kpis[0].evidence = vec![std::sync::Arc::clone(&shared), own];
-        report.initiatives.push(next);
-    }
-    let kpi = report.kpis[0].clone();
-    report.kpis.extend((0..300).map(|i| KpiReport {
-        name: format!("k{i}"),
-        evidence: vec![std::sync::Arc::new(read(&format!("kpi{i}"), "status", &[(i, 2.5)]))],
-        ..kpi.clone()
-    }));
+    // Equal reads, made apart, in chunks far from each other.
+    let mut report = report_with_many_reads(200, 45);
     let n = report.initiatives.len();
-    let chunks = |skip: &[usize]| {
-        // In the order two threads might hand them back.
-        let mut chunks: Vec<Chunk> = (0..n.div_ceil(32))
+    // Chunks of `size` (the pieces the report is written in are 32), in
+    // the order two threads might hand them back.
+    let chunks_of = |size: usize, skip: &[usize]| {
+        let mut chunks: Vec<_> = (0..n.div_ceil(size))
             .filter(|c| !skip.contains(c))
-            .map(|c| Chunk::format(32 * c, &report.initiatives[32 * c..(32 * c + 32).min(n)]))
+            .map(|c| {
+                let at = size * c..(size * c + size).min(n);
+                (at.clone(), Chunk::format(at.start == 0, &report.initiatives[at], 0))
+            })
             .collect();
         chunks.reverse();
-        EarlyJson::new(chunks).unwrap()
+        EarlyJson::new(Chunks::new(chunks).unwrap())
     };
+    let chunks = |skip: &[usize]| chunks_of(32, skip);
     let written = |report: &Report, early: Option<&EarlyJson>| {
         let mut out = Vec::new();
         super::json_parts::write_parts(report, &mut out, 1, early).unwrap();
@@ -432,6 +433,7 @@ fn initiatives_formatted_early_make_the_bytes_of_one() {
     assert!(written(&report, None) == one);
     assert!(written(&report, Some(&chunks(&[]))) == one, "every chunk");
     assert!(written(&report, Some(&chunks(&[0, 3]))) == one, "chunks missing");
+    assert!(written(&report, Some(&chunks_of(20, &[2]))) == one, "chunks across the pieces");
     // Entries of the KPI list formatted as their reports were made: the
     // first, a family with its members, others; some not.
     let entries = |every: usize| -> Vec<Option<KpiEntry>> {
