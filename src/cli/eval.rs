@@ -133,7 +133,8 @@ pub fn run(args: Args) -> Exit {
                     report.write_json_early(&mut out, early.as_ref().and_then(Early::json)).and_then(|()| out.flush())
                 }
                 Format::Human => {
-                    write_stdout(&render::human_early(&report, use_color(), early.as_ref().and_then(Early::human)))
+                    let pieces = render::human_pieces(&report, use_color(), early.as_ref().and_then(Early::human));
+                    write_pieces(&pieces)
                 }
                 Format::Junit => write_stdout(&render::junit(&report, &junit_run(&args.inputs, &started, &report.now))),
                 Format::Markdown => write_stdout(&render::markdown(&report)),
@@ -483,6 +484,14 @@ fn user_initiatives(analysis: &crate::analysis::Analysis) -> Vec<&str> {
 }
 
 /// Writes `text` to standard output.
+/// Writes `pieces` one after the other to standard output, the large ones
+/// as they are, the small ones gathered first.
+fn write_pieces(pieces: &[std::borrow::Cow<'_, str>]) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    pieces.iter().try_for_each(|p| out.write_all(p.as_bytes()))?;
+    out.flush()
+}
+
 fn write_stdout(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;

@@ -4,15 +4,19 @@
 //! Every renderer is a pure function of the report, so the same report
 //! gives the same text.
 
+mod pieces;
+
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use super::fast_hash::FastSet;
 use super::report::{
-    CriterionReport, EarlyHuman, GateReport, InitiativeReport, KpiReport, KpiStatus, Outcome, Report, Run,
+    CriterionReport, EarlyHuman, GateReport, InitiativeReport, KpiReport, KpiStatus, Outcome, PolicyReport, Report, Run,
 };
 use crate::check::MeasureUnit;
 use crate::junit::{attr, xml, JunitRun};
 use crate::markdown as md;
+use pieces::Pieces;
 
 /// The report as JSON (see `docs/report.schema.json`).
 pub fn json(report: &Report) -> String {
@@ -153,6 +157,13 @@ pub fn human(report: &Report, color: bool) -> String {
 /// [`human`], with the blocks of initiatives the evaluation rendered as it
 /// went, when given in the same colours (the same text, sooner).
 pub(crate) fn human_early(report: &Report, color: bool, early: Option<&EarlyHuman>) -> String {
+    human_pieces(report, color, early).concat()
+}
+
+/// [`human_early`] in pieces, the text one after the other: the blocks
+/// rendered early are pieces of their own, to be written without being
+/// copied first.
+pub(crate) fn human_pieces<'r>(report: &'r Report, color: bool, early: Option<&'r EarlyHuman>) -> Vec<Cow<'r, str>> {
     let n = report.initiatives.len();
     // A large report is rendered in two parts at once: each initiative's
     // block is a function of it alone, so the text is the same.
@@ -169,43 +180,49 @@ pub(crate) fn human_initiatives(initiatives: &[InitiativeReport], color: bool, r
     out
 }
 
-/// [`human`] with its second part from the initiative `split` (the
-/// number of initiatives: one part).
-fn human_at(report: &Report, color: bool, split: usize, early: Option<&EarlyHuman>) -> String {
+/// [`human_pieces`] with its second part from the initiative `split`
+/// (the number of initiatives: one part).
+fn human_at<'r>(report: &'r Report, color: bool, split: usize, early: Option<&'r EarlyHuman>) -> Vec<Cow<'r, str>> {
     let p = Paint { on: color };
-    let mut out = String::new();
-    let _ = writeln!(out, "{} at {}", p.with(BOLD, "compel eval"), report.now);
+    let mut out = Pieces::default();
+    let _ = writeln!(out.text, "{} at {}", p.with(BOLD, "compel eval"), report.now);
     let n = report.initiatives.len();
     std::thread::scope(|scope| {
         let rest = (split < n).then(|| {
             scope.spawn(|| {
-                let mut rest = String::new();
+                let mut rest = Pieces::default();
                 blocks(&mut rest, &p, report, split..n, early);
-                human_tail(&mut rest, &p, report);
-                rest
+                human_tail(&mut rest, &p, report, early);
+                rest.done()
             })
         });
         blocks(&mut out, &p, report, 0..split, early);
         match rest.map(|r| r.join()) {
-            Some(Ok(rest)) => out.push_str(&rest),
+            Some(Ok(rest)) => out.then(rest),
             Some(Err(panic)) => std::panic::resume_unwind(panic),
-            None => human_tail(&mut out, &p, report),
+            None => human_tail(&mut out, &p, report, early),
         }
     });
-    out
+    out.done()
 }
 
 /// The blocks of the initiatives at `range`: as rendered `early` where a
 /// chunk holds them (none asked about since), the others rendered now.
-fn blocks(out: &mut String, p: &Paint, report: &Report, range: std::ops::Range<usize>, early: Option<&EarlyHuman>) {
+fn blocks<'r>(
+    out: &mut Pieces<'r>,
+    p: &Paint,
+    report: &'r Report,
+    range: std::ops::Range<usize>,
+    early: Option<&'r EarlyHuman>,
+) {
     let Some(early) = early else {
-        report.initiatives[range].iter().for_each(|init| human_initiative(out, p, init));
+        report.initiatives[range].iter().for_each(|init| human_initiative(&mut out.text, p, init));
         return;
     };
     for run in early.chunks.cover(report, range) {
         match run {
-            Run::Chunk(_, text) => out.push_str(text),
-            Run::One(i) => human_initiative(out, p, &report.initiatives[i]),
+            Run::Chunk(_, text) => out.borrowed(text),
+            Run::One(i) => human_initiative(&mut out.text, p, &report.initiatives[i]),
         }
     }
 }
@@ -259,22 +276,12 @@ fn human_initiative(out: &mut String, p: &Paint, init: &InitiativeReport) {
 
 /// The terminal report after the initiatives: the policies, the KPIs no
 /// initiative lists, and the outcome.
-fn human_tail(out: &mut String, p: &Paint, report: &Report) {
-    if !report.policies.is_empty() {
-        let _ = writeln!(out, "\n{}", p.with(BOLD, "policies"));
-        for pol in &report.policies {
-            let _ = writeln!(
-                out,
-                "  {} {} on {}",
-                p.padded(outcome_color(pol.outcome), pol.outcome.as_str(), 7),
-                pol.name,
-                pol.subject
-            );
-            for c in &pol.criteria {
-                criterion(out, p, c, "      ", outcome_color(c.outcome));
-            }
-        }
+fn human_tail<'r>(pieces: &mut Pieces<'r>, p: &Paint, report: &Report, early: Option<&'r EarlyHuman>) {
+    match early.and_then(|e| e.policies.as_deref()) {
+        Some(text) => pieces.borrowed(text),
+        None => human_policies(&mut pieces.text, p, &report.policies),
     }
+    let out = &mut pieces.text;
     // The names are the policy's own, as the evaluator's caches' keys.
     let mut shown: FastSet<&str> =
         FastSet::with_capacity_and_hasher(report.initiatives.iter().map(|i| i.kpis.len()).sum(), Default::default());
@@ -291,6 +298,33 @@ fn human_tail(out: &mut String, p: &Paint, report: &Report) {
         p.with(&format!("{BOLD}{}", outcome_color(report.outcome)), report.outcome.as_str()),
         counts(report)
     );
+}
+
+/// The section of the terminal report on `policies`, rendered as
+/// [`human`] renders it.
+pub(crate) fn human_policies_text(policies: &[PolicyReport], color: bool) -> String {
+    let mut out = String::new();
+    human_policies(&mut out, &Paint { on: color }, policies);
+    out
+}
+
+fn human_policies(out: &mut String, p: &Paint, policies: &[PolicyReport]) {
+    if policies.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "\n{}", p.with(BOLD, "policies"));
+    for pol in policies {
+        let _ = writeln!(
+            out,
+            "  {} {} on {}",
+            p.padded(outcome_color(pol.outcome), pol.outcome.as_str(), 7),
+            pol.name,
+            pol.subject
+        );
+        for c in &pol.criteria {
+            criterion(out, p, c, "      ", outcome_color(c.outcome));
+        }
+    }
 }
 
 /// Each KPI with its family's members after it (their names indented):
@@ -606,22 +640,26 @@ mod tests {
         crate::eval::evaluate::evaluate(&analysis.model, &analysis.files, &store, &crate::eval::EvalOptions::at(0))
     }
 
+    fn text_at(r: &Report, color: bool, split: usize, early: Option<&EarlyHuman>) -> String {
+        human_at(r, color, split, early).concat()
+    }
+
     #[test]
     fn two_parts_render_the_text_of_one() {
         let r = report(7);
         assert!(!r.policies.is_empty() && r.kpis.iter().any(|k| k.name == "spare"), "a varied report");
         for color in [false, true] {
-            let one = human_at(&r, color, r.initiatives.len(), None);
+            let one = text_at(&r, color, r.initiatives.len(), None);
             assert!(one.contains("other KPIs") && one.contains("policies") && one.contains("outcome:"), "{one}");
             for split in 0..r.initiatives.len() {
-                assert_eq!(human_at(&r, color, split, None), one, "split at {split}, color {color}");
+                assert_eq!(text_at(&r, color, split, None), one, "split at {split}, color {color}");
             }
         }
-        assert_eq!(human(&r, false), human_at(&r, false, r.initiatives.len(), None));
+        assert_eq!(human(&r, false), text_at(&r, false, r.initiatives.len(), None));
         let many = report(HUMAN_TWO_PARTS_FROM);
         let split = human_split(&many);
         assert!(0 < split && split < many.initiatives.len(), "{split}");
-        assert_eq!(human(&many, true), human_at(&many, true, many.initiatives.len(), None));
+        assert_eq!(human(&many, true), text_at(&many, true, many.initiatives.len(), None));
     }
 
     /// Blocks of initiatives rendered as they were evaluated give the text
@@ -638,20 +676,22 @@ mod tests {
                 .step_by(2)
                 .filter(|s| *s != skip)
                 .map(|s| (s..(s + 2).min(n), human_initiatives(&r.initiatives[s..(s + 2).min(n)], color, 0)));
-            EarlyHuman { color, chunks: Chunks::new(chunks.collect()).unwrap() }
+            // The policies rendered early too, but for the chunk left out.
+            let policies = (skip == n).then(|| human_policies_text(&r.policies, color));
+            EarlyHuman { color, chunks: Chunks::new(chunks.collect()).unwrap(), policies }
         };
         for color in [false, true] {
-            let one = human_at(&r, color, n, None);
+            let one = text_at(&r, color, n, None);
             for split in 0..=n {
-                assert_eq!(human_at(&r, color, split, Some(&early(&r, color, 2))), one, "split at {split}");
+                assert_eq!(text_at(&r, color, split, Some(&early(&r, color, 2))), one, "split at {split}");
             }
             assert_eq!(human_early(&r, color, Some(&early(&r, !color, n))), one, "other colours");
         }
         let made = early(&r, false, n);
         r.initiatives[1].asked = true;
         r.tally();
-        let one = human_at(&r, false, n, None);
+        let one = text_at(&r, false, n, None);
         assert!(one.contains("(asked with --ready)"), "{one}");
-        assert_eq!(human_at(&r, false, n, Some(&made)), one, "asked since");
+        assert_eq!(text_at(&r, false, n, Some(&made)), one, "asked since");
     }
 }

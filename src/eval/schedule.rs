@@ -33,6 +33,8 @@ struct Share {
     policies: Option<Vec<PolicyReport>>,
     /// Its chunks formatted, when asked for.
     formatted: Vec<(std::ops::Range<usize>, EarlyChunk)>,
+    /// The policies formatted, if it took them and the format has them apart.
+    formatted_policies: Option<String>,
 }
 
 /// What the evaluation of the initiatives gives: their reports in order,
@@ -82,7 +84,12 @@ impl Evaluator<'_, '_> {
             let mut share = Share::default();
             loop {
                 match next.fetch_add(1, Ordering::Relaxed) {
-                    0 => share.policies = Some(ev.policies()),
+                    0 => {
+                        let policies = ev.policies();
+                        // While they are in the cache.
+                        share.formatted_policies = early.and_then(|format| format.format_policies(&policies));
+                        share.policies = Some(policies);
+                    }
                     i if i <= chunks.len() => {
                         let reports: Vec<InitiativeReport> =
                             chunks[i - 1].iter().map(|id| ev.initiative(*id, top_gates)).collect();
@@ -181,7 +188,8 @@ impl Share {
         all.into_iter().for_each(|(_, chunk)| initiatives.extend(chunk));
         let mut formatted = mine.formatted;
         formatted.extend(theirs.formatted);
-        let early = early.and_then(|format| Early::new(formatted, format));
+        let formatted_policies = mine.formatted_policies.or(theirs.formatted_policies);
+        let early = early.and_then(|format| Early::new(formatted, format, formatted_policies));
         Evaluated { initiatives, policies, found: Vec::new(), early }
     }
 }

@@ -14,9 +14,10 @@
 
 use std::cell::Cell;
 use std::ops::Range;
+use std::thread::LocalKey;
 
 use super::json_early::{Chunk, EarlyJson};
-use super::{InitiativeReport, Report};
+use super::{InitiativeReport, PolicyReport, Report};
 
 /// How the initiatives are formatted as they are evaluated: as the report
 /// will be written.
@@ -40,12 +41,10 @@ impl EarlyFormat {
     /// their positions.
     pub(crate) fn format(self, at: usize, initiatives: &[InitiativeReport]) -> (Range<usize>, EarlyChunk) {
         thread_local! {
-            /// The bytes an initiative took in this thread's last chunk.
             static PER_INITIATIVE: Cell<usize> = const { Cell::new(1024) };
         }
-        // An eighth more than the last chunk took: growing the text
-        // would copy it again.
-        let room = PER_INITIATIVE.get() * 9 / 8 * initiatives.len();
+        let sizes = PerItem(&PER_INITIATIVE);
+        let room = sizes.room(initiatives.len());
         let (chunk, len) = match self {
             EarlyFormat::Json => {
                 let chunk = Chunk::format(at == 0, initiatives, room);
@@ -58,8 +57,37 @@ impl EarlyFormat {
                 (EarlyChunk::Human(text), len)
             }
         };
-        PER_INITIATIVE.set(len / initiatives.len().max(1));
+        sizes.took(len, initiatives.len());
         (at..at + initiatives.len(), chunk)
+    }
+}
+
+/// The bytes an item took in this thread's last buffer of a kind. A
+/// buffer formatted early is held to the end of the evaluation: it gets
+/// an eighth more room than that, since growing it would copy it again
+/// and room left unused is memory touched for nothing.
+pub(super) struct PerItem(pub(super) &'static LocalKey<Cell<usize>>);
+
+impl PerItem {
+    /// The room for `n` items.
+    pub(super) fn room(&self, n: usize) -> usize {
+        self.0.get() * 9 / 8 * n
+    }
+
+    /// A buffer of `n` items took `len` bytes.
+    pub(super) fn took(&self, len: usize, n: usize) {
+        self.0.set(len / n.max(1));
+    }
+}
+
+impl EarlyFormat {
+    /// The policies' results formatted, for a format that writes them as
+    /// a piece of their own (the terminal report's section on them).
+    pub(crate) fn format_policies(self, policies: &[PolicyReport]) -> Option<String> {
+        match self {
+            EarlyFormat::Json => None,
+            EarlyFormat::Human { color } => Some(crate::eval::render::human_policies_text(policies, color)),
+        }
     }
 }
 
@@ -74,6 +102,8 @@ pub(crate) enum Early {
 pub(crate) struct EarlyHuman {
     pub(crate) color: bool,
     pub(crate) chunks: Chunks<String>,
+    /// The section on the policies, rendered as they were evaluated.
+    pub(crate) policies: Option<String>,
 }
 
 /// Runs of a report's initiatives, each formatted as a `T`: in the
@@ -140,7 +170,11 @@ pub(crate) enum Run<'c, T> {
 impl Early {
     /// The chunks, in any order, with their positions, all of `format`:
     /// `None` if there are none, two overlap or one is of another format.
-    pub(crate) fn new(chunks: Vec<(Range<usize>, EarlyChunk)>, format: EarlyFormat) -> Option<Early> {
+    pub(crate) fn new(
+        chunks: Vec<(Range<usize>, EarlyChunk)>,
+        format: EarlyFormat,
+        policies: Option<String>,
+    ) -> Option<Early> {
         match format {
             EarlyFormat::Json => {
                 let json = chunks.into_iter().map(|(at, c)| match c {
@@ -154,7 +188,8 @@ impl Early {
                     EarlyChunk::Human(text) => Some((at, text)),
                     EarlyChunk::Json(_) => None,
                 });
-                Some(Early::Human(EarlyHuman { color, chunks: Chunks::new(human.collect::<Option<_>>()?)? }))
+                let chunks = Chunks::new(human.collect::<Option<_>>()?)?;
+                Some(Early::Human(EarlyHuman { color, chunks, policies }))
             }
         }
     }

@@ -15,10 +15,11 @@
 //! filled in ([`super::json_parts`]). The bytes are those of one writer
 //! formatting the report at the end.
 
+use std::cell::Cell;
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::early::{Chunks, Run};
+use super::early::{Chunks, PerItem, Run};
 use super::json_report::{evidence, initiative, kpi, Reads};
 use super::json_write::JsonWriter;
 use super::{Evidence, InitiativeReport, KpiReport, Report};
@@ -45,12 +46,17 @@ pub(crate) struct KpiEntry {
 impl KpiEntry {
     /// `k` as an entry of the report's KPI list.
     pub(crate) fn format(k: &KpiReport) -> KpiEntry {
+        thread_local! {
+            static PER_ENTRY: Cell<usize> = const { Cell::new(256) };
+        }
+        let sizes = PerItem(&PER_ENTRY);
         let mut reads = Reads::with_capacity(2);
         reads.add_kpi(k);
-        let mut w = JsonWriter::piece(Vec::with_capacity(1024), 2, false).with_holes();
+        let mut w = JsonWriter::piece(Vec::with_capacity(sizes.room(1)), 2, false).with_holes();
         w.item();
         kpi(&mut w, &reads, k);
         let (bytes, holes) = w.into_parts();
+        sizes.took(bytes.len(), 1);
         KpiEntry { bytes, holes, reads: reads.list.iter().map(|e| Arc::clone(e)).collect() }
     }
 }
@@ -84,13 +90,18 @@ impl Chunk {
             initiative(&mut w, &reads, i);
         }
         let (bytes, holes) = w.into_parts();
-        let mut w = JsonWriter::piece(Vec::with_capacity(512 * reads.list.len()), 2, false);
+        thread_local! {
+            static PER_READ: Cell<usize> = const { Cell::new(512) };
+        }
+        let sizes = PerItem(&PER_READ);
+        let mut w = JsonWriter::piece(Vec::with_capacity(sizes.room(reads.list.len())), 2, false);
         let mut read_ends = Vec::with_capacity(reads.list.len());
         for e in &reads.list {
             w.item();
             evidence(&mut w, e);
             read_ends.push(w.written());
         }
+        sizes.took(w.written(), reads.list.len());
         Chunk {
             bytes,
             holes,
