@@ -39,10 +39,13 @@ mod families;
 mod governance;
 #[path = "interp_lists.rs"]
 mod lists;
+#[path = "interp_noting.rs"]
+mod noting;
 
 pub use arith::{arith, compare, exact};
 pub use budget::{step_limit, Budget, MAX_EVAL_STEPS, MAX_EVAL_STEPS_EVAL, STEPS_PER_DECL};
 pub use governance::executive_roles;
+pub use noting::{truth_noting, Noted};
 
 use super::builtins::Family;
 use super::rational::Rational;
@@ -586,8 +589,27 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
             rv?;
             Ok(Value::Bool(!short))
         }
-        BinOp::In => {
+        BinOp::In => compared(env, None, eval_in(env, b, l), eval_in(env, b, r)),
+        BinOp::Cmp(c) => compared(env, Some(c), eval_in(env, b, l), eval_in(env, b, r)),
+        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
             let (lv, rv) = both(eval_in(env, b, l), eval_in(env, b, r))?;
+            let (lv, rv) = both(as_number(env, lv), as_number(env, rv))?;
+            arith(op, lv, rv)
+        }
+    }
+}
+
+/// The comparison `op` (`in` when `None`) of two sides evaluated (`l`,
+/// `r`).
+fn compared(
+    env: &Env,
+    op: Option<CmpOp>,
+    l: Result<Value, Undecided>,
+    r: Result<Value, Undecided>,
+) -> Result<Value, Undecided> {
+    match op {
+        None => {
+            let (lv, rv) = both(l, r)?;
             let items = match rv {
                 Value::List(items) => items,
                 other => {
@@ -602,8 +624,8 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
             }
             Ok(Value::Bool(false))
         }
-        BinOp::Cmp(c) => {
-            let (lv, rv) = both(eval_in(env, b, l), eval_in(env, b, r))?;
+        Some(c) => {
+            let (lv, rv) = both(l, r)?;
             let both_decls = matches!((&lv, &rv), (Value::Decl(_), Value::Decl(_)));
             let (lv, rv) = if both_decls && matches!(c, CmpOp::Eq | CmpOp::Ne) {
                 (lv, rv)
@@ -611,11 +633,6 @@ fn binary(env: &Env, b: Option<&Bindings>, op: BinOp, l: &Expr, r: &Expr) -> Res
                 (as_number(env, lv)?, as_number(env, rv)?)
             };
             Ok(Value::Bool(compare(c, &lv, &rv)?))
-        }
-        BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div => {
-            let (lv, rv) = both(eval_in(env, b, l), eval_in(env, b, r))?;
-            let (lv, rv) = both(as_number(env, lv), as_number(env, rv))?;
-            arith(op, lv, rv)
         }
     }
 }

@@ -81,9 +81,14 @@ impl Decl {
 
     /// A KPI's label selector.
     pub fn labels(&self) -> BTreeMap<String, String> {
+        self.labels_as_set().map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+    }
+
+    /// A KPI's label selector as the model keeps it, if it has one.
+    pub fn labels_as_set(&self) -> Option<&Labels> {
         match self.attr("labels").map(|a| &a.value) {
-            Some(AttrVal::Labels(l)) => l.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            _ => BTreeMap::new(),
+            Some(AttrVal::Labels(l)) => Some(l),
+            _ => None,
         }
     }
 
@@ -539,11 +544,32 @@ impl Model {
     pub fn display_value(&self, v: &Value) -> String {
         match v {
             Value::Decl(id) => self.decl(*id).name.clone(),
-            Value::List(items) => {
-                let inner: Vec<String> = items.iter().map(|i| self.display_value(i)).collect();
-                format!("[{}]", inner.join(", "))
+            v => {
+                let mut out = String::new();
+                self.write_value(&mut out, v);
+                out
             }
-            v => v.to_string(),
+        }
+    }
+
+    /// [`Model::display_value`], appended to `out`.
+    pub fn write_value(&self, out: &mut String, v: &Value) {
+        use std::fmt::Write as _;
+        match v {
+            Value::Decl(id) => out.push_str(&self.decl(*id).name),
+            Value::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    self.write_value(out, item);
+                }
+                out.push(']');
+            }
+            v => {
+                let _ = write!(out, "{v}");
+            }
         }
     }
 

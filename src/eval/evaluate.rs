@@ -18,6 +18,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::eval::fast_hash::FastMap;
 
@@ -193,10 +194,10 @@ struct Evaluator<'a, 's> {
     files: &'a Files,
     metrics: &'a StoreMetrics<'s>,
     now: i64,
-    kpi_cache: RefCell<FastMap<DeclId, KpiReport>>,
+    kpi_cache: RefCell<FastMap<DeclId, Arc<KpiReport>>>,
     /// The KPI reports the other thread made ([`Evaluator::take_kpi`]
     /// looks here after its own).
-    their_kpis: RefCell<FastMap<DeclId, KpiReport>>,
+    their_kpis: RefCell<FastMap<DeclId, Arc<KpiReport>>>,
     /// The report is to be written as JSON: each KPI's entry of the KPI
     /// list is formatted as its report is made (on two threads; see
     /// [`crate::eval::report::EarlyJson`]), kept here until listed.
@@ -352,17 +353,17 @@ impl<'a, 's> Evaluator<'a, 's> {
         (report, evaluated.found, early)
     }
 
-    /// The KPI's report, made once and copied from the cache after.
-    fn kpi(&self, id: DeclId) -> KpiReport {
+    /// The KPI's report, made once and shared from the cache after.
+    fn kpi(&self, id: DeclId) -> Arc<KpiReport> {
         if let Some(r) = self.kpi_cache.borrow().get(&id) {
-            return r.clone();
+            return Arc::clone(r);
         }
-        let r = self.kpi_report(id);
+        let r = Arc::new(self.kpi_report(id));
         if self.kpi_entries.get() && !self.model.is_member(id) {
             // While the report is in the cache.
             self.kpi_json.borrow_mut().insert(id, KpiEntry::format(&r));
         }
-        self.kpi_cache.borrow_mut().insert(id, r.clone());
+        self.kpi_cache.borrow_mut().insert(id, Arc::clone(&r));
         r
     }
 
@@ -374,15 +375,16 @@ impl<'a, 's> Evaluator<'a, 's> {
     }
 
     /// The KPI's report, taken out of the cache (its last use).
-    fn take_kpi(&self, id: DeclId) -> KpiReport {
+    fn take_kpi(&self, id: DeclId) -> Arc<KpiReport> {
         let cached = self.kpi_cache.borrow_mut().remove(&id);
         let cached = cached.or_else(|| self.their_kpis.borrow_mut().remove(&id));
-        cached.unwrap_or_else(|| self.kpi_report(id))
+        cached.unwrap_or_else(|| Arc::new(self.kpi_report(id)))
     }
 
     fn kpi_report(&self, id: DeclId) -> KpiReport {
         if self.model.is_family(id) {
-            let members: Vec<KpiReport> = self.model.members(id).into_iter().map(|m| self.kpi(m)).collect();
+            let members: Vec<KpiReport> =
+                self.model.members(id).into_iter().map(|m| Arc::unwrap_or_clone(self.kpi(m))).collect();
             return super::family::report(self.model, id, members);
         }
         self.metrics.take_evidence();
@@ -575,7 +577,8 @@ impl<'a, 's> Evaluator<'a, 's> {
     fn criterion(&self, env: &Env, file: FileId, c: &ast::Criterion, shared: bool) -> CriterionReport {
         self.metrics.take_evidence();
         env.at_risk.set(false);
-        let result = interp::truth(env, &c.expr);
+        let mut noted = Vec::new();
+        let result = interp::truth_noting(env, &c.expr, &mut noted);
         let at_risk = env.at_risk.get();
         let evidence = self.metrics.take_evidence();
         let (decided, holds) = match &result {
@@ -591,7 +594,7 @@ impl<'a, 's> Evaluator<'a, 's> {
         };
         let src = self.files.get(file);
         let (reason, failing) = self.metrics.quietly(|| {
-            let explainer = Explainer { ev: self, file, shared, failing: RefCell::new(None) };
+            let explainer = Explainer { ev: self, noted, file, shared, failing: RefCell::new(None) };
             let reason = match &result {
                 Ok(b) => explainer.describe(env, &c.expr, *b),
                 Err(u) => self.undecided(u),

@@ -4,7 +4,7 @@
 
 use std::cell::RefCell;
 
-use super::{list_some, Evaluator};
+use super::Evaluator;
 use crate::check::builtins::{self, Family};
 use crate::check::interp::{self, Env, KpiState};
 use crate::check::rational::Rational;
@@ -80,8 +80,10 @@ fn collapse_tokens(raw: &str) -> String {
 
 /// Turns a decided criterion into a sentence, re-reading (quietly) the
 /// values its parts had.
-pub(super) struct Explainer<'e, 'a, 's> {
+pub(super) struct Explainer<'e, 'a, 's, 'n> {
     pub(super) ev: &'e Evaluator<'a, 's>,
+    /// The values deciding the criterion computed ([`interp::truth_noting`]).
+    pub(super) noted: interp::Noted<'n>,
     pub(super) file: FileId,
     /// Whether the criterion is explained for many subjects (a top-level
     /// gate's, a policy's): its quoted parts are then kept for the next.
@@ -90,7 +92,7 @@ pub(super) struct Explainer<'e, 'a, 's> {
     pub(super) failing: RefCell<Option<Failing>>,
 }
 
-impl Explainer<'_, '_, '_> {
+impl Explainer<'_, '_, '_, '_> {
     pub(super) fn src(&self, e: &Expr) -> std::rc::Rc<str> {
         if self.shared {
             self.ev.text_of(self.file, e)
@@ -103,11 +105,20 @@ impl Explainer<'_, '_, '_> {
         self.ev.model
     }
 
+    /// `e`'s value: as deciding the criterion computed it, if it did, else
+    /// evaluated now.
+    fn value(&self, env: &Env, e: &Expr) -> Result<Value, interp::Undecided> {
+        match self.noted.iter().find(|(n, _)| std::ptr::eq(*n, e)) {
+            Some((_, v)) => v.clone(),
+            None => interp::eval(env, e),
+        }
+    }
+
     /// The KPI an expression names directly, if it does.
     fn kpi_of(&self, env: &Env, e: &Expr) -> Option<DeclId> {
         match &e.kind {
             ExprKind::Paren(inner) => self.kpi_of(env, inner),
-            ExprKind::Name(_) | ExprKind::Field(..) => match interp::eval(env, e) {
+            ExprKind::Name(_) | ExprKind::Field(..) => match self.value(env, e) {
                 Ok(Value::Decl(id)) if self.model().decl(id).kind == Kind::Kpi => Some(id),
                 _ => None,
             },
@@ -136,7 +147,7 @@ impl Explainer<'_, '_, '_> {
         }
         match &e.kind {
             ExprKind::Paren(inner) => self.describe(env, inner, holds),
-            ExprKind::For(k, d) => match (self.kpi_of(env, k), interp::eval(env, d)) {
+            ExprKind::For(k, d) => match (self.kpi_of(env, k), self.value(env, d)) {
                 (Some(kpi), Ok(Value::Dur(secs))) if self.model().is_family(kpi) => self.family_held(kpi, secs),
                 (Some(kpi), Ok(Value::Dur(secs))) => metrics.held_view(kpi, secs, |f| f.reason.clone()),
                 _ => self.plain(e, holds),
@@ -162,7 +173,7 @@ impl Explainer<'_, '_, '_> {
             ExprKind::Binary(BinOp::Cmp(op), l, r) => self.relation(env, l, r, op.as_str(), holds),
             ExprKind::Binary(BinOp::In, l, r) => self.relation(env, l, r, "in", holds),
             ExprKind::Quantifier { func, var, list, pred } => self.quantifier(env, e, func, var, list, pred, holds),
-            ExprKind::Name(_) | ExprKind::Field(..) => match interp::eval(env, e) {
+            ExprKind::Name(_) | ExprKind::Field(..) => match self.value(env, e) {
                 Ok(v) => format!("`{}` is {}", self.src(e), self.model().display_value(&v)),
                 Err(_) => self.plain(e, holds),
             },
@@ -197,7 +208,7 @@ impl Explainer<'_, '_, '_> {
                     format!("`{}` ({name})", self.src(e))
                 }
             };
-            match (op, interp::eval(env, r)) {
+            match (op, self.value(env, r)) {
                 ("==" | "!=", Ok(Value::Decl(b))) => {
                     let same = if a == b { "the same KPI" } else { "different KPIs" };
                     return format!("{} and {} are {same}", named(l, a), named(r, b));
@@ -231,9 +242,9 @@ impl Explainer<'_, '_, '_> {
         // for the days, and for the value shown where no read explains it.
         let mut known = [None, None];
         if left_kpi.is_none() && right_kpi().is_none() {
-            known[0] = Some(interp::eval(env, l));
+            known[0] = Some(self.value(env, l));
             if matches!(known[0], Some(Ok(Value::Dur(_)))) {
-                known[1] = Some(interp::eval(env, r));
+                known[1] = Some(self.value(env, r));
             }
         }
         let days = match &known {
@@ -299,7 +310,7 @@ impl Explainer<'_, '_, '_> {
         };
         // A function of a family's values names the members and values.
         if let Some(kpi) = first_kpi.filter(|k| self.model().is_family(*k)) {
-            return match known.unwrap_or_else(|| interp::eval(env, e)) {
+            return match known.unwrap_or_else(|| self.value(env, e)) {
                 Ok(v) => (self.model().display_value(&v), Some(self.family_values(kpi))),
                 Err(u) => ("unknown".to_string(), Some(self.ev.undecided(&u))),
             };
@@ -314,13 +325,13 @@ impl Explainer<'_, '_, '_> {
         }
         if let ExprKind::Call(func, args) = &e.kind {
             if let (Some(kpi), Some(w)) = (first_kpi, args.get(1)) {
-                let offset = match args.get(2).map(|a| (&a.kind, interp::eval(env, a))) {
+                let offset = match args.get(2).map(|a| (&a.kind, self.value(env, a))) {
                     None => Some(Rational::ZERO),
                     Some((ExprKind::Offset(_), Ok(Value::Dur(o)))) if args.len() == 3 => Some(o),
                     Some(_) => None,
                 };
                 if let (true, Some(offset)) = (builtins::is(&func.name, Family::Window), offset) {
-                    if let Ok(Value::Dur(secs)) = interp::eval(env, w) {
+                    if let Ok(Value::Dur(secs)) = self.value(env, w) {
                         return metrics.window_view((kpi, &func.name), (secs, offset), |f| match &f.result {
                             Ok((_, n)) => {
                                 (f.reason.clone(), Some(format!("{n} sample{}", if *n == 1 { "" } else { "s" })))
@@ -331,7 +342,7 @@ impl Explainer<'_, '_, '_> {
                 }
             }
         }
-        match known.unwrap_or_else(|| interp::eval(env, e)) {
+        match known.unwrap_or_else(|| self.value(env, e)) {
             Ok(v) => (self.model().display_value(&v), None),
             Err(u) => ("unknown".to_string(), Some(self.ev.undecided(&u))),
         }
@@ -348,7 +359,7 @@ impl Explainer<'_, '_, '_> {
         pred: &Expr,
         holds: bool,
     ) -> String {
-        let items = match interp::eval(env, list) {
+        let items = match self.value(env, list) {
             Ok(Value::List(items)) => items,
             _ => return self.plain(e, holds),
         };
@@ -357,17 +368,28 @@ impl Explainer<'_, '_, '_> {
         if total == 0 {
             return format!("`{list_text}` is empty");
         }
-        let names: Vec<String> = items.iter().map(|i| self.model().display_value(i)).collect();
-        let among = format!("`{list_text}` ({})", list_some(&names, SHOWN));
+        // `` `LIST` (a, b, c and 2 more)``, written in place.
+        let among = |out: &mut String| {
+            out.push('`');
+            out.push_str(&list_text);
+            out.push_str("` (");
+            self.write_some(out, items.iter(), total);
+            out.push(')');
+        };
+        let sentence = |head: &str, verb: &str| {
+            let mut out = String::from(head);
+            among(&mut out);
+            out.push_str(verb);
+            out.push('`');
+            out.push_str(&self.src(pred));
+            out.push('`');
+            out
+        };
         match (func.name.as_str(), holds) {
-            ("all", true) if total == 1 => {
-                format!("the one element of {among} satisfies `{}`", self.src(pred))
-            }
-            ("all", true) => format!("all {total} of {among} satisfy `{}`", self.src(pred)),
-            ("any", false) if total == 1 => {
-                format!("the one element of {among} does not satisfy `{}`", self.src(pred))
-            }
-            ("any", false) => format!("none of the {total} in {among} satisfies `{}`", self.src(pred)),
+            ("all", true) if total == 1 => sentence("the one element of ", " satisfies "),
+            ("all", true) => sentence(&format!("all {total} of "), " satisfy "),
+            ("any", false) if total == 1 => sentence("the one element of ", " does not satisfy "),
+            ("any", false) => sentence(&format!("none of the {total} in "), " satisfies "),
             ("all", false) => {
                 // The elements (or, through nested `all`s, the tuples) for
                 // which the predicate does not hold, and those it cannot
@@ -382,7 +404,10 @@ impl Explainer<'_, '_, '_> {
                 let do_ = if t.found == 1 { "does" } else { "do" };
                 let mut s = if t.depth <= 1 {
                     if total == 1 {
-                        format!("the one element of {among} does not satisfy `{inner}`")
+                        let mut s = String::from("the one element of ");
+                        among(&mut s);
+                        s.push_str(&format!(" does not satisfy `{inner}`"));
+                        s
                     } else {
                         format!("{} of {total} in `{list_text}` {do_} not satisfy `{inner}`: {shown}", t.found)
                     }
@@ -402,24 +427,37 @@ impl Explainer<'_, '_, '_> {
                 s
             }
             ("any", true) => {
-                let mut ok = Vec::new();
-                for item in &items {
-                    if interp::truth_bound(env, &[(var.name.as_str(), item.clone())], pred) == Ok(true) {
-                        ok.push(self.model().display_value(item));
-                    }
-                }
+                let ok: Vec<&Value> = items
+                    .iter()
+                    .filter(|item| interp::truth_bound(env, &[(var.name.as_str(), (*item).clone())], pred) == Ok(true))
+                    .collect();
                 let n = ok.len();
                 if n == 0 {
                     return self.plain(e, holds);
                 }
-                let verb = if n == 1 { "satisfies" } else { "satisfy" };
                 if total == 1 {
-                    format!("the one element of {among} satisfies `{}`", self.src(pred))
-                } else {
-                    format!("{n} of {total} in `{list_text}` {verb} `{}`: {}", self.src(pred), list_some(&ok, SHOWN))
+                    return sentence("the one element of ", " satisfies ");
                 }
+                let verb = if n == 1 { "satisfies" } else { "satisfy" };
+                let mut s = format!("{n} of {total} in `{list_text}` {verb} `{}`: ", self.src(pred));
+                self.write_some(&mut s, ok.into_iter(), n);
+                s
             }
             _ => self.plain(e, holds),
+        }
+    }
+
+    /// Writes the first [`SHOWN`] of `items` (`total` in all), and how
+    /// many more: `a, b, c and 2 more`.
+    fn write_some<'v>(&self, out: &mut String, items: impl Iterator<Item = &'v Value>, total: usize) {
+        for (i, item) in items.take(SHOWN).enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            self.model().write_value(out, item);
+        }
+        if total > SHOWN {
+            out.push_str(&format!(" and {} more", total - SHOWN));
         }
     }
 

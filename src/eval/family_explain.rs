@@ -8,7 +8,7 @@ use crate::check::DeclId;
 /// At most this many members are named; the rest are counted.
 const SHOWN: usize = 4;
 
-impl Explainer<'_, '_, '_> {
+impl Explainer<'_, '_, '_, '_> {
     /// `require family`: the members that miss (or cannot be decided).
     pub(super) fn family_status(&self, family: DeclId) -> String {
         let metrics = self.ev.metrics;

@@ -64,7 +64,8 @@ pub(super) struct KpiInfo<'m> {
     pub(super) id: DeclId,
     pub(super) name: &'m str,
     pub(super) metric: Option<&'m str>,
-    pub(super) labels: Labels,
+    /// Its label selector as declared ([`KpiInfo::labels`]).
+    pub(super) declared_labels: Option<&'m crate::check::Labels>,
     pub(super) unit: MeasureUnit,
     pub(super) target: Option<(CmpOp, Value)>,
     pub(super) warn: Option<(CmpOp, Value)>,
@@ -88,7 +89,13 @@ impl KpiInfo<'_> {
     }
 
     pub(super) fn selector(&self) -> String {
-        format_selector(self.metric.unwrap_or(self.name), &self.labels)
+        format_selector(self.metric.unwrap_or(self.name), &self.labels())
+    }
+
+    /// Its label selector, made when a read needs it (most reads find the
+    /// series it selects memoised).
+    pub(super) fn labels(&self) -> Labels {
+        self.declared_labels.map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
     }
 
     /// An exact raw number in the KPI's unit, for people: `93.5%`, `260ms`.
@@ -325,7 +332,7 @@ impl<'a> StoreMetrics<'a> {
             name: &d.name,
             // A `query` KPI read from Prometheus reads its query's results.
             metric: d.str_attr("query").and_then(|q| self.store.query_key(q)).or(d.str_attr("metric")),
-            labels: d.labels(),
+            declared_labels: d.labels_as_set(),
             unit: d.measure_unit(),
             target: d.threshold("target").map(|(o, v)| (o, v.clone())),
             warn: d.threshold("warn").map(|(o, v)| (o, v.clone())),
@@ -408,7 +415,7 @@ impl<'a> StoreMetrics<'a> {
         if let Some(err) = self.store.source_error(metric) {
             return Err(format!("the source of `{}` failed: {err}", self.kpi_selector(k)));
         }
-        match self.index.select_one(metric, &k.labels) {
+        match self.index.select_one(metric, &k.labels()) {
             Selection::One(s) => Ok(s),
             Selection::None => {
                 let selector = self.kpi_selector(k);

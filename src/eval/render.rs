@@ -6,7 +6,7 @@
 
 mod pieces;
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::fmt::Write as _;
 
 use super::fast_hash::FastSet;
@@ -286,11 +286,11 @@ fn human_tail<'r>(pieces: &mut Pieces<'r>, p: &Paint, report: &Report, early: Op
     let mut shown: FastSet<&str> =
         FastSet::with_capacity_and_hasher(report.initiatives.iter().map(|i| i.kpis.len()).sum(), Default::default());
     shown.extend(report.initiatives.iter().flat_map(|i| i.kpis.iter().map(|k| k.name.as_str())));
-    let reported: Vec<&KpiReport> = report.kpis.iter().filter(|k| !shown.contains(k.name.as_str())).collect();
+    let reported: Vec<&KpiReport> =
+        report.kpis.iter().map(|k| &**k).filter(|k| !shown.contains(k.name.as_str())).collect();
     if !reported.is_empty() {
         let _ = writeln!(out, "\n{}", p.with(BOLD, "other KPIs"));
-        let owned: Vec<KpiReport> = reported.into_iter().cloned().collect();
-        kpi_table(out, p, &owned, "  ");
+        kpi_table(out, p, &reported, "  ");
     }
     let _ = writeln!(
         out,
@@ -329,16 +329,16 @@ fn human_policies(out: &mut String, p: &Paint, policies: &[PolicyReport]) {
 
 /// Each KPI with its family's members after it (their names indented):
 /// one row each.
-fn rows(kpis: &[KpiReport]) -> Vec<(String, &KpiReport)> {
+fn rows<K: Borrow<KpiReport>>(kpis: &[K]) -> Vec<(String, &KpiReport)> {
     let mut out = Vec::new();
-    for k in kpis {
+    for k in kpis.iter().map(Borrow::borrow) {
         out.push((k.name.clone(), k));
         out.extend(k.members.iter().map(|m| (format!("  {}", m.name), m)));
     }
     out
 }
 
-fn kpi_table(out: &mut String, p: &Paint, kpis: &[KpiReport], indent: &str) {
+fn kpi_table<K: Borrow<KpiReport>>(out: &mut String, p: &Paint, kpis: &[K], indent: &str) {
     let rows = rows(kpis);
     let name_w = rows.iter().map(|(n, _)| n.chars().count()).max().unwrap_or(0).max(3);
     let values: Vec<String> = rows.iter().map(|(_, k)| kpi_value(k)).collect();
@@ -450,7 +450,7 @@ fn why(c: &CriterionReport) -> String {
     }
 }
 
-fn md_kpis(out: &mut String, kpis: &[KpiReport]) {
+fn md_kpis<K: Borrow<KpiReport>>(out: &mut String, kpis: &[K]) {
     let rows: Vec<Vec<String>> = rows(kpis)
         .into_iter()
         .map(|(name, k)| {

@@ -23,6 +23,8 @@
 //! --ready NAME`). The report's outcome is the worst of every policy and
 //! every asked gate.
 
+use std::sync::Arc;
+
 use serde::ser::{Serialize, Serializer};
 
 mod early;
@@ -255,7 +257,7 @@ pub struct Report {
     /// Each policy on each subject it governs.
     pub policies: Vec<PolicyReport>,
     /// Every KPI declared in the evaluated files.
-    pub kpis: Vec<KpiReport>,
+    pub kpis: Vec<Arc<KpiReport>>,
 }
 
 impl Report {
@@ -329,7 +331,7 @@ impl Report {
 
     /// The KPI named `name` in the top-level list.
     pub fn kpi(&self, name: &str) -> Option<&KpiReport> {
-        self.kpis.iter().find(|k| k.name == name)
+        self.kpis.iter().map(|k| &**k).find(|k| k.name == name)
     }
 
     /// The gate `from -> to` of the initiative named `initiative`.
@@ -525,8 +527,9 @@ pub struct InitiativeReport {
     pub file: String,
     /// The 1-based line of its name.
     pub line: u32,
-    /// Its `kpis` then its `contributes_to` KPIs.
-    pub kpis: Vec<KpiReport>,
+    /// Its `kpis` then its `contributes_to` KPIs: each KPI's report is
+    /// made once and shared by every initiative that lists it.
+    pub kpis: Vec<Arc<KpiReport>>,
     /// The transition out of its current stage, with every gate that guards
     /// it (the stdlib's, the organisation's and its own) combined.
     pub gates: Vec<GateReport>,

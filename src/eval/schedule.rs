@@ -10,6 +10,7 @@
 //! order: the result is one thread's.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use super::{Beside, Evaluator, StoreMetrics, PARALLEL_FROM};
 use crate::check::interp;
@@ -170,7 +171,7 @@ fn run_first(beside: Beside<'_>) -> Vec<Diagnostic> {
 impl Evaluator<'_, '_> {
     /// The KPI reports this thread made, and the KPI list's entries it
     /// formatted, taken.
-    fn take_kpi_caches(&self) -> (FastMap<DeclId, KpiReport>, FastMap<DeclId, KpiEntry>) {
+    fn take_kpi_caches(&self) -> (FastMap<DeclId, Arc<KpiReport>>, FastMap<DeclId, KpiEntry>) {
         (std::mem::take(&mut *self.kpi_cache.borrow_mut()), std::mem::take(&mut *self.kpi_json.borrow_mut()))
     }
 }

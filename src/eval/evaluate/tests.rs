@@ -100,3 +100,50 @@ fn a_spent_budget_is_spent_the_same_way_whatever_the_workers() {
     assert!(one.contains("evaluation stopped after"), "the budget ran out");
     assert_eq!(run(&analysis, &store, 2).to_json(), one);
 }
+
+/// Deciding a criterion while noting its parts' values gives the result,
+/// the steps and the reads that deciding it alone gives, and each value
+/// noted is that part's value: an explanation shows it instead of
+/// evaluating the part again.
+#[test]
+fn noting_decides_as_deciding_alone_does() {
+    let extra = "person p { name \"P\" role CEO }\nprogram g { sponsor p review_every 30d }\n\
+                 gate model -> produce {\n  require (count(datasets) >= 0)\n  expect owner in [\"o\", \"x\"]\n  \
+                 advise stage == model\n}\n";
+    let (analysis, store) = many(12, extra);
+    assert!(!analysis.diagnostics.iter().any(|d| d.is_compile_error()), "{:?}", analysis.diagnostics);
+    let model = &analysis.model;
+    let opts = EvalOptions { now: 1_795_478_400 * NANOS_PER_SEC, default_max_age: DEFAULT_MAX_AGE };
+    let (plain, noting) = (StoreMetrics::new(model, &store, &opts), StoreMetrics::new(model, &store, &opts));
+    let (a, b) = (Evaluator::new(model, &analysis.files, &plain), Evaluator::new(model, &analysis.files, &noting));
+    let mut checked = 0;
+    for (i, d) in model.decls.iter().enumerate().filter(|(_, d)| d.kind == Kind::Initiative) {
+        for g in model.gates_for(DeclId(i as u32)).into_iter().map(|g| &model.gates[g]) {
+            for c in &g.criteria {
+                let (ea, eb) = (a.env(g.file, DeclId(i as u32)), b.env(g.file, DeclId(i as u32)));
+                let (left_a, left_b) = (plain.budget.left(), noting.budget.left());
+                let alone = interp::truth(&ea, &c.expr);
+                let mut noted = Vec::new();
+                let with_notes = interp::truth_noting(&eb, &c.expr, &mut noted);
+                assert_eq!(
+                    alone,
+                    with_notes,
+                    "{} of {}",
+                    explain::source_text(&analysis.files.get(g.file).text, &c.expr),
+                    d.name
+                );
+                assert_eq!(left_a - plain.budget.left(), left_b - noting.budget.left(), "the same steps");
+                // (As text: a NaN sample equals itself there.)
+                let reads = |m: &StoreMetrics| format!("{:?}", m.take_evidence());
+                assert_eq!(reads(&plain), reads(&noting), "the same reads");
+                assert_eq!(ea.at_risk.get(), eb.at_risk.get());
+                for (part, value) in noted {
+                    assert_eq!(value, interp::eval(&ea, part), "a noted value");
+                    checked += 1;
+                }
+                drop(plain.take_evidence());
+            }
+        }
+    }
+    assert!(checked > 12 * 4, "parts noted: {checked}");
+}

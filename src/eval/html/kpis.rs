@@ -51,7 +51,7 @@ pub(super) fn kpi_section(out: &mut String, report: &Report, decls: &Decls<'_>, 
     );
     let trends: HashMap<&str, &[SampleRecord]> =
         page.trends.iter().map(|(k, samples)| (k.as_str(), samples.as_slice())).collect();
-    let mut kpis: Vec<&KpiReport> = report.kpis.iter().collect();
+    let mut kpis: Vec<&KpiReport> = report.kpis.iter().map(|k| &**k).collect();
     kpis.sort_by_key(|k| kpi_rank(k.status));
     let (met, others): (Vec<&KpiReport>, Vec<&KpiReport>) = kpis.into_iter().partition(|k| k.status == KpiStatus::Met);
     if !others.is_empty() {

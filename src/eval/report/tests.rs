@@ -245,7 +245,7 @@ fn report_with_repeated_reads() -> Report {
         blocked_by: Vec::new(),
         file: "a.compel".to_string(),
         line: 1,
-        kpis: vec![kpi_report("acc", vec![status.clone()]), family.clone()],
+        kpis: vec![Arc::new(kpi_report("acc", vec![status.clone()])), Arc::new(family.clone())],
         gates: vec![gate.clone()],
         evidence: Vec::new(),
     };
@@ -265,7 +265,7 @@ fn report_with_repeated_reads() -> Report {
         summary: Summary::default(),
         initiatives: vec![initiative.clone(), InitiativeReport { next_gate: None, gates: Vec::new(), ..initiative }],
         policies: vec![policy],
-        kpis: vec![kpi_report("acc", vec![status]), family, derived],
+        kpis: vec![Arc::new(kpi_report("acc", vec![status])), Arc::new(family), Arc::new(derived)],
     };
     report.tally();
     report
@@ -318,7 +318,7 @@ fn two_parts_write_the_bytes_of_one() {
     for i in 0..5 {
         let mut next = report.initiatives[i % 2].clone();
         next.name = format!("i{i}");
-        next.kpis[0].evidence = vec![std::sync::Arc::clone(&shared)];
+        Arc::make_mut(&mut next.kpis[0]).evidence = vec![std::sync::Arc::clone(&shared)];
         more.push(next);
     }
     report.initiatives.extend(more);
@@ -355,14 +355,16 @@ fn report_with_many_reads(n: i64, distinct: i64) -> Report {
         let mut next = base.clone();
         next.name = format!("i{i}");
         let own = std::sync::Arc::new(read(&format!("k{}", i % distinct), "status", &[(i % distinct, 1.5)]));
-        next.kpis[0].evidence = vec![std::sync::Arc::clone(&shared), own];
+        Arc::make_mut(&mut next.kpis[0]).evidence = vec![std::sync::Arc::clone(&shared), own];
         report.initiatives.push(next);
     }
-    let kpi = report.kpis[0].clone();
-    report.kpis.extend((0..300).map(|i| KpiReport {
-        name: format!("k{i}"),
-        evidence: vec![std::sync::Arc::new(read(&format!("kpi{i}"), "status", &[(i, 2.5)]))],
-        ..kpi.clone()
+    let kpi = KpiReport::clone(&report.kpis[0]);
+    report.kpis.extend((0..300).map(|i| {
+        Arc::new(KpiReport {
+            name: format!("k{i}"),
+            evidence: vec![std::sync::Arc::new(read(&format!("kpi{i}"), "status", &[(i, 2.5)]))],
+            ..kpi.clone()
+        })
     }));
     report
 }
