@@ -247,7 +247,7 @@ policy reviewed for program where approved_until > today { require review_every 
     assert_eq!(renewed.criteria[0].reason, "`p` does not set `approved_until`");
     let reviewed = r.policies.iter().find(|p| p.name == "reviewed").unwrap();
     assert_eq!(reviewed.outcome, Outcome::Unknown, "a filter that cannot be decided does not skip the policy");
-    assert_eq!(reviewed.criteria[0].text, "where approved_until > today");
+    assert_eq!(&*reviewed.criteria[0].text, "where approved_until > today");
     assert!(reviewed.criteria[0].reason.starts_with("cannot tell whether the policy applies"));
     assert_eq!(r.outcome, Outcome::Unknown);
 }
@@ -278,7 +278,7 @@ initiative i {
     assert_eq!(gates.len(), 1, "only the current stage's transition");
     let c = &gates[0].criteria;
     assert_eq!(c.len(), 4, "the organisation's gate and the initiative's own");
-    assert_eq!(c[0].text, "require count(datasets) >= 0");
+    assert_eq!(&*c[0].text, "require count(datasets) >= 0");
     assert_eq!(c[1].outcome, Outcome::Warn, "at risk");
     assert_eq!((c[2].outcome, c[2].holds), (Outcome::Warn, Some(false)), "expect: fail becomes warn");
     assert_eq!((c[3].outcome, c[3].holds), (Outcome::Warn, Some(false)), "advise never blocks");

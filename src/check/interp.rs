@@ -316,7 +316,19 @@ fn quantifier(
     list: &Expr,
     pred: &Expr,
 ) -> Result<Value, Undecided> {
-    let items = match eval_in(env, b, list)? {
+    quantified(env, b, func, var, eval_in(env, b, list), pred)
+}
+
+/// [`quantifier`] over its list evaluated (`list`).
+fn quantified(
+    env: &Env,
+    b: Option<&Bindings>,
+    func: &Ident,
+    var: &Ident,
+    list: Result<Value, Undecided>,
+    pred: &Expr,
+) -> Result<Value, Undecided> {
+    let items = match list? {
         Value::List(items) => items,
         // Over a family: its members.
         Value::Decl(f) if env.model.is_family(f) => families::members(env, f)?.into_iter().map(Value::Decl).collect(),

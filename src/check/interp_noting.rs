@@ -1,7 +1,7 @@
 //! Deciding a condition while noting the values of its parts that an
 //! explanation shows, so that it need not evaluate them again.
 
-use super::{as_bool, compared, eval_in, Env, Undecided};
+use super::{as_bool, compared, eval_in, quantified, Env, Undecided};
 use crate::check::value::Value;
 use crate::syntax::ast::{BinOp, Expr, ExprKind};
 
@@ -10,8 +10,8 @@ use crate::syntax::ast::{BinOp, Expr, ExprKind};
 pub type Noted<'e> = Vec<(&'e Expr, Result<Value, Undecided>)>;
 
 /// [`truth`], noting in `noted` the values it computed of `e` (a name or
-/// a field) or of `e`'s sides (a comparison or `in`), within
-/// parentheses: an explanation shows them without evaluating them again.
+/// a field), of `e`'s sides (a comparison or `in`) or of its list (a
+/// quantifier), within parentheses: an explanation shows them without evaluating them again.
 /// The same steps, reads and result as [`truth`].
 pub fn truth_noting<'e>(env: &Env, e: &'e Expr, noted: &mut Noted<'e>) -> Result<bool, Undecided> {
     let v = eval_noting(env, e, noted)?;
@@ -39,6 +39,12 @@ fn eval_noting<'e>(env: &Env, e: &'e Expr, noted: &mut Noted<'e>) -> Result<Valu
             env.budget.step()?;
             let (lv, rv) = sides(l, r, noted);
             compared(env, None, lv, rv)
+        }
+        ExprKind::Quantifier { func, var, list, pred } => {
+            env.budget.step()?;
+            let items = eval_in(env, None, list);
+            noted.push((list, items.clone()));
+            quantified(env, None, func, var, items, pred)
         }
         ExprKind::Name(_) | ExprKind::Field(..) => {
             let v = eval_in(env, None, e);

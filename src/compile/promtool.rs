@@ -261,7 +261,7 @@ fn recorded(rule: &Rule, output: &Output, case: &Case, report: &Report) -> Optio
         }
         Decides::Criterion { initiative, text } => {
             let i = report.initiatives.iter().find(|i| &i.name == initiative)?;
-            let c = i.gates.iter().flat_map(|g| &g.criteria).find(|c| &c.text == text)?;
+            let c = i.gates.iter().flat_map(|g| &g.criteria).find(|c| *c.text == **text)?;
             bool_(c.holds == Some(true))
         }
         Decides::Ready { initiative } => bool_(report.initiatives.iter().find(|i| &i.name == initiative)?.ready),

@@ -42,7 +42,9 @@ impl<'a> Folded<'a> {
             let mut out: Outcomes = BTreeMap::new();
             for i in evaluate(model, files, store, &opts).initiatives {
                 let held = i.gates.into_iter().flat_map(|g| g.criteria);
-                out.entry(i.name).or_default().extend(held.filter_map(|c| Some((c.file, c.text, c.holds?))));
+                out.entry(i.name)
+                    .or_default()
+                    .extend(held.filter_map(|c| Some((c.file.to_string(), c.text.to_string(), c.holds?))));
             }
             out
         });

@@ -167,7 +167,8 @@ pub use metric_reads::StoreMetrics;
 pub use window_reads::{fmt_dur, percentile};
 
 /// A criterion as the report places it: its text, line and column.
-type CriterionHead = (String, u32, u32);
+/// A criterion's text, `because`, line and column.
+type CriterionHead = (Arc<str>, Option<Arc<str>>, u32, u32);
 
 /// Each file's place among the distinct paths of `files`, sorted.
 fn path_ranks(files: &Files) -> Vec<u32> {
@@ -211,6 +212,8 @@ struct Evaluator<'a, 's> {
     /// Each criterion's text in the report (`require acc_7 for 7d`), by
     /// file and the criterion's span.
     criterion_heads: RefCell<FastMap<(FileId, u32, u32), CriterionHead>>,
+    /// Each file's path, once asked for ([`Evaluator::path_of`]).
+    paths: RefCell<Vec<Option<Arc<str>>>>,
     /// Each file's place among the files sorted by path (files with one
     /// path share it): declarations are listed by path, then position.
     path_rank: Vec<u32>,
@@ -233,6 +236,7 @@ impl<'a, 's> Evaluator<'a, 's> {
             their_kpi_json: RefCell::new(FastMap::default()),
             texts: RefCell::new(FastMap::default()),
             criterion_heads: RefCell::new(FastMap::default()),
+            paths: RefCell::new(Vec::new()),
             path_rank: path_ranks(files),
             last_line: Cell::new((FileId(0), 0)),
         }
@@ -281,11 +285,22 @@ impl<'a, 's> Evaluator<'a, 's> {
         text.push_str(enforcement);
         text.push(' ');
         text.push_str(&expr);
-        let t = (text, at.line, at.column);
+        let because = c.because.as_ref().map(|b| Arc::from(b.value.as_str()));
+        let t = (Arc::from(text), because, at.line, at.column);
         if shared {
             self.criterion_heads.borrow_mut().insert(key, t.clone());
         }
         t
+    }
+
+    /// A file's path, made once for every criterion written in it.
+    fn path_of(&self, file: FileId) -> Arc<str> {
+        let mut paths = self.paths.borrow_mut();
+        let at = file.0 as usize;
+        if paths.len() <= at {
+            paths.resize(at + 1, None);
+        }
+        Arc::clone(paths[at].get_or_insert_with(|| Arc::from(self.files.get(file).path.as_str())))
     }
 
     fn is_user(&self, file: FileId) -> bool {
@@ -535,13 +550,13 @@ impl<'a, 's> Evaluator<'a, 's> {
                         Err(u) => {
                             let at = pfile.line_col(filter.span.start as usize);
                             criteria.push(CriterionReport {
-                                text: format!("where {}", source_text(pfile.text.as_str(), filter)),
+                                text: format!("where {}", source_text(pfile.text.as_str(), filter)).into(),
                                 enforcement: Enforcement::Where,
                                 outcome: Outcome::Unknown,
                                 holds: None,
                                 reason: format!("cannot tell whether the policy applies: {}", self.undecided(&u)),
                                 because: None,
-                                file: pfile.path.clone(),
+                                file: self.path_of(p.file),
                                 line: at.line,
                                 column: at.column,
                                 evidence,
@@ -592,7 +607,6 @@ impl<'a, 's> Evaluator<'a, 's> {
             ast::Enforcement::Expect => (Enforcement::Expect, if decided.blocks() { Outcome::Warn } else { decided }),
             ast::Enforcement::Advise => (Enforcement::Advise, if decided.blocks() { Outcome::Warn } else { decided }),
         };
-        let src = self.files.get(file);
         let (reason, failing) = self.metrics.quietly(|| {
             let explainer = Explainer { ev: self, noted, file, shared, failing: RefCell::new(None) };
             let reason = match &result {
@@ -604,15 +618,15 @@ impl<'a, 's> Evaluator<'a, 's> {
             (reason, failing)
         });
         env.at_risk.set(false);
-        let (text, line, column) = self.criterion_head(file, c, shared);
+        let (text, because, line, column) = self.criterion_head(file, c, shared);
         CriterionReport {
             text,
             enforcement,
             outcome,
             holds,
             reason,
-            because: c.because.as_ref().map(|b| b.value.clone()),
-            file: src.path.clone(),
+            because,
+            file: self.path_of(file),
             line,
             column,
             evidence,

@@ -494,10 +494,10 @@ pub fn readiness(gates: &[GateReport]) -> (bool, Option<NextGate>, Vec<Blocker>)
         .flat_map(|g| &g.criteria)
         .filter(|c| c.outcome.blocks())
         .map(|c| Blocker {
-            text: c.text.clone(),
+            text: c.text.to_string(),
             outcome: c.outcome,
             reason: c.reason.clone(),
-            because: c.because.clone(),
+            because: c.because.as_deref().map(str::to_string),
         })
         .collect();
     let ready = gates.iter().all(|g| !g.outcome.blocks());
@@ -637,8 +637,9 @@ impl Enforcement {
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct CriterionReport {
     /// The criterion's source text, whitespace collapsed (`require
-    /// latency_p95 for 7d`).
-    pub text: String,
+    /// latency_p95 for 7d`): shared by the reports of a criterion decided
+    /// for many subjects.
+    pub text: Arc<str>,
     /// `require`, `expect`, `advise` (or `where` for an undecidable filter).
     pub enforcement: Enforcement,
     /// The outcome after enforcement.
@@ -650,9 +651,9 @@ pub struct CriterionReport {
     pub reason: String,
     /// The criterion's `because`, when it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub because: Option<String>,
+    pub because: Option<Arc<str>>,
     /// The file the criterion is written in.
-    pub file: String,
+    pub file: Arc<str>,
     /// 1-based line.
     pub line: u32,
     /// 1-based column, in characters.

@@ -173,13 +173,13 @@ fn kpi_report(name: &str, evidence: Vec<Evidence>) -> KpiReport {
 
 fn criterion_report(text: &str, evidence: Vec<Evidence>) -> CriterionReport {
     CriterionReport {
-        text: text.to_string(),
+        text: text.into(),
         enforcement: Enforcement::Require,
         outcome: Outcome::Pass,
         holds: Some(true),
         reason: "a \"quoted\"\treason\n\u{1}ü".to_string(),
-        because: Some("b".to_string()),
-        file: "a.compel".to_string(),
+        because: Some("b".into()),
+        file: "a.compel".into(),
         line: 3,
         column: 5,
         evidence: evidence.into_iter().map(std::sync::Arc::new).collect(),

@@ -160,7 +160,7 @@ fn evaluate_gate(server: &Server, snap: &Snapshot, arg: &Value) -> Done {
                 };
                 let message = format!("{} `{}`: {}: {}", i.name, c.text, c.outcome, c.reason);
                 if let Some(d) = at_line(snap, encoding, &c.file, (c.line, c.column), severity, message) {
-                    diagnostics.push((c.file.clone(), d));
+                    diagnostics.push((c.file.to_string(), d));
                 }
             }
         }
