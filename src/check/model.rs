@@ -81,7 +81,7 @@ impl Decl {
 
     /// A KPI's label selector.
     pub fn labels(&self) -> BTreeMap<String, String> {
-        self.labels_as_set().map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+        self.labels_as_set().map(Labels::to_map).unwrap_or_default()
     }
 
     /// A KPI's label selector as the model keeps it, if it has one.
@@ -280,6 +280,11 @@ impl Labels {
     /// The pairs, sorted by label.
     pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
         self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The selector as the metric store's map.
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        self.iter().map(|(k, v)| (k.clone(), v.clone())).collect()
     }
 
     /// Whether `label` is selected.

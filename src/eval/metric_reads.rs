@@ -95,7 +95,7 @@ impl KpiInfo<'_> {
     /// Its label selector, made when a read needs it (most reads find the
     /// series it selects memoised).
     pub(super) fn labels(&self) -> Labels {
-        self.declared_labels.map(|l| l.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default()
+        self.declared_labels.map(crate::check::Labels::to_map).unwrap_or_default()
     }
 
     /// An exact raw number in the KPI's unit, for people: `93.5%`, `260ms`.
