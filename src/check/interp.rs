@@ -148,6 +148,9 @@ pub struct Env<'a> {
     /// The steps this evaluation may take: the model's, except where an
     /// evaluation runs beside another over the same model with its own.
     pub budget: &'a Budget,
+    /// Set when the evaluation read the clock or metrics, which `compel
+    /// check` has not: one that did not decides as the check decides.
+    pub touched: Cell<bool>,
 }
 
 impl<'a> Env<'a> {
@@ -162,7 +165,22 @@ impl<'a> Env<'a> {
             at_risk: Cell::new(false),
             let_depth: Cell::new(0),
             budget: &model.budget,
+            touched: Cell::new(false),
         }
+    }
+
+    /// `now`, or `what` deferred to eval when there is no clock.
+    fn clock(&self, what: &'static str) -> Result<i64, Undecided> {
+        let now = self.now.ok_or(Undecided::Deferred(what))?;
+        self.touched.set(true);
+        Ok(now)
+    }
+
+    /// The metrics, or deferred to eval when there are none.
+    fn metered(&self) -> Result<&'a dyn Metrics, Undecided> {
+        let m = self.metrics.ok_or(Undecided::Deferred("metrics"))?;
+        self.touched.set(true);
+        Ok(m)
     }
 }
 
@@ -225,7 +243,7 @@ fn as_bool(env: &Env, v: Value) -> Result<bool, Undecided> {
     match v {
         Value::Bool(b) => Ok(b),
         Value::Decl(id) if env.model.decl(id).kind == Kind::Kpi => {
-            let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
+            let m = env.metered()?;
             let state =
                 if env.model.is_family(id) { families::all_members(env, id, &|k| m.status(k))? } else { m.status(id)? };
             match state {
@@ -246,7 +264,7 @@ fn as_number(env: &Env, v: Value) -> Result<Value, Undecided> {
     match v {
         Value::Decl(id) if env.model.is_family(id) => families::values(env, id),
         Value::Decl(id) if env.model.decl(id).kind == Kind::Kpi => {
-            let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
+            let m = env.metered()?;
             m.latest(id)
         }
         v => Ok(v),
@@ -262,8 +280,8 @@ fn eval_in(env: &Env, b: Option<&Bindings>, e: &Expr) -> Result<Value, Undecided
         ExprKind::Bool(v) => Value::Bool(*v),
         ExprKind::Date(d) => Value::Date(*d),
         ExprKind::DateTime(t) => Value::Time(t.checked_mul(NANOS_PER_SEC).ok_or_else(too_large)?),
-        ExprKind::Today => Value::Date(env.now.ok_or(Undecided::Deferred("today"))?.div_euclid(NANOS_PER_SEC * 86_400)),
-        ExprKind::Now => Value::Time(env.now.ok_or(Undecided::Deferred("now"))?),
+        ExprKind::Today => Value::Date(env.clock("today")?.div_euclid(NANOS_PER_SEC * 86_400)),
+        ExprKind::Now => Value::Time(env.clock("now")?),
         ExprKind::Paren(inner) | ExprKind::Offset(inner) => eval_in(env, b, inner)?,
         ExprKind::List(items) => Value::List(items.iter().map(|i| eval_in(env, b, i)).collect::<Result<_, _>>()?),
         ExprKind::Name(ident) => match scoped(env, ident.span) {
@@ -381,7 +399,7 @@ fn held_for(env: &Env, b: Option<&Bindings>, kpi: &Expr, dur: &Expr) -> Result<V
             if secs.is_negative() {
                 return Err(negative_window(env, dur, secs));
             }
-            let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
+            let m = env.metered()?;
             let state = if env.model.is_family(id) {
                 families::all_members(env, id, &|k| m.held_for(k, secs))?
             } else {
@@ -465,7 +483,9 @@ fn name(env: &Env, b: Option<&Bindings>, ident: &Ident) -> Result<Value, Undecid
                 let l = &env.model.lets[i];
                 let inner = Env { file: l.file, subject: None, ..clone_env(env) };
                 inner.let_depth.set(env.let_depth.get() + 1);
-                eval(&inner, &l.expr)
+                let value = eval(&inner, &l.expr);
+                env.touched.set(env.touched.get() || inner.touched.get());
+                value
             }
         },
         _ => Err(Undecided::Unknown(format!("`{name}` has no value"))),
@@ -482,6 +502,7 @@ fn clone_env<'a>(env: &Env<'a>) -> Env<'a> {
         at_risk: Cell::new(false),
         let_depth: Cell::new(env.let_depth.get()),
         budget: env.budget,
+        touched: Cell::new(false),
     }
 }
 
@@ -550,7 +571,7 @@ fn call(env: &Env, b: Option<&Bindings>, func: &str, args: &[Expr]) -> Result<Va
     // The windows first: a negative one is a mistake even without metrics.
     let current = dur(1)?;
     let reference = if entry.is_some_and(|e| e.family == Family::Drift) { Some(dur(2)?) } else { None };
-    let m = env.metrics.ok_or(Undecided::Deferred("metrics"))?;
+    let m = env.metered()?;
     let family = entry.map(|e| e.family);
     let read = |kpi: DeclId| match family {
         Some(Family::Drift) => {

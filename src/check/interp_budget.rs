@@ -73,6 +73,11 @@ impl Budget {
         )
     }
 
+    /// The steps taken (of the limit).
+    pub fn spent(&self) -> u64 {
+        self.limit.load(Ordering::Relaxed).saturating_sub(self.left())
+    }
+
     /// The steps not yet taken.
     pub fn left(&self) -> u64 {
         self.left.load(Ordering::Relaxed)

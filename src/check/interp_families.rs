@@ -13,7 +13,7 @@ use super::{as_number, Env, KpiState, Undecided, Value};
 /// The family's members, or `unknown` when it has none. Needs metrics:
 /// members found in the data exist only at eval time.
 pub(super) fn members(env: &Env, family: DeclId) -> Result<Vec<DeclId>, Undecided> {
-    env.metrics.ok_or(Undecided::Deferred("metrics"))?;
+    env.metered()?;
     let members = env.model.members(family);
     if members.is_empty() {
         let name = &env.model.decl(family).name;

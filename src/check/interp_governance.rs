@@ -62,7 +62,7 @@ pub(super) fn seen_evidence(env: &Env, items: Vec<DeclId>) -> Result<Value, Unde
     if items.is_empty() {
         return Ok(Value::List(Vec::new()));
     }
-    let today = env.now.ok_or(Undecided::Deferred("today"))?.div_euclid(NANOS_PER_SEC * 86_400);
+    let today = env.clock("today")?.div_euclid(NANOS_PER_SEC * 86_400);
     Ok(Value::List(
         items
             .into_iter()

@@ -21,7 +21,7 @@
 //! error is reported; the line may be what the criterion looks for).
 
 use super::interp::{self, Budget, Env, Undecided};
-use super::{DeclId, Model};
+use super::{DeclId, GateId, Model};
 use crate::diag::{Code, Diagnostic, Severity};
 use crate::syntax::ast::{Criterion, Enforcement};
 use crate::text::{FileId, FileSpan, Files};
@@ -63,16 +63,94 @@ pub fn evaluate_static(model: &Model, files: &Files, spent: bool, diags: &mut Ve
 /// with a copy of the budget its check left ([`super::Options::static_verdicts`]).
 pub fn evaluate_static_with(model: &Model, files: &Files, spent: bool, budget: &Budget, diags: &mut Vec<Diagnostic>) {
     let mut run = Static { model, files, budget, spent, consulted: false };
-    for (p, policy) in model.policies.iter().enumerate() {
-        let Some(kind) = policy.subject else { continue };
-        for subject in model.subjects_seeing(policy.file, kind) {
-            run.policy_on(p, subject, diags);
+    run.policies(diags);
+    run.gates(diags);
+}
+
+/// A gate's criterion as `compel eval` decided it for an initiative
+/// without reading the clock or metrics: as the check decides it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Decided {
+    /// The gate.
+    pub gate: GateId,
+    /// The criterion's place in the gate.
+    pub criterion: u32,
+    /// What deciding it gave.
+    pub result: Result<bool, Undecided>,
+    /// `None` if `compel eval` decided it without the clock or metrics;
+    /// else the steps it took evaluated as the check evaluates it (more
+    /// than the check had if it ran out).
+    pub steps: Option<u64>,
+}
+
+/// The static evaluation as `compel eval` runs it beside its own, in two
+/// parts: the policies first ([`StaticRun::policies`]), the gates once the
+/// evaluation has decided them ([`StaticRun::gates_reusing`]). What it
+/// finds is what [`evaluate_static_with`] finds, in the same order.
+pub struct StaticRun<'a> {
+    model: &'a Model,
+    files: &'a Files,
+    budget: Budget,
+    spent: bool,
+    /// The check's diagnostics, then this run's.
+    diags: Vec<Diagnostic>,
+    /// How many of `diags` are the check's.
+    known: usize,
+}
+
+impl<'a> StaticRun<'a> {
+    /// A run after the check's diagnostics `diags`, with the budget the
+    /// check left; `spent`: whether the check reported it spent.
+    pub fn new(model: &'a Model, files: &'a Files, spent: bool, budget: Budget, diags: Vec<Diagnostic>) -> Self {
+        let known = diags.len();
+        StaticRun { model, files, budget, spent, diags, known }
+    }
+
+    /// The model it evaluates.
+    pub fn model(&self) -> &'a Model {
+        self.model
+    }
+
+    /// Every policy on every subject it governs.
+    pub fn policies(&mut self) {
+        let mut run = Static { budget: &self.budget, ..Static::new(self.model, self.files, self.spent) };
+        run.policies(&mut self.diags);
+        self.spent = run.spent;
+    }
+
+    /// Every gate on every initiative, each criterion evaluated.
+    pub fn gates(&mut self) {
+        let mut run = Static { budget: &self.budget, ..Static::new(self.model, self.files, self.spent) };
+        run.gates(&mut self.diags);
+        self.spent = run.spent;
+    }
+
+    /// Every gate on every initiative, taking each criterion that
+    /// `decided(initiative)` holds as decided, the others evaluated.
+    /// `bound`: at least the steps deciding those the evaluation decided
+    /// without the clock or metrics took (all the steps it took); those
+    /// evaluated as the check does are charged the steps they took.
+    /// Should the steps a run of [`StaticRun::gates`] would take have been
+    /// able to reach the end of the budget, where it stops would differ:
+    /// then every criterion is evaluated.
+    pub fn gates_reusing<'d>(&mut self, decided: &dyn Fn(DeclId) -> Option<&'d [Decided]>, bound: u64) {
+        let before = (self.budget.clone(), self.spent, self.diags.len());
+        let mut run = Static { budget: &self.budget, ..Static::new(self.model, self.files, self.spent) };
+        for id in initiatives(self.model) {
+            run.gates_on_reusing(id, decided(id).unwrap_or_default(), &mut self.diags);
+        }
+        // The steps evaluated here, and at most `bound` for those taken as
+        // decided: a run of them all ends with some left.
+        if run.budget.exhausted() || run.budget.left() <= bound {
+            (self.budget, self.spent) = (before.0, before.1);
+            self.diags.truncate(before.2);
+            self.gates();
         }
     }
-    for (i, d) in model.decls.iter().enumerate() {
-        if d.kind == super::Kind::Initiative {
-            run.gates_on(DeclId(i as u32), diags);
-        }
+
+    /// What the run found (the check's diagnostics left out).
+    pub fn found(mut self) -> Vec<Diagnostic> {
+        self.diags.split_off(self.known)
     }
 }
 
@@ -90,7 +168,38 @@ pub(super) struct Static<'a> {
     pub(super) consulted: bool,
 }
 
+/// The model's initiatives, in order.
+fn initiatives(model: &Model) -> impl Iterator<Item = DeclId> + '_ {
+    let kind = |(_, d): &(usize, &super::Decl)| d.kind == super::Kind::Initiative;
+    model.decls.iter().enumerate().filter(kind).map(|(i, _)| DeclId(i as u32))
+}
+
+impl<'a> Static<'a> {
+    /// A run spending the model's budget.
+    fn new(model: &'a Model, files: &'a Files, spent: bool) -> Self {
+        Static { model, files, budget: &model.budget, spent, consulted: false }
+    }
+}
+
 impl Static<'_> {
+    /// Every policy on every subject it governs.
+    fn policies(&mut self, diags: &mut Vec<Diagnostic>) {
+        let model = self.model;
+        for (p, policy) in model.policies.iter().enumerate() {
+            let Some(kind) = policy.subject else { continue };
+            for subject in model.subjects_seeing(policy.file, kind) {
+                self.policy_on(p, subject, diags);
+            }
+        }
+    }
+
+    /// Every gate on every initiative.
+    fn gates(&mut self, diags: &mut Vec<Diagnostic>) {
+        for id in initiatives(self.model) {
+            self.gates_on(id, diags);
+        }
+    }
+
     /// Policy number `p` on `subject`.
     pub(super) fn policy_on(&mut self, p: usize, subject: DeclId, diags: &mut Vec<Diagnostic>) {
         let (model, policy) = (self.model, &self.model.policies[p]);
@@ -125,6 +234,30 @@ impl Static<'_> {
         }
     }
 
+    /// [`Static::gates_on`], taking the criteria `decided` holds as
+    /// decided.
+    fn gates_on_reusing(&mut self, id: DeclId, decided: &[Decided], diags: &mut Vec<Diagnostic>) {
+        let model = self.model;
+        for gi in model.gates_for(id) {
+            let gate = &model.gates[gi];
+            let env = Env { subject: Some(id), budget: self.budget, ..Env::constant(model, gate.file) };
+            let what = Origin::Gate { from: &gate.from_name, to: &gate.to_name };
+            for (ci, c) in gate.criteria.iter().enumerate() {
+                let known = decided.iter().find(|d| d.gate == gi && d.criterion as usize == ci);
+                let result = match known {
+                    Some(d) => {
+                        if let Some(steps) = d.steps {
+                            self.budget.charge(steps);
+                        }
+                        d.result.clone()
+                    }
+                    None => interp::truth(&env, &c.expr),
+                };
+                self.judged(gate.file, id, c, &what, result, diags);
+            }
+        }
+    }
+
     fn criterion(
         &mut self,
         env: &Env,
@@ -134,8 +267,21 @@ impl Static<'_> {
         what: &Origin,
         diags: &mut Vec<Diagnostic>,
     ) {
+        self.judged(file, subject, c, what, interp::truth(env, &c.expr), diags);
+    }
+
+    /// Reports criterion `c` on `subject` as `result` decides it.
+    fn judged(
+        &mut self,
+        file: FileId,
+        subject: DeclId,
+        c: &Criterion,
+        what: &Origin,
+        result: Result<bool, Undecided>,
+        diags: &mut Vec<Diagnostic>,
+    ) {
         let (model, files) = (self.model, self.files);
-        report(model, files, env, file, subject, c, what, diags, &mut self.consulted);
+        report(model, files, file, subject, c, what, result, diags, &mut self.consulted);
         if !self.spent && self.budget.exhausted() {
             self.spent = true;
             diags.push(spent_diagnostic(self.budget, FileSpan::new(file, c.span)));
@@ -191,18 +337,17 @@ fn mistake(
 fn report(
     model: &Model,
     files: &Files,
-    env: &Env,
     rule_file: FileId,
     subject: DeclId,
     c: &Criterion,
     rule: &Origin,
+    result: Result<bool, Undecided>,
     diags: &mut Vec<Diagnostic>,
     consulted: &mut bool,
 ) {
     let s = model.decl(subject);
     let at = FileSpan::new(s.file, s.name_span);
     let criterion_at = FileSpan::new(rule_file, c.span);
-    let result = interp::truth(env, &c.expr);
     // A subject holding a broken line is not judged (the line may be what
     // the criterion looks for); a declaration with a broken line may be
     // setting the attribute; an attribute its kind does not have is the

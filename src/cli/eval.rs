@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use super::{parse_size, use_color, Exit, Unusable};
 use crate::diag::{render as diag_render, Code, Diagnostic};
-use crate::eval::evaluate::SeriesIndex;
+use crate::eval::evaluate::{Found, SeriesIndex};
 use crate::eval::metrics::{parse_rfc3339, MetricStore};
 use crate::eval::report::{Early, EarlyFormat};
 use crate::eval::{self, plan, render, EvalOptions, Ready, Report};
@@ -381,8 +381,22 @@ fn static_verdicts(analysis: &crate::analysis::Analysis) -> impl FnOnce() -> Vec
     }
 }
 
+/// [`static_verdicts`] as it runs beside the evaluation: the policies
+/// first, the gates once the evaluation has decided them
+/// ([`crate::check::StaticRun`]).
+fn static_verdicts_beside<'a>(analysis: &'a crate::analysis::Analysis) -> impl FnOnce() -> Found<'a> + Send + 'a {
+    let budget = analysis.model.budget.clone();
+    let spent = analysis.diagnostics.iter().any(Diagnostic::is_step_budget);
+    move || {
+        let (model, files, diags) = (&analysis.model, &analysis.files, analysis.diagnostics.clone());
+        let mut run = crate::check::StaticRun::new(model, files, spent, budget, diags);
+        run.policies();
+        run
+    }
+}
+
 /// What runs beside the evaluation: the static evaluation on the other
-/// thread ([`static_verdicts`]), freeing the syntax trees on this one, and
+/// thread ([`static_verdicts_beside`]), freeing the syntax trees on this one, and
 /// the evaluator's caches left to the process' end, and the initiatives
 /// formatted as they are evaluated, as the report is to be written
 /// (`early`).
@@ -392,10 +406,11 @@ fn beside<'a>(
     early: Option<EarlyFormat>,
 ) -> eval::evaluate::Beside<'a> {
     eval::evaluate::Beside {
-        other: Box::new(static_verdicts(analysis)),
+        other: Box::new(static_verdicts_beside(analysis)),
         here: Box::new(move || drop(syntax)),
         ends_process: true,
         early,
+        static_steps: analysis.model.budget.left(),
     }
 }
 

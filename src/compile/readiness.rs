@@ -69,6 +69,7 @@ impl<'a> Folded<'a> {
             at_risk: Cell::new(false),
             let_depth: Cell::new(0),
             budget: &self.model.budget,
+            touched: Cell::new(false),
         };
         interp::truth(&env, &c.expr).ok()
     }

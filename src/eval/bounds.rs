@@ -69,6 +69,7 @@ impl<'a> StoreMetrics<'a> {
             at_risk: Cell::new(false),
             let_depth: Cell::new(0),
             budget: &self.budget,
+            touched: Cell::new(false),
         };
         let one = |attr: &str| -> Result<Option<(CmpOp, Value)>, String> {
             let Some(AttrVal::Bound(op, e, _)) = d.attr(attr).map(|a| &a.value) else { return Ok(None) };

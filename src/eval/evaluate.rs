@@ -66,7 +66,7 @@ pub fn evaluate(model: &Model, files: &Files, store: &MetricStore, opts: &EvalOp
 /// its check left out, and frees the syntax trees here.
 pub(crate) struct Beside<'b> {
     /// Run on the other thread; what it finds is returned with the report.
-    pub other: Box<dyn FnOnce() -> Vec<crate::diag::Diagnostic> + Send + 'b>,
+    pub other: Box<dyn FnOnce() -> Found<'b> + Send + 'b>,
     /// Run on this thread while the other starts.
     pub here: Box<dyn FnOnce() + 'b>,
     /// Leave this thread's evaluation caches unfreed (the other thread's
@@ -77,6 +77,8 @@ pub(crate) struct Beside<'b> {
     /// to be formatted that way as soon as it is evaluated, while in the
     /// cache (on two threads; [`crate::eval::report::Early`]).
     pub early: Option<EarlyFormat>,
+    /// The steps the static evaluation beside has (those the check left).
+    pub static_steps: u64,
 }
 
 /// [`evaluate`], selecting series through `index` (made over `store`, by
@@ -159,6 +161,7 @@ mod explain;
 
 #[path = "schedule.rs"]
 mod schedule;
+pub(crate) use schedule::Found;
 
 pub use explain::source_text;
 use explain::Explainer;
@@ -220,6 +223,9 @@ struct Evaluator<'a, 's> {
     /// The file and the 0-based line of the last position found
     /// ([`Evaluator::line_col`]).
     last_line: Cell<(FileId, usize)>,
+    /// The gates' criteria decided without the clock or metrics, by
+    /// initiative, when the check's static evaluation is to reuse them.
+    decided: schedule::Decisions,
 }
 
 impl<'a, 's> Evaluator<'a, 's> {
@@ -239,6 +245,7 @@ impl<'a, 's> Evaluator<'a, 's> {
             paths: RefCell::new(Vec::new()),
             path_rank: path_ranks(files),
             last_line: Cell::new((FileId(0), 0)),
+            decided: schedule::Decisions::default(),
         }
     }
 
@@ -486,8 +493,9 @@ impl<'a, 's> Evaluator<'a, 's> {
                 for gi in members {
                     let g = &self.model.gates[gi];
                     let env = self.env(g.file, id);
-                    for c in &g.criteria {
+                    for (ci, c) in g.criteria.iter().enumerate() {
                         criteria.push(self.criterion(&env, g.file, c, g.owner.is_none()));
+                        self.decided.note(gi, ci, c, &env);
                     }
                 }
                 let outcome = criteria.iter().fold(Outcome::Pass, |o, c| o.worst(c.outcome));
@@ -495,6 +503,7 @@ impl<'a, 's> Evaluator<'a, 's> {
                 gates.push(GateReport { from, to, outcome, reason, criteria });
             }
         }
+        self.decided.end(id);
         let (ready, next_gate, blocked_by) = super::report::readiness(&gates);
         InitiativeReport {
             name: d.name.clone(),
@@ -521,6 +530,7 @@ impl<'a, 's> Evaluator<'a, 's> {
             at_risk: Cell::new(false),
             let_depth: Cell::new(0),
             budget: &self.metrics.budget,
+            touched: Cell::new(false),
         }
     }
 
@@ -593,7 +603,9 @@ impl<'a, 's> Evaluator<'a, 's> {
         self.metrics.take_evidence();
         env.at_risk.set(false);
         let mut noted = Vec::new();
+        env.touched.set(false);
         let result = interp::truth_noting(env, &c.expr, &mut noted);
+        self.decided.decide(env, &result);
         let at_risk = env.at_risk.get();
         let evidence = self.metrics.take_evidence();
         let (decided, holds) = match &result {

@@ -9,16 +9,18 @@
 //! change its report, and the reports are put back in the initiatives'
 //! order: the result is one thread's.
 
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use super::{Beside, Evaluator, StoreMetrics, PARALLEL_FROM};
-use crate::check::interp;
-use crate::check::{DeclId, GateId};
+use crate::check::interp::{self, Env, Undecided};
+use crate::check::{Decided, DeclId, GateId, Model};
 use crate::diag::Diagnostic;
 use crate::eval::fast_hash::FastMap;
 use crate::eval::metrics::MetricStore;
 use crate::eval::report::{Early, EarlyChunk, EarlyFormat, InitiativeReport, KpiEntry, KpiReport, PolicyReport};
+use crate::syntax::ast;
 
 use super::EvalOptions;
 
@@ -36,6 +38,88 @@ struct Share {
     formatted: Vec<(std::ops::Range<usize>, EarlyChunk)>,
     /// The policies formatted, if it took them and the format has them apart.
     formatted_policies: Option<String>,
+    /// The gates' criteria its initiatives decided without the clock or
+    /// metrics, when kept.
+    decided: ByInitiative,
+}
+
+/// What runs beside the evaluation finds: the check's static evaluation
+/// with its policies evaluated, its gates left to be evaluated once the
+/// evaluation has decided them, taking what it decided without the clock
+/// or metrics ([`crate::check::StaticRun::gates_reusing`]).
+pub(crate) type Found<'b> = crate::check::StaticRun<'b>;
+
+/// Gates' criteria decided without the clock or metrics, by initiative.
+type ByInitiative = Vec<(DeclId, Vec<Decided>)>;
+
+/// The gates' criteria an evaluation decided without the clock or metrics
+/// ([`Decided`]), kept (when `on`) for the check's static evaluation, which
+/// decides them the same way, to take instead of evaluating them again.
+#[derive(Default)]
+pub(super) struct Decisions {
+    /// Whether they are kept, and the steps the static evaluation has.
+    on: Cell<Option<u64>>,
+    /// What the last criterion decided, or `None` if it read the clock
+    /// or metrics.
+    last: RefCell<Option<Result<bool, Undecided>>>,
+    /// The steps one criterion evaluated as the check does may take.
+    budget: interp::Budget,
+    /// The criteria of the initiative being evaluated.
+    current: RefCell<Vec<Decided>>,
+    /// Those of each initiative evaluated.
+    all: RefCell<ByInitiative>,
+}
+
+impl Decisions {
+    /// A criterion was decided in `env` as `result`.
+    pub(super) fn decide(&self, env: &Env, result: &Result<bool, Undecided>) {
+        if self.on.get().is_some() {
+            *self.last.borrow_mut() = (!env.touched.get()).then(|| result.clone());
+        }
+    }
+
+    /// The criterion decided last is `c`, criterion `criterion` of `gate`,
+    /// decided in `env`. One that read the clock or metrics is evaluated
+    /// here as the check evaluates it (on this thread, not after both),
+    /// counting its steps.
+    pub(super) fn note(&self, gate: GateId, criterion: usize, c: &ast::Criterion, env: &Env) {
+        let Some(left) = self.on.get() else { return };
+        let (result, steps) = match self.last.borrow_mut().take() {
+            Some(result) => (result, None),
+            None => {
+                self.budget.reset(left);
+                let check = Env { subject: env.subject, budget: &self.budget, ..Env::constant(env.model, env.file) };
+                let result = interp::truth(&check, &c.expr);
+                // Run out here: it would have been there too, or sooner.
+                let steps = if self.budget.exhausted() { u64::MAX } else { self.budget.spent() };
+                (result, Some(steps))
+            }
+        };
+        self.current.borrow_mut().push(Decided { gate, criterion: criterion as u32, result, steps });
+    }
+
+    /// The gates of initiative `id` are evaluated.
+    pub(super) fn end(&self, id: DeclId) {
+        let current = std::mem::take(&mut *self.current.borrow_mut());
+        if !current.is_empty() {
+            self.all.borrow_mut().push((id, current));
+        }
+    }
+}
+
+/// What the static evaluation beside found, its gates evaluated now:
+/// taking what the evaluation of `model` `decided` (sorted by initiative),
+/// which took `steps` steps in all, when it ran over the same model.
+fn finish(mut run: Found<'_>, reuse: Option<(&Model, &ByInitiative, u64)>) -> Vec<Diagnostic> {
+    match reuse.filter(|(model, ..)| std::ptr::eq(*model, run.model())) {
+        Some((_, decided, steps)) => {
+            let of =
+                |id: DeclId| decided.binary_search_by_key(&id.0, |(d, _)| d.0).ok().map(|i| decided[i].1.as_slice());
+            run.gates_reusing(&of, steps);
+        }
+        None => run.gates(),
+    }
+    run.found()
 }
 
 /// What the evaluation of the initiatives gives: their reports in order,
@@ -73,7 +157,7 @@ impl Evaluator<'_, '_> {
             (initiatives.iter().map(|id| ev.initiative(*id, top_gates)).collect(), ev.policies())
         };
         if workers < 2 || initiatives.len() < PARALLEL_FROM {
-            let found = beside.map(run_first).unwrap_or_default();
+            let found = beside.map(|b| finish(run_first(b), None)).unwrap_or_default();
             let (initiatives, policies) = one(self);
             return Evaluated { initiatives, policies, found, early: None };
         }
@@ -100,7 +184,10 @@ impl Evaluator<'_, '_> {
                         }
                         share.chunks.push((i - 1, reports));
                     }
-                    _ => return share,
+                    _ => {
+                        share.decided = std::mem::take(&mut *ev.decided.all.borrow_mut());
+                        return share;
+                    }
                 }
             }
         };
@@ -108,16 +195,20 @@ impl Evaluator<'_, '_> {
         // The series index is made once and read by both threads.
         let index = std::sync::Arc::clone(&self.metrics.index);
         let ends_process = beside.as_ref().is_some_and(|b| b.ends_process);
+        let static_steps = beside.as_ref().map_or(0, |b| b.static_steps);
         let (other, here) = beside.map(|b| (b.other, b.here)).unzip();
+        // What the static evaluation beside is to take, if it runs.
+        let keep = other.is_some().then_some(static_steps);
         // Each thread takes its steps from its own half of the budget:
         // no step is counted by both, and neither waits for the other's.
         let their_budget = self.metrics.budget.split();
         let (mine, theirs) = std::thread::scope(|scope| {
             let other = scope.spawn(|| {
-                let found = other.map(|f| f()).unwrap_or_default();
+                let found = other.map(|f| f());
                 let mut metrics = StoreMetrics::with_index(model, store, index, opts);
                 metrics.budget = their_budget;
                 let ev = Evaluator::new(model, files, &metrics);
+                ev.decided.on.set(keep);
                 ev.kpi_entries.set(early == Some(EarlyFormat::Json));
                 let share = work(&ev);
                 let (spent, left) = (metrics.budget.exhausted(), metrics.budget.left());
@@ -133,8 +224,10 @@ impl Evaluator<'_, '_> {
                 here();
             }
             self.kpi_entries.set(early == Some(EarlyFormat::Json));
+            self.decided.on.set(keep);
             let mine = work(self);
             self.kpi_entries.set(false);
+            self.decided.on.set(None);
             match other.join() {
                 Ok(theirs) => (mine, theirs),
                 Err(panic) => std::panic::resume_unwind(panic),
@@ -145,9 +238,32 @@ impl Evaluator<'_, '_> {
             drop(self.take_kpi_caches());
             self.metrics.clear_caches();
             let (initiatives, policies) = one(self);
-            return Evaluated { initiatives, policies, found: theirs.2, early: None };
+            let found = theirs.2.map(|f| finish(f, None)).unwrap_or_default();
+            return Evaluated { initiatives, policies, found, early: None };
         }
-        let (theirs, kpis, found, _, their_left) = theirs;
+        self.merged(mine, theirs, initiatives.len(), early)
+    }
+}
+
+/// What the other thread gives back: its share, its KPI caches, what ran
+/// beside it, whether its budget ran out and the steps it left.
+type Theirs<'f> = (Share, KpiCaches, Option<Found<'f>>, bool, u64);
+
+/// A thread's KPI reports and KPI list entries.
+type KpiCaches = (FastMap<DeclId, Arc<KpiReport>>, FastMap<DeclId, KpiEntry>);
+
+/// What runs beside the evaluation, on one thread: both first, `here`
+/// (freeing memory) first.
+fn run_first(beside: Beside<'_>) -> Found<'_> {
+    (beside.here)();
+    (beside.other)()
+}
+
+impl Evaluator<'_, '_> {
+    /// Both threads' work put together (of `n` initiatives), and what
+    /// ran beside finished.
+    fn merged(&self, mut mine: Share, theirs: Theirs<'_>, n: usize, early: Option<EarlyFormat>) -> Evaluated {
+        let (mut theirs, kpis, found, _, their_left) = theirs;
         // The steps the other thread did not take are this thread's again:
         // what follows (the KPIs no initiative lists) has what one budget
         // would have left.
@@ -155,23 +271,22 @@ impl Evaluator<'_, '_> {
         // The KPI list at the end reads them all: keep the other thread's
         // too (the same reports either way).
         (*self.their_kpis.borrow_mut(), *self.their_kpi_json.borrow_mut()) = kpis;
-        let mut evaluated = Share::merge(mine, theirs, initiatives.len(), early);
-        evaluated.found = found;
+        // The static evaluation beside takes what both decided without
+        // the clock or metrics.
+        let found = found.map(|found| {
+            let mut decided = std::mem::take(&mut mine.decided);
+            decided.append(&mut theirs.decided);
+            decided.sort_unstable_by_key(|(id, _)| id.0);
+            finish(found, Some((self.model, &decided, self.metrics.budget.spent())))
+        });
+        let mut evaluated = Share::merge(mine, theirs, n, early);
+        evaluated.found = found.unwrap_or_default();
         evaluated
     }
-}
 
-/// What runs beside the evaluation, on one thread: both first, `here`
-/// (freeing memory) first.
-fn run_first(beside: Beside<'_>) -> Vec<Diagnostic> {
-    (beside.here)();
-    (beside.other)()
-}
-
-impl Evaluator<'_, '_> {
     /// The KPI reports this thread made, and the KPI list's entries it
     /// formatted, taken.
-    fn take_kpi_caches(&self) -> (FastMap<DeclId, Arc<KpiReport>>, FastMap<DeclId, KpiEntry>) {
+    fn take_kpi_caches(&self) -> KpiCaches {
         (std::mem::take(&mut *self.kpi_cache.borrow_mut()), std::mem::take(&mut *self.kpi_json.borrow_mut()))
     }
 }
@@ -204,9 +319,7 @@ mod tests {
     use super::super::{Beside, EvalOptions, Evaluator, StoreMetrics, DEFAULT_MAX_AGE, PARALLEL_FROM};
     use crate::check::interp;
     use crate::check::value::NANOS_PER_SEC;
-    use crate::diag::{Code, Diagnostic};
     use crate::eval::report::{Early, EarlyFormat};
-    use crate::text::{FileId, FileSpan, Span};
 
     /// What runs beside the evaluation runs once, on one thread and on
     /// two, and when the budget runs out on two threads and everything is
@@ -219,6 +332,12 @@ mod tests {
         for extra in ["", spender.as_str()] {
             let (analysis, store) = many(PARALLEL_FROM + 45, extra);
             let model = &analysis.model;
+            // The budget the check left, and what its static evaluation
+            // finds alone with it.
+            let left = model.budget.clone();
+            let mut alone = Vec::new();
+            crate::check::evaluate_static_with(model, &analysis.files, false, &left.clone(), &mut alone);
+            assert!(!alone.is_empty());
             let opts = EvalOptions { now: 1_795_478_400 * NANOS_PER_SEC, default_max_age: DEFAULT_MAX_AGE };
             let mut reports = Vec::new();
             let human = EarlyFormat::Human { color: true };
@@ -227,19 +346,22 @@ mod tests {
                 let beside = Beside {
                     other: Box::new(|| {
                         other.fetch_add(1, Ordering::Relaxed);
-                        let at = FileSpan::new(FileId(0), Span::new(0, 0));
-                        vec![Diagnostic::new(Code::PolicyViolated, at, "found beside")]
+                        let mut run =
+                            crate::check::StaticRun::new(model, &analysis.files, false, left.clone(), Vec::new());
+                        run.policies();
+                        run
                     }),
                     here: Box::new(|| here.set(here.get() + 1)),
                     ends_process: false,
                     early: Some(format),
+                    static_steps: left.left(),
                 };
                 model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
                 let metrics = StoreMetrics::new(model, &store, &opts);
                 let ev = Evaluator::new(model, &analysis.files, &metrics);
                 let (report, found, early) = ev.run(&store, &opts, workers, Some(beside));
                 assert_eq!((here.get(), other.load(Ordering::Relaxed)), (1, 1), "{workers} workers");
-                assert_eq!(found.iter().map(|d| d.message.as_str()).collect::<Vec<_>>(), ["found beside"]);
+                assert_eq!(found, alone, "{workers} workers");
                 // Formatted as evaluated on two threads, unless evaluated
                 // again on one; the same bytes either way.
                 assert_eq!(early.is_some(), workers == 2 && extra.is_empty(), "{workers} workers");

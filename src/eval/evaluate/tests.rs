@@ -147,3 +147,87 @@ fn noting_decides_as_deciding_alone_does() {
     }
     assert!(checked > 12 * 4, "parts noted: {checked}");
 }
+
+/// Initiatives whose gates the declared facts decide in every way: held,
+/// refused, reading an unset attribute, a mistake (`owner.role` of a
+/// string), and criteria that read the clock (directly or through a
+/// `let`) or metrics, which the evaluation decides and the check does not.
+fn varied(n: usize) -> (crate::analysis::Analysis, MetricStore) {
+    use std::fmt::Write as _;
+    let mut text =
+        String::from("import \"std/policies\"\nperson ceo { name \"C\" role CEO }\nlet cutoff = today - 30d\n");
+    for i in 0..n {
+        let owner = if i % 3 == 0 { "ceo".to_string() } else { format!("\"o{i}\"") };
+        let budget = if i % 4 == 0 { "budget 10 USD" } else { "" };
+        let started = if i % 5 == 0 { "started 2026-01-01" } else { "" };
+        let _ = write!(
+            text,
+            "kpi k{i} {{ metric \"m\" labels {{ i \"{i}\" }} unit percent target >= 90% }}\n\
+             initiative i{i} {{\n  owner {owner}\n  stage model\n  kpis [k{i}]\n  {budget}\n  {started}\n  \
+             gate model -> produce {{\n    require k{i}\n    expect owner.role == CEO\n    \
+             require budget > 5 USD\n    advise started <= cutoff\n    require count(kpis) >= 2 or k{i}\n    \
+             require started >= 2025-01-01\n    expect count(kpis) >= 2\n  }}\n}}\n"
+        );
+    }
+    let mut loader = crate::analysis::MemoryLoader::default();
+    loader.insert("p.compel", text);
+    let analysis = crate::analysis::analyze(&["p.compel".to_string()], &loader);
+    let now = 1_795_478_400 * NANOS_PER_SEC;
+    let series = (0..n).filter(|i| i % 7 != 2).map(|i| {
+        let labels: crate::eval::metrics::Labels = [("i".to_string(), i.to_string())].into_iter().collect();
+        let value = if i % 2 == 0 { 95.0 } else { 80.0 };
+        Series::with_samples("m", labels, vec![Sample { time: now - 3600 * NANOS_PER_SEC, value }])
+    });
+    (analysis, series.collect())
+}
+
+/// The check's static evaluation, run beside the evaluation and taking
+/// the gates' criteria it decided without the clock or metrics, finds
+/// what it finds alone, in the same order: with a budget that holds,
+/// with one too short for the criteria taken (it then evaluates them all
+/// again), and with none left.
+#[test]
+fn the_static_evaluation_beside_finds_what_it_finds_alone() {
+    let (analysis, store) = varied(PARALLEL_FROM + 45);
+    let (model, files) = (&analysis.model, &analysis.files);
+    let opts = EvalOptions { now: 1_795_478_400 * NANOS_PER_SEC, default_max_age: DEFAULT_MAX_AGE };
+    let found = |left: &interp::Budget, workers: usize| {
+        let beside = Beside {
+            other: Box::new(|| {
+                let mut run = crate::check::StaticRun::new(model, files, false, left.clone(), Vec::new());
+                run.policies();
+                run
+            }),
+            here: Box::new(|| {}),
+            ends_process: false,
+            early: None,
+            static_steps: left.left(),
+        };
+        model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
+        let metrics = StoreMetrics::new(model, &store, &opts);
+        Evaluator::new(model, files, &metrics).run(&store, &opts, workers, Some(beside)).1
+    };
+    let mut codes: Vec<&str> = Vec::new();
+    let steps = {
+        let left = interp::Budget::default();
+        left.reset(u64::MAX / 2);
+        let mut alone = Vec::new();
+        crate::check::evaluate_static_with(model, files, false, &left, &mut alone);
+        codes.extend(alone.iter().map(|d| d.code.as_str()));
+        u64::MAX / 2 - left.left()
+    };
+    for code in ["E0703", "E0702", "E0505"] {
+        assert!(codes.contains(&code), "{code} among {codes:?}");
+    }
+    // A budget that holds; one that ends while a criterion taken as
+    // decided would be evaluated; one spent at once.
+    for limit in [u64::MAX / 2, steps - 1, steps / 2, 0] {
+        let left = interp::Budget::default();
+        left.reset(limit);
+        let mut alone = Vec::new();
+        crate::check::evaluate_static_with(model, files, false, &left.clone(), &mut alone);
+        for workers in [1, 2] {
+            assert_eq!(found(&left, workers), alone, "limit {limit}, {workers} workers");
+        }
+    }
+}
