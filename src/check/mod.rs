@@ -44,7 +44,7 @@ pub use model::{
     Attr, AttrName, AttrVal, Attrs, BuiltinDef, Decl, GateDef, Labels, LetDef, Model, PolicyDef, Reference, Symbol,
     Target,
 };
-pub use policies::{evaluate_static_with, Decided, StaticRun};
+pub use policies::{evaluate_static_with, reports, Decided, GatesDecided, StaticRun};
 pub use reuse::{Change, Fallback, Reuse, ReuseStats};
 pub use schema::{AttrSpec, AttrType, Kind};
 pub use value::{MeasureUnit, Ty, Value};

@@ -77,10 +77,27 @@ pub struct Decided {
     pub criterion: u32,
     /// What deciding it gave.
     pub result: Result<bool, Undecided>,
-    /// `None` if `compel eval` decided it without the clock or metrics;
-    /// else the steps it took evaluated as the check evaluates it (more
-    /// than the check had if it ran out).
-    pub steps: Option<u64>,
+}
+
+/// An initiative's gates as `compel eval` decided them, every criterion
+/// of every gate [`Model::gates_for`] gives it: each decided without the
+/// clock or metrics (as the check decides it), or evaluated as the check
+/// evaluates it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct GatesDecided {
+    /// The steps those evaluated as the check evaluates them took (more
+    /// than the check had if one ran out).
+    pub steps: u64,
+    /// The criteria the check reports ([`reports`]), in its order.
+    pub reported: Vec<Decided>,
+}
+
+/// Whether the check reports a criterion that `result` decides (it does
+/// not hold, needs an attribute that is not set, is a mistake): a
+/// criterion that holds, or that needs the clock, metrics or data, is
+/// not reported.
+pub fn reports(result: &Result<bool, Undecided>) -> bool {
+    !matches!(result, Ok(true) | Err(Undecided::Deferred(_) | Undecided::Unknown(_)))
 }
 
 /// The static evaluation as `compel eval` runs it beside its own, in two
@@ -125,19 +142,22 @@ impl<'a> StaticRun<'a> {
         self.spent = run.spent;
     }
 
-    /// Every gate on every initiative, taking each criterion that
-    /// `decided(initiative)` holds as decided, the others evaluated.
-    /// `bound`: at least the steps deciding those the evaluation decided
-    /// without the clock or metrics took (all the steps it took); those
-    /// evaluated as the check does are charged the steps they took.
+    /// Every gate on every initiative, taking the gates of those that
+    /// `decided(initiative)` has as decided (reporting the criteria it
+    /// lists, charging the steps it took), the others' evaluated.
+    /// `bound`: at least the steps deciding the criteria decided without
+    /// the clock or metrics took (all the steps the evaluation took).
     /// Should the steps a run of [`StaticRun::gates`] would take have been
     /// able to reach the end of the budget, where it stops would differ:
     /// then every criterion is evaluated.
-    pub fn gates_reusing<'d>(&mut self, decided: &dyn Fn(DeclId) -> Option<&'d [Decided]>, bound: u64) {
+    pub fn gates_reusing<'d>(&mut self, decided: &dyn Fn(DeclId) -> Option<&'d GatesDecided>, bound: u64) {
         let before = (self.budget.clone(), self.spent, self.diags.len());
         let mut run = Static { budget: &self.budget, ..Static::new(self.model, self.files, self.spent) };
         for id in initiatives(self.model) {
-            run.gates_on_reusing(id, decided(id).unwrap_or_default(), &mut self.diags);
+            match decided(id) {
+                Some(gates) => run.gates_decided(id, gates, &mut self.diags),
+                None => run.gates_on(id, &mut self.diags),
+            }
         }
         // The steps evaluated here, and at most `bound` for those taken as
         // decided: a run of them all ends with some left.
@@ -234,27 +254,15 @@ impl Static<'_> {
         }
     }
 
-    /// [`Static::gates_on`], taking the criteria `decided` holds as
-    /// decided.
-    fn gates_on_reusing(&mut self, id: DeclId, decided: &[Decided], diags: &mut Vec<Diagnostic>) {
+    /// The gates of initiative `id` as `gates` decided them.
+    fn gates_decided(&mut self, id: DeclId, gates: &GatesDecided, diags: &mut Vec<Diagnostic>) {
         let model = self.model;
-        for gi in model.gates_for(id) {
-            let gate = &model.gates[gi];
-            let env = Env { subject: Some(id), budget: self.budget, ..Env::constant(model, gate.file) };
+        self.budget.charge(gates.steps);
+        for d in &gates.reported {
+            let gate = &model.gates[d.gate];
+            let Some(c) = gate.criteria.get(d.criterion as usize) else { continue };
             let what = Origin::Gate { from: &gate.from_name, to: &gate.to_name };
-            for (ci, c) in gate.criteria.iter().enumerate() {
-                let known = decided.iter().find(|d| d.gate == gi && d.criterion as usize == ci);
-                let result = match known {
-                    Some(d) => {
-                        if let Some(steps) = d.steps {
-                            self.budget.charge(steps);
-                        }
-                        d.result.clone()
-                    }
-                    None => interp::truth(&env, &c.expr),
-                };
-                self.judged(gate.file, id, c, &what, result, diags);
-            }
+            self.judged(gate.file, id, c, &what, d.result.clone(), diags);
         }
     }
 
@@ -345,6 +353,9 @@ fn report(
     diags: &mut Vec<Diagnostic>,
     consulted: &mut bool,
 ) {
+    if !reports(&result) {
+        return;
+    }
     let s = model.decl(subject);
     let at = FileSpan::new(s.file, s.name_span);
     let criterion_at = FileSpan::new(rule_file, c.span);

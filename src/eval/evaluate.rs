@@ -503,7 +503,7 @@ impl<'a, 's> Evaluator<'a, 's> {
                 gates.push(GateReport { from, to, outcome, reason, criteria });
             }
         }
-        self.decided.end(id);
+        self.decided.end(id, self.model);
         let (ready, next_gate, blocked_by) = super::report::readiness(&gates);
         InitiativeReport {
             name: d.name.clone(),

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use super::{Beside, Evaluator, StoreMetrics, PARALLEL_FROM};
 use crate::check::interp::{self, Env, Undecided};
-use crate::check::{Decided, DeclId, GateId, Model};
+use crate::check::{Decided, DeclId, GateId, GatesDecided, Model};
 use crate::diag::Diagnostic;
 use crate::eval::fast_hash::FastMap;
 use crate::eval::metrics::MetricStore;
@@ -49,12 +49,13 @@ struct Share {
 /// or metrics ([`crate::check::StaticRun::gates_reusing`]).
 pub(crate) type Found<'b> = crate::check::StaticRun<'b>;
 
-/// Gates' criteria decided without the clock or metrics, by initiative.
-type ByInitiative = Vec<(DeclId, Vec<Decided>)>;
+/// Initiatives' gates as an evaluation decided them.
+type ByInitiative = Vec<(DeclId, GatesDecided)>;
 
-/// The gates' criteria an evaluation decided without the clock or metrics
-/// ([`Decided`]), kept (when `on`) for the check's static evaluation, which
-/// decides them the same way, to take instead of evaluating them again.
+/// The gates an evaluation decided for each initiative, kept (when `on`)
+/// for the check's static evaluation ([`GatesDecided`]): a criterion
+/// decided without the clock or metrics is decided as the check decides
+/// it; the others are evaluated here as the check evaluates them.
 #[derive(Default)]
 pub(super) struct Decisions {
     /// Whether they are kept, and the steps the static evaluation has.
@@ -64,9 +65,12 @@ pub(super) struct Decisions {
     last: RefCell<Option<Result<bool, Undecided>>>,
     /// The steps one criterion evaluated as the check does may take.
     budget: interp::Budget,
-    /// The criteria of the initiative being evaluated.
-    current: RefCell<Vec<Decided>>,
-    /// Those of each initiative evaluated.
+    /// The initiative being evaluated: the gates and how many criteria
+    /// it decided, and what the check takes.
+    gates: RefCell<Vec<GateId>>,
+    criteria: Cell<usize>,
+    current: RefCell<GatesDecided>,
+    /// Each initiative's.
     all: RefCell<ByInitiative>,
 }
 
@@ -84,26 +88,50 @@ impl Decisions {
     /// counting its steps.
     pub(super) fn note(&self, gate: GateId, criterion: usize, c: &ast::Criterion, env: &Env) {
         let Some(left) = self.on.get() else { return };
-        let (result, steps) = match self.last.borrow_mut().take() {
-            Some(result) => (result, None),
+        let mut current = self.current.borrow_mut();
+        let result = match self.last.borrow_mut().take() {
+            Some(result) => result,
             None => {
                 self.budget.reset(left);
                 let check = Env { subject: env.subject, budget: &self.budget, ..Env::constant(env.model, env.file) };
                 let result = interp::truth(&check, &c.expr);
                 // Run out here: it would have been there too, or sooner.
                 let steps = if self.budget.exhausted() { u64::MAX } else { self.budget.spent() };
-                (result, Some(steps))
+                current.steps = current.steps.saturating_add(steps);
+                result
             }
         };
-        self.current.borrow_mut().push(Decided { gate, criterion: criterion as u32, result, steps });
+        if crate::check::reports(&result) {
+            current.reported.push(Decided { gate, criterion: criterion as u32, result });
+        }
+        let mut gates = self.gates.borrow_mut();
+        if gates.last() != Some(&gate) {
+            gates.push(gate);
+        }
+        self.criteria.set(self.criteria.get() + 1);
     }
 
-    /// The gates of initiative `id` are evaluated.
-    pub(super) fn end(&self, id: DeclId) {
-        let current = std::mem::take(&mut *self.current.borrow_mut());
-        if !current.is_empty() {
-            self.all.borrow_mut().push((id, current));
+    /// The gates of initiative `id` of `model` are evaluated: kept if
+    /// they are every criterion of every gate the check evaluates for it,
+    /// its reported criteria in the check's order.
+    pub(super) fn end(&self, id: DeclId, model: &Model) {
+        if self.on.get().is_none() {
+            return;
         }
+        let mut current = std::mem::take(&mut *self.current.borrow_mut());
+        let mut gates = std::mem::take(&mut *self.gates.borrow_mut());
+        let criteria = self.criteria.replace(0);
+        let order = model.gates_for(id);
+        let all: usize = order.iter().map(|g| model.gates[*g].criteria.len()).sum();
+        gates.sort_unstable_by_key(|g| g.0);
+        let mut expected = order.clone();
+        expected.sort_unstable_by_key(|g| g.0);
+        if gates != expected || criteria != all {
+            return;
+        }
+        let place = |g: GateId| order.iter().position(|o| *o == g).unwrap_or(usize::MAX);
+        current.reported.sort_by_key(|d| (place(d.gate), d.criterion));
+        self.all.borrow_mut().push((id, current));
     }
 }
 
@@ -113,8 +141,7 @@ impl Decisions {
 fn finish(mut run: Found<'_>, reuse: Option<(&Model, &ByInitiative, u64)>) -> Vec<Diagnostic> {
     match reuse.filter(|(model, ..)| std::ptr::eq(*model, run.model())) {
         Some((_, decided, steps)) => {
-            let of =
-                |id: DeclId| decided.binary_search_by_key(&id.0, |(d, _)| d.0).ok().map(|i| decided[i].1.as_slice());
+            let of = |id: DeclId| decided.binary_search_by_key(&id.0, |(d, _)| d.0).ok().map(|i| &decided[i].1);
             run.gates_reusing(&of, steps);
         }
         None => run.gates(),
