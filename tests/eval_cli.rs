@@ -888,6 +888,40 @@ fn a_compile_error_only_the_static_evaluation_finds_still_refuses_the_policy() {
     }
 }
 
+/// A mistake only a subject's facts show, in a top-level gate (`owner.role`
+/// of an initiative whose owner is a string): `compel check` reports it
+/// once, for the first such initiative, and `compel eval` refuses the
+/// policy with the same diagnostic, with few initiatives (one thread) and
+/// with many, where its static evaluation takes the gates the evaluation
+/// decided and reports them in the check's order.
+#[test]
+fn a_gates_mistake_is_reported_by_eval_as_check_reports_it() {
+    let metrics = format!("{EXAMPLES}/acme/metrics/snapshot.json");
+    for initiatives in [3, 300] {
+        let dir = temp_dir(&format!("gate-mistake-{initiatives}"));
+        let mut text = String::from(
+            "person dana {\n  name \"Dana\"\n  role CEO\n}\n\
+             gate model -> produce {\n  expect owner.role == CEO\n  require count(datasets) >= 1\n}\n",
+        );
+        for i in 0..initiatives {
+            let owner = if i % 2 == 0 { "dana".to_string() } else { format!("\"o{i}@example.com\"") };
+            text.push_str(&format!("initiative i{i} {{\n  owner {owner}\n  stage model\n}}\n"));
+        }
+        std::fs::write(dir.join("p.compel"), text).unwrap();
+        let check = compel_in(&dir, &["check", "p.compel"]);
+        let checked = String::from_utf8_lossy(&check.stdout).to_string() + &stderr(&check);
+        assert_eq!(check.status.code(), Some(1), "{checked}");
+        assert_eq!(checked.matches("E0505").count(), 1, "one mistake, reported once: {checked}");
+        assert!(checked.contains("for `i1`"), "for the first initiative it shows in: {checked}");
+        let out = compel_in(&dir, &["eval", "p.compel", "--metrics", &metrics, "--now", NOW]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{initiatives} initiatives: {err}");
+        assert_eq!(err.matches("E0505").count(), 1, "{initiatives} initiatives: {err}");
+        assert!(err.contains("for `i1`") && err.contains("the policy does not compile (1 error)"), "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
 #[test]
 fn a_violated_declared_fact_is_a_failed_policy_not_a_compile_error() {
     // `csuite_sponsor` fails on declared facts alone: `check` reports an
