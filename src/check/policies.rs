@@ -67,8 +67,9 @@ pub fn evaluate_static_with(model: &Model, files: &Files, spent: bool, budget: &
     run.gates(diags);
 }
 
-/// A gate's criterion as `compel eval` decided it for an initiative
-/// without reading the clock or metrics: as the check decides it.
+/// A gate's criterion decided for an initiative as the check decides it,
+/// by `compel eval` (without reading the clock or metrics, or evaluated
+/// as the check evaluates it).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Decided {
     /// The gate.

@@ -38,8 +38,8 @@ struct Share {
     formatted: Vec<(std::ops::Range<usize>, EarlyChunk)>,
     /// The policies formatted, if it took them and the format has them apart.
     formatted_policies: Option<String>,
-    /// The gates' criteria its initiatives decided without the clock or
-    /// metrics, when kept.
+    /// Its initiatives' gates as decided for the check's static
+    /// evaluation, when kept ([`Decisions`]).
     decided: ByInitiative,
 }
 
