@@ -149,7 +149,8 @@ pub struct Env<'a> {
     /// evaluation runs beside another over the same model with its own.
     pub budget: &'a Budget,
     /// Set when the evaluation read the clock or metrics, which `compel
-    /// check` has not: one that did not decides as the check decides.
+    /// check` has not: one that did not decides as the check decides
+    /// (given the steps it takes).
     pub touched: Cell<bool>,
 }
 

@@ -44,6 +44,8 @@ pub use model::{
     Attr, AttrName, AttrVal, Attrs, BuiltinDef, Decl, GateDef, Labels, LetDef, Model, PolicyDef, Reference, Symbol,
     Target,
 };
+#[cfg(test)]
+pub(crate) use policies::TAKEN;
 pub use policies::{evaluate_static_with, reports, Decided, GatesDecided, StaticRun};
 pub use reuse::{Change, Fallback, Reuse, ReuseStats};
 pub use schema::{AttrSpec, AttrType, Kind};

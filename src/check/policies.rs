@@ -86,7 +86,7 @@ pub struct Decided {
 /// evaluates it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GatesDecided {
-    /// The steps those evaluated as the check evaluates them took (more
+    /// The steps its criteria took, each as the check takes them (more
     /// than the check had if one ran out).
     pub steps: u64,
     /// The criteria the check reports ([`reports`]), in its order.
@@ -145,24 +145,30 @@ impl<'a> StaticRun<'a> {
 
     /// Every gate on every initiative, taking the gates of those that
     /// `decided(initiative)` has as decided (reporting the criteria it
-    /// lists, charging the steps it took), the others' evaluated.
-    /// `bound`: at least the steps deciding the criteria decided without
-    /// the clock or metrics took (all the steps the evaluation took).
-    /// Should the steps a run of [`StaticRun::gates`] would take have been
-    /// able to reach the end of the budget, where it stops would differ:
-    /// then every criterion is evaluated.
-    pub fn gates_reusing<'d>(&mut self, decided: &dyn Fn(DeclId) -> Option<&'d GatesDecided>, bound: u64) {
+    /// lists, charging the steps they took), the others' evaluated.
+    /// Should the steps of a run of [`StaticRun::gates`] reach the end of
+    /// the budget, where it stops would differ: then every criterion is
+    /// evaluated.
+    pub fn gates_reusing<'d>(&mut self, decided: &dyn Fn(DeclId) -> Option<&'d GatesDecided>) {
         let before = (self.budget.clone(), self.spent, self.diags.len());
         let mut run = Static { budget: &self.budget, ..Static::new(self.model, self.files, self.spent) };
+        let mut taken = 0;
         for id in initiatives(self.model) {
             match decided(id) {
-                Some(gates) => run.gates_decided(id, gates, &mut self.diags),
+                Some(gates) => {
+                    run.gates_decided(id, gates, &mut self.diags);
+                    taken += 1;
+                }
                 None => run.gates_on(id, &mut self.diags),
             }
         }
-        // The steps evaluated here, and at most `bound` for those taken as
-        // decided: a run of them all ends with some left.
-        if run.budget.exhausted() || run.budget.left() <= bound {
+        // Every step charged: a run of them all ends with some left.
+        let exhausted = run.budget.exhausted();
+        #[cfg(test)]
+        TAKEN.set(if exhausted { 0 } else { taken });
+        #[cfg(not(test))]
+        let _ = taken;
+        if exhausted {
             (self.budget, self.spent) = (before.0, before.1);
             self.diags.truncate(before.2);
             self.gates();
@@ -187,6 +193,13 @@ pub(super) struct Static<'a> {
     /// Whether a mistake was looked up among the diagnostics already
     /// reported (what the unit reports then depends on them).
     pub(super) consulted: bool,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many initiatives' gates the last [`StaticRun::gates_reusing`]
+    /// on this thread took as decided (none if it evaluated them all).
+    pub(crate) static TAKEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// The model's initiatives, in order.

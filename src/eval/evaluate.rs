@@ -223,8 +223,8 @@ struct Evaluator<'a, 's> {
     /// The file and the 0-based line of the last position found
     /// ([`Evaluator::line_col`]).
     last_line: Cell<(FileId, usize)>,
-    /// The gates' criteria decided without the clock or metrics, by
-    /// initiative, when the check's static evaluation is to reuse them.
+    /// Each initiative's gates as the check's static evaluation decides
+    /// them, when it is to take them ([`schedule::Decisions`]).
     decided: schedule::Decisions,
 }
 
@@ -604,8 +604,9 @@ impl<'a, 's> Evaluator<'a, 's> {
         env.at_risk.set(false);
         let mut noted = Vec::new();
         env.touched.set(false);
+        let before = env.budget.left();
         let result = interp::truth_noting(env, &c.expr, &mut noted);
-        self.decided.decide(env, &result);
+        self.decided.decide(env, &result, before - env.budget.left());
         let at_risk = env.at_risk.get();
         let evidence = self.metrics.take_evidence();
         let (decided, holds) = match &result {

@@ -60,11 +60,14 @@ type ByInitiative = Vec<(DeclId, GatesDecided)>;
 pub(super) struct Decisions {
     /// Whether they are kept, and the steps the static evaluation has.
     on: Cell<Option<u64>>,
-    /// What the last criterion decided, or `None` if it read the clock
-    /// or metrics.
-    last: RefCell<Option<Result<bool, Undecided>>>,
-    /// The steps one criterion evaluated as the check does may take.
+    /// What the last criterion decided and the steps it took (this
+    /// thread's budget is its own), or `None` if it read the clock or
+    /// metrics.
+    last: RefCell<Option<(Result<bool, Undecided>, u64)>>,
+    /// The steps of the criteria evaluated here as the check does: all
+    /// together take no more than the static evaluation has.
     budget: interp::Budget,
+    used: Cell<u64>,
     /// The initiative being evaluated: the gates and how many criteria
     /// it decided, and what the check takes.
     gates: RefCell<Vec<GateId>>,
@@ -75,10 +78,16 @@ pub(super) struct Decisions {
 }
 
 impl Decisions {
-    /// A criterion was decided in `env` as `result`.
-    pub(super) fn decide(&self, env: &Env, result: &Result<bool, Undecided>) {
+    /// Keeps them (with the steps the static evaluation has), or not.
+    fn keep(&self, steps: Option<u64>) {
+        self.on.set(steps);
+        self.used.set(0);
+    }
+
+    /// A criterion was decided in `env` as `result`, taking `steps`.
+    pub(super) fn decide(&self, env: &Env, result: &Result<bool, Undecided>, steps: u64) {
         if self.on.get().is_some() {
-            *self.last.borrow_mut() = (!env.touched.get()).then(|| result.clone());
+            *self.last.borrow_mut() = (!env.touched.get()).then(|| (result.clone(), steps));
         }
     }
 
@@ -89,18 +98,21 @@ impl Decisions {
     pub(super) fn note(&self, gate: GateId, criterion: usize, c: &ast::Criterion, env: &Env) {
         let Some(left) = self.on.get() else { return };
         let mut current = self.current.borrow_mut();
-        let result = match self.last.borrow_mut().take() {
-            Some(result) => result,
+        let (result, steps) = match self.last.borrow_mut().take() {
+            Some(decided) => decided,
+            // The static evaluation runs out: it evaluates everything itself.
+            None if self.used.get() >= left => (Err(Undecided::Deferred("steps")), u64::MAX),
             None => {
-                self.budget.reset(left);
+                self.budget.reset(left - self.used.get());
                 let check = Env { subject: env.subject, budget: &self.budget, ..Env::constant(env.model, env.file) };
                 let result = interp::truth(&check, &c.expr);
                 // Run out here: it would have been there too, or sooner.
                 let steps = if self.budget.exhausted() { u64::MAX } else { self.budget.spent() };
-                current.steps = current.steps.saturating_add(steps);
-                result
+                self.used.set(self.used.get().saturating_add(steps));
+                (result, steps)
             }
         };
+        current.steps = current.steps.saturating_add(steps);
         if crate::check::reports(&result) {
             current.reported.push(Decided { gate, criterion: criterion as u32, result });
         }
@@ -136,13 +148,13 @@ impl Decisions {
 }
 
 /// What the static evaluation beside found, its gates evaluated now:
-/// taking what the evaluation of `model` `decided` (sorted by initiative),
-/// which took `steps` steps in all, when it ran over the same model.
-fn finish(mut run: Found<'_>, reuse: Option<(&Model, &ByInitiative, u64)>) -> Vec<Diagnostic> {
-    match reuse.filter(|(model, ..)| std::ptr::eq(*model, run.model())) {
-        Some((_, decided, steps)) => {
+/// taking what the evaluation of `model` `decided` (sorted by
+/// initiative), when it ran over the same model.
+fn finish(mut run: Found<'_>, reuse: Option<(&Model, &ByInitiative)>) -> Vec<Diagnostic> {
+    match reuse.filter(|(model, _)| std::ptr::eq(*model, run.model())) {
+        Some((_, decided)) => {
             let of = |id: DeclId| decided.binary_search_by_key(&id.0, |(d, _)| d.0).ok().map(|i| &decided[i].1);
-            run.gates_reusing(&of, steps);
+            run.gates_reusing(&of);
         }
         None => run.gates(),
     }
@@ -235,7 +247,7 @@ impl Evaluator<'_, '_> {
                 let mut metrics = StoreMetrics::with_index(model, store, index, opts);
                 metrics.budget = their_budget;
                 let ev = Evaluator::new(model, files, &metrics);
-                ev.decided.on.set(keep);
+                ev.decided.keep(keep);
                 ev.kpi_entries.set(early == Some(EarlyFormat::Json));
                 let share = work(&ev);
                 let (spent, left) = (metrics.budget.exhausted(), metrics.budget.left());
@@ -251,10 +263,10 @@ impl Evaluator<'_, '_> {
                 here();
             }
             self.kpi_entries.set(early == Some(EarlyFormat::Json));
-            self.decided.on.set(keep);
+            self.decided.keep(keep);
             let mine = work(self);
             self.kpi_entries.set(false);
-            self.decided.on.set(None);
+            self.decided.keep(None);
             match other.join() {
                 Ok(theirs) => (mine, theirs),
                 Err(panic) => std::panic::resume_unwind(panic),
@@ -304,7 +316,7 @@ impl Evaluator<'_, '_> {
             let mut decided = std::mem::take(&mut mine.decided);
             decided.append(&mut theirs.decided);
             decided.sort_unstable_by_key(|(id, _)| id.0);
-            finish(found, Some((self.model, &decided, self.metrics.budget.spent())))
+            finish(found, Some((self.model, &decided)))
         });
         let mut evaluated = Share::merge(mine, theirs, n, early);
         evaluated.found = found.unwrap_or_default();

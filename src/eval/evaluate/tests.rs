@@ -151,7 +151,8 @@ fn noting_decides_as_deciding_alone_does() {
 /// Initiatives whose gates the declared facts decide in every way: held,
 /// refused, reading an unset attribute, a mistake (`owner.role` of a
 /// string), and criteria that read the clock (directly or through a
-/// `let`) or metrics, which the evaluation decides and the check does not.
+/// `let`) or metrics, which the evaluation decides (some refused) and the
+/// check does not.
 fn varied(n: usize) -> (crate::analysis::Analysis, MetricStore) {
     use std::fmt::Write as _;
     let mut text =
@@ -165,7 +166,8 @@ fn varied(n: usize) -> (crate::analysis::Analysis, MetricStore) {
             "kpi k{i} {{ metric \"m\" labels {{ i \"{i}\" }} unit percent target >= 90% }}\n\
              initiative i{i} {{\n  owner {owner}\n  stage model\n  kpis [k{i}]\n  {budget}\n  {started}\n  \
              gate model -> produce {{\n    require k{i}\n    expect owner.role == CEO\n    \
-             require budget > 5 USD\n    advise started <= cutoff\n    require count(kpis) >= 2 or k{i}\n    \
+             require budget > 5 USD\n    advise started >= cutoff\n    require count(kpis) >= 2 or k{i}\n    \
+             expect today < 2026-01-01\n    \
              require started >= 2025-01-01\n    expect count(kpis) >= 2\n  }}\n}}\n"
         );
     }
@@ -219,15 +221,21 @@ fn the_static_evaluation_beside_finds_what_it_finds_alone() {
     for code in ["E0703", "E0702", "E0505"] {
         assert!(codes.contains(&code), "{code} among {codes:?}");
     }
-    // A budget that holds; one that ends while a criterion taken as
-    // decided would be evaluated; one spent at once.
-    for limit in [u64::MAX / 2, steps - 1, steps / 2, 0] {
+    // A budget that holds, one step more than it takes (the steps taken
+    // as decided are counted exactly), just what it takes (spent at its
+    // last step), one that ends during the criteria taken, half, none.
+    for (limit, taken) in
+        [(u64::MAX / 2, true), (steps + 1, true), (steps, false), (steps - 1, false), (steps / 2, false), (0, false)]
+    {
         let left = interp::Budget::default();
         left.reset(limit);
         let mut alone = Vec::new();
         crate::check::evaluate_static_with(model, files, false, &left.clone(), &mut alone);
         for workers in [1, 2] {
+            crate::check::TAKEN.set(0);
             assert_eq!(found(&left, workers), alone, "limit {limit}, {workers} workers");
+            let took = crate::check::TAKEN.get();
+            assert_eq!(took > 0, taken && workers == 2, "limit {limit}, {workers} workers: {took} taken");
         }
     }
 }
