@@ -854,6 +854,18 @@ fn a_policy_that_does_not_compile_exits_2_with_diagnostics() {
     assert!(out.stdout.is_empty());
 }
 
+/// A directory holding `p.compel`: `head`, then `n` initiatives at stage
+/// `model`, initiative `i` owned by `owner(i)`.
+fn policy_of_initiatives(name: &str, head: &str, n: usize, owner: impl Fn(usize) -> String) -> PathBuf {
+    let dir = temp_dir(name);
+    let mut text = head.to_string();
+    for i in 0..n {
+        text.push_str(&format!("initiative i{i} {{\n  owner {}\n  stage model\n}}\n", owner(i)));
+    }
+    std::fs::write(dir.join("p.compel"), text).unwrap();
+    dir
+}
+
 /// A policy whose only compile error is one the static evaluation of
 /// policies finds (two currencies compared): `compel eval` runs that
 /// evaluation beside its own, on the other thread, and still refuses the
@@ -863,15 +875,13 @@ fn a_policy_that_does_not_compile_exits_2_with_diagnostics() {
 fn a_compile_error_only_the_static_evaluation_finds_still_refuses_the_policy() {
     let metrics = format!("{EXAMPLES}/acme/metrics/snapshot.json");
     for initiatives in [1, 300] {
-        let dir = temp_dir(&format!("static-{initiatives}"));
-        let mut text = String::from(
+        let dir = policy_of_initiatives(
+            &format!("static-{initiatives}"),
             "person dana {\n  name \"Dana\"\n  role CFO\n}\nprogram fraud_ai {\n  sponsor dana\n  budget 1_200_000 USD\n}\n\
              policy budget_cap for program {\n  require budget <= 2_000_000 EUR\n}\n",
+            initiatives,
+            |_| "\"x\"".to_string(),
         );
-        for i in 0..initiatives {
-            text.push_str(&format!("initiative i{i} {{\n  owner \"x\"\n  stage model\n}}\n"));
-        }
-        std::fs::write(dir.join("p.compel"), text).unwrap();
         let check = compel_in(&dir, &["check", "p.compel"]);
         assert_eq!(check.status.code(), Some(1), "check refuses it too: {}", String::from_utf8_lossy(&check.stdout));
         for extra in [&[][..], &["--max-age", "soon"][..]] {
@@ -898,16 +908,13 @@ fn a_compile_error_only_the_static_evaluation_finds_still_refuses_the_policy() {
 fn a_gates_mistake_is_reported_by_eval_as_check_reports_it() {
     let metrics = format!("{EXAMPLES}/acme/metrics/snapshot.json");
     for initiatives in [3, 300] {
-        let dir = temp_dir(&format!("gate-mistake-{initiatives}"));
-        let mut text = String::from(
+        let dir = policy_of_initiatives(
+            &format!("gate-mistake-{initiatives}"),
             "person dana {\n  name \"Dana\"\n  role CEO\n}\n\
              gate model -> produce {\n  expect owner.role == CEO\n  require count(datasets) >= 1\n}\n",
+            initiatives,
+            |i| if i % 2 == 0 { "dana".to_string() } else { format!("\"o{i}@example.com\"") },
         );
-        for i in 0..initiatives {
-            let owner = if i % 2 == 0 { "dana".to_string() } else { format!("\"o{i}@example.com\"") };
-            text.push_str(&format!("initiative i{i} {{\n  owner {owner}\n  stage model\n}}\n"));
-        }
-        std::fs::write(dir.join("p.compel"), text).unwrap();
         let check = compel_in(&dir, &["check", "p.compel"]);
         let checked = String::from_utf8_lossy(&check.stdout).to_string() + &stderr(&check);
         assert_eq!(check.status.code(), Some(1), "{checked}");

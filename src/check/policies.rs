@@ -251,7 +251,7 @@ impl Static<'_> {
             }
         }
         for c in &policy.criteria {
-            self.criterion(&env, policy.file, subject, c, &Origin::Policy(&policy.name), diags);
+            self.judged(policy.file, subject, c, &Origin::Policy(&policy.name), interp::truth(&env, &c.expr), diags);
         }
     }
 
@@ -263,7 +263,7 @@ impl Static<'_> {
             let env = Env { subject: Some(id), budget: self.budget, ..Env::constant(model, gate.file) };
             let what = Origin::Gate { from: &gate.from_name, to: &gate.to_name };
             for c in &gate.criteria {
-                self.criterion(&env, gate.file, id, c, &what, diags);
+                self.judged(gate.file, id, c, &what, interp::truth(&env, &c.expr), diags);
             }
         }
     }
@@ -278,18 +278,6 @@ impl Static<'_> {
             let what = Origin::Gate { from: &gate.from_name, to: &gate.to_name };
             self.judged(gate.file, id, c, &what, d.result.clone(), diags);
         }
-    }
-
-    fn criterion(
-        &mut self,
-        env: &Env,
-        file: FileId,
-        subject: DeclId,
-        c: &Criterion,
-        what: &Origin,
-        diags: &mut Vec<Diagnostic>,
-    ) {
-        self.judged(file, subject, c, what, interp::truth(env, &c.expr), diags);
     }
 
     /// Reports criterion `c` on `subject` as `result` decides it.
