@@ -184,10 +184,9 @@ fn path_ranks(files: &Files) -> Vec<u32> {
 
 /// `a, b, c and 2 more`.
 fn list_some(items: &[String], max: usize) -> String {
-    if items.len() <= max {
-        return items.join(", ");
-    }
-    format!("{} and {} more", items[..max].join(", "), items.len() - max)
+    let mut out = String::new();
+    explain::write_some(&mut out, items, items.len(), max, |out, s| out.push_str(s));
+    out
 }
 
 // ---------------------------------------------------------------------------

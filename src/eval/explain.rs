@@ -78,6 +78,26 @@ fn collapse_tokens(raw: &str) -> String {
     out
 }
 
+/// `a, b, c and 2 more`: the first `max` of `items` (`total` in all),
+/// each written by `write`, appended to `out`.
+pub(super) fn write_some<T>(
+    out: &mut String,
+    items: impl IntoIterator<Item = T>,
+    total: usize,
+    max: usize,
+    mut write: impl FnMut(&mut String, T),
+) {
+    for (i, item) in items.into_iter().take(max).enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write(out, item);
+    }
+    if total > max {
+        let _ = std::fmt::Write::write_fmt(out, format_args!(" and {} more", total - max));
+    }
+}
+
 /// Turns a decided criterion into a sentence, re-reading (quietly) the
 /// values its parts had.
 pub(super) struct Explainer<'e, 'a, 's, 'n> {
@@ -450,15 +470,7 @@ impl Explainer<'_, '_, '_, '_> {
     /// Writes the first [`SHOWN`] of `items` (`total` in all), and how
     /// many more: `a, b, c and 2 more`.
     fn write_some<'v>(&self, out: &mut String, items: impl Iterator<Item = &'v Value>, total: usize) {
-        for (i, item) in items.take(SHOWN).enumerate() {
-            if i > 0 {
-                out.push_str(", ");
-            }
-            self.model().write_value(out, item);
-        }
-        if total > SHOWN {
-            out.push_str(&format!(" and {} more", total - SHOWN));
-        }
+        write_some(out, items, total, SHOWN, |out, item| self.model().write_value(out, item));
     }
 
     /// Walks `all(var in list: pred)` with the variables of enclosing
