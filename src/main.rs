@@ -77,5 +77,19 @@ fn run(args: Cli) -> ExitCode {
         Command::Lsp => cli::lsp::run(),
         Command::Explain(a) => cli::explain::run(a),
     };
-    code.into()
+    exit_now(code)
+}
+
+/// Ends the process with `code` from the thread that ran the command.
+///
+/// Whatever the command wrote is flushed first. Ending here leaves out what
+/// returning would do and the command no longer needs: unwinding the
+/// command's thread (its allocator's per-thread state handed back, its stack
+/// given back page by page) and the allocator's clean-up at exit, which on a
+/// large evaluation took about 10 ms after the report was written.
+fn exit_now(code: cli::Exit) -> ! {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().flush();
+    let _ = std::io::stderr().lock().flush();
+    std::process::exit(code as i32)
 }

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use super::early::{Chunks, PerItem, Run};
 use super::json_report::{evidence, initiative, kpi, Reads};
-use super::json_write::JsonWriter;
+use super::json_write::{JsonWriter, Refs};
 use super::{Evidence, InitiativeReport, KpiReport, Report};
 
 /// Chunks of a report's initiatives formatted as they were evaluated.
@@ -184,20 +184,22 @@ impl EarlyJson {
     }
 }
 
-impl Numbers<'_> {
+impl<'a> Numbers<'a> {
     /// Writes the initiatives at `range` of `report`: as formatted early
     /// where a chunk holds them (none asked about since), the others now,
     /// with `all` the report's reads.
     pub(super) fn write_initiatives<W: std::io::Write>(
         &self,
         w: &mut JsonWriter<W>,
-        report: &Report,
+        report: &'a Report,
         range: Range<usize>,
         all: &Reads<'_>,
+        refs: &mut Refs<'a>,
     ) {
-        for run in self.early.chunks.cover(report, range) {
+        let early: &'a EarlyJson = self.early;
+        for run in early.chunks.cover(report, range) {
             match run {
-                Run::Chunk(c, chunk) => w.filled(&chunk.bytes, &chunk.holes, &self.of_chunk[c]),
+                Run::Chunk(c, chunk) => w.filled(&chunk.bytes, &chunk.holes, &self.of_chunk[c], refs),
                 Run::One(i) => {
                     w.item();
                     initiative(w, all, &report.initiatives[i]);
@@ -209,16 +211,23 @@ impl Numbers<'_> {
     /// Writes entry `i` of the report's KPI list as formatted when its
     /// report was made, with `all` the report's reads; `false` if it was
     /// not.
-    pub(super) fn write_kpi<W: std::io::Write>(&self, w: &mut JsonWriter<W>, all: &Reads<'_>, i: usize) -> bool {
-        let Some(Some(entry)) = self.early.kpis.get(i) else { return false };
+    pub(super) fn write_kpi<W: std::io::Write>(
+        &self,
+        w: &mut JsonWriter<W>,
+        all: &Reads<'_>,
+        i: usize,
+        refs: &mut Refs<'a>,
+    ) -> bool {
+        let early: &'a EarlyJson = self.early;
+        let Some(Some(entry)) = early.kpis.get(i) else { return false };
         let numbers: Vec<u32> = entry.reads.iter().map(|e| all.index(e)).collect();
-        w.filled_item(&entry.bytes, &entry.holes, &numbers);
+        w.filled_item(&entry.bytes, &entry.holes, &numbers, refs);
         true
     }
 
     /// Read `i` of the report as a value of the `reads` list, formatted
     /// early (as a value after the first), if it was.
-    pub(super) fn read(&self, i: usize) -> Option<&[u8]> {
+    pub(super) fn read(&self, i: usize) -> Option<&'a [u8]> {
         self.formatted.get(i).copied().flatten()
     }
 }

@@ -21,7 +21,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use super::json_early::{EarlyJson, Numbers};
 use super::json_report::{evidence, head, initiative, kpi, policy, Reads};
-use super::json_write::JsonWriter;
+use super::json_write::{JsonWriter, Refs};
 use super::Report;
 
 /// Initiatives per piece: each is a few kilobytes of JSON.
@@ -77,8 +77,9 @@ struct Shared<'a> {
     /// The reads of the whole report, numbered; the second half's found
     /// by address.
     all: Option<Arc<Reads<'a>>>,
-    /// Formatted pieces by number, until written.
-    done: Vec<Option<Vec<u8>>>,
+    /// Formatted pieces by number, until written: each piece's own bytes
+    /// and those formatted early it refers to.
+    done: Vec<Option<(Vec<u8>, Refs<'a>)>>,
     /// Written buffers, emptied, to be filled again.
     pool: Vec<Vec<u8>>,
     /// A thread has stopped (the other's pieces are then all done, or it
@@ -152,13 +153,15 @@ impl<'a> Work<'a> {
         self.sync.wait(|s| s.all.is_some()).all.clone()
     }
 
-    /// Formats piece `p` into `buf` as it sits in its list (at depth 2).
-    fn format(&self, p: &Piece, head: &Reads<'_>, all: &Reads<'_>, buf: Vec<u8>) -> Vec<u8> {
+    /// Formats piece `p` into `buf` as it sits in its list (at depth 2),
+    /// referring to what was formatted early instead of copying it.
+    fn format(&self, p: &Piece, head: &Reads<'_>, all: &Reads<'_>, buf: Vec<u8>) -> (Vec<u8>, Refs<'a>) {
         let report = self.report;
+        let mut refs = Refs::new();
         let mut w = JsonWriter::piece(buf, 2, p.starts_list());
         match p {
             Piece::Initiatives(range) => match &self.early {
-                Some(early) => early.write_initiatives(&mut w, report, range.clone(), all),
+                Some(early) => early.write_initiatives(&mut w, report, range.clone(), all, &mut refs),
                 None => {
                     let reads = if range.end <= self.k { head } else { all };
                     for i in &report.initiatives[range.clone()] {
@@ -173,7 +176,7 @@ impl<'a> Work<'a> {
             }),
             Piece::Kpis(range) => {
                 for i in range.clone() {
-                    if !self.early.as_ref().is_some_and(|e| e.write_kpi(&mut w, all, i)) {
+                    if !self.early.as_ref().is_some_and(|e| e.write_kpi(&mut w, all, i, &mut refs)) {
                         w.item();
                         kpi(&mut w, all, &report.kpis[i]);
                     }
@@ -182,7 +185,7 @@ impl<'a> Work<'a> {
             Piece::Reads(range) => {
                 for (i, e) in range.clone().zip(&all.list[range.clone()]) {
                     match self.early.as_ref().and_then(|early| early.read(i)) {
-                        Some(bytes) => w.formatted_item(bytes),
+                        Some(bytes) => w.formatted_item(bytes, &mut refs),
                         None => {
                             w.item();
                             evidence(&mut w, e);
@@ -191,7 +194,7 @@ impl<'a> Work<'a> {
                 }
             }
         }
-        w.into_buffer()
+        (w.into_buffer(), refs)
     }
 
     /// Takes and formats pieces until none is left, calling `after`
@@ -309,7 +312,7 @@ impl Order {
                 };
                 (s.done.get_mut(j).and_then(Option::take), past_last(&s))
             };
-            let Some(mut bytes) = bytes else {
+            let Some((mut bytes, refs)) = bytes else {
                 if to_end && finished {
                     self.close_lists(w, 4);
                 }
@@ -317,7 +320,7 @@ impl Order {
             };
             // Past the lists' pieces come the reads'.
             self.close_lists(w, work.pieces.get(j).map_or(3, Piece::list));
-            w.write_piece(&bytes);
+            w.write_piece_with(&bytes, &refs);
             self.written += 1;
             bytes.clear();
             work.sync.lock().pool.push(bytes);

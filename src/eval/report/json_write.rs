@@ -23,6 +23,15 @@ const fn needs_escape(b: u8) -> bool {
     b < 0x20 || b == b'"' || b == b'\\'
 }
 
+/// Bytes formatted before that a piece refers to instead of copying them,
+/// each with the offset of the piece's own bytes where it goes
+/// ([`JsonWriter::write_piece_with`]).
+pub(super) type Refs<'b> = Vec<(usize, &'b [u8])>;
+
+/// How many slices a vectored write is given at most (the system takes
+/// up to 1,024).
+const SLICES_AT_ONCE: usize = 512;
+
 /// Sample times written recently, each kept formatted in the slot its
 /// hash picks: a report writes the same few times over and over.
 const TIME_SLOTS: usize = 256;
@@ -104,19 +113,6 @@ impl<W: Write> JsonWriter<W> {
         }
     }
 
-    /// Writes bytes another writer formatted (a piece of a list, from
-    /// [`JsonWriter::piece`]) after what this one holds: the innermost
-    /// list then has a value.
-    pub(super) fn write_piece(&mut self, bytes: &[u8]) {
-        self.flush_all();
-        if self.error.is_none() {
-            if let Err(e) = self.out.write_all(bytes) {
-                self.error = Some(e);
-            }
-        }
-        self.first = false;
-    }
-
     /// The index of a read in the report's `reads` list: written, or
     /// left out and noted ([`JsonWriter::with_holes`]).
     pub(super) fn read_index(&mut self, index: u32) {
@@ -129,34 +125,96 @@ impl<W: Write> JsonWriter<W> {
     /// Writes `bytes`, formatted by a writer [`JsonWriter::with_holes`]
     /// at this writer's depth, with each index left out written as
     /// `numbers` has it: `numbers[i]` for the index noted as `i`. The
-    /// innermost list then has a value.
-    pub(super) fn filled(&mut self, bytes: &[u8], holes: &[(usize, u32)], numbers: &[u32]) {
-        self.filled_from(bytes, 0, holes, numbers);
+    /// innermost list then has a value. The bytes between the indices are
+    /// referred to in `refs`, not copied ([`Refs`]).
+    pub(super) fn filled<'b>(&mut self, bytes: &'b [u8], holes: &[(usize, u32)], numbers: &[u32], refs: &mut Refs<'b>) {
+        self.filled_from(bytes, 0, holes, numbers, refs);
     }
 
     /// [`JsonWriter::filled`] for a value of the innermost list formatted
     /// as a value after the first ([`JsonWriter::formatted_item`]).
-    pub(super) fn filled_item(&mut self, bytes: &[u8], holes: &[(usize, u32)], numbers: &[u32]) {
+    pub(super) fn filled_item<'b>(
+        &mut self,
+        bytes: &'b [u8],
+        holes: &[(usize, u32)],
+        numbers: &[u32],
+        refs: &mut Refs<'b>,
+    ) {
         let skip = usize::from(self.first);
-        self.filled_from(bytes, skip, holes, numbers);
+        self.filled_from(bytes, skip, holes, numbers, refs);
     }
 
-    fn filled_from(&mut self, bytes: &[u8], mut from: usize, holes: &[(usize, u32)], numbers: &[u32]) {
+    fn filled_from<'b>(
+        &mut self,
+        bytes: &'b [u8],
+        mut from: usize,
+        holes: &[(usize, u32)],
+        numbers: &[u32],
+        refs: &mut Refs<'b>,
+    ) {
         for (at, i) in holes {
-            self.buf.extend_from_slice(&bytes[from..*at]);
+            self.refer(&bytes[from..*at], refs);
             self.uint(u64::from(numbers[*i as usize]));
             from = *at;
         }
-        self.buf.extend_from_slice(&bytes[from..]);
+        self.refer(&bytes[from..], refs);
         self.first = false;
     }
 
     /// Writes a value of the innermost list formatted, at this depth, as
     /// a value after the first (its comma, line break and indentation
-    /// included): as the first, without the comma.
-    pub(super) fn formatted_item(&mut self, bytes: &[u8]) {
+    /// included): as the first, without the comma. It is referred to in
+    /// `refs`, not copied.
+    pub(super) fn formatted_item<'b>(&mut self, bytes: &'b [u8], refs: &mut Refs<'b>) {
         let skip = usize::from(std::mem::take(&mut self.first));
-        self.buf.extend_from_slice(&bytes[skip..]);
+        self.refer(&bytes[skip..], refs);
+    }
+
+    /// Notes that `bytes` go here, after what this writer has written.
+    fn refer<'b>(&self, bytes: &'b [u8], refs: &mut Refs<'b>) {
+        if !bytes.is_empty() {
+            refs.push((self.buf.len(), bytes));
+        }
+    }
+
+    /// Writes a piece another writer formatted ([`JsonWriter::piece`]),
+    /// `own`, with the bytes it refers to (`refs`) where they go: all
+    /// handed on as they are, a few hundred slices a write. The innermost
+    /// list then has a value.
+    pub(super) fn write_piece_with(&mut self, own: &[u8], refs: &[(usize, &[u8])]) {
+        self.flush_all();
+        self.first = false;
+        let mut slices = Vec::with_capacity(SLICES_AT_ONCE);
+        let mut from = 0;
+        for (at, bytes) in refs {
+            if *at > from {
+                slices.push(std::io::IoSlice::new(&own[from..*at]));
+                from = *at;
+            }
+            slices.push(std::io::IoSlice::new(bytes));
+            if slices.len() >= SLICES_AT_ONCE - 1 {
+                self.write_slices(&mut slices);
+            }
+        }
+        if from < own.len() {
+            slices.push(std::io::IoSlice::new(&own[from..]));
+        }
+        self.write_slices(&mut slices);
+    }
+
+    /// Writes all of `slices` (none empty) unless an error came before,
+    /// and empties it.
+    fn write_slices(&mut self, slices: &mut Vec<std::io::IoSlice<'_>>) {
+        let mut left = &mut slices[..];
+        while self.error.is_none() && !left.is_empty() {
+            match self.out.write_vectored(left) {
+                Ok(0) => self.error = Some(std::io::ErrorKind::WriteZero.into()),
+                Ok(n) => std::io::IoSlice::advance_slices(&mut left, n),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => self.error = Some(e),
+            }
+        }
+        slices.clear();
     }
 
     /// Hands the buffer on when it is full enough; call between values.

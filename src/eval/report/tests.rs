@@ -455,4 +455,36 @@ fn initiatives_formatted_early_make_the_bytes_of_one() {
     assert!(written(&report, Some(&early)) == one, "asked after");
     let reads = serde_json::from_str::<serde_json::Value>(&one).unwrap()["reads"].as_array().unwrap().len();
     assert_eq!(reads, 4 + 45 + 300, "equal reads written once");
+    // What was formatted early is handed on in slices, not copied: an
+    // output that takes a few bytes of the first slice at a time gets the
+    // same bytes, and one that fails makes the write fail.
+    let mut trickle = Trickle { out: Vec::new(), room: usize::MAX };
+    super::json_parts::write_parts(&report, &mut trickle, 1, Some(&early)).unwrap();
+    assert!(trickle.out == one.as_bytes(), "written a few bytes at a time");
+    let mut full = Trickle { out: Vec::new(), room: one.len() / 2 };
+    let error = super::json_parts::write_parts(&report, &mut full, 1, Some(&early)).unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::StorageFull);
+    assert!(full.out.len() == one.len() / 2 && one.as_bytes().starts_with(&full.out));
+}
+
+/// An output that takes at most 7 bytes a write (of the first slice only,
+/// for a vectored write), and fails once `room` bytes were written.
+struct Trickle {
+    out: Vec<u8>,
+    room: usize,
+}
+
+impl std::io::Write for Trickle {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(7).min(self.room - self.out.len());
+        if n == 0 && !buf.is_empty() {
+            return Err(std::io::ErrorKind::StorageFull.into());
+        }
+        self.out.extend_from_slice(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
