@@ -368,8 +368,11 @@ impl<'a> StoreMetrics<'a> {
         s
     }
 
-    /// [`Series::selector`], formatted once per series.
+    /// [`Series::selector`]: formatted beforehand, or once per series.
     pub(super) fn series_selector(&self, series: &'a Series) -> String {
+        if let Some(s) = self.index.selector(series) {
+            return s.to_string();
+        }
         // By address: the store is borrowed, so its series do not move.
         let key = series as *const Series as usize;
         if let Some(s) = self.series_selectors.borrow().get(&key) {

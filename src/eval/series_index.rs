@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::check::rational::Rational;
+use crate::eval::fast_hash::FastMap;
 use crate::eval::metrics::{matches_selector, Labels, MetricStore, Selection, Series};
 
 /// The store's series indexed by metric and by label pair, so selecting
@@ -22,6 +23,10 @@ pub(crate) struct SeriesIndex<'a> {
     /// The keys come from metric data: the standard, seeded hash, never
     /// the fast one, so chosen values cannot make it slow.
     exact: HashMap<u64, Option<Rational>>,
+    /// Each series' selector ([`Series::selector`]) by the series'
+    /// address, formatted beforehand (empty unless made by
+    /// [`SeriesIndex::with_exact_values`]).
+    selectors: FastMap<usize, String>,
 }
 
 #[derive(Default)]
@@ -45,12 +50,13 @@ impl<'a> SeriesIndex<'a> {
                 m.postings.entry((k.as_str(), v.as_str())).or_default().push(at);
             }
         }
-        SeriesIndex { metrics, exact: HashMap::new() }
+        SeriesIndex { metrics, exact: HashMap::new(), selectors: FastMap::default() }
     }
 
-    /// Indexes every series of `store` and converts every finite sample
-    /// value to its exact [`Rational`] once (the command line does this on
-    /// the thread that reads the metrics while the policy is analysed).
+    /// Indexes every series of `store`, converts every finite sample value
+    /// to its exact [`Rational`] once and formats every series' selector
+    /// (the command line does this on the thread that reads the metrics
+    /// while the policy is analysed).
     #[cfg_attr(not(feature = "cli"), expect(dead_code))]
     pub(crate) fn with_exact_values(store: &'a MetricStore) -> SeriesIndex<'a> {
         let mut index = SeriesIndex::new(store);
@@ -61,6 +67,7 @@ impl<'a> SeriesIndex<'a> {
                 }
             }
         }
+        index.selectors = store.iter().map(|s| (address(s), s.selector())).collect();
         index
     }
 
@@ -72,6 +79,12 @@ impl<'a> SeriesIndex<'a> {
             Some(q) => *q,
             None => Rational::from_f64(value),
         }
+    }
+
+    /// The selector of `series` (one of the store's), if it was formatted
+    /// beforehand.
+    pub(super) fn selector(&self, series: &Series) -> Option<&str> {
+        self.selectors.get(&address(series)).map(String::as_str)
     }
 
     pub(super) fn select(&self, metric: &str, selector: &Labels) -> Vec<&'a Series> {
@@ -105,6 +118,12 @@ impl<'a> SeriesIndex<'a> {
     }
 }
 
+/// A series by its address: the store is borrowed while the index is, so
+/// its series do not move.
+fn address(series: &Series) -> usize {
+    series as *const Series as usize
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -122,5 +141,8 @@ mod tests {
             assert_eq!(index.exact(*v), Rational::from_f64(*v), "{v}");
             assert_eq!(plain.exact(*v), Rational::from_f64(*v), "{v}");
         }
+        let series = store.iter().next().unwrap();
+        assert_eq!(index.selector(series), Some(series.selector().as_str()), "formatted beforehand");
+        assert_eq!(plain.selector(series), None);
     }
 }
