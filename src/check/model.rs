@@ -278,7 +278,7 @@ pub struct Labels(Box<[(String, String)]>);
 
 impl Labels {
     /// The pairs, sorted by label.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> + Clone {
         self.0.iter().map(|(k, v)| (k, v))
     }
 

@@ -55,7 +55,7 @@ use crate::check::interp::{self, KpiState, Metrics, Undecided};
 use crate::check::rational::Rational;
 use crate::check::value::{fmt_num, secs_to_nanos_floor, Value};
 use crate::check::{DeclId, MeasureUnit, Model};
-use crate::eval::metrics::{format_rfc3339, format_selector, Labels, MetricStore, Sample, Selection, Series};
+use crate::eval::metrics::{format_rfc3339, format_selector_of, Labels, MetricStore, Sample, Selection, Series};
 use crate::eval::report::{Evidence, Num, SampleRecord, Time};
 use crate::syntax::ast::CmpOp;
 
@@ -64,7 +64,7 @@ pub(super) struct KpiInfo<'m> {
     pub(super) id: DeclId,
     pub(super) name: &'m str,
     pub(super) metric: Option<&'m str>,
-    /// Its label selector as declared ([`KpiInfo::labels`]).
+    /// Its label selector as declared ([`KpiInfo::label_pairs`]).
     pub(super) declared_labels: Option<&'m crate::check::Labels>,
     pub(super) unit: MeasureUnit,
     pub(super) target: Option<(CmpOp, Value)>,
@@ -79,7 +79,7 @@ pub(super) struct KpiInfo<'m> {
     pub(super) max_age_nanos: i64,
 }
 
-impl KpiInfo<'_> {
+impl<'m> KpiInfo<'m> {
     pub(super) fn target(&self) -> Option<(CmpOp, &Value)> {
         self.target.as_ref().map(|(o, v)| (*o, v))
     }
@@ -89,13 +89,13 @@ impl KpiInfo<'_> {
     }
 
     pub(super) fn selector(&self) -> String {
-        format_selector(self.metric.unwrap_or(self.name), &self.labels())
+        format_selector_of(self.metric.unwrap_or(self.name), self.label_pairs())
     }
 
-    /// Its label selector, made when a read needs it (most reads find the
-    /// series it selects memoised).
-    pub(super) fn labels(&self) -> Labels {
-        self.declared_labels.map(crate::check::Labels::to_map).unwrap_or_default()
+    /// Its label selector's pairs, sorted by label, once each (as a map
+    /// of them would have them).
+    pub(super) fn label_pairs(&self) -> impl Iterator<Item = (&'m str, &'m str)> + Clone {
+        self.declared_labels.into_iter().flat_map(|l| l.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
 
     /// An exact raw number in the KPI's unit, for people: `93.5%`, `260ms`.
@@ -418,7 +418,7 @@ impl<'a> StoreMetrics<'a> {
         if let Some(err) = self.store.source_error(metric) {
             return Err(format!("the source of `{}` failed: {err}", self.kpi_selector(k)));
         }
-        match self.index.select_one(metric, &k.labels()) {
+        match self.index.select_one_pairs(metric, k.label_pairs()) {
             Selection::One(s) => Ok(s),
             Selection::None => {
                 let selector = self.kpi_selector(k);

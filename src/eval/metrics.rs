@@ -231,18 +231,24 @@ impl fmt::Display for Series {
 /// Writes `name{k="v",...}` (just `name` without labels), escaping `\`, `"`
 /// and line feeds in values as Prometheus does.
 pub fn format_selector(metric: &str, labels: &Labels) -> String {
-    let mut out = String::from(metric);
-    if !labels.is_empty() {
-        out.push('{');
-        for (i, (k, v)) in labels.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(k);
-            out.push_str("=\"");
-            escape_label_value_into(v, &mut out);
-            out.push('"');
-        }
+    format_selector_of(metric, labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// [`format_selector`] of the pairs `labels`, in their order (a map's,
+/// sorted by label, or a KPI's declared selector, also sorted).
+pub fn format_selector_of<'l>(metric: &str, labels: impl IntoIterator<Item = (&'l str, &'l str)>) -> String {
+    let mut out = String::with_capacity(metric.len() + 32);
+    out.push_str(metric);
+    let mut open = false;
+    for (k, v) in labels {
+        out.push(if open { ',' } else { '{' });
+        open = true;
+        out.push_str(k);
+        out.push_str("=\"");
+        escape_label_value_into(v, &mut out);
+        out.push('"');
+    }
+    if open {
         out.push('}');
     }
     out
@@ -250,6 +256,10 @@ pub fn format_selector(metric: &str, labels: &Labels) -> String {
 
 /// Appends `value` with `\` → `\\`, `"` → `\"` and line feed → `\n`.
 pub fn escape_label_value_into(value: &str, out: &mut String) {
+    if !value.bytes().any(|b| matches!(b, b'\\' | b'"' | b'\n')) {
+        out.push_str(value);
+        return;
+    }
     for c in value.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -477,10 +487,12 @@ impl<'a> IntoIterator for &'a MetricStore {
 /// Whether `labels` include every pair of `selector`; a pair with an empty
 /// value requires the label to be absent (or empty).
 pub fn matches_selector(labels: &Labels, selector: &Labels) -> bool {
-    selector.iter().all(|(k, v)| {
-        let have = labels.get(k).map(String::as_str).unwrap_or("");
-        have == v
-    })
+    matches_pairs(labels, selector.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+}
+
+/// [`matches_selector`] with the selector's pairs.
+pub fn matches_pairs<'p>(labels: &Labels, mut selector: impl Iterator<Item = (&'p str, &'p str)>) -> bool {
+    selector.all(|(k, v)| labels.get(k).map_or("", String::as_str) == v)
 }
 
 /// A metrics input that cannot be used: where and why, in plain words.

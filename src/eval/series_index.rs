@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::check::rational::Rational;
 use crate::eval::fast_hash::FastMap;
-use crate::eval::metrics::{matches_selector, Labels, MetricStore, Selection, Series};
+use crate::eval::metrics::{matches_pairs, Labels, MetricStore, Selection, Series};
 
 /// The store's series indexed by metric and by label pair, so selecting
 /// one of many series of a metric does not scan them all. Selects exactly
@@ -88,18 +88,28 @@ impl<'a> SeriesIndex<'a> {
     }
 
     pub(super) fn select(&self, metric: &str, selector: &Labels) -> Vec<&'a Series> {
+        self.select_pairs(metric, selector.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
+    /// [`SeriesIndex::select`] with the selector's pairs, sorted by label,
+    /// once each (as a map's).
+    fn select_pairs<'p>(
+        &self,
+        metric: &str,
+        selector: impl Iterator<Item = (&'p str, &'p str)> + Clone,
+    ) -> Vec<&'a Series> {
         let Some(m) = self.metrics.get(metric) else { return Vec::new() };
         // The shortest posting list of a pair that requires a label value;
         // pairs with an empty value (the label must be absent) cannot narrow.
         let mut best: Option<&Vec<usize>> = None;
-        for (k, v) in selector.iter().filter(|(_, v)| !v.is_empty()) {
-            match m.postings.get(&(k.as_str(), v.as_str())) {
+        for (k, v) in selector.clone().filter(|(_, v)| !v.is_empty()) {
+            match m.postings.get(&(k, v)) {
                 None => return Vec::new(),
                 Some(list) if best.is_none_or(|b| list.len() < b.len()) => best = Some(list),
                 Some(_) => {}
             }
         }
-        let keep = |s: &&'a Series| matches_selector(&s.labels, selector);
+        let keep = |s: &&'a Series| matches_pairs(&s.labels, selector.clone());
         match best {
             Some(list) => list.iter().map(|i| m.all[*i]).filter(keep).collect(),
             None => m.all.iter().copied().filter(keep).collect(),
@@ -109,7 +119,17 @@ impl<'a> SeriesIndex<'a> {
     /// The one series of `metric` that `selector` selects, as
     /// [`MetricStore::select_one`].
     pub(crate) fn select_one(&self, metric: &str, selector: &Labels) -> Selection<'a> {
-        let mut found = self.select(metric, selector);
+        self.select_one_pairs(metric, selector.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
+    /// [`SeriesIndex::select_one`] with the selector's pairs, sorted by
+    /// label, once each (a KPI's declared `labels`, without making a map).
+    pub(crate) fn select_one_pairs<'p>(
+        &self,
+        metric: &str,
+        selector: impl Iterator<Item = (&'p str, &'p str)> + Clone,
+    ) -> Selection<'a> {
+        let mut found = self.select_pairs(metric, selector);
         match found.len() {
             0 => Selection::None,
             1 => Selection::One(found.remove(0)),
