@@ -257,27 +257,50 @@ impl Files {
 /// and with `ascii_only` so does DEL or any non-ASCII byte (YAML escapes
 /// some non-ASCII characters). The caller looks at the rest byte by byte.
 pub(crate) fn plain_prefix(bytes: &[u8], ascii_only: bool) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Non-zero when some byte of `x` is zero (exact for the lowest such
-    // byte, which is all the scan needs).
-    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
     let mut at = 0;
     while let Some(chunk) = bytes.get(at..at + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
-        let v = u64::from_le_bytes(word);
-        let mut stop = v.wrapping_sub(0x20 * ONES) & !v & HIGH;
-        stop |= zero(v ^ (u64::from(b'"') * ONES)) | zero(v ^ (u64::from(b'\\') * ONES));
-        if ascii_only {
-            stop |= v & HIGH | zero(v ^ (0x7f * ONES));
-        }
-        if stop != 0 {
+        if stops(u64::from_le_bytes(word), ascii_only) != 0 {
             break;
         }
         at += 8;
     }
     at
+}
+
+/// Whether all of `bytes` can be copied as they are ([`plain_prefix`]'s
+/// bytes): the whole words first, then the last eight bytes as one word
+/// (overlapping what was looked at), or, when there are fewer, as one word
+/// padded with spaces.
+pub(crate) fn all_plain(bytes: &[u8], ascii_only: bool) -> bool {
+    let n = bytes.len();
+    let mut word = [b' '; 8];
+    if n < 8 {
+        word[..n].copy_from_slice(bytes);
+    } else if plain_prefix(bytes, ascii_only) + 8 <= n {
+        return false;
+    } else {
+        word.copy_from_slice(&bytes[n - 8..]);
+    }
+    stops(u64::from_le_bytes(word), ascii_only) == 0
+}
+
+/// Non-zero when a byte of the word `v` cannot be copied as it is: a
+/// control byte (below 0x20), `"` or `\\`, and with `ascii_only` DEL or a
+/// non-ASCII byte.
+fn stops(v: u64, ascii_only: bool) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Non-zero when some byte of `x` is zero (exact for the lowest such
+    // byte, which is all the scan needs).
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let mut stop = v.wrapping_sub(0x20 * ONES) & !v & HIGH;
+    stop |= zero(v ^ (u64::from(b'"') * ONES)) | zero(v ^ (u64::from(b'\\') * ONES));
+    if ascii_only {
+        stop |= v & HIGH | zero(v ^ (0x7f * ONES));
+    }
+    stop
 }
 
 #[cfg(test)]
@@ -304,7 +327,8 @@ mod tests {
 
     /// The plain prefix is every whole word of eight bytes before the
     /// first byte that must be escaped, wherever that byte is, for JSON
-    /// and for YAML.
+    /// and for YAML; and bytes are all plain exactly when none is such a
+    /// byte, whatever their length.
     #[test]
     fn the_plain_prefix_ends_at_the_word_of_the_first_byte_to_escape() {
         for ascii_only in [false, true] {
@@ -312,11 +336,13 @@ mod tests {
             for len in [0, 1, 7, 8, 9, 31, 32, 33, 40, 63, 64, 65, 100] {
                 let plain = vec![b'a'; len];
                 assert_eq!(super::plain_prefix(&plain, ascii_only), len / 8 * 8, "{len} plain bytes");
+                assert!(super::all_plain(&plain, ascii_only), "{len} plain bytes");
                 for at in 0..len {
                     for stop in stops {
                         let mut bytes = plain.clone();
                         bytes[at] = *stop;
                         assert_eq!(super::plain_prefix(&bytes, ascii_only), at / 8 * 8, "{stop:#x} at {at} of {len}");
+                        assert!(!super::all_plain(&bytes, ascii_only), "{stop:#x} at {at} of {len}");
                     }
                 }
             }

@@ -372,8 +372,7 @@ impl<W: Write> JsonWriter<W> {
         // and written again, escaped, in the rare case.
         let copied = self.buf.len();
         self.buf.extend_from_slice(bytes);
-        let plain = copied + crate::text::plain_prefix(&self.buf[copied..], false);
-        if !self.buf[plain..].iter().any(|b| needs_escape(*b)) {
+        if crate::text::all_plain(&self.buf[copied..], false) {
             self.buf.push(b'"');
             return;
         }
