@@ -8,6 +8,7 @@ mod pieces;
 
 use std::borrow::{Borrow, Cow};
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use super::fast_hash::FastSet;
 use super::report::{
@@ -282,12 +283,7 @@ fn human_tail<'r>(pieces: &mut Pieces<'r>, p: &Paint, report: &Report, early: Op
         None => human_policies(&mut pieces.text, p, &report.policies),
     }
     let out = &mut pieces.text;
-    // The names are the policy's own, as the evaluator's caches' keys.
-    let mut shown: FastSet<&str> =
-        FastSet::with_capacity_and_hasher(report.initiatives.iter().map(|i| i.kpis.len()).sum(), Default::default());
-    shown.extend(report.initiatives.iter().flat_map(|i| i.kpis.iter().map(|k| k.name.as_str())));
-    let reported: Vec<&KpiReport> =
-        report.kpis.iter().map(|k| &**k).filter(|k| !shown.contains(k.name.as_str())).collect();
+    let reported = unlisted_kpis(report);
     if !reported.is_empty() {
         let _ = writeln!(out, "\n{}", p.with(BOLD, "other KPIs"));
         kpi_table(out, p, &reported, "  ");
@@ -298,6 +294,26 @@ fn human_tail<'r>(pieces: &mut Pieces<'r>, p: &Paint, report: &Report, early: Op
         p.with(&format!("{BOLD}{}", outcome_color(report.outcome)), report.outcome.as_str()),
         counts(report)
     );
+}
+
+/// The KPIs of the report's list that no initiative lists by name (the
+/// names are the policy's own, as the evaluator's caches' keys), in the
+/// list's order. An initiative lists the report's own: each KPI's report
+/// is made once and shared, so most are found by address, and only the
+/// rest are looked for by name.
+fn unlisted_kpis(report: &Report) -> Vec<&KpiReport> {
+    let listed = || report.initiatives.iter().flat_map(|i| i.kpis.iter());
+    let mut shared: FastSet<*const KpiReport> =
+        FastSet::with_capacity_and_hasher(report.initiatives.iter().map(|i| i.kpis.len()).sum(), Default::default());
+    shared.extend(listed().map(Arc::as_ptr));
+    let rest: Vec<&KpiReport> =
+        report.kpis.iter().filter(|k| !shared.contains(&Arc::as_ptr(k))).map(|k| &**k).collect();
+    if rest.is_empty() {
+        return rest;
+    }
+    let names: FastSet<&str> = rest.iter().map(|k| k.name.as_str()).collect();
+    let shown: FastSet<&str> = listed().map(|k| k.name.as_str()).filter(|n| names.contains(n)).collect();
+    rest.into_iter().filter(|k| !shown.contains(k.name.as_str())).collect()
 }
 
 /// The section of the terminal report on `policies`, rendered as
@@ -616,82 +632,4 @@ pub fn junit_error(run: &JunitRun, reason: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The terminal report of a policy of `n` initiatives without metrics,
-    /// with the standard policies and one KPI no initiative lists.
-    fn report(n: usize) -> Report {
-        use std::fmt::Write as _;
-        let mut text = String::from("import \"std/policies\"\nkpi spare { metric \"s\" unit ratio target <= 1 }\n");
-        for i in 0..n {
-            let _ = write!(
-                text,
-                "kpi k{i} {{ metric \"m\" unit percent target >= 90% }}\n\
-                 initiative i{i} {{\n  owner \"o\"\n  stage model\n  kpis [k{i}]\n  \
-                 gate model -> produce {{\n    require k{i}\n    expect count(kpis) >= {}\n  }}\n}}\n",
-                i % 3
-            );
-        }
-        let mut loader = crate::analysis::MemoryLoader::default();
-        loader.insert("p.compel", text);
-        let analysis = crate::analysis::analyze(&["p.compel".to_string()], &loader);
-        let store = crate::eval::metrics::MetricStore::new();
-        crate::eval::evaluate::evaluate(&analysis.model, &analysis.files, &store, &crate::eval::EvalOptions::at(0))
-    }
-
-    fn text_at(r: &Report, color: bool, split: usize, early: Option<&EarlyHuman>) -> String {
-        human_at(r, color, split, early).concat()
-    }
-
-    #[test]
-    fn two_parts_render_the_text_of_one() {
-        let r = report(7);
-        assert!(!r.policies.is_empty() && r.kpis.iter().any(|k| k.name == "spare"), "a varied report");
-        for color in [false, true] {
-            let one = text_at(&r, color, r.initiatives.len(), None);
-            assert!(one.contains("other KPIs") && one.contains("policies") && one.contains("outcome:"), "{one}");
-            for split in 0..r.initiatives.len() {
-                assert_eq!(text_at(&r, color, split, None), one, "split at {split}, color {color}");
-            }
-        }
-        assert_eq!(human(&r, false), text_at(&r, false, r.initiatives.len(), None));
-        let many = report(HUMAN_TWO_PARTS_FROM);
-        let split = human_split(&many);
-        assert!(0 < split && split < many.initiatives.len(), "{split}");
-        assert_eq!(human(&many, true), text_at(&many, true, many.initiatives.len(), None));
-    }
-
-    /// Blocks of initiatives rendered as they were evaluated give the text
-    /// rendered at the end: with chunks across the split of the two parts,
-    /// a chunk missing, an initiative asked about since, and chunks in
-    /// other colours (left unused).
-    #[test]
-    fn blocks_rendered_early_give_the_text_of_one() {
-        use crate::eval::report::Chunks;
-        let mut r = report(7);
-        let n = r.initiatives.len();
-        let early = |r: &Report, color: bool, skip: usize| {
-            let chunks = (0..n)
-                .step_by(2)
-                .filter(|s| *s != skip)
-                .map(|s| (s..(s + 2).min(n), human_initiatives(&r.initiatives[s..(s + 2).min(n)], color, 0)));
-            // The policies rendered early too, but for the chunk left out.
-            let policies = (skip == n).then(|| human_policies_text(&r.policies, color));
-            EarlyHuman { color, chunks: Chunks::new(chunks.collect()).unwrap(), policies }
-        };
-        for color in [false, true] {
-            let one = text_at(&r, color, n, None);
-            for split in 0..=n {
-                assert_eq!(text_at(&r, color, split, Some(&early(&r, color, 2))), one, "split at {split}");
-            }
-            assert_eq!(human_early(&r, color, Some(&early(&r, !color, n))), one, "other colours");
-        }
-        let made = early(&r, false, n);
-        r.initiatives[1].asked = true;
-        r.tally();
-        let one = text_at(&r, false, n, None);
-        assert!(one.contains("(asked with --ready)"), "{one}");
-        assert_eq!(text_at(&r, false, n, Some(&made)), one, "asked since");
-    }
-}
+mod tests;
