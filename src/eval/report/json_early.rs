@@ -160,8 +160,15 @@ impl EarlyJson {
     /// rest of the report's from the report), and the numbers of each
     /// chunk's reads.
     pub(super) fn number<'a>(&'a self, report: &'a Report) -> (Reads<'a>, Numbers<'a>) {
-        let mut reads = Reads::with_capacity(4 * report.kpis.len());
-        let mut formatted = Vec::with_capacity(4 * report.kpis.len());
+        // Room for the chunks' reads, four for each initiative outside
+        // them, and the rest of the report's (most of which the chunks
+        // have: a KPI's status read is its initiatives' too).
+        let in_chunks: usize = self.chunks.iter().map(|(_, c)| c.reads.len()).sum();
+        let outside = report.initiatives.len().saturating_sub(self.chunks.iter().map(|(at, _)| at.len()).sum());
+        let policies: usize = report.policies.iter().flat_map(|p| &p.criteria).map(|c| c.evidence.len()).sum();
+        let room = in_chunks + 4 * outside + policies + report.kpis.len() / 8;
+        let mut reads = Reads::with_capacity(room);
+        let mut formatted = Vec::with_capacity(room);
         let mut of_chunk = Vec::new();
         let mut next = 0;
         for (at, c) in self.chunks.iter() {
