@@ -63,9 +63,55 @@ impl Paint {
     /// `text` padded to `width` characters, then painted (so escapes do
     /// not upset the alignment).
     fn padded(&self, code: &str, text: &str, width: usize) -> String {
-        let pad = width.saturating_sub(text.chars().count());
-        format!("{}{}", self.with(code, text), " ".repeat(pad))
+        let mut out = String::new();
+        self.put_padded(&mut out, code, text, width);
+        out
     }
+
+    /// Appends `code` (a colour or a weight) when painting.
+    fn open(&self, out: &mut String, code: &str) {
+        if self.on {
+            out.push_str(code);
+        }
+    }
+
+    /// Appends the reset of what [`Paint::open`] opened, when painting.
+    fn close(&self, out: &mut String) {
+        if self.on {
+            out.push_str(RESET);
+        }
+    }
+
+    /// Appends [`Paint::with`], without a string of its own.
+    fn put(&self, out: &mut String, code: &str, text: &str) {
+        self.open(out, code);
+        out.push_str(text);
+        self.close(out);
+    }
+
+    /// Appends [`Paint::padded`], without a string of its own.
+    fn put_padded(&self, out: &mut String, code: &str, text: &str, width: usize) {
+        self.put(out, code, text);
+        pad(out, width.saturating_sub(text.chars().count()));
+    }
+}
+
+/// Appends `n` spaces.
+fn pad(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
+}
+
+/// Appends `text` padded to `width` characters, as `{:width$}` writes it.
+fn put_left(out: &mut String, text: &str, width: usize) {
+    out.push_str(text);
+    pad(out, width.saturating_sub(text.chars().count()));
+}
+
+/// Appends `file:line`, painted dim.
+fn put_place(out: &mut String, p: &Paint, file: &str, line: u32) {
+    p.open(out, DIM);
+    let _ = write!(out, "{file}:{line}");
+    p.close(out);
 }
 
 /// A KPI's value in its unit: `93.5%`, `199ms`, `-` when unknown.
@@ -242,33 +288,43 @@ fn human_split(report: &Report) -> usize {
 
 /// One initiative's block of the terminal report.
 fn human_initiative(out: &mut String, p: &Paint, init: &InitiativeReport) {
-    let _ = writeln!(
-        out,
-        "\n{} {} {}",
-        p.with(BOLD, &format!("initiative {}", init.name)),
-        format_args!("(stage {})", init.stage),
-        p.with(DIM, &format!("{}:{}", init.file, init.line))
-    );
+    // Written piece by piece into `out`: an initiative's block is most of
+    // a large report's text.
+    out.push('\n');
+    p.open(out, BOLD);
+    out.push_str("initiative ");
+    out.push_str(&init.name);
+    p.close(out);
+    out.push_str(" (stage ");
+    out.push_str(&init.stage);
+    out.push_str(") ");
+    put_place(out, p, &init.file, init.line);
+    out.push('\n');
     let (word, rest) = readiness_line(init);
     let color = match (init.ready, init.asked) {
         (true, _) => outcome_color(Outcome::Pass),
         (false, false) => outcome_color(Outcome::Warn),
         (false, true) => outcome_color(Outcome::Fail),
     };
-    let _ = writeln!(out, "  {}{rest}", p.with(&format!("{BOLD}{color}"), word));
+    out.push_str("  ");
+    p.open(out, BOLD);
+    p.put(out, color, word);
+    out.push_str(&rest);
+    out.push('\n');
     if !init.kpis.is_empty() {
         kpi_table(out, p, &init.kpis, "  ");
     }
     for gate in &init.gates {
+        out.push_str("\n  gate ");
+        out.push_str(&gate.from);
+        out.push_str(" -> ");
+        out.push_str(&gate.to);
+        out.push_str(": ");
+        p.open(out, BOLD);
+        p.put(out, gate_color(init, gate.outcome), gate.outcome.as_str());
+        out.push_str("  ");
+        p.put(out, DIM, &gate.reason);
         out.push('\n');
-        let _ = writeln!(
-            out,
-            "  gate {} -> {}: {}  {}",
-            gate.from,
-            gate.to,
-            p.with(&format!("{BOLD}{}", gate_color(init, gate.outcome)), gate.outcome.as_str()),
-            p.with(DIM, &gate.reason)
-        );
         for c in &gate.criteria {
             criterion(out, p, c, "    ", gate_color(init, c.outcome));
         }
@@ -365,26 +421,30 @@ fn kpi_table<K: Borrow<KpiReport>>(out: &mut String, p: &Paint, kpis: &[K], inde
         p.with(DIM, &format!("{:name_w$}  {:8}  {:value_w$}  why", "KPI", "status", "value"))
     );
     for ((name, k), v) in rows.iter().zip(&values) {
-        let _ = writeln!(
-            out,
-            "{indent}{:name_w$}  {}  {:value_w$}  {}",
-            name,
-            p.padded(status_color(k.status), k.status.as_str(), 8),
-            v,
-            k.reason
-        );
+        out.push_str(indent);
+        put_left(out, name, name_w);
+        out.push_str("  ");
+        p.put_padded(out, status_color(k.status), k.status.as_str(), 8);
+        out.push_str("  ");
+        put_left(out, v, value_w);
+        out.push_str("  ");
+        out.push_str(&k.reason);
+        out.push('\n');
     }
 }
 
 fn criterion(out: &mut String, p: &Paint, c: &CriterionReport, indent: &str, color: &str) {
-    let _ = writeln!(
-        out,
-        "{indent}{} {}  {}",
-        p.padded(color, c.outcome.as_str(), 7),
-        c.text,
-        p.with(DIM, &format!("{}:{}", c.file, c.line))
-    );
-    let _ = writeln!(out, "{indent}        {}", c.reason);
+    out.push_str(indent);
+    p.put_padded(out, color, c.outcome.as_str(), 7);
+    out.push(' ');
+    out.push_str(&c.text);
+    out.push_str("  ");
+    put_place(out, p, &c.file, c.line);
+    out.push('\n');
+    out.push_str(indent);
+    out.push_str("        ");
+    out.push_str(&c.reason);
+    out.push('\n');
     if let (Some(because), true) = (&c.because, c.holds != Some(true)) {
         let _ = writeln!(out, "{indent}        because {because:?}");
     }

@@ -118,6 +118,7 @@ impl<'a> SeriesIndex<'a> {
 
     /// The one series of `metric` that `selector` selects, as
     /// [`MetricStore::select_one`].
+    #[cfg_attr(not(feature = "cli"), expect(dead_code))]
     pub(crate) fn select_one(&self, metric: &str, selector: &Labels) -> Selection<'a> {
         self.select_one_pairs(metric, selector.iter().map(|(k, v)| (k.as_str(), v.as_str())))
     }
