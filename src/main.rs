@@ -85,8 +85,8 @@ fn run(args: Cli) -> ExitCode {
 /// Whatever the command wrote is flushed first. Ending here leaves out what
 /// returning would do and the command no longer needs: unwinding the
 /// command's thread (its allocator's per-thread state handed back, its stack
-/// given back page by page) and the allocator's clean-up at exit, which on a
-/// large evaluation took about 10 ms after the report was written.
+/// given back page by page) and the allocator's clean-up at exit: a few
+/// milliseconds after a large evaluation's report was written.
 fn exit_now(code: cli::Exit) -> ! {
     use std::io::Write;
     let _ = std::io::stdout().lock().flush();

@@ -84,6 +84,11 @@ impl Decl {
         self.labels_as_set().map(Labels::to_map).unwrap_or_default()
     }
 
+    /// [`Decl::labels`]' pairs, without making a map ([`Labels::pairs`]).
+    pub fn label_pairs(&self) -> impl Iterator<Item = (&str, &str)> + Clone {
+        self.labels_as_set().into_iter().flat_map(|l| l.pairs())
+    }
+
     /// A KPI's label selector as the model keeps it, if it has one.
     pub fn labels_as_set(&self) -> Option<&Labels> {
         match self.attr("labels").map(|a| &a.value) {
@@ -278,8 +283,14 @@ pub struct Labels(Box<[(String, String)]>);
 
 impl Labels {
     /// The pairs, sorted by label.
-    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> + Clone {
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
         self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The pairs as string slices, sorted by label (as a map of them has
+    /// them): what selecting and writing a selector read.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> + Clone {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     /// The selector as the metric store's map.

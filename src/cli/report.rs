@@ -83,7 +83,7 @@ fn trends(e: &super::eval::Evaluated) -> Vec<(String, Vec<SampleRecord>)> {
         let Some(metric) = d.str_attr("metric") else {
             continue;
         };
-        if let Selection::One(series) = index.select_one(metric, &d.labels()) {
+        if let Selection::One(series) = index.select_one_pairs(metric, d.label_pairs()) {
             let samples = series.samples_in(from, now);
             let start = samples.len().saturating_sub(TREND_POINTS);
             let records =

@@ -95,7 +95,7 @@ impl<'m> KpiInfo<'m> {
     /// Its label selector's pairs, sorted by label, once each (as a map
     /// of them would have them).
     pub(super) fn label_pairs(&self) -> impl Iterator<Item = (&'m str, &'m str)> + Clone {
-        self.declared_labels.into_iter().flat_map(|l| l.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        self.declared_labels.into_iter().flat_map(|l| l.pairs())
     }
 
     /// An exact raw number in the KPI's unit, for people: `93.5%`, `260ms`.

@@ -231,7 +231,7 @@ impl fmt::Display for Series {
 /// Writes `name{k="v",...}` (just `name` without labels), escaping `\`, `"`
 /// and line feeds in values as Prometheus does.
 pub fn format_selector(metric: &str, labels: &Labels) -> String {
-    format_selector_of(metric, labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    format_selector_of(metric, pairs(labels))
 }
 
 /// [`format_selector`] of the pairs `labels`, in their order (a map's,
@@ -487,7 +487,12 @@ impl<'a> IntoIterator for &'a MetricStore {
 /// Whether `labels` include every pair of `selector`; a pair with an empty
 /// value requires the label to be absent (or empty).
 pub fn matches_selector(labels: &Labels, selector: &Labels) -> bool {
-    matches_pairs(labels, selector.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    matches_pairs(labels, pairs(selector))
+}
+
+/// The pairs of `labels` as string slices, sorted by label.
+pub fn pairs(labels: &Labels) -> impl Iterator<Item = (&str, &str)> + Clone {
+    labels.iter().map(|(k, v)| (k.as_str(), v.as_str()))
 }
 
 /// [`matches_selector`] with the selector's pairs.

@@ -60,14 +60,6 @@ impl Paint {
         }
     }
 
-    /// `text` padded to `width` characters, then painted (so escapes do
-    /// not upset the alignment).
-    fn padded(&self, code: &str, text: &str, width: usize) -> String {
-        let mut out = String::new();
-        self.put_padded(&mut out, code, text, width);
-        out
-    }
-
     /// Appends `code` (a colour or a weight) when painting.
     fn open(&self, out: &mut String, code: &str) {
         if self.on {
@@ -89,7 +81,8 @@ impl Paint {
         self.close(out);
     }
 
-    /// Appends [`Paint::padded`], without a string of its own.
+    /// Appends `text` painted, then padded to `width` characters (so
+    /// escapes do not upset the alignment).
     fn put_padded(&self, out: &mut String, code: &str, text: &str, width: usize) {
         self.put(out, code, text);
         pad(out, width.saturating_sub(text.chars().count()));
@@ -386,13 +379,9 @@ fn human_policies(out: &mut String, p: &Paint, policies: &[PolicyReport]) {
     }
     let _ = writeln!(out, "\n{}", p.with(BOLD, "policies"));
     for pol in policies {
-        let _ = writeln!(
-            out,
-            "  {} {} on {}",
-            p.padded(outcome_color(pol.outcome), pol.outcome.as_str(), 7),
-            pol.name,
-            pol.subject
-        );
+        out.push_str("  ");
+        p.put_padded(out, outcome_color(pol.outcome), pol.outcome.as_str(), 7);
+        let _ = writeln!(out, " {} on {}", pol.name, pol.subject);
         for c in &pol.criteria {
             criterion(out, p, c, "      ", outcome_color(c.outcome));
         }

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use crate::check::rational::Rational;
 use crate::eval::fast_hash::FastMap;
-use crate::eval::metrics::{matches_pairs, Labels, MetricStore, Selection, Series};
+use crate::eval::metrics::{matches_pairs, pairs, Labels, MetricStore, Selection, Series};
 
 /// The store's series indexed by metric and by label pair, so selecting
 /// one of many series of a metric does not scan them all. Selects exactly
@@ -88,7 +88,7 @@ impl<'a> SeriesIndex<'a> {
     }
 
     pub(super) fn select(&self, metric: &str, selector: &Labels) -> Vec<&'a Series> {
-        self.select_pairs(metric, selector.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        self.select_pairs(metric, pairs(selector))
     }
 
     /// [`SeriesIndex::select`] with the selector's pairs, sorted by label,
@@ -116,15 +116,9 @@ impl<'a> SeriesIndex<'a> {
         }
     }
 
-    /// The one series of `metric` that `selector` selects, as
-    /// [`MetricStore::select_one`].
-    #[cfg_attr(not(feature = "cli"), expect(dead_code))]
-    pub(crate) fn select_one(&self, metric: &str, selector: &Labels) -> Selection<'a> {
-        self.select_one_pairs(metric, selector.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-    }
-
-    /// [`SeriesIndex::select_one`] with the selector's pairs, sorted by
-    /// label, once each (a KPI's declared `labels`, without making a map).
+    /// The one series of `metric` that the selector's pairs (sorted by
+    /// label, once each: a KPI's declared `labels`, without making a map)
+    /// select, as [`MetricStore::select_one`] selects it.
     pub(crate) fn select_one_pairs<'p>(
         &self,
         metric: &str,
