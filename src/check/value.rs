@@ -182,15 +182,35 @@ impl MeasureUnit {
 
     /// Formats a raw number in this unit: `93.5%`, `199ms`, `0.14`.
     pub fn format_raw(&self, raw: Rational) -> String {
+        let mut out = String::with_capacity(24);
+        self.push_raw(raw, &mut out);
+        out
+    }
+
+    /// Appends [`MeasureUnit::format_raw`]'s text to `out`.
+    pub fn push_raw(&self, raw: Rational, out: &mut String) {
         match self {
-            MeasureUnit::Number => raw.to_string(),
-            MeasureUnit::Percent => format!("{raw}%"),
+            MeasureUnit::Number => raw.push_to(out),
+            MeasureUnit::Percent => {
+                raw.push_to(out);
+                out.push('%');
+            }
             MeasureUnit::Ratio => match raw.mul(HUNDRED) {
-                Some(p) => format!("{p}%"),
-                None => raw.to_string(),
+                Some(p) => {
+                    p.push_to(out);
+                    out.push('%');
+                }
+                None => raw.push_to(out),
             },
-            MeasureUnit::Time(_, n) => format!("{raw}{n}"),
-            MeasureUnit::Money(c) => format!("{raw} {c}"),
+            MeasureUnit::Time(_, n) => {
+                raw.push_to(out);
+                out.push_str(n);
+            }
+            MeasureUnit::Money(c) => {
+                raw.push_to(out);
+                out.push(' ');
+                out.push_str(c);
+            }
         }
     }
 

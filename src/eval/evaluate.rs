@@ -182,13 +182,6 @@ fn path_ranks(files: &Files) -> Vec<u32> {
     paths.iter().map(|p| order.binary_search(p).unwrap_or(0) as u32).collect()
 }
 
-/// `a, b, c and 2 more`.
-fn list_some(items: &[String], max: usize) -> String {
-    let mut out = String::new();
-    explain::write_some(&mut out, items, items.len(), max, |out, s| out.push_str(s));
-    out
-}
-
 // ---------------------------------------------------------------------------
 // Gates, policies and KPIs
 
@@ -498,7 +491,7 @@ impl<'a, 's> Evaluator<'a, 's> {
                     }
                 }
                 let outcome = criteria.iter().fold(Outcome::Pass, |o, c| o.worst(c.outcome));
-                let reason = summarize(&criteria, outcome);
+                let reason = explain::summarize(&criteria, outcome);
                 gates.push(GateReport { from, to, outcome, reason, criteria });
             }
         }
@@ -580,7 +573,7 @@ impl<'a, 's> Evaluator<'a, 's> {
                     }
                 }
                 let outcome = criteria.iter().fold(Outcome::Pass, |o, c| o.worst(c.outcome));
-                let reason = summarize(&criteria, outcome);
+                let reason = explain::summarize(&criteria, outcome);
                 out.push(PolicyReport {
                     name: p.name.clone(),
                     subject: self.model.decl(subject).name.clone(),
@@ -651,44 +644,6 @@ impl<'a, 's> Evaluator<'a, 's> {
             Undecided::Unknown(r) | Undecided::TypeError(r) | Undecided::Mistake { reason: r, .. } => r.clone(),
             Undecided::Absent { decl, attr } => format!("`{}` does not set `{attr}`", self.model.decl(*decl).name),
             Undecided::Deferred(what) => format!("`{what}` is not available"),
-        }
-    }
-}
-
-/// A gate's or policy's outcome in a sentence.
-fn summarize(criteria: &[CriterionReport], outcome: Outcome) -> String {
-    let named = |o: Outcome| -> Vec<String> {
-        criteria.iter().filter(|c| c.outcome == o).map(|c| format!("`{}`", c.text)).collect()
-    };
-    let plural = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
-    match outcome {
-        Outcome::Pass if criteria.is_empty() => "no criteria".to_string(),
-        Outcome::Pass if criteria.len() == 1 => "the one criterion passes".to_string(),
-        Outcome::Pass => format!("all {} criteria pass", criteria.len()),
-        Outcome::Warn => {
-            let w = named(Outcome::Warn);
-            format!("passes with {}: {}", plural(w.len(), "warning", "warnings"), list_some(&w, 3))
-        }
-        Outcome::Fail => {
-            let f = named(Outcome::Fail);
-            let u = named(Outcome::Unknown);
-            let mut s = format!(
-                "blocked: {} failed: {}",
-                plural(f.len(), "blocking criterion", "blocking criteria"),
-                list_some(&f, 3)
-            );
-            if !u.is_empty() {
-                s.push_str(&format!("; {} unknown: {}", plural(u.len(), "more is", "more are"), list_some(&u, 3)));
-            }
-            s
-        }
-        Outcome::Unknown => {
-            let u = named(Outcome::Unknown);
-            format!(
-                "blocked: {} cannot be decided: {}",
-                plural(u.len(), "blocking criterion", "blocking criteria"),
-                list_some(&u, 3)
-            )
         }
     }
 }

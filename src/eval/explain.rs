@@ -11,7 +11,7 @@ use crate::check::rational::Rational;
 use crate::check::value::Value;
 use crate::check::{DeclId, Kind, Model};
 use crate::eval::metrics::format_rfc3339;
-use crate::eval::report::Failing;
+use crate::eval::report::{CriterionReport, Failing, Outcome};
 use crate::eval::time::in_days;
 use crate::syntax::ast::{self, BinOp, Expr, ExprKind, UnOp};
 use crate::text::FileId;
@@ -96,6 +96,63 @@ pub(super) fn write_some<T>(
     if total > max {
         let _ = std::fmt::Write::write_fmt(out, format_args!(" and {} more", total - max));
     }
+}
+
+/// A gate's or policy's outcome in a sentence.
+pub(super) fn summarize(criteria: &[CriterionReport], outcome: Outcome) -> String {
+    // Up to three of the criteria with outcome `o`, quoted, then how
+    // many more: `a`, `b`, `c` and 2 more.
+    let named = |out: &mut String, o: Outcome| {
+        let total = criteria.iter().filter(|c| c.outcome == o).count();
+        let texts = criteria.iter().filter(|c| c.outcome == o).map(|c| &*c.text);
+        write_some(out, texts, total, 3, |out, text| {
+            for piece in ["`", text, "`"] {
+                out.push_str(piece);
+            }
+        });
+    };
+    let count = |o: Outcome| criteria.iter().filter(|c| c.outcome == o).count();
+    let plural = |out: &mut String, n: usize, one: &str, many: &str| {
+        crate::check::rational::push_int(out, n as i64);
+        out.push(' ');
+        out.push_str(if n == 1 { one } else { many });
+    };
+    let mut s = String::with_capacity(96);
+    match outcome {
+        Outcome::Pass if criteria.is_empty() => s.push_str("no criteria"),
+        Outcome::Pass if criteria.len() == 1 => s.push_str("the one criterion passes"),
+        Outcome::Pass => {
+            s.push_str("all ");
+            crate::check::rational::push_int(&mut s, criteria.len() as i64);
+            s.push_str(" criteria pass");
+        }
+        Outcome::Warn => {
+            s.push_str("passes with ");
+            plural(&mut s, count(Outcome::Warn), "warning", "warnings");
+            s.push_str(": ");
+            named(&mut s, Outcome::Warn);
+        }
+        Outcome::Fail => {
+            s.push_str("blocked: ");
+            plural(&mut s, count(Outcome::Fail), "blocking criterion", "blocking criteria");
+            s.push_str(" failed: ");
+            named(&mut s, Outcome::Fail);
+            let unknown = count(Outcome::Unknown);
+            if unknown > 0 {
+                s.push_str("; ");
+                plural(&mut s, unknown, "more is", "more are");
+                s.push_str(" unknown: ");
+                named(&mut s, Outcome::Unknown);
+            }
+        }
+        Outcome::Unknown => {
+            s.push_str("blocked: ");
+            plural(&mut s, count(Outcome::Unknown), "blocking criterion", "blocking criteria");
+            s.push_str(" cannot be decided: ");
+            named(&mut s, Outcome::Unknown);
+        }
+    }
+    s
 }
 
 /// Turns a decided criterion into a sentence, re-reading (quietly) the

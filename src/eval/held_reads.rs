@@ -3,10 +3,10 @@
 use super::metric_reads::{exact_value, memo, memo_with, record, Finding, KpiInfo, StoreMetrics};
 use super::window_reads::fmt_dur;
 use crate::check::interp::KpiState;
-use crate::check::rational::Rational;
+use crate::check::rational::{push_int, Rational};
 use crate::check::value::{nanos_to_secs, secs_to_nanos_floor, Value, NANOS_PER_SEC};
 use crate::check::DeclId;
-use crate::eval::metrics::{format_rfc3339, Sample, Series};
+use crate::eval::metrics::{format_rfc3339, rfc3339_text, Sample, Series};
 use crate::eval::report::{Evidence, Num, Time};
 use crate::syntax::ast::CmpOp;
 use std::sync::Arc;
@@ -221,28 +221,50 @@ impl StoreMetrics<'_> {
         };
         let n = w.held.len();
         let closest = worst_sample(w.target.0, exact_held);
-        let mut reason = match closest {
-            Some((s, q)) if n > 1 => format!(
-                "all {n} samples {} the {dur} window meet `{shown}` (the closest, {} at {})",
-                if first.time < w.from { "in effect during" } else { "in" },
-                k.show(q),
-                format_rfc3339(s.time)
-            ),
-            _ if first.time < w.from => format!(
-                "the value in effect throughout the {dur} window, {} from {}, meets `{shown}`",
-                k.show(last_q),
-                format_rfc3339(first.time)
-            ),
-            _ => format!(
-                "the one sample in the {dur} window, {} at {}, meets `{shown}`",
-                k.show(last_q),
-                format_rfc3339(last.time)
-            ),
-        };
+        // One string, its pieces appended (reasons are many).
+        let mut reason = String::with_capacity(160);
+        let time = &mut [0; 30];
+        match closest {
+            Some((s, q)) if n > 1 => {
+                reason.push_str("all ");
+                push_int(&mut reason, n as i64);
+                reason.push_str(if first.time < w.from {
+                    " samples in effect during the "
+                } else {
+                    " samples in the "
+                });
+                for piece in [dur.as_str(), " window meet `", shown.as_str(), "` (the closest, "] {
+                    reason.push_str(piece);
+                }
+                k.unit.push_raw(q, &mut reason);
+                reason.push_str(" at ");
+                reason.push_str(&rfc3339_text(s.time, time));
+                reason.push(')');
+            }
+            _ => {
+                let (words, at, time_word) = if first.time < w.from {
+                    ("the value in effect throughout the ", first.time, " from ")
+                } else {
+                    ("the one sample in the ", last.time, " at ")
+                };
+                for piece in [words, dur.as_str(), " window, "] {
+                    reason.push_str(piece);
+                }
+                k.unit.push_raw(last_q, &mut reason);
+                reason.push_str(time_word);
+                reason.push_str(&rfc3339_text(at, time));
+                for piece in [", meets `", shown.as_str(), "`"] {
+                    reason.push_str(piece);
+                }
+            }
+        }
         if at_risk {
             if let Some(warn) = k.warn() {
-                let warn = k.show_threshold(self.model, warn);
-                reason.push_str(&format!("; the latest, {}, is `{warn}` (its `warn`)", k.show(last_q)));
+                reason.push_str("; the latest, ");
+                k.unit.push_raw(last_q, &mut reason);
+                reason.push_str(", is `");
+                reason.push_str(&k.show_threshold(self.model, warn));
+                reason.push_str("` (its `warn`)");
             }
         }
         Ok((if at_risk { KpiState::AtRisk } else { KpiState::Met }, reason))

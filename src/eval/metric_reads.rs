@@ -55,7 +55,9 @@ use crate::check::interp::{self, KpiState, Metrics, Undecided};
 use crate::check::rational::Rational;
 use crate::check::value::{fmt_num, secs_to_nanos_floor, Value};
 use crate::check::{DeclId, MeasureUnit, Model};
-use crate::eval::metrics::{format_rfc3339, format_selector_of, Labels, MetricStore, Sample, Selection, Series};
+use crate::eval::metrics::{
+    format_rfc3339, format_selector_of, rfc3339_text, Labels, MetricStore, Sample, Selection, Series,
+};
 use crate::eval::report::{Evidence, Num, SampleRecord, Time};
 use crate::syntax::ast::CmpOp;
 
@@ -346,16 +348,24 @@ impl<'a> StoreMetrics<'a> {
 
     /// [`KpiInfo::show_threshold`], formatted once per threshold and unit
     /// (most KPIs of a policy share a few: `>= 92%`).
-    pub(super) fn show_threshold(&self, k: &KpiInfo, (op, v): (CmpOp, &Value)) -> String {
+    pub(super) fn show_threshold(&self, k: &KpiInfo, t: (CmpOp, &Value)) -> String {
+        let mut text = String::new();
+        self.push_threshold(k, t, &mut text);
+        text
+    }
+
+    /// [`StoreMetrics::show_threshold`] appended to `out`.
+    pub(super) fn push_threshold(&self, k: &KpiInfo, (op, v): (CmpOp, &Value), out: &mut String) {
         let mut shown = self.thresholds.borrow_mut();
         if let Some((.., text)) = shown.iter().find(|(o, u, x, _)| *o == op && *u == k.unit && x == v) {
-            return text.clone();
+            out.push_str(text);
+            return;
         }
         let text = k.show_threshold(self.model, (op, v));
+        out.push_str(&text);
         if shown.len() < THRESHOLDS_KEPT {
-            shown.push((op, k.unit.clone(), v.clone(), text.clone()));
+            shown.push((op, k.unit.clone(), v.clone(), text));
         }
-        text
     }
 
     /// [`KpiInfo::selector`], formatted once per KPI.
@@ -476,7 +486,12 @@ impl<'a> StoreMetrics<'a> {
         };
         ev.value = Some(Num(last.value));
         ev.unit = Some(k.unit.name());
-        let reason = format!("latest {} at {}", k.show(exact), format_rfc3339(last.time));
+        // Room for what a KPI's status adds ([`StoreMetrics::classify`]).
+        let mut reason = String::with_capacity(112);
+        reason.push_str("latest ");
+        k.unit.push_raw(exact, &mut reason);
+        reason.push_str(" at ");
+        reason.push_str(&rfc3339_text(last.time, &mut [0; 30]));
         Finding { result: Ok((last, exact)), reason, evidence: Arc::new(ev) }
     }
 
@@ -505,28 +520,45 @@ impl<'a> StoreMetrics<'a> {
         let Some(target) = k.target() else {
             return Finding::err(format!("`{}` has no valid `target`", k.name), f.evidence);
         };
-        let (state, reason) = match self.classify(&k, target, exact) {
+        let mut reason = f.reason;
+        let state = match self.classify(&k, target, exact, &mut reason) {
             Err(r) => return Finding::err(r, f.evidence),
-            Ok((state, words)) if k.computed => (state, format!("{} {words} (a bound computed at now)", f.reason)),
-            Ok((state, words)) => (state, format!("{} {words}", f.reason)),
+            Ok(state) => state,
         };
+        if k.computed {
+            reason.push_str(" (a bound computed at now)");
+        }
         Finding { result: Ok((state, last)), reason, evidence: f.evidence }
     }
 
     /// Where an exact value stands against the target and the warn band,
-    /// with the words for it (`meets `>= 92%` but is `< 94%` (its `warn`)`).
-    fn classify(&self, k: &KpiInfo, target: (CmpOp, &Value), exact: Rational) -> Result<(KpiState, String), String> {
-        let shown = self.show_threshold(k, target);
+    /// its words appended to `out` after a space (`meets `>= 92%` but is
+    /// `< 94%` (its `warn`)`).
+    fn classify(
+        &self,
+        k: &KpiInfo,
+        target: (CmpOp, &Value),
+        exact: Rational,
+        out: &mut String,
+    ) -> Result<KpiState, String> {
         if !k.meets(target, exact)? {
-            return Ok((KpiState::Missed, format!("misses `{shown}`")));
+            out.push_str(" misses `");
+            self.push_threshold(k, target, out);
+            out.push('`');
+            return Ok(KpiState::Missed);
         }
+        out.push_str(" meets `");
+        self.push_threshold(k, target, out);
+        out.push('`');
         if let Some(w) = k.warn() {
             if k.meets(w, exact)? {
-                let w = self.show_threshold(k, w);
-                return Ok((KpiState::AtRisk, format!("meets `{shown}` but is `{w}` (its `warn`)")));
+                out.push_str(" but is `");
+                self.push_threshold(k, w, out);
+                out.push_str("` (its `warn`)");
+                return Ok(KpiState::AtRisk);
             }
         }
-        Ok((KpiState::Met, format!("meets `{shown}`")))
+        Ok(KpiState::Met)
     }
 
     pub(super) fn latest_finding(&self, kpi: DeclId) -> Finding<Value> {

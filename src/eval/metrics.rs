@@ -552,7 +552,7 @@ impl fmt::Display for MetricsError {
 impl std::error::Error for MetricsError {}
 pub use super::time::{
     civil_from_days, days_from_civil, days_in_month, format_rfc3339, format_rfc3339_into, is_leap_year, parse_rfc3339,
-    secs, NANOS,
+    rfc3339_text, secs, NANOS,
 };
 
 #[cfg(test)]

@@ -164,6 +164,15 @@ pub fn format_rfc3339(time: i64) -> String {
     }
 }
 
+/// [`format_rfc3339`] written into `buf` when it can be (the years 0000 to
+/// 9999), to be joined into a longer text without a string of its own.
+pub fn rfc3339_text(time: i64, buf: &mut [u8; 30]) -> std::borrow::Cow<'_, str> {
+    match format_rfc3339_into(time, buf) {
+        Some(text) => std::borrow::Cow::Borrowed(text),
+        None => std::borrow::Cow::Owned(crate::check::value::fmt_time(time)),
+    }
+}
+
 /// [`format_rfc3339`] into a buffer, without allocating, for the years
 /// 0000 to 9999 (`None` outside them). Reports write many of these.
 pub fn format_rfc3339_into(time: i64, buf: &mut [u8; 30]) -> Option<&str> {
@@ -215,7 +224,12 @@ pub fn format_rfc3339_into(time: i64, buf: &mut [u8; 30]) -> Option<&str> {
 pub(crate) fn in_days(l: &Value, r: &Value) -> Option<[String; 2]> {
     let day = Rational::int(86_400);
     let whole = |v: &Value| match v {
-        Value::Dur(secs) => secs.div(day).filter(|n| n.is_integer()).map(|n| format!("{n}d")),
+        Value::Dur(secs) => secs.div(day).filter(|n| n.is_integer()).map(|n| {
+            let mut days = String::with_capacity(8);
+            n.push_to(&mut days);
+            days.push('d');
+            days
+        }),
         _ => None,
     };
     Some([whole(l)?, whole(r)?])

@@ -251,20 +251,29 @@ pub fn percentile(values: &[Rational], q: Rational) -> Option<Rational> {
 /// A duration for people, in the largest of `d h m s` that divides it
 /// (`7d`, not `1w`: windows are written in days), else in milliseconds.
 pub fn fmt_dur(secs: Rational) -> String {
+    let (n, unit) = dur_parts(secs);
+    let mut out = String::with_capacity(8);
+    n.push_to(&mut out);
+    out.push_str(unit);
+    out
+}
+
+/// A duration's number and unit, as [`fmt_dur`] writes them.
+fn dur_parts(secs: Rational) -> (Rational, &'static str) {
     for (unit, f) in [("d", 86_400), ("h", 3600), ("m", 60), ("s", 1)] {
         let f = Rational::int(f);
         if let Some(n) = secs.div(f) {
             if !secs.is_zero() && n.is_integer() && secs.abs() >= f {
-                return format!("{n}{unit}");
+                return (n, unit);
             }
         }
     }
     if secs.is_zero() {
-        return "0s".to_string();
+        return (Rational::ZERO, "s");
     }
     match secs.div(MS) {
-        Some(ms) => format!("{ms}ms"),
-        None => format!("{secs}s"),
+        Some(ms) => (ms, "ms"),
+        None => (secs, "s"),
     }
 }
 
