@@ -38,7 +38,7 @@ mod time;
 #[cfg(test)]
 pub(crate) use early::Chunks;
 pub(crate) use early::{Early, EarlyChunk, EarlyFormat, EarlyHuman, Run};
-pub(crate) use json_early::{EarlyJson, KpiEntry};
+pub(crate) use json_early::{ChunkNumbering, EarlyJson, KpiEntry};
 #[cfg(test)]
 use json_layout::ReportFormatter;
 pub use time::Time;

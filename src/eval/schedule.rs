@@ -19,7 +19,9 @@ use crate::check::{Decided, DeclId, GateId, GatesDecided, Model};
 use crate::diag::Diagnostic;
 use crate::eval::fast_hash::FastMap;
 use crate::eval::metrics::MetricStore;
-use crate::eval::report::{Early, EarlyChunk, EarlyFormat, InitiativeReport, KpiEntry, KpiReport, PolicyReport};
+use crate::eval::report::{
+    ChunkNumbering, Early, EarlyChunk, EarlyFormat, InitiativeReport, KpiEntry, KpiReport, PolicyReport,
+};
 use crate::syntax::ast;
 
 use super::EvalOptions;
@@ -203,6 +205,7 @@ impl Evaluator<'_, '_> {
         let early = beside.as_ref().and_then(|b| b.early);
         let chunks: Vec<&[DeclId]> = initiatives.chunks(CHUNK).collect();
         let next = AtomicUsize::new(0);
+        let numbering = numbering_for(early, initiatives.len());
         // Item 0 is the policies, item `i + 1` the chunk `i`.
         let work = |ev: &Evaluator<'_, '_>| -> Share {
             let mut share = Share::default();
@@ -219,7 +222,7 @@ impl Evaluator<'_, '_> {
                             chunks[i - 1].iter().map(|id| ev.initiative(*id, top_gates)).collect();
                         if let Some(format) = early {
                             // While the reports are still in the cache.
-                            share.formatted.push(format.format((i - 1) * CHUNK, &reports));
+                            share.formatted.push(format_chunk(format, (i - 1) * CHUNK, &reports, numbering.as_ref()));
                         }
                         share.chunks.push((i - 1, reports));
                     }
@@ -280,9 +283,33 @@ impl Evaluator<'_, '_> {
             let found = theirs.2.map(|f| finish(f, None)).unwrap_or_default();
             return Evaluated { initiatives, policies, found, early: None };
         }
-        self.merged(mine, theirs, initiatives.len(), early)
+        self.merged(mine, theirs, initiatives.len(), early.map(|format| (format, numbering)))
     }
 }
+
+/// For chunks to be formatted as JSON, the numbering of their reads (a
+/// few for each of the `initiatives`).
+fn numbering_for(early: Option<EarlyFormat>, initiatives: usize) -> Option<ChunkNumbering> {
+    (early == Some(EarlyFormat::Json)).then(|| ChunkNumbering::with_room(4 * initiatives))
+}
+
+/// The initiatives' `reports`, from position `at` on, formatted as
+/// `format`; as JSON, their reads numbered (`numbering`).
+fn format_chunk(
+    format: EarlyFormat,
+    at: usize,
+    reports: &[InitiativeReport],
+    numbering: Option<&ChunkNumbering>,
+) -> (std::ops::Range<usize>, EarlyChunk) {
+    let (at, chunk) = format.format(at, reports);
+    if let (Some(numbering), EarlyChunk::Json(json)) = (numbering, &chunk) {
+        numbering.add(at.clone(), json);
+    }
+    (at, chunk)
+}
+
+/// How the chunks were formatted, and their reads as numbered then (JSON).
+type EarlyWith = (EarlyFormat, Option<ChunkNumbering>);
 
 /// What the other thread gives back: its share, its KPI caches, what ran
 /// beside it, whether its budget ran out and the steps it left.
@@ -301,7 +328,7 @@ fn run_first(beside: Beside<'_>) -> Found<'_> {
 impl Evaluator<'_, '_> {
     /// Both threads' work put together (of `n` initiatives), and what
     /// ran beside finished.
-    fn merged(&self, mut mine: Share, theirs: Theirs<'_>, n: usize, early: Option<EarlyFormat>) -> Evaluated {
+    fn merged(&self, mut mine: Share, theirs: Theirs<'_>, n: usize, early: Option<EarlyWith>) -> Evaluated {
         let (mut theirs, kpis, found, _, their_left) = theirs;
         // The steps the other thread did not take are this thread's again:
         // what follows (the KPIs no initiative lists) has what one budget
@@ -334,7 +361,7 @@ impl Share {
     /// The two threads' shares put together: the initiatives' reports in
     /// order (of `n` in all), the policies' and the chunks formatted (as
     /// `early`).
-    fn merge(mine: Share, theirs: Share, n: usize, early: Option<EarlyFormat>) -> Evaluated {
+    fn merge(mine: Share, theirs: Share, n: usize, early: Option<EarlyWith>) -> Evaluated {
         let mut all = mine.chunks;
         all.extend(theirs.chunks);
         all.sort_unstable_by_key(|(i, _)| *i);
@@ -344,7 +371,7 @@ impl Share {
         let mut formatted = mine.formatted;
         formatted.extend(theirs.formatted);
         let formatted_policies = mine.formatted_policies.or(theirs.formatted_policies);
-        let early = early.and_then(|format| Early::new(formatted, format, formatted_policies));
+        let early = early.and_then(|(format, numbering)| Early::new(formatted, format, formatted_policies, numbering));
         Evaluated { initiatives, policies, found: Vec::new(), early }
     }
 }
@@ -404,6 +431,9 @@ mod tests {
                 // Formatted as evaluated on two threads, unless evaluated
                 // again on one; the same bytes either way.
                 assert_eq!(early.is_some(), workers == 2 && extra.is_empty(), "{workers} workers");
+                // The chunks' reads were numbered as they were formatted.
+                let json = early.as_ref().and_then(Early::json);
+                assert_eq!(json.is_some_and(|j| j.numbered_usable()), json.is_some(), "{format:?}");
                 let mut written = Vec::new();
                 report.write_json_early(&mut written, early.as_ref().and_then(Early::json)).unwrap();
                 assert!(written == report.to_json().into_bytes(), "{workers} workers");

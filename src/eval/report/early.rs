@@ -16,7 +16,7 @@ use std::cell::Cell;
 use std::ops::Range;
 use std::thread::LocalKey;
 
-use super::json_early::{Chunk, EarlyJson};
+use super::json_early::{Chunk, ChunkNumbering, EarlyJson};
 use super::{InitiativeReport, PolicyReport, Report};
 
 /// How the initiatives are formatted as they are evaluated: as the report
@@ -170,10 +170,13 @@ pub(crate) enum Run<'c, T> {
 impl Early {
     /// The chunks, in any order, with their positions, all of `format`:
     /// `None` if there are none, two overlap or one is of another format.
+    /// JSON chunks come with their reads numbered as they were formatted,
+    /// when they were (`numbering`).
     pub(crate) fn new(
         chunks: Vec<(Range<usize>, EarlyChunk)>,
         format: EarlyFormat,
         policies: Option<String>,
+        numbering: Option<ChunkNumbering>,
     ) -> Option<Early> {
         match format {
             EarlyFormat::Json => {
@@ -181,7 +184,11 @@ impl Early {
                     EarlyChunk::Json(c) => Some((at, c)),
                     EarlyChunk::Human(_) => None,
                 });
-                Some(Early::Json(EarlyJson::new(Chunks::new(json.collect::<Option<_>>()?)?)))
+                let json = EarlyJson::new(Chunks::new(json.collect::<Option<_>>()?)?);
+                Some(Early::Json(match numbering {
+                    Some(numbering) => json.with_numbering(numbering),
+                    None => json,
+                }))
             }
             EarlyFormat::Human { color } => {
                 let human = chunks.into_iter().map(|(at, c)| match c {

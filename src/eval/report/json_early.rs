@@ -7,17 +7,18 @@
 //! they made, right after evaluating it, while all of it is still in the
 //! cache ([`Chunk::format`]).
 //!
-//! The reads are numbered only once the whole report is known: a chunk
-//! leaves each index of a read out, noting where it goes and which of the
-//! chunk's own reads it is. The writer then numbers the reads of the
-//! report in its order ([`EarlyJson::number`]), from the chunks' short
-//! lists instead of the report, and writes each chunk with the indices
-//! filled in ([`super::json_parts`]). The bytes are those of one writer
-//! formatting the report at the end.
+//! A chunk leaves each index of a read out, noting where it goes and which
+//! of the chunk's own reads it is. The chunks' reads are numbered in the
+//! report's order as the chunks are formatted, by whichever thread
+//! formats the chunk that comes next ([`ChunkNumbering`]), instead of by
+//! one thread after both; the writer then numbers the rest of the
+//! report's reads ([`EarlyJson::number`]) and writes each chunk with the
+//! indices filled in ([`super::json_parts`]). The bytes are those of one
+//! writer formatting the report at the end.
 
 use std::cell::Cell;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::early::{Chunks, PerItem, Run};
 use super::json_report::{evidence, initiative, kpi, Reads};
@@ -30,6 +31,75 @@ pub(crate) struct EarlyJson {
     /// The entries of the report's KPI list, each formatted when its
     /// report was made, if it was (none at all, or one for each entry).
     kpis: Vec<Option<KpiEntry>>,
+    /// The chunks' reads, numbered as they were formatted, if they were
+    /// (taken when the report is written).
+    numbered: Mutex<Option<Box<Numbered>>>,
+}
+
+/// The reads of a report's chunks of initiatives, numbered in the
+/// report's order as the chunks are formatted, on either thread: each
+/// chunk is numbered once those before it are, by the thread that
+/// formatted the last of them.
+pub(crate) struct ChunkNumbering {
+    state: Mutex<Numbered>,
+}
+
+struct Numbered {
+    reads: Reads,
+    /// Where the next chunk to number starts.
+    next: usize,
+    /// Chunks formatted before one that comes before them.
+    waiting: Vec<Waiting>,
+    /// For each chunk numbered, in order, the index of each of its reads.
+    of_chunk: Vec<Vec<u32>>,
+    /// For each read numbered, the chunk (in order) where it first
+    /// appears and its place in the chunk's reads.
+    first: Vec<(u32, u32)>,
+}
+
+/// A chunk formatted, waiting to be numbered: where it is, its reads and
+/// their hashes.
+struct Waiting {
+    at: Range<usize>,
+    reads: Vec<Arc<Evidence>>,
+    hashes: Vec<u64>,
+}
+
+impl ChunkNumbering {
+    /// Nothing numbered yet, with room for about `reads` reads.
+    pub(crate) fn with_room(reads: usize) -> Self {
+        let state = Numbered {
+            reads: Reads::with_capacity(reads),
+            next: 0,
+            waiting: Vec::new(),
+            of_chunk: Vec::new(),
+            first: Vec::with_capacity(reads),
+        };
+        ChunkNumbering { state: Mutex::new(state) }
+    }
+
+    /// The chunk at `at` of the report's initiatives is formatted: its
+    /// reads are numbered, with those of the chunks after it waiting for
+    /// it, if it is next; else it waits.
+    pub(crate) fn add(&self, at: Range<usize>, chunk: &Chunk) {
+        let mut guard = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let s = &mut *guard;
+        s.waiting.push(Waiting { at, reads: chunk.reads.clone(), hashes: chunk.hashes.clone() });
+        while let Some(k) = s.waiting.iter().position(|w| w.at.start == s.next) {
+            let Waiting { at, reads, hashes } = s.waiting.swap_remove(k);
+            let c = s.of_chunk.len() as u32;
+            let mut numbers = Vec::with_capacity(reads.len());
+            for (i, (e, hash)) in reads.iter().zip(&hashes).enumerate() {
+                let (index, new) = s.reads.add_hashed(e, *hash);
+                if new {
+                    s.first.push((c, i as u32));
+                }
+                numbers.push(index);
+            }
+            s.of_chunk.push(numbers);
+            s.next = at.end;
+        }
+    }
 }
 
 /// An entry of the report's KPI list, formatted without the indices of
@@ -57,7 +127,7 @@ impl KpiEntry {
         kpi(&mut w, &reads, k);
         let (bytes, holes) = w.into_parts();
         sizes.took(bytes.len(), 1);
-        KpiEntry { bytes, holes, reads: reads.list.iter().map(|e| Arc::clone(e)).collect() }
+        KpiEntry { bytes, holes, reads: reads.list.iter().map(Arc::clone).collect() }
     }
 }
 
@@ -106,7 +176,7 @@ impl Chunk {
             bytes,
             holes,
             hashes: reads.hashes().to_vec(),
-            reads: reads.list.iter().map(|e| Arc::clone(e)).collect(),
+            reads: reads.list.iter().map(Arc::clone).collect(),
             read_bytes: w.into_buffer(),
             read_ends,
         }
@@ -138,7 +208,13 @@ pub(super) struct Numbers<'a> {
 impl EarlyJson {
     /// The chunks of initiatives formatted as JSON.
     pub(crate) fn new(chunks: Chunks<Chunk>) -> EarlyJson {
-        EarlyJson { chunks, kpis: Vec::new() }
+        EarlyJson { chunks, kpis: Vec::new(), numbered: Mutex::new(None) }
+    }
+
+    /// With the chunks' reads numbered as they were formatted.
+    pub(crate) fn with_numbering(self, numbering: ChunkNumbering) -> Self {
+        let numbered = numbering.state.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner);
+        EarlyJson { numbered: Mutex::new(Some(Box::new(numbered))), ..self }
     }
 
     /// With the entries of the KPI list formatted as the KPIs' reports
@@ -159,7 +235,10 @@ impl EarlyJson {
     /// chunks' reads from their lists, the other initiatives' and the
     /// rest of the report's from the report), and the numbers of each
     /// chunk's reads.
-    pub(super) fn number<'a>(&'a self, report: &'a Report) -> (Reads<'a>, Numbers<'a>) {
+    pub(super) fn number<'a>(&'a self, report: &'a Report) -> (Reads, Numbers<'a>) {
+        if let Some(numbered) = self.numbered_chunks() {
+            return self.number_after(numbered, report);
+        }
         // Room for the chunks' reads, four for each initiative outside
         // them, and the rest of the report's (most of which the chunks
         // have: a KPI's status read is its initiatives' too).
@@ -191,6 +270,45 @@ impl EarlyJson {
     }
 }
 
+impl EarlyJson {
+    /// The chunks' reads as numbered when they were formatted, if they
+    /// all were, in order from the first initiative (taken).
+    fn numbered_chunks(&self) -> Option<Box<Numbered>> {
+        let numbered = self.numbered.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take()?;
+        self.numbers_all(&numbered).then_some(numbered)
+    }
+
+    /// Whether `numbered` numbered every chunk, in order from the first
+    /// initiative.
+    fn numbers_all(&self, numbered: &Numbered) -> bool {
+        let from_first = self.chunks.iter().next().is_some_and(|(at, _)| at.start == 0);
+        let all = numbered.waiting.is_empty() && numbered.of_chunk.len() == self.chunks.iter().count();
+        from_first && all && numbered.next == self.chunks.end()
+    }
+
+    /// Whether the chunks' reads were numbered as they were formatted,
+    /// and the numbering is to be used.
+    #[cfg(test)]
+    pub(crate) fn numbered_usable(&self) -> bool {
+        let numbered = self.numbered.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        numbered.as_ref().is_some_and(|n| self.numbers_all(n))
+    }
+
+    /// [`EarlyJson::number`], the chunks' reads `numbered` already: the
+    /// initiatives after them and the rest of the report are numbered
+    /// now.
+    fn number_after<'a>(&'a self, numbered: Box<Numbered>, report: &'a Report) -> (Reads, Numbers<'a>) {
+        let Numbered { mut reads, next, of_chunk, first, .. } = *numbered;
+        report.initiatives[next..].iter().for_each(|i| reads.add_initiative(i));
+        reads.add_rest(report);
+        let chunks: Vec<&Chunk> = self.chunks.iter().map(|(_, c)| c).collect();
+        let mut formatted: Vec<Option<&'a [u8]>> = Vec::with_capacity(reads.list.len());
+        formatted.extend(first.iter().map(|&(c, i)| Some(chunks[c as usize].read(i as usize))));
+        formatted.resize(reads.list.len(), None);
+        (reads, Numbers { early: self, of_chunk, formatted })
+    }
+}
+
 impl<'a> Numbers<'a> {
     /// Writes the initiatives at `range` of `report`: as formatted early
     /// where a chunk holds them (none asked about since), the others now,
@@ -200,7 +318,7 @@ impl<'a> Numbers<'a> {
         w: &mut JsonWriter<W>,
         report: &'a Report,
         range: Range<usize>,
-        all: &Reads<'_>,
+        all: &Reads,
         refs: &mut Refs<'a>,
     ) {
         let early: &'a EarlyJson = self.early;
@@ -221,7 +339,7 @@ impl<'a> Numbers<'a> {
     pub(super) fn write_kpi<W: std::io::Write>(
         &self,
         w: &mut JsonWriter<W>,
-        all: &Reads<'_>,
+        all: &Reads,
         i: usize,
         refs: &mut Refs<'a>,
     ) -> bool {

@@ -73,10 +73,10 @@ fn pieces(report: &Report, k: usize) -> Vec<Piece> {
 /// formatted pieces not yet written, and the buffers to reuse.
 struct Shared<'a> {
     /// The reads of the first `k` initiatives, numbered.
-    head: Option<Arc<Reads<'a>>>,
+    head: Option<Arc<Reads>>,
     /// The reads of the whole report, numbered; the second half's found
     /// by address.
-    all: Option<Arc<Reads<'a>>>,
+    all: Option<Arc<Reads>>,
     /// Formatted pieces by number, until written: each piece's own bytes
     /// and those formatted early it refers to.
     done: Vec<Option<(Vec<u8>, Refs<'a>)>>,
@@ -134,7 +134,7 @@ struct Work<'a> {
 impl<'a> Work<'a> {
     /// The piece numbered `j` (after the lists' pieces, those of the
     /// reads, whose number is known once `all` is), or none past the last.
-    fn piece(&self, j: usize, all: Option<&Reads<'_>>) -> Option<Piece> {
+    fn piece(&self, j: usize, all: Option<&Reads>) -> Option<Piece> {
         if let Some(p) = self.pieces.get(j) {
             return Some(p.clone());
         }
@@ -144,18 +144,18 @@ impl<'a> Work<'a> {
     }
 
     /// How many pieces there are in all.
-    fn count(&self, all: &Reads<'_>) -> usize {
+    fn count(&self, all: &Reads) -> usize {
         self.pieces.len() + all.list.len().div_ceil(ENTRIES_PER_PIECE)
     }
 
     /// The whole numbering, waited for (`None` if the other thread is gone).
-    fn all(&self) -> Option<Arc<Reads<'a>>> {
+    fn all(&self) -> Option<Arc<Reads>> {
         self.sync.wait(|s| s.all.is_some()).all.clone()
     }
 
     /// Formats piece `p` into `buf` as it sits in its list (at depth 2),
     /// referring to what was formatted early instead of copying it.
-    fn format(&self, p: &Piece, head: &Reads<'_>, all: &Reads<'_>, buf: Vec<u8>) -> (Vec<u8>, Refs<'a>) {
+    fn format(&self, p: &Piece, head: &Reads, all: &Reads, buf: Vec<u8>) -> (Vec<u8>, Refs<'a>) {
         let report = self.report;
         let mut refs = Refs::new();
         let mut w = JsonWriter::piece(buf, 2, p.starts_list());
@@ -199,8 +199,8 @@ impl<'a> Work<'a> {
 
     /// Takes and formats pieces until none is left, calling `after`
     /// after each; returns at once should the other thread be gone.
-    fn take_pieces(&self, head: &Reads<'_>, mut after: impl FnMut()) {
-        let mut all: Option<Arc<Reads<'_>>> = None;
+    fn take_pieces(&self, head: &Reads, mut after: impl FnMut()) {
+        let mut all: Option<Arc<Reads>> = None;
         loop {
             let j = self.next.fetch_add(1, Ordering::Relaxed);
             // The first half's initiatives need only its own numbering.

@@ -28,37 +28,44 @@ macro_rules! key {
 /// report's `reads` list, in the order the report first lists them: a
 /// KPI's status read is listed by the KPI, by the initiatives it measures
 /// and by every criterion that reads it, and is written once.
-pub(super) struct Reads<'a> {
-    pub(super) list: Vec<&'a Arc<Evidence>>,
+///
+/// It holds the reads it numbers (shared), so that a numbering made as
+/// the report's chunks are evaluated outlives them where they were made
+/// ([`super::json_early::ChunkNumbering`]).
+pub(super) struct Reads {
+    pub(super) list: Vec<Arc<Evidence>>,
     /// [`read_hash`] of each read of `list`.
     hashes: Vec<u64>,
     /// The index of each shared read, by address: a read made once is
     /// shared by everything that asked for it, so most are found here
-    /// without hashing their contents. Addresses are those of the
-    /// report's reads, alive and unmoved while it is written.
+    /// without hashing their contents. Addresses are those of reads
+    /// `list` holds, alive and unmoved while it does.
     at: FastMap<usize, u32>,
-    /// Each read by its contents, hashed once ([`read_hash`]).
-    index: FastMap<ReadKey<'a>, u32>,
+    /// The first read of each hash ([`read_hash`]), by its contents' hash.
+    index: FastMap<u64, u32>,
+    /// The other reads of a hash, different from its first (rare: equal
+    /// reads have one index).
+    more: FastMap<u64, Vec<u32>>,
 }
 
-impl<'a> Reads<'a> {
+impl Reads {
     /// The reads of the first `upto` initiatives of `report` (all of
     /// them, and then of the rest of the report, when `upto` is `None`),
     /// visited in the order the report is written.
-    pub(super) fn of(report: &'a Report, upto: Option<usize>) -> Self {
+    pub(super) fn of(report: &Report, upto: Option<usize>) -> Self {
         let n = report.initiatives.len();
         Reads::visiting(report, 0..upto.unwrap_or(n), upto.is_none())
     }
 
     /// The reads of the initiatives from the `k`th and of the rest of
     /// the report, numbered as they first appear there.
-    pub(super) fn from(report: &'a Report, k: usize) -> Self {
+    pub(super) fn from(report: &Report, k: usize) -> Self {
         Reads::visiting(report, k..report.initiatives.len(), true)
     }
 
     /// The reads of the initiatives in `range`, then (with `rest`) of the
     /// policies and the KPI list, in the order the report writes them.
-    fn visiting(report: &'a Report, range: std::ops::Range<usize>, rest: bool) -> Self {
+    fn visiting(report: &Report, range: std::ops::Range<usize>, rest: bool) -> Self {
         // Most reports read each KPI's status and a window or two of it.
         let n = 4 * report.kpis.len();
         let mut r = Reads::with_capacity(n);
@@ -76,18 +83,19 @@ impl<'a> Reads<'a> {
             hashes: Vec::with_capacity(n),
             at: FastMap::with_capacity_and_hasher(2 * n, Default::default()),
             index: FastMap::with_capacity_and_hasher(n, Default::default()),
+            more: FastMap::default(),
         }
     }
 
     /// The reads of `initiatives` alone, numbered from 0.
-    pub(super) fn of_initiatives(initiatives: &'a [InitiativeReport]) -> Self {
+    pub(super) fn of_initiatives(initiatives: &[InitiativeReport]) -> Self {
         let mut r = Reads::with_capacity(4 * initiatives.len());
         initiatives.iter().for_each(|i| r.add_initiative(i));
         r
     }
 
     /// Adds the reads of an initiative, in the order it is written.
-    pub(super) fn add_initiative(&mut self, i: &'a InitiativeReport) {
+    pub(super) fn add_initiative(&mut self, i: &InitiativeReport) {
         i.kpis.iter().for_each(|k| self.add_kpi(k));
         for c in i.gates.iter().flat_map(|g| &g.criteria) {
             self.add_all(&c.evidence);
@@ -96,7 +104,7 @@ impl<'a> Reads<'a> {
 
     /// Adds the reads of what follows the initiatives: the policies and
     /// the KPI list.
-    pub(super) fn add_rest(&mut self, report: &'a Report) {
+    pub(super) fn add_rest(&mut self, report: &Report) {
         for c in report.policies.iter().flat_map(|p| &p.criteria) {
             self.add_all(&c.evidence);
         }
@@ -112,17 +120,17 @@ impl<'a> Reads<'a> {
     /// [`Reads::of`] the whole report numbers them: a read `head` has
     /// keeps its index there, the others follow `head`'s in the order they
     /// first appear here. The list is then `head`'s and those.
-    pub(super) fn after(mut self, head: &Reads<'a>) -> Self {
+    pub(super) fn after(mut self, head: &Reads) -> Self {
         let mut list = Vec::with_capacity(head.list.len() + self.list.len());
         list.extend_from_slice(&head.list);
         let renumbered: Vec<u32> = self
             .list
             .iter()
             .zip(&self.hashes)
-            .map(|(e, hash)| match head.index.get(&ReadKey { read: e, hash: *hash }) {
-                Some(at) => *at,
+            .map(|(e, hash)| match head.find(e, *hash) {
+                Some(at) => at,
                 None => {
-                    list.push(*e);
+                    list.push(Arc::clone(e));
                     (list.len() - 1) as u32
                 }
             })
@@ -130,19 +138,20 @@ impl<'a> Reads<'a> {
         self.at.values_mut().for_each(|at| *at = renumbered[*at as usize]);
         // Only `list` and `at` are read from here on.
         self.index = FastMap::default();
+        self.more = FastMap::default();
         self.hashes = Vec::new();
         self.list = list;
         self
     }
 
-    pub(super) fn add_kpi(&mut self, k: &'a KpiReport) {
+    pub(super) fn add_kpi(&mut self, k: &KpiReport) {
         self.add_all(&k.evidence);
         k.members.iter().for_each(|m| self.add_kpi(m));
     }
 
     /// Adds each read new to the list. Equal reads made apart (on the
     /// other thread of the evaluation, or read again) share an index.
-    fn add_all(&mut self, reads: &'a [Arc<Evidence>]) {
+    fn add_all(&mut self, reads: &[Arc<Evidence>]) {
         for e in reads {
             if !self.at.contains_key(&(Arc::as_ptr(e) as usize)) {
                 self.add_hashed(e, read_hash(e));
@@ -152,32 +161,43 @@ impl<'a> Reads<'a> {
 
     /// The index of `e`, whose [`read_hash`] is `hash`, added to the list
     /// if no read equal to it is there yet (then `true`).
-    pub(super) fn add_hashed(&mut self, e: &'a Arc<Evidence>, hash: u64) -> (u32, bool) {
+    pub(super) fn add_hashed(&mut self, e: &Arc<Evidence>, hash: u64) -> (u32, bool) {
         let address = Arc::as_ptr(e) as usize;
         if let Some(at) = self.at.get(&address) {
             return (*at, false);
         }
-        let next = self.list.len() as u32;
-        let at = *self.index.entry(ReadKey { read: e, hash }).or_insert(next);
-        if at == next {
-            self.list.push(e);
+        let found = self.find(e, hash);
+        let at = found.unwrap_or_else(|| {
+            let next = self.list.len() as u32;
+            match self.index.entry(hash) {
+                std::collections::hash_map::Entry::Vacant(first) => {
+                    first.insert(next);
+                }
+                std::collections::hash_map::Entry::Occupied(_) => self.more.entry(hash).or_default().push(next),
+            }
+            self.list.push(Arc::clone(e));
             self.hashes.push(hash);
-        }
+            next
+        });
         self.at.insert(address, at);
-        (at, at == next)
+        (at, found.is_none())
+    }
+
+    /// The index of the read equal to `e` (whose hash is `hash`), if one
+    /// is listed.
+    fn find(&self, e: &Evidence, hash: u64) -> Option<u32> {
+        let first = *self.index.get(&hash)?;
+        let same = |at: &u32| same_read(&self.list[*at as usize], e);
+        if same(&first) {
+            return Some(first);
+        }
+        self.more.get(&hash)?.iter().copied().find(same)
     }
 
     /// The index of one of the report's reads.
     pub(super) fn index(&self, e: &Arc<Evidence>) -> u32 {
         self.at[&(Arc::as_ptr(e) as usize)]
     }
-}
-
-/// A read as a key: equal when every field is (numbers bit for bit, so
-/// a NaN sample equals itself), hashed once ([`read_hash`]).
-struct ReadKey<'a> {
-    read: &'a Evidence,
-    hash: u64,
 }
 
 /// The hash of a read by what the policy and `now` decide (the KPI, the
@@ -190,20 +210,6 @@ pub(super) fn read_hash(e: &Evidence) -> u64 {
     h.finish()
 }
 
-impl std::hash::Hash for ReadKey<'_> {
-    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
-        h.write_u64(self.hash);
-    }
-}
-
-impl PartialEq for ReadKey<'_> {
-    fn eq(&self, other: &Self) -> bool {
-        self.hash == other.hash && same_read(self.read, other.read)
-    }
-}
-
-impl Eq for ReadKey<'_> {}
-
 fn same_num(a: Option<super::Num>, b: Option<super::Num>) -> bool {
     a.map(|n| n.0.to_bits()) == b.map(|n| n.0.to_bits())
 }
@@ -212,6 +218,9 @@ fn same_samples(a: &[SampleRecord], b: &[SampleRecord]) -> bool {
     a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.time == y.time && x.value.0.to_bits() == y.value.0.to_bits())
 }
 
+/// Whether two reads are the same read: every field equal (numbers bit
+/// for bit, so a NaN sample equals itself). Equal reads hash alike
+/// ([`read_hash`] hashes fields compared here).
 fn same_read(a: &Evidence, b: &Evidence) -> bool {
     a.kpi == b.kpi
         && a.series == b.series
@@ -302,7 +311,7 @@ pub(super) fn head<W: Write>(w: &mut JsonWriter<W>, report: &Report) {
 }
 
 /// The fields after the initiatives, and the end.
-fn tail<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, report: &Report) {
+fn tail<W: Write>(w: &mut JsonWriter<W>, r: &Reads, report: &Report) {
     w.close_list();
     key!(w, "policies");
     w.list(&report.policies, |w, p| policy(w, r, p));
@@ -332,7 +341,7 @@ fn summary<W: Write>(w: &mut JsonWriter<W>, s: &Summary) {
     w.close_object();
 }
 
-pub(super) fn initiative<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, i: &InitiativeReport) {
+pub(super) fn initiative<W: Write>(w: &mut JsonWriter<W>, r: &Reads, i: &InitiativeReport) {
     w.open_object();
     key!(w, "name");
     w.str(&i.name);
@@ -387,7 +396,7 @@ fn blocker<W: Write>(w: &mut JsonWriter<W>, b: &Blocker) {
     w.close_object();
 }
 
-pub(super) fn kpi<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, k: &KpiReport) {
+pub(super) fn kpi<W: Write>(w: &mut JsonWriter<W>, r: &Reads, k: &KpiReport) {
     w.open_object();
     key!(w, "name");
     w.str(&k.name);
@@ -429,7 +438,7 @@ pub(super) fn kpi<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, k: &KpiReport)
     w.flush_some();
 }
 
-fn gate<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, g: &GateReport) {
+fn gate<W: Write>(w: &mut JsonWriter<W>, r: &Reads, g: &GateReport) {
     w.open_object();
     key!(w, "from");
     w.str(&g.from);
@@ -444,7 +453,7 @@ fn gate<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, g: &GateReport) {
     w.close_object();
 }
 
-pub(super) fn policy<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, p: &PolicyReport) {
+pub(super) fn policy<W: Write>(w: &mut JsonWriter<W>, r: &Reads, p: &PolicyReport) {
     w.open_object();
     key!(w, "name");
     w.str(&p.name);
@@ -466,7 +475,7 @@ pub(super) fn policy<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, p: &PolicyR
     w.flush_some();
 }
 
-fn criterion<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, c: &CriterionReport) {
+fn criterion<W: Write>(w: &mut JsonWriter<W>, r: &Reads, c: &CriterionReport) {
     w.open_object();
     key!(w, "text");
     w.str(&c.text);
@@ -502,7 +511,7 @@ fn criterion<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, c: &CriterionReport
 
 /// The evidence of a KPI or a criterion: the indices of its reads in the
 /// report's `reads` list, on one line.
-fn evidence_list<W: Write>(w: &mut JsonWriter<W>, r: &Reads<'_>, list: &[Arc<Evidence>]) {
+fn evidence_list<W: Write>(w: &mut JsonWriter<W>, r: &Reads, list: &[Arc<Evidence>]) {
     w.inline_list(list, |w, e| w.read_index(r.index(e)));
 }
 

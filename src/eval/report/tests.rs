@@ -408,7 +408,7 @@ fn pieces_written_in_turn_make_the_bytes_of_one() {
 #[test]
 fn initiatives_formatted_early_make_the_bytes_of_one() {
     use super::early::Chunks;
-    use super::json_early::{Chunk, EarlyJson, KpiEntry};
+    use super::json_early::{Chunk, ChunkNumbering, EarlyJson, KpiEntry};
     // Equal reads, made apart, in chunks far from each other.
     let mut report = report_with_many_reads(200, 45);
     let n = report.initiatives.len();
@@ -426,6 +426,22 @@ fn initiatives_formatted_early_make_the_bytes_of_one() {
         EarlyJson::new(Chunks::new(chunks).unwrap())
     };
     let chunks = |skip: &[usize]| chunks_of(32, skip);
+    // The same, their reads numbered as they come (last first): each
+    // waits for those before it.
+    let numbered = |size: usize, skip: &[usize]| {
+        let numbering = ChunkNumbering::with_room(4);
+        let formatted: Vec<_> = (0..n.div_ceil(size))
+            .rev()
+            .filter(|c| !skip.contains(c))
+            .map(|c| {
+                let at = size * c..(size * c + size).min(n);
+                let chunk = Chunk::format(at.start == 0, &report.initiatives[at.clone()], 0);
+                numbering.add(at.clone(), &chunk);
+                (at, chunk)
+            })
+            .collect();
+        EarlyJson::new(Chunks::new(formatted).unwrap()).with_numbering(numbering)
+    };
     let written = |report: &Report, early: Option<&EarlyJson>| {
         let mut out = Vec::new();
         super::json_parts::write_parts(report, &mut out, 1, early).unwrap();
@@ -436,6 +452,16 @@ fn initiatives_formatted_early_make_the_bytes_of_one() {
     assert!(written(&report, Some(&chunks(&[]))) == one, "every chunk");
     assert!(written(&report, Some(&chunks(&[0, 3]))) == one, "chunks missing");
     assert!(written(&report, Some(&chunks_of(20, &[2]))) == one, "chunks across the pieces");
+    let last = n.div_ceil(20) - 1;
+    for (early, whole, what) in [
+        (numbered(32, &[]), true, "numbered as formatted"),
+        (numbered(20, &[last]), true, "numbered, the last chunk missing"),
+        (numbered(32, &[0]), false, "the first chunk missing: numbered again"),
+        (numbered(32, &[3]), false, "a chunk missing between: numbered again"),
+    ] {
+        assert_eq!(early.numbered_usable(), whole, "{what}");
+        assert!(written(&report, Some(&early)) == one, "{what}");
+    }
     // Entries of the KPI list formatted as their reports were made: the
     // first, a family with its members, others; some not.
     let entries = |every: usize| -> Vec<Option<KpiEntry>> {
@@ -447,12 +473,13 @@ fn initiatives_formatted_early_make_the_bytes_of_one() {
     let mut fewer = entries(3);
     fewer.pop();
     assert!(written(&report, Some(&chunks(&[]).with_kpis(fewer))) == one, "entries not of this list");
-    let early = chunks(&[]);
+    let (early, early_numbered) = (chunks(&[]), numbered(32, &[]));
     report.initiatives[40].asked = true;
     report.tally();
     let one = report.to_json();
     assert!(one.contains("\"asked\": true"));
     assert!(written(&report, Some(&early)) == one, "asked after");
+    assert!(written(&report, Some(&early_numbered)) == one, "asked after, numbered as formatted");
     let reads = serde_json::from_str::<serde_json::Value>(&one).unwrap()["reads"].as_array().unwrap().len();
     assert_eq!(reads, 4 + 45 + 300, "equal reads written once");
     // What was formatted early is handed on in slices, not copied: an
