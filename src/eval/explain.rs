@@ -328,8 +328,9 @@ impl Explainer<'_, '_, '_, '_> {
             [Some(Ok(a)), Some(Ok(b))] => in_days(a, b),
             _ => None,
         };
-        // `a` is VA (NOTE) and `b` is VB: VA OP VB, built in one string.
-        let (mut parts, mut shown) = (String::new(), [String::new(), String::new()]);
+        // `a` is VA (NOTE) and `b` is VB: VA OP VB, built in one string
+        // (room for most, so that it is not copied as it grows).
+        let (mut parts, mut shown) = (String::with_capacity(128), [String::new(), String::new()]);
         for (i, side) in [l, r].into_iter().enumerate() {
             if is_literal(side) {
                 shown[i].push_str(&self.src(side));
