@@ -455,7 +455,9 @@ impl Explainer<'_, '_, '_, '_> {
             out.push(')');
         };
         let sentence = |head: &str, verb: &str| {
-            let mut out = String::from(head);
+            // Room for most sentences, so that it is not copied as it grows.
+            let mut out = String::with_capacity(128);
+            out.push_str(head);
             among(&mut out);
             out.push_str(verb);
             out.push('`');
