@@ -82,9 +82,11 @@ impl ChunkNumbering {
     /// reads are numbered, with those of the chunks after it waiting for
     /// it, if it is next; else it waits.
     pub(crate) fn add(&self, at: Range<usize>, chunk: &Chunk) {
+        // Copied before the lock is taken: the other thread waits less.
+        let formatted = Waiting { at, reads: chunk.reads.clone(), hashes: chunk.hashes.clone() };
         let mut guard = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let s = &mut *guard;
-        s.waiting.push(Waiting { at, reads: chunk.reads.clone(), hashes: chunk.hashes.clone() });
+        s.waiting.push(formatted);
         while let Some(k) = s.waiting.iter().position(|w| w.at.start == s.next) {
             let Waiting { at, reads, hashes } = s.waiting.swap_remove(k);
             let c = s.of_chunk.len() as u32;

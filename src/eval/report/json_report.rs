@@ -38,9 +38,13 @@ pub(super) struct Reads {
     hashes: Vec<u64>,
     /// The index of each shared read, by address: a read made once is
     /// shared by everything that asked for it, so most are found here
-    /// without hashing their contents. Addresses are those of reads
-    /// `list` holds, alive and unmoved while it does.
+    /// without hashing their contents. Every address is that of a read
+    /// held here (in `list` or `kept`), alive and unmoved while it is: no
+    /// other read can come to have it.
     at: FastMap<usize, u32>,
+    /// The reads found equal to one listed, and those a renumbering
+    /// ([`Reads::after`]) left out of `list`: held for their addresses.
+    kept: Vec<Arc<Evidence>>,
     /// The first read of each hash ([`read_hash`]), by its contents' hash.
     index: FastMap<u64, u32>,
     /// The other reads of a hash, different from its first (rare: equal
@@ -84,6 +88,7 @@ impl Reads {
             at: FastMap::with_capacity_and_hasher(2 * n, Default::default()),
             index: FastMap::with_capacity_and_hasher(n, Default::default()),
             more: FastMap::default(),
+            kept: Vec::new(),
         }
     }
 
@@ -140,7 +145,8 @@ impl Reads {
         self.index = FastMap::default();
         self.more = FastMap::default();
         self.hashes = Vec::new();
-        self.list = list;
+        let left = std::mem::replace(&mut self.list, list);
+        self.kept.extend(left);
         self
     }
 
@@ -179,6 +185,9 @@ impl Reads {
             self.hashes.push(hash);
             next
         });
+        if found.is_some() {
+            self.kept.push(Arc::clone(e));
+        }
         self.at.insert(address, at);
         (at, found.is_none())
     }
