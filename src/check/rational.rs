@@ -502,22 +502,26 @@ impl PartialOrd for Rational {
 
 /// Appends `n` in decimal, as `{n}` formats it.
 pub fn push_int(out: &mut String, n: i64) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut m = n.unsigned_abs();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
-        }
-    }
     if n < 0 {
         out.push('-');
     }
+    let mut digits = [0u8; 20];
     // ASCII digits.
-    out.push_str(std::str::from_utf8(&digits[at..]).unwrap_or_default());
+    out.push_str(std::str::from_utf8(decimal_digits(n.unsigned_abs(), &mut digits)).unwrap_or_default());
+}
+
+/// The decimal digits of `n`, written at the end of `digits`.
+pub fn decimal_digits(mut n: u64, digits: &mut [u8; 20]) -> &[u8] {
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    &digits[at..]
 }
 
 impl fmt::Display for Rational {

@@ -100,10 +100,11 @@ pub(super) fn write_some<T>(
 
 /// A gate's or policy's outcome in a sentence.
 pub(super) fn summarize(criteria: &[CriterionReport], outcome: Outcome) -> String {
+    let count = |o: Outcome| criteria.iter().filter(|c| c.outcome == o).count();
     // Up to three of the criteria with outcome `o`, quoted, then how
     // many more: `a`, `b`, `c` and 2 more.
     let named = |out: &mut String, o: Outcome| {
-        let total = criteria.iter().filter(|c| c.outcome == o).count();
+        let total = count(o);
         let texts = criteria.iter().filter(|c| c.outcome == o).map(|c| &*c.text);
         write_some(out, texts, total, 3, |out, text| {
             for piece in ["`", text, "`"] {
@@ -111,11 +112,17 @@ pub(super) fn summarize(criteria: &[CriterionReport], outcome: Outcome) -> Strin
             }
         });
     };
-    let count = |o: Outcome| criteria.iter().filter(|c| c.outcome == o).count();
     let plural = |out: &mut String, n: usize, one: &str, many: &str| {
         crate::check::rational::push_int(out, n as i64);
         out.push(' ');
         out.push_str(if n == 1 { one } else { many });
+    };
+    // `blocked: 2 blocking criteria VERB `a`, `b``.
+    let blocked = |out: &mut String, o: Outcome, verb: &str| {
+        out.push_str("blocked: ");
+        plural(out, count(o), "blocking criterion", "blocking criteria");
+        out.push_str(verb);
+        named(out, o);
     };
     let mut s = String::with_capacity(96);
     match outcome {
@@ -133,10 +140,7 @@ pub(super) fn summarize(criteria: &[CriterionReport], outcome: Outcome) -> Strin
             named(&mut s, Outcome::Warn);
         }
         Outcome::Fail => {
-            s.push_str("blocked: ");
-            plural(&mut s, count(Outcome::Fail), "blocking criterion", "blocking criteria");
-            s.push_str(" failed: ");
-            named(&mut s, Outcome::Fail);
+            blocked(&mut s, Outcome::Fail, " failed: ");
             let unknown = count(Outcome::Unknown);
             if unknown > 0 {
                 s.push_str("; ");
@@ -145,12 +149,7 @@ pub(super) fn summarize(criteria: &[CriterionReport], outcome: Outcome) -> Strin
                 named(&mut s, Outcome::Unknown);
             }
         }
-        Outcome::Unknown => {
-            s.push_str("blocked: ");
-            plural(&mut s, count(Outcome::Unknown), "blocking criterion", "blocking criteria");
-            s.push_str(" cannot be decided: ");
-            named(&mut s, Outcome::Unknown);
-        }
+        Outcome::Unknown => blocked(&mut s, Outcome::Unknown, " cannot be decided: "),
     }
     s
 }

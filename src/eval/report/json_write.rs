@@ -427,17 +427,7 @@ impl<W: Write> JsonWriter<W> {
     /// An unsigned integer.
     pub(super) fn uint(&mut self, n: u64) {
         let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut n = n;
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.buf.extend_from_slice(&digits[at..]);
+        self.buf.extend_from_slice(crate::check::rational::decimal_digits(n, &mut digits));
     }
 
     /// A number as [`Num`] serialises it: integral values without a
