@@ -17,6 +17,15 @@ const LINE: &[u8; 129] = b"\n                                                   
 /// A comma, a line break and up to 63 levels of indentation.
 const COMMA_LINE: &[u8; 128] = b",\n                                                                                                                              ";
 
+/// How many bytes of [`LINE`] or [`COMMA_LINE`] a line break at most
+/// [`SHALLOW`] levels deep copies: always as many, a length the compiler
+/// knows (a few register moves, not a call to copy memory), then the
+/// buffer is cut back to the line break's own length.
+const RUN: usize = 64;
+
+/// The deepest level a line break copies [`RUN`] bytes for.
+const SHALLOW: usize = (RUN - 2) / 2;
+
 /// Bytes that a JSON string cannot hold as they are: `"`, `\` and the
 /// control characters. Anything else (UTF-8 included) is copied.
 const fn needs_escape(b: u8) -> bool {
@@ -250,6 +259,17 @@ impl<W: Write> JsonWriter<W> {
     }
 
     fn newline(&mut self) {
+        if self.indent <= SHALLOW {
+            let end = self.buf.len() + 1 + 2 * self.indent;
+            self.buf.extend_from_slice(&LINE[..RUN]);
+            self.buf.truncate(end);
+            return;
+        }
+        self.newline_deep();
+    }
+
+    #[inline(never)]
+    fn newline_deep(&mut self) {
         let mut width = 2 * self.indent;
         if width < LINE.len() {
             self.buf.extend_from_slice(&LINE[..=width]);
@@ -308,18 +328,27 @@ impl<W: Write> JsonWriter<W> {
 
     /// Starts a field of the innermost object: `quoted` is its key as
     /// written (`"name": `), one of the report's own.
+    /// Inlined: each key is a literal, copied as the few bytes it is.
+    #[inline]
     pub(super) fn raw_key(&mut self, quoted: &str) {
-        let width = 2 * self.indent;
-        if width < COMMA_LINE.len() - 2 {
+        if self.indent <= SHALLOW {
+            // The comma left out after an opening bracket.
             let start = usize::from(std::mem::take(&mut self.first));
-            self.buf.extend_from_slice(&COMMA_LINE[start..width + 2]);
+            let end = self.buf.len() + 2 + 2 * self.indent - start;
+            self.buf.extend_from_slice(&COMMA_LINE[start..start + RUN]);
+            self.buf.truncate(end);
         } else {
-            if !std::mem::take(&mut self.first) {
-                self.buf.push(b',');
-            }
-            self.newline();
+            self.separator_deep();
         }
         self.buf.extend_from_slice(quoted.as_bytes());
+    }
+
+    #[inline(never)]
+    fn separator_deep(&mut self) {
+        if !std::mem::take(&mut self.first) {
+            self.buf.push(b',');
+        }
+        self.newline();
     }
 
     /// Starts a field whose name comes from the data (escaped).
@@ -483,6 +512,52 @@ impl<W: Write> JsonWriter<W> {
             if self.error.is_none() {
                 self.error = Some(e.into());
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::JsonWriter;
+    use serde_json::{json, Value};
+
+    /// Objects and lists nested `depth` deep, each with a number after the
+    /// nested value: written by the writer, and as a value for serde.
+    fn nested(w: &mut JsonWriter<Vec<u8>>, depth: usize) -> Value {
+        if depth == 0 {
+            w.uint(7);
+            return json!(7);
+        }
+        if depth % 2 == 0 {
+            w.open_object();
+            w.raw_key("\"inner\": ");
+            let inner = nested(w, depth - 1);
+            w.raw_key("\"n\": ");
+            w.uint(depth as u64);
+            w.close_object();
+            json!({ "inner": inner, "n": depth })
+        } else {
+            w.open_list();
+            w.item();
+            let inner = nested(w, depth - 1);
+            w.item();
+            w.uint(depth as u64);
+            w.close_list();
+            json!([inner, depth])
+        }
+    }
+
+    /// The line breaks and commas are those of serde's pretty printer at
+    /// every depth: those copied as a run of fixed length and cut back, and
+    /// the deeper ones, past the run and past the longest line break kept.
+    #[test]
+    fn line_breaks_at_every_depth_are_serdes() {
+        for depth in [0, 1, 2, 30, 31, 32, 33, 62, 63, 64, 65, 130, 131] {
+            let mut w = JsonWriter::new(Vec::new());
+            let value = nested(&mut w, depth);
+            let written = String::from_utf8(w.finish().unwrap()).unwrap();
+            let expected = serde_json::to_string_pretty(&value).unwrap() + "\n";
+            assert!(written == expected, "depth {depth}");
         }
     }
 }
