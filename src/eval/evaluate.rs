@@ -481,7 +481,8 @@ impl<'a, 's> Evaluator<'a, 's> {
                 }
             }
             for (from, to, members) in groups {
-                let mut criteria = Vec::new();
+                let n = members.iter().map(|g| self.model.gates[*g].criteria.len()).sum();
+                let mut criteria = Vec::with_capacity(n);
                 for gi in members {
                     let g = &self.model.gates[gi];
                     let env = self.env(g.file, id);
@@ -541,7 +542,7 @@ impl<'a, 's> Evaluator<'a, 's> {
             let pfile = self.files.get(p.file);
             for subject in self.sorted(subjects) {
                 let env = self.env(p.file, subject);
-                let mut criteria = Vec::new();
+                let mut criteria = Vec::with_capacity(p.criteria.len());
                 if let Some(filter) = &p.filter {
                     self.metrics.take_evidence();
                     let r = interp::truth(&env, filter);
