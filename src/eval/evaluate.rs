@@ -77,6 +77,12 @@ pub(crate) struct Beside<'b> {
     /// to be formatted that way as soon as it is evaluated, while in the
     /// cache (on two threads; [`crate::eval::report::Early`]).
     pub early: Option<EarlyFormat>,
+    /// With `early` JSON: the report is written from the chunks alone and
+    /// nothing is asked about after the evaluation, so each initiative's
+    /// details (its criteria, reasons and evidence) are dropped once its
+    /// chunk is formatted, and the next chunks reuse their memory
+    /// ([`crate::eval::report::InitiativeReport::release_details`]).
+    pub release: bool,
     /// The steps the static evaluation beside has (those the check left).
     pub static_steps: u64,
 }

@@ -203,6 +203,7 @@ impl Evaluator<'_, '_> {
             return Evaluated { initiatives, policies, found, early: None };
         }
         let early = beside.as_ref().and_then(|b| b.early);
+        let release = early == Some(EarlyFormat::Json) && beside.as_ref().is_some_and(|b| b.release);
         let chunks: Vec<&[DeclId]> = initiatives.chunks(CHUNK).collect();
         let next = AtomicUsize::new(0);
         let numbering = numbering_for(early, initiatives.len());
@@ -218,11 +219,14 @@ impl Evaluator<'_, '_> {
                         share.policies = Some(policies);
                     }
                     i if i <= chunks.len() => {
-                        let reports: Vec<InitiativeReport> =
+                        let mut reports: Vec<InitiativeReport> =
                             chunks[i - 1].iter().map(|id| ev.initiative(*id, top_gates)).collect();
                         if let Some(format) = early {
                             // While the reports are still in the cache.
                             share.formatted.push(format_chunk(format, (i - 1) * CHUNK, &reports, numbering.as_ref()));
+                            if release {
+                                reports.iter_mut().for_each(InitiativeReport::release_details);
+                            }
                         }
                         share.chunks.push((i - 1, reports));
                     }
@@ -283,7 +287,11 @@ impl Evaluator<'_, '_> {
             let found = theirs.2.map(|f| finish(f, None)).unwrap_or_default();
             return Evaluated { initiatives, policies, found, early: None };
         }
-        self.merged(mine, theirs, initiatives.len(), early.map(|format| (format, numbering)))
+        let mut evaluated = self.merged(mine, theirs, initiatives.len(), early.map(|format| (format, numbering)));
+        if release {
+            evaluated.early = evaluated.early.map(Early::released);
+        }
+        evaluated
     }
 }
 
@@ -420,6 +428,7 @@ mod tests {
                     here: Box::new(|| here.set(here.get() + 1)),
                     ends_process: false,
                     early: Some(format),
+                    release: false,
                     static_steps: left.left(),
                 };
                 model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
@@ -443,6 +452,56 @@ mod tests {
             }
             assert_eq!(extra.is_empty(), !reports[0].contains("evaluation stopped after"), "the budget ran out");
             assert!(reports.iter().all(|r| *r == reports[0]));
+        }
+    }
+
+    /// Initiatives whose details were released once formatted give the
+    /// report's bytes and its tally; asked about after, the report is
+    /// refused rather than written without them. When the budget runs
+    /// out and one thread evaluates again, nothing is released.
+    #[test]
+    fn initiatives_released_once_formatted_write_the_same_bytes() {
+        let spender = budget_spender();
+        for extra in ["", spender.as_str()] {
+            let (analysis, store) = many(PARALLEL_FROM + 45, extra);
+            let (model, files) = (&analysis.model, &analysis.files);
+            let opts = EvalOptions { now: 1_795_478_400 * NANOS_PER_SEC, default_max_age: DEFAULT_MAX_AGE };
+            let evaluate = |release: Option<bool>| {
+                let left = model.budget.clone();
+                let beside = release.map(|release| Beside {
+                    other: Box::new(move || {
+                        let mut run = crate::check::StaticRun::new(model, files, false, left, Vec::new());
+                        run.policies();
+                        run
+                    }),
+                    here: Box::new(|| {}),
+                    ends_process: false,
+                    early: Some(EarlyFormat::Json),
+                    release,
+                    static_steps: model.budget.left(),
+                });
+                model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
+                let metrics = StoreMetrics::new(model, &store, &opts);
+                let (report, _, early) = Evaluator::new(model, files, &metrics).run(&store, &opts, 2, beside);
+                (report, early)
+            };
+            let (whole, _) = evaluate(None);
+            let (mut released, early) = evaluate(Some(true));
+            let json = early.as_ref().and_then(Early::json);
+            let details = |r: &crate::eval::report::Report| {
+                r.initiatives.iter().flat_map(|i| &i.gates).any(|g| !g.criteria.is_empty())
+            };
+            assert!(details(&whole));
+            // Released only when formatted on two threads.
+            assert_eq!(details(&released), json.is_none(), "{extra}");
+            assert_eq!((&released.summary, released.outcome), (&whole.summary, whole.outcome));
+            let mut written = Vec::new();
+            released.write_json_early(&mut written, json).unwrap();
+            assert!(written == whole.to_json().into_bytes(), "{extra}");
+            if json.is_some() {
+                released.ask(&crate::eval::report::Ready::All);
+                assert!(released.write_json_early(&mut Vec::new(), json).is_err());
+            }
         }
     }
 }

@@ -203,6 +203,7 @@ fn the_static_evaluation_beside_finds_what_it_finds_alone() {
             here: Box::new(|| {}),
             ends_process: false,
             early: None,
+            release: false,
             static_steps: left.left(),
         };
         model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));

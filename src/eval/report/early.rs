@@ -201,6 +201,15 @@ impl Early {
         }
     }
 
+    /// The same, the initiatives' details released once formatted
+    /// ([`EarlyJson::released`]).
+    pub(crate) fn released(self) -> Early {
+        match self {
+            Early::Json(json) => Early::Json(json.released()),
+            human => human,
+        }
+    }
+
     /// The JSON chunks, if these are.
     pub(crate) fn json(&self) -> Option<&EarlyJson> {
         match self {

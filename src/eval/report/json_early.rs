@@ -34,6 +34,11 @@ pub(crate) struct EarlyJson {
     /// The chunks' reads, numbered as they were formatted, if they were
     /// (taken when the report is written).
     numbered: Mutex<Option<Box<Numbered>>>,
+    /// Whether the initiatives' details were dropped once formatted
+    /// ([`super::InitiativeReport::release_details`]): the report can
+    /// then be written only from these chunks, every initiative in one
+    /// and none asked about since.
+    released: bool,
 }
 
 /// The reads of a report's chunks of initiatives, numbered in the
@@ -210,7 +215,24 @@ pub(super) struct Numbers<'a> {
 impl EarlyJson {
     /// The chunks of initiatives formatted as JSON.
     pub(crate) fn new(chunks: Chunks<Chunk>) -> EarlyJson {
-        EarlyJson { chunks, kpis: Vec::new(), numbered: Mutex::new(None) }
+        EarlyJson { chunks, kpis: Vec::new(), numbered: Mutex::new(None), released: false }
+    }
+
+    /// The same, the initiatives' details released once formatted.
+    pub(crate) fn released(self) -> Self {
+        EarlyJson { released: true, ..self }
+    }
+
+    /// Whether the report is to be written from these chunks alone.
+    pub(super) fn is_released(&self) -> bool {
+        self.released
+    }
+
+    /// Whether the chunks hold every initiative of `report`, none asked
+    /// about since it was formatted: all the report needs of them.
+    pub(super) fn covers(&self, report: &Report) -> bool {
+        self.fits(report)
+            && self.chunks.cover(report, 0..report.initiatives.len()).all(|run| matches!(run, Run::Chunk(..)))
     }
 
     /// With the chunks' reads numbered as they were formatted.
