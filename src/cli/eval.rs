@@ -344,11 +344,8 @@ fn evaluate_inputs_with(args: &Inputs, early: Option<EarlyFormat>) -> Result<Eva
         }
     };
 
-    // Nothing is asked about: the report is written from what was
-    // formatted as it was evaluated, and the details can go.
-    let release = ready == Ready::None;
-    let alongside = Some(beside(&analysis, syntax, early, release));
-    let opts = EvalOptions { now, default_max_age: max_age };
+    let (opts, alongside) =
+        (EvalOptions { now, default_max_age: max_age }, Some(beside(&analysis, syntax, early, &ready)));
     let (mut report, found, early) =
         eval::evaluate::evaluate_beside(&analysis.model, &analysis.files, store, index, &opts, alongside);
     settle(&mut analysis, found)?;
@@ -403,19 +400,20 @@ fn static_verdicts_beside<'a>(analysis: &'a crate::analysis::Analysis) -> impl F
 /// thread ([`static_verdicts_beside`]), freeing the syntax trees on this one, and
 /// the evaluator's caches left to the process' end, and the initiatives
 /// formatted as they are evaluated, as the report is to be written
-/// (`early`), their details dropped once formatted when `release`.
+/// (`early`), their details dropped once formatted when nothing is asked
+/// about (`ready`): the report is then written from what was formatted.
 fn beside<'a>(
     analysis: &'a crate::analysis::Analysis,
     syntax: impl Sized + 'a,
     early: Option<EarlyFormat>,
-    release: bool,
+    ready: &Ready,
 ) -> eval::evaluate::Beside<'a> {
     eval::evaluate::Beside {
         other: Box::new(static_verdicts_beside(analysis)),
         here: Box::new(move || drop(syntax)),
         ends_process: true,
         early,
-        release,
+        release: *ready == Ready::None,
         static_steps: analysis.model.budget.left(),
     }
 }

@@ -539,22 +539,6 @@ pub struct InitiativeReport {
     pub evidence: Vec<super::evidence::EvidenceReport>,
 }
 
-impl InitiativeReport {
-    /// Drops what only the report's text shows (each gate's criteria and
-    /// reason, the blockers, the KPIs and the evidence), once the
-    /// initiative is formatted and written from that text alone: what
-    /// [`Report::tally`] reads (readiness, each gate's outcome) stays.
-    pub(crate) fn release_details(&mut self) {
-        for g in &mut self.gates {
-            g.criteria = Vec::new();
-            g.reason = String::new();
-        }
-        self.blocked_by = Vec::new();
-        self.kpis = Vec::new();
-        self.evidence = Vec::new();
-    }
-}
-
 /// A KPI's status.
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct KpiReport {

@@ -203,10 +203,9 @@ impl Evaluator<'_, '_> {
             return Evaluated { initiatives, policies, found, early: None };
         }
         let early = beside.as_ref().and_then(|b| b.early);
-        let release = early == Some(EarlyFormat::Json) && beside.as_ref().is_some_and(|b| b.release);
         let chunks: Vec<&[DeclId]> = initiatives.chunks(CHUNK).collect();
         let next = AtomicUsize::new(0);
-        let numbering = numbering_for(early, initiatives.len());
+        let formatting = formatting_for(beside.as_ref(), initiatives.len());
         // Item 0 is the policies, item `i + 1` the chunk `i`.
         let work = |ev: &Evaluator<'_, '_>| -> Share {
             let mut share = Share::default();
@@ -221,12 +220,9 @@ impl Evaluator<'_, '_> {
                     i if i <= chunks.len() => {
                         let mut reports: Vec<InitiativeReport> =
                             chunks[i - 1].iter().map(|id| ev.initiative(*id, top_gates)).collect();
-                        if let Some(format) = early {
+                        if let Some(formatting) = &formatting {
                             // While the reports are still in the cache.
-                            share.formatted.push(format_chunk(format, (i - 1) * CHUNK, &reports, numbering.as_ref()));
-                            if release {
-                                reports.iter_mut().for_each(InitiativeReport::release_details);
-                            }
+                            share.formatted.push(formatting.chunk((i - 1) * CHUNK, &mut reports));
                         }
                         share.chunks.push((i - 1, reports));
                     }
@@ -287,37 +283,51 @@ impl Evaluator<'_, '_> {
             let found = theirs.2.map(|f| finish(f, None)).unwrap_or_default();
             return Evaluated { initiatives, policies, found, early: None };
         }
-        let mut evaluated = self.merged(mine, theirs, initiatives.len(), early.map(|format| (format, numbering)));
-        if release {
-            evaluated.early = evaluated.early.map(Early::released);
-        }
-        evaluated
+        self.merged(mine, theirs, initiatives.len(), formatting)
     }
 }
 
-/// For chunks to be formatted as JSON, the numbering of their reads (a
-/// few for each of the `initiatives`).
-fn numbering_for(early: Option<EarlyFormat>, initiatives: usize) -> Option<ChunkNumbering> {
-    (early == Some(EarlyFormat::Json)).then(|| ChunkNumbering::with_room(4 * initiatives))
-}
-
-/// The initiatives' `reports`, from position `at` on, formatted as
-/// `format`; as JSON, their reads numbered (`numbering`).
-fn format_chunk(
+/// How each chunk of initiatives is formatted as soon as it is evaluated:
+/// as the report is to be written, its reads numbered (JSON), and the
+/// initiatives' details released once formatted when nothing else reads
+/// them ([`Beside::release`]).
+struct Formatting {
     format: EarlyFormat,
-    at: usize,
-    reports: &[InitiativeReport],
-    numbering: Option<&ChunkNumbering>,
-) -> (std::ops::Range<usize>, EarlyChunk) {
-    let (at, chunk) = format.format(at, reports);
-    if let (Some(numbering), EarlyChunk::Json(json)) = (numbering, &chunk) {
-        numbering.add(at.clone(), json);
-    }
-    (at, chunk)
+    numbering: Option<ChunkNumbering>,
+    release: bool,
 }
 
-/// How the chunks were formatted, and their reads as numbered then (JSON).
-type EarlyWith = (EarlyFormat, Option<ChunkNumbering>);
+/// How the chunks of `initiatives` are formatted, if `beside` asks for it.
+fn formatting_for(beside: Option<&Beside<'_>>, initiatives: usize) -> Option<Formatting> {
+    let b = beside?;
+    let format = b.early?;
+    let json = format == EarlyFormat::Json;
+    // As JSON, a few reads for each initiative.
+    let numbering = json.then(|| ChunkNumbering::with_room(4 * initiatives));
+    Some(Formatting { format, numbering, release: json && b.release })
+}
+
+impl Formatting {
+    /// The initiatives' `reports`, from position `at` on, formatted; as
+    /// JSON, their reads numbered; their details released if they go.
+    fn chunk(&self, at: usize, reports: &mut [InitiativeReport]) -> (std::ops::Range<usize>, EarlyChunk) {
+        let (at, chunk) = self.format.format(at, reports);
+        if let (Some(numbering), EarlyChunk::Json(json)) = (&self.numbering, &chunk) {
+            numbering.add(at.clone(), json);
+        }
+        if self.release {
+            reports.iter_mut().for_each(InitiativeReport::release_details);
+        }
+        (at, chunk)
+    }
+
+    /// The chunks formatted (in any order), with the policies' section
+    /// formatted apart if the format has one.
+    fn early(self, chunks: Vec<(std::ops::Range<usize>, EarlyChunk)>, policies: Option<String>) -> Option<Early> {
+        let early = Early::new(chunks, self.format, policies, self.numbering)?;
+        Some(if self.release { early.released() } else { early })
+    }
+}
 
 /// What the other thread gives back: its share, its KPI caches, what ran
 /// beside it, whether its budget ran out and the steps it left.
@@ -336,7 +346,7 @@ fn run_first(beside: Beside<'_>) -> Found<'_> {
 impl Evaluator<'_, '_> {
     /// Both threads' work put together (of `n` initiatives), and what
     /// ran beside finished.
-    fn merged(&self, mut mine: Share, theirs: Theirs<'_>, n: usize, early: Option<EarlyWith>) -> Evaluated {
+    fn merged(&self, mut mine: Share, theirs: Theirs<'_>, n: usize, early: Option<Formatting>) -> Evaluated {
         let (mut theirs, kpis, found, _, their_left) = theirs;
         // The steps the other thread did not take are this thread's again:
         // what follows (the KPIs no initiative lists) has what one budget
@@ -369,7 +379,7 @@ impl Share {
     /// The two threads' shares put together: the initiatives' reports in
     /// order (of `n` in all), the policies' and the chunks formatted (as
     /// `early`).
-    fn merge(mine: Share, theirs: Share, n: usize, early: Option<EarlyWith>) -> Evaluated {
+    fn merge(mine: Share, theirs: Share, n: usize, early: Option<Formatting>) -> Evaluated {
         let mut all = mine.chunks;
         all.extend(theirs.chunks);
         all.sort_unstable_by_key(|(i, _)| *i);
@@ -379,7 +389,7 @@ impl Share {
         let mut formatted = mine.formatted;
         formatted.extend(theirs.formatted);
         let formatted_policies = mine.formatted_policies.or(theirs.formatted_policies);
-        let early = early.and_then(|(format, numbering)| Early::new(formatted, format, formatted_policies, numbering));
+        let early = early.and_then(|formatting| formatting.early(formatted, formatted_policies));
         Evaluated { initiatives, policies, found: Vec::new(), early }
     }
 }

@@ -91,6 +91,22 @@ impl EarlyFormat {
     }
 }
 
+impl InitiativeReport {
+    /// Drops what only the report's text shows (each gate's criteria and
+    /// reason, the blockers, the KPIs and the evidence), once the
+    /// initiative is formatted and written from that text alone: what
+    /// [`Report::tally`] reads (readiness, each gate's outcome) stays.
+    pub(crate) fn release_details(&mut self) {
+        for g in &mut self.gates {
+            g.criteria = Vec::new();
+            g.reason = String::new();
+        }
+        self.blocked_by = Vec::new();
+        self.kpis = Vec::new();
+        self.evidence = Vec::new();
+    }
+}
+
 /// A report's initiatives formatted as they were evaluated.
 pub(crate) enum Early {
     Json(EarlyJson),
