@@ -548,7 +548,7 @@ impl<'a, 's> Evaluator<'a, 's> {
             let pfile = self.files.get(p.file);
             for subject in self.sorted(subjects) {
                 let env = self.env(p.file, subject);
-                let mut criteria = Vec::with_capacity(p.criteria.len());
+                let mut criteria = Vec::new();
                 if let Some(filter) = &p.filter {
                     self.metrics.take_evidence();
                     let r = interp::truth(&env, filter);
@@ -575,6 +575,7 @@ impl<'a, 's> Evaluator<'a, 's> {
                     }
                 }
                 if criteria.is_empty() {
+                    criteria.reserve_exact(p.criteria.len());
                     for c in &p.criteria {
                         criteria.push(self.criterion(&env, p.file, c, true));
                     }

@@ -324,8 +324,12 @@ impl Formatting {
     /// The chunks formatted (in any order), with the policies' section
     /// formatted apart if the format has one.
     fn early(self, chunks: Vec<(std::ops::Range<usize>, EarlyChunk)>, policies: Option<String>) -> Option<Early> {
-        let early = Early::new(chunks, self.format, policies, self.numbering)?;
-        Some(if self.release { early.released() } else { early })
+        match Early::new(chunks, self.format, policies, self.numbering) {
+            Some(early) if self.release => Some(early.released()),
+            // Released, yet no chunks to write them from: refused when written.
+            None if self.release => Some(Early::released_without_chunks()),
+            early => early,
+        }
     }
 }
 
@@ -512,6 +516,9 @@ mod tests {
                 released.ask(&crate::eval::report::Ready::All);
                 assert!(released.write_json_early(&mut Vec::new(), json).is_err());
             }
+            // Released with no chunks to write from: refused too.
+            let none = Early::released_without_chunks();
+            assert!(whole.write_json_early(&mut Vec::new(), none.json()).is_err());
         }
     }
 }

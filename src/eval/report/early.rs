@@ -69,9 +69,11 @@ impl EarlyFormat {
 pub(super) struct PerItem(pub(super) &'static LocalKey<Cell<usize>>);
 
 impl PerItem {
-    /// The room for `n` items.
+    /// The room for `n` items, and for the run of a line break's bytes
+    /// the JSON writer copies before cutting it back (`json_write::RUN`),
+    /// so that the last line break does not grow the buffer.
     pub(super) fn room(&self, n: usize) -> usize {
-        self.0.get() * 9 / 8 * n
+        self.0.get() * 9 / 8 * n + 64
     }
 
     /// A buffer of `n` items took `len` bytes.
@@ -135,6 +137,11 @@ impl<T> Chunks<T> {
         list.sort_unstable_by_key(|(at, _)| at.start);
         let apart = list.windows(2).all(|w| w[0].0.end <= w[1].0.start);
         (apart && !list.is_empty()).then_some(Chunks { list })
+    }
+
+    /// No chunks at all.
+    pub(super) fn none() -> Self {
+        Chunks { list: Vec::new() }
     }
 
     /// The chunks in order, with their positions.
@@ -215,6 +222,12 @@ impl Early {
                 Some(Early::Human(EarlyHuman { color, chunks, policies }))
             }
         }
+    }
+
+    /// JSON chunks, none, the initiatives' details released all the same
+    /// ([`EarlyJson::released_without_chunks`]).
+    pub(crate) fn released_without_chunks() -> Early {
+        Early::Json(EarlyJson::released_without_chunks())
     }
 
     /// The same, the initiatives' details released once formatted

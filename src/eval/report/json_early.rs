@@ -223,16 +223,23 @@ impl EarlyJson {
         EarlyJson { released: true, ..self }
     }
 
+    /// None, the initiatives' details released all the same (should the
+    /// evaluation ever give no chunks after releasing them): the report
+    /// is refused rather than written without them.
+    pub(crate) fn released_without_chunks() -> Self {
+        EarlyJson { released: true, ..EarlyJson::new(Chunks::none()) }
+    }
+
     /// Whether the report is to be written from these chunks alone.
     pub(super) fn is_released(&self) -> bool {
         self.released
     }
 
-    /// Whether the chunks hold every initiative of `report`, none asked
-    /// about since it was formatted: all the report needs of them.
-    pub(super) fn covers(&self, report: &Report) -> bool {
-        self.fits(report)
-            && self.chunks.cover(report, 0..report.initiatives.len()).all(|run| matches!(run, Run::Chunk(..)))
+    /// Whether the chunks hold every initiative of `report` in each of
+    /// `ranges` (the runs the writer goes through), none asked about
+    /// since it was formatted: all the report needs of them.
+    pub(super) fn covers(&self, report: &Report, mut ranges: impl Iterator<Item = Range<usize>>) -> bool {
+        self.fits(report) && ranges.all(|r| self.chunks.cover(report, r).all(|run| matches!(run, Run::Chunk(..))))
     }
 
     /// With the chunks' reads numbered as they were formatted.
@@ -292,6 +299,14 @@ impl EarlyJson {
         formatted.resize(reads.list.len(), None);
         (reads, Numbers { early: self, of_chunk, formatted })
     }
+}
+
+/// The error of a report whose initiatives' details were released once
+/// formatted and are asked for again.
+pub(super) fn released_again() -> std::io::Error {
+    std::io::Error::other(
+        "the initiatives were formatted and their details released, but the report asks for them again",
+    )
 }
 
 impl EarlyJson {

@@ -234,6 +234,16 @@ pub(super) fn write_parts(
     k: usize,
     early: Option<&EarlyJson>,
 ) -> std::io::Result<()> {
+    if let Some(early) = early.filter(|e| e.is_released()) {
+        // Each piece of initiatives is written from its chunks alone.
+        let ranges = pieces(report, report.initiatives.len()).into_iter().filter_map(|p| match p {
+            Piece::Initiatives(range) => Some(range),
+            _ => None,
+        });
+        if !early.covers(report, ranges) {
+            return Err(super::json_early::released_again());
+        }
+    }
     let (numbered, early) = early.filter(|e| e.fits(report)).map(|e| e.number(report)).unzip();
     let numbered = numbered.map(Arc::new);
     // With the reads numbered, every initiative reads the whole numbering.

@@ -267,11 +267,6 @@ pub(super) fn write(
     let n = report.initiatives.len();
     if let Some(early) = early.filter(|e| e.is_released()) {
         // The initiatives can be written only as they were formatted.
-        if !early.covers(report) {
-            return Err(std::io::Error::other(
-                "the initiatives were formatted and their details released, but the report asks for them again",
-            ));
-        }
         return super::json_parts::write_parts(report, out, n, Some(early));
     }
     let two = n >= 2 && n + report.policies.len() >= TWO_PARTS_FROM && crate::eval::two_threads();
