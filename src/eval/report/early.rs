@@ -70,10 +70,10 @@ pub(super) struct PerItem(pub(super) &'static LocalKey<Cell<usize>>);
 
 impl PerItem {
     /// The room for `n` items, and for the run of a line break's bytes
-    /// the JSON writer copies before cutting it back (`json_write::RUN`),
-    /// so that the last line break does not grow the buffer.
+    /// the JSON writer copies before cutting it back, so that the last
+    /// line break does not grow the buffer.
     pub(super) fn room(&self, n: usize) -> usize {
-        self.0.get() * 9 / 8 * n + 64
+        self.0.get() * 9 / 8 * n + super::json_write::RUN
     }
 
     /// A buffer of `n` items took `len` bytes.
@@ -224,10 +224,11 @@ impl Early {
         }
     }
 
-    /// JSON chunks, none, the initiatives' details released all the same
-    /// ([`EarlyJson::released_without_chunks`]).
+    /// No JSON chunks, the initiatives' details released all the same
+    /// (should the evaluation ever give none after releasing them): the
+    /// report is refused rather than written without them.
     pub(crate) fn released_without_chunks() -> Early {
-        Early::Json(EarlyJson::released_without_chunks())
+        Early::Json(EarlyJson::new(Chunks::none()).released())
     }
 
     /// The same, the initiatives' details released once formatted

@@ -223,13 +223,6 @@ impl EarlyJson {
         EarlyJson { released: true, ..self }
     }
 
-    /// None, the initiatives' details released all the same (should the
-    /// evaluation ever give no chunks after releasing them): the report
-    /// is refused rather than written without them.
-    pub(crate) fn released_without_chunks() -> Self {
-        EarlyJson { released: true, ..EarlyJson::new(Chunks::none()) }
-    }
-
     /// Whether the report is to be written from these chunks alone.
     pub(super) fn is_released(&self) -> bool {
         self.released

@@ -21,7 +21,7 @@ const COMMA_LINE: &[u8; 128] = b",\n                                            
 /// [`SHALLOW`] levels deep copies: always as many, a length the compiler
 /// knows (a few register moves, not a call to copy memory), then the
 /// buffer is cut back to the line break's own length.
-const RUN: usize = 64;
+pub(super) const RUN: usize = 64;
 
 /// The deepest level a line break copies [`RUN`] bytes for.
 const SHALLOW: usize = (RUN - 2) / 2;
@@ -328,6 +328,7 @@ impl<W: Write> JsonWriter<W> {
 
     /// Starts a field of the innermost object: `quoted` is its key as
     /// written (`"name": `), one of the report's own.
+    ///
     /// Inlined: each key is a literal, copied as the few bytes it is.
     #[inline]
     pub(super) fn raw_key(&mut self, quoted: &str) {
