@@ -60,6 +60,8 @@
 //! assert_eq!(report.outcome, Outcome::Pass);
 //! ```
 
+#![forbid(unsafe_code)]
+
 pub mod analysis;
 pub mod check;
 #[cfg(feature = "cli")]

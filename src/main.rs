@@ -6,6 +6,8 @@ use clap::{Parser, Subcommand};
 
 use compel::cli;
 
+mod alloc;
+
 #[derive(Parser)]
 #[command(name = "compel", version, about = "Check, evaluate and format AI governance policies written in compel")]
 struct Cli {
@@ -44,7 +46,7 @@ enum Command {
 /// many small values, and it makes `compel check` about a third faster on
 /// large projects (docs/performance.md).
 #[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOC: alloc::Mimalloc = alloc::Mimalloc;
 
 /// The stack of the thread that runs a command: deep (but bounded)
 /// expressions recurse through the parser, the checker and the evaluator,
