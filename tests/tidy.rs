@@ -267,7 +267,7 @@ fn the_core_does_no_io_and_knows_no_front_end() {
         "tokio",
         "tower_lsp",
         "ureq",
-        "mimalloc",
+        "libmimalloc_sys",
     ];
     for f in sources() {
         let (top, _) = module_of(&f.rel);
