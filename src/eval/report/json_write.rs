@@ -41,9 +41,21 @@ pub(super) type Refs<'b> = Vec<(usize, &'b [u8])>;
 /// up to 1,024).
 const SLICES_AT_ONCE: usize = 512;
 
-/// Sample times written recently, each kept formatted in the slot its
-/// hash picks: a report writes the same few times over and over.
+/// How many sample times each thread keeps formatted ([`TIMES`]).
 const TIME_SLOTS: usize = 256;
+
+/// A time kept formatted: the time, the length of its text, the text.
+type KeptTime = (i64, u8, [u8; 30]);
+
+thread_local! {
+    /// Sample times written recently on this thread, each kept formatted
+    /// in the slot its hash picks: a report writes the same few times over
+    /// and over. Shared by the thread's writers: a writer is made for each
+    /// KPI entry and chunk formatted early, tens of thousands a report,
+    /// and a table of its own would be 10 KiB to fill each time.
+    static TIMES: std::cell::RefCell<[KeptTime; TIME_SLOTS]> =
+        const { std::cell::RefCell::new([(i64::MIN, 0, [0; 30]); TIME_SLOTS]) };
+}
 
 /// A JSON writer over `out`: values are written into one buffer, handed
 /// on in pieces of about [`CHUNK`] bytes; the first error is kept and
@@ -56,7 +68,6 @@ pub(super) struct JsonWriter<W: Write> {
     /// The innermost open object or list has no value yet.
     first: bool,
     error: Option<std::io::Error>,
-    times: Box<[(i64, u8, [u8; 30])]>,
     /// Everything stays in the buffer ([`JsonWriter::piece`]).
     hold: bool,
     /// Where the indices of reads go, left out, and which read each is
@@ -71,16 +82,7 @@ impl JsonWriter<std::io::Sink> {
     /// [`JsonWriter::into_buffer`].
     pub(super) fn piece(mut buf: Vec<u8>, indent: usize, first: bool) -> Self {
         buf.clear();
-        JsonWriter {
-            buf,
-            out: std::io::sink(),
-            indent,
-            first,
-            error: None,
-            times: vec![(i64::MIN, 0, [0; 30]); TIME_SLOTS].into_boxed_slice(),
-            hold: true,
-            holes: None,
-        }
+        JsonWriter { buf, out: std::io::sink(), indent, first, error: None, hold: true, holes: None }
     }
 
     /// This writer, leaving out the index of every read and noting where
@@ -116,7 +118,6 @@ impl<W: Write> JsonWriter<W> {
             indent: 0,
             first: true,
             error: None,
-            times: vec![(i64::MIN, 0, [0; 30]); TIME_SLOTS].into_boxed_slice(),
             hold: false,
             holes: None,
         }
@@ -485,23 +486,21 @@ impl<W: Write> JsonWriter<W> {
     pub(super) fn time(&mut self, t: Time) {
         let t = t.0;
         let slot = ((t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % TIME_SLOTS;
-        let entry = &mut self.times[slot];
-        if entry.0 == t && t != i64::MIN {
-            self.buf.push(b'"');
-            self.buf.extend_from_slice(&entry.2[..usize::from(entry.1)]);
-            self.buf.push(b'"');
-            return;
-        }
-        let mut text = [0; 30];
-        match crate::eval::metrics::format_rfc3339_into(t, &mut text) {
-            Some(s) => {
-                let len = s.len();
+        let buf = &mut self.buf;
+        let kept = TIMES.with_borrow_mut(|times| {
+            let entry = &mut times[slot];
+            if entry.0 != t || t == i64::MIN {
+                let mut text = [0; 30];
+                let len = crate::eval::metrics::format_rfc3339_into(t, &mut text)?.len();
                 *entry = (t, len as u8, text);
-                self.buf.push(b'"');
-                self.buf.extend_from_slice(&entry.2[..len]);
-                self.buf.push(b'"');
             }
-            None => self.str(&crate::eval::metrics::format_rfc3339(t)),
+            buf.push(b'"');
+            buf.extend_from_slice(&entry.2[..usize::from(entry.1)]);
+            buf.push(b'"');
+            Some(())
+        });
+        if kept.is_none() {
+            self.str(&crate::eval::metrics::format_rfc3339(t));
         }
     }
 
@@ -519,7 +518,9 @@ impl<W: Write> JsonWriter<W> {
 
 #[cfg(test)]
 mod tests {
-    use super::JsonWriter;
+    use super::{JsonWriter, TIME_SLOTS};
+    use crate::eval::metrics::format_rfc3339;
+    use crate::eval::report::Time;
     use serde_json::{json, Value};
 
     /// Objects and lists nested `depth` deep, each with a number after the
@@ -560,5 +561,50 @@ mod tests {
             let expected = serde_json::to_string_pretty(&value).unwrap() + "\n";
             assert!(written == expected, "depth {depth}");
         }
+    }
+
+    /// Times kept formatted, shared by the writers of a thread, are
+    /// written right however the writers take turns and the times share
+    /// slots: more times than slots, each written twice in two orders by
+    /// writers taking turns, on two threads at once, among them `i64::MIN`
+    /// (the empty slot's mark) and times outside the years 0 to 9999.
+    #[test]
+    fn times_kept_by_a_thread_are_written_right_by_each_writer() {
+        // The empty slot's mark first, while its slot is empty.
+        let mut times = vec![i64::MIN, i64::MIN + 1, i64::MAX, -1, 0];
+        times.extend((0..3 * TIME_SLOTS as i64).map(|i| 1_795_478_400_000_000_000 + i * 3_600_000_000_001));
+        let all: Vec<i64> = times.iter().chain(times.iter().rev()).copied().collect();
+        let expected: Vec<String> = all.iter().map(|t| format_rfc3339(*t)).collect();
+        let write = |offset: usize| {
+            let mut writers: Vec<JsonWriter<std::io::Sink>> =
+                (0..3).map(|_| JsonWriter::piece(Vec::new(), 0, true)).collect();
+            let mut order = Vec::new();
+            for (i, t) in all.iter().enumerate() {
+                let w = (i + offset) % writers.len();
+                writers[w].time(Time(*t));
+                writers[w].buf.push(b' ');
+                order.push(w);
+            }
+            let texts: Vec<Vec<String>> = writers
+                .into_iter()
+                .map(|w| {
+                    let text = String::from_utf8(w.into_buffer()).unwrap();
+                    text.split_terminator(' ').map(|t| t.trim_matches('"').to_string()).collect()
+                })
+                .collect();
+            let mut next = [0; 3];
+            order
+                .iter()
+                .map(|w| {
+                    next[*w] += 1;
+                    texts[*w][next[*w] - 1].clone()
+                })
+                .collect::<Vec<String>>()
+        };
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| write(1));
+            assert_eq!(write(0), expected);
+            assert_eq!(other.join().unwrap(), expected);
+        });
     }
 }
