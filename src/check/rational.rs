@@ -277,6 +277,37 @@ impl Rational {
         Rational::new(num, self.den.checked_mul(b)?)
     }
 
+    /// The sum of `xs`: what adding them one after the other
+    /// ([`Rational::add`]) gives, `None` included. When each denominator
+    /// divides the largest so far, or is divided by it (decimal data: powers
+    /// of ten), the numerators are added over that denominator and the sum
+    /// is reduced once, without a greatest common divisor a step; should
+    /// that overflow, or a denominator not fit, they are added one by one.
+    /// (The one-by-one partial sums are reduced, so each of their steps is
+    /// no larger than the common denominator's.)
+    pub fn sum(xs: &[Rational]) -> Option<Rational> {
+        let one_by_one = || xs.iter().try_fold(Rational::ZERO, |a, b| a.add(*b));
+        let (mut num, mut den) = (0i128, 1i128);
+        for x in xs {
+            let step = if x.den == den {
+                num.checked_add(x.num)
+            } else if den % x.den == 0 {
+                x.num.checked_mul(den / x.den).and_then(|n| num.checked_add(n))
+            } else if x.den % den == 0 {
+                let scaled = num.checked_mul(x.den / den).and_then(|n| n.checked_add(x.num));
+                den = x.den;
+                scaled
+            } else {
+                None
+            };
+            match step {
+                Some(n) if n != i128::MIN => num = n,
+                _ => return one_by_one(),
+            }
+        }
+        Rational::new(num, den)
+    }
+
     /// `self - o`.
     pub fn sub(self, o: Rational) -> Option<Rational> {
         self.add(o.neg()?)

@@ -102,12 +102,14 @@ impl StoreMetrics<'_> {
         let mut breaking: Vec<(usize, Rational)> = Vec::new();
         let mut undecided: Option<String> = None;
         let mut exact_held: Vec<(Sample, Rational)> = Vec::with_capacity(held.len());
+        // The target in the KPI's raw unit, converted once for all samples.
+        let bound = k.raw_bound(w.target.1);
         for (i, s) in held.iter().enumerate() {
             if !counts_in_window(i) {
                 continue;
             }
             match exact_value(&self.index, w.series, s) {
-                Ok(q) => match k.meets(w.target, q) {
+                Ok(q) => match k.meets_in_raw(bound, w.target, q) {
                     Ok(true) => exact_held.push((*s, q)),
                     Ok(false) => breaking.push((i, q)),
                     Err(r) => return Finding::err(r, ev),

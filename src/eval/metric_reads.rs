@@ -116,9 +116,25 @@ impl<'m> KpiInfo<'m> {
 
     /// Whether an exact raw value meets a threshold.
     pub(super) fn meets(&self, (op, v): (CmpOp, &Value), raw: Rational) -> Result<bool, String> {
-        // The bound in the KPI's raw unit: the factors are positive, so
-        // comparing raw numbers decides exactly as comparing values.
-        if let Some(bound) = self.unit.from_value(v) {
+        self.meets_in_raw(self.raw_bound(v), (op, v), raw)
+    }
+
+    /// A threshold's bound in the KPI's raw unit, when it converts
+    /// exactly: the factors are positive, so comparing raw numbers decides
+    /// exactly as comparing values. For many samples against one
+    /// threshold, converted once ([`KpiInfo::meets_in_raw`]).
+    pub(super) fn raw_bound(&self, v: &Value) -> Option<Rational> {
+        self.unit.from_value(v)
+    }
+
+    /// [`KpiInfo::meets`], given the threshold's [`KpiInfo::raw_bound`].
+    pub(super) fn meets_in_raw(
+        &self,
+        bound: Option<Rational>,
+        (op, v): (CmpOp, &Value),
+        raw: Rational,
+    ) -> Result<bool, String> {
+        if let Some(bound) = bound {
             return Ok(match op {
                 CmpOp::Lt => raw < bound,
                 CmpOp::Le => raw <= bound,

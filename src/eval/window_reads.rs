@@ -216,7 +216,7 @@ impl StoreMetrics<'_> {
 /// when a result does not fit.
 pub(super) fn aggregate(func: &str, raw: &[Rational]) -> Option<Rational> {
     let n = raw.len();
-    let sum = |xs: &[Rational]| xs.iter().try_fold(Rational::ZERO, |a, b| a.add(*b));
+    let sum = Rational::sum;
     Some(match func {
         "last" => raw[n - 1],
         "avg" => sum(raw)?.div(Rational::int(n as i64))?,

@@ -314,7 +314,7 @@ fn split_at(report: &Report) -> usize {
 pub(super) fn head<W: Write>(w: &mut JsonWriter<W>, report: &Report) {
     w.open_object();
     key!(w, "outcome");
-    w.str(report.outcome.as_str());
+    w.word(report.outcome.as_str());
     key!(w, "now");
     w.str(&report.now);
     key!(w, "summary");
@@ -399,7 +399,7 @@ fn blocker<W: Write>(w: &mut JsonWriter<W>, b: &Blocker) {
     key!(w, "text");
     w.str(&b.text);
     key!(w, "outcome");
-    w.str(b.outcome.as_str());
+    w.word(b.outcome.as_str());
     key!(w, "reason");
     w.str(&b.reason);
     if let Some(because) = &b.because {
@@ -414,7 +414,7 @@ pub(super) fn kpi<W: Write>(w: &mut JsonWriter<W>, r: &Reads, k: &KpiReport) {
     key!(w, "name");
     w.str(&k.name);
     key!(w, "status");
-    w.str(k.status.as_str());
+    w.word(k.status.as_str());
     key!(w, "value");
     match k.value {
         Some(n) => w.num(n),
@@ -458,7 +458,7 @@ fn gate<W: Write>(w: &mut JsonWriter<W>, r: &Reads, g: &GateReport) {
     key!(w, "to");
     w.str(&g.to);
     key!(w, "outcome");
-    w.str(g.outcome.as_str());
+    w.word(g.outcome.as_str());
     key!(w, "reason");
     w.str(&g.reason);
     key!(w, "criteria");
@@ -475,7 +475,7 @@ pub(super) fn policy<W: Write>(w: &mut JsonWriter<W>, r: &Reads, p: &PolicyRepor
     key!(w, "kind");
     w.str(&p.kind);
     key!(w, "outcome");
-    w.str(p.outcome.as_str());
+    w.word(p.outcome.as_str());
     key!(w, "reason");
     w.str(&p.reason);
     key!(w, "file");
@@ -493,9 +493,9 @@ fn criterion<W: Write>(w: &mut JsonWriter<W>, r: &Reads, c: &CriterionReport) {
     key!(w, "text");
     w.str(&c.text);
     key!(w, "enforcement");
-    w.str(c.enforcement.as_str());
+    w.word(c.enforcement.as_str());
     key!(w, "outcome");
-    w.str(c.outcome.as_str());
+    w.word(c.outcome.as_str());
     key!(w, "holds");
     match c.holds {
         Some(b) => w.bool(b),

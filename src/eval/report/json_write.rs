@@ -345,6 +345,16 @@ impl<W: Write> JsonWriter<W> {
         self.buf.extend_from_slice(quoted.as_bytes());
     }
 
+    /// A string of the report's own vocabulary (an outcome, a status, an
+    /// enforcement: `pass`, `at_risk`), which has no byte to escape: copied
+    /// between its quotes without the check [`JsonWriter::str`] makes.
+    pub(super) fn word(&mut self, word: &'static str) {
+        debug_assert!(crate::text::all_plain(word.as_bytes(), false), "{word}");
+        self.buf.push(b'"');
+        self.buf.extend_from_slice(word.as_bytes());
+        self.buf.push(b'"');
+    }
+
     #[inline(never)]
     fn separator_deep(&mut self) {
         if !std::mem::take(&mut self.first) {
