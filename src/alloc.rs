@@ -1,11 +1,12 @@
 //! The global allocator: mimalloc, asked as the system allocator is.
 //!
 //! The `mimalloc` crate's allocator sends every allocation through
-//! `mi_malloc_aligned`. Its fast path only serves a block under 1 KiB from
-//! a page with a free block; otherwise its generic path allocates plainly
-//! only when the block's size class is a power of two, and else
-//! over-allocates by the alignment: a 48-byte value then takes a 64-byte
-//! block, and a 2 KiB string a longer path.
+//! `mi_malloc_aligned`. Its fast path only serves a block of at most 1 KiB
+//! (aligned no more than its size) from a page with a free block there;
+//! otherwise its generic path allocates plainly only when the block's size
+//! class is a power of two of at most 4 KiB, and else over-allocates by
+//! the alignment: a 48-byte value then takes a 64-byte block, and a 2 KiB
+//! string a longer path.
 //!
 //! Here a value whose alignment is at most 16 bytes and at most its size
 //! is allocated with plain `mi_malloc`, as the standard library asks
@@ -135,33 +136,36 @@ mod tests {
         assert_eq!(plain_seen, (true, true), "both ways of allocating are exercised");
     }
 
-    /// A block made with an alignment beyond `mi_malloc`'s and resized to
-    /// a size the plain path would take keeps its alignment (and the
-    /// reverse).
+    /// A block that changes path when resized keeps its bytes and its
+    /// alignment: 8 bytes aligned to 16 (`mi_malloc_aligned`, the
+    /// alignment being over the size) grown to sizes `mi_realloc` takes,
+    /// and 16 bytes aligned to 16 (`mi_malloc`) shrunk to sizes only
+    /// `mi_realloc_aligned` keeps aligned; each resized many times over, so
+    /// that some moves land where plain allocation alone would not align.
     #[test]
-    fn a_resized_block_keeps_the_alignment_of_its_layout() {
+    fn a_block_that_changes_path_when_resized_keeps_its_bytes_and_alignment() {
         let a = Mimalloc;
-        for align in [32, 64, 4096] {
-            let layout = Layout::from_size_align(align, align).unwrap_or_else(|_| Layout::new::<u8>());
-            // SAFETY: as above.
-            unsafe {
-                let p = a.alloc(layout);
-                assert!(!p.is_null());
-                let q = a.realloc(p, layout, 8 * align);
-                assert_eq!(q as usize % align, 0, "align {align}");
-                a.dealloc(q, Layout::from_size_align(8 * align, align).unwrap_or(layout));
+        for (size, to) in [(8, [25, 40, 100, 3000]), (16, [8, 4, 12, 1])] {
+            let layout = Layout::from_size_align(size, 16).unwrap_or_else(|_| Layout::new::<u8>());
+            assert_eq!(plain(16, size), size >= 16);
+            for round in 0..64 {
+                // SAFETY: as in the test above.
+                unsafe {
+                    let p = a.alloc(layout);
+                    assert!(!p.is_null());
+                    let kept = size.min(to[round % to.len()]);
+                    for i in 0..kept {
+                        p.add(i).write(i as u8 ^ 0x5a);
+                    }
+                    let new_size = to[round % to.len()];
+                    assert_ne!(plain(16, size), plain(16, new_size), "the path changes");
+                    let q = a.realloc(p, layout, new_size);
+                    assert!(!q.is_null());
+                    assert_eq!(q as usize % 16, 0, "{size} to {new_size}, round {round}");
+                    assert!((0..kept).all(|i| q.add(i).read() == i as u8 ^ 0x5a), "{size} to {new_size}");
+                    a.dealloc(q, Layout::from_size_align(new_size, 16).unwrap_or(layout));
+                }
             }
-        }
-        // A small block of alignment 8 (the plain path) grown large.
-        let layout = Layout::new::<u64>();
-        // SAFETY: as above.
-        unsafe {
-            let p = a.alloc(layout);
-            p.cast::<u64>().write(0x0123_4567_89ab_cdef);
-            let q = a.realloc(p, layout, 1 << 16);
-            assert_eq!(q as usize % 8, 0);
-            assert_eq!(q.cast::<u64>().read(), 0x0123_4567_89ab_cdef);
-            a.dealloc(q, Layout::from_size_align(1 << 16, 8).unwrap_or(layout));
         }
     }
 }

@@ -374,3 +374,25 @@ fn no_file_over_700_lines_and_no_function_over_100() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// Unsafe code lives in one module: the binary's allocator
+/// (`src/alloc.rs`). The library forbids it outright (`#![forbid]` in
+/// `src/lib.rs`, which no `allow` can lift); the package's lint denies it
+/// everywhere else, and this keeps an `allow` from creeping in beside the
+/// allocator's, in the binary, the tests or the benchmarks.
+#[test]
+fn unsafe_code_is_allowed_in_the_allocator_alone() {
+    let lib = read(&root().join("src/lib.rs"));
+    assert!(lib.contains("#![forbid(unsafe_code)]"), "src/lib.rs forbids unsafe code");
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "benches", "examples"] {
+        files_under(&root().join(dir), "rs", &mut files);
+    }
+    files.sort();
+    let allowing: Vec<String> = files
+        .iter()
+        .filter(|f| read(f).contains(concat!("allow(", "unsafe_code)")))
+        .map(|f| f.strip_prefix(root()).unwrap_or(f).to_string_lossy().replace('\\', "/"))
+        .collect();
+    assert_eq!(allowing, ["src/alloc.rs"], "only the allocator may allow unsafe code");
+}

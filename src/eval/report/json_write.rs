@@ -509,6 +509,8 @@ impl<W: Write> JsonWriter<W> {
             buf.push(b'"');
             Some(())
         });
+        // Outside the years 0000 to 9999, which an `i64` of nanoseconds
+        // cannot reach: kept for a wider time, should one ever be written.
         if kept.is_none() {
             self.str(&crate::eval::metrics::format_rfc3339(t));
         }
@@ -577,7 +579,8 @@ mod tests {
     /// written right however the writers take turns and the times share
     /// slots: more times than slots, each written twice in two orders by
     /// writers taking turns, on two threads at once, among them `i64::MIN`
-    /// (the empty slot's mark) and times outside the years 0 to 9999.
+    /// (the empty slot's mark) and the other ends of the range (nanoseconds
+    /// since 1970 in an `i64` span the years 1677 to 2262).
     #[test]
     fn times_kept_by_a_thread_are_written_right_by_each_writer() {
         // The empty slot's mark first, while its slot is empty.
