@@ -278,13 +278,14 @@ impl Rational {
     }
 
     /// The sum of `xs`: what adding them one after the other
-    /// ([`Rational::add`]) gives, `None` included. When each denominator
-    /// divides the largest so far, or is divided by it (decimal data: powers
-    /// of ten), the numerators are added over that denominator and the sum
-    /// is reduced once, without a greatest common divisor a step; should
-    /// that overflow, or a denominator not fit, they are added one by one.
-    /// (The one-by-one partial sums are reduced, so each of their steps is
-    /// no larger than the common denominator's.)
+    /// ([`Rational::add`]) gives, `None` included. The numerators are added
+    /// over the least common multiple of the denominators so far (for
+    /// decimal data, whose denominators divide one another more often than
+    /// not, without a greatest common divisor a step) and the sum is
+    /// reduced once; should that overflow, they are added one by one. (Each
+    /// one-by-one partial sum is reduced and its denominator divides that
+    /// multiple, so none of its steps is larger: it overflows only where
+    /// this does.)
     pub fn sum(xs: &[Rational]) -> Option<Rational> {
         let one_by_one = || xs.iter().try_fold(Rational::ZERO, |a, b| a.add(*b));
         let (mut num, mut den) = (0i128, 1i128);
@@ -298,7 +299,15 @@ impl Rational {
                 den = x.den;
                 scaled
             } else {
-                None
+                // Neither divides the other (halves and fifths): over their
+                // least common multiple.
+                let g = gcd(den, x.den);
+                let scaled = num.checked_mul(x.den / g).and_then(|n| n.checked_add(x.num.checked_mul(den / g)?));
+                match (den / g).checked_mul(x.den) {
+                    Some(l) => den = l,
+                    None => return one_by_one(),
+                }
+                scaled
             };
             match step {
                 Some(n) if n != i128::MIN => num = n,
@@ -316,7 +325,9 @@ impl Rational {
     /// `self * o`.
     pub fn mul(self, o: Rational) -> Option<Rational> {
         if self.den == 1 && o.den == 1 {
-            return Some(Rational { num: self.num.checked_mul(o.num)?, den: 1 });
+            // `i128::MIN` has no magnitude: never a numerator (see `new`).
+            let num = self.num.checked_mul(o.num)?;
+            return (num != i128::MIN).then_some(Rational { num, den: 1 });
         }
         // By a whole number (a percent's hundred, a day's seconds): one
         // common factor to take out, and the result is reduced (both were).

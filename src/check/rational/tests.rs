@@ -166,42 +166,69 @@ fn display() {
 }
 
 /// A sum is what adding one after the other gives, `None` included:
-/// decimals of many lengths (denominators dividing one another), thirds
-/// and sevenths (not dividing), whole numbers, both signs, and numbers
-/// near the edge of exact arithmetic, where the common denominator
-/// overflows and the sum falls back to adding one by one.
+/// decimals of many lengths (denominators dividing one another), halves,
+/// fifths and quarters, thirds and sevenths (dividing neither way), whole
+/// numbers, both signs, and numbers near the edge of exact arithmetic:
+/// where the common denominator overflows and the sum falls back to adding
+/// one by one, and where a numerator would be `i128::MIN`.
 #[test]
 fn a_sum_is_the_sum_added_one_by_one() {
     let one_by_one = |xs: &[Rational]| xs.iter().try_fold(Rational::ZERO, |a, b| a.add(*b));
     let mut values: Vec<Rational> =
-        ["0.000707", "93.93", "0.1", "-2.5", "7", "0", "1e-18", "123456789.000000001"].iter().map(|s| q(s)).collect();
+        ["0.000707", "93.93", "0.1", "-2.5", "7", "0", "1e-18", "123456789.000000001", "0.2", "0.25", "-0.5"]
+            .iter()
+            .map(|s| q(s))
+            .collect();
     values.extend([Rational::new(1, 3), Rational::new(-2, 7), Rational::new(5, 6)].into_iter().flatten());
     let big = i128::MAX / 4;
     values.extend(
         [Rational::new(big, 1), Rational::new(big, 3), Rational::new(-big, 10i128.pow(18))].into_iter().flatten(),
     );
     values.extend([Rational::new(1, 10i128.pow(30)), Rational::new(3, 10i128.pow(35))].into_iter().flatten());
-    // Every run of up to four values, in every order the loops give.
+    // Two of these sum to `i128::MIN`, which no rational has as numerator.
+    values.extend(
+        [Rational::new(i128::MIN / 2, 1), Rational::new(i128::MAX, 1), Rational::new(-i128::MAX, 1)]
+            .into_iter()
+            .flatten(),
+    );
+    assert_eq!(values.len(), 22);
+    assert_eq!(one_by_one(&[values[19], values[19]]), None);
+    // Every run of up to four values, in every order.
     let n = values.len();
     let mut checked = 0;
     for a in 0..n {
         for b in 0..n {
             for c in 0..n {
-                for len in 0..=4 {
-                    let run: Vec<Rational> = [a, b, c, (a + b + c) % n].iter().take(len).map(|i| values[*i]).collect();
-                    assert_eq!(Rational::sum(&run), one_by_one(&run), "{run:?}");
-                    checked += 1;
+                for d in 0..n {
+                    let run = [values[a], values[b], values[c], values[d]];
+                    let lens: &[usize] = if d == 0 { &[0, 1, 2, 3, 4] } else { &[4] };
+                    for len in lens {
+                        assert_eq!(Rational::sum(&run[..*len]), one_by_one(&run[..*len]), "{:?}", &run[..*len]);
+                        checked += 1;
+                    }
                 }
             }
         }
     }
-    assert!(checked > 10_000);
-    // A week of decimal samples, and the same with one that overflows.
+    assert!(checked > n.pow(4));
+    // A week of decimal samples, and the same with two that overflow.
     let week: Vec<Rational> =
         ["0.0007", "0.000707", "0.000714", "0.000721", "0.000728", "0.0007", "0.000707"].iter().map(|s| q(s)).collect();
     assert_eq!(Rational::sum(&week), Some(q("0.004977")));
     let mut over = week.clone();
-    over.push(Rational::new(i128::MAX / 2, 1).unwrap_or(Rational::ZERO));
-    over.push(Rational::new(i128::MAX / 2, 1).unwrap_or(Rational::ZERO));
-    assert_eq!(Rational::sum(&over), one_by_one(&over));
+    over.extend([Rational::new(i128::MAX / 2, 1), Rational::new(i128::MAX / 2, 1)].into_iter().flatten());
+    assert_eq!(Rational::sum(&over), None);
+    assert_eq!(one_by_one(&over), None);
+}
+
+/// Whole numbers whose product would be `i128::MIN` have no product: no
+/// rational has that numerator.
+#[test]
+fn no_product_has_the_numerator_i128_min() {
+    let (a, b) = (Rational::new(i128::MIN / 2, 1), Rational::new(2, 1));
+    assert_eq!(a.zip(b).and_then(|(a, b)| a.mul(b)), None);
+    assert_eq!(
+        Rational::new(i128::MIN / 4, 1).zip(b).and_then(|(a, b)| a.mul(b)).map(|p| p.numer()),
+        Some(i128::MIN / 2)
+    );
 }
