@@ -279,39 +279,25 @@ impl Rational {
 
     /// The sum of `xs`: what adding them one after the other
     /// ([`Rational::add`]) gives, `None` included. The numerators are added
-    /// over the least common multiple of the denominators so far (for
-    /// decimal data, whose denominators divide one another more often than
-    /// not, without a greatest common divisor a step) and the sum is
-    /// reduced once; should that overflow, they are added one by one. (Each
+    /// over the least common multiple of the denominators so far (decimal
+    /// data mostly shares one) and the sum is reduced once, not at each
+    /// step; should that overflow, they are added one by one. (Each
     /// one-by-one partial sum is reduced and its denominator divides that
     /// multiple, so none of its steps is larger: it overflows only where
     /// this does.)
     pub fn sum(xs: &[Rational]) -> Option<Rational> {
-        let one_by_one = || xs.iter().try_fold(Rational::ZERO, |a, b| a.add(*b));
         let (mut num, mut den) = (0i128, 1i128);
         for x in xs {
             let step = if x.den == den {
-                num.checked_add(x.num)
-            } else if den % x.den == 0 {
-                x.num.checked_mul(den / x.den).and_then(|n| num.checked_add(n))
-            } else if x.den % den == 0 {
-                let scaled = num.checked_mul(x.den / den).and_then(|n| n.checked_add(x.num));
-                den = x.den;
-                scaled
+                num.checked_add(x.num).map(|n| (n, den))
             } else {
-                // Neither divides the other (halves and fifths): over their
-                // least common multiple.
                 let g = gcd(den, x.den);
                 let scaled = num.checked_mul(x.den / g).and_then(|n| n.checked_add(x.num.checked_mul(den / g)?));
-                match (den / g).checked_mul(x.den) {
-                    Some(l) => den = l,
-                    None => return one_by_one(),
-                }
-                scaled
+                scaled.zip((den / g).checked_mul(x.den))
             };
             match step {
-                Some(n) if n != i128::MIN => num = n,
-                _ => return one_by_one(),
+                Some((n, d)) if n != i128::MIN => (num, den) = (n, d),
+                _ => return xs.iter().try_fold(Rational::ZERO, |a, b| a.add(*b)),
             }
         }
         Rational::new(num, den)

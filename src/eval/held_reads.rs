@@ -103,7 +103,7 @@ impl StoreMetrics<'_> {
         let mut undecided: Option<String> = None;
         let mut exact_held: Vec<(Sample, Rational)> = Vec::with_capacity(held.len());
         // The target in the KPI's raw unit, converted once for all samples.
-        let bound = k.raw_bound(w.target.1);
+        let bound = k.unit.from_value(w.target.1);
         for (i, s) in held.iter().enumerate() {
             if !counts_in_window(i) {
                 continue;

@@ -116,18 +116,13 @@ impl<'m> KpiInfo<'m> {
 
     /// Whether an exact raw value meets a threshold.
     pub(super) fn meets(&self, (op, v): (CmpOp, &Value), raw: Rational) -> Result<bool, String> {
-        self.meets_in_raw(self.raw_bound(v), (op, v), raw)
+        self.meets_in_raw(self.unit.from_value(v), (op, v), raw)
     }
 
-    /// A threshold's bound in the KPI's raw unit, when it converts
-    /// exactly: the factors are positive, so comparing raw numbers decides
-    /// exactly as comparing values. For many samples against one
-    /// threshold, converted once ([`KpiInfo::meets_in_raw`]).
-    pub(super) fn raw_bound(&self, v: &Value) -> Option<Rational> {
-        self.unit.from_value(v)
-    }
-
-    /// [`KpiInfo::meets`], given the threshold's [`KpiInfo::raw_bound`].
+    /// [`KpiInfo::meets`], given the threshold's bound in the KPI's raw
+    /// unit (`self.unit.from_value`), when it converts exactly: the factors
+    /// are positive, so comparing raw numbers decides exactly as comparing
+    /// values. For many samples against one threshold, converted once.
     pub(super) fn meets_in_raw(
         &self,
         bound: Option<Rational>,

@@ -587,37 +587,26 @@ mod tests {
         let mut times = vec![i64::MIN, i64::MIN + 1, i64::MAX, -1, 0];
         times.extend((0..3 * TIME_SLOTS as i64).map(|i| 1_795_478_400_000_000_000 + i * 3_600_000_000_001));
         let all: Vec<i64> = times.iter().chain(times.iter().rev()).copied().collect();
-        let expected: Vec<String> = all.iter().map(|t| format_rfc3339(*t)).collect();
+        // Each writer's text, and what it should be: its times, formatted.
         let write = |offset: usize| {
             let mut writers: Vec<JsonWriter<std::io::Sink>> =
                 (0..3).map(|_| JsonWriter::piece(Vec::new(), 0, true)).collect();
-            let mut order = Vec::new();
+            let mut expected = vec![String::new(); writers.len()];
             for (i, t) in all.iter().enumerate() {
                 let w = (i + offset) % writers.len();
                 writers[w].time(Time(*t));
-                writers[w].buf.push(b' ');
-                order.push(w);
+                expected[w] += &format!("\"{}\"", format_rfc3339(*t));
             }
-            let texts: Vec<Vec<String>> = writers
-                .into_iter()
-                .map(|w| {
-                    let text = String::from_utf8(w.into_buffer()).unwrap();
-                    text.split_terminator(' ').map(|t| t.trim_matches('"').to_string()).collect()
-                })
-                .collect();
-            let mut next = [0; 3];
-            order
-                .iter()
-                .map(|w| {
-                    next[*w] += 1;
-                    texts[*w][next[*w] - 1].clone()
-                })
-                .collect::<Vec<String>>()
+            let written: Vec<String> =
+                writers.into_iter().map(|w| String::from_utf8(w.into_buffer()).unwrap()).collect();
+            (written, expected)
         };
         std::thread::scope(|scope| {
             let other = scope.spawn(|| write(1));
-            assert_eq!(write(0), expected);
-            assert_eq!(other.join().unwrap(), expected);
+            let (written, expected) = write(0);
+            assert_eq!(written, expected);
+            let (written, expected) = other.join().unwrap();
+            assert_eq!(written, expected);
         });
     }
 }
