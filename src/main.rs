@@ -65,6 +65,9 @@ fn main() -> ExitCode {
 }
 
 fn run(args: Cli) -> ExitCode {
+    if !long_running(&args.command) {
+        alloc::keep_freed_memory();
+    }
     let code = match args.command {
         Command::Check(a) => cli::check::run(a),
         Command::Eval(a) => cli::eval::run(*a),
@@ -80,6 +83,18 @@ fn run(args: Cli) -> ExitCode {
         Command::Explain(a) => cli::explain::run(a),
     };
     exit_now(code)
+}
+
+/// Whether the command runs until it is stopped (the language server,
+/// `compel serve`): it hands the memory it frees back to the system. The
+/// others end within seconds and keep it ([`alloc::keep_freed_memory`]).
+fn long_running(command: &Command) -> bool {
+    match command {
+        Command::Serve(_) => true,
+        #[cfg(feature = "lsp")]
+        Command::Lsp => true,
+        _ => false,
+    }
 }
 
 /// Ends the process with `code` from the thread that ran the command.
