@@ -188,7 +188,7 @@ pub(super) fn exact_value(index: &SeriesIndex<'_>, series: &Series, s: &Sample) 
             fmt_num(s.value)
         ));
     }
-    index.exact(s.value).ok_or_else(|| {
+    index.exact(series, s).ok_or_else(|| {
         format!(
             "the sample of `{}` at {} ({}) is too large to compute with exactly",
             series.selector(),

@@ -5,28 +5,35 @@ use std::collections::HashMap;
 
 use crate::check::rational::Rational;
 use crate::eval::fast_hash::FastMap;
-use crate::eval::metrics::{matches_pairs, pairs, Labels, MetricStore, Selection, Series};
+use crate::eval::metrics::{matches_pairs, pairs, Labels, MetricStore, Sample, Selection, Series};
 
 /// The store's series indexed by metric and by label pair, so selecting
 /// one of many series of a metric does not scan them all. Selects exactly
 /// as [`MetricStore::select`] does (same matches, same order).
 ///
 /// Made with [`SeriesIndex::with_exact_values`], it also holds the exact
-/// [`Rational`] of every finite sample value of the store, by the value's
-/// bits: `compel eval` makes it while the policy is analysed, so that the
-/// evaluation looks each value up instead of converting it
+/// [`Rational`] of every finite sample value of the store, by series and
+/// sample: `compel eval` makes it while the policy is analysed, so that
+/// the evaluation looks each value up instead of converting it
 /// ([`Rational::from_f64`], a few hundred instructions) on every read.
 pub(crate) struct SeriesIndex<'a> {
     metrics: HashMap<&'a str, MetricSeries<'a>>,
-    /// `Rational::from_f64(v)` by `v.to_bits()`, for every finite sample
-    /// value (empty unless made by [`SeriesIndex::with_exact_values`]).
-    /// The keys come from metric data: the standard, seeded hash, never
-    /// the fast one, so chosen values cannot make it slow.
-    exact: HashMap<u64, Option<Rational>>,
-    /// Each series' selector ([`Series::selector`]) by the series'
-    /// address, formatted beforehand (empty unless made by
-    /// [`SeriesIndex::with_exact_values`]).
-    selectors: FastMap<usize, String>,
+    /// The store's distinct sample values, converted: `Rational::from_f64`
+    /// of each (empty unless made by [`SeriesIndex::with_exact_values`]).
+    values: Vec<Option<Rational>>,
+    /// What was made beforehand for each series, by the series' address
+    /// (an address the program made, so the fast hash): its selector
+    /// ([`Series::selector`]) and, for each of its samples in order, the
+    /// place of its value in `values`.
+    series: FastMap<usize, Made>,
+}
+
+/// What [`SeriesIndex::with_exact_values`] made for one series.
+struct Made {
+    selector: String,
+    /// For each sample, its value's place in [`SeriesIndex::values`]
+    /// (`u32::MAX` for a value that is not finite).
+    values: Box<[u32]>,
 }
 
 #[derive(Default)]
@@ -50,7 +57,7 @@ impl<'a> SeriesIndex<'a> {
                 m.postings.entry((k.as_str(), v.as_str())).or_default().push(at);
             }
         }
-        SeriesIndex { metrics, exact: HashMap::new(), selectors: FastMap::default() }
+        SeriesIndex { metrics, values: Vec::new(), series: FastMap::default() }
     }
 
     /// Indexes every series of `store`, converts every finite sample value
@@ -60,31 +67,54 @@ impl<'a> SeriesIndex<'a> {
     #[cfg_attr(not(feature = "cli"), expect(dead_code))]
     pub(crate) fn with_exact_values(store: &'a MetricStore) -> SeriesIndex<'a> {
         let mut index = SeriesIndex::new(store);
+        // Each distinct value converted once, by its bits. The keys come
+        // from metric data: the standard, seeded hash, never the fast one,
+        // so chosen values cannot make it slow.
+        let mut places: HashMap<u64, u32> = HashMap::new();
+        let mut series = FastMap::default();
+        series.reserve(store.len());
         for s in store.iter() {
-            for sample in &s.samples {
-                if sample.value.is_finite() {
-                    index.exact.entry(sample.value.to_bits()).or_insert_with(|| Rational::from_f64(sample.value));
-                }
-            }
+            let values = s
+                .samples
+                .iter()
+                .map(|sample| {
+                    if !sample.value.is_finite() {
+                        return u32::MAX;
+                    }
+                    *places.entry(sample.value.to_bits()).or_insert_with(|| {
+                        index.values.push(Rational::from_f64(sample.value));
+                        (index.values.len() - 1) as u32
+                    })
+                })
+                .collect();
+            series.insert(address(s), Made { selector: s.selector(), values });
         }
-        index.selectors = store.iter().map(|s| (address(s), s.selector())).collect();
+        index.series = series;
         index
     }
 
-    /// `Rational::from_f64(value)`: looked up when made once beforehand,
+    /// `Rational::from_f64` of the value of `sample`, a sample of `series`
+    /// (one of the store's, or a copy of one): looked up by the sample's
+    /// time when made beforehand and the sample there has the same value,
     /// computed otherwise (the same function of the value's bits either
     /// way).
-    pub(super) fn exact(&self, value: f64) -> Option<Rational> {
-        match self.exact.get(&value.to_bits()) {
+    pub(super) fn exact(&self, series: &Series, sample: &Sample) -> Option<Rational> {
+        let made = self.series.get(&address(series)).and_then(|made| {
+            let at = series.samples.binary_search_by_key(&sample.time, |s| s.time).ok()?;
+            let same = series.samples[at].value.to_bits() == sample.value.to_bits();
+            let place = *made.values.get(at).filter(|_| same)?;
+            self.values.get(place as usize)
+        });
+        match made {
             Some(q) => *q,
-            None => Rational::from_f64(value),
+            None => Rational::from_f64(sample.value),
         }
     }
 
     /// The selector of `series` (one of the store's), if it was formatted
     /// beforehand.
     pub(super) fn selector(&self, series: &Series) -> Option<&str> {
-        self.selectors.get(&address(series)).map(String::as_str)
+        self.series.get(&address(series)).map(|made| made.selector.as_str())
     }
 
     pub(super) fn select(&self, metric: &str, selector: &Labels) -> Vec<&'a Series> {
@@ -142,22 +172,35 @@ fn address(series: &Series) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::eval::metrics::Sample;
 
+    /// Every sample's value looked up is its conversion: the store's
+    /// samples, copies of them, samples at a time the series has with
+    /// another value, at a time it does not have, and of a series not in
+    /// the store; each distinct finite value is converted once.
     #[test]
     fn a_looked_up_value_is_the_converted_one() {
-        let values = [93.93, 0.000707, -0.0, 0.0, 1e300, 5e-324, f64::NAN, f64::INFINITY];
-        let samples = values.iter().enumerate().map(|(i, v)| Sample { time: i as i64, value: *v }).collect();
-        let store: MetricStore = [Series::with_samples("m", Labels::default(), samples)].into_iter().collect();
+        let values = [93.93, 0.000707, -0.0, 0.0, 1e300, 5e-324, f64::NAN, f64::INFINITY, 93.93, 2.5];
+        let samples: Vec<Sample> =
+            values.iter().enumerate().map(|(i, v)| Sample { time: i as i64, value: *v }).collect();
+        let twin = Series::with_samples("n", Labels::default(), samples.iter().rev().copied().collect());
+        let store: MetricStore =
+            [Series::with_samples("m", Labels::default(), samples.clone()), twin.clone()].into_iter().collect();
         let index = SeriesIndex::with_exact_values(&store);
-        assert_eq!(index.exact.len(), 6, "every finite value, by its bits");
+        assert_eq!(index.values.len(), 7, "every distinct finite value, once");
         let plain = SeriesIndex::new(&store);
-        for v in values.iter().chain(&[2.5, -7.0]) {
-            assert_eq!(index.exact(*v), Rational::from_f64(*v), "{v}");
-            assert_eq!(plain.exact(*v), Rational::from_f64(*v), "{v}");
+        let mut asked: Vec<Sample> = samples.clone();
+        asked.extend(samples.iter().map(|s| Sample { time: s.time, value: s.value * 3.0 + 1.0 }));
+        asked.extend([Sample { time: 99, value: 7.25 }, Sample { time: -1, value: 93.93 }]);
+        for series in store.iter().chain([&twin]) {
+            for s in series.samples.iter().chain(&asked) {
+                let expected = Rational::from_f64(s.value);
+                assert_eq!(index.exact(series, s), expected, "{} at {}: {}", series.metric, s.time, s.value);
+                assert_eq!(plain.exact(series, s), expected, "{} at {}: {}", series.metric, s.time, s.value);
+            }
         }
         let series = store.iter().next().unwrap();
         assert_eq!(index.selector(series), Some(series.selector().as_str()), "formatted beforehand");
         assert_eq!(plain.selector(series), None);
+        assert_eq!(index.selector(&twin), None, "not one of the store's");
     }
 }
