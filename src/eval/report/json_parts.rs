@@ -30,6 +30,14 @@ const INITIATIVES_PER_PIECE: usize = 32;
 /// Policies, KPIs or reads per piece.
 const ENTRIES_PER_PIECE: usize = 128;
 
+/// The bytes a new buffer has room for: a piece of policies, the largest
+/// formatted here, takes about 100 KiB.
+const PIECE_ROOM: usize = 256 << 10;
+
+/// The references to what was formatted early a piece has room for: a
+/// few for each of its entries.
+const REFS_PER_PIECE: usize = 1024;
+
 /// A run of entries of one of the report's lists.
 #[derive(Clone, Debug, PartialEq)]
 enum Piece {
@@ -157,7 +165,10 @@ impl<'a> Work<'a> {
     /// referring to what was formatted early instead of copying it.
     fn format(&self, p: &Piece, head: &Reads, all: &Reads, buf: Vec<u8>) -> (Vec<u8>, Refs<'a>) {
         let report = self.report;
-        let mut refs = Refs::new();
+        // Room for a piece's references (a few for each entry), and below,
+        // a buffer made with room for a piece: grown from nothing, each
+        // piece's made about ten copies as it doubled.
+        let mut refs = Refs::with_capacity(REFS_PER_PIECE);
         let mut w = JsonWriter::piece(buf, 2, p.starts_list());
         match p {
             Piece::Initiatives(range) => match &self.early {
@@ -212,7 +223,7 @@ impl<'a> Work<'a> {
                 }
             }
             let Some(p) = self.piece(j, all.as_deref()) else { return };
-            let buf = self.sync.lock().pool.pop().unwrap_or_default();
+            let buf = self.sync.lock().pool.pop().unwrap_or_else(|| Vec::with_capacity(PIECE_ROOM));
             let bytes = self.format(&p, head, all.as_deref().unwrap_or(head), buf);
             self.sync.update(|s| {
                 if s.done.len() <= j {
