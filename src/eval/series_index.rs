@@ -81,9 +81,11 @@ impl<'a> SeriesIndex<'a> {
                     if !sample.value.is_finite() {
                         return u32::MAX;
                     }
+                    // Past `u32::MAX` values (never under the input's
+                    // limit), the rest are converted when read.
                     *places.entry(sample.value.to_bits()).or_insert_with(|| {
                         index.values.push(Rational::from_f64(sample.value));
-                        (index.values.len() - 1) as u32
+                        u32::try_from(index.values.len() - 1).unwrap_or(u32::MAX)
                     })
                 })
                 .collect();
@@ -99,16 +101,21 @@ impl<'a> SeriesIndex<'a> {
     /// computed otherwise (the same function of the value's bits either
     /// way).
     pub(super) fn exact(&self, series: &Series, sample: &Sample) -> Option<Rational> {
-        let made = self.series.get(&address(series)).and_then(|made| {
-            let at = series.samples.binary_search_by_key(&sample.time, |s| s.time).ok()?;
-            let same = series.samples[at].value.to_bits() == sample.value.to_bits();
-            let place = *made.values.get(at).filter(|_| same)?;
-            self.values.get(place as usize)
-        });
-        match made {
+        match self.converted(series, sample) {
             Some(q) => *q,
             None => Rational::from_f64(sample.value),
         }
+    }
+
+    /// The value of `sample` as converted beforehand, if it was: `series`
+    /// is one of the store's, has a sample at that time, and its value
+    /// there has the same bits.
+    fn converted(&self, series: &Series, sample: &Sample) -> Option<&Option<Rational>> {
+        let made = self.series.get(&address(series))?;
+        let at = series.samples.binary_search_by_key(&sample.time, |s| s.time).ok()?;
+        let same = series.samples[at].value.to_bits() == sample.value.to_bits();
+        let place = *made.values.get(at).filter(|_| same)?;
+        self.values.get(place as usize)
     }
 
     /// The selector of `series` (one of the store's), if it was formatted
@@ -192,10 +199,18 @@ mod tests {
         asked.extend(samples.iter().map(|s| Sample { time: s.time, value: s.value * 3.0 + 1.0 }));
         asked.extend([Sample { time: 99, value: 7.25 }, Sample { time: -1, value: 93.93 }]);
         for series in store.iter().chain([&twin]) {
+            let of_store = !std::ptr::eq(series, &twin);
             for s in series.samples.iter().chain(&asked) {
                 let expected = Rational::from_f64(s.value);
-                assert_eq!(index.exact(series, s), expected, "{} at {}: {}", series.metric, s.time, s.value);
-                assert_eq!(plain.exact(series, s), expected, "{} at {}: {}", series.metric, s.time, s.value);
+                let at = format!("{} at {}: {}", series.metric, s.time, s.value);
+                assert_eq!(index.exact(series, s), expected, "{at}");
+                assert_eq!(plain.exact(series, s), expected, "{at}");
+                // Looked up for the store's finite samples (and copies of
+                // them) only.
+                let same = |x: &Sample| x.time == s.time && x.value.to_bits() == s.value.to_bits();
+                let own = of_store && s.value.is_finite() && series.samples.iter().any(same);
+                assert_eq!(index.converted(series, s).is_some(), own, "{at}");
+                assert!(plain.converted(series, s).is_none(), "{at}");
             }
         }
         let series = store.iter().next().unwrap();

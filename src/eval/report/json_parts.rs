@@ -30,9 +30,10 @@ const INITIATIVES_PER_PIECE: usize = 32;
 /// Policies, KPIs or reads per piece.
 const ENTRIES_PER_PIECE: usize = 128;
 
-/// The bytes a new buffer has room for: a piece of policies, the largest
-/// formatted here, takes about 100 KiB.
-const PIECE_ROOM: usize = 256 << 10;
+/// The bytes a buffer is given for a piece of policies, formatted here in
+/// full: about 95 KiB on the 10,000-initiative workload (the other pieces
+/// mostly refer to what was formatted early and take a few KiB).
+const POLICIES_PIECE_ROOM: usize = 128 << 10;
 
 /// The references to what was formatted early a piece has room for: a
 /// few for each of its entries.
@@ -165,10 +166,16 @@ impl<'a> Work<'a> {
     /// referring to what was formatted early instead of copying it.
     fn format(&self, p: &Piece, head: &Reads, all: &Reads, buf: Vec<u8>) -> (Vec<u8>, Refs<'a>) {
         let report = self.report;
-        // Room for a piece's references (a few for each entry), and below,
-        // a buffer made with room for a piece: grown from nothing, each
-        // piece's made about ten copies as it doubled.
-        let mut refs = Refs::with_capacity(REFS_PER_PIECE);
+        // Room for the references to what was formatted early (a few for
+        // each entry), when something was: made for each piece, grown from
+        // nothing they were copied about ten times as they doubled.
+        let mut refs = Refs::with_capacity(if self.early.is_some() { REFS_PER_PIECE } else { 0 });
+        let mut buf = buf;
+        if matches!(p, Piece::Policies(_)) {
+            // Formatted in full: room for the piece, once, in a buffer
+            // the pool may have given small.
+            buf.reserve(POLICIES_PIECE_ROOM);
+        }
         let mut w = JsonWriter::piece(buf, 2, p.starts_list());
         match p {
             Piece::Initiatives(range) => match &self.early {
@@ -223,7 +230,7 @@ impl<'a> Work<'a> {
                 }
             }
             let Some(p) = self.piece(j, all.as_deref()) else { return };
-            let buf = self.sync.lock().pool.pop().unwrap_or_else(|| Vec::with_capacity(PIECE_ROOM));
+            let buf = self.sync.lock().pool.pop().unwrap_or_default();
             let bytes = self.format(&p, head, all.as_deref().unwrap_or(head), buf);
             self.sync.update(|s| {
                 if s.done.len() <= j {
