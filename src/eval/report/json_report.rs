@@ -92,6 +92,16 @@ impl Reads {
         }
     }
 
+    /// No reads, the room kept.
+    pub(super) fn clear(&mut self) {
+        self.list.clear();
+        self.hashes.clear();
+        self.at.clear();
+        self.kept.clear();
+        self.index.clear();
+        self.more.clear();
+    }
+
     /// The reads of `initiatives` alone, numbered from 0.
     pub(super) fn of_initiatives(initiatives: &[InitiativeReport]) -> Self {
         let mut r = Reads::with_capacity(4 * initiatives.len());
