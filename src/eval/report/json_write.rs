@@ -55,7 +55,26 @@ thread_local! {
     /// and a table of its own would be 10 KiB to fill each time.
     static TIMES: std::cell::RefCell<[KeptTime; TIME_SLOTS]> =
         const { std::cell::RefCell::new([(i64::MIN, 0, [0; 30]); TIME_SLOTS]) };
+
+    /// Fractional values written recently on this thread, kept formatted
+    /// the same way: a sample's value is written in each read that holds
+    /// it (its status, its windows), and serde's shortest form takes a
+    /// couple of hundred instructions. A slot is picked by the value's
+    /// bits alone, so values chosen to share slots only make it miss.
+    static NUMS: std::cell::RefCell<[KeptNum; NUM_SLOTS]> =
+        const { std::cell::RefCell::new([(EMPTY_NUM, 0, [0; 24]); NUM_SLOTS]) };
 }
+
+/// How many fractional values each thread keeps formatted ([`NUMS`]).
+const NUM_SLOTS: usize = 256;
+
+/// A value kept formatted: its bits, the length of its text, the text
+/// (serde's shortest form of an `f64` takes at most 24 bytes).
+type KeptNum = (u64, u8, [u8; 24]);
+
+/// The mark of an empty slot of [`NUMS`]: the bits of a NaN, which is
+/// written as a string and never looked up.
+const EMPTY_NUM: u64 = u64::MAX;
 
 /// A JSON writer over `out`: values are written into one buffer, handed
 /// on in pieces of about [`CHUNK`] bytes; the first error is kept and
@@ -487,9 +506,32 @@ impl<W: Write> JsonWriter<W> {
             }
             self.uint(i.unsigned_abs());
         } else {
-            // Writing into a vector cannot fail.
-            let _ = serde_json::ser::Formatter::write_f64(&mut serde_json::ser::CompactFormatter, &mut self.buf, x);
+            self.fraction(x);
         }
+    }
+
+    /// A finite value with a fraction, in serde_json's shortest form;
+    /// recently written ones are copied ([`NUMS`]).
+    fn fraction(&mut self, x: f64) {
+        let bits = x.to_bits();
+        let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % NUM_SLOTS;
+        let buf = &mut self.buf;
+        NUMS.with_borrow_mut(|nums| {
+            let entry = &mut nums[slot];
+            if entry.0 == bits && bits != EMPTY_NUM {
+                buf.extend_from_slice(&entry.2[..usize::from(entry.1)]);
+                return;
+            }
+            let start = buf.len();
+            // Writing into a vector cannot fail.
+            let _ = serde_json::ser::Formatter::write_f64(&mut serde_json::ser::CompactFormatter, &mut *buf, x);
+            let text = &buf[start..];
+            // Kept when it fits, as every `f64`'s text does.
+            if let Some(kept) = entry.2.get_mut(..text.len()) {
+                kept.copy_from_slice(text);
+                (entry.0, entry.1) = (bits, text.len() as u8);
+            }
+        });
     }
 
     /// A time as an RFC 3339 string; recently written ones are copied.
@@ -530,9 +572,9 @@ impl<W: Write> JsonWriter<W> {
 
 #[cfg(test)]
 mod tests {
-    use super::{JsonWriter, TIME_SLOTS};
+    use super::{JsonWriter, NUM_SLOTS, TIME_SLOTS};
     use crate::eval::metrics::format_rfc3339;
-    use crate::eval::report::Time;
+    use crate::eval::report::{Num, Time};
     use serde_json::{json, Value};
 
     /// Objects and lists nested `depth` deep, each with a number after the
@@ -596,6 +638,37 @@ mod tests {
                 let w = (i + offset) % writers.len();
                 writers[w].time(Time(*t));
                 expected[w] += &format!("\"{}\"", format_rfc3339(*t));
+            }
+            let written: Vec<String> =
+                writers.into_iter().map(|w| String::from_utf8(w.into_buffer()).unwrap()).collect();
+            (written, expected)
+        };
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| write(1));
+            let (written, expected) = write(0);
+            assert_eq!(written, expected);
+            let (written, expected) = other.join().unwrap();
+            assert_eq!(written, expected);
+        });
+    }
+
+    /// Fractional values kept by a thread are written as serde writes
+    /// them: several writers on two threads, more values than slots (and
+    /// values that share a slot, written in turn), each once and again.
+    #[test]
+    fn values_kept_by_a_thread_are_written_right_by_each_writer() {
+        let mut values: Vec<f64> =
+            vec![0.5, -0.5, 93.93, 0.000707, 5e-324, -1.797_693_134_862_315_7e308, 1e-7, 123.456];
+        values.extend((0..3 * NUM_SLOTS).map(|i| i as f64 / 7.0 + 0.001));
+        let all: Vec<f64> = values.iter().chain(values.iter().rev()).copied().collect();
+        let write = |offset: usize| {
+            let mut writers: Vec<JsonWriter<std::io::Sink>> =
+                (0..3).map(|_| JsonWriter::piece(Vec::new(), 0, true)).collect();
+            let mut expected = vec![String::new(); writers.len()];
+            for (i, v) in all.iter().enumerate() {
+                let w = (i + offset) % writers.len();
+                writers[w].num(Num(*v));
+                expected[w] += &serde_json::to_string(v).unwrap();
             }
             let written: Vec<String> =
                 writers.into_iter().map(|w| String::from_utf8(w.into_buffer()).unwrap()).collect();
