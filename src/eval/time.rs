@@ -173,9 +173,38 @@ pub fn rfc3339_text(time: i64, buf: &mut [u8; 30]) -> std::borrow::Cow<'_, str> 
     }
 }
 
+/// How many times each thread keeps formatted ([`format_rfc3339_into`]).
+const KEPT_TIMES: usize = 64;
+
+thread_local! {
+    /// Times formatted recently on this thread, each in the slot its hash
+    /// picks: an evaluation's reasons name the same few sample times over
+    /// and over. The empty slot's mark, `i64::MIN`, is formatted anew.
+    static KEPT: std::cell::RefCell<[(i64, u8, [u8; 30]); KEPT_TIMES]> =
+        const { std::cell::RefCell::new([(i64::MIN, 0, [0; 30]); KEPT_TIMES]) };
+}
+
 /// [`format_rfc3339`] into a buffer, without allocating, for the years
-/// 0000 to 9999 (`None` outside them). Reports write many of these.
+/// 0000 to 9999 (`None` outside them). Reports write many of these; one
+/// formatted recently on this thread is copied.
 pub fn format_rfc3339_into(time: i64, buf: &mut [u8; 30]) -> Option<&str> {
+    let slot = ((time as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % KEPT_TIMES;
+    let len = KEPT.with_borrow_mut(|kept| {
+        let entry = &mut kept[slot];
+        if entry.0 != time || time == i64::MIN {
+            let len = format_uncached(time, buf)?.len();
+            *entry = (time, len as u8, *buf);
+            return Some(len);
+        }
+        *buf = entry.2;
+        Some(usize::from(entry.1))
+    })?;
+    // The text is ASCII, written by `format_uncached`.
+    std::str::from_utf8(&buf[..len]).ok()
+}
+
+/// [`format_rfc3339_into`], formatted.
+fn format_uncached(time: i64, buf: &mut [u8; 30]) -> Option<&str> {
     let secs_total = time.div_euclid(NANOS);
     let frac = time.rem_euclid(NANOS);
     let (y, m, d) = civil_from_days(secs_total.div_euclid(86_400));
@@ -239,6 +268,32 @@ pub(crate) fn in_days(l: &Value, r: &Value) -> Option<[String; 2]> {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    /// A time formatted on a thread that keeps recent ones reads as when
+    /// formatted anew: more times than slots, each twice in a row and
+    /// again after the others, the empty slot's mark first, on two
+    /// threads.
+    #[test]
+    fn kept_times_read_as_formatted_anew() {
+        let mut times = vec![i64::MIN, i64::MIN + 1, i64::MAX, -1, 0, 5_000_000];
+        times.extend((0..4 * KEPT_TIMES as i64).map(|i| 1_795_478_400_000_000_000 + i * 3_600_000_000_007));
+        let check = |offset: usize| {
+            for k in 0..times.len() {
+                let t = times[(k + offset) % times.len()];
+                for _ in 0..2 {
+                    let (mut kept, mut anew) = ([0; 30], [0; 30]);
+                    let expected = format_uncached(t, &mut anew).map(str::to_string);
+                    assert_eq!(format_rfc3339_into(t, &mut kept).map(str::to_string), expected, "{t}");
+                }
+            }
+        };
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| check(7));
+            check(0);
+            check(3);
+            other.join().unwrap();
+        });
+    }
 
     const SEC: i64 = NANOS;
 
