@@ -132,6 +132,8 @@ impl KpiEntry {
         }
         let sizes = PerItem(&PER_ENTRY);
         READS.with_borrow_mut(|reads| {
+            // Empty already, unless an entry's formatting was cut short.
+            reads.clear();
             reads.add_kpi(k);
             let mut w = JsonWriter::piece(Vec::with_capacity(sizes.room(1)), 2, false).with_holes();
             w.item();

@@ -659,6 +659,8 @@ mod tests {
     fn values_kept_by_a_thread_are_written_right_by_each_writer() {
         let mut values: Vec<f64> =
             vec![0.5, -0.5, 93.93, 0.000707, 5e-324, -1.797_693_134_862_315_7e308, 1e-7, 123.456];
+        // The longest text there is (24 bytes).
+        values.push(-2.225_073_858_507_201_4e-308);
         values.extend((0..3 * NUM_SLOTS).map(|i| i as f64 / 7.0 + 0.001));
         let all: Vec<f64> = values.iter().chain(values.iter().rev()).copied().collect();
         let write = |offset: usize| {
