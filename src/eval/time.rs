@@ -174,12 +174,13 @@ pub fn rfc3339_text(time: i64, buf: &mut [u8; 30]) -> std::borrow::Cow<'_, str> 
 }
 
 /// How many times each thread keeps formatted ([`format_rfc3339_into`]).
-const KEPT_TIMES: usize = 64;
+pub(crate) const KEPT_TIMES: usize = 256;
 
 thread_local! {
     /// Times formatted recently on this thread, each in the slot its hash
-    /// picks: an evaluation's reasons name the same few sample times over
-    /// and over. The empty slot's mark, `i64::MIN`, is formatted anew.
+    /// picks: a report names the same few sample times over and over (in
+    /// each read's reason and samples, in JSON and through serde). The
+    /// empty slot's mark, `i64::MIN`, is formatted anew.
     static KEPT: std::cell::RefCell<[(i64, u8, [u8; 30]); KEPT_TIMES]> =
         const { std::cell::RefCell::new([(i64::MIN, 0, [0; 30]); KEPT_TIMES]) };
 }
@@ -188,19 +189,34 @@ thread_local! {
 /// 0000 to 9999 (`None` outside them). Reports write many of these; one
 /// formatted recently on this thread is copied.
 pub fn format_rfc3339_into(time: i64, buf: &mut [u8; 30]) -> Option<&str> {
-    let slot = ((time as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 58) as usize % KEPT_TIMES;
-    let len = KEPT.with_borrow_mut(|kept| {
-        let entry = &mut kept[slot];
-        if entry.0 != time || time == i64::MIN {
-            let len = format_uncached(time, buf)?.len();
-            *entry = (time, len as u8, *buf);
-            return Some(len);
-        }
-        *buf = entry.2;
-        Some(usize::from(entry.1))
+    let len = with_kept(time, |text| {
+        buf[..text.len()].copy_from_slice(text);
+        text.len()
     })?;
     // The text is ASCII, written by `format_uncached`.
     std::str::from_utf8(&buf[..len]).ok()
+}
+
+/// [`format_rfc3339_into`] appended to `out` as bytes (the JSON writer's
+/// way, without a copy in between); `false`, and nothing appended,
+/// outside the years 0000 to 9999.
+pub(crate) fn push_rfc3339(time: i64, out: &mut Vec<u8>) -> bool {
+    with_kept(time, |text| out.extend_from_slice(text)).is_some()
+}
+
+/// `time`'s text, formatted now or kept from before ([`KEPT`]), given to
+/// `take`.
+fn with_kept<R>(time: i64, take: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    let slot = ((time as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % KEPT_TIMES;
+    KEPT.with_borrow_mut(|kept| {
+        let entry = &mut kept[slot];
+        if entry.0 != time || time == i64::MIN {
+            let mut buf = [0; 30];
+            let len = format_uncached(time, &mut buf)?.len();
+            *entry = (time, len as u8, buf);
+        }
+        Some(take(&entry.2[..usize::from(entry.1)]))
+    })
 }
 
 /// [`format_rfc3339_into`], formatted.

@@ -41,23 +41,10 @@ pub(super) type Refs<'b> = Vec<(usize, &'b [u8])>;
 /// up to 1,024).
 const SLICES_AT_ONCE: usize = 512;
 
-/// How many sample times each thread keeps formatted ([`TIMES`]).
-const TIME_SLOTS: usize = 256;
-
-/// A time kept formatted: the time, the length of its text, the text.
-type KeptTime = (i64, u8, [u8; 30]);
-
 thread_local! {
-    /// Sample times written recently on this thread, each kept formatted
-    /// in the slot its hash picks: a report writes the same few times over
-    /// and over. Shared by the thread's writers: a writer is made for each
-    /// KPI entry and chunk formatted early, tens of thousands a report,
-    /// and a table of its own would be 10 KiB to fill each time.
-    static TIMES: std::cell::RefCell<[KeptTime; TIME_SLOTS]> =
-        const { std::cell::RefCell::new([(i64::MIN, 0, [0; 30]); TIME_SLOTS]) };
-
-    /// Fractional values written recently on this thread, kept formatted
-    /// the same way: a sample's value is written in each read that holds
+    /// Fractional values written recently on this thread, each kept
+    /// formatted in the slot its hash picks, as times are
+    /// ([`crate::eval::metrics::format_rfc3339_into`]): a sample's value is written in each read that holds
     /// it (its status, its windows), and serde's shortest form takes a
     /// couple of hundred instructions. A slot is picked by the value's
     /// bits alone, so values chosen to share slots only make it miss.
@@ -534,27 +521,17 @@ impl<W: Write> JsonWriter<W> {
         });
     }
 
-    /// A time as an RFC 3339 string; recently written ones are copied.
+    /// A time as an RFC 3339 string (one formatted recently on this
+    /// thread is copied: [`crate::eval::time::push_rfc3339`]).
     pub(super) fn time(&mut self, t: Time) {
-        let t = t.0;
-        let slot = ((t as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % TIME_SLOTS;
-        let buf = &mut self.buf;
-        let kept = TIMES.with_borrow_mut(|times| {
-            let entry = &mut times[slot];
-            if entry.0 != t || t == i64::MIN {
-                let mut text = [0; 30];
-                let len = crate::eval::metrics::format_rfc3339_into(t, &mut text)?.len();
-                *entry = (t, len as u8, text);
-            }
-            buf.push(b'"');
-            buf.extend_from_slice(&entry.2[..usize::from(entry.1)]);
-            buf.push(b'"');
-            Some(())
-        });
-        // Outside the years 0000 to 9999, which an `i64` of nanoseconds
-        // cannot reach: kept for a wider time, should one ever be written.
-        if kept.is_none() {
-            self.str(&crate::eval::metrics::format_rfc3339(t));
+        self.buf.push(b'"');
+        if crate::eval::time::push_rfc3339(t.0, &mut self.buf) {
+            self.buf.push(b'"');
+        } else {
+            // Outside the years 0000 to 9999, which an `i64` of nanoseconds
+            // cannot reach: kept for a wider time, should one ever be written.
+            self.buf.pop();
+            self.str(&crate::eval::metrics::format_rfc3339(t.0));
         }
     }
 
@@ -572,9 +549,10 @@ impl<W: Write> JsonWriter<W> {
 
 #[cfg(test)]
 mod tests {
-    use super::{JsonWriter, NUM_SLOTS, TIME_SLOTS};
+    use super::{JsonWriter, NUM_SLOTS};
     use crate::eval::metrics::format_rfc3339;
     use crate::eval::report::{Num, Time};
+    use crate::eval::time::KEPT_TIMES;
     use serde_json::{json, Value};
 
     /// Objects and lists nested `depth` deep, each with a number after the
@@ -617,71 +595,56 @@ mod tests {
         }
     }
 
-    /// Times kept formatted, shared by the writers of a thread, are
-    /// written right however the writers take turns and the times share
-    /// slots: more times than slots, each written twice in two orders by
-    /// writers taking turns, on two threads at once, among them `i64::MIN`
-    /// (the empty slot's mark) and the other ends of the range (nanoseconds
-    /// since 1970 in an `i64` span the years 1677 to 2262).
-    #[test]
-    fn times_kept_by_a_thread_are_written_right_by_each_writer() {
-        // The empty slot's mark first, while its slot is empty.
-        let mut times = vec![i64::MIN, i64::MIN + 1, i64::MAX, -1, 0];
-        times.extend((0..3 * TIME_SLOTS as i64).map(|i| 1_795_478_400_000_000_000 + i * 3_600_000_000_001));
-        let all: Vec<i64> = times.iter().chain(times.iter().rev()).copied().collect();
-        // Each writer's text, and what it should be: its times, formatted.
-        let write = |offset: usize| {
-            let mut writers: Vec<JsonWriter<std::io::Sink>> =
-                (0..3).map(|_| JsonWriter::piece(Vec::new(), 0, true)).collect();
-            let mut expected = vec![String::new(); writers.len()];
-            for (i, t) in all.iter().enumerate() {
-                let w = (i + offset) % writers.len();
-                writers[w].time(Time(*t));
-                expected[w] += &format!("\"{}\"", format_rfc3339(*t));
-            }
-            let written: Vec<String> =
-                writers.into_iter().map(|w| String::from_utf8(w.into_buffer()).unwrap()).collect();
-            (written, expected)
-        };
-        std::thread::scope(|scope| {
-            let other = scope.spawn(|| write(1));
-            let (written, expected) = write(0);
-            assert_eq!(written, expected);
-            let (written, expected) = other.join().unwrap();
-            assert_eq!(written, expected);
-        });
-    }
-
-    /// Fractional values kept by a thread are written as serde writes
-    /// them: several writers on two threads, more values than slots (and
-    /// values that share a slot, written in turn), each once and again.
-    #[test]
-    fn values_kept_by_a_thread_are_written_right_by_each_writer() {
-        let mut values: Vec<f64> =
-            vec![0.5, -0.5, 93.93, 0.000707, 5e-324, -1.797_693_134_862_315_7e308, 1e-7, 123.456];
-        // The longest text there is (24 bytes).
-        values.push(-2.225_073_858_507_201_4e-308);
-        values.extend((0..3 * NUM_SLOTS).map(|i| i as f64 / 7.0 + 0.001));
-        let all: Vec<f64> = values.iter().chain(values.iter().rev()).copied().collect();
-        let write = |offset: usize| {
+    /// Each of `values` written, then all again in reverse, by three
+    /// writers taking turns, on two threads at once, is what `text` says
+    /// (a thread's kept texts shared by its writers, more values than
+    /// slots).
+    fn writers_take_turns<T: Sync>(
+        values: &[T],
+        write: impl Fn(&mut JsonWriter<std::io::Sink>, &T) + Sync,
+        text: impl Fn(&T) -> String + Sync,
+    ) {
+        let all: Vec<&T> = values.iter().chain(values.iter().rev()).collect();
+        // Each writer's text, and what it should be.
+        let run = |offset: usize| {
             let mut writers: Vec<JsonWriter<std::io::Sink>> =
                 (0..3).map(|_| JsonWriter::piece(Vec::new(), 0, true)).collect();
             let mut expected = vec![String::new(); writers.len()];
             for (i, v) in all.iter().enumerate() {
                 let w = (i + offset) % writers.len();
-                writers[w].num(Num(*v));
-                expected[w] += &serde_json::to_string(v).unwrap();
+                write(&mut writers[w], v);
+                expected[w] += &text(v);
             }
             let written: Vec<String> =
                 writers.into_iter().map(|w| String::from_utf8(w.into_buffer()).unwrap()).collect();
-            (written, expected)
+            assert_eq!(written, expected);
         };
         std::thread::scope(|scope| {
-            let other = scope.spawn(|| write(1));
-            let (written, expected) = write(0);
-            assert_eq!(written, expected);
-            let (written, expected) = other.join().unwrap();
-            assert_eq!(written, expected);
+            let other = scope.spawn(|| run(1));
+            run(0);
+            other.join().unwrap();
         });
+    }
+
+    /// Times are written as formatted anew, among them `i64::MIN` (the
+    /// empty slot's mark, first, while its slot is empty) and the other
+    /// ends of the range (nanoseconds since 1970 in an `i64` span the
+    /// years 1677 to 2262).
+    #[test]
+    fn times_kept_by_a_thread_are_written_right_by_each_writer() {
+        let mut times = vec![i64::MIN, i64::MIN + 1, i64::MAX, -1, 0];
+        times.extend((0..3 * KEPT_TIMES as i64).map(|i| 1_795_478_400_000_000_000 + i * 3_600_000_000_001));
+        writers_take_turns(&times, |w, t| w.time(Time(*t)), |t| format!("\"{}\"", format_rfc3339(*t)));
+    }
+
+    /// Fractional values are written as serde writes them, among them the
+    /// longest text there is (24 bytes).
+    #[test]
+    fn values_kept_by_a_thread_are_written_right_by_each_writer() {
+        let mut values: Vec<f64> =
+            vec![0.5, -0.5, 93.93, 0.000707, 5e-324, -1.797_693_134_862_315_7e308, 1e-7, 123.456];
+        values.push(-2.225_073_858_507_201_4e-308);
+        values.extend((0..3 * NUM_SLOTS).map(|i| i as f64 / 7.0 + 0.001));
+        writers_take_turns(&values, |w, v| w.num(Num(*v)), |v| serde_json::to_string(v).unwrap());
     }
 }

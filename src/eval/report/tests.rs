@@ -2,8 +2,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use super::time::TIME_SLOTS;
 use super::*;
+use crate::eval::time::KEPT_TIMES;
 
 fn layout(value: &serde_json::Value) -> String {
     let mut out = Vec::new();
@@ -132,7 +132,7 @@ fn times_are_written_as_rfc3339() {
 #[test]
 fn kept_times_are_written_right() {
     let mut times: Vec<i64> =
-        (0..3 * TIME_SLOTS as i64).map(|i| 1_795_478_400_000_000_000 + i * 3_600_000_000_001).collect();
+        (0..3 * KEPT_TIMES as i64).map(|i| 1_795_478_400_000_000_000 + i * 3_600_000_000_001).collect();
     times.extend([i64::MIN, i64::MIN + 1, i64::MAX, -1, 0]);
     for t in times.iter().chain(times.iter().rev()) {
         let expected = format!("\"{}\"", super::super::metrics::format_rfc3339(*t));
