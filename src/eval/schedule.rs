@@ -20,7 +20,8 @@ use crate::diag::Diagnostic;
 use crate::eval::fast_hash::FastMap;
 use crate::eval::metrics::MetricStore;
 use crate::eval::report::{
-    ChunkNumbering, Early, EarlyChunk, EarlyFormat, InitiativeReport, KpiEntry, KpiReport, PolicyReport,
+    ChunkNumbering, Early, EarlyChunk, EarlyFormat, FormattedSeries, InitiativeReport, KpiEntry, KpiReport,
+    PolicyReport,
 };
 use crate::syntax::ast;
 
@@ -222,7 +223,11 @@ impl Evaluator<'_, '_> {
                             chunks[i - 1].iter().map(|id| ev.initiative(*id, top_gates)).collect();
                         if let Some(formatting) = &formatting {
                             // While the reports are still in the cache.
-                            share.formatted.push(formatting.chunk((i - 1) * CHUNK, &mut reports));
+                            share.formatted.push(formatting.chunk(
+                                (i - 1) * CHUNK,
+                                &mut reports,
+                                ev.metrics.index.formatted(),
+                            ));
                         }
                         share.chunks.push((i - 1, reports));
                     }
@@ -309,9 +314,15 @@ fn formatting_for(beside: Option<&Beside<'_>>, initiatives: usize) -> Option<For
 
 impl Formatting {
     /// The initiatives' `reports`, from position `at` on, formatted; as
-    /// JSON, their reads numbered; their details released if they go.
-    fn chunk(&self, at: usize, reports: &mut [InitiativeReport]) -> (std::ops::Range<usize>, EarlyChunk) {
-        let (at, chunk) = self.format.format(at, reports);
+    /// JSON, their reads numbered (and copying what `formatted` holds of
+    /// their series); their details released if they go.
+    fn chunk(
+        &self,
+        at: usize,
+        reports: &mut [InitiativeReport],
+        formatted: Option<&FormattedSeries<'_>>,
+    ) -> (std::ops::Range<usize>, EarlyChunk) {
+        let (at, chunk) = self.format.format(at, reports, formatted);
         if let (Some(numbering), EarlyChunk::Json(json)) = (&self.numbering, &chunk) {
             numbering.add(at.clone(), json);
         }
