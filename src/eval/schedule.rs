@@ -13,15 +13,14 @@ use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use super::{Beside, Evaluator, StoreMetrics, PARALLEL_FROM};
+use super::{Beside, Evaluator, SeriesIndex, StoreMetrics, PARALLEL_FROM};
 use crate::check::interp::{self, Env, Undecided};
 use crate::check::{Decided, DeclId, GateId, GatesDecided, Model};
 use crate::diag::Diagnostic;
 use crate::eval::fast_hash::FastMap;
 use crate::eval::metrics::MetricStore;
 use crate::eval::report::{
-    ChunkNumbering, Early, EarlyChunk, EarlyFormat, FormattedSeries, InitiativeReport, KpiEntry, KpiReport,
-    PolicyReport,
+    ChunkNumbering, Early, EarlyChunk, EarlyFormat, InitiativeReport, KpiEntry, KpiReport, PolicyReport,
 };
 use crate::syntax::ast;
 
@@ -223,11 +222,7 @@ impl Evaluator<'_, '_> {
                             chunks[i - 1].iter().map(|id| ev.initiative(*id, top_gates)).collect();
                         if let Some(formatting) = &formatting {
                             // While the reports are still in the cache.
-                            share.formatted.push(formatting.chunk(
-                                (i - 1) * CHUNK,
-                                &mut reports,
-                                ev.metrics.index.formatted(),
-                            ));
+                            share.formatted.push(formatting.chunk((i - 1) * CHUNK, &mut reports, &ev.metrics.index));
                         }
                         share.chunks.push((i - 1, reports));
                     }
@@ -314,15 +309,15 @@ fn formatting_for(beside: Option<&Beside<'_>>, initiatives: usize) -> Option<For
 
 impl Formatting {
     /// The initiatives' `reports`, from position `at` on, formatted; as
-    /// JSON, their reads numbered (and copying what `formatted` holds of
+    /// JSON, their reads numbered (and copying what `index` formatted of
     /// their series); their details released if they go.
     fn chunk(
         &self,
         at: usize,
         reports: &mut [InitiativeReport],
-        formatted: Option<&FormattedSeries<'_>>,
+        index: &SeriesIndex<'_>,
     ) -> (std::ops::Range<usize>, EarlyChunk) {
-        let (at, chunk) = self.format.format(at, reports, formatted);
+        let (at, chunk) = self.format.format(at, reports, index.formatted());
         if let (Some(numbering), EarlyChunk::Json(json)) = (&self.numbering, &chunk) {
             numbering.add(at.clone(), json);
         }
