@@ -31,7 +31,6 @@ mod early;
 mod json_early;
 mod json_layout;
 mod json_parts;
-mod json_reads;
 mod json_report;
 mod json_write;
 mod time;
@@ -42,7 +41,6 @@ pub(crate) use early::{Early, EarlyChunk, EarlyFormat, EarlyHuman, Run};
 pub(crate) use json_early::{ChunkNumbering, EarlyJson, KpiEntry};
 #[cfg(test)]
 use json_layout::ReportFormatter;
-pub(crate) use json_reads::FormattedSeries;
 pub use time::Time;
 
 /// The outcome of a criterion, a gate, a policy or a whole evaluation.

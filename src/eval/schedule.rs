@@ -13,7 +13,7 @@ use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use super::{Beside, Evaluator, SeriesIndex, StoreMetrics, PARALLEL_FROM};
+use super::{Beside, Evaluator, StoreMetrics, PARALLEL_FROM};
 use crate::check::interp::{self, Env, Undecided};
 use crate::check::{Decided, DeclId, GateId, GatesDecided, Model};
 use crate::diag::Diagnostic;
@@ -222,7 +222,7 @@ impl Evaluator<'_, '_> {
                             chunks[i - 1].iter().map(|id| ev.initiative(*id, top_gates)).collect();
                         if let Some(formatting) = &formatting {
                             // While the reports are still in the cache.
-                            share.formatted.push(formatting.chunk((i - 1) * CHUNK, &mut reports, &ev.metrics.index));
+                            share.formatted.push(formatting.chunk((i - 1) * CHUNK, &mut reports));
                         }
                         share.chunks.push((i - 1, reports));
                     }
@@ -309,15 +309,9 @@ fn formatting_for(beside: Option<&Beside<'_>>, initiatives: usize) -> Option<For
 
 impl Formatting {
     /// The initiatives' `reports`, from position `at` on, formatted; as
-    /// JSON, their reads numbered (and copying what `index` formatted of
-    /// their series); their details released if they go.
-    fn chunk(
-        &self,
-        at: usize,
-        reports: &mut [InitiativeReport],
-        index: &SeriesIndex<'_>,
-    ) -> (std::ops::Range<usize>, EarlyChunk) {
-        let (at, chunk) = self.format.format(at, reports, index.formatted());
+    /// JSON, their reads numbered; their details released if they go.
+    fn chunk(&self, at: usize, reports: &mut [InitiativeReport]) -> (std::ops::Range<usize>, EarlyChunk) {
+        let (at, chunk) = self.format.format(at, reports);
         if let (Some(numbering), EarlyChunk::Json(json)) = (&self.numbering, &chunk) {
             numbering.add(at.clone(), json);
         }

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use crate::check::rational::Rational;
 use crate::eval::fast_hash::FastMap;
 use crate::eval::metrics::{matches_pairs, pairs, Labels, MetricStore, Sample, Selection, Series};
-use crate::eval::report::FormattedSeries;
 
 /// The store's series indexed by metric and by label pair, so selecting
 /// one of many series of a metric does not scan them all. Selects exactly
@@ -27,9 +26,6 @@ pub(crate) struct SeriesIndex<'a> {
     /// ([`Series::selector`]) and, for each of its samples in order, the
     /// place of its value in `values`.
     series: FastMap<usize, Made>,
-    /// Every series formatted as the JSON report's reads write it (empty
-    /// unless made by [`SeriesIndex::with_exact_values`]).
-    formatted: FormattedSeries<'a>,
 }
 
 /// What [`SeriesIndex::with_exact_values`] made for one series.
@@ -61,14 +57,13 @@ impl<'a> SeriesIndex<'a> {
                 m.postings.entry((k.as_str(), v.as_str())).or_default().push(at);
             }
         }
-        SeriesIndex { metrics, values: Vec::new(), series: FastMap::default(), formatted: FormattedSeries::default() }
+        SeriesIndex { metrics, values: Vec::new(), series: FastMap::default() }
     }
 
     /// Indexes every series of `store`, converts every finite sample value
-    /// to its exact [`Rational`] once, formats every series' selector, and
-    /// formats every series as the JSON report's reads write it
-    /// ([`FormattedSeries`]). The command line does this on the thread that
-    /// reads the metrics while the policy is analysed.
+    /// to its exact [`Rational`] once and formats every series' selector
+    /// (the command line does this on the thread that reads the metrics
+    /// while the policy is analysed).
     #[cfg_attr(not(feature = "cli"), expect(dead_code))]
     pub(crate) fn with_exact_values(store: &'a MetricStore) -> SeriesIndex<'a> {
         let mut index = SeriesIndex::new(store);
@@ -78,7 +73,6 @@ impl<'a> SeriesIndex<'a> {
         let mut places: HashMap<u64, u32> = HashMap::new();
         let mut series = FastMap::default();
         series.reserve(store.len());
-        let mut formatted = FormattedSeries::with_capacity(store.len());
         for s in store.iter() {
             let values = s
                 .samples
@@ -95,12 +89,9 @@ impl<'a> SeriesIndex<'a> {
                     })
                 })
                 .collect();
-            let selector = s.selector();
-            formatted.add(s, &selector);
-            series.insert(address(s), Made { selector, values });
+            series.insert(address(s), Made { selector: s.selector(), values });
         }
         index.series = series;
-        index.formatted = formatted;
         index
     }
 
@@ -131,12 +122,6 @@ impl<'a> SeriesIndex<'a> {
     /// beforehand.
     pub(super) fn selector(&self, series: &Series) -> Option<&str> {
         self.series.get(&address(series)).map(|made| made.selector.as_str())
-    }
-
-    /// The series formatted for the JSON report's reads, if they were
-    /// ([`SeriesIndex::with_exact_values`]).
-    pub(super) fn formatted(&self) -> Option<&FormattedSeries<'a>> {
-        Some(&self.formatted).filter(|f| !f.is_empty())
     }
 
     pub(super) fn select(&self, metric: &str, selector: &Labels) -> Vec<&'a Series> {

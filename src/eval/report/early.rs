@@ -17,7 +17,6 @@ use std::ops::Range;
 use std::thread::LocalKey;
 
 use super::json_early::{Chunk, ChunkNumbering, EarlyJson};
-use super::json_reads::FormattedSeries;
 use super::{InitiativeReport, PolicyReport, Report};
 
 /// How the initiatives are formatted as they are evaluated: as the report
@@ -39,14 +38,8 @@ pub(crate) enum EarlyChunk {
 
 impl EarlyFormat {
     /// `initiatives`, the report's from position `at` on, formatted, with
-    /// their positions; as JSON, their reads copy what `formatted` holds
-    /// of their series.
-    pub(crate) fn format(
-        self,
-        at: usize,
-        initiatives: &[InitiativeReport],
-        formatted: Option<&FormattedSeries<'_>>,
-    ) -> (Range<usize>, EarlyChunk) {
+    /// their positions.
+    pub(crate) fn format(self, at: usize, initiatives: &[InitiativeReport]) -> (Range<usize>, EarlyChunk) {
         thread_local! {
             static PER_INITIATIVE: Cell<usize> = const { Cell::new(1024) };
         }
@@ -54,7 +47,7 @@ impl EarlyFormat {
         let room = sizes.room(initiatives.len());
         let (chunk, len) = match self {
             EarlyFormat::Json => {
-                let chunk = Chunk::format(at == 0, initiatives, room, formatted);
+                let chunk = Chunk::format(at == 0, initiatives, room);
                 let len = chunk.len();
                 (EarlyChunk::Json(chunk), len)
             }

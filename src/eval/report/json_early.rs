@@ -21,8 +21,7 @@ use std::ops::Range;
 use std::sync::{Arc, Mutex};
 
 use super::early::{Chunks, PerItem, Run};
-use super::json_reads::FormattedSeries;
-use super::json_report::{evidence_from, initiative, kpi, Reads};
+use super::json_report::{evidence, initiative, kpi, Reads};
 use super::json_write::{JsonWriter, Refs};
 use super::{Evidence, InitiativeReport, KpiReport, Report};
 
@@ -169,13 +168,7 @@ pub(crate) struct Chunk {
 impl Chunk {
     /// Formats `initiatives` (the first of the report's list when
     /// `first`) and their reads, with `room` bytes for the initiatives.
-    /// The reads copy what `formatted` holds of their series.
-    pub(crate) fn format(
-        first: bool,
-        initiatives: &[InitiativeReport],
-        room: usize,
-        formatted: Option<&FormattedSeries<'_>>,
-    ) -> Chunk {
+    pub(crate) fn format(first: bool, initiatives: &[InitiativeReport], room: usize) -> Chunk {
         let reads = Reads::of_initiatives(initiatives);
         let mut w = JsonWriter::piece(Vec::with_capacity(room), 2, first).with_holes();
         for i in initiatives {
@@ -191,7 +184,7 @@ impl Chunk {
         let mut read_ends = Vec::with_capacity(reads.list.len());
         for e in &reads.list {
             w.item();
-            evidence_from(&mut w, e, formatted);
+            evidence(&mut w, e);
             read_ends.push(w.written());
         }
         sizes.took(w.written(), reads.list.len());

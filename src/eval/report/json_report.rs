@@ -1,7 +1,6 @@
 //! The report written as JSON (`docs/report.schema.json`), field by field
 //! through [`JsonWriter`].
 
-use super::json_reads::{FormattedSeries, SAMPLES_DEPTH};
 use super::json_write::JsonWriter;
 use super::{
     Blocker, CriterionReport, Evidence, GateReport, InitiativeReport, KpiReport, PolicyReport, ReferenceWindow, Report,
@@ -540,23 +539,11 @@ fn evidence_list<W: Write>(w: &mut JsonWriter<W>, r: &Reads, list: &[Arc<Evidenc
 }
 
 pub(super) fn evidence<W: Write>(w: &mut JsonWriter<W>, e: &Evidence) {
-    evidence_from(w, e, None);
-}
-
-/// [`evidence`], copying what `formatted` holds of the read's series
-/// where it can: its selector, and its samples' lines when the read's
-/// samples are a run of the series' and are written at the depth the
-/// lines were formatted at (the same bytes either way).
-pub(super) fn evidence_from<W: Write>(w: &mut JsonWriter<W>, e: &Evidence, formatted: Option<&FormattedSeries<'_>>) {
-    let series = formatted.and_then(|f| f.get(&e.series));
     w.open_object();
     key!(w, "kpi");
     w.str(&e.kpi);
     key!(w, "series");
-    match series {
-        Some(f) => w.formatted_value(f.json()),
-        None => w.str(&e.series),
-    }
+    w.str(&e.series);
     key!(w, "function");
     w.str(&e.function);
     if let Some(window) = &e.window {
@@ -584,16 +571,7 @@ pub(super) fn evidence_from<W: Write>(w: &mut JsonWriter<W>, e: &Evidence, forma
         w.str(unit);
     }
     key!(w, "samples");
-    w.open_list();
-    let lines = series.filter(|_| w.depth() == SAMPLES_DEPTH).and_then(|f| f.lines(&e.samples));
-    match lines {
-        Some(lines) => w.items_formatted(lines),
-        None => e.samples.iter().for_each(|s| {
-            w.item();
-            w.buf_inline_pair(s.time, s.value);
-        }),
-    }
-    w.close_list();
+    samples(w, &e.samples);
     if let Some(reason) = &e.reason {
         key!(w, "reason");
         w.str(reason);

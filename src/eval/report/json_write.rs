@@ -388,29 +388,6 @@ impl<W: Write> JsonWriter<W> {
         self.buf.push(b']');
     }
 
-    /// Values of the innermost list formatted beforehand at its depth,
-    /// each as [`JsonWriter::item`] and the value write it after a value
-    /// (with its comma: [`super::json_reads`]), the first's comma left out
-    /// if the list has no value yet.
-    pub(super) fn items_formatted(&mut self, bytes: &[u8]) {
-        if bytes.is_empty() {
-            return;
-        }
-        let skip = usize::from(std::mem::take(&mut self.first));
-        self.buf.extend_from_slice(&bytes[skip..]);
-    }
-
-    /// A value formatted beforehand: a string as [`JsonWriter::str`]
-    /// writes it ([`super::json_reads`]).
-    pub(super) fn formatted_value(&mut self, bytes: &[u8]) {
-        self.buf.extend_from_slice(bytes);
-    }
-
-    /// The depth of the innermost open object or list.
-    pub(super) fn depth(&self) -> usize {
-        self.indent
-    }
-
     /// A list of plain values, on one line: `[a, b]` (`[]` when empty).
     pub(super) fn inline_list<'v, T>(&mut self, values: &'v [T], mut each: impl FnMut(&mut Self, &'v T)) {
         self.buf.push(b'[');

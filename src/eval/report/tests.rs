@@ -419,7 +419,7 @@ fn initiatives_formatted_early_make_the_bytes_of_one() {
             .filter(|c| !skip.contains(c))
             .map(|c| {
                 let at = size * c..(size * c + size).min(n);
-                (at.clone(), Chunk::format(at.start == 0, &report.initiatives[at], 0, None))
+                (at.clone(), Chunk::format(at.start == 0, &report.initiatives[at], 0))
             })
             .collect();
         chunks.reverse();
@@ -435,7 +435,7 @@ fn initiatives_formatted_early_make_the_bytes_of_one() {
             .filter(|c| !skip.contains(c))
             .map(|c| {
                 let at = size * c..(size * c + size).min(n);
-                let chunk = Chunk::format(at.start == 0, &report.initiatives[at.clone()], 0, None);
+                let chunk = Chunk::format(at.start == 0, &report.initiatives[at.clone()], 0);
                 numbering.add(at.clone(), &chunk);
                 (at, chunk)
             })
