@@ -14,6 +14,7 @@ pub mod evidence;
 mod family;
 mod fast_hash;
 pub mod html;
+mod kept;
 pub mod plan;
 pub mod render;
 pub mod report;

@@ -1,5 +1,6 @@
 //! Times: Unix nanoseconds (UTC), civil dates and RFC 3339.
 
+use super::kept::Kept;
 use crate::check::rational::Rational;
 use crate::check::value::Value;
 
@@ -177,12 +178,12 @@ pub fn rfc3339_text(time: i64, buf: &mut [u8; 30]) -> std::borrow::Cow<'_, str> 
 pub(crate) const KEPT_TIMES: usize = 256;
 
 thread_local! {
-    /// Times formatted recently on this thread, each in the slot its hash
-    /// picks: a report names the same few sample times over and over (in
-    /// each read's reason and samples, in JSON and through serde). The
-    /// empty slot's mark, `i64::MIN`, is formatted anew.
-    static KEPT: std::cell::RefCell<[(i64, u8, [u8; 30]); KEPT_TIMES]> =
-        const { std::cell::RefCell::new([(i64::MIN, 0, [0; 30]); KEPT_TIMES]) };
+    /// Times formatted recently on this thread ([`super::kept`]): a report
+    /// names the same few sample times over and over (in each read's
+    /// reason and samples, in JSON and through serde). The empty slot's
+    /// mark, `i64::MIN`, is formatted anew.
+    static KEPT: std::cell::RefCell<Kept<KEPT_TIMES, 30>> =
+        const { std::cell::RefCell::new(Kept::new(i64::MIN as u64)) };
 }
 
 /// [`format_rfc3339`] into a buffer, without allocating, for the years
@@ -207,16 +208,7 @@ pub(crate) fn push_rfc3339(time: i64, out: &mut Vec<u8>) -> bool {
 /// `time`'s text, formatted now or kept from before ([`KEPT`]), given to
 /// `take`.
 fn with_kept<R>(time: i64, take: impl FnOnce(&[u8]) -> R) -> Option<R> {
-    let slot = ((time as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % KEPT_TIMES;
-    KEPT.with_borrow_mut(|kept| {
-        let entry = &mut kept[slot];
-        if entry.0 != time || time == i64::MIN {
-            let mut buf = [0; 30];
-            let len = format_uncached(time, &mut buf)?.len();
-            *entry = (time, len as u8, buf);
-        }
-        Some(take(&entry.2[..usize::from(entry.1)]))
-    })
+    KEPT.with_borrow_mut(|kept| kept.text(time as u64, |buf| format_uncached(time, buf).map(str::len)).map(take))
 }
 
 /// [`format_rfc3339_into`], formatted.

@@ -164,13 +164,12 @@ impl<'a> Work<'a> {
 
     /// Formats piece `p` into `buf` as it sits in its list (at depth 2),
     /// referring to what was formatted early instead of copying it.
-    fn format(&self, p: &Piece, head: &Reads, all: &Reads, buf: Vec<u8>) -> (Vec<u8>, Refs<'a>) {
+    fn format(&self, p: &Piece, head: &Reads, all: &Reads, mut buf: Vec<u8>) -> (Vec<u8>, Refs<'a>) {
         let report = self.report;
         // Room for the references to what was formatted early (a few for
         // each entry), when something was: made for each piece, grown from
         // nothing they were copied about ten times as they doubled.
         let mut refs = Refs::with_capacity(if self.early.is_some() { REFS_PER_PIECE } else { 0 });
-        let mut buf = buf;
         if matches!(p, Piece::Policies(_)) {
             // Formatted in full: room for the piece, once, in a buffer
             // the pool may have given small.

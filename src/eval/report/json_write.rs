@@ -6,6 +6,7 @@
 
 use super::json_layout::ReportFormatter;
 use super::{Num, Time};
+use crate::eval::kept::Kept;
 use std::io::Write;
 
 /// How many bytes are gathered before they are handed to the output.
@@ -42,26 +43,17 @@ pub(super) type Refs<'b> = Vec<(usize, &'b [u8])>;
 const SLICES_AT_ONCE: usize = 512;
 
 thread_local! {
-    /// Fractional values written recently on this thread, each kept
-    /// formatted in the slot its hash picks, as times are
-    /// ([`crate::eval::metrics::format_rfc3339_into`]): a sample's value is written in each read that holds
-    /// it (its status, its windows), and serde's shortest form takes a
-    /// couple of hundred instructions. A slot is picked by the value's
-    /// bits alone, so values chosen to share slots only make it miss.
-    static NUMS: std::cell::RefCell<[KeptNum; NUM_SLOTS]> =
-        const { std::cell::RefCell::new([(EMPTY_NUM, 0, [0; 24]); NUM_SLOTS]) };
+    /// Fractional values written recently on this thread
+    /// ([`crate::eval::kept`], as times are): a sample's value is written
+    /// in each read that holds it (its status, its windows), and serde's
+    /// shortest form takes a couple of hundred instructions. The empty
+    /// slot's mark is the bits of a NaN, which is written as a string and
+    /// never looked up.
+    static NUMS: std::cell::RefCell<Kept<NUM_SLOTS, 24>> = const { std::cell::RefCell::new(Kept::new(u64::MAX)) };
 }
 
 /// How many fractional values each thread keeps formatted ([`NUMS`]).
 const NUM_SLOTS: usize = 256;
-
-/// A value kept formatted: its bits, the length of its text, the text
-/// (serde's shortest form of an `f64` takes at most 24 bytes).
-type KeptNum = (u64, u8, [u8; 24]);
-
-/// The mark of an empty slot of [`NUMS`]: the bits of a NaN, which is
-/// written as a string and never looked up.
-const EMPTY_NUM: u64 = u64::MAX;
 
 /// A JSON writer over `out`: values are written into one buffer, handed
 /// on in pieces of about [`CHUNK`] bytes; the first error is kept and
@@ -500,25 +492,25 @@ impl<W: Write> JsonWriter<W> {
     /// A finite value with a fraction, in serde_json's shortest form;
     /// recently written ones are copied ([`NUMS`]).
     fn fraction(&mut self, x: f64) {
-        let bits = x.to_bits();
-        let slot = (bits.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 56) as usize % NUM_SLOTS;
+        let write = |out: &mut dyn Write| {
+            serde_json::ser::Formatter::write_f64(&mut serde_json::ser::CompactFormatter, out, x).ok()
+        };
         let buf = &mut self.buf;
-        NUMS.with_borrow_mut(|nums| {
-            let entry = &mut nums[slot];
-            if entry.0 == bits && bits != EMPTY_NUM {
-                buf.extend_from_slice(&entry.2[..usize::from(entry.1)]);
-                return;
-            }
-            let start = buf.len();
-            // Writing into a vector cannot fail.
-            let _ = serde_json::ser::Formatter::write_f64(&mut serde_json::ser::CompactFormatter, &mut *buf, x);
-            let text = &buf[start..];
-            // Kept when it fits, as every `f64`'s text does.
-            if let Some(kept) = entry.2.get_mut(..text.len()) {
-                kept.copy_from_slice(text);
-                (entry.0, entry.1) = (bits, text.len() as u8);
-            }
+        // Serde's shortest form of an `f64` takes at most 24 bytes: kept
+        // whole, else (should one ever not fit) written as it is.
+        let kept = NUMS.with_borrow_mut(|nums| {
+            let text = nums.text(x.to_bits(), |slot| {
+                let mut rest = &mut slot[..];
+                write(&mut rest)?;
+                Some(24 - rest.len())
+            })?;
+            buf.extend_from_slice(text);
+            Some(())
         });
+        if kept.is_none() {
+            // Writing into a vector cannot fail.
+            let _ = write(buf);
+        }
     }
 
     /// A time as an RFC 3339 string (one formatted recently on this
