@@ -286,13 +286,16 @@ fn evaluate_inputs_with(args: &Inputs, early: Option<EarlyFormat>) -> Result<Eva
     // Metric files are read while the policy is analysed: the two are
     // independent, and both take time on a large project. The reading
     // thread then indexes the series and converts every sample value to its
-    // exact number, which the evaluation only looks up. Errors keep their
-    // order: the policy's first, then the options', then the files'.
+    // exact number, which the evaluation only looks up, and, while the
+    // analysis runs, touches memory the analysis and the evaluation then
+    // take (`pretouch`). Errors keep their order: the policy's first, then
+    // the options', then the files'.
     let mut read_store = MetricStore::new();
+    let analysed = std::sync::atomic::AtomicBool::new(false);
     let (analysis, read) = std::thread::scope(|scope| {
         let reader = matches!(source, Ok(None)).then(|| {
             let store = &mut read_store;
-            let files = &files;
+            let (files, paths, analysed) = (&files, &args.paths, &analysed);
             scope.spawn(move || {
                 let mut budget = limits.max_metrics_bytes;
                 for path in files {
@@ -300,10 +303,14 @@ fn evaluate_inputs_with(args: &Inputs, early: Option<EarlyFormat>) -> Result<Eva
                 }
                 refuse_long_series(store, limits.max_samples);
                 let store: &MetricStore = store;
-                Ok::<_, Unusable>((store, SeriesIndex::with_exact_values(store)))
+                let index = SeriesIndex::with_exact_values(store);
+                let ahead = super::pretouch::ahead_for(super::pretouch::policy_bytes(paths));
+                super::pretouch::touch_ahead(ahead, analysed);
+                Ok::<_, Unusable>((store, index))
             })
         });
         let analysis = super::analyze_projects_with(&args.paths, &projects, false);
+        analysed.store(true, std::sync::atomic::Ordering::Relaxed);
         let read = reader.map(|r| r.join().unwrap_or_else(|_| Err("reading the metrics failed".to_string().into())));
         (analysis, read)
     });

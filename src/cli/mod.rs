@@ -12,6 +12,7 @@ pub mod fmt;
 pub mod init;
 #[cfg(feature = "lsp")]
 pub mod lsp;
+mod pretouch;
 pub mod report;
 pub mod serve;
 pub mod test;

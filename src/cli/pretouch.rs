@@ -1,0 +1,108 @@
+//! Memory touched ahead, by a thread that would otherwise wait.
+//!
+//! A page costs the most the first time the process writes to it: the
+//! kernel zeroes it (2 MiB at a time with transparent huge pages), and on a
+//! virtual machine whose host has taken back the guest's free memory, the
+//! host backs the page again first. In `compel eval` the thread that reads
+//! the metrics files is done long before the policy is analysed. It then
+//! writes to a block of memory and frees it; the command's allocator keeps
+//! freed memory for the process' next allocations (the binary's
+//! `keep_freed_memory`), so the analysis and the evaluation that follow
+//! find those pages in place instead of faulting them in on the thread
+//! everything waits for. The block is sized from the policy, which the
+//! analysis alone grows by about twenty times its bytes, so it is taken
+//! again rather than added to the peak.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The memory is touched in blocks this large: small enough for the
+/// allocator to serve each from its arena, and take it back there when it
+/// is freed, where a larger one would get a mapping of its own, returned
+/// to the system when freed.
+const BLOCK: usize = 8 << 20;
+
+/// One write to each page of this size faults the whole page in (a huge
+/// page takes one write, which this also gives).
+const PAGE: usize = 4096;
+
+/// Bytes touched ahead for each byte of policy source.
+const PER_POLICY_BYTE: u64 = 8;
+
+/// At most this much: on the 10,000-initiative workload (7.4 MB of policy),
+/// 64 MiB gave `eval` a 5% lower median than none, and 128 MiB half that
+/// (docs/performance.md).
+const MOST: u64 = 64 << 20;
+
+/// Touched ahead for a policy of `policy_bytes` bytes.
+pub(crate) fn ahead_for(policy_bytes: u64) -> usize {
+    usize::try_from(policy_bytes.saturating_mul(PER_POLICY_BYTE).min(MOST)).unwrap_or(0)
+}
+
+/// The bytes of the policy files `paths` name (folders expanded as the
+/// analysis expands them); 0 for what cannot be read (the analysis
+/// reports it).
+pub(crate) fn policy_bytes(paths: &[PathBuf]) -> u64 {
+    let files = super::collect_paths(paths).unwrap_or_default();
+    files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum()
+}
+
+/// Writes to `bytes` of newly allocated memory, a page at a time, then
+/// frees it all at once (so that each block is new memory, not the last
+/// block again). Stops before the next block once `done` is set: the
+/// thread that was to take the memory has no more use for it, and would
+/// then wait for this one.
+pub(crate) fn touch_ahead(bytes: usize, done: &AtomicBool) {
+    let mut blocks: Vec<Vec<u8>> = Vec::with_capacity(bytes.div_ceil(BLOCK));
+    let mut left = bytes;
+    while left > 0 && !done.load(Ordering::Relaxed) {
+        let n = left.min(BLOCK);
+        let mut block: Vec<u8> = Vec::with_capacity(n);
+        block.spare_capacity_mut().iter_mut().step_by(PAGE).for_each(|b| {
+            b.write(0);
+        });
+        // The writes are the point: kept, though nothing reads them.
+        blocks.push(std::hint::black_box(block));
+        left -= n;
+    }
+    drop(blocks);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sized_from_the_policy_with_a_ceiling() {
+        assert_eq!(ahead_for(0), 0);
+        assert_eq!(ahead_for(1_000), 8_000);
+        assert_eq!(ahead_for(7_373_531), 58_988_248);
+        assert_eq!(ahead_for(9_000_000), 64 << 20);
+        assert_eq!(ahead_for(u64::MAX), 64 << 20);
+    }
+
+    #[test]
+    fn policy_bytes_are_the_files_bytes() {
+        let dir = std::env::temp_dir().join(format!("compel-pretouch-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub")).unwrap();
+        std::fs::write(dir.join("a.compel"), "x".repeat(100)).unwrap();
+        std::fs::write(dir.join("sub/b.compel"), "y".repeat(50)).unwrap();
+        std::fs::write(dir.join("notes.txt"), "z".repeat(1_000)).unwrap();
+        assert_eq!(policy_bytes(std::slice::from_ref(&dir)), 150);
+        assert_eq!(policy_bytes(&[dir.join("a.compel")]), 100);
+        assert_eq!(policy_bytes(&[dir.join("missing.compel")]), 0);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn touches_blocks_of_any_size() {
+        // Below a page, at and across a block's end: no block is indexed
+        // past its capacity, and the last one is the rest.
+        let going = AtomicBool::new(false);
+        for bytes in [0, 1, PAGE - 1, PAGE, BLOCK - 1, BLOCK, 2 * BLOCK + PAGE + 1] {
+            touch_ahead(bytes, &going);
+        }
+        // Once done, nothing more.
+        touch_ahead(64 << 20, &AtomicBool::new(true));
+    }
+}
