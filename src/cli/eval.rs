@@ -294,20 +294,8 @@ fn evaluate_inputs_with(args: &Inputs, early: Option<EarlyFormat>) -> Result<Eva
     let analysed = std::sync::atomic::AtomicBool::new(false);
     let (analysis, read) = std::thread::scope(|scope| {
         let reader = matches!(source, Ok(None)).then(|| {
-            let store = &mut read_store;
-            let (files, paths, analysed) = (&files, &args.paths, &analysed);
-            scope.spawn(move || {
-                let mut budget = limits.max_metrics_bytes;
-                for path in files {
-                    read_metrics_file(path, sample_time, &mut budget, limits.max_metrics_bytes, store)?;
-                }
-                refuse_long_series(store, limits.max_samples);
-                let store: &MetricStore = store;
-                let index = SeriesIndex::with_exact_values(store);
-                let ahead = super::pretouch::ahead_for(super::pretouch::policy_bytes(paths));
-                super::pretouch::touch_ahead(ahead, analysed);
-                Ok::<_, Unusable>((store, index))
-            })
+            let (store, files, analysed) = (&mut read_store, &files, &analysed);
+            scope.spawn(move || read_beside(files, sample_time, limits, store, &args.paths, analysed))
         });
         let analysis = super::analyze_projects_with(&args.paths, &projects, false);
         analysed.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -359,6 +347,29 @@ fn evaluate_inputs_with(args: &Inputs, early: Option<EarlyFormat>) -> Result<Eva
     report.ask(&ready);
     let store = if from_files { read_store } else { fetched };
     Ok(Evaluated { analysis, store, report, sources, early })
+}
+
+/// What the thread beside the analysis does: reads the metric `files`
+/// into `store` and indexes it, then touches the memory the analysis of
+/// the policy `paths` and its evaluation are about to take, unless the
+/// analysis is over (`analysed`).
+fn read_beside<'s>(
+    files: &[PathBuf],
+    sample_time: Option<i64>,
+    limits: crate::project::Limits,
+    store: &'s mut MetricStore,
+    paths: &[PathBuf],
+    analysed: &std::sync::atomic::AtomicBool,
+) -> Result<(&'s MetricStore, SeriesIndex<'s>), Unusable> {
+    let mut budget = limits.max_metrics_bytes;
+    for path in files {
+        read_metrics_file(path, sample_time, &mut budget, limits.max_metrics_bytes, store)?;
+    }
+    refuse_long_series(store, limits.max_samples);
+    let store: &MetricStore = store;
+    let index = SeriesIndex::with_exact_values(store);
+    super::pretouch::touch_ahead(super::pretouch::ahead_for(super::pretouch::policy_bytes(paths)), analysed);
+    Ok((store, index))
 }
 
 /// The limits on metric input: the configuration's, or the flags'.
