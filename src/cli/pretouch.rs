@@ -29,9 +29,10 @@ const PAGE: usize = 4096;
 /// Bytes touched ahead for each byte of policy source.
 const PER_POLICY_BYTE: u64 = 8;
 
-/// At most this much: on the 10,000-initiative workload (7.4 MB of policy),
-/// 64 MiB gave `eval` a 5% lower median than none, and 128 MiB half that
-/// (docs/performance.md).
+/// At most this much: a larger block is held longer while the parser
+/// allocates beside it, and the parser then takes fresh pages of its own
+/// (on the 10,000-initiative workload, 128 MiB measured no better than
+/// 64; docs/performance.md, "Fourteenth round").
 const MOST: u64 = 64 << 20;
 
 /// Touched ahead for a policy of `policy_bytes` bytes.
