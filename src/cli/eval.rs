@@ -292,12 +292,16 @@ fn evaluate_inputs_with(args: &Inputs, early: Option<EarlyFormat>) -> Result<Eva
     // the options', then the files'.
     let mut read_store = MetricStore::new();
     let analysed = std::sync::atomic::AtomicBool::new(false);
+    // The policy's files, found once for the analysis and for sizing what
+    // the reading thread touches.
+    let roots = super::collect_paths(&args.paths);
     let (analysis, read) = std::thread::scope(|scope| {
         let reader = matches!(source, Ok(None)).then(|| {
             let (store, files, analysed) = (&mut read_store, &files, &analysed);
-            scope.spawn(move || read_beside(files, sample_time, limits, store, &args.paths, analysed))
+            let roots = roots.as_deref().unwrap_or_default();
+            scope.spawn(move || read_beside(files, sample_time, limits, store, roots, analysed))
         });
-        let analysis = super::analyze_projects_with(&args.paths, &projects, false);
+        let analysis = roots.as_deref().map_err(Clone::clone).map(|r| super::analyze_roots(r, &projects, false));
         analysed.store(true, std::sync::atomic::Ordering::Relaxed);
         let read = reader.map(|r| r.join().unwrap_or_else(|_| Err("reading the metrics failed".to_string().into())));
         (analysis, read)
@@ -351,14 +355,14 @@ fn evaluate_inputs_with(args: &Inputs, early: Option<EarlyFormat>) -> Result<Eva
 
 /// What the thread beside the analysis does: reads the metric `files`
 /// into `store` and indexes it, then touches the memory the analysis of
-/// the policy `paths` and its evaluation are about to take, unless the
-/// analysis is over (`analysed`).
+/// the policy files `roots` and its evaluation are about to take, unless
+/// the analysis is over (`analysed`).
 fn read_beside<'s>(
     files: &[PathBuf],
     sample_time: Option<i64>,
     limits: crate::project::Limits,
     store: &'s mut MetricStore,
-    paths: &[PathBuf],
+    roots: &[String],
     analysed: &std::sync::atomic::AtomicBool,
 ) -> Result<(&'s MetricStore, SeriesIndex<'s>), Unusable> {
     let mut budget = limits.max_metrics_bytes;
@@ -368,7 +372,7 @@ fn read_beside<'s>(
     refuse_long_series(store, limits.max_samples);
     let store: &MetricStore = store;
     let index = SeriesIndex::with_exact_values(store);
-    super::pretouch::touch_ahead(super::pretouch::ahead_for(super::pretouch::policy_bytes(paths)), analysed);
+    super::pretouch::touch_ahead(super::pretouch::ahead_for(super::pretouch::policy_bytes(roots)), analysed);
     Ok((store, index))
 }
 

@@ -173,8 +173,12 @@ pub(crate) fn analyze_projects_with(
     projects: &Projects,
     static_verdicts: bool,
 ) -> Result<Analysis, Unusable> {
-    let roots = collect_paths(paths)?;
+    Ok(analyze_roots(&collect_paths(paths)?, projects, static_verdicts))
+}
+
+/// [`analyze_projects_with`] of the files [`collect_paths`] expanded.
+pub(crate) fn analyze_roots(roots: &[String], projects: &Projects, static_verdicts: bool) -> Analysis {
     // No command-line command reads the editor's references.
     let settings = crate::analysis::Settings { references: false, static_verdicts, ..projects.settings() };
-    Ok(crate::analysis::analyze_project(&roots, &projects.loader(), &settings))
+    crate::analysis::analyze_project(roots, &projects.loader(), &settings)
 }

@@ -13,7 +13,6 @@
 //! analysis alone grows by about twenty times its bytes, so it is taken
 //! again rather than added to the peak.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The memory is touched in blocks this large: small enough for the
@@ -40,20 +39,19 @@ pub(crate) fn ahead_for(policy_bytes: u64) -> usize {
     usize::try_from(policy_bytes.saturating_mul(PER_POLICY_BYTE).min(MOST)).unwrap_or(0)
 }
 
-/// The bytes of the policy files `paths` name (folders expanded as the
-/// analysis expands them); 0 for what cannot be read (the analysis
-/// reports it).
-pub(crate) fn policy_bytes(paths: &[PathBuf]) -> u64 {
-    let files = super::collect_paths(paths).unwrap_or_default();
-    files.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum()
+/// The bytes of the policy files `roots` (as
+/// [`super::collect_paths`] found them); 0 for one that cannot be read
+/// (the analysis reports it).
+pub(crate) fn policy_bytes(roots: &[String]) -> u64 {
+    roots.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum()
 }
 
 /// Writes to `bytes` of newly allocated memory, a page at a time, then
 /// frees it all at once (so that each block is new memory, not the last
 /// block again). Stops before the next block once `done` is set: the
 /// thread that was to take the memory has no more use for it, and would
-/// then wait for this one.
-pub(crate) fn touch_ahead(bytes: usize, done: &AtomicBool) {
+/// then wait for this one. Gives the bytes touched.
+pub(crate) fn touch_ahead(bytes: usize, done: &AtomicBool) -> usize {
     let mut blocks: Vec<Vec<u8>> = Vec::with_capacity(bytes.div_ceil(BLOCK));
     let mut left = bytes;
     while left > 0 && !done.load(Ordering::Relaxed) {
@@ -66,7 +64,7 @@ pub(crate) fn touch_ahead(bytes: usize, done: &AtomicBool) {
         blocks.push(std::hint::black_box(block));
         left -= n;
     }
-    drop(blocks);
+    bytes - left
 }
 
 #[cfg(test)]
@@ -89,9 +87,11 @@ mod tests {
         std::fs::write(dir.join("a.compel"), "x".repeat(100)).unwrap();
         std::fs::write(dir.join("sub/b.compel"), "y".repeat(50)).unwrap();
         std::fs::write(dir.join("notes.txt"), "z".repeat(1_000)).unwrap();
-        assert_eq!(policy_bytes(std::slice::from_ref(&dir)), 150);
-        assert_eq!(policy_bytes(&[dir.join("a.compel")]), 100);
-        assert_eq!(policy_bytes(&[dir.join("missing.compel")]), 0);
+        // The folder expanded as the analysis expands it: `.compel` files only.
+        let roots = crate::cli::collect_paths(std::slice::from_ref(&dir)).unwrap();
+        assert_eq!(policy_bytes(&roots), 150);
+        let missing = dir.join("missing.compel").to_string_lossy().into_owned();
+        assert_eq!(policy_bytes(&[roots[0].clone(), missing]), 100);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
@@ -101,9 +101,9 @@ mod tests {
         // past its capacity, and the last one is the rest.
         let going = AtomicBool::new(false);
         for bytes in [0, 1, PAGE - 1, PAGE, BLOCK - 1, BLOCK, 2 * BLOCK + PAGE + 1] {
-            touch_ahead(bytes, &going);
+            assert_eq!(touch_ahead(bytes, &going), bytes);
         }
-        // Once done, nothing more.
-        touch_ahead(64 << 20, &AtomicBool::new(true));
+        // Once the analysis is over, nothing.
+        assert_eq!(touch_ahead(64 << 20, &AtomicBool::new(true)), 0);
     }
 }
