@@ -46,25 +46,31 @@ pub(crate) fn policy_bytes(roots: &[String]) -> u64 {
     roots.iter().filter_map(|f| std::fs::metadata(f).ok()).map(|m| m.len()).sum()
 }
 
-/// Writes to `bytes` of newly allocated memory, a page at a time, then
-/// frees it all at once (so that each block is new memory, not the last
-/// block again). Stops before the next block once `done` is set: the
-/// thread that was to take the memory has no more use for it, and would
-/// then wait for this one. Gives the bytes touched.
+/// Writes to `bytes` of newly allocated memory, a page at a time, and
+/// frees each block as soon as it is written, so that the thread that
+/// takes memory meanwhile finds it in place. Every block is allocated
+/// before any is written: a block freed is then never the next block
+/// again, and an allocation that is not written takes no page. Stops
+/// before the next block once `done` is set: the thread that was to take
+/// the memory has no more use for it, and would then wait for this one.
+/// Gives the bytes touched.
 pub(crate) fn touch_ahead(bytes: usize, done: &AtomicBool) -> usize {
-    let mut blocks: Vec<Vec<u8>> = Vec::with_capacity(bytes.div_ceil(BLOCK));
-    let mut left = bytes;
-    while left > 0 && !done.load(Ordering::Relaxed) {
-        let n = left.min(BLOCK);
-        let mut block: Vec<u8> = Vec::with_capacity(n);
+    let blocks: Vec<Vec<u8>> =
+        (0..bytes.div_ceil(BLOCK)).map(|i| Vec::with_capacity(BLOCK.min(bytes - i * BLOCK))).collect();
+    let mut touched = 0;
+    for mut block in blocks {
+        if done.load(Ordering::Relaxed) {
+            break;
+        }
+        let n = block.capacity();
         block.spare_capacity_mut().iter_mut().step_by(PAGE).for_each(|b| {
             b.write(0);
         });
         // The writes are the point: kept, though nothing reads them.
-        blocks.push(std::hint::black_box(block));
-        left -= n;
+        drop(std::hint::black_box(block));
+        touched += n;
     }
-    bytes - left
+    touched
 }
 
 #[cfg(test)]
