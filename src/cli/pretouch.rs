@@ -5,13 +5,13 @@
 //! virtual machine whose host has taken back the guest's free memory, the
 //! host backs the page again first. In `compel eval` the thread that reads
 //! the metrics files is done long before the policy is analysed. It then
-//! writes to a block of memory and frees it; the command's allocator keeps
-//! freed memory for the process' next allocations (the binary's
-//! `keep_freed_memory`), so the analysis and the evaluation that follow
-//! find those pages in place instead of faulting them in on the thread
-//! everything waits for. The block is sized from the policy, which the
-//! analysis alone grows by about twenty times its bytes, so it is taken
-//! again rather than added to the peak.
+//! writes to blocks of memory, freeing each as soon as it is written; the
+//! command's allocator keeps freed memory for the process' next
+//! allocations (the binary's `keep_freed_memory`), so the analysis and the
+//! evaluation that follow find those pages in place instead of faulting
+//! them in on the thread everything waits for. The total is sized from the
+//! policy, which the analysis alone grows by about twenty times its bytes,
+//! so it is taken again rather than added to the peak.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -25,14 +25,16 @@ const BLOCK: usize = 8 << 20;
 /// page takes one write, which this also gives).
 const PAGE: usize = 4096;
 
-/// Bytes touched ahead for each byte of policy source.
-const PER_POLICY_BYTE: u64 = 8;
+/// Bytes touched ahead for each byte of policy source: below the twenty
+/// the analysis grows by, so that all of it is taken again. On the
+/// 10,000-initiative workload 14 measured better than 8 and than 20,
+/// which raised the peak (docs/performance.md, "Fifteenth round").
+const PER_POLICY_BYTE: u64 = 14;
 
-/// At most this much: a larger block is held longer while the parser
-/// allocates beside it, and the parser then takes fresh pages of its own
-/// (on the 10,000-initiative workload, 128 MiB measured no better than
-/// 64; docs/performance.md, "Fourteenth round").
-const MOST: u64 = 64 << 20;
+/// At most this much: each block is freed as soon as it is written, so a
+/// larger total holds no more at once, but past what the analysis takes
+/// again it adds to the peak.
+const MOST: u64 = 128 << 20;
 
 /// Touched ahead for a policy of `policy_bytes` bytes.
 pub(crate) fn ahead_for(policy_bytes: u64) -> usize {
@@ -80,10 +82,12 @@ mod tests {
     #[test]
     fn sized_from_the_policy_with_a_ceiling() {
         assert_eq!(ahead_for(0), 0);
-        assert_eq!(ahead_for(1_000), 8_000);
-        assert_eq!(ahead_for(7_373_531), 58_988_248);
-        assert_eq!(ahead_for(9_000_000), 64 << 20);
-        assert_eq!(ahead_for(u64::MAX), 64 << 20);
+        assert_eq!(ahead_for(1_000), 14_000);
+        assert_eq!(ahead_for(7_373_531), 103_229_434);
+        // Just below the ceiling, and the first byte past it.
+        assert_eq!(ahead_for(9_586_980), 134_217_720);
+        assert_eq!(ahead_for(9_586_981), 128 << 20);
+        assert_eq!(ahead_for(u64::MAX), 128 << 20);
     }
 
     #[test]
