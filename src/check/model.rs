@@ -278,7 +278,9 @@ pub enum AttrVal {
 /// label, each label once (the last one written wins, as in a map). A
 /// slice rather than a `BTreeMap`, whose smallest node holds room for
 /// eleven pairs: one selector per KPI of a large policy set adds up.
-#[derive(Clone, Default, PartialEq, Eq)]
+/// Ordered as the map of its pairs is (pair by pair, a set before the
+/// longer sets it starts), so the metric store keys its series by it.
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Labels(Box<[(String, String)]>);
 
 impl Labels {
@@ -323,6 +325,12 @@ impl FromIterator<(String, String)> for Labels {
 impl From<BTreeMap<String, String>> for Labels {
     fn from(map: BTreeMap<String, String>) -> Self {
         Labels(map.into_iter().collect())
+    }
+}
+
+impl From<&BTreeMap<String, String>> for Labels {
+    fn from(map: &BTreeMap<String, String>) -> Self {
+        Labels(map.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
     }
 }
 

@@ -288,23 +288,14 @@ pub enum Selection<'a> {
 /// name, then by labels, whatever order the sources came in.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricStore {
-    series: BTreeMap<String, BTreeMap<LabelKey, Series>>,
+    /// The series of each metric by label set, the label set kept as the
+    /// model's sorted pairs ([`crate::check::Labels`], ordered as the
+    /// label maps are) rather than a second map.
+    series: BTreeMap<String, BTreeMap<crate::check::Labels, Series>>,
     errors: BTreeMap<String, String>,
     /// The PromQL expressions (`query` KPIs) whose results this store holds,
     /// each under its own key ([`query_metric`]).
     queries: BTreeMap<String, String>,
-}
-
-/// A label set as the store's key: its pairs in label order. Compared as
-/// the [`Labels`] map is (pair by pair, a shorter set first when it is the
-/// other's start), so the store's order is the labels' order; for a few
-/// labels it takes about a tenth of the memory of a map, whose smallest
-/// node holds room for eleven pairs (544 bytes).
-type LabelKey = Box<[(Box<str>, Box<str>)]>;
-
-/// The key of `labels`.
-fn label_key(labels: &Labels) -> LabelKey {
-    labels.iter().map(|(k, v)| (Box::from(k.as_str()), Box::from(v.as_str()))).collect()
 }
 
 /// The key a `query` KPI's results are stored under: `query(EXPR)`. No
@@ -350,7 +341,7 @@ impl MetricStore {
                 c
             })
             .collect::<Vec<_>>();
-        match by_labels.entry(label_key(&labels)) {
+        match by_labels.entry(crate::check::Labels::from(&labels)) {
             std::collections::btree_map::Entry::Occupied(mut entry) => {
                 let existing = entry.get_mut();
                 let before = existing.sources.join(" or ");
