@@ -102,11 +102,12 @@ fn long_running(command: &Command) -> bool {
 /// Whatever the command wrote is flushed first. Ending here leaves out what
 /// returning would do and the command no longer needs: unwinding the
 /// command's thread (its allocator's per-thread state handed back, its stack
-/// given back page by page) and the allocator's clean-up at exit: a few
-/// milliseconds after a large evaluation's report was written.
+/// given back page by page) and the allocator's clean-up at exit
+/// ([`alloc::exit_quickly`]): a few milliseconds after a large
+/// evaluation's report was written.
 fn exit_now(code: cli::Exit) -> ! {
     use std::io::Write;
     let _ = std::io::stdout().lock().flush();
     let _ = std::io::stderr().lock().flush();
-    std::process::exit(code as i32)
+    alloc::exit_quickly(code as i32)
 }
