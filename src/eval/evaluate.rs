@@ -247,6 +247,16 @@ impl<'a, 's> Evaluator<'a, 's> {
         }
     }
 
+    /// Room in the caches for the reports and reads of `kpis` KPIs: they
+    /// would otherwise grow by doubling, moving every entry each time.
+    fn reserve(&self, kpis: usize) {
+        self.kpi_cache.borrow_mut().reserve(kpis);
+        if self.kpi_entries.get() {
+            self.kpi_json.borrow_mut().reserve(kpis);
+        }
+        self.metrics.reserve(kpis);
+    }
+
     /// The line and column of `offset` in `file`, looked for first near
     /// the last found: the evaluation goes through each file in order.
     fn line_col(&self, file: FileId, offset: u32) -> LineCol {

@@ -302,8 +302,19 @@ impl<'a> StoreMetrics<'a> {
             selected: RefCell::new(FastMap::default()),
             thresholds: RefCell::new(Vec::new()),
             bounds: bounds::Cache::default(),
-            budget: model.budget.clone(),
+            budget: model.budget.for_one_thread(),
         }
+    }
+
+    /// Room in the caches for the reads of `kpis` KPIs (their status, a
+    /// window, a held condition, each one's series and selectors).
+    pub(super) fn reserve(&self, kpis: usize) {
+        self.statuses.borrow_mut().reserve(kpis);
+        self.windows.borrow_mut().reserve(kpis);
+        self.helds.borrow_mut().reserve(kpis);
+        self.selectors.borrow_mut().reserve(kpis);
+        self.series_selectors.borrow_mut().reserve(kpis);
+        self.selected.borrow_mut().reserve(kpis);
     }
 
     /// Forgets every read made (after the budget was reset).

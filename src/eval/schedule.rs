@@ -152,6 +152,16 @@ impl Decisions {
 /// What the static evaluation beside found, its gates evaluated now:
 /// taking what the evaluation of `model` `decided` (sorted by
 /// initiative), when it ran over the same model.
+/// How many KPIs `initiatives` name (each as often as named): the reads
+/// an evaluation of them makes and keeps.
+fn kpis_of(model: &Model, initiatives: &[DeclId]) -> usize {
+    let named = |id: &DeclId| match model.decl(*id).value("kpis") {
+        Some(crate::check::Value::List(items)) => items.len(),
+        _ => 0,
+    };
+    initiatives.iter().map(named).sum()
+}
+
 fn finish(mut run: Found<'_>, reuse: Option<(&Model, &ByInitiative)>) -> Vec<Diagnostic> {
     match reuse.filter(|(model, _)| std::ptr::eq(*model, run.model())) {
         Some((_, decided)) => {
@@ -207,7 +217,11 @@ impl Evaluator<'_, '_> {
         let next = AtomicUsize::new(0);
         let formatting = formatting_for(beside.as_ref(), initiatives.len());
         // Item 0 is the policies, item `i + 1` the chunk `i`.
+        // Each thread's caches have room for the KPIs of half the
+        // initiatives and some over, instead of growing by doubling.
+        let room = kpis_of(self.model, initiatives) / 2 + initiatives.len() / 16;
         let work = |ev: &Evaluator<'_, '_>| -> Share {
+            ev.reserve(room);
             let mut share = Share::default();
             loop {
                 match next.fetch_add(1, Ordering::Relaxed) {
