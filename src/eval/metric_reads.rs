@@ -416,9 +416,14 @@ impl<'a> StoreMetrics<'a> {
     }
 
     pub(super) fn evidence(&self, k: &KpiInfo, function: &str) -> Evidence {
+        self.evidence_of(k, function, self.kpi_selector(k))
+    }
+
+    /// [`StoreMetrics::evidence`] of a read of `series` (its selector).
+    fn evidence_of(&self, k: &KpiInfo, function: &str, series: String) -> Evidence {
         Evidence {
             kpi: k.name.to_string(),
-            series: self.kpi_selector(k),
+            series,
             function: function.to_string(),
             window: None,
             from: None,
@@ -480,12 +485,12 @@ impl<'a> StoreMetrics<'a> {
 
     /// The latest sample at or before `now`, fresh, and its exact value.
     pub(super) fn latest_sample(&self, k: &KpiInfo, function: &str) -> Finding<(Sample, Rational)> {
-        let mut ev = self.evidence(k, function);
         let series = match self.select(k) {
             Ok(s) => s,
-            Err(r) => return Finding::err(r, ev),
+            Err(r) => return Finding::err(r, self.evidence(k, function)),
         };
-        ev.series = self.series_selector(series);
+        // The series found, not the KPI's selector.
+        let mut ev = self.evidence_of(k, function, self.series_selector(series));
         let Some(last) = series.last_at_or_before(self.now).copied() else {
             let r = format!("no sample of `{}` at or before now ({})", ev.series, format_rfc3339(self.now));
             return Finding::err(r, ev);
