@@ -1,8 +1,8 @@
 //! The evaluation budget: the steps one run may take, grown with the
 //! project, and shared by the threads that evaluate over one model (an
-//! atomic decrement that stops at zero).
+//! atomic decrement; only one from above zero is a step).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 
 use super::super::Model;
 use super::Undecided;
@@ -31,34 +31,42 @@ pub fn step_limit(model: &Model, base: u64) -> u64 {
 /// [`Model`]. The checker spends it; the evaluator [`resets`](Budget::reset)
 /// it first.
 ///
-/// A budget [for one thread](Budget::for_one_thread) takes its steps with
-/// a plain read and write instead of a read-modify-write: on the
-/// evaluation's hot path the locked instruction cost more than a few
-/// percent of `compel eval`.
+/// The count is signed: a step is one atomic decrement, taken when the
+/// count was above zero before it, so exactly as many steps are taken as
+/// the budget had, whatever the threads; a step refused leaves the count
+/// below zero, which reads as none left. A budget [for one
+/// thread](Budget::for_one_thread) takes its steps with a plain read and
+/// write instead: on the evaluation's hot path the locked instruction cost
+/// a few percent of `compel eval`.
 #[derive(Debug)]
 pub struct Budget {
-    left: AtomicU64,
+    left: AtomicI64,
     limit: AtomicU64,
     one_thread: bool,
 }
 
+/// `steps` as a count, at most `i64::MAX` (more than any run takes).
+fn count(steps: u64) -> i64 {
+    i64::try_from(steps).unwrap_or(i64::MAX)
+}
+
 impl Default for Budget {
     fn default() -> Budget {
-        Budget { left: AtomicU64::new(MAX_EVAL_STEPS), limit: AtomicU64::new(MAX_EVAL_STEPS), one_thread: false }
+        Budget::with(count(MAX_EVAL_STEPS), MAX_EVAL_STEPS, false)
     }
 }
 
 impl Clone for Budget {
     fn clone(&self) -> Budget {
-        Budget {
-            left: AtomicU64::new(self.left.load(Ordering::Relaxed)),
-            limit: AtomicU64::new(self.limit.load(Ordering::Relaxed)),
-            one_thread: self.one_thread,
-        }
+        Budget::with(self.left.load(Ordering::Relaxed), self.limit.load(Ordering::Relaxed), self.one_thread)
     }
 }
 
 impl Budget {
+    fn with(left: i64, limit: u64, one_thread: bool) -> Budget {
+        Budget { left: AtomicI64::new(left), limit: AtomicU64::new(limit), one_thread }
+    }
+
     /// A copy of this budget whose steps only one thread takes at a time:
     /// for the owner of a reader's caches, which are not shared between
     /// threads (a [split](Budget::split) of it, for a second thread, is
@@ -72,12 +80,12 @@ impl Budget {
     /// A full budget of `limit` steps.
     pub fn reset(&self, limit: u64) {
         self.limit.store(limit, Ordering::Relaxed);
-        self.left.store(limit, Ordering::Relaxed);
+        self.left.store(count(limit), Ordering::Relaxed);
     }
 
     /// Whether every step has been taken.
     pub fn exhausted(&self) -> bool {
-        self.left.load(Ordering::Relaxed) == 0
+        self.left.load(Ordering::Relaxed) <= 0
     }
 
     /// The reason given for whatever is left undecided once the budget is
@@ -97,57 +105,58 @@ impl Budget {
 
     /// The steps not yet taken.
     pub fn left(&self) -> u64 {
-        self.left.load(Ordering::Relaxed)
+        u64::try_from(self.left.load(Ordering::Relaxed)).unwrap_or(0)
+    }
+
+    /// Changes what is left by `change` (of what is left, none below
+    /// zero), in one atomic step; gives what was left before.
+    fn update(&self, change: impl Fn(i64) -> i64) -> i64 {
+        let before = self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| Some(change(left.max(0))));
+        before.unwrap_or_else(|left| left).max(0)
     }
 
     /// Takes `steps` steps at once (what an evaluation the editor's check
     /// replays took), stopping at zero.
     pub fn charge(&self, steps: u64) {
-        let _ = self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| Some(left.saturating_sub(steps)));
+        self.update(|left| left.saturating_sub(count(steps)).max(0));
     }
 
     /// A budget of half the steps left, taken from this one: for a second
     /// thread, so that the two never take more than this one had (the
     /// limit shown stays the run's).
     pub fn split(&self) -> Budget {
-        let mut given = 0;
-        let _ = self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
-            given = left / 2;
-            Some(left - given)
-        });
-        Budget {
-            left: AtomicU64::new(given),
-            limit: AtomicU64::new(self.limit.load(Ordering::Relaxed)),
-            one_thread: self.one_thread,
-        }
+        let before = self.update(|left| left - left / 2);
+        Budget::with(before / 2, self.limit.load(Ordering::Relaxed), self.one_thread)
     }
 
     /// Takes back `steps` a [split](Budget::split) budget did not take,
     /// once its thread is done: what is left is then what one budget
     /// would have left after both threads' steps.
     pub fn give_back(&self, steps: u64) {
-        let _ = self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| Some(left.saturating_add(steps)));
+        self.update(|left| left.saturating_add(count(steps)));
     }
 
     /// Takes one step, or says the budget is spent. Threads evaluating over
     /// one model share the budget: the decrement is one atomic
-    /// read-modify-write that never goes below zero, so no step is lost
-    /// between a read and a write and the limit holds across threads.
+    /// read-modify-write, and only a decrement from above zero is a step,
+    /// so no step is lost between a read and a write and the limit holds
+    /// across threads.
     pub fn step(&self) -> Result<(), Undecided> {
-        if self.one_thread {
+        let before = if self.one_thread {
             // No other thread takes steps of it meanwhile: the read and
             // the write need not be one instruction.
-            return match self.left.load(Ordering::Relaxed).checked_sub(1) {
-                Some(left) => {
-                    self.left.store(left, Ordering::Relaxed);
-                    Ok(())
-                }
-                None => Err(Undecided::Unknown(self.message())),
-            };
-        }
-        match self.left.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| left.checked_sub(1)) {
-            Ok(_) => Ok(()),
-            Err(_) => Err(Undecided::Unknown(self.message())),
+            let left = self.left.load(Ordering::Relaxed);
+            if left > 0 {
+                self.left.store(left - 1, Ordering::Relaxed);
+            }
+            left
+        } else {
+            self.left.fetch_sub(1, Ordering::Relaxed)
+        };
+        if before > 0 {
+            Ok(())
+        } else {
+            Err(Undecided::Unknown(self.message()))
         }
     }
 }
@@ -176,6 +185,37 @@ mod tests {
             assert!(b.message().contains("after 101 steps"));
         }
         assert!(one.one_thread && one.split().one_thread && one.clone().one_thread && !shared.one_thread);
+    }
+
+    /// Steps refused leave nothing owed: what is given back afterwards is
+    /// all there is; the largest counts saturate; and threads sharing a
+    /// budget take exactly its steps between them.
+    #[test]
+    fn refused_steps_owe_nothing_and_shared_steps_add_up() {
+        let taken = |b: &Budget, most: usize| std::iter::from_fn(|| b.step().ok()).take(most).count();
+        for b in [Budget::default(), Budget::default().for_one_thread()] {
+            b.reset(3);
+            assert_eq!(taken(&b, 10), 3);
+            assert!((0..100).all(|_| b.step().is_err()) && b.left() == 0 && b.spent() == 3);
+            b.give_back(2);
+            assert_eq!((b.left(), taken(&b, 10)), (2, 2));
+            b.reset(u64::MAX);
+            assert_eq!(b.left(), i64::MAX as u64);
+            b.give_back(u64::MAX);
+            assert_eq!(b.left(), i64::MAX as u64);
+            b.charge(u64::MAX);
+            assert!(b.exhausted() && b.left() == 0);
+            b.charge(1);
+            assert_eq!(b.split().left(), 0);
+        }
+        let shared = Budget::default();
+        shared.reset(100_000);
+        let counts: Vec<usize> = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..4).map(|_| s.spawn(|| taken(&shared, usize::MAX))).collect();
+            threads.into_iter().map(|t| t.join().unwrap_or(0)).collect()
+        });
+        assert_eq!(counts.iter().sum::<usize>(), 100_000, "{counts:?}");
+        assert!(shared.exhausted() && shared.spent() == 100_000);
     }
 
     /// A split budget never lets the two threads take more than the one
