@@ -149,19 +149,20 @@ impl Decisions {
     }
 }
 
-/// What the static evaluation beside found, its gates evaluated now:
-/// taking what the evaluation of `model` `decided` (sorted by
-/// initiative), when it ran over the same model.
-/// How many KPIs `initiatives` name (each as often as named): the reads
-/// an evaluation of them makes and keeps.
-fn kpis_of(model: &Model, initiatives: &[DeclId]) -> usize {
+/// The room each of two threads' caches have for the reads of the KPIs
+/// `initiatives` name (each as often as named): half of them and some
+/// over, instead of growing by doubling.
+fn room_for(model: &Model, initiatives: &[DeclId]) -> usize {
     let named = |id: &DeclId| match model.decl(*id).value("kpis") {
         Some(crate::check::Value::List(items)) => items.len(),
         _ => 0,
     };
-    initiatives.iter().map(named).sum()
+    initiatives.iter().map(named).sum::<usize>() / 2 + initiatives.len() / 16
 }
 
+/// What the static evaluation beside found, its gates evaluated now:
+/// taking what the evaluation of `model` `decided` (sorted by
+/// initiative), when it ran over the same model.
 fn finish(mut run: Found<'_>, reuse: Option<(&Model, &ByInitiative)>) -> Vec<Diagnostic> {
     match reuse.filter(|(model, _)| std::ptr::eq(*model, run.model())) {
         Some((_, decided)) => {
@@ -204,7 +205,7 @@ impl Evaluator<'_, '_> {
         workers: usize,
         beside: Option<Beside<'_>>,
     ) -> Evaluated {
-        let one = |ev: &Evaluator<'_, '_>| -> (Vec<InitiativeReport>, Vec<PolicyReport>) {
+        let one = |ev: &Evaluator<'_, '_>| -> Reports {
             (initiatives.iter().map(|id| ev.initiative(*id, top_gates)).collect(), ev.policies())
         };
         if workers < 2 || initiatives.len() < PARALLEL_FROM {
@@ -216,10 +217,8 @@ impl Evaluator<'_, '_> {
         let chunks: Vec<&[DeclId]> = initiatives.chunks(CHUNK).collect();
         let next = AtomicUsize::new(0);
         let formatting = formatting_for(beside.as_ref(), initiatives.len());
+        let room = room_for(self.model, initiatives);
         // Item 0 is the policies, item `i + 1` the chunk `i`.
-        // Each thread's caches have room for the KPIs of half the
-        // initiatives and some over, instead of growing by doubling.
-        let room = kpis_of(self.model, initiatives) / 2 + initiatives.len() / 16;
         let work = |ev: &Evaluator<'_, '_>| -> Share {
             ev.reserve(room);
             let mut share = Share::default();
@@ -290,16 +289,26 @@ impl Evaluator<'_, '_> {
             }
         });
         if self.metrics.budget.exhausted() || theirs.3 {
-            self.metrics.budget.reset(interp::step_limit(self.model, interp::MAX_EVAL_STEPS_EVAL));
-            drop(self.take_kpi_caches());
-            self.metrics.clear_caches();
-            let (initiatives, policies) = one(self);
-            let found = theirs.2.map(|f| finish(f, None)).unwrap_or_default();
-            return Evaluated { initiatives, policies, found, early: None };
+            return self.again_on_one(theirs.2, one);
         }
         self.merged(mine, theirs, initiatives.len(), formatting)
     }
+
+    /// Everything evaluated again on this thread, with a fresh budget and
+    /// empty caches (`one` evaluates it all), as when either half of a
+    /// split budget ran out; then what ran beside, finished.
+    fn again_on_one(&self, found: Option<Found<'_>>, one: impl Fn(&Self) -> Reports) -> Evaluated {
+        self.metrics.budget.reset(interp::step_limit(self.model, interp::MAX_EVAL_STEPS_EVAL));
+        drop(self.take_kpi_caches());
+        self.metrics.clear_caches();
+        let (initiatives, policies) = one(self);
+        let found = found.map(|f| finish(f, None)).unwrap_or_default();
+        Evaluated { initiatives, policies, found, early: None }
+    }
 }
+
+/// The initiatives' reports and the policies'.
+type Reports = (Vec<InitiativeReport>, Vec<PolicyReport>);
 
 /// How each chunk of initiatives is formatted as soon as it is evaluated:
 /// as the report is to be written, its reads numbered (JSON), and the
