@@ -929,6 +929,49 @@ fn a_gates_mistake_is_reported_by_eval_as_check_reports_it() {
     }
 }
 
+/// A report many times a pipe's buffer arrives whole in every format:
+/// the command ends the process itself once its output is flushed
+/// (`_exit`, with no clean-up at exit), and 300 initiatives are evaluated
+/// on two threads, the JSON and terminal reports formatted as they go.
+#[test]
+fn a_large_report_arrives_whole_in_every_format() {
+    let dir = policy_of_initiatives(
+        "whole-report",
+        "gate model -> produce {\n  expect count(datasets) >= 1\n}\n",
+        300,
+        |i| format!("\"o{i}@example.com\""),
+    );
+    let metrics = format!("{EXAMPLES}/acme/metrics/snapshot.json");
+    for format in ["json", "human", "junit", "markdown"] {
+        let out = compel_in(&dir, &["eval", "p.compel", "--metrics", &metrics, "--now", NOW, "--format", format]);
+        assert_eq!(out.status.code(), Some(0), "{format}: {}", stderr(&out));
+        assert!(out.stdout.len() > 65_536, "{format}: {} bytes, more than a pipe holds", out.stdout.len());
+        let text = stdout(&out);
+        let last = "i299";
+        match format {
+            "json" => {
+                let r = json(&out);
+                let names: Vec<&str> =
+                    r["initiatives"].as_array().unwrap().iter().filter_map(|i| i["name"].as_str()).collect();
+                assert_eq!(names.len(), 300);
+                assert_eq!(names.last(), Some(&last));
+                assert!(r["outcome"].is_string() && r["reads"].is_array());
+            }
+            "junit" => assert!(text.trim_end().ends_with("</testsuites>") && text.contains(last), "{format}"),
+            "human" => {
+                assert!(
+                    text.contains(last) && text.trim_end().lines().last().is_some_and(|l| l.starts_with("outcome:"))
+                )
+            }
+            _ => {
+                // The last initiative's section, down to its gate's last row.
+                let at = text.find(&format!("### Initiative `{last}`")).unwrap_or(text.len());
+                assert!(text[at..].trim_end().ends_with('|'), "{format}: {}", &text[at..]);
+            }
+        }
+    }
+}
+
 #[test]
 fn a_violated_declared_fact_is_a_failed_policy_not_a_compile_error() {
     // `csuite_sponsor` fails on declared facts alone: `check` reports an

@@ -307,13 +307,14 @@ impl<'a> StoreMetrics<'a> {
     }
 
     /// Room in the caches for the reads of `kpis` KPIs (their status, a
-    /// window, a held condition, each one's series and selectors).
+    /// window, a held condition, each one's series and selector). The
+    /// series' own selectors are left to grow: an index made with
+    /// [`SeriesIndex::with_exact_values`] has them all formatted.
     pub(super) fn reserve(&self, kpis: usize) {
         self.statuses.borrow_mut().reserve(kpis);
         self.windows.borrow_mut().reserve(kpis);
         self.helds.borrow_mut().reserve(kpis);
         self.selectors.borrow_mut().reserve(kpis);
-        self.series_selectors.borrow_mut().reserve(kpis);
         self.selected.borrow_mut().reserve(kpis);
     }
 

@@ -150,8 +150,9 @@ impl Decisions {
 }
 
 /// The room each of two threads' caches have for the reads of the KPIs
-/// `initiatives` name (each as often as named): half of them and some
-/// over, instead of growing by doubling.
+/// in the `kpis` lists of `initiatives` (each as often as listed; a
+/// `contributes_to` KPI is most often another's already): half of them
+/// and some over, instead of growing by doubling.
 fn room_for(model: &Model, initiatives: &[DeclId]) -> usize {
     let named = |id: &DeclId| match model.decl(*id).value("kpis") {
         Some(crate::check::Value::List(items)) => items.len(),
