@@ -94,7 +94,27 @@ pub fn check_with(
     visible: Vec<Vec<FileId>>,
     options: Options,
 ) -> (Model, Vec<Diagnostic>) {
-    let (model, diags, _) = run(files, asts, visible, options, None);
+    let (model, diags, _) = run(files, asts, visible, options, None, None);
+    (model, diags)
+}
+
+/// What [`check_observing`] calls with each declaration's id once its
+/// attributes are checked.
+pub type AttrsChecked<'f> = dyn FnMut(&Model, DeclId) + 'f;
+
+/// [`check_with`], calling `attrs_checked` with each declaration's id as
+/// soon as its attributes are checked, while the check goes on (`compel
+/// eval` starts reading the KPIs' data then, on another thread). A later
+/// pass may still change a declaration's attributes: it then replaces
+/// them ([`Attrs::same`] tells).
+pub fn check_observing(
+    files: &Files,
+    asts: &[ast::File],
+    visible: Vec<Vec<FileId>>,
+    options: Options,
+    attrs_checked: &mut AttrsChecked<'_>,
+) -> (Model, Vec<Diagnostic>) {
+    let (model, diags, _) = run(files, asts, visible, options, None, Some(attrs_checked));
     (model, diags)
 }
 
@@ -112,12 +132,12 @@ pub fn check_reusing(
     changes: Vec<Change>,
 ) -> (Model, Vec<Diagnostic>) {
     let plan = reuse::Plan::new(reuse.last.take(), changes, options.references);
-    let (model, diags, plan) = run(files, asts, visible.clone(), options, Some(plan));
+    let (model, diags, plan) = run(files, asts, visible.clone(), options, Some(plan), None);
     // (`run` hands back the plan it was given.)
     let Some(plan) = plan else { return (model, diags) };
     if !plan.whole_check() && (plan.next.spent || model.budget.exhausted()) {
         // The budget ran out: where it did depends on what ran before.
-        let (model, diags, plan) = run(files, asts, visible, options, Some(reuse::Plan::whole(Fallback::Budget)));
+        let (model, diags, plan) = run(files, asts, visible, options, Some(reuse::Plan::whole(Fallback::Budget)), None);
         if let Some(plan) = plan {
             plan.finish(&model, reuse);
         }
@@ -128,13 +148,15 @@ pub fn check_reusing(
 }
 
 /// The checker's passes in order; with a plan, the editor's units are
-/// replayed or recorded ([`reuse`]).
+/// replayed or recorded ([`reuse`]); each declaration's id handed to
+/// `attrs_checked` once its attributes are ([`check_observing`]).
 fn run(
     files: &Files,
     asts: &[ast::File],
     visible: Vec<Vec<FileId>>,
     options: Options,
     plan: Option<reuse::Plan>,
+    mut attrs_checked: Option<&mut AttrsChecked<'_>>,
 ) -> (Model, Vec<Diagnostic>, Option<reuse::Plan>) {
     let mut cx = Checker {
         references: options.references,
@@ -164,6 +186,9 @@ fn run(
     cx.check_lets();
     for i in 0..cx.model.decls.len() {
         cx.decl_attrs_unit(DeclId(i as u32));
+        if let Some(observe) = attrs_checked.as_mut() {
+            observe(&cx.model, DeclId(i as u32));
+        }
     }
     cx.check_bounds();
     families::expand(&mut cx.model);

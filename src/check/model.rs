@@ -44,15 +44,12 @@ pub struct Decl {
 impl Decl {
     /// The attribute with this name, if set.
     pub fn attr(&self, name: &str) -> Option<&Attr> {
-        self.attrs.iter().find(|a| a.name.as_str() == name)
+        self.attrs.attr(name)
     }
 
     /// The value of an attribute, if set and valid.
     pub fn value(&self, name: &str) -> Option<&Value> {
-        match &self.attr(name)?.value {
-            AttrVal::Value(v) => Some(v),
-            _ => None,
-        }
+        self.attrs.value(name)
     }
 
     /// The referenced declaration of an attribute, if it is a reference.
@@ -65,18 +62,12 @@ impl Decl {
 
     /// The threshold of an attribute (`target`, `warn`).
     pub fn threshold(&self, name: &str) -> Option<(CmpOp, &Value)> {
-        match &self.attr(name)?.value {
-            AttrVal::Threshold(op, v) => Some((*op, v)),
-            _ => None,
-        }
+        self.attrs.threshold(name)
     }
 
     /// A KPI's measure unit (`Number` when unset).
     pub fn measure_unit(&self) -> MeasureUnit {
-        match self.attr("unit").map(|a| &a.value) {
-            Some(AttrVal::Unit(u)) => u.clone(),
-            _ => MeasureUnit::Number,
-        }
+        self.attrs.measure_unit()
     }
 
     /// A KPI's label selector.
@@ -91,18 +82,12 @@ impl Decl {
 
     /// A KPI's label selector as the model keeps it, if it has one.
     pub fn labels_as_set(&self) -> Option<&Labels> {
-        match self.attr("labels").map(|a| &a.value) {
-            Some(AttrVal::Labels(l)) => Some(l),
-            _ => None,
-        }
+        self.attrs.labels_as_set()
     }
 
     /// A string attribute.
     pub fn str_attr(&self, name: &str) -> Option<&str> {
-        match self.value(name)? {
-            Value::Str(s) => Some(s),
-            _ => None,
-        }
+        self.attrs.str_attr(name)
     }
 }
 
@@ -114,6 +99,57 @@ impl Decl {
 pub struct Attrs(Arc<Vec<Attr>>);
 
 impl Attrs {
+    /// The attribute with this name, if set ([`Decl::attr`]).
+    pub fn attr(&self, name: &str) -> Option<&Attr> {
+        self.0.iter().find(|a| a.name.as_str() == name)
+    }
+
+    /// The value of an attribute, if set and valid ([`Decl::value`]).
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        match &self.attr(name)?.value {
+            AttrVal::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// The threshold of an attribute ([`Decl::threshold`]).
+    pub fn threshold(&self, name: &str) -> Option<(CmpOp, &Value)> {
+        match &self.attr(name)?.value {
+            AttrVal::Threshold(op, v) => Some((*op, v)),
+            _ => None,
+        }
+    }
+
+    /// A KPI's measure unit ([`Decl::measure_unit`]).
+    pub fn measure_unit(&self) -> MeasureUnit {
+        match self.attr("unit").map(|a| &a.value) {
+            Some(AttrVal::Unit(u)) => u.clone(),
+            _ => MeasureUnit::Number,
+        }
+    }
+
+    /// A KPI's label selector ([`Decl::labels_as_set`]).
+    pub fn labels_as_set(&self) -> Option<&Labels> {
+        match self.attr("labels").map(|a| &a.value) {
+            Some(AttrVal::Labels(l)) => Some(l),
+            _ => None,
+        }
+    }
+
+    /// A string attribute ([`Decl::str_attr`]).
+    pub fn str_attr(&self, name: &str) -> Option<&str> {
+        match self.value(name)? {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// Whether `other` is this very list (shared, so unchanged since),
+    /// not merely an equal one.
+    pub fn same(&self, other: &Attrs) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+
     /// The list to change, copied first if it is shared.
     pub fn make_mut(&mut self) -> &mut Vec<Attr> {
         Arc::make_mut(&mut self.0)

@@ -178,7 +178,32 @@ pub(crate) fn analyze_projects_with(
 
 /// [`analyze_projects_with`] of the files [`collect_paths`] expanded.
 pub(crate) fn analyze_roots(roots: &[String], projects: &Projects, static_verdicts: bool) -> Analysis {
-    // No command-line command reads the editor's references.
-    let settings = crate::analysis::Settings { references: false, static_verdicts, ..projects.settings() };
-    crate::analysis::analyze_project(roots, &projects.loader(), &settings)
+    crate::analysis::analyze_project(roots, &projects.loader(), &cli_settings(projects, static_verdicts))
+}
+
+/// [`analyze_roots`], handing each declaration's id to `attrs_checked` as
+/// soon as the check has its attributes ([`crate::check::check_observing`]).
+pub(crate) fn analyze_roots_observing(
+    roots: &[String],
+    projects: &Projects,
+    static_verdicts: bool,
+    attrs_checked: &mut dyn FnMut(&crate::check::Model, crate::check::DeclId),
+) -> Analysis {
+    let mut check = |files: &_, asts: &[_], visible, options| {
+        crate::check::check_observing(files, asts, visible, options, &mut *attrs_checked)
+    };
+    let settings = cli_settings(projects, static_verdicts);
+    crate::analysis::analyze_project_with_host(
+        roots,
+        &projects.loader(),
+        &settings,
+        &mut crate::syntax::parse,
+        &mut check,
+    )
+}
+
+/// The analysis' settings for the command line: the projects', without
+/// the editor's references, which no command reads.
+fn cli_settings(projects: &Projects, static_verdicts: bool) -> crate::analysis::Settings {
+    crate::analysis::Settings { references: false, static_verdicts, ..projects.settings() }
 }

@@ -57,7 +57,7 @@ impl EvalOptions {
 /// Evaluates every gate, policy and KPI of the user's files (the stdlib's
 /// own declarations are not reported, but its gates and policies apply).
 pub fn evaluate(model: &Model, files: &Files, store: &MetricStore, opts: &EvalOptions) -> Report {
-    evaluate_beside(model, files, store, SeriesIndex::new(store), opts, None).0
+    evaluate_beside(model, files, store, std::sync::Arc::new(SeriesIndex::new(store)), opts, None).0
 }
 
 /// Work run beside an evaluation before it starts: `other` on its other
@@ -88,7 +88,8 @@ pub(crate) struct Beside<'b> {
 }
 
 /// [`evaluate`], selecting series through `index` (made over `store`, by
-/// [`SeriesIndex::with_exact_values`] while the policy was analysed), and
+/// [`SeriesIndex::with_exact_values`] while the policy was analysed, with
+/// the KPIs' statuses read ahead then: [`read_ahead`]), and
 /// running `beside` (when given) before the evaluation: `beside.other` on
 /// the other thread, whose findings are returned with the report, and
 /// `beside.here` on this one ([`Beside`]); with the initiatives as they
@@ -98,7 +99,7 @@ pub(crate) fn evaluate_beside<'s>(
     model: &Model,
     files: &Files,
     store: &'s MetricStore,
-    index: SeriesIndex<'s>,
+    index: std::sync::Arc<SeriesIndex<'s>>,
     opts: &EvalOptions,
     beside: Option<Beside<'_>>,
 ) -> (Report, Vec<crate::diag::Diagnostic>, Option<Early>) {
@@ -107,7 +108,7 @@ pub(crate) fn evaluate_beside<'s>(
     let model = discovered.as_ref().unwrap_or(model);
     // A fresh evaluation budget: `compel check` spent its own.
     model.budget.reset(interp::step_limit(model, interp::MAX_EVAL_STEPS_EVAL));
-    let metrics = StoreMetrics::with_index(model, store, std::sync::Arc::new(index), opts);
+    let metrics = StoreMetrics::with_index(model, store, index, opts);
     let ev = Evaluator::new(model, files, &metrics);
     let workers = if super::two_threads() { 2 } else { 1 };
     let ends_process = beside.as_ref().is_some_and(|b| b.ends_process);
@@ -161,6 +162,13 @@ mod held_reads;
 #[path = "series_index.rs"]
 mod series_index;
 pub(crate) use series_index::SeriesIndex;
+
+// Only the command line reads metric files beside an analysis.
+#[path = "ahead.rs"]
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
+mod ahead;
+#[cfg(feature = "cli")]
+pub(crate) use ahead::{read_ahead, Fed, KpiFeed};
 
 #[path = "explain.rs"]
 mod explain;

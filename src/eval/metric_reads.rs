@@ -82,6 +82,37 @@ pub(super) struct KpiInfo<'m> {
 }
 
 impl<'m> KpiInfo<'m> {
+    /// The facts about KPI `id`, named `name`, with attributes `attrs`,
+    /// read from `store` (a KPI that sets no `max_age` has
+    /// `default_max_age`).
+    pub(super) fn of(
+        id: DeclId,
+        name: &'m str,
+        attrs: &'m crate::check::Attrs,
+        store: &'m MetricStore,
+        default_max_age: Rational,
+    ) -> KpiInfo<'m> {
+        let max_age = match attrs.value("max_age") {
+            Some(Value::Dur(s)) => *s,
+            _ => default_max_age,
+        };
+        KpiInfo {
+            id,
+            name,
+            // A `query` KPI read from Prometheus reads its query's results.
+            metric: attrs.str_attr("query").and_then(|q| store.query_key(q)).or(attrs.str_attr("metric")),
+            declared_labels: attrs.labels_as_set(),
+            unit: attrs.measure_unit(),
+            target: attrs.threshold("target").map(|(o, v)| (o, v.clone())),
+            warn: attrs.threshold("warn").map(|(o, v)| (o, v.clone())),
+            computed: ["target", "warn"]
+                .iter()
+                .any(|a| matches!(attrs.attr(a).map(|x| &x.value), Some(crate::check::AttrVal::Bound(..)))),
+            max_age,
+            max_age_nanos: secs_to_nanos_floor(max_age).unwrap_or(if max_age.is_negative() { -1 } else { i64::MAX }),
+        }
+    }
+
     pub(super) fn target(&self) -> Option<(CmpOp, &Value)> {
         self.target.as_ref().map(|(o, v)| (*o, v))
     }
@@ -348,25 +379,7 @@ impl<'a> StoreMetrics<'a> {
 
     pub(super) fn info(&self, kpi: DeclId) -> KpiInfo<'a> {
         let d = self.model.decl(kpi);
-        let max_age = match d.value("max_age") {
-            Some(Value::Dur(s)) => *s,
-            _ => self.default_max_age,
-        };
-        KpiInfo {
-            id: kpi,
-            name: &d.name,
-            // A `query` KPI read from Prometheus reads its query's results.
-            metric: d.str_attr("query").and_then(|q| self.store.query_key(q)).or(d.str_attr("metric")),
-            declared_labels: d.labels_as_set(),
-            unit: d.measure_unit(),
-            target: d.threshold("target").map(|(o, v)| (o, v.clone())),
-            warn: d.threshold("warn").map(|(o, v)| (o, v.clone())),
-            computed: ["target", "warn"]
-                .iter()
-                .any(|a| matches!(d.attr(a).map(|x| &x.value), Some(crate::check::AttrVal::Bound(..)))),
-            max_age,
-            max_age_nanos: secs_to_nanos_floor(max_age).unwrap_or(if max_age.is_negative() { -1 } else { i64::MAX }),
-        }
+        KpiInfo::of(kpi, &d.name, &d.attrs, self.store, self.default_max_age)
     }
 
     /// [`KpiInfo::show_threshold`], formatted once per threshold and unit
@@ -442,7 +455,10 @@ impl<'a> StoreMetrics<'a> {
         if let Some(found) = self.selected.borrow().get(&k.id) {
             return found.clone();
         }
-        let found = self.select_now(k);
+        let found = match self.index.ahead().and_then(|a| a.selected(k.id, self.model)) {
+            Some(found) => found.clone(),
+            None => self.select_now(k),
+        };
         self.selected.borrow_mut().insert(k.id, found.clone());
         found
     }
@@ -533,6 +549,9 @@ impl<'a> StoreMetrics<'a> {
     }
 
     fn read_status(&self, kpi: DeclId) -> Finding<(KpiState, Sample)> {
+        if let Some(read) = self.index.ahead().and_then(|a| a.status(kpi, self.model, self.now, self.default_max_age)) {
+            return read.clone();
+        }
         let k = match self.with_bounds(kpi, self.info(kpi)) {
             Ok(k) => k,
             Err(r) => {
@@ -541,6 +560,12 @@ impl<'a> StoreMetrics<'a> {
             }
         };
         let f = self.latest_sample_any(kpi, &k, "status");
+        self.status_of(&k, f)
+    }
+
+    /// The status of KPI `k` (its bounds computed) whose latest sample
+    /// read `f` found.
+    pub(super) fn status_of(&self, k: &KpiInfo, f: Finding<(Sample, Rational)>) -> Finding<(KpiState, Sample)> {
         let (last, exact) = match f.result {
             Ok(s) => s,
             Err(r) => return Finding { result: Err(r), reason: f.reason, evidence: f.evidence },
@@ -549,7 +574,7 @@ impl<'a> StoreMetrics<'a> {
             return Finding::err(format!("`{}` has no valid `target`", k.name), f.evidence);
         };
         let mut reason = f.reason;
-        let state = match self.classify(&k, target, exact, &mut reason) {
+        let state = match self.classify(k, target, exact, &mut reason) {
             Err(r) => return Finding::err(r, f.evidence),
             Ok(state) => state,
         };

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use super::ahead::Ahead;
+
 use crate::check::rational::Rational;
 use crate::eval::fast_hash::FastMap;
 use crate::eval::metrics::{matches_pairs, pairs, Labels, MetricStore, Sample, Selection, Series};
@@ -26,6 +28,9 @@ pub(crate) struct SeriesIndex<'a> {
     /// ([`Series::selector`]) and, for each of its samples in order, the
     /// place of its value in `values`.
     series: FastMap<usize, Made>,
+    /// The KPIs' statuses read ahead, while the policy was analysed
+    /// ([`super::ahead`]).
+    pub(super) ahead: Option<Box<Ahead<'a>>>,
 }
 
 /// What [`SeriesIndex::with_exact_values`] made for one series.
@@ -57,7 +62,7 @@ impl<'a> SeriesIndex<'a> {
                 m.postings.entry((k.as_str(), v.as_str())).or_default().push(at);
             }
         }
-        SeriesIndex { metrics, values: Vec::new(), series: FastMap::default() }
+        SeriesIndex { metrics, values: Vec::new(), series: FastMap::default(), ahead: None }
     }
 
     /// Indexes every series of `store`, converts every finite sample value
@@ -116,6 +121,11 @@ impl<'a> SeriesIndex<'a> {
         let same = series.samples[at].value.to_bits() == sample.value.to_bits();
         let place = *made.values.get(at).filter(|_| same)?;
         self.values.get(place as usize)
+    }
+
+    /// The KPIs' statuses read ahead, if they were ([`super::ahead`]).
+    pub(super) fn ahead(&self) -> Option<&Ahead<'a>> {
+        self.ahead.as_deref()
     }
 
     /// The selector of `series` (one of the store's), if it was formatted

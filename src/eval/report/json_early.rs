@@ -34,6 +34,11 @@ pub(crate) struct EarlyJson {
     /// The chunks' reads, numbered as they were formatted, if they were
     /// (taken when the report is written).
     numbered: Mutex<Option<Box<Numbered>>>,
+    /// The numbering of the reads the report was last written with, kept
+    /// with the chunks and freed with them: a command that ends once the
+    /// report is written frees neither (40,000 reads on the
+    /// 10,000-initiative workload, about 1 ms to free).
+    written: Mutex<Option<Arc<Reads>>>,
     /// Whether the initiatives' details were dropped once formatted
     /// ([`super::InitiativeReport::release_details`]): the report can
     /// then be written only from these chunks, every initiative in one
@@ -224,7 +229,7 @@ pub(super) struct Numbers<'a> {
 impl EarlyJson {
     /// The chunks of initiatives formatted as JSON.
     pub(crate) fn new(chunks: Chunks<Chunk>) -> EarlyJson {
-        EarlyJson { chunks, kpis: Vec::new(), numbered: Mutex::new(None), released: false }
+        EarlyJson { chunks, kpis: Vec::new(), numbered: Mutex::new(None), written: Mutex::new(None), released: false }
     }
 
     /// The same, the initiatives' details released once formatted.
@@ -255,6 +260,12 @@ impl EarlyJson {
     pub(crate) fn with_kpis(mut self, kpis: Vec<Option<KpiEntry>>) -> Self {
         self.kpis = kpis;
         self
+    }
+
+    /// Keeps `reads`, the numbering the report was written with, until
+    /// these chunks are freed.
+    pub(super) fn keep_numbering(&self, reads: Arc<Reads>) {
+        *self.written.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(reads);
     }
 
     /// Whether the chunks can be of `report`: none goes past its

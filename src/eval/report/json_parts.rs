@@ -261,6 +261,7 @@ pub(super) fn write_parts(
             return Err(super::json_early::released_again());
         }
     }
+    let chunks = early;
     let (numbered, early) = early.filter(|e| e.fits(report)).map(|e| e.number(report)).unzip();
     let numbered = numbered.map(Arc::new);
     // With the reads numbered, every initiative reads the whole numbering.
@@ -313,6 +314,9 @@ pub(super) fn write_parts(
             std::panic::resume_unwind(panic);
         }
     });
+    if let (Some(chunks), Some(numbered)) = (chunks, numbered) {
+        chunks.keep_numbering(numbered);
+    }
     w.finish().map(drop)
 }
 
