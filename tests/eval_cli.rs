@@ -933,6 +933,26 @@ fn a_gates_mistake_is_reported_by_eval_as_check_reports_it() {
 /// the command ends the process itself once its output is flushed
 /// (`_exit`, with no clean-up at exit), and 300 initiatives are evaluated
 /// on two threads, the JSON and terminal reports formatted as they go.
+/// A standard output that cannot be written to (open, but for reading)
+/// takes the report without a word in every format, as the standard
+/// library's standard output does: the exit code is the report's, the
+/// same as with a standard output that takes it. (The JSON report goes to
+/// a duplicate of the descriptor, past the standard library.)
+#[test]
+fn a_stdout_open_for_reading_takes_the_report_quietly() {
+    let metrics = format!("{EXAMPLES}/acme/metrics/latency-spike.json");
+    let policy = format!("{EXAMPLES}/acme");
+    for format in ["json", "human", "junit", "markdown"] {
+        let args = ["eval", policy.as_str(), "--metrics", metrics.as_str(), "--now", NOW, "--format", format];
+        let written = Command::new(env!("CARGO_BIN_EXE_compel")).args(args).output().unwrap();
+        let read_only = std::fs::File::open("/dev/null").unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_compel")).args(args).stdout(read_only).output().unwrap();
+        assert!(written.stdout.len() > 100, "{format}: a report");
+        assert_eq!(out.status.code(), written.status.code(), "{format}: {}", stderr(&out));
+        assert!(!stderr(&out).contains("cannot write"), "{format}: {}", stderr(&out));
+    }
+}
+
 #[test]
 fn a_large_report_arrives_whole_in_every_format() {
     let dir = policy_of_initiatives(

@@ -105,8 +105,10 @@ pub type AttrsChecked<'f> = dyn FnMut(&Model, DeclId) + 'f;
 /// [`check_with`], calling `attrs_checked` with each declaration's id as
 /// soon as its attributes are checked, while the check goes on (`compel
 /// eval` starts reading the KPIs' data then, on another thread). A later
-/// pass may still change a declaration's attributes: it then replaces
-/// them ([`Attrs::same`] tells).
+/// pass may still change a declaration's attributes: as long as the
+/// observer holds a clone of them ([`Attrs`] is shared), that pass changes
+/// a copy, and [`Attrs::same`] tells the two apart (a list changed in
+/// place, or freed and another made at its address, would not be).
 pub fn check_observing(
     files: &Files,
     asts: &[ast::File],

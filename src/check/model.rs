@@ -144,8 +144,9 @@ impl Attrs {
         }
     }
 
-    /// Whether `other` is this very list (shared, so unchanged since),
-    /// not merely an equal one.
+    /// Whether `other` is this very list, not merely an equal one: held
+    /// by the caller since, it is unchanged (a change copies a list
+    /// another holds) and its address was not reused.
     pub fn same(&self, other: &Attrs) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }

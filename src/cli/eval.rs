@@ -365,13 +365,16 @@ fn analyse_beside<'s>(
 ) -> (Result<crate::analysis::Analysis, Unusable>, Option<Read<'s>>) {
     let analysed = std::sync::atomic::AtomicBool::new(false);
     let ahead_at = ahead_at.filter(|_| reading.is_some());
-    let (mut feed, fed) = ahead_at
-        .map(|at| {
-            let (feed, fed) = KpiFeed::new();
-            (feed, (fed, at))
-        })
-        .unzip();
     std::thread::scope(|scope| {
+        // Made here, so that a panic of the analysis drops the feed as it
+        // unwinds: the reader, waiting for KPIs, then ends, and the scope
+        // does not wait for it forever.
+        let (mut feed, fed) = ahead_at
+            .map(|at| {
+                let (feed, fed) = KpiFeed::new();
+                (feed, (fed, at))
+            })
+            .unzip();
         let reader = reading.map(|Reading { files, sample_time, limits }| {
             let analysed = &analysed;
             let roots = roots.as_deref().unwrap_or_default();
@@ -586,13 +589,22 @@ fn write_json(
     let mut lock = std::io::stdout().lock();
     lock.flush()?;
     match own_descriptor(&lock) {
-        Some(file) => report.write_json_early(file, early),
+        // As the standard library's standard output does, a descriptor
+        // that cannot be written to (`EBADF`: say, opened for reading)
+        // takes the report without a word, as it does the other formats.
+        Some(file) => report.write_json_early(file, early).or_else(|e| match e.raw_os_error() {
+            Some(EBADF) => Ok(()),
+            _ => Err(e),
+        }),
         None => {
             let mut out = std::io::BufWriter::with_capacity(1 << 16, lock);
             report.write_json_early(&mut out, early).and_then(|()| out.flush())
         }
     }
 }
+
+/// `EBADF`, the same number on every unix system.
+const EBADF: i32 = 9;
 
 /// A file of its own on the descriptor of `out` (a duplicate), where the
 /// system has one.

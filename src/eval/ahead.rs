@@ -97,6 +97,8 @@ pub(crate) struct Ahead<'a> {
 /// One KPI's reads, and the name and attributes they were made from.
 struct Read<'a> {
     name: String,
+    /// A clone, held: the check then changes a copy of the list, never
+    /// this one, and no other list takes its address ([`Attrs::same`]).
     attrs: Attrs,
     status: Finding<(KpiState, Sample)>,
     selected: Result<&'a Series, String>,
