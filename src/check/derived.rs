@@ -31,6 +31,14 @@ use crate::text::{FileId, FileSpan};
 /// The attributes that read a metric, which a derived KPI cannot have.
 const METRIC_ATTRS: &[&str] = &["metric", "query", "labels", "by", "resolution"];
 
+impl super::Attrs {
+    /// Whether a KPI with these attributes is derived: it sets `value`
+    /// (checked or not) and reads no metric ([`Model::is_derived`]).
+    pub fn derives(&self) -> bool {
+        self.attr("value").is_some()
+    }
+}
+
 impl Model {
     /// The formula of a derived KPI (`value EXPR`), when it checked.
     pub fn derived_formula(&self, id: DeclId) -> Option<&Expr> {
@@ -43,7 +51,7 @@ impl Model {
     /// Whether the KPI sets `value` (checked or not): it reads no metric.
     pub fn is_derived(&self, id: DeclId) -> bool {
         let d = self.decl(id);
-        d.kind == Kind::Kpi && d.attr("value").is_some()
+        d.kind == Kind::Kpi && d.attrs.derives()
     }
 
     /// The KPIs a derived KPI's formula reads, in the order written, each

@@ -380,10 +380,15 @@ fn analyse_beside<'s>(
             let roots = roots.as_deref().unwrap_or_default();
             scope.spawn(move || read_beside(files, sample_time, limits, store, roots, analysed, fed))
         });
-        let analysis = roots.as_deref().map_err(Clone::clone).map(|r| match feed.as_mut() {
-            Some(feed) => super::analyze_roots_observing(r, projects, false, &mut |model, id| feed.checked(model, id)),
-            None => super::analyze_roots(r, projects, false),
-        });
+        let mut checked = |model: &_, id| {
+            if let Some(feed) = feed.as_mut() {
+                feed.checked(model, id);
+            }
+        };
+        let analysis = roots
+            .as_deref()
+            .map_err(Clone::clone)
+            .map(|r| super::analyze_roots_observing(r, projects, false, &mut checked));
         analysed.store(true, std::sync::atomic::Ordering::Relaxed);
         // What is left of the feed goes now, and the reader stops.
         drop(feed);

@@ -187,7 +187,7 @@ pub(crate) fn analyze_roots_observing(
     roots: &[String],
     projects: &Projects,
     static_verdicts: bool,
-    attrs_checked: &mut dyn FnMut(&crate::check::Model, crate::check::DeclId),
+    attrs_checked: &mut crate::check::AttrsChecked<'_>,
 ) -> Analysis {
     let mut check = |files: &_, asts: &[_], visible, options| {
         crate::check::check_observing(files, asts, visible, options, &mut *attrs_checked)

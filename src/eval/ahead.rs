@@ -182,9 +182,10 @@ fn read_one<'a>(metrics: &StoreMetrics<'a>, kpi: Fed) -> Option<(DeclId, Read<'a
     let (status, selected) = {
         let k = KpiInfo::of(id, &name, &attrs, metrics.store, metrics.default_max_age);
         // A threshold shown as the model shows a value, not as a number in
-        // the KPI's unit, needs the model.
+        // the KPI's unit, needs the model (`KpiInfo::show_threshold`), as
+        // a derived KPI's value and a bound computed at `now` do.
         let plain = |t: Option<(_, &crate::check::Value)>| t.is_none_or(|(_, v)| k.unit.from_value(v).is_some());
-        if k.computed || attrs.attr("value").is_some() || !plain(k.target()) || !plain(k.warn()) {
+        if k.computed || attrs.derives() || !plain(k.target()) || !plain(k.warn()) {
             return None;
         }
         let status = metrics.status_of(&k, metrics.latest_sample(&k, "status"));
